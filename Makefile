@@ -1,0 +1,138 @@
+# Tally - top-level build.
+#
+#   make                 kernel.elf, tally.efi + esp.img, tally.iso under build/x86_64/
+#   make run             boot in QEMU and run the application (default: apps/banner.c)
+#   make test            host unit tests + on-target tests + boot tests, all paths
+#
+# Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n  MEM=512M
+#            CMDLINE="key=value ... -- args"  OUT=dir (images; objects are shared)
+#
+# The kernel and every application image share the objects in build/x86_64/obj;
+# an image is the kernel objects + the application's objects + newlib, linked
+# twice (the second link embeds the symbol table for crash backtraces).
+
+ARCH     := x86_64
+BUILD    := build
+OBJ      := $(BUILD)/$(ARCH)/obj
+OUT      ?= $(BUILD)/$(ARCH)
+APP      ?= apps/banner.c
+BOOT     ?= uefi
+SMP      ?= 1
+MEM      ?= 512M
+CMDLINE  ?=
+NEWLIB   := $(BUILD)/newlib
+NEWLIB_INC := $(NEWLIB)/x86_64-elf/include
+NEWLIB_LIB := $(NEWLIB)/x86_64-elf/lib
+
+CC       := clang
+LD       := ld.lld
+NM       := llvm-nm
+PYTHON   := python3
+
+TARGET_FLAGS := --target=x86_64-unknown-elf -ffreestanding -fno-pic -mno-red-zone \
+	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+KCFLAGS  := $(TARGET_FLAGS) -std=c11 -O2 -g -Wall -Wextra -Werror \
+	-I. -Irt -isystem $(NEWLIB_INC) -MMD -MP
+APPCFLAGS := $(TARGET_FLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
+	-Irt -isystem $(NEWLIB_INC) -MMD -MP
+ASFLAGS  := $(TARGET_FLAGS) -I. -MMD -MP
+LIBGCC   := $(shell gcc -print-libgcc-file-name)
+LDFLAGS  := -T linker.ld -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
+
+KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c) \
+	$(wildcard kernel/*.c drivers/*.c arch/$(ARCH)/*.c tests/target/*.c)
+KASMS := $(wildcard arch/$(ARCH)/*.S)
+KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASMS))
+
+APP_SRCS := $(if $(filter %.c,$(APP)),$(APP),$(wildcard $(APP)/*.c))
+APP_OBJS := $(patsubst %.c,$(OUT)/app/%.o,$(APP_SRCS))
+
+KERNEL_ELF := $(OUT)/kernel.elf
+
+.PHONY: all kernel iso esp efi run test bench host-tests clean distclean bootstrap check-app
+all: kernel efi esp iso
+
+# ---- dependencies: Debian packages, newlib -------------------------------
+$(BUILD)/.bootstrap: tools/bootstrap.sh
+	@mkdir -p $(BUILD)
+	@sh tools/bootstrap.sh
+	@touch $@
+bootstrap: $(BUILD)/.bootstrap
+
+$(NEWLIB)/.done: tools/build-newlib.sh | $(BUILD)/.bootstrap
+	@sh tools/build-newlib.sh $(NEWLIB)
+
+# ---- kernel objects ------------------------------------------------------
+$(OBJ)/%.o: %.c | $(NEWLIB)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.S | $(NEWLIB)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(OUT)/app/%.o: %.c | $(NEWLIB)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(APPCFLAGS) -c $< -o $@
+
+check-app:
+	@test -n "$(APP_SRCS)" || { echo "APP=$(APP): no .c files found" >&2; exit 1; }
+
+# Relink when APP changes: the stamp's content is the list of app sources.
+$(OUT)/.app: FORCE
+	@mkdir -p $(OUT)
+	@echo "$(APP_SRCS)" | cmp -s - $@ || echo "$(APP_SRCS)" > $@
+
+LINK_LIBS := --start-group $(NEWLIB_LIB)/libc.a $(NEWLIB_LIB)/libm.a $(LIBGCC) --end-group
+
+# Two-pass link: pass 1 with an empty .ksyms, pass 2 with the real table.
+# .ksyms is the last section, so no other symbol moves (checked below).
+$(KERNEL_ELF): $(KOBJS) $(APP_OBJS) $(OUT)/.app linker.ld tools/gen-ksyms.py | check-app
+	@mkdir -p $(OUT)
+	$(PYTHON) tools/gen-ksyms.py - $(OUT)/ksyms0.S
+	$(CC) $(ASFLAGS) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
+	$(LD) $(LDFLAGS) -o $(OUT)/kernel.pass1.elf $(KOBJS) $(APP_OBJS) $(OUT)/ksyms0.o $(LINK_LIBS)
+	$(NM) -n --defined-only $(OUT)/kernel.pass1.elf > $(OUT)/kernel.syms
+	$(PYTHON) tools/gen-ksyms.py $(OUT)/kernel.syms $(OUT)/ksyms.S
+	$(CC) $(ASFLAGS) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
+	$(LD) $(LDFLAGS) -o $@.tmp $(KOBJS) $(APP_OBJS) $(OUT)/ksyms.o $(LINK_LIBS)
+	@$(NM) -n --defined-only $@.tmp | grep -v -e ksyms -e _ksyms_end -e _kernel_end > $(OUT)/kernel.syms2
+	@grep -v -e ksyms -e _ksyms_end -e _kernel_end $(OUT)/kernel.syms | cmp -s - $(OUT)/kernel.syms2 || \
+		{ echo "ksyms: symbols moved between link passes" >&2; exit 1; }
+	@mv $@.tmp $@
+
+kernel: $(BUILD)/.bootstrap $(KERNEL_ELF)
+
+# ---- boot images (UEFI application + ESP, GRUB ISO) ----------------------
+-include boot/uefi/uefi.mk
+-include boot/grub.mk
+efi: $(OUT)/tally.efi
+esp: $(OUT)/esp.img
+iso: $(OUT)/tally.iso
+
+# ---- run -----------------------------------------------------------------
+RUN_TARGET_direct   := kernel
+RUN_TARGET_uefi     := esp
+RUN_TARGET_grub     := iso
+RUN_TARGET_grub-efi := iso
+run:
+	@test -n "$(RUN_TARGET_$(BOOT))" || { echo "BOOT=$(BOOT): expected uefi, grub, grub-efi or direct" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(RUN_TARGET_$(BOOT)) APP="$(APP)" OUT="$(OUT)" CMDLINE="$(CMDLINE)"
+	@$(PYTHON) tools/tally-qemu --boot $(BOOT) --out $(OUT) --smp $(SMP) --mem $(MEM) \
+		$(if $(filter direct,$(BOOT)),--cmdline "$(CMDLINE)")
+
+# ---- tests ---------------------------------------------------------------
+-include tests/host/host.mk
+
+test: all host-tests
+	@$(PYTHON) tools/testrun.py --host $(HOST_TEST_BINS)
+
+clean:
+	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host
+
+distclean:
+	rm -rf $(BUILD)
+
+FORCE:
+
+-include $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)

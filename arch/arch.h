@@ -1,0 +1,90 @@
+/*
+ * arch.h - the ISA contract.  Every function an architecture port provides,
+ * one line of contract each.  kernel/ and rt/ include only this header for
+ * anything ISA-specific; there is no #ifdef __x86_64__ outside arch/.
+ *
+ * Context notes: "any" = callable from any context including exception
+ * handlers with interrupts off; "boot" = only during single-threaded boot.
+ */
+#ifndef TALLY_ARCH_H
+#define TALLY_ARCH_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* ---- CPU ---- */
+/* boot: enable FPU/SSE (before any libc call), NX, and record features. */
+void arch_cpu_early_init(void);
+/* boot: per-CPU descriptor tables (GDT/TSS with IST stacks, IDT). */
+void arch_cpu_tables_init(void);
+/* any: human-readable CPU model ("Intel(R) ... " / "QEMU Virtual CPU"). */
+const char *arch_cpu_model(void);
+/* any: read the cycle counter (TSC on x86_64). */
+static inline uint64_t arch_cycles(void);
+/* any: cycle-counter frequency in Hz, 0 if not yet known. */
+uint64_t arch_cycles_hz(void);
+/* boot: determine the cycle-counter frequency (CPUID leaves or calibration). */
+void arch_clock_init(void);
+/* any: stop this CPU forever with interrupts off. */
+_Noreturn void arch_halt_forever(void);
+/* any: leave the machine with status (QEMU debug-exit, else reset/halt). */
+_Noreturn void arch_exit(int status);
+/* any: true when the hardware supports no-execute page protection. */
+int arch_has_nx(void);
+
+/* ---- Port I/O (legacy devices only; a no-op-free ISA may map it) ---- */
+void arch_outb(uint16_t port, uint8_t v);
+uint8_t arch_inb(uint16_t port);
+void arch_outl(uint16_t port, uint32_t v);
+
+/* ---- Page tables ---- */
+#define ARCH_PAGE_SIZE 4096ull
+enum {
+	VM_R = 1, VM_W = 2, VM_X = 4,
+	VM_UC = 8,     /* uncached (device memory) */
+};
+/* boot: build the kernel's own tables (direct map of RAM and device space,
+ * W^X kernel image, page 0 unmapped) and switch to them. */
+void arch_vm_init(uint64_t direct_map_top,
+                  int (*is_ram)(uint64_t base, uint64_t len));
+/* any: end of the direct map (virtual == physical below it). */
+uint64_t arch_direct_map_top(void);
+/* any (no alloc inside if tables exist): map one 4 KiB page; 0 or -1 (OOM). */
+int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot);
+/* any: unmap one 4 KiB page and flush it locally; returns the old pa or 0. */
+uint64_t arch_unmap_page(uintptr_t va);
+/* any: physical address behind va and its protection, or -1 if unmapped. */
+int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/* ---- Traps ---- */
+/* A saved register frame; layout is the port's (see arch/<isa>/trap.h). */
+struct trap_frame;
+/* any: print the registers of a frame to the console. */
+void arch_dump_frame(const struct trap_frame *tf);
+/* any: program counter / frame pointer of a frame, for backtraces. */
+uintptr_t arch_frame_pc(const struct trap_frame *tf);
+uintptr_t arch_frame_fp(const struct trap_frame *tf);
+/* any: current frame pointer. */
+static inline uintptr_t arch_current_fp(void);
+/* any: one step up a frame-pointer chain: read the record at *fp, store the
+ * return address in *ret and the caller's frame pointer in *fp (0 at the
+ * outermost frame).  Returns -1 without touching memory when the record is
+ * misaligned or unmapped, so it never faults. */
+int arch_next_frame(uintptr_t *fp, uintptr_t *ret);
+/* any: run fn(arg); 0 if it returned, vector+1 if it raised a recoverable
+ * CPU exception (then arch_try_fault_addr() gives the faulting address). */
+int arch_try(void (*fn)(void *), void *arg);
+uint64_t arch_try_fault_addr(void);
+/* any: name of exception/interrupt vector v. */
+const char *arch_trap_name(unsigned v);
+/* any: call fn(arg) on the stack whose top is stack_top (16-byte aligned);
+ * the frame chain starts fresh there.  Returns fn's result. */
+int arch_call_on_stack(uintptr_t stack_top, int (*fn)(void *), void *arg);
+/* any: interrupts on/off. */
+static inline void arch_irq_disable(void);
+static inline void arch_irq_enable(void);
+static inline void arch_pause(void);
+
+#include "arch/x86_64/arch_inline.h"
+
+#endif

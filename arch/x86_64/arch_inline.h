@@ -1,0 +1,24 @@
+/*
+ * arch_inline.h - x86_64 bodies of the static inline functions named in
+ * arch/arch.h.  Included only by arch/arch.h.
+ */
+#ifndef TALLY_ARCH_X86_64_INLINE_H
+#define TALLY_ARCH_X86_64_INLINE_H
+
+static inline uint64_t arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uintptr_t arch_current_fp(void)
+{
+	return (uintptr_t)__builtin_frame_address(0);
+}
+
+static inline void arch_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void arch_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void arch_pause(void) { __asm__ volatile("pause"); }
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * paging.c - x86_64 four-level page tables: the kernel's own address space.
+ *
+ * Purpose: replace the boot path's tables (the early identity map, or the
+ * firmware's) with Tally's own:
+ *   - a direct map: virtual == physical for [0, top) where top is at least
+ *     4 GiB (device space) and covers all RAM up to DIRECT_MAX, with 2 MiB
+ *     pages, RW and NX; 2 MiB chunks that hold no RAM are uncached (PCD|PWT);
+ *   - the kernel image remapped with 4 KiB pages and W^X: text RX, rodata R,
+ *     data/bss RW, ksyms R, everything but text NX;
+ *   - page 0 (and the rest of the first 4 KiB) unmapped so NULL faults;
+ *   - guard pages below the boot stack and every IST stack unmapped;
+ *   - further mappings (heap, stacks) made later with arch_map_page().
+ *
+ * Data structures: page-table pages for the direct map come from a static
+ * pool in .bss (so building it needs no allocator and never touches memory
+ * the old tables do not map); pages for later mappings come from pmem.
+ *
+ * Invariants: direct-map entries are never changed after arch_vm_init except
+ * the 4 KiB pages of the first chunk and the kernel chunks; arch_map_page
+ * refuses a va covered by a 2 MiB page.  Every present PTE has NX unless it
+ * maps kernel text (when the CPU has NX).
+ *
+ * Locking: none yet (single CPU at boot; the SMP issue adds a lock and TLB
+ * shootdown).  Context: arch_map_page may allocate page-table pages from
+ * pmem; it must not be called from the page-fault path without free pages.
+ */
+#include <string.h>
+#include "arch/arch.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/pmem.h"
+#include "kernel/panic.h"
+
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS  (1ull << 7)
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define DIRECT_MAX (64ull << 30)   /* largest direct map: 64 GiB */
+#define POOL_PAGES (2 + 64 + 8)
+
+typedef uint64_t pte_t;
+
+static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+static unsigned pool_used;
+static pte_t *pml4;
+static uint64_t nx_bit;
+static uint64_t direct_top;
+
+extern char _kernel_start[], _kernel_end[], _text_start[], _text_end[];
+extern char _rodata_start[], _rodata_end[], _data_start[], _data_end[];
+extern char _ksyms_start[], _ksyms_end[], boot_stack_guard[];
+size_t x86_guard_pages(uintptr_t *out, size_t max);
+
+static pte_t *pool_page(void)
+{
+	if (pool_used >= POOL_PAGES)
+		panic("paging: static page-table pool exhausted");
+	return pool[pool_used++];
+}
+
+static pte_t *alloc_table(void)
+{
+	uint64_t pa = pmem_alloc(0);
+	if (!pa)
+		return NULL;
+	memset((void *)pa, 0, 4096);
+	return (pte_t *)pa;
+}
+
+uint64_t arch_direct_map_top(void) { return direct_top; }
+
+static uint64_t leaf_flags(uintptr_t va)
+{
+	uintptr_t a = va;
+	if (a >= (uintptr_t)_text_start && a < (uintptr_t)_text_end)
+		return PTE_P;                                /* RX */
+	if (a >= (uintptr_t)_rodata_start && a < (uintptr_t)_rodata_end)
+		return PTE_P | nx_bit;                       /* R */
+	if (a >= (uintptr_t)_ksyms_start && a < (uintptr_t)_ksyms_end)
+		return PTE_P | nx_bit;                       /* R */
+	return PTE_P | PTE_W | nx_bit;                       /* RW */
+}
+
+void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
+{
+	nx_bit = arch_has_nx() ? PTE_NX : 0;
+	if (top < (4ull << 30))
+		top = 4ull << 30;
+	if (top > DIRECT_MAX)
+		top = DIRECT_MAX;
+	top = (top + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	direct_top = top;
+
+	pml4 = pool_page();
+	pte_t *pdpt = pool_page();
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W;
+	uint64_t kstart = (uint64_t)_kernel_start & ~((2ull << 20) - 1);
+	uint64_t kend = ((uint64_t)_kernel_end + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+
+	for (uint64_t g = 0; g < top >> 30; g++) {
+		pte_t *pd = pool_page();
+		pdpt[g] = (uint64_t)pd | PTE_P | PTE_W;
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t base = (g << 30) | (i << 21);
+			if (base == 0 || (base >= kstart && base < kend)) {
+				pte_t *pt = pool_page();
+				for (uint64_t j = 0; j < 512; j++) {
+					uint64_t a = base + (j << 12);
+					pt[j] = a ? (a | leaf_flags(a)) : 0;
+				}
+				pd[i] = (uint64_t)pt | PTE_P | PTE_W;
+				continue;
+			}
+			uint64_t f = PTE_P | PTE_W | PTE_PS | nx_bit;
+			if (!is_ram(base, 2ull << 20))
+				f |= PTE_PCD | PTE_PWT;
+			pd[i] = base | f;
+		}
+	}
+	write_cr3((uint64_t)pml4);
+
+	uintptr_t guards[8];
+	size_t n = x86_guard_pages(guards, 8);
+	guards[n++] = (uintptr_t)boot_stack_guard;
+	for (size_t i = 0; i < n; i++)
+		arch_unmap_page(guards[i]);
+}
+
+/* Walk to the PTE for va, creating tables when create is set.
+ * Returns NULL when a level is missing (or cannot be made) or when va lies
+ * inside a 2 MiB page (*large set to that entry then). */
+static pte_t *walk(uintptr_t va, int create, pte_t **large)
+{
+	pte_t *t = pml4;
+	*large = NULL;
+	for (int level = 3; level > 0; level--) {
+		unsigned idx = (va >> (12 + 9 * level)) & 511;
+		pte_t e = t[idx];
+		if (!(e & PTE_P)) {
+			if (!create)
+				return NULL;
+			pte_t *n = alloc_table();
+			if (!n)
+				return NULL;
+			t[idx] = (uint64_t)n | PTE_P | PTE_W;
+			e = t[idx];
+		} else if (e & PTE_PS) {
+			*large = &t[idx];
+			return NULL;
+		}
+		t = (pte_t *)(e & PTE_ADDR);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot)
+{
+	pte_t *large;
+	pte_t *p = walk(va, 1, &large);
+	if (!p)
+		return -1;
+	uint64_t f = PTE_P;
+	if (prot & VM_W)
+		f |= PTE_W;
+	if (!(prot & VM_X))
+		f |= nx_bit;
+	if (prot & VM_UC)
+		f |= PTE_PCD | PTE_PWT;
+	*p = (pa & PTE_ADDR) | f;
+	invlpg(va);
+	return 0;
+}
+
+uint64_t arch_unmap_page(uintptr_t va)
+{
+	pte_t *large;
+	pte_t *p = walk(va, 0, &large);
+	if (!p || !(*p & PTE_P))
+		return 0;
+	uint64_t pa = *p & PTE_ADDR;
+	*p = 0;
+	invlpg(va);
+	return pa;
+}
+
+int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
+{
+	pte_t *large;
+	uint64_t e, off;
+	if (!pml4) {
+		/* before arch_vm_init: the early identity map covers 4 GiB */
+		if (va >= (4ull << 30))
+			return -1;
+		*pa = va;
+		*prot = VM_R | VM_W | VM_X;
+		return 0;
+	}
+	/* non-canonical addresses are never mapped */
+	if ((uint64_t)((int64_t)(va << 16) >> 16) != va)
+		return -1;
+	pte_t *p = walk(va, 0, &large);
+	if (large) {
+		e = *large;
+		off = va & ((2ull << 20) - 1);
+	} else if (p && (*p & PTE_P)) {
+		e = *p;
+		off = va & 4095;
+	} else {
+		return -1;
+	}
+	*pa = (e & PTE_ADDR & ~(large ? (2ull << 20) - 1 : 0)) + off;
+	*prot = VM_R | ((e & PTE_W) ? VM_W : 0) | ((e & PTE_PCD) ? VM_UC : 0);
+	if (!(e & nx_bit))
+		*prot |= VM_X;
+	return 0;
+}

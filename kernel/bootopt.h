@@ -1,0 +1,50 @@
+/*
+ * bootopt.h - boot options: "key=value ... -- argv..." parsed once.
+ *
+ * Purpose: the boot command line is the only way to configure Tally at run
+ * time.  Options before "--" are key=value pairs from a fixed table; words
+ * after "--" become the application's argv[1..].  An unknown key, a missing
+ * "=", an empty or malformed value, or a duplicate key is an error whose
+ * message names the offending word and lists the valid keys: Tally never
+ * runs with a typo.
+ *
+ * Data structures: a caller-supplied table of struct bootopt; each entry
+ * owns a setter that validates and stores its value.
+ *
+ * Invariants: on success every key in the line matched exactly one table
+ * entry, and argv[0..argc-1] point into argbuf, argv[argc] == NULL.
+ * Words may be quoted with "..." (no escapes inside) to keep spaces.
+ *
+ * Context: pure, no allocation; runs before anything else in the kernel and
+ * in host tests.
+ */
+#ifndef TALLY_BOOTOPT_H
+#define TALLY_BOOTOPT_H
+
+#include <stddef.h>
+
+struct bootopt {
+	const char *key;
+	const char *help;  /* "com1|com2|com3|com4|0xPORT: serial console" */
+	/* Validate and store val; on error return -1 and set *why to a
+	 * constant string describing what is expected. */
+	int (*set)(const char *val, const char **why);
+};
+
+struct bootopt_result {
+	int argc;
+	char *argv[64];
+	char argbuf[2048];
+	char err[512];  /* set when bootopt_parse returns -1 */
+};
+
+/* Parse cmdline against opts[0..nopts-1].  argv[0] is set to prog.
+ * Returns 0, or -1 with res->err filled (the first error found). */
+int bootopt_parse(const char *cmdline, const struct bootopt *opts,
+                  size_t nopts, const char *prog, struct bootopt_result *res);
+
+/* Helpers for setters: parse an unsigned number (decimal, 0x hex, optional
+ * k/K/m/M/g/G suffix for multiples of 1024).  Return 0 or -1. */
+int bootopt_parse_u64(const char *s, unsigned long long *out);
+
+#endif

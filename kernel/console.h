@@ -1,0 +1,27 @@
+/*
+ * console.h - where kernel and application text goes.
+ *
+ * Purpose: one console made of ops structs picked at boot (today a 16550
+ * UART on a selectable port; a framebuffer console can be added as another
+ * ops).  console_write() translates "\n" to "\r\n" and is safe to call from
+ * exception handlers.  Before console_init() output goes to COM1.
+ */
+#ifndef TALLY_CONSOLE_H
+#define TALLY_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct console_ops {
+	const char *name;
+	void (*putc)(void *ctx, char c);
+	int (*getc)(void *ctx);  /* -1 when no byte is waiting */
+	void *ctx;
+};
+
+void console_init(const struct console_ops *ops);
+void console_write(const char *s, size_t n);
+int console_getc(void);
+const char *console_name(void);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * kernel.h - the kernel's entry and its boot-time configuration.
+ */
+#ifndef TALLY_KERNEL_H
+#define TALLY_KERNEL_H
+
+#include <stdint.h>
+#include "boot/boot_info.h"
+#include "kernel/bootopt.h"
+
+/* The one kernel entry every boot path reaches. */
+_Noreturn void kernel_main(struct boot_info *bi);
+
+/* Values of the boot options (kernel/options.c). */
+struct kopts {
+	uint16_t serial_port;   /* serial= (0: none found, use the early port) */
+	const char *serial_name;
+	const char *test;       /* test= glob, NULL: no on-target tests */
+	int loglevel;           /* loglevel=0..3 */
+	int dumpboot;           /* dumpboot=1: hex-dump the loader's data */
+};
+extern struct kopts kopts;
+extern const struct bootopt kernel_bootopts[];
+extern const unsigned kernel_bootopts_count;
+
+/* Boot facts for the application API (kernel/sysinfo.c). */
+extern struct boot_info *kernel_boot_info;
+extern uint64_t kernel_boot_cycles;   /* cycle counter at kernel_main */
+extern uint64_t kernel_mem_usable;    /* bytes of usable RAM in the map */
+
+/* The application's entry, from the app's objects. */
+int main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * ledger.h - the cost ledger: every cycle of every core charged to a class.
+ *
+ * Purpose: Tally's core promise.  At every instant each core is in exactly
+ * one cost class (idle, user, kern.irq.timer, rt.sched, ...).  A transition
+ * reads the cycle counter once and adds the cycles since the previous
+ * transition to the class being left.  Classes nest as a stack: an
+ * interrupt during rt.gc.mark pushes kern.irq.timer, and popping it resumes
+ * charging rt.gc.mark.  A kernel event may carry a cause (a page fault
+ * caused by rt.stack, an IPI caused by a wake-up): its cycles are charged to
+ * the kernel class AND counted under the cause, so both views add up.
+ *
+ * Data structures: struct ledger_cpu per core (owned by that core only),
+ * a global table of class names (fixed kernel classes first, runtime
+ * classes registered at boot by name).
+ *
+ * Invariants (per core, at any instant t, with `pending` = t - last):
+ *   sum over classes c of cycles[c] + pending == t - start      (exact)
+ *   0 <= depth < LEDGER_DEPTH; stack[depth] is the current class.
+ *   cause_cycles[k] <= cycles of the kernel classes (a sub-view).
+ * The residue (t - start - sum - pending) is computed and reported, never
+ * assumed to be zero.
+ *
+ * Locking: none: a core only writes its own ledger, with interrupts off
+ * around the few instructions of a transition (callers on interrupt paths
+ * already have them off).  Readers of other cores' ledgers get a racy but
+ * monotonic snapshot.
+ * Context: any, including interrupt handlers; never allocates.
+ * Budget: a transition is one cycle-counter read, two adds, a store and a
+ * push or pop (measured by the ledger_transition benchmark).
+ */
+#ifndef TALLY_LEDGER_H
+#define TALLY_LEDGER_H
+
+#include <stdint.h>
+
+#define LEDGER_MAX_CLASSES 32
+#define LEDGER_MAX_CAUSES 16
+#define LEDGER_DEPTH 16
+
+/* Fixed classes; runtime classes are registered with ledger_class(). */
+enum {
+	LC_IDLE = 0,
+	LC_USER,
+	LC_KERN_BOOT,        /* kernel set-up before the first class is entered */
+	LC_KERN_IRQ_TIMER,
+	LC_KERN_IRQ_IPI,
+	LC_KERN_IRQ_OTHER,
+	LC_KERN_FAULT,
+	LC_KERN_DRIVER,
+	LC_FIXED_COUNT
+};
+
+/* Causes carried by kernel events. */
+enum {
+	LCAUSE_NONE = 0,
+	LCAUSE_WAKEUP,       /* IPI to wake an idle core */
+	LCAUSE_SHOOTDOWN,    /* IPI for a TLB shootdown */
+	LCAUSE_CALL,         /* IPI running a function on another core */
+	LCAUSE_PREEMPT,      /* timer tick that preempts */
+	LCAUSE_FIXED_COUNT
+};
+
+struct ledger_frame {
+	uint8_t cls, cause;
+};
+
+struct ledger_cpu {
+	uint64_t last;                       /* cycle counter at the last transition */
+	uint64_t start;                      /* when this core's ledger began */
+	uint32_t depth;
+	struct ledger_frame stack[LEDGER_DEPTH];
+	uint64_t cycles[LEDGER_MAX_CLASSES];
+	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered */
+	uint64_t cause_cycles[LEDGER_MAX_CAUSES];
+	uint64_t cause_events[LEDGER_MAX_CAUSES];
+	uint64_t overflow;                   /* pushes refused: stack full */
+};
+
+/* Register (or look up) a class by its stable name, e.g. "rt.sched".
+ * Returns its id, or -1 if the table is full.  Boot time only. */
+int ledger_class(const char *name);
+int ledger_cause(const char *name);
+const char *ledger_class_name(unsigned id);
+const char *ledger_cause_name(unsigned id);
+unsigned ledger_nclasses(void);
+unsigned ledger_ncauses(void);
+
+/* Start charging at `now` with base class cls (idle for APs, kern.boot). */
+void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls);
+
+/* Transitions; `now` is the cycle counter read by the caller. */
+static inline void ledger_push(struct ledger_cpu *l, uint64_t now, unsigned cls, unsigned cause)
+{
+	struct ledger_frame *f = &l->stack[l->depth];
+	l->cycles[f->cls] += now - l->last;
+	if (f->cause)
+		l->cause_cycles[f->cause] += now - l->last;
+	l->last = now;
+	if (__builtin_expect(l->depth + 1 >= LEDGER_DEPTH, 0)) {
+		l->overflow++;  /* keep charging the current frame */
+		return;
+	}
+	l->depth++;
+	l->stack[l->depth].cls = (uint8_t)cls;
+	l->stack[l->depth].cause = (uint8_t)cause;
+	l->entries[cls]++;
+	if (cause)
+		l->cause_events[cause]++;
+}
+
+static inline void ledger_pop(struct ledger_cpu *l, uint64_t now)
+{
+	struct ledger_frame *f = &l->stack[l->depth];
+	l->cycles[f->cls] += now - l->last;
+	if (f->cause)
+		l->cause_cycles[f->cause] += now - l->last;
+	l->last = now;
+	if (l->overflow) {
+		l->overflow--;
+		return;
+	}
+	if (l->depth > 0)
+		l->depth--;
+}
+
+/* Replace the current class without nesting (e.g. user -> rt.sched). */
+static inline void ledger_switch(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	struct ledger_frame *f = &l->stack[l->depth];
+	l->cycles[f->cls] += now - l->last;
+	if (f->cause)
+		l->cause_cycles[f->cause] += now - l->last;
+	l->last = now;
+	f->cls = (uint8_t)cls;
+	f->cause = 0;
+	l->entries[cls]++;
+}
+
+static inline unsigned ledger_current(const struct ledger_cpu *l)
+{
+	return l->stack[l->depth].cls;
+}
+
+struct ledger_snapshot {
+	uint64_t elapsed;                    /* now - start */
+	uint64_t cycles[LEDGER_MAX_CLASSES]; /* including the pending part */
+	uint64_t cause_cycles[LEDGER_MAX_CAUSES];
+	int64_t residue;                     /* elapsed - sum(cycles): 0 if exact */
+};
+
+/* Read a consistent view as of `now` (pending cycles go to the current
+ * class).  For another core's ledger the view is racy but bounded. */
+void ledger_snapshot(const struct ledger_cpu *l, uint64_t now, struct ledger_snapshot *s);
+/* Add b into a (per-class sums for a total over cores). */
+void ledger_snapshot_add(struct ledger_snapshot *a, const struct ledger_snapshot *b);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * main.c - kernel_main(): from a struct boot_info to the application's main().
+ *
+ * Order, and why:
+ *   1. boot options first: they choose the console port, and a typo must
+ *      stop the boot before anything else happens (status 64);
+ *   2. console, then "tally: start" (the harness's marker);
+ *   3. CPU tables (GDT/TSS/IDT) so any later fault gets a crash report;
+ *   4. memory: sanitize the map, reserve the kernel image and low 1 MiB,
+ *      start the page allocator, switch to Tally's own page tables, then
+ *      give the boot path's memory (BOOT_RECLAIM) to the allocator;
+ *   5. clock (TSC frequency), regions (heap, main stack);
+ *   6. on-target tests when test= is given, else the application's main()
+ *      on its own guarded stack; its return value is the exit status.
+ * Context: boot CPU, interrupts off throughout (the SMP/timer issue turns
+ * them on).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "arch/arch.h"
+#include "kernel/bootopt.h"
+#include "kernel/console.h"
+#include "kernel/kernel.h"
+#include "kernel/kprintf.h"
+#include "kernel/ktest.h"
+#include "kernel/memmap.h"
+#include "kernel/panic.h"
+#include "kernel/pmem.h"
+#include "kernel/vm.h"
+#include "drivers/uart16550.h"
+
+#define MAIN_STACK_SIZE (4ull << 20)
+#define HEAP_RESERVE    (64ull << 30)
+#define LOW_RESERVED    (1ull << 20)
+#define EARLY_LIMIT     (4ull << 30)
+
+extern char _kernel_start[], _kernel_end[];
+extern int boot_raw_kind;
+extern uint64_t boot_raw_ptr;
+void syscalls_init(struct vm_region *heap);
+
+struct boot_info *kernel_boot_info;
+uint64_t kernel_boot_cycles;
+uint64_t kernel_mem_usable;
+static struct bootopt_result args;
+static struct uart16550 serial;
+static struct console_ops serial_ops = { NULL, uart16550_putc_ops, uart16550_getc_ops, &serial };
+
+static int is_ram(uint64_t base, uint64_t len)
+{
+	const struct boot_info *bi = kernel_boot_info;
+	for (uint32_t i = 0; i < bi->mmap_count; i++) {
+		const struct boot_mmap_entry *e = &bi->mmap[i];
+		if (e->type == BOOT_MEM_RESERVED || e->type == BOOT_MEM_BAD)
+			continue;
+		if (e->base < base + len && base < e->base + e->len)
+			return 1;
+	}
+	return 0;
+}
+
+static void dump_chunk(const char *what, uint64_t pa, uint64_t len)
+{
+	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
+	kprintf("dumpboot: chunk %s 0x%lx %lu\n", what, pa, len);
+	for (uint64_t off = 0; off < len; off += 32) {
+		char line[80];
+		int n = 0;
+		for (uint64_t i = off; i < len && i < off + 32; i++)
+			n += ksnprintf(line + n, sizeof(line) - n, "%02x", p[i]);
+		kprintf("dumpboot: %s\n", line);
+	}
+}
+
+/* Hex-dump the loader's raw data (before pmem can reuse it) so real boots
+ * can be recorded as parser fixtures (tools/record-fixture.py). */
+static void dumpboot(void)
+{
+	uint64_t p = boot_raw_ptr;
+	kprintf("dumpboot: kind %d ptr 0x%lx\n", boot_raw_kind, p);
+	if (boot_raw_kind == 1) {
+		const uint32_t *si = (const uint32_t *)(uintptr_t)p;
+		dump_chunk("start_info", p, 56);
+		uint64_t cmd = *(const uint64_t *)(uintptr_t)(p + 24);
+		uint64_t mm = *(const uint64_t *)(uintptr_t)(p + 40);
+		uint32_t n = *(const uint32_t *)(uintptr_t)(p + 48);
+		if (cmd)
+			dump_chunk("cmdline", cmd, strlen((const char *)(uintptr_t)cmd) + 1);
+		if (si[1] >= 1 && mm && n <= 1024)
+			dump_chunk("memmap", mm, (uint64_t)n * 24);
+	} else if (boot_raw_kind == 2) {
+		uint32_t total = *(const uint32_t *)(uintptr_t)p;
+		dump_chunk("mbi", p, total <= (1u << 20) ? total : 64);
+	}
+	kprintf("dumpboot: end\n");
+}
+
+static void print_memmap(const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->mmap_count; i++)
+		kprintf("  mem 0x%012lx-0x%012lx %s\n", bi->mmap[i].base,
+		        bi->mmap[i].base + bi->mmap[i].len, memmap_type_name(bi->mmap[i].type));
+}
+
+static void memory_init(struct boot_info *bi)
+{
+	int overflow = 0;
+	size_t n = memmap_sanitize(bi->mmap, bi->mmap_count, BOOT_MMAP_MAX, &overflow);
+	if (overflow)
+		kprintf("tally: warning: memory map has more than %d entries; the rest is ignored\n",
+		        BOOT_MMAP_MAX);
+	uint64_t ks = (uint64_t)_kernel_start, ke = (uint64_t)_kernel_end;
+	n = memmap_mark(bi->mmap, n, BOOT_MMAP_MAX, ks, ke - ks, BOOT_MEM_RESERVED);
+	bi->mmap_count = (uint32_t)n;
+	kernel_mem_usable = memmap_total(bi->mmap, n, BOOT_MEM_USABLE) +
+	                    memmap_total(bi->mmap, n, BOOT_MEM_BOOT_RECLAIM);
+	if (kopts.loglevel >= 2)
+		print_memmap(bi);
+
+	/* Before the switch only the first 4 GiB are mapped (early identity
+	 * map), and the allocator writes into free pages: hand it usable RAM
+	 * below 4 GiB now and the rest once the direct map covers it. */
+	static struct boot_mmap_entry early[BOOT_MMAP_MAX];
+	size_t ne = 0;
+	for (size_t i = 0; i < n && ne < BOOT_MMAP_MAX; i++) {
+		struct boot_mmap_entry e = bi->mmap[i];
+		uint64_t end = e.base + e.len;
+		if (e.type == BOOT_MEM_USABLE && end > EARLY_LIMIT) {
+			if (e.base < EARLY_LIMIT) {
+				early[ne] = e;
+				early[ne++].len = EARLY_LIMIT - e.base;
+				e.base = EARLY_LIMIT;
+				e.len = end - EARLY_LIMIT;
+			}
+			e.type = BOOT_MEM_BOOT_RECLAIM;  /* added after the switch */
+			if (ne == BOOT_MMAP_MAX)
+				break;
+		}
+		early[ne++] = e;
+	}
+	if (pmem_init(early, ne, LOW_RESERVED, 0) < 0)
+		panic("pmem: no usable memory range can hold the page allocator's state");
+	uint64_t top = memmap_top(bi->mmap, n, BOOT_MEM_USABLE);
+	uint64_t rtop = memmap_top(bi->mmap, n, BOOT_MEM_BOOT_RECLAIM);
+	arch_vm_init(top > rtop ? top : rtop, is_ram);
+	uint64_t dtop = arch_direct_map_top();
+	if (top > dtop)
+		kprintf("tally: warning: RAM above 0x%lx is not mapped and not used\n", dtop);
+
+	/* Now that we run on our own tables and stack, the boot path's
+	 * memory (firmware tables, loader data) and RAM above 4 GiB join. */
+	for (size_t i = 0; i < ne; i++) {
+		struct boot_mmap_entry *e = &early[i];
+		if (e->type != BOOT_MEM_BOOT_RECLAIM || e->base + e->len <= LOW_RESERVED)
+			continue;
+		uint64_t b = e->base < LOW_RESERVED ? LOW_RESERVED : e->base;
+		uint64_t end = e->base + e->len < dtop ? e->base + e->len : dtop;
+		if (end > b)
+			pmem_add_range(b, end - b);
+	}
+}
+
+static int run_main(void *arg)
+{
+	(void)arg;
+	int status = main(args.argc, args.argv);
+	exit(status);  /* newlib: atexit handlers, flush stdio, then _exit */
+}
+
+_Noreturn void kernel_main(struct boot_info *bi)
+{
+	kernel_boot_cycles = arch_cycles();
+	kernel_boot_info = bi;
+	int bad = bootopt_parse(bi->cmdline, kernel_bootopts, kernel_bootopts_count, "tally", &args);
+
+	serial.port = kopts.serial_port;
+	if (uart16550_init(&serial) == 0) {
+		serial_ops.name = kopts.serial_name;
+		console_init(&serial_ops);
+	}
+	kprintf("tally: start\n");
+	if (bad) {
+		kprintf("tally: FATAL: %s\n", args.err);
+		kprintf("tally: boot options are key=value words, then -- and the program's arguments:\n");
+		for (unsigned i = 0; i < kernel_bootopts_count; i++)
+			kprintf("  %-9s %s\n", kernel_bootopts[i].key, kernel_bootopts[i].help);
+		kernel_exit(EXIT_BAD_BOOT_OPTION);
+	}
+	if (kopts.dumpboot)
+		dumpboot();
+	arch_cpu_tables_init();
+	memory_init(bi);
+	arch_clock_init();
+	vm_init();
+	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
+	struct vm_region *stack = vm_region_create("main stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
+	if (!heap || !stack)
+		panic("vm: cannot create the heap and main stack regions");
+	if (vm_commit(stack, stack->base, stack->size, VM_R | VM_W) < 0)
+		panic_oom("main stack", stack->size);
+	syscalls_init(heap);
+	if (kopts.loglevel >= 1)
+		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s\n", bi->loader,
+		        kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name());
+
+	if (kopts.test) {
+		int failed = ktest_run(kopts.test);
+		kernel_exit(failed ? EXIT_TEST_FAILED : 0);
+	}
+	arch_call_on_stack(stack->base + stack->size, run_main, NULL);
+	panic("main returned through the stack switch");
+}

@@ -1,0 +1,200 @@
+/*
+ * syscalls.c - the system-call layer under newlib.
+ *
+ * Purpose: newlib (built with --disable-newlib-supplied-syscalls and, on
+ * x86_64-elf, MISSING_SYSCALL_NAMES) calls these plain-named functions.
+ * Tally has one program and no files:
+ *   write(1|2)   -> console; other descriptors EBADF
+ *   read(0)      -> console input if a byte is waiting, else end of file
+ *   sbrk         -> grows the "heap" region page by page from pmem; when
+ *                   memory runs out it returns -1 with ENOMEM, so malloc
+ *                   returns NULL and the program decides
+ *   _exit        -> kernel_exit(status)
+ *   gettimeofday/times -> time since boot from the cycle counter
+ *   open/unlink/... -> ENOSYS/ENOENT
+ * Context: thread context (not interrupt handlers): sbrk allocates.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include "arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/kernel.h"
+#include "kernel/panic.h"
+#include "kernel/vm.h"
+
+#undef errno
+extern int errno;
+
+static struct vm_region *heap;
+static uintptr_t brk;
+
+void syscalls_init(struct vm_region *h)
+{
+	heap = h;
+	brk = h->base;
+}
+
+void _exit(int status) { kernel_exit(status); }
+
+int write(int fd, const void *buf, size_t n)
+{
+	if (fd != 1 && fd != 2) {
+		errno = EBADF;
+		return -1;
+	}
+	console_write(buf, n);
+	return (int)n;
+}
+
+int read(int fd, void *buf, size_t n)
+{
+	if (fd != 0) {
+		errno = EBADF;
+		return -1;
+	}
+	size_t got = 0;
+	int c;
+	while (got < n && (c = console_getc()) >= 0)
+		((char *)buf)[got++] = (char)c;
+	return (int)got;
+}
+
+void *sbrk(ptrdiff_t incr)
+{
+	uintptr_t old = brk;
+	if (incr < 0) {
+		if ((uintptr_t)(-incr) > brk - heap->base)
+			goto nomem;
+		brk += incr;  /* pages stay committed; reused on the next growth */
+		return (void *)old;
+	}
+	if ((uintptr_t)incr > heap->base + heap->size - brk)
+		goto nomem;
+	if (vm_commit(heap, brk, (size_t)incr, VM_R | VM_W) < 0)
+		goto nomem;
+	brk += incr;
+	return (void *)old;
+nomem:
+	errno = ENOMEM;
+	return (void *)-1;
+}
+
+int close(int fd)
+{
+	if (fd < 0 || fd > 2) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	if (fd < 0 || fd > 2) {
+		errno = EBADF;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFCHR;
+	return 0;
+}
+
+int isatty(int fd) { return fd >= 0 && fd <= 2; }
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	(void)fd, (void)off, (void)whence;
+	errno = ESPIPE;
+	return -1;
+}
+
+int kill(int pid, int sig)
+{
+	(void)pid;
+	/* abort() raises SIGABRT: report and exit like a crash */
+	if (sig == 6)
+		panic("abort() called by the program");
+	errno = EINVAL;
+	return -1;
+}
+
+int getpid(void) { return 1; }
+
+int open(const char *path, int flags, ...)
+{
+	(void)path, (void)flags;
+	errno = ENOENT;
+	return -1;
+}
+
+int unlink(const char *path)
+{
+	(void)path;
+	errno = ENOENT;
+	return -1;
+}
+
+int link(const char *a, const char *b)
+{
+	(void)a, (void)b;
+	errno = ENOSYS;
+	return -1;
+}
+
+int stat(const char *path, struct stat *st)
+{
+	(void)path, (void)st;
+	errno = ENOENT;
+	return -1;
+}
+
+int fork(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+int execve(const char *p, char *const a[], char *const e[])
+{
+	(void)p, (void)a, (void)e;
+	errno = ENOSYS;
+	return -1;
+}
+
+int wait(int *st)
+{
+	(void)st;
+	errno = ECHILD;
+	return -1;
+}
+
+static uint64_t ns_since_boot(void)
+{
+	uint64_t hz = arch_cycles_hz();
+	uint64_t c = arch_cycles() - kernel_boot_cycles;
+	return hz ? c / hz * 1000000000ull + c % hz * 1000000000ull / hz : 0;
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	(void)tz;
+	uint64_t ns = ns_since_boot();
+	tv->tv_sec = (time_t)(ns / 1000000000ull);
+	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000);
+	return 0;
+}
+
+clock_t times(struct tms *t)
+{
+	clock_t c = (clock_t)(ns_since_boot() / (1000000000ull / 100));  /* CLK_TCK 100 */
+	if (t) {
+		t->tms_utime = c;
+		t->tms_stime = 0;
+		t->tms_cutime = t->tms_cstime = 0;
+	}
+	return c;
+}

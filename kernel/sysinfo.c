@@ -1,0 +1,38 @@
+/*
+ * sysinfo.c - the machine facts behind rt/tally.h's tally_sysinfo().
+ * Context: any thread; reads boot-time data only (plus the free-page count).
+ */
+#include "rt/tally.h"
+#include "arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/kernel.h"
+#include "kernel/pmem.h"
+
+const char *x86_tsc_source(void);
+int x86_tsc_invariant(void);
+
+uint64_t tally_nanotime(void)
+{
+	uint64_t hz = arch_cycles_hz();
+	uint64_t c = arch_cycles() - kernel_boot_cycles;
+	if (!hz)
+		return 0;
+	return c / hz * 1000000000ull + c % hz * 1000000000ull / hz;
+}
+
+void tally_sysinfo(struct tally_sysinfo *si)
+{
+	const struct boot_info *bi = kernel_boot_info;
+	si->arch = "x86_64";
+	si->boot_loader = bi->loader;
+	si->cpu_model = arch_cpu_model();
+	si->cpus_online = 1;
+	si->cycles_hz = arch_cycles_hz();
+	si->cycles_source = x86_tsc_source();
+	si->cycles_invariant = x86_tsc_invariant();
+	si->mem_usable = kernel_mem_usable;
+	si->mem_free = pmem_free_pages() * PMEM_PAGE_SIZE;
+	si->cmdline = bi->cmdline;
+	si->console = console_name();
+	si->acpi = bi->rsdp_len != 0;
+}

@@ -1,0 +1,755 @@
+#!/usr/bin/env python3
+"""mkacpi.py - generate the crafted ACPI table fixtures in tests/fixtures/.
+
+Purpose: the ACPI parser (kernel/acpi*.c) is tested on images of memory
+holding ACPI tables as firmware leaves them: a sound QEMU-like set and one
+set per kind of damage (bad checksums, truncated tables, lying lengths,
+broken MADT entries, wild pointers, old FADT layouts).  This script writes
+each as acpi-<name>.bin with an acpi-<name>.expect stating what
+acpi_parse() must report.  tests/host/test_acpi.c runs every acpi-*.bin.
+
+Fixture format: TALLYFX1 (tests/fixtures/README.md) with kind 3 (ACPI):
+regions at physical addresses, each table in a region of its own (a read
+spanning two regions is unreadable), the argument is the RSDP's address,
+and the region starting there holds exactly the RSDP bytes the boot path
+copied into struct boot_info (20 or 36), which the test passes as
+rsdp/rsdp_len.
+
+Expect format: one fact per line, "#" comments.  List keys must appear
+once per element, in the parser's order (none = the list is empty):
+  table SIG ADDR LEN USED     tables named by the root (root first)
+  cpu APIC_ID UID ENABLED ONLINE_CAPABLE X2APIC
+  ioapic ID ADDR GSI_BASE
+  override BUS SOURCE GSI FLAGS
+  nmi UID FLAGS LINT X2APIC
+  mcfg BASE SEGMENT BUS_START BUS_END
+  warn <the exact warning line>
+Scalar keys (checked when present; every "result ok" fixture has all):
+  result ok|error      acpi_parse() returned 0 / -1
+  oem OEMID            revision N            root SIG ADDR | root none
+  madt LAPIC_ADDR FLAGS REVISION | madt none
+  fadt REVISION LEN FLAGS SCI BOOT_ARCH DSDT | fadt none
+  pm_timer SPACE WIDTH OFFSET ACCESS ADDR BITS32 | pm_timer none
+  reset SPACE WIDTH OFFSET ACCESS ADDR VALUE | reset none
+  hw_reduced 0|1
+  hpet ADDR MIN_TICK NUMBER BLOCK_ID | hpet none
+  warn_dropped N
+Numbers are decimal or 0x hex.
+
+Data structures: tables are packed with struct.pack from the ACPI 6.4
+specification (RSDP 5.2.5, header 5.2.6, XSDT/RSDT, MADT 5.2.12, FADT
+5.2.9, HPET from the IA-PC HPET specification, MCFG from PCI firmware
+3.0), independent of the C code they test.
+
+Invariants: deterministic output; running the script twice gives the same
+bytes.  Recorded fixtures (acpi-qemu72-*, dumped from a real QEMU) are
+not written here; see tools/mkacpi.py --help for --record.
+
+Usage: python3 tools/mkacpi.py [outdir]
+       python3 tools/mkacpi.py --record NAME [outdir] -- QEMU ARGS...
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+FX_MAGIC = b"TALLYFX1"
+KIND_ACPI = 3
+
+RSDP_PA = 0xF5A40
+BASE = 0x7FE0000          # where QEMU (128 MiB guest) puts its tables
+DSDT_PA = BASE + 0x40
+XSDT_PA = BASE + 0x1000
+RSDT_PA = BASE + 0x1100
+FADT_PA = BASE + 0x1200
+MADT_PA = BASE + 0x1400
+HPET_PA = BASE + 0x1500
+MCFG_PA = BASE + 0x1600
+MADT2_PA = BASE + 0x1700
+UNREADABLE = 0xDEAD0000
+
+IO, MEM = 1, 0
+
+
+# ---------------------------------------------------------------- packing
+
+def csum(b):
+    return sum(b) & 0xFF
+
+
+def fix(b, start, end, at, delta=0):
+    """Set byte `at` so bytes[start:end] sum to `delta` mod 256."""
+    b[at] = 0
+    b[at] = (delta - sum(b[start:end])) & 0xFF
+
+
+def rsdp(rev, rsdt, xsdt=0, oem=b"BOCHS ", short=False, csum1=0, csum2=0):
+    b = bytearray(b"RSD PTR " + b"\0" + oem + struct.pack("<BI", rev, rsdt))
+    if rev >= 2 and not short:
+        b += struct.pack("<IQB3s", 36, xsdt, 0, b"\0\0\0")
+    fix(b, 0, 20, 8, csum1)
+    if len(b) == 36:
+        fix(b, 0, 36, 32, csum2)
+    return bytes(b)
+
+
+def sdt(sig, rev, body, length=None, bad_sum=0, oem=b"BOCHS "):
+    """An ACPI table: header + body; length overrides the header's length
+    field (the bytes stay as built); bad_sum makes the sum that value."""
+    b = bytearray(sig + struct.pack("<IBB", 0, rev, 0) + oem + b"BXPC    " +
+                  struct.pack("<I4sI", 1, b"BXPC", 1)) + body
+    struct.pack_into("<I", b, 4, len(b) if length is None else length)
+    fix(b, 0, len(b), 9, bad_sum)
+    return bytes(b)
+
+
+def root(sig, addrs, extra=b""):
+    fmt = "<Q" if sig == b"XSDT" else "<I"
+    return sdt(sig, 1, b"".join(struct.pack(fmt, a) for a in addrs) + extra)
+
+
+def gas(space, width, offset, access, addr):
+    return struct.pack("<BBBBQ", space, width, offset, access, addr)
+
+
+# MADT entries (type, length, body)
+def e_lapic(uid, apic_id, flags):
+    return struct.pack("<BBBBI", 0, 8, uid, apic_id, flags)
+
+
+def e_ioapic(ioapic_id, addr, gsi):
+    return struct.pack("<BBBBII", 1, 12, ioapic_id, 0, addr, gsi)
+
+
+def e_iso(bus, src, gsi, flags):
+    return struct.pack("<BBBBIH", 2, 10, bus, src, gsi, flags)
+
+
+def e_nmi_src(flags, gsi):
+    return struct.pack("<BBHI", 3, 8, flags, gsi)
+
+
+def e_lapic_nmi(uid, flags, lint):
+    return struct.pack("<BBBHB", 4, 6, uid, flags, lint)
+
+
+def e_lapic_addr(addr):
+    return struct.pack("<BBHQ", 5, 12, 0, addr)
+
+
+def e_x2apic(apic_id, flags, uid):
+    return struct.pack("<BBHIII", 9, 16, 0, apic_id, flags, uid)
+
+
+def e_x2apic_nmi(flags, uid, lint):
+    return struct.pack("<BBHIB3s", 10, 12, flags, uid, lint, b"\0\0\0")
+
+
+def madt(entries, lapic=0xFEE00000, flags=1, rev=5, **kw):
+    return sdt(b"APIC", rev, struct.pack("<II", lapic, flags) +
+               b"".join(entries), **kw)
+
+
+FADT_LEN = {1: 116, 2: 129, 3: 244, 4: 244, 5: 268, 6: 276}
+F_WBINVD, F_PROC_C1, F_SLP_BUTTON, F_RTC_S4 = 1, 1 << 2, 1 << 5, 1 << 7
+F_TMR_VAL_EXT, F_RESET_REG_SUP, F_PLATFORM_CLOCK = 1 << 8, 1 << 10, 1 << 15
+F_HW_REDUCED = 1 << 20
+QEMU_FLAGS = F_WBINVD | F_PROC_C1 | F_SLP_BUTTON | F_RTC_S4 | F_PLATFORM_CLOCK
+
+
+def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
+         reset=None, reset_value=0, x_pm_tmr=None, dsdt=DSDT_PA,
+         x_dsdt=None, length=None, **kw):
+    """A FADT of the given revision, its body cut to that revision's size."""
+    n = FADT_LEN[rev] if length is None else length
+    b = bytearray(FADT_LEN[6] - 36)
+
+    def put(fmt, off, *v):
+        struct.pack_into(fmt, b, off - 36, *v)
+    put("<I", 40, dsdt)
+    put("<H", 46, sci)
+    put("<I", 48, 0xB2)                  # SMI_CMD
+    put("<BB", 52, 0xF1, 0xF0)           # ACPI_ENABLE / DISABLE
+    put("<I", 56, pm_tmr_blk - 8 if pm_tmr_blk else 0)   # PM1a_EVT_BLK
+    put("<I", 64, pm_tmr_blk - 4 if pm_tmr_blk else 0)   # PM1a_CNT_BLK
+    put("<I", 76, pm_tmr_blk)
+    put("<BBBB", 88, 4, 2, 0, 4 if pm_tmr_blk else 0)    # PM*_LEN
+    put("<H", 109, boot_arch if rev >= 2 else 0)
+    put("<I", 112, flags)
+    if reset is not None:
+        put("<12sB", 116, reset, reset_value)
+    put("<B", 131, 1 if rev >= 5 else 0)  # FADT minor version
+    if x_dsdt is not None:
+        put("<Q", 140, x_dsdt)
+    if x_pm_tmr is not None:
+        put("<12s", 208, x_pm_tmr)
+    return sdt(b"FACP", rev, bytes(b[:n - 36]), **kw)
+
+
+def hpet(addr=0xFED00000, space=MEM, number=0, min_tick=0x80,
+         block_id=0x8086A201, **kw):
+    return sdt(b"HPET", 1, struct.pack("<I12sBHB", block_id,
+                                       gas(space, 64, 0, 0, addr), number,
+                                       min_tick, 0), **kw)
+
+
+def mcfg(windows, extra=b"", **kw):
+    return sdt(b"MCFG", 1, bytes(8) + b"".join(
+        struct.pack("<QHBBI", base, seg, b0, b1, 0)
+        for base, seg, b0, b1 in windows) + extra, **kw)
+
+
+def dsdt():
+    return sdt(b"DSDT", 1, b"\x10\x05\\_SB_")   # a scope, never parsed
+
+
+# ---------------------------------------------------------------- fixtures
+
+def mem_fixture(arg, regions):
+    regions = sorted(regions, key=lambda r: r[0])
+    out = FX_MAGIC + struct.pack("<IIQ", KIND_ACPI, len(regions), arg)
+    for base, data in regions:
+        out += struct.pack("<QQ", base, len(data))
+    for _, data in regions:
+        out += bytes(data)
+    return out
+
+
+def hexs(v):
+    return "0x%x" % v
+
+
+def tline(data, pa, used):
+    sig = data[:4].decode("ascii", "replace")
+    return "table %s %s %d %d" % (sig, hexs(pa), struct.unpack_from(
+        "<I", data, 4)[0], used)
+
+
+class Fx:
+    """One fixture: regions and the expected result, written by save()."""
+
+    def __init__(self, outdir, name, comment, rsdp_bytes, rsdp_pa=RSDP_PA):
+        self.outdir, self.name = outdir, name
+        self.arg = rsdp_pa
+        self.regions = [(rsdp_pa, rsdp_bytes)]
+        self.lines = ["# " + c for c in comment.strip().split("\n")]
+
+    def add(self, pa, data):
+        self.regions.append((pa, data))
+        return data
+
+    def exp(self, *lines):
+        self.lines.extend(lines)
+
+    def save(self):
+        stem = os.path.join(self.outdir, "acpi-" + self.name)
+        with open(stem + ".bin", "wb") as f:
+            f.write(mem_fixture(self.arg, self.regions))
+        with open(stem + ".expect", "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+
+
+NO_FADT = ["fadt none", "pm_timer none", "reset none", "hw_reduced 0"]
+NO_HPET = ["hpet none"]
+NO_MADT = ["madt none"]
+
+QEMU_MADT_ENTRIES = [
+    e_lapic(0, 0, 1), e_lapic(1, 1, 1), e_lapic(2, 2, 0), e_lapic(3, 3, 2),
+    e_x2apic(0x100, 1, 4),
+    e_ioapic(0, 0xFEC00000, 0),
+    e_iso(0, 0, 2, 0), e_iso(0, 9, 9, 0xD),
+    e_lapic_nmi(0xFF, 0, 1), e_x2apic_nmi(5, 4, 0),
+]
+QEMU_MADT_EXPECT = [
+    "madt 0xfee00000 1 5",
+    "cpu 0 0 1 0 0", "cpu 1 1 1 0 0", "cpu 2 2 0 0 0", "cpu 3 3 0 1 0",
+    "cpu 0x100 4 1 0 1",
+    "ioapic 0 0xfec00000 0",
+    "override 0 0 2 0", "override 0 9 9 0xd",
+    "nmi 0xffffffff 0 1 0", "nmi 4 5 0 1",
+]
+QEMU_RESET = gas(IO, 8, 0, 1, 0xCF9)
+QEMU_FLAGS6 = QEMU_FLAGS | F_TMR_VAL_EXT | F_RESET_REG_SUP
+
+
+def qemu_fadt6(**kw):
+    return fadt(6, flags=QEMU_FLAGS6, reset=QEMU_RESET, reset_value=6,
+                x_pm_tmr=gas(IO, 32, 0, 3, 0x608), x_dsdt=DSDT_PA, **kw)
+
+
+QEMU_FADT6_EXPECT = [
+    "fadt 6 276 %s 9 3 %s" % (hexs(QEMU_FLAGS6), hexs(DSDT_PA)),
+    "pm_timer 1 32 0 3 0x608 1",
+    "reset 1 8 0 1 0xcf9 6",
+    "hw_reduced 0",
+]
+QEMU_HPET_EXPECT = ["hpet 0xfed00000 0x80 0 0x8086a201"]
+
+
+def standard(fx, madt_bytes=None, fadt_bytes=None, hpet_bytes=None,
+             extra=(), root_sig=b"XSDT", root_pa=None):
+    """Lay out the usual tables; returns the root's entry addresses."""
+    addrs = []
+    for pa, data in ((FADT_PA, fadt_bytes), (MADT_PA, madt_bytes),
+                     (HPET_PA, hpet_bytes)) + tuple(extra):
+        if data is not None:
+            fx.add(pa, data)
+            addrs.append(pa)
+    fx.add(DSDT_PA, dsdt())
+    r = root(root_sig, addrs)
+    if root_pa is None:
+        root_pa = XSDT_PA if root_sig == b"XSDT" else RSDT_PA
+    fx.add(root_pa, r)
+    return r, root_pa
+
+
+def valid_sets(outdir):
+    # The reference set: what QEMU q35 builds, plus the cases SMP cares
+    # about (a disabled CPU, an online-capable one, an x2APIC CPU).  The
+    # RSDT lists a different MADT: using it instead of the XSDT shows up.
+    fx = Fx(outdir, "qemu-like", """
+RSDP 2.0 -> XSDT -> FADT rev 6, MADT (4 LAPIC: one disabled, one online
+capable; one x2APIC; IOAPIC; 2 overrides; 2 NMI), HPET, MCFG.  The RSDT
+names another MADT that must not be used.""",
+            rsdp(2, RSDT_PA, XSDT_PA))
+    f, m, h = qemu_fadt6(), madt(QEMU_MADT_ENTRIES), hpet()
+    mc = mcfg([(0xB0000000, 0, 0, 255)])
+    x, _ = standard(fx, m, f, h, extra=((MCFG_PA, mc),))
+    fx.add(MADT2_PA, madt([e_lapic(0, 7, 1)]))
+    fx.add(RSDT_PA, root(b"RSDT", [FADT_PA, MADT2_PA]))
+    fx.exp("result ok", "oem BOCHS", "revision 2", "root XSDT 0x7fe1000",
+           tline(x, XSDT_PA, 1), tline(f, FADT_PA, 1), tline(m, MADT_PA, 1),
+           tline(h, HPET_PA, 1), tline(mc, MCFG_PA, 1),
+           *QEMU_MADT_EXPECT, *QEMU_FADT6_EXPECT, *QEMU_HPET_EXPECT,
+           "mcfg 0xb0000000 0 0 255", "warn_dropped 0")
+    fx.save()
+
+    fx = Fx(outdir, "rsdt-only", """
+ACPI 1.0: RSDP revision 0 (20 bytes) -> RSDT -> FADT rev 3, MADT with two
+CPUs; no HPET.  The FADT's X_PM_TMR_BLK is absent (zero).""",
+            rsdp(0, RSDT_PA, oem=b"OEMID1"))
+    f = fadt(3, pm_tmr_blk=0x4008, flags=QEMU_FLAGS | F_RESET_REG_SUP,
+             reset=QEMU_RESET, reset_value=6)
+    m = madt([e_lapic(0, 0, 1), e_lapic(1, 2, 1), e_ioapic(2, 0xFEC00000, 0),
+              e_iso(0, 0, 2, 0)], rev=1)
+    r, _ = standard(fx, m, f, root_sig=b"RSDT")
+    fx.exp("result ok", "oem OEMID1", "revision 0", "root RSDT 0x7fe1100",
+           tline(r, RSDT_PA, 1), tline(f, FADT_PA, 1), tline(m, MADT_PA, 1),
+           "madt 0xfee00000 1 1", "cpu 0 0 1 0 0", "cpu 2 1 1 0 0",
+           "ioapic 2 0xfec00000 0", "override 0 0 2 0",
+           "fadt 3 244 %s 9 3 %s" % (hexs(QEMU_FLAGS | F_RESET_REG_SUP),
+                                     hexs(DSDT_PA)),
+           "pm_timer 1 32 0 3 0x4008 0", "reset 1 8 0 1 0xcf9 6",
+           "hw_reduced 0", *NO_HPET)
+    fx.save()
+
+
+def rsdp_cases(outdir):
+    fx = Fx(outdir, "rsdp-bad-checksum", "RSDP whose first 20 bytes sum "
+            "to 0x5a: nothing is read", rsdp(2, RSDT_PA, XSDT_PA, csum1=0x5A))
+    standard(fx, madt(QEMU_MADT_ENTRIES), qemu_fadt6())
+    fx.exp("result error", "root none", *NO_MADT, *NO_FADT, *NO_HPET,
+           "warn acpi: RSDP: bad checksum (sum 0x5a)")
+    fx.save()
+
+    fx = Fx(outdir, "rsdp-bad-ext-checksum", "RSDP 2.0 with a bad extended "
+            "checksum: the XSDT is not trusted, the RSDT is used",
+            rsdp(2, RSDT_PA, XSDT_PA, csum2=0x11))
+    m = madt([e_lapic(0, 0, 1)])
+    x, _ = standard(fx, madt(QEMU_MADT_ENTRIES))
+    fx.add(MADT2_PA, m)
+    r = fx.add(RSDT_PA, root(b"RSDT", [MADT2_PA]))
+    fx.exp("result ok", "revision 2", "root RSDT 0x7fe1100",
+           tline(r, RSDT_PA, 1), tline(m, MADT2_PA, 1),
+           "madt 0xfee00000 1 5", "cpu 0 0 1 0 0", *NO_FADT, *NO_HPET,
+           "warn acpi: RSDP: bad extended checksum (sum 0x11), XSDT ignored")
+    fx.save()
+
+    fx = Fx(outdir, "rsdp-rev2-short", "revision 2 RSDP but the boot path "
+            "kept only 20 bytes: RSDT used",
+            rsdp(2, RSDT_PA, XSDT_PA, short=True))
+    m = madt([e_lapic(0, 0, 1)])
+    r, _ = standard(fx, m, root_sig=b"RSDT")
+    fx.exp("result ok", "root RSDT 0x7fe1100", "madt 0xfee00000 1 5",
+           tline(r, RSDT_PA, 1), tline(m, MADT_PA, 1),
+           "cpu 0 0 1 0 0", *NO_FADT, *NO_HPET,
+           "warn acpi: RSDP: revision 2 but only 20 bytes, XSDT ignored")
+    fx.save()
+
+
+def root_cases(outdir):
+    fx = Fx(outdir, "xsdt-unreadable", "the RSDP's XSDT address points at "
+            "no memory: fall back to the RSDT",
+            rsdp(2, RSDT_PA, UNREADABLE))
+    m = madt([e_lapic(0, 0, 1), e_lapic(1, 1, 1)])
+    r, _ = standard(fx, m, root_sig=b"RSDT")
+    fx.exp("result ok", "root RSDT 0x7fe1100", tline(r, RSDT_PA, 1),
+           tline(m, MADT_PA, 1), "madt 0xfee00000 1 5",
+           "cpu 0 0 1 0 0", "cpu 1 1 1 0 0", *NO_FADT, *NO_HPET,
+           "warn acpi: XSDT at 0xdead0000: unreadable, table skipped",
+           "warn acpi: XSDT at 0xdead0000: unusable, using the RSDT at "
+           "0x7fe1100")
+    fx.save()
+
+    fx = Fx(outdir, "no-root", "XSDT unreadable, RSDT address 0: error",
+            rsdp(2, 0, UNREADABLE))
+    fx.exp("result error", "revision 2", "root none", *NO_MADT, *NO_FADT,
+           *NO_HPET,
+           "warn acpi: XSDT at 0xdead0000: unreadable, table skipped",
+           "warn acpi: RSDP: no usable RSDT or XSDT")
+    fx.save()
+
+    fx = Fx(outdir, "xsdt-entry-unreadable", "XSDT entries: FADT, a null "
+            "pointer, an unreadable address, MADT, HPET",
+            rsdp(2, RSDT_PA, XSDT_PA))
+    f, m, h = qemu_fadt6(), madt(QEMU_MADT_ENTRIES), hpet()
+    for pa, d in ((FADT_PA, f), (MADT_PA, m), (HPET_PA, h),
+                  (DSDT_PA, dsdt())):
+        fx.add(pa, d)
+    x = fx.add(XSDT_PA, root(b"XSDT", [FADT_PA, 0, UNREADABLE, MADT_PA,
+                                       HPET_PA]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(f, FADT_PA, 1), tline(m, MADT_PA, 1), tline(h, HPET_PA, 1),
+           *QEMU_MADT_EXPECT, *QEMU_FADT6_EXPECT, *QEMU_HPET_EXPECT,
+           "warn acpi: XSDT at 0x7fe1000: entry 1 is a null address, "
+           "skipped",
+           "warn acpi: XSDT at 0x7fe1000: entry 2 at 0xdead0000 "
+           "unreadable, skipped")
+    fx.save()
+
+    fx = Fx(outdir, "xsdt-huge-length", "XSDT length 0x7fffffff: skipped, "
+            "RSDT used", rsdp(2, RSDT_PA, XSDT_PA))
+    m = madt([e_lapic(0, 0, 1)])
+    fx.add(MADT_PA, m)
+    fx.add(XSDT_PA, sdt(b"XSDT", 1, struct.pack("<Q", MADT_PA),
+                        length=0x7FFFFFFF))
+    r = fx.add(RSDT_PA, root(b"RSDT", [MADT_PA]))
+    fx.exp("result ok", "root RSDT 0x7fe1100", tline(r, RSDT_PA, 1),
+           tline(m, MADT_PA, 1), "madt 0xfee00000 1 5", "cpu 0 0 1 0 0",
+           *NO_FADT, *NO_HPET,
+           "warn acpi: XSDT at 0x7fe1000: length 0x7fffffff implausibly "
+           "large, table skipped",
+           "warn acpi: XSDT at 0x7fe1000: unusable, using the RSDT at "
+           "0x7fe1100")
+    fx.save()
+
+    fx = Fx(outdir, "rsdt-partial-entry", "RSDT whose length ends two bytes "
+            "into a third entry", rsdp(0, RSDT_PA))
+    m = madt([e_lapic(0, 0, 1)])
+    fx.add(MADT_PA, m)
+    r = fx.add(RSDT_PA, root(b"RSDT", [MADT_PA, 0], extra=b"\x00\x12"))
+    fx.exp("result ok", "root RSDT 0x7fe1100", tline(r, RSDT_PA, 1),
+           tline(m, MADT_PA, 1), "madt 0xfee00000 1 5", "cpu 0 0 1 0 0",
+           *NO_FADT, *NO_HPET,
+           "warn acpi: RSDT at 0x7fe1100: length 0x2e ends inside an "
+           "entry, partial entry ignored",
+           "warn acpi: RSDT at 0x7fe1100: entry 1 is a null address, "
+           "skipped")
+    fx.save()
+
+    fx = Fx(outdir, "root-bad-signature", "RSDT address points at a FADT",
+            rsdp(0, FADT_PA))
+    fx.add(FADT_PA, fadt(1))
+    fx.exp("result error", "root none", *NO_MADT, *NO_FADT, *NO_HPET,
+           "warn acpi: RSDT at 0x7fe1200: bad signature \"FACP\", table "
+           "skipped")
+    fx.save()
+
+    # 20 null entries: 16 warnings kept, 4 counted.
+    fx = Fx(outdir, "many-warnings", "XSDT with 20 null entries, then a "
+            "MADT", rsdp(2, 0, XSDT_PA))
+    m = fx.add(MADT_PA, madt([e_lapic(0, 0, 1)]))
+    x = fx.add(XSDT_PA, root(b"XSDT", [0] * 20 + [MADT_PA]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(m, MADT_PA, 1), "madt 0xfee00000 1 5", "cpu 0 0 1 0 0",
+           *NO_FADT, *NO_HPET, "warn_dropped 4",
+           *["warn acpi: XSDT at 0x7fe1000: entry %d is a null address, "
+             "skipped" % i for i in range(16)])
+    fx.save()
+
+
+def table_cases(outdir):
+    def with_bad_madt(name, comment, m, warns, madt_pa=MADT_PA):
+        fx = Fx(outdir, name, comment, rsdp(2, RSDT_PA, XSDT_PA))
+        f, h = qemu_fadt6(), hpet()
+        fx.add(madt_pa, m)
+        for pa, d in ((FADT_PA, f), (HPET_PA, h), (DSDT_PA, dsdt())):
+            fx.add(pa, d)
+        x = fx.add(XSDT_PA, root(b"XSDT", [FADT_PA, madt_pa, HPET_PA]))
+        fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+               tline(f, FADT_PA, 1), tline(m, madt_pa, 0),
+               tline(h, HPET_PA, 1), *NO_MADT, *QEMU_FADT6_EXPECT,
+               *QEMU_HPET_EXPECT, *["warn " + w for w in warns])
+        fx.save()
+
+    with_bad_madt("madt-bad-checksum", "MADT sums to 0x3c; FADT and HPET "
+                  "still parsed", madt(QEMU_MADT_ENTRIES, bad_sum=0x3C),
+                  ["acpi: MADT at 0x7ffe1234: bad checksum (sum 0x3c), "
+                   "table skipped"], madt_pa=0x7FFE1234)
+    m = madt(QEMU_MADT_ENTRIES)
+    with_bad_madt("madt-truncated", "MADT's length says 0x40 bytes more "
+                  "than the memory holding it", madt(QEMU_MADT_ENTRIES,
+                                                    length=len(m) + 0x40),
+                  ["acpi: MADT at 0x7fe1400: length 0x%x runs past "
+                   "readable memory, table skipped" % (len(m) + 0x40)])
+    with_bad_madt("madt-length-lt-header", "MADT length 20",
+                  madt(QEMU_MADT_ENTRIES, length=20),
+                  ["acpi: MADT at 0x7fe1400: length 0x14 shorter than its "
+                   "header, table skipped"])
+    with_bad_madt("madt-length-lt-fixed", "MADT length 40: header but no "
+                  "local APIC address + flags",
+                  sdt(b"APIC", 5, struct.pack("<I", 0xFEE00000)),
+                  ["acpi: MADT at 0x7fe1400: length 0x28 too short for a "
+                   "MADT (0x2c), table skipped"])
+    fx = Fx(outdir, "hpet-huge-length", "HPET length 0xfffffff0: skipped",
+            rsdp(2, RSDT_PA, XSDT_PA))
+    h = hpet(length=0xFFFFFFF0)
+    m, f = madt([e_lapic(0, 0, 1)]), qemu_fadt6()
+    x, _ = standard(fx, m, f, h)
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(f, FADT_PA, 1), tline(m, MADT_PA, 1),
+           tline(h, HPET_PA, 0), "madt 0xfee00000 1 5", "cpu 0 0 1 0 0",
+           *QEMU_FADT6_EXPECT, *NO_HPET,
+           "warn acpi: HPET at 0x7fe1500: length 0xfffffff0 implausibly "
+           "large, table skipped")
+    fx.save()
+
+    fx = Fx(outdir, "duplicate-madt", "XSDT names three MADTs: the first "
+            "is corrupt, the second used, the third refused",
+            rsdp(2, 0, XSDT_PA))
+    bad = fx.add(MADT_PA, madt([e_lapic(0, 9, 1)], bad_sum=1))
+    good = fx.add(MADT2_PA, madt([e_lapic(0, 0, 1), e_lapic(1, 1, 1)]))
+    third = fx.add(MADT2_PA + 0x100, madt([e_lapic(0, 5, 1)]))
+    x = fx.add(XSDT_PA, root(b"XSDT", [MADT_PA, MADT2_PA, MADT2_PA + 0x100]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(bad, MADT_PA, 0), tline(good, MADT2_PA, 1),
+           tline(third, MADT2_PA + 0x100, 0), "madt 0xfee00000 1 5",
+           "cpu 0 0 1 0 0", "cpu 1 1 1 0 0", *NO_FADT, *NO_HPET,
+           "warn acpi: MADT at 0x7fe1400: bad checksum (sum 0x1), table "
+           "skipped",
+           "warn acpi: MADT at 0x7fe1800: a MADT was already used, table "
+           "skipped")
+    fx.save()
+
+
+def madt_cases(outdir):
+    def one(name, comment, entries, expect, warns, tail=b"", **kw):
+        fx = Fx(outdir, name, comment, rsdp(2, 0, XSDT_PA))
+        m = fx.add(MADT_PA, madt(entries, **kw) if not tail else
+                   sdt(b"APIC", 5, struct.pack("<II", 0xFEE00000, 1) +
+                       b"".join(entries) + tail))
+        x = fx.add(XSDT_PA, root(b"XSDT", [MADT_PA]))
+        fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+               tline(m, MADT_PA, 1), *expect, *NO_FADT, *NO_HPET,
+               *["warn " + w for w in warns])
+        fx.save()
+
+    # entries start at offset 0x2c; each LAPIC entry is 8 bytes
+    one("madt-entry-len0", "third MADT entry has length 0: walk stops, "
+        "the two before it are kept",
+        [e_lapic(0, 0, 1), e_lapic(1, 1, 1), b"\x00\x00" + bytes(6),
+         e_lapic(3, 3, 1)],
+        ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0", "cpu 1 1 1 0 0"],
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 0) at offset 0x3c: "
+         "length 0, rest of table skipped"])
+    one("madt-entry-len1", "second MADT entry has length 1",
+        [e_lapic(0, 0, 1), b"\x01\x01" + bytes(10)],
+        ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0"],
+        ["acpi: MADT at 0x7fe1400: entry 1 (type 1) at offset 0x34: "
+         "length 1, rest of table skipped"])
+    one("madt-entry-past-end", "last MADT entry (x2APIC, length 16) has "
+        "only 8 bytes left in the table",
+        [e_lapic(0, 0, 1), e_ioapic(1, 0xFEC00000, 0)],
+        ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0", "ioapic 1 0xfec00000 0"],
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 9) at offset 0x40: "
+         "length 16 runs past the end of the table (0x48), rest of table "
+         "skipped"], tail=e_x2apic(7, 1, 7)[:8])
+    one("madt-entry-header-past-end", "one byte after the last MADT entry",
+        [e_lapic(0, 0, 1)], ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0"],
+        ["acpi: MADT at 0x7fe1400: entry 1 (type 9) at offset 0x34: "
+         "header runs past the end of the table (0x35), rest of table "
+         "skipped"], tail=b"\x09")
+    one("madt-quirks", "type 5 LAPIC address override (after the CPUs), "
+        "a short IOAPIC entry, a duplicate APIC id, an xAPIC id 0xff, an "
+        "x2APIC id ~0, skipped NMI-source and GICC entries",
+        [e_lapic(0, 0, 1), e_lapic(1, 1, 1),
+         struct.pack("<BBBBI", 1, 8, 3, 0, 0xFEC00000),
+         e_lapic(2, 1, 1), e_x2apic(1, 1, 9), e_lapic(3, 0xFF, 1),
+         e_x2apic(0xFFFFFFFF, 1, 10), e_nmi_src(0, 0),
+         bytes([0x0B, 4, 0, 0]), e_x2apic(0x200, 2, 11),
+         e_lapic_addr(0xFEE10000), e_lapic_addr(0xFEE20000),
+         e_ioapic(4, 0xFEC01000, 24)],
+        ["madt 0xfee10000 0 5", "cpu 0 0 1 0 0", "cpu 1 1 1 0 0",
+         "cpu 0x200 11 0 1 1", "ioapic 4 0xfec01000 24"],
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 1) at offset 0x3c: "
+         "length 8 too short for its type (12), entry skipped",
+         "acpi: MADT at 0x7fe1400: entry 3 (type 0) at offset 0x44: "
+         "APIC id 0x1 listed twice, entry skipped",
+         "acpi: MADT at 0x7fe1400: entry 4 (type 9) at offset 0x4c: "
+         "APIC id 0x1 listed twice, entry skipped"], flags=0)
+    n = 300
+    one("madt-300-cpus", "300 x2APIC CPUs: the first 256 are kept",
+        [e_x2apic(i * 2, 1, i) for i in range(n)] +
+        [e_ioapic(0, 0xFEC00000, 0)],
+        ["madt 0xfee00000 1 5"] +
+        ["cpu %d %d 1 0 1" % (i * 2, i) for i in range(256)] +
+        ["ioapic 0 0xfec00000 0"],
+        ["acpi: MADT at 0x7fe1400: more than 256 CPUs, the rest ignored"])
+
+
+def fadt_cases(outdir):
+    def one(name, comment, f, expect, warns=(), used=1):
+        fx = Fx(outdir, name, comment, rsdp(2, 0, XSDT_PA))
+        fx.add(FADT_PA, f)
+        fx.add(DSDT_PA, dsdt())
+        x = fx.add(XSDT_PA, root(b"XSDT", [FADT_PA]))
+        fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+               tline(f, FADT_PA, used), *NO_MADT, *expect, *NO_HPET,
+               *["warn " + w for w in warns])
+        fx.save()
+
+    # ACPI 1.0 FADT (116 bytes) with RESET_REG_SUP set: the reset register
+    # would lie past the table's end and must not be read.
+    fl = QEMU_FLAGS | F_RESET_REG_SUP
+    one("fadt-rev1", "FADT revision 1, 116 bytes, PM timer from PM_TMR_BLK "
+        "(24-bit); RESET_REG_SUP set but no room for RESET_REG",
+        fadt(1, pm_tmr_blk=0xB008, flags=fl),
+        ["fadt 1 116 %s 9 0 %s" % (hexs(fl), hexs(DSDT_PA)),
+         "pm_timer 1 32 0 3 0xb008 0", "reset none", "hw_reduced 0"],
+        ["acpi: FADT at 0x7fe1200: RESET_REG_SUP set but length 0x74 has "
+         "no reset register, reset ignored"])
+    fl = QEMU_FLAGS | F_RESET_REG_SUP | F_TMR_VAL_EXT
+    one("fadt-rev2", "FADT revision 2 (ACPI 1.0b): 129 bytes, reset "
+        "register present, no X_ fields",
+        fadt(2, pm_tmr_blk=0x808, flags=fl, reset=gas(IO, 8, 0, 0, 0x64),
+             reset_value=0xFE),
+        ["fadt 2 129 %s 9 3 %s" % (hexs(fl), hexs(DSDT_PA)),
+         "pm_timer 1 32 0 3 0x808 1", "reset 1 8 0 0 0x64 0xfe",
+         "hw_reduced 0"])
+    one("fadt-xpm-memory", "FADT rev 5: X_PM_TMR_BLK in memory space wins "
+        "over PM_TMR_BLK; X_DSDT above 4 GiB; reset in memory",
+        fadt(5, pm_tmr_blk=0x808, flags=QEMU_FLAGS | F_RESET_REG_SUP,
+             x_pm_tmr=gas(MEM, 32, 0, 3, 0xFED80008),
+             reset=gas(MEM, 8, 0, 1, 0xFED80000), reset_value=1,
+             x_dsdt=0x100000000),
+        ["fadt 5 268 %s 9 3 0x100000000" % hexs(QEMU_FLAGS |
+                                                  F_RESET_REG_SUP),
+         "pm_timer 0 32 0 3 0xfed80008 0", "reset 0 8 0 1 0xfed80000 1",
+         "hw_reduced 0"])
+    one("fadt-reset-addr-zero", "FADT rev 4: RESET_REG_SUP but a zero reset "
+        "address; X_PM_TMR_BLK zero so PM_TMR_BLK is used",
+        fadt(4, pm_tmr_blk=0x408, flags=QEMU_FLAGS | F_RESET_REG_SUP,
+             x_pm_tmr=gas(IO, 32, 0, 3, 0), reset=gas(IO, 8, 0, 1, 0),
+             reset_value=6),
+        ["fadt 4 244 %s 9 3 %s" % (hexs(QEMU_FLAGS | F_RESET_REG_SUP),
+                                   hexs(DSDT_PA)),
+         "pm_timer 1 32 0 3 0x408 0", "reset none", "hw_reduced 0"],
+        ["acpi: FADT at 0x7fe1200: RESET_REG_SUP set but the reset "
+         "register address is 0, reset ignored"])
+    fl = F_HW_REDUCED | F_RESET_REG_SUP | F_TMR_VAL_EXT
+    one("fadt-hw-reduced", "FADT rev 6, HW_REDUCED_ACPI: no PM timer even "
+        "though PM_TMR_BLK is set",
+        fadt(6, pm_tmr_blk=0x608, flags=fl, boot_arch=0,
+             reset=gas(MEM, 8, 0, 1, 0xFE000000), reset_value=0x55),
+        ["fadt 6 276 %s 9 0 %s" % (hexs(fl), hexs(DSDT_PA)),
+         "pm_timer none", "reset 0 8 0 1 0xfe000000 0x55", "hw_reduced 1"])
+    one("fadt-too-short", "FADT of 100 bytes: skipped",
+        fadt(1, length=100),
+        ["fadt none", "pm_timer none", "reset none", "hw_reduced 0"],
+        ["acpi: FADT at 0x7fe1200: length 0x64 too short for a FADT "
+         "(0x74), table skipped"], used=0)
+
+
+def hpet_mcfg_cases(outdir):
+    fx = Fx(outdir, "hpet-io-space", "HPET base in I/O space: ignored; "
+            "MCFG with a partial entry and 5 windows",
+            rsdp(2, 0, XSDT_PA))
+    h = fx.add(HPET_PA, hpet(space=IO, addr=0x1000))
+    mc = fx.add(MCFG_PA, mcfg([(0xB0000000 + i * 0x10000000, i, 0, 255)
+                               for i in range(5)], extra=b"\0" * 4))
+    x = fx.add(XSDT_PA, root(b"XSDT", [HPET_PA, MCFG_PA]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(h, HPET_PA, 1), tline(mc, MCFG_PA, 1), *NO_MADT, *NO_FADT,
+           *NO_HPET,
+           *["mcfg 0x%x %d 0 255" % (0xB0000000 + i * 0x10000000, i)
+             for i in range(4)],
+           "warn acpi: HPET at 0x7fe1500: base address 0x1000 in io space, "
+           "HPET ignored",
+           "warn acpi: MCFG at 0x7fe1600: length 0x80 ends inside an entry, "
+           "partial entry ignored",
+           "warn acpi: MCFG at 0x7fe1600: more than 4 windows, the rest "
+           "ignored")
+    fx.save()
+
+
+# ---------------------------------------------------------------- recording
+
+def record(name, outdir, qemu_args):
+    """Boot QEMU's firmware with no boot device, dump the RSDP area and the
+    top of low RAM through the monitor, and write acpi-NAME.bin from the
+    RSDP and the tables it reaches (the .expect is written by hand)."""
+    tmp = tempfile.mkdtemp()
+    low, top = os.path.join(tmp, "low.bin"), os.path.join(tmp, "top.bin")
+    mem = 128 << 20
+    cmds = ("pmemsave 0xe0000 0x20000 %s\npmemsave 0x%x 0x100000 %s\n"
+            "quit\n" % (low, mem - 0x100000, top))
+    p = subprocess.Popen(["timeout", "60", "qemu-system-x86_64",
+                          "-m", "128M", "-display", "none",
+                          "-monitor", "stdio", "-serial", "none"] +
+                         qemu_args, stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL)
+    time.sleep(3)   # SeaBIOS has built the tables long before this
+    p.communicate(cmds.encode(), timeout=60)
+    lowb, topb = open(low, "rb").read(), open(top, "rb").read()
+    at = 0
+    while True:
+        at = lowb.index(b"RSD PTR ", at)
+        if at % 16 == 0 and csum(lowb[at:at + 20]) == 0:
+            break
+        at += 1
+    rlen = 36 if lowb[at + 15] >= 2 else 20
+    regions = [(0xE0000 + at, lowb[at:at + rlen])]
+    # the tables: one region from the lowest to the end of the highest
+    base = mem - 0x100000
+    used = [i for i in range(0, len(topb), 16) if topb[i:i + 16] != bytes(16)]
+    lo, hi = used[0] & ~0xFFF, (used[-1] + 0x1000) & ~0xFFF
+    regions.append((base + lo, topb[lo:hi]))
+    path = os.path.join(outdir, "acpi-%s.bin" % name)
+    with open(path, "wb") as f:
+        f.write(mem_fixture(0xE0000 + at, regions))
+    print("%s: RSDP at 0x%x (%d bytes), tables 0x%x-0x%x" %
+          (path, 0xE0000 + at, rlen, base + lo, base + hi))
+
+
+def main(argv):
+    if argv and argv[0] == "--record":
+        rest = argv[1:]
+        cut = rest.index("--") if "--" in rest else len(rest)
+        args, qemu = rest[:cut], rest[cut + 1:]
+        outdir = args[1] if len(args) > 1 else default_outdir()
+        record(args[0], outdir, qemu)
+        return 0
+    if argv and argv[0].startswith("-"):
+        print(__doc__)
+        return 0
+    outdir = argv[0] if argv else default_outdir()
+    os.makedirs(outdir, exist_ok=True)
+    valid_sets(outdir)
+    rsdp_cases(outdir)
+    root_cases(outdir)
+    table_cases(outdir)
+    madt_cases(outdir)
+    fadt_cases(outdir)
+    hpet_mcfg_cases(outdir)
+    return 0
+
+
+def default_outdir():
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "tests", "fixtures")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,63 @@
+#!/bin/sh
+# mkiso.sh - build a GRUB rescue ISO that boots Tally by multiboot2 on
+# both BIOS (SeaBIOS, El Torito + i386-pc) and UEFI (OVMF, x86_64-efi).
+#
+# usage: tools/mkiso.sh <kernel.elf> <out.iso> [cmdline]
+#
+# grub.cfg boots at once (timeout=0) with the serial port as console:
+#   multiboot2 /boot/kernel.elf <cmdline>
+# The command line goes through GRUB's script lexer: "..." groups words
+# (GRUB 2.06 re-quotes a word that contains blanks when it builds the
+# multiboot2 command line, and doubles \); $ and \ are escaped here so
+# GRUB expands no variable and drops no backslash, and characters GRUB
+# takes as syntax (' ; | & < > { }) are refused.
+# Output of grub-mkrescue is kept quiet and shown only when it
+# fails.  The ISO is written to a temporary file and renamed.
+set -eu
+
+die() { echo "mkiso: $*" >&2; exit 1; }
+
+[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: mkiso.sh <kernel.elf> <out.iso> [cmdline]"
+kernel=$1
+out=$2
+cmdline=${3-}
+
+[ -f "$kernel" ] || die "$kernel: no such file"
+command -v grub-mkrescue >/dev/null 2>&1 || die "grub-mkrescue not found (install grub-common)"
+command -v xorriso >/dev/null 2>&1 || die "xorriso not found"
+command -v mformat >/dev/null 2>&1 || die "mformat not found (install mtools)"
+for d in /usr/lib/grub/i386-pc /usr/lib/grub/x86_64-efi; do
+	[ -d "$d" ] || die "$d missing (install grub-pc-bin and grub-efi-amd64-bin)"
+done
+case $cmdline in
+*'
+'*) die "the command line must be one line" ;;
+*[\'\;\|\&\<\>\{\}]*)
+	die "GRUB would mangle the command line: avoid ' ; | & < > { }" ;;
+esac
+esc=$(printf '%s' "$cmdline" | sed 's/[$\\]/\\&/g')
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/mkiso.XXXXXX")
+tmp="$out.tmp.$$"
+trap 'rm -rf "$stage" "$tmp"' EXIT INT TERM
+
+mkdir -p "$stage/boot/grub"
+cp "$kernel" "$stage/boot/kernel.elf"
+cat > "$stage/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+menuentry "Tally" {
+	multiboot2 /boot/kernel.elf $esc
+	boot
+}
+CFG
+
+if ! grub-mkrescue --locales= --fonts= --themes= -o "$tmp" "$stage" \
+	> "$stage/log" 2>&1; then
+	cat "$stage/log" >&2
+	die "grub-mkrescue failed"
+fi
+mv -f "$tmp" "$out"

@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""test_tally_qemu.py - unit tests of the test harness itself.
+
+Purpose: the harness decides what counts as a pass, so its logic is tested
+without QEMU: exit-status decoding (odd codes carry a status, 0 is a triple
+fault, timeouts and other codes are failures), serial-noise stripping, the
+QEMU command lines of the four boot paths, the case-file parser and build
+plan, and the parsers of cmocka and ktest output.  boot() itself is run
+against a stand-in QEMU (a shell script) to prove the timeout kill and the
+status path end to end in well under a second.
+
+Run: python3 tools/test_tally_qemu.py (testrun.py also runs and counts it).
+Context: stdlib only; touches nothing outside a temporary directory.
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import re
+import stat
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _load(name, path):
+	loader = importlib.machinery.SourceFileLoader(name, path)
+	spec = importlib.util.spec_from_loader(name, loader)
+	mod = importlib.util.module_from_spec(spec)
+	loader.exec_module(mod)
+	return mod
+
+
+tq = _load("tally_qemu", os.path.join(HERE, "tally-qemu"))
+tr = _load("testrun", os.path.join(HERE, "testrun.py"))
+
+
+class DecodeExit(unittest.TestCase):
+	def test_odd_codes_carry_the_status(self):
+		for status in (0, 1, 42, 64, 70, 71, 127):
+			self.assertEqual(tq.decode_exit((status << 1) | 1), (status, None))
+
+	def test_zero_is_a_crash(self):
+		code, msg = tq.decode_exit(0)
+		self.assertEqual(code, 125)
+		self.assertIn("triple fault", msg)
+
+	def test_other_even_codes(self):
+		for c in (2, 4, 254):
+			code, msg = tq.decode_exit(c)
+			self.assertEqual(code, 126)
+			self.assertIn(str(c), msg)
+
+	def test_signal_and_timeout_and_qemu_error(self):
+		self.assertEqual(tq.decode_exit(-9)[0], 126)
+		self.assertEqual(tq.decode_exit(None, timed_out=True), (124, None))
+		self.assertEqual(tq.decode_exit(1, qemu_error="-x: invalid option")[0], 126)
+
+
+class SerialCleaning(unittest.TestCase):
+	OVMF = (b"\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001\r\n"
+	        b"BdsDxe: starting\r\n\x1b[0m\x1b[37m\x1b[40mtally: start\r\n"
+	        b"boot: uefi\r\n\x1b[1mbold\x1b[0m\r\n")
+
+	def test_escapes_and_noise_are_dropped(self):
+		self.assertEqual(tq.guest_lines(self.OVMF),
+		                 ["tally: start", "boot: uefi", "bold"])
+
+	def test_start_mid_line(self):
+		self.assertEqual(tq.guest_lines(b"junk tally: start\nx\n"),
+		                 ["tally: start", "x"])
+
+	def test_no_start(self):
+		self.assertEqual(tq.guest_lines(b"firmware only\n"), [])
+
+	def test_clean_line(self):
+		self.assertEqual(tq.clean_line("a\x1b[31mb\x1b(Bc\r\x07"), "abc")
+
+	def test_echo_strips_unless_raw(self):
+		class Sink:
+			def __init__(self):
+				self.text = ""
+
+			def write(self, t):
+				self.text += t
+
+			def flush(self):
+				pass
+		s = Sink()
+		e = tq._Echo(s, raw=False)
+		for i in range(0, len(self.OVMF), 7):   # arbitrary chunking
+			e.feed(self.OVMF[i:i + 7])
+		e.feed(b"partial", final=True)
+		self.assertEqual(s.text, "tally: start\nboot: uefi\nbold\npartial\n")
+		self.assertIn("BdsDxe: starting", e.noise)
+
+
+class Commands(unittest.TestCase):
+	def opts(self, **kw):
+		kw.setdefault("out", "/img")
+		return tq.default_options(**kw)
+
+	def test_always_present(self):
+		for boot in tq.BOOTS:
+			cmd = tq.build_command(self.opts(boot=boot), "/tmp/v.fd")
+			joined = " ".join(cmd)
+			for must in ("-nodefaults", "-no-reboot", "-display none",
+			             "isa-debug-exit,iobase=0xf4,iosize=0x04",
+			             "-serial stdio", "-seed 1", "-machine q35",
+			             "-cpu max", "-smp 1", "-m 512M"):
+				self.assertIn(must, joined, boot)
+			self.assertEqual("-icount" in cmd, False)
+
+	def test_direct(self):
+		cmd = tq.build_command(self.opts(cmdline="test=all -- a"), "v")
+		self.assertEqual(cmd[cmd.index("-kernel") + 1], "/img/kernel.elf")
+		self.assertEqual(cmd[cmd.index("-append") + 1], "test=all -- a")
+		self.assertNotIn("-append", tq.build_command(self.opts(), "v"))
+
+	def test_firmware_paths(self):
+		grub = " ".join(tq.build_command(self.opts(boot="grub"), "v"))
+		self.assertIn("media=cdrom", grub)
+		self.assertIn("/img/tally.iso", grub)
+		self.assertNotIn("pflash", grub)
+		for boot, img in (("grub-efi", "/img/tally.iso"), ("uefi", "/img/esp.img")):
+			cmd = " ".join(tq.build_command(self.opts(boot=boot), "/t/vars.fd"))
+			self.assertIn("readonly=on,file=" + tq.OVMF_CODE, cmd)
+			self.assertIn("unit=1,file=/t/vars.fd", cmd)
+			self.assertIn(img, cmd)
+			self.assertIn("OVMF_CODE_4M", cmd)
+
+	def test_icount_smp_extra(self):
+		cmd = tq.build_command(self.opts(icount=True, smp=2, mem="1G",
+		                                 extra=["-d", "int"]), "v")
+		self.assertIn("shift=0,align=off,sleep=off", cmd)
+		self.assertEqual(cmd[-2:], ["-d", "int"])
+		self.assertIn("1G", cmd)
+
+	def test_cmdline_refused_for_images(self):
+		with tempfile.TemporaryDirectory() as d:
+			open(os.path.join(d, "tally.iso"), "w").close()
+			o = self.opts(boot="grub", out=d)
+			self.assertIsNone(tq.check_options(o))
+			o.cmdline = "test=all"
+			self.assertIn("baked", tq.check_options(o))
+			self.assertIn("no image", tq.check_options(self.opts(out=d)))
+
+
+class BootWithStandIn(unittest.TestCase):
+	"""boot() against a shell script posing as QEMU."""
+
+	def setUp(self):
+		self.dir = tempfile.TemporaryDirectory()
+		self.fake = os.path.join(self.dir.name, "qemu")
+		with open(self.fake, "w") as f:
+			f.write("#!/bin/sh\nprintf \"$FAKE_OUT\"\n"
+			        "[ -n \"$FAKE_SLEEP\" ] && sleep \"$FAKE_SLEEP\"\n"
+			        "exit $FAKE_CODE\n")
+		os.chmod(self.fake, stat.S_IRWXU)
+		self.saved = tq.QEMU
+		tq.QEMU = self.fake
+		os.makedirs(os.path.join(self.dir.name, "out"))
+		open(os.path.join(self.dir.name, "out", "kernel.elf"), "w").close()
+
+	def tearDown(self):
+		tq.QEMU = self.saved
+		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP"):
+			os.environ.pop(k, None)
+		self.dir.cleanup()
+
+	def run_fake(self, out, code, sleep="", timeout=10):
+		os.environ.update(FAKE_OUT=out, FAKE_CODE=str(code), FAKE_SLEEP=sleep)
+		o = tq.default_options(out=os.path.join(self.dir.name, "out"),
+		                       timeout=timeout)
+		log = os.path.join(self.dir.name, "log")
+		res = tq.boot(o, None, log)
+		with open(log, "rb") as f:
+			return res, f.read()
+
+	def test_status(self):
+		res, log = self.run_fake("bios\\ntally: start\\ntally: exit 42\\n", 85)
+		self.assertEqual((res.exit_code, res.status), (42, 42))
+		self.assertEqual(res.lines(), ["tally: start", "tally: exit 42"])
+		self.assertEqual(log, b"bios\ntally: start\ntally: exit 42\n")
+		self.assertIsNone(res.message)
+
+	def test_exit_line_disagreeing_is_flagged(self):
+		res, _ = self.run_fake("tally: start\\ntally: exit 3\\n", 85)
+		self.assertEqual(res.status, 42)
+		self.assertIn("warning", res.message)
+
+	def test_zero(self):
+		res, _ = self.run_fake("tally: start\\n", 0)
+		self.assertEqual((res.exit_code, res.status), (125, None))
+
+	def test_timeout_kills_only_its_child(self):
+		t0 = time.monotonic()
+		res, log = self.run_fake("tally: start\\nhang\\n", 0, sleep="30",
+		                         timeout=0.5)
+		self.assertLess(time.monotonic() - t0, 5)
+		self.assertTrue(res.timed_out)
+		self.assertEqual(res.exit_code, 124)
+		self.assertIn(b"hang", log)
+		self.assertEqual(tq._live, set())
+
+
+class CaseFile(unittest.TestCase):
+	TEXT = """
+# comment
+[one]
+app = tests/apps/exit42.c
+boot = direct grub
+cmdline = -- a "b c"
+status = 42
+expect = ^x
+expect = y$
+contains = z
+reject = FATAL
+timeout = 5
+
+[two]
+boot = direct
+cmdline = test=all
+"""
+
+	def test_parse(self):
+		one, two = tr.parse_cases(self.TEXT)
+		self.assertEqual(one.boots, ["direct", "grub"])
+		self.assertEqual(one.cmdline, '-- a "b c"')
+		self.assertEqual(one.status, 42)
+		self.assertEqual([r.pattern for r in one.expect], ["^x", "y$"])
+		self.assertEqual(one.timeout_for("grub"), 5)
+		self.assertFalse(one.ktest())
+		self.assertEqual(two.app, "default")
+		self.assertTrue(two.ktest())
+		self.assertEqual(two.timeout_for("uefi"), 120)
+		self.assertFalse(tr.parse_cases("[x]\nboot=direct\ncmdline=test=none")[0].ktest())
+
+	def test_errors(self):
+		for bad, why in (("[a]\nbot = direct\n", "unknown key"),
+		                 ("[a]\nboot = floppy\n", "unknown boot path"),
+		                 ("[a]\nboot = direct\n[a]\nboot = direct\n", "duplicate"),
+		                 ("boot = direct\n", "outside"),
+		                 ("[a]\n", "no `boot"),
+		                 ("[a]\nboot = direct\nexpect = (\n", ":3:"),
+		                 ("[a]\nboot = direct\nstatus = x\n", "status")):
+			with self.assertRaises(tr.CaseError) as cm:
+				tr.parse_cases(bad)
+			self.assertIn(why, str(cm.exception))
+
+	def test_build_plan(self):
+		cases = tr.parse_cases("""
+[banner]
+boot = direct uefi
+[bad]
+boot = direct
+cmdline = serail=com1
+[kt]
+boot = direct uefi
+cmdline = test=all
+[crash]
+app = tests/apps/null_deref.c
+boot = direct
+[crash2]
+app = tests/apps/null_deref.c
+boot = grub
+""")
+		builds = tr.plan_builds(cases)
+		by = {c.name: c.build for c in cases}
+		self.assertIs(by["banner"], by["bad"])
+		self.assertIsNot(by["kt"], by["banner"])
+		self.assertIs(by["crash"], by["crash2"])
+		self.assertEqual(len(builds), 3)
+		self.assertEqual(by["banner"].command(),
+		                 ["make", "-s", "OUT=build/x86_64/apps/default",
+		                  "CMDLINE=", "kernel", "esp"])
+		self.assertEqual(by["kt"].command(),
+		                 ["make", "-s", "OUT=build/x86_64/apps/default.kt",
+		                  "CMDLINE=test=all", "kernel", "esp"])
+		self.assertEqual(by["crash"].command(),
+		                 ["make", "-s", "APP=tests/apps/null_deref.c",
+		                  "OUT=build/x86_64/apps/null_deref", "CMDLINE=",
+		                  "kernel", "iso"])
+
+	def test_direct_only_build_has_no_cmdline(self):
+		c = tr.parse_cases("[a]\napp = x/y.c\nboot = direct\ncmdline = q\n")
+		b = tr.plan_builds(c)[0]
+		self.assertEqual(b.command(), ["make", "-s", "APP=x/y.c",
+		                               "OUT=build/x86_64/apps/y", "kernel"])
+
+	def test_the_real_case_file(self):
+		path = os.path.join(ROOT, "tests", "system.cases")
+		with open(path) as f:
+			cases = tr.parse_cases(f.read())
+		self.assertTrue(cases)
+		for c in cases:
+			if c.app != "default":
+				self.assertTrue(os.path.isfile(os.path.join(ROOT, c.app)), c.app)
+		tr.plan_builds(cases)
+
+
+class Cmocka(unittest.TestCase):
+	OUT = ("[==========] Running 3 test(s).\n[ RUN      ] a\n[       OK ] a\n"
+	       "[ RUN      ] b\n[  FAILED  ] b\n[ RUN      ] c\n[       OK ] c\n"
+	       "[==========] 3 test(s) run.\n")
+	ERR = ("[  ERROR   ] --- 0x1 != 0x2\n[   LINE   ] --- t.c:8: error: Failure!\n"
+	       "[  PASSED  ] 2 test(s).\n[  FAILED  ] 1 test(s), listed below:\n"
+	       "[  FAILED  ] b\n\n 1 FAILED TEST(S)\n")
+
+	def test_mixed(self):
+		p, f, err = tr.parse_cmocka(self.OUT, self.ERR, 1)
+		self.assertIsNone(err)
+		self.assertEqual(p, ["a", "c"])
+		self.assertEqual(f, [("b", "0x1 != 0x2 t.c:8: error: Failure!")])
+
+	def test_all_pass(self):
+		out = "[ RUN      ] a\n[       OK ] a\n"
+		p, f, err = tr.parse_cmocka(out, "[  PASSED  ] 1 test(s).\n", 0)
+		self.assertEqual((p, f, err), (["a"], [], None))
+
+	def test_crash_without_summary(self):
+		p, f, err = tr.parse_cmocka("[ RUN      ] a\n", "", -6)
+		self.assertIn("no cmocka summary", err)
+		self.assertIn("signal 6", err)
+
+	def test_nonzero_exit_without_failures(self):
+		_, _, err = tr.parse_cmocka("", "[  PASSED  ] 1 test(s).\n", 3)
+		self.assertIn("exit 3", err)
+
+
+class Ktest(unittest.TestCase):
+	def test_agree(self):
+		lines = ["ktest: PASS a", "ktest: FAIL b: x != y", "ktest: PASS c",
+		         "ktest: done: 2 passed, 1 failed"]
+		res, err = tr.parse_ktest(lines)
+		self.assertIsNone(err)
+		self.assertEqual(res, [("a", None), ("b", "x != y"), ("c", None)])
+
+	def test_disagree_missing_empty(self):
+		self.assertIn("summary says", tr.parse_ktest(
+			["ktest: PASS a", "ktest: done: 2 passed, 0 failed"])[1])
+		self.assertIn("no 'ktest: done:'", tr.parse_ktest(["ktest: PASS a"])[1])
+		self.assertIn("no ktest ran", tr.parse_ktest(
+			["ktest: done: 0 passed, 0 failed"])[1])
+
+
+class CheckBoot(unittest.TestCase):
+	def result(self, text, status):
+		r = tq.BootResult()
+		r.raw = text.encode()
+		r.status = r.exit_code = status
+		return r
+
+	def case(self, body):
+		return tr.parse_cases("[c]\nboot = direct\n" + body)[0]
+
+	def test_pass(self):
+		c = self.case("status = 70\nexpect = ^tally: FATAL\nexpect = ^backtrace:\n"
+		              "expect = poke\nreject = survived\n")
+		r = self.result("fw\ntally: start\ntally: FATAL: page fault (#PF)\n"
+		                "backtrace:\n  #0 poke+0x4\ntally: exit 70\n", 70)
+		self.assertIsNone(tr.check_boot(c, r)[0])
+
+	def test_failures(self):
+		c = self.case("status = 0\nexpect = ^b$\nexpect = ^a$\nreject = FATAL\n")
+		r = self.result("tally: start\na\nb\ntally: FATAL: x\ntally: exit 1\n", 1)
+		why = tr.check_boot(c, r)[0]
+		self.assertIn("status 1, expected 0", why)
+		self.assertIn("/^a$/ (in order) not found", why)
+		self.assertIn("unwanted /FATAL/", why)
+
+	def test_exit_line(self):
+		c = self.case("")
+		self.assertIn("no 'tally: exit 0'",
+		              tr.check_boot(c, self.result("tally: start\n", 0))[0])
+		self.assertIn("disagrees", tr.check_boot(
+			c, self.result("tally: start\ntally: exit 3\n", 0))[0])
+		c = self.case("exitline = no\n")
+		self.assertIsNone(tr.check_boot(c, self.result("tally: start\n", 0))[0])
+
+	def test_no_status(self):
+		r = tq.BootResult()
+		r.message = "timeout after 3s"
+		self.assertEqual(tr.check_boot(self.case(""), r)[0], "timeout after 3s")
+
+	def test_ktest_results(self):
+		c = self.case("cmdline = test=all\n")
+		r = self.result("tally: start\nktest: PASS a\nktest: FAIL b: no\n"
+		                "ktest: done: 1 passed, 1 failed\ntally: exit 0\n", 0)
+		why, kt, _ = tr.check_boot(c, r)
+		self.assertIsNone(why)
+		self.assertEqual(kt, [("a", None), ("b", "no")])
+
+
+if __name__ == "__main__":
+	unittest.main()

@@ -1,0 +1,683 @@
+#!/usr/bin/env python3
+"""testrun.py - the `make test` driver: host unit tests, harness self-tests
+and system tests that boot images and read the serial console.
+
+Purpose: one command that runs every test layer and ends with exactly one
+line `N passed, M failed` (exit status 0 only when M == 0 and something ran).
+
+Layers, in the order they run:
+  1. host    cmocka binaries given with --host BIN...; each test is one
+             result (`[  PASSED  ] N test(s).` / `[  FAILED  ] N test(s)`
+             are the authority; a binary that crashes or exits non-zero
+             without a parsable count is one failure).
+  2. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
+             this process; each test method is one result.
+  3. system  cases from tests/system.cases (format: docs/testing.md and the
+             head of that file).  Each (case, boot path) is one result; a
+             case whose command line has `test=` (other than test=none) also
+             yields one result per `ktest: PASS|FAIL` line.
+
+Data structures: struct-like classes Case (one block of the case file) and
+Build (one `make` invocation: an application, an output directory, the
+baked command line and the union of targets its cases need).  Cases that
+share an application and a baked command line share a Build; direct-only
+cases of an application share the build of that application.
+
+Invariants: every image is built (sequentially, in file order) before the
+first boot; at most -j boots run at once (default 2, the machine has two
+cores); every result line starts with PASS or FAIL; a failure carries a
+reason and the tail of that boot's serial log; raw serial logs are kept in
+build/x86_64/testlogs/<case>.<boot>.log.
+
+Context: stdlib only; boots run in worker threads through tally-qemu's
+boot(), which owns the QEMU processes (killed on interrupt via kill_all()).
+"""
+
+import argparse
+import concurrent.futures
+import importlib.machinery
+import importlib.util
+import io
+import os
+import re
+import subprocess
+import sys
+import threading
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.join(ROOT, "tools")
+DEFAULT_CASES = os.path.join(ROOT, "tests", "system.cases")
+PYUNIT = os.path.join(TOOLS, "test_tally_qemu.py")
+BUILD_BASE = os.path.join("build", "x86_64")
+APPS_OUT = os.path.join(BUILD_BASE, "apps")
+LOG_DIR = os.path.join(BUILD_BASE, "testlogs")
+TAIL = 30
+
+TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
+DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
+CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
+             "reject", "timeout", "smp", "mem", "qemu", "exitline")
+
+
+def load_tally_qemu():
+	"""Import tools/tally-qemu (no .py suffix) as a module."""
+	path = os.path.join(TOOLS, "tally-qemu")
+	loader = importlib.machinery.SourceFileLoader("tally_qemu", path)
+	spec = importlib.util.spec_from_loader("tally_qemu", loader)
+	mod = importlib.util.module_from_spec(spec)
+	loader.exec_module(mod)
+	return mod
+
+
+# ---------------------------------------------------------------- cases
+
+class CaseError(Exception):
+	pass
+
+
+class Case:
+	def __init__(self, name, where):
+		self.name = name
+		self.where = where          # "file:line" of the [name] header
+		self.app = "default"
+		self.boots = []
+		self.cmdline = ""
+		self.status = 0
+		self.expect = []            # compiled regexes, matched in order
+		self.contains = []          # compiled regexes, matched anywhere
+		self.reject = []            # compiled regexes that must not match
+		self.timeout = None
+		self.smp = 1
+		self.mem = "512M"
+		self.qemu = []
+		self.exitline = True
+		self.build = None           # Build, filled by plan_builds()
+
+	def ktest(self):
+		m = re.search(r"(?:^|\s)test=(\S*)", self.cmdline)
+		return bool(m) and m.group(1) != "none"
+
+	def timeout_for(self, boot):
+		return self.timeout if self.timeout else DEFAULT_TIMEOUT[boot]
+
+	def names(self):
+		return ["%s/%s" % (self.name, b) for b in self.boots]
+
+
+def parse_cases(text, fname="system.cases"):
+	"""Parse the case-file text into a list of Case; raise CaseError."""
+	cases, cur = [], None
+	seen = set()
+	for n, line in enumerate(text.splitlines(), 1):
+		where = "%s:%d" % (fname, n)
+		s = line.strip()
+		if not s or s.startswith("#"):
+			continue
+		m = re.match(r"^\[([A-Za-z0-9_.-]+)\]$", s)
+		if m:
+			if m.group(1) in seen:
+				raise CaseError("%s: duplicate case [%s]" % (where, m.group(1)))
+			seen.add(m.group(1))
+			cur = Case(m.group(1), where)
+			cases.append(cur)
+			continue
+		m = re.match(r"^([a-z]+)\s*=\s?(.*)$", line.lstrip())
+		if not m:
+			raise CaseError("%s: expected `[name]` or `key = value`, got %r"
+			                % (where, s))
+		if cur is None:
+			raise CaseError("%s: `%s` outside a [case] block" % (where, m.group(1)))
+		key, val = m.group(1), m.group(2).strip()
+		try:
+			_set_key(cur, key, val)
+		except (ValueError, re.error) as e:
+			raise CaseError("%s: %s: %s" % (where, key, e))
+	for c in cases:
+		if not c.boots:
+			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+	return cases
+
+
+def _set_key(c, key, val):
+	if key not in CASE_KEYS:
+		raise ValueError("unknown key (valid keys: %s)" % ", ".join(CASE_KEYS))
+	if key == "app":
+		c.app = val or "default"
+	elif key == "boot":
+		for b in val.split():
+			if b not in TARGET:
+				raise ValueError("unknown boot path %r (one of %s)"
+				                 % (b, ", ".join(TARGET)))
+			if b not in c.boots:
+				c.boots.append(b)
+	elif key == "cmdline":
+		c.cmdline = val
+	elif key == "status":
+		c.status = int(val, 0)
+	elif key in ("expect", "contains", "reject"):
+		if not val:
+			raise ValueError("empty regex")
+		getattr(c, key).append(re.compile(val))
+	elif key == "timeout":
+		c.timeout = float(val)
+	elif key == "smp":
+		c.smp = int(val)
+	elif key == "mem":
+		c.mem = val
+	elif key == "qemu":
+		c.qemu += val.split()
+	elif key == "exitline":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.exitline = val == "yes"
+
+
+# ---------------------------------------------------------------- builds
+
+class Build:
+	def __init__(self, app, cmdline, out):
+		self.app = app              # "default" or a source path
+		self.cmdline = cmdline      # None: no image target (direct only)
+		self.out = out              # relative to ROOT
+		self.targets = []
+		self.error = None           # make's complaint when the build failed
+
+	def command(self):
+		cmd = ["make", "-s"]
+		if self.app != "default":
+			cmd.append("APP=" + self.app)
+		cmd.append("OUT=" + self.out)
+		if self.cmdline is not None:
+			cmd.append("CMDLINE=" + self.cmdline)
+		return cmd + self.targets
+
+
+def plan_builds(cases):
+	"""Attach a Build to every case; return the builds in file order."""
+	def stem(app):
+		return "default" if app == "default" else \
+			os.path.splitext(os.path.basename(app))[0]
+
+	keys = {}
+	for c in cases:
+		images = any(b != "direct" for b in c.boots)
+		keys[id(c)] = (c.app, c.cmdline if images else None)
+	# A direct-only case of an application reuses its empty-command-line
+	# image build when there is one (the kernel ignores the baked line
+	# when booted directly).
+	with_images = {k for k in keys.values() if k[1] == ""}
+	builds, order = {}, []
+	used = set()
+	for c in cases:
+		k = keys[id(c)]
+		if k[1] is None and (k[0], "") in with_images:
+			k = (k[0], "")
+		if k not in builds:
+			name = stem(k[0]) if not k[1] else "%s.%s" % (stem(k[0]), c.name)
+			while name in used:
+				name += "_"
+			used.add(name)
+			builds[k] = Build(k[0], k[1], os.path.join(APPS_OUT, name))
+			order.append(builds[k])
+		b = builds[k]
+		for boot in c.boots:
+			if TARGET[boot] not in b.targets:
+				b.targets.append(TARGET[boot])
+		c.build = b
+	for b in order:
+		b.targets.sort(key=["kernel", "iso", "esp"].index)
+	return order
+
+
+def _jobserver_fds():
+	"""File descriptors of an enclosing make's jobserver, to pass on."""
+	m = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)",
+	              os.environ.get("MAKEFLAGS", ""))
+	fds = []
+	if m:
+		for fd in map(int, m.groups()):
+			try:
+				os.fstat(fd)
+				fds.append(fd)
+			except OSError:
+				pass
+	return tuple(fds)
+
+
+def run_build(b, verbose):
+	if verbose:
+		print("testrun: " + " ".join(b.command()), flush=True)
+	try:
+		p = subprocess.run(b.command(), cwd=ROOT, stdin=subprocess.DEVNULL,
+		                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+		                   pass_fds=_jobserver_fds())
+	except OSError as e:
+		b.error = "cannot run make: %s" % e
+		return
+	out = p.stdout.decode("utf-8", "replace")
+	if verbose and out:
+		sys.stdout.write(out)
+	if p.returncode != 0:
+		b.error = "make exited %d:\n%s" % (p.returncode, _tail_text(out))
+
+
+# ---------------------------------------------------------------- results
+
+class Report:
+	"""Collects results and prints them one line each (thread-safe)."""
+
+	def __init__(self):
+		self.passed = self.failed = 0
+		self.lock = threading.Lock()
+
+	def ok(self, name):
+		with self.lock:
+			self.passed += 1
+			print("PASS " + name, flush=True)
+
+	def fail(self, name, reason, detail=None):
+		with self.lock:
+			self.failed += 1
+			print("FAIL %s: %s" % (name, reason), flush=True)
+			if detail:
+				for line in detail:
+					print("    | " + line)
+				sys.stdout.flush()
+
+
+def _tail_text(text, n=TAIL):
+	lines = text.rstrip("\n").splitlines()
+	return "\n".join("    | " + l for l in lines[-n:])
+
+
+# ---------------------------------------------------------------- host layer
+
+_CM_OK = re.compile(r"^\[       OK \] (.+?)\s*$")
+_CM_FAILED_ONE = re.compile(r"^\[  FAILED  \] (?!\d+ test\(s\))(.+?)\s*$")
+_CM_PASSED_N = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.")
+_CM_FAILED_N = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)")
+_CM_MSG = re.compile(r"^\[\s*(ERROR|LINE)\s*\] --- (.*)$")
+
+
+def parse_cmocka(out, err, code):
+	"""Parse one cmocka binary's stdout and stderr (cmocka 1.1 prints test
+	names on stdout, counts and assertion messages on stderr, so the two
+	are read apart rather than interleaved).  Returns (passed names,
+	failed [(name, reason)], error or None); error is set when there is
+	no parsable count (a crash) or the exit code contradicts the counts,
+	and the caller counts that as one failure."""
+	npass = nfail = None
+	for line in (out + "\n" + err).splitlines():
+		m = _CM_PASSED_N.match(line)
+		if m:
+			npass = (npass or 0) + int(m.group(1))
+			continue
+		m = _CM_FAILED_N.match(line)
+		if m:
+			nfail = (nfail or 0) + int(m.group(1))
+	passed, failed = [], []
+	for line in out.splitlines():
+		m = _CM_OK.match(line)
+		if m:
+			passed.append(m.group(1))
+			continue
+		m = _CM_FAILED_ONE.match(line)
+		if m and m.group(1) not in failed:
+			failed.append(m.group(1))
+	# Messages come in groups, one per failed test, each ending with the
+	# LINE message that names file and line.
+	groups, cur = [], []
+	for line in err.splitlines():
+		m = _CM_MSG.match(line)
+		if m:
+			cur.append(m.group(2).strip())
+			if m.group(1) == "LINE":
+				groups.append(" ".join(cur))
+				cur = []
+	if cur:
+		groups.append(" ".join(cur))
+	if npass is None and nfail is None:
+		return passed, [(f, "failed") for f in failed], \
+			"no cmocka summary (exit %s)" % _code_str(code)
+	npass, nfail = npass or 0, nfail or 0
+	if nfail == 0 and code != 0:
+		return passed, [], "exit %s with no failed test" % _code_str(code)
+	if len(passed) != npass or len(failed) != nfail:
+		# Names did not parse cleanly: fall back to the counts.
+		passed = ["test%d" % i for i in range(npass)]
+		failed = ["test%d" % i for i in range(nfail)]
+	if len(groups) != len(failed):
+		groups = ["failed"] * len(failed)
+	return passed, list(zip(failed, groups)), None
+
+
+def _code_str(code):
+	return "signal %d" % -code if code is not None and code < 0 else str(code)
+
+
+def run_host(binaries, rep, flt):
+	for path in binaries:
+		unit = "host/" + os.path.basename(path)
+		if flt and not flt.search(unit):
+			continue
+		try:
+			p = subprocess.run([os.path.abspath(path)], stdin=subprocess.DEVNULL,
+			                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+			                   timeout=120, cwd=ROOT)
+			out = p.stdout.decode("utf-8", "replace")
+			err = p.stderr.decode("utf-8", "replace")
+			code = p.returncode
+		except subprocess.TimeoutExpired as e:
+			out = (e.stdout or b"").decode("utf-8", "replace")
+			rep.fail(unit, "timeout after 120s", out.splitlines()[-TAIL:])
+			continue
+		except OSError as e:
+			rep.fail(unit, "cannot run: %s" % e)
+			continue
+		passed, failed, why = parse_cmocka(out, err, code)
+		detail = (out.splitlines() + err.splitlines())[-TAIL:]
+		if why:
+			rep.fail(unit, why, detail)
+			continue
+		for name in passed:
+			rep.ok("%s/%s" % (unit, name))
+		for name, reason in failed:
+			rep.fail("%s/%s" % (unit, name), reason)
+
+
+# ---------------------------------------------------------------- py layer
+
+class _PyResult(unittest.TestResult):
+	def __init__(self, rep):
+		super().__init__()
+		self.rep = rep
+
+	def _name(self, test):
+		return "py/" + test.id().split(".", 1)[-1]
+
+	def addSuccess(self, test):
+		self.rep.ok(self._name(test))
+
+	def addFailure(self, test, err):
+		self.rep.fail(self._name(test), "assertion failed",
+		              self._exc_info_to_string(err, test).splitlines()[-TAIL:])
+
+	def addError(self, test, err):
+		self.rep.fail(self._name(test), "error",
+		              self._exc_info_to_string(err, test).splitlines()[-TAIL:])
+
+	def addSubTest(self, test, subtest, err):
+		if err is not None:
+			self.addFailure(subtest, err)
+
+
+def _py_tests(path):
+	loader = importlib.machinery.SourceFileLoader("test_tally_qemu", path)
+	spec = importlib.util.spec_from_loader("test_tally_qemu", loader)
+	mod = importlib.util.module_from_spec(spec)
+	loader.exec_module(mod)
+	suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
+	flat = []
+
+	def walk(s):
+		for t in s:
+			if isinstance(t, unittest.TestSuite):
+				walk(t)
+			else:
+				flat.append(t)
+	walk(suite)
+	return flat
+
+
+def run_py(rep, flt, listing=False):
+	if not os.path.isfile(PYUNIT):
+		return
+	try:
+		tests = _py_tests(PYUNIT)
+	except Exception as e:  # an import error is a failure, not a crash
+		rep.fail("py/test_tally_qemu", "cannot load: %s" % e)
+		return
+	tests = [t for t in tests
+	         if not flt or flt.search("py/" + t.id().split(".", 1)[-1])]
+	if listing:
+		for t in tests:
+			print("py/" + t.id().split(".", 1)[-1])
+		return
+	result = _PyResult(rep)
+	saved = sys.stderr
+	sys.stderr = io.StringIO()      # keep unittest chatter out of the report
+	try:
+		for t in tests:
+			t(result)
+	finally:
+		sys.stderr = saved
+
+
+# ---------------------------------------------------------------- system
+
+def check_boot(case, res):
+	"""Check one boot against its case.  Returns (failure reason or None,
+	[(ktest name, None or reason)], lines)."""
+	lines = res.lines()
+	kt = []
+	if res.status is None:
+		return res.message or "no status", kt, lines
+	problems = []
+	if res.status != case.status:
+		problems.append("status %d, expected %d" % (res.status, case.status))
+	if not lines:
+		problems.append("no 'tally: start' line")
+	if case.exitline:
+		said = [l for l in lines if re.match(r"^tally: exit -?\d+\s*$", l)]
+		if not said:
+			problems.append("no 'tally: exit %d' line" % case.status)
+		elif said[-1].split()[2] != str(res.status):
+			problems.append("'%s' disagrees with status %d"
+			                % (said[-1].strip(), res.status))
+	pos = 0
+	for rx in case.expect:
+		for i in range(pos, len(lines)):
+			if rx.search(lines[i]):
+				pos = i + 1
+				break
+		else:
+			problems.append("expected /%s/ (in order) not found" % rx.pattern)
+			break
+	for rx in case.contains:
+		if not any(rx.search(l) for l in lines):
+			problems.append("expected /%s/ not found" % rx.pattern)
+	for rx in case.reject:
+		hit = next((l for l in lines if rx.search(l)), None)
+		if hit is not None:
+			problems.append("unwanted /%s/ matched %r" % (rx.pattern, hit.strip()))
+	if case.ktest():
+		kt, err = parse_ktest(lines)
+		if err:
+			problems.append(err)
+	return ("; ".join(problems) or None), kt, lines
+
+
+_KT_PASS = re.compile(r"^ktest: PASS (\S+)")
+_KT_FAIL = re.compile(r"^ktest: FAIL (\S+?):?(?: (.*))?$")
+_KT_DONE = re.compile(r"^ktest: done: (\d+) passed, (\d+) failed")
+
+
+def parse_ktest(lines):
+	"""Return ([(name, None | reason)], error or None)."""
+	res, done = [], None
+	for l in lines:
+		m = _KT_PASS.match(l)
+		if m:
+			res.append((m.group(1), None))
+			continue
+		m = _KT_FAIL.match(l)
+		if m:
+			res.append((m.group(1), (m.group(2) or "failed").strip()))
+			continue
+		m = _KT_DONE.match(l)
+		if m:
+			done = (int(m.group(1)), int(m.group(2)))
+	npass = sum(1 for _, r in res if r is None)
+	nfail = len(res) - npass
+	if done is None:
+		return res, "no 'ktest: done:' summary"
+	if done != (npass, nfail):
+		return res, ("summary says %d passed, %d failed but %d PASS and %d "
+		             "FAIL lines were printed" % (done + (npass, nfail)))
+	if not res:
+		return res, "no ktest ran"
+	return res, None
+
+
+class _Prefixed:
+	def __init__(self, prefix):
+		self.prefix = prefix
+
+	def write(self, text):
+		for line in text.splitlines():
+			sys.stdout.write(self.prefix + line + "\n")
+
+	def flush(self):
+		sys.stdout.flush()
+
+
+def run_boot(tq, case, boot, verbose):
+	name = "%s/%s" % (case.name, boot)
+	if case.build.error:
+		return name, None, "build failed", case.build.error.splitlines()
+	opts = tq.default_options(
+		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
+		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
+		timeout=case.timeout_for(boot), extra=list(case.qemu))
+	err = tq.check_options(opts)
+	if err:
+		return name, None, err, None
+	os.makedirs(os.path.join(ROOT, LOG_DIR), exist_ok=True)
+	log = os.path.join(ROOT, LOG_DIR, "%s.%s.log" % (case.name, boot))
+	res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
+	reason, kt, lines = check_boot(case, res)
+	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
+
+
+def _failure_tail(tq, res, lines, log):
+	"""The last lines of the guest's console, or of the firmware noise
+	when the guest never started, plus QEMU's complaints and the log."""
+	if not lines:
+		lines = [tq.clean_line(l) for l in
+		         res.raw.decode("utf-8", "replace").splitlines()]
+	tail = lines[-TAIL:]
+	if res.stderr.strip():
+		tail += ["(qemu) " + l for l in res.stderr.splitlines()[-5:]]
+	tail.append("(serial log: %s; %.2fs)" % (os.path.relpath(log, ROOT),
+	                                         res.elapsed))
+	return tail
+
+
+def run_system(cases, rep, jobs, verbose, build):
+	tq = load_tally_qemu()
+	builds = plan_builds(cases)
+	if build:
+		for b in builds:
+			run_build(b, verbose)
+	work = [(c, b) for c in cases for b in c.boots]
+	ex = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
+	try:
+		futs = [ex.submit(run_boot, tq, c, b, verbose) for c, b in work]
+		for f in futs:
+			name, kt, reason, tail = f.result()
+			for kname, kwhy in kt or []:
+				if kwhy is None:
+					rep.ok("%s/%s" % (name, kname))
+				else:
+					rep.fail("%s/%s" % (name, kname), kwhy)
+			if reason:
+				rep.fail(name, reason, tail)
+			else:
+				rep.ok(name)
+	except KeyboardInterrupt:
+		tq.kill_all()
+		ex.shutdown(wait=False, cancel_futures=True)
+		tq.kill_all()
+		raise
+	ex.shutdown()
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv=None):
+	ap = argparse.ArgumentParser(
+		prog="testrun.py",
+		description="Run host unit tests, harness tests and system tests; "
+		            "end with `N passed, M failed`.")
+	ap.add_argument("--host", nargs="*", action="extend", default=[],
+	                metavar="BIN", help="cmocka test binaries to run")
+	ap.add_argument("--cases", default=DEFAULT_CASES,
+	                help="system test case file (default tests/system.cases)")
+	ap.add_argument("--no-system", action="store_true",
+	                help="skip the system tests")
+	ap.add_argument("--no-py", action="store_true",
+	                help="skip tools/test_tally_qemu.py")
+	ap.add_argument("--no-build", action="store_true",
+	                help="boot the images already in build/x86_64/apps")
+	ap.add_argument("--filter", metavar="REGEX",
+	                help="run only units whose name matches (host/BIN, "
+	                     "py/Class.test, case/boot)")
+	ap.add_argument("--list", action="store_true",
+	                help="list what would run, run nothing")
+	ap.add_argument("-j", "--jobs", type=int, default=2,
+	                help="boots run in parallel (default 2)")
+	ap.add_argument("-v", "--verbose", action="store_true",
+	                help="show make output and every boot's console")
+	args = ap.parse_args(argv)
+	flt = re.compile(args.filter) if args.filter else None
+
+	cases = []
+	if not args.no_system:
+		try:
+			with open(args.cases) as f:
+				cases = parse_cases(f.read(), os.path.relpath(args.cases, ROOT))
+		except (OSError, CaseError) as e:
+			print("testrun: %s" % e, file=sys.stderr)
+			return 2
+		for c in cases:
+			if c.app != "default" and not os.path.isfile(os.path.join(ROOT, c.app)):
+				print("testrun: %s: app %s does not exist" % (c.where, c.app),
+				      file=sys.stderr)
+				return 2
+			if flt:
+				c.boots = [b for b in c.boots if flt.search("%s/%s" % (c.name, b))]
+		cases = [c for c in cases if c.boots]
+
+	if args.list:
+		for b in args.host:
+			if not flt or flt.search("host/" + os.path.basename(b)):
+				print("host/" + os.path.basename(b))
+		if not args.no_py:
+			run_py(Report(), flt, listing=True)
+		for c in cases:
+			for n in c.names():
+				print(n)
+		return 0
+
+	rep = Report()
+	try:
+		run_host(args.host, rep, flt)
+		if not args.no_py:
+			run_py(rep, flt)
+		if cases:
+			run_system(cases, rep, args.jobs, args.verbose, not args.no_build)
+	except KeyboardInterrupt:
+		print("testrun: interrupted", file=sys.stderr)
+		print("%d passed, %d failed" % (rep.passed, rep.failed + 1))
+		return 130
+	if rep.passed + rep.failed == 0:
+		print("testrun: nothing ran (check --filter and --host)", file=sys.stderr)
+		print("0 passed, 0 failed")
+		return 1
+	print("%d passed, %d failed" % (rep.passed, rep.failed))
+	return 1 if rep.failed else 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
