@@ -115,6 +115,11 @@ static uint8_t sum8(const uint8_t *p, uint32_t len)
 	return s;
 }
 
+static char printable(uint8_t ch)
+{
+	return ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+}
+
 /* Append a 4-byte signature in quotes, non-printables as '?'. */
 static void cat_sig(struct acpi_ctx *c, const uint8_t *sig)
 {
@@ -123,7 +128,7 @@ static void cat_sig(struct acpi_ctx *c, const uint8_t *sig)
 
 	s[0] = '"';
 	for (i = 0; i < 4; i++)
-		s[i + 1] = sig[i] >= 0x20 && sig[i] < 0x7f ? (char)sig[i] : '?';
+		s[i + 1] = printable(sig[i]);
 	s[5] = '"';
 	s[6] = '\0';
 	_acpi_cat(c, s);
@@ -184,7 +189,7 @@ static struct acpi_table *record(struct acpi_ctx *c, const uint8_t *hdr,
 		return NULL;
 	e = &o->table[o->ntables++];
 	for (i = 0; i < 4; i++)
-		e->sig[i] = hdr[i] >= 0x20 && hdr[i] < 0x7f ? (char)hdr[i] : '?';
+		e->sig[i] = printable(hdr[i]);
 	e->sig[4] = '\0';
 	e->revision = hdr[8];
 	e->len = _acpi_u32(hdr + 4);
@@ -349,8 +354,7 @@ static int rsdp_check(struct acpi_ctx *c, const uint8_t *r, uint32_t rlen,
 		;
 	o->oem[i] = '\0';
 	while (--i >= 0)
-		if (o->oem[i] < 0x20 || o->oem[i] >= 0x7f)
-			o->oem[i] = '?';
+		o->oem[i] = printable((uint8_t)o->oem[i]);
 	o->revision = r[15];
 	*rsdt = _acpi_u32(r + 16);
 	if (o->revision < 2)
@@ -409,8 +413,8 @@ int acpi_parse(const uint8_t *rsdp, uint32_t rsdp_len, boot_phys_fn phys,
 			_acpi_warn(&c);
 		}
 	}
-	if (rsdt != 0)
-		return walk_root(&c, rsdt, "RSDT", 4);
+	if (rsdt != 0 && walk_root(&c, rsdt, "RSDT", 4) == 0)
+		return 0;
 	_acpi_msg(&c, "RSDP", ACPI_NO_ADDR);
 	_acpi_cat(&c, "no usable RSDT or XSDT");
 	_acpi_warn(&c);

@@ -54,9 +54,11 @@
 #define ACPI_GAS_IO         1
 #define ACPI_GAS_PCI_CONFIG 2
 
-/* MPS INTI flags of acpi_override.flags and acpi_nmi.flags. */
-#define ACPI_INTI_POLARITY(f) ((f) & 3u)         /* 0 bus default, 1 high, 3 low */
-#define ACPI_INTI_TRIGGER(f)  (((f) >> 2) & 3u)  /* 0 bus default, 1 edge, 3 level */
+/* MPS INTI flags of acpi_override.flags and acpi_nmi.flags:
+ * polarity 0 bus default, 1 active high, 3 active low;
+ * trigger 0 bus default, 1 edge, 3 level. */
+#define ACPI_INTI_POLARITY(f) ((f) & 3u)
+#define ACPI_INTI_TRIGGER(f)  (((f) >> 2) & 3u)
 
 /* acpi_nmi.uid meaning "every processor". */
 #define ACPI_NMI_ALL_CPUS 0xffffffffu
@@ -149,14 +151,14 @@ struct acpi_info {
 	uint32_t fadt_flags;
 	uint16_t sci_irq;
 	uint16_t boot_arch;      /* ACPI_BOOT_* (0 when the FADT is too old) */
-	uint64_t dsdt_addr;      /* X_DSDT when present and non-zero, else DSDT */
+	uint64_t dsdt_addr;      /* X_DSDT if present and != 0, else DSDT */
 	int has_pm_timer;
 	struct acpi_gas pm_timer;
 	int pm_timer_32bit;      /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
-	int has_reset;           /* RESET_REG_SUP, field present, address != 0 */
+	int has_reset;           /* RESET_REG_SUP, field there, address != 0 */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
-	int hw_reduced;          /* HW_REDUCED_ACPI: no PM timer, no PM1 blocks */
+	int hw_reduced;          /* HW_REDUCED_ACPI: no PM timer, PM1 blocks */
 
 	/* HPET (the first one) */
 	int has_hpet;

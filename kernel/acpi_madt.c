@@ -45,7 +45,7 @@ struct madt_walk {
 	int lapic_override; /* a type 5 entry was seen */
 };
 
-/* "acpi: MADT at 0x..: entry N (type T) at offset 0x..: " */
+/* "acpi: MADT at 0x..: entry N (type T, offset 0x..): " */
 static void entry_msg(struct madt_walk *w, uint8_t type)
 {
 	_acpi_msg(w->c, "MADT", w->pa);
@@ -53,9 +53,9 @@ static void entry_msg(struct madt_walk *w, uint8_t type)
 	_acpi_dec(w->c, w->idx);
 	_acpi_cat(w->c, " (type ");
 	_acpi_dec(w->c, type);
-	_acpi_cat(w->c, ") at offset ");
+	_acpi_cat(w->c, ", offset ");
 	_acpi_hex(w->c, w->off);
-	_acpi_cat(w->c, ": ");
+	_acpi_cat(w->c, "): ");
 }
 
 /* Warn (once per array) that array `what` is full. */
@@ -149,7 +149,7 @@ static void entry(struct madt_walk *w, const uint8_t *e, uint8_t elen)
 		entry_msg(w, type);
 		_acpi_cat(w->c, "length ");
 		_acpi_dec(w->c, elen);
-		_acpi_cat(w->c, " too short for its type (");
+		_acpi_cat(w->c, " too short (");
 		_acpi_dec(w->c, need);
 		_acpi_cat(w->c, "), entry skipped");
 		_acpi_warn(w->c);
@@ -215,9 +215,9 @@ void _acpi_madt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 	for (w.off = ACPI_MADT_MIN; w.off < len; w.off += elen, w.idx++) {
 		if (len - w.off < 2) {
 			entry_msg(&w, t[w.off]);
-			_acpi_cat(c, "header runs past the end of the table (");
+			_acpi_cat(c, "header runs past the end (");
 			_acpi_hex(c, len);
-			_acpi_cat(c, "), rest of table skipped");
+			_acpi_cat(c, "), rest skipped");
 			_acpi_warn(c);
 			return;
 		}
@@ -226,13 +226,12 @@ void _acpi_madt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 			entry_msg(&w, t[w.off]);
 			_acpi_cat(c, "length ");
 			_acpi_dec(c, elen);
-			_acpi_cat(c, elen < 2 ? ""
-			          : " runs past the end of the table (");
 			if (elen >= 2) {
+				_acpi_cat(c, " runs past the end (");
 				_acpi_hex(c, len);
 				_acpi_cat(c, ")");
 			}
-			_acpi_cat(c, ", rest of table skipped");
+			_acpi_cat(c, ", rest skipped");
 			_acpi_warn(c);
 			return;
 		}

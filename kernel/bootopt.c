@@ -34,8 +34,9 @@
  * every val lie inside argbuf.  On failure err is set and argc/argv are
  * unspecified (but argv[argc] is NULL).
  *
- * Locking: none.  Context: pure, no allocation, no globals; runs first in
- * the kernel (before the console is configured) and in host tests.
+ * Locking: none.  Context: pure, no allocation, no globals; uses only
+ * memcpy, strlen, strcmp and strncmp; runs first in the kernel (before the
+ * console is configured) and in host tests.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -61,9 +62,10 @@ static int is_space(char c)
 static void err_start(struct bootopt_result *res, const char *word)
 {
 	bootfmt_clear(res->err, sizeof res->err);
-	bootfmt_cat(res->err, sizeof res->err, "boot option ");
-	if (word != NULL) {
-		bootfmt_cat(res->err, sizeof res->err, "\"");
+	if (word == NULL) {
+		bootfmt_cat(res->err, sizeof res->err, "boot options: ");
+	} else {
+		bootfmt_cat(res->err, sizeof res->err, "boot option \"");
 		bootfmt_cat(res->err, sizeof res->err, word);
 		bootfmt_cat(res->err, sizeof res->err, "\": ");
 	}
@@ -148,11 +150,13 @@ static int do_option(struct bootopt_result *res, char *word,
                      const struct bootopt *opts, size_t nopts,
                      uint64_t *seen)
 {
-	char *eq = strchr(word, '=');
+	char *eq = word;
 	const char *why = NULL;
 	size_t i, klen;
 
-	if (eq == NULL) {
+	while (*eq != '\0' && *eq != '=')
+		eq++;
+	if (*eq == '\0') {
 		err_start(res, word);
 		err_cat(res, "not key=value (application arguments go after "
 		        "\"--\")");

@@ -32,7 +32,6 @@
 #define MAIN_STACK_SIZE (4ull << 20)
 #define HEAP_RESERVE    (64ull << 30)
 #define LOW_RESERVED    (1ull << 20)
-#define EARLY_LIMIT     (4ull << 30)
 
 extern char _kernel_start[], _kernel_end[];
 extern int boot_raw_kind;
@@ -45,6 +44,21 @@ uint64_t kernel_mem_usable;
 static struct bootopt_result args;
 static struct uart16550 serial;
 static struct console_ops serial_ops = { NULL, uart16550_putc_ops, uart16550_getc_ops, &serial };
+
+/* loglevel=3: how long each boot phase took (cycles; ns once known). */
+static void phase(const char *name)
+{
+	static uint64_t prev;
+	uint64_t now = arch_cycles(), hz = arch_cycles_hz();
+	if (kopts.loglevel >= 3) {
+		uint64_t d = now - (prev ? prev : kernel_boot_cycles);
+		if (hz)
+			kprintf("tally: phase %-10s %8lu us\n", name, (uint64_t)(d * 1000000ull / hz));
+		else
+			kprintf("tally: phase %-10s %8lu cycles\n", name, d);
+	}
+	prev = now;
+}
 
 static int is_ram(uint64_t base, uint64_t len)
 {
@@ -117,40 +131,24 @@ static void memory_init(struct boot_info *bi)
 	if (kopts.loglevel >= 2)
 		print_memmap(bi);
 
-	/* Before the switch only the first 4 GiB are mapped (early identity
-	 * map), and the allocator writes into free pages: hand it usable RAM
-	 * below 4 GiB now and the rest once the direct map covers it. */
-	static struct boot_mmap_entry early[BOOT_MMAP_MAX];
-	size_t ne = 0;
-	for (size_t i = 0; i < n && ne < BOOT_MMAP_MAX; i++) {
-		struct boot_mmap_entry e = bi->mmap[i];
-		uint64_t end = e.base + e.len;
-		if (e.type == BOOT_MEM_USABLE && end > EARLY_LIMIT) {
-			if (e.base < EARLY_LIMIT) {
-				early[ne] = e;
-				early[ne++].len = EARLY_LIMIT - e.base;
-				e.base = EARLY_LIMIT;
-				e.len = end - EARLY_LIMIT;
-			}
-			e.type = BOOT_MEM_BOOT_RECLAIM;  /* added after the switch */
-			if (ne == BOOT_MMAP_MAX)
-				break;
-		}
-		early[ne++] = e;
-	}
-	if (pmem_init(early, ne, LOW_RESERVED, 0) < 0)
-		panic("pmem: no usable memory range can hold the page allocator's state");
+	/* Switch to Tally's own page tables first: they are built from a
+	 * static pool, so no allocator is needed, and afterwards every RAM
+	 * page the allocator writes into is mapped. */
 	uint64_t top = memmap_top(bi->mmap, n, BOOT_MEM_USABLE);
 	uint64_t rtop = memmap_top(bi->mmap, n, BOOT_MEM_BOOT_RECLAIM);
 	arch_vm_init(top > rtop ? top : rtop, is_ram);
+	phase("pagetables");
 	uint64_t dtop = arch_direct_map_top();
 	if (top > dtop)
 		kprintf("tally: warning: RAM above 0x%lx is not mapped and not used\n", dtop);
+	if (pmem_init(bi->mmap, n, LOW_RESERVED, 0) < 0)
+		panic("pmem: no usable memory range can hold the page allocator's state");
+	phase("pmem");
 
-	/* Now that we run on our own tables and stack, the boot path's
-	 * memory (firmware tables, loader data) and RAM above 4 GiB join. */
-	for (size_t i = 0; i < ne; i++) {
-		struct boot_mmap_entry *e = &early[i];
+	/* We now run on our own tables and stack: the boot path's memory
+	 * (firmware page tables, loader data) is free RAM. */
+	for (size_t i = 0; i < n; i++) {
+		struct boot_mmap_entry *e = &bi->mmap[i];
 		if (e->type != BOOT_MEM_BOOT_RECLAIM || e->base + e->len <= LOW_RESERVED)
 			continue;
 		uint64_t b = e->base < LOW_RESERVED ? LOW_RESERVED : e->base;
@@ -188,9 +186,13 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	}
 	if (kopts.dumpboot)
 		dumpboot();
+	phase("options");
 	arch_cpu_tables_init();
+	phase("traps");
 	memory_init(bi);
+	phase("memory");
 	arch_clock_init();
+	phase("clock");
 	vm_init();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("main stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
@@ -199,6 +201,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (vm_commit(stack, stack->base, stack->size, VM_R | VM_W) < 0)
 		panic_oom("main stack", stack->size);
 	syscalls_init(heap);
+	phase("regions");
 	if (kopts.loglevel >= 1)
 		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s\n", bi->loader,
 		        kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name());

@@ -454,7 +454,7 @@ def root_cases(outdir):
     fx.add(FADT_PA, fadt(1))
     fx.exp("result error", "root none", *NO_MADT, *NO_FADT, *NO_HPET,
            "warn acpi: RSDT at 0x7fe1200: bad signature \"FACP\", table "
-           "skipped")
+           "skipped", "warn acpi: RSDP: no usable RSDT or XSDT")
     fx.save()
 
     # 20 null entries: 16 warnings kept, 4 counted.
@@ -552,25 +552,24 @@ def madt_cases(outdir):
         [e_lapic(0, 0, 1), e_lapic(1, 1, 1), b"\x00\x00" + bytes(6),
          e_lapic(3, 3, 1)],
         ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0", "cpu 1 1 1 0 0"],
-        ["acpi: MADT at 0x7fe1400: entry 2 (type 0) at offset 0x3c: "
-         "length 0, rest of table skipped"])
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 0, offset 0x3c): "
+         "length 0, rest skipped"])
     one("madt-entry-len1", "second MADT entry has length 1",
         [e_lapic(0, 0, 1), b"\x01\x01" + bytes(10)],
         ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0"],
-        ["acpi: MADT at 0x7fe1400: entry 1 (type 1) at offset 0x34: "
-         "length 1, rest of table skipped"])
+        ["acpi: MADT at 0x7fe1400: entry 1 (type 1, offset 0x34): "
+         "length 1, rest skipped"])
     one("madt-entry-past-end", "last MADT entry (x2APIC, length 16) has "
         "only 8 bytes left in the table",
         [e_lapic(0, 0, 1), e_ioapic(1, 0xFEC00000, 0)],
         ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0", "ioapic 1 0xfec00000 0"],
-        ["acpi: MADT at 0x7fe1400: entry 2 (type 9) at offset 0x40: "
-         "length 16 runs past the end of the table (0x48), rest of table "
-         "skipped"], tail=e_x2apic(7, 1, 7)[:8])
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 9, offset 0x40): "
+         "length 16 runs past the end (0x48), rest skipped"],
+        tail=e_x2apic(7, 1, 7)[:8])
     one("madt-entry-header-past-end", "one byte after the last MADT entry",
         [e_lapic(0, 0, 1)], ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0"],
-        ["acpi: MADT at 0x7fe1400: entry 1 (type 9) at offset 0x34: "
-         "header runs past the end of the table (0x35), rest of table "
-         "skipped"], tail=b"\x09")
+        ["acpi: MADT at 0x7fe1400: entry 1 (type 9, offset 0x34): "
+         "header runs past the end (0x35), rest skipped"], tail=b"\x09")
     one("madt-quirks", "type 5 LAPIC address override (after the CPUs), "
         "a short IOAPIC entry, a duplicate APIC id, an xAPIC id 0xff, an "
         "x2APIC id ~0, skipped NMI-source and GICC entries",
@@ -583,11 +582,11 @@ def madt_cases(outdir):
          e_ioapic(4, 0xFEC01000, 24)],
         ["madt 0xfee10000 0 5", "cpu 0 0 1 0 0", "cpu 1 1 1 0 0",
          "cpu 0x200 11 0 1 1", "ioapic 4 0xfec01000 24"],
-        ["acpi: MADT at 0x7fe1400: entry 2 (type 1) at offset 0x3c: "
-         "length 8 too short for its type (12), entry skipped",
-         "acpi: MADT at 0x7fe1400: entry 3 (type 0) at offset 0x44: "
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 1, offset 0x3c): "
+         "length 8 too short (12), entry skipped",
+         "acpi: MADT at 0x7fe1400: entry 3 (type 0, offset 0x44): "
          "APIC id 0x1 listed twice, entry skipped",
-         "acpi: MADT at 0x7fe1400: entry 4 (type 9) at offset 0x4c: "
+         "acpi: MADT at 0x7fe1400: entry 4 (type 9, offset 0x4c): "
          "APIC id 0x1 listed twice, entry skipped"], flags=0)
     n = 300
     one("madt-300-cpus", "300 x2APIC CPUs: the first 256 are kept",
@@ -693,7 +692,8 @@ def record(name, outdir, qemu_args):
     tmp = tempfile.mkdtemp()
     low, top = os.path.join(tmp, "low.bin"), os.path.join(tmp, "top.bin")
     mem = 128 << 20
-    cmds = ("pmemsave 0xe0000 0x20000 %s\npmemsave 0x%x 0x100000 %s\n"
+    cmds = ("pmemsave 0xe0000 0x20000 \"%s\"\n"
+            "pmemsave 0x%x 0x100000 \"%s\"\n"
             "quit\n" % (low, mem - 0x100000, top))
     p = subprocess.Popen(["timeout", "60", "qemu-system-x86_64",
                           "-m", "128M", "-display", "none",
@@ -711,16 +711,42 @@ def record(name, outdir, qemu_args):
         at += 1
     rlen = 36 if lowb[at + 15] >= 2 else 20
     regions = [(0xE0000 + at, lowb[at:at + rlen])]
-    # the tables: one region from the lowest to the end of the highest
+    # One region from the lowest table to the end of the highest, found by
+    # following RSDT, XSDT and the FADT's DSDT/FACS pointers.
     base = mem - 0x100000
-    used = [i for i in range(0, len(topb), 16) if topb[i:i + 16] != bytes(16)]
-    lo, hi = used[0] & ~0xFFF, (used[-1] + 0x1000) & ~0xFFF
-    regions.append((base + lo, topb[lo:hi]))
+
+    def table(pa):
+        off = pa - base
+        if off < 0 or off + 8 > len(topb):
+            return None
+        return topb[off:off + struct.unpack_from("<I", topb, off + 4)[0]]
+    r = lowb[at:at + rlen]
+    todo = [struct.unpack_from("<I", r, 16)[0]]
+    if rlen == 36:
+        todo.append(struct.unpack_from("<Q", r, 24)[0])
+    seen = {}
+    while todo:
+        pa = todo.pop()
+        t = table(pa) if pa not in seen else None
+        if t is None:
+            continue
+        seen[pa] = len(t)
+        if t[:4] in (b"RSDT", b"XSDT"):
+            w, fmt = (4, "<I") if t[:4] == b"RSDT" else (8, "<Q")
+            todo += [struct.unpack_from(fmt, t, o)[0]
+                     for o in range(36, len(t) - w + 1, w)]
+        elif t[:4] == b"FACP":
+            todo += [struct.unpack_from("<I", t, 36)[0],
+                     struct.unpack_from("<I", t, 40)[0]]
+    lo = min(seen) & ~0xFFF
+    hi = (max(pa + n for pa, n in seen.items()) + 0xFFF) & ~0xFFF
+    regions.append((lo, topb[lo - base:hi - base]))
     path = os.path.join(outdir, "acpi-%s.bin" % name)
     with open(path, "wb") as f:
         f.write(mem_fixture(0xE0000 + at, regions))
-    print("%s: RSDP at 0x%x (%d bytes), tables 0x%x-0x%x" %
-          (path, 0xE0000 + at, rlen, base + lo, base + hi))
+    print("%s: RSDP at 0x%x (%d bytes), tables 0x%x-0x%x: %s" %
+          (path, 0xE0000 + at, rlen, lo, hi, " ".join(
+              "%s@0x%x" % (table(pa)[:4].decode(), pa) for pa in sorted(seen))))
 
 
 def main(argv):

@@ -39,7 +39,8 @@ esc=$(printf '%s' "$cmdline" | sed 's/[$\\]/\\&/g')
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/mkiso.XXXXXX")
 tmp="$out.tmp.$$"
-trap 'rm -rf "$stage" "$tmp"' EXIT INT TERM
+log="$out.log.$$"
+trap 'rm -rf "$stage" "$tmp" "$log"' EXIT INT TERM
 
 mkdir -p "$stage/boot/grub"
 cp "$kernel" "$stage/boot/kernel.elf"
@@ -56,8 +57,8 @@ menuentry "Tally" {
 CFG
 
 if ! grub-mkrescue --locales= --fonts= --themes= -o "$tmp" "$stage" \
-	> "$stage/log" 2>&1; then
-	cat "$stage/log" >&2
+	> "$log" 2>&1; then
+	cat "$log" >&2
 	die "grub-mkrescue failed"
 fi
 mv -f "$tmp" "$out"

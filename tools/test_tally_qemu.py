@@ -232,7 +232,7 @@ cmdline = test=all
 		self.assertEqual(one.boots, ["direct", "grub"])
 		self.assertEqual(one.cmdline, '-- a "b c"')
 		self.assertEqual(one.status, 42)
-		self.assertEqual([r.pattern for r in one.expect], ["^x", "y$"])
+		self.assertEqual([r.pattern for _, r in one.expect], ["^x", "y$"])
 		self.assertEqual(one.timeout_for("grub"), 5)
 		self.assertFalse(one.ktest())
 		self.assertEqual(two.app, "default")
@@ -351,6 +351,7 @@ class Ktest(unittest.TestCase):
 class CheckBoot(unittest.TestCase):
 	def result(self, text, status):
 		r = tq.BootResult()
+		r.boot = "direct"
 		r.raw = text.encode()
 		r.status = r.exit_code = status
 		return r
@@ -372,6 +373,20 @@ class CheckBoot(unittest.TestCase):
 		self.assertIn("status 1, expected 0", why)
 		self.assertIn("/^a$/ (in order) not found", why)
 		self.assertIn("unwanted /FATAL/", why)
+
+	def test_per_boot_regexes(self):
+		c = self.case("contains@direct = boot: pvh\ncontains@uefi = boot: uefi\n"
+		              "reject@uefi = pvh\n")
+		r = self.result("tally: start\nboot: pvh\ntally: exit 0\n", 0)
+		self.assertIsNone(tr.check_boot(c, r)[0])
+		r.boot = "uefi"
+		why = tr.check_boot(c, r)[0]
+		self.assertIn("/boot: uefi/ not found", why)
+		self.assertIn("unwanted /pvh/", why)
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\nstatus@uefi = 1\n")
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\nexpect@floppy = x\n")
 
 	def test_exit_line(self):
 		c = self.case("")

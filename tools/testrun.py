@@ -84,9 +84,10 @@ class Case:
 		self.boots = []
 		self.cmdline = ""
 		self.status = 0
-		self.expect = []            # compiled regexes, matched in order
-		self.contains = []          # compiled regexes, matched anywhere
-		self.reject = []            # compiled regexes that must not match
+		# (boot path or None for all, compiled regex) pairs:
+		self.expect = []            # matched in order
+		self.contains = []          # matched anywhere
+		self.reject = []            # must not match
 		self.timeout = None
 		self.smp = 1
 		self.mem = "512M"
@@ -122,15 +123,15 @@ def parse_cases(text, fname="system.cases"):
 			cur = Case(m.group(1), where)
 			cases.append(cur)
 			continue
-		m = re.match(r"^([a-z]+)\s*=\s?(.*)$", line.lstrip())
+		m = re.match(r"^([a-z]+)(?:@([a-z-]+))?\s*=\s?(.*)$", line.lstrip())
 		if not m:
 			raise CaseError("%s: expected `[name]` or `key = value`, got %r"
 			                % (where, s))
 		if cur is None:
 			raise CaseError("%s: `%s` outside a [case] block" % (where, m.group(1)))
-		key, val = m.group(1), m.group(2).strip()
+		key, only, val = m.group(1), m.group(2), m.group(3).strip()
 		try:
-			_set_key(cur, key, val)
+			_set_key(cur, key, val, only)
 		except (ValueError, re.error) as e:
 			raise CaseError("%s: %s: %s" % (where, key, e))
 	for c in cases:
@@ -139,9 +140,15 @@ def parse_cases(text, fname="system.cases"):
 	return cases
 
 
-def _set_key(c, key, val):
+def _set_key(c, key, val, only=None):
 	if key not in CASE_KEYS:
 		raise ValueError("unknown key (valid keys: %s)" % ", ".join(CASE_KEYS))
+	if only is not None:
+		if key not in ("expect", "contains", "reject"):
+			raise ValueError("only expect, contains and reject take @boot")
+		if only not in TARGET:
+			raise ValueError("unknown boot path %r (one of %s)"
+			                 % (only, ", ".join(TARGET)))
 	if key == "app":
 		c.app = val or "default"
 	elif key == "boot":
@@ -158,7 +165,7 @@ def _set_key(c, key, val):
 	elif key in ("expect", "contains", "reject"):
 		if not val:
 			raise ValueError("empty regex")
-		getattr(c, key).append(re.compile(val))
+		getattr(c, key).append((only, re.compile(val)))
 	elif key == "timeout":
 		c.timeout = float(val)
 	elif key == "smp":
@@ -259,7 +266,9 @@ def run_build(b, verbose):
 	if verbose and out:
 		sys.stdout.write(out)
 	if p.returncode != 0:
-		b.error = "make exited %d:\n%s" % (p.returncode, _tail_text(out))
+		tail = out.rstrip("\n").splitlines()[-TAIL:]
+		b.error = "\n".join(["$ " + " ".join(b.command()),
+		                     "make exited %d:" % p.returncode] + tail)
 
 
 # ---------------------------------------------------------------- results
@@ -284,11 +293,6 @@ class Report:
 				for line in detail:
 					print("    | " + line)
 				sys.stdout.flush()
-
-
-def _tail_text(text, n=TAIL):
-	lines = text.rstrip("\n").splitlines()
-	return "\n".join("    | " + l for l in lines[-n:])
 
 
 # ---------------------------------------------------------------- host layer
@@ -475,8 +479,11 @@ def check_boot(case, res):
 		elif said[-1].split()[2] != str(res.status):
 			problems.append("'%s' disagrees with status %d"
 			                % (said[-1].strip(), res.status))
+	def mine(pairs):
+		return [rx for only, rx in pairs if only in (None, res.boot)]
+
 	pos = 0
-	for rx in case.expect:
+	for rx in mine(case.expect):
 		for i in range(pos, len(lines)):
 			if rx.search(lines[i]):
 				pos = i + 1
@@ -484,10 +491,10 @@ def check_boot(case, res):
 		else:
 			problems.append("expected /%s/ (in order) not found" % rx.pattern)
 			break
-	for rx in case.contains:
+	for rx in mine(case.contains):
 		if not any(rx.search(l) for l in lines):
 			problems.append("expected /%s/ not found" % rx.pattern)
-	for rx in case.reject:
+	for rx in mine(case.reject):
 		hit = next((l for l in lines if rx.search(l)), None)
 		if hit is not None:
 			problems.append("unwanted /%s/ matched %r" % (rx.pattern, hit.strip()))

@@ -117,13 +117,10 @@ int x86_hypervisor(void) { return cpu_hypervisor; }
 static uint64_t pit_calibrate(uint32_t ticks)
 {
 	uint8_t g = arch_inb(0x61);
-	arch_outb(0x61, (g & ~0x02) | 0x01);   /* gate on, speaker off */
+	arch_outb(0x61, (g & ~0x02) | 0x01);   /* gate high, speaker off */
 	arch_outb(0x43, 0xb0);                 /* ch2, lo/hi, mode 0, binary */
 	arch_outb(0x42, ticks & 0xff);
-	arch_outb(0x42, ticks >> 8);
-	g = arch_inb(0x61);
-	arch_outb(0x61, g & ~0x01);            /* restart the count: gate low */
-	arch_outb(0x61, g | 0x01);             /* ... and high */
+	arch_outb(0x42, ticks >> 8);           /* counting starts now */
 	uint64_t t0 = arch_cycles();
 	uint64_t spins = 0;
 	while (!(arch_inb(0x61) & 0x20)) {

@@ -12,15 +12,19 @@
 KTEST(pmem_alloc_free_restores)
 {
 	uint64_t before = pmem_free_pages();
-	uint64_t p[PMEM_MAX_ORDER + 1];
-	for (unsigned o = 0; o <= PMEM_MAX_ORDER; o++) {
+	enum { TOP = 12 };  /* up to 16 MiB blocks: fits any test machine */
+	uint64_t p[TOP + 1];
+	for (unsigned o = 0; o <= TOP; o++) {
 		p[o] = pmem_alloc(o);
 		KASSERT(p[o] != 0);
 		KASSERT_EQ(p[o] & ((PMEM_PAGE_SIZE << o) - 1), 0);
 		memset((void *)p[o], 0xa5, PMEM_PAGE_SIZE);  /* it is real memory */
 	}
-	for (unsigned o = 0; o <= PMEM_MAX_ORDER; o++)
+	for (unsigned o = 0; o <= TOP; o++)
 		pmem_free(p[o], o);
+	KASSERT_EQ(pmem_free_pages(), before);
+	/* more than all of memory in one block: refused, nothing lost */
+	KASSERT_EQ(pmem_alloc(PMEM_MAX_ORDER + 1), 0);
 	KASSERT_EQ(pmem_free_pages(), before);
 }
 
