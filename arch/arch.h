@@ -12,25 +12,79 @@
 #include <stdint.h>
 #include <stddef.h>
 
+struct arch_clock_ref;
+
+/* The first member of the kernel's per-CPU structure; the port reaches it
+ * through arch_cpu_local() and from assembly at fixed offsets. */
+struct arch_percpu {
+	void *self;            /* offset 0: this structure's own address */
+	uintptr_t try_rsp;     /* offset 8: arch_try recovery stack, 0 if none */
+	uint64_t try_addr;     /* offset 16: faulting address seen by arch_try */
+	uint32_t index;        /* offset 24: CPU number, 0 = boot CPU */
+	uint32_t hwid;         /* offset 28: interrupt-controller id */
+};
+
 /* ---- CPU ---- */
 /* boot: enable FPU/SSE (before any libc call), NX, and record features. */
 void arch_cpu_early_init(void);
-/* boot: per-CPU descriptor tables (GDT/TSS with IST stacks, IDT). */
-void arch_cpu_tables_init(void);
+/* boot/AP start: this CPU's descriptor tables (GDT/TSS with IST stacks,
+ * IDT).  ist_top: tops of 4 exception stacks (#DF, NMI, #PF, #MC), or NULL
+ * for the boot CPU's static ones. */
+void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top);
+/* any: set / get this CPU's kernel per-CPU pointer (a few instructions). */
+void arch_cpu_set_local(void *p);
+static inline void *arch_cpu_local(void);
 /* any: human-readable CPU model ("Intel(R) ... " / "QEMU Virtual CPU"). */
 const char *arch_cpu_model(void);
 /* any: read the cycle counter (TSC on x86_64). */
 static inline uint64_t arch_cycles(void);
 /* any: cycle-counter frequency in Hz, 0 if not yet known. */
 uint64_t arch_cycles_hz(void);
-/* boot: determine the cycle-counter frequency (CPUID leaves or calibration). */
-void arch_clock_init(void);
+/* boot: determine the cycle-counter frequency (CPUID leaves, else
+ * calibration against the ACPI PM timer, the HPET or the PIT). */
+void arch_clock_init(const struct arch_clock_ref *ref);
+/* any: how the frequency was found, and whether the counter is invariant. */
+const char *arch_cycles_source(void);
+int arch_cycles_invariant(void);
+/* any: 1 if running under a hypervisor that says so (CPUID). */
+int arch_hypervisor(void);
 /* any: stop this CPU forever with interrupts off. */
 _Noreturn void arch_halt_forever(void);
 /* any: leave the machine with status (QEMU debug-exit, else reset/halt). */
 _Noreturn void arch_exit(int status);
 /* any: true when the hardware supports no-execute page protection. */
 int arch_has_nx(void);
+
+/* ---- Local interrupt controller (x86: local APIC) ---- */
+/* boot CPU: probe (x2APIC if the CPU has it, else xAPIC at mmio_base),
+ * mask legacy PICs, enable the controller.  0, or -1 with no controller. */
+int arch_intc_init_boot(uint64_t mmio_base);
+/* AP: enable this CPU's controller in the mode the boot CPU chose. */
+void arch_intc_init_ap(void);
+const char *arch_intc_name(void);          /* "x2apic" / "xapic" */
+uint32_t arch_cpu_hwid(void);              /* this CPU's APIC id */
+void arch_send_ipi(uint32_t hwid, unsigned vector);
+void arch_eoi(void);
+/* boot/AP: start the CPU with hardware id hwid at entry(arg) on stack_top;
+ * returns 0 once it signals *started != 0, -1 after timeout_ns. */
+int arch_start_cpu(uint32_t hwid, void (*entry)(void *), void *arg,
+                   uintptr_t stack_top, volatile int *started, uint64_t timeout_ns);
+
+/* ---- Per-core timer ---- */
+/* boot CPU: choose TSC-deadline or calibrated one-shot mode; AP: same. */
+void arch_timer_init(unsigned vector);
+/* any (irqs off): interrupt at or after cycle count `deadline`; 0 disarms. */
+void arch_timer_arm(uint64_t deadline);
+const char *arch_timer_name(void);         /* "tsc-deadline" / "oneshot" */
+/* any: wait for an interrupt (irqs enabled while halted, then disabled). */
+void arch_wait_for_interrupt(void);
+
+/* ---- Reference clocks for calibration ---- */
+struct arch_clock_ref {
+	uint16_t pm_timer_port;  /* ACPI PM timer I/O port, 0 if none */
+	int pm_timer_32bit;
+	uint64_t hpet_addr;      /* HPET MMIO base, 0 if none */
+};
 
 /* ---- Port I/O (legacy devices only; a no-op-free ISA may map it) ---- */
 void arch_outb(uint16_t port, uint8_t v);
@@ -53,6 +107,9 @@ uint64_t arch_direct_map_top(void);
 int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot);
 /* any: unmap one 4 KiB page and flush it locally; returns the old pa or 0. */
 uint64_t arch_unmap_page(uintptr_t va);
+/* any: drop this CPU's TLB entries for [va, va+len) (everything when
+ * len is large). */
+void arch_tlb_flush(uintptr_t va, size_t len);
 /* any: physical address behind va and its protection, or -1 if unmapped. */
 int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
 
@@ -82,6 +139,9 @@ const char *arch_trap_name(unsigned v);
 int arch_call_on_stack(uintptr_t stack_top, int (*fn)(void *), void *arg);
 /* any: interrupts on/off. */
 static inline void arch_irq_disable(void);
+/* any: disable interrupts, returning the previous state for restore. */
+static inline unsigned long arch_irq_save(void);
+static inline void arch_irq_restore(unsigned long flags);
 static inline void arch_irq_enable(void);
 static inline void arch_pause(void);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "boot/boot_info.h"
+#include "kernel/cpu.h"
 #include "kernel/kernel.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -50,6 +51,7 @@ void boot_main(int kind, uint64_t ptr)
 	struct boot_info *bi = &the_boot_info;
 
 	arch_cpu_early_init();
+	cpu_early_init();
 	boot_raw_kind = kind;
 	boot_raw_ptr = ptr;
 	switch (kind) {

@@ -18,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "kernel/acpi.h"
 #include "kernel/bootopt.h"
+#include "kernel/cpu.h"
+#include "kernel/ipi.h"
+#include "kernel/smp.h"
+#include "kernel/timer.h"
 #include "kernel/console.h"
 #include "kernel/kernel.h"
 #include "kernel/kprintf.h"
@@ -158,9 +163,61 @@ static void memory_init(struct boot_info *bi)
 	}
 }
 
+static struct acpi_info acpi;
+
+/* ACPI tables are read through the direct map; refuse anything outside. */
+static const void *acpi_phys(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	uint64_t top = arch_direct_map_top();
+	if (pa < 4096 || len > top || pa > top - len)
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+static void acpi_init(const struct boot_info *bi)
+{
+	if (!bi->rsdp_len) {
+		kprintf("tally: acpi: no RSDP from the boot path or the BIOS area\n");
+		return;
+	}
+	int rc = acpi_parse(bi->rsdp, bi->rsdp_len, acpi_phys, NULL, &acpi);
+	for (uint32_t i = 0; i < acpi.nwarn; i++)
+		kprintf("tally: %s\n", acpi.warn[i]);
+	if (acpi.nwarn_dropped)
+		kprintf("tally: acpi: %u more warnings not shown\n", acpi.nwarn_dropped);
+	if (rc < 0)
+		return;
+	if (kopts.loglevel >= 2)
+		kprintf("tally: acpi: %s rev %u, %u CPUs in MADT, %u IOAPIC, PM timer %s, HPET %s\n",
+		        acpi.oem, acpi.revision, acpi.ncpu, acpi.nioapic,
+		        acpi.has_pm_timer ? "yes" : "no", acpi.has_hpet ? "yes" : "no");
+}
+
+static void clock_and_timers(void)
+{
+	struct arch_clock_ref ref = { 0, 0, 0 };
+	if (acpi.has_pm_timer && acpi.pm_timer.space == ACPI_GAS_IO && acpi.pm_timer.addr < 0x10000) {
+		ref.pm_timer_port = (uint16_t)acpi.pm_timer.addr;
+		ref.pm_timer_32bit = acpi.pm_timer_32bit;
+	}
+	if (acpi.has_hpet)
+		ref.hpet_addr = acpi.hpet_addr;
+	arch_clock_init(&ref);
+	phase("clock");
+	if (arch_intc_init_boot(acpi.has_madt ? acpi.lapic_addr : 0) < 0)
+		panic("no local APIC: Tally needs one for its per-core timer");
+	cpus[0].arch.hwid = arch_cpu_hwid();
+	ipi_init();
+	timer_init_cpu(kopts.tick_hz);
+	ledger_measure_overhead();
+	phase("timers");
+}
+
 static int run_main(void *arg)
 {
 	(void)arg;
+	cpu_ledger_switch(LC_USER);
 	int status = main(args.argc, args.argv);
 	exit(status);  /* newlib: atexit handlers, flush stdio, then _exit */
 }
@@ -187,13 +244,16 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (kopts.dumpboot)
 		dumpboot();
 	phase("options");
-	arch_cpu_tables_init();
+	arch_cpu_tables_init(0, NULL);
 	phase("traps");
 	memory_init(bi);
 	phase("memory");
-	arch_clock_init();
-	phase("clock");
+	acpi_init(bi);
 	vm_init();
+	clock_and_timers();
+	smp_init(acpi.has_madt ? &acpi : NULL, kopts.max_cpus);
+	phase("smp");
+	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("main stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
 	if (!heap || !stack)
@@ -203,8 +263,9 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	syscalls_init(heap);
 	phase("regions");
 	if (kopts.loglevel >= 1)
-		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s\n", bi->loader,
-		        kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name());
+		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s, %s, timer %s, tick %u Hz\n",
+		        bi->loader, kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name(),
+		        arch_intc_name(), arch_timer_name(), kopts.tick_hz);
 
 	if (kopts.test) {
 		int failed = ktest_run(kopts.test);

@@ -16,6 +16,9 @@ struct kopts kopts = {
 	.test = NULL,
 	.loglevel = 1,
 	.dumpboot = 0,
+	.tick_hz = 1000,
+	.max_cpus = 0,
+	.ledger = 1,
 };
 
 static int set_serial(const char *v, const char **why)
@@ -74,10 +77,48 @@ static int set_dumpboot(const char *v, const char **why)
 	return 0;
 }
 
+static int set_tick(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n > 100000) {
+		*why = "expected a tick rate in Hz from 0 (no tick) to 100000";
+		return -1;
+	}
+	kopts.tick_hz = (unsigned)n;
+	return 0;
+}
+
+static int set_cpus(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < 1 || n > 64) {
+		*why = "expected a number of CPUs from 1 to 64";
+		return -1;
+	}
+	kopts.max_cpus = (unsigned)n;
+	return 0;
+}
+
+static int set_ledger(const char *v, const char **why)
+{
+	if (strcmp(v, "off") == 0)
+		kopts.ledger = 0;
+	else if (strcmp(v, "exit") == 0)
+		kopts.ledger = 1;
+	else {
+		*why = "expected off or exit";
+		return -1;
+	}
+	return 0;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
 	{ "loglevel", "0..3: boot log detail (default 1)", set_loglevel },
 	{ "dumpboot", "0|1: hex-dump the boot loader's data (for test fixtures)", set_dumpboot },
+	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
+	{ "cpus", "N: start at most N CPUs (default: all the MADT lists)", set_cpus },
+	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

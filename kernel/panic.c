@@ -24,6 +24,8 @@
 #include "kernel/panic.h"
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
+#include "kernel/kernel.h"
+#include "kernel/smp.h"
 #include "kernel/pmem.h"
 #include "kernel/vm.h"
 
@@ -69,6 +71,8 @@ _Noreturn void kernel_exit(int status)
 {
 	fflush(stdout);
 	fflush(stderr);
+	if (kopts.ledger && nesting == 0)
+		ledger_report(1);
 	kprintf("tally: exit %d\n", status);
 	arch_exit(status);
 }

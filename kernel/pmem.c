@@ -17,7 +17,7 @@
  *       ST_TAIL  1      managed page that is not the head of a block
  *       ST_SELF  2      holds this state array
  *       ST_FREE  0x40|k head of a free block of order k (on list k)
- *       ST_ALLOC 0x80|k head of an allocated block of order k
+ *       ST_ALLOC 0x80|k head of an allocated block of order k (k < 32)
  *     Only heads of current blocks carry ST_FREE/ST_ALLOC; a head that
  *     stops being one (merge, split) is reset to ST_TAIL, so a page is
  *     never "stale".  This is what makes free() checkable: it must find
@@ -60,7 +60,8 @@
 #define ST_SELF   0x02u
 #define ST_FREE   0x40u
 #define ST_ALLOC  0x80u
-#define ST_ORDER  0x0fu
+
+_Static_assert(PMEM_MAX_ORDER < 32, "order must fit in the state byte");
 
 struct pmem_block {
 	struct pmem_block *next, *prev;

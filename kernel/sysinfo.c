@@ -5,11 +5,9 @@
 #include "rt/tally.h"
 #include "arch/arch.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/kernel.h"
 #include "kernel/pmem.h"
-
-const char *x86_tsc_source(void);
-int x86_tsc_invariant(void);
 
 uint64_t tally_nanotime(void)
 {
@@ -26,10 +24,10 @@ void tally_sysinfo(struct tally_sysinfo *si)
 	si->arch = "x86_64";
 	si->boot_loader = bi->loader;
 	si->cpu_model = arch_cpu_model();
-	si->cpus_online = 1;
+	si->cpus_online = cpu_count();
 	si->cycles_hz = arch_cycles_hz();
-	si->cycles_source = x86_tsc_source();
-	si->cycles_invariant = x86_tsc_invariant();
+	si->cycles_source = arch_cycles_source();
+	si->cycles_invariant = arch_cycles_invariant();
 	si->mem_usable = kernel_mem_usable;
 	si->mem_free = pmem_free_pages() * PMEM_PAGE_SIZE;
 	si->cmdline = bi->cmdline;

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define VM_REGION_BASE 0x0000400000000000ull
-#define VM_REGIONS_MAX 64
+#define VM_REGIONS_MAX 512
 
 enum { VM_DESCR_NONE = 0, VM_DESCR_REGION = 1, VM_DESCR_GUARD = 2 };
 

@@ -42,11 +42,17 @@ specification (RSDP 5.2.5, header 5.2.6, XSDT/RSDT, MADT 5.2.12, FADT
 3.0), independent of the C code they test.
 
 Invariants: deterministic output; running the script twice gives the same
-bytes.  Recorded fixtures (acpi-qemu72-*, dumped from a real QEMU) are
-not written here; see tools/mkacpi.py --help for --record.
+bytes.  Recorded fixtures (acpi-qemu72-*, dumped from a real QEMU's
+firmware) are not rewritten by the default run; --record makes one (QEMU
+runs under timeout, -m 128M, no boot device; the firmware is left
+MKACPI_WAIT seconds, default 3 for SeaBIOS, about 12 for OVMF, to build its
+tables before guest RAM is dumped through the monitor).  Their .expect
+files are written by hand and checked against what QEMU's ACPI builder
+emits for the machine.
 
 Usage: python3 tools/mkacpi.py [outdir]
-       python3 tools/mkacpi.py --record NAME [outdir] -- QEMU ARGS...
+       [MKACPI_WAIT=s] python3 tools/mkacpi.py --record NAME [outdir] \\
+           -- QEMU ARGS...
 """
 import os
 import struct
@@ -685,68 +691,79 @@ def hpet_mcfg_cases(outdir):
 
 # ---------------------------------------------------------------- recording
 
-def record(name, outdir, qemu_args):
-    """Boot QEMU's firmware with no boot device, dump the RSDP area and the
-    top of low RAM through the monitor, and write acpi-NAME.bin from the
-    RSDP and the tables it reaches (the .expect is written by hand)."""
-    tmp = tempfile.mkdtemp()
-    low, top = os.path.join(tmp, "low.bin"), os.path.join(tmp, "top.bin")
+def record(name, outdir, qemu_args, wait=3.0):
+    """Boot QEMU's firmware with no boot device, dump guest RAM through the
+    monitor once the firmware has built its tables, find the RSDP (valid
+    checksums, a root table behind it) and write
+    acpi-NAME.bin: the RSDP bytes plus one region from the lowest to the
+    end of the highest table reached.  The .expect is written by hand and
+    checked against what QEMU builds."""
     mem = 128 << 20
-    cmds = ("pmemsave 0xe0000 0x20000 \"%s\"\n"
-            "pmemsave 0x%x 0x100000 \"%s\"\n"
-            "quit\n" % (low, mem - 0x100000, top))
-    p = subprocess.Popen(["timeout", "60", "qemu-system-x86_64",
-                          "-m", "128M", "-display", "none",
-                          "-monitor", "stdio", "-serial", "none"] +
-                         qemu_args, stdin=subprocess.PIPE,
-                         stdout=subprocess.DEVNULL)
-    time.sleep(3)   # SeaBIOS has built the tables long before this
-    p.communicate(cmds.encode(), timeout=60)
-    lowb, topb = open(low, "rb").read(), open(top, "rb").read()
-    at = 0
-    while True:
-        at = lowb.index(b"RSD PTR ", at)
-        if at % 16 == 0 and csum(lowb[at:at + 20]) == 0:
-            break
-        at += 1
-    rlen = 36 if lowb[at + 15] >= 2 else 20
-    regions = [(0xE0000 + at, lowb[at:at + rlen])]
-    # One region from the lowest table to the end of the highest, found by
-    # following RSDT, XSDT and the FADT's DSDT/FACS pointers.
-    base = mem - 0x100000
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = os.path.join(tmp, "ram.bin")
+        p = subprocess.Popen(["timeout", "90", "qemu-system-x86_64",
+                              "-m", "128M", "-display", "none",
+                              "-monitor", "stdio", "-serial", "none"] +
+                             qemu_args, stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL)
+        time.sleep(wait)   # the firmware has built its tables by then
+        p.communicate(("pmemsave 0 0x%x \"%s\"\nquit\n" %
+                       (mem, dump)).encode(), timeout=90)
+        ram = open(dump, "rb").read()
 
     def table(pa):
-        off = pa - base
-        if off < 0 or off + 8 > len(topb):
+        if pa == 0 or pa + 8 > len(ram):
             return None
-        return topb[off:off + struct.unpack_from("<I", topb, off + 4)[0]]
-    r = lowb[at:at + rlen]
-    todo = [struct.unpack_from("<I", r, 16)[0]]
-    if rlen == 36:
-        todo.append(struct.unpack_from("<Q", r, 24)[0])
-    seen = {}
-    while todo:
-        pa = todo.pop()
-        t = table(pa) if pa not in seen else None
-        if t is None:
-            continue
-        seen[pa] = len(t)
-        if t[:4] in (b"RSDT", b"XSDT"):
-            w, fmt = (4, "<I") if t[:4] == b"RSDT" else (8, "<Q")
-            todo += [struct.unpack_from(fmt, t, o)[0]
-                     for o in range(36, len(t) - w + 1, w)]
-        elif t[:4] == b"FACP":
-            todo += [struct.unpack_from("<I", t, 36)[0],
-                     struct.unpack_from("<I", t, 40)[0]]
+        return ram[pa:pa + struct.unpack_from("<I", ram, pa + 4)[0]]
+
+    def tables_from(r):
+        """Address -> length of every table reachable from RSDP r."""
+        todo = [struct.unpack_from("<I", r, 16)[0]]
+        if len(r) == 36:
+            todo.append(struct.unpack_from("<Q", r, 24)[0])
+        seen = {}
+        while todo:
+            pa = todo.pop()
+            t = table(pa) if pa not in seen else None
+            if not t or csum(t) != 0:
+                continue
+            seen[pa] = len(t)
+            if t[:4] in (b"RSDT", b"XSDT"):
+                w, fmt = (4, "<I") if t[:4] == b"RSDT" else (8, "<Q")
+                todo += [struct.unpack_from(fmt, t, o)[0]
+                         for o in range(36, len(t) - w + 1, w)]
+            elif t[:4] == b"FACP":
+                todo += [struct.unpack_from("<I", t, 36)[0],
+                         struct.unpack_from("<I", t, 40)[0]]
+                if len(t) >= 148:
+                    todo += [struct.unpack_from("<Q", t, 132)[0],
+                             struct.unpack_from("<Q", t, 140)[0]]
+        return seen
+
+    # The first sound RSDP, preferring an ACPI 2.0 one: OVMF leaves QEMU's
+    # revision 0 RSDP in memory beside the one it installs for the OS, and
+    # that one (found through the EFI configuration table) is not 16-byte
+    # aligned.
+    found, at = [], ram.find(b"RSD PTR ")
+    while at >= 0:
+        r = ram[at:at + (36 if ram[at + 15] >= 2 else 20)]
+        if csum(r[:20]) == 0 and csum(r) == 0:
+            seen = tables_from(r)
+            if any(ram[pa:pa + 4] in (b"RSDT", b"XSDT") for pa in seen):
+                found.append((len(r) != 36, at, r, seen))
+        at = ram.find(b"RSD PTR ", at + 1)
+    if not found:
+        raise SystemExit("no RSDP found in guest RAM")
+    _, at, r, seen = min(found)
     lo = min(seen) & ~0xFFF
     hi = (max(pa + n for pa, n in seen.items()) + 0xFFF) & ~0xFFF
-    regions.append((lo, topb[lo - base:hi - base]))
     path = os.path.join(outdir, "acpi-%s.bin" % name)
     with open(path, "wb") as f:
-        f.write(mem_fixture(0xE0000 + at, regions))
+        f.write(mem_fixture(at, [(at, r), (lo, ram[lo:hi])]))
     print("%s: RSDP at 0x%x (%d bytes), tables 0x%x-0x%x: %s" %
-          (path, 0xE0000 + at, rlen, lo, hi, " ".join(
-              "%s@0x%x" % (table(pa)[:4].decode(), pa) for pa in sorted(seen))))
+          (path, at, len(r), lo, hi, " ".join(
+              "%s@0x%x" % (ram[pa:pa + 4].decode(), pa)
+              for pa in sorted(seen))))
 
 
 def main(argv):
@@ -754,8 +771,9 @@ def main(argv):
         rest = argv[1:]
         cut = rest.index("--") if "--" in rest else len(rest)
         args, qemu = rest[:cut], rest[cut + 1:]
+        wait = float(os.environ.get("MKACPI_WAIT", "3"))
         outdir = args[1] if len(args) > 1 else default_outdir()
-        record(args[0], outdir, qemu)
+        record(args[0], outdir, qemu, wait)
         return 0
     if argv and argv[0].startswith("-"):
         print(__doc__)

@@ -16,9 +16,7 @@ Context: stdlib only; touches nothing outside a temporary directory.
 import importlib.machinery
 import importlib.util
 import os
-import re
 import stat
-import sys
 import tempfile
 import time
 import unittest

@@ -17,8 +17,26 @@ static inline uintptr_t arch_current_fp(void)
 	return (uintptr_t)__builtin_frame_address(0);
 }
 
+static inline void *arch_cpu_local(void)
+{
+	void *p;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
 static inline void arch_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void arch_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline unsigned long arch_irq_save(void)
+{
+	unsigned long f;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
+	return f;
+}
+static inline void arch_irq_restore(unsigned long f)
+{
+	if (f & (1ul << 9))
+		__asm__ volatile("sti" ::: "memory");
+}
 static inline void arch_pause(void) { __asm__ volatile("pause"); }
 
 #endif

@@ -108,9 +108,9 @@ const char *arch_cpu_model(void)
 
 int arch_has_nx(void) { return cpu_nx; }
 uint64_t arch_cycles_hz(void) { return tsc_hz; }
-const char *x86_tsc_source(void) { return tsc_source; }
-int x86_tsc_invariant(void) { return tsc_invariant; }
-int x86_hypervisor(void) { return cpu_hypervisor; }
+const char *arch_cycles_source(void) { return tsc_source; }
+int arch_cycles_invariant(void) { return tsc_invariant; }
+int arch_hypervisor(void) { return cpu_hypervisor; }
 
 /* PIT channel 2, gated through port 0x61, mode 0 one-shot: count down
  * `ticks` (1.193182 MHz) and read the TSC at both ends. */
@@ -131,7 +131,45 @@ static uint64_t pit_calibrate(uint32_t ticks)
 	return (t1 - t0) * 1193182ull / ticks;
 }
 
-void arch_clock_init(void)
+/* ACPI PM timer: 3.579545 MHz, 24 or 32 bits.  Count `ticks` of it. */
+static uint64_t pm_calibrate(uint16_t port, int bits32, uint32_t ticks)
+{
+	uint32_t mask = bits32 ? 0xffffffffu : 0xffffffu;
+	uint32_t a = 0, b, start;
+	__asm__ volatile("inl %1, %0" : "=a"(a) : "Nd"(port));
+	start = a & mask;
+	uint64_t t0 = arch_cycles(), spins = 0;
+	for (;;) {
+		__asm__ volatile("inl %1, %0" : "=a"(b) : "Nd"(port));
+		if (((b - start) & mask) >= ticks)
+			break;
+		if (++spins > 100000000ull)
+			return 0;
+	}
+	uint64_t t1 = arch_cycles();
+	return (t1 - t0) * 3579545ull / ((b - start) & mask);
+}
+
+/* HPET main counter: period in femtoseconds in the capabilities register. */
+static uint64_t hpet_calibrate(uint64_t base, uint64_t ns)
+{
+	volatile uint64_t *h = (volatile uint64_t *)(uintptr_t)base;
+	uint64_t period_fs = h[0] >> 32;
+	if (period_fs == 0 || period_fs > 100000000ull)
+		return 0;  /* not a sane HPET */
+	h[2] |= 1;         /* general config: enable the main counter */
+	uint64_t need = ns * 1000000ull / period_fs;
+	uint64_t c0 = h[30], t0 = arch_cycles(), c1, spins = 0;  /* 0xf0: counter */
+	do {
+		c1 = h[30];
+		if (++spins > 100000000ull)
+			return 0;
+	} while (c1 - c0 < need);
+	uint64_t t1 = arch_cycles();
+	return (t1 - t0) * 1000000000000000ull / ((c1 - c0) * period_fs);
+}
+
+void arch_clock_init(const struct arch_clock_ref *ref)
 {
 	uint32_t r[4];
 	cpuid(0, 0, r);
@@ -159,6 +197,16 @@ void arch_clock_init(void)
 				tsc_source = "hypervisor leaf";
 			}
 		}
+	}
+	if (!tsc_hz && ref && ref->pm_timer_port) {
+		tsc_hz = pm_calibrate(ref->pm_timer_port, ref->pm_timer_32bit, 35795);  /* 10 ms */
+		if (tsc_hz)
+			tsc_source = "ACPI PM timer calibration";
+	}
+	if (!tsc_hz && ref && ref->hpet_addr) {
+		tsc_hz = hpet_calibrate(ref->hpet_addr, 10000000ull);
+		if (tsc_hz)
+			tsc_source = "HPET calibration";
 	}
 	if (!tsc_hz) {
 		tsc_hz = pit_calibrate(11932);  /* 10 ms */

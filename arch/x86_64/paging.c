@@ -218,3 +218,13 @@ int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
 		*prot |= VM_X;
 	return 0;
 }
+
+void arch_tlb_flush(uintptr_t va, size_t len)
+{
+	if (len > 64 * 4096) {
+		write_cr3(read_cr3());  /* whole TLB (no global pages in use) */
+		return;
+	}
+	for (uintptr_t a = va & ~4095ull; a < va + len; a += 4096)
+		invlpg(a);
+}

@@ -18,7 +18,9 @@
  * on good memory rather than escalating to a double fault.
  *
  * Invariants: handlers[v] is NULL or a function for vectors >= 32;
- * x86_try_rsp != 0 exactly while arch_try() runs its function.
+ * this CPU's arch_percpu.try_rsp != 0 exactly while arch_try() runs its
+ * function.  The GS base points at the CPU's struct arch_percpu from the
+ * first instruction of boot_main (boot CPU) or ap_entry (others).
  *
  * Context: trap_dispatch runs with interrupts off (interrupt gates).
  */
@@ -29,6 +31,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/panic.h"
 #include "kernel/kprintf.h"
+#include "kernel/irq.h"
 
 #define MAX_CPUS 64
 #define IST_SIZE (16 * 1024)
@@ -63,11 +66,8 @@ struct idt_gate {
 static struct cpu_tables tables[MAX_CPUS];
 static struct ist_stack ist_stacks[4];  /* boot CPU; APs get theirs later */
 static struct idt_gate idt[256];
-static irq_handler_fn handlers[256];
 extern const uint64_t trap_vector_table[256];
 extern char arch_try_landing[];
-uint64_t x86_try_rsp;          /* read by vectors.S */
-static uint64_t try_fault_addr;
 
 struct desc_ptr {
 	uint16_t limit;
@@ -85,9 +85,11 @@ static void idt_set(unsigned v, uint64_t addr, unsigned ist)
 	idt[v].rsvd = 0;
 }
 
-void arch_cpu_tables_init(void)
+void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top)
 {
-	struct cpu_tables *t = &tables[0];
+	if (cpu >= MAX_CPUS)
+		panic("trap: cpu %u beyond MAX_CPUS", cpu);
+	struct cpu_tables *t = &tables[cpu];
 	t->gdt[0] = 0;
 	t->gdt[1] = 0x00af9a000000ffffull;
 	t->gdt[2] = 0x00cf92000000ffffull;
@@ -99,7 +101,7 @@ void arch_cpu_tables_init(void)
 	memset(&t->tss, 0, sizeof(t->tss));
 	t->tss.iomap = sizeof(t->tss);
 	for (int i = 0; i < 4; i++)
-		t->tss.ist[i] = (uint64_t)(ist_stacks[i].stack + IST_SIZE);
+		t->tss.ist[i] = ist_top ? ist_top[i] : (uint64_t)(ist_stacks[i].stack + IST_SIZE);
 
 	struct desc_ptr g = { sizeof(t->gdt) - 1, (uint64_t)t->gdt };
 	__asm__ volatile("lgdt %0" ::"m"(g));
@@ -116,14 +118,22 @@ void arch_cpu_tables_init(void)
 		::"i"(SEL_KCODE), "i"(SEL_KDATA) : "rax", "memory");
 	__asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
 
-	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, trap_vector_table[v], 0);
-	idt[8].ist = IST_DF;
-	idt[2].ist = IST_NMI;
-	idt[14].ist = IST_PF;
-	idt[18].ist = IST_MC;
+	if (cpu == 0) {
+		for (unsigned v = 0; v < 256; v++)
+			idt_set(v, trap_vector_table[v], 0);
+		idt[8].ist = IST_DF;
+		idt[2].ist = IST_NMI;
+		idt[14].ist = IST_PF;
+		idt[18].ist = IST_MC;
+	}
 	struct desc_ptr i = { sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" ::"m"(i));
+}
+
+void arch_cpu_set_local(void *p)
+{
+	/* %gs is 0 and stays 0: only the base matters */
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
 }
 
 /* Guard pages (one per IST stack) for arch_vm_init to leave unmapped. */
@@ -133,12 +143,6 @@ size_t x86_guard_pages(uintptr_t *out, size_t max)
 	for (int i = 0; i < 4 && n < max; i++)
 		out[n++] = (uintptr_t)ist_stacks[i].guard;
 	return n;
-}
-
-void trap_set_handler(unsigned vector, irq_handler_fn fn)
-{
-	if (vector >= 32 && vector < 256)
-		handlers[vector] = fn;
 }
 
 static const struct {
@@ -161,7 +165,10 @@ static const struct {
 
 const char *arch_trap_name(unsigned v) { return v < 32 ? exc[v].name : "interrupt"; }
 
-uint64_t arch_try_fault_addr(void) { return try_fault_addr; }
+uint64_t arch_try_fault_addr(void)
+{
+	return ((struct arch_percpu *)arch_cpu_local())->try_addr;
+}
 
 static void fatal_exception(struct trap_frame *tf)
 {
@@ -195,21 +202,22 @@ static void fatal_exception(struct trap_frame *tf)
 void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned v = (unsigned)tf->vector;
-	if (v < 32) {
-		if (x86_try_rsp && v != 2 && v != 8 && v != 18) {
-			try_fault_addr = (v == 14) ? read_cr2() : 0;
-			tf->rip = (uint64_t)arch_try_landing;
-			tf->rsp = x86_try_rsp;
-			tf->rax = v + 1;
-			return;
-		}
-		fatal_exception(tf);
-	}
-	if (handlers[v]) {
-		handlers[v](tf);
+	if (v >= 32) {
+		kernel_interrupt(v, tf);
 		return;
 	}
-	panic("unexpected interrupt vector %u at rip=0x%lx", v, tf->rip);
+	if (v != 2 && v != 8 && v != 18 && kernel_fault(v, tf, v == 14 ? read_cr2() : 0))
+		return;
+	struct arch_percpu *pc = arch_cpu_local();
+	if (pc && pc->try_rsp && v != 2 && v != 8 && v != 18) {
+		pc->try_addr = (v == 14) ? read_cr2() : 0;
+		tf->rip = (uint64_t)arch_try_landing;
+		tf->rsp = pc->try_rsp;
+		pc->try_rsp = 0;
+		tf->rax = v + 1;
+		return;
+	}
+	fatal_exception(tf);
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf) { return tf->rip; }

@@ -26,8 +26,4 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout");
 /* Called by vectors.S with the frame; may modify it before iret. */
 void trap_dispatch(struct trap_frame *tf);
 
-/* Interrupt handlers for vectors >= 32 (issue: SMP/APIC registers them). */
-typedef void (*irq_handler_fn)(struct trap_frame *tf);
-void trap_set_handler(unsigned vector, irq_handler_fn fn);
-
 #endif

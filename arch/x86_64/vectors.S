@@ -92,7 +92,8 @@ trap_vector_table:
  * Runs fn(arg).  Returns 0 when it returns normally; when it raises a CPU
  * exception that trap_dispatch may recover (not #DF/#NMI/#MC), the handler
  * resumes at arch_try_landing with RSP = the saved value and RAX = vector+1.
- * One level deep per CPU; not reentrant.
+ * One level deep per CPU (the slot is struct arch_percpu.try_rsp at
+ * %gs:8); not reentrant.
  */
 	.section .text
 	.globl arch_try, arch_try_landing
@@ -105,13 +106,13 @@ arch_try:
 	pushq %r14
 	pushq %r15
 	subq $8, %rsp
-	movq %rsp, x86_try_rsp(%rip)
+	movq %rsp, %gs:8
 	movq %rdi, %rax
 	movq %rsi, %rdi
 	call *%rax
 	xorl %eax, %eax
 arch_try_landing:
-	movq $0, x86_try_rsp(%rip)
+	movq $0, %gs:8
 	addq $8, %rsp
 	popq %r15
 	popq %r14

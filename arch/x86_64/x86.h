@@ -13,9 +13,9 @@
 void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 uint64_t rdmsr(uint32_t msr);
 void wrmsr(uint32_t msr, uint64_t v);
-const char *x86_tsc_source(void);
-int x86_tsc_invariant(void);
-int x86_hypervisor(void);
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_APIC_BASE 0x1bu
+#define MSR_TSC_DEADLINE 0x6e0u
 
 static inline uint64_t read_cr2(void)
 {

@@ -429,6 +429,22 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Does name start with one of the '|'-separated prefixes? */
+static int prefix_match(const char *name, const char *prefixes)
+{
+	const char *p = prefixes;
+
+	for (;;) {
+		size_t len = strcspn(p, "|");
+
+		if (strncmp(name, p, len) == 0)
+			return 1;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}
+
 static size_t g_min_fixtures, g_nfixtures;
 static const char *g_prefix;
 
@@ -447,15 +463,15 @@ int fx_run_group(const char *group, const struct CMUnitTest *tests,
 	DIR *d = opendir(fx_dir());
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, i, sl = strlen(suffix), pl = strlen(prefix);
+	size_t n = 0, i, sl = strlen(suffix);
 	struct CMUnitTest *all;
 	int rc;
 
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		size_t l = strlen(de->d_name);
 
-		if (l < pl + sl || strncmp(de->d_name, prefix, pl) != 0 ||
-		    strcmp(de->d_name + l - sl, suffix) != 0)
+		if (l < sl || strcmp(de->d_name + l - sl, suffix) != 0 ||
+		    !prefix_match(de->d_name, prefix))
 			continue;
 		names = realloc(names, (n + 1) * sizeof *names);
 		assert_non_null(names);

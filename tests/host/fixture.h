@@ -92,8 +92,9 @@ size_t fx_make_rsdp(uint8_t *buf, uint8_t rev, uint32_t length,
 void fx_put(uint8_t *p, uint64_t v, int n);
 
 /* Run one cmocka group: the static tests, then one test per fixture file
- * whose name starts with prefix and ends with suffix (state = its path),
- * then a test that fails if there were fewer than min_fixtures. */
+ * whose name starts with prefix (several may be given separated by '|')
+ * and ends with suffix (state = its path), sorted by name, then a test
+ * that fails if there were fewer than min_fixtures. */
 int fx_run_group(const char *group, const struct CMUnitTest *tests,
                  size_t ntests, const char *prefix, const char *suffix,
                  CMUnitTestFunction per_fixture, size_t min_fixtures);

@@ -23,10 +23,10 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) \
 	-DTALLY_FIXTURES='"$(CURDIR)/tests/fixtures"'
 HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-HOST_LIBS := -lcmocka
+HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info
+	test_mb2 test_boot_info test_acpi
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/memmap.c
@@ -36,6 +36,8 @@ host_src_test_pvh := boot/pvh.c boot/boot_info.c
 host_src_test_mb2 := boot/mb2.c boot/boot_info.c
 host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/memmap.c
+host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
+	$(wildcard $(CURDIR)/kernel/acpi*.c))
 
 HOST_COMMON_SRC := tests/host/fixture.c
 

@@ -170,7 +170,7 @@ static void test_rsdp(void **state)
 	assert_int_equal(bi.rsdp_addr, RSDP_PA);
 	assert_memory_equal(bi.rsdp, r, 36);
 	/* Break the extended checksum (byte 38 is only in that sum). */
-	m.reg[1].data[38] ^= 1;
+	m.reg[2].data[38] ^= 1;  /* regions: start_info, map, RSDP */
 	assert_int_equal(parse(&m, &bi, err), 0);
 	assert_int_equal(bi.rsdp_len, 0);
 	assert_int_equal(bi.rsdp_addr, 0);

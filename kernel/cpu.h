@@ -1,0 +1,90 @@
+/*
+ * cpu.h - per-CPU state of the kernel.
+ *
+ * Purpose: everything one core owns: its ledger, timer service, IPI call
+ * slot, stacks.  this_cpu() is one GS-relative load.
+ *
+ * Data structures: a static array cpus[CPU_MAX]; cpus[0] is the boot CPU.
+ * struct arch_percpu comes first (arch.h contract: the port reads it at
+ * fixed offsets).
+ *
+ * Invariants: cpu_count() == number of entries with online == 1, and
+ * entries [0, cpu_count()) are exactly the online CPUs (CPUs are numbered
+ * densely as they come up).  A core writes only its own struct, except the
+ * call slot (guarded by call_lock) and the wake flag.
+ * Context: this_cpu() is valid from boot_main's first line on.
+ */
+#ifndef TALLY_CPU_H
+#define TALLY_CPU_H
+
+#include <stdint.h>
+#include "arch/arch.h"
+#include "kernel/ledger.h"
+#include "kernel/spinlock.h"
+
+#define CPU_MAX 64
+
+struct cpu_call {
+	void (*fn)(void *);
+	void *arg;
+	uint8_t cause;             /* ledger cause of the IPI */
+	volatile int pending;      /* set by the caller, cleared by the target */
+};
+
+struct timer_event;
+
+struct cpu {
+	struct arch_percpu arch;   /* must be first */
+	volatile int online;
+	volatile int started;      /* set by the AP on entry, for arch_start_cpu */
+	struct ledger_cpu ledger;
+	/* timer service (kernel/timer.c); touched by this CPU only */
+	uint64_t tick_period;      /* cycles, 0: no periodic tick */
+	uint64_t next_tick;
+	uint64_t ticks;            /* ticks taken */
+	uint64_t ticks_missed;     /* periods that passed without a tick */
+	uint64_t timer_irqs;
+	uint64_t armed;            /* deadline programmed into the hardware */
+	int idle;                  /* in the idle loop (tickless) */
+	struct timer_event *events;  /* sorted by deadline */
+	/* IPI function call (kernel/ipi.c) */
+	struct spinlock call_lock;
+	struct cpu_call call;
+	uint64_t ipis_received;
+	/* stacks */
+	uintptr_t stack_top;
+	uintptr_t ist_top[4];
+};
+
+extern struct cpu cpus[CPU_MAX];
+
+static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_local(); }
+unsigned cpu_count(void);
+static inline unsigned cpu_index(void) { return this_cpu()->arch.index; }
+
+/* boot CPU, first thing: make this_cpu() valid. */
+void cpu_early_init(void);
+
+/* Ledger transitions on this CPU with the cycle counter read here.
+ * Interrupts are held off for the few instructions of the update (an
+ * interrupt's own push/pop in between would be lost otherwise). */
+static inline void cpu_ledger_push(unsigned cls, unsigned cause)
+{
+	unsigned long f = arch_irq_save();
+	ledger_push(&this_cpu()->ledger, arch_cycles(), cls, cause);
+	arch_irq_restore(f);
+}
+static inline void cpu_ledger_pop(void)
+{
+	unsigned long f = arch_irq_save();
+	ledger_pop(&this_cpu()->ledger, arch_cycles());
+	arch_irq_restore(f);
+}
+static inline void cpu_ledger_switch(unsigned cls)
+{
+	unsigned long f = arch_irq_save();
+	ledger_switch(&this_cpu()->ledger, arch_cycles(), cls);
+	arch_irq_restore(f);
+}
+
+#endif

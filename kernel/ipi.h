@@ -1,0 +1,28 @@
+/*
+ * ipi.h - cross-core interrupts: wake an idle core, run a function on one
+ * or all other cores and wait, TLB shootdown.
+ *
+ * Every IPI is charged to kern.irq.ipi on the receiving core with a cause
+ * (wakeup, call, tlb.shootdown) so the ledger tells why cores interrupted
+ * each other.
+ */
+#ifndef TALLY_IPI_H
+#define TALLY_IPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void ipi_init(void);
+/* Wake CPU cpu from hlt (no-op for an awake CPU besides the interrupt). */
+void ipi_wake(unsigned cpu);
+/* Run fn(arg) on CPU cpu in interrupt context and wait until it returned.
+ * Calling it for the current CPU runs fn directly.  Returns 0, or -1 if
+ * the target did not answer within 1 s (then it is reported). */
+int ipi_call(unsigned cpu, void (*fn)(void *), void *arg, unsigned cause);
+/* ipi_call on every other online CPU (in parallel); returns failures. */
+int ipi_call_others(void (*fn)(void *), void *arg, unsigned cause);
+/* Invalidate [va, va+len) in every CPU's TLB (this one included). */
+void tlb_shootdown(uintptr_t va, size_t len);
+uint64_t ipi_shootdowns(void);
+
+#endif

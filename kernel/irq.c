@@ -1,0 +1,54 @@
+/*
+ * irq.c - interrupt dispatch with ledger charging (see irq.h).
+ *
+ * Data structures: a table of {handler, ledger class} per vector, and a
+ * per-vector event counter (atomic adds: every CPU dispatches).
+ * Invariants: the ledger depth on leaving kernel_interrupt equals the
+ * depth on entry.  Spurious interrupts get no EOI (APIC rule).
+ * Context: interrupt handlers, interrupts off.
+ */
+#include "arch/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/irq.h"
+#include "kernel/panic.h"
+
+static struct {
+	irq_fn fn;
+	unsigned cls;
+} handlers[256];
+static uint64_t counts[256];
+
+void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls)
+{
+	if (vector < 32 || vector > 255)
+		panic("irq: vector %u cannot take a handler", vector);
+	handlers[vector].fn = fn;
+	handlers[vector].cls = cls;
+}
+
+uint64_t irq_count(unsigned vector) { return vector < 256 ? counts[vector] : 0; }
+
+void kernel_interrupt(unsigned v, struct trap_frame *tf)
+{
+	__atomic_fetch_add(&counts[v & 255], 1, __ATOMIC_RELAXED);
+	if (v == VEC_SPURIOUS)
+		return;  /* no EOI for the spurious vector */
+	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
+	cpu_ledger_push(cls, 0);
+	if (handlers[v].fn)
+		handlers[v].fn(v, tf);
+	else if (v != VEC_APIC_ERROR)
+		panic("unexpected interrupt vector %u", v);
+	arch_eoi();
+	cpu_ledger_pop();
+}
+
+int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr)
+{
+	(void)v, (void)tf, (void)addr;
+	/* No fault is resolved by the kernel yet (growable stacks will map
+	 * pages here).  Charge the time to kern.fault while deciding. */
+	cpu_ledger_push(LC_KERN_FAULT, 0);
+	cpu_ledger_pop();
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * irq.h - interrupt vectors and the kernel's interrupt dispatch.
+ *
+ * Every interrupt (vector >= 32) enters kernel_interrupt() (called by the
+ * arch trap code), which charges it to the cost ledger: the handler's
+ * class (kern.irq.timer, kern.irq.ipi, kern.irq.other) is pushed before the
+ * handler runs and popped after the EOI, so the interrupted class resumes.
+ * Handlers run with interrupts off and must not block.
+ */
+#ifndef TALLY_IRQ_H
+#define TALLY_IRQ_H
+
+#include <stdint.h>
+
+struct trap_frame;
+
+enum {
+	VEC_TIMER = 0xf0,
+	VEC_IPI_WAKE = 0xf1,
+	VEC_IPI_CALL = 0xf2,
+	VEC_APIC_ERROR = 0xfe,
+	VEC_SPURIOUS = 0xff,
+};
+
+typedef void (*irq_fn)(unsigned vector, struct trap_frame *tf);
+
+/* Register fn for vector, charged to ledger class cls. Boot only. */
+void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls);
+/* Called by the arch layer for every vector >= 32. */
+void kernel_interrupt(unsigned vector, struct trap_frame *tf);
+/* Called by the arch layer for CPU exceptions before deciding they are
+ * fatal; returns 1 when the kernel resolved the fault (then the faulting
+ * instruction is retried).  Charged to kern.fault. */
+int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr);
+uint64_t irq_count(unsigned vector);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * smp.c - start the application processors; idle; the ledger report.
+ *
+ * Purpose: from the MADT's list of enabled CPUs, start each one (other
+ * than the boot CPU) through arch_start_cpu() with its own kernel stack
+ * and exception stacks (each in a vm region with a guard page), wait for it
+ * to come online with a timeout, and report one line: how many are online
+ * and which failed.  A CPU that does not come up is left out and boot
+ * goes on.  CPUs are numbered densely in the order they come up.
+ *
+ * Invariants: cpus[i].online == 1 for i < cpu_count(); an AP's ledger
+ * starts in kern.boot and switches to idle when it reaches the idle loop.
+ * Locking: APs are started one at a time by the boot CPU.
+ * Context: boot CPU, interrupts enabled only inside waits.
+ */
+#include <string.h>
+#include "arch/arch.h"
+#include "kernel/acpi.h"
+#include "kernel/cpu.h"
+#include "kernel/ipi.h"
+#include "kernel/kernel.h"
+#include "kernel/kprintf.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "kernel/timer.h"
+#include "kernel/vm.h"
+
+#define KSTACK_SIZE (64 * 1024)
+#define ISTACK_SIZE (16 * 1024)
+#define AP_TIMEOUT_NS 500000000ull  /* 0.5 s: generous for emulation */
+
+void cpu_set_online_count(unsigned n);
+static uint64_t transition_cost;
+
+_Noreturn void cpu_idle_loop(void)
+{
+	cpu_ledger_switch(LC_IDLE);
+	for (;;) {
+		timer_idle_enter();
+		arch_wait_for_interrupt();
+		timer_idle_exit();
+	}
+}
+
+static void ap_entry(void *p)
+{
+	struct cpu *c = p;
+	arch_cpu_set_local(c);
+	c->started = 1;
+	arch_cpu_early_init();
+	arch_cpu_tables_init(c->arch.index, c->ist_top);
+	ledger_start(&c->ledger, arch_cycles(), LC_KERN_BOOT);
+	arch_intc_init_ap();
+	c->arch.hwid = arch_cpu_hwid();
+	timer_init_cpu(timer_tick_hz());
+	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+	cpu_idle_loop();
+}
+
+static uintptr_t new_stack(const char *name, size_t size)
+{
+	struct vm_region *r = vm_region_create(name, size, ARCH_PAGE_SIZE);
+	if (!r)
+		panic("smp: out of vm regions for %s", name);
+	if (vm_commit(r, r->base, r->size, VM_R | VM_W) < 0)
+		panic_oom(name, size);
+	return r->base + r->size;
+}
+
+void smp_init(const struct acpi_info *ai, unsigned max_cpus)
+{
+	struct cpu *bsp = &cpus[0];
+	unsigned n = 1, enabled = 0, capable = 0;
+	char failed[256];
+	int flen = 0;
+	failed[0] = 0;
+
+	bsp->arch.hwid = arch_cpu_hwid();
+	for (uint32_t i = 0; ai && i < ai->ncpu; i++) {
+		const struct acpi_cpu *a = &ai->cpu[i];
+		if (!a->enabled) {
+			capable += a->online_capable;
+			continue;
+		}
+		enabled++;
+		if (a->apic_id == bsp->arch.hwid)
+			continue;
+		if ((max_cpus && n >= max_cpus) || n >= CPU_MAX)
+			continue;
+		struct cpu *c = &cpus[n];
+		memset(c, 0, sizeof(*c));
+		c->arch.self = c;
+		c->arch.index = n;
+		c->arch.hwid = a->apic_id;
+		c->stack_top = new_stack("cpu stack", KSTACK_SIZE);
+		for (int k = 0; k < 4; k++)
+			c->ist_top[k] = new_stack("exception stack", ISTACK_SIZE);
+		int rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
+		                        AP_TIMEOUT_NS);
+		if (rc == 0)
+			rc = timer_wait_flag(&c->online, AP_TIMEOUT_NS);
+		if (rc < 0) {
+			flen += ksnprintf(failed + flen, sizeof(failed) - flen,
+			                  " apic %u (%s)", a->apic_id,
+			                  c->started ? "started, never online" : "no answer");
+			if (flen >= (int)sizeof(failed))
+				flen = sizeof(failed) - 1;
+			c->online = 0;
+			continue;  /* slot n is reused by the next CPU */
+		}
+		cpu_set_online_count(++n);
+	}
+	if (!ai || ai->ncpu == 0)
+		kprintf("tally: smp: no MADT CPU list: running on the boot CPU only\n");
+	kprintf("tally: smp: %u CPU%s online of %u enabled%s%s%s\n", n, n == 1 ? "" : "s",
+	        enabled ? enabled : 1, capable ? " (more online-capable, not started)" : "",
+	        failed[0] ? "; failed:" : "", failed);
+}
+
+/* ---- the ledger report ---- */
+
+static struct ledger_snapshot snaps[CPU_MAX];
+
+static void snap_self(void *p)
+{
+	(void)p;
+	unsigned long f = arch_irq_save();
+	struct cpu *c = this_cpu();
+	ledger_snapshot(&c->ledger, arch_cycles(), &snaps[c->arch.index]);
+	arch_irq_restore(f);
+}
+
+static void print_snapshot(const char *who, const struct ledger_snapshot *s, uint64_t transitions)
+{
+	kprintf("ledger: %-5s elapsed %lu cycles", who, s->elapsed);
+	for (unsigned k = 0; k < ledger_nclasses(); k++) {
+		if (!s->cycles[k])
+			continue;
+		uint64_t pm = s->elapsed ? s->cycles[k] * 1000 / s->elapsed : 0;
+		kprintf(" %s=%lu(%lu.%lu%%)", ledger_class_name(k), s->cycles[k], pm / 10, pm % 10);
+	}
+	for (unsigned k = 1; k < ledger_ncauses(); k++)
+		if (s->cause_cycles[k])
+			kprintf(" cause.%s=%lu", ledger_cause_name(k), s->cause_cycles[k]);
+	kprintf(" residue=%ld", s->residue);
+	if (transition_cost && s->elapsed) {
+		uint64_t ov = transitions * transition_cost;
+		kprintf(" overhead~%lu(%lu.%02lu%%)", ov, ov * 100 / s->elapsed,
+		        ov * 10000 / s->elapsed % 100);
+	}
+	kprintf("\n");
+}
+
+void ledger_report(int gather)
+{
+	unsigned n = cpu_count(), me = cpu_index();
+	unsigned long f = arch_irq_save();
+	if (gather && n > 1)
+		ipi_call_others(snap_self, NULL, LCAUSE_CALL);
+	arch_irq_restore(f);
+	snap_self(NULL);
+	struct ledger_snapshot total;
+	memset(&total, 0, sizeof(total));
+	uint64_t all_tr = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!gather && i != me)
+			continue;
+		char who[8];
+		uint64_t tr = 0;
+		for (unsigned k = 0; k < LEDGER_MAX_CLASSES; k++)
+			tr += cpus[i].ledger.entries[k];
+		ksnprintf(who, sizeof(who), "cpu%u", i);
+		print_snapshot(who, &snaps[i], tr * 2);
+		ledger_snapshot_add(&total, &snaps[i]);
+		all_tr += tr * 2;
+	}
+	if (gather && n > 1)
+		print_snapshot("total", &total, all_tr);
+}
+
+uint64_t ledger_transition_cost(void) { return transition_cost; }
+
+/* Cost of one transition: time 1000 push/pop pairs on a scratch ledger
+ * (same code path as the real one), take the best of 5 runs. */
+void ledger_measure_overhead(void)
+{
+	static struct ledger_cpu scratch;
+	uint64_t best = ~0ull;
+	ledger_start(&scratch, arch_cycles(), LC_KERN_BOOT);
+	for (int run = 0; run < 5; run++) {
+		uint64_t t0 = arch_cycles();
+		for (int i = 0; i < 1000; i++) {
+			ledger_push(&scratch, arch_cycles(), LC_KERN_IRQ_OTHER, 0);
+			ledger_pop(&scratch, arch_cycles());
+		}
+		uint64_t d = arch_cycles() - t0;
+		if (d < best)
+			best = d;
+	}
+	transition_cost = best / 2000;
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# fetch-linux.sh - fetch Debian's amd64 Linux kernel for the benchmark guest.
+#
+# Purpose: `make bench` compares Tally with Go and pthreads programs running
+# in a Linux guest booted in the same QEMU configuration.  The guest kernel is
+# Debian's own linux-image-*-amd64, fetched with `apt-get download` and
+# unpacked with `dpkg -x` into a cache directory; nothing is installed on the
+# build machine and its own kernel is never touched.
+#
+# Usage: fetch-linux.sh DIR     (default build/bench)
+# Result: DIR/vmlinuz (a copy of the package's /boot/vmlinuz-*) and
+#         DIR/vmlinuz.version (the package name and version it came from).
+# Idempotent: a DIR/vmlinuz that exists is kept (delete it to refetch).
+#
+# Which kernel: the version the metapackage linux-image-amd64 currently
+# depends on; set LINUX_PKG=linux-image-6.1.0-NN-amd64 to pin one.
+set -eu
+
+dir=${1:-build/bench}
+mkdir -p "$dir"
+if [ -s "$dir/vmlinuz" ]; then
+	exit 0
+fi
+
+pkg=${LINUX_PKG:-}
+if [ -z "$pkg" ]; then
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+fi
+if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+	# A fresh machine may have no package lists yet.
+	apt-get update -qq
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+fi
+if [ -z "$pkg" ]; then
+	echo "fetch-linux: cannot resolve linux-image-amd64 (run apt-get update)" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-linux.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+chmod 0777 "$tmp"	# apt's download user writes here
+echo "fetch-linux: downloading $pkg"
+(cd "$tmp" && apt-get download -qq "$pkg")
+deb=$(ls "$tmp"/*.deb | head -n 1)
+dpkg -x "$deb" "$tmp/root"
+img=$(ls "$tmp"/root/boot/vmlinuz-* | head -n 1)
+if [ ! -s "$img" ]; then
+	echo "fetch-linux: no /boot/vmlinuz-* in $deb" >&2
+	exit 1
+fi
+cp "$img" "$dir/vmlinuz.tmp"
+echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" > "$dir/vmlinuz.version"
+mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+echo "fetch-linux: $dir/vmlinuz from $(cat "$dir/vmlinuz.version")"
