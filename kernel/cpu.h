@@ -51,6 +51,10 @@ struct cpu {
 	struct spinlock call_lock;
 	struct cpu_call call;
 	uint64_t ipis_received;
+	/* work run by the idle loop in thread context (smp_run) */
+	void (*volatile work_fn)(void *);
+	void *work_arg;
+	volatile int work_done;
 	/* stacks */
 	uintptr_t stack_top;
 	uintptr_t ist_top[4];

@@ -25,6 +25,16 @@ _Noreturn void ktest_fail(const char *file, int line, const char *expr, const ch
 	longjmp(fail_jmp, 1);
 }
 
+void ktest_note(const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("ktest: NOTE %s: %s\n", current ? current->name : "?", buf);
+}
+
 static int match_one(const char *p, const char *pend, const char *s)
 {
 	if (p == pend)

@@ -46,6 +46,9 @@ _Noreturn void ktest_fail(const char *file, int line, const char *expr,
 			           " (0x%lx != 0x%lx)", a_, b_);              \
 	} while (0)
 
+/* Print "ktest: NOTE <test>: ..." (measurements; the harness ignores it). */
+void ktest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Run the tests whose names match glob (* and ? wildcards; several globs
  * may be separated by ','). Returns the number of failures. */
 int ktest_run(const char *glob);

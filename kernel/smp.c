@@ -34,12 +34,46 @@ static uint64_t transition_cost;
 
 _Noreturn void cpu_idle_loop(void)
 {
+	struct cpu *c = this_cpu();
 	cpu_ledger_switch(LC_IDLE);
 	for (;;) {
+		void (*fn)(void *) = c->work_fn;
+		if (fn) {
+			/* thread context: ticking, interrupts on */
+			cpu_ledger_switch(LC_USER);
+			arch_irq_enable();
+			fn(c->work_arg);
+			arch_irq_disable();
+			c->work_fn = NULL;
+			__atomic_store_n(&c->work_done, 1, __ATOMIC_RELEASE);
+			cpu_ledger_switch(LC_IDLE);
+			continue;
+		}
 		timer_idle_enter();
-		arch_wait_for_interrupt();
+		if (!c->work_fn)
+			arch_wait_for_interrupt();
 		timer_idle_exit();
 	}
+}
+
+int smp_run(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu == 0 || cpu >= cpu_count() || cpus[cpu].work_fn)
+		return -1;
+	struct cpu *c = &cpus[cpu];
+	c->work_done = 0;
+	c->work_arg = arg;
+	__atomic_store_n(&c->work_fn, fn, __ATOMIC_RELEASE);
+	ipi_wake(cpu);
+	return 0;
+}
+
+int smp_run_wait(unsigned cpu, uint64_t timeout_ns)
+{
+	unsigned long f = arch_irq_save();
+	int rc = timer_wait_flag(&cpus[cpu].work_done, timeout_ns);
+	arch_irq_restore(f);
+	return rc;
 }
 
 static void ap_entry(void *p)

@@ -58,7 +58,8 @@ TAIL = 30
 TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
-             "reject", "timeout", "smp", "mem", "qemu", "exitline")
+             "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
+             "exitline")
 
 
 def load_tally_qemu():
@@ -92,6 +93,8 @@ class Case:
 		self.timeout = None
 		self.smp = 1
 		self.mem = "512M"
+		self.cpu = "max"
+		self.machine = "q35"
 		self.qemu = []
 		self.exitline = True
 		self.build = None           # Build, filled by plan_builds()
@@ -173,6 +176,12 @@ def _set_key(c, key, val, only=None):
 		c.smp = int(val)
 	elif key == "mem":
 		c.mem = val
+	elif key == "cpu":
+		c.cpu = val
+	elif key == "machine":
+		if val not in ("q35", "pc"):
+			raise ValueError("q35 or pc")
+		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()
 	elif key == "exitline":
@@ -557,6 +566,7 @@ def run_boot(tq, case, boot, verbose):
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
 		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
+		cpu=case.cpu, machine=case.machine,
 		timeout=case.timeout_for(boot), extra=list(case.qemu))
 	err = tq.check_options(opts)
 	if err:

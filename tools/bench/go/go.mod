@@ -1,0 +1,3 @@
+module tally/bench/peer
+
+go 1.19
