@@ -14,8 +14,8 @@
  * deadlock with interrupts off.
  * Ordering: pending is published with release semantics after fn/arg and
  * read with acquire semantics by the target.
- * Context: callers in thread or interrupt context with interrupts off;
- * handlers with interrupts off.
+ * Context: callers in thread or interrupt context (interrupts are held off
+ * inside and the caller's state restored); handlers with interrupts off.
  */
 #include <string.h>
 #include "arch/arch.h"
@@ -94,8 +94,6 @@ static void post(struct cpu *t, void (*fn)(void *), void *arg, unsigned cause)
 	arch_send_ipi(t->arch.hwid, VEC_IPI_CALL);
 }
 
-static int done_flag;  /* timer_wait_flag needs a flag that becomes non-zero */
-
 static int wait_done(struct cpu *t)
 {
 	uint64_t end = arch_cycles() + timer_ns_to_cycles(1000000000ull);
@@ -106,7 +104,7 @@ static int wait_done(struct cpu *t)
 			return -1;
 		}
 		poll_own_call();
-		timer_wait_flag(&done_flag, 100000);  /* halt up to 100 us */
+		timer_wait_zero(&t->call.pending, 100000);
 	}
 	return 0;
 }
@@ -120,10 +118,12 @@ int ipi_call(unsigned cpu, void (*fn)(void *), void *arg, unsigned cause)
 	if (cpu >= CPU_MAX || !cpus[cpu].online)
 		return -1;
 	struct cpu *t = &cpus[cpu];
+	unsigned long f = arch_irq_save();
 	lock_serving(&t->call_lock);
 	post(t, fn, arg, cause);
 	int rc = wait_done(t);
 	spin_unlock(&t->call_lock);
+	arch_irq_restore(f);
 	return rc;
 }
 
@@ -131,6 +131,7 @@ int ipi_call_others(void (*fn)(void *), void *arg, unsigned cause)
 {
 	unsigned me = cpu_index(), n = cpu_count();
 	int failures = 0;
+	unsigned long f = arch_irq_save();
 	for (unsigned i = 0; i < n; i++) {
 		if (i == me)
 			continue;
@@ -143,6 +144,7 @@ int ipi_call_others(void (*fn)(void *), void *arg, unsigned cause)
 		failures += wait_done(&cpus[i]) < 0;
 		spin_unlock(&cpus[i].call_lock);
 	}
+	arch_irq_restore(f);
 	return failures;
 }
 

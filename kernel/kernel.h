@@ -21,6 +21,8 @@ struct kopts {
 	unsigned tick_hz;       /* tick=HZ (0: no periodic tick) */
 	unsigned max_cpus;      /* cpus=N (0: all) */
 	int ledger;             /* ledger=off|exit */
+	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
+	const char *benchtime;  /* benchtime=500ms|2s|1000x */
 };
 extern struct kopts kopts;
 extern const struct bootopt kernel_bootopts[];

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/acpi.h"
+#include "kernel/bench.h"
 #include "kernel/bootopt.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
@@ -270,6 +271,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (kopts.test) {
 		int failed = ktest_run(kopts.test);
 		kernel_exit(failed ? EXIT_TEST_FAILED : 0);
+	}
+	if (kopts.bench) {
+		cpu_ledger_switch(LC_USER);  /* benchmarks are the program here */
+		kernel_exit(bench_run(kopts.bench, kopts.benchtime) ? EXIT_TEST_FAILED : 0);
 	}
 	arch_call_on_stack(stack->base + stack->size, run_main, NULL);
 	panic("main returned through the stack switch");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "kernel/bootopt.h"
 #include "kernel/kernel.h"
+#include "kernel/regex.h"
 
 struct kopts kopts = {
 	.serial_port = 0x3f8,
@@ -19,6 +20,8 @@ struct kopts kopts = {
 	.tick_hz = 1000,
 	.max_cpus = 0,
 	.ledger = 1,
+	.bench = NULL,
+	.benchtime = "500ms",
 };
 
 static int set_serial(const char *v, const char **why)
@@ -112,6 +115,31 @@ static int set_ledger(const char *v, const char **why)
 	return 0;
 }
 
+static int set_bench(const char *v, const char **why)
+{
+	if (!regex_valid(v)) {
+		*why = "expected a regular expression (e.g. . or IPI|Timer)";
+		return -1;
+	}
+	kopts.bench = v;
+	return 0;
+}
+
+static int set_benchtime(const char *v, const char **why)
+{
+	size_t n = strlen(v);
+	const char *p = v;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == v || n > 16 ||
+	    (strcmp(p, "s") && strcmp(p, "ms") && strcmp(p, "us") && strcmp(p, "x"))) {
+		*why = "expected a duration like 500ms, 2s, 100us, or a count like 1000x";
+		return -1;
+	}
+	kopts.benchtime = v;
+	return 0;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
@@ -120,5 +148,7 @@ const struct bootopt kernel_bootopts[] = {
 	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
 	{ "cpus", "N: start at most N CPUs (default: all the MADT lists)", set_cpus },
 	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
+	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program", set_bench },
+	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

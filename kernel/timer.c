@@ -79,6 +79,7 @@ void timer_init_cpu(unsigned hz)
 
 void timer_add(struct timer_event *e)
 {
+	unsigned long f = arch_irq_save();
 	struct cpu *c = this_cpu();
 	if (e->queued)
 		panic("timer: event queued twice");
@@ -90,18 +91,23 @@ void timer_add(struct timer_event *e)
 	e->queued = 1;
 	if (c->events == e)
 		program(c);
+	arch_irq_restore(f);
 }
 
 int timer_cancel(struct timer_event *e)
 {
+	unsigned long f = arch_irq_save();
 	struct cpu *c = this_cpu();
-	if (!e->queued)
+	if (!e->queued) {
+		arch_irq_restore(f);
 		return 0;
+	}
 	for (struct timer_event **pp = &c->events; *pp; pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
 			e->queued = 0;
 			program(c);
+			arch_irq_restore(f);
 			return 1;
 		}
 	}
@@ -127,29 +133,41 @@ void timer_idle_exit(void)
 
 static void wake_only(struct timer_event *e, uint64_t now) { (void)e, (void)now; }
 
-int timer_wait_flag(volatile int *flag, uint64_t timeout_ns)
+/* Wait until (*p != 0) == want: spin for up to ~20 us (answers from
+ * another core usually arrive within that), then halt with a 100 us
+ * wake-up so a waiting vCPU yields its host thread (needed under QEMU's
+ * icount round-robin, where a spinning vCPU can starve the others). */
+static int wait_value(volatile int *p, int want, uint64_t timeout_ns)
 {
+	unsigned long f = arch_irq_save();
+	int rc = 0;
 	uint64_t start = arch_cycles();
 	uint64_t end = timeout_ns ? start + timer_ns_to_cycles(timeout_ns) : 0;
-	/* A short spin first: the answer usually comes within microseconds. */
-	for (int i = 0; i < 2000; i++) {
-		if (*flag)
-			return 0;
+	uint64_t spin_end = start + timer_ns_to_cycles(20000);
+	while (arch_cycles() < spin_end) {
+		if ((*p != 0) == want)
+			goto out;
 		arch_pause();
 	}
 	struct timer_event e = { .fn = wake_only };
-	while (!*flag) {
+	while ((*p != 0) != want) {
 		uint64_t now = arch_cycles();
-		if (end && now >= end)
-			return -1;
-		/* halt, waking at least every 100 us to re-check */
+		if (end && now >= end) {
+			rc = -1;
+			goto out;
+		}
 		e.deadline = now + timer_ns_to_cycles(100000);
 		if (end && e.deadline > end)
 			e.deadline = end;
 		timer_add(&e);
-		if (!*flag)
+		if ((*p != 0) != want)
 			arch_wait_for_interrupt();
 		timer_cancel(&e);
 	}
-	return 0;
+out:
+	arch_irq_restore(f);
+	return rc;
 }
+
+int timer_wait_flag(volatile int *flag, uint64_t timeout_ns) { return wait_value(flag, 1, timeout_ns); }
+int timer_wait_zero(volatile int *v, uint64_t timeout_ns) { return wait_value(v, 0, timeout_ns); }

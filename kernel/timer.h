@@ -13,7 +13,9 @@
  * Invariants: an event's function never runs before its deadline (an
  * interrupt that arrives early re-arms instead); events of one CPU fire
  * in deadline order; an event is on at most one list (queued flag).
- * Locking: a CPU's list is touched only by that CPU with interrupts off.
+ * Locking: a CPU's list is touched only by that CPU with interrupts off
+ * (every function here disables them itself and restores the caller's
+ * state on return).
  * Context: timer_add/timer_cancel from that CPU in any context; event
  * functions run in the timer interrupt with interrupts off.
  */
@@ -47,6 +49,8 @@ void timer_idle_exit(void);
 /* Halt this CPU until *flag != 0 or timeout_ns pass (0: no timeout),
  * with interrupts enabled while halted.  Returns 0, or -1 on timeout. */
 int timer_wait_flag(volatile int *flag, uint64_t timeout_ns);
+/* The same, until *v == 0. */
+int timer_wait_zero(volatile int *v, uint64_t timeout_ns);
 uint64_t timer_ns_to_cycles(uint64_t ns);
 uint64_t timer_cycles_to_ns(uint64_t c);
 unsigned timer_tick_hz(void);

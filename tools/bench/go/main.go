@@ -20,7 +20,9 @@
 // split comes from getrusage() against wall time x CPUs: kern = system
 // time, user = user time (the Go runtime's own work is inside it, so no
 // %rt pair is printed), idle = the rest.  B/op and allocs/op come from
-// runtime.MemStats as in Go's testing package.
+// runtime.MemStats as in Go's testing package.  A benchmark whose body
+// fails prints `--- FAIL: BenchmarkName: why`; the last line is
+// `bench: done: N benchmarks`, N counting skipped ones too (as Tally does).
 //
 // Scaling is Go's testing package's: N = 1, then predict N from the last
 // run (20% extra, at most 100x growth, at least +1) until one run lasts the
@@ -142,7 +144,7 @@ func pct(part, whole float64) float64 {
 	return 100 * part / whole
 }
 
-func runBench(bm *bench, goal time.Duration, mhz float64) bool {
+func runBench(bm *bench, goal time.Duration, mhz float64) {
 	procs := bm.procs
 	if procs == 0 {
 		procs = runtime.NumCPU()
@@ -170,8 +172,8 @@ func runBench(bm *bench, goal time.Duration, mhz float64) bool {
 		b, m = runOnce(bm, n)
 	}
 	if b.failed != "" {
-		fmt.Printf("bench: skip Benchmark%s: %s\n", bm.name, b.failed)
-		return false
+		fmt.Printf("--- FAIL: Benchmark%s: %s\n", bm.name, b.failed)
+		return
 	}
 	cpuNs := m.ns * float64(runtime.NumCPU())
 	var sb strings.Builder
@@ -185,7 +187,6 @@ func runBench(bm *bench, goal time.Duration, mhz float64) bool {
 	sb.WriteString(value(pct(cpuNs-m.utime-m.stime, cpuNs), "%idle"))
 	fmt.Fprintf(&sb, "\t%d B/op\t%d allocs/op", m.allocated/uint64(n), m.mallocs/uint64(n))
 	fmt.Println(sb.String())
-	return true
 }
 
 // tscMHz is the TSC frequency the guest kernel reported, or 0.
@@ -231,9 +232,8 @@ func main() {
 			fmt.Println(name)
 			continue
 		}
-		if runBench(&benches[i], *goal, mhz) {
-			done++
-		}
+		runBench(&benches[i], *goal, mhz)
+		done++
 	}
 	if !*list {
 		fmt.Printf("bench: done: %d benchmarks\n", done)

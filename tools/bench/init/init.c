@@ -9,9 +9,9 @@
  *
  * Command line: the kernel passes every word after `--` on its command line
  * to init as argv.  Leading `key=value` words set header facts that the guest
- * cannot know itself (`icount=yes`, `boot=direct`); the first other word is
+ * cannot know itself (`icount=yes`, `boot=bzimage`); the first other word is
  * the program to run, the rest its arguments:
- *     console=ttyS0 quiet -- icount=yes /bin/gobench -bench Spawn
+ *     console=ttyS0 quiet -- icount=yes gobench -bench Spawn
  * A program name without a slash is looked up in /bin.
  *
  * Output (on the console, one line each, before the peer's own lines):
@@ -19,7 +19,8 @@
  *     tsc: <MHz> MHz (<source>, invariant=<yes|no>)
  *     apic: x2apic|xapic timer: tsc-deadline|oneshot
  *     clocksource: <current clocksource>      kernel: Linux <release>
- *     boot: <boot=...>   icount: <icount=...> cpus: <online CPUs>
+ *     boot: <boot=..., default bzimage: the Linux boot protocol of -kernel>
+ *     icount: <icount=..., default no>        cpus: <online CPUs>
  * The TSC frequency comes from the kernel log ("Refined TSC clocksource
  * calibration" wins over "Detected ... MHz processor"), else /proc/cpuinfo.
  * It is handed to the peer in the environment as BENCH_TSC_MHZ, so that a
@@ -217,7 +218,7 @@ print_facts(int nfacts, char **facts)
 	       "tsc-deadline" : "oneshot");
 	printf("clocksource: %s\n", cs[0] ? cs : "unknown");
 	printf("kernel: %s %s\n", u.sysname, u.release);
-	printf("boot: %s\n", fact(nfacts, facts, "boot", "direct"));
+	printf("boot: %s\n", fact(nfacts, facts, "boot", "bzimage"));
 	printf("icount: %s\n", fact(nfacts, facts, "icount", "no"));
 	printf("cpus: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
 	fflush(stdout);

@@ -15,8 +15,9 @@
  * getrusage() of the process against wall time x online CPUs (kern = system
  * time, user = user time, idle = the rest; there is no runtime to report
  * separately).  A header `peer: ...` line comes first and `bench: done: N
- * benchmarks` last.  A benchmark that cannot run here prints
- * `bench: skip NAME: why` instead.
+ * benchmarks` last (N counts skipped and failed ones too, as Tally's
+ * harness does).  A benchmark that cannot run here prints `--- SKIP: NAME:
+ * why` instead of its line, one whose body failed `--- FAIL: NAME: why`.
  *
  * Scaling (as Go's testing package): run with N = 1, then predict N from
  * the last run's time (20% extra, at most 100x growth, at least +1) until
@@ -186,7 +187,7 @@ pct(double part, double whole)
 	return p < 0 ? 0 : p > 100 ? 100 : p;
 }
 
-static int
+static void
 run_bench(const struct bench_def *d, double goal_ns)
 {
 	struct bench_b b;
@@ -211,8 +212,8 @@ run_bench(const struct bench_def *d, double goal_ns)
 		run_once(d, &b, n, &m);
 	}
 	if (b.failed) {
-		printf("bench: skip Benchmark%s: %s\n", d->name, b.failed);
-		return 0;
+		printf("--- FAIL: Benchmark%s: %s\n", d->name, b.failed);
+		return;
 	}
 	cpu_ns = m.ns * bench_ncpus();
 	idle = cpu_ns - m.utime - m.stime;
@@ -224,7 +225,6 @@ run_bench(const struct bench_def *d, double goal_ns)
 	print_value(pct(idle, cpu_ns), "%idle");
 	printf("\n");
 	fflush(stdout);
-	return 1;
 }
 
 static double
@@ -301,11 +301,13 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (bench_ncpus() < benches[k].min_cpus) {
-			printf("bench: skip %s: needs %d CPUs\n", name,
+			printf("--- SKIP: %s: needs %d CPUs\n", name,
 			       benches[k].min_cpus);
+			done++;
 			continue;
 		}
-		done += run_bench(&benches[k], goal);
+		run_bench(&benches[k], goal);
+		done++;
 	}
 	if (!list)
 		printf("bench: done: %d benchmarks\n", done);

@@ -1,0 +1,59 @@
+/*
+ * bench.h - on-target benchmarks in the spirit of Go's testing.B.
+ *
+ *   BENCH(LedgerTransition) { for (uint64_t i = 0; i < b->n; i++) ...; }
+ *
+ * A benchmark is a descriptor in the "benches" section.  With the boot
+ * option bench=REGEX the kernel runs every benchmark whose name matches
+ * (Go's -bench semantics) instead of the application: b->n starts at 1 and
+ * grows until one run lasts at least benchtime= (default 500ms, or "Nx"
+ * for a fixed count), then prints one line in Go's benchmark format:
+ *   BenchmarkName-P  N  X ns/op  Y cycles/op  K %kern  R %rt  U %user  I %idle
+ * where P is the number of CPUs and the four percentages are the cost
+ * ledger's split of all CPUs' cycles during the final run.  A header of
+ * `key: value` lines records the machine first; `bench: done: N benchmarks`
+ * ends the run.
+ *
+ * A benchmark that measures something other than wall time per op (e.g.
+ * the cost of an interrupt observed from outside) sets b->cycles to the
+ * cycles its n ops took; a benchmark that cannot run here calls
+ * bench_skip().  Extra "value unit" pairs go through bench_metric().
+ */
+#ifndef TALLY_BENCH_H
+#define TALLY_BENCH_H
+
+#include <stdint.h>
+
+struct bench_b {
+	uint64_t n;           /* ops to run */
+	uint64_t cycles;      /* set by the benchmark to override wall cycles */
+	const char *skip;     /* set by bench_skip */
+	unsigned nmetric;
+	struct {
+		double value;
+		const char *unit;
+	} metric[4];
+};
+
+struct bench {
+	const char *name;     /* without the "Benchmark" prefix */
+	void (*fn)(struct bench_b *b);
+};
+
+#define BENCH(n)                                                               \
+	static void bench_fn_##n(struct bench_b *b);                           \
+	static const struct bench bench_desc_##n                               \
+		__attribute__((used, section("benches"), aligned(8))) = {      \
+			#n, bench_fn_##n };                                    \
+	static void bench_fn_##n(struct bench_b *b)
+
+static inline void bench_skip(struct bench_b *b, const char *why) { b->skip = why; }
+void bench_metric(struct bench_b *b, double value, const char *unit);
+
+/* Run the benchmarks matching regex; returns the number that failed to
+ * run (bad regex counts as one). benchtime: "500ms", "2s", "1000x". */
+int bench_run(const char *regex, const char *benchtime);
+/* 1 when the cycle counter counts instructions (QEMU -icount). */
+int bench_icount_detected(void);
+
+#endif
