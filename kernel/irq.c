@@ -4,7 +4,9 @@
  * Data structures: a table of {handler, ledger class} per vector, and a
  * per-vector event counter (atomic adds: every CPU dispatches).
  * Invariants: the ledger depth on leaving kernel_interrupt equals the
- * depth on entry.  Spurious interrupts get no EOI (APIC rule).
+ * depth on entry.  The charge starts at the entry stub's timestamp (after
+ * the register pushes) and ends after the EOI; only the register restore
+ * and IRET stay charged to the interrupted class.  Spurious interrupts get no EOI (APIC rule).
  * Context: interrupt handlers, interrupts off.
  */
 #include "arch/arch.h"
@@ -28,27 +30,30 @@ void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls)
 
 uint64_t irq_count(unsigned vector) { return vector < 256 ? counts[vector] : 0; }
 
-void kernel_interrupt(unsigned v, struct trap_frame *tf)
+void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 {
 	__atomic_fetch_add(&counts[v & 255], 1, __ATOMIC_RELAXED);
 	if (v == VEC_SPURIOUS)
 		return;  /* no EOI for the spurious vector */
 	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
-	cpu_ledger_push(cls, 0);
+	struct ledger_cpu *l = &this_cpu()->ledger;
+	/* the entry stub's timestamp: never before the last transition */
+	ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
 	if (handlers[v].fn)
 		handlers[v].fn(v, tf);
 	else if (v != VEC_APIC_ERROR)
 		panic("unexpected interrupt vector %u", v);
 	arch_eoi();
-	cpu_ledger_pop();
+	ledger_pop(l, arch_cycles());
 }
 
-int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr)
+int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr, uint64_t t0)
 {
 	(void)v, (void)tf, (void)addr;
 	/* No fault is resolved by the kernel yet (growable stacks will map
 	 * pages here).  Charge the time to kern.fault while deciding. */
-	cpu_ledger_push(LC_KERN_FAULT, 0);
-	cpu_ledger_pop();
+	struct ledger_cpu *l = &this_cpu()->ledger;
+	ledger_push(l, t0 > l->last ? t0 : l->last, LC_KERN_FAULT, 0);
+	ledger_pop(l, arch_cycles());
 	return 0;
 }

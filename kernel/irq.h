@@ -26,12 +26,13 @@ typedef void (*irq_fn)(unsigned vector, struct trap_frame *tf);
 
 /* Register fn for vector, charged to ledger class cls. Boot only. */
 void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls);
-/* Called by the arch layer for every vector >= 32. */
-void kernel_interrupt(unsigned vector, struct trap_frame *tf);
+/* Called by the arch layer for every vector >= 32; entry_cycles is the
+ * cycle counter read on the entry path, where the ledger charge starts. */
+void kernel_interrupt(unsigned vector, struct trap_frame *tf, uint64_t entry_cycles);
 /* Called by the arch layer for CPU exceptions before deciding they are
  * fatal; returns 1 when the kernel resolved the fault (then the faulting
  * instruction is retried).  Charged to kern.fault. */
-int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr);
+int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr, uint64_t entry_cycles);
 uint64_t irq_count(unsigned vector);
 
 #endif

@@ -226,5 +226,14 @@ _Noreturn void arch_exit(int status)
 	 * Only written under a hypervisor, where the port is ours to use. */
 	if (cpu_hypervisor)
 		arch_outl(0xf4, (uint32_t)status & 0x7f);
+	/* Still here: real hardware (or no debug-exit device).  A reset
+	 * would boot Tally again and loop, and power-off needs the DSDT's
+	 * \_S5 (an AML interpreter), so halt and say so. */
+	static const char msg[] = "tally: halted; the machine can be powered off or reset\r\n";
+	for (const char *p = msg; *p; p++) {
+		for (int i = 0; i < 100000 && !(arch_inb(0x3f8 + 5) & 0x20); i++)
+			arch_pause();
+		arch_outb(0x3f8, (uint8_t)*p);
+	}
 	arch_halt_forever();
 }

@@ -199,14 +199,15 @@ static void fatal_exception(struct trap_frame *tf)
 	panic_trap(tf, title, detail, addr, has_addr);
 }
 
-void trap_dispatch(struct trap_frame *tf)
+void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles)
 {
 	unsigned v = (unsigned)tf->vector;
 	if (v >= 32) {
-		kernel_interrupt(v, tf);
+		kernel_interrupt(v, tf, entry_cycles);
 		return;
 	}
-	if (v != 2 && v != 8 && v != 18 && kernel_fault(v, tf, v == 14 ? read_cr2() : 0))
+	if (v != 2 && v != 8 && v != 18 &&
+	    kernel_fault(v, tf, v == 14 ? read_cr2() : 0, entry_cycles))
 		return;
 	struct arch_percpu *pc = arch_cpu_local();
 	if (pc && pc->try_rsp && v != 2 && v != 8 && v != 18) {

@@ -23,7 +23,8 @@ _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "trap frame layout
 _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "trap frame layout");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout");
 
-/* Called by vectors.S with the frame; may modify it before iret. */
-void trap_dispatch(struct trap_frame *tf);
+/* Called by vectors.S with the frame and the cycle counter read at entry;
+ * may modify the frame before iret. */
+void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles);
 
 #endif

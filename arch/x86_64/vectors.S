@@ -4,9 +4,10 @@
  * Register contract: each stub pushes a zero error code when the CPU pushes
  * none (so every frame has one), then the vector number, and jumps to
  * trap_common, which pushes the 15 general registers (struct trap_frame in
- * trap.h), saves the FPU/SSE state with FXSAVE below the frame, calls
- * trap_dispatch(frame) with RSP 16-byte aligned, and undoes it all before
- * IRETQ.  The frame may be edited by the handler (RIP/RSP/RAX for
+ * trap.h), reads the cycle counter (so the ledger charges the interrupt
+ * from here, not from the C handler), saves the FPU/SSE state with FXSAVE
+ * below the frame, calls trap_dispatch(frame, entry_cycles) with RSP
+ * 16-byte aligned, and undoes it all before IRETQ.  The frame may be edited by the handler (RIP/RSP/RAX for
  * arch_try's fault recovery).
  *
  * Vectors with a CPU error code: 8, 10-14, 17, 21, 29, 30.
@@ -46,6 +47,10 @@ trap_common:
 	pushq %r14
 	pushq %r15
 	cld
+	rdtsc                   /* entry time for the cost ledger */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, %rsi
 	movq %rsp, %rdi
 	subq $512, %rsp
 	fxsave64 (%rsp)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/acpi.h"
+#include "kernel/bench.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/ktest.h"
@@ -151,8 +152,15 @@ KTEST(timer_deadline_never_early)
 	           arch_timer_name(), timer_cycles_to_ns(sum_late / rounds),
 	           timer_cycles_to_ns(max_late));
 	KASSERT(hz > 0);
-	/* bounded: under emulation on a loaded host, well below 50 ms */
-	KASSERT(timer_cycles_to_ns(max_late) < 50000000ull);
+	/* Bounded.  Under -icount virtual time is exact and lateness is the
+	 * interrupt path alone (measured ~1 us); without it the vCPU thread can
+	 * be descheduled by a busy host for tens of ms (52 ms seen in CI), so
+	 * only a broken re-arm (lateness up to the next unrelated interrupt or
+	 * forever) is caught there. */
+	if (bench_icount_detected())
+		KASSERT(timer_cycles_to_ns(max_late) < 100000ull);
+	else
+		KASSERT(timer_cycles_to_ns(max_late) < 1000000000ull);
 }
 
 static struct ledger_snapshot snaps[CPU_MAX];

@@ -168,4 +168,4 @@ def format_run(run):
 def _num(v):
 	if v == int(v) and abs(v) < 1e15:
 		return "%d" % v
-	return "%.6g" % v
+	return "%.12g" % v

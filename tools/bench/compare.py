@@ -261,7 +261,7 @@ def write_chart(data_mode, mode, out_svg, title_extra=""):
 	with open(dat, "w") as f:
 		for r in rows:
 			f.write("%s\t%s\n" % (r[0] or " ", "\t".join("%.3f" % v for v in r[1:])))
-	width = max(640, 140 + 16 * len(rows))
+	width = max(640, 160 + 22 * len(rows))
 	with open(script, "w") as f:
 		f.write("""set terminal svg size %d,560 dynamic font 'sans,10' background rgb 'white'
 set output '%s'

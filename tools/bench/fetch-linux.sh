@@ -22,16 +22,26 @@ if [ -s "$dir/vmlinuz" ]; then
 	exit 0
 fi
 
-pkg=${LINUX_PKG:-}
-if [ -z "$pkg" ]; then
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
-fi
-if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
-	# A fresh machine may have no package lists yet.
+# The kernel package linux-image-amd64 depends on (or $LINUX_PKG).
+resolve() {
+	if [ -n "${LINUX_PKG:-}" ]; then
+		echo "$LINUX_PKG"
+		return
+	fi
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1
+}
+
+# Refresh the package lists (root only): a fresh machine may have none,
+# and stale ones name versions the archive no longer has.
+refresh() {
+	[ "$(id -u)" -eq 0 ] || return 1
 	apt-get update -qq
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+}
+
+pkg=$(resolve)
+if [ -z "$pkg" ] && refresh; then
+	pkg=$(resolve)
 fi
 if [ -z "$pkg" ]; then
 	echo "fetch-linux: cannot resolve linux-image-amd64 (run apt-get update)" >&2
@@ -42,7 +52,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-linux.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 chmod 0777 "$tmp"	# apt's download user writes here
 echo "fetch-linux: downloading $pkg"
-(cd "$tmp" && apt-get download -qq "$pkg")
+if ! (cd "$tmp" && apt-get download -qq "$pkg"); then
+	refresh || exit 1
+	pkg=$(resolve)
+	(cd "$tmp" && apt-get download -qq "$pkg")
+fi
 deb=$(ls "$tmp"/*.deb | head -n 1)
 dpkg -x "$deb" "$tmp/root"
 img=$(ls "$tmp"/root/boot/vmlinuz-* | head -n 1)

@@ -1,0 +1,165 @@
+"""test_driver.py - unit tests of tools/bench.py without booting anything.
+
+Purpose: check the QEMU command lines the driver asks tools/tally-qemu for
+(same -M/-cpu/-smp/-m for every system, icount on one vCPU, the guest's
+kernel command line), and how it turns boot outcomes into result files and
+statuses, using a stand-in for tally-qemu's boot() that replays recorded
+consoles (tests/bench/) or a status.
+"""
+
+import importlib.machinery
+import importlib.util
+import io
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stdout
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+REC = os.path.join(ROOT, "tests", "bench")
+
+
+def _load(name, path):
+	loader = importlib.machinery.SourceFileLoader(name, path)
+	spec = importlib.util.spec_from_loader(name, loader)
+	mod = importlib.util.module_from_spec(spec)
+	loader.exec_module(mod)
+	return mod
+
+
+driver = _load("bench_driver", os.path.join(ROOT, "tools", "bench.py"))
+tally_qemu = _load("tally_qemu_for_bench", os.path.join(ROOT, "tools", "tally-qemu"))
+
+
+class FakeResult:
+	def __init__(self, status, raw):
+		self.status = status
+		self.raw = raw
+		self.elapsed = 0.5
+		self.message = None if status is not None else "timeout after 1s"
+
+
+class FakeQemu:
+	"""tally-qemu's module interface with boot() replaced."""
+
+	def __init__(self, outcomes):
+		self.outcomes = list(outcomes)      # (status, raw bytes) per boot
+		self.booted = []
+
+	def __getattr__(self, name):
+		return getattr(tally_qemu, name)
+
+	def check_options(self, opts):
+		return None
+
+	def boot(self, opts, echo_to=None, log_path=None):
+		status, raw = self.outcomes.pop(0)
+		self.booted.append(opts)
+		if echo_to is not None:
+			echo_to.buffer.write(raw)
+		if log_path:
+			with open(log_path, "wb") as f:
+				f.write(raw)
+		return FakeResult(status, raw)
+
+
+def recorded(name):
+	with open(os.path.join(REC, name), "rb") as f:
+		return f.read()
+
+
+class Driver(unittest.TestCase):
+	def setUp(self):
+		self.out = tempfile.mkdtemp(prefix="bench-driver-")
+		for f in ("vmlinuz", "init.cpio"):
+			open(os.path.join(self.out, f), "wb").close()
+		self.kernel = os.path.join(self.out, "kernel.elf")
+		open(self.kernel, "wb").close()
+		self.args = driver.parser().parse_args(
+			["--out", self.out, "--kernel", self.kernel, "--bench", "Spawn|Mutex",
+			 "--benchtime", "50ms", "--smp", "2", "--mem", "1G"])
+		driver.clean_results(self.out)
+
+	def tearDown(self):
+		shutil.rmtree(self.out, ignore_errors=True)
+
+	def status(self, mode, system):
+		with open(os.path.join(self.out, "results", "%s.%s.status" % (mode, system))) as f:
+			return f.read().strip()
+
+	def run_system(self, tq, mode, system, runs=1):
+		buf = io.StringIO()
+		with redirect_stdout(buf):
+			fails = driver.run_system(tq, self.args, mode, system, runs)
+		return fails, buf.getvalue()
+
+	def test_same_machine_for_all(self):
+		tq = FakeQemu([])
+		cmds = {}
+		for system in ("tally", "go", "pthreads"):
+			for mode in ("icount", "parallel"):
+				opts = driver.boot_opts(tally_qemu, self.args, mode, system)
+				cmd = tq.build_command(opts)
+				cmds[mode, system] = cmd
+				i = cmd.index("-smp")
+				self.assertEqual(cmd[i + 1], "1" if mode == "icount" else "2")
+				self.assertEqual(cmd[cmd.index("-m") + 1], "1G")
+				self.assertEqual(cmd[cmd.index("-machine") + 1], "q35")
+				self.assertEqual(cmd[cmd.index("-cpu") + 1], "max")
+				self.assertEqual("-icount" in cmd, mode == "icount")
+		tally = cmds["icount", "tally"]
+		self.assertEqual(tally[tally.index("-append") + 1],
+		                 "bench=Spawn|Mutex benchtime=50ms")
+		self.assertNotIn("-initrd", tally)
+		go = cmds["icount", "go"]
+		self.assertEqual(go[go.index("-initrd") + 1], os.path.join(self.out, "init.cpio"))
+		self.assertEqual(os.path.realpath(go[go.index("-kernel") + 1]),
+		                 os.path.realpath(os.path.join(self.out, "vmlinuz")))
+		append = go[go.index("-append") + 1]
+		self.assertTrue(append.startswith("console=ttyS0 quiet"))
+		self.assertTrue(append.endswith(
+			"-- icount=yes boot=bzimage gobench -bench Spawn|Mutex -benchtime 50ms"))
+		pt = cmds["parallel", "pthreads"]
+		self.assertIn("-- icount=no boot=bzimage pthbench ", pt[pt.index("-append") + 1])
+
+	def test_peer_ok(self):
+		tq = FakeQemu([(0, recorded("icount.go.log"))])
+		fails, out = self.run_system(tq, "icount", "go")
+		self.assertEqual(fails, [])
+		self.assertEqual(self.status("icount", "go"), "ok")
+		self.assertIn("bench: [icount] go 1/1 BenchmarkSpawnJoin-1 ", out)
+		self.assertIn("19 benchmarks in", out)
+		with open(os.path.join(self.out, "results", "icount.go.1.txt")) as f:
+			self.assertIn("BenchmarkAllocReused-1\t", f.read())
+
+	def test_tally_status_64_is_not_available(self):
+		tq = FakeQemu([(64, b"tally: start\ntally: bad boot option bench\ntally: exit 64\n")])
+		fails, out = self.run_system(tq, "parallel", "tally", runs=3)
+		self.assertEqual(fails, [])
+		self.assertEqual(len(tq.booted), 1)         # no point in runs 2 and 3
+		self.assertTrue(self.status("parallel", "tally").startswith("not available"))
+		self.assertIn("not available", out)
+
+	def test_tally_without_image(self):
+		os.unlink(self.kernel)
+		fails, out = self.run_system(FakeQemu([]), "icount", "tally")
+		self.assertEqual(fails, [])
+		self.assertTrue(self.status("icount", "tally").startswith("not available"))
+
+	def test_failures(self):
+		truncated = recorded("icount.pthreads.log").split(b"BenchmarkMutexContended")[0]
+		tq = FakeQemu([(None, truncated), (1, recorded("icount.pthreads.log")),
+		               (0, truncated)])
+		fails, _ = self.run_system(tq, "parallel", "pthreads", runs=3)
+		self.assertEqual(len(fails), 3)
+		self.assertIn("timeout", fails[0])
+		self.assertIn("status 1", fails[1])
+		self.assertIn("no 'bench: done:' line", fails[2])
+		self.assertTrue(self.status("parallel", "pthreads").startswith("failed: "))
+
+
+if __name__ == "__main__":
+	unittest.main()
