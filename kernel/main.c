@@ -112,6 +112,18 @@ static void dumpboot(void)
 		uint32_t total = *(const uint32_t *)(uintptr_t)p;
 		dump_chunk("mbi", p, total <= (1u << 20) ? total : 64);
 	}
+	/* what the kernel parsed from it: the fixture's .expect */
+	const struct boot_info *bi = kernel_boot_info;
+	kprintf("dumpboot: expect result ok\n");
+	kprintf("dumpboot: expect loader %s\n", bi->loader);
+	kprintf("dumpboot: expect cmdline %s\n", bi->cmdline);
+	if (boot_raw_kind == 2) {  /* PVH leaves the RSDP to the BIOS-area scan */
+		kprintf("dumpboot: expect rsdp_len %u\n", bi->rsdp_len);
+		kprintf("dumpboot: expect rsdp_addr 0x%lx\n", bi->rsdp_addr);
+	}
+	for (uint32_t i = 0; i < bi->mmap_count; i++)
+		kprintf("dumpboot: expect mmap 0x%lx 0x%lx %u\n", bi->mmap[i].base, bi->mmap[i].len,
+		        bi->mmap[i].type);
 	kprintf("dumpboot: end\n");
 }
 

@@ -24,7 +24,7 @@ BENCH_GOENV := CGO_ENABLED=0 GOFLAGS= GOCACHE=$(abspath $(BENCH_OUT))/go-cache \
 
 .PHONY: bench bench-smoke bench-guest bench-unit
 
-$(BENCH_OUT)/vmlinuz: $(BENCH_SRC)/fetch-linux.sh | $(BUILD)/.bootstrap
+$(BENCH_OUT)/vmlinuz: | $(BUILD)/.bootstrap
 	@sh $(BENCH_SRC)/fetch-linux.sh $(BENCH_OUT)
 
 $(BENCH_OUT)/gobench: $(wildcard $(BENCH_SRC)/go/*.go) $(BENCH_SRC)/go/go.mod | $(BUILD)/.bootstrap
