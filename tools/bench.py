@@ -17,7 +17,10 @@ Measurement modes (both by default):
 Usage:
   tools/bench.py [--modes icount,parallel] [--systems tally,go,pthreads]
                  [--bench REGEX] [--benchtime 200ms] [--runs 3] [--smp 2]
-  tools/bench.py --smoke          the `make bench-smoke` check
+  tools/bench.py --smoke          the `make bench-smoke` check: unit tests
+                                  (tools/bench/test_*.py; --no-unit skips
+                                  them), two short guest boots, a comparison;
+                                  prints PASS/FAIL lines, then `N passed, M failed`
   tools/bench.py --compare-only   redo the comparison from result files
 
 Files: build/bench/logs/<mode>.<system>.<n>.log (raw serial),
@@ -223,7 +226,8 @@ class Report:
 def smoke(tq, a):
 	"""Two short boots (Go, pthreads), a comparison, the unit tests."""
 	rep = Report()
-	run_unit_tests(rep)
+	if not a.no_unit:
+		run_unit_tests(rep)
 	a.bench, a.benchtime = SMOKE_BENCH, SMOKE_BENCHTIME
 	a.out = os.path.join(a.out, "smoke")
 	os.makedirs(a.out, exist_ok=True)
@@ -283,6 +287,8 @@ def parser():
 	ap.add_argument("--linux-append", default="",
 	                help="more Linux guest kernel parameters (e.g. tsc=reliable)")
 	ap.add_argument("--smoke", action="store_true")
+	ap.add_argument("--no-unit", action="store_true",
+	                help="--smoke without the unit tests (when the caller runs them)")
 	ap.add_argument("--compare-only", action="store_true")
 	ap.add_argument("-v", "--verbose", action="store_true", help="echo every console")
 	return ap

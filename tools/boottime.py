@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""boottime.py [--runs N] [--boot PATH...] - how long each boot path takes
+from QEMU's start to the application's main(), and to QEMU's exit.
+
+For each boot path the default image (build/x86_64) is booted N times
+(default 3) with the QEMU command line tools/tally-qemu builds; the time
+is taken when the banner application's first line ("Tally - a runtime
+kernel ...", printed first thing in main) appears on the serial port.
+Prints the median and the range per path, plus the image sizes."""
+import argparse
+import importlib.machinery
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARK = b"Tally - a runtime kernel"
+
+
+def load_tq():
+    path = os.path.join(ROOT, "tools", "tally-qemu")
+    loader = importlib.machinery.SourceFileLoader("tally_qemu", path)
+    spec = importlib.util.spec_from_loader("tally_qemu", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def one(tq, boot):
+    opts = tq.default_options(boot=boot, out=os.path.join(ROOT, "build", "x86_64"))
+    tmp = tempfile.mkdtemp(prefix="boottime-")
+    try:
+        vars_path = os.path.join(tmp, "OVMF_VARS_4M.fd")
+        if boot in ("grub-efi", "uefi"):
+            shutil.copyfile(tq.OVMF_VARS, vars_path)
+        cmd = tq.build_command(opts, vars_path)
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        buf, t_main = b"", None
+        while True:
+            chunk = p.stdout.read1(4096)
+            if not chunk:
+                break
+            buf += chunk
+            if t_main is None and MARK in buf:
+                t_main = time.monotonic() - t0
+        p.wait(timeout=120)
+        return t_main, time.monotonic() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--boot", nargs="*", default=["direct", "grub", "grub-efi", "uefi"])
+    a = ap.parse_args()
+    tq = load_tq()
+    print("%-9s %22s %22s" % ("boot", "QEMU start -> main (s)", "QEMU start -> exit (s)"))
+    for boot in a.boot:
+        mains, exits = [], []
+        for _ in range(a.runs):
+            m, e = one(tq, boot)
+            if m is None:
+                raise SystemExit("boottime: %s: the banner never appeared" % boot)
+            mains.append(m)
+            exits.append(e)
+        print("%-9s %8.2f (%.2f-%.2f) %12.2f (%.2f-%.2f)" % (
+            boot, statistics.median(mains), min(mains), max(mains),
+            statistics.median(exits), min(exits), max(exits)))
+    for f in ("kernel.elf", "tally.efi", "esp.img", "tally.iso"):
+        p = os.path.join(ROOT, "build", "x86_64", f)
+        if os.path.exists(p):
+            print("size %-10s %9d bytes" % (f, os.path.getsize(p)))
+
+
+main()
