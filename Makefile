@@ -2,7 +2,9 @@
 #
 #   make                 kernel.elf, tally.efi + esp.img, tally.iso under build/x86_64/
 #   make run             boot in QEMU and run the application (default: apps/banner.c)
-#   make test            host unit tests + on-target tests + boot tests, all paths
+#   make test            host unit tests + on-target tests + boot tests, all paths,
+#                        and a smoke run of the Go/pthreads peers
+#   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
 #
 # Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n  MEM=512M
 #            CMDLINE="key=value ... -- args"  OUT=dir (images; objects are shared)
@@ -121,11 +123,12 @@ run:
 	@$(PYTHON) tools/tally-qemu --boot $(BOOT) --out $(OUT) --smp $(SMP) --mem $(MEM) \
 		$(if $(filter direct,$(BOOT)),--cmdline "$(CMDLINE)")
 
-# ---- tests ---------------------------------------------------------------
+# ---- tests and benchmarks ------------------------------------------------
 -include tests/host/host.mk
+-include tools/bench/bench.mk
 
-test: all host-tests
-	@$(PYTHON) tools/testrun.py --host $(HOST_TEST_BINS)
+test: all host-tests bench-guest
+	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS)
 
 clean:
 	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host

@@ -16,6 +16,10 @@ Layers, in the order they run:
              head of that file).  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line.
+  4. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
+             the Go and pthreads peers booted in a Linux guest, the
+             comparison table); each of its `PASS x` / `FAIL x: why` lines
+             is one result, prefixed bench/.
 
 Data structures: struct-like classes Case (one block of the case file) and
 Build (one `make` invocation: an application, an output directory, the
@@ -468,6 +472,39 @@ def run_py(rep, flt, listing=False):
 		sys.stderr = saved
 
 
+# ---------------------------------------------------------------- bench
+
+def run_bench_smoke(rep, flt, verbose):
+	"""Layer 4: the peer benchmarks' smoke run, counted line by line."""
+	if flt and not flt.search("bench/smoke"):
+		return
+	cmd = [sys.executable, os.path.join(TOOLS, "bench.py"), "--smoke"]
+	try:
+		p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+		                   errors="replace", timeout=900)
+	except subprocess.TimeoutExpired:
+		rep.fail("bench/smoke", "tools/bench.py --smoke timed out after 900 s")
+		return
+	seen = 0
+	for line in p.stdout.splitlines():
+		m = re.match(r"^(PASS|FAIL) (\S+?)(?:: (.*))?$", line)
+		if not m:
+			if verbose:
+				print("[bench] " + line)
+			continue
+		seen += 1
+		if m.group(1) == "PASS":
+			rep.ok("bench/" + m.group(2))
+		else:
+			rep.fail("bench/" + m.group(2), m.group(3) or "failed")
+	if p.returncode != 0 and seen == 0:
+		tail = (p.stdout + p.stderr).splitlines()[-TAIL:]
+		rep.fail("bench/smoke", "tools/bench.py --smoke exited %d" % p.returncode, tail)
+	elif p.returncode != 0 and not any(l.startswith("FAIL ") for l in p.stdout.splitlines()):
+		rep.fail("bench/smoke", "tools/bench.py --smoke exited %d with no failed line"
+		         % p.returncode, p.stderr.splitlines()[-TAIL:])
+
+
 # ---------------------------------------------------------------- system
 
 def check_boot(case, res):
@@ -644,6 +681,8 @@ def main(argv=None):
 	                help="skip the system tests")
 	ap.add_argument("--no-py", action="store_true",
 	                help="skip tools/test_tally_qemu.py")
+	ap.add_argument("--bench-smoke", action="store_true",
+	                help="also run tools/bench.py --smoke (Linux-guest peers)")
 	ap.add_argument("--no-build", action="store_true",
 	                help="boot the images already in build/x86_64/apps")
 	ap.add_argument("--filter", metavar="REGEX",
@@ -694,6 +733,8 @@ def main(argv=None):
 			run_py(rep, flt)
 		if cases:
 			run_system(cases, rep, args.jobs, args.verbose, not args.no_build)
+		if args.bench_smoke:
+			run_bench_smoke(rep, flt, args.verbose)
 	except KeyboardInterrupt:
 		print("testrun: interrupted", file=sys.stderr)
 		print("%d passed, %d failed" % (rep.passed, rep.failed + 1))
