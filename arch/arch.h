@@ -137,6 +137,11 @@ const char *arch_trap_name(unsigned v);
 /* any: call fn(arg) on the stack whose top is stack_top (16-byte aligned);
  * the frame chain starts fresh there.  Returns fn's result. */
 int arch_call_on_stack(uintptr_t stack_top, int (*fn)(void *), void *arg);
+/* interrupt handler: make the interrupted context, when the interrupt
+ * returns, call the kernel's preempt_entry_c() with its full register
+ * state saved on its own stack (below the ABI red zone), then continue
+ * where it was.  Only for interrupted thread context on a stack with room. */
+void arch_inject_preempt(struct trap_frame *tf);
 /* any: interrupts on/off. */
 static inline void arch_irq_disable(void);
 /* any: disable interrupts, returning the previous state for restore. */

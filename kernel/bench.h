@@ -14,6 +14,9 @@
  * `key: value` lines records the machine first; `bench: done: N benchmarks`
  * ends the run.
  *
+ * Benchmarks run in the main goroutine (the runtime is up), so they may
+ * spawn goroutines and use channels; BENCH_P(name, procs) fixes
+ * GOMAXPROCS for one benchmark (the "-P" of its line), as the Go peer does.
  * A benchmark that measures something other than wall time per op (e.g.
  * the cost of an interrupt observed from outside) sets b->cycles to the
  * cycles its n ops took; a benchmark that cannot run here calls
@@ -38,14 +41,16 @@ struct bench_b {
 struct bench {
 	const char *name;     /* without the "Benchmark" prefix */
 	void (*fn)(struct bench_b *b);
+	int procs;            /* GOMAXPROCS while it runs; 0: every CPU */
 };
 
-#define BENCH(n)                                                               \
+#define BENCH_P(n, p)                                                          \
 	static void bench_fn_##n(struct bench_b *b);                           \
 	static const struct bench bench_desc_##n                               \
 		__attribute__((used, section("benches"), aligned(8))) = {      \
-			#n, bench_fn_##n };                                    \
+			#n, bench_fn_##n, p };                                 \
 	static void bench_fn_##n(struct bench_b *b)
+#define BENCH(n) BENCH_P(n, 0)
 
 static inline void bench_skip(struct bench_b *b, const char *why) { b->skip = why; }
 void bench_metric(struct bench_b *b, double value, const char *unit);

@@ -55,9 +55,13 @@ struct cpu {
 	void (*volatile work_fn)(void *);
 	void *work_arg;
 	volatile int work_done;
+	/* runtime platform (kernel/rt_platform.c) */
+	volatile int m_wake;       /* plat_m_wake pending */
+	volatile int preempt_off;  /* > 0: the tick must not preempt (libc locks) */
+	uint64_t preempt_injected;
 	/* stacks */
 	uintptr_t stack_top;
-	uintptr_t ist_top[4];
+	uintptr_t ist_top[5];
 };
 
 extern struct cpu cpus[CPU_MAX];

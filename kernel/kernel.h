@@ -23,6 +23,7 @@ struct kopts {
 	int ledger;             /* ledger=off|exit */
 	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
 	const char *benchtime;  /* benchtime=500ms|2s|1000x */
+	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
 };
 extern struct kopts kopts;
 extern const struct bootopt kernel_bootopts[];

@@ -10,8 +10,9 @@
  *      start the page allocator, switch to Tally's own page tables, then
  *      give the boot path's memory (BOOT_RECLAIM) to the allocator;
  *   5. clock (TSC frequency), regions (heap, main stack);
- *   6. on-target tests when test= is given, else the application's main()
- *      on its own guarded stack; its return value is the exit status.
+ *   6. on-target tests when test= is given, benchmarks with bench=, else
+ *      the runtime (rt_main): main() runs as goroutine 1 on every CPU's M;
+ *      its return value is the exit status.
  * Context: boot CPU, interrupts off throughout (the SMP/timer issue turns
  * them on).
  */
@@ -33,9 +34,10 @@
 #include "kernel/panic.h"
 #include "kernel/pmem.h"
 #include "kernel/vm.h"
+#include "rt/rt.h"
 #include "drivers/uart16550.h"
 
-#define MAIN_STACK_SIZE (4ull << 20)
+#define MAIN_STACK_SIZE (256ull << 10)  /* M 0's scheduler stack (g0) */
 #define HEAP_RESERVE    (64ull << 30)
 #define LOW_RESERVED    (1ull << 20)
 
@@ -227,12 +229,21 @@ static void clock_and_timers(void)
 	phase("timers");
 }
 
+/* On the boot CPU's program stack: start the runtime; main() runs as
+ * goroutine 1 and its return ends the program (exit: atexit handlers,
+ * stdio flushed, then kernel_exit). */
+static int bench_main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return bench_run(kopts.bench, kopts.benchtime) ? EXIT_TEST_FAILED : 0;
+}
+
 static int run_main(void *arg)
 {
 	(void)arg;
-	cpu_ledger_switch(LC_USER);
-	int status = main(args.argc, args.argv);
-	exit(status);  /* newlib: atexit handlers, flush stdio, then _exit */
+	rt_set_quantum(kopts.quantum_ns);
+	/* with bench=, the benchmarks are the program */
+	rt_main(kopts.bench ? bench_main : main, args.argc, args.argv, 0);
 }
 
 _Noreturn void kernel_main(struct boot_info *bi)
@@ -268,7 +279,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
-	struct vm_region *stack = vm_region_create("main stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
+	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
 	if (!heap || !stack)
 		panic("vm: cannot create the heap and main stack regions");
 	if (vm_commit(stack, stack->base, stack->size, VM_R | VM_W) < 0)
@@ -284,10 +295,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 		int failed = ktest_run(kopts.test);
 		kernel_exit(failed ? EXIT_TEST_FAILED : 0);
 	}
-	if (kopts.bench) {
-		cpu_ledger_switch(LC_USER);  /* benchmarks are the program here */
-		kernel_exit(bench_run(kopts.bench, kopts.benchtime) ? EXIT_TEST_FAILED : 0);
-	}
+
 	arch_call_on_stack(stack->base + stack->size, run_main, NULL);
 	panic("main returned through the stack switch");
 }

@@ -22,6 +22,7 @@ struct kopts kopts = {
 	.ledger = 1,
 	.bench = NULL,
 	.benchtime = "500ms",
+	.quantum_ns = 10000000ull,
 };
 
 static int set_serial(const char *v, const char **why)
@@ -140,6 +141,24 @@ static int set_benchtime(const char *v, const char **why)
 	return 0;
 }
 
+static int set_quantum(const char *v, const char **why)
+{
+	unsigned long long n = 0, mul = 0;
+	const char *p = v;
+	while (*p >= '0' && *p <= '9')
+		n = n * 10 + (unsigned)(*p++ - '0');
+	if (strcmp(p, "ms") == 0)
+		mul = 1000000ull;
+	else if (strcmp(p, "us") == 0)
+		mul = 1000ull;
+	if (p == v || !mul || n == 0 || n * mul > 1000000000ull || n * mul < 10000ull) {
+		*why = "expected a duration from 10us to 1000ms, like 10ms or 100us";
+		return -1;
+	}
+	kopts.quantum_ns = n * mul;
+	return 0;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
@@ -150,5 +169,6 @@ const struct bootopt kernel_bootopts[] = {
 	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
 	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
+	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

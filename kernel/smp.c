@@ -127,8 +127,9 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 		c->arch.index = n;
 		c->arch.hwid = a->apic_id;
 		c->stack_top = new_stack("cpu stack", KSTACK_SIZE);
-		for (int k = 0; k < 4; k++)
-			c->ist_top[k] = new_stack("exception stack", ISTACK_SIZE);
+		for (int k = 0; k < 5; k++)
+			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
+			                          ISTACK_SIZE);
 		int rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
 		                        AP_TIMEOUT_NS);
 		if (rc == 0)

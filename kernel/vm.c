@@ -44,6 +44,14 @@ struct vm_region *vm_region_create(const char *name, size_t size, size_t guard)
 	return r;
 }
 
+struct vm_region *vm_region_create_slots(const char *name, size_t size, size_t slot)
+{
+	struct vm_region *r = vm_region_create(name, size, 0);
+	if (r)
+		r->slot = ROUND_UP(slot);
+	return r;
+}
+
 int vm_commit(struct vm_region *r, uintptr_t va, size_t len, unsigned prot)
 {
 	uintptr_t a = va & ~(PAGE - 1), end = ROUND_UP(va + len);
@@ -79,6 +87,14 @@ int vm_describe(uintptr_t addr, char *buf, size_t n)
 			return VM_DESCR_GUARD;
 		}
 		if (addr >= r->base && addr < r->base + r->size) {
+			if (r->slot && (addr - r->base) % r->slot < ARCH_PAGE_SIZE) {
+				uintptr_t lo = addr - (addr - r->base) % r->slot + ARCH_PAGE_SIZE;
+				ksnprintf(buf, n, "address 0x%lx is in the guard page below the %s at "
+				          "[0x%lx-0x%lx]: it overflowed its %lu bytes", addr, r->name, lo,
+				          (uintptr_t)(lo + r->slot - ARCH_PAGE_SIZE),
+				          (uint64_t)(r->slot - ARCH_PAGE_SIZE));
+				return VM_DESCR_GUARD;
+			}
 			ksnprintf(buf, n, "address 0x%lx is inside '%s' [0x%lx-0x%lx]", addr,
 			          r->name, r->base, r->base + r->size);
 			return VM_DESCR_REGION;

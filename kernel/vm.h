@@ -28,6 +28,8 @@ struct vm_region {
 	size_t size;         /* usable bytes */
 	size_t guard;        /* unmapped bytes directly below base */
 	size_t committed;    /* bytes backed by pages */
+	size_t slot;         /* non-zero: an array of slots of this size, each
+	                        starting with a guard page (goroutine stacks) */
 };
 
 void vm_init(void);
@@ -40,6 +42,9 @@ int vm_commit(struct vm_region *r, uintptr_t va, size_t len, unsigned prot);
 /* Say what addr is: NONE, REGION (inside r) or GUARD (in r's guard); when
  * not NONE, buf gets a one-line description. */
 int vm_describe(uintptr_t addr, char *buf, size_t n);
+/* Back-to-back slots of slot bytes (the first page of each a guard) in a
+ * region of size bytes; vm_describe reports the guards as such. */
+struct vm_region *vm_region_create_slots(const char *name, size_t size, size_t slot);
 void vm_print_stats(void);
 uint64_t vm_committed_bytes(void);
 

@@ -7,8 +7,8 @@
  * machine's exit status (QEMU: isa-debug-exit).  This header adds what a
  * hosted C library cannot say: facts about the machine and the boot.
  *
- * The runtime (goroutines, channels, sync, timers) will be declared here
- * too, under the same tally_ prefix, as it lands.
+ * Below the machine facts: the Go-style runtime (goroutines, channels,
+ * select, sync, timers, atomics), under the same tally_ prefix.
  */
 #ifndef TALLY_H
 #define TALLY_H
@@ -34,5 +34,131 @@ struct tally_sysinfo {
 void tally_sysinfo(struct tally_sysinfo *si);
 /* Monotonic nanoseconds since the kernel started. */
 uint64_t tally_nanotime(void);
+
+/* ======================= goroutines (Go semantics) =====================
+ * main() runs as the first goroutine; the program ends when main returns
+ * (other goroutines are not waited for).  Misuse ends the program with
+ * Go's message, the goroutine's backtrace and exit status 2. */
+
+#include <stddef.h>
+
+/* Start fn(arg) as a new goroutine; returns its id. */
+uint64_t tally_go(void (*fn)(void *), void *arg);
+/* Let other goroutines run (runtime.Gosched). */
+void tally_yield(void);
+/* End the calling goroutine (runtime.Goexit; main's Goexit ends nothing). */
+_Noreturn void tally_goexit(void);
+/* Id of the calling goroutine (main is 1). */
+uint64_t tally_goid(void);
+/* CPUs the runtime can use. */
+int tally_ncpu(void);
+/* Set the number of Ps (GOMAXPROCS) if n > 0; returns the previous value. */
+int tally_gomaxprocs(int n);
+/* Sleep at least ns nanoseconds (parks the goroutine; costs no CPU). */
+void tally_sleep(uint64_t ns);
+/* Index of the CPU (M) running the caller: for tests and diagnostics. */
+int tally_cpu(void);
+
+/* ============================== channels ============================ */
+struct tally_chan;
+/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed). */
+struct tally_chan *tally_chan_make(size_t elemsize, size_t cap);
+/* c <- *elem.  Blocks; sending on a closed channel panics; on NULL blocks
+ * forever. */
+void tally_chan_send(struct tally_chan *c, const void *elem);
+/* *elem = <-c (elem may be NULL).  Returns 1 for a value sent, 0 when the
+ * channel is closed and drained (then *elem is zeroed). */
+int tally_chan_recv(struct tally_chan *c, void *elem);
+/* Non-blocking forms: 1 if done, 0 if it would block.  For tryrecv, *ok
+ * (may be NULL) says whether a value (1) or a close (0) was received. */
+int tally_chan_trysend(struct tally_chan *c, const void *elem);
+int tally_chan_tryrecv(struct tally_chan *c, void *elem, int *ok);
+/* close(c): closing a closed or NULL channel panics. */
+void tally_chan_close(struct tally_chan *c);
+size_t tally_chan_len(struct tally_chan *c);
+size_t tally_chan_cap(struct tally_chan *c);
+
+/* select over n cases; has_default makes it non-blocking.  Returns the
+ * index of the case that ran (chosen uniformly at random among ready
+ * ones, as Go does) or -1 for the default.  A NULL channel's case is
+ * never ready. */
+enum { TALLY_SEND = 1, TALLY_RECV = 2 };
+struct tally_select_case {
+	int dir;                   /* TALLY_SEND or TALLY_RECV */
+	struct tally_chan *c;
+	void *elem;                /* value to send / where to receive (may be NULL) */
+	int ok;                    /* out, receive: 1 value, 0 closed */
+};
+int tally_select(struct tally_select_case *cases, int n, int has_default);
+
+/* ================================ sync ============================== */
+/* All are zero-initialisable: `struct tally_mutex m = {0};` is unlocked. */
+struct tally_mutex { volatile int32_t state; volatile uint32_t sema; };
+void tally_mutex_lock(struct tally_mutex *m);
+int tally_mutex_trylock(struct tally_mutex *m);
+void tally_mutex_unlock(struct tally_mutex *m);  /* unlocked: fatal */
+
+struct tally_rwmutex {
+	struct tally_mutex w;
+	volatile uint32_t writer_sem, reader_sem;
+	volatile int32_t reader_count, reader_wait;
+};
+void tally_rwmutex_lock(struct tally_rwmutex *rw);
+void tally_rwmutex_unlock(struct tally_rwmutex *rw);
+void tally_rwmutex_rlock(struct tally_rwmutex *rw);
+void tally_rwmutex_runlock(struct tally_rwmutex *rw);
+
+struct tally_waitgroup { volatile uint64_t state; volatile uint32_t sema; };
+void tally_waitgroup_add(struct tally_waitgroup *wg, int delta);  /* < 0 total: panic */
+void tally_waitgroup_done(struct tally_waitgroup *wg);
+void tally_waitgroup_wait(struct tally_waitgroup *wg);
+
+struct tally_once { volatile uint32_t done; struct tally_mutex m; };
+void tally_once_do(struct tally_once *o, void (*fn)(void *), void *arg);
+
+struct tally_cond { struct tally_mutex *l; volatile uint32_t wait, notify; void *waiters; };
+void tally_cond_wait(struct tally_cond *c);      /* c->l held */
+void tally_cond_signal(struct tally_cond *c);
+void tally_cond_broadcast(struct tally_cond *c);
+
+/* Counting semaphore (golang.org/x/sync/semaphore-like, weight 1). */
+struct tally_sema { volatile int64_t count; void *waiters; volatile int lock; };
+void tally_sema_init(struct tally_sema *s, int64_t n);
+void tally_sema_acquire(struct tally_sema *s);
+int tally_sema_tryacquire(struct tally_sema *s);
+void tally_sema_release(struct tally_sema *s);
+
+/* =============================== timers ============================= */
+/* time.Timer / time.Ticker: the time (nanotime, uint64_t) is delivered on
+ * C, a channel of capacity 1. */
+struct tally_timer;
+struct tally_timer *tally_timer_new(uint64_t ns);       /* fires once */
+struct tally_timer *tally_ticker_new(uint64_t period);  /* fires every period */
+struct tally_chan *tally_timer_chan(struct tally_timer *t);
+int tally_timer_stop(struct tally_timer *t);             /* 1 if it was pending */
+int tally_timer_reset(struct tally_timer *t, uint64_t ns);
+void tally_timer_free(struct tally_timer *t);            /* after stop */
+
+/* ============================== atomics ============================= */
+static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
+{
+	return __atomic_add_fetch(p, d, __ATOMIC_SEQ_CST);
+}
+static inline int64_t tally_atomic_load(volatile int64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void tally_atomic_store(volatile int64_t *p, int64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline int tally_atomic_cas(volatile int64_t *p, int64_t old, int64_t new)
+{
+	return __atomic_compare_exchange_n(p, &old, new, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+static inline int64_t tally_atomic_swap(volatile int64_t *p, int64_t v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
 
 #endif

@@ -5,12 +5,13 @@
 # Result: OUTDIR/x86_64-elf/{include,lib/libc.a,lib/libm.a} and a stamp
 # OUTDIR/.done holding the recipe hash; a second call with the same recipe is
 # a no-op, so `make` never rebuilds it.  The kernel supplies the system-call
-# layer (kernel/syscalls.c), hence --disable-newlib-supplied-syscalls.
+# layer (kernel/syscalls.c), hence --disable-newlib-supplied-syscalls, and
+# its locks (kernel/libc_locks.c), hence --enable-newlib-retargetable-locking.
 set -eu
 out=$1
 tarball=/usr/src/newlib/newlib-3.3.0.tar.xz
 cflags="--target=x86_64-unknown-elf -ffreestanding -mno-red-zone -O2 -g -fno-stack-protector -fno-pic"
-recipe="v3 $tarball $cflags"
+recipe="v4 $tarball $cflags retargetable-locking"
 if [ -f "$out/.done" ] && [ "$(cat "$out/.done")" = "$recipe" ]; then
 	exit 0
 fi
@@ -29,6 +30,7 @@ NM_FOR_TARGET=llvm-nm OBJDUMP_FOR_TARGET=llvm-objdump \
 "$src/configure" --target=x86_64-elf --prefix="$inst" \
 	--disable-newlib-supplied-syscalls --disable-multilib \
 	--enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+	--enable-newlib-retargetable-locking \
 	--disable-nls >config.out 2>&1 ||
 	{ tail -30 config.out >&2; exit 1; }
 make -j"$(nproc)" all-target-newlib >build.out 2>&1 || { tail -40 build.out >&2; exit 1; }

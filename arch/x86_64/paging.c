@@ -124,7 +124,7 @@ void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
 	write_cr3((uint64_t)pml4);
 
 	uintptr_t guards[8];
-	size_t n = x86_guard_pages(guards, 8);
+	size_t n = x86_guard_pages(guards, 7);
 	guards[n++] = (uintptr_t)boot_stack_guard;
 	for (size_t i = 0; i < n; i++)
 		arch_unmap_page(guards[i]);

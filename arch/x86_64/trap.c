@@ -12,7 +12,12 @@
  * IST stacks are page-aligned with an unmapped guard page below each, so an
  * overflow of an exception stack faults instead of corrupting memory
  * (arch_vm_init unmaps the guards listed by x86_guard_pages()).
- *   IST1 #DF, IST2 NMI, IST3 #PF, IST4 #MC.
+ *   IST1 #DF, IST2 NMI, IST3 #PF, IST4 #MC, IST5 every hardware
+ *   interrupt (vectors 32-255).
+ * Interrupts never run on the interrupted stack: a goroutine stack then
+ * holds no interrupt frame, so the tick can safely build a call frame on
+ * it (arch_inject_preempt) and stacks can later grow on demand.  Handlers
+ * run with interrupts off, so the IRQ stack is never entered twice.
  * #PF has its own stack so a fault caused by a full or unmapped stack
  * (the app's guard page, later demand-grown goroutine stacks) is handled
  * on good memory rather than escalating to a double fault.
@@ -64,7 +69,7 @@ struct idt_gate {
 } __attribute__((packed));
 
 static struct cpu_tables tables[MAX_CPUS];
-static struct ist_stack ist_stacks[4];  /* boot CPU; APs get theirs later */
+static struct ist_stack ist_stacks[5];  /* boot CPU; APs get theirs from smp.c */
 static struct idt_gate idt[256];
 extern const uint64_t trap_vector_table[256];
 extern char arch_try_landing[];
@@ -100,7 +105,7 @@ void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top)
 	t->gdt[4] = base >> 32;
 	memset(&t->tss, 0, sizeof(t->tss));
 	t->tss.iomap = sizeof(t->tss);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		t->tss.ist[i] = ist_top ? ist_top[i] : (uint64_t)(ist_stacks[i].stack + IST_SIZE);
 
 	struct desc_ptr g = { sizeof(t->gdt) - 1, (uint64_t)t->gdt };
@@ -120,7 +125,7 @@ void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top)
 
 	if (cpu == 0) {
 		for (unsigned v = 0; v < 256; v++)
-			idt_set(v, trap_vector_table[v], 0);
+			idt_set(v, trap_vector_table[v], v >= 32 ? IST_IRQ : 0);
 		idt[8].ist = IST_DF;
 		idt[2].ist = IST_NMI;
 		idt[14].ist = IST_PF;
@@ -140,7 +145,7 @@ void arch_cpu_set_local(void *p)
 size_t x86_guard_pages(uintptr_t *out, size_t max)
 {
 	size_t n = 0;
-	for (int i = 0; i < 4 && n < max; i++)
+	for (int i = 0; i < 5 && n < max; i++)
 		out[n++] = (uintptr_t)ist_stacks[i].guard;
 	return n;
 }
@@ -248,4 +253,17 @@ int arch_next_frame(uintptr_t *fp, uintptr_t *ret)
 	*fp = ((uintptr_t *)f)[0];
 	*ret = ((uintptr_t *)f)[1];
 	return 0;
+}
+
+void arch_inject_preempt(struct trap_frame *tf)
+{
+	extern char arch_preempt_stub[];
+	uint64_t *sp = (uint64_t *)((tf->rsp - 128) & ~15ull);
+	*--sp = tf->ss;
+	*--sp = tf->rsp;
+	*--sp = tf->rflags;
+	*--sp = tf->cs;
+	*--sp = tf->rip;
+	tf->rsp = (uint64_t)sp;
+	tf->rip = (uint64_t)arch_preempt_stub;
 }

@@ -42,5 +42,6 @@ static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(v
 #define IST_NMI 2
 #define IST_PF  3
 #define IST_MC  4
+#define IST_IRQ 5
 
 #endif

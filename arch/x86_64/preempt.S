@@ -1,0 +1,61 @@
+/*
+ * preempt.S - asynchronous preemption stub.
+ *
+ * arch_inject_preempt() (trap.c) edits an interrupt frame so that, when
+ * the interrupt returns, the interrupted code "calls" arch_preempt_stub:
+ * below the interrupted stack pointer less the 128-byte ABI red zone
+ * (the host's libgcc may use it), aligned to 16, it builds an IRET frame
+ * {rip, cs, rflags, rsp, ss} of the interrupted context and points the
+ * frame's RSP there and its RIP here.
+ *
+ * Register contract: on entry every register still holds the interrupted
+ * context's value; RSP points at that IRET frame (RSP = 8 mod 16).  The
+ * stub saves all 15 general registers and the FPU/SSE state (FXSAVE) on
+ * the goroutine's own stack, calls preempt_entry_c() (which may switch to
+ * another goroutine and resume, later, on any CPU), restores everything
+ * and IRETs to the interrupted instruction with its flags and stack.
+ */
+	.section .text
+	.globl arch_preempt_stub
+arch_preempt_stub:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	subq $512, %rsp
+	fxsave64 (%rsp)
+	/* a frame record so backtraces walk into the interrupted code */
+	pushq 15*8+512(%rsp)     /* interrupted rip (IRET frame's first word) */
+	pushq %rbp
+	movq %rsp, %rbp
+	call preempt_entry_c
+	addq $16, %rsp
+	fxrstor64 (%rsp)
+	addq $512, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	iretq

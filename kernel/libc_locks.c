@@ -1,0 +1,91 @@
+/*
+ * libc_locks.c - newlib's retargetable locks on bare metal.
+ *
+ * Purpose: newlib is built with --enable-newlib-retargetable-locking, so
+ * malloc, stdio, atexit, environment and time zone code call these
+ * functions around their shared state; with goroutines on several CPUs
+ * they must really exclude.  A lock is a spinlock with an owner (the CPU)
+ * and a recursion count.  While a CPU holds any libc lock its goroutine is
+ * not preempted (cpu->preempt_off), so a preempted holder cannot make
+ * another goroutine on the same CPU spin forever, and the holder never
+ * migrates (newlib never parks a goroutine while holding one).
+ *
+ * Data structures: struct __lock (the type newlib leaves to us); the
+ * static locks newlib names; a pool for locks made at run time (FILEs).
+ * Invariants: owner == CPU index + 1 exactly while count > 0.
+ * Context: thread context; interrupts stay enabled while waiting.
+ */
+#include <sys/lock.h>
+#include "arch/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+
+struct __lock {
+	volatile int locked;
+	volatile unsigned owner;  /* CPU index + 1 */
+	unsigned count;
+};
+
+struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
+	__lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex,
+	__lock___malloc_recursive_mutex, __lock___env_recursive_mutex, __lock___tz_mutex,
+	__lock___dd_hash_mutex, __lock___arc4random_mutex;
+
+#define POOL 256
+static struct __lock pool[POOL];
+static volatile unsigned pool_next;
+
+static struct __lock *make(void)
+{
+	unsigned i = __atomic_fetch_add(&pool_next, 1, __ATOMIC_RELAXED);
+	if (i >= POOL)
+		panic("libc locks: more than %d locks created", POOL);
+	return &pool[i];
+}
+
+void __retarget_lock_init(_LOCK_T *l) { *l = make(); }
+void __retarget_lock_init_recursive(_LOCK_T *l) { *l = make(); }
+void __retarget_lock_close(_LOCK_T l) { (void)l; }
+void __retarget_lock_close_recursive(_LOCK_T l) { (void)l; }
+
+static int try(struct __lock *l)
+{
+	unsigned me = cpu_index() + 1;
+	struct cpu *c = this_cpu();
+	if (l->owner == me) {
+		l->count++;
+		return 1;
+	}
+	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0) {
+		l->owner = me;
+		l->count = 1;
+		return 1;
+	}
+	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void acquire(struct __lock *l)
+{
+	while (!try(l))
+		arch_pause();
+}
+
+static void release(struct __lock *l)
+{
+	if (l->owner != cpu_index() + 1 || l->count == 0)
+		panic("libc lock released by a CPU that does not hold it");
+	if (--l->count)
+		return;
+	l->owner = 0;
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&this_cpu()->preempt_off, 1, __ATOMIC_SEQ_CST);
+}
+
+void __retarget_lock_acquire(_LOCK_T l) { acquire(l); }
+void __retarget_lock_acquire_recursive(_LOCK_T l) { acquire(l); }
+int __retarget_lock_try_acquire(_LOCK_T l) { return try(l); }
+int __retarget_lock_try_acquire_recursive(_LOCK_T l) { return try(l); }
+void __retarget_lock_release(_LOCK_T l) { release(l); }
+void __retarget_lock_release_recursive(_LOCK_T l) { release(l); }

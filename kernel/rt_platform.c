@@ -1,0 +1,155 @@
+/*
+ * rt_platform.c - the runtime's platform contract (rt/platform.h) on bare
+ * metal.
+ *
+ * Purpose: an M is a CPU.  M 0 is the boot CPU (its g0 is the program's
+ * kernel stack); M i > 0 runs the runtime's M loop from CPU i's idle loop
+ * (smp_run) and never returns to it.  Parking halts the CPU with the timer
+ * programmed for the deadline (tickless while parked, charged to idle);
+ * waking is a flag plus an IPI.  Goroutine stacks come from kernel/gstack.c.
+ * Preemption: the per-core tick calls preempt_hook(); when the runtime
+ * says the running G is past its quantum and this CPU holds no libc lock,
+ * the interrupt frame is edited (arch_inject_preempt) so that the G, on
+ * its own stack and with its full register state saved, calls
+ * preempt_entry_c() -> rt_async_preempt_body() and yields.
+ *
+ * Invariants: cpu->m_wake is set before the IPI, and a park checks and
+ * clears it with interrupts off before halting, so no wake is lost.
+ * Context: thread context, except preempt_hook (timer interrupt).
+ */
+#include <stdlib.h>
+#include "arch/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/console.h"
+#include "kernel/ipi.h"
+#include "kernel/kernel.h"
+#include "kernel/ledger.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "kernel/timer.h"
+#include "rt/platform.h"
+#include "rt/rt_impl.h"
+
+uintptr_t gstack_alloc(size_t size);
+void gstack_free(uintptr_t lo, size_t size);
+
+unsigned plat_class_user = LC_USER;
+
+unsigned plat_max_ms(void) { return cpu_count(); }
+unsigned plat_m_id(void) { return cpu_index(); }
+void plat_relax(void) { arch_pause(); }
+unsigned long plat_irq_save(void) { return arch_irq_save(); }
+void plat_irq_restore(unsigned long f) { arch_irq_restore(f); }
+void plat_write(const char *s, size_t n) { console_write(s, n); }
+uintptr_t plat_stack_alloc(size_t size) { return gstack_alloc(size); }
+void plat_stack_free(uintptr_t base, size_t size) { gstack_free(base, size); }
+
+uint64_t plat_nanotime(void) { return timer_cycles_to_ns(arch_cycles() - kernel_boot_cycles); }
+
+static void (*m_fn)(unsigned);
+
+static void m_entry(void *p)
+{
+	(void)p;
+	m_fn(cpu_index());
+	panic("runtime: M loop returned on cpu %u", cpu_index());
+}
+
+void plat_start_m(unsigned id, void (*fn)(unsigned))
+{
+	m_fn = fn;
+	if (smp_run(id, m_entry, NULL) < 0)
+		panic("runtime: cannot start M %u (cpu not online or busy)", id);
+}
+
+static void wake_only(struct timer_event *e, uint64_t now) { (void)e, (void)now; }
+
+void plat_m_park(uint64_t deadline_ns)
+{
+	struct cpu *c = this_cpu();
+	unsigned long f = arch_irq_save();
+	if (__atomic_exchange_n(&c->m_wake, 0, __ATOMIC_SEQ_CST)) {
+		arch_irq_restore(f);
+		return;
+	}
+	struct timer_event e = { .fn = wake_only };
+	if (deadline_ns) {
+		uint64_t now = plat_nanotime();
+		if (deadline_ns <= now) {
+			arch_irq_restore(f);
+			return;
+		}
+		e.deadline = arch_cycles() + timer_ns_to_cycles(deadline_ns - now);
+		timer_add(&e);
+	}
+	unsigned old = ledger_current(&c->ledger);
+	cpu_ledger_switch(LC_IDLE);
+	timer_idle_enter();
+	if (!c->m_wake)
+		arch_wait_for_interrupt();
+	timer_idle_exit();
+	cpu_ledger_switch(old);
+	__atomic_store_n(&c->m_wake, 0, __ATOMIC_SEQ_CST);
+	if (deadline_ns)
+		timer_cancel(&e);
+	arch_irq_restore(f);
+}
+
+void plat_m_wake(unsigned id)
+{
+	if (id >= cpu_count())
+		return;
+	__atomic_store_n(&cpus[id].m_wake, 1, __ATOMIC_SEQ_CST);
+	if (id != cpu_index())
+		ipi_wake(id);
+}
+
+/* ---- preemption ---- */
+
+void preempt_entry_c(void) { rt_async_preempt_body(); }
+
+static void preempt_hook(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+	if (c->preempt_off || !rt_preempt_check())
+		return;
+	c->preempt_injected++;
+	c->ledger.cause_events[LCAUSE_PREEMPT]++;
+	arch_inject_preempt(tf);
+}
+
+void plat_preempt_init(uint64_t quantum_ns)
+{
+	(void)quantum_ns;  /* the runtime compares against it in rt_preempt_check */
+	if (timer_tick_hz())
+		timer_set_tick_hook(preempt_hook);
+}
+
+void plat_backtrace(uintptr_t pc, uintptr_t fp)
+{
+	if (!fp) {
+		fp = arch_current_fp();
+		pc = (uintptr_t)__builtin_return_address(0);
+	}
+	backtrace_print(pc, fp, 32);
+}
+
+_Noreturn void plat_exit(int status) { exit(status); }
+
+int plat_ledger_class(const char *name)
+{
+	int id = ledger_class(name);
+	if (id < 0)
+		panic("ledger: no room for class %s", name);
+	return id;
+}
+
+unsigned plat_ledger_switch(unsigned cls)
+{
+	struct cpu *c = this_cpu();
+	unsigned long f = arch_irq_save();
+	unsigned old = ledger_current(&c->ledger);
+	ledger_switch(&c->ledger, arch_cycles(), cls);
+	arch_irq_restore(f);
+	return old;
+}

@@ -1,0 +1,67 @@
+/*
+ * platform.h - what the runtime needs from the machine: the platform
+ * contract between rt/ and whatever runs it.
+ *
+ * Two implementations: the bare-metal kernel (kernel/rt_platform.c: an M is
+ * a CPU, parking halts it, waking is an IPI, stacks are guarded vm regions,
+ * the tick preempts) and the hosted build (tests/host/rt_platform_hosted.c:
+ * an M is a pthread, parking waits on a futex-like condition, stacks are
+ * mmap'd with a guard page) that lets rt/ run under cmocka, sanitizers and
+ * valgrind.  rt/ includes no hardware header and no ISA #ifdef: this file,
+ * rt_ctx.h (context switch) and the C library are all it sees.
+ *
+ * Every function has a one-line contract; "any M" means callable from any
+ * M's thread context, with or without the runtime's locks held.
+ */
+#ifndef TALLY_RT_PLATFORM_H
+#define TALLY_RT_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Number of Ms the platform can run at once (CPUs / configured threads). */
+unsigned plat_max_ms(void);
+/* Start M number id (1 <= id < plat_max_ms()) running fn(id) forever in
+ * thread context; fn never returns.  Called once per M by the runtime. */
+void plat_start_m(unsigned id, void (*fn)(unsigned id));
+/* Index of the M running the caller (0 for the one that called rt_init). */
+unsigned plat_m_id(void);
+/* Park the calling M until plat_m_wake(it) or until the monotonic time
+ * `deadline` (ns, 0: none) passes; may return spuriously. A wake that
+ * arrives before the park makes the next park return at once. */
+void plat_m_park(uint64_t deadline_ns);
+/* Wake M id (no-op if it is not parked; remembered if it is about to). */
+void plat_m_wake(unsigned id);
+/* Monotonic nanoseconds. */
+uint64_t plat_nanotime(void);
+/* Allocate a goroutine stack of size bytes with an unmapped guard below;
+ * returns its lowest usable address (0 on failure) and the size. */
+uintptr_t plat_stack_alloc(size_t size);
+void plat_stack_free(uintptr_t base, size_t size);
+/* Ask to be called back with rt_preempt_check() periodically on every M
+ * (the tick), from the interrupt path on bare metal (with the interrupted
+ * context) or from a timer signal when hosted.  May be a no-op when the
+ * platform cannot preempt (then only cooperative switches happen). */
+void plat_preempt_init(uint64_t quantum_ns);
+/* Print to the console (runtime fatal messages), no allocation. */
+void plat_write(const char *s, size_t n);
+/* Print a backtrace starting at the caller's frame, or of a parked G
+ * given its saved frame pointer and pc (fp 0: the caller's). */
+void plat_backtrace(uintptr_t pc, uintptr_t fp);
+/* End the program with status: runs atexit handlers and flushes stdio
+ * (bare metal: newlib's exit, then the kernel's exit path). */
+_Noreturn void plat_exit(int status);
+/* A spin-wait hint (x86: pause). */
+void plat_relax(void);
+/* Ledger classes: charge this M's time to the runtime class `cls` until
+ * the next call (returns the class it replaces).  Hosted: bookkeeping
+ * only.  Class ids come from plat_ledger_class(name). */
+int plat_ledger_class(const char *name);
+unsigned plat_ledger_switch(unsigned cls);
+extern unsigned plat_class_user;  /* the "user" class id */
+/* Disable / restore this M's preemption-relevant interrupts around the
+ * few instructions of a context switch. */
+unsigned long plat_irq_save(void);
+void plat_irq_restore(unsigned long f);
+
+#endif

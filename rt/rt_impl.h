@@ -1,0 +1,162 @@
+/*
+ * rt_impl.h - the runtime's internals shared by its files: G, M, P, the
+ * scheduler's entry points, runtime locks and fatal errors.
+ *
+ * Model (Go's): a G is a goroutine (saved context, stack, status); an M is
+ * an execution context (a CPU on bare metal, a thread when hosted) with its
+ * own scheduler context g0; a P is the right to run Gs plus per-P state
+ * (run queue, runnext slot, timer heap).  Here P i is bound to M i for
+ * i < gomaxprocs; Ms beyond gomaxprocs stay parked.
+ *
+ * Context switches always go through g0: a G that blocks, yields, exits
+ * or is preempted switches to its M's g0, which finishes the action (puts
+ * the G on a queue, calls the park's unlock function, frees it) before
+ * picking the next G.  So a G's context is completely saved before any
+ * other M can see it runnable.
+ *
+ * Locking: rt_lock() is a spinlock that also disables preemption of the
+ * holder (m->locks).  Lock order: sched.lock, then any object's lock
+ * (channel, mutex, timer heap), never the reverse.  A G must not park
+ * holding an rt_lock except the one it hands to rt_gopark.
+ *
+ * Context: everything here runs in thread context on an M (g0 or a G);
+ * the preemption tick only reads m->locks, m->curg and g->preempt.
+ */
+#ifndef TALLY_RT_IMPL_H
+#define TALLY_RT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rt/platform.h"
+#include "rt/rt_ctx.h"
+
+#define RT_MAX_M 64
+#define RT_RUNQ_SIZE 256
+#define RT_STACK_SIZE (64 * 1024)
+#define RT_MAIN_STACK_SIZE (4 * 1024 * 1024)  /* main(): like a C program's stack */
+
+enum g_status {
+	G_IDLE = 0,     /* on the free list */
+	G_RUNNABLE,     /* on a run queue */
+	G_RUNNING,      /* on an M */
+	G_WAITING,      /* parked on a channel, lock, timer, ... */
+	G_DEAD,         /* exited, not yet reused */
+};
+
+struct sudog;
+
+struct rt_lock {
+	volatile int locked;
+};
+
+struct g {
+	struct rt_ctx ctx;          /* saved context when not running */
+	uint64_t goid;
+	volatile int status;        /* enum g_status */
+	void (*fn)(void *);
+	void *arg;
+	uintptr_t stack_lo;         /* 0 until first run (stacks are lazy) */
+	size_t stack_size;
+	struct m *m;                /* the M running it, NULL otherwise */
+	struct g *schedlink;        /* run queue / free list link */
+	const char *waitreason;     /* why it is parked (for the deadlock report) */
+	/* channel and select support (rt/chan.c, rt/select.c) */
+	struct sudog *waiting;      /* sudogs of a blocked select/send/recv */
+	void *param;                /* set by the waker: the sudog that fired */
+	volatile uint32_t selectdone;
+	/* timers (rt/rtimer.c): sleep uses the G's own timer */
+	void *sleep_timer;
+	/* preemption */
+	volatile int preempt;       /* asked to yield at the next safe point */
+	uint64_t run_start;         /* nanotime when it last started running */
+	uint64_t preemptions;
+};
+
+struct p;
+
+struct m {
+	unsigned id;
+	struct g g0;                /* the scheduler's context on this M */
+	struct g *curg;             /* the G running, NULL while in g0 */
+	struct p *p;
+	volatile int locks;         /* rt locks held: no preemption if > 0 */
+	int spinning;               /* looking for work without a G */
+	volatile int parked;
+	/* what g0 must do with the G that just switched to it */
+	int after;                  /* AFTER_* */
+	int (*park_unlock)(struct g *gp, void *arg);
+	void *park_arg;
+	uint64_t fastrand;
+	uint32_t schedtick;
+};
+
+enum { AFTER_NONE, AFTER_PARK, AFTER_YIELD, AFTER_EXIT, AFTER_PREEMPT };
+
+struct rt_timer;
+
+struct p {
+	unsigned id;
+	struct m *m;
+	/* local run queue: a ring written at tail by its owner only, read
+	 * at head by the owner and by thieves (CAS on head). */
+	volatile uint32_t runq_head, runq_tail;
+	struct g *runq[RT_RUNQ_SIZE];
+	struct g *volatile runnext;
+	/* timers (rt/rtimer.c): a 4-ary min-heap by `when` */
+	struct rt_lock timers_lock;
+	struct rt_timer **timers;
+	unsigned ntimers, timers_cap;
+	volatile uint64_t timer0_when;  /* earliest `when`, 0 if none */
+};
+
+/* ---- scheduler (rt/sched.c) ---- */
+struct g *rt_getg(void);                 /* the running G (g0 in the scheduler) */
+struct m *rt_getm(void);
+void rt_lock(struct rt_lock *l);          /* spin; m->locks++ */
+void rt_unlock(struct rt_lock *l);        /* m->locks-- */
+/* Park the current G.  After it is off its stack, g0 calls
+ * unlockf(gp, arg); if that returns 0 the G is made runnable again at once
+ * (the wait condition went away).  unlockf may be NULL. */
+void rt_gopark(int (*unlockf)(struct g *gp, void *arg), void *arg, const char *reason);
+/* Common unlockf: release the rt_lock passed as arg and return 1. */
+int rt_park_unlock(struct g *gp, void *arg);
+/* Make a parked G runnable (any M, any G; not from interrupt handlers). */
+void rt_goready(struct g *gp);
+/* Wake an idle M if there is work it could take (after queueing work). */
+void rt_wakep(void);
+uint64_t rt_fastrand(void);
+uint64_t rt_nanotime(void);
+/* Fatal runtime error: Go's "fatal error: <msg>", the current G's
+ * backtrace, exit status 2. */
+_Noreturn void rt_throw(const char *msg);
+/* A Go panic that is fatal here (no recover): "panic: <msg>", status 2. */
+_Noreturn void rt_panic(const char *msg);
+/* Called periodically on every M by the platform's tick (bare metal: from
+ * the interrupt path).  Returns 1 when the interrupted G should be
+ * preempted now (the platform then arranges rt_async_preempt to run). */
+int rt_preempt_check(void);
+/* Runs on the preempted G's own stack (full registers already saved by
+ * the platform): gives up the M and resumes later. */
+void rt_async_preempt_body(void);
+/* Ledger class ids registered by the runtime. */
+extern unsigned rt_class_sched, rt_class_timer;
+
+/* ---- timers (rt/rtimer.c) ---- */
+struct rt_timer {
+	uint64_t when;                      /* nanotime; 0: not armed */
+	uint64_t period;                    /* ticker period, 0: one-shot */
+	void (*f)(void *arg, uint64_t seq); /* runs on the timer's M, no rt locks held */
+	void *arg;
+	uint64_t seq;
+	struct p *pp;                       /* heap it is on, NULL if none */
+	int index;                          /* position in pp's heap */
+};
+/* Add/remove a timer on the current P's heap (any G). */
+void rt_timer_add(struct rt_timer *t);
+int rt_timer_del(struct rt_timer *t);     /* 1 if it was pending */
+/* Run expired timers of pp; returns the earliest remaining `when` or 0. */
+uint64_t rt_timers_run(struct p *pp, uint64_t now);
+/* Earliest pending `when` over all Ps (0: none): for parking and checkdead. */
+uint64_t rt_timers_next(void);
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * rtimer.c - per-P timer heaps, sleep, and time.Timer / time.Ticker on
+ * channels (Go's runtime/time.go and time/sleep.go, simplified).
+ *
+ * Purpose: rt_timer_add/del/run/next (rt_impl.h) for the scheduler, and
+ * tally_sleep, tally_timer_* and tally_ticker_new for applications.
+ *
+ * Data structures: each P owns a 4-ary min-heap of struct rt_timer
+ * pointers ordered by `when` (pp->timers, grown with realloc), with each
+ * timer's position in t->index and its heap in t->pp; pp->timer0_when
+ * mirrors the root's `when` (0: empty) so the scheduler can look at it
+ * without the lock.  A 4-ary heap is Go's choice: shallower than a binary
+ * heap, and the four children share a cache line or two.
+ *   timer_ps[id]: every P that ever held a timer, for rt_timers_next.
+ *   timer_running[m]: the timer whose f the M m is running right now, so
+ *   tally_timer_free can wait until no callback still uses the timer.
+ * A sleeping G uses its own timer (g->sleep_timer, allocated at its first
+ * sleep and kept with the G).  A struct tally_timer is an rt_timer plus a
+ * capacity-1 channel of uint64_t and a lock serialising stop/reset.
+ *
+ * Invariants:
+ *   - t->pp != NULL  <=>  t is on pp's heap, at pp->timers[t->index];
+ *   - heap order: timers[i]->when >= timers[(i-1)/4]->when;
+ *   - pp->timer0_when == (ntimers ? timers[0]->when : 0) whenever
+ *     timers_lock is free;
+ *   - a one-shot timer leaves the heap before its f runs (t->pp = NULL,
+ *     when = 0); a ticker is re-armed in place first (when advances by
+ *     whole periods past now, so a late M skips ticks rather than
+ *     bursting), so rt_timer_del on a ticker always finds it.
+ *   - rt_timer_add requires t not pending: to change `when`, delete first.
+ *
+ * Timer callbacks (f) run on the M that runs the heap (the scheduler's
+ * findrunnable, g0) with no rt lock held; they must not block: sleep's f
+ * readies the G, a Timer's f does a non-blocking send of the current
+ * nanotime (dropped if the channel is full, as Go's sendTime).
+ *
+ * Locking: pp->timers_lock guards pp's heap and the pp/index fields of
+ * the timers on it (t->pp is also read without the lock, then re-checked
+ * under it).  tally_timer.lock is taken before any timers_lock.  No lock
+ * is held while f runs or while rt_wakep is called.
+ *
+ * Context: rt_timer_* and tally_timer_stop/reset: any G or g0 with a P.
+ * tally_sleep: goroutine context.  Allocates: heap growth, the first
+ * sleep of a G, tally_timer_new/ticker_new.
+ */
+#include <stdlib.h>
+#include "rt/chan_impl.h"
+#include "rt/rt_impl.h"
+#include "rt/tally.h"
+
+static struct p *volatile timer_ps[RT_MAX_M];
+static struct rt_timer *volatile timer_running[RT_MAX_M];
+
+/* ------------------------------------------------------------ heap */
+
+static void siftup(struct p *pp, int i)
+{
+	struct rt_timer **h = pp->timers;
+	struct rt_timer *t = h[i];
+	uint64_t when = t->when;
+	while (i > 0) {
+		int parent = (i - 1) / 4;
+		if (when >= h[parent]->when)
+			break;
+		h[i] = h[parent];
+		h[i]->index = i;
+		i = parent;
+	}
+	h[i] = t;
+	t->index = i;
+}
+
+static void siftdown(struct p *pp, int i)
+{
+	struct rt_timer **h = pp->timers;
+	int n = (int)pp->ntimers;
+	struct rt_timer *t = h[i];
+	uint64_t when = t->when;
+	for (;;) {
+		int c = i * 4 + 1, c3 = c + 2;
+		if (c >= n)
+			break;
+		uint64_t w = h[c]->when;
+		if (c + 1 < n && h[c + 1]->when < w) {
+			w = h[c + 1]->when;
+			c++;
+		}
+		if (c3 < n) {
+			uint64_t w3 = h[c3]->when;
+			if (c3 + 1 < n && h[c3 + 1]->when < w3) {
+				w3 = h[c3 + 1]->when;
+				c3++;
+			}
+			if (w3 < w) {
+				w = w3;
+				c = c3;
+			}
+		}
+		if (w >= when)
+			break;
+		h[i] = h[c];
+		h[i]->index = i;
+		i = c;
+	}
+	h[i] = t;
+	t->index = i;
+}
+
+/* timers_lock held */
+static void heap_remove(struct p *pp, int i)
+{
+	int last = (int)--pp->ntimers;
+	if (i != last) {
+		struct rt_timer *moved = pp->timers[last];
+		pp->timers[i] = moved;
+		moved->index = i;
+		siftup(pp, i);
+		siftdown(pp, moved->index);
+	}
+	pp->timers[last] = NULL;
+}
+
+/* timers_lock held */
+static void update_timer0(struct p *pp)
+{
+	__atomic_store_n(&pp->timer0_when, pp->ntimers ? pp->timers[0]->when : 0, __ATOMIC_SEQ_CST);
+}
+
+/* Put t on the current P's heap; returns 1 if it became the earliest. */
+static int timer_push(struct rt_timer *t)
+{
+	if (__atomic_load_n(&t->pp, __ATOMIC_ACQUIRE))
+		rt_throw("timer: add of a pending timer");
+	struct p *pp = rt_getm()->p;
+	if (!pp)
+		rt_throw("timer: add without a P");
+	if (t->when == 0)
+		t->when = 1;
+	rt_lock(&pp->timers_lock);
+	if (pp->ntimers == pp->timers_cap) {
+		unsigned cap = pp->timers_cap ? pp->timers_cap * 2 : 16;
+		struct rt_timer **h = realloc(pp->timers, cap * sizeof(*h));
+		if (!h)
+			rt_throw("timer: out of memory");
+		pp->timers = h;
+		pp->timers_cap = cap;
+	}
+	int i = (int)pp->ntimers++;
+	pp->timers[i] = t;
+	t->index = i;
+	siftup(pp, i);
+	__atomic_store_n(&t->pp, pp, __ATOMIC_RELEASE);
+	int earliest = t->index == 0;
+	update_timer0(pp);
+	rt_unlock(&pp->timers_lock);
+	if (!__atomic_load_n(&timer_ps[pp->id], __ATOMIC_RELAXED))
+		__atomic_store_n(&timer_ps[pp->id], pp, __ATOMIC_RELEASE);
+	return earliest;
+}
+
+void rt_timer_add(struct rt_timer *t)
+{
+	if (timer_push(t))
+		rt_wakep();  /* an idle M may re-evaluate its park deadline */
+}
+
+int rt_timer_del(struct rt_timer *t)
+{
+	for (;;) {
+		struct p *pp = __atomic_load_n(&t->pp, __ATOMIC_ACQUIRE);
+		if (!pp)
+			return 0;
+		rt_lock(&pp->timers_lock);
+		if (t->pp == pp) {
+			heap_remove(pp, t->index);
+			__atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);
+			update_timer0(pp);
+			rt_unlock(&pp->timers_lock);
+			return 1;
+		}
+		rt_unlock(&pp->timers_lock);  /* it moved or fired: look again */
+	}
+}
+
+uint64_t rt_timers_run(struct p *pp, uint64_t now)
+{
+	unsigned mid = rt_getm()->id;
+	rt_lock(&pp->timers_lock);
+	while (pp->ntimers && pp->timers[0]->when <= now) {
+		struct rt_timer *t = pp->timers[0];
+		/* published before t->pp may read NULL (tally_timer_free) */
+		__atomic_store_n(&timer_running[mid], t, __ATOMIC_SEQ_CST);
+		if (t->period) {
+			/* re-arm in place, skipping missed ticks */
+			uint64_t late = now - t->when;
+			t->when += t->period * (1 + late / t->period);
+			siftdown(pp, 0);
+		} else {
+			heap_remove(pp, 0);
+			t->when = 0;
+			__atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);
+		}
+		void (*f)(void *, uint64_t) = t->f;
+		void *arg = t->arg;
+		uint64_t seq = t->seq;
+		update_timer0(pp);
+		rt_unlock(&pp->timers_lock);
+		f(arg, seq);
+		__atomic_store_n(&timer_running[mid], NULL, __ATOMIC_RELEASE);
+		rt_lock(&pp->timers_lock);
+	}
+	update_timer0(pp);
+	uint64_t next = pp->timer0_when;
+	rt_unlock(&pp->timers_lock);
+	return next;
+}
+
+uint64_t rt_timers_next(void)
+{
+	uint64_t next = 0;
+	for (unsigned i = 0; i < RT_MAX_M; i++) {
+		struct p *pp = __atomic_load_n(&timer_ps[i], __ATOMIC_ACQUIRE);
+		if (!pp)
+			continue;
+		uint64_t w = __atomic_load_n(&pp->timer0_when, __ATOMIC_SEQ_CST);
+		if (w && (!next || w < next))
+			next = w;
+	}
+	return next;
+}
+
+/* Wait until no M is inside t's callback (t already removed). */
+static void timer_wait_idle(struct rt_timer *t)
+{
+	for (unsigned i = 0; i < RT_MAX_M; i++) {
+		while (__atomic_load_n(&timer_running[i], __ATOMIC_ACQUIRE) == t) {
+			if (rt_getm()->curg)
+				tally_yield();
+			else
+				plat_relax();
+		}
+	}
+}
+
+static uint64_t deadline(uint64_t ns)
+{
+	uint64_t now = rt_nanotime();
+	uint64_t when = now + ns;
+	return when < now ? UINT64_MAX : when;
+}
+
+/* ------------------------------------------------------------ sleep */
+
+static void sleep_ready(void *arg, uint64_t seq)
+{
+	(void)seq;
+	rt_goready(arg);
+}
+
+/* Runs on g0 once the G is parked, so the timer cannot fire earlier. */
+static int sleep_commit(struct g *gp, void *arg)
+{
+	(void)gp;
+	rt_timer_add(arg);
+	return 1;
+}
+
+void tally_sleep(uint64_t ns)
+{
+	if (ns == 0)
+		return;
+	struct g *gp = rt_getg();
+	if (!rt_getm()->curg)
+		rt_throw("tally_sleep on g0");
+	struct rt_timer *t = gp->sleep_timer;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			rt_throw("timer: out of memory");
+		gp->sleep_timer = t;
+	}
+	t->when = deadline(ns);
+	t->period = 0;
+	t->f = sleep_ready;
+	t->arg = gp;
+	t->seq = 0;
+	rt_gopark(sleep_commit, t, "sleep");
+}
+
+/* ------------------------------------------------------------ Timer/Ticker */
+
+struct tally_timer {
+	struct rt_timer t;
+	struct tally_chan *c;    /* capacity 1, uint64_t */
+	struct rt_lock lock;     /* serialises stop/reset/free */
+};
+
+static void send_time(void *arg, uint64_t seq)
+{
+	(void)seq;
+	struct tally_timer *tt = arg;
+	uint64_t now = rt_nanotime();
+	tally_chan_trysend(tt->c, &now);  /* full: drop, as Go's sendTime */
+}
+
+static struct tally_timer *timer_make(uint64_t ns, uint64_t period)
+{
+	struct tally_timer *tt = calloc(1, sizeof(*tt));
+	if (!tt)
+		rt_throw("timer: out of memory");
+	tt->c = tally_chan_make(sizeof(uint64_t), 1);
+	tt->t.when = deadline(ns);
+	tt->t.period = period;
+	tt->t.f = send_time;
+	tt->t.arg = tt;
+	rt_timer_add(&tt->t);
+	return tt;
+}
+
+struct tally_timer *tally_timer_new(uint64_t ns)
+{
+	return timer_make(ns, 0);
+}
+
+struct tally_timer *tally_ticker_new(uint64_t period)
+{
+	if (period == 0)
+		rt_panic("non-positive interval for NewTicker");
+	return timer_make(period, period);
+}
+
+struct tally_chan *tally_timer_chan(struct tally_timer *tt)
+{
+	return tt->c;
+}
+
+int tally_timer_stop(struct tally_timer *tt)
+{
+	rt_lock(&tt->lock);
+	int was = rt_timer_del(&tt->t);
+	rt_unlock(&tt->lock);
+	return was;
+}
+
+int tally_timer_reset(struct tally_timer *tt, uint64_t ns)
+{
+	if (tt->t.period && ns == 0)
+		rt_panic("non-positive interval for Ticker.Reset");
+	rt_lock(&tt->lock);
+	int was = rt_timer_del(&tt->t);
+	tt->t.when = deadline(ns);
+	if (tt->t.period)
+		tt->t.period = ns;
+	int wake = timer_push(&tt->t);
+	rt_unlock(&tt->lock);
+	if (wake)
+		rt_wakep();
+	return was;
+}
+
+void tally_timer_free(struct tally_timer *tt)
+{
+	if (!tt)
+		return;
+	tally_timer_stop(tt);
+	timer_wait_idle(&tt->t);
+	_chan_free(tt->c);
+	free(tt);
+}

@@ -1,0 +1,794 @@
+/*
+ * sched.c - the goroutine scheduler: G/M/P, run queues, stealing, parking.
+ *
+ * Purpose: run many goroutines (G) on a few execution contexts (M: a CPU
+ * on bare metal, a thread when hosted) with Go's design: each P has a
+ * bounded local run queue (a ring, lock-free for its owner, thieves steal
+ * half) and a runnext slot; a global queue (checked every 61st schedule
+ * for fairness) takes overflow and yielded/preempted Gs; an M without work
+ * steals from the others, then parks (halts) until woken by rt_wakep() or
+ * its P's next timer.  main() runs as goroutine 1; the program ends when
+ * it returns.
+ *
+ * Data structures: ms[] and ps[] (P i bound to M i for i < gomaxprocs);
+ * `sched` (global run queue as a linked list, free Gs with their stacks,
+ * the list of all Gs for the deadlock report, idle-M accounting) under
+ * sched.lock.
+ *
+ * Invariants:
+ *   - a G is in at most one of: a run queue (RUNNABLE), an M (RUNNING), a
+ *     wait queue or nowhere (WAITING), the free list (IDLE/DEAD);
+ *   - a G's context is saved before it is visible to other Ms: every
+ *     switch away from a G goes to its M's g0, which publishes it
+ *     (m->after) only after rt_ctx_switch returned there;
+ *   - local ring: 0 <= tail - head <= RT_RUNQ_SIZE; only the owner writes
+ *     tail; head advances by CAS (owner and thieves);
+ *   - nmidle = number of Ms parked in findrunnable (under sched.lock).
+ * Lost wake-ups are avoided by the idle protocol: an M counts itself idle
+ * under sched.lock and then re-checks every queue; a producer publishes
+ * work and then reads nmidle (both with sequentially consistent atomics).
+ *
+ * Locking: sched.lock, then an object's lock.  rt_lock disables preemption
+ * of its holder (m->locks).  m->locks also covers every context switch and
+ * stays balanced per M although a parked G may resume on another M: g0
+ * raises it before switching into a G and drops it after a G switched back
+ * (undoing the G's raise before its mcall); a resumed G drops the raise of
+ * the M it resumed on (goentry does the same for a fresh G).  The preemption tick reads m->locks, m->curg
+ * and g->run_start only.
+ *
+ * Context: thread context on an M.  g0 code (schedule, findrunnable) runs
+ * on the M's own stack and is charged to rt.sched in the ledger.
+ *
+ * Status: usable by the hosted build and the kernel (tally_go, tally_yield,
+ * rt_gopark/rt_goready, rt_main).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rt/rt.h"
+#include "rt/rt_impl.h"
+#include "rt/tally.h"
+
+static struct m ms[RT_MAX_M];
+static struct p ps[RT_MAX_M];
+static unsigned nms;                      /* Ms started */
+static volatile unsigned gomaxprocs;
+static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */
+unsigned rt_class_sched, rt_class_timer;
+
+static struct {
+	struct rt_lock lock;
+	struct g *runq_head, *runq_tail;
+	volatile uint32_t runq_size;
+	struct g *gfree;                  /* exited Gs, with their stacks */
+	unsigned ngfree;
+	struct g *allgs;                  /* every G ever made (allnext) */
+	volatile uint64_t goidgen;
+	volatile unsigned nmidle;
+	volatile unsigned nmspinning;
+	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
+	volatile uint64_t ngs;            /* G structures made */
+	volatile uint64_t nstacks;        /* stacks held by Gs (live + cached) */
+} sched;
+
+/* every G is on allgs through this field (kept outside struct g's layout
+ * contract by storing the link in a side table would cost a lookup) */
+struct gx {
+	struct g g;
+	struct gx *allnext;
+};
+
+void rt_set_quantum(uint64_t ns) { quantum_ns = ns; }
+uint64_t rt_nanotime(void) { return plat_nanotime(); }
+
+struct m *rt_getm(void) { return &ms[plat_m_id()]; }
+
+struct g *rt_getg(void)
+{
+	struct m *m = rt_getm();
+	return m->curg ? m->curg : &m->g0;
+}
+
+uint64_t rt_fastrand(void)
+{
+	struct m *m = rt_getm();
+	/* xorshift64* */
+	uint64_t x = m->fastrand;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	m->fastrand = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+void rt_lock(struct rt_lock *l)
+{
+	struct m *m = rt_getm();
+	m->locks++;
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			plat_relax();
+	}
+}
+
+void rt_unlock(struct rt_lock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	rt_getm()->locks--;
+}
+
+int rt_park_unlock(struct g *gp, void *arg)
+{
+	(void)gp;
+	rt_unlock((struct rt_lock *)arg);
+	return 1;
+}
+
+/* ------------------------------------------------------------ fatal */
+
+static void print(const char *s) { plat_write(s, strlen(s)); }
+
+static void print_goroutine_header(struct g *gp, const char *state)
+{
+	char buf[96];
+	snprintf(buf, sizeof(buf), "goroutine %llu [%s]:\n", (unsigned long long)gp->goid, state);
+	print(buf);
+}
+
+static _Noreturn void die(const char *prefix, const char *msg)
+{
+	struct m *m = rt_getm();
+	m->locks++;  /* no preemption from here on */
+	print(prefix);
+	print(msg);
+	print("\n\n");
+	struct g *gp = m->curg;
+	if (gp) {
+		print_goroutine_header(gp, "running");
+	} else {
+		print("runtime: on the scheduler's stack (g0)\n");
+	}
+	plat_backtrace(0, 0);
+	plat_exit(2);
+}
+
+_Noreturn void rt_throw(const char *msg) { die("fatal error: ", msg); }
+_Noreturn void rt_panic(const char *msg) { die("panic: ", msg); }
+
+/* ------------------------------------------------------------ run queues */
+
+static void globrunqput(struct g *gp)
+{
+	gp->schedlink = NULL;
+	if (sched.runq_tail)
+		sched.runq_tail->schedlink = gp;
+	else
+		sched.runq_head = gp;
+	sched.runq_tail = gp;
+	__atomic_add_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Take from the global queue, moving up to a fair share into pp's ring.
+ * sched.lock held.  max 0: no limit beyond the share. */
+static struct g *globrunqget(struct p *pp, uint32_t max)
+{
+	uint32_t size = sched.runq_size;
+	if (size == 0)
+		return NULL;
+	uint32_t n = size / gomaxprocs + 1;
+	if (n > size)
+		n = size;
+	if (max > 0 && n > max)
+		n = max;
+	if (n > RT_RUNQ_SIZE / 2)
+		n = RT_RUNQ_SIZE / 2;
+	struct g *gp = sched.runq_head;
+	sched.runq_head = gp->schedlink;
+	n--;
+	while (n-- > 0) {
+		struct g *g2 = sched.runq_head;
+		sched.runq_head = g2->schedlink;
+		uint32_t t = pp->runq_tail;
+		pp->runq[t % RT_RUNQ_SIZE] = g2;
+		__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
+	}
+	if (!sched.runq_head)
+		sched.runq_tail = NULL;
+	__atomic_sub_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
+	return gp;
+}
+
+/* Move half of pp's ring plus gp to the global queue (the ring is full). */
+static int runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
+{
+	struct g *batch[RT_RUNQ_SIZE / 2 + 1];
+	uint32_t n = (t - h) / 2;
+	for (uint32_t i = 0; i < n; i++)
+		batch[i] = pp->runq[(h + i) % RT_RUNQ_SIZE];
+	if (!__atomic_compare_exchange_n(&pp->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE))
+		return 0;
+	batch[n] = gp;
+	rt_lock(&sched.lock);
+	for (uint32_t i = 0; i <= n; i++)
+		globrunqput(batch[i]);
+	rt_unlock(&sched.lock);
+	return 1;
+}
+
+/* Put gp on pp's queue (owner only); next: into runnext, kicking the old
+ * runnext to the ring's tail. */
+static void runqput(struct p *pp, struct g *gp, int next)
+{
+	if (next) {
+		struct g *old = __atomic_exchange_n(&pp->runnext, gp, __ATOMIC_ACQ_REL);
+		if (!old)
+			return;
+		gp = old;
+	}
+	for (;;) {
+		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
+		uint32_t t = pp->runq_tail;
+		if (t - h < RT_RUNQ_SIZE) {
+			pp->runq[t % RT_RUNQ_SIZE] = gp;
+			__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
+			return;
+		}
+		if (runqputslow(pp, gp, h, t))
+			return;
+	}
+}
+
+static struct g *runqget(struct p *pp)
+{
+	struct g *next = pp->runnext;
+	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, 0, __ATOMIC_ACQ_REL,
+	                                        __ATOMIC_ACQUIRE))
+		return next;
+	for (;;) {
+		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
+		uint32_t t = pp->runq_tail;
+		if (t == h)
+			return NULL;
+		struct g *gp = pp->runq[h % RT_RUNQ_SIZE];
+		if (__atomic_compare_exchange_n(&pp->runq_head, &h, h + 1, 0, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return gp;
+	}
+}
+
+static int runq_empty(struct p *pp)
+{
+	uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
+	uint32_t t = __atomic_load_n(&pp->runq_tail, __ATOMIC_ACQUIRE);
+	return h == t && !__atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
+}
+
+/* Thief: grab half of victim's Gs into batch; returns how many. */
+static uint32_t runqgrab(struct p *victim, struct g **batch, int steal_next)
+{
+	for (;;) {
+		uint32_t h = __atomic_load_n(&victim->runq_head, __ATOMIC_ACQUIRE);
+		uint32_t t = __atomic_load_n(&victim->runq_tail, __ATOMIC_ACQUIRE);
+		uint32_t n = t - h;
+		n = n - n / 2;
+		if (n == 0) {
+			if (steal_next) {
+				struct g *next = victim->runnext;
+				if (next && __atomic_compare_exchange_n(&victim->runnext, &next, NULL, 0,
+				                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+					batch[0] = next;
+					return 1;
+				}
+			}
+			return 0;
+		}
+		if (n > RT_RUNQ_SIZE / 2)
+			continue;  /* read an inconsistent h/t: retry */
+		for (uint32_t i = 0; i < n; i++)
+			batch[i] = victim->runq[(h + i) % RT_RUNQ_SIZE];
+		if (__atomic_compare_exchange_n(&victim->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return n;
+	}
+}
+
+static struct g *runqsteal(struct p *pp, struct p *victim, int steal_next)
+{
+	struct g *batch[RT_RUNQ_SIZE / 2];
+	uint32_t n = runqgrab(victim, batch, steal_next);
+	if (n == 0)
+		return NULL;
+	struct g *gp = batch[--n];
+	uint32_t t = pp->runq_tail;
+	for (uint32_t i = 0; i < n; i++)
+		pp->runq[(t + i) % RT_RUNQ_SIZE] = batch[i];
+	__atomic_store_n(&pp->runq_tail, t + n, __ATOMIC_RELEASE);
+	return gp;
+}
+
+/* ------------------------------------------------------------ idle Ms */
+
+void rt_wakep(void)
+{
+	if (__atomic_load_n(&sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
+	    __atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
+		return;
+	uint64_t mask = __atomic_load_n(&sched.idle_mask, __ATOMIC_SEQ_CST);
+	unsigned me = plat_m_id();
+	for (unsigned i = 0; i < gomaxprocs; i++) {
+		if (i != me && (mask & (1ull << i))) {
+			plat_m_wake(i);
+			return;
+		}
+	}
+}
+
+static int any_work(void)
+{
+	if (__atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST))
+		return 1;
+	for (unsigned i = 0; i < gomaxprocs; i++)
+		if (!runq_empty(&ps[i]))
+			return 1;
+	return 0;
+}
+
+static const char *status_name(struct g *gp)
+{
+	return gp->waitreason ? gp->waitreason : "waiting";
+}
+
+/* Called with sched.lock held by an M about to park with nothing to do. */
+static void checkdead(void)
+{
+	if (sched.nmidle < gomaxprocs || any_work() || rt_timers_next() != 0)
+		return;
+	for (unsigned i = 0; i < nms; i++)
+		if (ms[i].curg)
+			return;
+	print("fatal error: all goroutines are asleep - deadlock!\n\n");
+	for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext) {
+		struct g *gp = &x->g;
+		if (gp->status != G_WAITING)
+			continue;
+		print_goroutine_header(gp, status_name(gp));
+		plat_backtrace(gp->ctx.rip ? gp->ctx.rip : 0, gp->ctx.rbp);
+		print("\n");
+	}
+	plat_exit(2);
+}
+
+/* Find a G to run; parks the M while there is none. g0 only. */
+static struct g *findrunnable(struct m *m, struct p *pp)
+{
+	for (;;) {
+		uint64_t now = plat_nanotime();
+		if (pp->timer0_when && pp->timer0_when <= now) {
+			unsigned old = plat_ledger_switch(rt_class_timer);
+			rt_timers_run(pp, now);
+			plat_ledger_switch(old);
+		}
+		struct g *gp = runqget(pp);
+		if (gp)
+			return gp;
+		if (__atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST)) {
+			rt_lock(&sched.lock);
+			gp = globrunqget(pp, 0);
+			rt_unlock(&sched.lock);
+			if (gp)
+				return gp;
+		}
+		/* steal: four passes over the other Ps in random order */
+		unsigned n = gomaxprocs;
+		if (n > 1) {
+			m->spinning = 1;
+			__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			for (int pass = 0; pass < 4 && !gp; pass++) {
+				unsigned start = (unsigned)(rt_fastrand() % n);
+				for (unsigned k = 0; k < n && !gp; k++) {
+					struct p *victim = &ps[(start + k) % n];
+					if (victim != pp)
+						gp = runqsteal(pp, victim, pass == 3);
+				}
+			}
+			m->spinning = 0;
+			__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			if (gp) {
+				rt_wakep();  /* we found work: maybe there is more */
+				return gp;
+			}
+		}
+		/* nothing: go idle, then re-check everything (lost wake-ups) */
+		rt_lock(&sched.lock);
+		gp = globrunqget(pp, 0);
+		if (gp) {
+			rt_unlock(&sched.lock);
+			return gp;
+		}
+		sched.nmidle++;
+		__atomic_or_fetch(&sched.idle_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
+		int work = any_work() || m->id >= gomaxprocs;
+		if (!work)
+			checkdead();
+		rt_unlock(&sched.lock);
+		if (!work) {
+			uint64_t deadline = pp->timer0_when;
+			m->parked = 1;
+			plat_m_park(deadline);
+			m->parked = 0;
+		}
+		rt_lock(&sched.lock);
+		sched.nmidle--;
+		__atomic_and_fetch(&sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+		rt_unlock(&sched.lock);
+		if (m->id >= gomaxprocs)
+			return NULL;  /* this M lost its P */
+	}
+}
+
+/* ------------------------------------------------------------ Gs */
+
+static void goexit0(void);
+
+static void goentry(void *arg)
+{
+	struct g *gp = arg;
+	rt_getm()->locks--;  /* execute() raised it on this M */
+	gp->fn(gp->arg);
+	goexit0();
+}
+
+static struct g *gfget(void)
+{
+	rt_lock(&sched.lock);
+	struct g *gp = sched.gfree;
+	if (gp) {
+		sched.gfree = gp->schedlink;
+		sched.ngfree--;
+	}
+	rt_unlock(&sched.lock);
+	if (gp)
+		return gp;
+	struct gx *x = calloc(1, sizeof(*x));
+	if (!x)
+		rt_throw("out of memory allocating a goroutine");
+	__atomic_add_fetch(&sched.ngs, 1, __ATOMIC_RELAXED);
+	rt_lock(&sched.lock);
+	x->allnext = (struct gx *)sched.allgs;
+	sched.allgs = &x->g;
+	rt_unlock(&sched.lock);
+	return &x->g;
+}
+
+/* An exited G goes to the free list without its stack: the stack goes
+ * back to the platform's stack cache at once, so only Gs that have started
+ * and not exited hold one (100 000 queued goroutines hold none). */
+static void gfput(struct g *gp)
+{
+	gp->status = G_DEAD;
+	gp->fn = NULL;
+	gp->waitreason = NULL;
+	if (gp->stack_lo) {
+		plat_stack_free(gp->stack_lo, gp->stack_size);
+		gp->stack_lo = 0;
+		gp->stack_size = 0;
+		__atomic_sub_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
+	}
+	rt_lock(&sched.lock);
+	gp->schedlink = sched.gfree;
+	sched.gfree = gp;
+	sched.ngfree++;
+	rt_unlock(&sched.lock);
+}
+
+/* Queue a runnable G from M m: its P's runnext, or the global queue when
+ * m holds no P. */
+static void ready_put(struct m *m, struct g *gp)
+{
+	if (m->id < gomaxprocs) {
+		runqput(m->p, gp, 1);
+	} else {
+		rt_lock(&sched.lock);
+		globrunqput(gp);
+		rt_unlock(&sched.lock);
+	}
+}
+
+static struct g *newproc(void (*fn)(void *), void *arg)
+{
+	struct g *gp = gfget();
+	gp->fn = fn;
+	gp->arg = arg;
+	gp->goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_SEQ_CST);
+	gp->preempt = 0;
+	gp->waiting = NULL;
+	gp->param = NULL;
+	gp->status = G_RUNNABLE;
+	return gp;
+}
+
+uint64_t tally_go(void (*fn)(void *), void *arg)
+{
+	if (!fn)
+		rt_throw("go of nil func value");
+	struct m *m = rt_getm();
+	m->locks++;
+	struct g *gp = newproc(fn, arg);
+	uint64_t id = gp->goid;
+	ready_put(m, gp);
+	m->locks--;
+	rt_wakep();
+	return id;
+}
+
+/* ------------------------------------------------------------ switching */
+
+/* From a G: hand control to g0 with an action for it to finish. */
+static void mcall(int after)
+{
+	struct m *m = rt_getm();
+	struct g *gp = m->curg;
+	m->after = after;
+	rt_ctx_switch(&gp->ctx, &m->g0.ctx);
+	/* resumed: possibly on another M */
+}
+
+void rt_gopark(int (*unlockf)(struct g *, void *), void *arg, const char *reason)
+{
+	struct m *m = rt_getm();
+	struct g *gp = m->curg;
+	if (!gp)
+		rt_throw("gopark on g0");
+	m->park_unlock = unlockf;
+	m->park_arg = arg;
+	gp->waitreason = reason;
+	/* the lock handed over stays held across the switch; the switch
+	 * itself must not be preempted */
+	m->locks++;
+	mcall(AFTER_PARK);
+	rt_getm()->locks--;
+}
+
+void rt_goready(struct g *gp)
+{
+	if (gp->status != G_WAITING)
+		rt_throw("bad g->status in ready");
+	struct m *m = rt_getm();
+	m->locks++;
+	gp->status = G_RUNNABLE;
+	gp->waitreason = NULL;
+	ready_put(m, gp);
+	m->locks--;
+	rt_wakep();
+}
+
+void tally_yield(void)
+{
+	struct m *m = rt_getm();
+	m->locks++;
+	mcall(AFTER_YIELD);
+	rt_getm()->locks--;
+}
+
+static void goexit0(void)
+{
+	rt_getm()->locks++;
+	mcall(AFTER_EXIT);
+	rt_throw("exited goroutine resumed");
+}
+
+_Noreturn void tally_goexit(void)
+{
+	goexit0();
+	for (;;)
+		;
+}
+
+uint64_t tally_goid(void)
+{
+	struct g *gp = rt_getm()->curg;
+	return gp ? gp->goid : 0;
+}
+
+int tally_ncpu(void) { return (int)nms; }
+int tally_cpu(void) { return (int)plat_m_id(); }
+
+int tally_gomaxprocs(int n)
+{
+	int old = (int)gomaxprocs;
+	if (n > 0) {
+		if ((unsigned)n > nms)
+			n = (int)nms;
+		__atomic_store_n(&gomaxprocs, (unsigned)n, __ATOMIC_SEQ_CST);
+		for (unsigned i = 0; i < nms; i++)
+			plat_m_wake(i);  /* Ms re-check whether they hold a P */
+	}
+	return old;
+}
+
+int rt_preempt_check(void)
+{
+	struct m *m = rt_getm();
+	struct g *gp = m->curg;
+	if (!gp || m->locks || gp->status != G_RUNNING || gp->preempt)
+		return 0;
+	if (plat_nanotime() - gp->run_start < quantum_ns)
+		return 0;
+	gp->preempt = 1;  /* until it runs again: no second injection */
+	return 1;
+}
+
+void rt_async_preempt_body(void)
+{
+	struct m *m = rt_getm();
+	m->locks++;
+	m->curg->preemptions++;
+	mcall(AFTER_PREEMPT);
+	rt_getm()->locks--;
+}
+
+/* g0: run gp until it switches back, then finish its action. */
+static void execute(struct m *m, struct g *gp)
+{
+	m->schedtick++;
+	if (!gp->stack_lo) {
+		if (!gp->stack_size)
+			gp->stack_size = RT_STACK_SIZE;
+		gp->stack_lo = plat_stack_alloc(gp->stack_size);
+		if (!gp->stack_lo) {
+			char msg[200];
+			unsigned st[5] = { 0 }, pre = 0;
+			for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext)
+				if (x->g.stack_lo) {
+					st[x->g.status % 5]++;
+					pre += x->g.preemptions != 0;
+				}
+			snprintf(msg, sizeof(msg),
+			         "out of memory allocating a goroutine stack (%llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u)",
+			         (unsigned long long)sched.ngs, (unsigned long long)sched.nstacks,
+			         sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
+			rt_throw(msg);
+		}
+		__atomic_add_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
+	}
+	if (gp->fn && gp->status == G_RUNNABLE && gp->ctx.rsp == 0)
+		rt_ctx_init(&gp->ctx, gp->stack_lo + gp->stack_size, goentry, gp);
+	/* m->curg names gp only inside the window covered by m->locks (or
+	 * while gp itself runs): the tick must never take g0 for gp. */
+	m->locks++;  /* dropped by the G when it resumes (goentry / mcall) */
+	gp->status = G_RUNNING;
+	gp->m = m;
+	gp->preempt = 0;
+	gp->run_start = plat_nanotime();
+	m->curg = gp;
+	plat_ledger_switch(plat_class_user);
+	rt_ctx_switch(&m->g0.ctx, &gp->ctx);
+	m->curg = NULL;
+	m->locks--;  /* the raise the G made before switching back */
+	plat_ledger_switch(rt_class_sched);
+	gp->m = NULL;
+	int after = m->after;
+	m->after = AFTER_NONE;
+	switch (after) {
+	case AFTER_PARK:
+		gp->status = G_WAITING;
+		if (m->park_unlock && !m->park_unlock(gp, m->park_arg)) {
+			gp->status = G_RUNNABLE;
+			gp->waitreason = NULL;
+			runqput(m->p, gp, 1);
+		}
+		m->park_unlock = NULL;
+		m->park_arg = NULL;
+		break;
+	case AFTER_YIELD:
+	case AFTER_PREEMPT:
+		gp->status = G_RUNNABLE;
+		rt_lock(&sched.lock);
+		globrunqput(gp);
+		rt_unlock(&sched.lock);
+		break;
+	case AFTER_EXIT:
+		gp->ctx.rsp = 0;
+		gfput(gp);
+		break;
+	default:
+		rt_throw("g switched to g0 with no action");
+	}
+}
+
+static void schedule(struct m *m)
+{
+	for (;;) {
+		if (m->id >= gomaxprocs) {
+			/* no P: hand our queue to the others and wait */
+			struct g *gp;
+			while ((gp = runqget(m->p)))
+				{
+					rt_lock(&sched.lock);
+					globrunqput(gp);
+					rt_unlock(&sched.lock);
+				}
+			rt_wakep();
+			plat_m_park(0);
+			continue;
+		}
+		struct p *pp = m->p;
+		struct g *gp = NULL;
+		/* expired timers first: a sleeper must not wait for the local
+		 * queue to drain (Go's checkTimers at the top of schedule) */
+		uint64_t when = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
+		if (when && when <= plat_nanotime()) {
+			unsigned old = plat_ledger_switch(rt_class_timer);
+			rt_timers_run(pp, plat_nanotime());
+			plat_ledger_switch(old);
+		}
+		if (m->schedtick % 61 == 0 && __atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST)) {
+			rt_lock(&sched.lock);
+			gp = globrunqget(pp, 1);
+			rt_unlock(&sched.lock);
+		}
+		if (!gp)
+			gp = runqget(pp);
+		if (!gp)
+			gp = findrunnable(m, pp);
+		if (gp)
+			execute(m, gp);
+	}
+}
+
+static void mstart(unsigned id)
+{
+	struct m *m = &ms[id];
+	m->g0.status = G_RUNNING;
+	plat_ledger_switch(rt_class_sched);
+	schedule(m);
+}
+
+/* ------------------------------------------------------------ main */
+
+struct main_args {
+	int (*fn)(int, char **);
+	int argc;
+	char **argv;
+};
+static struct main_args main_args;
+
+static void main_goroutine(void *arg)
+{
+	struct main_args *a = arg;
+	int status = a->fn(a->argc, a->argv);
+	plat_exit(status);  /* Go: the program ends when main returns */
+}
+
+_Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsigned n)
+{
+	unsigned max = plat_max_ms();
+	if (max > RT_MAX_M)
+		max = RT_MAX_M;
+	if (n == 0 || n > max)
+		n = max;
+	nms = n;
+	gomaxprocs = n;
+	rt_class_sched = (unsigned)plat_ledger_class("rt.sched");
+	rt_class_timer = (unsigned)plat_ledger_class("rt.timer");
+	for (unsigned i = 0; i < n; i++) {
+		ms[i].id = i;
+		ms[i].p = &ps[i];
+		ms[i].fastrand = 0x9e3779b97f4a7c15ull * (i + 1);
+		ps[i].id = i;
+		ps[i].m = &ms[i];
+	}
+	main_args.fn = mainfn;
+	main_args.argc = argc;
+	main_args.argv = argv;
+	struct g *gp = newproc(main_goroutine, &main_args);
+	gp->stack_size = RT_MAIN_STACK_SIZE;
+	runqput(&ps[0], gp, 0);
+	plat_preempt_init(quantum_ns);
+	for (unsigned i = 1; i < n; i++)
+		plat_start_m(i, mstart);
+	mstart(0);
+	rt_throw("scheduler returned");
+}

@@ -1,0 +1,88 @@
+# rt.mk - host tests of the runtime (rt/) on Linux threads, with cmocka.
+#
+# Included by the top-level Makefile after tests/host/host.mk; also works
+# alone from the repository root:  make -f tests/host/rt.mk rt-check
+#
+# Binaries: tests/host/test_ctx.c (the context switch and hosted stacks,
+# no scheduler) and every tests/host/test_rt_*.c (linked with every
+# rt/*.c), each with the hosted platform (rt_platform_hosted.c,
+# rt_fiber.c, rt_test.c) and arch/x86_64/context.S, in three variants:
+#   build/host/plain/<test>  gcc -O1 -g, -Werror; context.S called directly
+#   build/host/asan/<test>   + AddressSanitizer and UBSan, every report fatal
+#   build/host/tsan/<test>   + ThreadSanitizer, first report fatal
+# The sanitizer variants link with --wrap=rt_ctx_switch,--wrap=rt_ctx_init
+# so that tests/host/rt_fiber.c announces every stack switch to ASan
+# (__sanitizer_*_switch_fiber) or TSan (one fiber per context).  Their
+# default options are compiled in (rt_fiber.c: __asan_default_options ...);
+# the environment's ASAN_OPTIONS / TSAN_OPTIONS still win.
+#
+# Targets:
+#   rt-tests   build all of $(RT_TEST_BINS)
+#   rt-check   build, run each binary, fail if any test failed
+# $(RT_TEST_BINS) is what tools/testrun.py --host takes.
+# Run time knobs: TALLY_MS (Ms when a test passes 0), TALLY_RT_TEST_TIMEOUT
+# (seconds before a runtime child is killed, default 60).
+
+HOST_CC ?= gcc
+RT_HOST_DIR := $(CURDIR)/build/host
+RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/rt \
+	-fno-omit-frame-pointer -pthread -MMD -MP
+RT_HOST_LDFLAGS := -rdynamic -pthread
+RT_HOST_LIBS := -lcmocka
+RT_WRAP := -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_init
+RT_VFLAGS_plain :=
+RT_VFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
+RT_VFLAGS_tsan := -fsanitize=thread
+RT_VLDFLAGS_plain :=
+RT_VLDFLAGS_asan := $(RT_VFLAGS_asan) $(RT_WRAP)
+RT_VLDFLAGS_tsan := $(RT_VFLAGS_tsan) $(RT_WRAP)
+RT_VARIANTS := plain asan tsan
+
+RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
+RT_HOSTED_SRCS := tests/host/rt_platform_hosted.c tests/host/rt_fiber.c \
+	tests/host/rt_test.c arch/x86_64/context.S
+RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
+RT_TESTS := test_ctx $(RT_SCHED_TESTS)
+
+# sources of each test besides its own file and the hosted platform
+rt_src_test_ctx :=
+$(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
+
+RT_TEST_BINS := $(foreach v,$(RT_VARIANTS),$(addprefix $(RT_HOST_DIR)/$(v)/,$(RT_TESTS)))
+
+.PHONY: rt-tests rt-check
+rt-tests: $(RT_TEST_BINS)
+
+rt_obj = $(RT_HOST_DIR)/$(1)/obj/$(basename $(2)).o
+
+# $(1) = variant, $(2) = source file (relative to the root)
+define RT_OBJ_RULE
+$(call rt_obj,$(1),$(2)): $(CURDIR)/$(2) $(CURDIR)/tests/host/rt.mk
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(RT_HOST_CFLAGS) $$(RT_VFLAGS_$(1)) -MF $$@.d -c -o $$@ $$<
+endef
+
+# $(1) = variant, $(2) = test name
+define RT_BIN_RULE
+$(RT_HOST_DIR)/$(1)/$(2): $(foreach s,tests/host/$(2).c $(rt_src_$(2)) $(RT_HOSTED_SRCS),\
+		$(call rt_obj,$(1),$(s)))
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(RT_HOST_LDFLAGS) $$(RT_VLDFLAGS_$(1)) -o $$@ $$^ $$(RT_HOST_LIBS)
+endef
+
+RT_ALL_SRCS := $(sort $(RT_SRCS) $(RT_HOSTED_SRCS) \
+	$(addprefix tests/host/,$(addsuffix .c,$(RT_TESTS))))
+$(foreach v,$(RT_VARIANTS),\
+	$(foreach s,$(RT_ALL_SRCS),$(eval $(call RT_OBJ_RULE,$(v),$(s))))\
+	$(foreach t,$(RT_TESTS),$(eval $(call RT_BIN_RULE,$(v),$(t)))))
+
+-include $(foreach v,$(RT_VARIANTS),$(foreach s,$(RT_ALL_SRCS),$(call rt_obj,$(v),$(s)).d))
+
+rt-check: rt-tests
+	@fail=""; \
+	for t in $(RT_TEST_BINS); do \
+		echo "== $${t#$(CURDIR)/}"; \
+		"$$t" || fail="$$fail $${t#$(CURDIR)/}"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "rt-check: FAILED:$$fail"; exit 1; fi; \
+	echo "rt-check: all $(words $(RT_TEST_BINS)) binaries passed"

@@ -1,0 +1,475 @@
+/*
+ * rt_platform_hosted.c - the runtime's platform contract (rt/platform.h)
+ * on Linux, so that rt/ runs under cmocka, ASan/UBSan and TSan.
+ *
+ * Purpose: an M is a pthread (M 0 is the thread that called rt_main);
+ * parking waits on a per-M condition variable; stacks are mmap'd with an
+ * unmapped guard below; time is CLOCK_MONOTONIC.  Only cooperative
+ * switches happen: plat_preempt_init is a no-op (async preemption from a
+ * timer signal would switch stacks inside a signal handler, which neither
+ * the sanitizers nor the C library tolerate), so a goroutine that never
+ * yields keeps its M, as in Go before 1.14.  It also provides the machine
+ * facts of rt/tally.h (tally_nanotime, tally_sysinfo) that the kernel
+ * provides on bare metal.
+ *
+ * Data structures:
+ *   hm[id]      per-M park state: mutex, condition (CLOCK_MONOTONIC) and
+ *               `wake`, the pending-wake flag;
+ *   m_self      thread-local M id (0 in every thread that is not an M, in
+ *               particular the one that called rt_main);
+ *   classes[]   ledger class names (id = index; 0 is "user"), and the
+ *               thread-local current class of each M.  Bookkeeping only:
+ *               no time is charged hosted;
+ *   exit_hook   what plat_exit calls first (tests, see rt_test.h);
+ *   syms        the executable's .symtab, mapped read-only from
+ *               /proc/self/exe at the first backtrace, so that frames of
+ *               static functions get names too.
+ *
+ * Spinning: plat_relax pauses, and every 64th call gives the CPU away
+ * (sched_yield): with more Ms than host cores, the rt_lock holder a
+ * spinner waits for is often a preempted thread.
+ * Invariants: plat_m_wake sets wake under hm[id].lock and signals; a park
+ * returns when it finds wake set (clearing it) or its deadline passed, so
+ * a wake that comes before the park is not lost, and a wake to a running M
+ * makes its next park return at once (allowed: parks may return
+ * spuriously).  A stack from plat_stack_alloc(size) is [lo, lo + size)
+ * read-write with RT_HOSTED_GUARD bytes PROT_NONE right below lo.
+ *
+ * Locking: hm[id].lock guards hm[id].wake only; class_lock guards the
+ * class table (append-only; names are read without it once published).
+ * No function here takes a runtime lock.
+ *
+ * Context: any M, any time (there are no interrupts hosted); plat_write
+ * and plat_backtrace take no runtime lock and call no allocator (the
+ * backtrace maps the symbol table once), so they work on a broken
+ * runtime.  The stack registry calls (rt_fiber_stack_*) keep rt_fiber.c
+ * informed for the sanitizer builds.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include "rt/platform.h"
+#include "rt/rt_impl.h"  /* RT_MAX_M */
+#include "rt/tally.h"
+#include "tests/host/rt_test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define STACK_UNPOISON(p, n) __asan_unpoison_memory_region((void *)(p), (n))
+#else
+#define STACK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define RT_HOSTED_GUARD (16 * 1024)         /* bytes PROT_NONE below a stack */
+#define RT_HOSTED_M_STACK (8 * 1024 * 1024) /* pthread stack of an M (its g0) */
+#define RT_HOSTED_MAX_CLASSES 64
+
+/* ------------------------------------------------------------ Ms */
+
+struct hosted_m {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int wake;               /* a wake is pending; hm[id].lock */
+	void (*fn)(unsigned id);
+	unsigned id;
+};
+
+static struct hosted_m hm[RT_MAX_M];
+static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
+static _Thread_local unsigned m_self;
+static unsigned max_ms_override;
+
+static _Noreturn void die(const char *msg)
+{
+	plat_write("hosted platform: ", 17);
+	plat_write(msg, strlen(msg));
+	plat_write("\n", 1);
+	abort();
+}
+
+static _Noreturn void die_errno(const char *what, int err)
+{
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf), "hosted platform: %s: %s\n", what, strerror(err));
+	plat_write(buf, (size_t)n);
+	abort();
+}
+
+static void hm_init(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (unsigned i = 0; i < RT_MAX_M; i++) {
+		pthread_mutex_init(&hm[i].lock, NULL);
+		pthread_cond_init(&hm[i].cond, &ca);
+		hm[i].id = i;
+	}
+	pthread_condattr_destroy(&ca);
+}
+
+void rt_test_set_max_ms(unsigned n) { max_ms_override = n; }
+
+unsigned plat_max_ms(void)
+{
+	unsigned n = 4;
+	const char *s = getenv("TALLY_MS");
+	if (max_ms_override)
+		n = max_ms_override;
+	else if (s && *s)
+		n = (unsigned)strtoul(s, NULL, 10);
+	if (n < 1)
+		n = 1;
+	if (n > RT_MAX_M)
+		n = RT_MAX_M;
+	return n;
+}
+
+static void *m_thread(void *p)
+{
+	struct hosted_m *h = p;
+	m_self = h->id;
+	h->fn(h->id);
+	die("M loop returned");
+}
+
+void plat_start_m(unsigned id, void (*fn)(unsigned id))
+{
+	pthread_once(&hm_once, hm_init);
+	if (id == 0 || id >= RT_MAX_M)
+		die("plat_start_m: bad M id");
+	hm[id].fn = fn;
+	pthread_attr_t a;
+	pthread_t t;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, RT_HOSTED_M_STACK);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	int err = pthread_create(&t, &a, m_thread, &hm[id]);
+	pthread_attr_destroy(&a);
+	if (err)
+		die_errno("pthread_create", err);
+}
+
+unsigned plat_m_id(void) { return m_self; }
+
+void plat_m_park(uint64_t deadline_ns)
+{
+	pthread_once(&hm_once, hm_init);
+	struct hosted_m *h = &hm[m_self];
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / 1000000000u),
+		.tv_nsec = (long)(deadline_ns % 1000000000u),
+	};
+	pthread_mutex_lock(&h->lock);
+	while (!h->wake) {
+		if (deadline_ns == 0) {
+			pthread_cond_wait(&h->cond, &h->lock);
+		} else {
+			int err = pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+			if (err == ETIMEDOUT)
+				break;
+		}
+	}
+	h->wake = 0;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void plat_m_wake(unsigned id)
+{
+	if (id >= RT_MAX_M)
+		return;
+	pthread_once(&hm_once, hm_init);
+	struct hosted_m *h = &hm[id];
+	pthread_mutex_lock(&h->lock);
+	h->wake = 1;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* A spin-wait hint.  Hosted, the lock holder a spinner waits for may be a
+ * thread the kernel preempted (more Ms than host cores): after a burst of
+ * pauses give the CPU away so that it can run. */
+void plat_relax(void)
+{
+	static _Thread_local unsigned spins;
+	__builtin_ia32_pause();
+	if (++spins % 64 == 0)
+		sched_yield();
+}
+
+uint64_t plat_nanotime(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The machine facts of rt/tally.h (bare metal: kernel/sysinfo.c).  Hosted,
+ * "since the kernel started" is CLOCK_MONOTONIC, the same clock as
+ * plat_nanotime, so runtime deadlines and application times compare. */
+uint64_t tally_nanotime(void) { return plat_nanotime(); }
+
+void tally_sysinfo(struct tally_sysinfo *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->arch = "x86_64";
+	si->boot_loader = "hosted (Linux process)";
+	si->cpu_model = "host";
+	si->cpus_online = plat_max_ms();
+	si->cycles_source = "none (hosted)";
+	si->mem_usable = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	si->mem_free = (uint64_t)sysconf(_SC_AVPHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	si->cmdline = "";
+	si->console = "stderr";
+}
+
+/* ------------------------------------------------------------ stacks */
+
+static size_t page_round(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	return (n + pg - 1) & ~(pg - 1);
+}
+
+uintptr_t plat_stack_alloc(size_t size)
+{
+	size = page_round(size);
+	char *p = mmap(NULL, size + RT_HOSTED_GUARD, PROT_NONE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	if (mprotect(p + RT_HOSTED_GUARD, size, PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, size + RT_HOSTED_GUARD);
+		return 0;
+	}
+	/* ASan does not clear the shadow of unmapped memory: a stack placed
+	 * where an old one died could inherit stale redzones. */
+	STACK_UNPOISON(p + RT_HOSTED_GUARD, size);
+	rt_fiber_stack_add((uintptr_t)p + RT_HOSTED_GUARD, size);
+	return (uintptr_t)p + RT_HOSTED_GUARD;
+}
+
+void plat_stack_free(uintptr_t base, size_t size)
+{
+	size = page_round(size);
+	rt_fiber_stack_del(base, size);
+	STACK_UNPOISON(base, size);
+	munmap((char *)base - RT_HOSTED_GUARD, size + RT_HOSTED_GUARD);
+}
+
+void plat_preempt_init(uint64_t quantum_ns) { (void)quantum_ns; }
+
+/* ------------------------------------------------------------ output, exit */
+
+void plat_write(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(2, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void put(const char *s) { plat_write(s, strlen(s)); }
+
+/* 1 if [p, p+n) is readable (process_vm_readv on ourselves: EFAULT
+ * instead of a crash for a wild frame pointer). */
+static int readable(uintptr_t p, void *out, size_t n)
+{
+	struct iovec local = { out, n }, remote = { (void *)p, n };
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n;
+}
+
+/* The executable's own symbol table (static functions included), mapped
+ * from /proc/self/exe once; NULL if it cannot be read. */
+static const ElfW(Sym) *syms;
+static const char *symstr;
+static size_t nsyms;
+static uintptr_t exe_bias;
+static pthread_once_t syms_once = PTHREAD_ONCE_INIT;
+
+static int first_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size, (void)data;
+	exe_bias = info->dlpi_addr;
+	return 1;  /* the first one is the executable */
+}
+
+static void syms_init(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	const char *img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img == MAP_FAILED)
+		return;
+	const ElfW(Ehdr) *eh = (const void *)img;
+	const ElfW(Shdr) *sh = (const void *)(img + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_SYMTAB && sh[i].sh_link < eh->e_shnum) {
+			syms = (const void *)(img + sh[i].sh_offset);
+			nsyms = sh[i].sh_size / sizeof(ElfW(Sym));
+			symstr = img + sh[sh[i].sh_link].sh_offset;
+		}
+	}
+	dl_iterate_phdr(first_object, NULL);
+}
+
+static const char *exe_symbol(uintptr_t pc, uintptr_t *off)
+{
+	pthread_once(&syms_once, syms_init);
+	uintptr_t v = pc - exe_bias;
+	for (size_t i = 0; i < nsyms; i++) {
+		const ElfW(Sym) *y = &syms[i];
+		if (ELF64_ST_TYPE(y->st_info) == STT_FUNC && y->st_value <= v &&
+		    v < y->st_value + y->st_size) {
+			*off = v - y->st_value;
+			return symstr + y->st_name;
+		}
+	}
+	return NULL;
+}
+
+/* "name+off" from the executable's symbols or the dynamic ones, else
+ * "(object+off)" for addr2line.  A return address is looked up at pc - 1:
+ * a call that ends a function returns to the next one's first byte. */
+static void print_frame(unsigned i, uintptr_t pc)
+{
+	char buf[256];
+	Dl_info di;
+	const ElfW(Sym) *sym = NULL;
+	uintptr_t q = pc - 1, off = 0;
+	const char *name = exe_symbol(q, &off);
+	int n;
+	if (name)
+		n = snprintf(buf, sizeof(buf), "  #%u 0x%016lx %s+0x%lx\n", i, (unsigned long)pc, name,
+		             (unsigned long)off + 1);
+	else if (!dladdr1((void *)q, &di, (void **)&sym, RTLD_DL_SYMENT))
+		n = snprintf(buf, sizeof(buf), "  #%u 0x%016lx\n", i, (unsigned long)pc);
+	else if (di.dli_sname && sym && q - (uintptr_t)di.dli_saddr < sym->st_size)
+		n = snprintf(buf, sizeof(buf), "  #%u 0x%016lx %s+0x%lx\n", i, (unsigned long)pc,
+		             di.dli_sname, (unsigned long)(pc - (uintptr_t)di.dli_saddr));
+	else {
+		const char *f = di.dli_fname ? strrchr(di.dli_fname, '/') : NULL;
+		f = f ? f + 1 : di.dli_fname ? di.dli_fname : "?";
+		n = snprintf(buf, sizeof(buf), "  #%u 0x%016lx (%s+0x%lx)\n", i, (unsigned long)pc, f,
+		             (unsigned long)(pc - (uintptr_t)di.dli_fbase));
+	}
+	if (n > 0)
+		plat_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* Frame-pointer walk: [fp] = caller's fp, [fp + 8] = return address.
+ * Best effort: stops at fp 0 (the trampoline of a fresh context clears
+ * RBP), at a non-increasing or misaligned fp, or at unreadable memory. */
+__attribute__((noinline)) void plat_backtrace(uintptr_t pc, uintptr_t fp)
+{
+	if (!fp) {
+		uintptr_t *self = __builtin_frame_address(0);
+		pc = (uintptr_t)__builtin_return_address(0);
+		fp = self[0];
+	}
+	put("backtrace:\n");
+	unsigned i = 0;
+	if (pc)
+		print_frame(i++, pc);
+	while (fp && i < 64 && (fp & 7) == 0) {
+		uintptr_t fr[2];
+		if (!readable(fp, fr, sizeof(fr)) || fr[1] == 0)
+			break;
+		print_frame(i++, fr[1]);
+		if (fr[0] <= fp)
+			break;
+		fp = fr[0];
+	}
+}
+
+static void (*exit_hook)(int status);
+static int exit_quick;
+
+void rt_test_set_exit_hook(void (*hook)(int status)) { exit_hook = hook; }
+void rt_test_set_exit_quick(int on) { exit_quick = on; }
+
+/* The hook first (a test's longjmp); then, in a runtime child of
+ * rt_test.c, flush stdio and _exit (no atexit handlers of the cmocka
+ * parent, no leak check while Ms still run); else exit(). */
+_Noreturn void plat_exit(int status)
+{
+	if (exit_hook)
+		exit_hook(status);
+	if (exit_quick) {
+		fflush(NULL);
+		_exit(status);
+	}
+	exit(status);
+}
+
+/* ------------------------------------------------------------ ledger, irq */
+
+static const char *classes[RT_HOSTED_MAX_CLASSES] = { "user" };
+static unsigned nclasses = 1;
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local unsigned cur_class;  /* 0: user */
+static _Thread_local uint64_t nswitches;
+unsigned plat_class_user = 0;
+
+int plat_ledger_class(const char *name)
+{
+	pthread_mutex_lock(&class_lock);
+	int id = -1;
+	for (unsigned i = 0; i < nclasses; i++)
+		if (strcmp(classes[i], name) == 0)
+			id = (int)i;
+	if (id < 0 && nclasses < RT_HOSTED_MAX_CLASSES) {
+		classes[nclasses] = name;
+		id = (int)nclasses++;
+	}
+	pthread_mutex_unlock(&class_lock);
+	if (id < 0)
+		die("ledger: no room for another class");
+	return id;
+}
+
+unsigned plat_ledger_switch(unsigned cls)
+{
+	unsigned old = cur_class;
+	cur_class = cls;
+	nswitches++;
+	return old;
+}
+
+unsigned rt_test_ledger_current(void) { return cur_class; }
+uint64_t rt_test_ledger_switches(void) { return nswitches; }
+
+const char *rt_test_ledger_name(unsigned cls)
+{
+	pthread_mutex_lock(&class_lock);
+	const char *s = cls < nclasses ? classes[cls] : NULL;
+	pthread_mutex_unlock(&class_lock);
+	return s;
+}
+
+unsigned long plat_irq_save(void) { return 0; }
+void plat_irq_restore(unsigned long f) { (void)f; }

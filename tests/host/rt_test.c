@@ -1,0 +1,203 @@
+/*
+ * rt_test.c - running the runtime in a forked child for host unit tests
+ * (the API and its reasons are in rt_test.h).
+ *
+ * Data structures: `shm`, one MAP_SHARED anonymous mapping made by the
+ * parent before the first fork: the test's shared area followed by a
+ * small record of the first RT_CHECK failure; `out`, the last child's
+ * captured output, read back from the memfd the child wrote into.
+ *
+ * Invariants: the parent never runs the runtime, so it stays single-
+ * threaded and fork is safe; a child never returns into cmocka: it ends
+ * with _exit (after flushing stdio) or a signal.  cmocka's signal handlers
+ * (which longjmp into its test loop) are reset in the child, so a crash
+ * there is a crash, not a second run of the remaining tests.
+ *
+ * Locking: none (the parent is one thread; the failure record is written
+ * once, by whichever M fails first, with an atomic flag).
+ *
+ * Context: the parent is a cmocka test; the child's functions here run on
+ * Ms (RT_CHECK) or before the runtime starts.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "rt/rt.h"
+#include "tests/host/rt_test.h"
+
+/* Binaries that test only the context switch link no scheduler. */
+#pragma weak rt_main
+
+#define OUT_MAX (256 * 1024)
+
+struct fail_rec {
+	volatile int taken;
+	char msg[512];
+};
+
+static char *shm;
+static char *out;
+
+static struct fail_rec *fail_rec(void)
+{
+	return (struct fail_rec *)(shm + RT_TEST_SHARED_SIZE);
+}
+
+void *rt_test_shared(void)
+{
+	if (!shm) {
+		void *p = mmap(NULL, RT_TEST_SHARED_SIZE + 4096, PROT_READ | PROT_WRITE,
+		               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("rt_test: mmap");
+			abort();
+		}
+		shm = p;
+	}
+	return shm;
+}
+
+const char *rt_test_output(void) { return out ? out : ""; }
+
+_Noreturn void rt_test_check_failed(const char *file, int line, const char *expr)
+{
+	struct fail_rec *f = fail_rec();
+	char buf[sizeof(f->msg)];
+	snprintf(buf, sizeof(buf), "%s:%d: check failed: %s", file, line, expr);
+	if (!__atomic_exchange_n(&f->taken, 1, __ATOMIC_SEQ_CST))
+		memcpy(f->msg, buf, sizeof(buf));
+	fprintf(stderr, "%s\n", buf);
+	fflush(NULL);
+	_exit(RT_TEST_CHECK_STATUS);
+}
+
+static unsigned timeout_s(void)
+{
+	const char *s = getenv("TALLY_RT_TEST_TIMEOUT");
+	unsigned t = s && *s ? (unsigned)strtoul(s, NULL, 10) : 0;
+	return t ? t : 60;
+}
+
+static void read_output(int fd)
+{
+	free(out);
+	out = malloc(OUT_MAX + 1);
+	if (!out)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t start = end > OUT_MAX ? end - OUT_MAX : 0;  /* keep the tail */
+	size_t n = 0;
+	if (lseek(fd, start, SEEK_SET) == start) {
+		ssize_t r;
+		while (n < OUT_MAX && (r = read(fd, out + n, OUT_MAX - n)) > 0)
+			n += (size_t)r;
+	}
+	out[n] = 0;
+}
+
+int rt_test_fork(void (*fn)(void *), void *arg)
+{
+	rt_test_shared();
+	fail_rec()->taken = 0;
+	fail_rec()->msg[0] = 0;
+	int fd = memfd_create("rt_test_output", 0);
+	if (fd < 0) {
+		FILE *t = tmpfile();
+		fd = t ? dup(fileno(t)) : -1;
+		if (t)
+			fclose(t);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("rt_test: fork");
+		abort();
+	}
+	if (pid == 0) {
+		static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGALRM };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		alarm(timeout_s());
+		fn(arg);
+		fflush(NULL);
+		_exit(0);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (fd >= 0) {
+		read_output(fd);
+		close(fd);
+	}
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 255;
+}
+
+/* ---- the runtime in the child ---- */
+
+static void (*run_fn)(void *);
+static void *run_arg;
+
+static int run_main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	run_fn(run_arg);
+	return 0;
+}
+
+static void child(void *nmsp)
+{
+	unsigned nms = *(unsigned *)nmsp;
+	static char *argv[] = { "rt_test", NULL };
+	if (!rt_main) {
+		fprintf(stderr, "rt_test: this binary has no runtime (rt_main)\n");
+		fflush(NULL);
+		_exit(125);
+	}
+	rt_test_set_max_ms(nms);
+	rt_test_set_exit_quick(1);
+	rt_main(run_main, 1, argv, nms);
+}
+
+int rt_test_run_status(void (*main_g)(void *), void *arg, unsigned nms)
+{
+	run_fn = main_g;
+	run_arg = arg;
+	return rt_test_fork(child, &nms);
+}
+
+void rt_test_run(void (*main_g)(void *), void *arg, unsigned nms)
+{
+	int st = rt_test_run_status(main_g, arg, nms);
+	if (st == 0)
+		return;
+	const char *o = rt_test_output();
+	fprintf(stderr, "---- runtime child output (status %d) ----\n%s%s---- end ----\n", st, o,
+	        *o && o[strlen(o) - 1] != '\n' ? "\n" : "");
+	struct fail_rec *f = fail_rec();
+	if (st == RT_TEST_CHECK_STATUS && f->taken)
+		fail_msg("%s", f->msg);
+	else if (st > 128)
+		fail_msg("runtime child killed by signal %d%s", st - 128,
+		         st - 128 == SIGALRM ? " (timeout)" : "");
+	else
+		fail_msg("runtime child exited with status %d", st);
+}

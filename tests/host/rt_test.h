@@ -1,0 +1,67 @@
+/*
+ * rt_test.h - running the runtime inside a host unit test.
+ *
+ * Each run happens in a child process: rt_main never returns (Go: the
+ * program ends when main returns) and leaves M threads behind, so one
+ * process can hold only one runtime.  rt_test_run forks, the child runs
+ * main_g(arg) as goroutine 1 on nms Ms and exits with the status plat_exit
+ * gets (0 when main_g returns), and the parent collects the status and
+ * everything the child wrote to stdout/stderr.  Facts a test wants to
+ * assert on in the parent travel through rt_test_shared(), memory both
+ * processes see; RT_CHECK asserts inside the child.
+ *
+ * A child that hangs is killed after TALLY_RT_TEST_TIMEOUT seconds (env;
+ * default 60): SIGALRM, reported as status 128 + 14.
+ */
+#ifndef TALLY_TESTS_RT_TEST_H
+#define TALLY_TESTS_RT_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Run main_g(arg) as the main goroutine on nms Ms (0: plat_max_ms()) in a
+ * child; fail the current cmocka test (with the child's output) unless the
+ * child exited with status 0.  Returns only on success. */
+void rt_test_run(void (*main_g)(void *), void *arg, unsigned nms);
+/* The same without judging: returns the exit status (0..255) or 128 +
+ * the signal that ended the child. */
+int rt_test_run_status(void (*main_g)(void *), void *arg, unsigned nms);
+/* What the last child wrote (stdout and stderr interleaved), NUL-ended. */
+const char *rt_test_output(void);
+
+/* Run fn(arg) in a forked child (no runtime): status as above.  For tests
+ * that expect a crash (a signal) or an exit. */
+int rt_test_fork(void (*fn)(void *), void *arg);
+
+/* Memory shared with the children (RT_TEST_SHARED_SIZE bytes, zero at
+ * first use; the test clears what it reuses). */
+#define RT_TEST_SHARED_SIZE (1024 * 1024)
+void *rt_test_shared(void);
+
+/* In the child: on failure record "file:line: expr" and end the child
+ * with status RT_TEST_CHECK_STATUS. */
+#define RT_TEST_CHECK_STATUS 97
+#define RT_CHECK(e) ((e) ? (void)0 : rt_test_check_failed(__FILE__, __LINE__, #e))
+_Noreturn void rt_test_check_failed(const char *file, int line, const char *expr);
+
+/* ---- knobs of the hosted platform (tests/host/rt_platform_hosted.c) ---- */
+/* plat_exit calls hook(status) first; a hook that longjmps out makes a
+ * fatal runtime error assertable in-process (NULL: none).  Without a hook,
+ * or when it returns, a runtime child of rt_test_run ends with _exit. */
+void rt_test_set_exit_hook(void (*hook)(int status));
+/* Override plat_max_ms() (0: TALLY_MS from the environment, else 4). */
+void rt_test_set_max_ms(unsigned n);
+/* The calling M's current ledger class, the number of plat_ledger_switch
+ * calls it made, and a class's name (NULL if unknown). */
+unsigned rt_test_ledger_current(void);
+uint64_t rt_test_ledger_switches(void);
+const char *rt_test_ledger_name(unsigned cls);
+
+/* ---- between the hosted platform files ---- */
+/* plat_exit ends with fflush + _exit instead of exit() (rt_test.c sets it
+ * in its children). */
+void rt_test_set_exit_quick(int on);
+void rt_fiber_stack_add(uintptr_t lo, size_t size);
+void rt_fiber_stack_del(uintptr_t lo, size_t size);
+
+#endif

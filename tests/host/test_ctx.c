@@ -1,0 +1,383 @@
+/*
+ * test_ctx.c - host tests of the context switch alone (rt/rt_ctx.h,
+ * arch/x86_64/context.S) and of the hosted stacks it runs on.
+ *
+ * What is proved: struct rt_ctx has the offsets the assembly uses; a fresh
+ * context starts in entry(arg) with the ABI's stack alignment, RBP = 0 and
+ * the default MXCSR / x87 control word whatever its creator uses, and
+ * without rt_ctx_init having written to its stack; two contexts ping-pong
+ * 1000 times with RBX, RBP, R12-R15 (loaded by hand-written assembly right
+ * around the call), MXCSR and the x87 control word preserved per context;
+ * a context saved on one thread resumes on another (a goroutine moving
+ * between Ms); an entry that returns traps (SIGILL); a stack overflow
+ * hits the guard page (SIGSEGV).
+ *
+ * The contexts record failures in globals; the assertions run back on the
+ * test's own stack (cmocka's longjmp must not start on a foreign stack).
+ * In the sanitizer builds the calls go through the fiber annotations of
+ * tests/host/rt_fiber.c (ld --wrap), so these tests cover them too.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "rt/platform.h"
+#include "rt/rt_ctx.h"
+#include "tests/host/rt_test.h"
+
+/* The offsets context.S uses (its header comment lists the same). */
+_Static_assert(offsetof(struct rt_ctx, rsp) == 0, "CTX_RSP");
+_Static_assert(offsetof(struct rt_ctx, rip) == 8, "CTX_RIP");
+_Static_assert(offsetof(struct rt_ctx, rbx) == 16, "CTX_RBX");
+_Static_assert(offsetof(struct rt_ctx, rbp) == 24, "CTX_RBP");
+_Static_assert(offsetof(struct rt_ctx, r12) == 32, "CTX_R12");
+_Static_assert(offsetof(struct rt_ctx, r13) == 40, "CTX_R13");
+_Static_assert(offsetof(struct rt_ctx, r14) == 48, "CTX_R14");
+_Static_assert(offsetof(struct rt_ctx, r15) == 56, "CTX_R15");
+_Static_assert(offsetof(struct rt_ctx, mxcsr) == 64, "CTX_MXCSR");
+_Static_assert(offsetof(struct rt_ctx, fpucw) == 68, "CTX_FPUCW");
+_Static_assert(sizeof(struct rt_ctx) == 72, "rt_ctx size");
+
+#define STACK (64 * 1024)
+#define MXCSR_FLAGS 0x3fu      /* sticky exception flags: not compared */
+#define DEFAULT_MXCSR 0x1f80u
+#define DEFAULT_FPUCW 0x037fu
+
+/*
+ * regs_switch(from, to, in, out): load RBX, RBP, R12-R15 from in[0..5],
+ * call rt_ctx_switch(from, to), store the same registers to out[0..5]
+ * when it returns.  Preserves the caller's callee-saved registers.
+ */
+void regs_switch(struct rt_ctx *from, const struct rt_ctx *to, const uint64_t *in, uint64_t *out);
+__asm__(
+	".text\n"
+	".globl regs_switch\n"
+	".type regs_switch, @function\n"
+	"regs_switch:\n"
+	"	pushq %rbp\n"
+	"	pushq %rbx\n"
+	"	pushq %r12\n"
+	"	pushq %r13\n"
+	"	pushq %r14\n"
+	"	pushq %r15\n"
+	"	pushq %rcx\n"               /* out; RSP is now 16-byte aligned */
+	"	movq 0(%rdx), %rbx\n"
+	"	movq 8(%rdx), %rbp\n"
+	"	movq 16(%rdx), %r12\n"
+	"	movq 24(%rdx), %r13\n"
+	"	movq 32(%rdx), %r14\n"
+	"	movq 40(%rdx), %r15\n"
+	"	call rt_ctx_switch@PLT\n"
+	"	popq %rcx\n"
+	"	movq %rbx, 0(%rcx)\n"
+	"	movq %rbp, 8(%rcx)\n"
+	"	movq %r12, 16(%rcx)\n"
+	"	movq %r13, 24(%rcx)\n"
+	"	movq %r14, 32(%rcx)\n"
+	"	movq %r15, 40(%rcx)\n"
+	"	popq %r15\n"
+	"	popq %r14\n"
+	"	popq %r13\n"
+	"	popq %r12\n"
+	"	popq %rbx\n"
+	"	popq %rbp\n"
+	"	ret\n"
+	".size regs_switch, . - regs_switch\n");
+
+/* probe_entry(arg): record RSP and RBP at entry, then probe_body(arg). */
+uint64_t probe_rsp, probe_rbp;
+void probe_entry(void *arg);
+__asm__(
+	".text\n"
+	".globl probe_entry\n"
+	".type probe_entry, @function\n"
+	"probe_entry:\n"
+	"	movq %rsp, probe_rsp(%rip)\n"
+	"	movq %rbp, probe_rbp(%rip)\n"
+	"	jmp probe_body\n"
+	".size probe_entry, . - probe_entry\n");
+
+static uint32_t get_mxcsr(void)
+{
+	uint32_t v;
+	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	return v;
+}
+static void set_mxcsr(uint32_t v) { __asm__ volatile("ldmxcsr %0" ::"m"(v)); }
+static uint16_t get_fpucw(void)
+{
+	uint16_t v;
+	__asm__ volatile("fnstcw %0" : "=m"(v));
+	return v;
+}
+static void set_fpucw(uint16_t v) { __asm__ volatile("fldcw %0" ::"m"(v)); }
+
+static struct rt_ctx main_ctx, ctx_a, ctx_b, ctx_x;
+static unsigned errors;
+static const char *first_error;
+
+static void note(int ok, const char *what)
+{
+	if (!ok) {
+		if (!errors)
+			first_error = what;
+		errors++;
+	}
+}
+
+static uintptr_t stack_top(uintptr_t lo) { return lo + STACK; }
+
+/* ---- fresh context ---- */
+
+static void *probe_arg;
+static uint32_t probe_mxcsr;
+static uint16_t probe_fpucw;
+
+void probe_body(void *arg);
+void probe_body(void *arg)
+{
+	probe_arg = arg;
+	probe_mxcsr = get_mxcsr();
+	probe_fpucw = get_fpucw();
+	rt_ctx_switch(&ctx_a, &main_ctx);
+	note(0, "probe resumed");
+	for (;;)
+		rt_ctx_switch(&ctx_a, &main_ctx);
+}
+
+static void fresh_context_starts_entry(void **state)
+{
+	(void)state;
+	uintptr_t lo = plat_stack_alloc(STACK);
+	assert_true(lo != 0);
+	memset((void *)lo, 0xa5, STACK);
+	rt_ctx_init(&ctx_a, stack_top(lo), probe_entry, (void *)0x1234abcd);
+	for (size_t i = 0; i < STACK; i++)  /* init wrote nothing on the stack */
+		if (((unsigned char *)lo)[i] != 0xa5)
+			fail_msg("stack byte %zu changed by rt_ctx_init", i);
+
+	uint32_t m0 = get_mxcsr();
+	uint16_t c0 = get_fpucw();
+	set_mxcsr(0x7f80);      /* round toward zero */
+	set_fpucw(0x0e7f);      /* round toward zero, 64-bit precision */
+	rt_ctx_switch(&main_ctx, &ctx_a);
+	uint32_t m1 = get_mxcsr();
+	uint16_t c1 = get_fpucw();
+	set_mxcsr(m0);
+	set_fpucw(c0);
+
+	assert_ptr_equal(probe_arg, (void *)0x1234abcd);
+	assert_int_equal(probe_rsp % 16, 8);               /* ABI: entry RSP % 16 == 8 */
+	assert_true(probe_rsp < stack_top(lo) && probe_rsp > lo);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* unwrapped: the trampoline called entry directly */
+	assert_int_equal(probe_rsp, stack_top(lo) - 8);
+	assert_int_equal(probe_rbp, 0);
+#endif
+	assert_int_equal(probe_mxcsr & ~MXCSR_FLAGS, DEFAULT_MXCSR);
+	assert_int_equal(probe_fpucw, DEFAULT_FPUCW);
+	assert_int_equal(m1 & ~MXCSR_FLAGS, 0x7f80);      /* the creator kept its own */
+	assert_int_equal(c1, 0x0e7f);
+	/* the saved context of the parked probe points into its own stack */
+	assert_true(ctx_a.rsp > lo && ctx_a.rsp < stack_top(lo));
+	assert_true(ctx_a.rbp > lo && ctx_a.rbp < stack_top(lo));
+	assert_int_equal(errors, 0);
+	plat_stack_free(lo, STACK);
+}
+
+/* ---- ping-pong ---- */
+
+#define ROUNDS 1000
+static unsigned rounds_a, rounds_b;
+
+static void pingpong(struct rt_ctx *self, struct rt_ctx *peer, uint64_t salt, uint32_t mxcsr,
+                     uint16_t cw, unsigned *rounds)
+{
+	set_mxcsr(mxcsr);
+	set_fpucw(cw);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t in[6], out[6];
+		for (int k = 0; k < 6; k++)
+			in[k] = salt ^ ((uint64_t)i << 20) ^ (uint64_t)(k + 1) * 0x0101010101010101ull;
+		regs_switch(self, peer, in, out);
+		note(memcmp(in, out, sizeof(in)) == 0, "callee-saved register changed");
+		note((get_mxcsr() & ~MXCSR_FLAGS) == mxcsr, "MXCSR changed");
+		note(get_fpucw() == cw, "x87 control word changed");
+		(*rounds)++;
+	}
+}
+
+static void ctx_a_main(void *arg)
+{
+	(void)arg;
+	pingpong(&ctx_a, &ctx_b, 0xaaaa000000000000ull, 0x3f80 /* round down */, 0x047f, &rounds_a);
+	rt_ctx_switch(&ctx_a, &main_ctx);
+	note(0, "a resumed after the end");
+}
+
+static void ctx_b_main(void *arg)
+{
+	(void)arg;
+	pingpong(&ctx_b, &ctx_a, 0xbbbb000000000000ull, 0x5f80 /* round up */, 0x087f, &rounds_b);
+	note(0, "b ran past its last switch");
+	rt_ctx_switch(&ctx_b, &main_ctx);
+}
+
+static void ping_pong_preserves_registers(void **state)
+{
+	(void)state;
+	uintptr_t sa = plat_stack_alloc(STACK), sb = plat_stack_alloc(STACK);
+	assert_true(sa && sb);
+	errors = 0;
+	rounds_a = rounds_b = 0;
+	rt_ctx_init(&ctx_a, stack_top(sa), ctx_a_main, NULL);
+	rt_ctx_init(&ctx_b, stack_top(sb), ctx_b_main, NULL);
+	uint32_t m0 = get_mxcsr();
+	uint16_t c0 = get_fpucw();
+	uint64_t in[6] = { 1, 2, 3, 4, 5, 6 }, out[6];
+	regs_switch(&main_ctx, &ctx_a, in, out);
+	assert_memory_equal(in, out, sizeof(in));
+	assert_int_equal(get_mxcsr() & ~MXCSR_FLAGS, m0 & ~MXCSR_FLAGS);
+	assert_int_equal(get_fpucw(), c0);
+	if (errors)
+		fail_msg("%u errors, first: %s", errors, first_error);
+	assert_int_equal(rounds_a, ROUNDS);
+	/* b's last switch handed control to a and never returned */
+	assert_int_equal(rounds_b, ROUNDS - 1);
+	plat_stack_free(sa, STACK);
+	plat_stack_free(sb, STACK);
+}
+
+/* ---- a context moving between threads ---- */
+
+static struct rt_ctx *x_home;   /* where ctx_x returns to */
+static unsigned x_runs;
+static pthread_t x_threads[8];
+
+/* glibc declares pthread_self const, so the compiler may hoist it out of
+ * a loop that a context switch moves to another thread: ask every time. */
+__attribute__((noipa)) static pthread_t self_now(void) { return pthread_self(); }
+
+static void ctx_x_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		x_threads[x_runs % 8] = self_now();
+		x_runs++;
+		rt_ctx_switch(&ctx_x, x_home);
+	}
+}
+
+static void *thread_resumes_x(void *p)
+{
+	struct rt_ctx home;
+	(void)p;
+	x_home = &home;
+	rt_ctx_switch(&home, &ctx_x);
+	return NULL;
+}
+
+static void context_moves_between_threads(void **state)
+{
+	(void)state;
+	uintptr_t lo = plat_stack_alloc(STACK);
+	rt_ctx_init(&ctx_x, stack_top(lo), ctx_x_main, NULL);
+	x_runs = 0;
+	x_home = &main_ctx;
+	rt_ctx_switch(&main_ctx, &ctx_x);      /* starts on the test's thread */
+	for (int i = 0; i < 3; i++) {          /* resumes on three others */
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, thread_resumes_x, NULL), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+	}
+	x_home = &main_ctx;
+	rt_ctx_switch(&main_ctx, &ctx_x);      /* and back on the test's */
+	assert_int_equal(x_runs, 5);
+	assert_true(pthread_equal(x_threads[0], pthread_self()));
+	for (int i = 1; i <= 3; i++)
+		assert_false(pthread_equal(x_threads[i], pthread_self()));
+	assert_true(pthread_equal(x_threads[4], pthread_self()));
+	plat_stack_free(lo, STACK);
+}
+
+/* ---- traps ---- */
+
+static void returns(void *arg) { (void)arg; }
+
+static void child_entry_returns(void *arg)
+{
+	(void)arg;
+	uintptr_t lo = plat_stack_alloc(STACK);
+	rt_ctx_init(&ctx_a, stack_top(lo), returns, NULL);
+	rt_ctx_switch(&main_ctx, &ctx_a);
+}
+
+static void entry_return_traps(void **state)
+{
+	(void)state;
+	assert_int_equal(rt_test_fork(child_entry_returns, NULL), 128 + SIGILL);
+}
+
+static volatile int sink;
+
+static int recurse(int n)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	sink = pad[0];
+	return n > 0 ? recurse(n - 1) + pad[0] : 0;
+}
+
+static void overflow_main(void *arg)
+{
+	(void)arg;
+	sink = recurse(1000);   /* ~1 MiB of frames on a 64 KiB stack */
+	rt_ctx_switch(&ctx_a, &main_ctx);
+}
+
+static void child_overflow(void *arg)
+{
+	(void)arg;
+	uintptr_t lo = plat_stack_alloc(STACK);
+	rt_ctx_init(&ctx_a, stack_top(lo), overflow_main, NULL);
+	rt_ctx_switch(&main_ctx, &ctx_a);
+}
+
+static void stack_overflow_hits_guard(void **state)
+{
+	(void)state;
+	assert_int_equal(rt_test_fork(child_overflow, NULL), 128 + SIGSEGV);
+}
+
+static void deep_but_fitting(void *arg)
+{
+	(void)arg;
+	sink = recurse(40);     /* ~45 KiB of a 64 KiB stack */
+	rt_ctx_switch(&ctx_a, &main_ctx);
+}
+
+static void stack_is_usable_to_near_its_size(void **state)
+{
+	(void)state;
+	uintptr_t lo = plat_stack_alloc(STACK);
+	rt_ctx_init(&ctx_a, stack_top(lo), deep_but_fitting, NULL);
+	rt_ctx_switch(&main_ctx, &ctx_a);
+	plat_stack_free(lo, STACK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fresh_context_starts_entry),
+		cmocka_unit_test(ping_pong_preserves_registers),
+		cmocka_unit_test(context_moves_between_threads),
+		cmocka_unit_test(stack_is_usable_to_near_its_size),
+		cmocka_unit_test(entry_return_traps),
+		cmocka_unit_test(stack_overflow_hits_guard),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,342 @@
+/*
+ * test_rt_timer.c - host tests of rt/rtimer.c: the per-P timer heap,
+ * sleep, and Timer/Ticker channels.
+ *
+ * What is proved, each on 1 and on 4 Ms:
+ *   - sleep is never early and roughly right (100 us .. 20 ms, and 50
+ *     goroutines sleeping at once);
+ *   - a Timer fires once, delivering a nanotime >= its deadline on its
+ *     channel; Stop before it fires returns 1 and nothing is delivered,
+ *     Stop after it fired returns 0; Reset re-arms (returns 1 if it was
+ *     pending) and it fires again;
+ *   - a Ticker delivers repeatedly (strictly increasing times, the k-th
+ *     tick not before start + k * period), Stop ends it;
+ *   - the heap: 64 timers added in random order (a third deleted again)
+ *     fire in deadline order exactly once when rt_timers_run is driven
+ *     with a synthetic clock; a periodic timer is re-armed past `now`;
+ *     pp->timer0_when tracks the earliest deadline;
+ *   - in real time, timers on one P fire in deadline order.
+ * Times are loose on the upper side (the host may be busy) and exact on
+ * the lower side (never early).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "rt/rt_impl.h"
+#include "rt/tally.h"
+#include "tests/host/rt_test.h"
+
+#define MS 1000000ull
+#define US 1000ull
+#define SLACK (200 * MS)   /* upper bound slack on a busy host */
+#define NHEAP 64
+
+struct shared {
+	volatile int64_t done;
+	volatile int64_t nlog;
+	volatile int64_t log[256];
+	volatile int64_t fired[NHEAP];
+};
+
+static struct shared *S;
+
+static void reset(void)
+{
+	S = rt_test_shared();
+	memset((void *)S, 0, sizeof(*S));
+}
+
+static void join(volatile int64_t *v, int64_t n)
+{
+	while (tally_atomic_load(v) < n)
+		tally_yield();
+}
+
+static void run_1_and_4(void (*fn)(void *))
+{
+	reset();
+	rt_test_run(fn, NULL, 1);
+	reset();
+	rt_test_run(fn, NULL, 4);
+}
+
+/* ---- sleep ---- */
+
+static void sleeper(void *arg)
+{
+	uint64_t d = (uint64_t)(uintptr_t)arg;
+	uint64_t t0 = rt_nanotime();
+	tally_sleep(d);
+	uint64_t el = rt_nanotime() - t0;
+	RT_CHECK(el >= d);
+	RT_CHECK(el < d + SLACK);
+	tally_atomic_add(&S->done, 1);
+}
+
+static void sleep_main(void *arg)
+{
+	(void)arg;
+	static const uint64_t ds[] = { 100 * US, 1 * MS, 5 * MS, 20 * MS };
+	for (unsigned i = 0; i < sizeof(ds) / sizeof(ds[0]); i++)
+		sleeper((void *)(uintptr_t)ds[i]);
+	uint64_t t0 = rt_nanotime();
+	tally_sleep(0);   /* returns at once */
+	RT_CHECK(rt_nanotime() - t0 < SLACK);
+	S->done = 0;
+	for (int i = 0; i < 50; i++)
+		tally_go(sleeper, (void *)(uintptr_t)((uint64_t)(i % 10 + 1) * MS));
+	join(&S->done, 50);
+}
+
+static void sleep_never_early(void **state)
+{
+	(void)state;
+	run_1_and_4(sleep_main);
+}
+
+/* ---- Timer ---- */
+
+static void timer_main(void *arg)
+{
+	(void)arg;
+	/* fires once */
+	uint64_t t0 = rt_nanotime();
+	struct tally_timer *t = tally_timer_new(5 * MS);
+	struct tally_chan *c = tally_timer_chan(t);
+	RT_CHECK(tally_chan_cap(c) == 1);
+	uint64_t v = 0;
+	RT_CHECK(tally_chan_recv(c, &v) == 1);
+	uint64_t now = rt_nanotime();
+	RT_CHECK(v >= t0 + 5 * MS && v <= now);
+	RT_CHECK(now - t0 < 5 * MS + SLACK);
+	tally_sleep(15 * MS);
+	RT_CHECK(tally_chan_tryrecv(c, &v, NULL) == 0);   /* only once */
+	RT_CHECK(tally_timer_stop(t) == 0);               /* already fired */
+
+	/* reset after it fired: fires again */
+	t0 = rt_nanotime();
+	RT_CHECK(tally_timer_reset(t, 2 * MS) == 0);
+	RT_CHECK(tally_chan_recv(c, &v) == 1 && v >= t0 + 2 * MS);
+	tally_timer_free(t);
+
+	/* stop before it fires */
+	t = tally_timer_new(20 * MS);
+	c = tally_timer_chan(t);
+	RT_CHECK(tally_timer_stop(t) == 1);
+	RT_CHECK(tally_timer_stop(t) == 0);
+	tally_sleep(40 * MS);
+	RT_CHECK(tally_chan_tryrecv(c, &v, NULL) == 0);
+
+	/* reset a stopped timer, and reset a pending one */
+	t0 = rt_nanotime();
+	RT_CHECK(tally_timer_reset(t, 3 * MS) == 0);
+	RT_CHECK(tally_chan_recv(c, &v) == 1 && v >= t0 + 3 * MS);
+	tally_timer_free(t);
+	t0 = rt_nanotime();
+	t = tally_timer_new(10000 * MS);
+	c = tally_timer_chan(t);
+	RT_CHECK(tally_timer_reset(t, 4 * MS) == 1);
+	RT_CHECK(tally_chan_recv(c, &v) == 1 && v >= t0 + 4 * MS);
+	RT_CHECK(rt_nanotime() - t0 < 4 * MS + SLACK);
+	tally_timer_free(t);
+
+	/* many timers at once, all deliver */
+	struct tally_timer *ts[32];
+	t0 = rt_nanotime();
+	for (int i = 0; i < 32; i++)
+		ts[i] = tally_timer_new((uint64_t)(31 - i) * 100 * US);
+	for (int i = 0; i < 32; i++) {
+		RT_CHECK(tally_chan_recv(tally_timer_chan(ts[i]), &v) == 1);
+		RT_CHECK(v >= t0 + (uint64_t)(31 - i) * 100 * US);
+		tally_timer_free(ts[i]);
+	}
+}
+
+static void timer_fires_stops_resets(void **state)
+{
+	(void)state;
+	run_1_and_4(timer_main);
+}
+
+/* ---- Ticker ---- */
+
+static void ticker_main(void *arg)
+{
+	(void)arg;
+	uint64_t period = 2 * MS;
+	uint64_t t0 = rt_nanotime();
+	struct tally_timer *tk = tally_ticker_new(period);
+	struct tally_chan *c = tally_timer_chan(tk);
+	uint64_t last = 0;
+	for (uint64_t k = 1; k <= 10; k++) {
+		uint64_t v;
+		RT_CHECK(tally_chan_recv(c, &v) == 1);
+		RT_CHECK(v > last);
+		RT_CHECK(v >= t0 + k * period);
+		last = v;
+	}
+	RT_CHECK(rt_nanotime() - t0 >= 10 * period);
+	/* slower reset: skip at most two ticks of the old period (one
+	 * buffered, one in flight), then ticks come every 5 ms */
+	uint64_t r0 = rt_nanotime();
+	RT_CHECK(tally_timer_reset(tk, 5 * MS) == 1);
+	uint64_t v = 0;
+	int skipped = 0;
+	for (;;) {
+		RT_CHECK(tally_chan_recv(c, &v) == 1);
+		if (v >= r0 + 5 * MS)
+			break;
+		RT_CHECK(++skipped <= 2);
+	}
+	RT_CHECK(tally_chan_recv(c, &v) == 1 && v >= r0 + 10 * MS);
+	/* stop: nothing more after a callback already running finished */
+	RT_CHECK(tally_timer_stop(tk) == 1);
+	tally_sleep(2 * MS);
+	tally_chan_tryrecv(c, &v, NULL);
+	tally_sleep(15 * MS);
+	RT_CHECK(tally_chan_tryrecv(c, &v, NULL) == 0);
+	tally_timer_free(tk);
+}
+
+static void ticker_delivers_repeatedly(void **state)
+{
+	(void)state;
+	run_1_and_4(ticker_main);
+}
+
+/* ---- the heap ---- */
+
+static void log_fire(void *arg, uint64_t seq)
+{
+	(void)seq;
+	int64_t i = (int64_t)(intptr_t)arg;
+	int64_t n = tally_atomic_add(&S->nlog, 1) - 1;
+	if (n < 256)
+		S->log[n] = i;
+	if (i < NHEAP)
+		tally_atomic_add(&S->fired[i], 1);
+}
+
+static struct rt_timer heap_timers[NHEAP];
+
+static void heap_main(void *arg)
+{
+	(void)arg;
+	struct m *m = rt_getm();
+	m->locks++;   /* stay on this M (and its P) throughout */
+	struct p *pp = m->p;
+	uint64_t base = rt_nanotime() + 3600000 * MS;   /* an hour away */
+	/* a permutation of 0..NHEAP-1: when = base + perm * 1000 */
+	int perm[NHEAP];
+	for (int i = 0; i < NHEAP; i++)
+		perm[i] = i;
+	for (int i = NHEAP - 1; i > 0; i--) {
+		int j = (int)(rt_fastrand() % (uint64_t)(i + 1));
+		int x = perm[i];
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	unsigned n0 = pp->ntimers;
+	for (int i = 0; i < NHEAP; i++) {
+		struct rt_timer *t = &heap_timers[perm[i]];
+		memset(t, 0, sizeof(*t));
+		t->when = base + (uint64_t)perm[i] * 1000;
+		t->f = log_fire;
+		t->arg = (void *)(intptr_t)perm[i];
+		rt_timer_add(t);
+		RT_CHECK(t->pp == pp);
+	}
+	RT_CHECK(pp->ntimers == n0 + NHEAP);
+	RT_CHECK(pp->timer0_when == base);
+	for (int i = 0; i < NHEAP; i += 3)
+		RT_CHECK(rt_timer_del(&heap_timers[i]) == 1);
+	for (int i = 0; i < NHEAP; i += 3)
+		RT_CHECK(rt_timer_del(&heap_timers[i]) == 0);
+	RT_CHECK(pp->timer0_when == base + 1000);   /* timer 0 is gone */
+	RT_CHECK(rt_timers_next() != 0 && rt_timers_next() <= base + 1000);
+
+	/* a ticker among them */
+	struct rt_timer tick = {0};
+	tick.when = base + 500;
+	tick.period = 10000;
+	tick.f = log_fire;
+	tick.arg = (void *)(intptr_t)1000;
+	rt_timer_add(&tick);
+
+	/* run the first half with a synthetic clock */
+	rt_timers_run(pp, base + 32 * 1000);
+	int64_t fired = tally_atomic_load(&S->nlog);
+	/* 1..32 minus multiples of 3, plus the tick at base+500 */
+	RT_CHECK(fired == (33 - 11) + 1);   /* ids 0..32 minus 0,3..30 */
+	RT_CHECK(tick.pp == pp && tick.when == base + 500 + 4 * 10000);
+	RT_CHECK(rt_timer_del(&tick) == 1);
+	rt_timers_run(pp, base + 10 * 3600000 * MS);
+	m->locks--;
+	RT_CHECK(pp->ntimers == n0);
+
+	/* order and exactly-once */
+	int64_t n = tally_atomic_load(&S->nlog), prev = -1;
+	RT_CHECK(n == NHEAP - (NHEAP + 2) / 3 + 1);
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = S->log[k];
+		if (i == 1000)
+			continue;
+		RT_CHECK(i > prev);
+		prev = i;
+	}
+	for (int i = 0; i < NHEAP; i++)
+		RT_CHECK(S->fired[i] == (i % 3 == 0 ? 0 : 1));
+	for (int i = 0; i < NHEAP; i++)
+		RT_CHECK(heap_timers[i].pp == NULL);
+}
+
+static void heap_fires_in_deadline_order(void **state)
+{
+	(void)state;
+	run_1_and_4(heap_main);
+}
+
+static struct rt_timer rt_timers_real[32];
+
+static void realtime_order_main(void *arg)
+{
+	(void)arg;
+	struct m *m = rt_getm();
+	m->locks++;   /* all on one P */
+	uint64_t base = rt_nanotime() + 1 * MS;
+	for (int i = 0; i < 32; i++) {
+		int k = (i * 13) % 32;   /* scrambled insertion order */
+		struct rt_timer *t = &rt_timers_real[k];
+		memset(t, 0, sizeof(*t));
+		t->when = base + (uint64_t)k * 200 * US;
+		t->f = log_fire;
+		t->arg = (void *)(intptr_t)k;
+		rt_timer_add(t);
+	}
+	m->locks--;
+	tally_sleep(10 * MS);
+	join(&S->nlog, 32);
+	for (int k = 0; k < 32; k++)
+		RT_CHECK(S->log[k] == k);
+}
+
+static void timers_fire_in_deadline_order(void **state)
+{
+	(void)state;
+	run_1_and_4(realtime_order_main);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sleep_never_early),
+		cmocka_unit_test(timer_fires_stops_resets),
+		cmocka_unit_test(ticker_delivers_repeatedly),
+		cmocka_unit_test(heap_fires_in_deadline_order),
+		cmocka_unit_test(timers_fire_in_deadline_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

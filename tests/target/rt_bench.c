@@ -1,0 +1,217 @@
+/*
+ * rt_bench.c - on-target benchmarks of the goroutine runtime.  Names and
+ * one-operation definitions are those of the Go and pthreads peers
+ * (tools/bench/go/ and tools/bench/pthreads/), so `make bench` can put them side by side.
+ */
+#include <stdint.h>
+#include "kernel/bench.h"
+#include "rt/tally.h"
+
+static struct tally_waitgroup wg_sj;
+static void done_fn(void *arg) { tally_waitgroup_done(arg); }
+
+/* go f(); f calls wg.Done(); wg.Wait() */
+BENCH(SpawnJoin)
+{
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_waitgroup_add(&wg_sj, 1);
+		tally_go(done_fn, &wg_sj);
+		tally_waitgroup_wait(&wg_sj);
+	}
+}
+
+static volatile int64_t turn;
+struct yp {
+	uint64_t n;
+	struct tally_chan *done;
+};
+static void yield_peer(void *arg)
+{
+	struct yp *y = arg;
+	for (uint64_t i = 0; i < y->n; i++) {
+		while (tally_atomic_load(&turn) != 1)
+			tally_yield();
+		tally_atomic_store(&turn, 0);
+	}
+	tally_chan_close(y->done);
+}
+
+/* a round trip of a shared atomic turn between two yielding goroutines */
+BENCH_P(YieldPingPong, 1)
+{
+	struct yp y = { b->n, tally_chan_make(0, 0) };
+	turn = 0;
+	tally_go(yield_peer, &y);
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_atomic_store(&turn, 1);
+		while (tally_atomic_load(&turn) != 0)
+			tally_yield();
+	}
+	tally_chan_recv(y.done, NULL);
+}
+
+struct pp {
+	struct tally_chan *ping, *pong;
+};
+static void ponger(void *arg)
+{
+	struct pp *p = arg;
+	int v;
+	while (tally_chan_recv(p->ping, &v))
+		tally_chan_send(p->pong, &v);
+	tally_chan_close(p->pong);
+}
+
+static void chan_pingpong(struct bench_b *b)
+{
+	struct pp p = { tally_chan_make(sizeof(int), 0), tally_chan_make(sizeof(int), 0) };
+	tally_go(ponger, &p);
+	int v = 0;
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_chan_send(p.ping, &v);
+		tally_chan_recv(p.pong, &v);
+	}
+	tally_chan_close(p.ping);
+	tally_chan_recv(p.pong, NULL);
+}
+
+/* an unbuffered-channel round trip (ping, pong) */
+BENCH_P(ChanPingPongOneP, 1) { chan_pingpong(b); }
+BENCH_P(ChanPingPongCrossP, 2) { chan_pingpong(b); }
+
+struct prod {
+	struct tally_chan *c;
+	uint64_t n;
+};
+static void producer(void *arg)
+{
+	struct prod *p = arg;
+	for (uint64_t i = 0; i < p->n; i++)
+		tally_chan_send(p->c, &i);
+	tally_chan_close(p->c);
+}
+
+/* one element through a 128-slot channel, one producer, one consumer */
+BENCH(ChanBuffered)
+{
+	struct prod p = { tally_chan_make(sizeof(uint64_t), 128), b->n };
+	tally_go(producer, &p);
+	uint64_t v, got = 0;
+	while (tally_chan_recv(p.c, &v))
+		got++;
+	if (got != b->n)
+		bench_skip(b, "lost elements");
+}
+
+static struct tally_mutex mu;
+
+/* Lock + Unlock by one goroutine */
+BENCH(MutexUncontended)
+{
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_mutex_lock(&mu);
+		tally_mutex_unlock(&mu);
+	}
+}
+
+static volatile int64_t counter;
+struct half {
+	uint64_t n;
+	struct tally_waitgroup *wg;
+};
+static void locker(void *arg)
+{
+	struct half *h = arg;
+	for (uint64_t i = 0; i < h->n; i++) {
+		tally_mutex_lock(&mu);
+		counter++;
+		tally_mutex_unlock(&mu);
+	}
+	tally_waitgroup_done(h->wg);
+}
+
+/* Lock, increment, Unlock by either of two goroutines */
+BENCH_P(MutexContended, 2)
+{
+	static struct tally_waitgroup wg;
+	struct half h1 = { b->n / 2, &wg }, h2 = { b->n - b->n / 2, &wg };
+	counter = 0;
+	tally_waitgroup_add(&wg, 2);
+	tally_go(locker, &h1);
+	tally_go(locker, &h2);
+	tally_waitgroup_wait(&wg);
+	if ((uint64_t)counter != b->n)
+		bench_skip(b, "lost increments");
+}
+
+/* Reset a stopped timer one hour ahead, then Stop it */
+BENCH(TimerStartStop)
+{
+	struct tally_timer *t = tally_timer_new(3600ull * 1000000000ull);
+	tally_timer_stop(t);
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_timer_reset(t, 3600ull * 1000000000ull);
+		tally_timer_stop(t);
+	}
+	tally_timer_free(t);
+}
+
+/* time.Sleep(100 us), measured whole */
+BENCH(SleepWakeLatency)
+{
+	for (uint64_t i = 0; i < b->n; i++)
+		tally_sleep(100000);
+}
+
+/* paired: a counter incremented over a channel vs atomically */
+struct sender {
+	uint64_t n;
+	struct tally_chan *c;
+};
+static void chan_sender(void *arg)
+{
+	struct sender *s = arg;
+	int one = 1;
+	for (uint64_t i = 0; i < s->n; i++)
+		tally_chan_send(s->c, &one);
+}
+
+/* one increment sent by one of two goroutines over an unbuffered channel
+ * to the counting goroutine */
+BENCH(CounterChannel)
+{
+	struct tally_chan *c = tally_chan_make(sizeof(int), 0);
+	struct sender h1 = { b->n / 2, c }, h2 = { b->n - b->n / 2, c };
+	tally_go(chan_sender, &h1);
+	tally_go(chan_sender, &h2);
+	int v;
+	uint64_t total = 0;
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_chan_recv(c, &v);
+		total += (uint64_t)v;
+	}
+	if (total != b->n)
+		bench_skip(b, "lost increments");
+}
+
+static void atomic_adder(void *arg)
+{
+	struct half *h = arg;
+	for (uint64_t i = 0; i < h->n; i++)
+		tally_atomic_add(&counter, 1);
+	tally_waitgroup_done(h->wg);
+}
+
+/* one atomic add by either of two goroutines */
+BENCH(CounterAtomic)
+{
+	static struct tally_waitgroup wg;
+	struct half h1 = { b->n / 2, &wg }, h2 = { b->n - b->n / 2, &wg };
+	counter = 0;
+	tally_waitgroup_add(&wg, 2);
+	tally_go(atomic_adder, &h1);
+	tally_go(atomic_adder, &h2);
+	tally_waitgroup_wait(&wg);
+	if ((uint64_t)counter != b->n)
+		bench_skip(b, "lost increments");
+}
