@@ -36,7 +36,7 @@ RT_VFLAGS_tsan := -fsanitize=thread
 RT_VLDFLAGS_plain :=
 RT_VLDFLAGS_asan := $(RT_VFLAGS_asan) $(RT_WRAP)
 RT_VLDFLAGS_tsan := $(RT_VFLAGS_tsan) $(RT_WRAP)
-RT_VARIANTS := plain asan tsan
+RT_VARIANTS ?= plain asan tsan
 
 RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
 RT_HOSTED_SRCS := tests/host/rt_platform_hosted.c tests/host/rt_fiber.c \

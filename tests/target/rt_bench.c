@@ -167,6 +167,7 @@ BENCH(SleepWakeLatency)
 struct sender {
 	uint64_t n;
 	struct tally_chan *c;
+	struct tally_waitgroup *wg;
 };
 static void chan_sender(void *arg)
 {
@@ -174,14 +175,17 @@ static void chan_sender(void *arg)
 	int one = 1;
 	for (uint64_t i = 0; i < s->n; i++)
 		tally_chan_send(s->c, &one);
+	tally_waitgroup_done(s->wg);  /* s lives in the benchmark's frame */
 }
 
 /* one increment sent by one of two goroutines over an unbuffered channel
  * to the counting goroutine */
 BENCH(CounterChannel)
 {
+	static struct tally_waitgroup wg;
 	struct tally_chan *c = tally_chan_make(sizeof(int), 0);
-	struct sender h1 = { b->n / 2, c }, h2 = { b->n - b->n / 2, c };
+	struct sender h1 = { b->n / 2, c, &wg }, h2 = { b->n - b->n / 2, c, &wg };
+	tally_waitgroup_add(&wg, 2);
 	tally_go(chan_sender, &h1);
 	tally_go(chan_sender, &h2);
 	int v;
@@ -190,6 +194,7 @@ BENCH(CounterChannel)
 		tally_chan_recv(c, &v);
 		total += (uint64_t)v;
 	}
+	tally_waitgroup_wait(&wg);
 	if (total != b->n)
 		bench_skip(b, "lost increments");
 }
