@@ -125,10 +125,11 @@ run:
 
 # ---- tests and benchmarks ------------------------------------------------
 -include tests/host/host.mk
+-include tests/host/rt.mk
 -include tools/bench/bench.mk
 
-test: all host-tests bench-guest
-	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS)
+test: all host-tests rt-tests bench-guest
+	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS) $(RT_TEST_BINS)
 
 clean:
 	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host

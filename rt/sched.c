@@ -50,9 +50,16 @@
 #include "rt/tally.h"
 
 static struct m ms[RT_MAX_M];
+/* m_busy[i]: M i is inside execute() (from before it switches to a G until
+ * the G has been re-queued, parked or freed), so a G on its way back to a
+ * queue is never invisible to checkdead. */
+static volatile int m_busy[RT_MAX_M];
 static struct p ps[RT_MAX_M];
 static unsigned nms;                      /* Ms started */
-static volatile unsigned gomaxprocs;
+static volatile unsigned gomaxprocs_v;
+/* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */
+static inline unsigned procs(void) { return __atomic_load_n(&gomaxprocs_v, __ATOMIC_SEQ_CST); }
+#define gomaxprocs procs()
 static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */
 unsigned rt_class_sched, rt_class_timer;
 
@@ -242,7 +249,7 @@ static void runqput(struct p *pp, struct g *gp, int next)
 
 static struct g *runqget(struct p *pp)
 {
-	struct g *next = pp->runnext;
+	struct g *next = __atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
 	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, 0, __ATOMIC_ACQ_REL,
 	                                        __ATOMIC_ACQUIRE))
 		return next;
@@ -275,7 +282,7 @@ static uint32_t runqgrab(struct p *victim, struct g **batch, int steal_next)
 		n = n - n / 2;
 		if (n == 0) {
 			if (steal_next) {
-				struct g *next = victim->runnext;
+				struct g *next = __atomic_load_n(&victim->runnext, __ATOMIC_ACQUIRE);
 				if (next && __atomic_compare_exchange_n(&victim->runnext, &next, NULL, 0,
 				                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 					batch[0] = next;
@@ -343,10 +350,12 @@ static const char *status_name(struct g *gp)
 /* Called with sched.lock held by an M about to park with nothing to do. */
 static void checkdead(void)
 {
-	if (sched.nmidle < gomaxprocs || any_work() || rt_timers_next() != 0)
+	if (__atomic_load_n(&sched.nmidle, __ATOMIC_SEQ_CST) < gomaxprocs || any_work() ||
+	    rt_timers_next() != 0)
 		return;
 	for (unsigned i = 0; i < nms; i++)
-		if (ms[i].curg)
+		if (__atomic_load_n(&ms[i].curg, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&m_busy[i], __ATOMIC_SEQ_CST))
 			return;
 	print("fatal error: all goroutines are asleep - deadlock!\n\n");
 	for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext) {
@@ -360,16 +369,37 @@ static void checkdead(void)
 	plat_exit(2);
 }
 
+/* Run the expired timers of Ps that no M holds (beyond gomaxprocs):
+ * M 0 takes care of them.  Returns the earliest `when` left among them. */
+static uint64_t orphan_timers(uint64_t now)
+{
+	uint64_t next = 0;
+	for (unsigned i = gomaxprocs; i < nms; i++) {
+		uint64_t w = __atomic_load_n(&ps[i].timer0_when, __ATOMIC_ACQUIRE);
+		if (w && w <= now)
+			w = rt_timers_run(&ps[i], now);
+		if (w && (!next || w < next))
+			next = w;
+	}
+	return next;
+}
+
 /* Find a G to run; parks the M while there is none. g0 only. */
 static struct g *findrunnable(struct m *m, struct p *pp)
 {
 	for (;;) {
+		if (m->id >= gomaxprocs)
+			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
-		if (pp->timer0_when && pp->timer0_when <= now) {
+		uint64_t orphan = 0;
+		if (__atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE) &&
+		    pp->timer0_when <= now) {
 			unsigned old = plat_ledger_switch(rt_class_timer);
 			rt_timers_run(pp, now);
 			plat_ledger_switch(old);
 		}
+		if (m->id == 0 && gomaxprocs < nms)
+			orphan = orphan_timers(now);
 		struct g *gp = runqget(pp);
 		if (gp)
 			return gp;
@@ -407,20 +437,22 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			rt_unlock(&sched.lock);
 			return gp;
 		}
-		sched.nmidle++;
+		__atomic_add_fetch(&sched.nmidle, 1, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&sched.idle_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
-		int work = any_work() || m->id >= gomaxprocs;
+		int work = any_work() || m->id >= gomaxprocs;  /* lost the P meanwhile */
 		if (!work)
 			checkdead();
 		rt_unlock(&sched.lock);
 		if (!work) {
-			uint64_t deadline = pp->timer0_when;
+			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
+			if (orphan && (!deadline || orphan < deadline))
+				deadline = orphan;
 			m->parked = 1;
 			plat_m_park(deadline);
 			m->parked = 0;
 		}
 		rt_lock(&sched.lock);
-		sched.nmidle--;
+		__atomic_sub_fetch(&sched.nmidle, 1, __ATOMIC_SEQ_CST);
 		__atomic_and_fetch(&sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
 		rt_unlock(&sched.lock);
 		if (m->id >= gomaxprocs)
@@ -601,7 +633,7 @@ int tally_gomaxprocs(int n)
 	if (n > 0) {
 		if ((unsigned)n > nms)
 			n = (int)nms;
-		__atomic_store_n(&gomaxprocs, (unsigned)n, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&gomaxprocs_v, (unsigned)n, __ATOMIC_SEQ_CST);
 		for (unsigned i = 0; i < nms; i++)
 			plat_m_wake(i);  /* Ms re-check whether they hold a P */
 	}
@@ -658,6 +690,7 @@ static void execute(struct m *m, struct g *gp)
 	/* m->curg names gp only inside the window covered by m->locks (or
 	 * while gp itself runs): the tick must never take g0 for gp. */
 	m->locks++;  /* dropped by the G when it resumes (goentry / mcall) */
+	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
 	gp->status = G_RUNNING;
 	gp->m = m;
 	gp->preempt = 0;
@@ -696,6 +729,7 @@ static void execute(struct m *m, struct g *gp)
 	default:
 		rt_throw("g switched to g0 with no action");
 	}
+	__atomic_store_n(&m_busy[m->id], 0, __ATOMIC_SEQ_CST);
 }
 
 static void schedule(struct m *m)
@@ -770,7 +804,7 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
 	if (n == 0 || n > max)
 		n = max;
 	nms = n;
-	gomaxprocs = n;
+	__atomic_store_n(&gomaxprocs_v, n, __ATOMIC_SEQ_CST);
 	rt_class_sched = (unsigned)plat_ledger_class("rt.sched");
 	rt_class_timer = (unsigned)plat_ledger_class("rt.timer");
 	for (unsigned i = 0; i < n; i++) {

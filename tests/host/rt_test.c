@@ -9,7 +9,8 @@
  *
  * Invariants: the parent never runs the runtime, so it stays single-
  * threaded and fork is safe; a child never returns into cmocka: it ends
- * with _exit (after flushing stdio) or a signal.  cmocka's signal handlers
+ * with _exit (after flushing stdio; plat_exit does the same there, see
+ * rt_test_set_exit_quick) or a signal.  cmocka's signal handlers
  * (which longjmp into its test loop) are reset in the child, so a crash
  * there is a crash, not a second run of the remaining tests.
  *

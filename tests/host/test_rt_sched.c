@@ -235,8 +235,12 @@ static void gomaxprocs_limits_ms_main(void *arg)
 {
 	(void)arg;
 	tally_gomaxprocs(2);
+	/* The change is not a barrier (no stop-the-world as in Go's
+	 * procresize): an M that the host descheduled in the middle of
+	 * findrunnable may still take one G.  Give such Ms time to notice. */
 	for (int i = 0; i < 100; i++)
 		tally_yield();
+	tally_sleep(20 * 1000 * 1000);
 	for (int i = 0; i < NSMALL; i++)
 		tally_go(count, NULL);
 	join(NSMALL);

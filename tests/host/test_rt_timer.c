@@ -91,6 +91,47 @@ static void sleep_main(void *arg)
 	join(&S->done, 50);
 }
 
+/* Two goroutines ping-pong on a channel (each wake-up goes through
+ * runnext, so the M always has local work): timers must still fire. */
+static void pingpong(void *arg)
+{
+	struct tally_chan **cs = arg;
+	int64_t v = 0;
+	while (!tally_atomic_load(&S->done)) {
+		tally_chan_send(cs[0], &v);
+		tally_chan_recv(cs[1], &v);
+	}
+}
+
+static void pingpong_echo(void *arg)
+{
+	struct tally_chan **cs = arg;
+	int64_t v;
+	for (;;) {
+		tally_chan_recv(cs[0], &v);
+		tally_chan_send(cs[1], &v);
+	}
+}
+
+static void busy_sleep_main(void *arg)
+{
+	(void)arg;
+	struct tally_chan *cs[2] = {
+		tally_chan_make(sizeof(int64_t), 0),
+		tally_chan_make(sizeof(int64_t), 0),
+	};
+	tally_go(pingpong_echo, cs);
+	tally_go(pingpong, cs);
+	sleeper((void *)(uintptr_t)(2 * MS));
+	tally_atomic_store(&S->done, 1);
+}
+
+static void sleep_while_others_busy(void **state)
+{
+	(void)state;
+	run_1_and_4(busy_sleep_main);
+}
+
 static void sleep_never_early(void **state)
 {
 	(void)state;
@@ -333,6 +374,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sleep_never_early),
+		cmocka_unit_test(sleep_while_others_busy),
 		cmocka_unit_test(timer_fires_stops_resets),
 		cmocka_unit_test(ticker_delivers_repeatedly),
 		cmocka_unit_test(heap_fires_in_deadline_order),
