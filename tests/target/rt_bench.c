@@ -220,3 +220,148 @@ BENCH(CounterAtomic)
 	if ((uint64_t)counter != b->n)
 		bench_skip(b, "lost increments");
 }
+
+/* ---- paired: a goroutine per trivial check vs the check inline ---- */
+#define ITEM_BYTES 64
+#define BATCH 64
+struct item {
+	uint8_t data[ITEM_BYTES];
+	uint64_t sum;
+};
+static struct item items[BATCH];
+
+static void fill_items(void)
+{
+	for (int i = 0; i < BATCH; i++)
+		for (int j = 0; j < ITEM_BYTES; j++)
+			items[i].data[j] = (uint8_t)(i * 31 + j);
+}
+
+/* FNV-1a over the item: the per-item work */
+static void check(struct item *it)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (int i = 0; i < ITEM_BYTES; i++)
+		h = (h ^ it->data[i]) * 1099511628211ull;
+	it->sum = h;
+}
+
+static struct tally_waitgroup check_wg;
+static void check_g(void *arg)
+{
+	check(arg);
+	tally_waitgroup_done(&check_wg);
+}
+
+/* one 64-byte item checked by a goroutine of its own, batches of 64 */
+BENCH(CheckGoroutinePerItem)
+{
+	fill_items();
+	for (uint64_t done = 0; done < b->n;) {
+		uint64_t m = b->n - done < BATCH ? b->n - done : BATCH;
+		tally_waitgroup_add(&check_wg, (int)m);
+		for (uint64_t k = 0; k < m; k++)
+			tally_go(check_g, &items[k]);
+		tally_waitgroup_wait(&check_wg);
+		done += m;
+	}
+}
+
+/* one item checked in a loop */
+BENCH(CheckInline)
+{
+	fill_items();
+	for (uint64_t i = 0; i < b->n; i++)
+		check(&items[i % BATCH]);
+}
+
+/* ---- paired: one mutex vs a mutex per goroutine (sharded) ---- */
+struct shard {
+	struct tally_mutex mu;
+	int64_t n;
+	char pad[64 - sizeof(struct tally_mutex) - sizeof(int64_t)];
+} __attribute__((aligned(64)));
+
+struct shard_worker {
+	struct shard *s;
+	uint64_t n;
+	struct tally_waitgroup *wg;
+};
+
+static void shard_work(void *arg)
+{
+	struct shard_worker *w = arg;
+	for (uint64_t i = 0; i < w->n; i++) {
+		tally_mutex_lock(&w->s->mu);
+		w->s->n++;
+		tally_mutex_unlock(&w->s->mu);
+	}
+	tally_waitgroup_done(w->wg);
+}
+
+static void count_under_mutex(struct bench_b *b, int sharded)
+{
+	static struct shard shards[2];
+	static struct tally_waitgroup wg;
+	shards[0].n = shards[1].n = 0;
+	struct shard_worker w0 = { &shards[0], b->n / 2, &wg };
+	struct shard_worker w1 = { &shards[sharded ? 1 : 0], b->n - b->n / 2, &wg };
+	tally_waitgroup_add(&wg, 2);
+	tally_go(shard_work, &w0);
+	tally_go(shard_work, &w1);
+	tally_waitgroup_wait(&wg);
+	if ((uint64_t)(shards[0].n + shards[1].n) != b->n)
+		bench_skip(b, "lost increments");
+}
+
+/* one increment under a mutex shared by two goroutines */
+BENCH(CounterOneMutex) { count_under_mutex(b, 0); }
+/* one increment under the goroutine's own mutex (own cache line) */
+BENCH(CounterSharded) { count_under_mutex(b, 1); }
+
+/* ---- paired: a timer made per wait vs one timer reset ---- */
+
+/* a wait with a timeout that is already satisfied: make a value ready,
+ * a new 1 s timer, select on both, stop */
+BENCH(TimerPerWait)
+{
+	struct tally_chan *ready = tally_chan_make(sizeof(uint64_t), 1);
+	uint64_t v, t;
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_chan_send(ready, &i);
+		struct tally_timer *tm = tally_timer_new(1000000000ull);
+		struct tally_select_case cs[2] = {
+			{ TALLY_RECV, ready, &v, 0 },
+			{ TALLY_RECV, tally_timer_chan(tm), &t, 0 },
+		};
+		if (tally_select(cs, 2, 0) != 0)
+			bench_skip(b, "timer fired first");
+		tally_timer_stop(tm);
+		tally_timer_free(tm);
+	}
+}
+
+/* the same wait with one timer: reset, select, stop (draining C if it
+ * had fired) */
+BENCH(TimerReset)
+{
+	struct tally_chan *ready = tally_chan_make(sizeof(uint64_t), 1);
+	struct tally_timer *tm = tally_timer_new(3600ull * 1000000000ull);
+	tally_timer_stop(tm);
+	uint64_t v, t;
+	for (uint64_t i = 0; i < b->n; i++) {
+		tally_chan_send(ready, &i);
+		tally_timer_reset(tm, 1000000000ull);
+		struct tally_select_case cs[2] = {
+			{ TALLY_RECV, ready, &v, 0 },
+			{ TALLY_RECV, tally_timer_chan(tm), &t, 0 },
+		};
+		if (tally_select(cs, 2, 0) != 0) {
+			bench_skip(b, "timer fired first");
+			continue;
+		}
+		if (!tally_timer_stop(tm))
+			tally_chan_recv(tally_timer_chan(tm), &t);
+	}
+	tally_timer_free(tm);
+}
