@@ -11,17 +11,23 @@
 
 static void noop(void *p) { (void)p; }
 
-/* CPU 0 runs a function on CPU 1 by IPI and waits for it to finish:
- * send, delivery, the remote handler (ledger push/pop, EOI), the
- * completion flag seen back on CPU 0. */
+/* This CPU runs a function on another one by IPI and waits for it to
+ * finish: send, delivery, the remote handler (ledger push/pop, EOI), the
+ * completion flag seen back here.  The benchmark runs in a goroutine:
+ * preemption is held off so it stays on this CPU. */
 BENCH(IPIRoundTrip)
 {
 	if (cpu_count() < 2) {
 		bench_skip(b, "needs 2 CPUs");
 		return;
 	}
+	struct cpu *c = this_cpu();
+	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	c = this_cpu();  /* cannot move any more */
+	unsigned other = c->arch.index == 0 ? 1 : 0;
 	for (uint64_t i = 0; i < b->n; i++)
-		ipi_call(1, noop, NULL, LCAUSE_CALL);
+		ipi_call(other, noop, NULL, LCAUSE_CALL);
+	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Timer interrupt, entry to exit, as the interrupted code sees it: spin
@@ -53,6 +59,8 @@ BENCH(TimerInterrupt)
 		bench_skip(b, "tick=0");
 		return;
 	}
+	/* stay on this CPU: its interrupt count is the one being watched */
+	__atomic_add_fetch(&this_cpu()->preempt_off, 1, __ATOMIC_SEQ_CST);
 	struct cpu *c = this_cpu();
 	volatile uint64_t *irqs = &c->timer_irqs;
 	uint64_t base = ~0ull;
@@ -87,6 +95,7 @@ BENCH(TimerInterrupt)
 	}
 	uint64_t m = seen < MAX_GAPS ? seen : MAX_GAPS;
 	sort_u64(gaps, m);
+	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
 	b->cycles = gaps[m / 2] * b->n;
 	bench_metric(b, (double)sum / (double)b->n, "mean-cycles/op");
 	bench_metric(b, (double)gaps[0], "min-cycles/op");
@@ -96,8 +105,8 @@ BENCH(TimerInterrupt)
  * (interrupts held off, as in a handler). */
 BENCH(LedgerTransition)
 {
+	unsigned long f = arch_irq_save();  /* also keeps us on this CPU */
 	struct ledger_cpu *l = &this_cpu()->ledger;
-	unsigned long f = arch_irq_save();
 	for (uint64_t i = 0; i < b->n; i += 2) {
 		ledger_push(l, arch_cycles(), LC_KERN_IRQ_OTHER, 0);
 		ledger_pop(l, arch_cycles());
