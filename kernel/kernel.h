@@ -24,6 +24,8 @@ struct kopts {
 	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
 	const char *benchtime;  /* benchtime=500ms|2s|1000x */
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
+	int apfail;             /* apfail=APICID: never start that CPU (tests
+	                           the start-up timeout path); -1: none */
 };
 extern struct kopts kopts;
 extern const struct bootopt kernel_bootopts[];

@@ -23,6 +23,7 @@ struct kopts kopts = {
 	.bench = NULL,
 	.benchtime = "500ms",
 	.quantum_ns = 10000000ull,
+	.apfail = -1,
 };
 
 static int set_serial(const char *v, const char **why)
@@ -159,6 +160,17 @@ static int set_quantum(const char *v, const char **why)
 	return 0;
 }
 
+static int set_apfail(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n > 0xfffffffeull) {
+		*why = "expected the APIC id of a CPU to leave unstarted";
+		return -1;
+	}
+	kopts.apfail = (int)n;
+	return 0;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
@@ -170,5 +182,6 @@ const struct bootopt kernel_bootopts[] = {
 	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
+	{ "apfail", "APICID: withhold the start-up IPIs from that CPU (tests the timeout path)", set_apfail },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

@@ -130,8 +130,15 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 		for (int k = 0; k < 5; k++)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);
-		int rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
-		                        AP_TIMEOUT_NS);
+		int rc;
+		if ((int)a->apic_id == kopts.apfail) {
+			/* fault injection: this CPU is never sent INIT/SIPI, so
+			 * it behaves like one that does not answer */
+			rc = timer_wait_flag(&c->started, AP_TIMEOUT_NS);
+		} else {
+			rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
+			                    AP_TIMEOUT_NS);
+		}
 		if (rc == 0)
 			rc = timer_wait_flag(&c->online, AP_TIMEOUT_NS);
 		if (rc < 0) {
