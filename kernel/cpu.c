@@ -19,3 +19,18 @@ void cpu_early_init(void)
 	ledger_start(&c->ledger, arch_cycles(), LC_KERN_BOOT);
 	c->online = 1;
 }
+
+int cpu_syscall(int (*fn)(void *), void *arg)
+{
+	struct cpu *c = this_cpu();
+	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	c = this_cpu();  /* no preemption: no migration from here on */
+	int r;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (!c->syscall_top || (sp <= c->syscall_top && sp > c->syscall_top - (64u << 10)))
+		r = fn(arg);  /* before the stack exists, or already on it */
+	else
+		r = arch_call_on_stack(c->syscall_top, fn, arg);
+	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	return r;
+}

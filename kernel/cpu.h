@@ -62,6 +62,7 @@ struct cpu {
 	/* stacks */
 	uintptr_t stack_top;
 	uintptr_t ist_top[5];
+	uintptr_t syscall_top;     /* where page-allocating system calls run */
 };
 
 extern struct cpu cpus[CPU_MAX];
@@ -72,6 +73,10 @@ static inline unsigned cpu_index(void) { return this_cpu()->arch.index; }
 
 /* boot CPU, first thing: make this_cpu() valid. */
 void cpu_early_init(void);
+/* Run fn(arg) on this CPU's syscall stack with preemption held off: for
+ * kernel work called from a goroutine that takes the page allocator's or
+ * the page tables' locks (a stack-growth fault there would deadlock). */
+int cpu_syscall(int (*fn)(void *), void *arg);
 
 /* Ledger transitions on this CPU with the cycle counter read here.
  * Interrupts are held off for the few instructions of the update (an

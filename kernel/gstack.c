@@ -1,101 +1,348 @@
 /*
- * gstack.c - goroutine stacks on bare metal (plat_stack_alloc/free).
+ * gstack.c - growable goroutine stacks on bare metal: reserved virtual
+ * ranges backed page by page on demand.
  *
- * Purpose: fixed-size stacks with an unmapped guard page below each, for
- * the runtime's Gs.  Two size classes (the 64 KiB default and the main
- * goroutine's 4 MiB), each a vm region reserved as an array of slots
- * [guard page | stack]; a fault in a guard is reported by vm_describe as an
- * overflow of that stack.  Freed stacks go on a per-class free list and
- * keep their pages (the cache); the growable-stacks issue replaces eager
- * commit by demand paging and trims cached stacks.
+ * Purpose: C cannot move stacks (raw pointers into them would break), but
+ * the kernel owns the page tables: each goroutine gets a slot of `stackmax`
+ * bytes (boot option, default 64 MiB) of address space above an unmapped
+ * guard page; only the top `stackinit` bytes (default one page) are mapped
+ * at spawn.  A page fault below the mapped part grows it (gstack_fault,
+ * called from the #PF handler, which runs on its own IST stack); a fault in
+ * the guard ends the program with Go's "goroutine N stack exceeds
+ * <limit>-byte limit".  Freed stacks are cached and trimmed back to their
+ * initial backing in batches (gstack_free trims the whole cache under one
+ * TLB shootdown once its excess passes 1 MiB; gstack_trim forces it);
+ * gstack_shrink releases the unused part of a live one.
  *
- * Data structures: per class a bump index over the slots and a LIFO of
- * freed slot addresses threaded through the (mapped) stacks themselves.
- * Invariants: a slot is either below the bump index and (in use or on the
- * free list), or above it and untouched; in-use + free == bump.
- * Locking: one spinlock per class, taken with interrupts off.
- * Context: thread context (allocates pages); not from interrupt handlers.
+ * Growth policy: on a fault `need` pages deep, the mapped part becomes
+ * max(2 x mapped, need + 1) pages (Go's doubling; one extra page of slack),
+ * capped at the slot: a deep recursion takes O(log depth) faults.
+ *
+ * Data structures: the arena is 64 TiB in the upper canonical half
+ * (ARENA_BASE), slots of slot = guard + stackmax bytes back to back (over a
+ * million at the default size); per slot a 32-bit count of mapped pages
+ * (an array in its own region, committed as slots are first used); a LIFO
+ * of free slots threaded through their (always mapped) top page; counters.
+ *
+ * Invariants: for every slot below `next`: pages[i] >= init_pages, and the
+ * mapped pages of the slot are exactly its top pages[i] pages;
+ * excess == sum over free slots of (pages[i] - init_pages) <= threshold
+ * after every gstack_free;
+ * committed == 4096 * sum(pages[i]);  peak >= committed;
+ * in_use + free slots == next.
+ *
+ * Locking: `lock` (interrupts off) guards the free list, `next` and
+ * `excess`; one CPU trims at a time (`trimming`, try-only: a CPU that finds
+ * a trim under way leaves its excess to it or the next one); page
+ * tables are updated under the vm lock (arch_map_page callers hold none of
+ * ours).  A slot's pages[] entry is written only by the CPU running its
+ * goroutine (growth, shrink) or by g0 while nobody runs it (alloc, free).
+ * The page allocator is never entered on a goroutine stack (sbrk switches
+ * to the CPU's syscall stack), so a growth fault never finds the pmem lock
+ * held by its own CPU.
+ * Context: alloc/free in g0 (thread context, CPU stack); fault from the
+ * #PF handler (interrupts off, IST stack).
  */
 #include <stdint.h>
+#include <string.h>
 #include "arch/arch.h"
+#include "kernel/cpu.h"
+#include "kernel/gstack.h"
+#include "kernel/ipi.h"
+#include "kernel/kernel.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/pmem.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
 
-struct gstack_class {
-	size_t size;              /* usable bytes */
-	size_t reserve;           /* bytes of address space for the class */
-	const char *name;
-	struct vm_region *r;
+#define PAGE ARCH_PAGE_SIZE
+#define ARENA_BASE 0xffff800000000000ull
+#define ARENA_SIZE (64ull << 40)
+
+static struct {
 	struct spinlock lock;
-	uint64_t next;            /* bump index */
-	uintptr_t free;           /* lowest address of a freed stack, 0: none */
-	uint64_t in_use;
-};
+	size_t stackmax;            /* usable bytes per stack */
+	size_t slot;                /* stackmax + guard */
+	uint64_t nslots;
+	uint64_t init_pages;
+	uint64_t next;              /* slots ever handed out */
+	uintptr_t free;             /* top page of the first free slot, 0: none */
+	struct vm_region *arena;
+	struct vm_region *meta;     /* backs pages[] */
+	uint32_t *pages;            /* mapped pages per slot */
+	uint64_t meta_committed;    /* slots covered by committed pages[] */
+	uint64_t excess;            /* pages above the initial ones, over free slots */
+	struct gstack_stats st;
+} gs;
 
-static struct gstack_class classes[] = {
-	{ 64 * 1024, 64ull << 30, "goroutine stack", NULL, { 0 }, 0, 0, 0 },
-	{ 4 * 1024 * 1024, 16ull << 30, "main goroutine stack", NULL, { 0 }, 0, 0, 0 },
-};
+/* Cached (free) stacks keep their pages until their excess passes this;
+ * then all of it is trimmed under one TLB shootdown (trimming each exit
+ * separately cost an IPI round per goroutine). */
+#define TRIM_THRESHOLD_PAGES 256
 
-static struct gstack_class *class_for(size_t size)
+int gstack_init(size_t stackmax, size_t stackinit)
 {
-	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (classes[i].size == size)
-			return &classes[i];
-	return NULL;
+	gs.stackmax = (stackmax + PAGE - 1) & ~(PAGE - 1);
+	gs.slot = gs.stackmax + PAGE;
+	gs.nslots = ARENA_SIZE / gs.slot;
+	gs.init_pages = (stackinit + PAGE - 1) / PAGE;
+	if (gs.init_pages == 0 || gs.init_pages * PAGE > gs.stackmax)
+		return -1;
+	gs.arena = vm_region_create_fixed("goroutine stack", ARENA_BASE, gs.nslots * gs.slot, gs.slot);
+	gs.meta = vm_region_create("stack metadata", gs.nslots * sizeof(uint32_t), 0);
+	if (!gs.arena || !gs.meta)
+		return -1;
+	gs.pages = (uint32_t *)gs.meta->base;
+	return 0;
+}
+
+size_t gstack_size(void) { return gs.stackmax; }
+
+static uintptr_t slot_lo(uint64_t i) { return gs.arena->base + i * gs.slot + PAGE; }
+static uintptr_t slot_top(uint64_t i) { return slot_lo(i) + gs.stackmax; }
+
+static void note_committed(int64_t delta_pages)
+{
+	uint64_t now = __atomic_add_fetch(&gs.st.committed, (uint64_t)(delta_pages * (int64_t)PAGE),
+	                                  __ATOMIC_RELAXED);
+	uint64_t peak = __atomic_load_n(&gs.st.peak, __ATOMIC_RELAXED);
+	while (now > peak &&
+	       !__atomic_compare_exchange_n(&gs.st.peak, &peak, now, 1, __ATOMIC_RELAXED,
+	                                    __ATOMIC_RELAXED))
+		;
+}
+
+/* Map pages [top - to*PAGE, top - from*PAGE) of slot i.  Returns pages
+ * mapped; stops early when memory runs out. */
+static uint64_t map_range(uint64_t i, uint64_t from, uint64_t to)
+{
+	uintptr_t top = slot_top(i);
+	uint64_t n = 0;
+	for (uint64_t k = from; k < to; k++) {
+		uint64_t pa = pmem_alloc(0);
+		if (!pa)
+			break;
+		if (arch_map_page(top - (k + 1) * PAGE, pa, VM_R | VM_W) < 0) {
+			pmem_free(pa, 0);
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Unmap pages [from, to) counted from the top of slot i, collecting the
+ * physical pages in pas[*n] (room for max); returns pages unmapped. */
+static uint64_t unmap_collect(uint64_t i, uint64_t from, uint64_t to, uint64_t *pas, uint64_t *n)
+{
+	uintptr_t top = slot_top(i);
+	uint64_t k;
+	for (k = from; k < to; k++) {
+		uint64_t pa = arch_unmap_page(top - (k + 1) * PAGE);
+		if (pa)
+			pas[(*n)++] = pa;
+	}
+	return to - from;
+}
+
+static void free_collected(uint64_t *pas, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++)
+		pmem_free(pas[k], 0);
+	__atomic_add_fetch(&gs.st.pages_released, n, __ATOMIC_RELAXED);
+	note_committed(-(int64_t)n);
+}
+
+/* Unmap pages [from, to) counted from the top of slot i and free them,
+ * after every CPU dropped its translations. */
+static void unmap_range(uint64_t i, uint64_t from, uint64_t to)
+{
+	if (from >= to)
+		return;
+	uintptr_t top = slot_top(i);
+	uint64_t pas[64];
+	while (from < to) {
+		uint64_t batch = to - from > 64 ? 64 : to - from, got = 0;
+		for (uint64_t k = 0; k < batch; k++) {
+			uint64_t pa = arch_unmap_page(top - (from + k + 1) * PAGE);
+			if (pa)
+				pas[got++] = pa;
+		}
+		tlb_shootdown(top - (from + batch) * PAGE, batch * PAGE);
+		for (uint64_t k = 0; k < got; k++)
+			pmem_free(pas[k], 0);
+		__atomic_add_fetch(&gs.st.pages_released, got, __ATOMIC_RELAXED);
+		note_committed(-(int64_t)got);
+		from += batch;
+	}
 }
 
 uintptr_t gstack_alloc(size_t size)
 {
-	struct gstack_class *c = class_for(size);
-	if (!c)
+	if (size != gs.stackmax)
 		return 0;
 	unsigned long f = arch_irq_save();
-	spin_lock(&c->lock);
-	if (!c->r) {
-		c->r = vm_region_create_slots(c->name, c->reserve, c->size + ARCH_PAGE_SIZE);
-		if (!c->r) {
-			spin_unlock(&c->lock);
-			arch_irq_restore(f);
-			return 0;
-		}
-	}
-	uintptr_t lo = c->free;
-	if (lo) {
-		c->free = *(uintptr_t *)lo;
-		c->in_use++;
-		spin_unlock(&c->lock);
+	spin_lock(&gs.lock);
+	uintptr_t top_page = gs.free;
+	uint64_t i;
+	if (top_page) {
+		gs.free = *(uintptr_t *)top_page;
+		i = (top_page - gs.arena->base) / gs.slot;
+		gs.excess -= gs.pages[i] - gs.init_pages;  /* reused with its pages */
+		gs.st.in_use++;
+		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
-		return lo;
+		return slot_lo(i);
 	}
-	uint64_t slot = c->r->slot;
-	if ((c->next + 1) * slot > c->r->size) {
-		spin_unlock(&c->lock);
+	if (gs.next >= gs.nslots) {
+		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
 		return 0;
 	}
-	lo = c->r->base + c->next * slot + ARCH_PAGE_SIZE;
-	c->next++;
-	c->in_use++;
-	spin_unlock(&c->lock);
+	i = gs.next++;
+	gs.st.in_use++;
+	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
-	if (vm_commit(c->r, lo, c->size, VM_R | VM_W) < 0)
-		return 0;  /* the slot is lost; the caller reports out of memory */
-	return lo;
+	/* first use of this slot: its pages[] entry, then its initial pages */
+	uintptr_t meta_end = (uintptr_t)&gs.pages[i + 1];
+	if (meta_end > gs.meta->base + gs.meta->committed &&
+	    vm_commit(gs.meta, (uintptr_t)&gs.pages[i], sizeof(uint32_t), VM_R | VM_W) < 0)
+		return 0;
+	uint64_t n = map_range(i, 0, gs.init_pages);
+	gs.pages[i] = (uint32_t)n;
+	__atomic_add_fetch(&gs.st.pages_mapped, n, __ATOMIC_RELAXED);
+	note_committed((int64_t)n);
+	return n == gs.init_pages ? slot_lo(i) : 0;
+}
+
+/* Trim every cached stack back to its initial pages: take the whole free
+ * list, unmap the excess, one shootdown per batch of 512 pages, free the
+ * pages, put the slots back. */
+static void trim_cache(void)
+{
+	static uint64_t pas[512];      /* owned by the one trimmer */
+	static volatile int trimming;
+	if (__atomic_exchange_n(&trimming, 1, __ATOMIC_ACQUIRE))
+		return;  /* another CPU is at it; it will take our excess too */
+	unsigned long f = arch_irq_save();
+	spin_lock(&gs.lock);
+	uintptr_t list = gs.free;
+	gs.free = 0;
+	gs.excess = 0;
+	spin_unlock(&gs.lock);
+	arch_irq_restore(f);
+	uint64_t n = 0;
+	uintptr_t last = 0;
+	for (uintptr_t tp = list; tp; tp = *(uintptr_t *)tp) {
+		uint64_t i = (tp - gs.arena->base) / gs.slot;
+		uint64_t from = gs.init_pages;
+		while (gs.pages[i] > from) {
+			uint64_t to = gs.pages[i];
+			if (to - from > 512 - n)
+				to = from + (512 - n);
+			unmap_collect(i, from, to, pas, &n);
+			from = to;
+			if (n == 512) {
+				tlb_shootdown(0, ~(size_t)0);  /* full flush everywhere */
+				free_collected(pas, n);
+				n = 0;
+			}
+		}
+		gs.pages[i] = (uint32_t)gs.init_pages;
+		last = tp;
+	}
+	if (n) {
+		tlb_shootdown(0, ~(size_t)0);
+		free_collected(pas, n);
+	}
+	if (last) {
+		f = arch_irq_save();
+		spin_lock(&gs.lock);
+		*(uintptr_t *)last = gs.free;
+		gs.free = list;
+		spin_unlock(&gs.lock);
+		arch_irq_restore(f);
+	}
+	__atomic_store_n(&trimming, 0, __ATOMIC_RELEASE);
 }
 
 void gstack_free(uintptr_t lo, size_t size)
 {
-	struct gstack_class *c = class_for(size);
-	if (!c || !c->r)
-		panic("gstack: freeing a stack of unknown size %lu", (uint64_t)size);
+	(void)size;
+	uint64_t i = (lo - PAGE - gs.arena->base) / gs.slot;
+	if (lo != slot_lo(i))
+		panic("gstack: freeing 0x%lx, not a stack", (uint64_t)lo);
+	uintptr_t top_page = slot_top(i) - PAGE;
 	unsigned long f = arch_irq_save();
-	spin_lock(&c->lock);
-	*(uintptr_t *)lo = c->free;
-	c->free = lo;
-	c->in_use--;
-	spin_unlock(&c->lock);
+	spin_lock(&gs.lock);
+	*(uintptr_t *)top_page = gs.free;
+	gs.free = top_page;
+	gs.st.in_use--;
+	gs.excess += gs.pages[i] - gs.init_pages;
+	int trim = gs.excess > TRIM_THRESHOLD_PAGES;
+	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
+	if (trim)
+		trim_cache();
+}
+
+void gstack_trim(void)
+{
+	trim_cache();
+}
+
+int gstack_fault(uintptr_t addr, uint64_t *goid_slot, char *why, size_t n)
+{
+	if (!gs.arena || addr < gs.arena->base || addr >= gs.arena->base + gs.nslots * gs.slot)
+		return GSTACK_NOT_MINE;
+	uint64_t i = (addr - gs.arena->base) / gs.slot;
+	*goid_slot = i;
+	uintptr_t lo = slot_lo(i), top = slot_top(i);
+	if (addr < lo || i >= gs.next) {
+		ksnprintf(why, n, "stack exceeds %lu-byte limit", (uint64_t)gs.stackmax);
+		return GSTACK_OVERFLOW;
+	}
+	uint64_t need = (top - (addr & ~(PAGE - 1))) / PAGE;  /* pages from the top */
+	uint64_t have = gs.pages[i];
+	if (need <= have)
+		return GSTACK_GREW;  /* mapped meanwhile: retry */
+	uint64_t want = 2 * have > need + 1 ? 2 * have : need + 1;
+	uint64_t maxp = gs.stackmax / PAGE;
+	if (want > maxp)
+		want = maxp;
+	uint64_t got = map_range(i, have, want);
+	gs.pages[i] = (uint32_t)(have + got);
+	__atomic_add_fetch(&gs.st.growth_faults, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&gs.st.pages_mapped, got, __ATOMIC_RELAXED);
+	note_committed((int64_t)got);
+	if (have + got < need) {
+		ksnprintf(why, n, "out of memory growing the stack to %lu bytes", (uint64_t)(need * PAGE));
+		return GSTACK_OOM;
+	}
+	return GSTACK_GREW;
+}
+
+uint64_t gstack_shrink(uintptr_t lo, uintptr_t sp, size_t slack)
+{
+	uint64_t i = (lo - PAGE - gs.arena->base) / gs.slot;
+	uintptr_t top = slot_top(i);
+	if (sp < lo || sp > top)
+		return 0;
+	uint64_t keep = (top - ((sp - slack) & ~(PAGE - 1)) + PAGE - 1) / PAGE;
+	if (keep < gs.init_pages)
+		keep = gs.init_pages;
+	uint64_t have = gs.pages[i];
+	if (keep >= have)
+		return 0;
+	unmap_range(i, keep, have);
+	gs.pages[i] = (uint32_t)keep;
+	return have - keep;
+}
+
+void gstack_stats(struct gstack_stats *s)
+{
+	*s = gs.st;
+	s->stackmax = gs.stackmax;
+	s->init_bytes = gs.init_pages * PAGE;
 }

@@ -13,6 +13,10 @@
 #include "kernel/cpu.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
+#include "kernel/console.h"
+#include "kernel/gstack.h"
+#include "kernel/kprintf.h"
+#include <string.h>
 
 static struct {
 	irq_fn fn;
@@ -47,13 +51,43 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 	ledger_pop(l, arch_cycles());
 }
 
+static int cause_rt_stack = -1;
+
+/* A goroutine ran off its stack: Go's report, the goroutine's frames,
+ * status 2. */
+static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why)
+{
+	extern uint64_t tally_goid(void);
+	char head[160];
+	arch_irq_disable();
+	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: stack overflow\n\n",
+	          tally_goid(), why);
+	console_write(head, strlen(head));
+	ksnprintf(head, sizeof(head), "goroutine %lu [running]:\n", tally_goid());
+	console_write(head, strlen(head));
+	backtrace_print(arch_frame_pc(tf), arch_frame_fp(tf), 24);
+	kernel_exit(2);
+}
+
 int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr, uint64_t t0)
 {
-	(void)v, (void)tf, (void)addr;
-	/* No fault is resolved by the kernel yet (growable stacks will map
-	 * pages here).  Charge the time to kern.fault while deciding. */
+	if (v != 14)
+		return 0;  /* every other exception is fatal (or arch_try's) */
+	if (cause_rt_stack < 0)
+		cause_rt_stack = ledger_cause("rt.stack");
 	struct ledger_cpu *l = &this_cpu()->ledger;
+	uint64_t slot;
+	char why[96];
 	ledger_push(l, t0 > l->last ? t0 : l->last, LC_KERN_FAULT, 0);
+	int r = gstack_fault(addr, &slot, why, sizeof(why));
+	if (r != GSTACK_NOT_MINE) {
+		/* a fault caused by stack growth: the cause view */
+		struct ledger_frame *f = &l->stack[l->depth];
+		f->cause = (uint8_t)cause_rt_stack;
+		l->cause_events[cause_rt_stack]++;
+	}
 	ledger_pop(l, arch_cycles());
-	return 0;
+	if (r == GSTACK_OVERFLOW || r == GSTACK_OOM)
+		stack_overflow(tf, why);
+	return r == GSTACK_GREW;
 }

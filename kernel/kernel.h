@@ -24,6 +24,8 @@ struct kopts {
 	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
 	const char *benchtime;  /* benchtime=500ms|2s|1000x */
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
+	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
+	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
 	int apfail;             /* apfail=APICID: never start that CPU (tests
 	                           the start-up timeout path); -1: none */
 };

@@ -23,6 +23,7 @@
 #include "kernel/bench.h"
 #include "kernel/bootopt.h"
 #include "kernel/cpu.h"
+#include "kernel/gstack.h"
 #include "kernel/ipi.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
@@ -180,6 +181,15 @@ static void memory_init(struct boot_info *bi)
 
 static struct acpi_info acpi;
 
+/* A CPU's syscall stack (cpu_syscall): 64 KiB with a guard page. */
+uintptr_t new_syscall_stack(void)
+{
+	struct vm_region *r = vm_region_create("syscall stack", 64 << 10, ARCH_PAGE_SIZE);
+	if (!r || vm_commit(r, r->base, r->size, VM_R | VM_W) < 0)
+		panic_oom("syscall stack", 64 << 10);
+	return r->base + r->size;
+}
+
 /* ACPI tables are read through the direct map; refuse anything outside. */
 static const void *acpi_phys(void *ctx, uint64_t pa, uint64_t len)
 {
@@ -278,6 +288,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	smp_init(acpi.has_madt ? &acpi : NULL, kopts.max_cpus);
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
+	if (kopts.stackinit > kopts.stackmax || gstack_init(kopts.stackmax, kopts.stackinit) < 0)
+		panic("goroutine stacks: stackinit=%lu does not fit stackmax=%lu", kopts.stackinit,
+		      kopts.stackmax);
+	cpus[0].syscall_top = new_syscall_stack();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
 	if (!heap || !stack)

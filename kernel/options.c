@@ -24,6 +24,8 @@ struct kopts kopts = {
 	.benchtime = "500ms",
 	.quantum_ns = 10000000ull,
 	.apfail = -1,
+	.stackmax = 64ull << 20,
+	.stackinit = 4096,
 };
 
 static int set_serial(const char *v, const char **why)
@@ -171,6 +173,28 @@ static int set_apfail(const char *v, const char **why)
 	return 0;
 }
 
+static int set_stackmax(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < (64u << 10) || n > (1ull << 30) || n % 4096) {
+		*why = "expected a multiple of 4K from 64K to 1G, like 64M";
+		return -1;
+	}
+	kopts.stackmax = n;
+	return 0;
+}
+
+static int set_stackinit(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < 4096 || n > (1u << 20) || n % 4096) {
+		*why = "expected a multiple of 4K from 4K to 1M";
+		return -1;
+	}
+	kopts.stackinit = n;
+	return 0;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
@@ -182,6 +206,8 @@ const struct bootopt kernel_bootopts[] = {
 	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
+	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
+	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
 	{ "apfail", "APICID: withhold the start-up IPIs from that CPU (tests the timeout path)", set_apfail },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

@@ -29,9 +29,9 @@
 #include "kernel/timer.h"
 #include "rt/platform.h"
 #include "rt/rt_impl.h"
+#include "rt/tally.h"
 
-uintptr_t gstack_alloc(size_t size);
-void gstack_free(uintptr_t lo, size_t size);
+#include "kernel/gstack.h"
 
 unsigned plat_class_user = LC_USER;
 
@@ -41,6 +41,8 @@ void plat_relax(void) { arch_pause(); }
 unsigned long plat_irq_save(void) { return arch_irq_save(); }
 void plat_irq_restore(unsigned long f) { arch_irq_restore(f); }
 void plat_write(const char *s, size_t n) { console_write(s, n); }
+/* every goroutine gets the same growable stack (stackmax=) */
+size_t plat_stack_size(size_t requested) { (void)requested; return gstack_size(); }
 uintptr_t plat_stack_alloc(size_t size) { return gstack_alloc(size); }
 void plat_stack_free(uintptr_t base, size_t size) { gstack_free(base, size); }
 
@@ -152,4 +154,42 @@ unsigned plat_ledger_switch(unsigned cls)
 	ledger_switch(&c->ledger, arch_cycles(), cls);
 	arch_irq_restore(f);
 	return old;
+}
+
+/* ---- stacks: the public API (rt/tally.h) ---- */
+
+struct shrink_args {
+	uintptr_t lo, sp;
+	uint64_t released;
+};
+
+static int shrink_on_syscall_stack(void *p)
+{
+	struct shrink_args *a = p;
+	a->released = gstack_shrink(a->lo, a->sp, 16 * 1024);
+	return 0;
+}
+
+uint64_t tally_stack_shrink(void)
+{
+	struct g *gp = rt_getm()->curg;
+	if (!gp || !gp->stack_lo)
+		return 0;
+	struct shrink_args a = { gp->stack_lo, (uintptr_t)__builtin_frame_address(0), 0 };
+	cpu_syscall(shrink_on_syscall_stack, &a);
+	return a.released * ARCH_PAGE_SIZE;
+}
+
+void tally_stack_stats(struct tally_stack_stats *s)
+{
+	struct gstack_stats g;
+	gstack_stats(&g);
+	s->growth_faults = g.growth_faults;
+	s->pages_mapped = g.pages_mapped;
+	s->pages_released = g.pages_released;
+	s->committed = g.committed;
+	s->peak = g.peak;
+	s->in_use = g.in_use;
+	s->limit = g.stackmax;
+	s->initial = g.init_bytes;
 }

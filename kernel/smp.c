@@ -30,6 +30,7 @@
 #define AP_TIMEOUT_NS 500000000ull  /* 0.5 s: generous for emulation */
 
 void cpu_set_online_count(unsigned n);
+uintptr_t new_syscall_stack(void);
 static uint64_t transition_cost;
 
 _Noreturn void cpu_idle_loop(void)
@@ -127,6 +128,7 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 		c->arch.index = n;
 		c->arch.hwid = a->apic_id;
 		c->stack_top = new_stack("cpu stack", KSTACK_SIZE);
+		c->syscall_top = new_syscall_stack();
 		for (int k = 0; k < 5; k++)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);

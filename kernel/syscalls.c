@@ -22,6 +22,7 @@
 #include <sys/times.h>
 #include "arch/arch.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/kernel.h"
 #include "kernel/panic.h"
 #include "kernel/vm.h"
@@ -63,24 +64,33 @@ int read(int fd, void *buf, size_t n)
 	return (int)got;
 }
 
+static int do_sbrk(void *arg)
+{
+	ptrdiff_t incr = *(ptrdiff_t *)arg;
+	if (incr < 0) {
+		if ((uintptr_t)(-incr) > brk - heap->base)
+			return -1;
+		brk += incr;  /* pages stay committed; reused on the next growth */
+		return 0;
+	}
+	if ((uintptr_t)incr > heap->base + heap->size - brk)
+		return -1;
+	if (vm_commit(heap, brk, (size_t)incr, VM_R | VM_W) < 0)
+		return -1;
+	brk += incr;
+	return 0;
+}
+
+/* newlib calls sbrk under its malloc lock; the page allocator must not run
+ * on a goroutine's growable stack, hence cpu_syscall. */
 void *sbrk(ptrdiff_t incr)
 {
 	uintptr_t old = brk;
-	if (incr < 0) {
-		if ((uintptr_t)(-incr) > brk - heap->base)
-			goto nomem;
-		brk += incr;  /* pages stay committed; reused on the next growth */
-		return (void *)old;
+	if (cpu_syscall(do_sbrk, &incr) < 0) {
+		errno = ENOMEM;
+		return (void *)-1;
 	}
-	if ((uintptr_t)incr > heap->base + heap->size - brk)
-		goto nomem;
-	if (vm_commit(heap, brk, (size_t)incr, VM_R | VM_W) < 0)
-		goto nomem;
-	brk += incr;
 	return (void *)old;
-nomem:
-	errno = ENOMEM;
-	return (void *)-1;
 }
 
 int close(int fd)

@@ -44,6 +44,20 @@ struct vm_region *vm_region_create(const char *name, size_t size, size_t guard)
 	return r;
 }
 
+struct vm_region *vm_region_create_fixed(const char *name, uintptr_t base, size_t size, size_t slot)
+{
+	if (nregions >= VM_REGIONS_MAX)
+		return NULL;
+	struct vm_region *r = &regions[nregions++];
+	r->name = name;
+	r->guard = 0;
+	r->base = base;
+	r->size = ROUND_UP(size);
+	r->committed = 0;
+	r->slot = slot;
+	return r;
+}
+
 struct vm_region *vm_region_create_slots(const char *name, size_t size, size_t slot)
 {
 	struct vm_region *r = vm_region_create(name, size, 0);

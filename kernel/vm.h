@@ -45,6 +45,9 @@ int vm_describe(uintptr_t addr, char *buf, size_t n);
 /* Back-to-back slots of slot bytes (the first page of each a guard) in a
  * region of size bytes; vm_describe reports the guards as such. */
 struct vm_region *vm_region_create_slots(const char *name, size_t size, size_t slot);
+/* A region at a fixed address outside the bump range (the stack arena in
+ * the upper half). */
+struct vm_region *vm_region_create_fixed(const char *name, uintptr_t base, size_t size, size_t slot);
 void vm_print_stats(void);
 uint64_t vm_committed_bytes(void);
 

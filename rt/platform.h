@@ -34,8 +34,11 @@ void plat_m_park(uint64_t deadline_ns);
 void plat_m_wake(unsigned id);
 /* Monotonic nanoseconds. */
 uint64_t plat_nanotime(void);
-/* Allocate a goroutine stack of size bytes with an unmapped guard below;
- * returns its lowest usable address (0 on failure) and the size. */
+/* The usable size the platform gives a stack requested with `requested`
+ * bytes (bare metal: every stack is a growable stackmax= slot). */
+size_t plat_stack_size(size_t requested);
+/* Allocate a goroutine stack of size (= plat_stack_size(...)) bytes with an
+ * unmapped guard below; returns its lowest usable address, 0 on failure. */
 uintptr_t plat_stack_alloc(size_t size);
 void plat_stack_free(uintptr_t base, size_t size);
 /* Ask to be called back with rt_preempt_check() periodically on every M

@@ -666,8 +666,7 @@ static void execute(struct m *m, struct g *gp)
 {
 	m->schedtick++;
 	if (!gp->stack_lo) {
-		if (!gp->stack_size)
-			gp->stack_size = RT_STACK_SIZE;
+		gp->stack_size = plat_stack_size(gp->stack_size ? gp->stack_size : RT_STACK_SIZE);
 		gp->stack_lo = plat_stack_alloc(gp->stack_size);
 		if (!gp->stack_lo) {
 			char msg[200];

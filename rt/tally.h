@@ -59,6 +59,23 @@ void tally_sleep(uint64_t ns);
 /* Index of the CPU (M) running the caller: for tests and diagnostics. */
 int tally_cpu(void);
 
+/* Goroutine stacks grow on demand (bare metal: a reserved stackmax= range
+ * per goroutine, pages mapped by the page-fault handler).  Release the
+ * unused part of the caller's stack below its stack pointer (less some
+ * slack); returns the bytes released (0 hosted). */
+uint64_t tally_stack_shrink(void);
+struct tally_stack_stats {
+	uint64_t growth_faults;   /* page faults that grew a stack */
+	uint64_t pages_mapped;    /* pages ever mapped into stacks */
+	uint64_t pages_released;  /* pages trimmed (exits) or shrunk away */
+	uint64_t committed;       /* bytes backing stacks now */
+	uint64_t peak;            /* most bytes backing stacks at once */
+	uint64_t in_use;          /* stacks held by goroutines */
+	uint64_t limit;           /* the per-goroutine limit (stackmax=) */
+	uint64_t initial;         /* bytes mapped at spawn (stackinit=) */
+};
+void tally_stack_stats(struct tally_stack_stats *s);
+
 /* ============================== channels ============================ */
 struct tally_chan;
 /* make(chan T, cap) with sizeof(T) == elemsize (0 allowed). */

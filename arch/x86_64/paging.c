@@ -21,15 +21,19 @@
  * refuses a va covered by a 2 MiB page.  Every present PTE has NX unless it
  * maps kernel text (when the CPU has NX).
  *
- * Locking: none yet (single CPU at boot; the SMP issue adds a lock and TLB
- * shootdown).  Context: arch_map_page may allocate page-table pages from
- * pmem; it must not be called from the page-fault path without free pages.
+ * Locking: pt_lock (taken with interrupts off) serialises every change of
+ * the tables, so two CPUs cannot both create a missing level.  Remote TLBs
+ * are the caller's business (tlb_shootdown).  Never called on a goroutine
+ * stack (a stack-growth fault there would find pt_lock held by its own
+ * CPU): callers run on CPU, IST or syscall stacks.
+ * Context: arch_map_page may allocate page-table pages from pmem.
  */
 #include <string.h>
 #include "arch/arch.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/pmem.h"
 #include "kernel/panic.h"
+#include "kernel/spinlock.h"
 
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)
@@ -157,12 +161,19 @@ static pte_t *walk(uintptr_t va, int create, pte_t **large)
 	return &t[(va >> 12) & 511];
 }
 
+static struct spinlock pt_lock;
+
 int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot)
 {
 	pte_t *large;
+	unsigned long fl = arch_irq_save();
+	spin_lock(&pt_lock);
 	pte_t *p = walk(va, 1, &large);
-	if (!p)
+	if (!p) {
+		spin_unlock(&pt_lock);
+		arch_irq_restore(fl);
 		return -1;
+	}
 	uint64_t f = PTE_P;
 	if (prot & VM_W)
 		f |= PTE_W;
@@ -172,18 +183,25 @@ int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot)
 		f |= PTE_PCD | PTE_PWT;
 	*p = (pa & PTE_ADDR) | f;
 	invlpg(va);
+	spin_unlock(&pt_lock);
+	arch_irq_restore(fl);
 	return 0;
 }
 
 uint64_t arch_unmap_page(uintptr_t va)
 {
 	pte_t *large;
+	unsigned long fl = arch_irq_save();
+	spin_lock(&pt_lock);
 	pte_t *p = walk(va, 0, &large);
-	if (!p || !(*p & PTE_P))
-		return 0;
-	uint64_t pa = *p & PTE_ADDR;
-	*p = 0;
-	invlpg(va);
+	uint64_t pa = 0;
+	if (p && (*p & PTE_P)) {
+		pa = *p & PTE_ADDR;
+		*p = 0;
+		invlpg(va);
+	}
+	spin_unlock(&pt_lock);
+	arch_irq_restore(fl);
 	return pa;
 }
 

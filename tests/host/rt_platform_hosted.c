@@ -244,6 +244,8 @@ static size_t page_round(size_t n)
 	return (n + pg - 1) & ~(pg - 1);
 }
 
+size_t plat_stack_size(size_t requested) { return requested; }
+
 uintptr_t plat_stack_alloc(size_t size)
 {
 	size = page_round(size);

@@ -1,0 +1,39 @@
+/*
+ * gstack.h - growable goroutine stacks (see gstack.c for the design).
+ */
+#ifndef TALLY_GSTACK_H
+#define TALLY_GSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gstack_stats {
+	uint64_t growth_faults;   /* page faults that grew a stack */
+	uint64_t pages_mapped;    /* pages ever mapped into stacks */
+	uint64_t pages_released;  /* pages ever trimmed or shrunk away */
+	uint64_t committed;       /* bytes backing stacks now */
+	uint64_t peak;            /* most bytes ever backing stacks at once */
+	uint64_t in_use;          /* stacks held by goroutines */
+	uint64_t stackmax;        /* usable bytes of every stack (the limit) */
+	uint64_t init_bytes;      /* bytes mapped at spawn */
+};
+
+enum { GSTACK_NOT_MINE = 0, GSTACK_GREW, GSTACK_OVERFLOW, GSTACK_OOM };
+
+/* Boot: reserve the arena. 0, or -1 for impossible sizes. */
+int gstack_init(size_t stackmax, size_t stackinit);
+size_t gstack_size(void);
+uintptr_t gstack_alloc(size_t size);
+void gstack_free(uintptr_t lo, size_t size);
+/* #PF handler: is addr in a goroutine stack, and was it grown?
+ * *slot gets the stack's slot number; on OVERFLOW/OOM, why says what. */
+int gstack_fault(uintptr_t addr, uint64_t *slot, char *why, size_t n);
+/* Release the pages of the stack [lo, ...) below sp - slack (keeping the
+ * initial backing); returns pages released.  Thread context, not on the
+ * stack being shrunk's unmapped part (the caller runs on it above sp). */
+uint64_t gstack_shrink(uintptr_t lo, uintptr_t sp, size_t slack);
+void gstack_stats(struct gstack_stats *s);
+/* Trim every cached stack back to its initial backing now. g0/thread. */
+void gstack_trim(void);
+
+#endif
