@@ -200,15 +200,20 @@ uintptr_t gstack_alloc(size_t size)
 		arch_irq_restore(f);
 		return 0;
 	}
-	i = gs.next++;
+	/* first use of this slot: back its pages[] entry (under the lock, so
+	 * two CPUs never both map the same metadata page) */
+	i = gs.next;
+	uintptr_t meta_end = (uintptr_t)&gs.pages[i + 1];
+	if (meta_end > gs.meta->base + gs.meta->committed &&
+	    vm_commit(gs.meta, (uintptr_t)&gs.pages[i], sizeof(uint32_t), VM_R | VM_W) < 0) {
+		spin_unlock(&gs.lock);
+		arch_irq_restore(f);
+		return 0;
+	}
+	gs.next++;
 	gs.st.in_use++;
 	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
-	/* first use of this slot: its pages[] entry, then its initial pages */
-	uintptr_t meta_end = (uintptr_t)&gs.pages[i + 1];
-	if (meta_end > gs.meta->base + gs.meta->committed &&
-	    vm_commit(gs.meta, (uintptr_t)&gs.pages[i], sizeof(uint32_t), VM_R | VM_W) < 0)
-		return 0;
 	uint64_t n = map_range(i, 0, gs.init_pages);
 	gs.pages[i] = (uint32_t)n;
 	__atomic_add_fetch(&gs.st.pages_mapped, n, __ATOMIC_RELAXED);
