@@ -106,6 +106,14 @@ $(KERNEL_ELF): $(KOBJS) $(APP_OBJS) $(OUT)/.app linker.ld tools/gen-ksyms.py | c
 kernel: $(BUILD)/.bootstrap $(KERNEL_ELF)
 
 # ---- boot images (UEFI application + ESP, GRUB ISO) ----------------------
+# $(OUT)/.cmdline holds CMDLINE and changes only when CMDLINE does, so the
+# images that bake the command line in are rebuilt exactly then.
+tally_shq = '$(subst ','\'',$(1))'
+$(OUT)/.cmdline: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(call tally_shq,$(CMDLINE)) > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
 -include boot/uefi/uefi.mk
 -include boot/grub.mk
 efi: $(OUT)/tally.efi

@@ -15,24 +15,12 @@
  * another goroutine and resume, later, on any CPU), restores everything
  * and IRETs to the interrupted instruction with its flags and stack.
  */
+#include "arch/x86_64/regs.h"
+
 	.section .text
 	.globl arch_preempt_stub
 arch_preempt_stub:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	subq $512, %rsp
 	fxsave64 (%rsp)
 	/* a frame record so backtraces walk into the interrupted code */
@@ -43,19 +31,5 @@ arch_preempt_stub:
 	addq $16, %rsp
 	fxrstor64 (%rsp)
 	addq $512, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	iretq

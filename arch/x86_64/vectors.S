@@ -12,6 +12,8 @@
  *
  * Vectors with a CPU error code: 8, 10-14, 17, 21, 29, 30.
  */
+#include "arch/x86_64/regs.h"
+
 	.section .text
 	.code64
 
@@ -31,21 +33,7 @@ trap_vectors_start:
 	.balign 16
 
 trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	cld
 	rdtsc                   /* entry time for the cost ledger */
 	shlq $32, %rdx
@@ -63,21 +51,7 @@ trap_common:
 	addq $16, %rsp
 	fxrstor64 (%rsp)
 	addq $512, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GPRS
 	addq $16, %rsp
 	iretq
 

@@ -37,18 +37,7 @@ UEFI_COBJS := $(patsubst %.c,$(UEFI_OBJDIR)/%.o,$(UEFI_CSRCS))
 UEFI_BLOB  := $(UEFI_OBJDIR)/kernel.elf
 UEFI_BLOBO := $(UEFI_OBJDIR)/kernel_blob.o
 
-# Single-quote a string for the shell.
-tally_shq = '$(subst ','\'',$(1))'
 
-ifndef TALLY_CMDLINE_STAMP_RULE
-TALLY_CMDLINE_STAMP_RULE := 1
-$(OUT)/.cmdline: tally-cmdline-check
-	@mkdir -p $(@D)
-	@printf '%s\n' $(call tally_shq,$(CMDLINE)) > $@.tmp; \
-	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
-.PHONY: tally-cmdline-check
-tally-cmdline-check: ;
-endif
 
 # Warnings are errors in the loader's own files; the shared parsers are
 # held to that by the kernel build (clang), gcc only reports here.

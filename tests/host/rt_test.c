@@ -202,3 +202,4 @@ void rt_test_run(void (*main_g)(void *), void *arg, unsigned nms)
 	else
 		fail_msg("runtime child exited with status %d", st);
 }
+

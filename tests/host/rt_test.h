@@ -28,6 +28,38 @@ void rt_test_run(void (*main_g)(void *), void *arg, unsigned nms);
 int rt_test_run_status(void (*main_g)(void *), void *arg, unsigned nms);
 /* What the last child wrote (stdout and stderr interleaved), NUL-ended. */
 const char *rt_test_output(void);
+/* Common scenario helpers for the test_rt_* files, header-only because
+ * they need cmocka and the runtime (include <cmocka.h> and rt/tally.h
+ * first); each test file passes its own reset, which clears its shared
+ * memory before every run. */
+#if defined(cmocka_unit_test) && defined(TALLY_H)
+/* Run fn as the main goroutine with 1 M, then with 4 Ms. */
+static inline void rt_test_run_1_and_4(void (*fn)(void *), void (*reset)(void))
+{
+	reset();
+	rt_test_run(fn, NULL, 1);
+	reset();
+	rt_test_run(fn, NULL, 4);
+}
+
+/* Run fn with nms Ms; fail unless it ended with status 2 and printed msg. */
+static inline void rt_test_expect_fatal(void (*fn)(void *), unsigned nms, const char *msg,
+                                        void (*reset)(void))
+{
+	reset();
+	int st = rt_test_run_status(fn, NULL, nms);
+	const char *o = rt_test_output();
+	if (st != 2 || !strstr(o, msg))
+		fail_msg("expected status 2 and \"%s\"; status %d, output:\n%s", msg, st, o);
+}
+
+/* Inside a goroutine: yield until *v reaches n. */
+static inline void rt_test_join(volatile int64_t *v, int64_t n)
+{
+	while (tally_atomic_load(v) < n)
+		tally_yield();
+}
+#endif
 
 /* Run fn(arg) in a forked child (no runtime): status as above.  For tests
  * that expect a crash (a signal) or an exit. */

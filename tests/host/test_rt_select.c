@@ -50,27 +50,13 @@ static void reset(void)
 	memset((void *)S, 0, sizeof(*S));
 }
 
-static void join(volatile int64_t *v, int64_t n)
-{
-	while (tally_atomic_load(v) < n)
-		tally_yield();
-}
+#define join rt_test_join
 
-static void run_1_and_4(void (*fn)(void *))
-{
-	reset();
-	rt_test_run(fn, NULL, 1);
-	reset();
-	rt_test_run(fn, NULL, 4);
-}
+static void run_1_and_4(void (*fn)(void *)) { rt_test_run_1_and_4(fn, reset); }
 
 static void expect_fatal(void (*fn)(void *), unsigned nms, const char *msg)
 {
-	reset();
-	int st = rt_test_run_status(fn, NULL, nms);
-	const char *o = rt_test_output();
-	if (st != 2 || !strstr(o, msg))
-		fail_msg("expected status 2 and \"%s\"; status %d, output:\n%s", msg, st, o);
+	rt_test_expect_fatal(fn, nms, msg, reset);
 }
 
 static struct tally_select_case rcase(struct tally_chan *c, void *elem)

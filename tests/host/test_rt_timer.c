@@ -49,19 +49,9 @@ static void reset(void)
 	memset((void *)S, 0, sizeof(*S));
 }
 
-static void join(volatile int64_t *v, int64_t n)
-{
-	while (tally_atomic_load(v) < n)
-		tally_yield();
-}
+#define join rt_test_join
 
-static void run_1_and_4(void (*fn)(void *))
-{
-	reset();
-	rt_test_run(fn, NULL, 1);
-	reset();
-	rt_test_run(fn, NULL, 4);
-}
+static void run_1_and_4(void (*fn)(void *)) { rt_test_run_1_and_4(fn, reset); }
 
 /* ---- sleep ---- */
 
