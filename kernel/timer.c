@@ -140,6 +140,11 @@ static void wake_only(struct timer_event *e, uint64_t now) { (void)e, (void)now;
 static int wait_value(volatile int *p, int want, uint64_t timeout_ns)
 {
 	unsigned long f = arch_irq_save();
+	/* The halt below enables interrupts: when the caller is a goroutine
+	 * the tick must not preempt it there (it would resume on another CPU
+	 * with this CPU's timer event queued). */
+	struct cpu *self = this_cpu();
+	self->preempt_off++;
 	int rc = 0;
 	uint64_t start = arch_cycles();
 	uint64_t end = timeout_ns ? start + timer_ns_to_cycles(timeout_ns) : 0;
@@ -165,6 +170,7 @@ static int wait_value(volatile int *p, int want, uint64_t timeout_ns)
 		timer_cancel(&e);
 	}
 out:
+	self->preempt_off--;
 	arch_irq_restore(f);
 	return rc;
 }

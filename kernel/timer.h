@@ -47,7 +47,8 @@ void timer_set_tick_hook(void (*fn)(struct trap_frame *tf));
 void timer_idle_enter(void);
 void timer_idle_exit(void);
 /* Halt this CPU until *flag != 0 or timeout_ns pass (0: no timeout),
- * with interrupts enabled while halted.  Returns 0, or -1 on timeout. */
+ * with interrupts enabled while halted but the calling goroutine (if any)
+ * not preemptible.  Returns 0, or -1 on timeout. */
 int timer_wait_flag(volatile int *flag, uint64_t timeout_ns);
 /* The same, until *v == 0. */
 int timer_wait_zero(volatile int *v, uint64_t timeout_ns);

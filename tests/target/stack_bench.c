@@ -103,27 +103,34 @@ static void parked(void *arg)
  * reported). */
 BENCH(ParkedGoroutines)
 {
+	/* at most PARK_BATCH parked at once: b.N scaling would otherwise try
+	 * to park more goroutines than memory holds */
+	enum { PARK_BATCH = 10000 };
 	static double per_cold;
-	struct gstack_stats s0, s1;
-	park_ch = tally_chan_make(sizeof(int), 0);
-	nparked = 0;
-	gstack_trim();
-	gstack_stats(&s0);
-	uint64_t free0 = pmem_free_pages();
-	tally_waitgroup_add(&wg, (int)b->n);
-	for (uint64_t i = 0; i < b->n; i++)
-		tally_go(parked, NULL);
-	while ((uint64_t)tally_atomic_load(&nparked) < b->n)
-		tally_sleep(100000);  /* until every one of them is parked */
-	tally_yield();
-	uint64_t free1 = pmem_free_pages();
-	gstack_stats(&s1);
-	uint64_t used = free0 > free1 ? (free0 - free1) * PMEM_PAGE_SIZE : 0;
-	uint64_t fresh = s1.pages_mapped - s0.pages_mapped;  /* new initial pages */
-	tally_chan_close(park_ch);
-	tally_waitgroup_wait(&wg);
-	if (fresh * 2 >= b->n && b->n >= 100)
-		per_cold = (double)used / (double)fresh;
+	for (uint64_t done = 0; done < b->n;) {
+		uint64_t m = b->n - done < PARK_BATCH ? b->n - done : PARK_BATCH;
+		struct gstack_stats s0, s1;
+		park_ch = tally_chan_make(sizeof(int), 0);
+		nparked = 0;
+		gstack_trim();
+		gstack_stats(&s0);
+		uint64_t free0 = pmem_free_pages();
+		tally_waitgroup_add(&wg, (int)m);
+		for (uint64_t i = 0; i < m; i++)
+			tally_go(parked, NULL);
+		while ((uint64_t)tally_atomic_load(&nparked) < m)
+			tally_sleep(100000);  /* until every one of them is parked */
+		tally_yield();
+		uint64_t free1 = pmem_free_pages();
+		gstack_stats(&s1);
+		uint64_t used = free0 > free1 ? (free0 - free1) * PMEM_PAGE_SIZE : 0;
+		uint64_t fresh = s1.pages_mapped - s0.pages_mapped;  /* new initial pages */
+		tally_chan_close(park_ch);
+		tally_waitgroup_wait(&wg);
+		if (fresh * 2 >= m && m >= 100)
+			per_cold = (double)used / (double)fresh;
+		done += m;
+	}
 	double per = per_cold;
 	bench_metric(b, per, "B/goroutine");
 	bench_metric(b, per > 0 ? (double)(1ull << 30) / per : 0, "goroutines/GiB");
