@@ -90,10 +90,27 @@ uint64_t rt_nanotime(void) { return plat_nanotime(); }
 
 struct m *rt_getm(void) { return &ms[plat_m_id()]; }
 
+/* Raise this M's locks so the caller can no longer be preempted, and so
+ * not migrate.  Reading the M and raising its count must not be split by a
+ * preemption (the G would resume on another CPU and raise the old M's
+ * count, then push onto the old M's run ring as a non-owner), hence
+ * interrupts off around the two steps (Go's acquirem). */
+static inline struct m *acquirem(void)
+{
+	unsigned long f = plat_irq_save();
+	struct m *m = rt_getm();
+	m->locks++;
+	plat_irq_restore(f);
+	return m;
+}
+
 struct g *rt_getg(void)
 {
+	unsigned long f = plat_irq_save();  /* M and its curg read together */
 	struct m *m = rt_getm();
-	return m->curg ? m->curg : &m->g0;
+	struct g *gp = m->curg ? m->curg : &m->g0;
+	plat_irq_restore(f);
+	return gp;
 }
 
 uint64_t rt_fastrand(void)
@@ -110,8 +127,7 @@ uint64_t rt_fastrand(void)
 
 void rt_lock(struct rt_lock *l)
 {
-	struct m *m = rt_getm();
-	m->locks++;
+	acquirem();
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			plat_relax();
@@ -144,8 +160,7 @@ static void print_goroutine_header(struct g *gp, const char *state)
 
 static _Noreturn void die(const char *prefix, const char *msg)
 {
-	struct m *m = rt_getm();
-	m->locks++;  /* no preemption from here on */
+	struct m *m = acquirem();  /* no preemption from here on */
 	print(prefix);
 	print(msg);
 	print("\n\n");
@@ -332,11 +347,14 @@ void rt_wakep(void)
 	}
 }
 
+/* Any runnable G anywhere?  Every P is looked at, not only those below
+ * GOMAXPROCS: right after GOMAXPROCS drops, an M beyond it may still hold
+ * Gs in its ring until it hands them to the global queue. */
 static int any_work(void)
 {
 	if (__atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST))
 		return 1;
-	for (unsigned i = 0; i < gomaxprocs; i++)
+	for (unsigned i = 0; i < nms; i++)
 		if (!runq_empty(&ps[i]))
 			return 1;
 	return 0;
@@ -545,8 +563,7 @@ uint64_t tally_go(void (*fn)(void *), void *arg)
 {
 	if (!fn)
 		rt_throw("go of nil func value");
-	struct m *m = rt_getm();
-	m->locks++;
+	struct m *m = acquirem();
 	struct g *gp = newproc(fn, arg);
 	uint64_t id = gp->goid;
 	ready_put(m, gp);
@@ -569,16 +586,15 @@ static void mcall(int after)
 
 void rt_gopark(int (*unlockf)(struct g *, void *), void *arg, const char *reason)
 {
-	struct m *m = rt_getm();
+	/* the lock handed over stays held across the switch; the switch
+	 * itself must not be preempted */
+	struct m *m = acquirem();
 	struct g *gp = m->curg;
 	if (!gp)
 		rt_throw("gopark on g0");
 	m->park_unlock = unlockf;
 	m->park_arg = arg;
 	gp->waitreason = reason;
-	/* the lock handed over stays held across the switch; the switch
-	 * itself must not be preempted */
-	m->locks++;
 	mcall(AFTER_PARK);
 	rt_getm()->locks--;
 }
@@ -587,8 +603,7 @@ void rt_goready(struct g *gp)
 {
 	if (gp->status != G_WAITING)
 		rt_throw("bad g->status in ready");
-	struct m *m = rt_getm();
-	m->locks++;
+	struct m *m = acquirem();
 	gp->status = G_RUNNABLE;
 	gp->waitreason = NULL;
 	ready_put(m, gp);
@@ -598,15 +613,14 @@ void rt_goready(struct g *gp)
 
 void tally_yield(void)
 {
-	struct m *m = rt_getm();
-	m->locks++;
+	acquirem();
 	mcall(AFTER_YIELD);
 	rt_getm()->locks--;
 }
 
 static void goexit0(void)
 {
-	rt_getm()->locks++;
+	acquirem();
 	mcall(AFTER_EXIT);
 	rt_throw("exited goroutine resumed");
 }
@@ -620,8 +634,8 @@ _Noreturn void tally_goexit(void)
 
 uint64_t tally_goid(void)
 {
-	struct g *gp = rt_getm()->curg;
-	return gp ? gp->goid : 0;
+	struct g *gp = rt_getg();
+	return gp->goid;  /* g0's goid is 0 */
 }
 
 int tally_ncpu(void) { return (int)nms; }
@@ -654,8 +668,7 @@ int rt_preempt_check(void)
 
 void rt_async_preempt_body(void)
 {
-	struct m *m = rt_getm();
-	m->locks++;
+	struct m *m = acquirem();
 	m->curg->preemptions++;
 	mcall(AFTER_PREEMPT);
 	rt_getm()->locks--;

@@ -113,7 +113,12 @@ void arch_eoi(void) { ops->write(LAPIC_EOI, 0); }
 
 void arch_send_ipi(uint32_t hwid, unsigned vector)
 {
+	/* xAPIC writes the destination and the command separately: both must
+	 * reach the same CPU's APIC (a goroutine calling this could otherwise
+	 * be preempted and moved in between) */
+	unsigned long f = arch_irq_save();
 	ops->icr(hwid, (1u << 14) | vector);  /* fixed, assert, physical */
+	arch_irq_restore(f);
 }
 
 /* INIT, SIPI (x2APIC needs no delivery-status polling). */
