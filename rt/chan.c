@@ -247,6 +247,26 @@ static _Noreturn void block_forever(const char *reason)
 
 /* Go's chansend: returns 1 if the value was sent, 0 if !block and the
  * send would have blocked. */
+/* Block the calling G on queue q of c (c->lock held, released by the
+ * park) with sg carrying elem, until a peer or close completes it; on
+ * return sg->success says which. */
+static void wait_on(struct tally_chan *c, struct waitq *q, struct sudog *sg, void *elem,
+                    const char *reason)
+{
+	struct g *gp = rt_getg();
+	sg->g = gp;
+	sg->elem = elem;
+	sg->c = c;
+	gp->waiting = sg;
+	gp->param = NULL;
+	_chan_enqueue(q, sg);
+	rt_gopark(rt_park_unlock, &c->lock, reason);
+	if (gp->waiting != sg)
+		rt_throw("G waiting list is corrupted");
+	gp->waiting = NULL;
+	gp->param = NULL;
+}
+
 static int chansend(struct tally_chan *c, const void *ep, int block)
 {
 	if (!c) {
@@ -280,20 +300,8 @@ static int chansend(struct tally_chan *c, const void *ep, int block)
 	}
 
 	/* Block: our sudog carries a pointer to the value to send. */
-	struct g *gp = rt_getg();
 	struct sudog mysg = {0};
-	mysg.g = gp;
-	mysg.elem = (void *)ep;
-	mysg.c = c;
-	gp->waiting = &mysg;
-	gp->param = NULL;
-	_chan_enqueue(&c->sendq, &mysg);
-	rt_gopark(rt_park_unlock, &c->lock, "chan send");
-
-	if (gp->waiting != &mysg)
-		rt_throw("G waiting list is corrupted");
-	gp->waiting = NULL;
-	gp->param = NULL;
+	wait_on(c, &c->sendq, &mysg, (void *)ep, "chan send");
 	if (!mysg.success) {
 		if (__atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) == 0)
 			rt_throw("chansend: spurious wakeup");
@@ -351,20 +359,8 @@ static int chanrecv(struct tally_chan *c, void *ep, int block, int *received)
 		return 0;
 	}
 
-	struct g *gp = rt_getg();
 	struct sudog mysg = {0};
-	mysg.g = gp;
-	mysg.elem = ep;
-	mysg.c = c;
-	gp->waiting = &mysg;
-	gp->param = NULL;
-	_chan_enqueue(&c->recvq, &mysg);
-	rt_gopark(rt_park_unlock, &c->lock, "chan receive");
-
-	if (gp->waiting != &mysg)
-		rt_throw("G waiting list is corrupted");
-	gp->waiting = NULL;
-	gp->param = NULL;
+	wait_on(c, &c->recvq, &mysg, ep, "chan receive");
 	*received = mysg.success;
 	return 1;
 }

@@ -59,6 +59,26 @@ static inline void rt_test_join(volatile int64_t *v, int64_t n)
 	while (tally_atomic_load(v) < n)
 		tally_yield();
 }
+
+/* A test file's scaffolding: S points at its `struct shared` in memory
+ * shared with the runtime child, reset() clears it before every run, and
+ * run_1_and_4 / expect_fatal wrap the helpers above with that reset. */
+#define RT_TEST_SCAFFOLD                                                       \
+	static struct shared *S;                                               \
+	static void reset(void)                                                \
+	{                                                                      \
+		S = rt_test_shared();                                          \
+		memset((void *)S, 0, sizeof(*S));                              \
+	}                                                                      \
+	static inline void run_1_and_4(void (*fn)(void *))                     \
+	{                                                                      \
+		rt_test_run_1_and_4(fn, reset);                                \
+	}                                                                      \
+	static inline void expect_fatal(void (*fn)(void *), unsigned nms,      \
+	                                const char *msg)                       \
+	{                                                                      \
+		rt_test_expect_fatal(fn, nms, msg, reset);                     \
+	}
 #endif
 
 /* Run fn(arg) in a forked child (no runtime): status as above.  For tests

@@ -42,22 +42,8 @@ struct shared {
 	volatile int64_t seen[NPROD * PER_PROD];
 };
 
-static struct shared *S;
-
-static void reset(void)
-{
-	S = rt_test_shared();
-	memset((void *)S, 0, sizeof(*S));
-}
-
+RT_TEST_SCAFFOLD
 #define join rt_test_join
-
-static void run_1_and_4(void (*fn)(void *)) { rt_test_run_1_and_4(fn, reset); }
-
-static void expect_fatal(void (*fn)(void *), unsigned nms, const char *msg)
-{
-	rt_test_expect_fatal(fn, nms, msg, reset);
-}
 
 /* ---- unbuffered ---- */
 

@@ -59,13 +59,7 @@ struct shared {
 	volatile int64_t values[16];
 };
 
-static struct shared *S;
-
-static void reset(void)
-{
-	S = rt_test_shared();
-	memset((void *)S, 0, sizeof(*S));
-}
+RT_TEST_SCAFFOLD
 
 static void log_event(int64_t v)
 {

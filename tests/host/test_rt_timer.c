@@ -41,17 +41,8 @@ struct shared {
 	volatile int64_t fired[NHEAP];
 };
 
-static struct shared *S;
-
-static void reset(void)
-{
-	S = rt_test_shared();
-	memset((void *)S, 0, sizeof(*S));
-}
-
+RT_TEST_SCAFFOLD
 #define join rt_test_join
-
-static void run_1_and_4(void (*fn)(void *)) { rt_test_run_1_and_4(fn, reset); }
 
 /* ---- sleep ---- */
 
