@@ -132,6 +132,8 @@ run:
 		$(if $(filter direct,$(BOOT)),--cmdline "$(CMDLINE)")
 
 # ---- tests and benchmarks ------------------------------------------------
+# Host test objects wait for the package install (cmocka) under make -j.
+HOST_BOOTSTRAP := $(BUILD)/.bootstrap
 -include tests/host/host.mk
 -include tests/host/rt.mk
 -include tools/bench/bench.mk

@@ -7,5 +7,5 @@
 
 
 
-$(OUT)/tally.iso: $(KERNEL_ELF) $(OUT)/.cmdline tools/mkiso.sh
+$(OUT)/tally.iso: $(KERNEL_ELF) $(OUT)/.cmdline tools/mkiso.sh | $(BUILD)/.bootstrap
 	tools/mkiso.sh $(KERNEL_ELF) $@ $(call tally_shq,$(CMDLINE))

@@ -41,7 +41,7 @@ UEFI_BLOBO := $(UEFI_OBJDIR)/kernel_blob.o
 
 # Warnings are errors in the loader's own files; the shared parsers are
 # held to that by the kernel build (clang), gcc only reports here.
-$(UEFI_COBJS): $(UEFI_OBJDIR)/%.o: %.c
+$(UEFI_COBJS): $(UEFI_OBJDIR)/%.o: %.c | $(BUILD)/.bootstrap
 	@mkdir -p $(@D)
 	$(UEFI_CC) $(UEFI_CFLAGS) $(if $(filter boot/uefi/%,$<),-Werror) \
 		-c $< -o $@

@@ -53,7 +53,7 @@ host-tests: $(HOST_TEST_BINS)
 define HOST_TEST_RULE
 $(HOST_DIR)/$(1)/$(2): $(CURDIR)/tests/host/$(2).c \
 		$(addprefix $(CURDIR)/,$(host_src_$(2)) $(HOST_COMMON_SRC)) \
-		$(CURDIR)/tests/host/host.mk
+		$(CURDIR)/tests/host/host.mk | $(HOST_BOOTSTRAP)
 	@mkdir -p $$(@D)
 	$$(HOST_CC) $$(HOST_CFLAGS) $(3) -MMD -MP -MF $$@.d -o $$@ \
 		$$(filter %.c,$$^) $$(HOST_LIBS)

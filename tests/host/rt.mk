@@ -57,7 +57,7 @@ rt_obj = $(RT_HOST_DIR)/$(1)/obj/$(basename $(2)).o
 
 # $(1) = variant, $(2) = source file (relative to the root)
 define RT_OBJ_RULE
-$(call rt_obj,$(1),$(2)): $(CURDIR)/$(2) $(CURDIR)/tests/host/rt.mk
+$(call rt_obj,$(1),$(2)): $(CURDIR)/$(2) $(CURDIR)/tests/host/rt.mk | $(HOST_BOOTSTRAP)
 	@mkdir -p $$(@D)
 	$$(HOST_CC) $$(RT_HOST_CFLAGS) $$(RT_VFLAGS_$(1)) -MF $$@.d -c -o $$@ $$<
 endef
