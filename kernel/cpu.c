@@ -2,6 +2,7 @@
  * cpu.c - the per-CPU array and the boot CPU's early set-up (cpu.h).
  */
 #include "kernel/cpu.h"
+#include "kernel/panic.h"
 
 struct cpu cpus[CPU_MAX];
 static unsigned ncpu_online = 1;
@@ -20,17 +21,21 @@ void cpu_early_init(void)
 	c->online = 1;
 }
 
+_Noreturn void cpu_pin_fatal(struct cpu *c)
+{
+	panic("cpu_unpin: cpu %u unpinned on cpu %u (preempt_off %d)", c->arch.index,
+	      this_cpu()->arch.index, c->preempt_off);
+}
+
 int cpu_syscall(int (*fn)(void *), void *arg)
 {
-	struct cpu *c = this_cpu();
-	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
-	c = this_cpu();  /* no preemption: no migration from here on */
+	struct cpu *c = cpu_pin();  /* no migration from here on */
 	int r;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	if (!c->syscall_top || (sp <= c->syscall_top && sp > c->syscall_top - (64u << 10)))
 		r = fn(arg);  /* before the stack exists, or already on it */
 	else
 		r = arch_call_on_stack(c->syscall_top, fn, arg);
-	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	cpu_unpin(c);
 	return r;
 }

@@ -57,7 +57,10 @@ struct cpu {
 	volatile int work_done;
 	/* runtime platform (kernel/rt_platform.c) */
 	volatile int m_wake;       /* plat_m_wake pending */
-	volatile int preempt_off;  /* > 0: the tick must not preempt (libc locks) */
+	/* > 0: the tick must not preempt this CPU's goroutine.  Written only
+	 * by this CPU, through cpu_pin()/cpu_unpin() (or with interrupts
+	 * off); read by this CPU's tick. */
+	volatile int preempt_off;
 	uint64_t preempt_injected;
 	/* stacks */
 	uintptr_t stack_top;
@@ -71,6 +74,31 @@ static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_local()
 unsigned cpu_count(void);
 static inline unsigned cpu_index(void) { return this_cpu()->arch.index; }
 
+_Noreturn void cpu_pin_fatal(struct cpu *c);
+
+/* Pin the caller to the CPU it runs on: hold off preemption (and so
+ * migration) and return that CPU.  Reading the CPU and raising its
+ * preempt_off happen with interrupts off, so a tick cannot move the caller
+ * between the two (the window a separate this_cpu() and increment leave:
+ * the raise lands on the old CPU while the caller runs on a new one).
+ * Every per-CPU access that must stay on one CPU goes through this pair.
+ * Nests.  Context: any; cpu_unpin on the CPU cpu_pin returned. */
+static inline struct cpu *cpu_pin(void)
+{
+	unsigned long f = arch_irq_save();
+	struct cpu *c = this_cpu();
+	c->preempt_off++;
+	arch_irq_restore(f);
+	return c;
+}
+static inline void cpu_unpin(struct cpu *c)
+{
+	unsigned long f = arch_irq_save();
+	if (c != this_cpu() || c->preempt_off <= 0)
+		cpu_pin_fatal(c);
+	c->preempt_off--;
+	arch_irq_restore(f);
+}
 /* boot CPU, first thing: make this_cpu() valid. */
 void cpu_early_init(void);
 /* Run fn(arg) on this CPU's syscall stack with preemption held off: for

@@ -12,7 +12,9 @@
  *
  * Data structures: struct __lock (the type newlib leaves to us); the
  * static locks newlib names; a pool for locks made at run time (FILEs).
- * Invariants: owner == CPU index + 1 exactly while count > 0.
+ * Invariants: owner == CPU index + 1 exactly while count > 0; a CPU's
+ * preempt_off counts at least one pin per level of every libc lock it
+ * holds (cpu_pin, kernel/cpu.h).
  * Context: thread context; interrupts stay enabled while waiting.
  */
 #include <sys/lock.h>
@@ -48,21 +50,25 @@ void __retarget_lock_init_recursive(_LOCK_T *l) { *l = make(); }
 void __retarget_lock_close(_LOCK_T l) { (void)l; }
 void __retarget_lock_close_recursive(_LOCK_T l) { (void)l; }
 
+/* Pinned first, then the owner test: a CPU index read before pinning can
+ * be stale by the time it is compared (the goroutine moved), and would
+ * let it "re-enter" a lock that a goroutine on its old CPU holds.  Every
+ * level of a recursive hold keeps its own pin, so the count of pins and
+ * of holds stay equal and release can unpin unconditionally. */
 static int try(struct __lock *l)
 {
-	unsigned me = cpu_index() + 1;
-	struct cpu *c = this_cpu();
+	struct cpu *c = cpu_pin();
+	unsigned me = c->arch.index + 1;
 	if (l->owner == me) {
 		l->count++;
 		return 1;
 	}
-	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0) {
 		l->owner = me;
 		l->count = 1;
 		return 1;
 	}
-	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	cpu_unpin(c);
 	return 0;
 }
 
@@ -74,13 +80,14 @@ static void acquire(struct __lock *l)
 
 static void release(struct __lock *l)
 {
-	if (l->owner != cpu_index() + 1 || l->count == 0)
+	struct cpu *c = this_cpu();  /* pinned by the hold: cannot change */
+	if (l->owner != c->arch.index + 1 || l->count == 0)
 		panic("libc lock released by a CPU that does not hold it");
-	if (--l->count)
-		return;
-	l->owner = 0;
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	__atomic_sub_fetch(&this_cpu()->preempt_off, 1, __ATOMIC_SEQ_CST);
+	if (--l->count == 0) {
+		l->owner = 0;
+		__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	}
+	cpu_unpin(c);
 }
 
 void __retarget_lock_acquire(_LOCK_T l) { acquire(l); }

@@ -143,8 +143,7 @@ static int wait_value(volatile int *p, int want, uint64_t timeout_ns)
 	/* The halt below enables interrupts: when the caller is a goroutine
 	 * the tick must not preempt it there (it would resume on another CPU
 	 * with this CPU's timer event queued). */
-	struct cpu *self = this_cpu();
-	self->preempt_off++;
+	struct cpu *self = cpu_pin();  /* interrupts are off: no window */
 	int rc = 0;
 	uint64_t start = arch_cycles();
 	uint64_t end = timeout_ns ? start + timer_ns_to_cycles(timeout_ns) : 0;
@@ -170,7 +169,7 @@ static int wait_value(volatile int *p, int want, uint64_t timeout_ns)
 		timer_cancel(&e);
 	}
 out:
-	self->preempt_off--;
+	cpu_unpin(self);
 	arch_irq_restore(f);
 	return rc;
 }

@@ -21,13 +21,11 @@ BENCH(IPIRoundTrip)
 		bench_skip(b, "needs 2 CPUs");
 		return;
 	}
-	struct cpu *c = this_cpu();
-	__atomic_add_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
-	c = this_cpu();  /* cannot move any more */
+	struct cpu *c = cpu_pin();  /* cannot move any more */
 	unsigned other = c->arch.index == 0 ? 1 : 0;
 	for (uint64_t i = 0; i < b->n; i++)
 		ipi_call(other, noop, NULL, LCAUSE_CALL);
-	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	cpu_unpin(c);
 }
 
 /* Timer interrupt, entry to exit, as the interrupted code sees it: spin
@@ -60,8 +58,7 @@ BENCH(TimerInterrupt)
 		return;
 	}
 	/* stay on this CPU: its interrupt count is the one being watched */
-	__atomic_add_fetch(&this_cpu()->preempt_off, 1, __ATOMIC_SEQ_CST);
-	struct cpu *c = this_cpu();
+	struct cpu *c = cpu_pin();
 	volatile uint64_t *irqs = &c->timer_irqs;
 	uint64_t base = ~0ull;
 	for (int i = 0; i < 1000; i++) {  /* a normal iteration, no interrupt */
@@ -95,7 +92,7 @@ BENCH(TimerInterrupt)
 	}
 	uint64_t m = seen < MAX_GAPS ? seen : MAX_GAPS;
 	sort_u64(gaps, m);
-	__atomic_sub_fetch(&c->preempt_off, 1, __ATOMIC_SEQ_CST);
+	cpu_unpin(c);
 	b->cycles = gaps[m / 2] * b->n;
 	bench_metric(b, (double)sum / (double)b->n, "mean-cycles/op");
 	bench_metric(b, (double)gaps[0], "min-cycles/op");
