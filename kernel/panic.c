@@ -25,6 +25,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/kernel.h"
+#include "kernel/cpu.h"
 #include "kernel/smp.h"
 #include "kernel/pmem.h"
 #include "kernel/vm.h"
@@ -59,6 +60,22 @@ void backtrace_print(uintptr_t pc, uintptr_t fp, int max)
 	}
 	if (fp && i >= max)
 		kprintf("  ... (more frames not shown)\n");
+}
+
+static volatile int fatal_cpu = -1;
+
+int fatal_begin(void)
+{
+	unsigned long f = arch_irq_save();  /* the index read stays ours */
+	int me = (int)cpu_index(), none = -1;
+	int first = __atomic_compare_exchange_n(&fatal_cpu, &none, me, 0, __ATOMIC_SEQ_CST,
+	                                        __ATOMIC_SEQ_CST);
+	arch_irq_restore(f);
+	if (first)
+		return 1;
+	if (none == me)
+		return 0;
+	arch_halt_forever();
 }
 
 static int enter(void)

@@ -24,6 +24,11 @@ _Noreturn void panic_trap(const struct trap_frame *tf, const char *title,
                           const char *detail, uint64_t fault_addr, int has_addr);
 /* Print "backtrace:" and up to max symbolized frames from (pc, fp). */
 void backtrace_print(uintptr_t pc, uintptr_t fp, int max);
+/* A fatal report is about to print on this CPU: 1 for the first caller
+ * in the machine, 0 for a second call on the same CPU (cut the report
+ * short); a caller on another CPU after the first halts quietly forever
+ * (the first report wins).  Interrupts are left as they were. */
+int fatal_begin(void);
 /* Print the exit line, flush, and leave the machine with status. */
 _Noreturn void kernel_exit(int status);
 

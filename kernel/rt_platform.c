@@ -138,6 +138,8 @@ void plat_backtrace(uintptr_t pc, uintptr_t fp)
 
 _Noreturn void plat_exit(int status) { exit(status); }
 
+int plat_fatal_begin(void) { return fatal_begin(); }
+
 int plat_ledger_class(const char *name)
 {
 	int id = ledger_class(name);

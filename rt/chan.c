@@ -211,7 +211,7 @@ struct tally_chan *tally_chan_make(size_t elemsize, size_t cap)
 		rt_panic("makechan: size out of range");
 	struct tally_chan *c = calloc(1, sizeof(*c) + elemsize * cap);
 	if (!c)
-		rt_panic("makechan: size out of range");
+		rt_throw_oom("a channel", sizeof(*c) + elemsize * cap);
 	c->elemsize = elemsize;
 	c->dataqsiz = cap;
 	c->buf = (char *)(c + 1);

@@ -46,6 +46,13 @@ void plat_stack_free(uintptr_t base, size_t size);
  * context) or from a timer signal when hosted.  May be a no-op when the
  * platform cannot preempt (then only cooperative switches happen). */
 void plat_preempt_init(uint64_t quantum_ns);
+/* A fatal error is about to be reported by this M.  Returns 1 to the
+ * first caller, after stopping every other M (bare metal: the other CPUs
+ * are halted) so that the report prints whole; a caller on another M
+ * after that never returns (the first report wins, the others stop
+ * quietly); a second call on the same M returns 0 (a fatal error while
+ * reporting one: cut the report short). */
+int plat_fatal_begin(void);
 /* Print to the console (runtime fatal messages), no allocation. */
 void plat_write(const char *s, size_t n);
 /* Print a backtrace starting at the caller's frame, or of a parked G

@@ -49,16 +49,25 @@ struct rt_lock {
 	volatile int locked;
 };
 
+/* Who writes each field and who reads it.  "owner M" is the M running
+ * the G (or g0 for struct m); "tick" is the preemption check, which runs
+ * on the same CPU/thread as the code it interrupts, in the middle of any
+ * instruction sequence, so the fields it reads are written in an order it
+ * may observe at any point (rt_tick_barrier between the steps). */
 struct g {
-	struct rt_ctx ctx;          /* saved context when not running */
-	uint64_t goid;
-	volatile int status;        /* enum g_status */
+	struct rt_ctx ctx;          /* saved context when not running; written by
+	                             * the switch away (owner M), read by the M
+	                             * that resumes it after it was published */
+	uint64_t goid;              /* set before the G is published; then fixed */
+	volatile int status;        /* enum g_status; owner M, or a waker holding
+	                             * the wait object's lock; tick reads */
 	void (*fn)(void *);
 	void *arg;
 	uintptr_t stack_lo;         /* 0 until first run (stacks are lazy) */
 	size_t stack_size;
 	struct m *m;                /* the M running it, NULL otherwise */
-	struct g *schedlink;        /* run queue / free list link */
+	struct g *schedlink;        /* run queue / free list link; whoever holds
+	                             * the queue (ring slot, sched.lock) */
 	const char *waitreason;     /* why it is parked (for the deadlock report) */
 	/* channel and select support (rt/chan.c, rt/select.c) */
 	struct sudog *waiting;      /* sudogs of a blocked select/send/recv */
@@ -67,8 +76,10 @@ struct g {
 	/* timers (rt/rtimer.c): sleep uses the G's own timer */
 	void *sleep_timer;
 	/* preemption */
-	volatile int preempt;       /* asked to yield at the next safe point */
-	uint64_t run_start;         /* nanotime when it last started running */
+	volatile int preempt;       /* set by the tick once per run (no second
+	                             * injection); cleared by execute() */
+	uint64_t run_start;         /* nanotime the run began; written by execute()
+	                             * while m->locks > 0, read by the tick */
 	uint64_t preemptions;
 };
 
@@ -77,17 +88,23 @@ struct p;
 struct m {
 	unsigned id;
 	struct g g0;                /* the scheduler's context on this M */
-	struct g *curg;             /* the G running, NULL while in g0 */
-	struct p *p;
-	volatile int locks;         /* rt locks held: no preemption if > 0 */
-	int spinning;               /* looking for work without a G */
+	struct g *volatile curg;    /* the G running, NULL while in g0.  Written
+	                             * only by this M in execute(), with locks > 0
+	                             * and atomic stores; read by the tick, and by
+	                             * checkdead on any M (atomic loads) */
+	struct p *p;                /* fixed after rt_main */
+	volatile int locks;         /* rt locks held + switch in progress: no
+	                             * preemption while > 0.  Only code running
+	                             * on this M changes it (rt_acquirem /
+	                             * rt_releasem); the tick reads it */
+	int spinning;               /* looking for work without a G (owner) */
 	volatile int parked;
 	/* what g0 must do with the G that just switched to it */
 	int after;                  /* AFTER_* */
 	int (*park_unlock)(struct g *gp, void *arg);
 	void *park_arg;
-	uint64_t fastrand;
-	uint32_t schedtick;
+	uint64_t fastrand;          /* owner only: callers hold m->locks */
+	uint32_t schedtick;         /* g0 only */
 };
 
 enum { AFTER_NONE, AFTER_PARK, AFTER_YIELD, AFTER_EXIT, AFTER_PREEMPT };
@@ -98,7 +115,9 @@ struct p {
 	unsigned id;
 	struct m *m;
 	/* local run queue: a ring written at tail by its owner only, read
-	 * at head by the owner and by thieves (CAS on head). */
+	 * at head by the owner and by thieves (CAS on head).  "Owner" is
+	 * code running on m with m->locks > 0 (it cannot move to another M
+	 * in the middle of a put). */
 	volatile uint32_t runq_head, runq_tail;
 	struct g *runq[RT_RUNQ_SIZE];
 	struct g *volatile runnext;
@@ -111,7 +130,34 @@ struct p {
 
 /* ---- scheduler (rt/sched.c) ---- */
 struct g *rt_getg(void);                 /* the running G (g0 in the scheduler) */
+/* The M running the caller.  From a G that can be preempted the answer
+ * may be stale by the time it is used (the G can move to another M right
+ * after): use it only under rt_acquirem(), or for facts that are the same
+ * on every M (is the caller a G: m->curg != NULL). */
 struct m *rt_getm(void);
+
+/* A compiler barrier: the tick (an interrupt or signal on this same CPU
+ * or thread) sees this M's stores in program order across it. */
+#define rt_tick_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+/* Pin the caller to its M: read the M and raise its lock count with the
+ * tick held off, so no preemption can fall between the two (the G would
+ * resume elsewhere and raise the old M's count).  While pinned the caller
+ * may use the M's and its P's owner-only state.  Go's acquirem. */
+static inline struct m *rt_acquirem(void)
+{
+	unsigned long f = plat_irq_save();
+	struct m *m = rt_getm();
+	m->locks++;
+	plat_irq_restore(f);
+	rt_tick_barrier();
+	return m;
+}
+static inline void rt_releasem(struct m *m)
+{
+	rt_tick_barrier();
+	m->locks--;
+}
 void rt_lock(struct rt_lock *l);          /* spin; m->locks++ */
 void rt_unlock(struct rt_lock *l);        /* m->locks-- */
 /* Park the current G.  After it is off its stack, g0 calls
@@ -125,12 +171,19 @@ void rt_goready(struct g *gp);
 /* Wake an idle M if there is work it could take (after queueing work). */
 void rt_wakep(void);
 uint64_t rt_fastrand(void);
+/* P number id (< RT_MAX_M), for invariant checks and tests. */
+struct p *rt_pget(unsigned id);
 uint64_t rt_nanotime(void);
 /* Fatal runtime error: Go's "fatal error: <msg>", the current G's
  * backtrace, exit status 2. */
 _Noreturn void rt_throw(const char *msg);
 /* A Go panic that is fatal here (no recover): "panic: <msg>", status 2. */
 _Noreturn void rt_panic(const char *msg);
+/* Out of memory: "fatal error: runtime: out of memory: cannot allocate
+ * <bytes> bytes (<what>)", status RT_EXIT_OOM (the kernel's own OOM
+ * status, so a user tells an out-of-memory from a runtime error). */
+#define RT_EXIT_OOM 71
+_Noreturn void rt_throw_oom(const char *what, size_t bytes);
 /* Called periodically on every M by the platform's tick (bare metal: from
  * the interrupt path).  Returns 1 when the interrupted G should be
  * preempted now (the platform then arranges rt_async_preempt to run). */

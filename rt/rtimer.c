@@ -131,7 +131,11 @@ static int timer_push(struct rt_timer *t)
 {
 	if (__atomic_load_n(&t->pp, __ATOMIC_ACQUIRE))
 		rt_throw("timer: add of a pending timer");
-	struct p *pp = rt_getm()->p;
+	/* Pinned from reading the P to publishing timer0_when: a G that
+	 * moved in between would push onto a P whose M may be parked with
+	 * a later deadline, and nobody would re-arm it. */
+	struct m *m = rt_acquirem();
+	struct p *pp = m->p;
 	if (!pp)
 		rt_throw("timer: add without a P");
 	if (t->when == 0)
@@ -141,7 +145,7 @@ static int timer_push(struct rt_timer *t)
 		unsigned cap = pp->timers_cap ? pp->timers_cap * 2 : 16;
 		struct rt_timer **h = realloc(pp->timers, cap * sizeof(*h));
 		if (!h)
-			rt_throw("timer: out of memory");
+			rt_throw_oom("the timer heap", cap * sizeof(*h));
 		pp->timers = h;
 		pp->timers_cap = cap;
 	}
@@ -155,6 +159,7 @@ static int timer_push(struct rt_timer *t)
 	rt_unlock(&pp->timers_lock);
 	if (!__atomic_load_n(&timer_ps[pp->id], __ATOMIC_RELAXED))
 		__atomic_store_n(&timer_ps[pp->id], pp, __ATOMIC_RELEASE);
+	rt_releasem(m);
 	return earliest;
 }
 
@@ -276,7 +281,7 @@ void tally_sleep(uint64_t ns)
 	if (!t) {
 		t = calloc(1, sizeof(*t));
 		if (!t)
-			rt_throw("timer: out of memory");
+			rt_throw_oom("a sleep timer", sizeof(*t));
 		gp->sleep_timer = t;
 	}
 	t->when = deadline(ns);
@@ -307,7 +312,7 @@ static struct tally_timer *timer_make(uint64_t ns, uint64_t period)
 {
 	struct tally_timer *tt = calloc(1, sizeof(*tt));
 	if (!tt)
-		rt_throw("timer: out of memory");
+		rt_throw_oom("a timer", sizeof(*tt));
 	tt->c = tally_chan_make(sizeof(uint64_t), 1);
 	tt->t.when = deadline(ns);
 	tt->t.period = period;
@@ -364,6 +369,14 @@ void tally_timer_free(struct tally_timer *tt)
 		return;
 	tally_timer_stop(tt);
 	timer_wait_idle(&tt->t);
+	/* A goroutine still queued on the channel (blocked in recv, or a
+	 * select on its way out that has yet to unlink its sudog) would touch
+	 * freed memory: a misuse, stopped here rather than left to corrupt. */
+	rt_lock(&tt->c->lock);
+	int waiters = tt->c->recvq.first || tt->c->sendq.first;
+	rt_unlock(&tt->c->lock);
+	if (waiters)
+		rt_throw("tally_timer_free: goroutines are blocked on the timer's channel");
 	_chan_free(tt->c);
 	free(tt);
 }

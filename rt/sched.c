@@ -86,23 +86,13 @@ struct gx {
 };
 
 void rt_set_quantum(uint64_t ns) { quantum_ns = ns; }
+struct p *rt_pget(unsigned id) { return &ps[id]; }
 uint64_t rt_nanotime(void) { return plat_nanotime(); }
 
 struct m *rt_getm(void) { return &ms[plat_m_id()]; }
 
-/* Raise this M's locks so the caller can no longer be preempted, and so
- * not migrate.  Reading the M and raising its count must not be split by a
- * preemption (the G would resume on another CPU and raise the old M's
- * count, then push onto the old M's run ring as a non-owner), hence
- * interrupts off around the two steps (Go's acquirem). */
-static inline struct m *acquirem(void)
-{
-	unsigned long f = plat_irq_save();
-	struct m *m = rt_getm();
-	m->locks++;
-	plat_irq_restore(f);
-	return m;
-}
+#define acquirem rt_acquirem
+#define releasem rt_releasem
 
 struct g *rt_getg(void)
 {
@@ -115,13 +105,14 @@ struct g *rt_getg(void)
 
 uint64_t rt_fastrand(void)
 {
-	struct m *m = rt_getm();
+	struct m *m = acquirem();  /* m->fastrand is owner-only */
 	/* xorshift64* */
 	uint64_t x = m->fastrand;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
 	m->fastrand = x;
+	releasem(m);
 	return x * 0x2545f4914f6cdd1dull;
 }
 
@@ -137,7 +128,7 @@ void rt_lock(struct rt_lock *l)
 void rt_unlock(struct rt_lock *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	rt_getm()->locks--;
+	releasem(rt_getm());  /* held: still on the M that locked */
 }
 
 int rt_park_unlock(struct g *gp, void *arg)
@@ -158,9 +149,13 @@ static void print_goroutine_header(struct g *gp, const char *state)
 	print(buf);
 }
 
-static _Noreturn void die(const char *prefix, const char *msg)
+static _Noreturn void die(const char *prefix, const char *msg, int status)
 {
 	struct m *m = acquirem();  /* no preemption from here on */
+	if (!plat_fatal_begin()) {
+		print("fatal error: fatal error while reporting a fatal error\n");
+		plat_exit(status);
+	}
 	print(prefix);
 	print(msg);
 	print("\n\n");
@@ -171,11 +166,19 @@ static _Noreturn void die(const char *prefix, const char *msg)
 		print("runtime: on the scheduler's stack (g0)\n");
 	}
 	plat_backtrace(0, 0);
-	plat_exit(2);
+	plat_exit(status);
 }
 
-_Noreturn void rt_throw(const char *msg) { die("fatal error: ", msg); }
-_Noreturn void rt_panic(const char *msg) { die("panic: ", msg); }
+_Noreturn void rt_throw(const char *msg) { die("fatal error: ", msg, 2); }
+_Noreturn void rt_panic(const char *msg) { die("panic: ", msg, 2); }
+
+_Noreturn void rt_throw_oom(const char *what, size_t bytes)
+{
+	char msg[320];
+	snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %zu bytes (%s)", bytes,
+	         what);
+	die("fatal error: ", msg, RT_EXIT_OOM);
+}
 
 /* ------------------------------------------------------------ run queues */
 
@@ -334,6 +337,15 @@ static struct g *runqsteal(struct p *pp, struct p *victim, int steal_next)
 
 void rt_wakep(void)
 {
+	/* The caller just published work (a ring's tail, runnext, a timer)
+	 * with a release store; an M going idle does nmidle++ (a full
+	 * barrier) and then looks for work.  Without a full fence here the
+	 * load of nmidle below may be satisfied before the publishing store
+	 * is visible (x86 lets a load pass an earlier store): both sides
+	 * would miss each other and the work would wait on a busy M while
+	 * an idle one halts.  Dekker's pattern: each side fences between its
+	 * store and its load. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
 	    __atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
 		return;
@@ -410,8 +422,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
 		uint64_t orphan = 0;
-		if (__atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE) &&
-		    pp->timer0_when <= now) {
+		uint64_t when = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
+		if (when && when <= now) {
 			unsigned old = plat_ledger_switch(rt_class_timer);
 			rt_timers_run(pp, now);
 			plat_ledger_switch(old);
@@ -485,7 +497,7 @@ static void goexit0(void);
 static void goentry(void *arg)
 {
 	struct g *gp = arg;
-	rt_getm()->locks--;  /* execute() raised it on this M */
+	releasem(rt_getm());  /* execute() raised it on this M */
 	gp->fn(gp->arg);
 	goexit0();
 }
@@ -503,7 +515,7 @@ static struct g *gfget(void)
 		return gp;
 	struct gx *x = calloc(1, sizeof(*x));
 	if (!x)
-		rt_throw("out of memory allocating a goroutine");
+		rt_throw_oom("a goroutine", sizeof(*x));
 	__atomic_add_fetch(&sched.ngs, 1, __ATOMIC_RELAXED);
 	rt_lock(&sched.lock);
 	x->allnext = (struct gx *)sched.allgs;
@@ -567,7 +579,7 @@ uint64_t tally_go(void (*fn)(void *), void *arg)
 	struct g *gp = newproc(fn, arg);
 	uint64_t id = gp->goid;
 	ready_put(m, gp);
-	m->locks--;
+	releasem(m);
 	rt_wakep();
 	return id;
 }
@@ -596,7 +608,7 @@ void rt_gopark(int (*unlockf)(struct g *, void *), void *arg, const char *reason
 	m->park_arg = arg;
 	gp->waitreason = reason;
 	mcall(AFTER_PARK);
-	rt_getm()->locks--;
+	releasem(rt_getm());  /* the raise execute() made on the M we resumed on */
 }
 
 void rt_goready(struct g *gp)
@@ -607,7 +619,7 @@ void rt_goready(struct g *gp)
 	gp->status = G_RUNNABLE;
 	gp->waitreason = NULL;
 	ready_put(m, gp);
-	m->locks--;
+	releasem(m);
 	rt_wakep();
 }
 
@@ -615,7 +627,7 @@ void tally_yield(void)
 {
 	acquirem();
 	mcall(AFTER_YIELD);
-	rt_getm()->locks--;
+	releasem(rt_getm());
 }
 
 static void goexit0(void)
@@ -671,7 +683,7 @@ void rt_async_preempt_body(void)
 	struct m *m = acquirem();
 	m->curg->preemptions++;
 	mcall(AFTER_PREEMPT);
-	rt_getm()->locks--;
+	releasem(rt_getm());
 }
 
 /* g0: run gp until it switches back, then finish its action. */
@@ -690,10 +702,10 @@ static void execute(struct m *m, struct g *gp)
 					pre += x->g.preemptions != 0;
 				}
 			snprintf(msg, sizeof(msg),
-			         "out of memory allocating a goroutine stack (%llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u)",
+			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
 			         (unsigned long long)sched.ngs, (unsigned long long)sched.nstacks,
 			         sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
-			rt_throw(msg);
+			rt_throw_oom(msg, gp->stack_size);
 		}
 		__atomic_add_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
 	}
@@ -702,15 +714,21 @@ static void execute(struct m *m, struct g *gp)
 	/* m->curg names gp only inside the window covered by m->locks (or
 	 * while gp itself runs): the tick must never take g0 for gp. */
 	m->locks++;  /* dropped by the G when it resumes (goentry / mcall) */
+	rt_tick_barrier();
 	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
 	gp->status = G_RUNNING;
 	gp->m = m;
 	gp->preempt = 0;
 	gp->run_start = plat_nanotime();
-	m->curg = gp;
+	rt_tick_barrier();
+	__atomic_store_n(&m->curg, gp, __ATOMIC_SEQ_CST);
 	plat_ledger_switch(plat_class_user);
 	rt_ctx_switch(&m->g0.ctx, &gp->ctx);
-	m->curg = NULL;
+	/* curg is cleared before the G's raise is dropped: the tick must
+	 * never see curg naming gp with locks == 0 while g0 runs (it would
+	 * preempt g0 as if it were gp) */
+	__atomic_store_n(&m->curg, NULL, __ATOMIC_SEQ_CST);
+	rt_tick_barrier();
 	m->locks--;  /* the raise the G made before switching back */
 	plat_ledger_switch(rt_class_sched);
 	gp->m = NULL;

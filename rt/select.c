@@ -154,7 +154,7 @@ int tally_select(struct tally_select_case *cases, int n, int has_default)
 	if (n > SELECT_STACK_CASES) {
 		heap = malloc((size_t)n * (2 * sizeof(int) + sizeof(struct sudog)));
 		if (!heap)
-			rt_throw("select: out of memory");
+			rt_throw_oom("a select's cases", (size_t)n * (2 * sizeof(int) + sizeof(struct sudog)));
 		sudogs = heap;
 		pollorder = (int *)(sudogs + n);
 		lockorder = pollorder + n;

@@ -168,8 +168,10 @@ void rt_semrelease(volatile uint32_t *addr, int handoff)
 	rt_goready(s->g);
 	/* Direct hand-off: let the woken G run now instead of letting this
 	 * G barge in again (Go's goyield in semrelease1). */
-	struct m *m = rt_getm();
-	if (handed && m->locks == 0 && m->curg)
+	struct m *m = rt_acquirem();  /* locks and curg of the M we are on */
+	int can_yield = m->locks == 1 && m->curg;
+	rt_releasem(m);
+	if (handed && can_yield)
 		tally_yield();
 }
 

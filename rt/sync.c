@@ -63,15 +63,14 @@ static int can_spin(int iter)
 {
 	if (iter >= ACTIVE_SPIN || tally_ncpu() <= 1 || tally_gomaxprocs(0) <= 1)
 		return 0;
-	struct p *pp = rt_getm()->p;
-	if (!pp)
-		return 0;
+	struct m *m = rt_acquirem();  /* the P of the M we are on */
+	struct p *pp = m->p;
 	/* spin only if there is nothing else to run here */
-	if (__atomic_load_n(&pp->runq_head, __ATOMIC_RELAXED) !=
-	        __atomic_load_n(&pp->runq_tail, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&pp->runnext, __ATOMIC_RELAXED))
-		return 0;
-	return 1;
+	int idle = pp && __atomic_load_n(&pp->runq_head, __ATOMIC_RELAXED) ==
+	                         __atomic_load_n(&pp->runq_tail, __ATOMIC_RELAXED) &&
+	           !__atomic_load_n(&pp->runnext, __ATOMIC_RELAXED);
+	rt_releasem(m);
+	return idle;
 }
 
 static void do_spin(void)

@@ -154,7 +154,10 @@ struct tally_timer *tally_ticker_new(uint64_t period);  /* fires every period */
 struct tally_chan *tally_timer_chan(struct tally_timer *t);
 int tally_timer_stop(struct tally_timer *t);             /* 1 if it was pending */
 int tally_timer_reset(struct tally_timer *t, uint64_t ns);
-void tally_timer_free(struct tally_timer *t);            /* after stop */
+/* Stop t and free it and its channel.  No goroutine may still use the
+ * channel: one blocked on it is a fatal error ("tally_timer_free:
+ * goroutines are blocked on the timer's channel", status 2). */
+void tally_timer_free(struct tally_timer *t);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)

@@ -58,12 +58,12 @@
 #include "rt/rt_ctx.h"
 #include "tests/host/rt_test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(RT_TEST_ASAN)
 #define FIBER_ASAN 1
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if defined(RT_TEST_TSAN)
 #define FIBER_TSAN 1
 #include <sanitizer/tsan_interface.h>
 #endif

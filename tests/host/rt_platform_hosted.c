@@ -66,7 +66,7 @@
 #include "rt/tally.h"
 #include "tests/host/rt_test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(RT_TEST_ASAN)
 #include <sanitizer/asan_interface.h>
 #define STACK_UNPOISON(p, n) __asan_unpoison_memory_region((void *)(p), (n))
 #else
@@ -88,6 +88,10 @@ struct hosted_m {
 };
 
 static struct hosted_m hm[RT_MAX_M];
+/* the test clock (rt_test_clock_*): while fake_clock is set, nanotime is
+ * fake_now and parks end when it passes their deadline */
+static int fake_clock;
+static volatile uint64_t fake_now;
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static _Thread_local unsigned m_self;
 static unsigned max_ms_override;
@@ -165,10 +169,17 @@ void plat_start_m(unsigned id, void (*fn)(unsigned id))
 
 unsigned plat_m_id(void) { return m_self; }
 
+static void park_fake(struct hosted_m *h, uint64_t deadline_ns);
+static void watch_park(unsigned id, uint64_t deadline_ns, int parked);
+
 void plat_m_park(uint64_t deadline_ns)
 {
 	pthread_once(&hm_once, hm_init);
 	struct hosted_m *h = &hm[m_self];
+	if (__atomic_load_n(&fake_clock, __ATOMIC_ACQUIRE)) {
+		park_fake(h, deadline_ns);
+		return;
+	}
 	struct timespec ts = {
 		.tv_sec = (time_t)(deadline_ns / 1000000000u),
 		.tv_nsec = (long)(deadline_ns % 1000000000u),
@@ -212,6 +223,8 @@ void plat_relax(void)
 
 uint64_t plat_nanotime(void)
 {
+	if (__atomic_load_n(&fake_clock, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&fake_now, __ATOMIC_SEQ_CST);
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -273,6 +286,24 @@ void plat_stack_free(uintptr_t base, size_t size)
 }
 
 void plat_preempt_init(uint64_t quantum_ns) { (void)quantum_ns; }
+
+/* The first fatal report wins: later reporters on other Ms sleep until
+ * the winner's exit ends the process.  Hosted, the other Ms are not
+ * stopped while the winner prints: each line is one write(2), and only
+ * fatal reports are kept apart. */
+static volatile unsigned fatal_owner;  /* M id + 1 of the first reporter */
+
+int plat_fatal_begin(void)
+{
+	unsigned me = m_self + 1, none = 0;
+	if (__atomic_compare_exchange_n(&fatal_owner, &none, me, 0, __ATOMIC_SEQ_CST,
+	                                __ATOMIC_SEQ_CST))
+		return 1;
+	if (none == me)
+		return 0;
+	for (;;)
+		pause();
+}
 
 /* ------------------------------------------------------------ output, exit */
 
@@ -475,3 +506,63 @@ const char *rt_test_ledger_name(unsigned cls)
 
 unsigned long plat_irq_save(void) { return 0; }
 void plat_irq_restore(unsigned long f) { (void)f; }
+
+/* ------------------------------------------------------------ test clock */
+
+/* A parked M under the fake clock: wait until woken or until the clock
+ * (moved by rt_test_clock_advance from another thread) reaches the
+ * deadline; the watch sees the park for its whole length. */
+static void park_fake(struct hosted_m *h, uint64_t deadline_ns)
+{
+	pthread_mutex_lock(&h->lock);
+	watch_park(h->id, deadline_ns, 1);
+	while (!h->wake && !(deadline_ns && plat_nanotime() >= deadline_ns))
+		pthread_cond_wait(&h->cond, &h->lock);
+	h->wake = 0;
+	watch_park(h->id, deadline_ns, 0);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void rt_test_clock_fake(uint64_t start)
+{
+	__atomic_store_n(&fake_now, start, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&fake_clock, 1, __ATOMIC_RELEASE);
+}
+
+void rt_test_clock_advance(uint64_t ns)
+{
+	pthread_once(&hm_once, hm_init);
+	__atomic_add_fetch(&fake_now, ns, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < RT_MAX_M; i++) {
+		pthread_mutex_lock(&hm[i].lock);
+		pthread_cond_broadcast(&hm[i].cond);
+		pthread_mutex_unlock(&hm[i].lock);
+	}
+}
+
+/* The park watch: what each M is parked with, under its hm lock. */
+static struct {
+	int parked;
+	uint64_t deadline;
+} watch[RT_MAX_M];
+
+static void watch_park(unsigned id, uint64_t deadline_ns, int parked)
+{
+	watch[id].parked = parked;
+	watch[id].deadline = deadline_ns;
+}
+
+int rt_test_park_state(unsigned id, uint64_t *deadline, int *wake_pending,
+                       const volatile uint64_t *word, uint64_t *word_value)
+{
+	pthread_once(&hm_once, hm_init);
+	if (id >= RT_MAX_M)
+		return 0;
+	pthread_mutex_lock(&hm[id].lock);
+	int parked = watch[id].parked;
+	*deadline = watch[id].deadline;
+	*wake_pending = hm[id].wake;
+	*word_value = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&hm[id].lock);
+	return parked;
+}

@@ -19,6 +19,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Which sanitizer this build has: gcc says so with __SANITIZE_*__,
+ * clang (which builds the TSan variant) with __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_TEST_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define RT_TEST_TSAN 1
+#endif
+#ifdef __has_feature
+#if __has_feature(address_sanitizer)
+#define RT_TEST_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define RT_TEST_TSAN 1
+#endif
+#endif
+
 /* Run main_g(arg) as the main goroutine on nms Ms (0: plat_max_ms()) in a
  * child; fail the current cmocka test (with the child's output) unless the
  * child exited with status 0.  Returns only on success. */
@@ -70,11 +87,11 @@ static inline void rt_test_join(volatile int64_t *v, int64_t n)
 		S = rt_test_shared();                                          \
 		memset((void *)S, 0, sizeof(*S));                              \
 	}                                                                      \
-	static inline void run_1_and_4(void (*fn)(void *))                     \
+	__attribute__((unused)) static inline void run_1_and_4(void (*fn)(void *)) \
 	{                                                                      \
 		rt_test_run_1_and_4(fn, reset);                                \
 	}                                                                      \
-	static inline void expect_fatal(void (*fn)(void *), unsigned nms,      \
+	__attribute__((unused)) static inline void expect_fatal(void (*fn)(void *), unsigned nms, \
 	                                const char *msg)                       \
 	{                                                                      \
 		rt_test_expect_fatal(fn, nms, msg, reset);                     \
@@ -108,6 +125,19 @@ void rt_test_set_max_ms(unsigned n);
 unsigned rt_test_ledger_current(void);
 uint64_t rt_test_ledger_switches(void);
 const char *rt_test_ledger_name(unsigned cls);
+
+/* The fake clock: from rt_test_clock_fake(start) on, plat_nanotime()
+ * returns a value that only rt_test_clock_advance moves (call it from a
+ * thread that is not an M), and a park with a deadline ends when the
+ * clock passes it.  Timers then fire exactly when the test says. */
+void rt_test_clock_fake(uint64_t start);
+void rt_test_clock_advance(uint64_t ns);
+/* Under the fake clock: 1 if M id is parked right now, with the deadline
+ * it parked with (0: none), whether a wake is pending for it, and *word
+ * read in the same instant (while a parked M cannot leave its park: M id
+ * changes nothing of its own meanwhile). */
+int rt_test_park_state(unsigned id, uint64_t *deadline, int *wake_pending,
+                       const volatile uint64_t *word, uint64_t *word_value);
 
 /* ---- between the hosted platform files ---- */
 /* plat_exit ends with fflush + _exit instead of exit() (rt_test.c sets it

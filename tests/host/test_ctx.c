@@ -173,7 +173,7 @@ static void fresh_context_starts_entry(void **state)
 	assert_ptr_equal(probe_arg, (void *)0x1234abcd);
 	assert_int_equal(probe_rsp % 16, 8);               /* ABI: entry RSP % 16 == 8 */
 	assert_true(probe_rsp < stack_top(lo) && probe_rsp > lo);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if !defined(RT_TEST_ASAN) && !defined(RT_TEST_TSAN)
 	/* unwrapped: the trampoline called entry directly */
 	assert_int_equal(probe_rsp, stack_top(lo) - 8);
 	assert_int_equal(probe_rbp, 0);
@@ -260,7 +260,12 @@ static pthread_t x_threads[8];
 
 /* glibc declares pthread_self const, so the compiler may hoist it out of
  * a loop that a context switch moves to another thread: ask every time. */
-__attribute__((noipa)) static pthread_t self_now(void) { return pthread_self(); }
+__attribute__((noinline)) static pthread_t self_now(void)
+{
+	pthread_t t = pthread_self();
+	__asm__ volatile("" : "+r"(t));  /* opaque to both compilers */
+	return t;
+}
 
 static void ctx_x_main(void *arg)
 {
@@ -329,7 +334,13 @@ static int recurse(int n)
 	volatile char pad[1024];
 	pad[0] = (char)n;
 	sink = pad[0];
-	return n > 0 ? recurse(n - 1) + pad[0] : 0;
+	if (n <= 0)
+		return 0;
+	int r = recurse(n - 1);
+	/* the frame is used after the call: no compiler may turn the
+	 * recursion into a loop (clang does, accumulator and all) */
+	__asm__ volatile("" : : "r"(pad) : "memory");
+	return r + pad[0];
 }
 
 static void overflow_main(void *arg)

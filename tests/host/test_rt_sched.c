@@ -39,7 +39,7 @@
 
 /* Under TSan every goroutine's first run creates a TSan fiber (about a
  * millisecond, see tests/host/rt_fiber.c): spawn fewer there. */
-#if defined(__SANITIZE_THREAD__)
+#if defined(RT_TEST_TSAN)
 #define NSPAWN 2000
 #define NSMALL 400
 #else

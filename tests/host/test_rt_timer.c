@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include "rt/rt_impl.h"
 #include "rt/tally.h"
 #include "tests/host/rt_test.h"
@@ -57,6 +58,14 @@ static void sleeper(void *arg)
 	tally_atomic_add(&S->done, 1);
 }
 
+static void gated_sleeper(void *arg)
+{
+	int64_t i = tally_atomic_add(&S->nlog, 1) - 1;
+	char c;
+	tally_chan_recv(arg, &c);   /* closed by sleep_main */
+	sleeper((void *)(uintptr_t)((uint64_t)(i % 10 + 1) * MS));
+}
+
 static void sleep_main(void *arg)
 {
 	(void)arg;
@@ -66,9 +75,17 @@ static void sleep_main(void *arg)
 	uint64_t t0 = rt_nanotime();
 	tally_sleep(0);   /* returns at once */
 	RT_CHECK(rt_nanotime() - t0 < SLACK);
+	/* 50 sleepers at once.  They all start first and wait at a gate:
+	 * a goroutine's first run is the costly part under the sanitizers,
+	 * and a woken sleeper queued behind 49 unstarted goroutines on one
+	 * M measures their start-up, not the timers. */
 	S->done = 0;
+	S->nlog = 0;
+	struct tally_chan *gate = tally_chan_make(1, 0);
 	for (int i = 0; i < 50; i++)
-		tally_go(sleeper, (void *)(uintptr_t)((uint64_t)(i % 10 + 1) * MS));
+		tally_go(gated_sleeper, gate);
+	join(&S->nlog, 50);
+	tally_chan_close(gate);
 	join(&S->done, 50);
 }
 
@@ -296,7 +313,7 @@ static void heap_main(void *arg)
 	RT_CHECK(tick.pp == pp && tick.when == base + 500 + 4 * 10000);
 	RT_CHECK(rt_timer_del(&tick) == 1);
 	rt_timers_run(pp, base + 10 * 3600000 * MS);
-	m->locks--;
+	rt_releasem(m);
 	RT_CHECK(pp->ntimers == n0);
 
 	/* order and exactly-once */
@@ -326,8 +343,7 @@ static struct rt_timer rt_timers_real[32];
 static void realtime_order_main(void *arg)
 {
 	(void)arg;
-	struct m *m = rt_getm();
-	m->locks++;   /* all on one P */
+	struct m *m = rt_acquirem();   /* all on one P */
 	uint64_t base = rt_nanotime() + 1 * MS;
 	for (int i = 0; i < 32; i++) {
 		int k = (i * 13) % 32;   /* scrambled insertion order */
@@ -338,7 +354,7 @@ static void realtime_order_main(void *arg)
 		t->arg = (void *)(intptr_t)k;
 		rt_timer_add(t);
 	}
-	m->locks--;
+	rt_releasem(m);
 	tally_sleep(10 * MS);
 	join(&S->nlog, 32);
 	for (int k = 0; k < 32; k++)
@@ -351,6 +367,102 @@ static void timers_fire_in_deadline_order(void **state)
 	run_1_and_4(realtime_order_main);
 }
 
+/* ---- the parking invariant, under a fake clock ----
+ *
+ * No M parks without the earliest deadline of its P's timers: an M parked
+ * with no deadline, or a later one, while its P holds an earlier timer
+ * sleeps through that timer (the lost wake-up that made sleeps late).  A
+ * thread that is not an M owns the clock: it advances it in 50 us steps
+ * and, between steps, looks at every M; a parked M with no wake pending
+ * must have parked with a deadline at or before its P's earliest timer.
+ * The P's timer0_when is read while the M cannot leave its park, so each
+ * look is exact, not a race.  Goroutines meanwhile sleep, reset, stop and
+ * tick on every M; each sleep is checked never early to the nanosecond. */
+
+#include <pthread.h>
+#include <time.h>
+
+static void *clock_owner(void *arg)
+{
+	unsigned nms = (unsigned)(uintptr_t)arg;
+	while (!tally_atomic_load(&S->log[4])) {
+		rt_test_clock_advance(50 * US);
+		nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+		for (unsigned i = 0; i < nms; i++) {
+			uint64_t dl, w;
+			int wake;
+			if (!rt_test_park_state(i, &dl, &wake, &rt_pget(i)->timer0_when, &w))
+				continue;
+			tally_atomic_add(&S->log[0], 1);   /* looks at a parked M */
+			if (!wake && w && (dl == 0 || dl > w)) {
+				S->log[1] = (int64_t)i;
+				S->log[2] = (int64_t)dl;
+				S->log[3] = (int64_t)w;
+				tally_atomic_add(&S->nlog, 1);   /* violations */
+			}
+		}
+	}
+	return NULL;
+}
+
+static void fake_sleeper(void *arg)
+{
+	uint64_t seed = (uint64_t)(uintptr_t)arg * 0x9e3779b97f4a7c15ull;
+	for (int k = 0; k < 20; k++) {
+		seed ^= seed >> 13, seed ^= seed << 7, seed ^= seed >> 17;
+		uint64_t d = (seed % 40 + 1) * 25 * US;
+		uint64_t t0 = rt_nanotime();
+		tally_sleep(d);
+		RT_CHECK(rt_nanotime() >= t0 + d);
+	}
+	tally_atomic_add(&S->done, 1);
+}
+
+static void fake_timers(void *arg)
+{
+	(void)arg;
+	struct tally_timer *t = tally_timer_new(3 * MS);
+	struct tally_timer *tk = tally_ticker_new(700 * US);
+	uint64_t v;
+	for (int k = 0; k < 5; k++) {
+		RT_CHECK(tally_chan_recv(tally_timer_chan(tk), &v) == 1);
+		tally_timer_reset(t, (uint64_t)(k + 1) * 300 * US);
+	}
+	RT_CHECK(tally_chan_recv(tally_timer_chan(t), &v) == 1);
+	tally_timer_stop(tk);
+	tally_timer_free(tk);
+	tally_timer_free(t);
+	tally_atomic_add(&S->done, 1);
+}
+
+static void parks_main(void *arg)
+{
+	unsigned nms = (unsigned)tally_ncpu();
+	(void)arg;
+	rt_test_clock_fake(rt_nanotime());
+	pthread_t th;
+	RT_CHECK(pthread_create(&th, NULL, clock_owner, (void *)(uintptr_t)nms) == 0);
+	for (int i = 0; i < 16; i++)
+		tally_go(fake_sleeper, (void *)(uintptr_t)(i + 1));
+	tally_go(fake_timers, NULL);
+	tally_go(fake_timers, NULL);
+	while (tally_atomic_load(&S->done) < 18)
+		tally_sleep(1 * MS);
+	tally_atomic_store(&S->log[4], 1);   /* stops the clock owner */
+	RT_CHECK(pthread_join(th, NULL) == 0);
+	if (S->nlog)
+		fprintf(stderr, "m%lld parked with deadline %lld, its P's earliest timer %lld\n",
+		        (long long)S->log[1], (long long)S->log[2], (long long)S->log[3]);
+	RT_CHECK(S->nlog == 0);
+	RT_CHECK(S->log[0] > 0);   /* the watch saw parked Ms */
+}
+
+static void parks_keep_earliest_deadline(void **state)
+{
+	(void)state;
+	run_1_and_4(parks_main);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +472,7 @@ int main(void)
 		cmocka_unit_test(ticker_delivers_repeatedly),
 		cmocka_unit_test(heap_fires_in_deadline_order),
 		cmocka_unit_test(timers_fire_in_deadline_order),
+		cmocka_unit_test(parks_keep_earliest_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
