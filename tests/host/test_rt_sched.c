@@ -453,6 +453,80 @@ static void panic_is_reported(void **state)
 		fail_msg("status %d, output:\n%s", st, o);
 }
 
+/* ---- an idle M picks up what a busy one spawns ----
+ * The main goroutine spawns and then spins without yielding until the
+ * child ran: only another M can run it, one parked in findrunnable that
+ * the spawn must wake.  A lost wake-up (spawner and idle M each reading
+ * the other's state before their own store is visible) would leave the
+ * child queued behind the spinner: the spin gives up after 2 s. */
+static void picked_up(void *arg)
+{
+	(void)arg;
+	tally_atomic_add(&S->counter, 1);
+}
+
+static void pickup_main(void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < 300; r++) {
+		tally_sleep(300 * 1000);   /* let the other M go idle */
+		int64_t before = tally_atomic_load(&S->counter);
+		uint64_t t0 = rt_nanotime();
+		tally_go(picked_up, NULL);
+		while (tally_atomic_load(&S->counter) == before) {
+			if (rt_nanotime() - t0 > 2000000000ull) {
+				S->values[0] = r;
+				RT_CHECK(!"an idle M missed the wake-up for a spawned goroutine");
+			}
+		}
+	}
+}
+
+static void idle_m_picks_up_spawned_work(void **state)
+{
+	(void)state;
+	reset();
+	rt_test_run(pickup_main, NULL, 2);
+}
+
+/* ---- two fatal errors at once: the first report wins ---- */
+static void panic_at_once(void *arg)
+{
+	while (tally_atomic_load(&S->counter) < 2)
+		tally_yield();   /* until both arrived (then, usually on two Ms) */
+	rt_panic(arg);
+}
+
+static void panic_arrive(void *arg)
+{
+	tally_atomic_add(&S->counter, 1);
+	panic_at_once(arg);
+}
+
+static void two_panics_main2(void *arg)
+{
+	(void)arg;
+	tally_go(panic_arrive, "first boom");
+	tally_go(panic_arrive, "second boom");
+	for (;;)
+		tally_yield();
+}
+
+static void one_report_when_two_goroutines_panic(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 20; k++) {
+		reset();
+		int st = rt_test_run_status(two_panics_main2, NULL, 3);
+		const char *o = rt_test_output();
+		int n = 0;
+		for (const char *p = o; (p = strstr(p, "panic: ")); p++)
+			n++;
+		if (st != 2 || n != 1 || !strstr(o, " boom\n\ngoroutine "))
+			fail_msg("run %d: status %d, %d reports, output:\n%s", k, st, n, o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +542,8 @@ int main(void)
 		cmocka_unit_test(goexit_and_main_return),
 		cmocka_unit_test(deadlock_is_reported),
 		cmocka_unit_test(panic_is_reported),
+		cmocka_unit_test(idle_m_picks_up_spawned_work),
+		cmocka_unit_test(one_report_when_two_goroutines_panic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
