@@ -51,7 +51,7 @@ APP_OBJS := $(patsubst %.c,$(OUT)/app/%.o,$(APP_SRCS))
 
 KERNEL_ELF := $(OUT)/kernel.elf
 
-.PHONY: all kernel iso esp efi run test bench host-tests clean distclean bootstrap check-app
+.PHONY: all kernel iso esp efi run test bench stress host-tests clean distclean bootstrap check-app
 all: kernel efi esp iso
 
 # ---- dependencies: Debian packages, newlib -------------------------------
@@ -140,6 +140,12 @@ HOST_BOOTSTRAP := $(BUILD)/.bootstrap
 
 test: all host-tests rt-tests bench-guest
 	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS) $(RT_TEST_BINS)
+
+# Races that one run passes by luck: the runtime's host tests STRESS_RUNS
+# times each and tests/stress.cases, with a host core kept busy (~15 min).
+STRESS_RUNS ?= 10
+stress: all rt-tests
+	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
 
 clean:
 	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host

@@ -16,6 +16,7 @@
 #include "kernel/console.h"
 #include "kernel/gstack.h"
 #include "kernel/kprintf.h"
+#include "kernel/vm.h"
 #include <string.h>
 
 static struct {
@@ -53,20 +54,25 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 
 static int cause_rt_stack = -1;
 
-/* A goroutine ran off its stack: Go's report, the goroutine's frames,
- * status 2. */
-static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why)
+/* A goroutine ran off its stack (Go's report, status 2), or its stack
+ * could not grow for want of memory (an out-of-memory report, status
+ * EXIT_OOM): the goroutine's frames either way. */
+static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why, int oom)
 {
 	extern uint64_t tally_goid(void);
-	char head[160];
+	char head[200];
 	arch_irq_disable();
-	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: stack overflow\n\n",
-	          tally_goid(), why);
+	if (!fatal_begin())
+		kernel_exit(oom ? EXIT_OOM : 2);
+	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: %s\n\n",
+	          tally_goid(), why, oom ? "runtime: out of memory" : "stack overflow");
 	console_write(head, strlen(head));
 	ksnprintf(head, sizeof(head), "goroutine %lu [running]:\n", tally_goid());
 	console_write(head, strlen(head));
 	backtrace_print(arch_frame_pc(tf), arch_frame_fp(tf), 24);
-	kernel_exit(2);
+	if (oom)
+		vm_print_stats();
+	kernel_exit(oom ? EXIT_OOM : 2);
 }
 
 int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr, uint64_t t0)
@@ -88,6 +94,6 @@ int kernel_fault(unsigned v, struct trap_frame *tf, uint64_t addr, uint64_t t0)
 	}
 	ledger_pop(l, arch_cycles());
 	if (r == GSTACK_OVERFLOW || r == GSTACK_OOM)
-		stack_overflow(tf, why);
+		stack_overflow(tf, why, r == GSTACK_OOM);
 	return r == GSTACK_GREW;
 }

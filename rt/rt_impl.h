@@ -180,8 +180,9 @@ _Noreturn void rt_throw(const char *msg);
 /* A Go panic that is fatal here (no recover): "panic: <msg>", status 2. */
 _Noreturn void rt_panic(const char *msg);
 /* Out of memory: "fatal error: runtime: out of memory: cannot allocate
- * <bytes> bytes (<what>)", status RT_EXIT_OOM (the kernel's own OOM
- * status, so a user tells an out-of-memory from a runtime error). */
+ * <bytes> bytes (<what>)" (bytes 0: "... cannot allocate <what>"), status
+ * RT_EXIT_OOM (the kernel's own OOM status, so a user tells an
+ * out-of-memory from a runtime error). */
 #define RT_EXIT_OOM 71
 _Noreturn void rt_throw_oom(const char *what, size_t bytes);
 /* Called periodically on every M by the platform's tick (bare metal: from

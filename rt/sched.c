@@ -175,8 +175,11 @@ _Noreturn void rt_panic(const char *msg) { die("panic: ", msg, 2); }
 _Noreturn void rt_throw_oom(const char *what, size_t bytes)
 {
 	char msg[320];
-	snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %zu bytes (%s)", bytes,
-	         what);
+	if (bytes)
+		snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %zu bytes (%s)",
+		         bytes, what);
+	else
+		snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %s", what);
 	die("fatal error: ", msg, RT_EXIT_OOM);
 }
 
@@ -705,7 +708,7 @@ static void execute(struct m *m, struct g *gp)
 			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
 			         (unsigned long long)sched.ngs, (unsigned long long)sched.nstacks,
 			         sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
-			rt_throw_oom(msg, gp->stack_size);
+			rt_throw_oom(msg, 0);
 		}
 		__atomic_add_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
 	}
