@@ -122,12 +122,13 @@ static void print_fixed(uint64_t v1000, const char *unit)
 	kprintf("\t%lu.%03lu %s", v1000 / 1000, v1000 % 1000, unit);
 }
 
-static void run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n, unsigned ncpu)
+/* Returns 1 when the benchmark failed its own check. */
+static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n, unsigned ncpu)
 {
 	int procs = bm->procs > 0 ? bm->procs : (int)ncpu;
 	if (procs > (int)ncpu) {
 		kprintf("--- SKIP: Benchmark%s: needs %d CPUs\n", bm->name, procs);
-		return;
+		return 0;
 	}
 	int old_procs = tally_gomaxprocs(procs);
 	struct bench_b b;
@@ -142,10 +143,15 @@ static void run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n
 		uint64_t t0 = arch_cycles();
 		bm->fn(&b);
 		uint64_t wall = arch_cycles() - t0;
+		if (b.fail) {
+			kprintf("--- FAIL: Benchmark%s-%d: %s (n=%lu)\n", bm->name, procs, b.fail, b.n);
+			tally_gomaxprocs(old_procs);
+			return 1;
+		}
 		if (b.skip) {
 			kprintf("--- SKIP: Benchmark%s: %s\n", bm->name, b.skip);
 			tally_gomaxprocs(old_procs);
-			return;
+			return 0;
 		}
 		cycles = b.cycles ? b.cycles : wall;
 		if (final || wall >= target_cycles || n >= 1000000000ull) {
@@ -202,6 +208,7 @@ static void run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n
 	for (unsigned m = 0; m < b.nmetric; m++)
 		print_fixed((uint64_t)(b.metric[m].value * 1000.0), b.metric[m].unit);
 	kprintf("\n");
+	return 0;
 }
 
 int bench_run(const char *regex, const char *benchtime)
@@ -224,15 +231,17 @@ int bench_run(const char *regex, const char *benchtime)
 	        arch_intc_name(), arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader,
 	        bench_icount_detected() ? "yes" : "no", ncpu);
 	kprintf("ledger-transition: %lu cycles\n", ledger_transition_cost());
-	unsigned ran = 0;
+	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {
 		char full[64];
 		ksnprintf(full, sizeof(full), "Benchmark%s", bm->name);
 		if (!regex_search(regex, full) && !regex_search(regex, bm->name))
 			continue;
-		run_one(bm, target_ns, fixed_n, ncpu);
+		failed += (unsigned)run_one(bm, target_ns, fixed_n, ncpu);
 		ran++;
 	}
+	if (failed)
+		kprintf("bench: FAIL: %u of %u benchmarks failed their own checks\n", failed, ran);
 	kprintf("bench: done: %u benchmarks\n", ran);
-	return 0;
+	return (int)failed;
 }

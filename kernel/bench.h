@@ -20,7 +20,7 @@
  * A benchmark that measures something other than wall time per op (e.g.
  * the cost of an interrupt observed from outside) sets b->cycles to the
  * cycles its n ops took; a benchmark that cannot run here calls
- * bench_skip().  Extra "value unit" pairs go through bench_metric().
+ * bench_skip(); one whose own result check fails calls bench_fail().  Extra "value unit" pairs go through bench_metric().
  */
 #ifndef TALLY_BENCH_H
 #define TALLY_BENCH_H
@@ -31,6 +31,7 @@ struct bench_b {
 	uint64_t n;           /* ops to run */
 	uint64_t cycles;      /* set by the benchmark to override wall cycles */
 	const char *skip;     /* set by bench_skip */
+	const char *fail;     /* set by bench_fail */
 	unsigned nmetric;
 	struct {
 		double value;
@@ -52,11 +53,17 @@ struct bench {
 	static void bench_fn_##n(struct bench_b *b)
 #define BENCH(n) BENCH_P(n, 0)
 
+/* The benchmark cannot run here (too few CPUs, an environment limit). */
 static inline void bench_skip(struct bench_b *b, const char *why) { b->skip = why; }
+/* The benchmark's own correctness check failed (a lost increment, a lost
+ * element): a bug in what it measures.  "--- FAIL: BenchmarkX: why", and
+ * the run ends with a failure status, as `go test -bench` does. */
+static inline void bench_fail(struct bench_b *b, const char *why) { b->fail = why; }
 void bench_metric(struct bench_b *b, double value, const char *unit);
 
-/* Run the benchmarks matching regex; returns the number that failed to
- * run (bad regex counts as one). benchtime: "500ms", "2s", "1000x". */
+/* Run the benchmarks matching regex; returns the number that failed
+ * (a bad regex or benchtime counts as one). benchtime: "500ms", "2s",
+ * "1000x". */
 int bench_run(const char *regex, const char *benchtime);
 /* 1 when the cycle counter counts instructions (QEMU -icount). */
 int bench_icount_detected(void);

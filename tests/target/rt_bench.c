@@ -100,7 +100,7 @@ BENCH(ChanBuffered)
 	while (tally_chan_recv(p.c, &v))
 		got++;
 	if (got != b->n)
-		bench_skip(b, "lost elements");
+		bench_fail(b, "lost elements");
 }
 
 static struct tally_mutex mu;
@@ -141,7 +141,7 @@ BENCH_P(MutexContended, 2)
 	tally_go(locker, &h2);
 	tally_waitgroup_wait(&wg);
 	if ((uint64_t)counter != b->n)
-		bench_skip(b, "lost increments");
+		bench_fail(b, "lost increments");
 }
 
 /* Reset a stopped timer one hour ahead, then Stop it */
@@ -196,7 +196,7 @@ BENCH(CounterChannel)
 	}
 	tally_waitgroup_wait(&wg);
 	if (total != b->n)
-		bench_skip(b, "lost increments");
+		bench_fail(b, "lost increments");
 }
 
 static void atomic_adder(void *arg)
@@ -218,7 +218,7 @@ BENCH(CounterAtomic)
 	tally_go(atomic_adder, &h2);
 	tally_waitgroup_wait(&wg);
 	if ((uint64_t)counter != b->n)
-		bench_skip(b, "lost increments");
+		bench_fail(b, "lost increments");
 }
 
 /* ---- paired: a goroutine per trivial check vs the check inline ---- */
@@ -311,7 +311,7 @@ static void count_under_mutex(struct bench_b *b, int sharded)
 	tally_go(shard_work, &w1);
 	tally_waitgroup_wait(&wg);
 	if ((uint64_t)(shards[0].n + shards[1].n) != b->n)
-		bench_skip(b, "lost increments");
+		bench_fail(b, "lost increments");
 }
 
 /* one increment under a mutex shared by two goroutines */
