@@ -11,7 +11,13 @@
  * Invariants: cpu_count() == number of entries with online == 1, and
  * entries [0, cpu_count()) are exactly the online CPUs (CPUs are numbered
  * densely as they come up).  A core writes only its own struct, except the
- * call slot (guarded by call_lock) and the wake flag.
+ * call slot (guarded by call_lock), the work slot and the wake flag; each
+ * field says who writes it and who reads it.  "Own CPU" fields are also
+ * read by that CPU's interrupt handlers, which can fall between any two
+ * instructions: thread code changes them with interrupts off (or in one
+ * instruction), never in a read-modify-write split by an interrupt.
+ * A goroutine may move to another CPU at any tick: code that reads this
+ * CPU's fields and relies on staying here pins itself first (cpu_pin).
  * Context: this_cpu() is valid from boot_main's first line on.
  */
 #ifndef TALLY_CPU_H
@@ -35,10 +41,11 @@ struct timer_event;
 
 struct cpu {
 	struct arch_percpu arch;   /* must be first */
-	volatile int online;
+	volatile int online;       /* set once by the CPU itself; read by all */
 	volatile int started;      /* set by the AP on entry, for arch_start_cpu */
-	struct ledger_cpu ledger;
-	/* timer service (kernel/timer.c); touched by this CPU only */
+	struct ledger_cpu ledger;  /* own CPU, interrupts off for each update;
+	                            * read by others only for reports/snapshots */
+	/* timer service (kernel/timer.c); own CPU, interrupts off */
 	uint64_t tick_period;      /* cycles, 0: no periodic tick */
 	uint64_t next_tick;
 	uint64_t ticks;            /* ticks taken */
@@ -51,17 +58,20 @@ struct cpu {
 	struct spinlock call_lock;
 	struct cpu_call call;
 	uint64_t ipis_received;
-	/* work run by the idle loop in thread context (smp_run) */
+	/* work run by the idle loop in thread context (smp_run): written by
+	 * the poster while work_done says the slot is free, taken by the CPU */
 	void (*volatile work_fn)(void *);
 	void *work_arg;
 	volatile int work_done;
 	/* runtime platform (kernel/rt_platform.c) */
-	volatile int m_wake;       /* plat_m_wake pending */
+	volatile int m_wake;       /* plat_m_wake pending: set by any CPU (then an
+	                            * IPI), cleared by this CPU with interrupts
+	                            * off before it halts (seq-cst atomics) */
 	/* > 0: the tick must not preempt this CPU's goroutine.  Written only
 	 * by this CPU, through cpu_pin()/cpu_unpin() (or with interrupts
 	 * off); read by this CPU's tick. */
 	volatile int preempt_off;
-	uint64_t preempt_injected;
+	uint64_t preempt_injected; /* own CPU's tick */
 	/* stacks */
 	uintptr_t stack_top;
 	uintptr_t ist_top[5];
