@@ -150,8 +150,8 @@ int plat_ledger_class(const char *name)
 
 unsigned plat_ledger_switch(unsigned cls)
 {
+	unsigned long f = arch_irq_save();  /* before reading the CPU: no move */
 	struct cpu *c = this_cpu();
-	unsigned long f = arch_irq_save();
 	unsigned old = ledger_current(&c->ledger);
 	ledger_switch(&c->ledger, arch_cycles(), cls);
 	arch_irq_restore(f);

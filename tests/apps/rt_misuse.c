@@ -6,6 +6,9 @@
  *   sendclosed    send on a closed channel
  *   unlock        unlock of an unlocked mutex
  *   waitgroup     negative wait-group counter
+ *   chanoom       a channel bigger than memory: out of memory, status 71
+ *   twopanics     two goroutines on two CPUs send on a closed channel at
+ *                 the same moment: one report, the first
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +19,19 @@ static void helper_sleeps(void *arg)
 	struct tally_chan *c = arg;
 	int v;
 	tally_chan_recv(c, &v);  /* blocks forever too */
+}
+
+static volatile int64_t arrived;
+
+/* Both wait until the other runs too (on another CPU: neither yields),
+ * then fail together. */
+static void send_closed_together(void *arg)
+{
+	int v = 0;
+	tally_atomic_add(&arrived, 1);
+	while (tally_atomic_load(&arrived) < 2)
+		;
+	tally_chan_send(arg, &v);
 }
 
 int main(int argc, char **argv)
@@ -42,6 +58,14 @@ int main(int argc, char **argv)
 		tally_waitgroup_add(&wg, 1);
 		tally_waitgroup_done(&wg);
 		tally_waitgroup_done(&wg);
+	} else if (strcmp(what, "chanoom") == 0) {
+		tally_chan_make(1, (size_t)1 << 40);  /* 1 TiB of buffer */
+	} else if (strcmp(what, "twopanics") == 0) {
+		tally_chan_close(c);
+		for (int i = 0; i < 2; i++)
+			tally_go(send_closed_together, c);
+		for (;;)
+			tally_yield();
 	}
 	printf("misuse: survived\n");
 	return 0;

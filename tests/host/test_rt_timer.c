@@ -463,6 +463,31 @@ static void parks_keep_earliest_deadline(void **state)
 	run_1_and_4(parks_main);
 }
 
+/* ---- freeing a Timer that a goroutine still waits on ---- */
+static void timer_waiter(void *arg)
+{
+	uint64_t v;
+	tally_atomic_add(&S->done, 1);
+	tally_chan_recv(tally_timer_chan(arg), &v);
+}
+
+static void free_busy_main(void *arg)
+{
+	(void)arg;
+	struct tally_timer *t = tally_timer_new(3600ull * 1000 * MS);
+	tally_go(timer_waiter, t);
+	join(&S->done, 1);
+	tally_sleep(2 * MS);   /* the waiter is parked on the channel */
+	tally_timer_free(t);
+}
+
+static void timer_free_with_waiter_is_fatal(void **state)
+{
+	(void)state;
+	expect_fatal(free_busy_main, 1,
+	             "fatal error: tally_timer_free: goroutines are blocked on the timer's channel");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +498,7 @@ int main(void)
 		cmocka_unit_test(heap_fires_in_deadline_order),
 		cmocka_unit_test(timers_fire_in_deadline_order),
 		cmocka_unit_test(parks_keep_earliest_deadline),
+		cmocka_unit_test(timer_free_with_waiter_is_fatal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
