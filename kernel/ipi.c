@@ -111,14 +111,20 @@ static int wait_done(struct cpu *t)
 
 int ipi_call(unsigned cpu, void (*fn)(void *), void *arg, unsigned cause)
 {
+	/* Interrupts off before this CPU is read: a goroutine caller moved by
+	 * the tick between the test and the call would post to itself (and
+	 * wait for its own answer) or run fn on the wrong CPU. */
+	unsigned long f = arch_irq_save();
 	if (cpu == cpu_index()) {
 		fn(arg);
+		arch_irq_restore(f);
 		return 0;
 	}
-	if (cpu >= CPU_MAX || !cpus[cpu].online)
+	if (cpu >= CPU_MAX || !cpus[cpu].online) {
+		arch_irq_restore(f);
 		return -1;
+	}
 	struct cpu *t = &cpus[cpu];
-	unsigned long f = arch_irq_save();
 	lock_serving(&t->call_lock);
 	post(t, fn, arg, cause);
 	int rc = wait_done(t);
@@ -129,9 +135,9 @@ int ipi_call(unsigned cpu, void (*fn)(void *), void *arg, unsigned cause)
 
 int ipi_call_others(void (*fn)(void *), void *arg, unsigned cause)
 {
+	unsigned long f = arch_irq_save();  /* first: `me` stays true */
 	unsigned me = cpu_index(), n = cpu_count();
 	int failures = 0;
-	unsigned long f = arch_irq_save();
 	for (unsigned i = 0; i < n; i++) {
 		if (i == me)
 			continue;

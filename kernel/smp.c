@@ -197,12 +197,15 @@ static void print_snapshot(const char *who, const struct ledger_snapshot *s, uin
 
 void ledger_report(int gather)
 {
-	unsigned n = cpu_count(), me = cpu_index();
-	unsigned long f = arch_irq_save();
+	/* pinned: the others' snapshots and our own must cover every CPU
+	 * once, and `me` must name the CPU snap_self runs on (a goroutine
+	 * caller could otherwise move in between) */
+	struct cpu *pin = cpu_pin();
+	unsigned n = cpu_count(), me = pin->arch.index;
 	if (gather && n > 1)
 		ipi_call_others(snap_self, NULL, LCAUSE_CALL);
-	arch_irq_restore(f);
 	snap_self(NULL);
+	cpu_unpin(pin);
 	struct ledger_snapshot total;
 	memset(&total, 0, sizeof(total));
 	uint64_t all_tr = 0;
