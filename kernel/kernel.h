@@ -28,6 +28,7 @@ struct kopts {
 	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
 	int apfail;             /* apfail=APICID: never start that CPU (tests
 	                           the start-up timeout path); -1: none */
+	uint64_t ipi_timeout_ns; /* ipitimeout=10s: an unanswered IPI panics */
 };
 extern struct kopts kopts;
 extern const struct bootopt kernel_bootopts[];
