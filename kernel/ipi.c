@@ -18,19 +18,20 @@
  * IPI_WARN_NS (1 s, or half the limit if that is shorter) it prints one
  * warning naming the CPU and the call, keeps waiting, and at the hard
  * limit (ipitimeout=, default 10 s) it panics with a report naming the CPU
- * that did not answer (the fatal path then stops every CPU by NMI, the
- * silent one included).  ipi_call_others and tlb_shootdown therefore
+ * that did not answer.  ipi_call_others and tlb_shootdown therefore
  * return only once every other CPU ran the call.  Rejected: returning -1
  * (the previous behaviour: every caller would need a recovery it does not
  * have: gstack cannot "un-free" nor keep pages forever), and waiting
  * forever (a hang tells nobody which CPU is stuck).
  *
- * Waiting: timer_wait_zero in 100 us slices: a short spin, then hlt with a
- * timer wake-up, so under -icount (vCPUs run round-robin on one host
- * thread) the waiter gives the silent vCPU its turn instead of spending
- * the whole time-out spinning.  Under icount the guest clock counts the
- * instructions of all vCPUs, and idle time jumps to the next deadline, so
- * the limits are guest time, as without it.
+ * Waiting: timer_wait_zero up to the next check (warning, limit): a
+ * short spin, then hlt with 100 us timer wake-ups, so under -icount (vCPUs
+ * run round-robin on one host thread) the waiter gives the silent vCPU
+ * its turn instead of spending the whole time-out spinning; calls posted
+ * to the waiter meanwhile are served by its IPI handler during the halts.
+ * Under icount the guest clock counts the instructions of all vCPUs and
+ * idle time jumps to the next deadline: the limits are guest time, as
+ * without it.
  *
  * Locking: call_lock (taken with interrupts off; never by the target).
  * A CPU waiting for a call_lock, or for an answer, keeps serving calls
@@ -165,7 +166,10 @@ static void wait_done(struct cpu *t)
 			      t->arch.index, t->arch.hwid, what, limit_ns / 1000000);
 		}
 		poll_own_call();
-		timer_wait_zero(&t->call.pending, 100000);
+		/* to the next check in one wait: it halts between its own
+		 * 100 us wake-ups and serves calls to this CPU in its IPI
+		 * handler; re-entering it every slice would repeat its spin */
+		timer_wait_zero(&t->call.pending, timer_cycles_to_ns((warned ? end : warn) - now) + 1);
 	}
 }
 
