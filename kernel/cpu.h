@@ -51,6 +51,8 @@ struct cpu {
 	struct spinlock call_lock;
 	struct cpu_call call;
 	uint64_t ipis_received;
+	int ipi_deaf;              /* fault injection (apfail=ID:ipi): hang at
+	                              the first call; set before start-up */
 	/* work run by the idle loop in thread context (smp_run) */
 	void (*volatile work_fn)(void *);
 	void *work_arg;

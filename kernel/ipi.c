@@ -70,6 +70,17 @@ static void wake_irq(unsigned v, struct trap_frame *tf)
 	c->ledger.cause_events[LCAUSE_WAKEUP]++;
 }
 
+/* Run the call posted to this CPU and mark it answered.  Fault
+ * injection (apfail=ID:ipi): a deaf CPU hangs here instead, with
+ * interrupts off, as a CPU stuck in a loop would. */
+static void run_call(struct cpu *c)
+{
+	if (c->ipi_deaf)
+		arch_halt_forever();
+	c->call.fn(c->call.arg);
+	__atomic_store_n(&c->call.pending, 0, __ATOMIC_RELEASE);
+}
+
 static void call_irq(unsigned v, struct trap_frame *tf)
 {
 	(void)v, (void)tf;
@@ -84,8 +95,7 @@ static void call_irq(unsigned v, struct trap_frame *tf)
 	c->ledger.last = now;
 	f->cause = c->call.cause;
 	c->ledger.cause_events[c->call.cause]++;
-	c->call.fn(c->call.arg);
-	__atomic_store_n(&c->call.pending, 0, __ATOMIC_RELEASE);
+	run_call(c);
 }
 
 /* Run a call posted to this CPU, if any (used while waiting with
@@ -93,10 +103,8 @@ static void call_irq(unsigned v, struct trap_frame *tf)
 static void poll_own_call(void)
 {
 	struct cpu *c = this_cpu();
-	if (__atomic_load_n(&c->call.pending, __ATOMIC_ACQUIRE)) {
-		c->call.fn(c->call.arg);
-		__atomic_store_n(&c->call.pending, 0, __ATOMIC_RELEASE);
-	}
+	if (__atomic_load_n(&c->call.pending, __ATOMIC_ACQUIRE))
+		run_call(c);
 }
 
 static void lock_serving(struct spinlock *l)
