@@ -61,7 +61,14 @@ static uint32_t xapic_id(void) { return xapic[LAPIC_ID / 4] >> 24; }
 
 static uint32_t x2apic_read(unsigned reg) { return (uint32_t)rdmsr(0x800 + reg / 16); }
 static void x2apic_write(unsigned reg, uint32_t v) { wrmsr(0x800 + reg / 16, v); }
-static void x2apic_icr(uint32_t dest, uint32_t lo) { wrmsr(0x830, ((uint64_t)dest << 32) | lo); }
+/* WRMSR to the x2APIC ICR is not serializing: without the fence the IPI
+ * can overtake the sender's earlier stores (a call slot's pending flag,
+ * a stop request), and the target finds nothing to do. */
+static void x2apic_icr(uint32_t dest, uint32_t lo)
+{
+	__asm__ volatile("mfence; lfence" ::: "memory");
+	wrmsr(0x830, ((uint64_t)dest << 32) | lo);
+}
 static uint32_t x2apic_id(void) { return (uint32_t)rdmsr(0x802); }
 
 static const struct lapic_ops xapic_ops = { "xapic", xapic_read, xapic_write, xapic_icr, xapic_id };
