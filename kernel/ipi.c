@@ -18,7 +18,11 @@
  * IPI_WARN_NS (1 s, or half the limit if that is shorter) it prints one
  * warning naming the CPU and the call, keeps waiting, and at the hard
  * limit (ipitimeout=, default 10 s) it panics with a report naming the CPU
- * that did not answer.  ipi_call_others and tlb_shootdown therefore
+ * that did not answer (the fatal path then stops every CPU by NMI, the
+ * silent one included).  Once a CPU stopped the others (smp_alone: the
+ * exit path), calls to them are skipped: ipi_call returns -1, and
+ * ipi_call_others and tlb_shootdown return at once (a stopped CPU never
+ * touches memory again, so its TLB needs no flush).  ipi_call_others and tlb_shootdown therefore
  * return only once every other CPU ran the call.  Rejected: returning -1
  * (the previous behaviour: every caller would need a recovery it does not
  * have: gstack cannot "un-free" nor keep pages forever), and waiting
@@ -56,6 +60,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "kernel/timer.h"
 
 #define IPI_WARN_NS 1000000000ull  /* warn after 1 s without an answer */
@@ -192,7 +197,7 @@ int ipi_call(unsigned cpu, void (*fn)(void *), void *arg, unsigned cause)
 		arch_irq_restore(f);
 		return 0;
 	}
-	if (cpu >= CPU_MAX || !cpus[cpu].online) {
+	if (cpu >= CPU_MAX || !cpus[cpu].online || smp_alone()) {
 		arch_irq_restore(f);
 		return -1;
 	}
@@ -209,6 +214,8 @@ void ipi_call_others(void (*fn)(void *), void *arg, unsigned cause)
 {
 	unsigned long f = arch_irq_save();  /* first: `me` stays true */
 	unsigned me = cpu_index(), n = cpu_count();
+	if (smp_alone())
+		n = 0;  /* the others are stopped for good: nothing to ask */
 	for (unsigned i = 0; i < n; i++) {
 		if (i == me)
 			continue;

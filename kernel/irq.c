@@ -59,7 +59,8 @@ static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why)
 {
 	extern uint64_t tally_goid(void);
 	char head[160];
-	arch_irq_disable();
+	if (fatal_begin() > 1)
+		kernel_exit(2);  /* overflowed while reporting: no second report */
 	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: stack overflow\n\n",
 	          tally_goid(), why);
 	console_write(head, strlen(head));

@@ -14,13 +14,33 @@
  * built with -fno-omit-frame-pointer) and checks every frame is mapped
  * before reading it, so a corrupt stack ends the walk instead of faulting.
  *
- * Invariants: a second fatal error while reporting (nesting > 1) skips
- * straight to the exit so a broken report cannot loop.
+ * One CPU ends the machine.  The first CPU to reach the exit path claims
+ * `owner`: a fatal error through fatal_begin() (kernel panics, CPU
+ * exception reports, goroutine stack overflows, the runtime's fatal
+ * errors), or a clean exit through kernel_exit().  It stops every other
+ * CPU (smp_stop_others: NMI, so CPUs with interrupts off stop too) before
+ * it prints, so the report is whole and no other CPU's output runs into
+ * it; from then on it runs alone.  A CPU that hits a fatal error after that halts quietly: two
+ * CPUs failing at once give one report, the first one's.
+ * A clean exit (main returned, exit(), the on-target test runner) first
+ * gathers the ledger by IPI and flushes stdio while the others still run
+ * and answer, then claims and stops them, then prints the ledger and the
+ * exit line alone: goroutines still running on other CPUs are abandoned
+ * mid-stride, as Go's exit does, and their output cannot split the ledger.
+ * A crash prints no ledger (the others cannot answer the IPIs of a
+ * gather).
+ *
+ * Invariants: owner != 0 => the other CPUs are stopped or being stopped by
+ * the owner and never print again; nesting counts fatal_begin() calls on
+ * the owner: a second fatal error while reporting (nesting 2) prints at
+ * most its first line and exits, a third exits at once, so a broken report
+ * cannot loop.
  * Context: any; interrupts are disabled first.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include "arch/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
@@ -29,7 +49,8 @@
 #include "kernel/pmem.h"
 #include "kernel/vm.h"
 
-static volatile int nesting;
+static volatile unsigned owner;  /* CPU index + 1 on the exit path; 0: none */
+static int nesting;              /* fatal_begin() calls on the owner; it alone writes */
 
 static void frame_line(int i, uintptr_t pc)
 {
@@ -61,34 +82,54 @@ void backtrace_print(uintptr_t pc, uintptr_t fp, int max)
 		kprintf("  ... (more frames not shown)\n");
 }
 
-static int enter(void)
+/* Make this CPU the owner of the exit path (interrupts off).  If another
+ * CPU owns it, that CPU reports: halt quietly. */
+static void claim(void)
+{
+	unsigned me = cpu_index() + 1, prev = 0;
+	if (!__atomic_compare_exchange_n(&owner, &prev, me, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+	    prev != me)
+		smp_halt_self();
+}
+
+int fatal_begin(void)
 {
 	arch_irq_disable();
-	return ++nesting;
+	claim();
+	int n = ++nesting;
+	if (n == 1)
+		smp_stop_others();  /* at once if a clean exit stopped them */
+	return n;
 }
 
 _Noreturn void kernel_exit(int status)
 {
+	unsigned long f = arch_irq_save();
+	int crash = __atomic_load_n(&owner, __ATOMIC_ACQUIRE) == cpu_index() + 1 && nesting > 0;
+	arch_irq_restore(f);  /* a crash had them off already */
+	if (crash && nesting > 1) {
+		/* a fatal error while reporting one: the flush may be what failed */
+		kprintf("tally: exit %d\n", status);
+		arch_exit(status);
+	}
+	if (!crash && kopts.ledger)
+		ledger_gather();  /* by IPI: while the others still answer */
 	fflush(stdout);
 	fflush(stderr);
-	if (kopts.ledger && nesting == 0)
-		ledger_report(1);
+	if (!crash) {
+		arch_irq_disable();
+		claim();
+		smp_stop_others();
+		if (kopts.ledger)
+			ledger_print();
+	}
 	kprintf("tally: exit %d\n", status);
 	arch_exit(status);
 }
 
-static _Noreturn void die(int status)
-{
-	if (nesting > 1) {
-		kprintf("tally: exit %d\n", status);
-		arch_exit(status);
-	}
-	kernel_exit(status);
-}
-
 _Noreturn void panic(const char *fmt, ...)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_CRASH);
 	va_list ap;
 	va_start(ap, fmt);
@@ -97,23 +138,23 @@ _Noreturn void panic(const char *fmt, ...)
 	kprintf("\n");
 	va_end(ap);
 	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
-	die(EXIT_CRASH);
+	kernel_exit(EXIT_CRASH);
 }
 
 _Noreturn void panic_oom(const char *what, uint64_t bytes)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_OOM);
 	kprintf("\ntally: FATAL: out of memory: %s needed %lu bytes\n", what, bytes);
 	vm_print_stats();
 	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
-	die(EXIT_OOM);
+	kernel_exit(EXIT_OOM);
 }
 
 _Noreturn void panic_trap(const struct trap_frame *tf, const char *title, const char *detail,
                           uint64_t fault_addr, int has_addr)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_CRASH);
 	char region[160];
 	uintptr_t pc = arch_frame_pc(tf), off;
@@ -134,7 +175,7 @@ _Noreturn void panic_trap(const struct trap_frame *tf, const char *title, const 
 	}
 	arch_dump_frame(tf);
 	backtrace_print(pc, arch_frame_fp(tf), 24);
-	die(EXIT_CRASH);
+	kernel_exit(EXIT_CRASH);
 }
 
 /* The page allocator's self-checks end here (pmem.h). */

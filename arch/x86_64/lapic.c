@@ -128,6 +128,13 @@ void arch_send_ipi(uint32_t hwid, unsigned vector)
 	arch_irq_restore(f);
 }
 
+void arch_send_nmi(uint32_t hwid)
+{
+	unsigned long f = arch_irq_save();   /* same reason as above */
+	ops->icr(hwid, (4u << 8) | (1u << 14));  /* NMI, assert, physical */
+	arch_irq_restore(f);
+}
+
 /* INIT, SIPI (x2APIC needs no delivery-status polling). */
 void x86_send_init(uint32_t hwid) { ops->icr(hwid, (5u << 8) | (1u << 14)); }
 void x86_send_sipi(uint32_t hwid, uint32_t page) { ops->icr(hwid, (6u << 8) | (1u << 14) | page); }
