@@ -3,8 +3,9 @@
  *
  * Purpose: one console made of ops structs picked at boot (today a 16550
  * UART on a selectable port; a framebuffer console can be added as another
- * ops).  console_write() translates "\n" to "\r\n" and is safe to call from
- * exception handlers.  Before console_init() output goes to COM1.
+ * ops).  console_write() translates "\n" to "\r\n", keeps lines of other
+ * CPUs from mixing (a lock, console.c) and is safe to call from exception
+ * and NMI handlers.  Before console_init() output goes to COM1.
  */
 #ifndef TALLY_CONSOLE_H
 #define TALLY_CONSOLE_H

@@ -20,7 +20,8 @@
  * errors), or a clean exit through kernel_exit().  It stops every other
  * CPU (smp_stop_others: NMI, so CPUs with interrupts off stop too) before
  * it prints, so the report is whole and no other CPU's output runs into
- * it; from then on it runs alone.  A CPU that hits a fatal error after that halts quietly: two
+ * it; from then on it runs alone, and its console output takes no lock a
+ * stopped CPU may hold (console.c).  A CPU that hits a fatal error after that halts quietly: two
  * CPUs failing at once give one report, the first one's.
  * A clean exit (main returned, exit(), the on-target test runner) first
  * gathers the ledger by IPI and flushes stdio while the others still run
