@@ -20,8 +20,9 @@
  * errors), or a clean exit through kernel_exit().  It stops every other
  * CPU (smp_stop_others: NMI, so CPUs with interrupts off stop too) before
  * it prints, so the report is whole and no other CPU's output runs into
- * it; from then on it runs alone, and its console output takes no lock a
- * stopped CPU may hold (console.c).  A CPU that hits a fatal error after that halts quietly: two
+ * it; from then on it runs alone, and printing takes no lock a stopped CPU
+ * may hold (console.c bypasses its lock, libc_locks.c takes newlib's locks
+ * over).  A CPU that hits a fatal error after that halts quietly: two
  * CPUs failing at once give one report, the first one's.
  * A clean exit (main returned, exit(), the on-target test runner) first
  * gathers the ledger by IPI and flushes stdio while the others still run
@@ -29,7 +30,7 @@
  * exit line alone: goroutines still running on other CPUs are abandoned
  * mid-stride, as Go's exit does, and their output cannot split the ledger.
  * A crash prints no ledger (the others cannot answer the IPIs of a
- * gather).
+ * gather); its stdio flush takes over the locks the stopped CPUs held.
  *
  * Invariants: owner != 0 => the other CPUs are stopped or being stopped by
  * the owner and never print again; nesting counts fatal_begin() calls on
@@ -115,7 +116,7 @@ _Noreturn void kernel_exit(int status)
 	}
 	if (!crash && kopts.ledger)
 		ledger_gather();  /* by IPI: while the others still answer */
-	fflush(stdout);
+	fflush(stdout);       /* crash: alone, taking over the stopped CPUs' locks */
 	fflush(stderr);
 	if (!crash) {
 		arch_irq_disable();

@@ -25,7 +25,8 @@ struct trap_frame;
  * this CPU is in:
  *   1  the first in the machine: every other CPU has been stopped (NMI,
  *      bounded wait; one that did not stop is named on the console), and
- *      this CPU now prints alone.  Report, then kernel_exit(status).
+ *      this CPU now prints alone: the console and newlib's locks wait for
+ *      no stopped CPU.  Report, then kernel_exit(status).
  *   2+ a fatal error while this CPU reports one (a fault in the report):
  *      at 2 print at most a line, then kernel_exit (it only prints the
  *      exit line); above 2, arch_exit at once.

@@ -17,8 +17,9 @@
  * for good, inside the handler (NMIs stay blocked there).  The stopper
  * waits up to STOP_TIMEOUT_NS for every `stopped`, then goes on anyway,
  * naming a CPU that did not stop.  From then on the stopper runs alone
- * (smp_alone): the console no longer waits for its lock, which a stopped
- * CPU may hold (console.c), IPIs to stopped CPUs are skipped (ipi.c).  The wait spins, unlike every other cross-CPU wait: the
+ * (smp_alone): the console and newlib's locks no longer wait for a lock a
+ * stopped CPU may hold (console.c, libc_locks.c), IPIs to stopped CPUs are
+ * skipped (ipi.c).  The wait spins, unlike every other cross-CPU wait: the
  * stopper may be on the interrupt stack or above an interrupted handler's
  * frames (panics come from anywhere), so it must not enable interrupts,
  * and a halt with interrupts off wakes for nothing but an NMI.  Under
