@@ -84,6 +84,20 @@ void backtrace_print(uintptr_t pc, uintptr_t fp, int max)
 		kprintf("  ... (more frames not shown)\n");
 }
 
+/* The backtrace of the function that called panic: frame #0 is its call
+ * site (the return address - 1: a call to a noreturn function can be the
+ * last instruction of its function, so the return address itself may name
+ * the next one), then its callers.  Inlined into each panic function, so
+ * the frame pointer read here is that function's. */
+static inline __attribute__((always_inline)) void caller_backtrace(void)
+{
+	uintptr_t fp = arch_current_fp(), ret;
+	if (arch_next_frame(&fp, &ret) == 0)
+		backtrace_print(ret - 1, fp, 32);
+	else
+		backtrace_print((uintptr_t)__builtin_return_address(0) - 1, 0, 32);
+}
+
 /* Make this CPU the owner of the exit path (interrupts off).  If another
  * CPU owns it, that CPU reports: halt quietly. */
 static void claim(void)
@@ -139,7 +153,7 @@ _Noreturn void panic(const char *fmt, ...)
 	kvprintf(fmt, ap);
 	kprintf("\n");
 	va_end(ap);
-	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
+	caller_backtrace();
 	kernel_exit(EXIT_CRASH);
 }
 
@@ -149,7 +163,7 @@ _Noreturn void panic_oom(const char *what, uint64_t bytes)
 		arch_exit(EXIT_OOM);
 	kprintf("\ntally: FATAL: out of memory: %s needed %lu bytes\n", what, bytes);
 	vm_print_stats();
-	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
+	caller_backtrace();
 	kernel_exit(EXIT_OOM);
 }
 
