@@ -13,6 +13,8 @@
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/ledger.h"
+#include "kernel/panic.h"
+#include "kernel/timer.h"
 
 static void nothing(void *p) { (void)p; }
 
@@ -36,4 +38,33 @@ int testhook_ipi_deaf(int mode)
 	}
 	cpu_unpin(c);
 	return deaf >= 0 ? 0 : -1;
+}
+
+static volatile int arrived;
+
+/* n goroutines call this at once: each pins itself, waits (up to 2 s)
+ * until all n arrived, and all panic together.  A pinned goroutine cannot
+ * be preempted, so n callers waiting at the same time run on n different
+ * CPUs.  The message says how many had arrived. */
+_Noreturn void testhook_panic_together(int n)
+{
+	struct cpu *c = cpu_pin();
+	int got = __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+	uint64_t end = arch_cycles() + timer_ns_to_cycles(2000000000ull);
+	while (got < n && arch_cycles() < end) {
+		arch_pause();
+		got = __atomic_load_n(&arrived, __ATOMIC_ACQUIRE);
+	}
+	panic("testhook: %d of %d CPUs panic at once (this one is cpu %u)", got, n, c->arch.index);
+}
+
+/* Kernel panic "testhook: <why>", unless the caller runs on CPU cpu: then
+ * return -1 (the caller can move and retry). */
+int testhook_panic_unless_on(int cpu, const char *why)
+{
+	struct cpu *c = cpu_pin();
+	if ((int)c->arch.index != cpu)
+		panic("testhook: %s", why);
+	cpu_unpin(c);
+	return -1;
 }
