@@ -32,17 +32,11 @@ int main(int argc, char **argv)
 	const char *what = argc > 1 ? argv[1] : "call";
 	printf("ipi_deaf: %s\n", what);
 	fflush(stdout);
-	for (int tries = 0; tries < 100; tries++) {
-		if (strcmp(what, "shrink") == 0) {
-			dig(1024);  /* ~1 MiB of stack mapped, then released */
-			if (tally_cpu() != 0) {
-				tally_sleep(1000000);
-				continue;
-			}
-			tally_stack_shrink();
-			break;
-		}
-		if (testhook_ipi_deaf(strcmp(what, "shootdown") == 0) == 0)
+	int mode = strcmp(what, "call") == 0 ? 0 : strcmp(what, "shootdown") == 0 ? 1 : 2;
+	for (int tries = 0; tries < 1000; tries++) {
+		if (mode == 2)
+			dig(1024);  /* ~1 MiB of stack mapped, for the shrink to release */
+		if (testhook_ipi_deaf(mode) == 0)
 			break;
 		tally_sleep(1000000);  /* on the deaf CPU itself: move */
 	}
