@@ -95,9 +95,12 @@ static void snap_self(void *p)
 
 static void snap_all(struct ledger_snapshot *into)
 {
+	/* pinned: the others' snapshots and our own cover every CPU once */
+	struct cpu *pin = cpu_pin();
 	target = into;
 	ipi_call_others(snap_self, NULL, LCAUSE_CALL);
 	snap_self(NULL);
+	cpu_unpin(pin);
 }
 
 static uint64_t round_up(uint64_t n)

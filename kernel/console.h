@@ -3,8 +3,9 @@
  *
  * Purpose: one console made of ops structs picked at boot (today a 16550
  * UART on a selectable port; a framebuffer console can be added as another
- * ops).  console_write() translates "\n" to "\r\n" and is safe to call from
- * exception handlers.  Before console_init() output goes to COM1.
+ * ops).  console_write() translates "\n" to "\r\n", keeps lines of other
+ * CPUs from mixing (a lock, console.c) and is safe to call from exception
+ * and NMI handlers.  Before console_init() output goes to COM1.
  */
 #ifndef TALLY_CONSOLE_H
 #define TALLY_CONSOLE_H
@@ -23,5 +24,8 @@ void console_init(const struct console_ops *ops);
 void console_write(const char *s, size_t n);
 int console_getc(void);
 const char *console_name(void);
+
+/* 1 when the last byte written ended a line (nothing written yet: 1). */
+int console_at_line_start(void);
 
 #endif

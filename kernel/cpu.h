@@ -58,6 +58,12 @@ struct cpu {
 	struct spinlock call_lock;
 	struct cpu_call call;
 	uint64_t ipis_received;
+	int ipi_deaf;              /* fault injection (apfail=ID:ipi): hang at
+	                              the first call; set before start-up */
+	/* set by this CPU alone, once, as it halts for good (smp.c: a stop
+	 * request, or a fatal error already reported by another CPU); read
+	 * by the CPU that stops the others */
+	volatile int stopped;
 	/* work run by the idle loop in thread context (smp_run): written by
 	 * the poster while work_done says the slot is free, taken by the CPU */
 	void (*volatile work_fn)(void *);

@@ -30,6 +30,10 @@
  * after every gstack_free;
  * committed == 4096 * sum(pages[i]);  peak >= committed;
  * in_use + free slots == next.
+ * A page goes back to pmem only after the tlb_shootdown that follows its
+ * unmap returned, and tlb_shootdown returns only once every CPU flushed
+ * (a CPU that does not answer is a kernel panic, never a failure return:
+ * ipi.c), so no CPU reaches a freed page through a stale translation.
  *
  * Locking: `lock` (interrupts off) guards the free list, `next` and
  * `excess`; one CPU trims at a time (`trimming`, try-only: a CPU that finds

@@ -61,9 +61,8 @@ static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why, int
 {
 	extern uint64_t tally_goid(void);
 	char head[200];
-	arch_irq_disable();
-	if (!fatal_begin())
-		kernel_exit(oom ? EXIT_OOM : 2);
+	if (fatal_begin() > 1)
+		kernel_exit(oom ? EXIT_OOM : 2);  /* failed while reporting: no second report */
 	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: %s\n\n",
 	          tally_goid(), why, oom ? "runtime: out of memory" : "stack overflow");
 	console_write(head, strlen(head));

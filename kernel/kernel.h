@@ -26,8 +26,10 @@ struct kopts {
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
 	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
 	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
-	int apfail;             /* apfail=APICID: never start that CPU (tests
-	                           the start-up timeout path); -1: none */
+	int apfail;             /* apfail=APICID[:ipi]: that CPU fails (tests
+	                           the time-out paths); -1: none */
+	int apfail_ipi;         /* :ipi: it starts, then goes deaf to IPI calls */
+	uint64_t ipi_timeout_ns; /* ipitimeout=10s: an unanswered IPI panics */
 };
 extern struct kopts kopts;
 extern const struct bootopt kernel_bootopts[];

@@ -12,15 +12,27 @@
  *
  * Data structures: struct __lock (the type newlib leaves to us); the
  * static locks newlib names; a pool for locks made at run time (FILEs).
- * Invariants: owner == CPU index + 1 exactly while count > 0; a CPU's
+ * Invariants: owner == CPU index + 1 exactly while count > 0 (but for the
+ * instants between the exchange and the owner store); a CPU's
  * preempt_off counts at least one pin per level of every libc lock it
  * holds (cpu_pin, kernel/cpu.h).
+ * On the exit path, once this CPU stopped the others (smp_alone): a lock
+ * held by another CPU is taken over (owner = this CPU, count = 1) instead
+ * of waited for, since a stopped CPU never releases it.  The exit path
+ * flushes stdio and a runtime fatal error runs newlib's exit(); both would
+ * otherwise hang on a lock a stopped CPU held.  Taking over, not skipping:
+ * newlib's code around a lock goes on either way (acquire cannot fail),
+ * and with the owner recorded the release balances.  What the stopped
+ * holder was changing may be half done (a FILE being flushed loses its
+ * unflushed tail; newlib resets the buffer before it writes); the machine
+ * is about to exit and the report is already out.
  * Context: thread context; interrupts stay enabled while waiting.
  */
 #include <sys/lock.h>
 #include "arch/arch.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 
 struct __lock {
 	volatile int locked;
@@ -63,7 +75,8 @@ static int try(struct __lock *l)
 		l->count++;
 		return 1;
 	}
-	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0) {
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0 || smp_alone()) {
+		/* free, or held by a CPU stopped for good: ours */
 		l->owner = me;
 		l->count = 1;
 		return 1;

@@ -24,6 +24,7 @@ struct kopts kopts = {
 	.benchtime = "500ms",
 	.quantum_ns = 10000000ull,
 	.apfail = -1,
+	.ipi_timeout_ns = 10000000000ull,
 	.stackmax = 64ull << 20,
 	.stackinit = 4096,
 };
@@ -162,14 +163,45 @@ static int set_quantum(const char *v, const char **why)
 	return 0;
 }
 
+/* APICID: that CPU is never started.  APICID:ipi: it starts, and at the
+ * first IPI call it receives it disables interrupts and halts without
+ * answering (a CPU hung with interrupts off; it still takes NMIs). */
 static int set_apfail(const char *v, const char **why)
 {
-	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || n > 0xfffffffeull) {
-		*why = "expected the APIC id of a CPU to leave unstarted";
+	char id[16];
+	size_t n = strcspn(v, ":");
+	unsigned long long apic;
+	int ipi = v[n] == ':';
+	if (n >= sizeof(id) || (ipi && strcmp(v + n + 1, "ipi"))) {
+		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
 		return -1;
 	}
-	kopts.apfail = (int)n;
+	memcpy(id, v, n);
+	id[n] = 0;
+	if (bootopt_parse_u64(id, &apic) < 0 || apic > 0xfffffffeull) {
+		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
+		return -1;
+	}
+	kopts.apfail = (int)apic;
+	kopts.apfail_ipi = ipi;
+	return 0;
+}
+
+static int set_ipitimeout(const char *v, const char **why)
+{
+	unsigned long long n = 0, mul = 0;
+	const char *p = v;
+	while (*p >= '0' && *p <= '9' && n < 1000000)
+		n = n * 10 + (unsigned)(*p++ - '0');
+	if (strcmp(p, "ms") == 0)
+		mul = 1000000ull;
+	else if (strcmp(p, "s") == 0)
+		mul = 1000000000ull;
+	if (p == v || !mul || n * mul < 100000000ull || n * mul > 600000000000ull) {
+		*why = "expected a duration from 100ms to 600s, like 10s or 500ms";
+		return -1;
+	}
+	kopts.ipi_timeout_ns = n * mul;
 	return 0;
 }
 
@@ -208,6 +240,7 @@ const struct bootopt kernel_bootopts[] = {
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
 	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
-	{ "apfail", "APICID: withhold the start-up IPIs from that CPU (tests the timeout path)", set_apfail },
+	{ "apfail", "APICID[:ipi]: withhold the start-up IPIs from that CPU, or (:ipi) let it stop answering IPI calls after boot (tests the time-out paths)", set_apfail },
+	{ "ipitimeout", "10s|500ms: an IPI unanswered this long is a kernel panic (default 10s)", set_ipitimeout },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);

@@ -14,23 +14,46 @@
  * built with -fno-omit-frame-pointer) and checks every frame is mapped
  * before reading it, so a corrupt stack ends the walk instead of faulting.
  *
- * Invariants: a second fatal error while reporting (nesting > 1) skips
- * straight to the exit so a broken report cannot loop.
+ * One CPU ends the machine.  The first CPU to reach the exit path claims
+ * `owner`: a fatal error through fatal_begin() (kernel panics, CPU
+ * exception reports, goroutine stack overflows, the runtime's fatal
+ * errors), or a clean exit through kernel_exit().  It stops every other
+ * CPU (smp_stop_others: NMI, so CPUs with interrupts off stop too) before
+ * it prints, so the report is whole and no other CPU's output runs into
+ * it; from then on it runs alone, and printing takes no lock a stopped CPU
+ * may hold (console.c bypasses its lock, libc_locks.c takes newlib's locks
+ * over).  A CPU that hits a fatal error after that halts quietly: two
+ * CPUs failing at once give one report, the first one's.
+ * A clean exit (main returned, exit(), the on-target test runner) first
+ * gathers the ledger by IPI and flushes stdio while the others still run
+ * and answer, then claims and stops them, then prints the ledger and the
+ * exit line alone: goroutines still running on other CPUs are abandoned
+ * mid-stride, as Go's exit does, and their output cannot split the ledger.
+ * A crash prints no ledger (the others cannot answer the IPIs of a
+ * gather); its stdio flush takes over the locks the stopped CPUs held.
+ *
+ * Invariants: owner != 0 => the other CPUs are stopped or being stopped by
+ * the owner and never print again; nesting counts fatal_begin() calls on
+ * the owner: a second fatal error while reporting (nesting 2) prints at
+ * most its first line and exits, a third exits at once, so a broken report
+ * cannot loop.
  * Context: any; interrupts are disabled first.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include "arch/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/kernel.h"
-#include "kernel/cpu.h"
+#include "kernel/console.h"
 #include "kernel/smp.h"
 #include "kernel/pmem.h"
 #include "kernel/vm.h"
 
-static volatile int nesting;
+static volatile unsigned owner;  /* CPU index + 1 on the exit path; 0: none */
+static int nesting;              /* fatal_begin() calls on the owner; it alone writes */
 
 static void frame_line(int i, uintptr_t pc)
 {
@@ -62,50 +85,74 @@ void backtrace_print(uintptr_t pc, uintptr_t fp, int max)
 		kprintf("  ... (more frames not shown)\n");
 }
 
-static volatile int fatal_cpu = -1;
+/* The backtrace of the function that called panic: frame #0 is its call
+ * site (the return address - 1: a call to a noreturn function can be the
+ * last instruction of its function, so the return address itself may name
+ * the next one), then its callers.  Inlined into each panic function, so
+ * the frame pointer read here is that function's. */
+static inline __attribute__((always_inline)) void caller_backtrace(void)
+{
+	uintptr_t fp = arch_current_fp(), ret;
+	if (arch_next_frame(&fp, &ret) == 0)
+		backtrace_print(ret - 1, fp, 32);
+	else
+		backtrace_print((uintptr_t)__builtin_return_address(0) - 1, 0, 32);
+}
+
+/* Make this CPU the owner of the exit path (interrupts off).  If another
+ * CPU owns it, that CPU reports: halt quietly. */
+static void claim(void)
+{
+	unsigned me = cpu_index() + 1, prev = 0;
+	if (!__atomic_compare_exchange_n(&owner, &prev, me, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+	    prev != me)
+		smp_halt_self();
+}
 
 int fatal_begin(void)
 {
-	unsigned long f = arch_irq_save();  /* the index read stays ours */
-	int me = (int)cpu_index(), none = -1;
-	int first = __atomic_compare_exchange_n(&fatal_cpu, &none, me, 0, __ATOMIC_SEQ_CST,
-	                                        __ATOMIC_SEQ_CST);
-	arch_irq_restore(f);
-	if (first)
-		return 1;
-	if (none == me)
-		return 0;
-	arch_halt_forever();
-}
-
-static int enter(void)
-{
 	arch_irq_disable();
-	return ++nesting;
+	claim();
+	int n = ++nesting;
+	if (n == 1)
+		smp_stop_others();  /* at once if a clean exit stopped them */
+	return n;
 }
 
 _Noreturn void kernel_exit(int status)
 {
-	fflush(stdout);
+	unsigned long f = arch_irq_save();
+	int crash = __atomic_load_n(&owner, __ATOMIC_ACQUIRE) == cpu_index() + 1 && nesting > 0;
+	arch_irq_restore(f);  /* a crash had them off already */
+	if (crash && nesting > 1) {
+		/* a fatal error while reporting one: the flush may be what failed */
+		kprintf("tally: exit %d\n", status);
+		arch_exit(status);
+	}
+	if (!crash && kopts.ledger)
+		ledger_gather();  /* by IPI: while the others still answer */
+	fflush(stdout);       /* crash: alone, taking over the stopped CPUs' locks */
 	fflush(stderr);
-	if (kopts.ledger && nesting == 0)
-		ledger_report(1);
+	/* the ledger and the exit line start lines of their own, whatever
+	 * the program's last output left (a harness reads the exit line) */
+	if (!console_at_line_start())
+		console_write("\n", 1);
+	if (!crash) {
+		arch_irq_disable();
+		claim();
+		smp_stop_others();
+		if (kopts.ledger)
+			ledger_print();
+	}
+	/* the exit line starts a line of its own, whatever the program's
+	 * last output left (a harness reads it as the status) */
 	kprintf("tally: exit %d\n", status);
 	arch_exit(status);
 }
 
-static _Noreturn void die(int status)
-{
-	if (nesting > 1) {
-		kprintf("tally: exit %d\n", status);
-		arch_exit(status);
-	}
-	kernel_exit(status);
-}
-
 _Noreturn void panic(const char *fmt, ...)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_CRASH);
 	va_list ap;
 	va_start(ap, fmt);
@@ -113,24 +160,24 @@ _Noreturn void panic(const char *fmt, ...)
 	kvprintf(fmt, ap);
 	kprintf("\n");
 	va_end(ap);
-	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
-	die(EXIT_CRASH);
+	caller_backtrace();
+	kernel_exit(EXIT_CRASH);
 }
 
 _Noreturn void panic_oom(const char *what, uint64_t bytes)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_OOM);
 	kprintf("\ntally: FATAL: out of memory: %s needed %lu bytes\n", what, bytes);
 	vm_print_stats();
-	backtrace_print((uintptr_t)__builtin_return_address(0), arch_current_fp(), 32);
-	die(EXIT_OOM);
+	caller_backtrace();
+	kernel_exit(EXIT_OOM);
 }
 
 _Noreturn void panic_trap(const struct trap_frame *tf, const char *title, const char *detail,
                           uint64_t fault_addr, int has_addr)
 {
-	if (enter() > 2)
+	if (fatal_begin() > 2)
 		arch_exit(EXIT_CRASH);
 	char region[160];
 	uintptr_t pc = arch_frame_pc(tf), off;
@@ -151,7 +198,7 @@ _Noreturn void panic_trap(const struct trap_frame *tf, const char *title, const 
 	}
 	arch_dump_frame(tf);
 	backtrace_print(pc, arch_frame_fp(tf), 24);
-	die(EXIT_CRASH);
+	kernel_exit(EXIT_CRASH);
 }
 
 /* The page allocator's self-checks end here (pmem.h). */

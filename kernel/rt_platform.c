@@ -137,8 +137,9 @@ void plat_backtrace(uintptr_t pc, uintptr_t fp)
 }
 
 _Noreturn void plat_exit(int status) { exit(status); }
+_Noreturn void plat_fatal_exit(int status) { kernel_exit(status); }
 
-int plat_fatal_begin(void) { return fatal_begin(); }
+int plat_fatal_begin(void) { return fatal_begin() == 1; }
 
 int plat_ledger_class(const char *name)
 {

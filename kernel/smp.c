@@ -1,5 +1,6 @@
 /*
- * smp.c - start the application processors; idle; the ledger report.
+ * smp.c - start the application processors; idle; stop them; the ledger
+ * report.
  *
  * Purpose: from the MADT's list of enabled CPUs, start each one (other
  * than the boot CPU) through arch_start_cpu() with its own kernel stack
@@ -8,16 +9,39 @@
  * and which failed.  A CPU that does not come up is left out and boot
  * goes on.  CPUs are numbered densely in the order they come up.
  *
+ * Stopping (smp_stop_others): the exit path, fatal or clean, first stops
+ * every other CPU so that what it prints is whole and nothing changes
+ * under it.  It records itself in `stopper` and sends each other CPU an
+ * NMI (delivered with interrupts off too); the NMI handler (kernel_nmi)
+ * sees the request, sets the CPU's `stopped` and halts with interrupts off
+ * for good, inside the handler (NMIs stay blocked there).  The stopper
+ * waits up to STOP_TIMEOUT_NS for every `stopped`, then goes on anyway,
+ * naming a CPU that did not stop.  From then on the stopper runs alone
+ * (smp_alone): the console and newlib's locks no longer wait for a lock a
+ * stopped CPU may hold (console.c, libc_locks.c), IPIs to stopped CPUs are
+ * skipped (ipi.c).  The wait spins, unlike every other cross-CPU wait: the
+ * stopper may be on the interrupt stack or above an interrupted handler's
+ * frames (panics come from anywhere), so it must not enable interrupts,
+ * and a halt with interrupts off wakes for nothing but an NMI.  Under
+ * -icount that costs nothing either: QEMU's round-robin moves to the next
+ * vCPU when an interrupt is sent to it (the NMIs), and at the latest at
+ * its 100 ms kick timer.
+ *
  * Invariants: cpus[i].online == 1 for i < cpu_count(); an AP's ledger
- * starts in kern.boot and switches to idle when it reaches the idle loop.
- * Locking: APs are started one at a time by the boot CPU.
- * Context: boot CPU, interrupts enabled only inside waits.
+ * starts in kern.boot and switches to idle when it reaches the idle loop;
+ * stopper != 0 => no CPU other than the stopper runs any more, except one
+ * it named as not stopped; a stopped CPU never runs again.
+ * Locking: APs are started one at a time by the boot CPU; one CPU ever
+ * stops the others (the caller, kernel/panic.c, admits one).
+ * Context: start-up: boot CPU, interrupts enabled only inside waits;
+ * stopping: any context, interrupts off.
  */
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
+#include "kernel/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
@@ -28,6 +52,7 @@
 #define KSTACK_SIZE (64 * 1024)
 #define ISTACK_SIZE (16 * 1024)
 #define AP_TIMEOUT_NS 500000000ull  /* 0.5 s: generous for emulation */
+#define STOP_TIMEOUT_NS 500000000ull  /* a descheduled vCPU takes tens of ms */
 
 void cpu_set_online_count(unsigned n);
 uintptr_t new_syscall_stack(void);
@@ -133,7 +158,13 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);
 		int rc;
-		if ((int)a->apic_id == kopts.apfail) {
+		if ((int)a->apic_id == kopts.apfail && kopts.apfail_ipi) {
+			/* fault injection: it starts, and hangs at its first
+			 * IPI call (ipi.c) */
+			c->ipi_deaf = 1;
+			rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
+			                    AP_TIMEOUT_NS);
+		} else if ((int)a->apic_id == kopts.apfail) {
 			/* fault injection: this CPU is never sent INIT/SIPI, so
 			 * it behaves like one that does not answer */
 			rc = timer_wait_flag(&c->started, AP_TIMEOUT_NS);
@@ -159,6 +190,58 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 	kprintf("tally: smp: %u CPU%s online of %u enabled%s%s%s\n", n, n == 1 ? "" : "s",
 	        enabled ? enabled : 1, capable ? " (more online-capable, not started)" : "",
 	        failed[0] ? "; failed:" : "", failed);
+}
+
+/* ---- stopping the other CPUs ---- */
+
+static volatile unsigned stopper;  /* index + 1 of the CPU that stopped the others; 0: none */
+
+int smp_alone(void)
+{
+	return __atomic_load_n(&stopper, __ATOMIC_ACQUIRE) == cpu_index() + 1;
+}
+
+_Noreturn void smp_halt_self(void)
+{
+	arch_irq_disable();
+	__atomic_store_n(&this_cpu()->stopped, 1, __ATOMIC_RELEASE);
+	arch_halt_forever();
+}
+
+int kernel_nmi(struct trap_frame *tf)
+{
+	(void)tf;
+	unsigned s = __atomic_load_n(&stopper, __ATOMIC_ACQUIRE);
+	if (!s)
+		return 0;  /* nobody asked: a hardware NMI, fatal */
+	if (s == cpu_index() + 1)
+		return 1;  /* the stopper itself: drop it */
+	smp_halt_self();
+}
+
+unsigned smp_stop_others(void)
+{
+	struct cpu *me = this_cpu();  /* interrupts are off: stays true */
+	unsigned n = cpu_count(), missing = 0;
+	if (__atomic_load_n(&stopper, __ATOMIC_ACQUIRE) == me->arch.index + 1)
+		return 0;  /* done before */
+	__atomic_store_n(&stopper, me->arch.index + 1, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < n; i++)
+		if (&cpus[i] != me && !__atomic_load_n(&cpus[i].stopped, __ATOMIC_ACQUIRE))
+			arch_send_nmi(cpus[i].arch.hwid);
+	uint64_t end = arch_cycles() + timer_ns_to_cycles(STOP_TIMEOUT_NS);
+	for (unsigned i = 0; i < n; i++) {
+		if (&cpus[i] == me)
+			continue;
+		while (!__atomic_load_n(&cpus[i].stopped, __ATOMIC_ACQUIRE) && arch_cycles() < end)
+			arch_pause();
+		if (!cpus[i].stopped) {
+			missing++;
+			kprintf("tally: warning: cpu %u (apic %u) did not stop within %lu ms\n", i,
+			        cpus[i].arch.hwid, (uint64_t)(STOP_TIMEOUT_NS / 1000000));
+		}
+	}
+	return missing;
 }
 
 /* ---- the ledger report ---- */
@@ -195,20 +278,24 @@ static void print_snapshot(const char *who, const struct ledger_snapshot *s, uin
 	kprintf("\n");
 }
 
-void ledger_report(int gather)
+void ledger_gather(void)
 {
-	unsigned n = cpu_count(), me = cpu_index();
-	unsigned long f = arch_irq_save();
-	if (gather && n > 1)
+	/* pinned: the others' snapshots and our own cover every CPU once (a
+	 * goroutine caller could otherwise move in between) */
+	struct cpu *pin = cpu_pin();
+	if (cpu_count() > 1)
 		ipi_call_others(snap_self, NULL, LCAUSE_CALL);
-	arch_irq_restore(f);
 	snap_self(NULL);
+	cpu_unpin(pin);
+}
+
+void ledger_print(void)
+{
+	unsigned n = cpu_count();
 	struct ledger_snapshot total;
 	memset(&total, 0, sizeof(total));
 	uint64_t all_tr = 0;
 	for (unsigned i = 0; i < n; i++) {
-		if (!gather && i != me)
-			continue;
 		char who[8];
 		uint64_t tr = 0;
 		for (unsigned k = 0; k < LEDGER_MAX_CLASSES; k++)
@@ -218,7 +305,7 @@ void ledger_report(int gather)
 		ledger_snapshot_add(&total, &snaps[i]);
 		all_tr += tr * 2;
 	}
-	if (gather && n > 1)
+	if (n > 1)
 		print_snapshot("total", &total, all_tr);
 }
 

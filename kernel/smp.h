@@ -18,9 +18,20 @@ int smp_run(unsigned cpu, void (*fn)(void *), void *arg);
 int smp_run_wait(unsigned cpu, uint64_t timeout_ns);
 /* Where an AP ends up after start-up; halts until interrupted. */
 _Noreturn void cpu_idle_loop(void);
-/* Print the cost ledger of every online CPU and the total. gather: ask
- * the other CPUs for an exact snapshot by IPI (0 in a crash). */
-void ledger_report(int gather);
+/* Stop every other online CPU for good (the exit path: kernel/panic.c
+ * admits one caller): NMI each, wait up to 0.5 s for each to mark itself
+ * stopped, name on the console any that did not.  Returns how many did
+ * not.  From then on this CPU runs alone (smp_alone).  Interrupts off. */
+unsigned smp_stop_others(void);
+/* 1 when this CPU stopped the others: it may take over any lock they held
+ * (console, libc locks) and must not wait for them (IPIs). */
+int smp_alone(void);
+/* Mark this CPU stopped and halt it for good with interrupts off. */
+_Noreturn void smp_halt_self(void);
+/* The cost ledger at exit: snapshot every online CPU (the others by IPI:
+ * while they still answer), then print the snapshots and the total. */
+void ledger_gather(void);
+void ledger_print(void);
 /* Cycles one ledger transition costs on this CPU (measured at boot). */
 uint64_t ledger_transition_cost(void);
 void ledger_measure_overhead(void);

@@ -61,6 +61,11 @@ void plat_backtrace(uintptr_t pc, uintptr_t fp);
 /* End the program with status: runs atexit handlers and flushes stdio
  * (bare metal: newlib's exit, then the kernel's exit path). */
 _Noreturn void plat_exit(int status);
+/* End the program after a fatal report (after plat_fatal_begin): flush
+ * stdio and leave with status, running no atexit handler (they could
+ * wait for goroutines that no longer run, as Go's exit(2) after a panic
+ * runs nothing either). */
+_Noreturn void plat_fatal_exit(int status);
 /* A spin-wait hint (x86: pause). */
 void plat_relax(void);
 /* Ledger classes: charge this M's time to the runtime class `cls` until

@@ -154,7 +154,7 @@ static _Noreturn void die(const char *prefix, const char *msg, int status)
 	struct m *m = acquirem();  /* no preemption from here on */
 	if (!plat_fatal_begin()) {
 		print("fatal error: fatal error while reporting a fatal error\n");
-		plat_exit(status);
+		plat_fatal_exit(status);
 	}
 	print(prefix);
 	print(msg);
@@ -166,7 +166,7 @@ static _Noreturn void die(const char *prefix, const char *msg, int status)
 		print("runtime: on the scheduler's stack (g0)\n");
 	}
 	plat_backtrace(0, 0);
-	plat_exit(status);
+	plat_fatal_exit(status);
 }
 
 _Noreturn void rt_throw(const char *msg) { die("fatal error: ", msg, 2); }
@@ -390,6 +390,8 @@ static void checkdead(void)
 		if (__atomic_load_n(&ms[i].curg, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&m_busy[i], __ATOMIC_SEQ_CST))
 			return;
+	if (!plat_fatal_begin())
+		plat_fatal_exit(2);
 	print("fatal error: all goroutines are asleep - deadlock!\n\n");
 	for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext) {
 		struct g *gp = &x->g;
@@ -399,7 +401,7 @@ static void checkdead(void)
 		plat_backtrace(gp->ctx.rip ? gp->ctx.rip : 0, gp->ctx.rbp);
 		print("\n");
 	}
-	plat_exit(2);
+	plat_fatal_exit(2);
 }
 
 /* Run the expired timers of Ps that no M holds (beyond gomaxprocs):

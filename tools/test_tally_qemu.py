@@ -372,6 +372,16 @@ class CheckBoot(unittest.TestCase):
 		self.assertIn("/^a$/ (in order) not found", why)
 		self.assertIn("unwanted /FATAL/", why)
 
+	def test_once(self):
+		c = self.case("status = 70\nonce = ^tally: FATAL\n")
+		one = "tally: start\ntally: FATAL: a\nx\ntally: exit 70\n"
+		self.assertIsNone(tr.check_boot(c, self.result(one, 70))[0])
+		two = "tally: start\ntally: FATAL: a\ntally: FATAL: b\ntally: exit 70\n"
+		self.assertIn("matched 2 lines, expected exactly one",
+		              tr.check_boot(c, self.result(two, 70))[0])
+		self.assertIn("matched 0 lines", tr.check_boot(
+			c, self.result("tally: start\ntally: exit 70\n", 70))[0])
+
 	def test_per_boot_regexes(self):
 		c = self.case("contains@direct = boot: pvh\ncontains@uefi = boot: uefi\n"
 		              "reject@uefi = pvh\n")

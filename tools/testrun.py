@@ -62,7 +62,7 @@ TAIL = 30
 TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
-             "reject", "once", "timeout", "smp", "mem", "cpu", "machine", "qemu",
+             "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline")
 
 
@@ -93,8 +93,8 @@ class Case:
 		# (boot path or None for all, compiled regex) pairs:
 		self.expect = []            # matched in order
 		self.contains = []          # matched anywhere
+		self.once = []              # matched by exactly one line
 		self.reject = []            # must not match
-		self.once = []              # must match exactly one line
 		self.timeout = None
 		self.smp = 1
 		self.mem = "512M"
@@ -153,8 +153,8 @@ def _set_key(c, key, val, only=None):
 	if key not in CASE_KEYS:
 		raise ValueError("unknown key (valid keys: %s)" % ", ".join(CASE_KEYS))
 	if only is not None:
-		if key not in ("expect", "contains", "reject", "once"):
-			raise ValueError("only expect, contains, reject and once take @boot")
+		if key not in ("expect", "contains", "once", "reject"):
+			raise ValueError("only expect, contains, once and reject take @boot")
 		if only not in TARGET:
 			raise ValueError("unknown boot path %r (one of %s)"
 			                 % (only, ", ".join(TARGET)))
@@ -171,7 +171,7 @@ def _set_key(c, key, val, only=None):
 		c.cmdline = val
 	elif key == "status":
 		c.status = int(val, 0)
-	elif key in ("expect", "contains", "reject", "once"):
+	elif key in ("expect", "contains", "once", "reject"):
 		if not val:
 			raise ValueError("empty regex")
 		getattr(c, key).append((only, re.compile(val)))
@@ -542,14 +542,14 @@ def check_boot(case, res):
 	for rx in mine(case.contains):
 		if not any(rx.search(l) for l in lines):
 			problems.append("expected /%s/ not found" % rx.pattern)
-	for rx in mine(case.reject):
-		hit = next((l for l in lines if rx.search(l)), None)
-		if hit is not None:
-			problems.append("unwanted /%s/ matched %r" % (rx.pattern, hit.strip()))
 	for rx in mine(case.once):
 		n = sum(1 for l in lines if rx.search(l))
 		if n != 1:
 			problems.append("/%s/ matched %d lines, expected exactly one" % (rx.pattern, n))
+	for rx in mine(case.reject):
+		hit = next((l for l in lines if rx.search(l)), None)
+		if hit is not None:
+			problems.append("unwanted /%s/ matched %r" % (rx.pattern, hit.strip()))
 	if case.ktest():
 		kt, err = parse_ktest(lines)
 		if err:

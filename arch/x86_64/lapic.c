@@ -61,7 +61,14 @@ static uint32_t xapic_id(void) { return xapic[LAPIC_ID / 4] >> 24; }
 
 static uint32_t x2apic_read(unsigned reg) { return (uint32_t)rdmsr(0x800 + reg / 16); }
 static void x2apic_write(unsigned reg, uint32_t v) { wrmsr(0x800 + reg / 16, v); }
-static void x2apic_icr(uint32_t dest, uint32_t lo) { wrmsr(0x830, ((uint64_t)dest << 32) | lo); }
+/* WRMSR to the x2APIC ICR is not serializing: without the fence the IPI
+ * can overtake the sender's earlier stores (a call slot's pending flag,
+ * a stop request), and the target finds nothing to do. */
+static void x2apic_icr(uint32_t dest, uint32_t lo)
+{
+	__asm__ volatile("mfence; lfence" ::: "memory");
+	wrmsr(0x830, ((uint64_t)dest << 32) | lo);
+}
 static uint32_t x2apic_id(void) { return (uint32_t)rdmsr(0x802); }
 
 static const struct lapic_ops xapic_ops = { "xapic", xapic_read, xapic_write, xapic_icr, xapic_id };
@@ -118,6 +125,13 @@ void arch_send_ipi(uint32_t hwid, unsigned vector)
 	 * be preempted and moved in between) */
 	unsigned long f = arch_irq_save();
 	ops->icr(hwid, (1u << 14) | vector);  /* fixed, assert, physical */
+	arch_irq_restore(f);
+}
+
+void arch_send_nmi(uint32_t hwid)
+{
+	unsigned long f = arch_irq_save();   /* same reason as above */
+	ops->icr(hwid, (4u << 8) | (1u << 14));  /* NMI, assert, physical */
 	arch_irq_restore(f);
 }
 

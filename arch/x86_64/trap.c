@@ -3,7 +3,9 @@
  *
  * Purpose: build the GDT (kernel code/data and a 64-bit TSS), the TSS's
  * interrupt stacks, and the IDT; route every vector to trap_dispatch().
- * CPU exceptions are fatal unless arch_try() armed a recovery point (used by
+ * An NMI goes to kernel_nmi() first (the kernel stops CPUs with it; see
+ * kernel/smp.c).  CPU exceptions, and NMIs the kernel did not send, are
+ * fatal unless arch_try() armed a recovery point (used by
  * on-target tests that check the MMU): the crash report is produced by
  * kernel/panic.c from a description built here (name, mnemonic, error code
  * decoded, faulting address).
@@ -211,6 +213,8 @@ void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles)
 		kernel_interrupt(v, tf, entry_cycles);
 		return;
 	}
+	if (v == 2 && kernel_nmi(tf))
+		return;
 	if (v != 2 && v != 8 && v != 18 &&
 	    kernel_fault(v, tf, v == 14 ? read_cr2() : 0, entry_cycles))
 		return;

@@ -459,6 +459,14 @@ _Noreturn void plat_exit(int status)
 	exit(status);
 }
 
+_Noreturn void plat_fatal_exit(int status)
+{
+	if (exit_hook)
+		exit_hook(status);
+	fflush(NULL);
+	_exit(status);
+}
+
 /* ------------------------------------------------------------ ledger, irq */
 
 static const char *classes[RT_HOSTED_MAX_CLASSES] = { "user" };
