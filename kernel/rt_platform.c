@@ -130,8 +130,15 @@ void plat_preempt_init(uint64_t quantum_ns)
 void plat_backtrace(uintptr_t pc, uintptr_t fp)
 {
 	if (!fp) {
+		/* frame #0 is the caller's call site (return address - 1), then
+		 * its callers: one step up from this function's own record */
+		uintptr_t ret;
 		fp = arch_current_fp();
-		pc = (uintptr_t)__builtin_return_address(0);
+		if (arch_next_frame(&fp, &ret) < 0) {
+			fp = 0;
+			ret = (uintptr_t)__builtin_return_address(0);
+		}
+		pc = ret - 1;
 	}
 	backtrace_print(pc, fp, 32);
 }
