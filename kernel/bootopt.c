@@ -76,6 +76,13 @@ static void err_cat(struct bootopt_result *res, const char *s)
 	bootfmt_cat(res->err, sizeof res->err, s);
 }
 
+static int too_long(struct bootopt_result *res)
+{
+	err_start(res, NULL);
+	err_cat(res, "line too long: words exceed 2047 bytes");
+	return -1;
+}
+
 /*
  * Read the next word into argbuf.  Returns 1 and sets *word (and *quoted,
  * whether any quote appeared), 0 at the end of the line, -1 on error.
@@ -100,11 +107,8 @@ static int next_word(struct parse *ps, char **word, int *quoted)
 			*quoted = 1;
 			continue;
 		}
-		if (at + 1 >= sizeof res->argbuf) {
-			err_start(res, NULL);
-			err_cat(res, "line too long: words exceed 2047 bytes");
-			return -1;
-		}
+		if (at + 1 >= sizeof res->argbuf)
+			return too_long(res);
 		res->argbuf[at++] = *ps->p;
 	}
 	if (inq) {
@@ -114,6 +118,10 @@ static int next_word(struct parse *ps, char **word, int *quoted)
 		             (uint64_t)(ps->p - start));
 		return -1;
 	}
+	/* The check in the loop only runs for a stored character; an empty
+	 * word ("") still needs its NUL byte. */
+	if (at >= sizeof res->argbuf)
+		return too_long(res);
 	res->argbuf[at++] = '\0';
 	*word = &res->argbuf[ps->used];
 	ps->used = at;

@@ -256,6 +256,66 @@ static void test_limits(void **state)
 	}
 }
 
+/*
+ * Lines of 2040..2050 bytes ending in empty quoted words: the NUL of an
+ * empty word needs a byte of argbuf too, so near the limit the parse either
+ * succeeds with every argv inside argbuf or fails with "line too long";
+ * nothing is written past argbuf (err follows it in the struct).
+ */
+static void test_empty_words_at_limit(void **state)
+{
+	static const char *const tails[] = {
+		"\"\"", "\"\" \"\"", "\"\" \"\" \"\"", "\"\"\"\"", "x\"\"",
+	};
+	static char line[4096];
+	size_t len, t, fill;
+	int i, ok = 0, long_err = 0;
+
+	(void)state;
+	for (t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+		for (len = 2040; len <= 2050; len++) {
+			/* "-- xxx...x <tail>", exactly len bytes */
+			fill = len - 3 - 1 - strlen(tails[t]);
+			memcpy(line, "-- ", 3);
+			memset(line + 3, 'x', fill);
+			line[3 + fill] = ' ';
+			strcpy(line + 4 + fill, tails[t]);
+			assert_int_equal(strlen(line), len);
+			if (parse(line) != 0) {
+				assert_string_equal(res.err, "boot options: line "
+				                    "too long: words exceed 2047 "
+				                    "bytes");
+				long_err++;
+				continue;
+			}
+			ok++;
+			assert_string_equal(res.err, "");
+			for (i = 0; i < res.argc; i++) {
+				in_argbuf(res.argv[i]);
+				assert_non_null(memchr(res.argv[i], '\0',
+				        (size_t)(res.argbuf + sizeof res.argbuf -
+				                 res.argv[i])));
+			}
+			assert_null(res.argv[res.argc]);
+		}
+	}
+	/* Both outcomes occur in this range: the limit really is crossed. */
+	assert_true(ok > 0);
+	assert_true(long_err > 0);
+	/* And the same with an option word holding the filler. */
+	memcpy(line, "test=", 5);
+	memset(line + 5, 'y', 2040);
+	strcpy(line + 2045, " -- \"\" \"\"");
+	if (parse(line) == 0) {
+		for (i = 0; i < res.argc; i++)
+			in_argbuf(res.argv[i]);
+		in_argbuf(test_ptr);
+	} else {
+		assert_string_equal(res.err, "boot options: line too long: "
+		                    "words exceed 2047 bytes");
+	}
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct {
@@ -329,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_duplicates_and_words),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_empty_words_at_limit),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_big_table),
 	};
