@@ -30,8 +30,12 @@
  * leaves why NULL, or the value is empty (setters are not called with an
  * empty value), the text is "expected " + the part of help before ": ".
  *
- * Invariants on success: argc >= 1, argv[argc] == NULL, every argv[i] and
- * every val lie inside argbuf.  On failure err is set and argc/argv are
+ * Invariants on success: argc >= 1, argv[argc] == NULL, every argv[i],
+ * and every val lie inside argbuf, NUL-terminated.
+ *
+ * Numbers: bootopt_parse_u64 and bootopt_parse_duration refuse a value
+ * that does not fit in 64 bits (each step is checked before it is taken),
+ * so no setter ever sees a wrapped number.  On failure err is set and argc/argv are
  * unspecified (but argv[argc] is NULL).
  *
  * Locking: none.  Context: pure, no allocation, no globals; uses only
@@ -296,5 +300,35 @@ int bootopt_parse_u64(const char *s, unsigned long long *out)
 	if (*s != '\0' || v > ~0ull / mul)
 		return -1;
 	*out = v * mul;
+	return 0;
+}
+
+int bootopt_parse_duration(const char *s, unsigned long long *ns)
+{
+	unsigned long long v = 0, mul;
+	const char *p = s;
+
+	if (s == NULL)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (~0ull - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return -1;
+	if (strcmp(p, "s") == 0)
+		mul = 1000000000ull;
+	else if (strcmp(p, "ms") == 0)
+		mul = 1000000ull;
+	else if (strcmp(p, "us") == 0)
+		mul = 1000ull;
+	else
+		return -1;
+	if (v > ~0ull / mul)
+		return -1;
+	*ns = v * mul;
 	return 0;
 }

@@ -44,7 +44,11 @@ int bootopt_parse(const char *cmdline, const struct bootopt *opts,
                   size_t nopts, const char *prog, struct bootopt_result *res);
 
 /* Helpers for setters: parse an unsigned number (decimal, 0x hex, optional
- * k/K/m/M/g/G suffix for multiples of 1024).  Return 0 or -1. */
+ * k/K/m/M/g/G suffix for multiples of 1024).  Return 0 or -1; a value that
+ * does not fit in 64 bits is -1, never a wrapped number. */
 int bootopt_parse_u64(const char *s, unsigned long long *out);
+/* A duration: decimal digits and a unit, s, ms or us; *ns in nanoseconds.
+ * Returns 0, or -1 (malformed, or more than 2^64-1 ns). */
+int bootopt_parse_duration(const char *s, unsigned long long *ns);
 
 #endif

@@ -22,14 +22,19 @@ struct kopts {
 	unsigned max_cpus;      /* cpus=N (0: all) */
 	int ledger;             /* ledger=off|exit */
 	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
-	const char *benchtime;  /* benchtime=500ms|2s|1000x */
+	uint64_t benchtime_ns;  /* benchtime=500ms|2s: minimum time per benchmark */
+	uint64_t bench_count;   /* benchtime=1000x: fixed count (0: use the time) */
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
 	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
 	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
-	int apfail;             /* apfail=APICID: never start that CPU (tests
+	int64_t apfail;         /* apfail=APICID: never start that CPU (tests
 	                           the start-up timeout path); -1: none */
 };
 extern struct kopts kopts;
+/* Reset kopts to the defaults, then parse cmdline into it and res (argv
+ * of the program) and check the options that depend on each other.
+ * Returns 0, or -1 with res->err naming the offending word(s). */
+int kopts_parse(const char *cmdline, struct bootopt_result *res);
 extern const struct bootopt kernel_bootopts[];
 extern const unsigned kernel_bootopts_count;
 

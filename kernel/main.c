@@ -245,7 +245,7 @@ static void clock_and_timers(void)
 static int bench_main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return bench_run(kopts.bench, kopts.benchtime) ? EXIT_TEST_FAILED : 0;
+	return bench_run(kopts.bench, kopts.benchtime_ns, kopts.bench_count) ? EXIT_TEST_FAILED : 0;
 }
 
 static int run_main(void *arg)
@@ -260,7 +260,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 {
 	kernel_boot_cycles = arch_cycles();
 	kernel_boot_info = bi;
-	int bad = bootopt_parse(bi->cmdline, kernel_bootopts, kernel_bootopts_count, "tally", &args);
+	int bad = kopts_parse(bi->cmdline, &args);
 
 	serial.port = kopts.serial_port;
 	if (uart16550_init(&serial) == 0) {

@@ -1,32 +1,45 @@
 /*
  * options.c - the table of boot options and their setters.
  *
- * Purpose: the only list of valid keys; bootopt_parse() checks the command
- * line against it, and its error message lists these keys.  Adding an
- * option is adding a row here and a field in struct kopts (kernel.h).
- * Context: boot only.
+ * Purpose: the only list of valid keys; kopts_parse() checks the command
+ * line against it (bootopt_parse), and its error message lists these keys.
+ * Adding an option is adding a row here and a field in struct kopts
+ * (kernel.h).
+ *
+ * Values: every number is parsed with overflow checks (bootopt_parse_u64,
+ * bootopt_parse_duration, count()), so a value too large for 64 bits is a
+ * bad value like any other typo, never a wrapped small number.  Durations
+ * are converted here, once: the kernel only ever sees nanoseconds and
+ * counts that passed their range check.
+ *
+ * Context: boot only (and host tests, fuzzers): kopts_parse() resets kopts
+ * to the defaults first, so it may be called again.
  */
 #include <string.h>
 #include "kernel/bootopt.h"
 #include "kernel/kernel.h"
 #include "kernel/regex.h"
 
-struct kopts kopts = {
-	.serial_port = 0x3f8,
-	.serial_name = "com1",
-	.test = NULL,
-	.loglevel = 1,
-	.dumpboot = 0,
-	.tick_hz = 1000,
-	.max_cpus = 0,
-	.ledger = 1,
-	.bench = NULL,
-	.benchtime = "500ms",
-	.quantum_ns = 10000000ull,
-	.apfail = -1,
-	.stackmax = 64ull << 20,
-	.stackinit = 4096,
-};
+#define KOPTS_DEFAULT { \
+	.serial_port = 0x3f8, \
+	.serial_name = "com1", \
+	.test = NULL, \
+	.loglevel = 1, \
+	.dumpboot = 0, \
+	.tick_hz = 1000, \
+	.max_cpus = 0, \
+	.ledger = 1, \
+	.bench = NULL, \
+	.benchtime_ns = 500000000ull, \
+	.bench_count = 0, \
+	.quantum_ns = 10000000ull, \
+	.apfail = -1, \
+	.stackmax = 64ull << 20, \
+	.stackinit = 4096, \
+}
+
+static const struct kopts kopts_default = KOPTS_DEFAULT;
+struct kopts kopts = KOPTS_DEFAULT;
 
 static int set_serial(const char *v, const char **why)
 {
@@ -40,7 +53,10 @@ static int set_serial(const char *v, const char **why)
 		}
 	}
 	unsigned long long p;
-	if (strncmp(v, "0x", 2) == 0 && bootopt_parse_u64(v, &p) == 0 && p > 0 && p <= 0xfff8) {
+	/* "0x" and hex digits only: no k/M suffix on a port */
+	size_t hex = strspn(v + (strncmp(v, "0x", 2) == 0 ? 2 : 0), "0123456789abcdefABCDEF");
+	if (strncmp(v, "0x", 2) == 0 && v[2 + hex] == '\0' && bootopt_parse_u64(v, &p) == 0 &&
+	    p > 0 && p <= 0xfff8) {
 		kopts.serial_port = (uint16_t)p;
 		kopts.serial_name = v;
 		return 0;
@@ -129,36 +145,48 @@ static int set_bench(const char *v, const char **why)
 	return 0;
 }
 
+/* A decimal count followed by "x", 1..10^9 (the runner's own ceiling). */
+static int count(const char *v, unsigned long long *n)
+{
+	unsigned long long c = 0;
+	const char *p = v;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		c = c * 10 + (unsigned)(*p - '0');
+		if (c > 1000000000ull)
+			return -1;  /* checked every digit: cannot wrap */
+	}
+	if (p == v || strcmp(p, "x") != 0 || c == 0)
+		return -1;
+	*n = c;
+	return 0;
+}
+
 static int set_benchtime(const char *v, const char **why)
 {
-	size_t n = strlen(v);
-	const char *p = v;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p == v || n > 16 ||
-	    (strcmp(p, "s") && strcmp(p, "ms") && strcmp(p, "us") && strcmp(p, "x"))) {
-		*why = "expected a duration like 500ms, 2s, 100us, or a count like 1000x";
-		return -1;
+	unsigned long long ns, n;
+	if (count(v, &n) == 0) {
+		kopts.bench_count = n;
+		kopts.benchtime_ns = 0;
+		return 0;
 	}
-	kopts.benchtime = v;
-	return 0;
+	if (bootopt_parse_duration(v, &ns) == 0 && ns <= 3600000000000ull) {
+		kopts.bench_count = 0;
+		kopts.benchtime_ns = ns;
+		return 0;
+	}
+	*why = "expected a duration up to 3600s like 500ms, 2s, 100us, or a count from 1x to "
+	       "1000000000x";
+	return -1;
 }
 
 static int set_quantum(const char *v, const char **why)
 {
-	unsigned long long n = 0, mul = 0;
-	const char *p = v;
-	while (*p >= '0' && *p <= '9')
-		n = n * 10 + (unsigned)(*p++ - '0');
-	if (strcmp(p, "ms") == 0)
-		mul = 1000000ull;
-	else if (strcmp(p, "us") == 0)
-		mul = 1000ull;
-	if (p == v || !mul || n == 0 || n * mul > 1000000000ull || n * mul < 10000ull) {
+	unsigned long long ns;
+	if (bootopt_parse_duration(v, &ns) < 0 || ns < 10000ull || ns > 1000000000ull) {
 		*why = "expected a duration from 10us to 1000ms, like 10ms or 100us";
 		return -1;
 	}
-	kopts.quantum_ns = n * mul;
+	kopts.quantum_ns = ns;
 	return 0;
 }
 
@@ -169,7 +197,7 @@ static int set_apfail(const char *v, const char **why)
 		*why = "expected the APIC id of a CPU to leave unstarted";
 		return -1;
 	}
-	kopts.apfail = (int)n;
+	kopts.apfail = (int64_t)n;
 	return 0;
 }
 
@@ -211,3 +239,11 @@ const struct bootopt kernel_bootopts[] = {
 	{ "apfail", "APICID: withhold the start-up IPIs from that CPU (tests the timeout path)", set_apfail },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);
+
+int kopts_parse(const char *cmdline, struct bootopt_result *res)
+{
+	kopts = kopts_default;
+	if (bootopt_parse(cmdline, kernel_bootopts, kernel_bootopts_count, "tally", res) != 0)
+		return -1;
+	return 0;
+}

@@ -133,7 +133,7 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);
 		int rc;
-		if ((int)a->apic_id == kopts.apfail) {
+		if ((int64_t)a->apic_id == kopts.apfail) {
 			/* fault injection: this CPU is never sent INIT/SIPI, so
 			 * it behaves like one that does not answer */
 			rc = timer_wait_flag(&c->started, AP_TIMEOUT_NS);

@@ -354,6 +354,43 @@ static void test_parse_u64(void **state)
 	assert_int_equal(bootopt_parse_u64(NULL, NULL), -1);
 }
 
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		unsigned long long ns;
+	} cases[] = {
+		{ "0s", 0, 0 }, { "2s", 0, 2000000000ull }, { "10ms", 0, 10000000 },
+		{ "100us", 0, 100000 }, { "007ms", 0, 7000000 },
+		{ "18446744073s", 0, 18446744073000000000ull },
+		{ "18446744074s", -1, 0 },  /* * 10^9 would wrap */
+		{ "18446744073709551us", 0, 18446744073709551000ull },
+		{ "18446744073709552us", -1, 0 },
+		{ "18446744073709551616us", -1, 0 },  /* digits alone wrap */
+		{ "", -1, 0 }, { "s", -1, 0 }, { "10", -1, 0 }, { "10ns", -1, 0 },
+		{ "1.5s", -1, 0 }, { "-1s", -1, 0 }, { "10 ms", -1, 0 },
+		{ "10MS", -1, 0 }, { "10sx", -1, 0 }, { "0x10ms", -1, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned long long ns = 777;
+		int rc = bootopt_parse_duration(cases[i].s, &ns);
+
+		if (rc != cases[i].rc)
+			fail_msg("\"%s\": rc %d, expected %d", cases[i].s, rc,
+			         cases[i].rc);
+		if (rc == 0 && ns != cases[i].ns)
+			fail_msg("\"%s\": %llu, expected %llu", cases[i].s, ns,
+			         cases[i].ns);
+		if (rc != 0)
+			assert_int_equal(ns, 777);
+	}
+	assert_int_equal(bootopt_parse_duration(NULL, NULL), -1);
+}
+
 static int set_nop(const char *v, const char **why)
 {
 	(void)v;
@@ -391,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_empty_words_at_limit),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_big_table),
 	};
 
