@@ -11,6 +11,9 @@
  *   boot option "serial=com2": duplicate key "serial"
  *   boot option "verbose": not key=value (application arguments go
  *   after "--")
+ * and, from the table owner's cross-key checks after a clean parse,
+ *   boot options "stackinit=1M" and "stackmax=64K": stackinit must not
+ *   exceed stackmax
  *
  * Words: separated by spaces, tabs, CR or LF.  A double quote toggles
  * quoting anywhere in a word and is removed ("a b", key="a b" and
@@ -21,8 +24,9 @@
  * Data structures: all words, option words included, are unquoted into
  * res->argbuf, NUL-terminated, one after another; argv[] points at the
  * argument words; a setter's val points into argbuf as well, so it stays
- * valid as long as res does (a setter may keep the pointer).  argv[0] is a
- * copy of prog.  Duplicate detection uses a bitmap, so a table holds at
+ * valid as long as res does (a setter may keep the pointer); given[i]
+ * points at the whole "key=value" word of table entry i, for the
+ * cross-key checks and their messages.  argv[0] is a copy of prog.  Duplicate detection uses a bitmap, so a table holds at
  * most BOOTOPT_MAX_OPTS (64) entries.
  *
  * Setter error text: why is printed verbatim after "bad value: "; it
@@ -31,7 +35,7 @@
  * empty value), the text is "expected " + the part of help before ": ".
  *
  * Invariants on success: argc >= 1, argv[argc] == NULL, every argv[i],
- * and every val lie inside argbuf, NUL-terminated.
+ * every val and every non-NULL given[i] lie inside argbuf, NUL-terminated.
  *
  * Numbers: bootopt_parse_u64 and bootopt_parse_duration refuse a value
  * that does not fit in 64 bits (each step is checked before it is taken),
@@ -48,7 +52,6 @@
 #include "kernel/bootopt.h"
 #include "boot/bootfmt.h"
 
-#define BOOTOPT_MAX_OPTS 64
 #define ARGV_MAX ((int)(sizeof ((struct bootopt_result *)0)->argv / \
                         sizeof(char *)))
 
@@ -193,6 +196,7 @@ static int do_option(struct bootopt_result *res, char *word,
 		return -1;
 	}
 	*seen |= 1ull << i;
+	res->given[i] = word;
 	if (eq[1] == '\0') {
 		err_start(res, word);
 		err_cat(res, "empty value: ");
@@ -223,6 +227,8 @@ int bootopt_parse(const char *cmdline, const struct bootopt *opts,
 	res->err[0] = '\0';
 	res->argc = 0;
 	res->argv[0] = NULL;
+	for (n = 0; n < BOOTOPT_MAX_OPTS; n++)
+		res->given[n] = NULL;
 	if (nopts > BOOTOPT_MAX_OPTS) {
 		err_start(res, NULL);
 		err_cat(res, "table has more than 64 keys");
@@ -331,4 +337,29 @@ int bootopt_parse_duration(const char *s, unsigned long long *ns)
 		return -1;
 	*ns = v * mul;
 	return 0;
+}
+
+const char *bootopt_given(const struct bootopt_result *res,
+                          const struct bootopt *opts, size_t nopts,
+                          const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nopts && i < BOOTOPT_MAX_OPTS; i++)
+		if (strcmp(opts[i].key, key) == 0)
+			return res->given[i];
+	return NULL;
+}
+
+int bootopt_conflict(struct bootopt_result *res, const char *w1,
+                     const char *w2, const char *why)
+{
+	bootfmt_clear(res->err, sizeof res->err);
+	bootfmt_cat(res->err, sizeof res->err, "boot options \"");
+	bootfmt_cat(res->err, sizeof res->err, w1);
+	bootfmt_cat(res->err, sizeof res->err, "\" and \"");
+	bootfmt_cat(res->err, sizeof res->err, w2);
+	bootfmt_cat(res->err, sizeof res->err, "\": ");
+	bootfmt_cat(res->err, sizeof res->err, why);
+	return -1;
 }

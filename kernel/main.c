@@ -288,9 +288,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	smp_init(acpi.has_madt ? &acpi : NULL, kopts.max_cpus);
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
-	if (kopts.stackinit > kopts.stackmax || gstack_init(kopts.stackmax, kopts.stackinit) < 0)
-		panic("goroutine stacks: stackinit=%lu does not fit stackmax=%lu", kopts.stackinit,
-		      kopts.stackmax);
+	/* stackinit <= stackmax was checked with the boot options */
+	if (gstack_init(kopts.stackmax, kopts.stackinit) < 0)
+		panic("goroutine stacks: cannot reserve stackmax=%lu for stackinit=%lu",
+		      kopts.stackmax, kopts.stackinit);
 	cpus[0].syscall_top = new_syscall_stack();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);

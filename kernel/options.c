@@ -1,5 +1,6 @@
 /*
- * options.c - the table of boot options and their setters.
+ * options.c - the table of boot options, their setters and the rules that
+ * tie two options together.
  *
  * Purpose: the only list of valid keys; kopts_parse() checks the command
  * line against it (bootopt_parse), and its error message lists these keys.
@@ -11,6 +12,18 @@
  * bad value like any other typo, never a wrapped small number.  Durations
  * are converted here, once: the kernel only ever sees nanoseconds and
  * counts that passed their range check.
+ *
+ * Combinations, checked after every setter succeeded (combinations()); a
+ * broken one is a bad boot option (status 64) naming both words:
+ *   stackinit > stackmax     the initial stack must fit in the limit;
+ *   quantum= with tick=0     preemption runs from the tick: without one
+ *                            a quantum is never enforced;
+ *   test= with bench=        each replaces the program; give one.
+ * Considered and allowed: a quantum shorter than the tick period (the
+ * quantum is a lower bound, checked at each tick, as Go's sysmon checks
+ * forcePreemptNS at its own period); benchtime= without bench= (Go's
+ * -benchtime without -bench is accepted too); apfail= naming a CPU that
+ * cpus= leaves unstarted anyway.
  *
  * Context: boot only (and host tests, fuzzers): kopts_parse() resets kopts
  * to the defaults first, so it may be called again.
@@ -240,10 +253,34 @@ const struct bootopt kernel_bootopts[] = {
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);
 
+/* The option word for key, or "key (default)" when it was not given. */
+static const char *word(const struct bootopt_result *res, const char *key, const char *dflt)
+{
+	const char *w = bootopt_given(res, kernel_bootopts, kernel_bootopts_count, key);
+	return w ? w : dflt;
+}
+
+static int combinations(struct bootopt_result *res)
+{
+	if (kopts.stackinit > kopts.stackmax)
+		return bootopt_conflict(res, word(res, "stackinit", "stackinit (default 4K)"),
+		                        word(res, "stackmax", "stackmax (default 64M)"),
+		                        "stackinit must not exceed stackmax");
+	if (kopts.tick_hz == 0 && bootopt_given(res, kernel_bootopts, kernel_bootopts_count,
+	                                        "quantum"))
+		return bootopt_conflict(res, word(res, "quantum", "quantum"), word(res, "tick", "tick"),
+		                        "preemption runs from the tick, so tick=0 leaves no "
+		                        "quantum to enforce");
+	if (kopts.test && kopts.bench)
+		return bootopt_conflict(res, word(res, "test", "test"), word(res, "bench", "bench"),
+		                        "each replaces the program; give one of them");
+	return 0;
+}
+
 int kopts_parse(const char *cmdline, struct bootopt_result *res)
 {
 	kopts = kopts_default;
 	if (bootopt_parse(cmdline, kernel_bootopts, kernel_bootopts_count, "tally", res) != 0)
 		return -1;
-	return 0;
+	return combinations(res);
 }

@@ -391,6 +391,29 @@ static void test_parse_duration(void **state)
 	assert_int_equal(bootopt_parse_duration(NULL, NULL), -1);
 }
 
+/* given[] records each key's word; bootopt_conflict formats two words. */
+static void test_given_and_conflict(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("loglevel=2 test=\"a b\" -- x"), 0);
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "loglevel"),
+	                    "loglevel=2");
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "test"),
+	                    "test=a b");
+	in_argbuf(bootopt_given(&res, opts, NOPTS, "test"));
+	assert_null(bootopt_given(&res, opts, NOPTS, "serial"));
+	assert_null(bootopt_given(&res, opts, NOPTS, "nosuchkey"));
+	assert_int_equal(bootopt_conflict(&res, "a=1", "b=2", "a and b "
+	                                  "disagree"), -1);
+	assert_string_equal(res.err, "boot options \"a=1\" and \"b=2\": a "
+	                    "and b disagree");
+	/* a new parse forgets the old words */
+	assert_int_equal(parse("serial=com2"), 0);
+	assert_null(bootopt_given(&res, opts, NOPTS, "loglevel"));
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "serial"),
+	                    "serial=com2");
+}
+
 static int set_nop(const char *v, const char **why)
 {
 	(void)v;
@@ -429,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_empty_words_at_limit),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_given_and_conflict),
 		cmocka_unit_test(test_big_table),
 	};
 

@@ -5,7 +5,8 @@
  * Purpose: every numeric option refuses a value that overflows 64 bits
  * (status 64 in the kernel, with the offending word in the message)
  * instead of wrapping it into range; values land in struct kopts in their
- * converted units.
+ * converted units; options that cannot hold together are refused with a
+ * message naming both words.
  *
  * Context: host only.
  */
@@ -117,12 +118,36 @@ static void malformed_values(void **state)
 	ok("benchtime=0s");
 }
 
+static void combinations(void **state)
+{
+	(void)state;
+	refused("stackinit=1M stackmax=64K", "stackinit=1M",
+	        "stackinit must not exceed stackmax");
+	refused("stackmax=64K stackinit=128K", "stackmax=64K",
+	        "stackinit must not exceed stackmax");
+	assert_string_equal(res.err, "boot options \"stackinit=128K\" and "
+	                    "\"stackmax=64K\": stackinit must not exceed "
+	                    "stackmax");
+	ok("stackinit=64K stackmax=64K");
+	ok("stackinit=1M");  /* default stackmax 64M */
+	refused("tick=0 quantum=1ms", "quantum=1ms", "tick=0");
+	assert_non_null(strstr(res.err, "\"tick=0\""));
+	ok("tick=0");        /* the default quantum is simply unused */
+	ok("tick=100 quantum=100us");
+	refused("test=all bench=.", "test=all", "\"bench=.\"");
+	assert_non_null(strstr(res.err, "give one"));
+	ok("test=none bench=.");
+	/* a single bad value is reported before any combination */
+	refused("stackinit=1M stackmax=64K tick=x", "tick=x", "bad value");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_and_units),
 		cmocka_unit_test(overflow_is_a_bad_value),
 		cmocka_unit_test(malformed_values),
+		cmocka_unit_test(combinations),
 	};
 
 	(void)argc;
