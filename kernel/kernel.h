@@ -43,6 +43,12 @@ extern struct boot_info *kernel_boot_info;
 extern uint64_t kernel_boot_cycles;   /* cycle counter at kernel_main */
 extern uint64_t kernel_mem_usable;    /* bytes of usable RAM in the map */
 
+/* The boot_phys_fn the kernel reads firmware tables with (after the
+ * memory map is sanitized and Tally's page tables are up): pa itself, or
+ * NULL unless every byte of [pa, pa+len) is listed memory (not a hole,
+ * not BAD) and every page of it is mapped at its own address. */
+const void *kernel_acpi_phys(void *ctx, uint64_t pa, uint64_t len);
+
 /* The application's entry, from the app's objects. */
 int main(int argc, char **argv);
 
