@@ -150,8 +150,17 @@ static int set_ledger(const char *v, const char **why)
 
 static int set_bench(const char *v, const char **why)
 {
-	if (!regex_valid(v)) {
-		*why = "expected a regular expression (e.g. . or IPI|Timer)";
+	static char msg[96];  /* boot is single-threaded; read before the next parse */
+	const char *e = regex_error(v);
+	if (e) {
+		static const char pre[] = "invalid regexp for -bench: ";
+		size_t n = sizeof pre - 1, k = strlen(e);
+		if (k > sizeof msg - n - 1)
+			k = sizeof msg - n - 1;
+		memcpy(msg, pre, n);
+		memcpy(msg + n, e, k);
+		msg[n + k] = '\0';
+		*why = msg;
 		return -1;
 	}
 	kopts.bench = v;
@@ -244,7 +253,8 @@ const struct bootopt kernel_bootopts[] = {
 	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
 	{ "cpus", "N: start at most N CPUs (default: all the MADT lists)", set_cpus },
 	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
-	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program", set_bench },
+	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program (Go's "
+	  "-bench syntax)", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },

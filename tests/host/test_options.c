@@ -116,6 +116,15 @@ static void malformed_values(void **state)
 	refused("benchtime=1.5s", "benchtime=1.5s", "duration");
 	refused("benchtime=x", "benchtime=x", "duration");
 	ok("benchtime=0s");
+	/* bench= takes Go's -bench syntax and says why a pattern is bad */
+	ok("bench=(Spawn|Yield)");
+	assert_string_equal(kopts.bench, "(Spawn|Yield)");
+	ok("bench=^Benchmark[A-Z]\\w+$");
+	refused("bench=(", "bench=(", "invalid regexp for -bench: missing "
+	        "closing )");
+	refused("bench=a**", "bench=a**", "invalid regexp for -bench: "
+	        "invalid nested repetition operator");
+	refused("bench=[z-a]", "bench=[z-a]", "invalid character class range");
 }
 
 static void combinations(void **state)
