@@ -488,7 +488,7 @@ static int parse_atom(struct rx *r, int depth, int *w)
 		const char *end = p;
 
 		class_scan(p, 0, -1, &end, &r->err);
-		if (r->err == NULL && p - r->pat <= RX_MAX_PAT)
+		if (r->err == NULL)  /* compile() bounded the offset to 16 bits */
 			emit(r, I_CLASS, (unsigned)(p - r->pat), r->flags & F_FOLD);
 		r->p = end;
 		return start;

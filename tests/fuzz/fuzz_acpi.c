@@ -54,14 +54,14 @@ static void fix_checksums(struct fz_mem *m)
 
 		for (o = 0; o + 36 <= n; o++)
 			for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
-				if (memcmp(d + o, sigs[k], 4) == 0) {
+				if (d[o] == (uint8_t)sigs[k][0] && memcmp(d + o, sigs[k], 4) == 0) {
 					uint32_t len = rd32(d + o + 4);
 
 					if (len >= 36 && len <= n - o)
 						fix_sum(d + o, len, 9);
 				}
 		for (o = 0; o + 20 <= n; o++)
-			if (memcmp(d + o, "RSD PTR ", 8) == 0) {
+			if (d[o] == 'R' && memcmp(d + o, "RSD PTR ", 8) == 0) {
 				uint32_t len = o + 36 <= n ? rd32(d + o + 20) : 0;
 
 				fix_sum(d + o, 20, 8);

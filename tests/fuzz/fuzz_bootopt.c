@@ -13,7 +13,8 @@
  *   is "key=..." of table entry i; every kopts field is in its documented
  *   range and the cross-key rules hold (stackinit <= stackmax, no quantum=
  *   with tick=0, not both test= and bench=); bench= is a valid pattern
- *   and runs.
+ *   and runs; on a line without quotes, argv[1..] are exactly the words
+ *   after the first "--" when split at blanks.
  */
 #include <stdint.h>
 #include <string.h>
@@ -84,6 +85,34 @@ static void check_success(void)
 	}
 }
 
+/* Without quotes, words are what splitting at blanks gives: check argv
+ * against that (an oracle independent of bootopt.c's tokenizer). */
+static void check_words(const char *line)
+{
+	const char *p = line;
+	int args = 0, n = 1;
+
+	if (strchr(line, '"') != NULL)
+		return;
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, " \t\r\n");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t\r\n");
+		if (!args && len == 2 && p[0] == '-' && p[1] == '-') {
+			args = 1;
+		} else if (args) {
+			FZ_CHECK(n < res.argc);
+			FZ_CHECK(strlen(res.argv[n]) == len && memcmp(res.argv[n], p, len) == 0);
+			n++;
+		}
+		p += len;
+	}
+	FZ_CHECK(n == res.argc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = malloc(size + 1);
@@ -98,8 +127,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(rc == 0 || rc == -1);
 	FZ_CHECK(memchr(res.err, '\0', sizeof res.err) != NULL);
 	FZ_CHECK(res.argc >= 0 && res.argc < 64 && res.argv[res.argc] == NULL);
-	if (rc == 0)
+	if (rc == 0) {
 		check_success();
+		check_words(line);
+	}
 	else
 		fz_check_err(res.err, sizeof res.err, "boot option");
 	/* deterministic, and independent of the previous parse */
