@@ -2,8 +2,10 @@
 #
 #   make                 kernel.elf, tally.efi + esp.img, tally.iso under build/x86_64/
 #   make run             boot in QEMU and run the application (default: apps/banner.c)
-#   make test            host unit tests + on-target tests + boot tests, all paths,
-#                        and a smoke run of the Go/pthreads peers
+#   make test            host unit tests + a short run of every fuzz harness +
+#                        on-target tests + boot tests, all paths, and a smoke
+#                        run of the Go/pthreads peers
+#   make fuzz            each libFuzzer harness for FUZZ_TIME s (default 120)
 #   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
 #
 # Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n  MEM=512M
@@ -51,7 +53,7 @@ APP_OBJS := $(patsubst %.c,$(OUT)/app/%.o,$(APP_SRCS))
 
 KERNEL_ELF := $(OUT)/kernel.elf
 
-.PHONY: all kernel iso esp efi run test bench stress host-tests clean distclean bootstrap check-app
+.PHONY: all kernel iso esp efi run test bench stress host-tests fuzz clean distclean bootstrap check-app
 all: kernel efi esp iso
 
 # ---- dependencies: Debian packages, newlib -------------------------------
@@ -136,10 +138,12 @@ run:
 HOST_BOOTSTRAP := $(BUILD)/.bootstrap
 -include tests/host/host.mk
 -include tests/host/rt.mk
+-include tests/fuzz/fuzz.mk
 -include tools/bench/bench.mk
 
-test: all host-tests rt-tests bench-guest
-	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS) $(RT_TEST_BINS)
+test: all host-tests rt-tests fuzz-bins bench-guest
+	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS) $(RT_TEST_BINS) \
+		--fuzz $(FUZZ_BINS)
 
 # Races that one run passes by luck: the runtime's host tests STRESS_RUNS
 # times each and tests/stress.cases, with a host core kept busy (~15 min).
@@ -148,7 +152,7 @@ stress: all rt-tests
 	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
 
 clean:
-	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host
+	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host $(BUILD)/fuzz
 
 distclean:
 	rm -rf $(BUILD)

@@ -28,7 +28,8 @@
  * array stops at its cap with one warning.  A processor entry whose APIC
  * id was already listed is skipped with a warning (one id, one CPU), and
  * APIC id 0xff (xAPIC) / 0xffffffff (x2APIC) entries, which firmware uses
- * for "not present", are skipped silently.
+ * for "not present", are skipped silently.  An NMI entry whose LINT# is
+ * not 0 or 1 is skipped with a warning.
  *
  * Locking: none.  Context: boot time, called from acpi.c only.
  */
@@ -122,6 +123,21 @@ static void add_nmi(struct madt_walk *w, uint32_t uid, uint16_t flags,
 	n->x2apic = x2apic;
 }
 
+/* A local APIC has two LINT pins: an NMI entry naming another is wrong
+ * (acpi_nmi.lint promises 0 or 1, and a LAPIC driver would index its LVT
+ * registers with it). */
+static int lint_ok(struct madt_walk *w, uint8_t type, uint8_t lint)
+{
+	if (lint <= 1)
+		return 1;
+	entry_msg(w, type);
+	_acpi_cat(w->c, "LINT# ");
+	_acpi_dec(w->c, lint);
+	_acpi_cat(w->c, " is not 0 or 1, entry skipped");
+	_acpi_warn(w->c);
+	return 0;
+}
+
 /* Minimum length of the entry types we read; 0 for types we skip. */
 static uint8_t min_len(uint8_t type)
 {
@@ -186,11 +202,13 @@ static void entry(struct madt_walk *w, const uint8_t *e, uint8_t elen)
 		o->noverride++;
 		break;
 	case 4:
-		add_nmi(w, e[2] == 0xff ? ACPI_NMI_ALL_CPUS : e[2],
-		        _acpi_u16(e + 3), e[5], 0);
+		if (lint_ok(w, type, e[5]))
+			add_nmi(w, e[2] == 0xff ? ACPI_NMI_ALL_CPUS : e[2],
+			        _acpi_u16(e + 3), e[5], 0);
 		break;
 	case 10:
-		add_nmi(w, _acpi_u32(e + 4), _acpi_u16(e + 2), e[8], 1);
+		if (lint_ok(w, type, e[8]))
+			add_nmi(w, _acpi_u32(e + 4), _acpi_u16(e + 2), e[8], 1);
 		break;
 	case 5:
 		if (w->lapic_override)

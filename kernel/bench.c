@@ -57,31 +57,6 @@ int bench_icount_detected(void)
 	return hi - lo <= 2 && lo >= 20000 && hi <= 20020;
 }
 
-static int parse_benchtime(const char *s, uint64_t *ns, uint64_t *fixed_n)
-{
-	unsigned long long v = 0;
-	const char *p = s;
-	if (!*p)
-		return -1;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (unsigned)(*p++ - '0');
-	*ns = 0;
-	*fixed_n = 0;
-	if (p == s)
-		return -1;
-	if (strcmp(p, "x") == 0 && v > 0)
-		*fixed_n = v;
-	else if (strcmp(p, "s") == 0)
-		*ns = v * 1000000000ull;
-	else if (strcmp(p, "ms") == 0)
-		*ns = v * 1000000ull;
-	else if (strcmp(p, "us") == 0)
-		*ns = v * 1000ull;
-	else
-		return -1;
-	return 0;
-}
-
 static struct ledger_snapshot before[CPU_MAX], after[CPU_MAX];
 static struct ledger_snapshot *target;
 
@@ -214,15 +189,10 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 	return 0;
 }
 
-int bench_run(const char *regex, const char *benchtime)
+int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 {
-	uint64_t target_ns, fixed_n;
 	if (!regex_valid(regex)) {
 		kprintf("bench: bad regular expression \"%s\"\n", regex);
-		return 1;
-	}
-	if (parse_benchtime(benchtime, &target_ns, &fixed_n) < 0) {
-		kprintf("bench: bad benchtime \"%s\" (expected e.g. 500ms, 2s, 1000x)\n", benchtime);
 		return 1;
 	}
 	unsigned ncpu = cpu_count();

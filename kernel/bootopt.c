@@ -11,6 +11,9 @@
  *   boot option "serial=com2": duplicate key "serial"
  *   boot option "verbose": not key=value (application arguments go
  *   after "--")
+ * and, from the table owner's cross-key checks after a clean parse,
+ *   boot options "stackinit=1M" and "stackmax=64K": stackinit must not
+ *   exceed stackmax
  *
  * Words: separated by spaces, tabs, CR or LF.  A double quote toggles
  * quoting anywhere in a word and is removed ("a b", key="a b" and
@@ -21,8 +24,9 @@
  * Data structures: all words, option words included, are unquoted into
  * res->argbuf, NUL-terminated, one after another; argv[] points at the
  * argument words; a setter's val points into argbuf as well, so it stays
- * valid as long as res does (a setter may keep the pointer).  argv[0] is a
- * copy of prog.  Duplicate detection uses a bitmap, so a table holds at
+ * valid as long as res does (a setter may keep the pointer); given[i]
+ * points at the whole "key=value" word of table entry i, for the
+ * cross-key checks and their messages.  argv[0] is a copy of prog.  Duplicate detection uses a bitmap, so a table holds at
  * most BOOTOPT_MAX_OPTS (64) entries.
  *
  * Setter error text: why is printed verbatim after "bad value: "; it
@@ -30,8 +34,12 @@
  * leaves why NULL, or the value is empty (setters are not called with an
  * empty value), the text is "expected " + the part of help before ": ".
  *
- * Invariants on success: argc >= 1, argv[argc] == NULL, every argv[i] and
- * every val lie inside argbuf.  On failure err is set and argc/argv are
+ * Invariants on success: argc >= 1, argv[argc] == NULL, every argv[i],
+ * every val and every non-NULL given[i] lie inside argbuf, NUL-terminated.
+ *
+ * Numbers: bootopt_parse_u64 and bootopt_parse_duration refuse a value
+ * that does not fit in 64 bits (each step is checked before it is taken),
+ * so no setter ever sees a wrapped number.  On failure err is set and argc/argv are
  * unspecified (but argv[argc] is NULL).
  *
  * Locking: none.  Context: pure, no allocation, no globals; uses only
@@ -44,7 +52,6 @@
 #include "kernel/bootopt.h"
 #include "boot/bootfmt.h"
 
-#define BOOTOPT_MAX_OPTS 64
 #define ARGV_MAX ((int)(sizeof ((struct bootopt_result *)0)->argv / \
                         sizeof(char *)))
 
@@ -76,6 +83,13 @@ static void err_cat(struct bootopt_result *res, const char *s)
 	bootfmt_cat(res->err, sizeof res->err, s);
 }
 
+static int too_long(struct bootopt_result *res)
+{
+	err_start(res, NULL);
+	err_cat(res, "line too long: words exceed 2047 bytes");
+	return -1;
+}
+
 /*
  * Read the next word into argbuf.  Returns 1 and sets *word (and *quoted,
  * whether any quote appeared), 0 at the end of the line, -1 on error.
@@ -100,11 +114,8 @@ static int next_word(struct parse *ps, char **word, int *quoted)
 			*quoted = 1;
 			continue;
 		}
-		if (at + 1 >= sizeof res->argbuf) {
-			err_start(res, NULL);
-			err_cat(res, "line too long: words exceed 2047 bytes");
-			return -1;
-		}
+		if (at + 1 >= sizeof res->argbuf)
+			return too_long(res);
 		res->argbuf[at++] = *ps->p;
 	}
 	if (inq) {
@@ -114,6 +125,10 @@ static int next_word(struct parse *ps, char **word, int *quoted)
 		             (uint64_t)(ps->p - start));
 		return -1;
 	}
+	/* The check in the loop only runs for a stored character; an empty
+	 * word ("") still needs its NUL byte. */
+	if (at >= sizeof res->argbuf)
+		return too_long(res);
 	res->argbuf[at++] = '\0';
 	*word = &res->argbuf[ps->used];
 	ps->used = at;
@@ -181,6 +196,7 @@ static int do_option(struct bootopt_result *res, char *word,
 		return -1;
 	}
 	*seen |= 1ull << i;
+	res->given[i] = word;
 	if (eq[1] == '\0') {
 		err_start(res, word);
 		err_cat(res, "empty value: ");
@@ -211,6 +227,8 @@ int bootopt_parse(const char *cmdline, const struct bootopt *opts,
 	res->err[0] = '\0';
 	res->argc = 0;
 	res->argv[0] = NULL;
+	for (n = 0; n < BOOTOPT_MAX_OPTS; n++)
+		res->given[n] = NULL;
 	if (nopts > BOOTOPT_MAX_OPTS) {
 		err_start(res, NULL);
 		err_cat(res, "table has more than 64 keys");
@@ -289,4 +307,59 @@ int bootopt_parse_u64(const char *s, unsigned long long *out)
 		return -1;
 	*out = v * mul;
 	return 0;
+}
+
+int bootopt_parse_duration(const char *s, unsigned long long *ns)
+{
+	unsigned long long v = 0, mul;
+	const char *p = s;
+
+	if (s == NULL)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (~0ull - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return -1;
+	if (strcmp(p, "s") == 0)
+		mul = 1000000000ull;
+	else if (strcmp(p, "ms") == 0)
+		mul = 1000000ull;
+	else if (strcmp(p, "us") == 0)
+		mul = 1000ull;
+	else
+		return -1;
+	if (v > ~0ull / mul)
+		return -1;
+	*ns = v * mul;
+	return 0;
+}
+
+const char *bootopt_given(const struct bootopt_result *res,
+                          const struct bootopt *opts, size_t nopts,
+                          const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nopts && i < BOOTOPT_MAX_OPTS; i++)
+		if (strcmp(opts[i].key, key) == 0)
+			return res->given[i];
+	return NULL;
+}
+
+int bootopt_conflict(struct bootopt_result *res, const char *w1,
+                     const char *w2, const char *why)
+{
+	bootfmt_clear(res->err, sizeof res->err);
+	bootfmt_cat(res->err, sizeof res->err, "boot options \"");
+	bootfmt_cat(res->err, sizeof res->err, w1);
+	bootfmt_cat(res->err, sizeof res->err, "\" and \"");
+	bootfmt_cat(res->err, sizeof res->err, w2);
+	bootfmt_cat(res->err, sizeof res->err, "\": ");
+	bootfmt_cat(res->err, sizeof res->err, why);
+	return -1;
 }

@@ -12,7 +12,10 @@
  * owns a setter that validates and stores its value.
  *
  * Invariants: on success every key in the line matched exactly one table
- * entry, and argv[0..argc-1] point into argbuf, argv[argc] == NULL.
+ * entry, argv[0..argc-1] and every non-NULL given[i] point into argbuf,
+ * argv[argc] == NULL.  Setters only see one value each; rules that tie
+ * two keys together are checked after the parse by the table's owner
+ * (bootopt_given, bootopt_conflict), with the same status.
  * Words may be quoted with "..." (no escapes inside) to keep spaces.
  *
  * Context: pure, no allocation; runs before anything else in the kernel and
@@ -31,9 +34,13 @@ struct bootopt {
 	int (*set)(const char *val, const char **why);
 };
 
+#define BOOTOPT_MAX_OPTS 64  /* most entries a table may have */
+
 struct bootopt_result {
 	int argc;
 	char *argv[64];
+	/* given[i]: the "key=value" word of table entry i, NULL if absent */
+	char *given[BOOTOPT_MAX_OPTS];
 	char argbuf[2048];
 	char err[512];  /* set when bootopt_parse returns -1 */
 };
@@ -44,7 +51,20 @@ int bootopt_parse(const char *cmdline, const struct bootopt *opts,
                   size_t nopts, const char *prog, struct bootopt_result *res);
 
 /* Helpers for setters: parse an unsigned number (decimal, 0x hex, optional
- * k/K/m/M/g/G suffix for multiples of 1024).  Return 0 or -1. */
+ * k/K/m/M/g/G suffix for multiples of 1024).  Return 0 or -1; a value that
+ * does not fit in 64 bits is -1, never a wrapped number. */
 int bootopt_parse_u64(const char *s, unsigned long long *out);
+/* A duration: decimal digits and a unit, s, ms or us; *ns in nanoseconds.
+ * Returns 0, or -1 (malformed, or more than 2^64-1 ns). */
+int bootopt_parse_duration(const char *s, unsigned long long *ns);
+
+/* Cross-key checks, after a successful parse: the "key=value" word given
+ * for key (NULL if key was not on the line or is not in opts), and an
+ * error naming two words:  boot options "w1" and "w2": why  (returns -1). */
+const char *bootopt_given(const struct bootopt_result *res,
+                          const struct bootopt *opts, size_t nopts,
+                          const char *key);
+int bootopt_conflict(struct bootopt_result *res, const char *w1,
+                     const char *w2, const char *why);
 
 #endif

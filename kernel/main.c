@@ -190,13 +190,26 @@ uintptr_t new_syscall_stack(void)
 	return r->base + r->size;
 }
 
-/* ACPI tables are read through the direct map; refuse anything outside. */
-static const void *acpi_phys(void *ctx, uint64_t pa, uint64_t len)
+/* ACPI tables are read through the direct map, and a table address is the
+ * firmware's word, not a fact.  Read only what the memory map lists as
+ * RAM or firmware memory (a hole may be device registers, BAD is bad) and
+ * only pages that are really mapped: the kernel unmaps page 0 and guard
+ * pages inside its own image, which the map calls RESERVED. */
+const void *kernel_acpi_phys(void *ctx, uint64_t pa, uint64_t len)
 {
 	(void)ctx;
-	uint64_t top = arch_direct_map_top();
-	if (pa < 4096 || len > top || pa > top - len)
+	const struct boot_info *bi = kernel_boot_info;
+	const uint32_t ok = 1u << BOOT_MEM_USABLE | 1u << BOOT_MEM_RESERVED |
+	                    1u << BOOT_MEM_ACPI_RECLAIM | 1u << BOOT_MEM_ACPI_NVS |
+	                    1u << BOOT_MEM_BOOT_RECLAIM;
+	uint64_t top = arch_direct_map_top(), tpa;
+	unsigned prot;
+	if (len == 0 || pa < 4096 || len > top || pa > top - len ||
+	    !memmap_covers(bi->mmap, bi->mmap_count, pa, len, ok))
 		return NULL;
+	for (uint64_t pg = pa & ~(ARCH_PAGE_SIZE - 1); pg < pa + len; pg += ARCH_PAGE_SIZE)
+		if (arch_translate(pg, &tpa, &prot) < 0 || tpa != pg)
+			return NULL;
 	return (const void *)(uintptr_t)pa;
 }
 
@@ -206,7 +219,7 @@ static void acpi_init(const struct boot_info *bi)
 		kprintf("tally: acpi: no RSDP from the boot path or the BIOS area\n");
 		return;
 	}
-	int rc = acpi_parse(bi->rsdp, bi->rsdp_len, acpi_phys, NULL, &acpi);
+	int rc = acpi_parse(bi->rsdp, bi->rsdp_len, kernel_acpi_phys, NULL, &acpi);
 	for (uint32_t i = 0; i < acpi.nwarn; i++)
 		kprintf("tally: %s\n", acpi.warn[i]);
 	if (acpi.nwarn_dropped)
@@ -245,7 +258,7 @@ static void clock_and_timers(void)
 static int bench_main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return bench_run(kopts.bench, kopts.benchtime) ? EXIT_TEST_FAILED : 0;
+	return bench_run(kopts.bench, kopts.benchtime_ns, kopts.bench_count) ? EXIT_TEST_FAILED : 0;
 }
 
 static int run_main(void *arg)
@@ -260,7 +273,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 {
 	kernel_boot_cycles = arch_cycles();
 	kernel_boot_info = bi;
-	int bad = bootopt_parse(bi->cmdline, kernel_bootopts, kernel_bootopts_count, "tally", &args);
+	int bad = kopts_parse(bi->cmdline, &args);
 
 	serial.port = kopts.serial_port;
 	if (uart16550_init(&serial) == 0) {
@@ -288,9 +301,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	smp_init(acpi.has_madt ? &acpi : NULL, kopts.max_cpus);
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
-	if (kopts.stackinit > kopts.stackmax || gstack_init(kopts.stackmax, kopts.stackinit) < 0)
-		panic("goroutine stacks: stackinit=%lu does not fit stackmax=%lu", kopts.stackinit,
-		      kopts.stackmax);
+	/* stackinit <= stackmax was checked with the boot options */
+	if (gstack_init(kopts.stackmax, kopts.stackinit) < 0)
+		panic("goroutine stacks: cannot reserve stackmax=%lu for stackinit=%lu",
+		      kopts.stackmax, kopts.stackinit);
 	cpus[0].syscall_top = new_syscall_stack();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);

@@ -26,6 +26,10 @@
  *   safe; dropping it would not be, as a later weaker entry could then
  *   claim it) and *overflow is set.  Entries are never dropped.
  *
+ * memmap_covers() walks the sanitized map once from the first entry that
+ * ends after base: the range is covered iff each entry it meets starts no
+ * later than where the previous one ended and has an allowed type.
+ *
  * memmap_mark() overrides instead of ranking: it cuts [base, base+len) out
  * of every entry, inserts the new entry, and re-sanitizes (so usable
  * neighbours are re-aligned to pages).  In a sanitized (disjoint) map a
@@ -283,4 +287,24 @@ const char *memmap_type_name(uint32_t type)
 	case BOOT_MEM_BOOT_RECLAIM: return "boot-reclaim";
 	default: return "unknown";
 	}
+}
+
+int memmap_covers(const struct boot_mmap_entry *map, size_t n, uint64_t base,
+                  uint64_t len, uint32_t types)
+{
+	uint64_t at = base, end = base + len;
+	size_t i;
+
+	if (len == 0 || end < base)
+		return 0;
+	/* sorted and disjoint: walk the entries that meet [at, end) */
+	for (i = 0; i < n && at < end; i++) {
+		if (end_of(&map[i]) <= at)
+			continue;
+		if (map[i].base > at || map[i].type >= 32 ||
+		    !(types & 1u << map[i].type))
+			return 0;
+		at = end_of(&map[i]);
+	}
+	return at >= end;
 }

@@ -38,5 +38,12 @@ uint64_t memmap_total(const struct boot_mmap_entry *map, size_t n,
 uint64_t memmap_top(const struct boot_mmap_entry *map, size_t n,
                     uint32_t type);
 const char *memmap_type_name(uint32_t type);
+/* 1 if every byte of [base, base+len) lies in entries of a sanitized map
+ * whose type t has bit (1u << t) set in types; 0 if any byte is in a hole
+ * or in an entry of another type, and for len == 0 or a range that wraps.
+ * E.g. "is this firmware pointer RAM or firmware memory, not a device
+ * hole" before reading it. */
+int memmap_covers(const struct boot_mmap_entry *map, size_t n, uint64_t base,
+                  uint64_t len, uint32_t types);
 
 #endif

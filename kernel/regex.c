@@ -1,165 +1,853 @@
 /*
- * regex.c - the matcher described in regex.h.
+ * regex.c - the matcher described in regex.h: a parser for Go's RE2
+ * syntax that compiles to a small instruction program, and a Pike VM that
+ * runs the program over the string.
  *
- * Structure: regex_search splits the pattern at top-level `|` and tries
- * each branch at every start position; match_here walks one branch atom
- * by atom, recursing for repeats (classic backtracking in the style of
- * Pike's matcher, extended with classes and `+`/`?`).
+ * Why a VM and not backtracking: bench= is typed by a person, but the
+ * pattern still runs inside the kernel; a backtracking matcher takes
+ * exponential time on patterns like (a*)*b and recursion as deep as the
+ * string.  The Pike VM (Thompson's construction, simulated breadth-first)
+ * keeps one set of threads per string position, so a search costs at most
+ * RX_MAX_INST steps per byte, with fixed-size arrays on the stack.
+ *
+ * Data structures:
+ *   struct inst: op, fold (ignore ASCII case), arg (a byte, or the offset
+ *     of a class's text in the pattern: classes are re-read from the
+ *     pattern when matching, by the same class_scan() that validated
+ *     them, so validation and matching cannot disagree), and x/y jump
+ *     targets RELATIVE to the instruction.  Relative targets are what make
+ *     the one-pass compiler simple: a repeat inserts a SPLIT in front of
+ *     its operand (shifting it by one) or copies the operand ({n,m}), and a
+ *     fragment's jumps stay right wherever it moves.
+ *   struct rx: the pattern, the parse position, the first error, the
+ *     current flags and the program (RX_MAX_INST instructions).
+ *
+ * Compilation (parse_seq, one C frame per group level): a sequence is
+ * atoms and repeat operators, split by `|`.  At a `|` the branch so far
+ * gets a SPLIT in front (to it, or to the next branch) and a JMP after it
+ * to the end of the alternation; those JMPs are chained through x and
+ * patched when the sequence ends.  Repeats:
+ *     e*  SPLIT(+1, past) e JMP(back to SPLIT)
+ *     e+  e SPLIT(back to e, +1)
+ *     e?  SPLIT(+1, past) e
+ *     e{n,m}  n copies of e, then m-n copies of e? (or e* for m = inf).
+ * Laziness (`*?`, flag U) does not change whether a string matches, so it
+ * is parsed and ignored.  Errors and their precedence follow Go's
+ * regexp/syntax: a repeat after a repeat is "invalid nested repetition
+ * operator", a repeat with nothing before it (start, `(`, `|`) is
+ * "missing argument to repetition operator", counts are checked before
+ * either.  Program size and nesting are bounded (RX_MAX_INST,
+ * RX_MAX_DEPTH).
+ *
+ * Matching (run): threads are program counters; add() follows JMP, SPLIT
+ * and the zero-width assertions (^ $ \A \z \b \B) with an explicit stack,
+ * marking each pc once per position, so loops of empty-matching operands
+ * ((a*)*) terminate; reaching MATCH ends the search with success.  A new
+ * thread starts at every position (the search is unanchored).
+ *
+ * Invariants: every jump target lies in [0, n) once MATCH is appended;
+ * add() visits each pc at most once per position, so its stack holds at
+ * most 2 * RX_MAX_INST + 1 entries.
+ * Context: pure, no allocation, no globals, no library calls.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include "kernel/regex.h"
 
-/* Length of the atom at p (within [p, end)), 0 if malformed. */
-static size_t atom_len(const char *p, const char *end)
+#define RX_MAX_INST   512
+#define RX_MAX_DEPTH  64
+#define RX_MAX_REPEAT 1000
+#define RX_MAX_PAT    0xffff   /* class offsets are 16-bit */
+
+enum {
+	I_CHAR, I_ANY, I_ANYNL, I_CLASS,                 /* consume a byte */
+	I_BOT, I_EOT, I_BOL, I_EOL, I_WORDB, I_NWORDB,   /* zero-width */
+	I_SPLIT, I_JMP, I_MATCH,
+};
+
+#define F_FOLD  1u  /* (?i) */
+#define F_MULTI 2u  /* (?m) */
+#define F_DOTNL 4u  /* (?s) */
+#define F_LAZY  8u  /* (?U): parsed, no effect on matching */
+
+struct inst {
+	uint8_t op;
+	uint8_t fold;
+	uint16_t arg;
+	int16_t x, y;
+};
+
+struct rx {
+	const char *pat;
+	const char *p;
+	const char *err;
+	unsigned flags;
+	int n;
+	struct inst in[RX_MAX_INST];
+};
+
+static const char E_TOO_LARGE[] = "expression too large";
+
+/* ---- characters and classes ------------------------------------------- */
+
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
+static int is_alnum(int c) { return is_digit(c) || is_upper(c) || is_lower(c); }
+static int is_word(int c) { return is_alnum(c) || c == '_'; }
+static int swap_case(int c) { return is_upper(c) ? c + 32 : is_lower(c) ? c - 32 : c; }
+
+static int unhex(int c)
 {
-	if (p >= end)
-		return 0;
-	if (*p == '\\')
-		return p + 1 < end ? 2 : 0;
-	if (*p == '[') {
-		const char *q = p + 1;
-		if (q < end && *q == '^')
-			q++;
-		if (q < end && *q == ']')
-			q++;  /* a leading ] is literal */
-		while (q < end && *q != ']')
-			q++;
-		return q < end ? (size_t)(q - p + 1) : 0;
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Go's ASCII groups: \d \s \w and the POSIX [:name:] classes. */
+static int group_has(int g, int c)
+{
+	switch (g) {
+	case 'd': return is_digit(c);
+	case 's': return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+	case 'w': return is_word(c);
+	case 'a' + 128: return is_alnum(c);                   /* alnum */
+	case 'A' + 128: return is_upper(c) || is_lower(c);    /* alpha */
+	case 'c' + 128: return c >= 0 && c <= 0x7f;           /* ascii */
+	case 'b' + 128: return c == '\t' || c == ' ';         /* blank */
+	case 'C' + 128: return (c >= 0 && c <= 0x1f) || c == 0x7f; /* cntrl */
+	case 'g' + 128: return c >= '!' && c <= '~';          /* graph */
+	case 'l' + 128: return is_lower(c);                   /* lower */
+	case 'p' + 128: return c >= ' ' && c <= '~';          /* print */
+	case 'P' + 128: return (c >= '!' && c <= '~') && !is_alnum(c); /* punct */
+	case 'S' + 128: return (c >= '\t' && c <= '\r') || c == ' ';   /* space */
+	case 'u' + 128: return is_upper(c);                   /* upper */
+	case 'x' + 128: return unhex(c) >= 0;                 /* xdigit */
 	}
+	return 0;
+}
+
+static const struct { char name[8]; int g; } posix[] = {
+	{ "alnum", 'a' + 128 }, { "alpha", 'A' + 128 }, { "ascii", 'c' + 128 },
+	{ "blank", 'b' + 128 }, { "cntrl", 'C' + 128 }, { "digit", 'd' },
+	{ "graph", 'g' + 128 }, { "lower", 'l' + 128 }, { "print", 'p' + 128 },
+	{ "punct", 'P' + 128 }, { "space", 'S' + 128 }, { "upper", 'u' + 128 },
+	{ "word", 'w' }, { "xdigit", 'x' + 128 },
+};
+
+/* c in group g (negated when neg), with case folding applied to the group
+ * before the negation, as Go does. */
+static int group_match(int g, int neg, int fold, int c)
+{
+	int in = group_has(g, c) || (fold && group_has(g, swap_case(c)));
+	return in != neg;
+}
+
+/*
+ * An escape at p ('\\'): its value (a code point, 0..0x10ffff), p moved
+ * past it; or -1 with *err set.  The escapes a class and a literal share
+ * (Go's parseEscape).
+ */
+static long escape(const char **pp, const char **err)
+{
+	const char *p = *pp + 1;
+	int c = (unsigned char)*p++, i, a, b;
+	long v = 0;
+
+	switch (c) {
+	case 0:
+		*err = "trailing backslash at end of expression";
+		return -1;
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+		if (*p < '0' || *p > '7')
+			goto bad;  /* a lone \1 would be a backreference */
+		/* fallthrough */
+	case '0':
+		v = c - '0';
+		for (i = 1; i < 3 && *p >= '0' && *p <= '7'; i++)
+			v = v * 8 + (*p++ - '0');
+		break;
+	case 'x':
+		if (*p == '{') {
+			for (p++, i = 0; *p != '}'; p++, i++) {
+				if ((a = unhex((unsigned char)*p)) < 0)
+					goto bad;
+				v = v * 16 + a;
+				if (v > 0x10ffff)
+					goto bad;
+			}
+			if (i == 0)
+				goto bad;
+			p++;
+			break;
+		}
+		if ((a = unhex((unsigned char)p[0])) < 0 || (b = unhex((unsigned char)p[1])) < 0)
+			goto bad;
+		v = a * 16 + b;
+		p += 2;
+		break;
+	case 'a': v = 7; break;
+	case 'f': v = 12; break;
+	case 'n': v = 10; break;
+	case 'r': v = 13; break;
+	case 't': v = 9; break;
+	case 'v': v = 11; break;
+	default:
+		if (c >= 0x80 || is_alnum(c))
+			goto bad;
+		v = c;  /* punctuation stands for itself */
+	}
+	*pp = p;
+	return v;
+bad:
+	*err = "invalid escape sequence";
+	return -1;
+}
+
+/* The first occurrence of ":]" in s, or NULL. */
+static const char *find_colon_bracket(const char *s)
+{
+	for (; *s; s++)
+		if (s[0] == ':' && s[1] == ']')
+			return s;
+	return NULL;
+}
+
+/*
+ * Scan the class at p: a bracket class "[...]" or a Perl class "\d" and
+ * friends.  Sets *end past it and returns whether byte c (-1: none, just
+ * validate) is in it; on a malformed class sets *err (once) and returns 0.
+ * Used both to validate at compile time and to match, so they agree.
+ */
+static int class_scan(const char *p, int fold, int c, const char **end, const char **err)
+{
+	const char *q = p + 1, *e;
+	int neg = 0, in = 0, first = 1;
+	long lo, hi;
+
+	if (p[0] == '\\') {  /* \d \D \s \S \w \W */
+		*end = p + 2;
+		return group_match(p[1] | 0x20, is_upper(p[1]), fold, c);
+	}
+	if (*q == '^') {
+		neg = 1;
+		q++;
+	}
+	while (first || *q != ']') {
+		first = 0;
+		if (*q == '\0') {
+			*err = "missing closing ]";
+			return 0;
+		}
+		if (q[0] == '[' && q[1] == ':' && (e = find_colon_bracket(q + 2)) != NULL) {
+			const char *name = q + 2;
+			int gneg = *name == '^', g = -1;
+			size_t k, len;
+
+			name += gneg;
+			len = (size_t)(e - name);
+			for (k = 0; k < sizeof posix / sizeof posix[0] && g < 0; k++) {
+				size_t j = 0;
+
+				while (j < len && posix[k].name[j] == name[j])
+					j++;
+				if (j == len && posix[k].name[j] == '\0')
+					g = posix[k].g;
+			}
+			if (g < 0) {
+				*err = "invalid character class range";
+				return 0;
+			}
+			in |= group_match(g, gneg, fold, c);
+			q = e + 2;
+			continue;
+		}
+		if (q[0] == '\\' && (q[1] == 'p' || q[1] == 'P')) {
+			*err = "Unicode classes (\\p, \\P) are not supported";
+			return 0;
+		}
+		if (q[0] == '\\' && ((q[1] | 0x20) == 'd' || (q[1] | 0x20) == 's' ||
+		                      (q[1] | 0x20) == 'w')) {
+			in |= group_match(q[1] | 0x20, is_upper(q[1]), fold, c);
+			q += 2;
+			continue;
+		}
+		/* a single character or a range lo-hi */
+		if (*q == '\\') {
+			if ((lo = escape(&q, err)) < 0)
+				return 0;
+		} else {
+			lo = (unsigned char)*q++;
+		}
+		hi = lo;
+		if (q[0] == '-' && q[1] != ']' && q[1] != '\0') {
+			q++;
+			if (*q == '\\') {
+				if ((hi = escape(&q, err)) < 0)
+					return 0;
+			} else {
+				hi = (unsigned char)*q++;
+			}
+			if (hi < lo) {
+				*err = "invalid character class range";
+				return 0;
+			}
+		}
+		if (c >= 0)
+			in |= (c >= lo && c <= hi) ||
+			      (fold && swap_case(c) >= lo && swap_case(c) <= hi);
+	}
+	*end = q + 1;
+	return c >= 0 && in != neg;
+}
+
+/* ---- the compiler ----------------------------------------------------- */
+
+static int fail(struct rx *r, const char *why)
+{
+	if (r->err == NULL)
+		r->err = why;
+	return -1;
+}
+
+/* Append an instruction; its index, or -1 when the program is full. */
+static int emit(struct rx *r, int op, unsigned arg, int fold)
+{
+	struct inst *i;
+
+	if (r->n >= RX_MAX_INST)
+		return fail(r, E_TOO_LARGE);
+	i = &r->in[r->n];
+	i->op = (uint8_t)op;
+	i->fold = (uint8_t)(fold != 0);
+	i->arg = (uint16_t)arg;
+	i->x = i->y = 0;
+	return r->n++;
+}
+
+/* Insert a SPLIT(x, y) at index at, moving [at, n) up by one. */
+static int insert_split(struct rx *r, int at, int x, int y)
+{
+	int k;
+
+	if (r->n >= RX_MAX_INST)
+		return fail(r, E_TOO_LARGE);
+	for (k = r->n; k > at; k--)
+		r->in[k] = r->in[k - 1];
+	r->n++;
+	r->in[at].op = I_SPLIT;
+	r->in[at].fold = 0;
+	r->in[at].arg = 0;
+	r->in[at].x = (int16_t)x;
+	r->in[at].y = (int16_t)y;
+	return at;
+}
+
+/* One literal code point: its UTF-8 bytes, folded if an ASCII letter. */
+static void literal(struct rx *r, long v)
+{
+	unsigned char b[4];
+	int n, k;
+
+	if (v < 0x80) {
+		b[0] = (unsigned char)v;
+		n = 1;
+	} else if (v < 0x800) {
+		b[0] = (unsigned char)(0xc0 | v >> 6);
+		b[1] = (unsigned char)(0x80 | (v & 0x3f));
+		n = 2;
+	} else if (v < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | v >> 12);
+		b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (v & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | v >> 18);
+		b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (v & 0x3f));
+		n = 4;
+	}
+	for (k = 0; k < n; k++)
+		emit(r, I_CHAR, b[k], (r->flags & F_FOLD) && swap_case(b[k]) != b[k]);
+}
+
+/* Go's parseInt: decimal digits without a leading zero; a number of 1e8
+ * or more reads as -1.  Returns the end, or NULL if p holds no number. */
+static const char *number(const char *p, int *v)
+{
+	long n = 0;
+
+	if (!is_digit(*p) || (p[0] == '0' && is_digit(p[1])))
+		return NULL;
+	for (; is_digit(*p); p++)
+		if (n < 100000000)
+			n = n * 10 + (*p - '0');
+	*v = n >= 100000000 ? -1 : (int)n;
+	return p;
+}
+
+/* "{n}", "{n,}" or "{n,m}" at p, as Go's parseRepeat reads it.  Returns 1
+ * with *min, *max (-1: no maximum) and *end, or 0 when p is not a repeat
+ * (the '{' is then a literal).  A huge maximum makes *min -1 (as Go). */
+static int repeat_spec(const char *p, int *min, int *max, const char **end)
+{
+	if (*p++ != '{' || (p = number(p, min)) == NULL)
+		return 0;
+	if (*p != ',') {
+		*max = *min;
+	} else if (*++p == '}') {
+		*max = -1;
+	} else {
+		if ((p = number(p, max)) == NULL)
+			return 0;
+		if (*max < 0)
+			*min = -1;
+	}
+	if (*p != '}')
+		return 0;
+	*end = p + 1;
 	return 1;
 }
 
-static int atom_matches(const char *a, size_t alen, char c)
+/* Apply {min,max} (max -1: unbounded) to the fragment [atom, n). */
+static void apply_repeat(struct rx *r, int atom, int min, int max)
 {
-	if (c == 0)
-		return 0;
-	if (alen == 2 && a[0] == '\\')
-		return a[1] == c;
-	if (a[0] == '[') {
-		const char *q = a + 1, *end = a + alen - 1;
-		int neg = 0, hit = 0;
-		if (*q == '^') {
+	int len = r->n - atom, copies = max < 0 ? (min > 0 ? min : 1) : max, k;
+
+	if (max == 0) {
+		r->n = atom;  /* e{0}: matches the empty string */
+		return;
+	}
+	/* the copies, and a SPLIT per optional copy (or SPLIT+JMP for e*) */
+	if ((long)(copies - 1) * len + (max < 0 ? 2 : max - min) + r->n > RX_MAX_INST) {
+		fail(r, E_TOO_LARGE);
+		return;
+	}
+	for (k = 1; k < copies; k++) {  /* e e e ... (copies of them) */
+		int j;
+
+		for (j = 0; j < len; j++)
+			r->in[r->n + j] = r->in[atom + j];
+		r->n += len;
+	}
+	if (max < 0) {
+		int last = atom + (copies - 1) * len;
+
+		int j;
+
+		if (min == 0) {  /* e*: the only copy loops, optionally */
+			insert_split(r, last, 1, len + 2);
+			if ((j = emit(r, I_JMP, 0, 0)) >= 0)
+				r->in[j].x = (int16_t)(last - j);
+		} else if ((j = emit(r, I_SPLIT, 0, 0)) >= 0) {
+			r->in[j].x = (int16_t)(last - j);  /* ...e+: the last copy repeats */
+			r->in[j].y = 1;
+		}
+		return;
+	}
+	/* copies min+1..max are optional; last first, so indexes hold */
+	for (k = max - 1; k >= min; k--)
+		insert_split(r, atom + k * len, 1, len + 1);
+}
+
+static int parse_seq(struct rx *r, int depth);
+
+/* Parse one atom at r->p; returns its first instruction, or -2 when the
+ * token emitted nothing a repeat could apply to (\Q\E).  *w: its repeat
+ * weight (see parse_seq). */
+static int parse_atom(struct rx *r, int depth, int *w)
+{
+	const char *p = r->p;
+	int start = r->n, c = (unsigned char)*p;
+	unsigned saved = r->flags;
+	long v;
+
+	*w = 1;
+	switch (c) {
+	case '(':
+		if (depth >= RX_MAX_DEPTH) {
+			fail(r, "expression nests too deeply");
+			return -1;
+		}
+		/* "(?flags:" was handled by the caller, which left r->p after
+		 * the ':' and set the group's flags; here only plain groups */
+		r->p++;
+		*w = parse_seq(r, depth + 1);
+		if (r->err == NULL && *r->p != ')')
+			fail(r, "missing closing )");
+		if (r->err == NULL)
+			r->p++;
+		r->flags = saved;
+		return start;
+	case '[': {
+		const char *end = p;
+
+		class_scan(p, 0, -1, &end, &r->err);
+		if (r->err == NULL)  /* compile() bounded the offset to 16 bits */
+			emit(r, I_CLASS, (unsigned)(p - r->pat), r->flags & F_FOLD);
+		r->p = end;
+		return start;
+	}
+	case '.':
+		emit(r, r->flags & F_DOTNL ? I_ANY : I_ANYNL, 0, 0);
+		r->p++;
+		return start;
+	case '^':
+		emit(r, r->flags & F_MULTI ? I_BOL : I_BOT, 0, 0);
+		r->p++;
+		return start;
+	case '$':
+		emit(r, r->flags & F_MULTI ? I_EOL : I_EOT, 0, 0);
+		r->p++;
+		return start;
+	case '\\':
+		switch (p[1]) {
+		case 'A': emit(r, I_BOT, 0, 0); r->p += 2; return start;
+		case 'z': emit(r, I_EOT, 0, 0); r->p += 2; return start;
+		case 'b': emit(r, I_WORDB, 0, 0); r->p += 2; return start;
+		case 'B': emit(r, I_NWORDB, 0, 0); r->p += 2; return start;
+		case 'd': case 'D': case 's': case 'S': case 'w': case 'W':
+			emit(r, I_CLASS, (unsigned)(p - r->pat), r->flags & F_FOLD);
+			r->p += 2;
+			return start;
+		case 'p': case 'P':
+			fail(r, "Unicode classes (\\p, \\P) are not supported");
+			return -1;
+		case 'Q': {  /* literal text up to \E or the end */
+			int last = -2;
+
+			for (p += 2; *p != '\0' && !(p[0] == '\\' && p[1] == 'E'); p++) {
+				last = r->n;
+				literal(r, (unsigned char)*p);
+			}
+			r->p = *p != '\0' ? p + 2 : p;
+			return last;
+		}
+		}
+		if ((v = escape(&p, &r->err)) >= 0)
+			literal(r, v);
+		r->p = p;
+		return start;
+	default:
+		/* a literal; a UTF-8 sequence is one atom (a repeat takes it whole) */
+		emit(r, I_CHAR, (unsigned)c, (r->flags & F_FOLD) && swap_case(c) != c);
+		for (p++; c >= 0xc0 && (*p & 0xc0) == 0x80; p++)
+			emit(r, I_CHAR, (unsigned char)*p, 0);
+		r->p = p;
+		return start;
+	}
+}
+
+/*
+ * At "(?": a flag group.  Returns 0 for "(?flags)" (r->flags changed,
+ * r->p past the ')'), 1 for "(?flags:" (r->p past the ':'), -1 on error.
+ */
+static int parse_flags(struct rx *r)
+{
+	const char *t = r->p + 2;
+	unsigned flags = r->flags, f;
+	int neg = 0, saw = 0;
+
+	if (t[0] == 'P' && t[1] == '<')
+		return fail(r, "named groups (?P<name>re) are not supported");
+	for (;;) {
+		switch (*t++) {
+		case 'i': f = F_FOLD; break;
+		case 'm': f = F_MULTI; break;
+		case 's': f = F_DOTNL; break;
+		case 'U': f = F_LAZY; break;
+		case '-':
+			if (neg)
+				return fail(r, "invalid or unsupported Perl syntax");
 			neg = 1;
-			q++;
+			saw = 0;
+			continue;
+		case ':':
+		case ')':
+			if (neg && !saw)
+				return fail(r, "invalid or unsupported Perl syntax");
+			r->flags = flags;
+			r->p = t;
+			return t[-1] == ':';
+		default:
+			return fail(r, "invalid or unsupported Perl syntax");
 		}
-		for (int first = 1; q < end; first = 0) {
-			if (q + 2 < end && q[1] == '-') {
-				hit |= c >= q[0] && c <= q[2];
-				q += 3;
+		flags = neg ? flags & ~f : flags | f;
+		saw = 1;
+	}
+}
+
+/*
+ * A sequence of branches separated by '|', up to ')' or the end.
+ * Returns its repeat weight: the largest product of counted-repeat counts
+ * on a path through it.  Go refuses a counted repeat (min or max >= 2)
+ * whose count times its operand's weight exceeds 1000, so (a{100}){20} is
+ * "invalid repeat count" here too; e{0} weighs 1, e{0,} weighs what e
+ * does, and * + ? do not count (Go's repeatIsValid).
+ */
+static int parse_seq(struct rx *r, int depth)
+{
+	int branch = r->n, pending = -1, atom = -1, repeated = 0, w = 1, heaviest = 1;
+
+	while (r->err == NULL && *r->p != '\0' && *r->p != ')') {
+		int c = (unsigned char)*r->p, min = 0, max = 0, len;
+		const char *end = r->p;
+
+		if (c == '|') {
+			r->p++;
+			len = r->n - branch;
+			if (insert_split(r, branch, 1, len + 2) < 0)
+				break;
+			int j = emit(r, I_JMP, 0, 0);
+			if (j < 0)
+				break;
+			r->in[j].x = (int16_t)pending;  /* chained, patched below */
+			pending = j;
+			branch = r->n;
+			atom = -1;
+			repeated = 0;
+			continue;
+		}
+		if (c == '*' || c == '+' || c == '?' || (c == '{' && repeat_spec(r->p, &min, &max, &end))) {
+			if (c == '{') {
+				if (min < 0 || min > RX_MAX_REPEAT || max > RX_MAX_REPEAT ||
+				    (max >= 0 && min > max)) {
+					fail(r, "invalid repeat count");
+					break;
+				}
+				r->p = end;
 			} else {
-				hit |= *q == c;
-				q++;
+				min = c == '+';
+				max = c == '?' ? 1 : -1;
+				r->p++;
 			}
-			(void)first;
-		}
-		return hit != neg;
-	}
-	return a[0] == '.' || a[0] == c;
-}
-
-static int match_here(const char *p, const char *end, const char *s);
-
-static int match_repeat(const char *a, size_t alen, int min, const char *rest, const char *end,
-                        const char *s)
-{
-	const char *t = s;
-	while (atom_matches(a, alen, *t))
-		t++;  /* greedy: take as many as possible, then back off */
-	for (;;) {
-		if (t - s >= min && match_here(rest, end, t))
-			return 1;
-		if (t == s)
-			return 0;
-		t--;
-	}
-}
-
-static int match_here(const char *p, const char *end, const char *s)
-{
-	for (;;) {
-		if (p == end)
-			return 1;
-		if (*p == '$' && p + 1 == end)
-			return *s == 0;
-		size_t alen = atom_len(p, end);
-		if (!alen)
-			return 0;
-		const char *next = p + alen;
-		if (next < end && (*next == '*' || *next == '+' || *next == '?')) {
-			if (*next == '?') {
-				if (atom_matches(p, alen, *s) && match_here(next + 1, end, s + 1))
-					return 1;
-				p = next + 1;
-				continue;
+			if (*r->p == '?')
+				r->p++;  /* lazy: the same strings match */
+			if (repeated) {
+				fail(r, "invalid nested repetition operator");
+				break;
 			}
-			return match_repeat(p, alen, *next == '+', next + 1, end, s);
+			if (atom < 0) {
+				fail(r, "missing argument to repetition operator");
+				break;
+			}
+			if (c == '{') {
+				int m = max >= 0 ? max : min;
+
+				if ((min >= 2 || max >= 2) && m * w > RX_MAX_REPEAT) {
+					fail(r, "invalid repeat count");
+					break;
+				}
+				w = max == 0 ? 1 : m == 0 ? w : m * w;
+				if (w > heaviest)
+					heaviest = w;
+			}
+			apply_repeat(r, atom, min, max);
+			repeated = 1;
+			continue;
 		}
-		if (!atom_matches(p, alen, *s))
-			return 0;
-		p = next;
-		s++;
+		repeated = 0;
+		if (c == '(' && r->p[1] == '?') {
+			unsigned saved = r->flags;
+			int group = parse_flags(r);
+
+			if (group <= 0)
+				continue;  /* (?flags): no atom, the last one stays */
+			if (depth >= RX_MAX_DEPTH) {
+				fail(r, "expression nests too deeply");
+				break;
+			}
+			atom = r->n;
+			w = parse_seq(r, depth + 1);
+			if (w > heaviest)
+				heaviest = w;
+			if (r->err == NULL && *r->p != ')')
+				fail(r, "missing closing )");
+			if (r->err == NULL)
+				r->p++;
+			r->flags = saved;
+			continue;
+		}
+		int aw, a = parse_atom(r, depth, &aw);
+		if (a != -2) {
+			atom = a;
+			w = aw;
+			if (w > heaviest)
+				heaviest = w;
+		}
 	}
+	while (pending >= 0) {
+		int next = r->in[pending].x;
+
+		r->in[pending].x = (int16_t)(r->n - pending);
+		pending = next;
+	}
+	return heaviest;
 }
 
-static int branch_search(const char *p, const char *end, const char *s)
+static void compile(struct rx *r, const char *pat)
 {
-	if (p < end && *p == '^')
-		return match_here(p + 1, end, s);
-	do {
-		if (match_here(p, end, s))
+	const char *q = pat;
+
+	r->pat = r->p = pat;
+	r->err = NULL;
+	r->flags = 0;
+	r->n = 0;
+	while (*q != '\0')
+		if (q++ - pat > RX_MAX_PAT) {
+			fail(r, E_TOO_LARGE);
+			return;
+		}
+	parse_seq(r, 0);
+	if (r->err == NULL && *r->p == ')')
+		fail(r, "unexpected )");
+	if (r->err == NULL)
+		emit(r, I_MATCH, 0, 0);
+}
+
+/* ---- the VM ----------------------------------------------------------- */
+
+struct vm {
+	const struct rx *r;
+	const unsigned char *s;
+	uint32_t gen;
+	uint32_t mark[RX_MAX_INST];
+	uint16_t stack[2 * RX_MAX_INST + 1];
+};
+
+/* Add pc's closure at position pos to list; 1 if it reaches MATCH. */
+static int add(struct vm *m, size_t pos, int pc0, uint16_t *list, int *n)
+{
+	const unsigned char *s = m->s;
+	int sp = 0;
+
+	m->stack[sp++] = (uint16_t)pc0;
+	while (sp > 0) {
+		int pc = m->stack[--sp], w0, w1;
+		const struct inst *i = &m->r->in[pc];
+
+		if (m->mark[pc] == m->gen)
+			continue;
+		m->mark[pc] = m->gen;
+		switch (i->op) {
+		case I_MATCH:
 			return 1;
-	} while (*s++);
+		case I_JMP:
+			m->stack[sp++] = (uint16_t)(pc + i->x);
+			continue;
+		case I_SPLIT:
+			m->stack[sp++] = (uint16_t)(pc + i->y);
+			m->stack[sp++] = (uint16_t)(pc + i->x);
+			continue;
+		case I_BOT:
+			if (pos == 0)
+				m->stack[sp++] = (uint16_t)(pc + 1);
+			continue;
+		case I_EOT:
+			if (s[pos] == '\0')
+				m->stack[sp++] = (uint16_t)(pc + 1);
+			continue;
+		case I_BOL:
+			if (pos == 0 || s[pos - 1] == '\n')
+				m->stack[sp++] = (uint16_t)(pc + 1);
+			continue;
+		case I_EOL:
+			if (s[pos] == '\0' || s[pos] == '\n')
+				m->stack[sp++] = (uint16_t)(pc + 1);
+			continue;
+		case I_WORDB:
+		case I_NWORDB:
+			w0 = pos > 0 && is_word(s[pos - 1]);
+			w1 = is_word(s[pos]);
+			if ((w0 != w1) == (i->op == I_WORDB))
+				m->stack[sp++] = (uint16_t)(pc + 1);
+			continue;
+		default:
+			list[(*n)++] = (uint16_t)pc;
+		}
+	}
 	return 0;
+}
+
+static int consumes(const struct rx *r, const struct inst *i, int c)
+{
+	const char *end, *err = NULL;
+
+	switch (i->op) {
+	case I_CHAR:
+		return c == i->arg || (i->fold && swap_case(c) == i->arg);
+	case I_ANY:
+		return 1;
+	case I_ANYNL:
+		return c != '\n';
+	case I_CLASS:
+		return class_scan(r->pat + i->arg, i->fold, c, &end, &err);
+	}
+	return 0;
+}
+
+/* noinline: its arrays need not share a frame with the compiler's recursion */
+__attribute__((noinline)) static int run(const struct rx *r, const char *str)
+{
+	struct vm m;
+	uint16_t list[2][RX_MAX_INST];
+	int n[2] = { 0, 0 }, cur = 0, k;
+	size_t pos;
+
+	m.r = r;
+	m.s = (const unsigned char *)str;
+	m.gen = 1;
+	for (k = 0; k < r->n; k++)
+		m.mark[k] = 0;
+	if (add(&m, 0, 0, list[cur], &n[cur]))
+		return 1;
+	for (pos = 0; m.s[pos] != '\0'; pos++) {
+		int nxt = !cur;
+
+		m.gen++;
+		n[nxt] = 0;
+		for (k = 0; k < n[cur]; k++) {
+			int pc = list[cur][k];
+
+			if (consumes(r, &r->in[pc], m.s[pos]) &&
+			    add(&m, pos + 1, pc + 1, list[nxt], &n[nxt]))
+				return 1;
+		}
+		if (add(&m, pos + 1, 0, list[nxt], &n[nxt]))  /* a match may start here */
+			return 1;
+		cur = nxt;
+	}
+	return 0;
+}
+
+/* ---- the interface ---------------------------------------------------- */
+
+const char *regex_error(const char *pat)
+{
+	struct rx r;
+
+	if (pat == NULL)
+		return "no expression";
+	compile(&r, pat);
+	return r.err;
 }
 
 int regex_valid(const char *pat)
 {
-	const char *p = pat;
-	int have_atom = 0;
-	while (*p) {
-		if (*p == '|' || *p == '^') {
-			have_atom = 0;
-			p++;
-			continue;
-		}
-		if (*p == '*' || *p == '+' || *p == '?') {
-			if (!have_atom)
-				return 0;
-			have_atom = 0;
-			p++;
-			continue;
-		}
-		if (*p == '$') {
-			p++;
-			continue;
-		}
-		size_t n = atom_len(p, p + __builtin_strlen(p));
-		if (!n)
-			return 0;
-		p += n;
-		have_atom = 1;
-	}
-	return 1;
+	return regex_error(pat) == NULL;
 }
 
 int regex_search(const char *pat, const char *s)
 {
-	if (!regex_valid(pat))
+	struct rx r;
+
+	if (pat == NULL || s == NULL)
 		return 0;
-	const char *b = pat;
-	for (const char *p = pat;; p++) {
-		if (*p == '|' || *p == 0) {
-			/* a `|` inside a class or escaped is not a separator */
-			if (branch_search(b, p, s))
-				return 1;
-			if (*p == 0)
-				return 0;
-			b = p + 1;
-		} else if (*p == '\\' && p[1]) {
-			p++;
-		} else if (*p == '[') {
-			size_t n = atom_len(p, p + __builtin_strlen(p));
-			p += n ? n - 1 : 0;
-		}
-	}
+	compile(&r, pat);
+	return r.err == NULL && run(&r, s);
 }

@@ -2,12 +2,14 @@
 # bootstrap.sh - make sure the Debian packages Tally builds and tests with are
 # installed.  As root it installs what is missing with apt-get; otherwise it
 # prints the exact apt-get line and fails.  Called by the Makefile once per
-# build tree (stamp: build/.bootstrap).
+# build tree (stamp: build/.bootstrap).  libclang-rt-14-dev is clang's
+# sanitizer and libFuzzer runtime (only recommended by clang, so named).
 set -eu
 
 PKGS="make gcc clang lld llvm python3 qemu-system-x86 ovmf gnu-efi \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools newlib-source \
-libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev"
+libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev \
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

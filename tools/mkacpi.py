@@ -594,6 +594,15 @@ def madt_cases(outdir):
          "APIC id 0x1 listed twice, entry skipped",
          "acpi: MADT at 0x7fe1400: entry 4 (type 9, offset 0x4c): "
          "APIC id 0x1 listed twice, entry skipped"], flags=0)
+    one("madt-nmi-bad-lint", "local APIC NMI entries naming LINT2 and "
+        "LINT7 (a local APIC has LINT0 and LINT1 only)",
+        [e_lapic(0, 0, 1), e_lapic_nmi(0xFF, 0, 1), e_lapic_nmi(0, 5, 2),
+         e_x2apic_nmi(5, 4, 7)],
+        ["madt 0xfee00000 1 5", "cpu 0 0 1 0 0", "nmi 0xffffffff 0 1 0"],
+        ["acpi: MADT at 0x7fe1400: entry 2 (type 4, offset 0x3a): "
+         "LINT# 2 is not 0 or 1, entry skipped",
+         "acpi: MADT at 0x7fe1400: entry 3 (type 10, offset 0x40): "
+         "LINT# 7 is not 0 or 1, entry skipped"])
     n = 300
     one("madt-300-cpus", "300 x2APIC CPUs: the first 256 are kept",
         [e_x2apic(i * 2, 1, i) for i in range(n)] +

@@ -5,7 +5,8 @@ Purpose: the harness decides what counts as a pass, so its logic is tested
 without QEMU: exit-status decoding (odd codes carry a status, 0 is a triple
 fault, timeouts and other codes are failures), serial-noise stripping, the
 QEMU command lines of the four boot paths, the case-file parser and build
-plan, and the parsers of cmocka and ktest output.  boot() itself is run
+plan, the parsers of cmocka and ktest output, and the fuzz layer's verdicts
+(against a stand-in harness script).  boot() itself is run
 against a stand-in QEMU (a shell script) to prove the timeout kill and the
 status path end to end in well under a second.
 
@@ -13,7 +14,9 @@ Run: python3 tools/test_tally_qemu.py (testrun.py also runs and counts it).
 Context: stdlib only; touches nothing outside a temporary directory.
 """
 
+import contextlib
 import importlib.machinery
+import io
 import importlib.util
 import os
 import stat
@@ -344,6 +347,57 @@ class Ktest(unittest.TestCase):
 		self.assertIn("no 'ktest: done:'", tr.parse_ktest(["ktest: PASS a"])[1])
 		self.assertIn("no ktest ran", tr.parse_ktest(
 			["ktest: done: 0 passed, 0 failed"])[1])
+
+
+class Fuzz(unittest.TestCase):
+	def standin(self, body):
+		"""Run run_fuzz on a stand-in harness script; (report, output)."""
+		saved = tr.FUZZ_OUT
+		with tempfile.TemporaryDirectory() as d:
+			tr.FUZZ_OUT = d
+			try:
+				path = os.path.join(d, "fuzz_demo")
+				with open(path, "w") as f:
+					f.write("#!/bin/sh\n" + body)
+				os.chmod(path, 0o755)
+				rep, buf = tr.Report(), io.StringIO()
+				with contextlib.redirect_stdout(buf):
+					tr.run_fuzz([path], rep, None, 1)
+				return rep, buf.getvalue()
+			finally:
+				tr.FUZZ_OUT = saved
+
+	def test_names_and_command(self):
+		self.assertEqual(tr.fuzz_name("build/fuzz/fuzz_acpi"), "fuzz/acpi")
+		saved = tr.FUZZ_OUT
+		with tempfile.TemporaryDirectory() as d:
+			tr.FUZZ_OUT = d
+			try:
+				stale = os.path.join(d, "test-work", "bootopt", "old")
+				os.makedirs(os.path.dirname(stale))
+				open(stale, "w").close()
+				cmd = tr.fuzz_command("build/fuzz/fuzz_bootopt", 3)
+			finally:
+				tr.FUZZ_OUT = saved
+			self.assertFalse(os.path.exists(stale))  # scratch starts empty
+		self.assertIn("-max_total_time=3", cmd)
+		self.assertTrue(any(a.startswith("-dict=") for a in cmd))
+		self.assertTrue(cmd[-2].endswith(os.path.join("test-work", "bootopt")))
+		self.assertTrue(cmd[-1].endswith(os.path.join("tests", "fuzz", "corpus", "bootopt")))
+
+	def test_clean_run_passes(self):
+		rep, out = self.standin("exit 0\n")
+		self.assertEqual((rep.passed, rep.failed), (1, 0))
+		self.assertIn("PASS fuzz/demo", out)
+
+	def test_finding_fails_with_summary_and_input(self):
+		rep, out = self.standin(
+			"echo 'x.c:9: broken promise: a <= 1' >&2\n"
+			"echo 'SUMMARY: libFuzzer: deadly signal' >&2\n"
+			"echo \"Test unit written to $PWD/crash-abc\" >&2\nexit 1\n")
+		self.assertEqual((rep.passed, rep.failed), (0, 1))
+		self.assertIn("FAIL fuzz/demo: broken promise: a <= 1", out)
+		self.assertIn("input saved as crash-abc", out)
 
 
 class CheckBoot(unittest.TestCase):

@@ -10,13 +10,22 @@ Layers, in the order they run:
              result (`[  PASSED  ] N test(s).` / `[  FAILED  ] N test(s)`
              are the authority; a binary that crashes or exits non-zero
              without a parsable count is one failure).
-  2. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
+  2. fuzz    libFuzzer harnesses given with --fuzz BIN... (tests/fuzz/,
+             built by tests/fuzz/fuzz.mk): each runs --fuzz-time seconds
+             (default 3) over its committed corpus tests/fuzz/corpus/<h>/,
+             new inputs going to a scratch build/fuzz/test-work/<h>/
+             emptied first; one result per
+             harness, fuzz/<h>: it passes when the run ends without a
+             finding (exit 0); a crash, broken promise, leak or hang fails
+             it, with the sanitizer's summary and the saved input
+             (build/fuzz/artifacts/<h>-crash-...) in the reason.
+  3. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
              this process; each test method is one result.
-  3. system  cases from tests/system.cases (format: docs/testing.md and the
+  4. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file).  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line.
-  4. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
+  5. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
              the Go and pthreads peers booted in a Linux guest, the
              comparison table); each of its `PASS x` / `FAIL x: why` lines
              is one result, prefixed bench/.
@@ -44,6 +53,7 @@ import importlib.util
 import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -405,6 +415,71 @@ def run_host(binaries, rep, flt):
 			rep.fail("%s/%s" % (unit, name), reason)
 
 
+# ---------------------------------------------------------------- fuzz layer
+
+FUZZ_CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
+FUZZ_OUT = os.path.join(ROOT, "build", "fuzz")
+
+
+def fuzz_name(path):
+	"""fuzz/<h> for build/fuzz/fuzz_<h>."""
+	base = os.path.basename(path)
+	return "fuzz/" + (base[5:] if base.startswith("fuzz_") else base)
+
+
+def fuzz_command(path, seconds):
+	"""The libFuzzer command line for one short run of harness path.  Its
+	scratch corpus starts empty every time, so a run always costs the
+	committed corpus plus `seconds` (make fuzz keeps build/fuzz/work)."""
+	h = fuzz_name(path)[5:]
+	work = os.path.join(FUZZ_OUT, "test-work", h)
+	arts = os.path.join(FUZZ_OUT, "artifacts")
+	shutil.rmtree(work, ignore_errors=True)
+	os.makedirs(work, exist_ok=True)
+	os.makedirs(arts, exist_ok=True)
+	cmd = [os.path.abspath(path), "-max_total_time=%d" % seconds,
+	       "-timeout=10", "-rss_limit_mb=2048",
+	       "-artifact_prefix=" + os.path.join(arts, h + "-")]
+	d = os.path.join(ROOT, "tests", "fuzz", h + ".dict")
+	if os.path.isfile(d):
+		cmd.append("-dict=" + d)
+	return cmd + [work, os.path.join(FUZZ_CORPUS, h)]
+
+
+_FZ_SAVED = re.compile(r"Test unit written to (\S+)")
+_FZ_WHY = re.compile(r"(SUMMARY: .*|broken promise: .*|ERROR: libFuzzer: .*)")
+
+
+def run_fuzz(binaries, rep, flt, seconds):
+	for path in binaries:
+		unit = fuzz_name(path)
+		if flt and not flt.search(unit):
+			continue
+		try:
+			p = subprocess.run(fuzz_command(path, seconds), cwd=ROOT,
+			                   stdin=subprocess.DEVNULL, capture_output=True,
+			                   timeout=seconds + 120)
+			err = p.stderr.decode("utf-8", "replace")
+			code = p.returncode
+		except subprocess.TimeoutExpired as e:
+			out = (e.stderr or b"").decode("utf-8", "replace")
+			rep.fail(unit, "no end after %d s" % (seconds + 120),
+			         out.splitlines()[-TAIL:])
+			continue
+		except OSError as e:
+			rep.fail(unit, "cannot run: %s" % e)
+			continue
+		if code == 0:
+			rep.ok(unit)
+			continue
+		why = _FZ_WHY.findall(err)
+		saved = _FZ_SAVED.search(err)
+		reason = why[0] if why else "exit %s" % _code_str(code)
+		if saved:
+			reason += "; input saved as " + os.path.relpath(saved.group(1), ROOT)
+		rep.fail(unit, reason, err.splitlines()[-TAIL:])
+
+
 # ---------------------------------------------------------------- py layer
 
 class _PyResult(unittest.TestResult):
@@ -680,6 +755,10 @@ def main(argv=None):
 		            "end with `N passed, M failed`.")
 	ap.add_argument("--host", nargs="*", action="extend", default=[],
 	                metavar="BIN", help="cmocka test binaries to run")
+	ap.add_argument("--fuzz", nargs="*", action="extend", default=[],
+	                metavar="BIN", help="libFuzzer harnesses to run briefly")
+	ap.add_argument("--fuzz-time", type=int, default=3, metavar="S",
+	                help="seconds per fuzz harness (default 3)")
 	ap.add_argument("--cases", default=DEFAULT_CASES,
 	                help="system test case file (default tests/system.cases)")
 	ap.add_argument("--no-system", action="store_true",
@@ -692,7 +771,7 @@ def main(argv=None):
 	                help="boot the images already in build/x86_64/apps")
 	ap.add_argument("--filter", metavar="REGEX",
 	                help="run only units whose name matches (host/BIN, "
-	                     "py/Class.test, case/boot)")
+	                     "fuzz/NAME, py/Class.test, case/boot)")
 	ap.add_argument("--list", action="store_true",
 	                help="list what would run, run nothing")
 	ap.add_argument("-j", "--jobs", type=int, default=2,
@@ -724,6 +803,9 @@ def main(argv=None):
 		for b in args.host:
 			if not flt or flt.search("host/" + os.path.basename(b)):
 				print("host/" + os.path.basename(b))
+		for b in args.fuzz:
+			if not flt or flt.search(fuzz_name(b)):
+				print(fuzz_name(b))
 		if not args.no_py:
 			run_py(Report(), flt, listing=True)
 		for c in cases:
@@ -734,6 +816,7 @@ def main(argv=None):
 	rep = Report()
 	try:
 		run_host(args.host, rep, flt)
+		run_fuzz(args.fuzz, rep, flt, args.fuzz_time)
 		if not args.no_py:
 			run_py(rep, flt)
 		if cases:

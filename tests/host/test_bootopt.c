@@ -256,6 +256,66 @@ static void test_limits(void **state)
 	}
 }
 
+/*
+ * Lines of 2040..2050 bytes ending in empty quoted words: the NUL of an
+ * empty word needs a byte of argbuf too, so near the limit the parse either
+ * succeeds with every argv inside argbuf or fails with "line too long";
+ * nothing is written past argbuf (err follows it in the struct).
+ */
+static void test_empty_words_at_limit(void **state)
+{
+	static const char *const tails[] = {
+		"\"\"", "\"\" \"\"", "\"\" \"\" \"\"", "\"\"\"\"", "x\"\"",
+	};
+	static char line[4096];
+	size_t len, t, fill;
+	int i, ok = 0, long_err = 0;
+
+	(void)state;
+	for (t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+		for (len = 2040; len <= 2050; len++) {
+			/* "-- xxx...x <tail>", exactly len bytes */
+			fill = len - 3 - 1 - strlen(tails[t]);
+			memcpy(line, "-- ", 3);
+			memset(line + 3, 'x', fill);
+			line[3 + fill] = ' ';
+			strcpy(line + 4 + fill, tails[t]);
+			assert_int_equal(strlen(line), len);
+			if (parse(line) != 0) {
+				assert_string_equal(res.err, "boot options: line "
+				                    "too long: words exceed 2047 "
+				                    "bytes");
+				long_err++;
+				continue;
+			}
+			ok++;
+			assert_string_equal(res.err, "");
+			for (i = 0; i < res.argc; i++) {
+				in_argbuf(res.argv[i]);
+				assert_non_null(memchr(res.argv[i], '\0',
+				        (size_t)(res.argbuf + sizeof res.argbuf -
+				                 res.argv[i])));
+			}
+			assert_null(res.argv[res.argc]);
+		}
+	}
+	/* Both outcomes occur in this range: the limit really is crossed. */
+	assert_true(ok > 0);
+	assert_true(long_err > 0);
+	/* And the same with an option word holding the filler. */
+	memcpy(line, "test=", 5);
+	memset(line + 5, 'y', 2040);
+	strcpy(line + 2045, " -- \"\" \"\"");
+	if (parse(line) == 0) {
+		for (i = 0; i < res.argc; i++)
+			in_argbuf(res.argv[i]);
+		in_argbuf(test_ptr);
+	} else {
+		assert_string_equal(res.err, "boot options: line too long: "
+		                    "words exceed 2047 bytes");
+	}
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct {
@@ -294,6 +354,66 @@ static void test_parse_u64(void **state)
 	assert_int_equal(bootopt_parse_u64(NULL, NULL), -1);
 }
 
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		unsigned long long ns;
+	} cases[] = {
+		{ "0s", 0, 0 }, { "2s", 0, 2000000000ull }, { "10ms", 0, 10000000 },
+		{ "100us", 0, 100000 }, { "007ms", 0, 7000000 },
+		{ "18446744073s", 0, 18446744073000000000ull },
+		{ "18446744074s", -1, 0 },  /* * 10^9 would wrap */
+		{ "18446744073709551us", 0, 18446744073709551000ull },
+		{ "18446744073709552us", -1, 0 },
+		{ "18446744073709551616us", -1, 0 },  /* digits alone wrap */
+		{ "", -1, 0 }, { "s", -1, 0 }, { "10", -1, 0 }, { "10ns", -1, 0 },
+		{ "1.5s", -1, 0 }, { "-1s", -1, 0 }, { "10 ms", -1, 0 },
+		{ "10MS", -1, 0 }, { "10sx", -1, 0 }, { "0x10ms", -1, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned long long ns = 777;
+		int rc = bootopt_parse_duration(cases[i].s, &ns);
+
+		if (rc != cases[i].rc)
+			fail_msg("\"%s\": rc %d, expected %d", cases[i].s, rc,
+			         cases[i].rc);
+		if (rc == 0 && ns != cases[i].ns)
+			fail_msg("\"%s\": %llu, expected %llu", cases[i].s, ns,
+			         cases[i].ns);
+		if (rc != 0)
+			assert_int_equal(ns, 777);
+	}
+	assert_int_equal(bootopt_parse_duration(NULL, NULL), -1);
+}
+
+/* given[] records each key's word; bootopt_conflict formats two words. */
+static void test_given_and_conflict(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("loglevel=2 test=\"a b\" -- x"), 0);
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "loglevel"),
+	                    "loglevel=2");
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "test"),
+	                    "test=a b");
+	in_argbuf(bootopt_given(&res, opts, NOPTS, "test"));
+	assert_null(bootopt_given(&res, opts, NOPTS, "serial"));
+	assert_null(bootopt_given(&res, opts, NOPTS, "nosuchkey"));
+	assert_int_equal(bootopt_conflict(&res, "a=1", "b=2", "a and b "
+	                                  "disagree"), -1);
+	assert_string_equal(res.err, "boot options \"a=1\" and \"b=2\": a "
+	                    "and b disagree");
+	/* a new parse forgets the old words */
+	assert_int_equal(parse("serial=com2"), 0);
+	assert_null(bootopt_given(&res, opts, NOPTS, "loglevel"));
+	assert_string_equal(bootopt_given(&res, opts, NOPTS, "serial"),
+	                    "serial=com2");
+}
+
 static int set_nop(const char *v, const char **why)
 {
 	(void)v;
@@ -329,7 +449,10 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_duplicates_and_words),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_empty_words_at_limit),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_given_and_conflict),
 		cmocka_unit_test(test_big_table),
 	};
 

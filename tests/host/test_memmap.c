@@ -315,6 +315,49 @@ static void test_queries(void **state)
 	assert_int_equal(memmap_sanitize(m, 0, 8, NULL), 0);
 }
 
+static void test_covers(void **state)
+{
+	static const struct ent in[] = {
+		{ 0x0, 0x9f000, U }, { 0x9f000, 0x1000, R },
+		{ 0xf0000, 0x10000, R }, { 0x100000, 0x7ee0000, U },
+		{ 0x7fe0000, 0x10000, A }, { 0x7ff0000, 0x10000, N },
+		{ 0xfffff000ull, 0x1000, B },
+		{ 0xffffffffffffe000ull, 0x1000, R },
+	};
+	const uint32_t fw = 1u << R | 1u << A | 1u << N, ram = 1u << U;
+	const uint32_t any = fw | ram | 1u << T;
+	struct boot_mmap_entry m[16];
+	size_t n = load(m, in, 8);
+
+	(void)state;
+	assert_int_equal(n, 8);
+	assert_true(memmap_covers(m, n, 0x7fe0000, 0x20000, fw));
+	assert_true(memmap_covers(m, n, 0x7fe1234, 36, 1u << A));
+	assert_false(memmap_covers(m, n, 0x7fe1234, 36, 1u << N));
+	/* spans touching entries of allowed types */
+	assert_true(memmap_covers(m, n, 0x9e000, 0x2000, any));
+	assert_true(memmap_covers(m, n, 0x7fdf000, 0x2000, any));
+	assert_false(memmap_covers(m, n, 0x7fdf000, 0x2000, fw));
+	/* a hole anywhere in the range */
+	assert_false(memmap_covers(m, n, 0xa0000, 36, any));
+	assert_false(memmap_covers(m, n, 0x9f000, 0x1001, any));
+	assert_false(memmap_covers(m, n, 0xeffff, 2, any));
+	assert_true(memmap_covers(m, n, 0xf0000, 0x10000, any));
+	assert_false(memmap_covers(m, n, 0xf0000, 0x10001, any - ram));
+	assert_false(memmap_covers(m, n, 0x8000000, 1, any));
+	/* BAD is never in these masks */
+	assert_false(memmap_covers(m, n, 0xfffff000ull, 16, any));
+	assert_true(memmap_covers(m, n, 0xfffff000ull, 16, 1u << B));
+	/* empty, wrapping, past the last entry, types >= 32 */
+	assert_false(memmap_covers(m, n, 0x1000, 0, any));
+	assert_false(memmap_covers(m, n, 0xffffffffffffe000ull, 0x2001, ~0u));
+	assert_true(memmap_covers(m, n, 0xffffffffffffe000ull, 0x1000, fw));
+	assert_false(memmap_covers(m, n, 0xffffffffffffefffull, 2, fw));
+	assert_false(memmap_covers(m, 0, 0x1000, 1, ~0u));
+	m[0].type = 40;
+	assert_false(memmap_covers(m, n, 0x1000, 1, ~0u));
+}
+
 /* ---- randomized comparison with a brute-force reference ---- */
 
 #define GRAN 256u
@@ -485,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_mark),
 		cmocka_unit_test(test_mark_full),
 		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_random_vs_reference),
 		cmocka_unit_test(test_random_tight),
 	};

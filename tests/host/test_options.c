@@ -1,0 +1,165 @@
+/*
+ * test_options.c - host tests of the kernel's boot-option table
+ * (kernel/options.c) through kopts_parse().
+ *
+ * Purpose: every numeric option refuses a value that overflows 64 bits
+ * (status 64 in the kernel, with the offending word in the message)
+ * instead of wrapping it into range; values land in struct kopts in their
+ * converted units; options that cannot hold together are refused with a
+ * message naming both words.
+ *
+ * Context: host only.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "tests/host/fixture.h"
+#include "kernel/kernel.h"
+
+static struct bootopt_result res;
+
+static int parse(const char *line)
+{
+	memset(&res, 0x5a, sizeof res);
+	return kopts_parse(line, &res);
+}
+
+static void ok(const char *line)
+{
+	if (parse(line) != 0)
+		fail_msg("\"%s\" refused: %s", line, res.err);
+}
+
+/* Refused, and the message names the word and contains what. */
+static void refused(const char *line, const char *word, const char *what)
+{
+	char quoted[2200];
+
+	if (parse(line) == 0)
+		fail_msg("\"%s\" was accepted", line);
+	snprintf(quoted, sizeof quoted, "\"%s\"", word);
+	if (strstr(res.err, quoted) == NULL || strstr(res.err, what) == NULL)
+		fail_msg("\"%s\": message \"%s\" lacks %s or \"%s\"", line,
+		         res.err, quoted, what);
+}
+
+static void defaults_and_units(void **state)
+{
+	(void)state;
+	ok("");
+	assert_int_equal(kopts.quantum_ns, 10000000);
+	assert_int_equal(kopts.benchtime_ns, 500000000);
+	assert_int_equal(kopts.bench_count, 0);
+	assert_int_equal(kopts.tick_hz, 1000);
+	assert_int_equal(kopts.apfail, -1);
+	ok("quantum=100us benchtime=2s tick=10000 apfail=0xfffffffe");
+	assert_int_equal(kopts.quantum_ns, 100000);
+	assert_int_equal(kopts.benchtime_ns, 2000000000ull);
+	assert_int_equal(kopts.apfail, 0xfffffffeull);
+	ok("quantum=1000ms benchtime=1000x");
+	assert_int_equal(kopts.quantum_ns, 1000000000ull);
+	assert_int_equal(kopts.bench_count, 1000);
+	assert_int_equal(kopts.benchtime_ns, 0);
+	ok("benchtime=3600s quantum=10us");
+	assert_int_equal(kopts.benchtime_ns, 3600000000000ull);
+	assert_int_equal(kopts.quantum_ns, 10000);
+	ok("benchtime=1000000000x serial=0x2f8 stackmax=1G stackinit=1M");
+	assert_int_equal(kopts.bench_count, 1000000000ull);
+	assert_int_equal(kopts.serial_port, 0x2f8);
+	/* kopts_parse starts from the defaults every time */
+	ok("");
+	assert_int_equal(kopts.quantum_ns, 10000000);
+	assert_int_equal(kopts.serial_port, 0x3f8);
+	assert_int_equal(kopts.stackmax, 64ull << 20);
+}
+
+/* Values that wrap to an in-range number if any step is unchecked. */
+static void overflow_is_a_bad_value(void **state)
+{
+	static const char *const words[] = {
+		/* 2305843009213703952 * 1000 = 10^7 (mod 2^64): 10 ms */
+		"quantum=2305843009213703952us",
+		"quantum=18446744073709561ms",   /* * 10^6 wraps to 9.384 ms */
+		"quantum=18446744073709551626us",
+		"quantum=99999999999999999999999999999ms",
+		"benchtime=18446744073709551617x",
+		"benchtime=1000000001x",
+		"benchtime=18446744073709551617s",
+		"benchtime=18446744074s",       /* * 10^9 wraps to ~0.3 s */
+		"benchtime=3601s",
+		"tick=18446744073709551617",     /* 2^64 + 1 */
+		"cpus=18446744073709551617",
+		"loglevel=18446744073709551617",
+		"apfail=18446744073709551617",
+		"apfail=0x10000000000000001",
+		"stackmax=18014398509481988K",   /* wraps to 4096 */
+		"stackmax=17592186044417M",      /* (2^44+1) << 20 */
+		"stackinit=18014398509481988K",
+		"stackinit=0x10000000000001000",
+		"serial=0x100000000000003f8",    /* 2^64 + 0x3f8 */
+		"serial=0x1k",                   /* a port takes no suffix */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		refused(words[i], words[i], "bad value");
+}
+
+static void malformed_values(void **state)
+{
+	(void)state;
+	refused("quantum=10", "quantum=10", "expected a duration");
+	refused("quantum=ms", "quantum=ms", "expected a duration");
+	refused("quantum=5us", "quantum=5us", "expected a duration");
+	refused("quantum=1001ms", "quantum=1001ms", "expected a duration");
+	refused("benchtime=0x", "benchtime=0x", "count");
+	refused("benchtime=1.5s", "benchtime=1.5s", "duration");
+	refused("benchtime=x", "benchtime=x", "duration");
+	ok("benchtime=0s");
+	/* bench= takes Go's -bench syntax and says why a pattern is bad */
+	ok("bench=(Spawn|Yield)");
+	assert_string_equal(kopts.bench, "(Spawn|Yield)");
+	ok("bench=^Benchmark[A-Z]\\w+$");
+	refused("bench=(", "bench=(", "invalid regexp for -bench: missing "
+	        "closing )");
+	refused("bench=a**", "bench=a**", "invalid regexp for -bench: "
+	        "invalid nested repetition operator");
+	refused("bench=[z-a]", "bench=[z-a]", "invalid character class range");
+}
+
+static void combinations(void **state)
+{
+	(void)state;
+	refused("stackinit=1M stackmax=64K", "stackinit=1M",
+	        "stackinit must not exceed stackmax");
+	refused("stackmax=64K stackinit=128K", "stackmax=64K",
+	        "stackinit must not exceed stackmax");
+	assert_string_equal(res.err, "boot options \"stackinit=128K\" and "
+	                    "\"stackmax=64K\": stackinit must not exceed "
+	                    "stackmax");
+	ok("stackinit=64K stackmax=64K");
+	ok("stackinit=1M");  /* default stackmax 64M */
+	refused("tick=0 quantum=1ms", "quantum=1ms", "tick=0");
+	assert_non_null(strstr(res.err, "\"tick=0\""));
+	ok("tick=0");        /* the default quantum is simply unused */
+	ok("tick=100 quantum=100us");
+	refused("test=all bench=.", "test=all", "\"bench=.\"");
+	assert_non_null(strstr(res.err, "give one"));
+	ok("test=none bench=.");
+	/* a single bad value is reported before any combination */
+	refused("stackinit=1M stackmax=64K tick=x", "tick=x", "bad value");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_and_units),
+		cmocka_unit_test(overflow_is_a_bad_value),
+		cmocka_unit_test(malformed_values),
+		cmocka_unit_test(combinations),
+	};
+
+	(void)argc;
+	(void)argv;
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
