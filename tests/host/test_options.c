@@ -91,6 +91,10 @@ static void overflow_is_a_bad_value(void **state)
 		"loglevel=18446744073709551617",
 		"apfail=18446744073709551617",
 		"apfail=0x10000000000000001",
+		"apfail=18446744073709551617:ipi",
+		"ipitimeout=18446744073709551617s",
+		"ipitimeout=18446744074s",       /* * 10^9 wraps to ~0.3 s */
+		"ipitimeout=601s",
 		"stackmax=18014398509481988K",   /* wraps to 4096 */
 		"stackmax=17592186044417M",      /* (2^44+1) << 20 */
 		"stackinit=18014398509481988K",
