@@ -58,6 +58,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -814,15 +815,26 @@ def main(argv=None):
 		return 0
 
 	rep = Report()
+	times = []
+
+	def layer(name, fn, *a):
+		"""Run one layer; note its wall time and its results."""
+		t0, p0, f0 = time.time(), rep.passed, rep.failed
+		fn(*a)
+		times.append((name, time.time() - t0, rep.passed - p0, rep.failed - f0))
+		print("testrun: layer %s: %d passed, %d failed in %.0f s"
+		      % (name, times[-1][2], times[-1][3], times[-1][1]), flush=True)
+
 	try:
-		run_host(args.host, rep, flt)
-		run_fuzz(args.fuzz, rep, flt, args.fuzz_time)
+		layer("host", run_host, args.host, rep, flt)
+		if args.fuzz:
+			layer("fuzz", run_fuzz, args.fuzz, rep, flt, args.fuzz_time)
 		if not args.no_py:
-			run_py(rep, flt)
+			layer("py", run_py, rep, flt)
 		if cases:
-			run_system(cases, rep, args.jobs, args.verbose, not args.no_build)
+			layer("system", run_system, cases, rep, args.jobs, args.verbose, not args.no_build)
 		if args.bench_smoke:
-			run_bench_smoke(rep, flt, args.verbose)
+			layer("bench", run_bench_smoke, rep, flt, args.verbose)
 	except KeyboardInterrupt:
 		print("testrun: interrupted", file=sys.stderr)
 		print("%d passed, %d failed" % (rep.passed, rep.failed + 1))
@@ -831,6 +843,8 @@ def main(argv=None):
 		print("testrun: nothing ran (check --filter and --host)", file=sys.stderr)
 		print("0 passed, 0 failed")
 		return 1
+	for name, secs, p, f in times:
+		print("testrun: %-7s %4.0f s  %d passed, %d failed" % (name, secs, p, f))
 	print("%d passed, %d failed" % (rep.passed, rep.failed))
 	return 1 if rep.failed else 0
 
