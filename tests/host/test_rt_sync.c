@@ -455,7 +455,10 @@ static void sem_worker(void *arg)
 		int64_t a = tally_atomic_add(&S->active, 1);
 		RT_CHECK(a <= 3);
 		note_max(a);
-		for (int j = 0; j < 3; j++)
+		/* hold it until the others fill the semaphore (or a while):
+		 * on several Ms a busy host can otherwise run the workers one
+		 * after another, and the test would never see 3 holders */
+		for (int j = 0; j < 3 || (j < 200 && tally_atomic_load(&S->active) < 3); j++)
 			tally_yield();
 		tally_atomic_add(&S->active, -1);
 		tally_sema_release(&sem);
