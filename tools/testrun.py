@@ -386,9 +386,18 @@ def _code_str(code):
 	return "signal %d" % -code if code is not None and code < 0 else str(code)
 
 
+def host_name(path):
+	"""host/BIN, or host/VARIANT/BIN for a build variant's binary (the
+	runtime's tests are built plain, asan and tsan: say which failed)."""
+	variant = os.path.basename(os.path.dirname(os.path.abspath(path)))
+	if variant in ("plain", "asan", "tsan"):
+		return "host/%s/%s" % (variant, os.path.basename(path))
+	return "host/" + os.path.basename(path)
+
+
 def run_host(binaries, rep, flt):
 	for path in binaries:
-		unit = "host/" + os.path.basename(path)
+		unit = host_name(path)
 		if flt and not flt.search(unit):
 			continue
 		try:
@@ -412,8 +421,9 @@ def run_host(binaries, rep, flt):
 			continue
 		for name in passed:
 			rep.ok("%s/%s" % (unit, name))
-		for name, reason in failed:
-			rep.fail("%s/%s" % (unit, name), reason)
+		for k, (name, reason) in enumerate(failed):
+			# the output (the runtime child's, for the rt tests) once
+			rep.fail("%s/%s" % (unit, name), reason, detail if k == 0 else None)
 
 
 # ---------------------------------------------------------------- fuzz layer
@@ -802,8 +812,8 @@ def main(argv=None):
 
 	if args.list:
 		for b in args.host:
-			if not flt or flt.search("host/" + os.path.basename(b)):
-				print("host/" + os.path.basename(b))
+			if not flt or flt.search(host_name(b)):
+				print(host_name(b))
 		for b in args.fuzz:
 			if not flt or flt.search(fuzz_name(b)):
 				print(fuzz_name(b))
