@@ -44,7 +44,8 @@
  *     already naming itself.
  *
  * Locking: table_lock (a pthread mutex) guards both tables; it is never
- * held across the real switch.
+ * held across the real switch, nor across __tsan_create_fiber (which
+ * clears a thread state of most of a megabyte: about a millisecond).
  *
  * Context: called from rt/ code on any M, on a G's or a g0's stack.
  */
@@ -297,12 +298,22 @@ void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
 	if (!ft)
 		fiber_die("rt_fiber: switch to a context never initialised or saved\n");
 #ifdef FIBER_TSAN
-	if (!ft->tsan && ft != ff) {  /* created at the first run, not at init */
-		ft->tsan = __tsan_create_fiber(0);
-		ft->own_tsan = 1;
-	}
+	int fresh = !ft->tsan && ft != ff;
 #endif
 	pthread_mutex_unlock(&table_lock);
+#ifdef FIBER_TSAN
+	if (fresh) {
+		/* Created at the first run, not at init, and outside
+		 * table_lock: it takes about a millisecond, and every other M
+		 * would queue behind it.  ft is not running and not dead, so
+		 * nobody else touches it meanwhile. */
+		void *t = __tsan_create_fiber(0);
+		pthread_mutex_lock(&table_lock);
+		ft->tsan = t;
+		ft->own_tsan = 1;
+		pthread_mutex_unlock(&table_lock);
+	}
+#endif
 	if (ft == ff) {
 		__real_rt_ctx_switch(from, to);
 		return;
