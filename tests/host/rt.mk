@@ -6,7 +6,8 @@
 # Binaries: tests/host/test_ctx.c (the context switch and hosted stacks,
 # no scheduler) and every tests/host/test_rt_*.c (linked with every
 # rt/*.c), each with the hosted platform (rt_platform_hosted.c,
-# rt_fiber.c, rt_test.c) and arch/x86_64/context.S, in three variants:
+# rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S, rt_test.c) and
+# arch/x86_64/context.S, in three variants:
 #   build/host/plain/<test>  gcc -O1 -g, -Werror; context.S called directly
 #   build/host/asan/<test>   + AddressSanitizer and UBSan, every report fatal
 #   build/host/tsan/<test>   + ThreadSanitizer, first report fatal
@@ -40,6 +41,7 @@ RT_VARIANTS ?= plain asan tsan
 
 RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
 RT_HOSTED_SRCS := tests/host/rt_platform_hosted.c tests/host/rt_fiber.c \
+	tests/host/rt_preempt_hosted.c tests/host/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
 RT_TESTS := test_ctx $(RT_SCHED_TESTS)

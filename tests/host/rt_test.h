@@ -96,6 +96,11 @@ void *rt_test_shared(void);
 #define RT_CHECK(e) ((e) ? (void)0 : rt_test_check_failed(__FILE__, __LINE__, #e))
 _Noreturn void rt_test_check_failed(const char *file, int line, const char *expr);
 
+/* ---- preemption (tests/host/rt_preempt_hosted.c) ---- */
+/* In the child: preemptions injected so far, in all and on M id. */
+uint64_t rt_test_preemptions(void);
+uint64_t rt_test_preemptions_m(unsigned id);
+
 /* ---- knobs of the hosted platform (tests/host/rt_platform_hosted.c) ---- */
 /* plat_exit calls hook(status) first; a hook that longjmps out makes a
  * fatal runtime error assertable in-process (NULL: none).  Without a hook,
@@ -115,5 +120,17 @@ const char *rt_test_ledger_name(unsigned cls);
 void rt_test_set_exit_quick(int on);
 void rt_fiber_stack_add(uintptr_t lo, size_t size);
 void rt_fiber_stack_del(uintptr_t lo, size_t size);
+/* Every function of the hosted platform (rt_platform_hosted.c,
+ * rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S) lives in section
+ * rt_hosted_text, where the preemption signal never preempts. */
+#define RT_HOSTED_TEXT __attribute__((section("rt_hosted_text")))
+/* plat_preempt_init does nothing while off (default on). */
+void rt_test_set_preempt(int on);
+/* rt_preempt_hosted.c: start M id's preemption timer (on its thread);
+ * stop (parking 1) and restart (0) the calling M's timer around a park. */
+void rt_hosted_preempt_m_start(unsigned id);
+void rt_hosted_preempt_park(int parking);
+/* The extent [lo, hi) of the executable's function `name`; 0 if unknown. */
+int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintptr_t *hi);
 
 #endif
