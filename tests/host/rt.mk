@@ -22,7 +22,8 @@
 #   rt-check   build, run each binary, fail if any test failed
 # $(RT_TEST_BINS) is what tools/testrun.py --host takes.
 # Run time knobs: TALLY_MS (Ms when a test passes 0), TALLY_RT_TEST_TIMEOUT
-# (seconds before a runtime child is killed, default 60).
+# (seconds before a runtime child is killed, default 60), TALLY_QUANTUM_US
+# (preemption quantum of the runtime children, default 200; 0: off).
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host

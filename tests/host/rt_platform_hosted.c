@@ -445,6 +445,7 @@ RT_HOSTED_TEXT _Noreturn void plat_exit(int status)
 	if (exit_hook)
 		exit_hook(status);
 	if (exit_quick) {
+		rt_test_child_exit();
 		fflush(NULL);
 		_exit(status);
 	}
