@@ -6,7 +6,8 @@
 # Binaries: tests/host/test_ctx.c (the context switch and hosted stacks,
 # no scheduler) and every tests/host/test_rt_*.c (linked with every
 # rt/*.c), each with the hosted platform (rt_platform_hosted.c,
-# rt_fiber.c, rt_test.c) and arch/x86_64/context.S, in three variants:
+# rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S, rt_test.c) and
+# arch/x86_64/context.S, in three variants:
 #   build/host/plain/<test>  gcc -O1 -g, -Werror; context.S called directly
 #   build/host/asan/<test>   + AddressSanitizer and UBSan, every report fatal
 #   build/host/tsan/<test>   + ThreadSanitizer, first report fatal; built
@@ -26,7 +27,8 @@
 #   rt-check   build, run each binary, fail if any test failed
 # $(RT_TEST_BINS) is what tools/testrun.py --host takes.
 # Run time knobs: TALLY_MS (Ms when a test passes 0), TALLY_RT_TEST_TIMEOUT
-# (seconds before a runtime child is killed, default 60).
+# (seconds before a runtime child is killed, default 60), TALLY_QUANTUM_US
+# (preemption quantum of the runtime children, default 200; 0: off).
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
@@ -48,6 +50,7 @@ RT_CC_tsan = clang
 
 RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
 RT_HOSTED_SRCS := tests/host/rt_platform_hosted.c tests/host/rt_fiber.c \
+	tests/host/rt_preempt_hosted.c tests/host/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
 RT_TESTS := test_ctx $(RT_SCHED_TESTS)
@@ -56,7 +59,12 @@ RT_TESTS := test_ctx $(RT_SCHED_TESTS)
 rt_src_test_ctx :=
 $(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
 
-RT_TEST_BINS := $(foreach v,$(RT_VARIANTS),$(addprefix $(RT_HOST_DIR)/$(v)/,$(RT_TESTS)))
+# test_rt_preempt needs asynchronous preemption, which the TSan build does
+# not have (tests/host/rt_preempt_hosted.c, "ThreadSanitizer").
+RT_TESTS_tsan := $(filter-out test_rt_preempt,$(RT_TESTS))
+RT_TESTS_plain := $(RT_TESTS)
+RT_TESTS_asan := $(RT_TESTS)
+RT_TEST_BINS := $(foreach v,$(RT_VARIANTS),$(addprefix $(RT_HOST_DIR)/$(v)/,$(RT_TESTS_$(v))))
 
 .PHONY: rt-tests rt-check
 rt-tests: $(RT_TEST_BINS)

@@ -44,9 +44,14 @@
  *     already naming itself.
  *
  * Locking: table_lock (a pthread mutex) guards both tables; it is never
- * held across the real switch.
+ * held across the real switch, nor across __tsan_create_fiber (which
+ * clears a thread state of most of a megabyte: about a millisecond).
  *
- * Context: called from rt/ code on any M, on a G's or a g0's stack.
+ * Context: called from rt/ code on any M, on a G's or a g0's stack, with
+ * m->locks raised around every switch.  Every function is in section
+ * rt_hosted_text (RT_HOSTED_TEXT), where the preemption signal never
+ * switches a goroutine out (a wrapper is halfway through a stack change:
+ * `cur` and the sanitizers already name the target).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -75,13 +80,13 @@
  * after a fork, and exiting does not sleep a second first. */
 #ifdef FIBER_ASAN
 __attribute__((used)) const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "detect_stack_use_after_return=0"; }
+RT_HOSTED_TEXT const char *__asan_default_options(void) { return "detect_stack_use_after_return=0"; }
 __attribute__((used)) const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) { return "print_stacktrace=1"; }
+RT_HOSTED_TEXT const char *__ubsan_default_options(void) { return "print_stacktrace=1"; }
 #endif
 #ifdef FIBER_TSAN
 __attribute__((used)) const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
+RT_HOSTED_TEXT const char *__tsan_default_options(void)
 {
 	return "halt_on_error=1:die_after_fork=0:atexit_sleep_ms=0";
 }
@@ -102,7 +107,7 @@ struct stack_rec {
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct stack_rec *stacks[NBUCKETS];
 
-static unsigned hash(uintptr_t x)
+RT_HOSTED_TEXT static unsigned hash(uintptr_t x)
 {
 	x ^= x >> 17;
 	x *= 0x9e3779b97f4a7c15ull;
@@ -111,7 +116,7 @@ static unsigned hash(uintptr_t x)
 
 static void fiber_release(struct fiber *f);
 
-void rt_fiber_stack_add(uintptr_t lo, size_t size)
+RT_HOSTED_TEXT void rt_fiber_stack_add(uintptr_t lo, size_t size)
 {
 	struct stack_rec *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -126,7 +131,7 @@ void rt_fiber_stack_add(uintptr_t lo, size_t size)
 }
 
 /* The stack is being unmapped: the context that ran on it is dead. */
-void rt_fiber_stack_del(uintptr_t lo, size_t size)
+RT_HOSTED_TEXT void rt_fiber_stack_del(uintptr_t lo, size_t size)
 {
 	pthread_mutex_lock(&table_lock);
 	struct stack_rec **pp = &stacks[hash(lo + size)];
@@ -164,7 +169,7 @@ void __real_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), 
 void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to);
 void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), void *arg);
 
-static _Noreturn void fiber_die(const char *msg)
+RT_HOSTED_TEXT static _Noreturn void fiber_die(const char *msg)
 {
 	plat_write(msg, strlen(msg));
 	abort();
@@ -172,7 +177,7 @@ static _Noreturn void fiber_die(const char *msg)
 
 /* table_lock held.  Drop what a dead context holds: its TSan fiber (TSan
  * counts fibers as threads, at most 8128 at once) and its stack link. */
-static void fiber_release(struct fiber *f)
+RT_HOSTED_TEXT static void fiber_release(struct fiber *f)
 {
 #ifdef FIBER_TSAN
 	if (f->tsan && f->own_tsan)
@@ -186,7 +191,7 @@ static void fiber_release(struct fiber *f)
 }
 
 /* table_lock held */
-static struct fiber *fiber_get(const struct rt_ctx *ctx, int create)
+RT_HOSTED_TEXT static struct fiber *fiber_get(const struct rt_ctx *ctx, int create)
 {
 	unsigned h = hash((uintptr_t)ctx);
 	for (struct fiber *f = fibers[h]; f; f = f->next)
@@ -204,7 +209,7 @@ static struct fiber *fiber_get(const struct rt_ctx *ctx, int create)
 }
 
 /* table_lock held: the registered stack whose top is `top`, or NULL. */
-static struct stack_rec *stack_find(uintptr_t top)
+RT_HOSTED_TEXT static struct stack_rec *stack_find(uintptr_t top)
 {
 	for (struct stack_rec *s = stacks[hash(top)]; s; s = s->next)
 		if (s->lo + s->size == top)
@@ -217,7 +222,7 @@ static struct stack_rec *stack_find(uintptr_t top)
 }
 
 /* The calling thread's own stack (it has not switched yet). */
-static void thread_stack(uintptr_t *lo, size_t *size)
+RT_HOSTED_TEXT static void thread_stack(uintptr_t *lo, size_t *size)
 {
 	pthread_attr_t a;
 	void *addr = NULL;
@@ -231,7 +236,7 @@ static void thread_stack(uintptr_t *lo, size_t *size)
 }
 
 /* First code on a fresh context's stack. */
-static void fiber_start(void *p)
+RT_HOSTED_TEXT static void fiber_start(void *p)
 {
 	struct fiber *f = p;
 #ifdef FIBER_ASAN
@@ -243,7 +248,7 @@ static void fiber_start(void *p)
 	__builtin_trap();
 }
 
-void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), void *arg)
+RT_HOSTED_TEXT void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), void *arg)
 {
 	pthread_mutex_lock(&table_lock);
 	struct fiber *f = fiber_get(c, 1);
@@ -274,7 +279,7 @@ void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), 
 	__real_rt_ctx_init(c, top, fiber_start, f);
 }
 
-void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
+RT_HOSTED_TEXT void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
 {
 	pthread_mutex_lock(&table_lock);
 	struct fiber *ff = fiber_get(from, 1);
@@ -297,12 +302,22 @@ void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
 	if (!ft)
 		fiber_die("rt_fiber: switch to a context never initialised or saved\n");
 #ifdef FIBER_TSAN
-	if (!ft->tsan && ft != ff) {  /* created at the first run, not at init */
-		ft->tsan = __tsan_create_fiber(0);
-		ft->own_tsan = 1;
-	}
+	int fresh = !ft->tsan && ft != ff;
 #endif
 	pthread_mutex_unlock(&table_lock);
+#ifdef FIBER_TSAN
+	if (fresh) {
+		/* Created at the first run, not at init, and outside
+		 * table_lock: it takes about a millisecond, and every other M
+		 * would queue behind it.  ft is not running and not dead, so
+		 * nobody else touches it meanwhile. */
+		void *t = __tsan_create_fiber(0);
+		pthread_mutex_lock(&table_lock);
+		ft->tsan = t;
+		ft->own_tsan = 1;
+		pthread_mutex_unlock(&table_lock);
+	}
+#endif
 	if (ft == ff) {
 		__real_rt_ctx_switch(from, to);
 		return;
@@ -321,6 +336,6 @@ void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
 
 #else /* plain build: no fibers, the registry is all */
 
-static void fiber_release(struct fiber *f) { (void)f; }
+RT_HOSTED_TEXT static void fiber_release(struct fiber *f) { (void)f; }
 
 #endif /* FIBER_ASAN || FIBER_TSAN */

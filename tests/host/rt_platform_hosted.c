@@ -4,13 +4,14 @@
  *
  * Purpose: an M is a pthread (M 0 is the thread that called rt_main);
  * parking waits on a per-M condition variable; stacks are mmap'd with an
- * unmapped guard below; time is CLOCK_MONOTONIC.  Only cooperative
- * switches happen: plat_preempt_init is a no-op (async preemption from a
- * timer signal would switch stacks inside a signal handler, which neither
- * the sanitizers nor the C library tolerate), so a goroutine that never
- * yields keeps its M, as in Go before 1.14.  It also provides the machine
- * facts of rt/tally.h (tally_nanotime, tally_sysinfo) that the kernel
- * provides on bare metal.
+ * unmapped guard below; time is CLOCK_MONOTONIC.  Goroutines are also
+ * preempted asynchronously, by a per-M timer signal whose handler
+ * redirects the interrupted goroutine into a register-saving stub (no
+ * stack switch inside the handler): rt_preempt_hosted.c, with the
+ * safe-point rule at its top, which also provides plat_preempt_init and
+ * plat_irq_save/restore.  This file starts each M's timer and stops it
+ * while the M parks.  It also provides the machine facts of rt/tally.h
+ * (tally_nanotime, tally_sysinfo) that the kernel provides on bare metal.
  *
  * Data structures:
  *   hm[id]      per-M park state: mutex, condition (CLOCK_MONOTONIC) and
@@ -22,8 +23,9 @@
  *               no time is charged hosted;
  *   exit_hook   what plat_exit calls first (tests, see rt_test.h);
  *   syms        the executable's .symtab, mapped read-only from
- *               /proc/self/exe at the first backtrace, so that frames of
- *               static functions get names too.
+ *               /proc/self/exe at the first backtrace (or when the
+ *               preemption set-up asks for the switch's extent), so that
+ *               frames of static functions get names too.
  *
  * Spinning: plat_relax pauses, and every 64th call gives the CPU away
  * (sched_yield): with more Ms than host cores, the rt_lock holder a
@@ -39,8 +41,11 @@
  * class table (append-only; names are read without it once published).
  * No function here takes a runtime lock.
  *
- * Context: any M, any time (there are no interrupts hosted); plat_write
- * and plat_backtrace take no runtime lock and call no allocator (the
+ * Context: any M, any time.  Every function here is in section
+ * rt_hosted_text (RT_HOSTED_TEXT), where the preemption signal never
+ * switches a goroutine out: plat_m_wake holds a pthread mutex that
+ * another goroutine of the same thread could want.  plat_write and
+ * plat_backtrace take no runtime lock and call no allocator (the
  * backtrace maps the symbol table once), so they work on a broken
  * runtime.  The stack registry calls (rt_fiber_stack_*) keep rt_fiber.c
  * informed for the sanitizer builds.
@@ -96,7 +101,7 @@ static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static _Thread_local unsigned m_self;
 static unsigned max_ms_override;
 
-static _Noreturn void die(const char *msg)
+RT_HOSTED_TEXT static _Noreturn void die(const char *msg)
 {
 	plat_write("hosted platform: ", 17);
 	plat_write(msg, strlen(msg));
@@ -104,7 +109,7 @@ static _Noreturn void die(const char *msg)
 	abort();
 }
 
-static _Noreturn void die_errno(const char *what, int err)
+RT_HOSTED_TEXT static _Noreturn void die_errno(const char *what, int err)
 {
 	char buf[160];
 	int n = snprintf(buf, sizeof(buf), "hosted platform: %s: %s\n", what, strerror(err));
@@ -112,7 +117,7 @@ static _Noreturn void die_errno(const char *what, int err)
 	abort();
 }
 
-static void hm_init(void)
+RT_HOSTED_TEXT static void hm_init(void)
 {
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -125,9 +130,9 @@ static void hm_init(void)
 	pthread_condattr_destroy(&ca);
 }
 
-void rt_test_set_max_ms(unsigned n) { max_ms_override = n; }
+RT_HOSTED_TEXT void rt_test_set_max_ms(unsigned n) { max_ms_override = n; }
 
-unsigned plat_max_ms(void)
+RT_HOSTED_TEXT unsigned plat_max_ms(void)
 {
 	unsigned n = 4;
 	const char *s = getenv("TALLY_MS");
@@ -142,15 +147,16 @@ unsigned plat_max_ms(void)
 	return n;
 }
 
-static void *m_thread(void *p)
+RT_HOSTED_TEXT static void *m_thread(void *p)
 {
 	struct hosted_m *h = p;
 	m_self = h->id;
+	rt_hosted_preempt_m_start(h->id);
 	h->fn(h->id);
 	die("M loop returned");
 }
 
-void plat_start_m(unsigned id, void (*fn)(unsigned id))
+RT_HOSTED_TEXT void plat_start_m(unsigned id, void (*fn)(unsigned id))
 {
 	pthread_once(&hm_once, hm_init);
 	if (id == 0 || id >= RT_MAX_M)
@@ -167,12 +173,12 @@ void plat_start_m(unsigned id, void (*fn)(unsigned id))
 		die_errno("pthread_create", err);
 }
 
-unsigned plat_m_id(void) { return m_self; }
+RT_HOSTED_TEXT unsigned plat_m_id(void) { return m_self; }
 
 static void park_fake(struct hosted_m *h, uint64_t deadline_ns);
 static void watch_park(unsigned id, uint64_t deadline_ns, int parked);
 
-void plat_m_park(uint64_t deadline_ns)
+RT_HOSTED_TEXT void plat_m_park(uint64_t deadline_ns)
 {
 	pthread_once(&hm_once, hm_init);
 	struct hosted_m *h = &hm[m_self];
@@ -184,6 +190,7 @@ void plat_m_park(uint64_t deadline_ns)
 		.tv_sec = (time_t)(deadline_ns / 1000000000u),
 		.tv_nsec = (long)(deadline_ns % 1000000000u),
 	};
+	rt_hosted_preempt_park(1);
 	pthread_mutex_lock(&h->lock);
 	while (!h->wake) {
 		if (deadline_ns == 0) {
@@ -196,9 +203,10 @@ void plat_m_park(uint64_t deadline_ns)
 	}
 	h->wake = 0;
 	pthread_mutex_unlock(&h->lock);
+	rt_hosted_preempt_park(0);
 }
 
-void plat_m_wake(unsigned id)
+RT_HOSTED_TEXT void plat_m_wake(unsigned id)
 {
 	if (id >= RT_MAX_M)
 		return;
@@ -213,7 +221,7 @@ void plat_m_wake(unsigned id)
 /* A spin-wait hint.  Hosted, the lock holder a spinner waits for may be a
  * thread the kernel preempted (more Ms than host cores): after a burst of
  * pauses give the CPU away so that it can run. */
-void plat_relax(void)
+RT_HOSTED_TEXT void plat_relax(void)
 {
 	static _Thread_local unsigned spins;
 	__builtin_ia32_pause();
@@ -221,7 +229,7 @@ void plat_relax(void)
 		sched_yield();
 }
 
-uint64_t plat_nanotime(void)
+RT_HOSTED_TEXT uint64_t plat_nanotime(void)
 {
 	if (__atomic_load_n(&fake_clock, __ATOMIC_ACQUIRE))
 		return __atomic_load_n(&fake_now, __ATOMIC_SEQ_CST);
@@ -233,9 +241,9 @@ uint64_t plat_nanotime(void)
 /* The machine facts of rt/tally.h (bare metal: kernel/sysinfo.c).  Hosted,
  * "since the kernel started" is CLOCK_MONOTONIC, the same clock as
  * plat_nanotime, so runtime deadlines and application times compare. */
-uint64_t tally_nanotime(void) { return plat_nanotime(); }
+RT_HOSTED_TEXT uint64_t tally_nanotime(void) { return plat_nanotime(); }
 
-void tally_sysinfo(struct tally_sysinfo *si)
+RT_HOSTED_TEXT void tally_sysinfo(struct tally_sysinfo *si)
 {
 	memset(si, 0, sizeof(*si));
 	si->arch = "x86_64";
@@ -251,15 +259,15 @@ void tally_sysinfo(struct tally_sysinfo *si)
 
 /* ------------------------------------------------------------ stacks */
 
-static size_t page_round(size_t n)
+RT_HOSTED_TEXT static size_t page_round(size_t n)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 	return (n + pg - 1) & ~(pg - 1);
 }
 
-size_t plat_stack_size(size_t requested) { return requested; }
+RT_HOSTED_TEXT size_t plat_stack_size(size_t requested) { return requested; }
 
-uintptr_t plat_stack_alloc(size_t size)
+RT_HOSTED_TEXT uintptr_t plat_stack_alloc(size_t size)
 {
 	size = page_round(size);
 	char *p = mmap(NULL, size + RT_HOSTED_GUARD, PROT_NONE,
@@ -277,7 +285,7 @@ uintptr_t plat_stack_alloc(size_t size)
 	return (uintptr_t)p + RT_HOSTED_GUARD;
 }
 
-void plat_stack_free(uintptr_t base, size_t size)
+RT_HOSTED_TEXT void plat_stack_free(uintptr_t base, size_t size)
 {
 	size = page_round(size);
 	rt_fiber_stack_del(base, size);
@@ -285,15 +293,13 @@ void plat_stack_free(uintptr_t base, size_t size)
 	munmap((char *)base - RT_HOSTED_GUARD, size + RT_HOSTED_GUARD);
 }
 
-void plat_preempt_init(uint64_t quantum_ns) { (void)quantum_ns; }
-
 /* The first fatal report wins: later reporters on other Ms sleep until
  * the winner's exit ends the process.  Hosted, the other Ms are not
  * stopped while the winner prints: each line is one write(2), and only
  * fatal reports are kept apart. */
 static volatile unsigned fatal_owner;  /* M id + 1 of the first reporter */
 
-int plat_fatal_begin(void)
+RT_HOSTED_TEXT int plat_fatal_begin(void)
 {
 	unsigned me = m_self + 1, none = 0;
 	if (__atomic_compare_exchange_n(&fatal_owner, &none, me, 0, __ATOMIC_SEQ_CST,
@@ -307,7 +313,7 @@ int plat_fatal_begin(void)
 
 /* ------------------------------------------------------------ output, exit */
 
-void plat_write(const char *s, size_t n)
+RT_HOSTED_TEXT void plat_write(const char *s, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(2, s, n);
@@ -320,11 +326,11 @@ void plat_write(const char *s, size_t n)
 	}
 }
 
-static void put(const char *s) { plat_write(s, strlen(s)); }
+RT_HOSTED_TEXT static void put(const char *s) { plat_write(s, strlen(s)); }
 
 /* 1 if [p, p+n) is readable (process_vm_readv on ourselves: EFAULT
  * instead of a crash for a wild frame pointer). */
-static int readable(uintptr_t p, void *out, size_t n)
+RT_HOSTED_TEXT static int readable(uintptr_t p, void *out, size_t n)
 {
 	struct iovec local = { out, n }, remote = { (void *)p, n };
 	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n;
@@ -338,14 +344,14 @@ static size_t nsyms;
 static uintptr_t exe_bias;
 static pthread_once_t syms_once = PTHREAD_ONCE_INIT;
 
-static int first_object(struct dl_phdr_info *info, size_t size, void *data)
+RT_HOSTED_TEXT static int first_object(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size, (void)data;
 	exe_bias = info->dlpi_addr;
 	return 1;  /* the first one is the executable */
 }
 
-static void syms_init(void)
+RT_HOSTED_TEXT static void syms_init(void)
 {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -370,7 +376,7 @@ static void syms_init(void)
 	dl_iterate_phdr(first_object, NULL);
 }
 
-static const char *exe_symbol(uintptr_t pc, uintptr_t *off)
+RT_HOSTED_TEXT static const char *exe_symbol(uintptr_t pc, uintptr_t *off)
 {
 	pthread_once(&syms_once, syms_init);
 	uintptr_t v = pc - exe_bias;
@@ -385,10 +391,27 @@ static const char *exe_symbol(uintptr_t pc, uintptr_t *off)
 	return NULL;
 }
 
+/* The extent [lo, hi) of the executable's function `name` (static ones
+ * too); 0 if the symbol table has none. */
+RT_HOSTED_TEXT int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintptr_t *hi)
+{
+	pthread_once(&syms_once, syms_init);
+	for (size_t i = 0; i < nsyms; i++) {
+		const ElfW(Sym) *y = &syms[i];
+		if (ELF64_ST_TYPE(y->st_info) == STT_FUNC && y->st_value &&
+		    strcmp(symstr + y->st_name, name) == 0) {
+			*lo = exe_bias + y->st_value;
+			*hi = *lo + y->st_size;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* "name+off" from the executable's symbols or the dynamic ones, else
  * "(object+off)" for addr2line.  A return address is looked up at pc - 1:
  * a call that ends a function returns to the next one's first byte. */
-static void print_frame(unsigned i, uintptr_t pc)
+RT_HOSTED_TEXT static void print_frame(unsigned i, uintptr_t pc)
 {
 	char buf[256];
 	Dl_info di;
@@ -417,7 +440,7 @@ static void print_frame(unsigned i, uintptr_t pc)
 /* Frame-pointer walk: [fp] = caller's fp, [fp + 8] = return address.
  * Best effort: stops at fp 0 (the trampoline of a fresh context clears
  * RBP), at a non-increasing or misaligned fp, or at unreadable memory. */
-__attribute__((noinline)) void plat_backtrace(uintptr_t pc, uintptr_t fp)
+RT_HOSTED_TEXT __attribute__((noinline)) void plat_backtrace(uintptr_t pc, uintptr_t fp)
 {
 	if (!fp) {
 		uintptr_t *self = __builtin_frame_address(0);
@@ -442,24 +465,25 @@ __attribute__((noinline)) void plat_backtrace(uintptr_t pc, uintptr_t fp)
 static void (*exit_hook)(int status);
 static int exit_quick;
 
-void rt_test_set_exit_hook(void (*hook)(int status)) { exit_hook = hook; }
-void rt_test_set_exit_quick(int on) { exit_quick = on; }
+RT_HOSTED_TEXT void rt_test_set_exit_hook(void (*hook)(int status)) { exit_hook = hook; }
+RT_HOSTED_TEXT void rt_test_set_exit_quick(int on) { exit_quick = on; }
 
 /* The hook first (a test's longjmp); then, in a runtime child of
  * rt_test.c, flush stdio and _exit (no atexit handlers of the cmocka
  * parent, no leak check while Ms still run); else exit(). */
-_Noreturn void plat_exit(int status)
+RT_HOSTED_TEXT _Noreturn void plat_exit(int status)
 {
 	if (exit_hook)
 		exit_hook(status);
 	if (exit_quick) {
+		rt_test_child_exit();
 		fflush(NULL);
 		_exit(status);
 	}
 	exit(status);
 }
 
-_Noreturn void plat_fatal_exit(int status)
+RT_HOSTED_TEXT _Noreturn void plat_fatal_exit(int status)
 {
 	if (exit_hook)
 		exit_hook(status);
@@ -467,7 +491,7 @@ _Noreturn void plat_fatal_exit(int status)
 	_exit(status);
 }
 
-/* ------------------------------------------------------------ ledger, irq */
+/* ------------------------------------------------------------ ledger */
 
 static const char *classes[RT_HOSTED_MAX_CLASSES] = { "user" };
 static unsigned nclasses = 1;
@@ -476,7 +500,7 @@ static _Thread_local unsigned cur_class;  /* 0: user */
 static _Thread_local uint64_t nswitches;
 unsigned plat_class_user = 0;
 
-int plat_ledger_class(const char *name)
+RT_HOSTED_TEXT int plat_ledger_class(const char *name)
 {
 	pthread_mutex_lock(&class_lock);
 	int id = -1;
@@ -493,7 +517,7 @@ int plat_ledger_class(const char *name)
 	return id;
 }
 
-unsigned plat_ledger_switch(unsigned cls)
+RT_HOSTED_TEXT unsigned plat_ledger_switch(unsigned cls)
 {
 	unsigned old = cur_class;
 	cur_class = cls;
@@ -501,10 +525,10 @@ unsigned plat_ledger_switch(unsigned cls)
 	return old;
 }
 
-unsigned rt_test_ledger_current(void) { return cur_class; }
-uint64_t rt_test_ledger_switches(void) { return nswitches; }
+RT_HOSTED_TEXT unsigned rt_test_ledger_current(void) { return cur_class; }
+RT_HOSTED_TEXT uint64_t rt_test_ledger_switches(void) { return nswitches; }
 
-const char *rt_test_ledger_name(unsigned cls)
+RT_HOSTED_TEXT const char *rt_test_ledger_name(unsigned cls)
 {
 	pthread_mutex_lock(&class_lock);
 	const char *s = cls < nclasses ? classes[cls] : NULL;
@@ -512,15 +536,12 @@ const char *rt_test_ledger_name(unsigned cls)
 	return s;
 }
 
-unsigned long plat_irq_save(void) { return 0; }
-void plat_irq_restore(unsigned long f) { (void)f; }
-
 /* ------------------------------------------------------------ test clock */
 
 /* A parked M under the fake clock: wait until woken or until the clock
  * (moved by rt_test_clock_advance from another thread) reaches the
  * deadline; the watch sees the park for its whole length. */
-static void park_fake(struct hosted_m *h, uint64_t deadline_ns)
+RT_HOSTED_TEXT static void park_fake(struct hosted_m *h, uint64_t deadline_ns)
 {
 	pthread_mutex_lock(&h->lock);
 	watch_park(h->id, deadline_ns, 1);

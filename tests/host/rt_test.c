@@ -4,8 +4,10 @@
  *
  * Data structures: `shm`, one MAP_SHARED anonymous mapping made by the
  * parent before the first fork: the test's shared area followed by a
- * small record of the first RT_CHECK failure; `out`, the last child's
- * captured output, read back from the memfd the child wrote into.
+ * small record of the first RT_CHECK failure and of the child's
+ * preemption counts (written by rt_test_child_exit as the child ends);
+ * `out`, the last child's captured output, read back from the memfd the
+ * child wrote into; the parent's preemption totals, printed at its exit.
  *
  * Invariants: the parent never runs the runtime, so it stays single-
  * threaded and fork is safe; a child never returns into cmocka: it ends
@@ -38,20 +40,59 @@
 
 /* Binaries that test only the context switch link no scheduler. */
 #pragma weak rt_main
+#pragma weak rt_set_quantum
 
 #define OUT_MAX (256 * 1024)
+#define REC_MS 64   /* = RT_MAX_M */
 
 struct fail_rec {
 	volatile int taken;
 	char msg[512];
+	uint64_t preempts;          /* the child's, at its end */
+	uint64_t preempts_m[REC_MS];
 };
 
 static char *shm;
 static char *out;
+static pid_t parent;
+static int quantum_us = -1;     /* rt_test_set_quantum_us; < 0: default */
+static uint64_t last_preempts, total_preempts;
+static unsigned runs;
 
 static struct fail_rec *fail_rec(void)
 {
 	return (struct fail_rec *)(shm + RT_TEST_SHARED_SIZE);
+}
+
+static unsigned quantum(void)
+{
+	if (quantum_us >= 0)
+		return (unsigned)quantum_us;
+	const char *s = getenv("TALLY_QUANTUM_US");
+	return s && *s ? (unsigned)strtoul(s, NULL, 10) : RT_TEST_QUANTUM_US;
+}
+
+void rt_test_set_quantum_us(int us) { quantum_us = us; }
+uint64_t rt_test_last_preemptions(void) { return last_preempts; }
+
+/* The parent's line at exit: what every runtime child of this binary
+ * saw together. */
+static void report_total(void)
+{
+	if (getpid() != parent || runs == 0)
+		return;
+	printf("rt_test: %s: %llu preemptions in %u runtime runs (quantum %u us)\n",
+	       program_invocation_short_name, (unsigned long long)total_preempts, runs, quantum());
+	fflush(stdout);
+}
+
+void rt_test_child_exit(void)
+{
+	struct fail_rec *f = fail_rec();
+	uint64_t n = 0;
+	for (unsigned i = 0; i < REC_MS; i++)
+		n += f->preempts_m[i] = rt_test_preemptions_m(i);
+	f->preempts = n;  /* the sum, not a second read: Ms still run */
 }
 
 void *rt_test_shared(void)
@@ -64,6 +105,8 @@ void *rt_test_shared(void)
 			abort();
 		}
 		shm = p;
+		parent = getpid();
+		atexit(report_total);
 	}
 	return shm;
 }
@@ -77,6 +120,7 @@ _Noreturn void rt_test_check_failed(const char *file, int line, const char *expr
 	snprintf(buf, sizeof(buf), "%s:%d: check failed: %s", file, line, expr);
 	if (!__atomic_exchange_n(&f->taken, 1, __ATOMIC_SEQ_CST))
 		memcpy(f->msg, buf, sizeof(buf));
+	rt_test_child_exit();
 	fprintf(stderr, "%s\n", buf);
 	fflush(NULL);
 	_exit(RT_TEST_CHECK_STATUS);
@@ -109,8 +153,7 @@ static void read_output(int fd)
 int rt_test_fork(void (*fn)(void *), void *arg)
 {
 	rt_test_shared();
-	fail_rec()->taken = 0;
-	fail_rec()->msg[0] = 0;
+	memset(fail_rec(), 0, sizeof(struct fail_rec));
 	int fd = memfd_create("rt_test_output", 0);
 	if (fd < 0) {
 		FILE *t = tmpfile();
@@ -175,6 +218,10 @@ static void child(void *nmsp)
 	}
 	rt_test_set_max_ms(nms);
 	rt_test_set_exit_quick(1);
+	unsigned q = quantum();
+	rt_test_set_preempt(q != 0);
+	if (q)
+		rt_set_quantum((uint64_t)q * 1000);
 	rt_main(run_main, 1, argv, nms);
 }
 
@@ -182,7 +229,21 @@ int rt_test_run_status(void (*main_g)(void *), void *arg, unsigned nms)
 {
 	run_fn = main_g;
 	run_arg = arg;
-	return rt_test_fork(child, &nms);
+	int st = rt_test_fork(child, &nms);
+	struct fail_rec *f = fail_rec();
+	char line[160];
+	int n = snprintf(line, sizeof(line), "  rt_test: %llu preemptions",
+	                 (unsigned long long)f->preempts);
+	for (unsigned i = 0, sep = 0; i < REC_MS && n < (int)sizeof(line) - 24; i++)
+		if (f->preempts_m[i])
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%sM%u %llu",
+			              sep++ ? ", " : " (", i, (unsigned long long)f->preempts_m[i]);
+	printf("%s%s\n", line, f->preempts ? ")" : "");
+	fflush(stdout);
+	last_preempts = f->preempts;
+	total_preempts += f->preempts;
+	runs++;
+	return st;
 }
 
 void rt_test_run(void (*main_g)(void *), void *arg, unsigned nms)

@@ -12,6 +12,13 @@
  *
  * A child that hangs is killed after TALLY_RT_TEST_TIMEOUT seconds (env;
  * default 60): SIGALRM, reported as status 128 + 14.
+ *
+ * The runtime in a child is preempted asynchronously (rt_preempt_hosted.c)
+ * with a quantum of TALLY_QUANTUM_US microseconds (env; default
+ * RT_TEST_QUANTUM_US, 50 times shorter than the runtime's own, so that a
+ * goroutine running for a while is preempted again and again; 0: no
+ * preemption).  After each runtime child the parent prints how many
+ * preemptions it saw, and at exit the total of the binary.
  */
 #ifndef TALLY_TESTS_RT_TEST_H
 #define TALLY_TESTS_RT_TEST_H
@@ -78,7 +85,8 @@ static inline void rt_test_join(volatile int64_t *v, int64_t n)
 }
 
 /* A test file's scaffolding: S points at its `struct shared` in memory
- * shared with the runtime child, reset() clears it before every run, and
+ * shared with the runtime child, reset() clears it (and restores the
+ * default preemption quantum) before every run, and
  * run_1_and_4 / expect_fatal wrap the helpers above with that reset. */
 #define RT_TEST_SCAFFOLD                                                       \
 	static struct shared *S;                                               \
@@ -86,6 +94,7 @@ static inline void rt_test_join(volatile int64_t *v, int64_t n)
 	{                                                                      \
 		S = rt_test_shared();                                          \
 		memset((void *)S, 0, sizeof(*S));                              \
+		rt_test_set_quantum_us(-1);                                    \
 	}                                                                      \
 	__attribute__((unused)) static inline void run_1_and_4(void (*fn)(void *)) \
 	{                                                                      \
@@ -112,6 +121,17 @@ void *rt_test_shared(void);
 #define RT_TEST_CHECK_STATUS 97
 #define RT_CHECK(e) ((e) ? (void)0 : rt_test_check_failed(__FILE__, __LINE__, #e))
 _Noreturn void rt_test_check_failed(const char *file, int line, const char *expr);
+
+/* ---- preemption ---- */
+#define RT_TEST_QUANTUM_US 200
+/* The quantum of the runtime children started from now on, in us (0: no
+ * preemption; < 0: back to TALLY_QUANTUM_US or RT_TEST_QUANTUM_US). */
+void rt_test_set_quantum_us(int us);
+/* In the parent: asynchronous preemptions in the last runtime child. */
+uint64_t rt_test_last_preemptions(void);
+/* In the child: preemptions injected so far, in all and on M id. */
+uint64_t rt_test_preemptions(void);
+uint64_t rt_test_preemptions_m(unsigned id);
 
 /* ---- knobs of the hosted platform (tests/host/rt_platform_hosted.c) ---- */
 /* plat_exit calls hook(status) first; a hook that longjmps out makes a
@@ -145,5 +165,21 @@ int rt_test_park_state(unsigned id, uint64_t *deadline, int *wake_pending,
 void rt_test_set_exit_quick(int on);
 void rt_fiber_stack_add(uintptr_t lo, size_t size);
 void rt_fiber_stack_del(uintptr_t lo, size_t size);
+/* Every function of the hosted platform (rt_platform_hosted.c,
+ * rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S) lives in section
+ * rt_hosted_text, where the preemption signal never preempts. */
+#define RT_HOSTED_TEXT __attribute__((section("rt_hosted_text")))
+/* plat_preempt_init does nothing while off (rt_test.c's children set it
+ * from the quantum knob above; default on). */
+void rt_test_set_preempt(int on);
+/* rt_preempt_hosted.c: start M id's preemption timer (on its thread);
+ * stop (parking 1) and restart (0) the calling M's timer around a park. */
+void rt_hosted_preempt_m_start(unsigned id);
+void rt_hosted_preempt_park(int parking);
+/* The extent [lo, hi) of the executable's function `name`; 0 if unknown. */
+int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintptr_t *hi);
+/* rt_test.c, in a runtime child about to end: leave its preemption counts
+ * where the parent reads them. */
+void rt_test_child_exit(void);
 
 #endif

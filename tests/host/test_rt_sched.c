@@ -22,6 +22,12 @@
  *   - fatal paths: a deadlock and a panic end the program with status 2
  *     and Go's messages, a goroutine header and a backtrace.
  *
+ * COOPERATIVE: the runnext and yield orders hold only while nothing is
+ * preempted, so those three cases run without preemption.  A preempted
+ * G goes to the global queue, and the extra schedule it costs moves the
+ * every-61st check of that queue (as in Go, where these orders are not
+ * promised either).
+ *
  * Each case runs the runtime in a forked child (tests/host/rt_test.h);
  * the child records what happened in `S`, memory shared with the parent,
  * where cmocka asserts.  RT_CHECK is for facts checked inside the child.
@@ -155,6 +161,7 @@ static void runnext_spawned_runs_before_yielder(void **state)
 {
 	(void)state;
 	reset();
+	rt_test_set_quantum_us(0);  /* a cooperative order: see COOPERATIVE */
 	rt_test_run(runnext_one_main, NULL, 1);
 	assert_int_equal(S->nlog, 2);
 	assert_int_equal(S->log[0], 1);
@@ -175,6 +182,7 @@ static void runnext_last_spawned_first(void **state)
 {
 	(void)state;
 	reset();
+	rt_test_set_quantum_us(0);  /* a cooperative order: see COOPERATIVE */
 	rt_test_run(runnext_order_main, NULL, 1);
 	assert_int_equal(S->nlog, 4);
 	/* runnext holds the newest; it pushed the older ones to the ring */
@@ -307,6 +315,7 @@ static void yield_alternates_on_one_m(void **state)
 {
 	(void)state;
 	reset();
+	rt_test_set_quantum_us(0);  /* a cooperative order: see COOPERATIVE */
 	rt_test_run(yield_main, NULL, 1);
 	assert_int_equal(S->nlog, 2 * NYIELD);
 	int n1 = 0, n2 = 0;

@@ -114,10 +114,11 @@ static void pingpong_echo(void *arg)
 static void busy_sleep_main(void *arg)
 {
 	(void)arg;
-	struct tally_chan *cs[2] = {
-		tally_chan_make(sizeof(int64_t), 0),
-		tally_chan_make(sizeof(int64_t), 0),
-	};
+	/* static: the ping-pong goroutines still run (and read cs) while
+	 * main's frame is gone and the program exits */
+	static struct tally_chan *cs[2];
+	cs[0] = tally_chan_make(sizeof(int64_t), 0);
+	cs[1] = tally_chan_make(sizeof(int64_t), 0);
 	tally_go(pingpong_echo, cs);
 	tally_go(pingpong, cs);
 	sleeper((void *)(uintptr_t)(2 * MS));
