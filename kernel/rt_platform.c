@@ -28,7 +28,7 @@
 #include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "rt/platform.h"
-#include "rt/rt_impl.h"
+#include "rt/rt_port.h"
 #include "rt/tally.h"
 
 #include "kernel/gstack.h"
@@ -182,10 +182,10 @@ static int shrink_on_syscall_stack(void *p)
 
 uint64_t tally_stack_shrink(void)
 {
-	struct g *gp = rt_getm()->curg;
-	if (!gp || !gp->stack_lo)
+	uintptr_t lo = rt_curg_stack_lo();
+	if (!lo)
 		return 0;
-	struct shrink_args a = { gp->stack_lo, (uintptr_t)__builtin_frame_address(0), 0 };
+	struct shrink_args a = { lo, (uintptr_t)__builtin_frame_address(0), 0 };
 	cpu_syscall(shrink_on_syscall_stack, &a);
 	return a.released * ARCH_PAGE_SIZE;
 }

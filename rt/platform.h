@@ -10,6 +10,10 @@
  * valgrind.  rt/ includes no hardware header and no ISA #ifdef: this file,
  * rt_ctx.h (context switch) and the C library are all it sees.
  *
+ * The other direction, what rt/ offers a platform (the preemption check
+ * and body, the running goroutine's stack), is rt/rt_port.h; a platform
+ * includes that, never rt/rt_impl.h.
+ *
  * Every function has a one-line contract; "any M" means callable from any
  * M's thread context, with or without the runtime's locks held.
  */

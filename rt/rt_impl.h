@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "rt/platform.h"
 #include "rt/rt_ctx.h"
+#include "rt/rt_port.h"  /* what rt/ gives a platform */
 
 #define RT_MAX_M 64
 #define RT_RUNQ_SIZE 256
@@ -185,13 +186,6 @@ _Noreturn void rt_panic(const char *msg);
  * out-of-memory from a runtime error). */
 #define RT_EXIT_OOM 71
 _Noreturn void rt_throw_oom(const char *what, size_t bytes);
-/* Called periodically on every M by the platform's tick (bare metal: from
- * the interrupt path).  Returns 1 when the interrupted G should be
- * preempted now (the platform then arranges rt_async_preempt to run). */
-int rt_preempt_check(void);
-/* Runs on the preempted G's own stack (full registers already saved by
- * the platform): gives up the M and resumes later. */
-void rt_async_preempt_body(void);
 /* Ledger class ids registered by the runtime. */
 extern unsigned rt_class_sched, rt_class_timer;
 

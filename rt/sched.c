@@ -683,6 +683,12 @@ int rt_preempt_check(void)
 	return 1;
 }
 
+uintptr_t rt_curg_stack_lo(void)
+{
+	struct g *gp = rt_getg();
+	return gp->goid ? gp->stack_lo : 0;  /* g0's goid is 0 */
+}
+
 void rt_async_preempt_body(void)
 {
 	struct m *m = acquirem();

@@ -1,0 +1,23 @@
+/*
+ * rt_port.h - what the runtime provides to a platform: the calls a
+ * platform's implementation (kernel/rt_platform.c, the hosted platform)
+ * makes back into rt/, the other direction of rt/platform.h.  A platform
+ * includes this header, never rt/rt_impl.h: it sees no G, M or P.
+ */
+#ifndef TALLY_RT_PORT_H
+#define TALLY_RT_PORT_H
+
+#include <stdint.h>
+
+/* Called periodically on every M by the platform's tick (bare metal: from
+ * the interrupt path).  Returns 1 when the interrupted G should be
+ * preempted now (the platform then arranges rt_async_preempt_body to run
+ * on the G's own stack with its full register state saved). */
+int rt_preempt_check(void);
+/* Runs on the preempted G's own stack: gives up the M and resumes later. */
+void rt_async_preempt_body(void);
+/* The lowest usable address of the running goroutine's stack, or 0 when
+ * the caller is not a goroutine (g0) or its stack is not allocated. */
+uintptr_t rt_curg_stack_lo(void);
+
+#endif
