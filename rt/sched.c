@@ -23,7 +23,10 @@
  *     (m->after) only after rt_ctx_switch returned there;
  *   - local ring: 0 <= tail - head <= RT_RUNQ_SIZE; only the owner writes
  *     tail; head advances by CAS (owner and thieves);
- *   - nmidle = number of Ms parked in findrunnable (under sched.lock).
+ *   - nmidle = number of Ms parked in findrunnable (under sched.lock);
+ *     idle_mask names them, nop_mask names the Ms parked without a P
+ *     (beyond GOMAXPROCS).  An M in neither may hold a G that is in no
+ *     queue, so the deadlock check waits until every M is in one.
  * Lost wake-ups are avoided by the idle protocol: an M counts itself idle
  * under sched.lock and then re-checks every queue; a producer publishes
  * work and then reads nmidle (both with sequentially consistent atomics).
@@ -74,6 +77,7 @@ static struct {
 	volatile unsigned nmidle;
 	volatile unsigned nmspinning;
 	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
+	volatile uint64_t nop_mask;       /* bit i: M i parked without a P */
 	volatile uint64_t ngs;            /* G structures made */
 	volatile uint64_t nstacks;        /* stacks held by Gs (live + cached) */
 } sched;
@@ -380,11 +384,21 @@ static const char *status_name(struct g *gp)
 	return gp->waitreason ? gp->waitreason : "waiting";
 }
 
-/* Called with sched.lock held by an M about to park with nothing to do. */
+/* Called with sched.lock held by an M about to park with nothing to do.
+ *
+ * The program is dead only when every M started is quiescent: parked in
+ * findrunnable (idle_mask) or parked without a P (nop_mask), both entered
+ * under sched.lock with no G in hand.  Counting only GOMAXPROCS idle Ms is
+ * not enough: an M that is not parked may hold a G that is in no queue
+ * (a thief between grabbing a batch and publishing it, an M that lost its
+ * P moving its ring to the global queue), and right after GOMAXPROCS
+ * drops, Ms beyond it still pass through the idle count. */
 static void checkdead(void)
 {
-	if (__atomic_load_n(&sched.nmidle, __ATOMIC_SEQ_CST) < gomaxprocs || any_work() ||
-	    rt_timers_next() != 0)
+	uint64_t all = nms >= 64 ? ~0ull : (1ull << nms) - 1;
+	uint64_t quiet = __atomic_load_n(&sched.idle_mask, __ATOMIC_SEQ_CST) |
+	                 __atomic_load_n(&sched.nop_mask, __ATOMIC_SEQ_CST);
+	if ((quiet & all) != all || any_work() || rt_timers_next() != 0)
 		return;
 	for (unsigned i = 0; i < nms; i++)
 		if (__atomic_load_n(&ms[i].curg, __ATOMIC_SEQ_CST) ||
@@ -395,7 +409,7 @@ static void checkdead(void)
 	print("fatal error: all goroutines are asleep - deadlock!\n\n");
 	for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext) {
 		struct g *gp = &x->g;
-		if (gp->status != G_WAITING)
+		if (__atomic_load_n(&gp->status, __ATOMIC_SEQ_CST) != G_WAITING)
 			continue;
 		print_goroutine_header(gp, status_name(gp));
 		plat_backtrace(gp->ctx.rip ? gp->ctx.rip : 0, gp->ctx.rbp);
@@ -777,16 +791,24 @@ static void schedule(struct m *m)
 {
 	for (;;) {
 		if (m->id >= gomaxprocs) {
-			/* no P: hand our queue to the others and wait */
+			/* No P: hand our queue to the others and wait.  The move
+			 * is done under sched.lock so that checkdead never runs
+			 * while a G is in neither queue. */
 			struct g *gp;
+			rt_lock(&sched.lock);
 			while ((gp = runqget(m->p)))
-				{
-					rt_lock(&sched.lock);
-					globrunqput(gp);
-					rt_unlock(&sched.lock);
-				}
+				globrunqput(gp);
+			__atomic_or_fetch(&sched.nop_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
+			int lost = m->id >= gomaxprocs;  /* still without a P? */
+			if (lost)
+				checkdead();  /* we may be the last M to go quiet */
+			rt_unlock(&sched.lock);
 			rt_wakep();
-			plat_m_park(0);
+			if (lost)
+				plat_m_park(0);
+			rt_lock(&sched.lock);
+			__atomic_and_fetch(&sched.nop_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+			rt_unlock(&sched.lock);
 			continue;
 		}
 		struct p *pp = m->p;
