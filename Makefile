@@ -36,15 +36,15 @@ PYTHON   := python3
 TARGET_FLAGS := --target=x86_64-unknown-elf -ffreestanding -fno-pic -mno-red-zone \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 KCFLAGS  := $(TARGET_FLAGS) -std=c11 -O2 -g -Wall -Wextra -Werror \
-	-I. -Irt -isystem $(NEWLIB_INC) -MMD -MP
+	-I. -Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 APPCFLAGS := $(TARGET_FLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
-	-Irt -isystem $(NEWLIB_INC) -MMD -MP
+	-Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 ASFLAGS  := $(TARGET_FLAGS) -I. -MMD -MP
 LIBGCC   := $(shell gcc -print-libgcc-file-name)
 LDFLAGS  := -T linker.ld -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
 
 KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c) \
-	$(wildcard kernel/*.c drivers/*.c arch/$(ARCH)/*.c rt/*.c tests/target/*.c)
+	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c arch/$(ARCH)/*.c rt/*.c tests/target/*.c)
 KASMS := $(wildcard arch/$(ARCH)/*.S)
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASMS))
 
@@ -130,7 +130,7 @@ RUN_TARGET_grub-efi := iso
 run:
 	@test -n "$(RUN_TARGET_$(BOOT))" || { echo "BOOT=$(BOOT): expected uefi, grub, grub-efi or direct" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(RUN_TARGET_$(BOOT)) APP="$(APP)" OUT="$(OUT)" CMDLINE="$(CMDLINE)"
-	@$(PYTHON) tools/tally-qemu --boot $(BOOT) --out $(OUT) --smp $(SMP) --mem $(MEM) \
+	@$(PYTHON) tools/tally_qemu.py --boot $(BOOT) --out $(OUT) --smp $(SMP) --mem $(MEM) \
 		$(if $(filter direct,$(BOOT)),--cmdline "$(CMDLINE)")
 
 # ---- tests and benchmarks ------------------------------------------------

@@ -66,7 +66,7 @@ uint32_t arch_cpu_hwid(void);              /* this CPU's APIC id */
 void arch_send_ipi(uint32_t hwid, unsigned vector);
 /* any: send a non-maskable interrupt to the CPU with hardware id hwid; it
  * arrives with interrupts off too (not during another NMI's handler) and
- * enters the kernel through kernel_nmi() (kernel/irq.h). */
+ * enters the kernel through kernel_nmi() (kernel/cpu/irq.h). */
 void arch_send_nmi(uint32_t hwid);
 void arch_eoi(void);
 /* boot/AP: start the CPU with hardware id hwid at entry(arg) on stack_top;

@@ -17,9 +17,9 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "boot/boot_info.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/kernel.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/panic.h"
 
 enum { KIND_BAD_MB2 = 0, KIND_PVH = 1, KIND_MB2 = 2, KIND_UEFI = 3 };

@@ -41,7 +41,7 @@
  */
 #include <stdint.h>
 #include "boot/elf_load.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 
 #ifndef ELF_LOAD_MACHINE
 #define ELF_LOAD_MACHINE 62  /* EM_X86_64; 183 is EM_AARCH64 */

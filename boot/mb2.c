@@ -51,7 +51,7 @@
 #include <stdint.h>
 #include "boot/boot_info.h"
 #include "boot/boot_info_impl.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 
 #define MB2_MAX_TOTAL (1u << 20)
 

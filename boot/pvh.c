@@ -32,7 +32,7 @@
 #include <stdint.h>
 #include "boot/boot_info.h"
 #include "boot/boot_info_impl.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 
 #define SI_V0_LEN      40u
 #define SI_V1_LEN      56u

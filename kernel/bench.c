@@ -21,14 +21,14 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/bench.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/kernel.h"
-#include "kernel/kprintf.h"
-#include "kernel/regex.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "rt/tally.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/lib/regex.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/cpu/timer.h"
+#include "rt/include/tally.h"
 
 extern const struct bench __start_benches[], __stop_benches[];
 

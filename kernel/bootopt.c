@@ -50,7 +50,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "kernel/bootopt.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 
 #define ARGV_MAX ((int)(sizeof ((struct bootopt_result *)0)->argv / \
                         sizeof(char *)))

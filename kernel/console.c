@@ -19,8 +19,8 @@
  */
 #include "arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/smp.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/smp.h"
 #include "drivers/uart16550.h"
 
 #define PIECE 256

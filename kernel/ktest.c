@@ -7,7 +7,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/ktest.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 static jmp_buf fail_jmp;

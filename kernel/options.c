@@ -31,7 +31,7 @@
 #include <string.h>
 #include "kernel/bootopt.h"
 #include "kernel/kernel.h"
-#include "kernel/regex.h"
+#include "kernel/lib/regex.h"
 
 #define KOPTS_DEFAULT { \
 	.serial_port = 0x3f8, \

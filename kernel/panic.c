@@ -42,15 +42,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/panic.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/kernel.h"
 #include "kernel/console.h"
-#include "kernel/smp.h"
-#include "kernel/pmem.h"
-#include "kernel/vm.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/mem/vm.h"
 
 static volatile unsigned owner;  /* CPU index + 1 on the exit path; 0: none */
 static int nesting;              /* fatal_begin() calls on the owner; it alone writes */

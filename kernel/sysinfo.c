@@ -1,13 +1,13 @@
 /*
- * sysinfo.c - the machine facts behind rt/tally.h's tally_sysinfo().
+ * sysinfo.c - the machine facts behind rt/include/tally.h's tally_sysinfo().
  * Context: any thread; reads boot-time data only (plus the free-page count).
  */
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/kernel.h"
-#include "kernel/pmem.h"
+#include "kernel/mem/pmem.h"
 
 uint64_t tally_nanotime(void)
 {

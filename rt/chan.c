@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rt/chan_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 #define CHAN_MAX_ELEM (1u << 16)   /* Go's limit on element size */
 

@@ -1,6 +1,6 @@
 /*
  * rt.h - starting the runtime (used by the platform's entry, not by
- * applications, which see rt/tally.h).
+ * applications, which see rt/include/tally.h).
  */
 #ifndef TALLY_RT_H
 #define TALLY_RT_H

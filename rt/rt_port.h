@@ -1,6 +1,6 @@
 /*
  * rt_port.h - what the runtime provides to a platform: the calls a
- * platform's implementation (kernel/rt_platform.c, the hosted platform)
+ * platform's implementation (kernel/glue/rt_platform.c, the hosted platform)
  * makes back into rt/, the other direction of rt/platform.h.  A platform
  * includes this header, never rt/rt_impl.h: it sees no G, M or P.
  */

@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include "rt/chan_impl.h"
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 static struct p *volatile timer_ps[RT_MAX_M];
 static struct rt_timer *volatile timer_running[RT_MAX_M];

@@ -50,7 +50,7 @@
 #include <string.h>
 #include "rt/rt.h"
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 static struct m ms[RT_MAX_M];
 /* m_busy[i]: M i is inside execute() (from before it switches to a G until

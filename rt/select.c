@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rt/chan_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 #define SELECT_STACK_CASES 16
 #define SELECT_MAX_CASES 65536

@@ -41,7 +41,7 @@
 #include "rt/sema.h"
 #include "rt/rt_impl.h"
 #include "rt/sudog.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 #define SEMTAB_SIZE 251
 

@@ -45,7 +45,7 @@
 #include "rt/rt_impl.h"
 #include "rt/sema.h"
 #include "rt/sudog.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 /* ------------------------------------------------------------ Mutex */
 

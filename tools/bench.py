@@ -35,13 +35,11 @@ without its `bench: done:` line) makes the exit status 1, after the
 comparison of whatever did run.
 
 Invariants: one QEMU at a time (the build machines have two cores shared
-by several people); QEMU is started only through tools/tally-qemu's boot(),
+by several people); QEMU is started only through tools/tally_qemu.py's boot(),
 under a timeout, and killed by its own process group.  Context: stdlib only.
 """
 
 import argparse
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -62,13 +60,9 @@ STATUS_BAD_OPTION = 64
 
 
 def load_tally_qemu():
-	"""Import tools/tally-qemu (no .py suffix) as a module."""
-	path = os.path.join(ROOT, "tools", "tally-qemu")
-	loader = importlib.machinery.SourceFileLoader("tally_qemu", path)
-	spec = importlib.util.spec_from_loader("tally_qemu", loader)
-	mod = importlib.util.module_from_spec(spec)
-	loader.exec_module(mod)
-	return mod
+	"""tools/tally_qemu.py (tools/ is on sys.path: this script's folder)."""
+	import tally_qemu
+	return tally_qemu
 
 
 class Progress:

@@ -3,13 +3,11 @@
 from QEMU's start to the application's main(), and to QEMU's exit.
 
 For each boot path the default image (build/x86_64) is booted N times
-(default 3) with the QEMU command line tools/tally-qemu builds; the time
+(default 3) with the QEMU command line tools/tally_qemu.py builds; the time
 is taken when the banner application's first line ("Tally - a runtime
 kernel ...", printed first thing in main) appears on the serial port.
 Prints the median and the range per path, plus the image sizes."""
 import argparse
-import importlib.machinery
-import importlib.util
 import os
 import shutil
 import statistics
@@ -23,12 +21,8 @@ MARK = b"Tally - a runtime kernel"
 
 
 def load_tq():
-    path = os.path.join(ROOT, "tools", "tally-qemu")
-    loader = importlib.machinery.SourceFileLoader("tally_qemu", path)
-    spec = importlib.util.spec_from_loader("tally_qemu", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    import tally_qemu  # tools/ is on sys.path: this script's folder
+    return tally_qemu
 
 
 def one(tq, boot):

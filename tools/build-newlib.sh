@@ -5,8 +5,8 @@
 # Result: OUTDIR/x86_64-elf/{include,lib/libc.a,lib/libm.a} and a stamp
 # OUTDIR/.done holding the recipe hash; a second call with the same recipe is
 # a no-op, so `make` never rebuilds it.  The kernel supplies the system-call
-# layer (kernel/syscalls.c), hence --disable-newlib-supplied-syscalls, and
-# its locks (kernel/libc_locks.c), hence --enable-newlib-retargetable-locking.
+# layer (kernel/glue/syscalls.c), hence --disable-newlib-supplied-syscalls, and
+# its locks (kernel/glue/libc_locks.c), hence --enable-newlib-retargetable-locking.
 set -eu
 out=$1
 tarball=/usr/src/newlib/newlib-3.3.0.tar.xz

@@ -28,7 +28,7 @@ def boot(kind):
         subprocess.run(["make", "-s", "iso", "OUT=" + out, "CMDLINE=" + CMDLINE],
                        cwd=ROOT, check=True)
         args = ["--boot", kind, "--out", out]
-    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "tally-qemu"),
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "tally_qemu.py"),
                         "--quiet", "--raw", "--timeout", "120", "--log", "/dev/stdout"] + args,
                        cwd=ROOT, capture_output=True, text=True, errors="replace")
     return p.stdout

@@ -2,7 +2,7 @@
 
 // regex-table.go - write tests/host/regex_table.h, the reference answers
 // for tests/host/test_regex.c, from Go's own regexp package (the RE2
-// syntax that Go's -bench flag takes and kernel/regex.c implements).
+// syntax that Go's -bench flag takes and kernel/lib/regex.c implements).
 //
 //	go run tools/regex-table.go > tests/host/regex_table.h
 //
@@ -10,8 +10,8 @@
 // random patterns over a small alphabet, fixed seed) it records either
 // Go's error code ("missing closing )") or, for each subject in a fixed
 // list, whether regexp.MatchString matches.  Patterns and subjects are
-// ASCII: kernel/regex.c matches bytes, Go matches UTF-8 characters, and
-// the two agree on ASCII text.  Patterns Go accepts but kernel/regex.c
+// ASCII: kernel/lib/regex.c matches bytes, Go matches UTF-8 characters, and
+// the two agree on ASCII text.  Patterns Go accepts but kernel/lib/regex.c
 // refuses on purpose (named groups, \p classes, programs over 512
 // instructions, nesting over 64) are not listed here; test_regex.c tests
 // them by hand.

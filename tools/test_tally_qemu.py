@@ -20,6 +20,7 @@ import io
 import importlib.util
 import os
 import stat
+import sys
 import tempfile
 import time
 import unittest
@@ -36,8 +37,9 @@ def _load(name, path):
 	return mod
 
 
-tq = _load("tally_qemu", os.path.join(HERE, "tally-qemu"))
-tr = _load("testrun", os.path.join(HERE, "testrun.py"))
+sys.path.insert(0, HERE)
+import tally_qemu as tq  # noqa: E402
+import testrun as tr  # noqa: E402
 
 
 class DecodeExit(unittest.TestCase):

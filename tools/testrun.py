@@ -78,13 +78,9 @@ CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
 
 
 def load_tally_qemu():
-	"""Import tools/tally-qemu (no .py suffix) as a module."""
-	path = os.path.join(TOOLS, "tally-qemu")
-	loader = importlib.machinery.SourceFileLoader("tally_qemu", path)
-	spec = importlib.util.spec_from_loader("tally_qemu", loader)
-	mod = importlib.util.module_from_spec(spec)
-	loader.exec_module(mod)
-	return mod
+	"""tools/tally_qemu.py (tools/ is on sys.path: this script's folder)."""
+	import tally_qemu
+	return tally_qemu
 
 
 # ---------------------------------------------------------------- cases

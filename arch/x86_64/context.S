@@ -47,7 +47,7 @@
  * Locking and context: none; a plain function call.  On bare metal the
  * caller keeps preemption off around the switch (plat_irq_save); hosted,
  * the sanitizer builds wrap rt_ctx_switch and rt_ctx_init at link time
- * (ld --wrap, see tests/host/rt_fiber.c) to tell ASan and TSan
+ * (ld --wrap, see rt/hosted/rt_fiber.c) to tell ASan and TSan
  * about the stack change; this file knows nothing about that.
  */
 

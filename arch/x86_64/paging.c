@@ -31,9 +31,9 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/pmem.h"
+#include "kernel/mem/pmem.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/cpu/spinlock.h"
 
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)

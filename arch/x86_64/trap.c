@@ -4,7 +4,7 @@
  * Purpose: build the GDT (kernel code/data and a 64-bit TSS), the TSS's
  * interrupt stacks, and the IDT; route every vector to trap_dispatch().
  * An NMI goes to kernel_nmi() first (the kernel stops CPUs with it; see
- * kernel/smp.c).  CPU exceptions, and NMIs the kernel did not send, are
+ * kernel/cpu/smp.c).  CPU exceptions, and NMIs the kernel did not send, are
  * fatal unless arch_try() armed a recovery point (used by
  * on-target tests that check the MMU): the crash report is produced by
  * kernel/panic.c from a description built here (name, mnemonic, error code
@@ -37,8 +37,8 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/panic.h"
-#include "kernel/kprintf.h"
-#include "kernel/irq.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/cpu/irq.h"
 
 #define MAX_CPUS 64
 #define IST_SIZE (16 * 1024)

@@ -34,7 +34,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "boot/boot_info.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 #include "boot/uefi/uefi_impl.h"
 
 #define CMDLINE_PATH L"\\EFI\\tally\\cmdline.txt"

@@ -41,7 +41,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "boot/boot_info.h"
-#include "boot/bootfmt.h"
+#include "kernel/lib/bootfmt.h"
 #include "boot/elf_load.h"
 #include "boot/uefi/uefi_impl.h"
 

@@ -33,13 +33,13 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) \
 
 FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap
 
-fuzz_src_bootopt := kernel/options.c kernel/bootopt.c kernel/regex.c
-fuzz_src_regex := kernel/regex.c
-fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi*.c))
-fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/memmap.c
-fuzz_src_mb2 := boot/mb2.c boot/boot_info.c kernel/memmap.c
+fuzz_src_bootopt := kernel/options.c kernel/bootopt.c kernel/lib/regex.c
+fuzz_src_regex := kernel/lib/regex.c
+fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
+fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
+fuzz_src_mb2 := boot/mb2.c boot/boot_info.c kernel/mem/memmap.c
 fuzz_src_elf := boot/elf_load.c
-fuzz_src_memmap := kernel/memmap.c
+fuzz_src_memmap := kernel/mem/memmap.c
 
 FUZZ_COMMON_SRC := tests/fuzz/fuzz_mem.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))

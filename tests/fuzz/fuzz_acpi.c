@@ -20,7 +20,7 @@
  */
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
-#include "kernel/acpi.h"
+#include "kernel/acpi/acpi.h"
 
 static struct acpi_info a, b;
 

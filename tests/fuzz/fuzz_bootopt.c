@@ -1,6 +1,6 @@
 /*
  * fuzz_bootopt.c - the boot command line through kopts_parse()
- * (kernel/options.c, kernel/bootopt.c, kernel/regex.c).
+ * (kernel/options.c, kernel/bootopt.c, kernel/lib/regex.c).
  *
  * Input: the command line (a NUL in it ends it, as in boot_info).
  * Promises checked (bootopt.h, kernel.h, options.c):
@@ -20,7 +20,7 @@
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
 #include "kernel/kernel.h"
-#include "kernel/regex.h"
+#include "kernel/lib/regex.h"
 
 static struct bootopt_result res, res2;
 

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 static struct boot_info bi, bi2;
 

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 struct fz_copy {
 	struct fz_copy *next;

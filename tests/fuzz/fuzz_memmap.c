@@ -1,6 +1,6 @@
 /*
  * fuzz_memmap.c - memmap_sanitize(), memmap_mark() and memmap_covers()
- * (kernel/memmap.c) on arbitrary maps, against a brute-force oracle.
+ * (kernel/mem/memmap.c) on arbitrary maps, against a brute-force oracle.
  *
  * Input: byte 0: spare capacity (the array holds n + byte0 % 64 entries);
  * bytes 1..8: the range and type for memmap_mark and memmap_covers (type
@@ -24,7 +24,7 @@
  */
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 #define MAXN 128
 #define NONE 0u

@@ -1,5 +1,5 @@
 /*
- * fuzz_regex.c - kernel/regex.c on arbitrary patterns and strings.
+ * fuzz_regex.c - kernel/lib/regex.c on arbitrary patterns and strings.
  *
  * Input: the pattern, a '\n', the string (no '\n': the string is empty).
  * Promises checked (regex.h): regex_error() is NULL or a non-empty
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
-#include "kernel/regex.h"
+#include "kernel/lib/regex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

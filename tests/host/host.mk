@@ -29,18 +29,18 @@ HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options
 
 host_src_test_bootopt := kernel/bootopt.c
-host_src_test_memmap := kernel/memmap.c
-host_src_test_pmem := kernel/pmem.c kernel/memmap.c
+host_src_test_memmap := kernel/mem/memmap.c
+host_src_test_pmem := kernel/mem/pmem.c kernel/mem/memmap.c
 host_src_test_elf_load := boot/elf_load.c
 host_src_test_pvh := boot/pvh.c boot/boot_info.c
 host_src_test_mb2 := boot/mb2.c boot/boot_info.c
 host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
-	kernel/memmap.c
+	kernel/mem/memmap.c
 host_src_test_ledger := kernel/ledger.c
-host_src_test_regex := kernel/regex.c
-host_src_test_options := kernel/options.c kernel/bootopt.c kernel/regex.c
+host_src_test_regex := kernel/lib/regex.c
+host_src_test_options := kernel/options.c kernel/bootopt.c kernel/lib/regex.c
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
-	$(wildcard $(CURDIR)/kernel/acpi*.c))
+	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 
 HOST_COMMON_SRC := tests/host/fixture.c
 

@@ -17,7 +17,7 @@
 #                            fresh goroutines queued ahead of a woken sleeper
 #                            made a 1 ms sleep last 250 ms)
 # The sanitizer variants link with --wrap=rt_ctx_switch,--wrap=rt_ctx_init
-# so that tests/host/rt_fiber.c announces every stack switch to ASan
+# so that rt/hosted/rt_fiber.c announces every stack switch to ASan
 # (__sanitizer_*_switch_fiber) or TSan (one fiber per context).  Their
 # default options are compiled in (rt_fiber.c: __asan_default_options ...);
 # the environment's ASAN_OPTIONS / TSAN_OPTIONS still win.
@@ -32,7 +32,7 @@
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
-RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/rt \
+RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/rt/include \
 	-fno-omit-frame-pointer -pthread -MMD -MP
 RT_HOST_LDFLAGS := -rdynamic -pthread
 RT_HOST_LIBS := -lcmocka
@@ -49,8 +49,8 @@ RT_CC_asan = $(HOST_CC)
 RT_CC_tsan = clang
 
 RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
-RT_HOSTED_SRCS := tests/host/rt_platform_hosted.c tests/host/rt_fiber.c \
-	tests/host/rt_preempt_hosted.c tests/host/rt_preempt_stub.S \
+RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_fiber.c \
+	rt/hosted/rt_preempt_hosted.c rt/hosted/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
 RT_TESTS := test_ctx $(RT_SCHED_TESTS)
@@ -60,7 +60,7 @@ rt_src_test_ctx :=
 $(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
 
 # test_rt_preempt needs asynchronous preemption, which the TSan build does
-# not have (tests/host/rt_preempt_hosted.c, "ThreadSanitizer").
+# not have (rt/hosted/rt_preempt_hosted.c, "ThreadSanitizer").
 RT_TESTS_tsan := $(filter-out test_rt_preempt,$(RT_TESTS))
 RT_TESTS_plain := $(RT_TESTS)
 RT_TESTS_asan := $(RT_TESTS)

@@ -53,7 +53,7 @@ int rt_test_run_status(void (*main_g)(void *), void *arg, unsigned nms);
 /* What the last child wrote (stdout and stderr interleaved), NUL-ended. */
 const char *rt_test_output(void);
 /* Common scenario helpers for the test_rt_* files, header-only because
- * they need cmocka and the runtime (include <cmocka.h> and rt/tally.h
+ * they need cmocka and the runtime (include <cmocka.h> and rt/include/tally.h
  * first); each test file passes its own reset, which clears its shared
  * memory before every run. */
 #if defined(cmocka_unit_test) && defined(TALLY_H)
@@ -133,7 +133,7 @@ uint64_t rt_test_last_preemptions(void);
 uint64_t rt_test_preemptions(void);
 uint64_t rt_test_preemptions_m(unsigned id);
 
-/* ---- knobs of the hosted platform (tests/host/rt_platform_hosted.c) ---- */
+/* ---- knobs of the hosted platform (rt/hosted/rt_platform_hosted.c) ---- */
 /* plat_exit calls hook(status) first; a hook that longjmps out makes a
  * fatal runtime error assertable in-process (NULL: none).  Without a hook,
  * or when it returns, a runtime child of rt_test_run ends with _exit. */

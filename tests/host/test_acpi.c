@@ -31,7 +31,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "tests/host/fixture.h"
-#include "kernel/acpi.h"
+#include "kernel/acpi/acpi.h"
 
 #ifndef FX_KIND_ACPI
 #define FX_KIND_ACPI 3

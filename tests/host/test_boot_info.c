@@ -15,7 +15,7 @@
 #include <string.h>
 #include "tests/host/fixture.h"
 #include "boot/boot_info_impl.h"
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 static struct boot_info bi;
 

@@ -15,7 +15,7 @@
  * The contexts record failures in globals; the assertions run back on the
  * test's own stack (cmocka's longjmp must not start on a foreign stack).
  * In the sanitizer builds the calls go through the fiber annotations of
- * tests/host/rt_fiber.c (ld --wrap), so these tests cover them too.
+ * rt/hosted/rt_fiber.c (ld --wrap), so these tests cover them too.
  */
 #include <pthread.h>
 #include <setjmp.h>

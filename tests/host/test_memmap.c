@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/host/fixture.h"
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 #define U BOOT_MEM_USABLE
 #define R BOOT_MEM_RESERVED

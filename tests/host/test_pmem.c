@@ -1,5 +1,5 @@
 /*
- * test_pmem.c - host tests of kernel/pmem.c (buddy allocator) and
+ * test_pmem.c - host tests of kernel/mem/pmem.c (buddy allocator) and
  * kernel/spinlock.h.
  *
  * Purpose: the allocator runs over a heap buffer posing as physical memory
@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/host/fixture.h"
-#include "kernel/pmem.h"
-#include "kernel/spinlock.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/cpu/spinlock.h"
 
 #define PG        4096ull
 #define MEM_SIZE  (40ull << 20)

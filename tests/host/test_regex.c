@@ -1,6 +1,6 @@
 /*
  * test_regex.c - host tests of the benchmark-selection regex matcher
- * (kernel/regex.c).
+ * (kernel/lib/regex.c).
  *
  * Purpose: the matcher must agree with Go's regexp, which is what Go users
  * expect of -bench.  The reference is tests/host/regex_table.h, generated
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
-#include "kernel/regex.h"
+#include "kernel/lib/regex.h"
 #include "tests/host/regex_table.h"
 
 #define NSUBJ (sizeof rx_subjects / sizeof rx_subjects[0])

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 #define NSTREAM 10000

@@ -1,6 +1,6 @@
 /*
  * test_rt_preempt.c - host tests of asynchronous preemption: the hosted
- * timer signal and stub (tests/host/rt_preempt_hosted.c,
+ * timer signal and stub (rt/hosted/rt_preempt_hosted.c,
  * rt_preempt_stub.S) driving rt_preempt_check / rt_async_preempt_body
  * (rt/sched.c).
  *
@@ -29,7 +29,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 #define NTURNS 50

@@ -1,6 +1,6 @@
 /*
  * test_rt_sched.c - host tests of the scheduler (rt/sched.c) through the
- * public API (rt/tally.h) and, for parking, the runtime's own
+ * public API (rt/include/tally.h) and, for parking, the runtime's own
  * rt_gopark/rt_goready.
  *
  * What is proved:
@@ -40,11 +40,11 @@
 #include <cmocka.h>
 #include "rt/platform.h"
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 /* Under TSan every goroutine's first run creates a TSan fiber (about a
- * millisecond, see tests/host/rt_fiber.c): spawn fewer there. */
+ * millisecond, see rt/hosted/rt_fiber.c): spawn fewer there. */
 #if defined(RT_TEST_TSAN)
 #define NSPAWN 2000
 #define NSMALL 400

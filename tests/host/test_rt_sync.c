@@ -1,6 +1,6 @@
 /*
  * test_rt_sync.c - host tests of rt/sync.c and rt/sema.c through
- * rt/tally.h (and rt/sema.h for the runtime semaphore itself).
+ * rt/include/tally.h (and rt/sema.h for the runtime semaphore itself).
  *
  * What is proved, each on 1 and on 4 Ms unless said otherwise:
  *   - Mutex: 4 goroutines x 10000 increments of a plain counter under the
@@ -30,7 +30,7 @@
 #include <cmocka.h>
 #include "rt/rt_impl.h"
 #include "rt/sema.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 #define NINC 10000

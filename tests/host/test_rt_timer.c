@@ -27,7 +27,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include "rt/rt_impl.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 #define MS 1000000ull

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/acpi.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/ktest.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/ksyms.h"
 
 static void do_int3(void *p) { (void)p; __asm__ volatile("int3"); }

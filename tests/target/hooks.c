@@ -10,12 +10,12 @@
  */
 #include <stdint.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/ledger.h"
 #include "kernel/panic.h"
-#include "kernel/timer.h"
-#include "rt/tally.h"
+#include "kernel/cpu/timer.h"
+#include "rt/include/tally.h"
 
 static void nothing(void *p) { (void)p; }
 

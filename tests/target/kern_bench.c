@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include "arch/arch.h"
 #include "kernel/bench.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/timer.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
+#include "kernel/cpu/timer.h"
 
 static void noop(void *p) { (void)p; }
 

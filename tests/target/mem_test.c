@@ -7,7 +7,7 @@
 #include <string.h>
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
-#include "kernel/pmem.h"
+#include "kernel/mem/pmem.h"
 
 KTEST(pmem_alloc_free_restores)
 {

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include "arch/arch.h"
 #include "kernel/ktest.h"
-#include "kernel/vm.h"
-#include "kernel/pmem.h"
+#include "kernel/mem/vm.h"
+#include "kernel/mem/pmem.h"
 
 extern char _text_start[], _rodata_start[], _data_start[], boot_stack_guard[];
 static volatile int some_data = 42;

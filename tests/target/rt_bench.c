@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 #include "kernel/bench.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
 static struct tally_waitgroup wg_sj;
 static void done_fn(void *arg) { tally_waitgroup_done(arg); }

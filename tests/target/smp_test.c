@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/acpi.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/bench.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/ktest.h"
-#include "kernel/pmem.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/cpu/timer.h"
 
 static void busy_ms(void *p)
 {

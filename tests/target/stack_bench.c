@@ -4,11 +4,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "kernel/bench.h"
-#include "kernel/cpu.h"
-#include "kernel/gstack.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/mem/gstack.h"
 #include "kernel/ledger.h"
-#include "kernel/pmem.h"
-#include "rt/tally.h"
+#include "kernel/mem/pmem.h"
+#include "rt/include/tally.h"
 
 /* Each level owns ~4000 bytes of stack; the run-time index keeps the
  * compiler from shrinking the array (it does, for a constant index). */

@@ -1,6 +1,6 @@
 """test_driver.py - unit tests of tools/bench.py without booting anything.
 
-Purpose: check the QEMU command lines the driver asks tools/tally-qemu for
+Purpose: check the QEMU command lines the driver asks tools/tally_qemu.py for
 (same -M/-cpu/-smp/-m for every system, icount on one vCPU, the guest's
 kernel command line), and how it turns boot outcomes into result files and
 statuses, using a stand-in for tally-qemu's boot() that replays recorded
@@ -31,7 +31,8 @@ def _load(name, path):
 
 
 driver = _load("bench_driver", os.path.join(ROOT, "tools", "bench.py"))
-tally_qemu = _load("tally_qemu_for_bench", os.path.join(ROOT, "tools", "tally-qemu"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import tally_qemu  # noqa: E402
 
 
 class FakeResult:

@@ -27,7 +27,7 @@
  * peer without a cycle counter (Go) can turn ns/op into cycles/op.
  *
  * Exit: the status is written to QEMU's isa-debug-exit port 0xf4 (QEMU then
- * exits with (status << 1) | 1, the convention of tools/tally-qemu), then
+ * exits with (status << 1) | 1, the convention of tools/tally_qemu.py), then
  * reboot(RB_POWER_OFF) in case that device is absent.  Statuses: the peer's
  * own; 70 when it died from a signal; 127 when it could not be started.
  *

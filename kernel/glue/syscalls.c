@@ -22,10 +22,10 @@
 #include <sys/times.h>
 #include "arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/kernel.h"
 #include "kernel/panic.h"
-#include "kernel/vm.h"
+#include "kernel/mem/vm.h"
 
 #undef errno
 extern int errno;

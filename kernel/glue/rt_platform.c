@@ -19,19 +19,19 @@
  */
 #include <stdlib.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/console.h"
-#include "kernel/ipi.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/kernel.h"
 #include "kernel/ledger.h"
 #include "kernel/panic.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/cpu/timer.h"
 #include "rt/platform.h"
 #include "rt/rt_port.h"
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 
-#include "kernel/gstack.h"
+#include "kernel/mem/gstack.h"
 
 unsigned plat_class_user = LC_USER;
 
@@ -166,7 +166,7 @@ unsigned plat_ledger_switch(unsigned cls)
 	return old;
 }
 
-/* ---- stacks: the public API (rt/tally.h) ---- */
+/* ---- stacks: the public API (rt/include/tally.h) ---- */
 
 struct shrink_args {
 	uintptr_t lo, sp;

@@ -16,7 +16,7 @@
 #define TALLY_ACPI_IMPL_H
 
 #include <stdint.h>
-#include "kernel/acpi.h"
+#include "kernel/acpi/acpi.h"
 
 #define ACPI_HDR_LEN 36u
 

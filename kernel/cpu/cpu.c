@@ -1,7 +1,7 @@
 /*
  * cpu.c - the per-CPU array and the boot CPU's early set-up (cpu.h).
  */
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/panic.h"
 
 struct cpu cpus[CPU_MAX];

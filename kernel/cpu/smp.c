@@ -38,16 +38,16 @@
  */
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/acpi.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/irq.h"
+#include "kernel/acpi/acpi.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
+#include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/panic.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/cpu/timer.h"
+#include "kernel/mem/vm.h"
 
 #define KSTACK_SIZE (64 * 1024)
 #define ISTACK_SIZE (16 * 1024)

@@ -2,11 +2,11 @@
  * timer.c - per-core tick and one-shot deadlines (see timer.h).
  */
 #include "arch/arch.h"
-#include "kernel/cpu.h"
-#include "kernel/irq.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/irq.h"
 #include "kernel/ledger.h"
 #include "kernel/panic.h"
-#include "kernel/timer.h"
+#include "kernel/cpu/timer.h"
 
 static void (*tick_hook)(struct trap_frame *tf);
 static unsigned tick_hz;

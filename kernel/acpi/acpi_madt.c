@@ -35,7 +35,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/acpi_impl.h"
+#include "kernel/acpi/acpi_impl.h"
 
 struct madt_walk {
 	struct acpi_ctx *c;

@@ -7,7 +7,7 @@
  * Context: any; reentrant (no static state besides the console lock).
  */
 #include <stdint.h>
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/console.h"
 
 struct sink {

@@ -52,7 +52,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/regex.h"
+#include "kernel/lib/regex.h"
 
 #define RX_MAX_INST   512
 #define RX_MAX_DEPTH  64

@@ -8,9 +8,9 @@
  */
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/vm.h"
-#include "kernel/pmem.h"
-#include "kernel/kprintf.h"
+#include "kernel/mem/vm.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/lib/kprintf.h"
 
 static struct vm_region regions[VM_REGIONS_MAX];
 static unsigned nregions;

@@ -15,7 +15,7 @@
  * Invariants: owner == CPU index + 1 exactly while count > 0 (but for the
  * instants between the exchange and the owner store); a CPU's
  * preempt_off counts at least one pin per level of every libc lock it
- * holds (cpu_pin, kernel/cpu.h).
+ * holds (cpu_pin, kernel/cpu/cpu.h).
  * On the exit path, once this CPU stopped the others (smp_alone): a lock
  * held by another CPU is taken over (owner = this CPU, count = 1) instead
  * of waited for, since a stopped CPU never releases it.  The exit path
@@ -30,9 +30,9 @@
  */
 #include <sys/lock.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/panic.h"
-#include "kernel/smp.h"
+#include "kernel/cpu/smp.h"
 
 struct __lock {
 	volatile int locked;

@@ -33,7 +33,7 @@ void kernel_interrupt(unsigned vector, struct trap_frame *tf, uint64_t entry_cyc
  * fatal; returns 1 when the kernel resolved the fault (then the faulting
  * instruction is retried).  Charged to kern.fault. */
 int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr, uint64_t entry_cycles);
-/* Called by the arch layer for a non-maskable interrupt (kernel/smp.c).
+/* Called by the arch layer for a non-maskable interrupt (kernel/cpu/smp.c).
  * A stop request (smp_stop_others on another CPU) never returns: this CPU
  * halts for good.  Returns 1 for an NMI to drop (one reaching the CPU that
  * sent the stop), 0 for any other NMI (then it is a fatal error). */

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include "arch/arch.h"
 #include "kernel/ledger.h"
-#include "kernel/spinlock.h"
+#include "kernel/cpu/spinlock.h"
 
 #define CPU_MAX 64
 
@@ -45,7 +45,7 @@ struct cpu {
 	volatile int started;      /* set by the AP on entry, for arch_start_cpu */
 	struct ledger_cpu ledger;  /* own CPU, interrupts off for each update;
 	                            * read by others only for reports/snapshots */
-	/* timer service (kernel/timer.c); own CPU, interrupts off */
+	/* timer service (kernel/cpu/timer.c); own CPU, interrupts off */
 	uint64_t tick_period;      /* cycles, 0: no periodic tick */
 	uint64_t next_tick;
 	uint64_t ticks;            /* ticks taken */
@@ -54,7 +54,7 @@ struct cpu {
 	uint64_t armed;            /* deadline programmed into the hardware */
 	int idle;                  /* in the idle loop (tickless) */
 	struct timer_event *events;  /* sorted by deadline */
-	/* IPI function call (kernel/ipi.c) */
+	/* IPI function call (kernel/cpu/ipi.c) */
 	struct spinlock call_lock;
 	struct cpu_call call;
 	uint64_t ipis_received;
@@ -69,7 +69,7 @@ struct cpu {
 	void (*volatile work_fn)(void *);
 	void *work_arg;
 	volatile int work_done;
-	/* runtime platform (kernel/rt_platform.c) */
+	/* runtime platform (kernel/glue/rt_platform.c) */
 	volatile int m_wake;       /* plat_m_wake pending: set by any CPU (then an
 	                            * IPI), cleared by this CPU with interrupts
 	                            * off before it halts (seq-cst atomics) */

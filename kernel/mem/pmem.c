@@ -51,8 +51,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/pmem.h"
-#include "kernel/spinlock.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/cpu/spinlock.h"
 
 #define PAGE      PMEM_PAGE_SIZE
 #define ST_NONE   0x00u

@@ -53,15 +53,15 @@
  */
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/irq.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
+#include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/cpu/smp.h"
+#include "kernel/cpu/timer.h"
 
 #define IPI_WARN_NS 1000000000ull  /* warn after 1 s without an answer */
 

@@ -47,7 +47,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/memmap.h"
+#include "kernel/mem/memmap.h"
 
 #define PAGE 4096ull
 

@@ -10,13 +10,13 @@
  * Context: interrupt handlers, interrupts off.
  */
 #include "arch/arch.h"
-#include "kernel/cpu.h"
-#include "kernel/irq.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/irq.h"
 #include "kernel/panic.h"
 #include "kernel/console.h"
-#include "kernel/gstack.h"
-#include "kernel/kprintf.h"
-#include "kernel/vm.h"
+#include "kernel/mem/gstack.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/mem/vm.h"
 #include <string.h>
 
 static struct {

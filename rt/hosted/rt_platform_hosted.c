@@ -10,7 +10,7 @@
  * stack switch inside the handler): rt_preempt_hosted.c, with the
  * safe-point rule at its top, which also provides plat_preempt_init and
  * plat_irq_save/restore.  This file starts each M's timer and stops it
- * while the M parks.  It also provides the machine facts of rt/tally.h
+ * while the M parks.  It also provides the machine facts of rt/include/tally.h
  * (tally_nanotime, tally_sysinfo) that the kernel provides on bare metal.
  *
  * Data structures:
@@ -68,7 +68,7 @@
 #include <unistd.h>
 #include "rt/platform.h"
 #include "rt/rt_impl.h"  /* RT_MAX_M */
-#include "rt/tally.h"
+#include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
 #if defined(RT_TEST_ASAN)
@@ -238,7 +238,7 @@ RT_HOSTED_TEXT uint64_t plat_nanotime(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The machine facts of rt/tally.h (bare metal: kernel/sysinfo.c).  Hosted,
+/* The machine facts of rt/include/tally.h (bare metal: kernel/sysinfo.c).  Hosted,
  * "since the kernel started" is CLOCK_MONOTONIC, the same clock as
  * plat_nanotime, so runtime deadlines and application times compare. */
 RT_HOSTED_TEXT uint64_t tally_nanotime(void) { return plat_nanotime(); }

@@ -35,8 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "boot/bootfmt.h"
-#include "kernel/acpi_impl.h"
+#include "kernel/lib/bootfmt.h"
+#include "kernel/acpi/acpi_impl.h"
 
 /* ---- warnings --------------------------------------------------------- */
 

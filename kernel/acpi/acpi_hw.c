@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "kernel/acpi_impl.h"
+#include "kernel/acpi/acpi_impl.h"
 
 #define FADT_MAX_LEN       276u
 #define FADT_TMR_VAL_EXT   (1u << 8)

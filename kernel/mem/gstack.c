@@ -50,15 +50,15 @@
 #include <stdint.h>
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/cpu.h"
-#include "kernel/gstack.h"
-#include "kernel/ipi.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/mem/gstack.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/kernel.h"
-#include "kernel/kprintf.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/panic.h"
-#include "kernel/pmem.h"
-#include "kernel/spinlock.h"
-#include "kernel/vm.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/cpu/spinlock.h"
+#include "kernel/mem/vm.h"
 
 #define PAGE ARCH_PAGE_SIZE
 #define ARENA_BASE 0xffff800000000000ull
