@@ -1,5 +1,8 @@
 /*
- * sched.c - the goroutine scheduler: G/M/P, run queues, stealing, parking.
+ * sched.c - the goroutine scheduler: G/M/P, the scheduling loop, stealing,
+ * idle Ms and parking.  Its other concerns have files of their own: run
+ * queues (runq.c), goroutine creation and exit (proc.c), fatal reports
+ * (fatal.c); what they share is in sched_impl.h.
  *
  * Purpose: run many goroutines (G) on a few execution contexts (M: a CPU
  * on bare metal, a thread when hosted) with Go's design: each P has a
@@ -36,7 +39,7 @@
  * stays balanced per M although a parked G may resume on another M: g0
  * raises it before switching into a G and drops it after a G switched back
  * (undoing the G's raise before its mcall); a resumed G drops the raise of
- * the M it resumed on (goentry does the same for a fresh G).  The preemption tick reads m->locks, m->curg
+ * the M it resumed on (rt_goentry does the same for a fresh G).  The preemption tick reads m->locks, m->curg
  * and g->run_start only.
  *
  * Context: thread context on an M.  g0 code (schedule, findrunnable) runs
@@ -50,6 +53,7 @@
 #include <string.h>
 #include "rt/rt.h"
 #include "rt/rt_impl.h"
+#include "rt/sched_impl.h"
 #include "rt/include/tally.h"
 
 static struct m ms[RT_MAX_M];
@@ -59,35 +63,12 @@ static struct m ms[RT_MAX_M];
 static volatile int m_busy[RT_MAX_M];
 static struct p ps[RT_MAX_M];
 static unsigned nms;                      /* Ms started */
-static volatile unsigned gomaxprocs_v;
-/* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */
-static inline unsigned procs(void) { return __atomic_load_n(&gomaxprocs_v, __ATOMIC_SEQ_CST); }
-#define gomaxprocs procs()
+volatile unsigned rt_gomaxprocs_v;
 static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */
 unsigned rt_class_sched, rt_class_timer;
 
-static struct {
-	struct rt_lock lock;
-	struct g *runq_head, *runq_tail;
-	volatile uint32_t runq_size;
-	struct g *gfree;                  /* exited Gs, with their stacks */
-	unsigned ngfree;
-	struct g *allgs;                  /* every G ever made (allnext) */
-	volatile uint64_t goidgen;
-	volatile unsigned nmidle;
-	volatile unsigned nmspinning;
-	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
-	volatile uint64_t nop_mask;       /* bit i: M i parked without a P */
-	volatile uint64_t ngs;            /* G structures made */
-	volatile uint64_t nstacks;        /* stacks held by Gs (live + cached) */
-} sched;
+struct rt_sched rt_sched;
 
-/* every G is on allgs through this field (kept outside struct g's layout
- * contract by storing the link in a side table would cost a lookup) */
-struct gx {
-	struct g g;
-	struct gx *allnext;
-};
 
 void rt_set_quantum(uint64_t ns) { quantum_ns = ns; }
 struct p *rt_pget(unsigned id) { return &ps[id]; }
@@ -142,204 +123,6 @@ int rt_park_unlock(struct g *gp, void *arg)
 	return 1;
 }
 
-/* ------------------------------------------------------------ fatal */
-
-static void print(const char *s) { plat_write(s, strlen(s)); }
-
-static void print_goroutine_header(struct g *gp, const char *state)
-{
-	char buf[96];
-	snprintf(buf, sizeof(buf), "goroutine %llu [%s]:\n", (unsigned long long)gp->goid, state);
-	print(buf);
-}
-
-static _Noreturn void die(const char *prefix, const char *msg, int status)
-{
-	struct m *m = acquirem();  /* no preemption from here on */
-	if (!plat_fatal_begin()) {
-		print("fatal error: fatal error while reporting a fatal error\n");
-		plat_fatal_exit(status);
-	}
-	print(prefix);
-	print(msg);
-	print("\n\n");
-	struct g *gp = m->curg;
-	if (gp) {
-		print_goroutine_header(gp, "running");
-	} else {
-		print("runtime: on the scheduler's stack (g0)\n");
-	}
-	plat_backtrace(0, 0);
-	plat_fatal_exit(status);
-}
-
-_Noreturn void rt_throw(const char *msg) { die("fatal error: ", msg, 2); }
-_Noreturn void rt_panic(const char *msg) { die("panic: ", msg, 2); }
-
-_Noreturn void rt_throw_oom(const char *what, size_t bytes)
-{
-	char msg[320];
-	if (bytes)
-		snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %zu bytes (%s)",
-		         bytes, what);
-	else
-		snprintf(msg, sizeof(msg), "runtime: out of memory: cannot allocate %s", what);
-	die("fatal error: ", msg, RT_EXIT_OOM);
-}
-
-/* ------------------------------------------------------------ run queues */
-
-static void globrunqput(struct g *gp)
-{
-	gp->schedlink = NULL;
-	if (sched.runq_tail)
-		sched.runq_tail->schedlink = gp;
-	else
-		sched.runq_head = gp;
-	sched.runq_tail = gp;
-	__atomic_add_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Take from the global queue, moving up to a fair share into pp's ring.
- * sched.lock held.  max 0: no limit beyond the share. */
-static struct g *globrunqget(struct p *pp, uint32_t max)
-{
-	uint32_t size = sched.runq_size;
-	if (size == 0)
-		return NULL;
-	uint32_t n = size / gomaxprocs + 1;
-	if (n > size)
-		n = size;
-	if (max > 0 && n > max)
-		n = max;
-	if (n > RT_RUNQ_SIZE / 2)
-		n = RT_RUNQ_SIZE / 2;
-	struct g *gp = sched.runq_head;
-	sched.runq_head = gp->schedlink;
-	n--;
-	while (n-- > 0) {
-		struct g *g2 = sched.runq_head;
-		sched.runq_head = g2->schedlink;
-		uint32_t t = pp->runq_tail;
-		pp->runq[t % RT_RUNQ_SIZE] = g2;
-		__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
-		__atomic_sub_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
-	}
-	if (!sched.runq_head)
-		sched.runq_tail = NULL;
-	__atomic_sub_fetch(&sched.runq_size, 1, __ATOMIC_SEQ_CST);
-	return gp;
-}
-
-/* Move half of pp's ring plus gp to the global queue (the ring is full). */
-static int runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
-{
-	struct g *batch[RT_RUNQ_SIZE / 2 + 1];
-	uint32_t n = (t - h) / 2;
-	for (uint32_t i = 0; i < n; i++)
-		batch[i] = pp->runq[(h + i) % RT_RUNQ_SIZE];
-	if (!__atomic_compare_exchange_n(&pp->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
-	                                 __ATOMIC_ACQUIRE))
-		return 0;
-	batch[n] = gp;
-	rt_lock(&sched.lock);
-	for (uint32_t i = 0; i <= n; i++)
-		globrunqput(batch[i]);
-	rt_unlock(&sched.lock);
-	return 1;
-}
-
-/* Put gp on pp's queue (owner only); next: into runnext, kicking the old
- * runnext to the ring's tail. */
-static void runqput(struct p *pp, struct g *gp, int next)
-{
-	if (next) {
-		struct g *old = __atomic_exchange_n(&pp->runnext, gp, __ATOMIC_ACQ_REL);
-		if (!old)
-			return;
-		gp = old;
-	}
-	for (;;) {
-		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-		uint32_t t = pp->runq_tail;
-		if (t - h < RT_RUNQ_SIZE) {
-			pp->runq[t % RT_RUNQ_SIZE] = gp;
-			__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
-			return;
-		}
-		if (runqputslow(pp, gp, h, t))
-			return;
-	}
-}
-
-static struct g *runqget(struct p *pp)
-{
-	struct g *next = __atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
-	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, 0, __ATOMIC_ACQ_REL,
-	                                        __ATOMIC_ACQUIRE))
-		return next;
-	for (;;) {
-		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-		uint32_t t = pp->runq_tail;
-		if (t == h)
-			return NULL;
-		struct g *gp = pp->runq[h % RT_RUNQ_SIZE];
-		if (__atomic_compare_exchange_n(&pp->runq_head, &h, h + 1, 0, __ATOMIC_ACQ_REL,
-		                                __ATOMIC_ACQUIRE))
-			return gp;
-	}
-}
-
-static int runq_empty(struct p *pp)
-{
-	uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-	uint32_t t = __atomic_load_n(&pp->runq_tail, __ATOMIC_ACQUIRE);
-	return h == t && !__atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
-}
-
-/* Thief: grab half of victim's Gs into batch; returns how many. */
-static uint32_t runqgrab(struct p *victim, struct g **batch, int steal_next)
-{
-	for (;;) {
-		uint32_t h = __atomic_load_n(&victim->runq_head, __ATOMIC_ACQUIRE);
-		uint32_t t = __atomic_load_n(&victim->runq_tail, __ATOMIC_ACQUIRE);
-		uint32_t n = t - h;
-		n = n - n / 2;
-		if (n == 0) {
-			if (steal_next) {
-				struct g *next = __atomic_load_n(&victim->runnext, __ATOMIC_ACQUIRE);
-				if (next && __atomic_compare_exchange_n(&victim->runnext, &next, NULL, 0,
-				                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-					batch[0] = next;
-					return 1;
-				}
-			}
-			return 0;
-		}
-		if (n > RT_RUNQ_SIZE / 2)
-			continue;  /* read an inconsistent h/t: retry */
-		for (uint32_t i = 0; i < n; i++)
-			batch[i] = victim->runq[(h + i) % RT_RUNQ_SIZE];
-		if (__atomic_compare_exchange_n(&victim->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
-		                                __ATOMIC_ACQUIRE))
-			return n;
-	}
-}
-
-static struct g *runqsteal(struct p *pp, struct p *victim, int steal_next)
-{
-	struct g *batch[RT_RUNQ_SIZE / 2];
-	uint32_t n = runqgrab(victim, batch, steal_next);
-	if (n == 0)
-		return NULL;
-	struct g *gp = batch[--n];
-	uint32_t t = pp->runq_tail;
-	for (uint32_t i = 0; i < n; i++)
-		pp->runq[(t + i) % RT_RUNQ_SIZE] = batch[i];
-	__atomic_store_n(&pp->runq_tail, t + n, __ATOMIC_RELEASE);
-	return gp;
-}
-
 /* ------------------------------------------------------------ idle Ms */
 
 void rt_wakep(void)
@@ -353,12 +136,12 @@ void rt_wakep(void)
 	 * an idle one halts.  Dekker's pattern: each side fences between its
 	 * store and its load. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
-	    __atomic_load_n(&sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
+	if (__atomic_load_n(&rt_sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
+	    __atomic_load_n(&rt_sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
 		return;
-	uint64_t mask = __atomic_load_n(&sched.idle_mask, __ATOMIC_SEQ_CST);
+	uint64_t mask = __atomic_load_n(&rt_sched.idle_mask, __ATOMIC_SEQ_CST);
 	unsigned me = plat_m_id();
-	for (unsigned i = 0; i < gomaxprocs; i++) {
+	for (unsigned i = 0; i < rt_procs(); i++) {
 		if (i != me && (mask & (1ull << i))) {
 			plat_m_wake(i);
 			return;
@@ -371,10 +154,10 @@ void rt_wakep(void)
  * Gs in its ring until it hands them to the global queue. */
 static int any_work(void)
 {
-	if (__atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&rt_sched.runq_size, __ATOMIC_SEQ_CST))
 		return 1;
 	for (unsigned i = 0; i < nms; i++)
-		if (!runq_empty(&ps[i]))
+		if (!rt_runq_empty(&ps[i]))
 			return 1;
 	return 0;
 }
@@ -384,11 +167,11 @@ static const char *status_name(struct g *gp)
 	return gp->waitreason ? gp->waitreason : "waiting";
 }
 
-/* Called with sched.lock held by an M about to park with nothing to do.
+/* Called with rt_sched.lock held by an M about to park with nothing to do.
  *
  * The program is dead only when every M started is quiescent: parked in
  * findrunnable (idle_mask) or parked without a P (nop_mask), both entered
- * under sched.lock with no G in hand.  Counting only GOMAXPROCS idle Ms is
+ * under rt_sched.lock with no G in hand.  Counting only GOMAXPROCS idle Ms is
  * not enough: an M that is not parked may hold a G that is in no queue
  * (a thief between grabbing a batch and publishing it, an M that lost its
  * P moving its ring to the global queue), and right after GOMAXPROCS
@@ -396,8 +179,8 @@ static const char *status_name(struct g *gp)
 static void checkdead(void)
 {
 	uint64_t all = nms >= 64 ? ~0ull : (1ull << nms) - 1;
-	uint64_t quiet = __atomic_load_n(&sched.idle_mask, __ATOMIC_SEQ_CST) |
-	                 __atomic_load_n(&sched.nop_mask, __ATOMIC_SEQ_CST);
+	uint64_t quiet = __atomic_load_n(&rt_sched.idle_mask, __ATOMIC_SEQ_CST) |
+	                 __atomic_load_n(&rt_sched.nop_mask, __ATOMIC_SEQ_CST);
 	if ((quiet & all) != all || any_work() || rt_timers_next() != 0)
 		return;
 	for (unsigned i = 0; i < nms; i++)
@@ -406,24 +189,24 @@ static void checkdead(void)
 			return;
 	if (!plat_fatal_begin())
 		plat_fatal_exit(2);
-	print("fatal error: all goroutines are asleep - deadlock!\n\n");
-	for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext) {
+	rt_print("fatal error: all goroutines are asleep - deadlock!\n\n");
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		struct g *gp = &x->g;
 		if (__atomic_load_n(&gp->status, __ATOMIC_SEQ_CST) != G_WAITING)
 			continue;
-		print_goroutine_header(gp, status_name(gp));
+		rt_print_goroutine_header(gp, status_name(gp));
 		plat_backtrace(gp->ctx.rip ? gp->ctx.rip : 0, gp->ctx.rbp);
-		print("\n");
+		rt_print("\n");
 	}
 	plat_fatal_exit(2);
 }
 
-/* Run the expired timers of Ps that no M holds (beyond gomaxprocs):
+/* Run the expired timers of Ps that no M holds (beyond rt_procs()):
  * M 0 takes care of them.  Returns the earliest `when` left among them. */
 static uint64_t orphan_timers(uint64_t now)
 {
 	uint64_t next = 0;
-	for (unsigned i = gomaxprocs; i < nms; i++) {
+	for (unsigned i = rt_procs(); i < nms; i++) {
 		uint64_t w = __atomic_load_n(&ps[i].timer0_when, __ATOMIC_ACQUIRE);
 		if (w && w <= now)
 			w = rt_timers_run(&ps[i], now);
@@ -437,7 +220,7 @@ static uint64_t orphan_timers(uint64_t now)
 static struct g *findrunnable(struct m *m, struct p *pp)
 {
 	for (;;) {
-		if (m->id >= gomaxprocs)
+		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
 		uint64_t orphan = 0;
@@ -447,51 +230,51 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			rt_timers_run(pp, now);
 			plat_ledger_switch(old);
 		}
-		if (m->id == 0 && gomaxprocs < nms)
+		if (m->id == 0 && rt_procs() < nms)
 			orphan = orphan_timers(now);
-		struct g *gp = runqget(pp);
+		struct g *gp = rt_runqget(pp);
 		if (gp)
 			return gp;
-		if (__atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST)) {
-			rt_lock(&sched.lock);
-			gp = globrunqget(pp, 0);
-			rt_unlock(&sched.lock);
+		if (__atomic_load_n(&rt_sched.runq_size, __ATOMIC_SEQ_CST)) {
+			rt_lock(&rt_sched.lock);
+			gp = rt_globrunqget(pp, 0);
+			rt_unlock(&rt_sched.lock);
 			if (gp)
 				return gp;
 		}
 		/* steal: four passes over the other Ps in random order */
-		unsigned n = gomaxprocs;
+		unsigned n = rt_procs();
 		if (n > 1) {
 			m->spinning = 1;
-			__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&rt_sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 			for (int pass = 0; pass < 4 && !gp; pass++) {
 				unsigned start = (unsigned)(rt_fastrand() % n);
 				for (unsigned k = 0; k < n && !gp; k++) {
 					struct p *victim = &ps[(start + k) % n];
 					if (victim != pp)
-						gp = runqsteal(pp, victim, pass == 3);
+						gp = rt_runqsteal(pp, victim, pass == 3);
 				}
 			}
 			m->spinning = 0;
-			__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_SEQ_CST);
+			__atomic_sub_fetch(&rt_sched.nmspinning, 1, __ATOMIC_SEQ_CST);
 			if (gp) {
 				rt_wakep();  /* we found work: maybe there is more */
 				return gp;
 			}
 		}
 		/* nothing: go idle, then re-check everything (lost wake-ups) */
-		rt_lock(&sched.lock);
-		gp = globrunqget(pp, 0);
+		rt_lock(&rt_sched.lock);
+		gp = rt_globrunqget(pp, 0);
 		if (gp) {
-			rt_unlock(&sched.lock);
+			rt_unlock(&rt_sched.lock);
 			return gp;
 		}
-		__atomic_add_fetch(&sched.nmidle, 1, __ATOMIC_SEQ_CST);
-		__atomic_or_fetch(&sched.idle_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
-		int work = any_work() || m->id >= gomaxprocs;  /* lost the P meanwhile */
+		__atomic_add_fetch(&rt_sched.nmidle, 1, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&rt_sched.idle_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
+		int work = any_work() || m->id >= rt_procs();  /* lost the P meanwhile */
 		if (!work)
 			checkdead();
-		rt_unlock(&sched.lock);
+		rt_unlock(&rt_sched.lock);
 		if (!work) {
 			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
 			if (orphan && (!deadline || orphan < deadline))
@@ -500,113 +283,19 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			plat_m_park(deadline);
 			m->parked = 0;
 		}
-		rt_lock(&sched.lock);
-		__atomic_sub_fetch(&sched.nmidle, 1, __ATOMIC_SEQ_CST);
-		__atomic_and_fetch(&sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
-		rt_unlock(&sched.lock);
-		if (m->id >= gomaxprocs)
+		rt_lock(&rt_sched.lock);
+		__atomic_sub_fetch(&rt_sched.nmidle, 1, __ATOMIC_SEQ_CST);
+		__atomic_and_fetch(&rt_sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+		rt_unlock(&rt_sched.lock);
+		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P */
 	}
-}
-
-/* ------------------------------------------------------------ Gs */
-
-static void goexit0(void);
-
-static void goentry(void *arg)
-{
-	struct g *gp = arg;
-	releasem(rt_getm());  /* execute() raised it on this M */
-	gp->fn(gp->arg);
-	goexit0();
-}
-
-static struct g *gfget(void)
-{
-	rt_lock(&sched.lock);
-	struct g *gp = sched.gfree;
-	if (gp) {
-		sched.gfree = gp->schedlink;
-		sched.ngfree--;
-	}
-	rt_unlock(&sched.lock);
-	if (gp)
-		return gp;
-	struct gx *x = calloc(1, sizeof(*x));
-	if (!x)
-		rt_throw_oom("a goroutine", sizeof(*x));
-	__atomic_add_fetch(&sched.ngs, 1, __ATOMIC_RELAXED);
-	rt_lock(&sched.lock);
-	x->allnext = (struct gx *)sched.allgs;
-	sched.allgs = &x->g;
-	rt_unlock(&sched.lock);
-	return &x->g;
-}
-
-/* An exited G goes to the free list without its stack: the stack goes
- * back to the platform's stack cache at once, so only Gs that have started
- * and not exited hold one (100 000 queued goroutines hold none). */
-static void gfput(struct g *gp)
-{
-	gp->status = G_DEAD;
-	gp->fn = NULL;
-	gp->waitreason = NULL;
-	if (gp->stack_lo) {
-		plat_stack_free(gp->stack_lo, gp->stack_size);
-		gp->stack_lo = 0;
-		gp->stack_size = 0;
-		__atomic_sub_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
-	}
-	rt_lock(&sched.lock);
-	gp->schedlink = sched.gfree;
-	sched.gfree = gp;
-	sched.ngfree++;
-	rt_unlock(&sched.lock);
-}
-
-/* Queue a runnable G from M m: its P's runnext, or the global queue when
- * m holds no P. */
-static void ready_put(struct m *m, struct g *gp)
-{
-	if (m->id < gomaxprocs) {
-		runqput(m->p, gp, 1);
-	} else {
-		rt_lock(&sched.lock);
-		globrunqput(gp);
-		rt_unlock(&sched.lock);
-	}
-}
-
-static struct g *newproc(void (*fn)(void *), void *arg)
-{
-	struct g *gp = gfget();
-	gp->fn = fn;
-	gp->arg = arg;
-	gp->goid = __atomic_add_fetch(&sched.goidgen, 1, __ATOMIC_SEQ_CST);
-	gp->preempt = 0;
-	gp->waiting = NULL;
-	gp->param = NULL;
-	gp->status = G_RUNNABLE;
-	return gp;
-}
-
-uint64_t tally_go(void (*fn)(void *), void *arg)
-{
-	if (!fn)
-		rt_throw("go of nil func value");
-	struct m *m = acquirem();
-	struct g *gp = newproc(fn, arg);
-	uint64_t id = gp->goid;
-	ready_put(m, gp);
-	releasem(m);
-	rt_wakep();
-	return id;
 }
 
 /* ------------------------------------------------------------ switching */
 
 /* From a G: hand control to g0 with an action for it to finish. */
-static void mcall(int after)
+void rt_mcall(int after)
 {
 	struct m *m = rt_getm();
 	struct g *gp = m->curg;
@@ -626,7 +315,7 @@ void rt_gopark(int (*unlockf)(struct g *, void *), void *arg, const char *reason
 	m->park_unlock = unlockf;
 	m->park_arg = arg;
 	gp->waitreason = reason;
-	mcall(AFTER_PARK);
+	rt_mcall(AFTER_PARK);
 	releasem(rt_getm());  /* the raise execute() made on the M we resumed on */
 }
 
@@ -637,7 +326,7 @@ void rt_goready(struct g *gp)
 	struct m *m = acquirem();
 	gp->status = G_RUNNABLE;
 	gp->waitreason = NULL;
-	ready_put(m, gp);
+	rt_ready_put(m, gp);
 	releasem(m);
 	rt_wakep();
 }
@@ -645,28 +334,8 @@ void rt_goready(struct g *gp)
 void tally_yield(void)
 {
 	acquirem();
-	mcall(AFTER_YIELD);
+	rt_mcall(AFTER_YIELD);
 	releasem(rt_getm());
-}
-
-static void goexit0(void)
-{
-	acquirem();
-	mcall(AFTER_EXIT);
-	rt_throw("exited goroutine resumed");
-}
-
-_Noreturn void tally_goexit(void)
-{
-	goexit0();
-	for (;;)
-		;
-}
-
-uint64_t tally_goid(void)
-{
-	struct g *gp = rt_getg();
-	return gp->goid;  /* g0's goid is 0 */
 }
 
 int tally_ncpu(void) { return (int)nms; }
@@ -674,11 +343,11 @@ int tally_cpu(void) { return (int)plat_m_id(); }
 
 int tally_gomaxprocs(int n)
 {
-	int old = (int)gomaxprocs;
+	int old = (int)rt_procs();
 	if (n > 0) {
 		if ((unsigned)n > nms)
 			n = (int)nms;
-		__atomic_store_n(&gomaxprocs_v, (unsigned)n, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&rt_gomaxprocs_v, (unsigned)n, __ATOMIC_SEQ_CST);
 		for (unsigned i = 0; i < nms; i++)
 			plat_m_wake(i);  /* Ms re-check whether they hold a P */
 	}
@@ -707,7 +376,7 @@ void rt_async_preempt_body(void)
 {
 	struct m *m = acquirem();
 	m->curg->preemptions++;
-	mcall(AFTER_PREEMPT);
+	rt_mcall(AFTER_PREEMPT);
 	releasem(rt_getm());
 }
 
@@ -721,24 +390,24 @@ static void execute(struct m *m, struct g *gp)
 		if (!gp->stack_lo) {
 			char msg[200];
 			unsigned st[5] = { 0 }, pre = 0;
-			for (struct gx *x = (struct gx *)sched.allgs; x; x = x->allnext)
+			for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext)
 				if (x->g.stack_lo) {
 					st[x->g.status % 5]++;
 					pre += x->g.preemptions != 0;
 				}
 			snprintf(msg, sizeof(msg),
 			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
-			         (unsigned long long)sched.ngs, (unsigned long long)sched.nstacks,
-			         sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
+			         (unsigned long long)rt_sched.ngs, (unsigned long long)rt_sched.nstacks,
+			         rt_sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
 			rt_throw_oom(msg, 0);
 		}
-		__atomic_add_fetch(&sched.nstacks, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
 	}
 	if (gp->fn && gp->status == G_RUNNABLE && gp->ctx.rsp == 0)
-		rt_ctx_init(&gp->ctx, gp->stack_lo + gp->stack_size, goentry, gp);
+		rt_ctx_init(&gp->ctx, gp->stack_lo + gp->stack_size, rt_goentry, gp);
 	/* m->curg names gp only inside the window covered by m->locks (or
 	 * while gp itself runs): the tick must never take g0 for gp. */
-	m->locks++;  /* dropped by the G when it resumes (goentry / mcall) */
+	m->locks++;  /* dropped by the G when it resumes (rt_goentry / mcall) */
 	rt_tick_barrier();
 	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
 	gp->status = G_RUNNING;
@@ -765,7 +434,7 @@ static void execute(struct m *m, struct g *gp)
 		if (m->park_unlock && !m->park_unlock(gp, m->park_arg)) {
 			gp->status = G_RUNNABLE;
 			gp->waitreason = NULL;
-			runqput(m->p, gp, 1);
+			rt_runqput(m->p, gp, 1);
 		}
 		m->park_unlock = NULL;
 		m->park_arg = NULL;
@@ -773,13 +442,13 @@ static void execute(struct m *m, struct g *gp)
 	case AFTER_YIELD:
 	case AFTER_PREEMPT:
 		gp->status = G_RUNNABLE;
-		rt_lock(&sched.lock);
-		globrunqput(gp);
-		rt_unlock(&sched.lock);
+		rt_lock(&rt_sched.lock);
+		rt_globrunqput(gp);
+		rt_unlock(&rt_sched.lock);
 		break;
 	case AFTER_EXIT:
 		gp->ctx.rsp = 0;
-		gfput(gp);
+		rt_gfput(gp);
 		break;
 	default:
 		rt_throw("g switched to g0 with no action");
@@ -790,25 +459,25 @@ static void execute(struct m *m, struct g *gp)
 static void schedule(struct m *m)
 {
 	for (;;) {
-		if (m->id >= gomaxprocs) {
+		if (m->id >= rt_procs()) {
 			/* No P: hand our queue to the others and wait.  The move
-			 * is done under sched.lock so that checkdead never runs
+			 * is done under rt_sched.lock so that checkdead never runs
 			 * while a G is in neither queue. */
 			struct g *gp;
-			rt_lock(&sched.lock);
-			while ((gp = runqget(m->p)))
-				globrunqput(gp);
-			__atomic_or_fetch(&sched.nop_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
-			int lost = m->id >= gomaxprocs;  /* still without a P? */
+			rt_lock(&rt_sched.lock);
+			while ((gp = rt_runqget(m->p)))
+				rt_globrunqput(gp);
+			__atomic_or_fetch(&rt_sched.nop_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
+			int lost = m->id >= rt_procs();  /* still without a P? */
 			if (lost)
 				checkdead();  /* we may be the last M to go quiet */
-			rt_unlock(&sched.lock);
+			rt_unlock(&rt_sched.lock);
 			rt_wakep();
 			if (lost)
 				plat_m_park(0);
-			rt_lock(&sched.lock);
-			__atomic_and_fetch(&sched.nop_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
-			rt_unlock(&sched.lock);
+			rt_lock(&rt_sched.lock);
+			__atomic_and_fetch(&rt_sched.nop_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+			rt_unlock(&rt_sched.lock);
 			continue;
 		}
 		struct p *pp = m->p;
@@ -821,13 +490,13 @@ static void schedule(struct m *m)
 			rt_timers_run(pp, plat_nanotime());
 			plat_ledger_switch(old);
 		}
-		if (m->schedtick % 61 == 0 && __atomic_load_n(&sched.runq_size, __ATOMIC_SEQ_CST)) {
-			rt_lock(&sched.lock);
-			gp = globrunqget(pp, 1);
-			rt_unlock(&sched.lock);
+		if (m->schedtick % 61 == 0 && __atomic_load_n(&rt_sched.runq_size, __ATOMIC_SEQ_CST)) {
+			rt_lock(&rt_sched.lock);
+			gp = rt_globrunqget(pp, 1);
+			rt_unlock(&rt_sched.lock);
 		}
 		if (!gp)
-			gp = runqget(pp);
+			gp = rt_runqget(pp);
 		if (!gp)
 			gp = findrunnable(m, pp);
 		if (gp)
@@ -867,7 +536,7 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
 	if (n == 0 || n > max)
 		n = max;
 	nms = n;
-	__atomic_store_n(&gomaxprocs_v, n, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&rt_gomaxprocs_v, n, __ATOMIC_SEQ_CST);
 	rt_class_sched = (unsigned)plat_ledger_class("rt.sched");
 	rt_class_timer = (unsigned)plat_ledger_class("rt.timer");
 	for (unsigned i = 0; i < n; i++) {
@@ -880,9 +549,9 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
 	main_args.fn = mainfn;
 	main_args.argc = argc;
 	main_args.argv = argv;
-	struct g *gp = newproc(main_goroutine, &main_args);
+	struct g *gp = rt_newproc(main_goroutine, &main_args);
 	gp->stack_size = RT_MAIN_STACK_SIZE;
-	runqput(&ps[0], gp, 0);
+	rt_runqput(&ps[0], gp, 0);
 	plat_preempt_init(quantum_ns);
 	for (unsigned i = 1; i < n; i++)
 		plat_start_m(i, mstart);

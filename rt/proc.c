@@ -1,0 +1,132 @@
+/*
+ * proc.c - goroutine creation and exit: tally_go, Gs and their free list.
+ *
+ * Purpose: make a G (from the free list, or a new one put on allgs for the
+ * deadlock report), queue it on the current P's runnext, and take it back
+ * when it exits: its stack goes to the platform's stack cache at once, the
+ * G to the free list.
+ *
+ * Invariants: only Gs that have started and not exited hold a stack
+ * (rt_sched.nstacks counts them); every G ever made is on rt_sched.allgs.
+ * Locking: the free list and allgs under rt_sched.lock.
+ * Context: thread context on an M; rt_gfput runs on g0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rt/rt.h"
+#include "rt/rt_impl.h"
+#include "rt/sched_impl.h"
+#include "rt/include/tally.h"
+
+static void goexit0(void);
+
+void rt_goentry(void *arg)
+{
+	struct g *gp = arg;
+	releasem(rt_getm());  /* execute() raised it on this M */
+	gp->fn(gp->arg);
+	goexit0();
+}
+
+static struct g *gfget(void)
+{
+	rt_lock(&rt_sched.lock);
+	struct g *gp = rt_sched.gfree;
+	if (gp) {
+		rt_sched.gfree = gp->schedlink;
+		rt_sched.ngfree--;
+	}
+	rt_unlock(&rt_sched.lock);
+	if (gp)
+		return gp;
+	struct gx *x = calloc(1, sizeof(*x));
+	if (!x)
+		rt_throw_oom("a goroutine", sizeof(*x));
+	__atomic_add_fetch(&rt_sched.ngs, 1, __ATOMIC_RELAXED);
+	rt_lock(&rt_sched.lock);
+	x->allnext = (struct gx *)rt_sched.allgs;
+	rt_sched.allgs = &x->g;
+	rt_unlock(&rt_sched.lock);
+	return &x->g;
+}
+
+/* An exited G goes to the free list without its stack: the stack goes
+ * back to the platform's stack cache at once, so only Gs that have started
+ * and not exited hold one (100 000 queued goroutines hold none). */
+void rt_gfput(struct g *gp)
+{
+	gp->status = G_DEAD;
+	gp->fn = NULL;
+	gp->waitreason = NULL;
+	if (gp->stack_lo) {
+		plat_stack_free(gp->stack_lo, gp->stack_size);
+		gp->stack_lo = 0;
+		gp->stack_size = 0;
+		__atomic_sub_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
+	}
+	rt_lock(&rt_sched.lock);
+	gp->schedlink = rt_sched.gfree;
+	rt_sched.gfree = gp;
+	rt_sched.ngfree++;
+	rt_unlock(&rt_sched.lock);
+}
+
+/* Queue a runnable G from M m: its P's runnext, or the global queue when
+ * m holds no P. */
+void rt_ready_put(struct m *m, struct g *gp)
+{
+	if (m->id < rt_procs()) {
+		rt_runqput(m->p, gp, 1);
+	} else {
+		rt_lock(&rt_sched.lock);
+		rt_globrunqput(gp);
+		rt_unlock(&rt_sched.lock);
+	}
+}
+
+struct g *rt_newproc(void (*fn)(void *), void *arg)
+{
+	struct g *gp = gfget();
+	gp->fn = fn;
+	gp->arg = arg;
+	gp->goid = __atomic_add_fetch(&rt_sched.goidgen, 1, __ATOMIC_SEQ_CST);
+	gp->preempt = 0;
+	gp->waiting = NULL;
+	gp->param = NULL;
+	gp->status = G_RUNNABLE;
+	return gp;
+}
+
+uint64_t tally_go(void (*fn)(void *), void *arg)
+{
+	if (!fn)
+		rt_throw("go of nil func value");
+	struct m *m = acquirem();
+	struct g *gp = rt_newproc(fn, arg);
+	uint64_t id = gp->goid;
+	rt_ready_put(m, gp);
+	releasem(m);
+	rt_wakep();
+	return id;
+}
+
+static void goexit0(void)
+{
+	acquirem();
+	rt_mcall(AFTER_EXIT);
+	rt_throw("exited goroutine resumed");
+}
+
+_Noreturn void tally_goexit(void)
+{
+	goexit0();
+	for (;;)
+		;
+}
+
+uint64_t tally_goid(void)
+{
+	struct g *gp = rt_getg();
+	return gp->goid;  /* g0's goid is 0 */
+}
