@@ -24,6 +24,7 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/kernel.h"
+#include "kernel/ledger.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/lib/regex.h"
 #include "kernel/cpu/smp.h"

@@ -155,4 +155,13 @@ void ledger_snapshot(const struct ledger_cpu *l, uint64_t now, struct ledger_sna
 /* Add b into a (per-class sums for a total over cores). */
 void ledger_snapshot_add(struct ledger_snapshot *a, const struct ledger_snapshot *b);
 
+/* ---- the report (kernel/ledger_report.c) ---- */
+/* At exit: snapshot every online CPU (the others by IPI:
+ * while they still answer), then print the snapshots and the total. */
+void ledger_gather(void);
+void ledger_print(void);
+/* Cycles one ledger transition costs on this CPU (measured at boot). */
+uint64_t ledger_transition_cost(void);
+void ledger_measure_overhead(void);
+
 #endif

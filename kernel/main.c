@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "boot/dumpboot.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/bench.h"
 #include "kernel/bootopt.h"
@@ -29,6 +30,7 @@
 #include "kernel/cpu/timer.h"
 #include "kernel/console.h"
 #include "kernel/kernel.h"
+#include "kernel/ledger.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/mem/memmap.h"
@@ -43,8 +45,6 @@
 #define LOW_RESERVED    (1ull << 20)
 
 extern char _kernel_start[], _kernel_end[];
-extern int boot_raw_kind;
-extern uint64_t boot_raw_ptr;
 void syscalls_init(struct vm_region *heap);
 
 struct boot_info *kernel_boot_info;
@@ -80,54 +80,6 @@ static int is_ram(uint64_t base, uint64_t len)
 			return 1;
 	}
 	return 0;
-}
-
-static void dump_chunk(const char *what, uint64_t pa, uint64_t len)
-{
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
-	kprintf("dumpboot: chunk %s 0x%lx %lu\n", what, pa, len);
-	for (uint64_t off = 0; off < len; off += 32) {
-		char line[80];
-		int n = 0;
-		for (uint64_t i = off; i < len && i < off + 32; i++)
-			n += ksnprintf(line + n, sizeof(line) - n, "%02x", p[i]);
-		kprintf("dumpboot: %s\n", line);
-	}
-}
-
-/* Hex-dump the loader's raw data (before pmem can reuse it) so real boots
- * can be recorded as parser fixtures (tools/record-fixture.py). */
-static void dumpboot(void)
-{
-	uint64_t p = boot_raw_ptr;
-	kprintf("dumpboot: kind %d ptr 0x%lx\n", boot_raw_kind, p);
-	if (boot_raw_kind == 1) {
-		const uint32_t *si = (const uint32_t *)(uintptr_t)p;
-		dump_chunk("start_info", p, 56);
-		uint64_t cmd = *(const uint64_t *)(uintptr_t)(p + 24);
-		uint64_t mm = *(const uint64_t *)(uintptr_t)(p + 40);
-		uint32_t n = *(const uint32_t *)(uintptr_t)(p + 48);
-		if (cmd)
-			dump_chunk("cmdline", cmd, strlen((const char *)(uintptr_t)cmd) + 1);
-		if (si[1] >= 1 && mm && n <= 1024)
-			dump_chunk("memmap", mm, (uint64_t)n * 24);
-	} else if (boot_raw_kind == 2) {
-		uint32_t total = *(const uint32_t *)(uintptr_t)p;
-		dump_chunk("mbi", p, total <= (1u << 20) ? total : 64);
-	}
-	/* what the kernel parsed from it: the fixture's .expect */
-	const struct boot_info *bi = kernel_boot_info;
-	kprintf("dumpboot: expect result ok\n");
-	kprintf("dumpboot: expect loader %s\n", bi->loader);
-	kprintf("dumpboot: expect cmdline %s\n", bi->cmdline);
-	if (boot_raw_kind == 2) {  /* PVH leaves the RSDP to the BIOS-area scan */
-		kprintf("dumpboot: expect rsdp_len %u\n", bi->rsdp_len);
-		kprintf("dumpboot: expect rsdp_addr 0x%lx\n", bi->rsdp_addr);
-	}
-	for (uint32_t i = 0; i < bi->mmap_count; i++)
-		kprintf("dumpboot: expect mmap 0x%lx 0x%lx %u\n", bi->mmap[i].base, bi->mmap[i].len,
-		        bi->mmap[i].type);
-	kprintf("dumpboot: end\n");
 }
 
 static void print_memmap(const struct boot_info *bi)
@@ -289,7 +241,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 		kernel_exit(EXIT_BAD_BOOT_OPTION);
 	}
 	if (kopts.dumpboot)
-		dumpboot();
+		boot_dump(kernel_boot_info);
 	phase("options");
 	arch_cpu_tables_init(0, NULL);
 	phase("traps");

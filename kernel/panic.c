@@ -44,6 +44,7 @@
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/ledger.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/ksyms.h"
 #include "kernel/kernel.h"

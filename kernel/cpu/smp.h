@@ -28,12 +28,5 @@ unsigned smp_stop_others(void);
 int smp_alone(void);
 /* Mark this CPU stopped and halt it for good with interrupts off. */
 _Noreturn void smp_halt_self(void);
-/* The cost ledger at exit: snapshot every online CPU (the others by IPI:
- * while they still answer), then print the snapshots and the total. */
-void ledger_gather(void);
-void ledger_print(void);
-/* Cycles one ledger transition costs on this CPU (measured at boot). */
-uint64_t ledger_transition_cost(void);
-void ledger_measure_overhead(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/ktest.h"
+#include "kernel/ledger.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/cpu/smp.h"
 #include "kernel/cpu/timer.h"
