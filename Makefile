@@ -36,10 +36,10 @@ PYTHON   := python3
 TARGET_FLAGS := --target=x86_64-unknown-elf -ffreestanding -fno-pic -mno-red-zone \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 KCFLAGS  := $(TARGET_FLAGS) -std=c11 -O2 -g -Wall -Wextra -Werror \
-	-I. -Irt/include -isystem $(NEWLIB_INC) -MMD -MP
+	-I. -Iarch/$(ARCH)/include -Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 APPCFLAGS := $(TARGET_FLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
 	-Irt/include -isystem $(NEWLIB_INC) -MMD -MP
-ASFLAGS  := $(TARGET_FLAGS) -I. -MMD -MP
+ASFLAGS  := $(TARGET_FLAGS) -I. -Iarch/$(ARCH)/include -MMD -MP
 LIBGCC   := $(shell gcc -print-libgcc-file-name)
 LDFLAGS  := -T linker.ld -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
 

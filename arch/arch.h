@@ -154,6 +154,6 @@ static inline void arch_irq_restore(unsigned long flags);
 static inline void arch_irq_enable(void);
 static inline void arch_pause(void);
 
-#include "arch/x86_64/arch_inline.h"
+#include <arch_inline.h>  /* arch/<isa>/include/, chosen by the include path */
 
 #endif

@@ -27,7 +27,7 @@
 FUZZ_CC ?= clang
 FUZZ_DIR := $(CURDIR)/build/fuzz
 FUZZ_TIME ?= 120
-FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) \
+FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 

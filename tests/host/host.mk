@@ -19,7 +19,7 @@
 
 HOST_CC ?= gcc
 HOST_DIR := $(CURDIR)/build/host
-HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) \
+HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include \
 	-DTALLY_FIXTURES='"$(CURDIR)/tests/fixtures"'
 HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all

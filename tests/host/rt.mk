@@ -32,7 +32,7 @@
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
-RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/rt/include \
+RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include -I$(CURDIR)/rt/include \
 	-fno-omit-frame-pointer -pthread -MMD -MP
 RT_HOST_LDFLAGS := -rdynamic -pthread
 RT_HOST_LIBS := -lcmocka
