@@ -6,22 +6,30 @@
  * dead across a call by the ABI).  An asynchronous preemption (the tick)
  * first saves the full register state on the goroutine's own stack
  * (arch asm), then calls into the runtime, which switches with this.
- * Implemented per ISA in arch/<isa>/context.S; the same file builds into
- * the hosted runtime on an x86_64 host.
+ * Implemented per ISA in arch/<isa>/context.S, with the layout in
+ * arch/<isa>/include/arch_ctx.h; the same files build into the hosted
+ * runtime on an x86_64 host.
  */
 #ifndef TALLY_RT_CTX_H
 #define TALLY_RT_CTX_H
 
 #include <stdint.h>
+#include <arch_ctx.h>  /* arch/<isa>/include/: the layout, by the include path */
 
+/* The register layout is the port's (struct arch_ctx); the runtime reads
+ * a context only through the accessors below. */
 struct rt_ctx {
-	uint64_t rsp;
-	uint64_t rip;   /* only meaningful for a fresh context */
-	uint64_t rbx, rbp, r12, r13, r14, r15;
-	uint32_t mxcsr;
-	uint16_t fpucw;
-	uint16_t pad;
+	struct arch_ctx arch;
 };
+
+/* Saved stack pointer; 0 when the context was never initialised or was
+ * retired (a G whose next run must start afresh). */
+static inline uintptr_t rt_ctx_sp(const struct rt_ctx *c) { return arch_ctx_sp(&c->arch); }
+/* Where a parked context resumes, and its frame pointer (backtraces). */
+static inline uintptr_t rt_ctx_pc(const struct rt_ctx *c) { return arch_ctx_pc(&c->arch); }
+static inline uintptr_t rt_ctx_fp(const struct rt_ctx *c) { return arch_ctx_fp(&c->arch); }
+/* Mark the context retired: rt_ctx_sp(c) becomes 0. */
+static inline void rt_ctx_retire(struct rt_ctx *c) { arch_ctx_retire(&c->arch); }
 
 /* Save the caller's context in *from, resume *to.  Returns (in from's
  * context) when something switches back to it. */

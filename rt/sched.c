@@ -195,7 +195,7 @@ static void checkdead(void)
 		if (__atomic_load_n(&gp->status, __ATOMIC_SEQ_CST) != G_WAITING)
 			continue;
 		rt_print_goroutine_header(gp, status_name(gp));
-		plat_backtrace(gp->ctx.rip ? gp->ctx.rip : 0, gp->ctx.rbp);
+		plat_backtrace(rt_ctx_pc(&gp->ctx), rt_ctx_fp(&gp->ctx));
 		rt_print("\n");
 	}
 	plat_fatal_exit(2);
@@ -403,7 +403,7 @@ static void execute(struct m *m, struct g *gp)
 		}
 		__atomic_add_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
 	}
-	if (gp->fn && gp->status == G_RUNNABLE && gp->ctx.rsp == 0)
+	if (gp->fn && gp->status == G_RUNNABLE && rt_ctx_sp(&gp->ctx) == 0)
 		rt_ctx_init(&gp->ctx, gp->stack_lo + gp->stack_size, rt_goentry, gp);
 	/* m->curg names gp only inside the window covered by m->locks (or
 	 * while gp itself runs): the tick must never take g0 for gp. */
@@ -447,7 +447,7 @@ static void execute(struct m *m, struct g *gp)
 		rt_unlock(&rt_sched.lock);
 		break;
 	case AFTER_EXIT:
-		gp->ctx.rsp = 0;
+		rt_ctx_retire(&gp->ctx);
 		rt_gfput(gp);
 		break;
 	default:

@@ -7,7 +7,8 @@
  * entry(arg).  The same file is assembled by clang for the kernel
  * (--target=x86_64-unknown-elf) and by gcc for the hosted runtime tests.
  *
- * Data structure: struct rt_ctx, offsets (checked by _Static_assert in
+ * Data structure: struct rt_ctx, whose only member is struct arch_ctx
+ * (arch/x86_64/include/arch_ctx.h); offsets (checked by _Static_assert in
  * tests/host/test_ctx.c; change both together):
  *
  *	CTX_RSP    0   stack pointer to resume with (return address popped)

@@ -30,16 +30,16 @@
 #include "tests/host/rt_test.h"
 
 /* The offsets context.S uses (its header comment lists the same). */
-_Static_assert(offsetof(struct rt_ctx, rsp) == 0, "CTX_RSP");
-_Static_assert(offsetof(struct rt_ctx, rip) == 8, "CTX_RIP");
-_Static_assert(offsetof(struct rt_ctx, rbx) == 16, "CTX_RBX");
-_Static_assert(offsetof(struct rt_ctx, rbp) == 24, "CTX_RBP");
-_Static_assert(offsetof(struct rt_ctx, r12) == 32, "CTX_R12");
-_Static_assert(offsetof(struct rt_ctx, r13) == 40, "CTX_R13");
-_Static_assert(offsetof(struct rt_ctx, r14) == 48, "CTX_R14");
-_Static_assert(offsetof(struct rt_ctx, r15) == 56, "CTX_R15");
-_Static_assert(offsetof(struct rt_ctx, mxcsr) == 64, "CTX_MXCSR");
-_Static_assert(offsetof(struct rt_ctx, fpucw) == 68, "CTX_FPUCW");
+_Static_assert(offsetof(struct rt_ctx, arch.rsp) == 0, "CTX_RSP");
+_Static_assert(offsetof(struct rt_ctx, arch.rip) == 8, "CTX_RIP");
+_Static_assert(offsetof(struct rt_ctx, arch.rbx) == 16, "CTX_RBX");
+_Static_assert(offsetof(struct rt_ctx, arch.rbp) == 24, "CTX_RBP");
+_Static_assert(offsetof(struct rt_ctx, arch.r12) == 32, "CTX_R12");
+_Static_assert(offsetof(struct rt_ctx, arch.r13) == 40, "CTX_R13");
+_Static_assert(offsetof(struct rt_ctx, arch.r14) == 48, "CTX_R14");
+_Static_assert(offsetof(struct rt_ctx, arch.r15) == 56, "CTX_R15");
+_Static_assert(offsetof(struct rt_ctx, arch.mxcsr) == 64, "CTX_MXCSR");
+_Static_assert(offsetof(struct rt_ctx, arch.fpucw) == 68, "CTX_FPUCW");
 _Static_assert(sizeof(struct rt_ctx) == 72, "rt_ctx size");
 
 #define STACK (64 * 1024)
@@ -183,8 +183,8 @@ static void fresh_context_starts_entry(void **state)
 	assert_int_equal(m1 & ~MXCSR_FLAGS, 0x7f80);      /* the creator kept its own */
 	assert_int_equal(c1, 0x0e7f);
 	/* the saved context of the parked probe points into its own stack */
-	assert_true(ctx_a.rsp > lo && ctx_a.rsp < stack_top(lo));
-	assert_true(ctx_a.rbp > lo && ctx_a.rbp < stack_top(lo));
+	assert_true(rt_ctx_sp(&ctx_a) > lo && rt_ctx_sp(&ctx_a) < stack_top(lo));
+	assert_true(rt_ctx_fp(&ctx_a) > lo && rt_ctx_fp(&ctx_a) < stack_top(lo));
 	assert_int_equal(errors, 0);
 	plat_stack_free(lo, STACK);
 }
