@@ -36,6 +36,30 @@ struct bootopt {
 
 #define BOOTOPT_MAX_OPTS 64  /* most entries a table may have */
 
+/*
+ * Options are owned by the subsystem they configure: each registers one
+ * set with BOOTOPT_SET in its own file (Linux's early_param, Unikraft's
+ * per-library parameters), holding the variables its setters write.
+ * kernel/options.c gathers every set from the linker section
+ * "bootopt_sets", refuses a key registered twice, resets each set to its
+ * defaults, parses the line against all of them, then runs each set's
+ * check (rules that tie its keys to others').
+ */
+struct bootopt_result;
+struct bootopt_set {
+	const char *owner;                 /* "kernel", "cpu", "mem", "pc", ... */
+	const struct bootopt *opts;
+	unsigned n;
+	void (*reset)(void);               /* back to the defaults; NULL: none */
+	/* After every setter of every set succeeded: 0, or -1 through
+	 * bootopt_conflict(); NULL: no rule. */
+	int (*check)(struct bootopt_result *res);
+};
+#define BOOTOPT_SET(name, ...)                                                   \
+	static const struct bootopt_set name##_set = { __VA_ARGS__ };                \
+	__attribute__((used, section("bootopt_sets"))) static const struct bootopt_set \
+		*const name##_set_ptr = &name##_set
+
 struct bootopt_result {
 	int argc;
 	char *argv[64];
@@ -60,7 +84,9 @@ int bootopt_parse_duration(const char *s, unsigned long long *ns);
 
 /* Cross-key checks, after a successful parse: the "key=value" word given
  * for key (NULL if key was not on the line or is not in opts), and an
- * error naming two words:  boot options "w1" and "w2": why  (returns -1). */
+ * error naming two words:  boot options "w1" and "w2": why  (returns -1).
+ * Inside a set's check, bootopt_word() (kernel/options.c) looks a key up
+ * in every registered set. */
 const char *bootopt_given(const struct bootopt_result *res,
                           const struct bootopt *opts, size_t nopts,
                           const char *key);

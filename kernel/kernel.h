@@ -11,34 +11,32 @@
 /* The one kernel entry every boot path reaches. */
 _Noreturn void kernel_main(struct boot_info *bi);
 
-/* Values of the boot options (kernel/options.c). */
+/* The kernel's own boot options (kernel/options.c); other subsystems own
+ * theirs (kernel/cpu/cpu_options.h, kernel/mem/mem_options.h, the
+ * machine's).  Each set registers itself with BOOTOPT_SET (bootopt.h). */
 struct kopts {
-	uint16_t serial_port;   /* serial= (0: none found, use the early port) */
-	const char *serial_name;
 	const char *test;       /* test= glob, NULL: no on-target tests */
 	int loglevel;           /* loglevel=0..3 */
 	int dumpboot;           /* dumpboot=1: hex-dump the loader's data */
-	unsigned tick_hz;       /* tick=HZ (0: no periodic tick) */
-	unsigned max_cpus;      /* cpus=N (0: all) */
 	int ledger;             /* ledger=off|exit */
 	const char *bench;      /* bench=REGEX: run benchmarks, not the app */
 	uint64_t benchtime_ns;  /* benchtime=500ms|2s: minimum time per benchmark */
 	uint64_t bench_count;   /* benchtime=1000x: fixed count (0: use the time) */
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
-	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
-	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
-	int64_t apfail;         /* apfail=APICID[:ipi]: that CPU fails (tests
-	                           the time-out paths); -1: none */
-	int apfail_ipi;         /* :ipi: it starts, then goes deaf to IPI calls */
-	uint64_t ipi_timeout_ns; /* ipitimeout=10s: an unanswered IPI panics */
 };
 extern struct kopts kopts;
-/* Reset kopts to the defaults, then parse cmdline into it and res (argv
- * of the program) and check the options that depend on each other.
- * Returns 0, or -1 with res->err naming the offending word(s). */
+/* Reset every registered set to its defaults, then parse cmdline against
+ * all of them into their variables and res (argv of the program), and run
+ * each set's check.  Returns 0, or -1 with res->err naming the offending
+ * word(s).  A key registered by two sets is refused the same way, naming
+ * both owners (a build defect: the host tests catch it first). */
 int kopts_parse(const char *cmdline, struct bootopt_result *res);
-extern const struct bootopt kernel_bootopts[];
-extern const unsigned kernel_bootopts_count;
+/* The "key=value" word given for key in the last kopts_parse (any set),
+ * or dflt when the key was not given. */
+const char *bootopt_word(const struct bootopt_result *res, const char *key, const char *dflt);
+/* Every registered option, in registration order (for the help listing):
+ * returns the number, *opts the flat table. */
+unsigned kopts_table(const struct bootopt **opts);
 
 /* Boot facts for the application API (kernel/sysinfo.c). */
 extern struct boot_info *kernel_boot_info;

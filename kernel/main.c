@@ -24,6 +24,7 @@
 #include "kernel/bench.h"
 #include "kernel/bootopt.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/mem/gstack.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/cpu/smp.h"
@@ -34,11 +35,13 @@
 #include "kernel/lib/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/mem/memmap.h"
+#include "kernel/mem/mem_options.h"
 #include "kernel/panic.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
 #include "rt/rt.h"
 #include "drivers/uart16550.h"
+#include "arch/x86_64/pc_options.h"
 
 #define MAIN_STACK_SIZE (256ull << 10)  /* M 0's scheduler stack (g0) */
 #define HEAP_RESERVE    (64ull << 30)
@@ -199,7 +202,7 @@ static void clock_and_timers(void)
 		panic("no local APIC: Tally needs one for its per-core timer");
 	cpus[0].arch.hwid = arch_cpu_hwid();
 	ipi_init();
-	timer_init_cpu(kopts.tick_hz);
+	timer_init_cpu(cpu_opts.tick_hz);
 	ledger_measure_overhead();
 	phase("timers");
 }
@@ -227,17 +230,19 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	kernel_boot_info = bi;
 	int bad = kopts_parse(bi->cmdline, &args);
 
-	serial.port = kopts.serial_port;
+	serial.port = pc_opts.serial_port;
 	if (uart16550_init(&serial) == 0) {
-		serial_ops.name = kopts.serial_name;
+		serial_ops.name = pc_opts.serial_name;
 		console_init(&serial_ops);
 	}
 	kprintf("tally: start\n");
 	if (bad) {
 		kprintf("tally: FATAL: %s\n", args.err);
 		kprintf("tally: boot options are key=value words, then -- and the program's arguments:\n");
-		for (unsigned i = 0; i < kernel_bootopts_count; i++)
-			kprintf("  %-9s %s\n", kernel_bootopts[i].key, kernel_bootopts[i].help);
+		const struct bootopt *o;
+		unsigned n = kopts_table(&o);
+		for (unsigned i = 0; i < n; i++)
+			kprintf("  %-9s %s\n", o[i].key, o[i].help);
 		kernel_exit(EXIT_BAD_BOOT_OPTION);
 	}
 	if (kopts.dumpboot)
@@ -250,13 +255,13 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	acpi_init(bi);
 	vm_init();
 	clock_and_timers();
-	smp_init(acpi.has_madt ? &acpi : NULL, kopts.max_cpus);
+	smp_init(acpi.has_madt ? &acpi : NULL, cpu_opts.max_cpus);
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
 	/* stackinit <= stackmax was checked with the boot options */
-	if (gstack_init(kopts.stackmax, kopts.stackinit) < 0)
+	if (gstack_init(mem_opts.stackmax, mem_opts.stackinit) < 0)
 		panic("goroutine stacks: cannot reserve stackmax=%lu for stackinit=%lu",
-		      kopts.stackmax, kopts.stackinit);
+		      mem_opts.stackmax, mem_opts.stackinit);
 	cpus[0].syscall_top = new_syscall_stack();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
@@ -269,7 +274,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (kopts.loglevel >= 1)
 		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s, %s, timer %s, tick %u Hz\n",
 		        bi->loader, kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name(),
-		        arch_intc_name(), arch_timer_name(), kopts.tick_hz);
+		        arch_intc_name(), arch_timer_name(), cpu_opts.tick_hz);
 
 	if (kopts.test) {
 		int failed = ktest_run(kopts.test);

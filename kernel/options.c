@@ -1,83 +1,60 @@
 /*
- * options.c - the table of boot options, their setters and the rules that
- * tie two options together.
+ * options.c - the registry of boot options, and the kernel's own set.
  *
- * Purpose: the only list of valid keys; kopts_parse() checks the command
- * line against it (bootopt_parse), and its error message lists these keys.
- * Adding an option is adding a row here and a field in struct kopts
- * (kernel.h).
+ * Purpose: each subsystem owns its options: it registers a set
+ * (BOOTOPT_SET, bootopt.h) with its keys, setters, defaults and the rules
+ * that tie its keys to others'.  kopts_parse() gathers the sets from the
+ * linker section "bootopt_sets" into one flat table, refuses a key that
+ * two sets register (naming both owners), resets every set, parses the
+ * line (bootopt_parse: its error message lists every key), then runs each
+ * set's check.  Adding an option is adding a row to its subsystem's set,
+ * nothing here.
+ *
+ * The kernel's own set (this file): test, loglevel, dumpboot, ledger,
+ * bench, benchtime, quantum.  Others: kernel/cpu/cpu_options.c (tick,
+ * cpus, apfail, ipitimeout), kernel/mem/mem_options.c (stackmax,
+ * stackinit), the machine's (arch/x86_64/pc_options.c: serial).
  *
  * Values: every number is parsed with overflow checks (bootopt_parse_u64,
  * bootopt_parse_duration, count()), so a value too large for 64 bits is a
  * bad value like any other typo, never a wrapped small number.  Durations
- * are converted here, once: the kernel only ever sees nanoseconds and
- * counts that passed their range check.
+ * are converted once, by the setter: the kernel only ever sees nanoseconds
+ * and counts that passed their range check.
  *
- * Combinations, checked after every setter succeeded (combinations()); a
- * broken one is a bad boot option (status 64) naming both words:
- *   stackinit > stackmax     the initial stack must fit in the limit;
+ * Combinations, checked after every setter succeeded; a broken one is a
+ * bad boot option (status 64) naming both words:
+ *   stackinit > stackmax     the initial stack must fit in the limit (mem);
  *   quantum= with tick=0     preemption runs from the tick: without one
- *                            a quantum is never enforced;
- *   test= with bench=        each replaces the program; give one.
+ *                            a quantum is never enforced (cpu);
+ *   test= with bench=        each replaces the program; give one (here).
  * Considered and allowed: a quantum shorter than the tick period (the
  * quantum is a lower bound, checked at each tick, as Go's sysmon checks
  * forcePreemptNS at its own period); benchtime= without bench= (Go's
  * -benchtime without -bench is accepted too); apfail= naming a CPU that
  * cpus= leaves unstarted anyway.
  *
- * Context: boot only (and host tests, fuzzers): kopts_parse() resets kopts
- * to the defaults first, so it may be called again.
+ * Context: boot only (and host tests, fuzzers): kopts_parse() resets every
+ * set to its defaults first, so it may be called again.
  */
 #include <string.h>
 #include "kernel/bootopt.h"
+#include "kernel/lib/bootfmt.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/regex.h"
 
 #define KOPTS_DEFAULT { \
-	.serial_port = 0x3f8, \
-	.serial_name = "com1", \
 	.test = NULL, \
 	.loglevel = 1, \
 	.dumpboot = 0, \
-	.tick_hz = 1000, \
-	.max_cpus = 0, \
 	.ledger = 1, \
 	.bench = NULL, \
 	.benchtime_ns = 500000000ull, \
 	.bench_count = 0, \
 	.quantum_ns = 10000000ull, \
-	.apfail = -1, \
-	.ipi_timeout_ns = 10000000000ull, \
-	.stackmax = 64ull << 20, \
-	.stackinit = 4096, \
 }
 
 static const struct kopts kopts_default = KOPTS_DEFAULT;
 struct kopts kopts = KOPTS_DEFAULT;
-
-static int set_serial(const char *v, const char **why)
-{
-	static const char *names[] = { "com1", "com2", "com3", "com4" };
-	static const uint16_t ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(v, names[i]) == 0) {
-			kopts.serial_port = ports[i];
-			kopts.serial_name = names[i];
-			return 0;
-		}
-	}
-	unsigned long long p;
-	/* "0x" and hex digits only: no k/M suffix on a port */
-	size_t hex = strspn(v + (strncmp(v, "0x", 2) == 0 ? 2 : 0), "0123456789abcdefABCDEF");
-	if (strncmp(v, "0x", 2) == 0 && v[2 + hex] == '\0' && bootopt_parse_u64(v, &p) == 0 &&
-	    p > 0 && p <= 0xfff8) {
-		kopts.serial_port = (uint16_t)p;
-		kopts.serial_name = v;
-		return 0;
-	}
-	*why = "expected com1|com2|com3|com4 or an I/O port like 0x3f8";
-	return -1;
-}
 
 static int set_test(const char *v, const char **why)
 {
@@ -111,28 +88,6 @@ static int set_dumpboot(const char *v, const char **why)
 		return -1;
 	}
 	kopts.dumpboot = v[0] == '1';
-	return 0;
-}
-
-static int set_tick(const char *v, const char **why)
-{
-	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || n > 100000) {
-		*why = "expected a tick rate in Hz from 0 (no tick) to 100000";
-		return -1;
-	}
-	kopts.tick_hz = (unsigned)n;
-	return 0;
-}
-
-static int set_cpus(const char *v, const char **why)
-{
-	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || n < 1 || n > 64) {
-		*why = "expected a number of CPUs from 1 to 64";
-		return -1;
-	}
-	kopts.max_cpus = (unsigned)n;
 	return 0;
 }
 
@@ -213,110 +168,96 @@ static int set_quantum(const char *v, const char **why)
 	return 0;
 }
 
-/* APICID: that CPU is never started.  APICID:ipi: it starts, and at the
- * first IPI call it receives it disables interrupts and halts without
- * answering (a CPU hung with interrupts off; it still takes NMIs). */
-static int set_apfail(const char *v, const char **why)
-{
-	char id[16];
-	size_t n = strcspn(v, ":");
-	unsigned long long apic;
-	int ipi = v[n] == ':';
-	if (n >= sizeof(id) || (ipi && strcmp(v + n + 1, "ipi"))) {
-		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
-		return -1;
-	}
-	memcpy(id, v, n);
-	id[n] = 0;
-	if (bootopt_parse_u64(id, &apic) < 0 || apic > 0xfffffffeull) {
-		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
-		return -1;
-	}
-	kopts.apfail = (int64_t)apic;
-	kopts.apfail_ipi = ipi;
-	return 0;
-}
-
-static int set_ipitimeout(const char *v, const char **why)
-{
-	unsigned long long ns;
-	if (bootopt_parse_duration(v, &ns) < 0 || ns < 100000000ull || ns > 600000000000ull) {
-		*why = "expected a duration from 100ms to 600s, like 10s or 500ms";
-		return -1;
-	}
-	kopts.ipi_timeout_ns = ns;
-	return 0;
-}
-
-static int set_stackmax(const char *v, const char **why)
-{
-	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || n < (64u << 10) || n > (1ull << 30) || n % 4096) {
-		*why = "expected a multiple of 4K from 64K to 1G, like 64M";
-		return -1;
-	}
-	kopts.stackmax = n;
-	return 0;
-}
-
-static int set_stackinit(const char *v, const char **why)
-{
-	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || n < 4096 || n > (1u << 20) || n % 4096) {
-		*why = "expected a multiple of 4K from 4K to 1M";
-		return -1;
-	}
-	kopts.stackinit = n;
-	return 0;
-}
-
-const struct bootopt kernel_bootopts[] = {
-	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
+static const struct bootopt kernel_opts[] = {
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
 	{ "loglevel", "0..3: boot log detail (default 1)", set_loglevel },
 	{ "dumpboot", "0|1: hex-dump the boot loader's data (for test fixtures)", set_dumpboot },
-	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
-	{ "cpus", "N: start at most N CPUs (default: all the MADT lists)", set_cpus },
 	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
 	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program (Go's "
 	  "-bench syntax)", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
-	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
-	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
-	{ "apfail", "APICID[:ipi]: withhold the start-up IPIs from that CPU, or (:ipi) let it stop answering IPI calls after boot (tests the time-out paths)", set_apfail },
-	{ "ipitimeout", "10s|500ms: an IPI unanswered this long is a kernel panic (default 10s)", set_ipitimeout },
 };
-const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);
 
-/* The option word for key, or "key (default)" when it was not given. */
-static const char *word(const struct bootopt_result *res, const char *key, const char *dflt)
-{
-	const char *w = bootopt_given(res, kernel_bootopts, kernel_bootopts_count, key);
-	return w ? w : dflt;
-}
+static void kernel_reset(void) { kopts = kopts_default; }
 
-static int combinations(struct bootopt_result *res)
+static int kernel_check(struct bootopt_result *res)
 {
-	if (kopts.stackinit > kopts.stackmax)
-		return bootopt_conflict(res, word(res, "stackinit", "stackinit (default 4K)"),
-		                        word(res, "stackmax", "stackmax (default 64M)"),
-		                        "stackinit must not exceed stackmax");
-	if (kopts.tick_hz == 0 && bootopt_given(res, kernel_bootopts, kernel_bootopts_count,
-	                                        "quantum"))
-		return bootopt_conflict(res, word(res, "quantum", "quantum"), word(res, "tick", "tick"),
-		                        "preemption runs from the tick, so tick=0 leaves no "
-		                        "quantum to enforce");
 	if (kopts.test && kopts.bench)
-		return bootopt_conflict(res, word(res, "test", "test"), word(res, "bench", "bench"),
+		return bootopt_conflict(res, bootopt_word(res, "test", "test"),
+		                        bootopt_word(res, "bench", "bench"),
 		                        "each replaces the program; give one of them");
 	return 0;
 }
 
+BOOTOPT_SET(kernel, "kernel", kernel_opts, sizeof(kernel_opts) / sizeof(kernel_opts[0]),
+            kernel_reset, kernel_check);
+
+/* ---- the registry ---- */
+
+extern const struct bootopt_set *const __start_bootopt_sets[];
+extern const struct bootopt_set *const __stop_bootopt_sets[];
+
+static struct bootopt all[BOOTOPT_MAX_OPTS];
+static unsigned nall;
+
+/* Flatten every set into all[]; -1 with res->err when a key is registered
+ * twice or there are more than BOOTOPT_MAX_OPTS keys. */
+static int gather(struct bootopt_result *res)
+{
+	const char *owner[BOOTOPT_MAX_OPTS];
+	nall = 0;
+	for (const struct bootopt_set *const *s = __start_bootopt_sets; s < __stop_bootopt_sets; s++) {
+		for (unsigned i = 0; i < (*s)->n; i++) {
+			const struct bootopt *o = &(*s)->opts[i];
+			for (unsigned j = 0; j < nall; j++) {
+				if (strcmp(all[j].key, o->key) == 0) {
+					bootfmt_clear(res->err, sizeof res->err);
+					bootfmt_cat(res->err, sizeof res->err, "boot option \"");
+					bootfmt_cat(res->err, sizeof res->err, o->key);
+					bootfmt_cat(res->err, sizeof res->err, "\" is registered twice, by ");
+					bootfmt_cat(res->err, sizeof res->err, owner[j]);
+					bootfmt_cat(res->err, sizeof res->err, " and by ");
+					bootfmt_cat(res->err, sizeof res->err, (*s)->owner);
+					return -1;
+				}
+			}
+			if (nall == BOOTOPT_MAX_OPTS) {
+				bootfmt_clear(res->err, sizeof res->err);
+				bootfmt_cat(res->err, sizeof res->err,
+				            "more boot options registered than BOOTOPT_MAX_OPTS");
+				return -1;
+			}
+			owner[nall] = (*s)->owner;
+			all[nall++] = *o;
+		}
+	}
+	return 0;
+}
+
+unsigned kopts_table(const struct bootopt **opts)
+{
+	*opts = all;
+	return nall;
+}
+
+const char *bootopt_word(const struct bootopt_result *res, const char *key, const char *dflt)
+{
+	const char *w = bootopt_given(res, all, nall, key);
+	return w ? w : dflt;
+}
+
 int kopts_parse(const char *cmdline, struct bootopt_result *res)
 {
-	kopts = kopts_default;
-	if (bootopt_parse(cmdline, kernel_bootopts, kernel_bootopts_count, "tally", res) != 0)
+	if (gather(res) < 0)
 		return -1;
-	return combinations(res);
+	for (const struct bootopt_set *const *s = __start_bootopt_sets; s < __stop_bootopt_sets; s++)
+		if ((*s)->reset)
+			(*s)->reset();
+	if (bootopt_parse(cmdline, all, nall, "tally", res) != 0)
+		return -1;
+	for (const struct bootopt_set *const *s = __start_bootopt_sets; s < __stop_bootopt_sets; s++)
+		if ((*s)->check && (*s)->check(res) != 0)
+			return -1;
+	return 0;
 }

@@ -54,6 +54,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
@@ -156,7 +157,7 @@ static void describe(char *buf, size_t n, const struct cpu_call *c)
  * Returns only once it did. */
 static void wait_done(struct cpu *t)
 {
-	uint64_t limit_ns = kopts.ipi_timeout_ns;
+	uint64_t limit_ns = cpu_opts.ipi_timeout_ns;
 	uint64_t warn_ns = IPI_WARN_NS < limit_ns / 2 ? IPI_WARN_NS : limit_ns / 2;
 	uint64_t start = arch_cycles();
 	uint64_t warn = start + timer_ns_to_cycles(warn_ns);

@@ -40,6 +40,7 @@
 #include "arch/arch.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
@@ -157,13 +158,13 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);
 		int rc;
-		if ((int64_t)a->apic_id == kopts.apfail && kopts.apfail_ipi) {
+		if ((int64_t)a->apic_id == cpu_opts.apfail && cpu_opts.apfail_ipi) {
 			/* fault injection: it starts, and hangs at its first
 			 * IPI call (ipi.c) */
 			c->ipi_deaf = 1;
 			rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
 			                    AP_TIMEOUT_NS);
-		} else if ((int64_t)a->apic_id == kopts.apfail) {
+		} else if ((int64_t)a->apic_id == cpu_opts.apfail) {
 			/* fault injection: this CPU is never sent INIT/SIPI, so
 			 * it behaves like one that does not answer */
 			rc = timer_wait_flag(&c->started, AP_TIMEOUT_NS);

@@ -19,7 +19,10 @@
 #include <stdint.h>
 #include <string.h>
 #include "tests/fuzz/fuzz.h"
+#include "arch/x86_64/pc_options.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/kernel.h"
+#include "kernel/mem/mem_options.h"
 #include "kernel/lib/regex.h"
 
 static struct bootopt_result res, res2;
@@ -40,41 +43,43 @@ static void check_success(void)
 	FZ_CHECK(strcmp(res.argv[0], "tally") == 0);
 	for (k = 0; k < res.argc; k++)
 		FZ_CHECK(in_argbuf(&res, res.argv[k]));
+	const struct bootopt *table;
+	unsigned ntable = kopts_table(&table);
 	for (i = 0; i < BOOTOPT_MAX_OPTS; i++) {
 		const char *w = res.given[i];
 		size_t kl;
 
-		if (i >= kernel_bootopts_count) {
+		if (i >= ntable) {
 			FZ_CHECK(w == NULL);
 			continue;
 		}
 		if (w == NULL)
 			continue;
 		FZ_CHECK(in_argbuf(&res, w));
-		kl = strlen(kernel_bootopts[i].key);
-		FZ_CHECK(strncmp(w, kernel_bootopts[i].key, kl) == 0 && w[kl] == '=');
+		kl = strlen(table[i].key);
+		FZ_CHECK(strncmp(w, table[i].key, kl) == 0 && w[kl] == '=');
 	}
 	/* every value in its documented range */
-	FZ_CHECK(kopts.serial_port > 0 && kopts.serial_port <= 0xfff8);
-	FZ_CHECK(kopts.serial_name != NULL);
+	FZ_CHECK(pc_opts.serial_port > 0 && pc_opts.serial_port <= 0xfff8);
+	FZ_CHECK(pc_opts.serial_name != NULL);
 	FZ_CHECK(kopts.loglevel >= 0 && kopts.loglevel <= 3);
 	FZ_CHECK(kopts.dumpboot == 0 || kopts.dumpboot == 1);
-	FZ_CHECK(kopts.tick_hz <= 100000);
-	FZ_CHECK(kopts.max_cpus <= 64);
+	FZ_CHECK(cpu_opts.tick_hz <= 100000);
+	FZ_CHECK(cpu_opts.max_cpus <= 64);
 	FZ_CHECK(kopts.ledger == 0 || kopts.ledger == 1);
 	FZ_CHECK(kopts.quantum_ns >= 10000 && kopts.quantum_ns <= 1000000000ull);
 	FZ_CHECK(kopts.benchtime_ns <= 3600000000000ull);
 	FZ_CHECK(kopts.bench_count <= 1000000000ull);
 	FZ_CHECK(kopts.bench_count == 0 || kopts.benchtime_ns == 0);
-	FZ_CHECK(kopts.stackmax >= (64u << 10) && kopts.stackmax <= (1ull << 30) &&
-	         kopts.stackmax % 4096 == 0);
-	FZ_CHECK(kopts.stackinit >= 4096 && kopts.stackinit <= (1u << 20) &&
-	         kopts.stackinit % 4096 == 0);
-	FZ_CHECK(kopts.apfail >= -1 && kopts.apfail <= 0xfffffffell);
+	FZ_CHECK(mem_opts.stackmax >= (64u << 10) && mem_opts.stackmax <= (1ull << 30) &&
+	         mem_opts.stackmax % 4096 == 0);
+	FZ_CHECK(mem_opts.stackinit >= 4096 && mem_opts.stackinit <= (1u << 20) &&
+	         mem_opts.stackinit % 4096 == 0);
+	FZ_CHECK(cpu_opts.apfail >= -1 && cpu_opts.apfail <= 0xfffffffell);
 	/* the cross-key rules */
-	FZ_CHECK(kopts.stackinit <= kopts.stackmax);
-	FZ_CHECK(!(kopts.tick_hz == 0 &&
-	           bootopt_given(&res, kernel_bootopts, kernel_bootopts_count, "quantum")));
+	FZ_CHECK(mem_opts.stackinit <= mem_opts.stackmax);
+	FZ_CHECK(!(cpu_opts.tick_hz == 0 &&
+	           bootopt_word(&res, "quantum", NULL)));
 	FZ_CHECK(!(kopts.test && kopts.bench));
 	if (kopts.test && strcmp(kopts.test, "*") != 0)
 		FZ_CHECK(in_argbuf(&res, kopts.test));
@@ -135,16 +140,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_check_err(res.err, sizeof res.err, "boot option");
 	/* deterministic, and independent of the previous parse */
 	first = kopts;
+	struct cpu_opts first_cpu = cpu_opts;
+	struct mem_opts first_mem = mem_opts;
+	struct pc_opts first_pc = pc_opts;
 	memset(&res2, 0xa5, sizeof res2);
 	rc2 = kopts_parse(line, &res2);
 	FZ_CHECK(rc2 == rc);
 	FZ_CHECK(strcmp(res.err, res2.err) == 0);
 	FZ_CHECK(res2.argc == res.argc);
-	FZ_CHECK(kopts.serial_port == first.serial_port && kopts.tick_hz == first.tick_hz &&
-	         kopts.quantum_ns == first.quantum_ns && kopts.stackmax == first.stackmax &&
-	         kopts.stackinit == first.stackinit && kopts.apfail == first.apfail &&
+	FZ_CHECK(pc_opts.serial_port == first_pc.serial_port &&
+	         cpu_opts.tick_hz == first_cpu.tick_hz &&
+	         kopts.quantum_ns == first.quantum_ns && mem_opts.stackmax == first_mem.stackmax &&
+	         mem_opts.stackinit == first_mem.stackinit && cpu_opts.apfail == first_cpu.apfail &&
 	         kopts.benchtime_ns == first.benchtime_ns &&
-	         kopts.bench_count == first.bench_count && kopts.max_cpus == first.max_cpus &&
+	         kopts.bench_count == first.bench_count && cpu_opts.max_cpus == first_cpu.max_cpus &&
 	         kopts.loglevel == first.loglevel);
 	free(line);
 	return 0;

@@ -26,7 +26,7 @@ HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options
+	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options test_options_dup
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -38,7 +38,12 @@ host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/mem/memmap.c
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c
-host_src_test_options := kernel/options.c kernel/bootopt.c kernel/lib/regex.c
+# every registered option set (BOOTOPT_SET), so the host test sees the
+# kernel's whole table and any key registered twice
+OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
+	$(CURDIR)/arch/x86_64/*_options.c))
+host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c
+host_src_test_options_dup := $(host_src_test_options)
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 

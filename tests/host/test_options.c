@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "tests/host/fixture.h"
+#include "arch/x86_64/pc_options.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/kernel.h"
+#include "kernel/mem/mem_options.h"
 
 static struct bootopt_result res;
 
@@ -49,12 +52,12 @@ static void defaults_and_units(void **state)
 	assert_int_equal(kopts.quantum_ns, 10000000);
 	assert_int_equal(kopts.benchtime_ns, 500000000);
 	assert_int_equal(kopts.bench_count, 0);
-	assert_int_equal(kopts.tick_hz, 1000);
-	assert_int_equal(kopts.apfail, -1);
+	assert_int_equal(cpu_opts.tick_hz, 1000);
+	assert_int_equal(cpu_opts.apfail, -1);
 	ok("quantum=100us benchtime=2s tick=10000 apfail=0xfffffffe");
 	assert_int_equal(kopts.quantum_ns, 100000);
 	assert_int_equal(kopts.benchtime_ns, 2000000000ull);
-	assert_int_equal(kopts.apfail, 0xfffffffeull);
+	assert_int_equal(cpu_opts.apfail, 0xfffffffeull);
 	ok("quantum=1000ms benchtime=1000x");
 	assert_int_equal(kopts.quantum_ns, 1000000000ull);
 	assert_int_equal(kopts.bench_count, 1000);
@@ -64,12 +67,12 @@ static void defaults_and_units(void **state)
 	assert_int_equal(kopts.quantum_ns, 10000);
 	ok("benchtime=1000000000x serial=0x2f8 stackmax=1G stackinit=1M");
 	assert_int_equal(kopts.bench_count, 1000000000ull);
-	assert_int_equal(kopts.serial_port, 0x2f8);
+	assert_int_equal(pc_opts.serial_port, 0x2f8);
 	/* kopts_parse starts from the defaults every time */
 	ok("");
 	assert_int_equal(kopts.quantum_ns, 10000000);
-	assert_int_equal(kopts.serial_port, 0x3f8);
-	assert_int_equal(kopts.stackmax, 64ull << 20);
+	assert_int_equal(pc_opts.serial_port, 0x3f8);
+	assert_int_equal(mem_opts.stackmax, 64ull << 20);
 }
 
 /* Values that wrap to an in-range number if any step is unchecked. */

@@ -1,0 +1,54 @@
+/*
+ * mem_options.c - boot options of memory: stackmax, stackinit.
+ *
+ * Registered with BOOTOPT_SET (kernel/bootopt.h); the values land in
+ * mem_opts (mem_options.h).  Rule checked here: stackinit <= stackmax.
+ * Context: boot only (and host tests, fuzzers): pure, no allocation.
+ */
+#include "kernel/bootopt.h"
+#include "kernel/kernel.h"
+#include "kernel/mem/mem_options.h"
+
+#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096 }
+static const struct mem_opts defaults = MEM_OPTS_DEFAULT;
+struct mem_opts mem_opts = MEM_OPTS_DEFAULT;
+
+static int set_stackmax(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < (64u << 10) || n > (1ull << 30) || n % 4096) {
+		*why = "expected a multiple of 4K from 64K to 1G, like 64M";
+		return -1;
+	}
+	mem_opts.stackmax = n;
+	return 0;
+}
+
+static int set_stackinit(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < 4096 || n > (1u << 20) || n % 4096) {
+		*why = "expected a multiple of 4K from 4K to 1M";
+		return -1;
+	}
+	mem_opts.stackinit = n;
+	return 0;
+}
+
+static const struct bootopt opts[] = {
+	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
+	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
+};
+
+static void reset(void) { mem_opts = defaults; }
+
+static int check(struct bootopt_result *res)
+{
+	if (mem_opts.stackinit > mem_opts.stackmax)
+		return bootopt_conflict(res, bootopt_word(res, "stackinit", "stackinit (default 4K)"),
+		                        bootopt_word(res, "stackmax", "stackmax (default 64M)"),
+		                        "stackinit must not exceed stackmax");
+	return 0;
+}
+
+BOOTOPT_SET(mem, "mem", opts, sizeof(opts) / sizeof(opts[0]), reset, check);
