@@ -1,7 +1,9 @@
 /*
  * console.c - the console multiplexer (see console.h).
  *
- * Data structures: the current ops, the early COM1 fallback, and one lock
+ * Data structures: the current ops (before console_init: the machine's
+ * early console, kernel/machine.h; nothing before the machine is chosen,
+ * when output is dropped), and one lock
  * whose owner is a CPU (index + 1, 0 when free).
  * Invariants: bytes of one piece (below) reach the device together: the
  * lock is held, with interrupts off, for the whole piece.  A write is cut
@@ -21,30 +23,35 @@
 #include "kernel/console.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/smp.h"
-#include "drivers/uart16550.h"
+#include "kernel/machine.h"
 
 #define PIECE 256
 
-static struct uart16550 early = { .port = 0x3f8 };
-static const struct console_ops early_ops = {
-	"com1 (early)", uart16550_putc_ops, uart16550_getc_ops, &early,
-};
 static const struct console_ops *cur;
 static volatile unsigned owner;  /* CPU index + 1 holding the console, 0: free */
 static volatile char last = '\n';  /* the last byte written (under the lock) */
 
 void console_init(const struct console_ops *ops) { cur = ops; }
 
-const char *console_name(void) { return cur ? cur->name : early_ops.name; }
+/* The console in use: the chosen one, else the machine's early one. */
+static const struct console_ops *ops(void)
+{
+	if (cur)
+		return cur;
+	return machine && machine->early_console ? machine->early_console() : NULL;
+}
+
+const char *console_name(void)
+{
+	const struct console_ops *o = ops();
+	return o ? o->name : "none";
+}
 
 static void put(const char *s, size_t n)
 {
-	const struct console_ops *o = cur;
-	if (!o) {
-		if (!early.ready)
-			uart16550_init(&early);
-		o = &early_ops;
-	}
+	const struct console_ops *o = ops();
+	if (!o)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			o->putc(o->ctx, '\r');
@@ -88,6 +95,6 @@ void console_write(const char *s, size_t n)
 
 int console_getc(void)
 {
-	const struct console_ops *o = cur ? cur : &early_ops;
-	return o->getc ? o->getc(o->ctx) : -1;
+	const struct console_ops *o = ops();
+	return o && o->getc ? o->getc(o->ctx) : -1;
 }

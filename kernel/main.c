@@ -2,6 +2,7 @@
  * main.c - kernel_main(): from a struct boot_info to the application's main().
  *
  * Order, and why:
+ *   0. the machine description (kernel/machine.h): it knows the console;
  *   1. boot options first: they choose the console port, and a typo must
  *      stop the boot before anything else happens (status 64);
  *   2. console, then "tally: start" (the harness's marker);
@@ -20,7 +21,6 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "boot/dumpboot.h"
-#include "kernel/acpi/acpi.h"
 #include "kernel/bench.h"
 #include "kernel/bootopt.h"
 #include "kernel/cpu/cpu.h"
@@ -32,6 +32,7 @@
 #include "kernel/console.h"
 #include "kernel/kernel.h"
 #include "kernel/ledger.h"
+#include "kernel/machine.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/mem/memmap.h"
@@ -40,8 +41,6 @@
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
 #include "rt/rt.h"
-#include "drivers/uart16550.h"
-#include "arch/x86_64/pc_options.h"
 
 #define MAIN_STACK_SIZE (256ull << 10)  /* M 0's scheduler stack (g0) */
 #define HEAP_RESERVE    (64ull << 30)
@@ -54,8 +53,6 @@ struct boot_info *kernel_boot_info;
 uint64_t kernel_boot_cycles;
 uint64_t kernel_mem_usable;
 static struct bootopt_result args;
-static struct uart16550 serial;
-static struct console_ops serial_ops = { NULL, uart16550_putc_ops, uart16550_getc_ops, &serial };
 
 /* loglevel=3: how long each boot phase took (cycles; ns once known). */
 static void phase(const char *name)
@@ -134,7 +131,6 @@ static void memory_init(struct boot_info *bi)
 	}
 }
 
-static struct acpi_info acpi;
 
 /* A CPU's syscall stack (cpu_syscall): 64 KiB with a guard page. */
 uintptr_t new_syscall_stack(void)
@@ -168,38 +164,17 @@ const void *kernel_acpi_phys(void *ctx, uint64_t pa, uint64_t len)
 	return (const void *)(uintptr_t)pa;
 }
 
-static void acpi_init(const struct boot_info *bi)
-{
-	if (!bi->rsdp_len) {
-		kprintf("tally: acpi: no RSDP from the boot path or the BIOS area\n");
-		return;
-	}
-	int rc = acpi_parse(bi->rsdp, bi->rsdp_len, kernel_acpi_phys, NULL, &acpi);
-	for (uint32_t i = 0; i < acpi.nwarn; i++)
-		kprintf("tally: %s\n", acpi.warn[i]);
-	if (acpi.nwarn_dropped)
-		kprintf("tally: acpi: %u more warnings not shown\n", acpi.nwarn_dropped);
-	if (rc < 0)
-		return;
-	if (kopts.loglevel >= 2)
-		kprintf("tally: acpi: %s rev %u, %u CPUs in MADT, %u IOAPIC, PM timer %s, HPET %s\n",
-		        acpi.oem, acpi.revision, acpi.ncpu, acpi.nioapic,
-		        acpi.has_pm_timer ? "yes" : "no", acpi.has_hpet ? "yes" : "no");
-}
-
 static void clock_and_timers(void)
 {
-	struct arch_clock_ref ref = { 0, 0, 0 };
-	if (acpi.has_pm_timer && acpi.pm_timer.space == ACPI_GAS_IO && acpi.pm_timer.addr < 0x10000) {
-		ref.pm_timer_port = (uint16_t)acpi.pm_timer.addr;
-		ref.pm_timer_32bit = acpi.pm_timer_32bit;
-	}
-	if (acpi.has_hpet)
-		ref.hpet_addr = acpi.hpet_addr;
+	struct arch_clock_ref ref;
+	memset(&ref, 0, sizeof(ref));
+	if (machine->clock_refs)
+		machine->clock_refs(&ref);
 	arch_clock_init(&ref);
 	phase("clock");
-	if (arch_intc_init_boot(acpi.has_madt ? acpi.lapic_addr : 0) < 0)
-		panic("no local APIC: Tally needs one for its per-core timer");
+	const char *why = "no interrupt controller";
+	if (machine->intc_init(&why) < 0)
+		panic("%s", why);
 	cpus[0].arch.hwid = arch_cpu_hwid();
 	ipi_init();
 	timer_init_cpu(cpu_opts.tick_hz);
@@ -228,13 +203,12 @@ _Noreturn void kernel_main(struct boot_info *bi)
 {
 	kernel_boot_cycles = arch_cycles();
 	kernel_boot_info = bi;
+	if (machine_probe(bi) < 0)
+		arch_halt_forever();  /* no description of this machine: no console either */
 	int bad = kopts_parse(bi->cmdline, &args);
-
-	serial.port = pc_opts.serial_port;
-	if (uart16550_init(&serial) == 0) {
-		serial_ops.name = pc_opts.serial_name;
-		console_init(&serial_ops);
-	}
+	const struct console_ops *con = machine->console();
+	if (con)
+		console_init(con);
 	kprintf("tally: start\n");
 	if (bad) {
 		kprintf("tally: FATAL: %s\n", args.err);
@@ -252,10 +226,12 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	phase("traps");
 	memory_init(bi);
 	phase("memory");
-	acpi_init(bi);
+	machine->init(bi);
 	vm_init();
 	clock_and_timers();
-	smp_init(acpi.has_madt ? &acpi : NULL, cpu_opts.max_cpus);
+	const struct machine_cpu *cpu_list;
+	unsigned ncpu = machine->cpus(&cpu_list);
+	smp_init(cpu_list, ncpu, cpu_opts.max_cpus);
 	phase("smp");
 	arch_irq_enable();  /* from here on the tick and IPIs reach this CPU */
 	/* stackinit <= stackmax was checked with the boot options */

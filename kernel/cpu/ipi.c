@@ -59,6 +59,7 @@
 #include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/machine.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/smp.h"
@@ -168,16 +169,16 @@ static void wait_done(struct cpu *t)
 		uint64_t now = arch_cycles();
 		if (!warned && now >= warn) {
 			describe(what, sizeof(what), &t->call);
-			kprintf("tally: warning: cpu %u (apic %u) has not answered IPI call %s "
+			kprintf("tally: warning: cpu %u (%s %u) has not answered IPI call %s "
 			        "for %lu ms; waiting up to %lu ms\n",
-			        t->arch.index, t->arch.hwid, what, warn_ns / 1000000,
+			        t->arch.index, machine->hwid_name, t->arch.hwid, what, warn_ns / 1000000,
 			        limit_ns / 1000000);
 			warned = 1;
 		}
 		if (now >= end) {
 			describe(what, sizeof(what), &t->call);
-			panic("ipi: cpu %u (apic %u) did not answer IPI call %s within %lu ms",
-			      t->arch.index, t->arch.hwid, what, limit_ns / 1000000);
+			panic("ipi: cpu %u (%s %u) did not answer IPI call %s within %lu ms",
+			      t->arch.index, machine->hwid_name, t->arch.hwid, what, limit_ns / 1000000);
 		}
 		poll_own_call();
 		/* to the next check in one wait: it halts between its own

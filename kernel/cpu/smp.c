@@ -38,13 +38,13 @@
  */
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/acpi/acpi.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/cpu_options.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/machine.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/smp.h"
 #include "kernel/cpu/timer.h"
@@ -127,7 +127,7 @@ static uintptr_t new_stack(const char *name, size_t size)
 	return r->base + r->size;
 }
 
-void smp_init(const struct acpi_info *ai, unsigned max_cpus)
+void smp_init(const struct machine_cpu *list, unsigned nlist, unsigned max_cpus)
 {
 	struct cpu *bsp = &cpus[0];
 	unsigned n = 1, enabled = 0, capable = 0;
@@ -136,14 +136,14 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 	failed[0] = 0;
 
 	bsp->arch.hwid = arch_cpu_hwid();
-	for (uint32_t i = 0; ai && i < ai->ncpu; i++) {
-		const struct acpi_cpu *a = &ai->cpu[i];
+	for (unsigned i = 0; i < nlist; i++) {
+		const struct machine_cpu *a = &list[i];
 		if (!a->enabled) {
 			capable += a->online_capable;
 			continue;
 		}
 		enabled++;
-		if (a->apic_id == bsp->arch.hwid)
+		if (a->hwid == bsp->arch.hwid)
 			continue;
 		if ((max_cpus && n >= max_cpus) || n >= CPU_MAX)
 			continue;
@@ -151,32 +151,32 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 		memset(c, 0, sizeof(*c));
 		c->arch.self = c;
 		c->arch.index = n;
-		c->arch.hwid = a->apic_id;
+		c->arch.hwid = a->hwid;
 		c->stack_top = new_stack("cpu stack", KSTACK_SIZE);
 		c->syscall_top = new_syscall_stack();
 		for (int k = 0; k < 5; k++)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);
 		int rc;
-		if ((int64_t)a->apic_id == cpu_opts.apfail && cpu_opts.apfail_ipi) {
+		if ((int64_t)a->hwid == cpu_opts.apfail && cpu_opts.apfail_ipi) {
 			/* fault injection: it starts, and hangs at its first
 			 * IPI call (ipi.c) */
 			c->ipi_deaf = 1;
-			rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
+			rc = arch_start_cpu(a->hwid, ap_entry, c, c->stack_top, &c->started,
 			                    AP_TIMEOUT_NS);
-		} else if ((int64_t)a->apic_id == cpu_opts.apfail) {
+		} else if ((int64_t)a->hwid == cpu_opts.apfail) {
 			/* fault injection: this CPU is never sent INIT/SIPI, so
 			 * it behaves like one that does not answer */
 			rc = timer_wait_flag(&c->started, AP_TIMEOUT_NS);
 		} else {
-			rc = arch_start_cpu(a->apic_id, ap_entry, c, c->stack_top, &c->started,
+			rc = arch_start_cpu(a->hwid, ap_entry, c, c->stack_top, &c->started,
 			                    AP_TIMEOUT_NS);
 		}
 		if (rc == 0)
 			rc = timer_wait_flag(&c->online, AP_TIMEOUT_NS);
 		if (rc < 0) {
 			flen += ksnprintf(failed + flen, sizeof(failed) - flen,
-			                  " apic %u (%s)", a->apic_id,
+			                  " %s %u (%s)", machine->hwid_name, a->hwid,
 			                  c->started ? "started, never online" : "no answer");
 			if (flen >= (int)sizeof(failed))
 				flen = sizeof(failed) - 1;
@@ -185,8 +185,8 @@ void smp_init(const struct acpi_info *ai, unsigned max_cpus)
 		}
 		cpu_set_online_count(++n);
 	}
-	if (!ai || ai->ncpu == 0)
-		kprintf("tally: smp: no MADT CPU list: running on the boot CPU only\n");
+	if (nlist == 0)
+		kprintf("tally: smp: the firmware lists no CPUs: running on the boot CPU only\n");
 	kprintf("tally: smp: %u CPU%s online of %u enabled%s%s%s\n", n, n == 1 ? "" : "s",
 	        enabled ? enabled : 1, capable ? " (more online-capable, not started)" : "",
 	        failed[0] ? "; failed:" : "", failed);
@@ -237,8 +237,8 @@ unsigned smp_stop_others(void)
 			arch_pause();
 		if (!cpus[i].stopped) {
 			missing++;
-			kprintf("tally: warning: cpu %u (apic %u) did not stop within %lu ms\n", i,
-			        cpus[i].arch.hwid, (uint64_t)(STOP_TIMEOUT_NS / 1000000));
+			kprintf("tally: warning: cpu %u (%s %u) did not stop within %lu ms\n", i,
+			        machine->hwid_name, cpus[i].arch.hwid, (uint64_t)(STOP_TIMEOUT_NS / 1000000));
 		}
 	}
 	return missing;

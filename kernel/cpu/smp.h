@@ -1,16 +1,17 @@
 /*
- * smp.h - bringing every CPU online, the idle loop, and the ledger report.
+ * smp.h - bringing every CPU online, the idle loop, stopping the others.
  */
 #ifndef TALLY_SMP_H
 #define TALLY_SMP_H
 
 #include <stdint.h>
 
-struct acpi_info;
+struct machine_cpu;
 
-/* Boot CPU: start every enabled CPU the MADT lists (at most max_cpus in
- * all, 0: no limit).  Prints one line with the count and any failures. */
-void smp_init(const struct acpi_info *ai, unsigned max_cpus);
+/* Boot CPU: start every enabled CPU of list (the machine's, kernel/machine.h;
+ * at most max_cpus in all, 0: no limit).  Prints one line with the count
+ * and any failures. */
+void smp_init(const struct machine_cpu *list, unsigned nlist, unsigned max_cpus);
 /* Run fn(arg) on CPU cpu in thread context (interrupts on, ticking,
  * charged to `user`) from its idle loop; smp_run_wait waits for it.
  * Returns -1 if the CPU is not online or is busy. */

@@ -1,0 +1,76 @@
+/*
+ * machine.h - the machine contract: what is on this board.
+ *
+ * Purpose: everything board-specific (the console device, the interrupt
+ * controller, the list of CPUs, the calibration clocks, reset and power
+ * off) sits behind one ops struct, filled by the machine description the
+ * probe picks at boot.  kernel/ calls only this; the descriptions live
+ * with their ISA: the x86 PC driven by ACPI (arch/x86_64/pc.c), an
+ * aarch64 `virt` board driven by the device tree, later.  A new board is
+ * a new description, never an edit of kernel/.
+ *
+ * Registration: MACHINE(pc) = { ... } puts a pointer to the description
+ * in the linker section "machines"; machine_probe() takes the first whose
+ * probe() says yes.
+ *
+ * Context: each op says when it may be called.  "boot" = boot CPU,
+ * single-threaded, before the scheduler; "any" = any context, including
+ * exception and NMI handlers.
+ */
+#ifndef TALLY_MACHINE_H
+#define TALLY_MACHINE_H
+
+#include <stdint.h>
+
+struct arch_clock_ref;
+struct boot_info;
+struct console_ops;
+
+/* One CPU the firmware lists. */
+struct machine_cpu {
+	uint32_t hwid;          /* interrupt-controller id (arch_cpu_hwid) */
+	uint8_t enabled;        /* usable now */
+	uint8_t online_capable; /* may be enabled later (not started) */
+};
+
+struct machine {
+	const char *name;       /* "pc" */
+	const char *hwid_name;  /* what a CPU's hwid is called in messages ("apic") */
+	/* boot, first of all: 1 if this description fits the machine booted. */
+	int (*probe)(const struct boot_info *bi);
+	/* any: a console that works before (or without) console(); NULL: none. */
+	const struct console_ops *(*early_console)(void);
+	/* boot, after the boot options: the console they chose, NULL when no
+	 * device answers (output then stays on the early console). */
+	const struct console_ops *(*console)(void);
+	/* boot, after memory is up: read the firmware's description (ACPI
+	 * tables, device tree) and report problems on the console. */
+	void (*init)(const struct boot_info *bi);
+	/* boot: the reference clocks the cycle counter is calibrated against
+	 * (NULL: none, the arch calibrates as it can). */
+	void (*clock_refs)(struct arch_clock_ref *ref);
+	/* boot: bring up the boot CPU's interrupt controller; 0, or -1 with
+	 * *why saying what is missing. */
+	int (*intc_init)(const char **why);
+	/* boot: the CPUs the firmware lists (*list valid until exit); 0 when
+	 * it lists none (then only the boot CPU runs). */
+	unsigned (*cpus)(const struct machine_cpu **list);
+	/* any, interrupts off, other CPUs stopped: reset / power off.  They
+	 * return only when every method failed (the caller then halts). */
+	void (*reset)(void);
+	void (*poweroff)(void);
+};
+
+/* The description machine_probe() chose; NULL before it ran. */
+extern const struct machine *machine;
+/* boot: choose the machine description (the first registered whose probe
+ * says yes); returns 0, or -1 when none fits. */
+int machine_probe(const struct boot_info *bi);
+
+#define MACHINE(name)                                                          \
+	static const struct machine name##_machine;                                \
+	__attribute__((used, section("machines"))) static const struct machine   \
+		*const name##_machine_ptr = &name##_machine;                           \
+	static const struct machine name##_machine
+
+#endif
