@@ -54,6 +54,10 @@ _Noreturn void arch_halt_forever(void);
 _Noreturn void arch_exit(int status);
 /* any: true when the hardware supports no-execute page protection. */
 int arch_has_nx(void);
+/* any: a loop of exactly n iterations of 2 instructions each (plus a
+ * constant few), for detecting an instruction-counting emulator
+ * (kernel/bench.c: under QEMU -icount one instruction is one cycle). */
+static inline void arch_counted_loop(unsigned n);
 
 /* ---- Local interrupt controller (x86: local APIC) ---- */
 /* boot CPU: probe (x2APIC if the CPU has it, else xAPIC at mmio_base),

@@ -45,7 +45,7 @@ void bench_metric(struct bench_b *b, double value, const char *unit)
 static uint64_t loop_cycles(void)
 {
 	uint64_t t0 = arch_cycles();
-	__asm__ volatile("mov $10000, %%ecx\n1: dec %%ecx\n jnz 1b" ::: "rcx", "cc");
+	arch_counted_loop(10000);
 	return arch_cycles() - t0;
 }
 

@@ -30,6 +30,7 @@
 #include "kernel/cpu/smp.h"
 #include "kernel/cpu/timer.h"
 #include "kernel/console.h"
+#include "kernel/glue/glue.h"
 #include "kernel/kernel.h"
 #include "kernel/ledger.h"
 #include "kernel/machine.h"
@@ -47,7 +48,6 @@
 #define LOW_RESERVED    (1ull << 20)
 
 extern char _kernel_start[], _kernel_end[];
-void syscalls_init(struct vm_region *heap);
 
 struct boot_info *kernel_boot_info;
 uint64_t kernel_boot_cycles;
@@ -131,15 +131,6 @@ static void memory_init(struct boot_info *bi)
 	}
 }
 
-
-/* A CPU's syscall stack (cpu_syscall): 64 KiB with a guard page. */
-uintptr_t new_syscall_stack(void)
-{
-	struct vm_region *r = vm_region_create("syscall stack", 64 << 10, ARCH_PAGE_SIZE);
-	if (!r || vm_commit(r, r->base, r->size, VM_R | VM_W) < 0)
-		panic_oom("syscall stack", 64 << 10);
-	return r->base + r->size;
-}
 
 /* ACPI tables are read through the direct map, and a table address is the
  * firmware's word, not a fact.  Read only what the memory map lists as
@@ -238,7 +229,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (gstack_init(mem_opts.stackmax, mem_opts.stackinit) < 0)
 		panic("goroutine stacks: cannot reserve stackmax=%lu for stackinit=%lu",
 		      mem_opts.stackmax, mem_opts.stackinit);
-	cpus[0].syscall_top = new_syscall_stack();
+	cpus[0].syscall_top = cpu_syscall_stack_new();
 	struct vm_region *heap = vm_region_create("heap", HEAP_RESERVE, 0);
 	struct vm_region *stack = vm_region_create("scheduler stack", MAIN_STACK_SIZE, ARCH_PAGE_SIZE);
 	if (!heap || !stack)

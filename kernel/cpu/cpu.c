@@ -2,6 +2,7 @@
  * cpu.c - the per-CPU array and the boot CPU's early set-up (cpu.h).
  */
 #include "kernel/cpu/cpu.h"
+#include "kernel/mem/vm.h"
 #include "kernel/panic.h"
 
 struct cpu cpus[CPU_MAX];
@@ -38,4 +39,12 @@ int cpu_syscall(int (*fn)(void *), void *arg)
 		r = arch_call_on_stack(c->syscall_top, fn, arg);
 	cpu_unpin(c);
 	return r;
+}
+
+uintptr_t cpu_syscall_stack_new(void)
+{
+	struct vm_region *r = vm_region_create("syscall stack", 64 << 10, ARCH_PAGE_SIZE);
+	if (!r || vm_commit(r, r->base, r->size, VM_R | VM_W) < 0)
+		panic_oom("syscall stack", 64 << 10);
+	return r->base + r->size;
 }

@@ -88,6 +88,11 @@ extern struct cpu cpus[CPU_MAX];
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)arch_cpu_local(); }
 unsigned cpu_count(void);
+/* boot (smp.c): n CPUs are online now. */
+void cpu_set_online_count(unsigned n);
+/* boot: a new CPU's syscall stack (cpu_syscall): 64 KiB with a guard page;
+ * returns its top.  Panics when memory runs out. */
+uintptr_t cpu_syscall_stack_new(void);
 static inline unsigned cpu_index(void) { return this_cpu()->arch.index; }
 
 _Noreturn void cpu_pin_fatal(struct cpu *c);

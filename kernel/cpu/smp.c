@@ -55,8 +55,6 @@
 #define AP_TIMEOUT_NS 500000000ull  /* 0.5 s: generous for emulation */
 #define STOP_TIMEOUT_NS 500000000ull  /* a descheduled vCPU takes tens of ms */
 
-void cpu_set_online_count(unsigned n);
-uintptr_t new_syscall_stack(void);
 
 _Noreturn void cpu_idle_loop(void)
 {
@@ -153,7 +151,7 @@ void smp_init(const struct machine_cpu *list, unsigned nlist, unsigned max_cpus)
 		c->arch.index = n;
 		c->arch.hwid = a->hwid;
 		c->stack_top = new_stack("cpu stack", KSTACK_SIZE);
-		c->syscall_top = new_syscall_stack();
+		c->syscall_top = cpu_syscall_stack_new();
 		for (int k = 0; k < 5; k++)
 			c->ist_top[k] = new_stack(k < 4 ? "exception stack" : "interrupt stack",
 			                          ISTACK_SIZE);

@@ -23,6 +23,7 @@
 #include "arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/glue/glue.h"
 #include "kernel/kernel.h"
 #include "kernel/panic.h"
 #include "kernel/mem/vm.h"

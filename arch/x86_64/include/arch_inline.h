@@ -12,6 +12,12 @@ static inline uint64_t arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void arch_counted_loop(unsigned n)
+{
+	/* dec + jnz: exactly 2 instructions an iteration, plus the mov */
+	__asm__ volatile("mov %0, %%ecx\n1: dec %%ecx\n jnz 1b" ::"ri"(n) : "rcx", "cc");
+}
+
 static inline uintptr_t arch_current_fp(void)
 {
 	return (uintptr_t)__builtin_frame_address(0);

@@ -1,0 +1,17 @@
+/*
+ * glue.h - what the glue that runs newlib and the runtime on the kernel
+ * offers the rest of the kernel (kernel/glue/).
+ *
+ * The glue's other halves are the contracts it implements: newlib's
+ * system calls and lock hooks (syscalls.c, libc_locks.c) and the
+ * runtime's platform (rt_platform.c, rt/platform.h).
+ */
+#ifndef TALLY_GLUE_H
+#define TALLY_GLUE_H
+
+struct vm_region;
+
+/* boot: the C library's heap (sbrk) grows inside region heap. */
+void syscalls_init(struct vm_region *heap);
+
+#endif
