@@ -1,7 +1,40 @@
 /*
- * arch.h - the ISA contract.  Every function an architecture port provides,
- * one line of contract each.  kernel/ and rt/ include only this header for
- * anything ISA-specific; there is no #ifdef __x86_64__ outside arch/.
+ * arch.h - the ISA contract, in both directions.
+ *
+ * Part 1 (the code below): every function an architecture port provides,
+ * one line of contract each.  kernel/ includes only this header for
+ * anything ISA-specific; there is no #ifdef __x86_64__ outside arch/.  The
+ * port's static inline bodies come from arch/<isa>/include/arch_inline.h
+ * and its goroutine-context layout from arch/<isa>/include/arch_ctx.h
+ * (the runtime's side, rt/rt_ctx.h), both found by the include path.
+ *
+ * Part 2 (this comment): the kernel services a port may call, and from
+ * which context.  A port calls nothing else of kernel/; if it needs more,
+ * the contract grows here first.
+ *
+ *   panic(fmt, ...)            kernel/panic.h   any; never returns: stops the
+ *                                               other CPUs, prints, exits 70
+ *   panic_oom(what, bytes)     kernel/panic.h   any; out of memory, exits 71
+ *   pmem_alloc(order)          kernel/mem/pmem.h  boot or thread context
+ *                              (page tables); may return 0 (no memory)
+ *   spin_lock/spin_unlock      kernel/cpu/spinlock.h  any; interrupts off
+ *                              while held (the page-table lock)
+ *   kernel_interrupt(v, tf, c) kernel/cpu/irq.h  from the trap path, for every
+ *                              external interrupt, interrupts off; c = cycle
+ *                              counter read on entry (ledger charge)
+ *   kernel_fault(v, tf, a, c)  kernel/cpu/irq.h  from the trap path, for a CPU
+ *                              exception before it is called fatal; returns
+ *                              1 when resolved (retry the instruction)
+ *   kernel_nmi(tf)             kernel/cpu/irq.h  from the NMI path; returns 1
+ *                              for an NMI to drop, 0 for a fatal one, or
+ *                              never (a stop request)
+ *   kprintf/ksnprintf          kernel/lib/kprintf.h  any (crash reports)
+ *   the machine description    kernel/machine.h  a port registers its boards
+ *                              with MACHINE(); their ops may call
+ *                              acpi_boot_init/acpi_boot_get
+ *                              (kernel/acpi/boot.h, boot), kernel_acpi_phys
+ *                              (kernel/kernel.h, boot) and BOOTOPT_SET
+ *                              (kernel/bootopt.h) for their own options
  *
  * Context notes: "any" = callable from any context including exception
  * handlers with interrupts off; "boot" = only during single-threaded boot.
