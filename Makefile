@@ -142,7 +142,7 @@ HOST_BOOTSTRAP := $(BUILD)/.bootstrap
 -include tools/bench/bench.mk
 
 test: all host-tests rt-tests fuzz-bins bench-guest
-	@$(PYTHON) tools/testrun.py --bench-smoke --host $(HOST_TEST_BINS) $(RT_TEST_BINS) \
+	@$(PYTHON) tools/testrun.py --bench-smoke --contract --host $(HOST_TEST_BINS) $(RT_TEST_BINS) \
 		--fuzz $(FUZZ_BINS)
 
 # Races that one run passes by luck: the runtime's host tests STRESS_RUNS

@@ -19,13 +19,16 @@ Layers, in the order they run:
              finding (exit 0); a crash, broken promise, leak or hang fails
              it, with the sanitizer's summary and the saved input
              (build/fuzz/artifacts/<h>-crash-...) in the reason.
-  3. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
+  3. contract with --contract: kernel/ and rt/ compiled for aarch64
+             against the contract headers alone (tools/contract_check.py);
+             one result per file, contract/aarch64/<file>.
+  4. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
              this process; each test method is one result.
-  4. system  cases from tests/system.cases (format: docs/testing.md and the
+  5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file).  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line.
-  5. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
+  6. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
              the Go and pthreads peers booted in a Linux guest, the
              comparison table); each of its `PASS x` / `FAIL x: why` lines
              is one result, prefixed bench/.
@@ -487,6 +490,19 @@ def run_fuzz(binaries, rep, flt, seconds):
 		rep.fail(unit, reason, err.splitlines()[-TAIL:])
 
 
+# ---------------------------------------------------------------- contract layer
+
+def run_contract(rep, flt):
+	import contract_check  # tools/ is on sys.path: this script's folder
+	for name, ok, why in contract_check.check(ROOT):
+		if flt and not flt.search(name):
+			continue
+		if ok:
+			rep.ok(name)
+		else:
+			rep.fail(name, why)
+
+
 # ---------------------------------------------------------------- py layer
 
 class _PyResult(unittest.TestResult):
@@ -770,6 +786,8 @@ def main(argv=None):
 	                help="system test case file (default tests/system.cases)")
 	ap.add_argument("--no-system", action="store_true",
 	                help="skip the system tests")
+	ap.add_argument("--contract", action="store_true",
+	                help="compile kernel/ and rt/ for aarch64 against the contract headers")
 	ap.add_argument("--no-py", action="store_true",
 	                help="skip tools/test_tally_qemu.py")
 	ap.add_argument("--bench-smoke", action="store_true",
@@ -835,6 +853,8 @@ def main(argv=None):
 		layer("host", run_host, args.host, rep, flt)
 		if args.fuzz:
 			layer("fuzz", run_fuzz, args.fuzz, rep, flt, args.fuzz_time)
+		if args.contract:
+			layer("contract", run_contract, rep, flt)
 		if not args.no_py:
 			layer("py", run_py, rep, flt)
 		if cases:
