@@ -201,7 +201,7 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("goos: tally\ngoarch: amd64\npkg: tally/kernel\ncpu: %s\n", arch_cpu_model());
 	kprintf("tsc: %lu.%lu MHz (%s, invariant=%s)\n", hz / 1000000, hz / 100000 % 10,
 	        arch_cycles_source(), arch_cycles_invariant() ? "yes" : "no");
-	kprintf("apic: %s\ntimer: %s\ntick: %u Hz\nboot: %s\nicount: %s\ncpus: %u\n",
+	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\nicount: %s\ncpus: %u\n",
 	        arch_intc_name(), arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader,
 	        bench_icount_detected() ? "yes" : "no", ncpu);
 	kprintf("ledger-transition: %lu cycles\n", ledger_transition_cost());
