@@ -143,6 +143,36 @@ class Commands(unittest.TestCase):
 		self.assertEqual(cmd[-2:], ["-d", "int"])
 		self.assertIn("1G", cmd)
 
+	def test_qemu_bin(self):
+		self.assertEqual(tq.build_command(self.opts(), "v")[0], tq.QEMU)
+		self.assertEqual(tq.build_command(self.opts(qemu_bin="qemu10"), "v")[0],
+		                 tq.QEMU_VARIANTS["qemu10"])
+		self.assertEqual(tq.build_command(self.opts(qemu_bin="/q/qemu"), "v")[0],
+		                 "/q/qemu")
+
+	def test_missing_qemu_variant_says_why(self):
+		with tempfile.TemporaryDirectory() as d:
+			open(os.path.join(d, "kernel.elf"), "w").close()
+			prog = os.path.join(d, "qemu10", "qemu-system-x86_64")
+			saved = dict(tq.QEMU_VARIANTS)
+			tq.QEMU_VARIANTS["qemu10"] = prog
+			try:
+				o = self.opts(out=d, qemu_bin="qemu10")
+				self.assertIn("never fetched", tq.check_options(o))
+				os.makedirs(os.path.dirname(prog))
+				with open(os.path.join(d, "qemu10", "fetch-failed.txt"), "w") as f:
+					f.write("fetch-qemu10: apt-get update failed\n")
+				self.assertIn("apt-get update failed", tq.check_options(o))
+				with open(prog, "w") as f:
+					f.write("#!/bin/sh\n")
+				os.chmod(prog, stat.S_IRWXU)
+				self.assertIsNone(tq.check_options(o))
+			finally:
+				tq.QEMU_VARIANTS.clear()
+				tq.QEMU_VARIANTS.update(saved)
+			o = self.opts(out=d, qemu_bin="no-such-qemu-here")
+			self.assertIn("not found on PATH", tq.check_options(o))
+
 	def test_cmdline_refused_for_images(self):
 		with tempfile.TemporaryDirectory() as d:
 			open(os.path.join(d, "tally.iso"), "w").close()
@@ -243,8 +273,15 @@ cmdline = test=all
 		self.assertEqual(two.timeout_for("uefi"), 120)
 		self.assertFalse(tr.parse_cases("[x]\nboot=direct\ncmdline=test=none")[0].ktest())
 
+	def test_emulator(self):
+		a, b = tr.parse_cases("[a]\nboot = direct\n"
+		                      "[b]\nboot = direct\nemulator = qemu10\n")
+		self.assertEqual((a.emulator, b.emulator), ("system", "qemu10"))
+
 	def test_errors(self):
-		for bad, why in (("[a]\nbot = direct\n", "unknown key"),
+		for bad, why in (("[a]\nboot = direct\nemulator = /usr/bin/qemu\n",
+		                  "one of system, qemu10"),
+		                 ("[a]\nbot = direct\n", "unknown key"),
 		                 ("[a]\nboot = floppy\n", "unknown boot path"),
 		                 ("[a]\nboot = direct\n[a]\nboot = direct\n", "duplicate"),
 		                 ("boot = direct\n", "outside"),
