@@ -298,9 +298,12 @@ class _Echo:
 
 
 def _qemu_error(stderr_text):
+	"""QEMU's first error line (QEMU names itself by the basename of its
+	executable, whichever --qemu-bin ran), or None."""
 	for line in stderr_text.splitlines():
-		if line.startswith(QEMU + ":") and "warning:" not in line:
-			return line[len(QEMU) + 1:].strip()
+		m = re.match(r"^qemu-system-\w+:(.*)$", line)
+		if m and "warning:" not in line:
+			return m.group(1).strip()
 	return None
 
 
@@ -403,8 +406,11 @@ def boot(opts, echo_to=None, log_path=None):
 				if "terminating on signal" not in l)
 		res.qemu_code = proc.returncode
 		started = START_MARK in res.raw.decode("utf-8", "replace")
+		# Exit code 1 is also guest status 0: an error line of QEMU's
+		# own says QEMU stopped itself (before the guest started, or
+		# mid-run, e.g. "Bad icount read"), which is no guest status.
 		qerr = None
-		if not res.timed_out and res.qemu_code == 1 and not started:
+		if not res.timed_out and res.qemu_code == 1:
 			qerr = _qemu_error(res.stderr)
 		res.exit_code, res.message = decode_exit(res.qemu_code, res.timed_out, qerr)
 		if res.timed_out:

@@ -191,6 +191,7 @@ class BootWithStandIn(unittest.TestCase):
 		self.fake = os.path.join(self.dir.name, "qemu")
 		with open(self.fake, "w") as f:
 			f.write("#!/bin/sh\nprintf \"$FAKE_OUT\"\n"
+			        "printf \"$FAKE_ERR\" >&2\n"
 			        "[ -n \"$FAKE_SLEEP\" ] && sleep \"$FAKE_SLEEP\"\n"
 			        "exit $FAKE_CODE\n")
 		os.chmod(self.fake, stat.S_IRWXU)
@@ -201,12 +202,13 @@ class BootWithStandIn(unittest.TestCase):
 
 	def tearDown(self):
 		tq.QEMU = self.saved
-		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP"):
+		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP", "FAKE_ERR"):
 			os.environ.pop(k, None)
 		self.dir.cleanup()
 
-	def run_fake(self, out, code, sleep="", timeout=10):
-		os.environ.update(FAKE_OUT=out, FAKE_CODE=str(code), FAKE_SLEEP=sleep)
+	def run_fake(self, out, code, sleep="", timeout=10, err=""):
+		os.environ.update(FAKE_OUT=out, FAKE_CODE=str(code), FAKE_SLEEP=sleep,
+		                  FAKE_ERR=err)
 		o = tq.default_options(out=os.path.join(self.dir.name, "out"),
 		                       timeout=timeout)
 		log = os.path.join(self.dir.name, "log")
@@ -225,6 +227,17 @@ class BootWithStandIn(unittest.TestCase):
 		res, _ = self.run_fake("tally: start\\ntally: exit 3\\n", 85)
 		self.assertEqual(res.status, 42)
 		self.assertIn("warning", res.message)
+
+	def test_qemu_error_mid_run_is_no_status(self):
+		# QEMU's exit(1) looks like guest status 0; its error line says not
+		res, _ = self.run_fake("tally: start\\n", 1,
+		                       err="qemu-system-x86_64: Bad icount read\\n")
+		self.assertEqual((res.exit_code, res.status), (126, None))
+		self.assertIn("Bad icount read", res.message)
+		res, _ = self.run_fake("tally: start\\ntally: exit 0\\n", 1,
+		                       err="qemu-system-x86_64: warning: TCG doesn't "
+		                           "support requested feature\\n")
+		self.assertEqual((res.exit_code, res.status), (0, 0))
 
 	def test_zero(self):
 		res, _ = self.run_fake("tally: start\\n", 0)
