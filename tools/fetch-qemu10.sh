@@ -32,7 +32,7 @@
 set -eu
 
 dir=${1:?usage: fetch-qemu10.sh DIR}
-recipe="v1 bookworm-backports qemu-system-x86"
+recipe="v2 bookworm-backports qemu-system-x86"
 mirror=${TALLY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -106,13 +106,13 @@ cat >"$dir/qemu-system-x86_64" <<'EOF'
 here=$(dirname "$(readlink -f "$0")")/root
 libs=$here/usr/lib/x86_64-linux-gnu
 export QEMU_MODULE_DIR="$libs/qemu"
-export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH="$libs:$here/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 exec "$here/usr/bin/qemu-system-x86_64" \
 	-L "$here/usr/share/qemu" -L "$here/usr/share/seabios" "$@"
 EOF
 chmod +x "$dir/qemu-system-x86_64"
 
-missing=$(LD_LIBRARY_PATH="$r/usr/lib/x86_64-linux-gnu" ldd "$r/usr/bin/qemu-system-x86_64" 2>&1 |
+missing=$(LD_LIBRARY_PATH="$r/usr/lib/x86_64-linux-gnu:$r/lib/x86_64-linux-gnu" ldd "$r/usr/bin/qemu-system-x86_64" 2>&1 |
 	grep 'not found' || true)
 [ -z "$missing" ] || fail "unpacked QEMU lacks libraries: $missing"
 version=$("$dir/qemu-system-x86_64" -version 2>>"$log" | head -n 1) ||
