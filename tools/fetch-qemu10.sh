@@ -27,8 +27,8 @@
 # whether that stops the build (the bootstrap does not: the x2APIC cases
 # then fail and quote that file).
 #
-# Needs root on a fresh machine only as the bootstrap does (apt-get works
-# unprivileged on private directories too).  Refetch: rm -rf DIR.
+# Runs as root (CI on a fresh machine) or as any user: apt-get needs no
+# privilege on private directories.  Refetch: rm -rf DIR.
 set -eu
 
 dir=${1:?usage: fetch-qemu10.sh DIR}
@@ -115,8 +115,9 @@ chmod +x "$dir/qemu-system-x86_64"
 missing=$(LD_LIBRARY_PATH="$r/usr/lib/x86_64-linux-gnu:$r/lib/x86_64-linux-gnu" ldd "$r/usr/bin/qemu-system-x86_64" 2>&1 |
 	grep 'not found' || true)
 [ -z "$missing" ] || fail "unpacked QEMU lacks libraries: $missing"
-version=$("$dir/qemu-system-x86_64" -version 2>>"$log" | head -n 1) ||
+"$dir/qemu-system-x86_64" -version >"$a/version.txt" 2>>"$log" ||
 	fail "unpacked QEMU does not run: $(why)"
+version=$(head -n 1 "$a/version.txt")
 t1=$(date +%s)
 
 {
