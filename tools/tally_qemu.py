@@ -60,6 +60,12 @@ BOOTS = ("direct", "grub", "grub-efi", "uefi")
 IMAGE = {"direct": "kernel.elf", "grub": "tally.iso", "grub-efi": "tally.iso",
          "uefi": "esp.img"}
 START_MARK = "tally: start"
+# Named QEMU builds for --qemu-bin besides "system" (QEMU on PATH).  qemu10
+# is bookworm-backports' QEMU, unpacked into build/ by tools/fetch-qemu10.sh
+# (the bootstrap runs it): the only TCG here that offers x2APIC.
+QEMU_VARIANTS = {
+	"qemu10": os.path.join(ROOT, "build", "qemu10", "qemu-system-x86_64"),
+}
 
 EXIT_TIMEOUT = 124
 EXIT_QEMU_ZERO = 125
@@ -137,6 +143,34 @@ def image_path(opts):
 	return os.path.join(opts.out, IMAGE[opts.boot])
 
 
+def qemu_program(opts):
+	"""The QEMU executable opts.qemu_bin names: "system", a QEMU_VARIANTS
+	name or a path."""
+	if opts.qemu_bin == "system":
+		return QEMU
+	return QEMU_VARIANTS.get(opts.qemu_bin, opts.qemu_bin)
+
+
+def check_qemu_program(opts):
+	"""Return an error string when the QEMU chosen by --qemu-bin cannot be
+	run, quoting why its fetch failed when that is known; else None."""
+	prog = qemu_program(opts)
+	if os.sep not in prog:
+		if shutil.which(prog):
+			return None
+		return "%s not found on PATH" % prog
+	if os.access(prog, os.X_OK):
+		return None
+	why = ""
+	failed = os.path.join(os.path.dirname(prog), "fetch-failed.txt")
+	if os.path.isfile(failed):
+		with open(failed, errors="replace") as f:
+			why = ": " + " ".join(f.read().split())
+	elif opts.qemu_bin == "qemu10":
+		why = " (never fetched: run `make qemu10` or tools/fetch-qemu10.sh)"
+	return "QEMU %r not available, %s missing%s" % (opts.qemu_bin, prog, why)
+
+
 def check_options(opts):
 	"""Return an error string, or None when opts can be booted."""
 	if opts.boot not in BOOTS:
@@ -148,6 +182,9 @@ def check_options(opts):
 		return "--smp must be at least 1"
 	if opts.timeout <= 0:
 		return "--timeout must be positive"
+	err = check_qemu_program(opts)
+	if err:
+		return err
 	if not os.path.isfile(image_path(opts)):
 		return "no image %s (build it first: make %s)" % (
 			image_path(opts), "kernel" if opts.boot == "direct" else
@@ -165,7 +202,7 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 		return path.replace(",", ",,")
 
 	img = image_path(opts)
-	cmd = [QEMU, "-nodefaults", "-display", "none", "-no-reboot",
+	cmd = [qemu_program(opts), "-nodefaults", "-display", "none", "-no-reboot",
 	       "-machine", opts.machine, "-cpu", opts.cpu,
 	       "-smp", str(opts.smp), "-m", opts.mem, "-seed", "1",
 	       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -261,9 +298,12 @@ class _Echo:
 
 
 def _qemu_error(stderr_text):
+	"""QEMU's first error line (QEMU names itself by the basename of its
+	executable, whichever --qemu-bin ran), or None."""
 	for line in stderr_text.splitlines():
-		if line.startswith(QEMU + ":") and "warning:" not in line:
-			return line[len(QEMU) + 1:].strip()
+		m = re.match(r"^qemu-system-\w+:(.*)$", line)
+		if m and "warning:" not in line:
+			return m.group(1).strip()
 	return None
 
 
@@ -366,8 +406,11 @@ def boot(opts, echo_to=None, log_path=None):
 				if "terminating on signal" not in l)
 		res.qemu_code = proc.returncode
 		started = START_MARK in res.raw.decode("utf-8", "replace")
+		# Exit code 1 is also guest status 0: an error line of QEMU's
+		# own says QEMU stopped itself (before the guest started, or
+		# mid-run, e.g. "Bad icount read"), which is no guest status.
 		qerr = None
-		if not res.timed_out and res.qemu_code == 1 and not started:
+		if not res.timed_out and res.qemu_code == 1:
 			qerr = _qemu_error(res.stderr)
 		res.exit_code, res.message = decode_exit(res.qemu_code, res.timed_out, qerr)
 		if res.timed_out:
@@ -410,6 +453,9 @@ def parser():
 	p.add_argument("--mem", default="512M")
 	p.add_argument("--machine", default="q35", choices=("q35", "pc"))
 	p.add_argument("--cpu", default="max")
+	p.add_argument("--qemu-bin", default="system", metavar="NAME|PATH",
+	               help="QEMU to run: system (%s on PATH, the default), "
+	                    "%s, or a path" % (QEMU, ", ".join(QEMU_VARIANTS)))
 	p.add_argument("--cmdline", default="",
 	               help="kernel command line (direct boot only)")
 	p.add_argument("--timeout", type=float, default=60,

@@ -143,6 +143,36 @@ class Commands(unittest.TestCase):
 		self.assertEqual(cmd[-2:], ["-d", "int"])
 		self.assertIn("1G", cmd)
 
+	def test_qemu_bin(self):
+		self.assertEqual(tq.build_command(self.opts(), "v")[0], tq.QEMU)
+		self.assertEqual(tq.build_command(self.opts(qemu_bin="qemu10"), "v")[0],
+		                 tq.QEMU_VARIANTS["qemu10"])
+		self.assertEqual(tq.build_command(self.opts(qemu_bin="/q/qemu"), "v")[0],
+		                 "/q/qemu")
+
+	def test_missing_qemu_variant_says_why(self):
+		with tempfile.TemporaryDirectory() as d:
+			open(os.path.join(d, "kernel.elf"), "w").close()
+			prog = os.path.join(d, "qemu10", "qemu-system-x86_64")
+			saved = dict(tq.QEMU_VARIANTS)
+			tq.QEMU_VARIANTS["qemu10"] = prog
+			try:
+				o = self.opts(out=d, qemu_bin="qemu10")
+				self.assertIn("never fetched", tq.check_options(o))
+				os.makedirs(os.path.dirname(prog))
+				with open(os.path.join(d, "qemu10", "fetch-failed.txt"), "w") as f:
+					f.write("fetch-qemu10: apt-get update failed\n")
+				self.assertIn("apt-get update failed", tq.check_options(o))
+				with open(prog, "w") as f:
+					f.write("#!/bin/sh\n")
+				os.chmod(prog, stat.S_IRWXU)
+				self.assertIsNone(tq.check_options(o))
+			finally:
+				tq.QEMU_VARIANTS.clear()
+				tq.QEMU_VARIANTS.update(saved)
+			o = self.opts(out=d, qemu_bin="no-such-qemu-here")
+			self.assertIn("not found on PATH", tq.check_options(o))
+
 	def test_cmdline_refused_for_images(self):
 		with tempfile.TemporaryDirectory() as d:
 			open(os.path.join(d, "tally.iso"), "w").close()
@@ -161,6 +191,7 @@ class BootWithStandIn(unittest.TestCase):
 		self.fake = os.path.join(self.dir.name, "qemu")
 		with open(self.fake, "w") as f:
 			f.write("#!/bin/sh\nprintf \"$FAKE_OUT\"\n"
+			        "printf \"$FAKE_ERR\" >&2\n"
 			        "[ -n \"$FAKE_SLEEP\" ] && sleep \"$FAKE_SLEEP\"\n"
 			        "exit $FAKE_CODE\n")
 		os.chmod(self.fake, stat.S_IRWXU)
@@ -171,12 +202,13 @@ class BootWithStandIn(unittest.TestCase):
 
 	def tearDown(self):
 		tq.QEMU = self.saved
-		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP"):
+		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP", "FAKE_ERR"):
 			os.environ.pop(k, None)
 		self.dir.cleanup()
 
-	def run_fake(self, out, code, sleep="", timeout=10):
-		os.environ.update(FAKE_OUT=out, FAKE_CODE=str(code), FAKE_SLEEP=sleep)
+	def run_fake(self, out, code, sleep="", timeout=10, err=""):
+		os.environ.update(FAKE_OUT=out, FAKE_CODE=str(code), FAKE_SLEEP=sleep,
+		                  FAKE_ERR=err)
 		o = tq.default_options(out=os.path.join(self.dir.name, "out"),
 		                       timeout=timeout)
 		log = os.path.join(self.dir.name, "log")
@@ -195,6 +227,17 @@ class BootWithStandIn(unittest.TestCase):
 		res, _ = self.run_fake("tally: start\\ntally: exit 3\\n", 85)
 		self.assertEqual(res.status, 42)
 		self.assertIn("warning", res.message)
+
+	def test_qemu_error_mid_run_is_no_status(self):
+		# QEMU's exit(1) looks like guest status 0; its error line says not
+		res, _ = self.run_fake("tally: start\\n", 1,
+		                       err="qemu-system-x86_64: Bad icount read\\n")
+		self.assertEqual((res.exit_code, res.status), (126, None))
+		self.assertIn("Bad icount read", res.message)
+		res, _ = self.run_fake("tally: start\\ntally: exit 0\\n", 1,
+		                       err="qemu-system-x86_64: warning: TCG doesn't "
+		                           "support requested feature\\n")
+		self.assertEqual((res.exit_code, res.status), (0, 0))
 
 	def test_zero(self):
 		res, _ = self.run_fake("tally: start\\n", 0)
@@ -243,8 +286,15 @@ cmdline = test=all
 		self.assertEqual(two.timeout_for("uefi"), 120)
 		self.assertFalse(tr.parse_cases("[x]\nboot=direct\ncmdline=test=none")[0].ktest())
 
+	def test_emulator(self):
+		a, b = tr.parse_cases("[a]\nboot = direct\n"
+		                      "[b]\nboot = direct\nemulator = qemu10\n")
+		self.assertEqual((a.emulator, b.emulator), ("system", "qemu10"))
+
 	def test_errors(self):
-		for bad, why in (("[a]\nbot = direct\n", "unknown key"),
+		for bad, why in (("[a]\nboot = direct\nemulator = /usr/bin/qemu\n",
+		                  "one of system, qemu10"),
+		                 ("[a]\nbot = direct\n", "unknown key"),
 		                 ("[a]\nboot = floppy\n", "unknown boot path"),
 		                 ("[a]\nboot = direct\n[a]\nboot = direct\n", "duplicate"),
 		                 ("boot = direct\n", "outside"),

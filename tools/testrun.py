@@ -77,7 +77,7 @@ TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline")
+             "exitline", "emulator")
 
 
 def load_tally_qemu():
@@ -110,6 +110,7 @@ class Case:
 		self.mem = "512M"
 		self.cpu = "max"
 		self.machine = "q35"
+		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
 		self.qemu = []
 		self.exitline = True
 		self.build = None           # Build, filled by plan_builds()
@@ -199,6 +200,11 @@ def _set_key(c, key, val, only=None):
 		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()
+	elif key == "emulator":
+		names = ["system"] + sorted(load_tally_qemu().QEMU_VARIANTS)
+		if val not in names:
+			raise ValueError("one of %s" % ", ".join(names))
+		c.emulator = val
 	elif key == "exitline":
 		if val not in ("yes", "no"):
 			raise ValueError("yes or no")
@@ -706,7 +712,7 @@ def run_boot(tq, case, boot, verbose):
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
 		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
-		cpu=case.cpu, machine=case.machine,
+		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
 		timeout=case.timeout_for(boot), extra=list(case.qemu))
 	err = tq.check_options(opts)
 	if err:

@@ -73,6 +73,24 @@ KTEST(ipi_call_round_trips)
 	}
 }
 
+/* A CPU may wake itself (its APIC id as the destination: in x2APIC mode
+ * one 64-bit ICR write naming itself).  Sent with interrupts off, the IPI
+ * waits in the APIC and arrives once they are on again. */
+KTEST(ipi_wake_self_arrives)
+{
+	struct cpu *c = this_cpu();
+	unsigned long f = arch_irq_save();
+	uint64_t before = __atomic_load_n(&c->ipis_received, __ATOMIC_RELAXED);
+	ipi_wake(cpu_index());
+	arch_irq_restore(f);
+	uint64_t t0 = arch_cycles(), limit = timer_ns_to_cycles(1000000000ull);
+	while (__atomic_load_n(&c->ipis_received, __ATOMIC_RELAXED) == before &&
+	       arch_cycles() - t0 < limit)
+		arch_pause();
+	KASSERT(__atomic_load_n(&c->ipis_received, __ATOMIC_RELAXED) > before);
+	ktest_note("arrived after %lu cycles", arch_cycles() - t0);
+}
+
 struct probe {
 	uintptr_t va;
 	uint64_t seen[CPU_MAX];
