@@ -120,6 +120,16 @@ int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
 /* ---- Traps ---- */
 /* A saved register frame; layout is the port's (see arch/<isa>/trap.h). */
 struct trap_frame;
+/* What a port tells the kernel about a page fault, decoded from its fault
+ * syndrome (x86: the #PF error code), passed to kernel_page_fault()
+ * (kernel/cpu/irq.h).  No bit set: a read of a not-present page in kernel
+ * mode. */
+enum {
+	VM_ACCESS_PRESENT = 1,   /* the page was mapped: a protection violation */
+	VM_ACCESS_WRITE = 2,     /* the access was a write */
+	VM_ACCESS_USER = 4,      /* from user mode (Tally runs all in kernel mode) */
+	VM_ACCESS_EXEC = 16,     /* an instruction fetch */
+};
 /* any: print the registers of a frame to the console. */
 void arch_dump_frame(const struct trap_frame *tf);
 /* any: program counter / frame pointer of a frame, for backtraces. */
