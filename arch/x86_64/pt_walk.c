@@ -1,7 +1,8 @@
 /*
- * pt_walk.c - walking x86_64 four-level page tables: find (or build) the
- * entry for one address, and test-and-clear the accessed and dirty bits
- * over a range.  Shared by paging.c (the kernel's tables) and the host
+ * pt_walk.c - walking x86_64 four-level page tables: test-and-clear the
+ * accessed and dirty bits over a range (the one-address walker,
+ * x86_pt_walk, is static inline in pt.h: on the stack-growth path the
+ * hooks then inline to nothing).  Shared by paging.c (the kernel's tables) and the host
  * tests, which run it over tables built in ordinary memory.
  *
  * Data structures: struct x86_pt (pt.h): the root and two hooks, so the
@@ -32,30 +33,6 @@
  */
 #include <string.h>
 #include "arch/x86_64/pt.h"
-
-pte_t *x86_pt_walk(const struct x86_pt *pt, uintptr_t va, int create, pte_t **large)
-{
-	pte_t *t = pt->root;
-	*large = NULL;
-	for (int level = 3; level > 0; level--) {
-		unsigned idx = (va >> (12 + 9 * level)) & 511;
-		pte_t e = t[idx];
-		if (!(e & PTE_P)) {
-			if (!create || !pt->alloc)
-				return NULL;
-			uint64_t n = pt->alloc();
-			if (!n)
-				return NULL;
-			t[idx] = n | PTE_P | PTE_W;
-			e = t[idx];
-		} else if (e & PTE_PS) {
-			*large = &t[idx];
-			return NULL;
-		}
-		t = pt->virt(e & PTE_ADDR);
-	}
-	return &t[(va >> 12) & 511];
-}
 
 /* Set bits [from, to) of bitmap bm. */
 static void set_bits(uint64_t *bm, uint64_t from, uint64_t to)
