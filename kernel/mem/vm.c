@@ -43,6 +43,7 @@ static uint64_t total_committed;
 void vm_init(void)
 {
 	nregions = 0;
+	last_hit = NULL;
 	next_va = VM_REGION_BASE;
 	total_committed = 0;
 }
