@@ -154,9 +154,42 @@ void arch_tlb_flush(uintptr_t va, size_t len);
 /* any: physical address behind va and its protection, or -1 if unmapped. */
 int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
 
+/* ---- Accessed and dirty bits (what a dirty-bit GC needs) ----
+ * The MMU sets a page's accessed bit on any access and its dirty bit on a
+ * write, in the page-table entry, when it loads the translation into its
+ * TLB (and the dirty bit on the first write through a TLB entry that had
+ * it clear).  So after clearing a bit, a CPU whose TLB still holds the
+ * old translation writes without setting it again: clear, then flush
+ * every CPU's TLB for the range (tlb_batch_flush, kernel/mem/tlb.h), and
+ * only then rely on the bits to record later writes. */
+enum { VM_AD_ACCESSED = 1, VM_AD_DIRTY = 2 };
+/* any (no lock, no allocation, never faults; runs alongside map/unmap and
+ * the MMU: a bit the MMU sets concurrently is reported now or stays set,
+ * never lost): for the npages 4 KiB pages from va (page-aligned, one
+ * canonical half), bit i of out[] ((npages + 63) / 64 words, every bit
+ * written; out may be NULL) is set when page i is mapped and has one of
+ * the `which` bits; with clear, those bits are cleared.  Unmapped pages
+ * report 0 and cost nothing (missing tables skip their whole span).  A
+ * large page (the direct map's 2 MiB pages; 1 GiB ones) reports its bit
+ * for each of its 4 KiB pages in the range, and is cleared only when the
+ * range covers all of it (a partly covered one stays set: over-reported,
+ * never lost).  Does not flush any TLB.  Returns the pages reported, or
+ * -1 for a misaligned or non-canonical range (or before arch_vm_init). */
+long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out);
+
 /* ---- Traps ---- */
 /* A saved register frame; layout is the port's (see arch/<isa>/trap.h). */
 struct trap_frame;
+/* What a port tells the kernel about a page fault, decoded from its fault
+ * syndrome (x86: the #PF error code), passed to kernel_page_fault()
+ * (kernel/cpu/irq.h).  No bit set: a read of a not-present page in kernel
+ * mode. */
+enum {
+	VM_ACCESS_PRESENT = 1,   /* the page was mapped: a protection violation */
+	VM_ACCESS_WRITE = 2,     /* the access was a write */
+	VM_ACCESS_USER = 4,      /* from user mode (Tally runs all in kernel mode) */
+	VM_ACCESS_EXEC = 16,     /* an instruction fetch */
+};
 /* any: print the registers of a frame to the console. */
 void arch_dump_frame(const struct trap_frame *tf);
 /* any: program counter / frame pointer of a frame, for backtraces. */

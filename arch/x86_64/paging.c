@@ -19,10 +19,17 @@
  * Invariants: direct-map entries are never changed after arch_vm_init except
  * the 4 KiB pages of the first chunk and the kernel chunks; arch_map_page
  * refuses a va covered by a 2 MiB page.  Every present PTE has NX unless it
- * maps kernel text (when the CPU has NX).
+ * maps kernel text (when the CPU has NX).  Page-table pages are never
+ * freed (arch_vm_ad walks without the lock).
+ *
+ * The walker (x86_pt_walk) and the accessed/dirty-bit walk behind
+ * arch_vm_ad (x86_pt_ad) live in pt_walk.c, shared with the host tests;
+ * here they run with the identity as phys-to-virt hook.
  *
  * Locking: pt_lock (taken with interrupts off) serialises every change of
- * the tables, so two CPUs cannot both create a missing level.  Remote TLBs
+ * the tables, so two CPUs cannot both create a missing level.  arch_vm_ad
+ * takes no lock (see pt_walk.c: tables are never freed, and every leaf
+ * update is one atomic store or locked RMW).  Remote TLBs
  * are the caller's business (tlb_shootdown).  Never called on a goroutine
  * stack (a stack-growth fault there would find pt_lock held by its own
  * CPU): callers run on CPU, IST or syscall stacks.
@@ -31,22 +38,13 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "arch/x86_64/x86.h"
+#include "arch/x86_64/pt.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/spinlock.h"
 
-#define PTE_P   (1ull << 0)
-#define PTE_W   (1ull << 1)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS  (1ull << 7)
-#define PTE_NX  (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
-
 #define DIRECT_MAX (64ull << 30)   /* largest direct map: 64 GiB */
 #define POOL_PAGES (2 + 64 + 8)
-
-typedef uint64_t pte_t;
 
 static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned pool_used;
@@ -134,31 +132,17 @@ void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
 		arch_unmap_page(guards[i]);
 }
 
-/* Walk to the PTE for va, creating tables when create is set.
+/* Page-table pages live in the direct map (the static pool and pmem). */
+static pte_t *pt_virt(uint64_t pa) { return (pte_t *)pa; }
+static uint64_t pt_alloc(void) { return (uint64_t)alloc_table(); }
+
+/* Walk to the PTE for va, creating tables when create is set (pt_walk.c).
  * Returns NULL when a level is missing (or cannot be made) or when va lies
  * inside a 2 MiB page (*large set to that entry then). */
 static pte_t *walk(uintptr_t va, int create, pte_t **large)
 {
-	pte_t *t = pml4;
-	*large = NULL;
-	for (int level = 3; level > 0; level--) {
-		unsigned idx = (va >> (12 + 9 * level)) & 511;
-		pte_t e = t[idx];
-		if (!(e & PTE_P)) {
-			if (!create)
-				return NULL;
-			pte_t *n = alloc_table();
-			if (!n)
-				return NULL;
-			t[idx] = (uint64_t)n | PTE_P | PTE_W;
-			e = t[idx];
-		} else if (e & PTE_PS) {
-			*large = &t[idx];
-			return NULL;
-		}
-		t = (pte_t *)(e & PTE_ADDR);
-	}
-	return &t[(va >> 12) & 511];
+	struct x86_pt pt = { pml4, pt_virt, pt_alloc };
+	return x86_pt_walk(&pt, va, create, large);
 }
 
 static struct spinlock pt_lock;
@@ -245,4 +229,15 @@ void arch_tlb_flush(uintptr_t va, size_t len)
 	}
 	for (uintptr_t a = va & ~4095ull; a < va + len; a += 4096)
 		invlpg(a);
+}
+
+/* ---- Accessed and dirty bits (a dirty-bit GC's operations) ---- */
+
+long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out)
+{
+	struct x86_pt pt = { pml4, pt_virt, NULL };
+	uint64_t bits = ((which & VM_AD_ACCESSED) ? PTE_A : 0) | ((which & VM_AD_DIRTY) ? PTE_D : 0);
+	if (!pml4)
+		return -1;  /* before arch_vm_init: the boot path's tables */
+	return x86_pt_ad(&pt, va, npages, bits, clear, out);
 }

@@ -4,11 +4,13 @@
  * Purpose: build the GDT (kernel code/data and a 64-bit TSS), the TSS's
  * interrupt stacks, and the IDT; route every vector to trap_dispatch().
  * An NMI goes to kernel_nmi() first (the kernel stops CPUs with it; see
- * kernel/cpu/smp.c).  CPU exceptions, and NMIs the kernel did not send, are
- * fatal unless arch_try() armed a recovery point (used by
- * on-target tests that check the MMU): the crash report is produced by
- * kernel/panic.c from a description built here (name, mnemonic, error code
- * decoded, faulting address).
+ * kernel/cpu/smp.c); a page fault to kernel_page_fault() with CR2 and its
+ * error code decoded (the kernel never sees vector numbers or error-code
+ * bits).  Other CPU exceptions, unresolved page faults and NMIs the
+ * kernel did not send, are fatal unless arch_try() armed a recovery point
+ * (used by on-target tests that check the MMU): the crash report is
+ * produced by kernel/panic.c from a description built here (name,
+ * mnemonic, error code decoded, faulting address).
  *
  * Data structures: one struct cpu_tables per CPU (GDT, TSS, IST stacks);
  * IST stacks are page-aligned with an unmapped guard page below each, so an
@@ -206,6 +208,16 @@ static void fatal_exception(struct trap_frame *tf)
 	panic_trap(tf, title, detail, addr, has_addr);
 }
 
+/* The #PF error code as VM_ACCESS_* bits: P (bit 0), W/R (1), U/S (2) and
+ * I/D (4) have the contract's values, so the decode is a mask (one
+ * instruction on the stack-growth path). */
+_Static_assert(VM_ACCESS_PRESENT == 1 && VM_ACCESS_WRITE == 2 && VM_ACCESS_USER == 4 &&
+               VM_ACCESS_EXEC == 16, "#PF error code bits");
+static unsigned pf_access(uint64_t e)
+{
+	return (unsigned)e & (VM_ACCESS_PRESENT | VM_ACCESS_WRITE | VM_ACCESS_USER | VM_ACCESS_EXEC);
+}
+
 void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles)
 {
 	unsigned v = (unsigned)tf->vector;
@@ -215,8 +227,7 @@ void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles)
 	}
 	if (v == 2 && kernel_nmi(tf))
 		return;
-	if (v != 2 && v != 8 && v != 18 &&
-	    kernel_fault(v, tf, v == 14 ? read_cr2() : 0, entry_cycles))
+	if (v == 14 && kernel_page_fault(read_cr2(), pf_access(tf->error), tf, entry_cycles))
 		return;
 	struct arch_percpu *pc = arch_cpu_local();
 	if (pc && pc->try_rsp && v != 2 && v != 8 && v != 18) {

@@ -248,8 +248,12 @@ void tlb_shootdown(uintptr_t va, size_t len)
 {
 	struct range r = { va, len };
 	__atomic_fetch_add(&shootdowns, 1, __ATOMIC_RELAXED);
+	/* interrupts off across both halves: a goroutine caller moved by the
+	 * tick after its own flush would skip the CPU it moved to */
+	unsigned long f = arch_irq_save();
 	flush_range(&r);
 	ipi_call_others(flush_range, &r, LCAUSE_SHOOTDOWN);
+	arch_irq_restore(f);
 }
 
 uint64_t ipi_shootdowns(void) { return shootdowns; }

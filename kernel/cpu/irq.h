@@ -29,10 +29,18 @@ void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls);
 /* Called by the arch layer for every vector >= 32; entry_cycles is the
  * cycle counter read on the entry path, where the ledger charge starts. */
 void kernel_interrupt(unsigned vector, struct trap_frame *tf, uint64_t entry_cycles);
-/* Called by the arch layer for CPU exceptions before deciding they are
- * fatal; returns 1 when the kernel resolved the fault (then the faulting
- * instruction is retried).  Charged to kern.fault. */
-int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr, uint64_t entry_cycles);
+/* Called by the arch layer for every page fault, before deciding it is
+ * fatal: addr is the faulting address, access the VM_ACCESS_* bits
+ * (arch/arch.h) the port decoded from its fault syndrome, entry_cycles the
+ * cycle counter read on the entry path.  Dispatched by address to the
+ * region that holds it (kernel/mem/vm.h); charged to kern.fault with the
+ * region's cause.  Returns 1 when the fault was resolved (the faulting
+ * instruction is then retried), 0 when it is fatal (the port reports it,
+ * or lands in arch_try).  Exception context, interrupts off, on a stack
+ * of its own (a fault caused by a full stack must not run on it).  Other
+ * CPU exceptions do not enter the kernel: they are fatal (or arch_try's). */
+int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf,
+                      uint64_t entry_cycles);
 /* Called by the arch layer for a non-maskable interrupt (kernel/cpu/smp.c).
  * A stop request (smp_stop_others on another CPU) never returns: this CPU
  * halts for good.  Returns 1 for an NMI to drop (one reaching the CPU that

@@ -6,10 +6,13 @@
  * the kernel owns the page tables: each goroutine gets a slot of `stackmax`
  * bytes (boot option, default 64 MiB) of address space above an unmapped
  * guard page; only the top `stackinit` bytes (default one page) are mapped
- * at spawn.  A page fault below the mapped part grows it (gstack_fault,
- * called from the #PF handler, which runs on its own IST stack); a fault in
- * the guard ends the program with Go's "goroutine N stack exceeds
- * <limit>-byte limit".  Freed stacks are cached and trimmed back to their
+ * at spawn.  A page fault below the mapped part grows it (stack_fault, the
+ * arena region's fault handler, called by kernel_page_fault on the page-fault
+ * exception stack and charged to kern.fault with cause rt.stack); a fault
+ * in the guard ends the program with Go's "goroutine N stack exceeds
+ * <limit>-byte limit", and a protection fault on a mapped stack page (a
+ * jump into the stack with NX) gets the generic crash report.  Freed
+ * stacks are cached and trimmed back to their
  * initial backing in batches (gstack_free trims the whole cache under one
  * TLB shootdown once its excess passes 1 MiB; gstack_trim forces it);
  * gstack_shrink releases the unused part of a live one.
@@ -44,8 +47,8 @@
  * The page allocator is never entered on a goroutine stack (sbrk switches
  * to the CPU's syscall stack), so a growth fault never finds the pmem lock
  * held by its own CPU.
- * Context: alloc/free in g0 (thread context, CPU stack); fault from the
- * #PF handler (interrupts off, IST stack).
+ * Context: alloc/free in g0 (thread context, CPU stack); stack_fault from
+ * the page-fault path (interrupts off, exception stack).
  */
 #include <stdint.h>
 #include <string.h>
@@ -59,6 +62,9 @@
 #include "kernel/mem/pmem.h"
 #include "kernel/cpu/spinlock.h"
 #include "kernel/mem/vm.h"
+#include "kernel/console.h"
+#include "kernel/ledger.h"
+#include <tally.h>
 
 #define PAGE ARCH_PAGE_SIZE
 #define ARENA_BASE 0xffff800000000000ull
@@ -85,6 +91,8 @@ static struct {
  * separately cost an IPI round per goroutine). */
 #define TRIM_THRESHOLD_PAGES 256
 
+static int stack_fault(struct vm_region *r, const struct vm_fault *f, void *arg);
+
 int gstack_init(size_t stackmax, size_t stackinit)
 {
 	gs.stackmax = (stackmax + PAGE - 1) & ~(PAGE - 1);
@@ -98,6 +106,8 @@ int gstack_init(size_t stackmax, size_t stackinit)
 	if (!gs.arena || !gs.meta)
 		return -1;
 	gs.pages = (uint32_t *)gs.meta->base;
+	int cause = ledger_cause("rt.stack");
+	vm_region_set_fault(gs.arena, stack_fault, NULL, cause > 0 ? (unsigned)cause : 0);
 	return 0;
 }
 
@@ -301,21 +311,44 @@ void gstack_trim(void)
 	trim_cache();
 }
 
-int gstack_fault(uintptr_t addr, uint64_t *goid_slot, char *why, size_t n)
+/* A goroutine ran off its stack (Go's report, status 2), or its stack
+ * could not grow for want of memory (an out-of-memory report, status
+ * EXIT_OOM): the goroutine's frames either way. */
+static _Noreturn void stack_overflow(struct trap_frame *tf, const char *why, int oom)
 {
-	if (!gs.arena || addr < gs.arena->base || addr >= gs.arena->base + gs.nslots * gs.slot)
-		return GSTACK_NOT_MINE;
+	char head[200];
+	if (fatal_begin() > 1)
+		kernel_exit(oom ? EXIT_OOM : 2);  /* failed while reporting: no second report */
+	ksnprintf(head, sizeof(head), "runtime: goroutine %lu %s\nfatal error: %s\n\n",
+	          tally_goid(), why, oom ? "runtime: out of memory" : "stack overflow");
+	console_write(head, strlen(head));
+	ksnprintf(head, sizeof(head), "goroutine %lu [running]:\n", tally_goid());
+	console_write(head, strlen(head));
+	backtrace_print(arch_frame_pc(tf), arch_frame_fp(tf), 24);
+	if (oom)
+		vm_print_stats();
+	kernel_exit(oom ? EXIT_OOM : 2);
+}
+
+/* The arena's fault handler (vm.h): grow the faulting stack, or end the
+ * program when it overflowed or cannot grow. */
+static int stack_fault(struct vm_region *r, const struct vm_fault *f, void *arg)
+{
+	(void)r, (void)arg;
+	char why[96];
+	uintptr_t addr = f->addr;
 	uint64_t i = (addr - gs.arena->base) / gs.slot;
-	*goid_slot = i;
 	uintptr_t lo = slot_lo(i), top = slot_top(i);
 	if (addr < lo || i >= gs.next) {
-		ksnprintf(why, n, "stack exceeds %lu-byte limit", (uint64_t)gs.stackmax);
-		return GSTACK_OVERFLOW;
+		ksnprintf(why, sizeof(why), "stack exceeds %lu-byte limit", (uint64_t)gs.stackmax);
+		stack_overflow(f->tf, why, 0);
 	}
+	if (f->access & VM_ACCESS_PRESENT)
+		return VM_FAULT_FATAL;  /* a protection violation: growing cannot help */
 	uint64_t need = (top - (addr & ~(PAGE - 1))) / PAGE;  /* pages from the top */
 	uint64_t have = gs.pages[i];
 	if (need <= have)
-		return GSTACK_GREW;  /* mapped meanwhile: retry */
+		return VM_FAULT_RETRY;  /* mapped meanwhile: retry */
 	uint64_t want = 2 * have > need + 1 ? 2 * have : need + 1;
 	uint64_t maxp = gs.stackmax / PAGE;
 	if (want > maxp)
@@ -326,10 +359,11 @@ int gstack_fault(uintptr_t addr, uint64_t *goid_slot, char *why, size_t n)
 	__atomic_add_fetch(&gs.st.pages_mapped, got, __ATOMIC_RELAXED);
 	note_committed((int64_t)got);
 	if (have + got < need) {
-		ksnprintf(why, n, "out of memory growing the stack to %lu bytes", (uint64_t)(need * PAGE));
-		return GSTACK_OOM;
+		ksnprintf(why, sizeof(why), "out of memory growing the stack to %lu bytes",
+		          (uint64_t)(need * PAGE));
+		stack_overflow(f->tf, why, 1);
 	}
-	return GSTACK_GREW;
+	return VM_FAULT_RETRY;
 }
 
 uint64_t gstack_shrink(uintptr_t lo, uintptr_t sp, size_t slack)

@@ -18,16 +18,12 @@ struct gstack_stats {
 	uint64_t init_bytes;      /* bytes mapped at spawn */
 };
 
-enum { GSTACK_NOT_MINE = 0, GSTACK_GREW, GSTACK_OVERFLOW, GSTACK_OOM };
-
-/* Boot: reserve the arena. 0, or -1 for impossible sizes. */
+/* Boot: reserve the arena and register its fault handler (growth on
+ * demand, overflow reports). 0, or -1 for impossible sizes. */
 int gstack_init(size_t stackmax, size_t stackinit);
 size_t gstack_size(void);
 uintptr_t gstack_alloc(size_t size);
 void gstack_free(uintptr_t lo, size_t size);
-/* #PF handler: is addr in a goroutine stack, and was it grown?
- * *slot gets the stack's slot number; on OVERFLOW/OOM, why says what. */
-int gstack_fault(uintptr_t addr, uint64_t *slot, char *why, size_t n);
 /* Release the pages of the stack [lo, ...) below sp - slack (keeping the
  * initial backing); returns pages released.  Thread context, not on the
  * stack being shrunk's unmapped part (the caller runs on it above sp). */

@@ -26,7 +26,8 @@ HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options test_options_dup
+	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options test_options_dup \
+	test_pt
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -44,6 +45,7 @@ OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/ke
 	$(CURDIR)/arch/x86_64/*_options.c))
 host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c
 host_src_test_options_dup := $(host_src_test_options)
+host_src_test_pt := arch/x86_64/pt_walk.c
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 

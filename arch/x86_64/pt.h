@@ -1,0 +1,78 @@
+/*
+ * pt.h - the x86_64 page-table format and the walker shared by paging.c
+ * and the host tests (tests/host/test_pt.c).  x86_64-private.
+ *
+ * The walker never dereferences a physical address itself: a table entry's
+ * address goes through the `virt` hook of struct x86_pt (in the kernel the
+ * identity, since page tables live in the direct map; in host tests a
+ * lookup into tables built in ordinary memory).  New tables come from the
+ * `alloc` hook.  Nothing here takes a lock or touches a TLB; see pt_walk.c.
+ */
+#ifndef TALLY_X86_PT_H
+#define TALLY_X86_PT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+#define PTE_P   (1ull << 0)    /* present */
+#define PTE_W   (1ull << 1)    /* writable */
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A   (1ull << 5)    /* accessed: set by the CPU on any access */
+#define PTE_D   (1ull << 6)    /* dirty: set by the CPU on a write (leaf only) */
+#define PTE_PS  (1ull << 7)    /* large page (in a PD: 2 MiB, in a PDPT: 1 GiB) */
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+struct x86_pt {
+	pte_t *root;                          /* the PML4, through virt() */
+	pte_t *(*virt)(uint64_t pa);          /* a table's physical address -> pointer */
+	uint64_t (*alloc)(void);              /* a zeroed table's physical address, 0: none;
+	                                         NULL: never create */
+};
+
+/* The 4 KiB PTE for va, creating missing levels when create is set (and
+ * pt->alloc given).  NULL when a level is missing (or cannot be made) or
+ * va lies in a large page (*large then points at that entry).  Inline, so
+ * that a caller passing constant hooks (paging.c: the identity) pays no
+ * indirect call per level: map and unmap run it for every page of a
+ * stack's growth (out of line, with hooks, it cost 2% of
+ * BenchmarkParkedGoroutines and 5% of BenchmarkStackGrowthFault). */
+static inline pte_t *x86_pt_walk(const struct x86_pt *pt, uintptr_t va, int create,
+                                 pte_t **large)
+{
+	pte_t *t = pt->root;
+	*large = NULL;
+	for (int level = 3; level > 0; level--) {
+		unsigned idx = (va >> (12 + 9 * level)) & 511;
+		pte_t e = t[idx];
+		if (!(e & PTE_P)) {
+			if (!create || !pt->alloc)
+				return NULL;
+			uint64_t n = pt->alloc();
+			if (!n)
+				return NULL;
+			t[idx] = n | PTE_P | PTE_W;
+			e = t[idx];
+		} else if (e & PTE_PS) {
+			*large = &t[idx];
+			return NULL;
+		}
+		t = pt->virt(e & PTE_ADDR);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+/* For the npages 4 KiB pages from va: bit i of out (npages bits, every
+ * one written; out may be NULL) is set when page i is mapped and its leaf
+ * has any of `bits` (PTE_A, PTE_D).  With clear, those bits are cleared by
+ * one atomic and per leaf that has them.  A large page reports its bits for
+ * each of its 4 KiB pages inside the range and is cleared only when the
+ * range covers all of it.  Returns the pages reported, or -1 when va is not
+ * page-aligned or the range is not canonical (or wraps). */
+long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bits, int clear,
+               uint64_t *out);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * pt_walk.c - walking x86_64 four-level page tables: test-and-clear the
+ * accessed and dirty bits over a range (the one-address walker,
+ * x86_pt_walk, is static inline in pt.h: on the stack-growth path the
+ * hooks then inline to nothing).  Shared by paging.c (the kernel's tables) and the host
+ * tests, which run it over tables built in ordinary memory.
+ *
+ * Data structures: struct x86_pt (pt.h): the root and two hooks, so the
+ * code reads tables only through virt() and builds them only with alloc().
+ * Levels are numbered 3 (PML4, 512 GiB per entry) down to 0 (PT, 4 KiB per
+ * entry); a PS entry at level 2 (1 GiB) or 1 (2 MiB) is a leaf.
+ *
+ * The A/D walk (x86_pt_ad) visits only what is mapped: a missing entry at
+ * level L skips its whole span (512 GiB, 1 GiB, 2 MiB), so a sparse range
+ * of terabytes costs a few entries, not a page count.  Its cost is one
+ * load per entry visited and, with clear, one locked AND per leaf whose
+ * bits are set (clean leaves are not written, so a clear over a clean
+ * range dirties no cache line).
+ *
+ * Invariants: tables reachable from the root are never freed (paging.c
+ * never frees one), so a walk without the page-table lock never reads a
+ * freed table; a leaf is updated only by a single aligned 8-byte store
+ * (map/unmap, under the lock) or a locked read-modify-write (the CPU's
+ * own A/D updates, and the clear here), so no update of one is lost to
+ * another.  A bit the CPU sets after the load here is either seen by the
+ * locked AND (reported) or lands after it (reported next time): never
+ * lost.
+ *
+ * Locking: none; x86_pt_walk with create needs the caller's lock
+ * (paging.c's pt_lock) so two CPUs do not both make a missing level.
+ * Context: any; no allocation except alloc() when creating; TLBs are the
+ * caller's business (clearing A/D does not flush: see arch.h).
+ */
+#include <string.h>
+#include "arch/x86_64/pt.h"
+
+/* Set bits [from, to) of bitmap bm. */
+static void set_bits(uint64_t *bm, uint64_t from, uint64_t to)
+{
+	while (from < to && (from & 63)) {
+		bm[from / 64] |= 1ull << (from & 63);
+		from++;
+	}
+	while (from + 64 <= to) {
+		bm[from / 64] = ~0ull;
+		from += 64;
+	}
+	while (from < to) {
+		bm[from / 64] |= 1ull << (from & 63);
+		from++;
+	}
+}
+
+struct ad_walk {
+	const struct x86_pt *pt;
+	uintptr_t start;      /* first address of the whole range */
+	uint64_t bits;
+	int clear;
+	uint64_t *out;
+	long reported;
+};
+
+/* Entries of `table` (level `level`) covering [lo, last] (inclusive: the
+ * top of the address space has no exclusive end). */
+static void ad_level(struct ad_walk *w, pte_t *table, int level, uintptr_t lo, uintptr_t last)
+{
+	unsigned shift = 12 + 9 * (unsigned)level;
+	uintptr_t a = lo;
+	for (;;) {
+		uintptr_t span_first = a & ~((1ull << shift) - 1);
+		uintptr_t span_last = a | ((1ull << shift) - 1);
+		uintptr_t hi = span_last < last ? span_last : last;
+		pte_t *p = &table[(a >> shift) & 511];
+		pte_t e = __atomic_load_n(p, __ATOMIC_RELAXED);
+		if (e & PTE_P) {
+			if (level == 0 || (level <= 2 && (e & PTE_PS))) {
+				/* a leaf: clear only what it has, and a large
+				 * one only when the range covers all of it */
+				int whole = a == span_first && hi == span_last;
+				pte_t old = e;
+				if (w->clear && (e & w->bits) && whole)
+					old = __atomic_fetch_and(p, ~w->bits, __ATOMIC_SEQ_CST);
+				if (old & w->bits) {
+					uint64_t from = (a - w->start) >> 12, to = ((hi - w->start) >> 12) + 1;
+					if (w->out)
+						set_bits(w->out, from, to);
+					w->reported += (long)(to - from);
+				}
+			} else {
+				ad_level(w, w->pt->virt(e & PTE_ADDR), level - 1, a, hi);
+			}
+		}
+		if (hi == last)
+			return;
+		a = hi + 1;
+	}
+}
+
+static int canonical(uintptr_t va)
+{
+	return (uint64_t)((int64_t)((uint64_t)va << 16) >> 16) == va;
+}
+
+long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bits, int clear,
+               uint64_t *out)
+{
+	if ((va & 4095) || !canonical(va) || npages > (SIZE_MAX >> 12))
+		return -1;
+	if (npages == 0)
+		return 0;
+	uintptr_t last = va + ((uintptr_t)npages << 12) - 1;
+	if (last < va || !canonical(last) || (va >> 47) != (last >> 47))
+		return -1;
+	if (out)
+		memset(out, 0, (npages + 63) / 64 * sizeof(uint64_t));
+	struct ad_walk w = { pt, va, bits & (PTE_A | PTE_D), clear, out, 0 };
+	ad_level(&w, pt->root, 3, va, last);
+	return w.reported;
+}
