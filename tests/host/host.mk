@@ -26,7 +26,7 @@ HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options
+	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -36,6 +36,7 @@ host_src_test_pvh := boot/pvh.c boot/boot_info.c
 host_src_test_mb2 := boot/mb2.c boot/boot_info.c
 host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/mem/memmap.c
+host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c
 host_src_test_options := kernel/options.c kernel/bootopt.c kernel/lib/regex.c
