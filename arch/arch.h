@@ -50,10 +50,29 @@ int arch_cycles_invariant(void);
 int arch_hypervisor(void);
 /* any: stop this CPU forever with interrupts off. */
 _Noreturn void arch_halt_forever(void);
-/* any: leave the machine with status (QEMU debug-exit, else reset/halt). */
+/* any: leave the machine with status: the emulator's exit device
+ * (arch_exit_device), else halt with a message.  The kernel's exit policy
+ * (reset, power-off: kernel/power.c) is above this; this is the floor. */
 _Noreturn void arch_exit(int status);
 /* any: true when the hardware supports no-execute page protection. */
 int arch_has_nx(void);
+
+/* ---- Machine power (x86: arch/x86_64/pc_power.c) ---- */
+struct acpi_info;
+struct acpi_s5;
+/* boot: remember how to reset and power off: the ACPI facts (a NULL: no
+ * ACPI tables; s5 NULL: no DSDT looked at). */
+void arch_power_init(const struct acpi_info *a, const struct acpi_s5 *s5);
+/* exit path (one CPU alone, irqs off): hand status to the emulator's exit
+ * device (QEMU isa-debug-exit), which ends the run; returns when there is
+ * no such device. */
+void arch_exit_device(int status);
+/* exit path: reset the machine (the firmware's way first, the ISA's
+ * hardest reset last); prints which way it tries.  Never returns. */
+_Noreturn void arch_reset(void);
+/* exit path: power the machine off.  Returns -1, after printing why, when
+ * it cannot (no sleep-state data, or still running after the write). */
+int arch_poweroff(void);
 
 /* ---- Local interrupt controller (x86: local APIC) ---- */
 /* boot CPU: probe (x2APIC if the CPU has it, else xAPIC at mmio_base),

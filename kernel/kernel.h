@@ -31,6 +31,8 @@ struct kopts {
 	                           the time-out paths); -1: none */
 	int apfail_ipi;         /* :ipi: it starts, then goes deaf to IPI calls */
 	uint64_t ipi_timeout_ns; /* ipitimeout=10s: an unanswered IPI panics */
+	int onexit;             /* onexit=: POWER_ONEXIT_* (kernel/power.h) */
+	int onexit_given;       /* onexit= was on the line: no emulator exit */
 };
 extern struct kopts kopts;
 /* Reset kopts to the defaults, then parse cmdline into it and res (argv

@@ -35,6 +35,7 @@
 #include "kernel/panic.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
+#include "kernel/power.h"
 #include "rt/rt.h"
 #include "drivers/uart16550.h"
 
@@ -217,6 +218,7 @@ static void acpi_init(const struct boot_info *bi)
 {
 	if (!bi->rsdp_len) {
 		kprintf("tally: acpi: no RSDP from the boot path or the BIOS area\n");
+		power_init(NULL);
 		return;
 	}
 	int rc = acpi_parse(bi->rsdp, bi->rsdp_len, kernel_acpi_phys, NULL, &acpi);
@@ -224,12 +226,15 @@ static void acpi_init(const struct boot_info *bi)
 		kprintf("tally: %s\n", acpi.warn[i]);
 	if (acpi.nwarn_dropped)
 		kprintf("tally: acpi: %u more warnings not shown\n", acpi.nwarn_dropped);
-	if (rc < 0)
+	if (rc < 0) {
+		power_init(NULL);
 		return;
+	}
 	if (kopts.loglevel >= 2)
 		kprintf("tally: acpi: %s rev %u, %u CPUs in MADT, %u IOAPIC, PM timer %s, HPET %s\n",
 		        acpi.oem, acpi.revision, acpi.ncpu, acpi.nioapic,
 		        acpi.has_pm_timer ? "yes" : "no", acpi.has_hpet ? "yes" : "no");
+	power_init(&acpi);
 }
 
 static void clock_and_timers(void)

@@ -19,6 +19,8 @@
  *   quantum= with tick=0     preemption runs from the tick: without one
  *                            a quantum is never enforced;
  *   test= with bench=        each replaces the program; give one.
+ * A refused line leaves onexit= at its default, so the refusal's status
+ * 64 still leaves through the emulator's exit device.
  * Considered and allowed: a quantum shorter than the tick period (the
  * quantum is a lower bound, checked at each tick, as Go's sysmon checks
  * forcePreemptNS at its own period); benchtime= without bench= (Go's
@@ -32,6 +34,7 @@
 #include "kernel/bootopt.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/regex.h"
+#include "kernel/power.h"
 
 #define KOPTS_DEFAULT { \
 	.serial_port = 0x3f8, \
@@ -50,6 +53,8 @@
 	.ipi_timeout_ns = 10000000000ull, \
 	.stackmax = 64ull << 20, \
 	.stackinit = 4096, \
+	.onexit = POWER_ONEXIT_POWEROFF, \
+	.onexit_given = 0, \
 }
 
 static const struct kopts kopts_default = KOPTS_DEFAULT;
@@ -270,6 +275,22 @@ static int set_stackinit(const char *v, const char **why)
 	return 0;
 }
 
+static int set_onexit(const char *v, const char **why)
+{
+	static const char *const names[] = { "poweroff", "reset", "halt" };
+	static const int values[] = { POWER_ONEXIT_POWEROFF, POWER_ONEXIT_RESET,
+	                              POWER_ONEXIT_HALT };
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			kopts.onexit = values[i];
+			kopts.onexit_given = 1;
+			return 0;
+		}
+	}
+	*why = "expected poweroff, reset or halt";
+	return -1;
+}
+
 const struct bootopt kernel_bootopts[] = {
 	{ "serial", "com1|com2|com3|com4|0xPORT: serial console port (default com1)", set_serial },
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
@@ -286,6 +307,7 @@ const struct bootopt kernel_bootopts[] = {
 	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
 	{ "apfail", "APICID[:ipi]: withhold the start-up IPIs from that CPU, or (:ipi) let it stop answering IPI calls after boot (tests the time-out paths)", set_apfail },
 	{ "ipitimeout", "10s|500ms: an IPI unanswered this long is a kernel panic (default 10s)", set_ipitimeout },
+	{ "onexit", "poweroff|reset|halt: what the machine does at exit (default: the emulator's exit device if any, else poweroff)", set_onexit },
 };
 const unsigned kernel_bootopts_count = sizeof(kernel_bootopts) / sizeof(kernel_bootopts[0]);
 
@@ -316,7 +338,13 @@ static int combinations(struct bootopt_result *res)
 int kopts_parse(const char *cmdline, struct bootopt_result *res)
 {
 	kopts = kopts_default;
-	if (bootopt_parse(cmdline, kernel_bootopts, kernel_bootopts_count, "tally", res) != 0)
+	if (bootopt_parse(cmdline, kernel_bootopts, kernel_bootopts_count, "tally", res) != 0 ||
+	    combinations(res) != 0) {
+		/* a refused line chooses nothing about the exit: status 64
+		 * must still reach the emulator (or power the machine off) */
+		kopts.onexit = kopts_default.onexit;
+		kopts.onexit_given = kopts_default.onexit_given;
 		return -1;
-	return combinations(res);
+	}
+	return 0;
 }
