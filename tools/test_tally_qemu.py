@@ -143,6 +143,22 @@ class Commands(unittest.TestCase):
 		self.assertEqual(cmd[-2:], ["-d", "int"])
 		self.assertIn("1G", cmd)
 
+	def test_power_args(self):
+		base = tq.build_command(self.opts(), "v")
+		cmd, qmp = tq.power_args(self.opts(), base, "/t")
+		self.assertEqual((cmd, qmp), (base, None))
+		o = self.opts(debug_exit=False, qmp=True, cpu_reset_log="/l/r.log")
+		cmd, qmp = tq.power_args(o, base, "/t")
+		self.assertEqual(qmp, "/t/qmp.sock")
+		joined = " ".join(cmd)
+		self.assertNotIn("isa-debug-exit", joined)
+		self.assertNotIn("-device", cmd)
+		self.assertIn("-S -qmp unix:/t/qmp.sock,server=on,wait=off", joined)
+		self.assertIn("-d cpu_reset -D /l/r.log", joined)
+		self.assertEqual(cmd[0], tq.QEMU)
+		self.assertIn("-no-reboot", cmd)   # a reset must end the run
+		self.assertIn("isa-debug-exit,iobase=0xf4,iosize=0x04", base)
+
 	def test_cmdline_refused_for_images(self):
 		with tempfile.TemporaryDirectory() as d:
 			open(os.path.join(d, "tally.iso"), "w").close()
@@ -465,6 +481,59 @@ class CheckBoot(unittest.TestCase):
 		r = tq.BootResult()
 		r.message = "timeout after 3s"
 		self.assertEqual(tr.check_boot(self.case(""), r)[0], "timeout after 3s")
+
+	def down(self, text, reason=None, code=0, log=None, timed_out=False):
+		r = self.result(text, None)
+		r.exit_code, r.qemu_code, r.timed_out = 125, code, timed_out
+		if reason:
+			r.qmp_events = [{"event": "RESUME"},
+			                {"event": "SHUTDOWN",
+			                 "data": {"guest": True, "reason": reason}}]
+		if timed_out:
+			r.qmp_events.append({"event": "SHUTDOWN", "data": {
+				"guest": False, "reason": "host-signal"}})
+		r.cpu_reset_log = log
+		return r
+
+	def test_shutdown_cases(self):
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\nshutdown = off\n")
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\ndebugexit = maybe\n")
+		self.assertFalse(self.case("debugexit = no\n").debugexit)
+		ok = "tally: start\ntally: exit 0\n"
+		off = self.case("shutdown = guest-shutdown\n")
+		self.assertIsNone(tr.check_boot(off, self.down(ok, "guest-shutdown"))[0])
+		self.assertIn("expected [guest-shutdown]", tr.check_boot(
+			off, self.down(ok, "guest-reset", log=""))[0])
+		self.assertIn("expected 0", tr.check_boot(
+			off, self.down(ok, "guest-shutdown", code=1))[0])
+		self.assertIn("timeout", tr.check_boot(
+			off, self.down(ok, timed_out=True))[0])
+		r = self.down(ok, "guest-shutdown")
+		r.qmp_error = "QMP: socket never answered"
+		self.assertEqual(tr.check_boot(off, r)[0], r.qmp_error)
+		self.assertIn("disagrees", tr.check_boot(
+			off, self.down("tally: start\ntally: exit 3\n", "guest-shutdown"))[0])
+		reset = self.case("shutdown = guest-reset\n")
+		clean = "CPU Reset (CPU 0)\nCPU Reset (CPU 0)\n"
+		self.assertIsNone(tr.check_boot(reset, self.down(ok, "guest-reset",
+		                                                 log=clean))[0])
+		self.assertIn("triple fault", tr.check_boot(reset, self.down(
+			ok, "guest-reset", log=clean + "Triple fault\n"))[0])
+		self.assertIn("no -d cpu_reset log", tr.check_boot(
+			reset, self.down(ok, "guest-reset"))[0])
+		tf = self.case("shutdown = triple-fault\nexitline = no\n")
+		self.assertIsNone(tr.check_boot(tf, self.down(
+			"tally: start\n", "guest-reset", log=clean + "Triple fault\n"))[0])
+		self.assertIn("no triple fault", tr.check_boot(tf, self.down(
+			"tally: start\n", "guest-reset", log=clean))[0])
+		run = self.case("shutdown = running\n")
+		self.assertIsNone(tr.check_boot(run, self.down(ok, timed_out=True))[0])
+		self.assertIn("stay halted", tr.check_boot(
+			run, self.down(ok, "guest-shutdown", timed_out=True))[0])
+		self.assertIn("before the timeout", tr.check_boot(
+			run, self.down(ok))[0])
 
 	def test_ktest_results(self):
 		c = self.case("cmdline = test=all\n")
