@@ -46,10 +46,12 @@ void power_init(const struct acpi_info *a)
 		kprintf("tally: power: no reset register in the FADT\n");
 	if (s5.result == ACPI_S5_FOUND)
 		kprintf("tally: power: _S5 SLP_TYPa %u SLP_TYPb %u (DSDT offset "
-		        "0x%x), PM1a_CNT %s 0x%lx%s\n", s5.slp_typa, s5.slp_typb,
-		        s5.at, a->has_pm1_cnt ? acpi_gas_space_name(a->pm1a_cnt.space)
-		                              : "none",
-		        a->pm1a_cnt.addr, a->pm1b_cnt.addr ? ", PM1b_CNT too" : "");
+		        "0x%x), %s %s 0x%lx%s\n", s5.slp_typa, s5.slp_typb, s5.at,
+		        a->has_sleep_ctl ? "sleep control" : "PM1a_CNT",
+		        acpi_gas_space_name(a->has_sleep_ctl ? a->sleep_ctl.space
+		                                             : a->pm1a_cnt.space),
+		        a->has_sleep_ctl ? a->sleep_ctl.addr : a->pm1a_cnt.addr,
+		        a->pm1b_cnt.addr ? ", PM1b_CNT too" : "");
 	else if (s5.result == ACPI_S5_NONE)
 		kprintf("tally: power: no _S5 in the DSDT: power-off will halt\n");
 	else

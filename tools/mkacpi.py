@@ -34,6 +34,7 @@ Scalar keys (checked when present; every "result ok" fixture has all):
   hw_reduced 0|1
   pm1a_cnt SPACE WIDTH OFFSET ACCESS ADDR | pm1a_cnt none
   pm1b_cnt SPACE WIDTH OFFSET ACCESS ADDR | pm1b_cnt none
+  sleep_ctl SPACE WIDTH OFFSET ACCESS ADDR | sleep_ctl none
   s5 found SLP_TYPa SLP_TYPb ELEMENTS AT | s5 none | s5 bad AT TEXT |
       s5 no-dsdt TEXT      what acpi_s5_find() reports (AT: offset of the
                            NameOp in the DSDT; TEXT: part of the reason)
@@ -173,7 +174,7 @@ QEMU_FLAGS = F_WBINVD | F_PROC_C1 | F_SLP_BUTTON | F_RTC_S4 | F_PLATFORM_CLOCK
 def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
          reset=None, reset_value=0, x_pm_tmr=None, dsdt=DSDT_PA,
          x_dsdt=None, length=None, pm1b_cnt=0, x_pm1a_cnt=None,
-         x_pm1b_cnt=None, **kw):
+         x_pm1b_cnt=None, sleep_ctl=None, **kw):
     """A FADT of the given revision, its body cut to that revision's size."""
     n = FADT_LEN[rev] if length is None else length
     b = bytearray(FADT_LEN[6] - 36)
@@ -202,6 +203,8 @@ def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
         put("<12s", 184, x_pm1b_cnt)
     if x_pm_tmr is not None:
         put("<12s", 208, x_pm_tmr)
+    if sleep_ctl is not None:
+        put("<12s", 244, sleep_ctl)
     return sdt(b"FACP", rev, bytes(b[:n - 36]), **kw)
 
 
@@ -790,6 +793,27 @@ def s5_cases(outdir):
     one("s5-dsdt-bad-checksum", "the DSDT's checksum is wrong: its AML is "
         "not trusted", None, "no-dsdt checksum",
         dsdt_bytes=dsdt(lead + name_s5([b"\0", b"\0"]), bad_sum=1))
+    fl = F_HW_REDUCED | F_RESET_REG_SUP
+    one("s5-hw-reduced", "HW_REDUCED_ACPI FADT rev 5: no PM1 blocks (even "
+        "though PM1a_CNT_BLK is set), SLEEP_CONTROL_REG in memory; _S5_ = "
+        "Package (4) { 0x05, Zero, Zero, Zero } (QEMU microvm's values)",
+        lead + name_s5([aml_int(5), b"\0", b"\0", b"\0"]), (5, 0, 4),
+        fadt_bytes=fadt(5, flags=fl, boot_arch=0,
+                        reset=gas(MEM, 8, 0, 1, 0xFEA00202),
+                        reset_value=0x42,
+                        sleep_ctl=gas(MEM, 8, 0, 1, 0xFEA00200)),
+        pm1=["fadt 5 268 %s 9 0 %s" % (hexs(fl), hexs(DSDT_PA)),
+             "pm_timer none", "reset 0 8 0 1 0xfea00202 0x42",
+             "hw_reduced 1", "pm1a_cnt none", "pm1b_cnt none",
+             "sleep_ctl 0 8 0 1 0xfea00200"])
+    one("s5-hw-reduced-short", "HW_REDUCED_ACPI FADT rev 3 (244 bytes): "
+        "no room for SLEEP_CONTROL_REG, so no way to power off",
+        lead + name_s5([aml_int(5), b"\0"]), (5, 0, 2),
+        fadt_bytes=fadt(3, flags=F_HW_REDUCED, boot_arch=0,
+                        sleep_ctl=gas(MEM, 8, 0, 1, 0xFEA00200)),
+        pm1=["fadt 3 244 %s 9 0 %s" % (hexs(F_HW_REDUCED), hexs(DSDT_PA)),
+             "pm_timer none", "reset none", "hw_reduced 1",
+             "pm1a_cnt none", "pm1b_cnt none", "sleep_ctl none"])
     one("s5-no-fadt-pm1", "FADT revision 1 without PM1a_CNT_BLK: no PM1 "
         "control register to write even though _S5_ is sound",
         lead + name_s5([b"\0", b"\0"]), (0, 0, 2),

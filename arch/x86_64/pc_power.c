@@ -25,8 +25,10 @@
  * Power-off: SLP_TYPa << 10 written to PM1a_CNT, then with SLP_EN (bit
  * 13) set; the same with SLP_TYPb on PM1b_CNT when the FADT has one (the
  * order ACPI's sleeping sequence gives).  Other bits of the registers
- * (SCI_EN, ...) are kept.  Without a PM1a control register or a readable
- * \_S5 it does nothing and says why; the kernel then halts.
+ * (SCI_EN, ...) are kept.  A HW-reduced ACPI machine (QEMU's microvm) has
+ * no PM1 blocks but a SLEEP_CONTROL_REG: SLP_TYPa << 2 | SLP_EN (bit 5)
+ * in one 8-bit write.  Without any of these registers or a readable \_S5
+ * it does nothing and says why; the kernel then halts.
  *
  * Data structures: one static copy of the facts (pw), written once at
  * boot, read at exit.
@@ -53,6 +55,8 @@
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK  (7u << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN        (1u << 13)
+#define SLPCTL_TYP_SHIFT  2     /* SLEEP_CONTROL_REG (HW-reduced ACPI) */
+#define SLPCTL_EN         (1u << 5)
 
 static struct {
 	int acpi;                  /* arch_power_init saw ACPI tables */
@@ -61,6 +65,8 @@ static struct {
 	uint8_t reset_value;
 	int has_pm1;
 	struct acpi_gas pm1a, pm1b;
+	int has_sleep_ctl;
+	struct acpi_gas sleep_ctl;
 	struct acpi_s5 s5;
 } pw;
 
@@ -86,6 +92,8 @@ void arch_power_init(const struct acpi_info *a, const struct acpi_s5 *s5)
 		pw.has_pm1 = a->has_pm1_cnt;
 		pw.pm1a = a->pm1a_cnt;
 		pw.pm1b = a->pm1b_cnt;
+		pw.has_sleep_ctl = a->has_sleep_ctl;
+		pw.sleep_ctl = a->sleep_ctl;
 	}
 	if (s5 != NULL)
 		pw.s5 = *s5;
@@ -213,8 +221,9 @@ int arch_poweroff(void)
 		kprintf("tally: power-off: no ACPI tables\n");
 		return -1;
 	}
-	if (!pw.has_pm1) {
-		kprintf("tally: power-off: the FADT has no PM1a control register\n");
+	if (!pw.has_pm1 && !pw.has_sleep_ctl) {
+		kprintf("tally: power-off: the FADT has no PM1a control register "
+		        "and no sleep control register\n");
 		return -1;
 	}
 	if (pw.s5.result != ACPI_S5_FOUND) {
@@ -223,6 +232,18 @@ int arch_poweroff(void)
 		else
 			kprintf("tally: power-off: _S5 unusable: %s\n",
 			        pw.s5.why ? pw.s5.why : "?");
+		return -1;
+	}
+	if (!pw.has_pm1) {
+		if (!gas_usable(&pw.sleep_ctl, "power-off: SLEEP_CONTROL_REG"))
+			return -1;
+		kprintf("tally: power-off: SLP_TYP %u and SLP_EN to the sleep "
+		        "control register (%s 0x%lx)\n", pw.s5.slp_typa,
+		        acpi_gas_space_name(pw.sleep_ctl.space), pw.sleep_ctl.addr);
+		gas_write8(&pw.sleep_ctl, (uint8_t)(pw.s5.slp_typa << SLPCTL_TYP_SHIFT |
+		                                    SLPCTL_EN));
+		settle(1000);
+		kprintf("tally: power-off: still running 1 s after SLP_EN\n");
 		return -1;
 	}
 	b = pw.pm1b.addr != 0;

@@ -165,6 +165,8 @@ struct acpi_info {
 	struct acpi_gas pm1a_cnt; /* X_PM1a_CNT_BLK if its address != 0, else
 	                            PM1a_CNT_BLK as a 16-bit I/O register */
 	struct acpi_gas pm1b_cnt; /* the same for PM1b; addr 0: none */
+	int has_sleep_ctl;       /* HW-reduced: SLEEP_CONTROL_REG present */
+	struct acpi_gas sleep_ctl; /* SLP_TYP in bits 2-4, SLP_EN bit 5 */
 
 	/* HPET (the first one) */
 	int has_hpet;

@@ -12,7 +12,8 @@
  *   u32   76 PM_TMR_BLK u32   89 PM1_CNT_LEN u8   109 IAPC_BOOT_ARCH
  *   u16 (revision >= 2)   112 Flags u32   116 RESET_REG GAS   128
  *   RESET_VALUE u8   140 X_DSDT u64   172 X_PM1a_CNT_BLK GAS   184
- *   X_PM1b_CNT_BLK GAS   208 X_PM_TMR_BLK GAS
+ *   X_PM1b_CNT_BLK GAS   208 X_PM_TMR_BLK GAS   244 SLEEP_CONTROL_REG GAS
+ *   (ACPI 5+)
  * Lengths by ACPI version: 116 (1.0), 129 (1.0b, revision 2), 244 (2.0 -
  * 4.0), 268 (5.x), 276 (6.x).  The length, not the revision, decides which
  * fields exist; the table is copied into a zeroed buffer of the longest
@@ -24,7 +25,9 @@
  *   PM1x control = X_PM1x_CNT_BLK if its address != 0, else PM1x_CNT_BLK
  *   as a 16-bit I/O register (PM1_CNT_LEN is 2 on every machine seen;
  *   the SLP_TYP and SLP_EN bits live in its low 16 bits anyway) if != 0;
- *   none on HW_REDUCED_ACPI machines;
+ *   none on HW_REDUCED_ACPI machines, which have SLEEP_CONTROL_REG
+ *   instead (taken when the table reaches its end, 256 bytes, and its
+ *   address != 0);
  *   reset = RESET_REG if Flags.RESET_REG_SUP and the table reaches
  *   RESET_VALUE (129 bytes) and RESET_REG's address != 0.
  * Flags used: bit 8 TMR_VAL_EXT, bit 10 RESET_REG_SUP, bit 20
@@ -101,7 +104,12 @@ void _acpi_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 		o->pm_timer.addr = pm_tmr_blk;
 	}
 
-	if (!o->hw_reduced) {
+	if (o->hw_reduced) {
+		_acpi_gas(f + 244, &o->sleep_ctl);
+		o->has_sleep_ctl = len >= 256 && o->sleep_ctl.addr != 0;
+		if (!o->has_sleep_ctl)
+			memset(&o->sleep_ctl, 0, sizeof o->sleep_ctl);
+	} else {
 		pm1_cnt(f + 172, _acpi_u32(f + 64), &o->pm1a_cnt);
 		pm1_cnt(f + 184, _acpi_u32(f + 68), &o->pm1b_cnt);
 		o->has_pm1_cnt = o->pm1a_cnt.addr != 0;

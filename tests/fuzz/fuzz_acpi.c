@@ -142,6 +142,9 @@ static void check(const struct fz_mem *m, int rc)
 		FZ_CHECK(a.has_fadt && !a.hw_reduced && a.pm1a_cnt.addr != 0);
 	else
 		FZ_CHECK(a.pm1b_cnt.addr == 0);
+	if (a.has_sleep_ctl)
+		FZ_CHECK(a.has_fadt && a.hw_reduced && a.fadt_len >= 256 &&
+		         a.sleep_ctl.addr != 0);
 	(void)acpi_gas_space_name(a.pm_timer.space);
 	(void)acpi_gas_space_name(a.reset_reg.space);
 }

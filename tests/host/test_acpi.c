@@ -296,6 +296,16 @@ static void check_expect(const struct fx_expect *e, int rc,
 
 		want_opt(e, "pm1a_cnt", a->has_pm1_cnt, pa, 5);
 		want_opt(e, "pm1b_cnt", a->pm1b_cnt.addr != 0, pb, 5);
+		{
+			const struct acpi_gas *z = &a->sleep_ctl;
+			uint64_t sc[5] = { z->space, z->bit_width,
+			                   z->bit_offset, z->access_size,
+			                   z->addr };
+
+			want_opt(e, "sleep_ctl", a->has_sleep_ctl, sc, 5);
+			if (a->has_sleep_ctl)
+				assert_true(a->hw_reduced && !a->has_pm1_cnt);
+		}
 		if (a->has_pm1_cnt)
 			assert_true(a->has_fadt && !a->hw_reduced);
 	}
