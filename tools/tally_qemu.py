@@ -514,7 +514,7 @@ def parser():
 	               help="directory holding kernel.elf, tally.iso, esp.img")
 	p.add_argument("--smp", type=int, default=1)
 	p.add_argument("--mem", default="512M")
-	p.add_argument("--machine", default="q35", choices=("q35", "pc", "isapc"))
+	p.add_argument("--machine", default="q35", choices=("q35", "pc", "isapc", "microvm"))
 	p.add_argument("--cpu", default="max")
 	p.add_argument("--cmdline", default="",
 	               help="kernel command line (direct boot only)")

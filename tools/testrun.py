@@ -202,8 +202,8 @@ def _set_key(c, key, val, only=None):
 	elif key == "cpu":
 		c.cpu = val
 	elif key == "machine":
-		if val not in ("q35", "pc", "isapc"):
-			raise ValueError("q35, pc or isapc")
+		if val not in ("q35", "pc", "isapc", "microvm"):
+			raise ValueError("q35, pc, isapc or microvm")
 		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()
