@@ -14,6 +14,16 @@
  * the emulator's exit device still comes first unless onexit= is given:
  * it is the only way a status leaves the machine, and every test reads it.
  *
+ * A crash powers the machine off too (after its report on the console):
+ * onexit=halt keeps a crashed machine on for someone to read its screen.
+ *
+ * Not done, for want of an AML interpreter: the _PTS (prepare to sleep)
+ * and _GTS methods ACPI asks the OS to run before S5, and switching the
+ * machine into ACPI mode (ACPI_ENABLE to SMI_CMD) when firmware left
+ * SCI_EN clear.  Chipsets enter S5 on SLP_EN either way (or trap it to
+ * firmware that does), which is what every machine tried needed; one
+ * that does not prints "still running" and halts.
+ *
  * Data structures: s5, the result of the DSDT scan, kept for the report
  * and handed to the port.
  *
