@@ -5,8 +5,10 @@ Purpose: the harness decides what counts as a pass, so its logic is tested
 without QEMU: exit-status decoding (odd codes carry a status, 0 is a triple
 fault, timeouts and other codes are failures), serial-noise stripping, the
 QEMU command lines of the four boot paths, the case-file parser and build
-plan, the parsers of cmocka and ktest output, and the fuzz layer's verdicts
-(against a stand-in harness script).  boot() itself is run
+plan, the parsers of cmocka and ktest output, the fuzz layer's verdicts
+(against a stand-in harness script), the options and verdicts of exits
+without a status (shutdown =) and the QMP client (against a stand-in QMP
+server).  boot() itself is run
 against a stand-in QEMU (a shell script) to prove the timeout kill and the
 status path end to end in well under a second.
 
@@ -167,6 +169,66 @@ class Commands(unittest.TestCase):
 			o.cmdline = "test=all"
 			self.assertIn("baked", tq.check_options(o))
 			self.assertIn("no image", tq.check_options(self.opts(out=d)))
+
+
+class QmpClient(unittest.TestCase):
+	"""_Qmp against a stand-in QMP server: greeting, capabilities, cont,
+	then events until the server closes, as QEMU does when it exits."""
+
+	def serve(self, path, script):
+		import json
+		import socket
+		import threading
+		srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		srv.bind(path)
+		srv.listen(1)
+		got = []
+
+		def run():
+			conn, _ = srv.accept()
+			f = conn.makefile("rwb")
+			for step in script:
+				if step == "read":
+					got.append(json.loads(f.readline())["execute"])
+				else:
+					f.write(json.dumps(step).encode() + b"\n")
+					f.flush()
+			conn.close()
+			srv.close()
+		t = threading.Thread(target=run, daemon=True)
+		t.start()
+		return t, got
+
+	def test_handshake_and_events(self):
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, "q.sock")
+			down = {"event": "SHUTDOWN",
+			        "data": {"guest": True, "reason": "guest-shutdown"}}
+			t, got = self.serve(path, [
+				{"QMP": {"version": {}}}, "read", {"return": {}},
+				"read", {"event": "RESUME"}, {"return": {}}, down])
+			q = tq._Qmp(path, time.monotonic() + 10)
+			q.start()
+			q.join(10)
+			t.join(10)
+			self.assertIsNone(q.error)
+			self.assertEqual(got, ["qmp_capabilities", "cont"])
+			self.assertEqual(q.events, [{"event": "RESUME"}, down])
+
+	def test_errors_are_reported(self):
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, "q.sock")
+			t, _ = self.serve(path, [{"QMP": {}}, "read",
+			                         {"error": {"class": "GenericError"}}])
+			q = tq._Qmp(path, time.monotonic() + 10)
+			q.start()
+			q.join(10)
+			t.join(10)
+			self.assertIn("qmp_capabilities", q.error)
+			q = tq._Qmp(os.path.join(d, "none.sock"), time.monotonic() + 0.2)
+			q.start()
+			q.join(10)
+			self.assertIn("never answered", q.error)
 
 
 class BootWithStandIn(unittest.TestCase):
