@@ -27,6 +27,8 @@
  * Data structures: s5, the result of the DSDT scan, kept for the report
  * and handed to the port.
  *
+ * Locking: none; s5 is written at boot before the other CPUs start.
+ *
  * Context: power_init at boot, one CPU; power_exit on the exit path (one
  * CPU alone: kernel_exit has stopped the others).  No allocation.
  */

@@ -33,6 +33,14 @@
  * Data structures: one static copy of the facts (pw), written once at
  * boot, read at exit.
  *
+ * Invariants: a register is written only if gas_usable() said it is an
+ * I/O port below 64 KiB or memory below arch_direct_map_top(); SLP_TYP
+ * values are <= 7 (acpi_s5.c refuses wider ones), so a write never spills
+ * into SLP_EN or the bits above it.
+ *
+ * Locking: none; pw is written before the other CPUs start and only read
+ * afterwards.
+ *
  * Context: arch_power_init at boot (one CPU).  The rest: the exit path, one
  * CPU alone with interrupts off (the others stopped); they print through
  * kprintf, which takes no lock then.  No allocation.
