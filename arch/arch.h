@@ -83,7 +83,11 @@ int arch_cycles_invariant(void);
 int arch_hypervisor(void);
 /* any: stop this CPU forever with interrupts off. */
 _Noreturn void arch_halt_forever(void);
-/* any: leave the machine with status (QEMU debug-exit, else reset/halt). */
+/* any: leave the machine with status: the emulator's exit device if the
+ * port knows one, else halt with a message.  The kernel's exit policy
+ * (reset, power-off through the machine: kernel/power.c) is above this;
+ * this is the floor, for exits before the machine is chosen and for a
+ * fault inside a crash report. */
 _Noreturn void arch_exit(int status);
 /* any: true when the hardware supports no-execute page protection. */
 int arch_has_nx(void);

@@ -23,6 +23,8 @@ struct kopts {
 	uint64_t benchtime_ns;  /* benchtime=500ms|2s: minimum time per benchmark */
 	uint64_t bench_count;   /* benchtime=1000x: fixed count (0: use the time) */
 	uint64_t quantum_ns;    /* quantum=10ms: preemption quantum */
+	int onexit;             /* onexit=: POWER_ONEXIT_* (kernel/power.h) */
+	int onexit_given;       /* onexit= was on the line: no emulator exit */
 };
 extern struct kopts kopts;
 /* Reset every registered set to its defaults, then parse cmdline against

@@ -55,10 +55,16 @@ struct machine {
 	/* boot: the CPUs the firmware lists (*list valid until exit); 0 when
 	 * it lists none (then only the boot CPU runs). */
 	unsigned (*cpus)(const struct machine_cpu **list);
-	/* any, interrupts off, other CPUs stopped: reset / power off.  They
-	 * return only when every method failed (the caller then halts). */
+	/* Exit path (one CPU alone, interrupts off): hand status to an
+	 * emulator's exit device, which ends the run; returns when there is
+	 * none.  NULL: the machine has none. */
+	void (*exit_device)(int status);
+	/* Exit path: reset the machine; returns only when every way failed.
+	 * NULL: no way known. */
 	void (*reset)(void);
-	void (*poweroff)(void);
+	/* Exit path: power the machine off; returns -1, after printing why,
+	 * when it cannot.  NULL: no way known. */
+	int (*poweroff)(void);
 };
 
 /* The description machine_probe() chose; NULL before it ran. */

@@ -41,6 +41,7 @@
 #include "kernel/panic.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
+#include "kernel/power.h"
 #include "rt/rt.h"
 
 #define MAIN_STACK_SIZE (256ull << 10)  /* M 0's scheduler stack (g0) */

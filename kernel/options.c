@@ -27,6 +27,8 @@
  *   quantum= with tick=0     preemption runs from the tick: without one
  *                            a quantum is never enforced (cpu);
  *   test= with bench=        each replaces the program; give one (here).
+ * A refused line leaves onexit= at its default, so the refusal's status
+ * 64 still leaves through the emulator's exit device.
  * Considered and allowed: a quantum shorter than the tick period (the
  * quantum is a lower bound, checked at each tick, as Go's sysmon checks
  * forcePreemptNS at its own period); benchtime= without bench= (Go's
@@ -41,6 +43,7 @@
 #include "kernel/lib/bootfmt.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/regex.h"
+#include "kernel/power.h"
 
 #define KOPTS_DEFAULT { \
 	.test = NULL, \
@@ -51,6 +54,8 @@
 	.benchtime_ns = 500000000ull, \
 	.bench_count = 0, \
 	.quantum_ns = 10000000ull, \
+	.onexit = POWER_ONEXIT_POWEROFF, \
+	.onexit_given = 0, \
 }
 
 static const struct kopts kopts_default = KOPTS_DEFAULT;
@@ -168,6 +173,22 @@ static int set_quantum(const char *v, const char **why)
 	return 0;
 }
 
+static int set_onexit(const char *v, const char **why)
+{
+	static const char *const names[] = { "poweroff", "reset", "halt" };
+	static const int values[] = { POWER_ONEXIT_POWEROFF, POWER_ONEXIT_RESET,
+	                              POWER_ONEXIT_HALT };
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			kopts.onexit = values[i];
+			kopts.onexit_given = 1;
+			return 0;
+		}
+	}
+	*why = "expected poweroff, reset or halt";
+	return -1;
+}
+
 static const struct bootopt kernel_opts[] = {
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
 	{ "loglevel", "0..3: boot log detail (default 1)", set_loglevel },
@@ -177,6 +198,7 @@ static const struct bootopt kernel_opts[] = {
 	  "-bench syntax)", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },
 	{ "quantum", "10ms|100us: goroutine preemption quantum (default 10ms)", set_quantum },
+	{ "onexit", "poweroff|reset|halt: what the machine does at exit (default: the emulator's exit device if any, else poweroff)", set_onexit },
 };
 
 static void kernel_reset(void) { kopts = kopts_default; }
@@ -254,10 +276,16 @@ int kopts_parse(const char *cmdline, struct bootopt_result *res)
 	for (const struct bootopt_set *const *s = __start_bootopt_sets; s < __stop_bootopt_sets; s++)
 		if ((*s)->reset)
 			(*s)->reset();
-	if (bootopt_parse(cmdline, all, nall, "tally", res) != 0)
-		return -1;
-	for (const struct bootopt_set *const *s = __start_bootopt_sets; s < __stop_bootopt_sets; s++)
+	int rc = bootopt_parse(cmdline, all, nall, "tally", res);
+	for (const struct bootopt_set *const *s = __start_bootopt_sets; rc == 0 && s < __stop_bootopt_sets; s++)
 		if ((*s)->check && (*s)->check(res) != 0)
-			return -1;
+			rc = -1;
+	if (rc != 0) {
+		/* a refused line chooses nothing about the exit: status 64
+		 * must still reach the emulator (or power the machine off) */
+		kopts.onexit = kopts_default.onexit;
+		kopts.onexit_given = kopts_default.onexit_given;
+		return -1;
+	}
 	return 0;
 }

@@ -52,6 +52,7 @@
 #include "kernel/cpu/smp.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
+#include "kernel/power.h"
 
 static volatile unsigned owner;  /* CPU index + 1 on the exit path; 0: none */
 static int nesting;              /* fatal_begin() calls on the owner; it alone writes */
@@ -128,7 +129,7 @@ _Noreturn void kernel_exit(int status)
 	if (crash && nesting > 1) {
 		/* a fatal error while reporting one: the flush may be what failed */
 		kprintf("tally: exit %d\n", status);
-		arch_exit(status);
+		power_exit(status);
 	}
 	if (!crash && kopts.ledger)
 		ledger_gather();  /* by IPI: while the others still answer */
@@ -148,7 +149,7 @@ _Noreturn void kernel_exit(int status)
 	/* the exit line starts a line of its own, whatever the program's
 	 * last output left (a harness reads it as the status) */
 	kprintf("tally: exit %d\n", status);
-	arch_exit(status);
+	power_exit(status);
 }
 
 _Noreturn void panic(const char *fmt, ...)

@@ -32,6 +32,12 @@ Scalar keys (checked when present; every "result ok" fixture has all):
   pm_timer SPACE WIDTH OFFSET ACCESS ADDR BITS32 | pm_timer none
   reset SPACE WIDTH OFFSET ACCESS ADDR VALUE | reset none
   hw_reduced 0|1
+  pm1a_cnt SPACE WIDTH OFFSET ACCESS ADDR | pm1a_cnt none
+  pm1b_cnt SPACE WIDTH OFFSET ACCESS ADDR | pm1b_cnt none
+  sleep_ctl SPACE WIDTH OFFSET ACCESS ADDR | sleep_ctl none
+  s5 found SLP_TYPa SLP_TYPb ELEMENTS AT | s5 none | s5 bad AT TEXT |
+      s5 no-dsdt TEXT      what acpi_s5_find() reports (AT: offset of the
+                           NameOp in the DSDT; TEXT: part of the reason)
   hpet ADDR MIN_TICK NUMBER BLOCK_ID | hpet none
   warn_dropped N
 Numbers are decimal or 0x hex.
@@ -167,7 +173,8 @@ QEMU_FLAGS = F_WBINVD | F_PROC_C1 | F_SLP_BUTTON | F_RTC_S4 | F_PLATFORM_CLOCK
 
 def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
          reset=None, reset_value=0, x_pm_tmr=None, dsdt=DSDT_PA,
-         x_dsdt=None, length=None, **kw):
+         x_dsdt=None, length=None, pm1b_cnt=0, x_pm1a_cnt=None,
+         x_pm1b_cnt=None, sleep_ctl=None, **kw):
     """A FADT of the given revision, its body cut to that revision's size."""
     n = FADT_LEN[rev] if length is None else length
     b = bytearray(FADT_LEN[6] - 36)
@@ -180,6 +187,7 @@ def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
     put("<BB", 52, 0xF1, 0xF0)           # ACPI_ENABLE / DISABLE
     put("<I", 56, pm_tmr_blk - 8 if pm_tmr_blk else 0)   # PM1a_EVT_BLK
     put("<I", 64, pm_tmr_blk - 4 if pm_tmr_blk else 0)   # PM1a_CNT_BLK
+    put("<I", 68, pm1b_cnt)                              # PM1b_CNT_BLK
     put("<I", 76, pm_tmr_blk)
     put("<BBBB", 88, 4, 2, 0, 4 if pm_tmr_blk else 0)    # PM*_LEN
     put("<H", 109, boot_arch if rev >= 2 else 0)
@@ -189,8 +197,14 @@ def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
     put("<B", 131, 1 if rev >= 5 else 0)  # FADT minor version
     if x_dsdt is not None:
         put("<Q", 140, x_dsdt)
+    if x_pm1a_cnt is not None:
+        put("<12s", 172, x_pm1a_cnt)
+    if x_pm1b_cnt is not None:
+        put("<12s", 184, x_pm1b_cnt)
     if x_pm_tmr is not None:
         put("<12s", 208, x_pm_tmr)
+    if sleep_ctl is not None:
+        put("<12s", 244, sleep_ctl)
     return sdt(b"FACP", rev, bytes(b[:n - 36]), **kw)
 
 
@@ -207,8 +221,41 @@ def mcfg(windows, extra=b"", **kw):
         for base, seg, b0, b1 in windows) + extra, **kw)
 
 
-def dsdt():
-    return sdt(b"DSDT", 1, b"\x10\x05\\_SB_")   # a scope, never parsed
+def dsdt(aml=b"\x10\x05\\_SB_", **kw):
+    """A DSDT; by default one empty scope (no _S5_)."""
+    return sdt(b"DSDT", 1, aml, **kw)
+
+
+def pkglength(n):
+    """AML PkgLength for a package whose contents after the PkgLength are
+    n bytes (the encoded length counts the PkgLength bytes too)."""
+    if n + 1 <= 0x3F:
+        return bytes([n + 1])
+    for follow in (1, 2, 3):
+        total = n + 1 + follow
+        if total < 1 << (4 + 8 * follow):
+            return bytes([follow << 6 | (total & 0xF)] +
+                         [(total >> (4 + 8 * i)) & 0xFF
+                          for i in range(follow)])
+    raise ValueError("package too long")
+
+
+def aml_int(v):
+    """The shortest AML integer constant for v."""
+    if v in (0, 1):
+        return bytes([v])
+    if v <= 0xFF:
+        return b"\x0a" + bytes([v])
+    if v <= 0xFFFF:
+        return b"\x0b" + struct.pack("<H", v)
+    return b"\x0c" + struct.pack("<I", v)
+
+
+def name_s5(elements, prefix=b""):
+    """Name (<prefix>_S5_, Package () { elements... }): elements are
+    encoded integers (bytes)."""
+    body = bytes([len(elements)]) + b"".join(elements)
+    return b"\x08" + prefix + b"_S5_" + b"\x12" + pkglength(len(body)) + body
 
 
 # ---------------------------------------------------------------- fixtures
@@ -676,6 +723,106 @@ def fadt_cases(outdir):
          "(0x74), table skipped"], used=0)
 
 
+def s5_cases(outdir):
+    """A QEMU-like set whose DSDT holds a crafted _S5_ (or none); the
+    expected SLP_TYP values and offsets are computed here from the AML
+    grammar, independent of kernel/acpi/acpi_s5.c."""
+    # AML before the _S5_ definition: Scope (\_SB) { } and a Name (_S3_)
+    # that must not be mistaken for it.
+    lead = b"\x10\x05\\_SB_" + b"\x08_S3_\x12\x04\x02\x01\x01"
+
+    def one(name, comment, aml, s5, fadt_bytes=None, pm1=None,
+            dsdt_bytes=None):
+        fx = Fx(outdir, name, comment, rsdp(2, 0, XSDT_PA))
+        f = fadt_bytes if fadt_bytes is not None else qemu_fadt6()
+        fx.add(FADT_PA, f)
+        d = fx.add(DSDT_PA, dsdt_bytes if dsdt_bytes is not None
+                   else dsdt(aml))
+        x = fx.add(XSDT_PA, root(b"XSDT", [FADT_PA]))
+        fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+               tline(f, FADT_PA, 1), *NO_MADT, *NO_HPET)
+        if fadt_bytes is None:
+            fx.exp(*QEMU_FADT6_EXPECT)
+        fx.exp(*(pm1 or ["pm1a_cnt 1 16 0 2 0x604", "pm1b_cnt none"]))
+        if isinstance(s5, tuple):   # (a, b, elements): found right after lead
+            fx.exp("s5 found %d %d %d %s" % (s5 + (hexs(36 + len(lead)),)))
+        else:
+            fx.exp("s5 " + s5)
+        del d
+        fx.save()
+
+    one("s5-byteprefix", "_S5_ = Package (4) { 0x07, 0x05, Zero, Zero } "
+        "(BytePrefix values, as on many Intel boards); PM1b_CNT_BLK set",
+        lead + name_s5([aml_int(7), aml_int(5), b"\0", b"\0"]), (7, 5, 4),
+        fadt_bytes=fadt(6, flags=QEMU_FLAGS6, reset=QEMU_RESET,
+                        reset_value=6, x_pm_tmr=gas(IO, 32, 0, 3, 0x608),
+                        x_dsdt=DSDT_PA, pm1b_cnt=0x704),
+        pm1=["fadt 6 276 %s 9 3 %s" % (hexs(QEMU_FLAGS6), hexs(DSDT_PA)),
+             "pm_timer 1 32 0 3 0x608 1", "reset 1 8 0 1 0xcf9 6",
+             "hw_reduced 0",
+             "pm1a_cnt 1 16 0 2 0x604", "pm1b_cnt 1 16 0 2 0x704"])
+    one("s5-zero-one", "_S5_ = Package (2) { One, Zero } (ZeroOp/OneOp "
+        "values); X_PM1a_CNT_BLK in memory space wins over PM1a_CNT_BLK",
+        lead + name_s5([b"\x01", b"\x00"]), (1, 0, 2),
+        fadt_bytes=fadt(6, flags=QEMU_FLAGS6, reset=QEMU_RESET,
+                        reset_value=6, x_pm_tmr=gas(IO, 32, 0, 3, 0x608),
+                        x_dsdt=DSDT_PA,
+                        x_pm1a_cnt=gas(MEM, 16, 0, 2, 0xFED80004)),
+        pm1=["fadt 6 276 %s 9 3 %s" % (hexs(QEMU_FLAGS6), hexs(DSDT_PA)),
+             "pm_timer 1 32 0 3 0x608 1", "reset 1 8 0 1 0xcf9 6",
+             "hw_reduced 0",
+             "pm1a_cnt 0 16 0 2 0xfed80004", "pm1b_cnt none"])
+    one("s5-multibyte-pkglength", "_S5_ = Package (100) { 0x03, 0x02, "
+        "Zero... }: 103 bytes of contents, a two-byte PkgLength",
+        lead + name_s5([aml_int(3), aml_int(2)] + [b"\0"] * 98),
+        (3, 2, 100))
+    one("s5-root-prefix", "Name (\\_S5, Package (4) { 0x0006 (WordPrefix), "
+        "0x00000004 (DWordPrefix), Zero, Zero })",
+        lead + name_s5([b"\x0b\x06\x00", b"\x0c\x04\x00\x00\x00", b"\0",
+                        b"\0"], prefix=b"\\"), (6, 4, 4))
+    cut = lead + name_s5([aml_int(5), aml_int(5), b"\0", b"\0"])
+    one("s5-truncated", "the DSDT ends inside the _S5_ package (its last "
+        "three bytes cut off, the checksum fixed)", cut[:-3],
+        "bad %s past the end" % hexs(36 + len(lead)))
+    one("s5-not-integer", "_S5_'s first element is a name (SLPA), not an "
+        "integer constant",
+        lead + name_s5([b"SLPA", b"\0"]),
+        "bad %s not an integer" % hexs(36 + len(lead)))
+    one("s5-none", "a DSDT with no _S5_ at all (only _S3_): power-off must "
+        "say so and halt", lead, "none")
+    one("s5-dsdt-bad-checksum", "the DSDT's checksum is wrong: its AML is "
+        "not trusted", None, "no-dsdt checksum",
+        dsdt_bytes=dsdt(lead + name_s5([b"\0", b"\0"]), bad_sum=1))
+    fl = F_HW_REDUCED | F_RESET_REG_SUP
+    one("s5-hw-reduced", "HW_REDUCED_ACPI FADT rev 5: no PM1 blocks (even "
+        "though PM1a_CNT_BLK is set), SLEEP_CONTROL_REG in memory; _S5_ = "
+        "Package (4) { 0x05, Zero, Zero, Zero } (QEMU microvm's values)",
+        lead + name_s5([aml_int(5), b"\0", b"\0", b"\0"]), (5, 0, 4),
+        fadt_bytes=fadt(5, flags=fl, boot_arch=0,
+                        reset=gas(MEM, 8, 0, 1, 0xFEA00202),
+                        reset_value=0x42,
+                        sleep_ctl=gas(MEM, 8, 0, 1, 0xFEA00200)),
+        pm1=["fadt 5 268 %s 9 0 %s" % (hexs(fl), hexs(DSDT_PA)),
+             "pm_timer none", "reset 0 8 0 1 0xfea00202 0x42",
+             "hw_reduced 1", "pm1a_cnt none", "pm1b_cnt none",
+             "sleep_ctl 0 8 0 1 0xfea00200"])
+    one("s5-hw-reduced-short", "HW_REDUCED_ACPI FADT rev 3 (244 bytes): "
+        "no room for SLEEP_CONTROL_REG, so no way to power off",
+        lead + name_s5([aml_int(5), b"\0"]), (5, 0, 2),
+        fadt_bytes=fadt(3, flags=F_HW_REDUCED, boot_arch=0,
+                        sleep_ctl=gas(MEM, 8, 0, 1, 0xFEA00200)),
+        pm1=["fadt 3 244 %s 9 0 %s" % (hexs(F_HW_REDUCED), hexs(DSDT_PA)),
+             "pm_timer none", "reset none", "hw_reduced 1",
+             "pm1a_cnt none", "pm1b_cnt none", "sleep_ctl none"])
+    one("s5-no-fadt-pm1", "FADT revision 1 without PM1a_CNT_BLK: no PM1 "
+        "control register to write even though _S5_ is sound",
+        lead + name_s5([b"\0", b"\0"]), (0, 0, 2),
+        fadt_bytes=fadt(1, pm_tmr_blk=0),
+        pm1=["fadt 1 116 %s 9 0 %s" % (hexs(QEMU_FLAGS), hexs(DSDT_PA)),
+             "pm_timer none", "reset none", "hw_reduced 0",
+             "pm1a_cnt none", "pm1b_cnt none"])
+
+
 def hpet_mcfg_cases(outdir):
     fx = Fx(outdir, "hpet-io-space", "HPET base in I/O space: ignored; "
             "MCFG with a partial entry and 5 windows",
@@ -796,6 +943,7 @@ def main(argv):
     madt_cases(outdir)
     fadt_cases(outdir)
     hpet_mcfg_cases(outdir)
+    s5_cases(outdir)
     return 0
 
 

@@ -24,6 +24,16 @@ Exit status of this tool:
     2       usage error (bad option, missing image)
 The last line on stderr is always `tally-qemu: boot <path> -> status N in X.XXs`.
 
+Exits without a status (power-off and reset tests, power.c's onexit=):
+--no-debug-exit leaves the isa-debug-exit device out, so the guest must end
+the run some other way; --qmp starts QEMU paused (-S) with a QMP socket,
+does the qmp_capabilities handshake, resumes it (cont) and records every
+event (BootResult.qmp_events: SHUTDOWN carries the reason, guest-shutdown
+for an ACPI power-off, guest-reset for a reset, which -no-reboot turns
+into an exit); --cpu-reset-log PATH adds `-d cpu_reset -D PATH`, where
+QEMU writes "Triple fault" before the reset a triple fault causes and
+nothing of the kind for a reset through a reset register.
+
 Serial handling: the full raw byte stream goes to --log.  What is echoed to
 stdout starts at the first line containing `tally: start` (firmware and
 bootloader noise before it is dropped) and has ANSI escape sequences and
@@ -245,6 +255,9 @@ class BootResult:
 		self.command = []
 		self.started = False    # a `tally: start` line was seen
 		self.noise = []         # last firmware lines when it was not
+		self.qmp_events = []    # --qmp: every QMP event, in order
+		self.qmp_error = None   # --qmp: why the QMP session failed
+		self.cpu_reset_log = None  # --cpu-reset-log: the log's text
 
 	def lines(self):
 		return guest_lines(self.raw)
@@ -297,6 +310,83 @@ class _Echo:
 			self._emit(line + "\n")
 
 
+def power_args(opts, cmd, tmpdir):
+	"""The options for exits without a status (see the module doc): returns
+	(the command with them, the QMP socket path or None)."""
+	cmd = list(cmd)
+	if not opts.debug_exit:
+		i = cmd.index("isa-debug-exit,iobase=0xf4,iosize=0x04")
+		del cmd[i - 1:i + 1]
+	qmp = None
+	if opts.qmp:
+		qmp = os.path.join(tmpdir, "qmp.sock")
+		cmd[1:1] = ["-S", "-qmp", "unix:%s,server=on,wait=off" % qmp]
+	if opts.cpu_reset_log:
+		cmd[1:1] = ["-d", "cpu_reset", "-D", opts.cpu_reset_log]
+	return cmd, qmp
+
+
+class _Qmp(threading.Thread):
+	"""A QMP client for one boot: connect, negotiate, resume the paused
+	guest, then record events until QEMU closes the socket."""
+
+	def __init__(self, path, deadline):
+		super().__init__(daemon=True)
+		self.path, self.deadline = path, deadline
+		self.events, self.error = [], None
+
+	def run(self):
+		import json
+		import socket
+		sock = None
+		try:
+			while True:
+				sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+				try:
+					sock.connect(self.path)
+					break
+				except (FileNotFoundError, ConnectionRefusedError):
+					sock.close()
+					sock = None
+					if time.monotonic() > self.deadline:
+						raise RuntimeError("QMP socket %s never answered"
+						                   % self.path)
+					time.sleep(0.02)
+			sock.settimeout(max(1.0, self.deadline - time.monotonic()))
+			f = sock.makefile("rwb")
+
+			def read():
+				line = f.readline()
+				if not line:
+					raise EOFError
+				return json.loads(line)
+
+			if "QMP" not in read():
+				raise RuntimeError("no QMP greeting")
+			for cmd in ("qmp_capabilities", "cont"):
+				f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+				f.flush()
+				while True:
+					m = read()
+					if "event" in m:
+						self.events.append(m)
+					elif "error" in m:
+						raise RuntimeError("QMP %s: %s" % (cmd, m["error"]))
+					else:
+						break
+			while True:
+				m = read()
+				if "event" in m:
+					self.events.append(m)
+		except EOFError:
+			pass   # QEMU exited: the normal end
+		except (OSError, ValueError, RuntimeError) as e:
+			self.error = "QMP: %s" % e
+		finally:
+			if sock is not None:
+				sock.close()
+
+
 def _qemu_error(stderr_text):
 	"""QEMU's first error line (QEMU names itself by the basename of its
 	executable, whichever --qemu-bin ran), or None."""
@@ -341,6 +431,8 @@ def boot(opts, echo_to=None, log_path=None):
 		if opts.boot in ("grub-efi", "uefi"):
 			shutil.copyfile(OVMF_VARS, vars_path)
 		res.command = build_command(opts, vars_path)
+		res.command, qmp_path = power_args(opts, res.command, tmpdir)
+		qmp = None
 		if log_path:
 			logf = open(log_path, "wb")
 		echo = _Echo(echo_to, opts.raw)
@@ -353,6 +445,9 @@ def boot(opts, echo_to=None, log_path=None):
 		with _live_lock:
 			_live.add(proc)
 		deadline = t0 + opts.timeout
+		if qmp_path:
+			qmp = _Qmp(qmp_path, deadline + 5)
+			qmp.start()
 		chunks, errs = [], []
 		sel = selectors.DefaultSelector()
 		sel.register(proc.stdout, selectors.EVENT_READ, "out")
@@ -424,6 +519,17 @@ def boot(opts, echo_to=None, log_path=None):
 				               "QEMU carried status %d" % (said[-1], res.status))
 		res.noise = echo.noise
 		res.started = started
+		if qmp is not None:
+			qmp.join(timeout=10)
+			res.qmp_events, res.qmp_error = qmp.events, qmp.error
+			if qmp.is_alive():
+				res.qmp_error = "QMP: the session did not end with QEMU"
+		if opts.cpu_reset_log:
+			try:
+				with open(opts.cpu_reset_log, errors="replace") as f:
+					res.cpu_reset_log = f.read()
+			except OSError:
+				res.cpu_reset_log = None
 		return res
 	finally:
 		if proc is not None:
@@ -451,7 +557,7 @@ def parser():
 	               help="directory holding kernel.elf, tally.iso, esp.img")
 	p.add_argument("--smp", type=int, default=1)
 	p.add_argument("--mem", default="512M")
-	p.add_argument("--machine", default="q35", choices=("q35", "pc"))
+	p.add_argument("--machine", default="q35", choices=("q35", "pc", "isapc", "microvm"))
 	p.add_argument("--cpu", default="max")
 	p.add_argument("--qemu-bin", default="system", metavar="NAME|PATH",
 	               help="QEMU to run: system (%s on PATH, the default), "
@@ -471,9 +577,23 @@ def parser():
 	p.add_argument("--extra", action="append", default=[], metavar="ARG",
 	               help="one extra raw QEMU argument, repeatable; write "
 	                    "--extra=-d --extra=int for arguments with a dash")
+	p.add_argument("--no-debug-exit", dest="debug_exit", action="store_false",
+	               help="leave out the isa-debug-exit device (the guest "
+	                    "must power off or reset; QEMU then exits 0)")
+	p.add_argument("--qmp", action="store_true",
+	               help="start paused, resume over a QMP socket and "
+	                    "print the QMP events at the end")
+	p.add_argument("--cpu-reset-log", metavar="PATH",
+	               help="-d cpu_reset -D PATH: QEMU's log of CPU resets "
+	                    "(\"Triple fault\" marks one)")
 	p.add_argument("--dry-run", action="store_true",
 	               help="print the QEMU command and exit")
 	return p
+
+
+def json_dumps(v):
+	import json
+	return json.dumps(v, sort_keys=True)
 
 
 def _shell_quote(args):
@@ -496,7 +616,9 @@ def main(argv=None):
 		if opts.boot != "direct" and opts.cmdline:
 			print("tally-qemu: " + check_options(opts), file=sys.stderr)
 			return EXIT_USAGE
-		print(_shell_quote(build_command(opts, "<fresh copy of %s>" % OVMF_VARS)))
+		cmd, _ = power_args(opts, build_command(
+			opts, "<fresh copy of %s>" % OVMF_VARS), "<tmpdir>")
+		print(_shell_quote(cmd))
 		return 0
 	err = check_options(opts)
 	if err:
@@ -518,6 +640,11 @@ def main(argv=None):
 			print("tally-qemu: last lines before it:", file=err)
 			for line in res.noise:
 				print("  | " + line, file=err)
+	for ev in res.qmp_events:
+		print("tally-qemu: qmp: %s %s" % (ev.get("event"),
+		                                  json_dumps(ev.get("data", {}))), file=err)
+	if res.qmp_error:
+		print("tally-qemu: " + res.qmp_error, file=err)
 	if res.message:
 		print("tally-qemu: " + res.message, file=err)
 	print("tally-qemu: boot %s -> status %d in %.2fs"

@@ -5,8 +5,10 @@ Purpose: the harness decides what counts as a pass, so its logic is tested
 without QEMU: exit-status decoding (odd codes carry a status, 0 is a triple
 fault, timeouts and other codes are failures), serial-noise stripping, the
 QEMU command lines of the four boot paths, the case-file parser and build
-plan, the parsers of cmocka and ktest output, and the fuzz layer's verdicts
-(against a stand-in harness script).  boot() itself is run
+plan, the parsers of cmocka and ktest output, the fuzz layer's verdicts
+(against a stand-in harness script), the options and verdicts of exits
+without a status (shutdown =) and the QMP client (against a stand-in QMP
+server).  boot() itself is run
 against a stand-in QEMU (a shell script) to prove the timeout kill and the
 status path end to end in well under a second.
 
@@ -172,6 +174,21 @@ class Commands(unittest.TestCase):
 				tq.QEMU_VARIANTS.update(saved)
 			o = self.opts(out=d, qemu_bin="no-such-qemu-here")
 			self.assertIn("not found on PATH", tq.check_options(o))
+	def test_power_args(self):
+		base = tq.build_command(self.opts(), "v")
+		cmd, qmp = tq.power_args(self.opts(), base, "/t")
+		self.assertEqual((cmd, qmp), (base, None))
+		o = self.opts(debug_exit=False, qmp=True, cpu_reset_log="/l/r.log")
+		cmd, qmp = tq.power_args(o, base, "/t")
+		self.assertEqual(qmp, "/t/qmp.sock")
+		joined = " ".join(cmd)
+		self.assertNotIn("isa-debug-exit", joined)
+		self.assertNotIn("-device", cmd)
+		self.assertIn("-S -qmp unix:/t/qmp.sock,server=on,wait=off", joined)
+		self.assertIn("-d cpu_reset -D /l/r.log", joined)
+		self.assertEqual(cmd[0], tq.QEMU)
+		self.assertIn("-no-reboot", cmd)   # a reset must end the run
+		self.assertIn("isa-debug-exit,iobase=0xf4,iosize=0x04", base)
 
 	def test_cmdline_refused_for_images(self):
 		with tempfile.TemporaryDirectory() as d:
@@ -181,6 +198,66 @@ class Commands(unittest.TestCase):
 			o.cmdline = "test=all"
 			self.assertIn("baked", tq.check_options(o))
 			self.assertIn("no image", tq.check_options(self.opts(out=d)))
+
+
+class QmpClient(unittest.TestCase):
+	"""_Qmp against a stand-in QMP server: greeting, capabilities, cont,
+	then events until the server closes, as QEMU does when it exits."""
+
+	def serve(self, path, script):
+		import json
+		import socket
+		import threading
+		srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		srv.bind(path)
+		srv.listen(1)
+		got = []
+
+		def run():
+			conn, _ = srv.accept()
+			f = conn.makefile("rwb")
+			for step in script:
+				if step == "read":
+					got.append(json.loads(f.readline())["execute"])
+				else:
+					f.write(json.dumps(step).encode() + b"\n")
+					f.flush()
+			conn.close()
+			srv.close()
+		t = threading.Thread(target=run, daemon=True)
+		t.start()
+		return t, got
+
+	def test_handshake_and_events(self):
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, "q.sock")
+			down = {"event": "SHUTDOWN",
+			        "data": {"guest": True, "reason": "guest-shutdown"}}
+			t, got = self.serve(path, [
+				{"QMP": {"version": {}}}, "read", {"return": {}},
+				"read", {"event": "RESUME"}, {"return": {}}, down])
+			q = tq._Qmp(path, time.monotonic() + 10)
+			q.start()
+			q.join(10)
+			t.join(10)
+			self.assertIsNone(q.error)
+			self.assertEqual(got, ["qmp_capabilities", "cont"])
+			self.assertEqual(q.events, [{"event": "RESUME"}, down])
+
+	def test_errors_are_reported(self):
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, "q.sock")
+			t, _ = self.serve(path, [{"QMP": {}}, "read",
+			                         {"error": {"class": "GenericError"}}])
+			q = tq._Qmp(path, time.monotonic() + 10)
+			q.start()
+			q.join(10)
+			t.join(10)
+			self.assertIn("qmp_capabilities", q.error)
+			q = tq._Qmp(os.path.join(d, "none.sock"), time.monotonic() + 0.2)
+			q.start()
+			q.join(10)
+			self.assertIn("never answered", q.error)
 
 
 class BootWithStandIn(unittest.TestCase):
@@ -515,6 +592,59 @@ class CheckBoot(unittest.TestCase):
 		r = tq.BootResult()
 		r.message = "timeout after 3s"
 		self.assertEqual(tr.check_boot(self.case(""), r)[0], "timeout after 3s")
+
+	def down(self, text, reason=None, code=0, log=None, timed_out=False):
+		r = self.result(text, None)
+		r.exit_code, r.qemu_code, r.timed_out = 125, code, timed_out
+		if reason:
+			r.qmp_events = [{"event": "RESUME"},
+			                {"event": "SHUTDOWN",
+			                 "data": {"guest": True, "reason": reason}}]
+		if timed_out:
+			r.qmp_events.append({"event": "SHUTDOWN", "data": {
+				"guest": False, "reason": "host-signal"}})
+		r.cpu_reset_log = log
+		return r
+
+	def test_shutdown_cases(self):
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\nshutdown = off\n")
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\ndebugexit = maybe\n")
+		self.assertFalse(self.case("debugexit = no\n").debugexit)
+		ok = "tally: start\ntally: exit 0\n"
+		off = self.case("shutdown = guest-shutdown\n")
+		self.assertIsNone(tr.check_boot(off, self.down(ok, "guest-shutdown"))[0])
+		self.assertIn("expected [guest-shutdown]", tr.check_boot(
+			off, self.down(ok, "guest-reset", log=""))[0])
+		self.assertIn("expected 0", tr.check_boot(
+			off, self.down(ok, "guest-shutdown", code=1))[0])
+		self.assertIn("timeout", tr.check_boot(
+			off, self.down(ok, timed_out=True))[0])
+		r = self.down(ok, "guest-shutdown")
+		r.qmp_error = "QMP: socket never answered"
+		self.assertEqual(tr.check_boot(off, r)[0], r.qmp_error)
+		self.assertIn("disagrees", tr.check_boot(
+			off, self.down("tally: start\ntally: exit 3\n", "guest-shutdown"))[0])
+		reset = self.case("shutdown = guest-reset\n")
+		clean = "CPU Reset (CPU 0)\nCPU Reset (CPU 0)\n"
+		self.assertIsNone(tr.check_boot(reset, self.down(ok, "guest-reset",
+		                                                 log=clean))[0])
+		self.assertIn("triple fault", tr.check_boot(reset, self.down(
+			ok, "guest-reset", log=clean + "Triple fault\n"))[0])
+		self.assertIn("no -d cpu_reset log", tr.check_boot(
+			reset, self.down(ok, "guest-reset"))[0])
+		tf = self.case("shutdown = triple-fault\nexitline = no\n")
+		self.assertIsNone(tr.check_boot(tf, self.down(
+			"tally: start\n", "guest-reset", log=clean + "Triple fault\n"))[0])
+		self.assertIn("no triple fault", tr.check_boot(tf, self.down(
+			"tally: start\n", "guest-reset", log=clean))[0])
+		run = self.case("shutdown = running\n")
+		self.assertIsNone(tr.check_boot(run, self.down(ok, timed_out=True))[0])
+		self.assertIn("stay halted", tr.check_boot(
+			run, self.down(ok, "guest-shutdown", timed_out=True))[0])
+		self.assertIn("before the timeout", tr.check_boot(
+			run, self.down(ok))[0])
 
 	def test_ktest_results(self):
 		c = self.case("cmdline = test=all\n")

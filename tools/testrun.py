@@ -77,7 +77,16 @@ TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline", "emulator")
+             "exitline", "emulator", "debugexit", "shutdown")
+# shutdown = VALUE: the run ends without a status, and QEMU must say how
+# (QMP's SHUTDOWN event, and for resets its -d cpu_reset log):
+#   guest-shutdown  SHUTDOWN reason guest-shutdown (an ACPI power-off)
+#   guest-reset     SHUTDOWN reason guest-reset, and no "Triple fault" in
+#                   the cpu_reset log (a reset through a reset register)
+#   triple-fault    SHUTDOWN reason guest-reset after a "Triple fault"
+#   running         no SHUTDOWN event: QEMU still runs at the timeout (a
+#                   halted machine), killed then
+SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 
 
 def load_tally_qemu():
@@ -113,6 +122,8 @@ class Case:
 		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
 		self.qemu = []
 		self.exitline = True
+		self.debugexit = True       # QEMU gets the isa-debug-exit device
+		self.shutdown = None        # one of SHUTDOWNS, or None: a status
 		self.build = None           # Build, filled by plan_builds()
 
 	def ktest(self):
@@ -195,8 +206,8 @@ def _set_key(c, key, val, only=None):
 	elif key == "cpu":
 		c.cpu = val
 	elif key == "machine":
-		if val not in ("q35", "pc"):
-			raise ValueError("q35 or pc")
+		if val not in ("q35", "pc", "isapc", "microvm"):
+			raise ValueError("q35, pc, isapc or microvm")
 		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()
@@ -209,6 +220,14 @@ def _set_key(c, key, val, only=None):
 		if val not in ("yes", "no"):
 			raise ValueError("yes or no")
 		c.exitline = val == "yes"
+	elif key == "debugexit":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.debugexit = val == "yes"
+	elif key == "shutdown":
+		if val not in SHUTDOWNS:
+			raise ValueError("one of %s" % ", ".join(SHUTDOWNS))
+		c.shutdown = val
 
 
 # ---------------------------------------------------------------- builds
@@ -617,20 +636,28 @@ def check_boot(case, res):
 	[(ktest name, None or reason)], lines)."""
 	lines = res.lines()
 	kt = []
-	if res.status is None:
-		return res.message or "no status", kt, lines
 	problems = []
-	if res.status != case.status:
-		problems.append("status %d, expected %d" % (res.status, case.status))
+	if case.shutdown:
+		# no status leaves the machine: the exit line is the guest's word
+		why = check_shutdown(case, res)
+		if why:
+			return why, kt, lines
+		status = case.status
+	elif res.status is None:
+		return res.message or "no status", kt, lines
+	else:
+		status = res.status
+	if status != case.status:
+		problems.append("status %d, expected %d" % (status, case.status))
 	if not lines:
 		problems.append("no 'tally: start' line")
 	if case.exitline:
 		said = [l for l in lines if re.match(r"^tally: exit -?\d+\s*$", l)]
 		if not said:
 			problems.append("no 'tally: exit %d' line" % case.status)
-		elif said[-1].split()[2] != str(res.status):
+		elif said[-1].split()[2] != str(status):
 			problems.append("'%s' disagrees with status %d"
-			                % (said[-1].strip(), res.status))
+			                % (said[-1].strip(), status))
 	def mine(pairs):
 		return [rx for only, rx in pairs if only in (None, res.boot)]
 
@@ -659,6 +686,45 @@ def check_boot(case, res):
 		if err:
 			problems.append(err)
 	return ("; ".join(problems) or None), kt, lines
+
+
+def check_shutdown(case, res):
+	"""The QEMU-side proof of a `shutdown =` case (see SHUTDOWNS): None,
+	or why it does not hold.  Never a skip: missing evidence fails."""
+	if res.qmp_error:
+		return res.qmp_error
+	# the guest's own shutdowns: the harness's kill at a timeout is one
+	# too (guest false, reason host-signal)
+	downs = [e.get("data", {}) for e in res.qmp_events
+	         if e.get("event") == "SHUTDOWN" and e.get("data", {}).get("guest")]
+	if case.shutdown == "running":
+		if downs:
+			return "QEMU reported SHUTDOWN %s; expected the machine to " \
+			       "stay halted" % downs[0]
+		if not res.timed_out:
+			return "QEMU exited (code %s) before the timeout; expected " \
+			       "it still running" % res.qemu_code
+		return None
+	if res.timed_out:
+		return "timeout after %.0fs without a shutdown" % res.elapsed
+	if res.qemu_code != 0:
+		return "QEMU exited %s, expected 0 (a shutdown carries no " \
+		       "status)" % res.qemu_code
+	want = "guest-shutdown" if case.shutdown == "guest-shutdown" \
+		else "guest-reset"
+	reasons = [d.get("reason") for d in downs]
+	if reasons != [want]:
+		return "QMP SHUTDOWN reasons %s, expected [%s]" % (reasons, want)
+	if case.shutdown == "guest-shutdown":
+		return None
+	if res.cpu_reset_log is None:
+		return "no -d cpu_reset log from QEMU"
+	triple = "Triple fault" in res.cpu_reset_log
+	if case.shutdown == "guest-reset" and triple:
+		return "QEMU's cpu_reset log shows a triple fault, not a reset"
+	if case.shutdown == "triple-fault" and not triple:
+		return "QEMU's cpu_reset log shows no triple fault"
+	return None
 
 
 _KT_PASS = re.compile(r"^ktest: PASS (\S+)")
@@ -719,6 +785,14 @@ def run_boot(tq, case, boot, verbose):
 		return name, None, err, None
 	os.makedirs(os.path.join(ROOT, LOG_DIR), exist_ok=True)
 	log = os.path.join(ROOT, LOG_DIR, "%s.%s.log" % (case.name, boot))
+	opts.debug_exit = case.debugexit
+	if case.shutdown:
+		opts.qmp = True
+	if case.shutdown in ("guest-reset", "triple-fault"):
+		opts.cpu_reset_log = os.path.join(
+			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
+		if os.path.exists(opts.cpu_reset_log):
+			os.unlink(opts.cpu_reset_log)
 	res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
 	reason, kt, lines = check_boot(case, res)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None

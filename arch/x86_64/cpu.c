@@ -1,7 +1,8 @@
 /*
  * cpu.c - x86_64 CPU features, FPU/SSE enable, port I/O, TSC frequency, exit.
  *
- * Purpose: everything about "this CPU" that the kernel asks through arch.h.
+ * Purpose: everything about "this CPU" that the kernel asks through arch.h
+ * (reset, power-off and the emulator's exit device: pc_power.c).
  * arch_cpu_early_init() runs first thing in boot_main(): newlib's string and
  * printf code uses SSE, so CR0.EM must be clear and CR4.OSFXSR set before
  * any libc call.  EFER.NXE is enabled when CPUID says NX exists so the page
@@ -15,6 +16,7 @@
  */
 #include <string.h>
 #include "arch/arch.h"
+#include "arch/x86_64/pc.h"
 #include "arch/x86_64/x86.h"
 
 static char cpu_model[49];
@@ -222,13 +224,11 @@ _Noreturn void arch_halt_forever(void)
 
 _Noreturn void arch_exit(int status)
 {
-	/* QEMU's isa-debug-exit (iobase 0xf4): exits with (status << 1) | 1.
-	 * Only written under a hypervisor, where the port is ours to use. */
-	if (cpu_hypervisor)
-		arch_outl(0xf4, (uint32_t)status & 0x7f);
-	/* Still here: real hardware (or no debug-exit device).  A reset
-	 * would boot Tally again and loop, and power-off needs the DSDT's
-	 * \_S5 (an AML interpreter), so halt and say so. */
+	/* QEMU's isa-debug-exit (pc_power.c): exits with (status << 1) | 1. */
+	pc_exit_device(status);
+	/* Still here: real hardware (or no debug-exit device).  This is the
+	 * floor under the kernel's exit policy (kernel/power.c), used before
+	 * the kernel runs and for a fault inside a crash report: halt. */
 	static const char msg[] = "tally: halted; the machine can be powered off or reset\r\n";
 	for (const char *p = msg; *p; p++) {
 		for (int i = 0; i < 100000 && !(arch_inb(0x3f8 + 5) & 0x20); i++)

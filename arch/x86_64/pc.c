@@ -6,8 +6,7 @@
  * that; the firmware's description is ACPI (kernel/acpi/boot.c); the CPUs
  * are the MADT's local APICs; the cycle counter is calibrated against the
  * ACPI PM timer or the HPET; the interrupt controller is the local APIC
- * (lapic.c); reset and power-off go through the FADT (added with the
- * real-hardware exits).
+ * (lapic.c); the exit device, reset and power-off are pc_power.c's.
  *
  * Data structures: the early and chosen UARTs, the CPU list copied out of
  * the MADT at init.
@@ -18,6 +17,7 @@
  */
 #include <stddef.h>
 #include "arch/arch.h"
+#include "arch/x86_64/pc.h"
 #include "arch/x86_64/pc_options.h"
 #include "boot/boot_info.h"
 #include "drivers/uart16550.h"
@@ -25,6 +25,7 @@
 #include "kernel/acpi/boot.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
+#include "kernel/power.h"
 
 #define COM1 0x3f8
 
@@ -63,9 +64,12 @@ static const struct console_ops *pc_console(void)
 
 static void pc_init(const struct boot_info *bi)
 {
-	if (acpi_boot_init(bi) < 0)
+	if (acpi_boot_init(bi) < 0) {
+		pc_power_init(NULL, NULL);
 		return;
+	}
 	const struct acpi_info *a = acpi_boot_get();
+	pc_power_init(a, power_acpi_init(a));
 	if (!a->has_madt)
 		return;
 	for (uint32_t i = 0; i < a->ncpu && ncpus < ACPI_MAX_CPUS; i++) {
@@ -115,6 +119,7 @@ MACHINE(pc) = {
 	.clock_refs = pc_clock_refs,
 	.intc_init = pc_intc_init,
 	.cpus = pc_cpus,
-	.reset = NULL,
-	.poweroff = NULL,
+	.exit_device = pc_exit_device,
+	.reset = pc_reset,
+	.poweroff = pc_poweroff,
 };

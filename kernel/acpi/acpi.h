@@ -161,6 +161,12 @@ struct acpi_info {
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
 	int hw_reduced;          /* HW_REDUCED_ACPI: no PM timer, PM1 blocks */
+	int has_pm1_cnt;         /* PM1a control block known (not HW-reduced) */
+	struct acpi_gas pm1a_cnt; /* X_PM1a_CNT_BLK if its address != 0, else
+	                            PM1a_CNT_BLK as a 16-bit I/O register */
+	struct acpi_gas pm1b_cnt; /* the same for PM1b; addr 0: none */
+	int has_sleep_ctl;       /* HW-reduced: SLEEP_CONTROL_REG present */
+	struct acpi_gas sleep_ctl; /* SLP_TYP in bits 2-4, SLP_EN bit 5 */
 
 	/* HPET (the first one) */
 	int has_hpet;
@@ -178,6 +184,41 @@ struct acpi_info {
 	uint32_t nwarn_dropped;  /* warnings beyond ACPI_MAX_WARN, not stored */
 	char warn[ACPI_MAX_WARN][ACPI_WARN_LEN];
 };
+
+/* The \_S5 (soft-off) sleep type, read from the DSDT (acpi_s5.c). */
+#define ACPI_S5_FOUND   0   /* slp_typa/slp_typb hold the values */
+#define ACPI_S5_NONE    1   /* the DSDT defines no Name (_S5_, Package) */
+#define ACPI_S5_BAD     2   /* it does, but the package cannot be read */
+#define ACPI_S5_NO_DSDT 3   /* no usable DSDT to look in */
+
+struct acpi_s5 {
+	int result;              /* ACPI_S5_* */
+	uint8_t slp_typa;        /* 0..7, for PM1a_CNT.SLP_TYP (FOUND only) */
+	uint8_t slp_typb;        /* 0..7, for PM1b_CNT.SLP_TYP (FOUND only) */
+	uint8_t elements;        /* NumElements of the package (FOUND only) */
+	uint32_t at;             /* FOUND/BAD: offset of the NameOp (in the
+	                            table for acpi_s5_find, in aml for scan) */
+	const char *why;         /* BAD/NO_DSDT: a constant reason, else NULL */
+};
+
+/*
+ * Scan the AML byte stream aml[0..len) (a definition block after its
+ * 36-byte header) for Name (_S5_, Package () {...}) and decode SLP_TYPa
+ * and SLP_TYPb (encodings in acpi_s5.c).  Writes *out whole; reads no
+ * byte outside aml[0..len).
+ */
+void acpi_s5_scan(const uint8_t *aml, uint32_t len, struct acpi_s5 *out);
+
+/*
+ * Load the DSDT that acpi_parse() found in a (a->dsdt_addr), validated
+ * like any table (signature, length, readable through phys, checksum),
+ * and scan it.  ACPI_S5_NO_DSDT when there is none or it is unusable.
+ */
+void acpi_s5_find(const struct acpi_info *a, boot_phys_fn phys, void *ctx,
+                  struct acpi_s5 *out);
+
+/* "found", "none", "bad", "no-dsdt" for an ACPI_S5_* result. */
+const char *acpi_s5_result_name(int result);
 
 /*
  * Parse the ACPI tables reachable from the RSDP copy rsdp[0..rsdp_len)

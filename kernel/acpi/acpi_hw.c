@@ -8,9 +8,12 @@
  *
  * FADT ("FACP") layout, the fields used (offset, size, present when the
  * table's length covers them):
- *   40 DSDT u32   46 SCI_INT u16   76 PM_TMR_BLK u32   109 IAPC_BOOT_ARCH
+ *   40 DSDT u32   46 SCI_INT u16   64 PM1a_CNT_BLK u32   68 PM1b_CNT_BLK
+ *   u32   76 PM_TMR_BLK u32   89 PM1_CNT_LEN u8   109 IAPC_BOOT_ARCH
  *   u16 (revision >= 2)   112 Flags u32   116 RESET_REG GAS   128
- *   RESET_VALUE u8   140 X_DSDT u64   208 X_PM_TMR_BLK GAS
+ *   RESET_VALUE u8   140 X_DSDT u64   172 X_PM1a_CNT_BLK GAS   184
+ *   X_PM1b_CNT_BLK GAS   208 X_PM_TMR_BLK GAS   244 SLEEP_CONTROL_REG GAS
+ *   (ACPI 5+)
  * Lengths by ACPI version: 116 (1.0), 129 (1.0b, revision 2), 244 (2.0 -
  * 4.0), 268 (5.x), 276 (6.x).  The length, not the revision, decides which
  * fields exist; the table is copied into a zeroed buffer of the longest
@@ -19,6 +22,12 @@
  *   PM timer = X_PM_TMR_BLK if its address != 0, else PM_TMR_BLK as a
  *   32-bit I/O register if != 0, else none; none on HW_REDUCED_ACPI
  *   machines (which have no PM timer by definition);
+ *   PM1x control = X_PM1x_CNT_BLK if its address != 0, else PM1x_CNT_BLK
+ *   as a 16-bit I/O register (PM1_CNT_LEN is 2 on every machine seen;
+ *   the SLP_TYP and SLP_EN bits live in its low 16 bits anyway) if != 0;
+ *   none on HW_REDUCED_ACPI machines, which have SLEEP_CONTROL_REG
+ *   instead (taken when the table reaches its end, 256 bytes, and its
+ *   address != 0);
  *   reset = RESET_REG if Flags.RESET_REG_SUP and the table reaches
  *   RESET_VALUE (129 bytes) and RESET_REG's address != 0.
  * Flags used: bit 8 TMR_VAL_EXT, bit 10 RESET_REG_SUP, bit 20
@@ -42,6 +51,22 @@
 #define FADT_TMR_VAL_EXT   (1u << 8)
 #define FADT_RESET_REG_SUP (1u << 10)
 #define FADT_HW_REDUCED    (1u << 20)
+
+/* A PM1 control block: the X_ GAS at x when its address is set, else the
+ * 32-bit I/O port blk (0: none) as a 16-bit I/O register. */
+static void pm1_cnt(const uint8_t *x, uint32_t blk, struct acpi_gas *g)
+{
+	_acpi_gas(x, g);
+	if (g->addr != 0)
+		return;
+	memset(g, 0, sizeof *g);
+	if (blk == 0)
+		return;
+	g->space = ACPI_GAS_IO;
+	g->bit_width = 16;
+	g->access_size = 2;  /* word */
+	g->addr = blk;
+}
 
 void _acpi_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
                 uint64_t pa)
@@ -77,6 +102,19 @@ void _acpi_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 		o->pm_timer.bit_width = 32;
 		o->pm_timer.access_size = 3;  /* dword */
 		o->pm_timer.addr = pm_tmr_blk;
+	}
+
+	if (o->hw_reduced) {
+		_acpi_gas(f + 244, &o->sleep_ctl);
+		o->has_sleep_ctl = len >= 256 && o->sleep_ctl.addr != 0;
+		if (!o->has_sleep_ctl)
+			memset(&o->sleep_ctl, 0, sizeof o->sleep_ctl);
+	} else {
+		pm1_cnt(f + 172, _acpi_u32(f + 64), &o->pm1a_cnt);
+		pm1_cnt(f + 184, _acpi_u32(f + 68), &o->pm1b_cnt);
+		o->has_pm1_cnt = o->pm1a_cnt.addr != 0;
+		if (!o->has_pm1_cnt)
+			memset(&o->pm1b_cnt, 0, sizeof o->pm1b_cnt);
 	}
 
 	if (!(o->fadt_flags & FADT_RESET_REG_SUP))

@@ -15,7 +15,11 @@
  * a zero checksum, a length from 36 to ACPI_MAX_TABLE_LEN and lies in
  * readable memory; on success the root table is listed first and used;
  * on failure there is a warning; derived facts are consistent (reset
- * register, PM timer, HPET); a second parse gives the same result.  No
+ * register, PM timer, HPET, PM1 control blocks); a second parse gives the
+ * same result.  Then acpi_s5_find() looks for \_S5 in the DSDT the parse
+ * found, and acpi_s5_scan() runs on the raw input as AML: the result is
+ * one of the four, a found SLP_TYP fits 3 bits, a found or bad result
+ * points at a NameOp inside the DSDT, every failure has a reason.  No
  * byte past what was asked for is read (fz_phys hands out exact copies).
  */
 #include <string.h>
@@ -43,7 +47,8 @@ static void fix_sum(uint8_t *p, uint32_t len, uint32_t at)
 
 static void fix_checksums(struct fz_mem *m)
 {
-	static const char sigs[][5] = { "RSDT", "XSDT", "APIC", "FACP", "HPET", "MCFG" };
+	static const char sigs[][5] = { "RSDT", "XSDT", "APIC", "FACP", "HPET", "MCFG",
+	                                "DSDT" };
 	uint32_t r;
 	uint64_t o;
 	size_t k;
@@ -133,8 +138,42 @@ static void check(const struct fz_mem *m, int rc)
 		FZ_CHECK(a.has_fadt && !a.hw_reduced && a.pm_timer.addr != 0);
 	if (a.has_hpet)
 		FZ_CHECK(a.hpet_addr != 0);
+	if (a.has_pm1_cnt)
+		FZ_CHECK(a.has_fadt && !a.hw_reduced && a.pm1a_cnt.addr != 0);
+	else
+		FZ_CHECK(a.pm1b_cnt.addr == 0);
+	if (a.has_sleep_ctl)
+		FZ_CHECK(a.has_fadt && a.hw_reduced && a.fadt_len >= 256 &&
+		         a.sleep_ctl.addr != 0);
 	(void)acpi_gas_space_name(a.pm_timer.space);
 	(void)acpi_gas_space_name(a.reset_reg.space);
+}
+
+/* The promises of struct acpi_s5 (acpi.h); aml: the bytes scanned, or
+ * NULL when acpi_s5_find() read the DSDT itself (then at is in the table,
+ * whose first 36 bytes are the header). */
+static void check_s5(const struct fz_mem *m, const struct acpi_s5 *s,
+                     const uint8_t *aml, size_t len)
+{
+	const uint8_t *t;
+
+	FZ_CHECK(s->result >= ACPI_S5_FOUND && s->result <= ACPI_S5_NO_DSDT);
+	if (s->result == ACPI_S5_FOUND)
+		FZ_CHECK(s->slp_typa <= 7 && s->slp_typb <= 7 && s->elements >= 1 &&
+		         s->why == NULL);
+	else
+		FZ_CHECK(s->slp_typa == 0 && s->slp_typb == 0);
+	if (s->result == ACPI_S5_BAD || s->result == ACPI_S5_NO_DSDT)
+		FZ_CHECK(s->why != NULL && s->why[0] != '\0');
+	if (s->result != ACPI_S5_FOUND && s->result != ACPI_S5_BAD)
+		return;
+	if (aml != NULL) {
+		FZ_CHECK(s->at < len && aml[s->at] == 0x08);
+		return;
+	}
+	FZ_CHECK(a.has_fadt && s->at >= 36);
+	t = fz_peek(m, a.dsdt_addr, (uint64_t)s->at + 1);
+	FZ_CHECK(t != NULL && memcmp(t, "DSDT", 4) == 0 && t[s->at] == 0x08);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -159,6 +198,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                    root ? (uint32_t)(root->len > 36 ? 36 : root->len) : 0,
 	                    fz_phys, &m, &b) == rc);
 	FZ_CHECK(memcmp(&a, &b, sizeof a) == 0);
+	{
+		struct acpi_s5 s5;
+
+		acpi_s5_find(&a, fz_phys, &m, &s5);
+		check_s5(&m, &s5, NULL, 0);
+		acpi_s5_scan(data, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size),
+		             &s5);
+		FZ_CHECK(s5.result != ACPI_S5_NO_DSDT);
+		check_s5(&m, &s5, data, size);
+	}
 	fz_mem_free(&m);
 	return 0;
 }

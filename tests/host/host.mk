@@ -26,8 +26,8 @@ HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options test_options_dup \
-	test_pt
+	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
+	test_options_dup test_pt
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -37,6 +37,7 @@ host_src_test_pvh := boot/pvh.c boot/boot_info.c
 host_src_test_mb2 := boot/mb2.c boot/boot_info.c
 host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/mem/memmap.c
+host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c
 # every registered option set (BOOTOPT_SET), so the host test sees the

@@ -287,11 +287,81 @@ static void check_expect(const struct fx_expect *e, int rc,
 		want_opt(e, "reset", a->has_reset, rs, 6);
 		want_opt(e, "hpet", a->has_hpet, h, 4);
 	}
+	{
+		const struct acpi_gas *x = &a->pm1a_cnt, *y = &a->pm1b_cnt;
+		uint64_t pa[5] = { x->space, x->bit_width, x->bit_offset,
+		                   x->access_size, x->addr };
+		uint64_t pb[5] = { y->space, y->bit_width, y->bit_offset,
+		                   y->access_size, y->addr };
+
+		want_opt(e, "pm1a_cnt", a->has_pm1_cnt, pa, 5);
+		want_opt(e, "pm1b_cnt", a->pm1b_cnt.addr != 0, pb, 5);
+		{
+			const struct acpi_gas *z = &a->sleep_ctl;
+			uint64_t sc[5] = { z->space, z->bit_width,
+			                   z->bit_offset, z->access_size,
+			                   z->addr };
+
+			want_opt(e, "sleep_ctl", a->has_sleep_ctl, sc, 5);
+			if (a->has_sleep_ctl)
+				assert_true(a->hw_reduced && !a->has_pm1_cnt);
+		}
+		if (a->has_pm1_cnt)
+			assert_true(a->has_fadt && !a->hw_reduced);
+	}
 	if ((v = fx_expect_get(e, "hw_reduced")) != NULL)
 		assert_int_equal(a->hw_reduced, fx_num(v));
 	if ((v = fx_expect_get(e, "warn_dropped")) != NULL)
 		assert_int_equal(a->nwarn_dropped, fx_num(v));
 	check_lists(e, a);
+}
+
+/*
+ * "s5 found SLP_TYPa SLP_TYPb ELEMENTS AT" | "s5 none" |
+ * "s5 bad AT <text in the reason>" | "s5 no-dsdt <text in the reason>":
+ * what acpi_s5_find() reports for the DSDT the parse found.
+ */
+static void check_s5(const struct fx_expect *e, const struct acpi_info *a,
+                     boot_phys_fn phys, void *ctx)
+{
+	const char *v = fx_expect_get(e, "s5");
+	struct acpi_s5 s;
+	size_t n;
+
+	if (v == NULL)
+		return;
+	memset(&s, 0xa5, sizeof s);
+	acpi_s5_find(a, phys, ctx, &s);
+	n = strcspn(v, " ");
+	if (strlen(acpi_s5_result_name(s.result)) != n ||
+	    strncmp(v, acpi_s5_result_name(s.result), n) != 0)
+		fail_msg("s5: expected \"%s\", found %s (%s)", v,
+		         acpi_s5_result_name(s.result), s.why ? s.why : "");
+	v += n;
+	if (s.result == ACPI_S5_FOUND) {
+		uint64_t g[4] = { s.slp_typa, s.slp_typb, s.elements, s.at };
+
+		assert_null(s.why);
+		assert_true(s.slp_typa <= 7 && s.slp_typb <= 7);
+		want_nums("s5 found", v, g, 4);
+	} else if (s.result == ACPI_S5_BAD) {
+		char *end;
+
+		assert_non_null(s.why);
+		assert_int_equal(strtoull(v, &end, 0), s.at);
+		while (*end == ' ')
+			end++;
+		if (strstr(s.why, end) == NULL)
+			fail_msg("s5 bad: reason \"%s\" lacks \"%s\"", s.why,
+			         end);
+	} else if (s.result == ACPI_S5_NO_DSDT) {
+		assert_non_null(s.why);
+		while (*v == ' ')
+			v++;
+		if (strstr(s.why, v) == NULL)
+			fail_msg("s5 no-dsdt: reason \"%s\" lacks \"%s\"",
+			         s.why, v);
+	}
 }
 
 /* The region holding the RSDP (at m->arg), or NULL. */
@@ -335,6 +405,7 @@ static void test_fixture(void **state)
 	for (i = 0; i < a->nwarn; i++)  /* no message was cut short */
 		assert_true(strlen(a->warn[i]) < ACPI_WARN_LEN - 1);
 	check_expect(&e, rc, a);
+	check_s5(&e, a, fx_phys, &m);
 	fx_expect_free(&e);
 	fx_mem_free(&m);
 	free(a);

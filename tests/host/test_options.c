@@ -17,6 +17,7 @@
 #include "kernel/cpu/cpu_options.h"
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
+#include "kernel/power.h"
 
 static struct bootopt_result res;
 
@@ -157,6 +158,35 @@ static void combinations(void **state)
 	refused("stackinit=1M stackmax=64K tick=x", "tick=x", "bad value");
 }
 
+/* onexit=: the three words, the default (power-off, emulator first), and
+ * nothing else. */
+static void onexit(void **state)
+{
+	(void)state;
+	ok("");
+	assert_int_equal(kopts.onexit, POWER_ONEXIT_POWEROFF);
+	assert_int_equal(kopts.onexit_given, 0);
+	ok("onexit=reset");
+	assert_int_equal(kopts.onexit, POWER_ONEXIT_RESET);
+	assert_int_equal(kopts.onexit_given, 1);
+	ok("onexit=halt");
+	assert_int_equal(kopts.onexit, POWER_ONEXIT_HALT);
+	ok("onexit=poweroff");
+	assert_int_equal(kopts.onexit, POWER_ONEXIT_POWEROFF);
+	assert_int_equal(kopts.onexit_given, 1);
+	ok("");
+	assert_int_equal(kopts.onexit_given, 0);
+	refused("onexit=off", "onexit=off", "expected poweroff, reset or halt");
+	refused("onexit=Reset", "onexit=Reset", "expected poweroff, reset or halt");
+	refused("onexit=reset onexit=halt", "onexit=halt", "duplicate");
+	/* a refused line does not choose the exit: status 64 must leave */
+	refused("onexit=reset tick=x", "tick=x", "bad value");
+	assert_int_equal(kopts.onexit_given, 0);
+	assert_int_equal(kopts.onexit, POWER_ONEXIT_POWEROFF);
+	refused("onexit=halt tick=0 quantum=1ms", "quantum=1ms", "tick=0");
+	assert_int_equal(kopts.onexit_given, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
@@ -164,6 +194,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(overflow_is_a_bad_value),
 		cmocka_unit_test(malformed_values),
 		cmocka_unit_test(combinations),
+		cmocka_unit_test(onexit),
 	};
 
 	(void)argc;
