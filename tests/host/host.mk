@@ -26,7 +26,8 @@ HOST_ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
-	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options
+	test_mb2 test_boot_info test_acpi test_ledger test_regex test_options \
+	test_pte
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -39,6 +40,7 @@ host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c
 host_src_test_options := kernel/options.c kernel/bootopt.c kernel/lib/regex.c
+host_src_test_pte :=
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 
