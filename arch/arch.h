@@ -95,11 +95,36 @@ void arch_outb(uint16_t port, uint8_t v);
 uint8_t arch_inb(uint16_t port);
 void arch_outl(uint16_t port, uint32_t v);
 
+/* ---- Devices and interrupt routing (the PC machine's part) ---- */
+struct pci_cfg_ops;
+struct acpi_info;
+/* boot: the machine's config-space mechanism for when ACPI lists no ECAM
+ * window (x86: ports 0xCF8/0xCFC, buses 0-255, 256 bytes per function),
+ * or NULL when it has none or it does not answer. */
+const struct pci_cfg_ops *arch_pci_legacy_ops(void);
+/* any: the interrupt vectors a device may be given: [*first, *last].
+ * The kernel's fixed vectors (kernel/cpu/irq.h) lie outside it. */
+void arch_irq_vector_range(unsigned *first, unsigned *last);
+/* any: the message (address, data) that makes a device's MSI/MSI-X write
+ * raise vector on the CPU with hardware id hwid, edge-triggered, fixed
+ * delivery.  0, or -1 if that CPU cannot be named in a message. */
+int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *data);
+/* boot: find the machine's legacy-interrupt routers (x86: the IOAPICs of
+ * the MADT, every input masked).  Returns how many. */
+unsigned arch_irq_routers_init(const struct acpi_info *acpi);
+/* boot: route legacy (ISA) interrupt irq to vector on CPU hwid, applying
+ * the MADT's source override (GSI, polarity, trigger), and unmask it.
+ * 0, or -1 with no router serving that line. */
+int arch_irq_route_legacy(unsigned irq, unsigned vector, uint32_t hwid);
+/* any: mask legacy interrupt irq again. */
+void arch_irq_mask_legacy(unsigned irq);
+
 /* ---- Page tables ---- */
 #define ARCH_PAGE_SIZE 4096ull
 enum {
 	VM_R = 1, VM_W = 2, VM_X = 4,
-	VM_UC = 8,     /* uncached (device memory) */
+	VM_UC = 8,     /* uncached device memory: strong UC (x86: PAT index 3,
+	                  no speculative reads, no write combining) */
 };
 /* boot: build the kernel's own tables (direct map of RAM and device space,
  * W^X kernel image, page 0 unmapped) and switch to them. */

@@ -40,4 +40,14 @@ int kernel_fault(unsigned vector, struct trap_frame *tf, uint64_t addr, uint64_t
 int kernel_nmi(struct trap_frame *tf);
 uint64_t irq_count(unsigned vector);
 
+/* Vectors for devices (kernel/cpu/irq_alloc.c), from the port's range
+ * (arch_irq_vector_range), never a fixed VEC_* above.  irq_alloc_vector
+ * installs fn (charged to ledger class cls) and returns the vector, or -1
+ * when none is left.  Boot or thread context, not in a handler. */
+int irq_alloc_vector(irq_fn fn, unsigned cls);
+/* Remove the handler and return the vector; panics if v was not allocated. */
+void irq_free_vector(unsigned v);
+/* How many device vectors are still free. */
+unsigned irq_vectors_free(void);
+
 #endif
