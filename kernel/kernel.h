@@ -18,6 +18,7 @@ struct kopts {
 	const char *test;       /* test= glob, NULL: no on-target tests */
 	int loglevel;           /* loglevel=0..3 */
 	int dumpboot;           /* dumpboot=1: hex-dump the loader's data */
+	int pcidump;            /* pcidump=1: hex-dump PCI config spaces */
 	unsigned tick_hz;       /* tick=HZ (0: no periodic tick) */
 	unsigned max_cpus;      /* cpus=N (0: all) */
 	int ledger;             /* ledger=off|exit */

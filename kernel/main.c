@@ -35,6 +35,7 @@
 #include "kernel/panic.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
+#include "kernel/pci/pci.h"
 #include "rt/rt.h"
 #include "drivers/uart16550.h"
 
@@ -314,6 +315,9 @@ _Noreturn void kernel_main(struct boot_info *bi)
 		panic_oom("main stack", stack->size);
 	syscalls_init(heap);
 	phase("regions");
+	pci_init(&acpi, kopts.loglevel, kopts.pcidump);
+	arch_irq_routers_init(&acpi);
+	phase("pci");
 	if (kopts.loglevel >= 1)
 		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s, %s, timer %s, tick %u Hz\n",
 		        bi->loader, kernel_mem_usable >> 20, pmem_free_pages() >> 8, console_name(),

@@ -39,6 +39,7 @@
 	.test = NULL, \
 	.loglevel = 1, \
 	.dumpboot = 0, \
+	.pcidump = 0, \
 	.tick_hz = 1000, \
 	.max_cpus = 0, \
 	.ledger = 1, \
@@ -111,6 +112,16 @@ static int set_dumpboot(const char *v, const char **why)
 		return -1;
 	}
 	kopts.dumpboot = v[0] == '1';
+	return 0;
+}
+
+static int set_pcidump(const char *v, const char **why)
+{
+	if (strcmp(v, "0") && strcmp(v, "1")) {
+		*why = "expected 0 or 1";
+		return -1;
+	}
+	kopts.pcidump = v[0] == '1';
 	return 0;
 }
 
@@ -275,6 +286,7 @@ const struct bootopt kernel_bootopts[] = {
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
 	{ "loglevel", "0..3: boot log detail (default 1)", set_loglevel },
 	{ "dumpboot", "0|1: hex-dump the boot loader's data (for test fixtures)", set_dumpboot },
+	{ "pcidump", "0|1: hex-dump each PCI function's config space (for test fixtures)", set_pcidump },
 	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
 	{ "cpus", "N: start at most N CPUs (default: all the MADT lists)", set_cpus },
 	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
