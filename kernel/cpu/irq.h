@@ -49,5 +49,11 @@ int irq_alloc_vector(irq_fn fn, unsigned cls);
 void irq_free_vector(unsigned v);
 /* How many device vectors are still free. */
 unsigned irq_vectors_free(void);
+/* Route legacy interrupt line `line` (ISA IRQ numbering, with the
+ * firmware's overrides applied by the port) to a new vector on the boot
+ * CPU calling fn; returns the vector, or -1 (no vector, no router for
+ * that line).  irq_unroute_legacy masks the line and frees the vector. */
+int irq_route_legacy(unsigned line, irq_fn fn, unsigned cls);
+void irq_unroute_legacy(unsigned line, unsigned vector);
 
 #endif

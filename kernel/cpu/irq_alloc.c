@@ -12,10 +12,14 @@
  * Invariants: bit v set <=> v was returned by irq_alloc_vector and not yet
  * freed <=> handlers[v] is the allocation's handler; first <= v <= last.
  * Locking: alloc_lock (interrupts off while held) guards the bitmap.
+ * irq_route_legacy() adds a legacy line (ISA IRQ number, or what a PCI
+ * function's interrupt-line register says) routed through the port's
+ * router to the boot CPU.
  * Context: boot or thread context; not from an interrupt handler (it
  * writes the handler table that handlers read).  No allocation.
  */
 #include "arch/arch.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/cpu/spinlock.h"
 #include "kernel/panic.h"
@@ -71,4 +75,22 @@ unsigned irq_vectors_free(void)
 		if (!fixed(v) && !(taken[v / 64] >> (v % 64) & 1))
 			n++;
 	return n;
+}
+
+int irq_route_legacy(unsigned line, irq_fn fn, unsigned cls)
+{
+	int v = irq_alloc_vector(fn, cls);
+	if (v < 0)
+		return -1;
+	if (arch_irq_route_legacy(line, (unsigned)v, cpus[0].arch.hwid) < 0) {
+		irq_free_vector((unsigned)v);
+		return -1;
+	}
+	return v;
+}
+
+void irq_unroute_legacy(unsigned line, unsigned vector)
+{
+	arch_irq_mask_legacy(line);
+	irq_free_vector(vector);
 }

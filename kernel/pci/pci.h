@@ -179,7 +179,16 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
  * -1 with a message printed (no MSI-X, entry out of range, no vector
  * left, table BAR not mapped). */
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
-/* Mask the entry again and free its vector. */
+/* Mask the entry again and free its vector (MSI-X stays enabled). */
 void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector);
+/* Use the function's legacy INTx pin: turn MSI and MSI-X off, route the
+ * line the firmware wrote in its interrupt-line register through the
+ * machine's router to a new vector calling fn, and let the function
+ * assert INTx.  The handler must make the device drop the line (INTx is
+ * level-triggered).  Returns the vector, or -1 with a message (no pin,
+ * no line assigned, no router, no vector). */
+int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls);
+/* Stop INTx (command register) and unroute its line. */
+void pci_intx_disable(struct pci_dev *d, unsigned vector);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * pci_msix.c - MSI-X: routing one table entry of a device to a vector.
+ * pci_msix.c - a function's interrupts: MSI-X entries routed to vectors,
+ * and the legacy INTx pin routed through the machine's router.
  *
  * Purpose: pci_msix_enable() gives a driver an interrupt from one entry of
  * its device's MSI-X table: a vector from the kernel's allocator with the
@@ -79,4 +80,37 @@ void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector)
 		(void)e[3];   /* read back: the mask is in place before the vector goes */
 	}
 	irq_free_vector(vector);
+}
+
+int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
+{
+	/* 0: no pin; line 0xff: firmware assigned none */
+	if (!d->irq_pin || d->irq_line == 0xff) {
+		kprintf("tally: pci: %02x:%02x.%x: no INTx (pin %u, line %u)\n", d->bus, d->dev,
+		        d->fn, d->irq_pin, d->irq_line);
+		return -1;
+	}
+	if (d->has_msix) {
+		unsigned ctl = d->msix.cap + 2;
+		pci_write16(d, ctl, pci_read16(d, ctl) & ~PCI_MSIX_ENABLE);
+	}
+	if (d->has_msi) {
+		unsigned ctl = d->msi.cap + 2;
+		pci_write16(d, ctl, pci_read16(d, ctl) & ~1u);   /* MSI enable */
+	}
+	int v = irq_route_legacy(d->irq_line, fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: line %u cannot be routed\n", d->bus, d->dev,
+		        d->fn, d->irq_line);
+		return -1;
+	}
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	pci_write16(d, PCI_COMMAND, (cmd | PCI_CMD_MEM | PCI_CMD_MASTER) & ~PCI_CMD_INTX_OFF);
+	return v;
+}
+
+void pci_intx_disable(struct pci_dev *d, unsigned vector)
+{
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_CMD_INTX_OFF);
+	irq_unroute_legacy(d->irq_line, vector);
 }
