@@ -47,7 +47,7 @@
 /* Config-space access: 32-bit reads and writes at 4-aligned offsets.
  * A read of an absent function returns 0xffffffff. */
 struct pci_cfg_ops {
-	const char *name;      /* "ecam", "cf8", "fixture" ... */
+	const char *name;      /* "ecam", the port's legacy one, "fake" in tests */
 	uint32_t (*read32)(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off);
 	void (*write32)(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off,
 	                uint32_t v);

@@ -5,7 +5,7 @@
  * Purpose: pci_init() runs once at boot.  It takes ECAM when the ACPI MCFG
  * lists a window for segment 0 whose pages the direct map holds uncached
  * (the window is device space, never RAM), else the machine's legacy
- * mechanism (arch_pci_legacy_ops: on a PC ports 0xCF8/0xCFC); it scans
+ * mechanism (arch_pci_legacy_ops, the port's); it scans
  * (pci.c), checks BAR overlaps, prints the listing at loglevel >= 2 and the
  * config dump when asked, then offers each function to the registered
  * drivers (section "pci_drivers", PCI_DRIVER in pci.h) in link order; the
