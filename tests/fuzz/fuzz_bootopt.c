@@ -59,6 +59,7 @@ static void check_success(void)
 	FZ_CHECK(kopts.serial_name != NULL);
 	FZ_CHECK(kopts.loglevel >= 0 && kopts.loglevel <= 3);
 	FZ_CHECK(kopts.dumpboot == 0 || kopts.dumpboot == 1);
+	FZ_CHECK(kopts.pcidump == 0 || kopts.pcidump == 1);
 	FZ_CHECK(kopts.tick_hz <= 100000);
 	FZ_CHECK(kopts.max_cpus <= 64);
 	FZ_CHECK(kopts.ledger == 0 || kopts.ledger == 1);

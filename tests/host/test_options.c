@@ -120,6 +120,12 @@ static void malformed_values(void **state)
 	refused("benchtime=1.5s", "benchtime=1.5s", "duration");
 	refused("benchtime=x", "benchtime=x", "duration");
 	ok("benchtime=0s");
+	refused("pcidump=2", "pcidump=2", "expected 0 or 1");
+	refused("pcidump=", "pcidump=", "empty value");
+	ok("pcidump=1");
+	assert_int_equal(kopts.pcidump, 1);
+	ok("");
+	assert_int_equal(kopts.pcidump, 0);
 	/* bench= takes Go's -bench syntax and says why a pattern is bad */
 	ok("bench=(Spawn|Yield)");
 	assert_string_equal(kopts.bench, "(Spawn|Yield)");
