@@ -136,11 +136,23 @@ void arch_outb(uint16_t port, uint8_t v);
 uint8_t arch_inb(uint16_t port);
 void arch_outl(uint16_t port, uint32_t v);
 
+/* ---- Device interrupts (the board's routing is kernel/machine.h's) ---- */
+struct pci_cfg_ops;
+struct acpi_info;
+/* any: the interrupt vectors a device may be given: [*first, *last].
+ * The kernel's fixed vectors (kernel/cpu/irq.h) lie outside it. */
+void arch_irq_vector_range(unsigned *first, unsigned *last);
+/* any: the message (address, data) that makes a device's MSI/MSI-X write
+ * raise vector on the CPU with hardware id hwid, edge-triggered, fixed
+ * delivery.  0, or -1 if that CPU cannot be named in a message. */
+int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *data);
+
 /* ---- Page tables ---- */
 #define ARCH_PAGE_SIZE 4096ull
 enum {
 	VM_R = 1, VM_W = 2, VM_X = 4,
-	VM_UC = 8,     /* uncached (device memory) */
+	VM_UC = 8,     /* uncached device memory: strong UC (x86: PAT index 3,
+	                  no speculative reads, no write combining) */
 };
 /* boot: build the kernel's own tables (direct map of RAM and device space,
  * W^X kernel image, page 0 unmapped) and switch to them. */

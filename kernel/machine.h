@@ -25,6 +25,7 @@
 struct arch_clock_ref;
 struct boot_info;
 struct console_ops;
+struct pci_cfg_ops;
 
 /* One CPU the firmware lists. */
 struct machine_cpu {
@@ -55,6 +56,15 @@ struct machine {
 	/* boot: the CPUs the firmware lists (*list valid until exit); 0 when
 	 * it lists none (then only the boot CPU runs). */
 	unsigned (*cpus)(const struct machine_cpu **list);
+	/* boot: the board's own PCI config mechanism, for when the firmware
+	 * lists no ECAM window; NULL (op or result): none. */
+	const struct pci_cfg_ops *(*pci_legacy_cfg)(void);
+	/* boot: route legacy (ISA) interrupt line irq to vector on the CPU
+	 * with hardware id hwid, and unmask it; 0, or -1 when no router
+	 * serves the line.  NULL: the board has no legacy interrupts. */
+	int (*irq_route_legacy)(unsigned irq, unsigned vector, uint32_t hwid);
+	/* any: mask legacy interrupt line irq again. */
+	void (*irq_mask_legacy)(unsigned irq);
 	/* Exit path (one CPU alone, interrupts off): hand status to an
 	 * emulator's exit device, which ends the run; returns when there is
 	 * none.  NULL: the machine has none. */

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """record-fixture.py BOOT NAME - record a real boot's loader data as a
 parser fixture (tests/fixtures/NAME.bin + NAME.expect, TALLYFX1 format).
+record-fixture.py pci MACHINE NAME [QEMU-ARG...] - record every PCI
+function's config space (tests/fixtures/NAME.pcidump, see the README).
 
 Boots build/x86_64/kernel.elf (BOOT=direct: PVH) or an ISO built with the
 dumpboot command line (BOOT=grub or grub-efi: multiboot2 from GRUB) with
@@ -65,9 +67,51 @@ def parse(text):
     return kind, arg, chunks, expect
 
 
+def record_pci(machine, name, extra):
+    """Boot build/x86_64/kernel.elf (direct) on MACHINE with pcidump=1: the
+    kernel prints each function's 256 config bytes, the read-back of all
+    ones in each BAR slot (QEMU's own answer to BAR sizing) and its parse;
+    the lines become a text fixture that tests/host/test_pci.c replays."""
+    subprocess.run(["make", "-s", "kernel"], cwd=ROOT, check=True)
+    args = ["--boot", "direct", "--machine", machine,
+            "--cmdline", "pcidump=1 loglevel=0 ledger=off"]
+    for a in extra:
+        args.append("--extra=" + a)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "tally_qemu.py"),
+                        "--quiet", "--raw", "--timeout", "60", "--log", "/dev/stdout"] + args,
+                       cwd=ROOT, capture_output=True, text=True, errors="replace")
+    body, inside = [], False
+    for line in p.stdout.splitlines():
+        m = re.search(r"pcidump: (.*)$", line.strip("\r"))
+        if not m:
+            continue
+        if m.group(1).startswith("begin "):
+            inside = True
+        if inside:
+            body.append(m.group(1))
+        if m.group(1) == "end":
+            inside = False
+    if not body or body[-1] != "end":
+        raise SystemExit("record-fixture: no complete pcidump output (did the boot fail?)")
+    fx = os.path.join(ROOT, "tests", "fixtures", name + ".pcidump")
+    with open(fx, "w") as f:
+        f.write("# recorded by tools/record-fixture.py pci %s %s (QEMU 7.2, direct boot)\n"
+                % (machine, name))
+        if extra:
+            f.write("# QEMU arguments: %s\n" % " ".join(extra))
+        f.write("# expect lines are the on-target parse of the same bytes\n")
+        for b in body:
+            f.write(b + "\n")
+    print("record-fixture: wrote %s (%d functions)" % (fx, sum(1 for b in body if b.startswith("fn "))))
+
+
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "pci":
+        record_pci(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
     if len(sys.argv) != 3 or sys.argv[1] not in ("direct", "grub", "grub-efi"):
-        raise SystemExit("usage: record-fixture.py direct|grub|grub-efi NAME")
+        raise SystemExit("usage: record-fixture.py direct|grub|grub-efi NAME\n"
+                         "       record-fixture.py pci q35|pc NAME [QEMU-ARG...]")
     kind, arg, chunks, expect = parse(boot(sys.argv[1]))
     name = sys.argv[2]
     fx = os.path.join(ROOT, "tests", "fixtures", name)

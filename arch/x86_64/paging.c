@@ -43,6 +43,8 @@
 #include "kernel/panic.h"
 #include "kernel/cpu/spinlock.h"
 
+#include "arch/x86_64/pte.h"
+
 #define DIRECT_MAX (64ull << 30)   /* largest direct map: 64 GiB */
 #define POOL_PAGES (2 + 64 + 8)
 
@@ -124,6 +126,9 @@ void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
 		}
 	}
 	write_cr3((uint64_t)pml4);
+	if (!x86_pat_ok())
+		panic("paging: IA32_PAT is not the power-on value (entry 3 must be UC, 0 WB); "
+		      "device mappings would get the wrong memory type");
 
 	uintptr_t guards[8];
 	size_t n = x86_guard_pages(guards, 7);
@@ -147,6 +152,23 @@ static pte_t *walk(uintptr_t va, int create, pte_t **large)
 
 static struct spinlock pt_lock;
 
+/* The entry selects PAT index 3 (UC): PCD|PWT and, in a 4 KiB leaf, no
+ * PAT bit (in a 2 MiB entry bit 7 is PS and the PAT bit is bit 12). */
+static int pte_is_uc(pte_t e, int large)
+{
+	if (large)
+		return (e & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT) && !(e & (1ull << 12));
+	return x86_pte_pat_index(e) == 3;
+}
+
+/* boot: Tally relies on the power-on PAT (pte.h); 1 if entry 3 is UC and
+ * entry 0 WB. */
+int x86_pat_ok(void)
+{
+	uint64_t pat = rdmsr(0x277);
+	return x86_pat_type(pat, 3) == X86_PAT_UC && x86_pat_type(pat, 0) == X86_PAT_WB;
+}
+
 int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot)
 {
 	pte_t *large;
@@ -158,14 +180,7 @@ int arch_map_page(uintptr_t va, uint64_t pa, unsigned prot)
 		arch_irq_restore(fl);
 		return -1;
 	}
-	uint64_t f = PTE_P;
-	if (prot & VM_W)
-		f |= PTE_W;
-	if (!(prot & VM_X))
-		f |= nx_bit;
-	if (prot & VM_UC)
-		f |= PTE_PCD | PTE_PWT;
-	*p = (pa & PTE_ADDR) | f;
+	*p = (pa & PTE_ADDR) | x86_pte_leaf_bits(prot, nx_bit, VM_W, VM_X, VM_UC);
 	invlpg(va);
 	spin_unlock(&pt_lock);
 	arch_irq_restore(fl);
@@ -215,7 +230,7 @@ int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
 		return -1;
 	}
 	*pa = (e & PTE_ADDR & ~(large ? (2ull << 20) - 1 : 0)) + off;
-	*prot = VM_R | ((e & PTE_W) ? VM_W : 0) | ((e & PTE_PCD) ? VM_UC : 0);
+	*prot = VM_R | ((e & PTE_W) ? VM_W : 0) | (pte_is_uc(e, large != NULL) ? VM_UC : 0);
 	if (!(e & nx_bit))
 		*prot |= VM_X;
 	return 0;

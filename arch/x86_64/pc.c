@@ -70,6 +70,7 @@ static void pc_init(const struct boot_info *bi)
 	}
 	const struct acpi_info *a = acpi_boot_get();
 	pc_power_init(a, power_acpi_init(a));
+	pc_irq_routers_init(a);
 	if (!a->has_madt)
 		return;
 	for (uint32_t i = 0; i < a->ncpu && ncpus < ACPI_MAX_CPUS; i++) {
@@ -119,6 +120,9 @@ MACHINE(pc) = {
 	.clock_refs = pc_clock_refs,
 	.intc_init = pc_intc_init,
 	.cpus = pc_cpus,
+	.pci_legacy_cfg = pc_pci_legacy_ops,
+	.irq_route_legacy = pc_irq_route_legacy,
+	.irq_mask_legacy = pc_irq_mask_legacy,
 	.exit_device = pc_exit_device,
 	.reset = pc_reset,
 	.poweroff = pc_poweroff,

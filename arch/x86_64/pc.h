@@ -7,6 +7,8 @@
 #ifndef TALLY_ARCH_X86_64_PC_H
 #define TALLY_ARCH_X86_64_PC_H
 
+#include <stdint.h>
+
 struct acpi_info;
 struct acpi_s5;
 
@@ -23,5 +25,20 @@ _Noreturn void pc_reset(void);
 /* exit path: power the machine off.  Returns -1, after printing why, when
  * it cannot (no sleep-state data, or still running after the write). */
 int pc_poweroff(void);
+
+struct pci_cfg_ops;
+/* boot: config space through ports 0xCF8/0xCFC (buses 0-255, 256 bytes
+ * per function), for when ACPI lists no ECAM window; NULL when it does
+ * not answer (pci_cf8.c). */
+const struct pci_cfg_ops *pc_pci_legacy_ops(void);
+/* boot: find the IOAPICs of the MADT and mask every input; returns how
+ * many (ioapic.c). */
+unsigned pc_irq_routers_init(const struct acpi_info *acpi);
+/* boot: route ISA interrupt irq to vector on CPU hwid, applying the MADT's
+ * source override (GSI, polarity, trigger), and unmask it.  0, or -1 with
+ * no IOAPIC serving that line. */
+int pc_irq_route_legacy(unsigned irq, unsigned vector, uint32_t hwid);
+/* any: mask ISA interrupt irq again. */
+void pc_irq_mask_legacy(unsigned irq);
 
 #endif

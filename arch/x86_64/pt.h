@@ -13,18 +13,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/pte.h"  /* the entry bits (PTE_*) */
 
 typedef uint64_t pte_t;
-
-#define PTE_P   (1ull << 0)    /* present */
-#define PTE_W   (1ull << 1)    /* writable */
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_A   (1ull << 5)    /* accessed: set by the CPU on any access */
-#define PTE_D   (1ull << 6)    /* dirty: set by the CPU on a write (leaf only) */
-#define PTE_PS  (1ull << 7)    /* large page (in a PD: 2 MiB, in a PDPT: 1 GiB) */
-#define PTE_NX  (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 struct x86_pt {
 	pte_t *root;                          /* the PML4, through virt() */

@@ -16,6 +16,8 @@ void wrmsr(uint32_t msr, uint64_t v);
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_APIC_BASE 0x1bu
 #define MSR_TSC_DEADLINE 0x6e0u
+/* paging.c: IA32_PAT still selects UC at index 3 and WB at 0 (pte.h). */
+int x86_pat_ok(void);
 
 static inline uint64_t read_cr2(void)
 {

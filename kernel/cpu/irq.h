@@ -48,4 +48,20 @@ int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf,
 int kernel_nmi(struct trap_frame *tf);
 uint64_t irq_count(unsigned vector);
 
+/* Vectors for devices (kernel/cpu/irq_alloc.c), from the port's range
+ * (arch_irq_vector_range), never a fixed VEC_* above.  irq_alloc_vector
+ * installs fn (charged to ledger class cls) and returns the vector, or -1
+ * when none is left.  Boot or thread context, not in a handler. */
+int irq_alloc_vector(irq_fn fn, unsigned cls);
+/* Remove the handler and return the vector; panics if v was not allocated. */
+void irq_free_vector(unsigned v);
+/* How many device vectors are still free. */
+unsigned irq_vectors_free(void);
+/* Route legacy interrupt line `line` (ISA IRQ numbering, with the
+ * firmware's overrides applied by the port) to a new vector on the boot
+ * CPU calling fn; returns the vector, or -1 (no vector, no router for
+ * that line).  irq_unroute_legacy masks the line and frees the vector. */
+int irq_route_legacy(unsigned line, irq_fn fn, unsigned cls);
+void irq_unroute_legacy(unsigned line, unsigned vector);
+
 #endif

@@ -17,6 +17,7 @@
 #include "kernel/cpu/cpu_options.h"
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
+#include "kernel/pci/pci_options.h"
 #include "kernel/power.h"
 
 static struct bootopt_result res;
@@ -124,6 +125,12 @@ static void malformed_values(void **state)
 	refused("benchtime=1.5s", "benchtime=1.5s", "duration");
 	refused("benchtime=x", "benchtime=x", "duration");
 	ok("benchtime=0s");
+	refused("pcidump=2", "pcidump=2", "expected 0 or 1");
+	refused("pcidump=", "pcidump=", "empty value");
+	ok("pcidump=1");
+	assert_int_equal(pci_opts.pcidump, 1);
+	ok("");
+	assert_int_equal(pci_opts.pcidump, 0);
 	/* bench= takes Go's -bench syntax and says why a pattern is bad */
 	ok("bench=(Spawn|Yield)");
 	assert_string_equal(kopts.bench, "(Spawn|Yield)");

@@ -1,0 +1,116 @@
+/*
+ * pci_msix.c - a function's interrupts: MSI-X entries routed to vectors,
+ * and the legacy INTx pin routed through the machine's router.
+ *
+ * Purpose: pci_msix_enable() gives a driver an interrupt from one entry of
+ * its device's MSI-X table: a vector from the kernel's allocator with the
+ * handler installed, the message the port composes for that vector and
+ * the boot CPU (arch_msi_compose), written into the entry, then the entry
+ * and the function unmasked.  Order (PCI 3.0 section 6.8.2): with MSI-X
+ * enabled and the function mask set, write address and data while the
+ * entry's own mask is set, clear the entry mask, then the function mask;
+ * INTx is disabled in the command register and bus mastering enabled
+ * (a device's message is a memory write it masters).
+ *
+ * Data structures: none of its own; the table lives in the device BAR
+ * (mapped uncached by pci_map_bar), 16 bytes per entry: address low,
+ * address high, data, vector control (bit 0: masked).
+ * Invariants: an entry is unmasked only while its vector has a handler.
+ * Locking: none; a device's table is its driver's (one caller at a time).
+ * Context: boot or thread context; not in an interrupt handler.
+ */
+#include "arch/arch.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/lib/kprintf.h"
+#include "kernel/pci/pci_impl.h"
+
+static volatile uint32_t *entry_at(struct pci_dev *d, unsigned entry)
+{
+	volatile uint8_t *t = pci_map_bar(d, d->msix.table_bir);
+	if (!t)
+		return NULL;
+	return (volatile uint32_t *)(t + d->msix.table_off + entry * PCI_MSIX_ENTRY);
+}
+
+int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
+{
+	uint64_t addr;
+	uint32_t data;
+	if (!d->has_msix || entry >= d->msix.size) {
+		kprintf("tally: pci: %02x:%02x.%x: no MSI-X entry %u (table has %u)\n", d->bus,
+		        d->dev, d->fn, entry, d->has_msix ? d->msix.size : 0);
+		return -1;
+	}
+	volatile uint32_t *e = entry_at(d, entry);
+	if (!e) {
+		kprintf("tally: pci: %02x:%02x.%x: MSI-X table BAR %u cannot be mapped\n",
+		        d->bus, d->dev, d->fn, d->msix.table_bir);
+		return -1;
+	}
+	int v = irq_alloc_vector(fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
+		return -1;
+	}
+	if (arch_msi_compose(cpus[0].arch.hwid, (unsigned)v, &addr, &data) < 0) {
+		kprintf("tally: pci: CPU hwid %u cannot be named in an MSI message\n",
+		        cpus[0].arch.hwid);
+		irq_free_vector((unsigned)v);
+		return -1;
+	}
+	unsigned ctl = d->msix.cap + 2;
+	uint16_t mc = pci_read16(d, ctl);
+	pci_write16(d, ctl, mc | PCI_MSIX_ENABLE | PCI_MSIX_FMASK);
+	e[3] |= PCI_MSIX_VCTRL_MASK;
+	e[0] = (uint32_t)addr;
+	e[1] = (uint32_t)(addr >> 32);
+	e[2] = data;
+	e[3] &= ~PCI_MSIX_VCTRL_MASK;
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	pci_write16(d, PCI_COMMAND, cmd | PCI_CMD_INTX_OFF | PCI_CMD_MASTER | PCI_CMD_MEM);
+	pci_write16(d, ctl, (mc | PCI_MSIX_ENABLE) & ~PCI_MSIX_FMASK);
+	return v;
+}
+
+void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector)
+{
+	volatile uint32_t *e = entry_at(d, entry);
+	if (e) {
+		e[3] |= PCI_MSIX_VCTRL_MASK;
+		(void)e[3];   /* read back: the mask is in place before the vector goes */
+	}
+	irq_free_vector(vector);
+}
+
+int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
+{
+	/* 0: no pin; line 0xff: firmware assigned none */
+	if (!d->irq_pin || d->irq_line == 0xff) {
+		kprintf("tally: pci: %02x:%02x.%x: no INTx (pin %u, line %u)\n", d->bus, d->dev,
+		        d->fn, d->irq_pin, d->irq_line);
+		return -1;
+	}
+	if (d->has_msix) {
+		unsigned ctl = d->msix.cap + 2;
+		pci_write16(d, ctl, pci_read16(d, ctl) & ~PCI_MSIX_ENABLE);
+	}
+	if (d->has_msi) {
+		unsigned ctl = d->msi.cap + 2;
+		pci_write16(d, ctl, pci_read16(d, ctl) & ~1u);   /* MSI enable */
+	}
+	int v = irq_route_legacy(d->irq_line, fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: line %u cannot be routed\n", d->bus, d->dev,
+		        d->fn, d->irq_line);
+		return -1;
+	}
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	pci_write16(d, PCI_COMMAND, (cmd | PCI_CMD_MEM | PCI_CMD_MASTER) & ~PCI_CMD_INTX_OFF);
+	return v;
+}
+
+void pci_intx_disable(struct pci_dev *d, unsigned vector)
+{
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_CMD_INTX_OFF);
+	irq_unroute_legacy(d->irq_line, vector);
+}
