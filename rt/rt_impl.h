@@ -131,6 +131,10 @@ struct p {
 
 /* ---- scheduler (rt/sched.c) ---- */
 struct g *rt_getg(void);                 /* the running G (g0 in the scheduler) */
+/* 1 when called from a goroutine, 0 on g0.  Not rt_getm()->curg: a
+ * goroutine may move to another M between reading its M and that M's
+ * curg, and then read an idle M's NULL (rt_getg reads both at once). */
+static inline int rt_on_goroutine(void) { return rt_getg()->goid != 0; }
 /* The M running the caller.  From a G that can be preempted the answer
  * may be stale by the time it is used (the G can move to another M right
  * after): use it only under rt_acquirem(), or for facts that are the same

@@ -239,7 +239,7 @@ static void timer_wait_idle(struct rt_timer *t)
 {
 	for (unsigned i = 0; i < RT_MAX_M; i++) {
 		while (__atomic_load_n(&timer_running[i], __ATOMIC_ACQUIRE) == t) {
-			if (rt_getm()->curg)
+			if (rt_on_goroutine())
 				tally_yield();
 			else
 				plat_relax();
@@ -275,7 +275,7 @@ void tally_sleep(uint64_t ns)
 	if (ns == 0)
 		return;
 	struct g *gp = rt_getg();
-	if (!rt_getm()->curg)
+	if (gp->goid == 0)  /* g0's; see rt_on_goroutine */
 		rt_throw("tally_sleep on g0");
 	struct rt_timer *t = gp->sleep_timer;
 	if (!t) {
