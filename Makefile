@@ -41,7 +41,7 @@ APPCFLAGS := $(TARGET_FLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
 	-Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 ASFLAGS  := $(TARGET_FLAGS) -I. -Iarch/$(ARCH)/include -MMD -MP
 LIBGCC   := $(shell gcc -print-libgcc-file-name)
-LDFLAGS  := -T linker.ld -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
+LDFLAGS  := -T linker.ld -L arch/$(ARCH) -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
 
 KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c boot/dumpboot.c) \
 	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c arch/$(ARCH)/*.c rt/*.c tests/target/*.c \
@@ -98,7 +98,7 @@ LINK_LIBS := --start-group $(NEWLIB_LIB)/libc.a $(NEWLIB_LIB)/libm.a $(LIBGCC) -
 
 # Two-pass link: pass 1 with an empty .ksyms, pass 2 with the real table.
 # .ksyms is the last section, so no other symbol moves (checked below).
-$(KERNEL_ELF): $(KOBJS) $(APP_OBJS) $(OUT)/.app linker.ld tools/gen-ksyms.py | check-app
+$(KERNEL_ELF): $(KOBJS) $(APP_OBJS) $(OUT)/.app linker.ld $(wildcard arch/$(ARCH)/*.ld) tools/gen-ksyms.py | check-app
 	@mkdir -p $(OUT)
 	$(PYTHON) tools/gen-ksyms.py - $(OUT)/ksyms0.S
 	$(CC) $(ASFLAGS) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
