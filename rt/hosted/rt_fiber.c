@@ -61,7 +61,7 @@
 #include <string.h>
 #include "rt/platform.h"
 #include "rt/rt_ctx.h"
-#include "tests/host/rt_test.h"
+#include "rt/hosted/hosted.h"
 
 #if defined(RT_TEST_ASAN)
 #define FIBER_ASAN 1

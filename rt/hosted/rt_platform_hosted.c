@@ -69,7 +69,7 @@
 #include "rt/platform.h"
 #include "rt/rt_impl.h"  /* RT_MAX_M */
 #include "rt/include/tally.h"
-#include "tests/host/rt_test.h"
+#include "rt/hosted/hosted.h"
 
 #if defined(RT_TEST_ASAN)
 #include <sanitizer/asan_interface.h>
@@ -463,10 +463,10 @@ RT_HOSTED_TEXT __attribute__((noinline)) void plat_backtrace(uintptr_t pc, uintp
 }
 
 static void (*exit_hook)(int status);
-static int exit_quick;
+static void (*exit_quick)(void);  /* rt_test_set_exit_quick */
 
 RT_HOSTED_TEXT void rt_test_set_exit_hook(void (*hook)(int status)) { exit_hook = hook; }
-RT_HOSTED_TEXT void rt_test_set_exit_quick(int on) { exit_quick = on; }
+RT_HOSTED_TEXT void rt_test_set_exit_quick(void (*before_exit)(void)) { exit_quick = before_exit; }
 
 /* The hook first (a test's longjmp); then, in a runtime child of
  * rt_test.c, flush stdio and _exit (no atexit handlers of the cmocka
@@ -476,7 +476,7 @@ RT_HOSTED_TEXT _Noreturn void plat_exit(int status)
 	if (exit_hook)
 		exit_hook(status);
 	if (exit_quick) {
-		rt_test_child_exit();
+		exit_quick();
 		fflush(NULL);
 		_exit(status);
 	}

@@ -127,7 +127,7 @@
 #include <unistd.h>
 #include "rt/platform.h"
 #include "rt/rt_impl.h"
-#include "tests/host/rt_test.h"
+#include "rt/hosted/hosted.h"
 
 /* Binaries that test only the context switch link no scheduler (and never
  * call plat_preempt_init). */
