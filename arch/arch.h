@@ -96,6 +96,21 @@ int arch_has_nx(void);
  * (kernel/bench.c: under QEMU -icount one instruction is one cycle). */
 static inline void arch_counted_loop(unsigned n);
 
+/* ---- Interrupt numbers ---- */
+/* The port's arch_inline.h defines, as integer constants:
+ *   ARCH_IRQ_COUNT     how many interrupt numbers there are (0..COUNT-1);
+ *   ARCH_IRQ_FIRST     the first a handler may take (below: exceptions);
+ *   ARCH_IRQ_TIMER     the per-core timer's;
+ *   ARCH_IRQ_IPI_WAKE  the wake-up IPI's (arch_send_ipi);
+ *   ARCH_IRQ_IPI_CALL  the function-call IPI's. */
+/* any: 1 when no device may be given interrupt number v (an exception,
+ * or one of the numbers above). */
+static inline int arch_irq_reserved(unsigned v);
+/* any: what to do with an interrupt no handler was registered for: 1
+ * drop it without an EOI (spurious), 2 drop it with an EOI (the
+ * controller's own error interrupt), 0 it is unexpected (a panic). */
+static inline int arch_irq_unhandled(unsigned v);
+
 /* ---- Local interrupt controller (x86: local APIC) ---- */
 /* boot CPU: probe (x2APIC if the CPU has it, else xAPIC at mmio_base),
  * mask legacy PICs, enable the controller.  0, or -1 with no controller. */
@@ -140,7 +155,7 @@ void arch_outl(uint16_t port, uint32_t v);
 struct pci_cfg_ops;
 struct acpi_info;
 /* any: the interrupt vectors a device may be given: [*first, *last].
- * The kernel's fixed vectors (kernel/cpu/irq.h) lie outside it. */
+ * The kernel's own numbers (ARCH_IRQ_TIMER, ...) lie outside it. */
 void arch_irq_vector_range(unsigned *first, unsigned *last);
 /* any: the message (address, data) that makes a device's MSI/MSI-X write
  * raise vector on the CPU with hardware id hwid, edge-triggered, fixed

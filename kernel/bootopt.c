@@ -6,9 +6,9 @@
  * caller's table and handed to its setters in order; words after it become
  * argv[1..].  The first problem stops the parse with a message that quotes
  * the offending word, e.g.
- *   boot option "serail=com2": unknown key; valid keys: serial, test, ...
- *   boot option "serial=com9": bad value: expected com1|com2|...
- *   boot option "serial=com2": duplicate key "serial"
+ *   boot option "tik=100": unknown key; valid keys: test, loglevel, ...
+ *   boot option "tick=fast": bad value: expected a tick rate in Hz ...
+ *   boot option "tick=100": duplicate key "tick"
  *   boot option "verbose": not key=value (application arguments go
  *   after "--")
  * and, from the table owner's cross-key checks after a clean parse,
@@ -30,7 +30,7 @@
  * most BOOTOPT_MAX_OPTS (64) entries.
  *
  * Setter error text: why is printed verbatim after "bad value: "; it
- * should read like "expected com1|com2|com3|com4|0xPORT".  If a setter
+ * should read like "expected 0 or 1".  If a setter
  * leaves why NULL, or the value is empty (setters are not called with an
  * empty value), the text is "expected " + the part of help before ": ".
  *

@@ -28,7 +28,7 @@
 
 struct bootopt {
 	const char *key;
-	const char *help;  /* "com1|com2|com3|com4|0xPORT: serial console" */
+	const char *help;  /* "0..3: boot log detail (default 1)" */
 	/* Validate and store val; on error return -1 and set *why to a
 	 * constant string describing what is expected. */
 	int (*set)(const char *val, const char **why);

@@ -2,7 +2,7 @@
  * console.h - where kernel and application text goes.
  *
  * Purpose: one console made of ops structs picked at boot by the machine
- * description (kernel/machine.h: a PC's 16550 UART on a selectable port;
+ * description (kernel/machine.h: a PC's serial port, selectable;
  * a framebuffer console can be added as another ops).  console_write() translates "\n" to "\r\n", keeps lines of other
  * CPUs from mixing (a lock, console.c) and is safe to call from exception
  * and NMI handlers.  Before console_init() output goes to the machine's

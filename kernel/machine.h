@@ -36,7 +36,7 @@ struct machine_cpu {
 
 struct machine {
 	const char *name;       /* "pc" */
-	const char *hwid_name;  /* what a CPU's hwid is called in messages ("apic") */
+	const char *hwid_name;  /* what a CPU's hwid is called in messages */
 	/* boot, first of all: 1 if this description fits the machine booted. */
 	int (*probe)(const struct boot_info *bi);
 	/* any: a console that works before (or without) console(); NULL: none. */

@@ -31,8 +31,6 @@ enum {
 	LAPIC_TPR = 0x80,
 };
 #define LVT_MASKED (1u << 16)
-#define VEC_SPURIOUS 0xff
-#define VEC_ERROR 0xfe
 
 struct lapic_ops {
 	const char *name;
@@ -84,9 +82,9 @@ static void enable_this_cpu(void)
 	ops->write(LAPIC_TPR, 0);
 	ops->write(LAPIC_LVT_LINT0, LVT_MASKED);
 	ops->write(LAPIC_LVT_LINT1, 4u << 8);   /* NMI delivery (QEMU, PCs wire LINT1) */
-	ops->write(LAPIC_LVT_ERROR, VEC_ERROR);
+	ops->write(LAPIC_LVT_ERROR, ARCH_IRQ_INTC_ERROR);
 	ops->write(LAPIC_LVT_TIMER, LVT_MASKED);
-	ops->write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	ops->write(LAPIC_SVR, 0x100 | ARCH_IRQ_SPURIOUS);
 	ops->write(LAPIC_ESR, 0);
 	ops->write(LAPIC_EOI, 0);
 }

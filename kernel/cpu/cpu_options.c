@@ -47,26 +47,26 @@ static int set_cpus(const char *v, const char **why)
 	return 0;
 }
 
-/* APICID: that CPU is never started.  APICID:ipi: it starts, and at the
+/* HWID: that CPU is never started.  HWID:ipi: it starts, and at the
  * first IPI call it receives it disables interrupts and halts without
  * answering (a CPU hung with interrupts off; it still takes NMIs). */
 static int set_apfail(const char *v, const char **why)
 {
 	char id[16];
 	size_t n = strcspn(v, ":");
-	unsigned long long apic;
+	unsigned long long hwid;
 	int ipi = v[n] == ':';
 	if (n >= sizeof(id) || (ipi && strcmp(v + n + 1, "ipi"))) {
-		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
+		*why = "expected the hardware id of a CPU to leave unstarted, or HWID:ipi";
 		return -1;
 	}
 	memcpy(id, v, n);
 	id[n] = 0;
-	if (bootopt_parse_u64(id, &apic) < 0 || apic > 0xfffffffeull) {
-		*why = "expected the APIC id of a CPU to leave unstarted, or APICID:ipi";
+	if (bootopt_parse_u64(id, &hwid) < 0 || hwid > 0xfffffffeull) {
+		*why = "expected the hardware id of a CPU to leave unstarted, or HWID:ipi";
 		return -1;
 	}
-	cpu_opts.apfail = (int64_t)apic;
+	cpu_opts.apfail = (int64_t)hwid;
 	cpu_opts.apfail_ipi = ipi;
 	return 0;
 }

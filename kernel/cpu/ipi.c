@@ -3,7 +3,7 @@
  *
  * Data structures: each CPU's struct cpu has one call slot guarded by
  * call_lock: a caller takes the lock, fills {fn, arg, cause}, sets pending,
- * sends VEC_IPI_CALL and waits (timer_wait_zero on `pending`); the target
+ * sends ARCH_IRQ_IPI_CALL and waits (timer_wait_zero on `pending`); the target
  * runs fn in its handler and clears pending.
  * Invariants: at most one call in flight per target CPU; a slot's fields
  * are written only by the lock holder while pending == 0; the lock is
@@ -124,14 +124,14 @@ static void lock_serving(struct spinlock *l)
 
 void ipi_init(void)
 {
-	irq_set_handler(VEC_IPI_WAKE, wake_irq, LC_KERN_IRQ_IPI);
-	irq_set_handler(VEC_IPI_CALL, call_irq, LC_KERN_IRQ_IPI);
+	irq_set_handler(ARCH_IRQ_IPI_WAKE, wake_irq, LC_KERN_IRQ_IPI);
+	irq_set_handler(ARCH_IRQ_IPI_CALL, call_irq, LC_KERN_IRQ_IPI);
 }
 
 void ipi_wake(unsigned cpu)
 {
 	if (cpu < CPU_MAX && cpus[cpu].online)
-		arch_send_ipi(cpus[cpu].arch.hwid, VEC_IPI_WAKE);
+		arch_send_ipi(cpus[cpu].arch.hwid, ARCH_IRQ_IPI_WAKE);
 }
 
 /* Start a call without waiting; the caller holds the target's call_lock. */
@@ -143,7 +143,7 @@ static void post(struct cpu *t, void (*fn)(void *), void *arg, unsigned cause)
 	t->call.arg = arg;
 	t->call.cause = (uint8_t)cause;
 	__atomic_store_n(&t->call.pending, 1, __ATOMIC_RELEASE);
-	arch_send_ipi(t->arch.hwid, VEC_IPI_CALL);
+	arch_send_ipi(t->arch.hwid, ARCH_IRQ_IPI_CALL);
 }
 
 /* "flush_range (cause tlb.shootdown)": what a report calls the call. */

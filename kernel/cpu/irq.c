@@ -6,7 +6,9 @@
  * Invariants: the ledger depth on leaving kernel_interrupt equals the
  * depth on entry.  The charge starts at the entry stub's timestamp (after
  * the register pushes) and ends after the EOI; only the register restore
- * and IRET stay charged to the interrupted class.  Spurious interrupts get no EOI (APIC rule).
+ * and IRET stay charged to the interrupted class.  An interrupt with no
+ * handler is dropped, with or without an EOI, as the port says
+ * (arch_irq_unhandled), or is a panic.
  * (The page-fault entry, kernel_page_fault, declared here, lives with the
  * regions it dispatches to: kernel/mem/vm.c.)
  * Context: interrupt handlers, interrupts off.
@@ -19,31 +21,33 @@
 static struct {
 	irq_fn fn;
 	unsigned cls;
-} handlers[256];
-static uint64_t counts[256];
+} handlers[ARCH_IRQ_COUNT];
+static uint64_t counts[ARCH_IRQ_COUNT];
 
 void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls)
 {
-	if (vector < 32 || vector > 255)
-		panic("irq: vector %u cannot take a handler", vector);
+	if (vector < ARCH_IRQ_FIRST || vector >= ARCH_IRQ_COUNT)
+		panic("irq: interrupt %u cannot take a handler", vector);
 	handlers[vector].fn = fn;
 	handlers[vector].cls = cls;
 }
 
-uint64_t irq_count(unsigned vector) { return vector < 256 ? counts[vector] : 0; }
+uint64_t irq_count(unsigned vector) { return vector < ARCH_IRQ_COUNT ? counts[vector] : 0; }
 
 void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 {
-	__atomic_fetch_add(&counts[v & 255], 1, __ATOMIC_RELAXED);
-	if (v == VEC_SPURIOUS)
-		return;  /* no EOI for the spurious vector */
+	v %= ARCH_IRQ_COUNT;  /* the port passes v < ARCH_IRQ_COUNT */
+	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
+	int unhandled = handlers[v].fn ? 0 : arch_irq_unhandled(v);
+	if (unhandled == 1)
+		return;  /* spurious: no EOI */
 	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
 	struct ledger_cpu *l = &this_cpu()->ledger;
 	/* the entry stub's timestamp: never before the last transition */
 	ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
 	if (handlers[v].fn)
 		handlers[v].fn(v, tf);
-	else if (v != VEC_APIC_ERROR)
+	else if (!unhandled)
 		panic("unexpected interrupt vector %u", v);
 	arch_eoi();
 	ledger_pop(l, arch_cycles());

@@ -14,14 +14,6 @@
 
 struct trap_frame;
 
-enum {
-	VEC_TIMER = 0xf0,
-	VEC_IPI_WAKE = 0xf1,
-	VEC_IPI_CALL = 0xf2,
-	VEC_APIC_ERROR = 0xfe,
-	VEC_SPURIOUS = 0xff,
-};
-
 typedef void (*irq_fn)(unsigned vector, struct trap_frame *tf);
 
 /* Register fn for vector, charged to ledger class cls. Boot only. */
@@ -49,7 +41,7 @@ int kernel_nmi(struct trap_frame *tf);
 uint64_t irq_count(unsigned vector);
 
 /* Vectors for devices (kernel/cpu/irq_alloc.c), from the port's range
- * (arch_irq_vector_range), never a fixed VEC_* above.  irq_alloc_vector
+ * (arch_irq_vector_range), never one the port reserves (arch_irq_reserved).  irq_alloc_vector
  * installs fn (charged to ledger class cls) and returns the vector, or -1
  * when none is left.  Boot or thread context, not in a handler. */
 int irq_alloc_vector(irq_fn fn, unsigned cls);

@@ -25,13 +25,12 @@
 #include "kernel/cpu/spinlock.h"
 #include "kernel/panic.h"
 
-static uint64_t taken[4];
+static uint64_t taken[(ARCH_IRQ_COUNT + 63) / 64];  /* bit v: v handed out */
 static struct spinlock alloc_lock;
 
 static int fixed(unsigned v)
 {
-	return v == VEC_TIMER || v == VEC_IPI_WAKE || v == VEC_IPI_CALL ||
-	       v == VEC_APIC_ERROR || v == VEC_SPURIOUS;
+	return arch_irq_reserved(v);
 }
 
 int irq_alloc_vector(irq_fn fn, unsigned cls)
@@ -58,7 +57,7 @@ int irq_alloc_vector(irq_fn fn, unsigned cls)
 
 void irq_free_vector(unsigned v)
 {
-	if (v > 255 || !(taken[v / 64] >> (v % 64) & 1))
+	if (v >= ARCH_IRQ_COUNT || !(taken[v / 64] >> (v % 64) & 1))
 		panic("irq: freeing vector %u, which was not allocated", v);
 	unsigned long fl = arch_irq_save();
 	spin_lock(&alloc_lock);

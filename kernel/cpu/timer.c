@@ -69,9 +69,9 @@ void timer_init_cpu(unsigned hz)
 	struct cpu *c = this_cpu();
 	if (c->arch.index == 0) {
 		tick_hz = hz;
-		irq_set_handler(VEC_TIMER, timer_irq, LC_KERN_IRQ_TIMER);
+		irq_set_handler(ARCH_IRQ_TIMER, timer_irq, LC_KERN_IRQ_TIMER);
 	}
-	arch_timer_init(VEC_TIMER);
+	arch_timer_init(ARCH_IRQ_TIMER);
 	c->tick_period = hz ? arch_cycles_hz() / hz : 0;
 	c->next_tick = arch_cycles() + c->tick_period;
 	program(c);

@@ -64,8 +64,8 @@ KTEST(pci_irq_vector_alloc)
 			break;
 		KASSERT(n < 256);
 		KASSERT((unsigned)v >= first && (unsigned)v <= last);
-		KASSERT(v != VEC_TIMER && v != VEC_IPI_WAKE && v != VEC_IPI_CALL &&
-		        v != VEC_APIC_ERROR && v != VEC_SPURIOUS);
+		KASSERT(v != ARCH_IRQ_TIMER && v != ARCH_IRQ_IPI_WAKE && v != ARCH_IRQ_IPI_CALL &&
+		        v != ARCH_IRQ_INTC_ERROR && v != ARCH_IRQ_SPURIOUS);
 		for (unsigned k = 0; k < n; k++)
 			KASSERT(got[k] != v);
 		got[n++] = v;

@@ -12,6 +12,31 @@ static inline uint64_t arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Interrupt numbers (arch/arch.h, "Interrupt numbers"): x86 vectors.
+ * 0-31 are CPU exceptions; the kernel's own sources sit at the top, the
+ * device range (msi.c: arch_irq_vector_range) below them. */
+#define ARCH_IRQ_COUNT      256
+#define ARCH_IRQ_FIRST      32
+#define ARCH_IRQ_TIMER      0xf0
+#define ARCH_IRQ_IPI_WAKE   0xf1
+#define ARCH_IRQ_IPI_CALL   0xf2
+#define ARCH_IRQ_INTC_ERROR 0xfe    /* the local APIC's error interrupt */
+#define ARCH_IRQ_SPURIOUS   0xff    /* the local APIC's spurious vector */
+
+static inline int arch_irq_reserved(unsigned v)
+{
+	return v < ARCH_IRQ_FIRST || v >= ARCH_IRQ_TIMER;
+}
+
+static inline int arch_irq_unhandled(unsigned v)
+{
+	if (v == ARCH_IRQ_SPURIOUS)
+		return 1;  /* ignore, and no EOI (APIC rule) */
+	if (v == ARCH_IRQ_INTC_ERROR)
+		return 2;  /* ignore, then EOI */
+	return 0;
+}
+
 static inline void arch_counted_loop(unsigned n)
 {
 	/* dec + jnz: exactly 2 instructions an iteration, plus the mov */

@@ -9,3 +9,14 @@
  * anything x86-shaped in them (register names, inline x86 assembly, a
  * field of x86's context or trap frame) fails to compile for aarch64.
  */
+
+/* The interrupt numbers arch/arch.h asks a port for.  The count sizes
+ * tables, so it is a constant (not x86's 256: a GIC has 1020 and more);
+ * the others are values the compiler cannot know, so nothing may depend
+ * on x86's. */
+#define ARCH_IRQ_COUNT    1024
+extern const unsigned contract_irq_number[4];
+#define ARCH_IRQ_FIRST    contract_irq_number[0]
+#define ARCH_IRQ_TIMER    contract_irq_number[1]
+#define ARCH_IRQ_IPI_WAKE contract_irq_number[2]
+#define ARCH_IRQ_IPI_CALL contract_irq_number[3]
