@@ -27,6 +27,13 @@ struct boot_info;
 struct console_ops;
 struct pci_cfg_ops;
 
+/* A PCIe ECAM window (1 MiB of configuration space per bus). */
+struct machine_ecam {
+	uint64_t base;          /* address of bus bus_start's space */
+	uint16_t segment;
+	uint8_t bus_start, bus_end;
+};
+
 /* One CPU the firmware lists. */
 struct machine_cpu {
 	uint32_t hwid;          /* interrupt-controller id (arch_cpu_hwid) */
@@ -56,6 +63,10 @@ struct machine {
 	/* boot: the CPUs the firmware lists (*list valid until exit); 0 when
 	 * it lists none (then only the boot CPU runs). */
 	unsigned (*cpus)(const struct machine_cpu **list);
+	/* boot, after init: the PCIe ECAM windows the firmware describes
+	 * (ACPI's MCFG, a device tree's pci-host-ecam-generic node); *list
+	 * valid until exit.  0 or NULL op: none. */
+	unsigned (*pci_ecam)(const struct machine_ecam **list);
 	/* boot: the board's own PCI config mechanism, for when the firmware
 	 * lists no ECAM window; NULL (op or result): none. */
 	const struct pci_cfg_ops *(*pci_legacy_cfg)(void);

@@ -41,7 +41,6 @@
 #include "kernel/panic.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
-#include "kernel/acpi/boot.h"
 #include "kernel/pci/pci.h"
 #include "kernel/pci/pci_options.h"
 #include "kernel/power.h"
@@ -242,7 +241,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 		panic_oom("main stack", stack->size);
 	syscalls_init(heap);
 	phase("regions");
-	pci_init(acpi_boot_get(), kopts.loglevel, pci_opts.pcidump);
+	pci_init(kopts.loglevel, pci_opts.pcidump);
 	phase("pci");
 	if (kopts.loglevel >= 1)
 		kprintf("tally: %s, %lu MiB usable, %lu MiB free, console %s, %s, timer %s, tick %u Hz\n",

@@ -38,6 +38,8 @@ static struct console_ops serial_ops = { NULL, uart16550_putc_ops, uart16550_get
 
 static struct machine_cpu cpus[ACPI_MAX_CPUS];
 static unsigned ncpus;
+static struct machine_ecam ecam[ACPI_MAX_MCFG];
+static unsigned necam;
 
 /* The only x86_64 machine so far: every x86_64 boot is a PC. */
 static int pc_probe(const struct boot_info *bi)
@@ -71,6 +73,13 @@ static void pc_init(const struct boot_info *bi)
 	const struct acpi_info *a = acpi_boot_get();
 	pc_power_init(a, power_acpi_init(a));
 	pc_irq_routers_init(a);
+	for (uint32_t i = 0; i < a->nmcfg && necam < ACPI_MAX_MCFG; i++) {
+		ecam[necam].base = a->mcfg[i].base;
+		ecam[necam].segment = a->mcfg[i].segment;
+		ecam[necam].bus_start = a->mcfg[i].bus_start;
+		ecam[necam].bus_end = a->mcfg[i].bus_end;
+		necam++;
+	}
 	if (!a->has_madt)
 		return;
 	for (uint32_t i = 0; i < a->ncpu && ncpus < ACPI_MAX_CPUS; i++) {
@@ -104,6 +113,12 @@ static int pc_intc_init(const char **why)
 	return 0;
 }
 
+static unsigned pc_pci_ecam(const struct machine_ecam **list)
+{
+	*list = ecam;
+	return necam;
+}
+
 static unsigned pc_cpus(const struct machine_cpu **list)
 {
 	*list = cpus;
@@ -120,6 +135,7 @@ MACHINE(pc) = {
 	.clock_refs = pc_clock_refs,
 	.intc_init = pc_intc_init,
 	.cpus = pc_cpus,
+	.pci_ecam = pc_pci_ecam,
 	.pci_legacy_cfg = pc_pci_legacy_ops,
 	.irq_route_legacy = pc_irq_route_legacy,
 	.irq_mask_legacy = pc_irq_mask_legacy,

@@ -3,8 +3,8 @@
  * MSI-X facts, driver registration, interrupt set-up.
  *
  * Purpose: at boot pci_init() reads every function's configuration space
- * through one struct pci_cfg_ops chosen by probe (ECAM over the ACPI MCFG
- * window when there is one, else the machine's legacy mechanism through
+ * through one struct pci_cfg_ops chosen by probe (ECAM over the machine's
+ * window when there is one, on a PC the ACPI MCFG's, else the machine's legacy mechanism through
  * its pci_legacy_cfg op, kernel/machine.h), sizes the BARs, walks the capability lists,
  * checks BARs for overlaps, matches drivers by vendor and device id and
  * calls their probe.  The scan itself (pci_scan) reads only through the ops
@@ -155,12 +155,11 @@ struct pci_driver {
 int pci_driver_matches(const struct pci_driver *drv, const struct pci_dev *d);
 
 /* ---- the kernel's bus (bare metal) ---- */
-struct acpi_info;
-/* boot: choose the config mechanism (ECAM from acpi's MCFG, else the
- * machine's legacy one), scan, map memory BARs uncached, match drivers.
+/* boot: choose the config mechanism (ECAM in a window the machine lists,
+ * kernel/machine.h pci_ecam, else the machine's legacy one), scan, map memory BARs uncached, match drivers.
  * loglevel >= 2 lists the devices; dump != 0 hex-dumps each function's
  * config space and BAR size masks (for tests/fixtures). */
-void pci_init(const struct acpi_info *acpi, int loglevel, int dump);
+void pci_init(int loglevel, int dump);
 /* The scan made by pci_init (empty before it). */
 struct pci_scan *pci_devices(void);
 /* First function with this vendor and device id, or NULL. */

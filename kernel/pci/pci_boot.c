@@ -2,8 +2,8 @@
  * pci_boot.c - the machine's PCI bus: choosing the config mechanism,
  * the boot scan, the listing, BAR mappings and driver matching.
  *
- * Purpose: pci_init() runs once at boot.  It takes ECAM when the ACPI MCFG
- * lists a window for segment 0 whose pages the direct map holds uncached
+ * Purpose: pci_init() runs once at boot.  It takes ECAM when the machine
+ * (kernel/machine.h pci_ecam: a PC's ACPI MCFG) lists a window for segment 0 whose pages the direct map holds uncached
  * (the window is device space, never RAM), else the machine's legacy
  * mechanism (the machine's pci_legacy_cfg, kernel/machine.h); it scans
  * (pci.c), checks BAR overlaps, prints the listing at loglevel >= 2 and the
@@ -24,7 +24,6 @@
  */
 #include <string.h>
 #include "arch/arch.h"
-#include "kernel/acpi/acpi.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/machine.h"
 #include "kernel/mem/vm.h"
@@ -74,10 +73,12 @@ static int window_mapped_uc(uint64_t base, uint64_t len)
 	return 1;
 }
 
-static const struct pci_cfg_ops *choose(const struct acpi_info *acpi)
+static const struct pci_cfg_ops *choose(void)
 {
-	for (uint32_t i = 0; acpi && i < acpi->nmcfg; i++) {
-		const struct acpi_mcfg *m = &acpi->mcfg[i];
+	const struct machine_ecam *list = NULL;
+	unsigned n = machine->pci_ecam ? machine->pci_ecam(&list) : 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct machine_ecam *m = &list[i];
 		if (m->segment != 0 || m->bus_end < m->bus_start)
 			continue;
 		uint64_t len = (uint64_t)(m->bus_end - m->bus_start + 1) << 20;
@@ -244,9 +245,9 @@ static void match_drivers(void)
 	}
 }
 
-void pci_init(const struct acpi_info *acpi, int loglevel, int want_dump)
+void pci_init(int loglevel, int want_dump)
 {
-	ops = choose(acpi);
+	ops = choose();
 	if (!ops) {
 		kprintf("tally: pci: no config mechanism (no MCFG window, no legacy one)\n");
 		return;
