@@ -6,8 +6,8 @@
  * through one struct pci_cfg_ops chosen by probe (ECAM over the machine's
  * window when there is one, on a PC the ACPI MCFG's, else the machine's
  * legacy mechanism through its pci_legacy_cfg op, kernel/machine.h), sizes
- * the BARs, walks the capability lists, checks BARs for overlaps, matches drivers by vendor and device id and
- * calls their probe.  The scan itself (pci_scan) reads only through the ops
+ * the BARs, walks the capability lists, checks BARs for overlaps, matches
+ * drivers by vendor and device id and calls their probe.  The scan itself (pci_scan) reads only through the ops
  * struct, so host tests run it against recorded and crafted config spaces.
  *
  * Data structures: struct pci_scan holds every function found (fixed
