@@ -156,7 +156,8 @@ int pci_driver_matches(const struct pci_driver *drv, const struct pci_dev *d);
 
 /* ---- the kernel's bus (bare metal) ---- */
 /* boot: choose the config mechanism (ECAM in a window the machine lists,
- * kernel/machine.h pci_ecam, else the machine's legacy one), scan, map memory BARs uncached, match drivers.
+ * kernel/machine.h pci_ecam, else the machine's legacy one), scan, map
+ * memory BARs uncached, match drivers.
  * loglevel >= 2 lists the devices; dump != 0 hex-dumps each function's
  * config space and BAR size masks (for tests/fixtures). */
 void pci_init(int loglevel, int dump);
