@@ -601,7 +601,7 @@ def _shell_quote(args):
 	return " ".join(shlex.quote(a) for a in args)
 
 
-def _interrupt_on(*sigs):
+def interrupt_on(*sigs):
 	"""Treat these signals like ^C, so the QEMUs started here are killed."""
 	def handler(signum, frame):
 		raise KeyboardInterrupt
@@ -611,7 +611,7 @@ def _interrupt_on(*sigs):
 
 def main(argv=None):
 	opts = parser().parse_args(argv)
-	_interrupt_on(signal.SIGTERM, signal.SIGHUP)
+	interrupt_on(signal.SIGTERM, signal.SIGHUP)
 	if opts.dry_run:
 		if opts.boot != "direct" and opts.cmdline:
 			print("tally-qemu: " + check_options(opts), file=sys.stderr)

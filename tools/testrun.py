@@ -843,14 +843,6 @@ def run_system(cases, rep, jobs, verbose, build):
 
 # ---------------------------------------------------------------- main
 
-def _interrupt_on(*sigs):
-	"""Treat these signals like ^C, so the QEMUs started here are killed."""
-	def handler(signum, frame):
-		raise KeyboardInterrupt
-	for sig in sigs:
-		signal.signal(sig, handler)
-
-
 def main(argv=None):
 	ap = argparse.ArgumentParser(
 		prog="testrun.py",
@@ -884,7 +876,7 @@ def main(argv=None):
 	ap.add_argument("-v", "--verbose", action="store_true",
 	                help="show make output and every boot's console")
 	args = ap.parse_args(argv)
-	_interrupt_on(signal.SIGTERM, signal.SIGHUP)
+	load_tally_qemu().interrupt_on(signal.SIGTERM, signal.SIGHUP)
 	flt = re.compile(args.filter) if args.filter else None
 
 	cases = []
