@@ -72,18 +72,6 @@ void rt_gfput(struct g *gp)
 	rt_unlock(&rt_sched.lock);
 }
 
-/* Queue a runnable G from M m: its P's runnext, or the global queue when
- * m holds no P. */
-void rt_ready_put(struct m *m, struct g *gp)
-{
-	if (m->id < rt_procs()) {
-		rt_runqput(m->p, gp, 1);
-	} else {
-		rt_lock(&rt_sched.lock);
-		rt_globrunqput(gp);
-		rt_unlock(&rt_sched.lock);
-	}
-}
 
 struct g *rt_newproc(void (*fn)(void *), void *arg)
 {

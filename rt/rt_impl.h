@@ -139,7 +139,8 @@ static inline int rt_on_goroutine(void) { return rt_getg()->goid != 0; }
  * may be stale by the time it is used (the G can move to another M right
  * after): use it only under rt_acquirem(), or for facts that are the same
  * on every M (is the caller a G: m->curg != NULL). */
-struct m *rt_getm(void);
+extern struct m rt_ms[RT_MAX_M];          /* sched.c */
+static inline struct m *rt_getm(void) { return &rt_ms[plat_m_id()]; }
 
 /* A compiler barrier: the tick (an interrupt or signal on this same CPU
  * or thread) sees this M's stores in program order across it. */
@@ -163,8 +164,22 @@ static inline void rt_releasem(struct m *m)
 	rt_tick_barrier();
 	m->locks--;
 }
-void rt_lock(struct rt_lock *l);          /* spin; m->locks++ */
-void rt_unlock(struct rt_lock *l);        /* m->locks-- */
+/* Spin for l; m->locks++ (the holder is not preempted).  Inline: every
+ * queue, channel and timer operation takes one. */
+static inline void rt_lock(struct rt_lock *l)
+{
+	rt_acquirem();
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			plat_relax();
+	}
+}
+/* Release l; m->locks-- (held: still on the M that locked). */
+static inline void rt_unlock(struct rt_lock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	rt_releasem(rt_getm());
+}
 /* Park the current G.  After it is off its stack, g0 calls
  * unlockf(gp, arg); if that returns 0 the G is made runnable again at once
  * (the wait condition went away).  unlockf may be NULL. */

@@ -22,50 +22,8 @@
 #include "rt/sched_impl.h"
 #include "rt/include/tally.h"
 
-void rt_globrunqput(struct g *gp)
-{
-	gp->schedlink = NULL;
-	if (rt_sched.runq_tail)
-		rt_sched.runq_tail->schedlink = gp;
-	else
-		rt_sched.runq_head = gp;
-	rt_sched.runq_tail = gp;
-	__atomic_add_fetch(&rt_sched.runq_size, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Take from the global queue, moving up to a fair share into pp's ring.
- * rt_sched.lock held.  max 0: no limit beyond the share. */
-struct g *rt_globrunqget(struct p *pp, uint32_t max)
-{
-	uint32_t size = rt_sched.runq_size;
-	if (size == 0)
-		return NULL;
-	uint32_t n = size / rt_procs() + 1;
-	if (n > size)
-		n = size;
-	if (max > 0 && n > max)
-		n = max;
-	if (n > RT_RUNQ_SIZE / 2)
-		n = RT_RUNQ_SIZE / 2;
-	struct g *gp = rt_sched.runq_head;
-	rt_sched.runq_head = gp->schedlink;
-	n--;
-	while (n-- > 0) {
-		struct g *g2 = rt_sched.runq_head;
-		rt_sched.runq_head = g2->schedlink;
-		uint32_t t = pp->runq_tail;
-		pp->runq[t % RT_RUNQ_SIZE] = g2;
-		__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
-		__atomic_sub_fetch(&rt_sched.runq_size, 1, __ATOMIC_SEQ_CST);
-	}
-	if (!rt_sched.runq_head)
-		rt_sched.runq_tail = NULL;
-	__atomic_sub_fetch(&rt_sched.runq_size, 1, __ATOMIC_SEQ_CST);
-	return gp;
-}
-
 /* Move half of pp's ring plus gp to the global queue (the ring is full). */
-static int runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
+int rt_runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
 {
 	struct g *batch[RT_RUNQ_SIZE / 2 + 1];
 	uint32_t n = (t - h) / 2;
@@ -80,54 +38,6 @@ static int runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
 		rt_globrunqput(batch[i]);
 	rt_unlock(&rt_sched.lock);
 	return 1;
-}
-
-/* Put gp on pp's queue (owner only); next: into runnext, kicking the old
- * runnext to the ring's tail. */
-void rt_runqput(struct p *pp, struct g *gp, int next)
-{
-	if (next) {
-		struct g *old = __atomic_exchange_n(&pp->runnext, gp, __ATOMIC_ACQ_REL);
-		if (!old)
-			return;
-		gp = old;
-	}
-	for (;;) {
-		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-		uint32_t t = pp->runq_tail;
-		if (t - h < RT_RUNQ_SIZE) {
-			pp->runq[t % RT_RUNQ_SIZE] = gp;
-			__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
-			return;
-		}
-		if (runqputslow(pp, gp, h, t))
-			return;
-	}
-}
-
-struct g *rt_runqget(struct p *pp)
-{
-	struct g *next = __atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
-	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, 0, __ATOMIC_ACQ_REL,
-	                                        __ATOMIC_ACQUIRE))
-		return next;
-	for (;;) {
-		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-		uint32_t t = pp->runq_tail;
-		if (t == h)
-			return NULL;
-		struct g *gp = pp->runq[h % RT_RUNQ_SIZE];
-		if (__atomic_compare_exchange_n(&pp->runq_head, &h, h + 1, 0, __ATOMIC_ACQ_REL,
-		                                __ATOMIC_ACQUIRE))
-			return gp;
-	}
-}
-
-int rt_runq_empty(struct p *pp)
-{
-	uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
-	uint32_t t = __atomic_load_n(&pp->runq_tail, __ATOMIC_ACQUIRE);
-	return h == t && !__atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
 }
 
 /* Thief: grab half of victim's Gs into batch; returns how many. */

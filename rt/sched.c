@@ -13,7 +13,7 @@
  * its P's next timer.  main() runs as goroutine 1; the program ends when
  * it returns.
  *
- * Data structures: ms[] and ps[] (P i bound to M i for i < gomaxprocs);
+ * Data structures: rt_ms[] and ps[] (P i bound to M i for i < gomaxprocs);
  * `sched` (global run queue as a linked list, free Gs with their stacks,
  * the list of all Gs for the deadlock report, idle-M accounting) under
  * sched.lock.
@@ -56,7 +56,7 @@
 #include "rt/sched_impl.h"
 #include "rt/include/tally.h"
 
-static struct m ms[RT_MAX_M];
+struct m rt_ms[RT_MAX_M];  /* rt_getm (rt_impl.h) */
 /* m_busy[i]: M i is inside execute() (from before it switches to a G until
  * the G has been re-queued, parked or freed), so a G on its way back to a
  * queue is never invisible to checkdead. */
@@ -73,8 +73,6 @@ struct rt_sched rt_sched;
 void rt_set_quantum(uint64_t ns) { quantum_ns = ns; }
 struct p *rt_pget(unsigned id) { return &ps[id]; }
 uint64_t rt_nanotime(void) { return plat_nanotime(); }
-
-struct m *rt_getm(void) { return &ms[plat_m_id()]; }
 
 #define acquirem rt_acquirem
 #define releasem rt_releasem
@@ -99,21 +97,6 @@ uint64_t rt_fastrand(void)
 	m->fastrand = x;
 	releasem(m);
 	return x * 0x2545f4914f6cdd1dull;
-}
-
-void rt_lock(struct rt_lock *l)
-{
-	acquirem();
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			plat_relax();
-	}
-}
-
-void rt_unlock(struct rt_lock *l)
-{
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	releasem(rt_getm());  /* held: still on the M that locked */
 }
 
 int rt_park_unlock(struct g *gp, void *arg)
@@ -184,7 +167,7 @@ static void checkdead(void)
 	if ((quiet & all) != all || any_work() || rt_timers_next() != 0)
 		return;
 	for (unsigned i = 0; i < nms; i++)
-		if (__atomic_load_n(&ms[i].curg, __ATOMIC_SEQ_CST) ||
+		if (__atomic_load_n(&rt_ms[i].curg, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&m_busy[i], __ATOMIC_SEQ_CST))
 			return;
 	if (!plat_fatal_begin())
@@ -294,15 +277,6 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 
 /* ------------------------------------------------------------ switching */
 
-/* From a G: hand control to g0 with an action for it to finish. */
-void rt_mcall(int after)
-{
-	struct m *m = rt_getm();
-	struct g *gp = m->curg;
-	m->after = after;
-	rt_ctx_switch(&gp->ctx, &m->g0.ctx);
-	/* resumed: possibly on another M */
-}
 
 void rt_gopark(int (*unlockf)(struct g *, void *), void *arg, const char *reason)
 {
@@ -506,7 +480,7 @@ static void schedule(struct m *m)
 
 static void mstart(unsigned id)
 {
-	struct m *m = &ms[id];
+	struct m *m = &rt_ms[id];
 	m->g0.status = G_RUNNING;
 	plat_ledger_switch(rt_class_sched);
 	schedule(m);
@@ -540,11 +514,11 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
 	rt_class_sched = (unsigned)plat_ledger_class("rt.sched");
 	rt_class_timer = (unsigned)plat_ledger_class("rt.timer");
 	for (unsigned i = 0; i < n; i++) {
-		ms[i].id = i;
-		ms[i].p = &ps[i];
-		ms[i].fastrand = 0x9e3779b97f4a7c15ull * (i + 1);
+		rt_ms[i].id = i;
+		rt_ms[i].p = &ps[i];
+		rt_ms[i].fastrand = 0x9e3779b97f4a7c15ull * (i + 1);
 		ps[i].id = i;
-		ps[i].m = &ms[i];
+		ps[i].m = &rt_ms[i];
 	}
 	main_args.fn = mainfn;
 	main_args.argc = argc;

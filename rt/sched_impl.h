@@ -51,29 +51,44 @@ static inline unsigned rt_procs(void) { return __atomic_load_n(&rt_gomaxprocs_v,
 #define acquirem rt_acquirem
 #define releasem rt_releasem
 
-/* runq.c: the global queue (rt_sched.lock held) */
-void rt_globrunqput(struct g *gp);
-/* Take from the global queue, moving up to a fair share into pp's ring;
- * max 0: no limit beyond the share. */
-struct g *rt_globrunqget(struct p *pp, uint32_t max);
-/* runq.c: a P's ring and runnext (put: owner only; get: owner or thief) */
-void rt_runqput(struct p *pp, struct g *gp, int next);
-struct g *rt_runqget(struct p *pp);
-int rt_runq_empty(struct p *pp);
+/* runq.h (inline) and runq.c: the global queue (rt_sched.lock held) and
+ * each P's ring and runnext (put: owner only; get: owner or thief) */
+#include "rt/runq.h"
 /* Thief: move half of victim's Gs into pp's ring, return one of them. */
 struct g *rt_runqsteal(struct p *pp, struct p *victim, int steal_next);
 
 /* proc.c: Gs */
 struct g *rt_newproc(void (*fn)(void *), void *arg);
-void rt_ready_put(struct m *m, struct g *gp);
 void rt_gfput(struct g *gp);
 void rt_goentry(void *arg);
 
-/* sched.c: from a G, hand control to g0 with an action (AFTER_*) */
-void rt_mcall(int after);
 
 /* fatal.c */
 void rt_print(const char *s);
 void rt_print_goroutine_header(struct g *gp, const char *state);
+
+/* Inline for the same reason as runq.h: on every yield, park and spawn. */
+/* From a G: hand control to g0 with an action for it to finish. */
+static inline void rt_mcall(int after)
+{
+	struct m *m = rt_getm();
+	struct g *gp = m->curg;
+	m->after = after;
+	rt_ctx_switch(&gp->ctx, &m->g0.ctx);
+	/* resumed: possibly on another M */
+}
+
+/* Queue a runnable G from M m: its P's runnext, or the global queue when
+ * m holds no P. */
+static inline void rt_ready_put(struct m *m, struct g *gp)
+{
+	if (m->id < rt_procs()) {
+		rt_runqput(m->p, gp, 1);
+	} else {
+		rt_lock(&rt_sched.lock);
+		rt_globrunqput(gp);
+		rt_unlock(&rt_sched.lock);
+	}
+}
 
 #endif

@@ -131,7 +131,7 @@
 
 /* Binaries that test only the context switch link no scheduler (and never
  * call plat_preempt_init). */
-#pragma weak rt_getm
+#pragma weak rt_ms
 #pragma weak rt_preempt_check
 
 #define RT_HOSTED_PREEMPT_SIG SIGURG
