@@ -1,7 +1,9 @@
 /*
  * regex.c - the matcher described in regex.h: a parser for Go's RE2
  * syntax that compiles to a small instruction program, and a Pike VM that
- * runs the program over the string.
+ * runs the program over the string.  This file holds the compiler and the
+ * interface; regex_class.c the characters, escapes and classes;
+ * regex_vm.c the VM; regex_impl.h what they share.
  *
  * Why a VM and not backtracking: bench= is typed by a person, but the
  * pattern still runs inside the kernel; a backtracking matcher takes
@@ -53,257 +55,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/lib/regex.h"
-
-#define RX_MAX_INST   512
-#define RX_MAX_DEPTH  64
-#define RX_MAX_REPEAT 1000
-#define RX_MAX_PAT    0xffff   /* class offsets are 16-bit */
-
-enum {
-	I_CHAR, I_ANY, I_ANYNL, I_CLASS,                 /* consume a byte */
-	I_BOT, I_EOT, I_BOL, I_EOL, I_WORDB, I_NWORDB,   /* zero-width */
-	I_SPLIT, I_JMP, I_MATCH,
-};
-
-#define F_FOLD  1u  /* (?i) */
-#define F_MULTI 2u  /* (?m) */
-#define F_DOTNL 4u  /* (?s) */
-#define F_LAZY  8u  /* (?U): parsed, no effect on matching */
-
-struct inst {
-	uint8_t op;
-	uint8_t fold;
-	uint16_t arg;
-	int16_t x, y;
-};
-
-struct rx {
-	const char *pat;
-	const char *p;
-	const char *err;
-	unsigned flags;
-	int n;
-	struct inst in[RX_MAX_INST];
-};
+#include "kernel/lib/regex_impl.h"
 
 static const char E_TOO_LARGE[] = "expression too large";
-
-/* ---- characters and classes ------------------------------------------- */
-
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static int is_alnum(int c) { return is_digit(c) || is_upper(c) || is_lower(c); }
-static int is_word(int c) { return is_alnum(c) || c == '_'; }
-static int swap_case(int c) { return is_upper(c) ? c + 32 : is_lower(c) ? c - 32 : c; }
-
-static int unhex(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Go's ASCII groups: \d \s \w and the POSIX [:name:] classes. */
-static int group_has(int g, int c)
-{
-	switch (g) {
-	case 'd': return is_digit(c);
-	case 's': return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
-	case 'w': return is_word(c);
-	case 'a' + 128: return is_alnum(c);                   /* alnum */
-	case 'A' + 128: return is_upper(c) || is_lower(c);    /* alpha */
-	case 'c' + 128: return c >= 0 && c <= 0x7f;           /* ascii */
-	case 'b' + 128: return c == '\t' || c == ' ';         /* blank */
-	case 'C' + 128: return (c >= 0 && c <= 0x1f) || c == 0x7f; /* cntrl */
-	case 'g' + 128: return c >= '!' && c <= '~';          /* graph */
-	case 'l' + 128: return is_lower(c);                   /* lower */
-	case 'p' + 128: return c >= ' ' && c <= '~';          /* print */
-	case 'P' + 128: return (c >= '!' && c <= '~') && !is_alnum(c); /* punct */
-	case 'S' + 128: return (c >= '\t' && c <= '\r') || c == ' ';   /* space */
-	case 'u' + 128: return is_upper(c);                   /* upper */
-	case 'x' + 128: return unhex(c) >= 0;                 /* xdigit */
-	}
-	return 0;
-}
-
-static const struct { char name[8]; int g; } posix[] = {
-	{ "alnum", 'a' + 128 }, { "alpha", 'A' + 128 }, { "ascii", 'c' + 128 },
-	{ "blank", 'b' + 128 }, { "cntrl", 'C' + 128 }, { "digit", 'd' },
-	{ "graph", 'g' + 128 }, { "lower", 'l' + 128 }, { "print", 'p' + 128 },
-	{ "punct", 'P' + 128 }, { "space", 'S' + 128 }, { "upper", 'u' + 128 },
-	{ "word", 'w' }, { "xdigit", 'x' + 128 },
-};
-
-/* c in group g (negated when neg), with case folding applied to the group
- * before the negation, as Go does. */
-static int group_match(int g, int neg, int fold, int c)
-{
-	int in = group_has(g, c) || (fold && group_has(g, swap_case(c)));
-	return in != neg;
-}
-
-/*
- * An escape at p ('\\'): its value (a code point, 0..0x10ffff), p moved
- * past it; or -1 with *err set.  The escapes a class and a literal share
- * (Go's parseEscape).
- */
-static long escape(const char **pp, const char **err)
-{
-	const char *p = *pp + 1;
-	int c = (unsigned char)*p++, i, a, b;
-	long v = 0;
-
-	switch (c) {
-	case 0:
-		*err = "trailing backslash at end of expression";
-		return -1;
-	case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-		if (*p < '0' || *p > '7')
-			goto bad;  /* a lone \1 would be a backreference */
-		/* fallthrough */
-	case '0':
-		v = c - '0';
-		for (i = 1; i < 3 && *p >= '0' && *p <= '7'; i++)
-			v = v * 8 + (*p++ - '0');
-		break;
-	case 'x':
-		if (*p == '{') {
-			for (p++, i = 0; *p != '}'; p++, i++) {
-				if ((a = unhex((unsigned char)*p)) < 0)
-					goto bad;
-				v = v * 16 + a;
-				if (v > 0x10ffff)
-					goto bad;
-			}
-			if (i == 0)
-				goto bad;
-			p++;
-			break;
-		}
-		if ((a = unhex((unsigned char)p[0])) < 0 || (b = unhex((unsigned char)p[1])) < 0)
-			goto bad;
-		v = a * 16 + b;
-		p += 2;
-		break;
-	case 'a': v = 7; break;
-	case 'f': v = 12; break;
-	case 'n': v = 10; break;
-	case 'r': v = 13; break;
-	case 't': v = 9; break;
-	case 'v': v = 11; break;
-	default:
-		if (c >= 0x80 || is_alnum(c))
-			goto bad;
-		v = c;  /* punctuation stands for itself */
-	}
-	*pp = p;
-	return v;
-bad:
-	*err = "invalid escape sequence";
-	return -1;
-}
-
-/* The first occurrence of ":]" in s, or NULL. */
-static const char *find_colon_bracket(const char *s)
-{
-	for (; *s; s++)
-		if (s[0] == ':' && s[1] == ']')
-			return s;
-	return NULL;
-}
-
-/*
- * Scan the class at p: a bracket class "[...]" or a Perl class "\d" and
- * friends.  Sets *end past it and returns whether byte c (-1: none, just
- * validate) is in it; on a malformed class sets *err (once) and returns 0.
- * Used both to validate at compile time and to match, so they agree.
- */
-static int class_scan(const char *p, int fold, int c, const char **end, const char **err)
-{
-	const char *q = p + 1, *e;
-	int neg = 0, in = 0, first = 1;
-	long lo, hi;
-
-	if (p[0] == '\\') {  /* \d \D \s \S \w \W */
-		*end = p + 2;
-		return group_match(p[1] | 0x20, is_upper(p[1]), fold, c);
-	}
-	if (*q == '^') {
-		neg = 1;
-		q++;
-	}
-	while (first || *q != ']') {
-		first = 0;
-		if (*q == '\0') {
-			*err = "missing closing ]";
-			return 0;
-		}
-		if (q[0] == '[' && q[1] == ':' && (e = find_colon_bracket(q + 2)) != NULL) {
-			const char *name = q + 2;
-			int gneg = *name == '^', g = -1;
-			size_t k, len;
-
-			name += gneg;
-			len = (size_t)(e - name);
-			for (k = 0; k < sizeof posix / sizeof posix[0] && g < 0; k++) {
-				size_t j = 0;
-
-				while (j < len && posix[k].name[j] == name[j])
-					j++;
-				if (j == len && posix[k].name[j] == '\0')
-					g = posix[k].g;
-			}
-			if (g < 0) {
-				*err = "invalid character class range";
-				return 0;
-			}
-			in |= group_match(g, gneg, fold, c);
-			q = e + 2;
-			continue;
-		}
-		if (q[0] == '\\' && (q[1] == 'p' || q[1] == 'P')) {
-			*err = "Unicode classes (\\p, \\P) are not supported";
-			return 0;
-		}
-		if (q[0] == '\\' && ((q[1] | 0x20) == 'd' || (q[1] | 0x20) == 's' ||
-		                      (q[1] | 0x20) == 'w')) {
-			in |= group_match(q[1] | 0x20, is_upper(q[1]), fold, c);
-			q += 2;
-			continue;
-		}
-		/* a single character or a range lo-hi */
-		if (*q == '\\') {
-			if ((lo = escape(&q, err)) < 0)
-				return 0;
-		} else {
-			lo = (unsigned char)*q++;
-		}
-		hi = lo;
-		if (q[0] == '-' && q[1] != ']' && q[1] != '\0') {
-			q++;
-			if (*q == '\\') {
-				if ((hi = escape(&q, err)) < 0)
-					return 0;
-			} else {
-				hi = (unsigned char)*q++;
-			}
-			if (hi < lo) {
-				*err = "invalid character class range";
-				return 0;
-			}
-		}
-		if (c >= 0)
-			in |= (c >= lo && c <= hi) ||
-			      (fold && swap_case(c) >= lo && swap_case(c) <= hi);
-	}
-	*end = q + 1;
-	return c >= 0 && in != neg;
-}
 
 /* ---- the compiler ----------------------------------------------------- */
 
@@ -487,8 +241,8 @@ static int parse_atom(struct rx *r, int depth, int *w)
 	case '[': {
 		const char *end = p;
 
-		class_scan(p, 0, -1, &end, &r->err);
-		if (r->err == NULL)  /* compile() bounded the offset to 16 bits */
+		rx_class_scan(p, 0, -1, &end, &r->err);
+		if (r->err == NULL)  /* rx_compile() bounded the offset to 16 bits */
 			emit(r, I_CLASS, (unsigned)(p - r->pat), r->flags & F_FOLD);
 		r->p = end;
 		return start;
@@ -529,7 +283,7 @@ static int parse_atom(struct rx *r, int depth, int *w)
 			return last;
 		}
 		}
-		if ((v = escape(&p, &r->err)) >= 0)
+		if ((v = rx_escape(&p, &r->err)) >= 0)
 			literal(r, v);
 		r->p = p;
 		return start;
@@ -690,7 +444,7 @@ static int parse_seq(struct rx *r, int depth)
 	return heaviest;
 }
 
-static void compile(struct rx *r, const char *pat)
+void rx_compile(struct rx *r, const char *pat)
 {
 	const char *q = pat;
 
@@ -710,121 +464,6 @@ static void compile(struct rx *r, const char *pat)
 		emit(r, I_MATCH, 0, 0);
 }
 
-/* ---- the VM ----------------------------------------------------------- */
-
-struct vm {
-	const struct rx *r;
-	const unsigned char *s;
-	uint32_t gen;
-	uint32_t mark[RX_MAX_INST];
-	uint16_t stack[2 * RX_MAX_INST + 1];
-};
-
-/* Add pc's closure at position pos to list; 1 if it reaches MATCH. */
-static int add(struct vm *m, size_t pos, int pc0, uint16_t *list, int *n)
-{
-	const unsigned char *s = m->s;
-	int sp = 0;
-
-	m->stack[sp++] = (uint16_t)pc0;
-	while (sp > 0) {
-		int pc = m->stack[--sp], w0, w1;
-		const struct inst *i = &m->r->in[pc];
-
-		if (m->mark[pc] == m->gen)
-			continue;
-		m->mark[pc] = m->gen;
-		switch (i->op) {
-		case I_MATCH:
-			return 1;
-		case I_JMP:
-			m->stack[sp++] = (uint16_t)(pc + i->x);
-			continue;
-		case I_SPLIT:
-			m->stack[sp++] = (uint16_t)(pc + i->y);
-			m->stack[sp++] = (uint16_t)(pc + i->x);
-			continue;
-		case I_BOT:
-			if (pos == 0)
-				m->stack[sp++] = (uint16_t)(pc + 1);
-			continue;
-		case I_EOT:
-			if (s[pos] == '\0')
-				m->stack[sp++] = (uint16_t)(pc + 1);
-			continue;
-		case I_BOL:
-			if (pos == 0 || s[pos - 1] == '\n')
-				m->stack[sp++] = (uint16_t)(pc + 1);
-			continue;
-		case I_EOL:
-			if (s[pos] == '\0' || s[pos] == '\n')
-				m->stack[sp++] = (uint16_t)(pc + 1);
-			continue;
-		case I_WORDB:
-		case I_NWORDB:
-			w0 = pos > 0 && is_word(s[pos - 1]);
-			w1 = is_word(s[pos]);
-			if ((w0 != w1) == (i->op == I_WORDB))
-				m->stack[sp++] = (uint16_t)(pc + 1);
-			continue;
-		default:
-			list[(*n)++] = (uint16_t)pc;
-		}
-	}
-	return 0;
-}
-
-static int consumes(const struct rx *r, const struct inst *i, int c)
-{
-	const char *end, *err = NULL;
-
-	switch (i->op) {
-	case I_CHAR:
-		return c == i->arg || (i->fold && swap_case(c) == i->arg);
-	case I_ANY:
-		return 1;
-	case I_ANYNL:
-		return c != '\n';
-	case I_CLASS:
-		return class_scan(r->pat + i->arg, i->fold, c, &end, &err);
-	}
-	return 0;
-}
-
-/* noinline: its arrays need not share a frame with the compiler's recursion */
-__attribute__((noinline)) static int run(const struct rx *r, const char *str)
-{
-	struct vm m;
-	uint16_t list[2][RX_MAX_INST];
-	int n[2] = { 0, 0 }, cur = 0, k;
-	size_t pos;
-
-	m.r = r;
-	m.s = (const unsigned char *)str;
-	m.gen = 1;
-	for (k = 0; k < r->n; k++)
-		m.mark[k] = 0;
-	if (add(&m, 0, 0, list[cur], &n[cur]))
-		return 1;
-	for (pos = 0; m.s[pos] != '\0'; pos++) {
-		int nxt = !cur;
-
-		m.gen++;
-		n[nxt] = 0;
-		for (k = 0; k < n[cur]; k++) {
-			int pc = list[cur][k];
-
-			if (consumes(r, &r->in[pc], m.s[pos]) &&
-			    add(&m, pos + 1, pc + 1, list[nxt], &n[nxt]))
-				return 1;
-		}
-		if (add(&m, pos + 1, 0, list[nxt], &n[nxt]))  /* a match may start here */
-			return 1;
-		cur = nxt;
-	}
-	return 0;
-}
-
 /* ---- the interface ---------------------------------------------------- */
 
 const char *regex_error(const char *pat)
@@ -833,7 +472,7 @@ const char *regex_error(const char *pat)
 
 	if (pat == NULL)
 		return "no expression";
-	compile(&r, pat);
+	rx_compile(&r, pat);
 	return r.err;
 }
 
@@ -848,6 +487,6 @@ int regex_search(const char *pat, const char *s)
 
 	if (pat == NULL || s == NULL)
 		return 0;
-	compile(&r, pat);
-	return r.err == NULL && run(&r, s);
+	rx_compile(&r, pat);
+	return r.err == NULL && rx_run(&r, s);
 }

@@ -40,12 +40,12 @@ host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/mem/memmap.c
 host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
 host_src_test_ledger := kernel/ledger.c
-host_src_test_regex := kernel/lib/regex.c
+host_src_test_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 # every registered option set (BOOTOPT_SET), so the host test sees the
 # kernel's whole table and any key registered twice
 OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
 	$(CURDIR)/arch/x86_64/*_options.c))
-host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c
+host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 host_src_test_options_dup := $(host_src_test_options)
 host_src_test_pt := arch/x86_64/pt_walk.c
 host_src_test_pte :=
