@@ -12,18 +12,15 @@
 #include "kernel/cpu/cpu_options.h"
 #include "kernel/kernel.h"
 
-static const struct cpu_opts defaults = {
-	.tick_hz = 1000,
-	.max_cpus = 0,
-	.apfail = -1,
-	.apfail_ipi = 0,
-	.ipi_timeout_ns = 10000000000ull,
-};
-struct cpu_opts cpu_opts = {
-	.tick_hz = 1000,
-	.apfail = -1,
-	.ipi_timeout_ns = 10000000000ull,
-};
+#define CPU_OPTS_DEFAULT { \
+	.tick_hz = 1000, \
+	.max_cpus = 0, \
+	.apfail = -1, \
+	.apfail_ipi = 0, \
+	.ipi_timeout_ns = 10000000000ull, \
+}
+static const struct cpu_opts defaults = CPU_OPTS_DEFAULT;
+struct cpu_opts cpu_opts = CPU_OPTS_DEFAULT;
 
 static int set_tick(const char *v, const char **why)
 {
