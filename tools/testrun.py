@@ -27,7 +27,8 @@ Layers, in the order they run:
   5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file).  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
-             yields one result per `ktest: PASS|FAIL` line.
+             yields one result per `ktest: PASS|FAIL` line (for a test
+             the case names in `xfail`, a FAIL line is the passing result).
   6. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
              the Go and pthreads peers booted in a Linux guest, the
              comparison table); each of its `PASS x` / `FAIL x: why` lines
@@ -77,7 +78,7 @@ TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline", "emulator", "debugexit", "shutdown")
+             "exitline", "emulator", "debugexit", "shutdown", "xfail")
 # shutdown = VALUE: the run ends without a status, and QEMU must say how
 # (QMP's SHUTDOWN event, and for resets its -d cpu_reset log):
 #   guest-shutdown  SHUTDOWN reason guest-shutdown (an ACPI power-off)
@@ -87,6 +88,9 @@ CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
 #   running         no SHUTDOWN event: QEMU still runs at the timeout (a
 #                   halted machine), killed then
 SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
+# xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
+# deliberate fault must catch it): each one's FAIL line is its PASS result,
+# a PASS line (or no line) is a failure; the summary must still agree.
 
 
 def load_tally_qemu():
@@ -124,6 +128,7 @@ class Case:
 		self.exitline = True
 		self.debugexit = True       # QEMU gets the isa-debug-exit device
 		self.shutdown = None        # one of SHUTDOWNS, or None: a status
+		self.xfail = []             # ktest names expected to fail
 		self.build = None           # Build, filled by plan_builds()
 
 	def ktest(self):
@@ -228,6 +233,10 @@ def _set_key(c, key, val, only=None):
 		if val not in SHUTDOWNS:
 			raise ValueError("one of %s" % ", ".join(SHUTDOWNS))
 		c.shutdown = val
+	elif key == "xfail":
+		if not val:
+			raise ValueError("expected ktest names")
+		c.xfail += val.split()
 
 
 # ---------------------------------------------------------------- builds
@@ -685,6 +694,12 @@ def check_boot(case, res):
 		kt, err = parse_ktest(lines)
 		if err:
 			problems.append(err)
+		kt = [(n, ("passed, but the case expects it to fail" if why is None else None)
+		       if n in case.xfail else why) for n, why in kt]
+		ran = {n for n, _ in kt}
+		for n in case.xfail:
+			if n not in ran:
+				problems.append("ktest %s (expected to fail) did not run" % n)
 	return ("; ".join(problems) or None), kt, lines
 
 
