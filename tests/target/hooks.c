@@ -4,18 +4,24 @@
  * Purpose: a test program (tests/apps/) is linked into the kernel image,
  * so it can call kernel functions, but it sees only rt/tally.h.  These
  * few functions give it the kernel operations a crash test needs (an IPI
- * call, a shootdown, a kernel panic) with the pinning done here; each app
- * declares the prototypes it uses.  Nothing in the kernel calls them.
+ * call, a shootdown, a kernel panic) with the pinning done here, and the
+ * readings the runtime-level ledger checks need (the ledger's sums, the
+ * HPET, a goroutine's stack top); each app declares the prototypes it
+ * uses.  Nothing in the kernel calls them.
  * Context: goroutine (thread) context.
  */
 #include <stdint.h>
+#include <string.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/ledger.h"
+#include "kernel/machine.h"
+#include "kernel/mem/gstack.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/timer.h"
 #include "rt/include/tally.h"
+#include "rt/rt_port.h"
 
 static void nothing(void *p) { (void)p; }
 
@@ -78,4 +84,80 @@ int testhook_panic_unless_on(int cpu, const char *why)
 		panic("testhook: %s", why);
 	cpu_unpin(c);
 	return -1;
+}
+
+/* ---- the ledger in the runtime (tests/apps/ledger_rt.c) ---- */
+
+/* Sums over every CPU of what the ledger charged, as of now (each CPU's
+ * pending cycles go to its current class, read racily but monotonically:
+ * the caller reads while the others are idle). */
+struct testhook_ledger {
+	uint64_t idle, user, fault;       /* cycles */
+	uint64_t fault_entries;
+	uint64_t stack_events, stack_cycles;  /* cause rt.stack */
+	uint64_t hz;                      /* cycle counter frequency */
+};
+
+void testhook_ledger_read(struct testhook_ledger *out)
+{
+	struct ledger_snapshot s;
+	int cause = ledger_cause("rt.stack");
+	memset(out, 0, sizeof(*out));
+	unsigned long f = arch_irq_save();
+	for (unsigned i = 0; i < cpu_count(); i++) {
+		ledger_snapshot(&cpus[i].ledger, arch_cycles(), &s);
+		out->idle += s.cycles[LC_IDLE];
+		out->user += s.cycles[LC_USER];
+		out->fault += s.cycles[LC_KERN_FAULT];
+		out->fault_entries += cpus[i].ledger.entries[LC_KERN_FAULT];
+		out->stack_events += cpus[i].ledger.cause_events[cause];
+		out->stack_cycles += s.cause_cycles[cause];
+	}
+	arch_irq_restore(f);
+	out->hz = arch_cycles_hz();
+}
+
+/* The top of the calling goroutine's stack (its first mapped page lies
+ * just below), and the pages mapped at spawn. */
+uintptr_t testhook_stack_top(uint64_t *init_pages)
+{
+	struct gstack_stats s;
+	gstack_stats(&s);
+	*init_pages = s.init_bytes / ARCH_PAGE_SIZE;
+	return rt_curg_stack_lo() + gstack_size();
+}
+
+static int trim_on_syscall_stack(void *p)
+{
+	(void)p;
+	gstack_trim();
+	return 0;
+}
+
+/* Trim every cached goroutine stack back to its initial pages, so the
+ * next spawn starts from them. */
+void testhook_stack_trim(void) { cpu_syscall(trim_on_syscall_stack, NULL); }
+
+/* Nanoseconds of the HPET; ~0 when the machine lists none. */
+uint64_t testhook_ref_ns(void)
+{
+	static volatile uint64_t *hpet;
+	static uint64_t fs;
+	if (!hpet) {
+		struct arch_clock_ref ref;
+		memset(&ref, 0, sizeof(ref));
+		if (machine && machine->clock_refs)
+			machine->clock_refs(&ref);
+		if (!ref.hpet_addr)
+			return ~0ull;
+		volatile uint64_t *h = (volatile uint64_t *)(uintptr_t)ref.hpet_addr;
+		uint64_t cap = h[0];
+		if ((cap >> 32) == 0 || (cap >> 32) > 100000000ull || !(cap & (1u << 13)))
+			return ~0ull;
+		h[2] |= 1;
+		fs = cap >> 32;
+		hpet = h;
+	}
+	uint64_t c = hpet[30];
+	return c / 1000000 * fs + c % 1000000 * fs / 1000000;
 }
