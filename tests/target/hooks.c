@@ -92,7 +92,7 @@ int testhook_panic_unless_on(int cpu, const char *why)
  * pending cycles go to its current class, read racily but monotonically:
  * the caller reads while the others are idle). */
 struct testhook_ledger {
-	uint64_t idle, user, fault;       /* cycles */
+	uint64_t idle, user, fault, sched;  /* cycles (sched: rt.sched) */
 	uint64_t fault_entries;
 	uint64_t stack_events, stack_cycles;  /* cause rt.stack */
 	uint64_t hz;                      /* cycle counter frequency */
@@ -101,7 +101,7 @@ struct testhook_ledger {
 void testhook_ledger_read(struct testhook_ledger *out)
 {
 	struct ledger_snapshot s;
-	int cause = ledger_cause("rt.stack");
+	int cause = ledger_cause("rt.stack"), sched = ledger_class("rt.sched");
 	memset(out, 0, sizeof(*out));
 	unsigned long f = arch_irq_save();
 	for (unsigned i = 0; i < cpu_count(); i++) {
@@ -109,6 +109,7 @@ void testhook_ledger_read(struct testhook_ledger *out)
 		out->idle += s.cycles[LC_IDLE];
 		out->user += s.cycles[LC_USER];
 		out->fault += s.cycles[LC_KERN_FAULT];
+		out->sched += sched > 0 ? s.cycles[sched] : 0;
 		out->fault_entries += cpus[i].ledger.entries[LC_KERN_FAULT];
 		out->stack_events += cpus[i].ledger.cause_events[cause];
 		out->stack_cycles += s.cause_cycles[cause];
@@ -160,4 +161,19 @@ uint64_t testhook_ref_ns(void)
 	}
 	uint64_t c = hpet[30];
 	return c / 1000000 * fs + c % 1000000 * fs / 1000000;
+}
+
+/* A loop of exactly n iterations of 2 instructions each
+ * (arch_counted_loop), run where the caller runs: in a goroutine, charged
+ * as the program's own work. */
+void testhook_counted_loop(unsigned n) { arch_counted_loop(n); }
+
+/* Timer interrupts taken and preemptions injected, summed over the CPUs. */
+void testhook_timer_counts(uint64_t *irqs, uint64_t *preempts)
+{
+	*irqs = *preempts = 0;
+	for (unsigned i = 0; i < cpu_count(); i++) {
+		*irqs += __atomic_load_n(&cpus[i].timer_irqs, __ATOMIC_RELAXED);
+		*preempts += __atomic_load_n(&cpus[i].preempt_injected, __ATOMIC_RELAXED);
+	}
 }
