@@ -19,6 +19,9 @@
  *          per interrupt and per preemption (bounds at USER_FIX_MAX);
  *          checked under icount only (elsewhere cycles are not
  *          instructions: the line is printed, the counts not judged).
+ *   run    from main's start to its end, every CPU's classes together
+ *          advanced by the number of CPUs x the HPET's interval (the
+ *          ledger's time base: cycles and their calibrated rate).
  * argv[1] is the clock mode the case runs in: icount or host.  Prints
  * "ledger_rt: <check>: ok: ..." or "...: FAIL: ..."; exits 1 when a check
  * failed.
@@ -29,6 +32,7 @@
 
 struct testhook_ledger {
 	uint64_t idle, user, fault, sched;
+	uint64_t all;
 	uint64_t fault_entries;
 	uint64_t stack_events, stack_cycles;
 	uint64_t hz;
@@ -100,6 +104,8 @@ static int check_stack(void)
 	return ok;
 }
 
+static uint64_t to_ns(uint64_t cycles, uint64_t hz);
+
 static int check_sleep(unsigned ncpu, int exact)
 {
 	struct testhook_ledger a, z;
@@ -115,7 +121,7 @@ static int check_sleep(unsigned ncpu, int exact)
 	uint64_t h1 = testhook_ref_ns();
 	testhook_ledger_read(&z);
 	uint64_t d = z.idle - a.idle;
-	uint64_t idle = d / z.hz * 1000000000ull + d % z.hz * 1000000000ull / z.hz;
+	uint64_t idle = to_ns(d, z.hz);
 	uint64_t want = ncpu * (h1 - h0);
 	/* tol: the calibration (0.1% under icount, 5% on a host clock: the
 	 * case says which in argv[1]) and, per CPU, the scheduler's own work
@@ -179,11 +185,33 @@ static int check_user(int exact)
 	return ok;
 }
 
+static uint64_t to_ns(uint64_t cycles, uint64_t hz)
+{
+	return cycles / hz * 1000000000ull + cycles % hz * 1000000000ull / hz;
+}
+
 int main(int argc, char **argv)
 {
 	int exact = argc > 1 && argv[1][0] == 'i';  /* "icount" or "host" */
+	unsigned ncpu = (unsigned)tally_ncpu();
+	struct testhook_ledger a, z;
+	testhook_ledger_read(&a);
+	uint64_t h0 = testhook_ref_ns();
 	int ok = check_user(exact);
 	ok &= check_stack();
-	ok &= check_sleep((unsigned)tally_ncpu(), exact);
+	ok &= check_sleep(ncpu, exact);
+	/* the run: every CPU's classes advanced by the HPET's interval */
+	uint64_t h1 = testhook_ref_ns();
+	testhook_ledger_read(&z);
+	if (h0 != ~0ull) {
+		uint64_t got = to_ns(z.all - a.all, z.hz), want = ncpu * (h1 - h0);
+		uint64_t tol = exact ? want / 1000 + ncpu * 20000ull : want / 20 + ncpu * 2000000ull;
+		int run = got + tol >= want && got <= want + tol;
+		printf("ledger_rt: run: %s: the HPET saw %llu ns on %u CPU(s); the ledger's classes "
+		       "advanced %llu ns in all, expected %llu +- %llu\n",
+		       run ? "ok" : "FAIL", (unsigned long long)(h1 - h0), ncpu,
+		       (unsigned long long)got, (unsigned long long)want, (unsigned long long)tol);
+		ok &= run;
+	}
 	return ok ? 0 : 1;
 }

@@ -16,12 +16,12 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/ledger.h"
-#include "kernel/machine.h"
 #include "kernel/mem/gstack.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/timer.h"
 #include "rt/include/tally.h"
 #include "rt/rt_port.h"
+#include "tests/target/refclock.h"
 
 static void nothing(void *p) { (void)p; }
 
@@ -93,6 +93,7 @@ int testhook_panic_unless_on(int cpu, const char *why)
  * the caller reads while the others are idle). */
 struct testhook_ledger {
 	uint64_t idle, user, fault, sched;  /* cycles (sched: rt.sched) */
+	uint64_t all;                     /* cycles of every class */
 	uint64_t fault_entries;
 	uint64_t stack_events, stack_cycles;  /* cause rt.stack */
 	uint64_t hz;                      /* cycle counter frequency */
@@ -110,6 +111,8 @@ void testhook_ledger_read(struct testhook_ledger *out)
 		out->user += s.cycles[LC_USER];
 		out->fault += s.cycles[LC_KERN_FAULT];
 		out->sched += sched > 0 ? s.cycles[sched] : 0;
+		for (unsigned k = 0; k < LEDGER_MAX_CLASSES; k++)
+			out->all += s.cycles[k];
 		out->fault_entries += cpus[i].ledger.entries[LC_KERN_FAULT];
 		out->stack_events += cpus[i].ledger.cause_events[cause];
 		out->stack_cycles += s.cause_cycles[cause];
@@ -139,29 +142,9 @@ static int trim_on_syscall_stack(void *p)
  * next spawn starts from them. */
 void testhook_stack_trim(void) { cpu_syscall(trim_on_syscall_stack, NULL); }
 
-/* Nanoseconds of the HPET; ~0 when the machine lists none. */
-uint64_t testhook_ref_ns(void)
-{
-	static volatile uint64_t *hpet;
-	static uint64_t fs;
-	if (!hpet) {
-		struct arch_clock_ref ref;
-		memset(&ref, 0, sizeof(ref));
-		if (machine && machine->clock_refs)
-			machine->clock_refs(&ref);
-		if (!ref.hpet_addr)
-			return ~0ull;
-		volatile uint64_t *h = (volatile uint64_t *)(uintptr_t)ref.hpet_addr;
-		uint64_t cap = h[0];
-		if ((cap >> 32) == 0 || (cap >> 32) > 100000000ull || !(cap & (1u << 13)))
-			return ~0ull;
-		h[2] |= 1;
-		fs = cap >> 32;
-		hpet = h;
-	}
-	uint64_t c = hpet[30];
-	return c / 1000000 * fs + c % 1000000 * fs / 1000000;
-}
+/* Nanoseconds of the HPET (tests/target/refclock.c); ~0 when the machine
+ * lists none. */
+uint64_t testhook_ref_ns(void) { return refclock_init() ? refclock_ns() : ~0ull; }
 
 /* A loop of exactly n iterations of 2 instructions each
  * (arch_counted_loop), run where the caller runs: in a goroutine, charged

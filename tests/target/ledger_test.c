@@ -52,9 +52,9 @@
 #include "kernel/cpu/timer.h"
 #include "kernel/ktest.h"
 #include "kernel/ledger.h"
-#include "kernel/machine.h"
 #include "kernel/mem/gstack.h"
 #include "rt/platform.h"
+#include "tests/target/refclock.h"
 
 #define PAGE ARCH_PAGE_SIZE
 
@@ -104,39 +104,6 @@ static int counts_exact(void)
 
 static const char *mode(int exact) { return exact ? "counts: icount" : "counts: host"; }
 
-/* The HPET's main counter, from the machine's clock references (the same
- * table the TSC calibration uses; the calibration itself reads the ACPI PM
- * timer when there is one, so the HPET is a second, separate clock). */
-static volatile uint64_t *hpet;
-static uint64_t hpet_fs;
-
-static int ref_clock(void)
-{
-	if (hpet)
-		return 1;
-	struct arch_clock_ref ref;
-	memset(&ref, 0, sizeof(ref));
-	if (machine && machine->clock_refs)
-		machine->clock_refs(&ref);
-	if (!ref.hpet_addr)
-		return 0;
-	volatile uint64_t *h = (volatile uint64_t *)(uintptr_t)ref.hpet_addr;
-	uint64_t cap = h[0];                 /* 0x00: capabilities and id */
-	uint64_t fs = cap >> 32;             /* counter period, femtoseconds */
-	if (fs == 0 || fs > 100000000ull || !(cap & (1u << 13)))
-		return 0;                        /* not sane, or a 32-bit counter */
-	h[2] |= 1;                           /* 0x10: main counter on (no interrupts) */
-	hpet_fs = fs;
-	hpet = h;
-	return 1;
-}
-
-static uint64_t ref_ns(void)
-{
-	uint64_t c = hpet[30];               /* 0xf0: main counter */
-	return c / 1000000 * hpet_fs + c % 1000000 * hpet_fs / 1000000;
-}
-
 /* ---- ledger snapshots of every CPU ---- */
 
 static struct ledger_snapshot snaps[CPU_MAX];
@@ -152,12 +119,12 @@ static void snap(void *p)
  * and after the last (each CPU's snapshot lies between them). */
 static int snap_all(struct ledger_snapshot *out, uint64_t *lo, uint64_t *hi)
 {
-	*lo = ref_ns();
+	*lo = refclock_ns();
 	snap(NULL);
 	for (unsigned i = 1; i < cpu_count(); i++)
 		if (ipi_call(i, snap, NULL, LCAUSE_CALL) < 0)
 			return -1;
-	*hi = ref_ns();
+	*hi = refclock_ns();
 	memcpy(out, snaps, sizeof(snaps[0]) * cpu_count());
 	return 0;
 }
@@ -380,7 +347,7 @@ static void park_until(uint64_t deadline_ns)
 KTEST(ledger_vs_halted_idle)
 {
 	int exact = counts_exact();
-	if (!ref_clock()) {
+	if (!refclock_init()) {
 		ktest_note("no HPET on this machine: no clock to compare idle with");
 		return;
 	}
@@ -392,11 +359,11 @@ KTEST(ledger_vs_halted_idle)
 	/* this CPU: halted through the runtime's park until T from now */
 	unsigned long f = arch_irq_save();
 	uint64_t i0 = c->ledger.cycles[LC_IDLE];
-	uint64_t h0 = ref_ns();
+	uint64_t h0 = refclock_ns();
 	arch_irq_restore(f);
 	park_until(plat_nanotime() + T);
 	f = arch_irq_save();
-	uint64_t h1 = ref_ns();
+	uint64_t h1 = refclock_ns();
 	uint64_t idle = timer_cycles_to_ns(c->ledger.cycles[LC_IDLE] - i0);
 	arch_irq_restore(f);
 	KASSERT(snap_all(s1, &hc, &hd) == 0);
@@ -428,7 +395,7 @@ static void busy_cycles(void *p)
 KTEST(ledger_vs_hpet_clock)
 {
 	int exact = counts_exact();
-	if (!ref_clock()) {
+	if (!refclock_init()) {
 		ktest_note("no HPET on this machine: no clock to compare with");
 		return;
 	}
