@@ -15,7 +15,9 @@
  *     the cycle counter alone (the loop with interrupts on minus the same
  *     loop with interrupts held off), within K x STUB_MAX below it;
  *   - ledger_vs_stack_growth_faults: touching the pages of a goroutine
- *     stack gives as many kern.fault entries with cause rt.stack as the
+ *     stack (a slot from gstack_alloc, touched by the test itself; a real
+ *     goroutine does it in tests/apps/ledger_rt.c, with the runtime
+ *     running) gives as many kern.fault entries with cause rt.stack as the
  *     growth policy documented in gstack.c says (simulated here from the
  *     pages touched), charged at what they added to the touching (first
  *     pass minus second pass over the same pages), within FAULT_STUB_MAX a
@@ -24,16 +26,19 @@
  *     runtime's park) is charged to idle for the time the HPET saw pass,
  *     and every other (idle, tickless) core for the whole window;
  *   - ledger_vs_hpet_clock: over a window of mixed work on every core, each
- *     core's classes advance by the time the HPET saw pass.
+ *     core's classes advance by the time the HPET saw pass (with the
+ *     residue at 0 this holds the ledger's time base, the cycle counter
+ *     and its calibrated rate, to a second clock; the split is what the
+ *     checks above hold to truth).
  * Under QEMU -icount shift=0,align=off,sleep=off one instruction is one
  * cycle: the counts are exact and the bounds tight.  Without it the cycle
  * counter follows the host: counts (interrupts, faults) are still exact
  * and the clock checks hold within host-scheduling bounds, but instruction
  * truths do not exist, so those checks are skipped and the note says so
- * ("counts: host").  The mode is found, not assumed: the same loop twice
- * gives the same count and 2000 more iterations exactly 4000 more
- * (counts_exact); the system cases check the mode each note names.  Every
- * bound is stated at its check and in docs/testing.md.
+ * ("counts: host").  The mode is found, not assumed (counts_exact: the
+ * same loop three times gives one count, and 2000 and 4000 more iterations
+ * exactly 4000 and 8000 more); the system cases check the mode each note
+ * names.  Every bound is stated at its check and in docs/testing.md.
  *
  * ledgertest=misplace (a test-only boot option, cpu_options.c) charges
  * the timer handler's body to user; the loop and interrupt checks must then
