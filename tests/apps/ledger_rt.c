@@ -2,6 +2,13 @@
  * ledger_rt.c - the cost ledger checked against truth it did not compute,
  * with the goroutine runtime running (the kernel-level checks are
  * tests/target/ledger_test.c; the bounds are in docs/testing.md).
+ *   user   main runs a loop of a known instruction count (2 an iteration,
+ *          by construction of arch_counted_loop's asm) while the tick
+ *          interrupts and preempts it: user must grow by the loop, plus
+ *          the ledger reads' own fixed work, plus at most a stub's worth
+ *          per interrupt and per preemption (bounds at USER_FIX_MAX);
+ *          checked under icount only (elsewhere cycles are not
+ *          instructions: the line is printed, the counts not judged).
  *   stack  a new goroutine touches its own stack page by page, downwards,
  *          to DEPTH pages; the growth policy of kernel/mem/gstack.c
  *          (a fault `need` pages deep maps max(2 x mapped, need + 1)
@@ -12,13 +19,6 @@
  *   sleep  main sleeps T with tally_sleep while nothing else runs, so every
  *          CPU's M parks: the ledger's idle (all CPUs) must grow by the
  *          number of CPUs x the time the HPET saw pass, within tol.
- *   user   main runs a loop of a known instruction count (2 an iteration,
- *          by construction of arch_counted_loop's asm) while the tick
- *          interrupts and preempts it: user must grow by the loop, plus
- *          the ledger reads' own fixed work, plus at most a stub's worth
- *          per interrupt and per preemption (bounds at USER_FIX_MAX);
- *          checked under icount only (elsewhere cycles are not
- *          instructions: the line is printed, the counts not judged).
  *   run    from main's start to its end, every CPU's classes together
  *          advanced by the number of CPUs x the HPET's interval (the
  *          ledger's time base: cycles and their calibrated rate).
