@@ -230,7 +230,8 @@ def ledger_overhead(data_mode):
 
 def repeatability(data_mode):
 	"""{system: {"runs", "identical", "differing": [names], "spread": max
-	(max-min)/min}} for systems with more than one run in this mode."""
+	(max-min)/min}} for systems with more than one run in this mode (the
+	icount mode: only there must counts repeat)."""
 	out = {}
 	for s, so in sorted(data_mode.items()):
 		if len(so.runs) < 2:
@@ -247,6 +248,12 @@ def repeatability(data_mode):
 		out[s] = {"runs": len(so.runs), "identical": not differing,
 		          "differing": differing, "spread": spread}
 	return out
+
+
+def pct_change(ratio):
+	"""A ratio as a signed percentage, "+2.04%"; never "-0.00%"."""
+	v = round(100 * (ratio - 1), 2)
+	return "%+.2f%%" % (v if v != 0 else 0.0)
 
 
 def _fmt(v):
@@ -296,10 +303,10 @@ def settings_lines(mode, mo):
 		key = [o for o in ov if o["benchmark"] in OVERHEAD_KEY]
 		worst = max(ov, key=lambda o: o["ratio"])
 		out.append("ledger overhead (instructions, ledger on / ledger=off): %s; "
-		           "largest %s %+.2f%%" % (
-			           ", ".join("%s %+.2f%%" % (o["benchmark"], 100 * (o["ratio"] - 1))
+		           "largest %s %s" % (
+			           ", ".join("%s %s" % (o["benchmark"], pct_change(o["ratio"]))
 			                     for o in key) or "-",
-			           worst["benchmark"], 100 * (worst["ratio"] - 1)))
+			           worst["benchmark"], pct_change(worst["ratio"])))
 	rep = mo.get("repeat") or {}
 	if rep:
 		out.append("repeatability: " + "; ".join(
@@ -310,12 +317,19 @@ def settings_lines(mode, mo):
 	return out
 
 
+def runs_note(mo):
+	"""", median [min-max] of the runs (tally 6, go 3, ...)" or ""."""
+	runs = [(s, mo["systems"][s].get("runs", 0)) for s in SYSTEMS + VARIANTS
+	        if s in mo["systems"]]
+	if max([n for _, n in runs] or [0]) < 2:
+		return ""
+	return ", median [min-max] of the runs (%s)" % ", ".join("%s %d" % r for r in runs)
+
+
 def format_table(mode, mo):
 	"""The text table of one mode, from its results.json entry (lines)."""
 	rows = mo["table"]
-	nruns = max([s.get("runs", 0) for s in mo["systems"].values()] or [0])
-	lines = ["== %s%s ==" % (MODE_TITLE.get(mode, mode),
-	                         ", median [min-max] of %d runs" % nruns if nruns > 1 else "")]
+	lines = ["== %s%s ==" % (MODE_TITLE.get(mode, mode), runs_note(mo))]
 	for s in SYSTEMS + VARIANTS:
 		so = mo["systems"].get(s)
 		if so is None:
@@ -349,9 +363,9 @@ def format_table(mode, mo):
 	if ov:
 		lines.append("-- ledger overhead: tally instructions/op, ledger on / ledger=off --")
 		for o in ov:
-			lines.append("%-24s %2s %12s %12s  %+.2f%%" % (
+			lines.append("%-24s %2s %12s %12s  %s" % (
 				o["benchmark"], o["procs"], _fmt(o["on"]), _fmt(o["off"]),
-				100 * (o["ratio"] - 1)))
+				pct_change(o["ratio"])))
 	return lines
 
 
@@ -363,7 +377,8 @@ def to_json(data, run_info=None):
 		rows, hidden = table_rows(mode, dm)
 		mo = {"metric": PRIMARY.get(mode, "ns/op"), "systems": {},
 		      "table": rows, "tally_only": hidden,
-		      "overhead": ledger_overhead(dm), "repeat": repeatability(dm)}
+		      "overhead": ledger_overhead(dm),
+		      "repeat": repeatability(dm) if mode == "icount" else {}}
 		for s, so in dm.items():
 			mo["systems"][s] = {"status": so.status, "runs": len(so.runs),
 			                    "header": so.header(),

@@ -189,7 +189,7 @@ class Compare(unittest.TestCase):
 		              for l in logs)
 		agg = data["parallel"]["go"].aggregate()["SpawnJoin-1"]["metrics"]["ns/op"]
 		self.assertEqual((agg["min"], agg["median"], agg["max"]), tuple(vals))
-		self.assertIn("median [min-max] of 3 runs", lines[0])
+		self.assertIn("median [min-max] of the runs (go 3)", lines[0])
 		self.assertIn("[%s-%s]" % (compare._fmt(vals[0]), compare._fmt(vals[2])),
 		              row(lines, "SpawnJoin"))
 		js = read_json(os.path.join(self.out, "results.json"))
