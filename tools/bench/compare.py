@@ -56,6 +56,8 @@ SYSTEMS = ("tally", "go", "go-gogc-off", "pthreads")        # table columns
 VARIANTS = ("tally-ledger-off",)                           # measured, not columns
 TITLE = {"tally": "tally", "go": "go", "go-gogc-off": "go GOGC=off",
          "pthreads": "pthreads"}
+CHART_LABEL = {"tally": "tally", "go": "go", "go-gogc-off": "go gc off",
+               "pthreads": "pthreads"}
 RATIOS = (("tally", "go"), ("tally", "pthreads"))
 MODES = ("icount", "parallel")
 # The benchmark contract, in the order tables and charts show it.
@@ -406,7 +408,7 @@ def chart_panels(mode, data_mode):
 				continue
 			shares = [e["metrics"][u]["median"] if u in e["metrics"] else 0.0 for u in SPLIT]
 			total = sum(shares) or 100.0
-			bars.append((TITLE[s],) + tuple(r[s] * x / total for x in shares))
+			bars.append((CHART_LABEL[s],) + tuple(r[s] * x / total for x in shares))
 		if bars:
 			panels.append(("%s-%s" % (r["benchmark"], r["procs"]), r["unit"], bars))
 	return panels
@@ -442,10 +444,10 @@ set style histogram rowstacked
 set style fill solid 0.85 border rgb '#404040'
 set boxwidth 0.7
 set yrange [0:*]
-set xtics font ',8' nomirror noenhanced
+set xtics font ',7' nomirror noenhanced
 set datafile separator '\\t'
 unset key
-""" % (300 * cols, 220 * nrows + 60, os.path.basename(out_svg), nrows, cols, mode,
+""" % (360 * cols, 220 * nrows + 60, os.path.basename(out_svg), nrows, cols, mode,
 		       metric, title_extra))
 		for i, (label, unit, _) in enumerate(panels):
 			if i == 0:
