@@ -158,10 +158,10 @@ int plat_ledger_class(const char *name)
 
 unsigned plat_ledger_switch(unsigned cls)
 {
+	if (!ledger_on)
+		return cls;
 	unsigned long f = arch_irq_save();  /* before reading the CPU: no move */
-	struct cpu *c = this_cpu();
-	unsigned old = ledger_current(&c->ledger);
-	ledger_switch(&c->ledger, arch_cycles(), cls);
+	unsigned old = ledger_switch(&this_cpu()->ledger, arch_cycles(), cls);
 	arch_irq_restore(f);
 	return old;
 }
