@@ -45,7 +45,7 @@ CONTRACT = (
 	"ChanBuffered", "MutexUncontended", "MutexContended", "TimerStartStop",
 	"SleepWakeLatency", "CheckGoroutinePerItem", "CheckInline",
 	"CounterChannel", "CounterAtomic", "CounterOneMutex", "CounterSharded",
-	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused",
+	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Skynet",
 )
 PRIMARY = {"icount": "cycles/op", "parallel": "ns/op"}
 MODE_TITLE = {

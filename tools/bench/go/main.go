@@ -91,6 +91,7 @@ var benches = []bench{
 	{"TimerReset", 1, benchTimerReset},
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
+	{"Skynet", 0, benchSkynet},
 }
 
 type measure struct {

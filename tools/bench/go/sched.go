@@ -16,6 +16,9 @@
 //	CheckInline           one item checked in a loop
 //	CounterChannel        one increment sent by one of two goroutines over
 //	                      an unbuffered channel to the counting goroutine
+//	Skynet                the classic skynet: a tree of 10-way spawns down
+//	                      to 10^6 leaves (1 111 111 goroutines), sums sent
+//	                      up over unbuffered channels; one op is the tree
 //
 // Invariants: every goroutine a body starts has finished when it returns
 // (WaitGroups or channel closes); counts are checked and a mismatch fails
@@ -167,5 +170,32 @@ func benchCounterChannel(b *B) {
 	}
 	if count != b.N {
 		b.Fail("lost increments")
+	}
+}
+
+func skynet(c chan int64, num, size, div int64) {
+	if size == 1 {
+		c <- num
+		return
+	}
+	rc := make(chan int64)
+	var sum int64
+	for i := int64(0); i < div; i++ {
+		go skynet(rc, num+i*(size/div), size/div, div)
+	}
+	for i := int64(0); i < div; i++ {
+		sum += <-rc
+	}
+	c <- sum
+}
+
+func benchSkynet(b *B) {
+	const size = 1000000
+	for i := 0; i < b.N; i++ {
+		c := make(chan int64)
+		go skynet(c, 0, size, 10)
+		if sum := <-c; sum != size*(size-1)/2 {
+			b.Fail("wrong sum")
+		}
 	}
 }
