@@ -17,7 +17,8 @@
  * Invariants (per core, at any instant t, with `pending` = t - last):
  *   sum over classes c of cycles[c] + pending == t - start      (exact)
  *   0 <= depth < LEDGER_DEPTH; stack[depth] is the current class.
- *   cause_cycles[k] <= cycles of the kernel classes, k >= 1 (a sub-view).
+ *   cause_cycles[k] <= cycles of the classes its frames had, k >= 1 (a
+ *   sub-view: kernel classes, and rt.sched for a preemption's save).
  * The residue (t - start - sum - pending) is computed and reported, never
  * assumed to be zero.
  *
