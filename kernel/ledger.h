@@ -164,6 +164,51 @@ static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigne
  * entry is not one). */
 uint64_t ledger_transitions(const struct ledger_cpu *l);
 
+/* ledger_switch for a thread-context caller that may be interrupted (by
+ * an interrupt whose handler pushes and pops this same ledger), without
+ * holding interrupts off: the scheduler's user <-> rt.sched switches.
+ * Disabling interrupts is what costs here under emulation (QEMU's TCG
+ * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
+ * the exchange).  Returns the class replaced.
+ *
+ * Why it stays exact: `last` moves by one atomic exchange, the commit;
+ * every charge is then the difference of two consecutive values of `last`,
+ * so the classes still sum to the elapsed cycles.
+ *  - an interrupt before the clock read: an ordinary earlier event;
+ *  - between the clock read and the exchange: its pop left last = t1 >
+ *    now.  The exchange returns t1: nothing more is charged to the old
+ *    class (the interrupt charged it up to its own entry, a few
+ *    instructions after now) and last goes back to t1 unless yet another
+ *    interrupt moved it on (compare-exchange);
+ *  - after the exchange, before the relabel: it charges [now, entry] to
+ *    the old class (a few instructions that belong to the new one) and
+ *    leaves last at its exit;
+ *  - after the relabel: it charges the new class, as it should.
+ * The relabel comes before the charge to the old class, so no interrupt
+ * adds to that counter while this adds to it; the add is atomic anyway
+ * (relaxed: one locked add on x86) for a switch to the same class.
+ * Context: thread context on the CPU that owns l (the caller cannot move:
+ * g0 is never preempted). */
+static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	uint64_t old = __atomic_exchange_n(&l->last, now, __ATOMIC_RELAXED);
+	struct ledger_frame *f = &l->stack[l->depth];
+	struct ledger_frame was = *f;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	f->cls = (uint8_t)cls;
+	f->cause = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uint64_t d = now - old;
+	if (__builtin_expect(old > now, 0)) {
+		__atomic_compare_exchange_n(&l->last, &now, old, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		d = 0;
+	}
+	__atomic_fetch_add(&l->cycles[was.cls], d, __ATOMIC_RELAXED);
+	l->cause_cycles[was.cause] += d;
+	l->entries[cls]++;
+	return was.cls;
+}
+
 static inline unsigned ledger_current(const struct ledger_cpu *l)
 {
 	return l->stack[l->depth].cls;

@@ -171,14 +171,13 @@ int plat_ledger_class(const char *name)
 	return id;
 }
 
+/* g0 only (never preempted, so this_cpu() cannot change under it), and
+ * interrupts may stay on: ledger_switch_interruptible. */
 unsigned plat_ledger_switch(unsigned cls)
 {
 	if (!ledger_on)
 		return cls;
-	unsigned long f = arch_irq_save();  /* before reading the CPU: no move */
-	unsigned old = ledger_switch(&this_cpu()->ledger, arch_cycles(), cls);
-	arch_irq_restore(f);
-	return old;
+	return ledger_switch_interruptible(&this_cpu()->ledger, arch_cycles(), cls);
 }
 
 /* ---- stacks: the public API (rt/include/tally.h) ---- */

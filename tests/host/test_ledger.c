@@ -163,6 +163,40 @@ static void no_cause_charges_no_cause(void **state)
 	assert_string_equal(ledger_class_name(LC_KERN_DRIVER), "kern.driver");
 }
 
+/* The interrupt-tolerant switch: alone it charges as ledger_switch does;
+ * with an interrupt (a push and a pop) landing between its clock read and
+ * its exchange, nothing is charged twice and last is the interrupt's exit. */
+static void interruptible_switch_stays_exact(void **state)
+{
+	(void)state;
+	struct ledger_cpu a, b;
+	struct ledger_snapshot sa, sb;
+	int sched = ledger_class("rt.sched");
+	ledger_start(&a, 0, LC_USER);
+	ledger_start(&b, 0, LC_USER);
+	assert_int_equal(ledger_switch_interruptible(&a, 100, (unsigned)sched), LC_USER);
+	ledger_switch(&b, 100, (unsigned)sched);
+	assert_int_equal(ledger_switch_interruptible(&a, 130, LC_USER), (unsigned)sched);
+	ledger_switch(&b, 130, LC_USER);
+	ledger_snapshot(&a, 200, &sa);
+	ledger_snapshot(&b, 200, &sb);
+	assert_memory_equal(sa.cycles, sb.cycles, sizeof(sa.cycles));
+	assert_int_equal(ledger_transitions(&a), ledger_transitions(&b));
+
+	/* the clock is read at 300; a timer interrupt enters at 310 and
+	 * leaves at 350; then the exchange runs */
+	ledger_push(&a, 310, LC_KERN_IRQ_TIMER, 0);   /* user up to 310 */
+	ledger_pop(&a, 350);                          /* timer 40 */
+	assert_int_equal(ledger_switch_interruptible(&a, 300, (unsigned)sched), LC_USER);
+	assert_int_equal(a.last, 350);                /* the interrupt's exit */
+	ledger_snapshot(&a, 400, &sa);
+	assert_int_equal(sa.residue, 0);
+	assert_int_equal(sa.cycles[LC_USER], 100 + 180);  /* 0-100, 130-310 */
+	assert_int_equal(sa.cycles[LC_KERN_IRQ_TIMER], 40);
+	assert_int_equal(sa.cycles[sched], 30 + 50);  /* 100-130, 350-400 */
+	assert_int_equal(sum(&sa), 400);
+}
+
 static void overflow_keeps_books(void **state)
 {
 	(void)state;
@@ -229,6 +263,7 @@ int main(void)
 		cmocka_unit_test(random_walk_always_balances),
 		cmocka_unit_test(matches_a_reference_model),
 		cmocka_unit_test(no_cause_charges_no_cause),
+		cmocka_unit_test(interruptible_switch_stays_exact),
 		cmocka_unit_test(overflow_keeps_books),
 		cmocka_unit_test(snapshot_add_totals),
 		cmocka_unit_test(registry_is_stable),
