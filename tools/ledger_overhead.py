@@ -19,8 +19,8 @@ Modes:
               --runs boots per side (default 3), the median is compared.
 
 Benchmarks (default): SpawnJoin, YieldPingPong, ChanPingPongOneP at
---benchtime (default 10000x) and Skynet (one op = 10^6 leaves) at 1x, each
-in a boot of its own count.  On-side lines also carry the class split
+--benchtime (default 10000x), Skynet (one op = 10^6 leaves) at 1x and
+PrimeSieve (one op = the first 100 primes) at 20x, a boot per count.  On-side lines also carry the class split
 (%kern %rt %user %idle), written to the JSON so a cheaper ledger can be
 checked for moving rt.sched into user.
 
@@ -52,9 +52,9 @@ ROOT = os.path.dirname(TOOLS)
 sys.path.insert(0, TOOLS)
 import tally_qemu  # noqa: E402
 
-DEFAULT_BENCH = ("SpawnJoin", "YieldPingPong", "ChanPingPongOneP", "Skynet")
-# benchmarks whose one op is large: a fixed count of 1
-ONE_OP = {"Skynet": "1x"}
+DEFAULT_BENCH = ("SpawnJoin", "YieldPingPong", "ChanPingPongOneP", "Skynet", "PrimeSieve")
+# benchmarks whose one op is large get a count of their own
+OWN_COUNT = {"Skynet": "1x", "PrimeSieve": "20x"}
 LINE = re.compile(r"^Benchmark(\w+)-(\d+)\s+(\d+)\s+([0-9.]+) ns/op\s+([0-9.]+) cycles/op(.*)$")
 SPLIT = re.compile(r"([0-9.]+) %(kern|rt|user|idle)")
 TRANSITION = re.compile(r"^ledger-transition: (\d+) cycles")
@@ -124,7 +124,7 @@ def measure(a):
 	names = a.bench
 	groups = {}
 	for n in names:
-		groups.setdefault(ONE_OP.get(n, a.benchtime), []).append(n)
+		groups.setdefault(OWN_COUNT.get(n, a.benchtime), []).append(n)
 	result = {"commit": commit(), "qemu": qemu_version(), "smp": a.smp,
 	          "command_lines": [], "modes": {}, "transition_cycles": {}}
 	ok_all = True

@@ -46,6 +46,7 @@ CONTRACT = (
 	"SleepWakeLatency", "CheckGoroutinePerItem", "CheckInline",
 	"CounterChannel", "CounterAtomic", "CounterOneMutex", "CounterSharded",
 	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Skynet",
+	"PrimeSieve",
 )
 PRIMARY = {"icount": "cycles/op", "parallel": "ns/op"}
 MODE_TITLE = {

@@ -92,6 +92,7 @@ var benches = []bench{
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
 	{"Skynet", 0, benchSkynet},
+	{"PrimeSieve", 1, benchPrimeSieve},
 }
 
 type measure struct {

@@ -19,6 +19,9 @@
 //	Skynet                the classic skynet: a tree of 10-way spawns down
 //	                      to 10^6 leaves (1 111 111 goroutines), sums sent
 //	                      up over unbuffered channels; one op is the tree
+//	PrimeSieve            the concurrent prime sieve: the first 100 primes
+//	                      through a chain of one filter goroutine per
+//	                      prime, unbuffered channels (GOMAXPROCS=1)
 //
 // Invariants: every goroutine a body starts has finished when it returns
 // (WaitGroups or channel closes); counts are checked and a mismatch fails
@@ -196,6 +199,48 @@ func benchSkynet(b *B) {
 		go skynet(c, 0, size, 10)
 		if sum := <-c; sum != size*(size-1)/2 {
 			b.Fail("wrong sum")
+		}
+	}
+}
+
+const sievePrimes, sieveLast = 100, 541 // the 100th prime
+
+func sieveGenerate(ch chan<- int) {
+	for i := 2; i <= sieveLast; i++ {
+		ch <- i
+	}
+	close(ch)
+}
+
+func sieveFilter(in <-chan int, out chan<- int, prime int) {
+	for v := range in {
+		if v%prime != 0 {
+			out <- v
+		}
+	}
+	close(out)
+}
+
+func benchPrimeSieve(b *B) {
+	for op := 0; op < b.N; op++ {
+		ch := make(chan int)
+		go sieveGenerate(ch)
+		prime, sum := 0, 0
+		for i := 0; i < sievePrimes; i++ {
+			v, ok := <-ch
+			if !ok {
+				break
+			}
+			prime = v
+			sum += v
+			out := make(chan int)
+			go sieveFilter(ch, out, prime)
+			ch = out
+		}
+		for range ch {
+		}
+		if prime != sieveLast || sum != 24133 {
+			b.Fail("wrong primes")
 		}
 	}
 }
