@@ -16,7 +16,8 @@
  *
  * Under ledger=off there is no split: no snapshots are taken and the line
  * ends after cycles/op (and the benchmark's own metrics), the format that
- * tools/ledger_overhead.py compares against the ledger-on line.
+ * tools/ledger_overhead.py compares against the ledger-on line; the
+ * header says which it is (`ledger-mode: on|off`).
  *
  * Context: the main goroutine (the runtime runs on every CPU), interrupts
  * on.  The per-op ledger split therefore includes the runtime's classes
@@ -211,7 +212,7 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\nicount: %s\ncpus: %u\n",
 	        arch_intc_name(), arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader,
 	        bench_icount_detected() ? "yes" : "no", ncpu);
-	kprintf("ledger-transition: %lu cycles\nledger: %s\n", ledger_transition_cost(),
+	kprintf("ledger-transition: %lu cycles\nledger-mode: %s\n", ledger_transition_cost(),
 	        ledger_on ? "on" : "off");
 	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {

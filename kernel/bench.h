@@ -11,7 +11,7 @@
  *   BenchmarkName-P  N  X ns/op  Y cycles/op  K %kern  R %rt  U %user  I %idle
  * where P is the number of CPUs and the four percentages are the cost
  * ledger's split of all CPUs' cycles during the final run (left out under
- * ledger=off, which the header's `ledger: off` line records).  A header of
+ * ledger=off, which the header line `ledger-mode: off` records).  A header of
  * `key: value` lines records the machine first; `bench: done: N benchmarks`
  * ends the run.
  *
