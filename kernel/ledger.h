@@ -24,8 +24,10 @@
  *
  * Locking: none: a core only writes its own ledger, with interrupts off
  * around the few instructions of a transition (callers on interrupt paths
- * already have them off).  Readers of other cores' ledgers get a racy but
- * monotonic snapshot.
+ * already have them off), except ledger_switch_interruptible (the
+ * scheduler's switches), which stays exact with interrupts on by moving
+ * `last` with one atomic exchange (see there).  Readers of other cores'
+ * ledgers get a racy but monotonic snapshot.
  * Context: any, including interrupt handlers; never allocates.
  * Budget: a transition is one cycle-counter read, two adds, a store and a
  * push or pop, with no branch but the overflow check: the cause view is
@@ -36,7 +38,8 @@
  *
  * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
- * paths, plat_ledger_switch) return before touching the ledger: no
+ * paths, the console, the IPI call relabel, the preempt hook,
+ * plat_ledger_switch) return before touching the ledger: no
  * transition happens, entries[] stay as ledger_start left them, and the
  * report says the ledger was off.  The functions below stay pure
  * arithmetic on the struct they are given (host tests, scratch ledgers).
