@@ -26,6 +26,11 @@
  * a peer's GOMAXPROCS, P=1 on several CPUs included.  benchprocs above the
  * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
+ * Under ledger=off there is no split: no snapshots are taken and the line
+ * ends after cycles/op (and the benchmark's own metrics), the format that
+ * tools/ledger_overhead.py compares against the ledger-on line; the
+ * header says which it is (`ledger-mode: on|off`).
+ *
  * Context: the main goroutine (the runtime runs on every CPU), interrupts
  * on.  The per-op ledger split therefore includes the runtime's classes
  * (rt.sched, rt.timer) as %rt.
@@ -174,7 +179,7 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 		memset(&b, 0, sizeof(b));
 		b.n = n;
 		int final = fixed_n != 0;
-		if (final)
+		if (final && ledger_on)
 			snap_all(before);
 		uint64_t t0 = arch_cycles();
 		bm->fn(&b);
@@ -197,7 +202,8 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 				fixed_n = n;
 				continue;
 			}
-			snap_all(after);
+			if (ledger_on)
+				snap_all(after);
 			break;
 		}
 		uint64_t per = wall / n ? wall / n : 1;
@@ -212,7 +218,7 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 			n = 1000000000ull;
 	}
 	uint64_t cls_kern = 0, cls_rt = 0, cls_user = 0, cls_idle = 0, total = 0;
-	for (unsigned i = 0; i < ncpu; i++) {
+	for (unsigned i = 0; i < ncpu && ledger_on; i++) {
 		for (unsigned k = 0; k < ledger_nclasses(); k++) {
 			uint64_t d = after[i].cycles[k] - before[i].cycles[k];
 			const char *name = ledger_class_name(k);
@@ -237,10 +243,12 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 	kprintf("%-32s\t%10lu", name, b.n);
 	print_fixed(ns1000, "ns/op");
 	print_fixed(cycles * 1000 / b.n, "cycles/op");
-	print_fixed(cls_kern * 100000 / total, "%kern");
-	print_fixed(cls_rt * 100000 / total, "%rt");
-	print_fixed(cls_user * 100000 / total, "%user");
-	print_fixed(cls_idle * 100000 / total, "%idle");
+	if (ledger_on) {
+		print_fixed(cls_kern * 100000 / total, "%kern");
+		print_fixed(cls_rt * 100000 / total, "%rt");
+		print_fixed(cls_user * 100000 / total, "%user");
+		print_fixed(cls_idle * 100000 / total, "%idle");
+	}
 	for (unsigned m = 0; m < b.nmetric; m++)
 		print_fixed((uint64_t)(b.metric[m].value * 1000.0), b.metric[m].unit);
 	kprintf("\n");
@@ -267,7 +275,8 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("cpus: %u\n", ncpu);
 	if (bench_procs)
 		kprintf("benchprocs: %u\n", bench_procs);
-	kprintf("ledger-transition: %lu cycles\n", ledger_transition_cost());
+	kprintf("ledger-transition: %lu cycles\nledger-mode: %s\n", ledger_transition_cost(),
+	        ledger_on ? "on" : "off");
 	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {
 		char full[64];

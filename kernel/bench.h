@@ -10,7 +10,8 @@
  * for a fixed count), then prints one line in Go's benchmark format:
  *   BenchmarkName-P  N  X ns/op  Y cycles/op  K %kern  R %rt  U %user  I %idle
  * where P is the number of CPUs and the four percentages are the cost
- * ledger's split of all CPUs' cycles during the final run.  A header of
+ * ledger's split of all CPUs' cycles during the final run (left out under
+ * ledger=off, which the header line `ledger-mode: off` records).  A header of
  * `key: value` lines records the machine first; `bench: done: N benchmarks`
  * ends the run.
  *

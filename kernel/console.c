@@ -17,6 +17,10 @@
  * others (smp_alone, the exit path: a stopped CPU may hold it forever;
  * what it printed last may then be cut mid-line, which is why a crash
  * report starts with a newline).
+ * Ledger: the device loop (put) is charged to kern.driver, pushed and
+ * popped inside the interrupt-off window, on top of whatever class the
+ * caller is in (kern.syscall for write(), kern.boot for the kernel's own
+ * messages); the wait for the lock stays with the caller's class.
  * Context: any, including exception and NMI handlers.
  */
 #include "arch/arch.h"
@@ -84,7 +88,13 @@ void console_write(const char *s, size_t n)
 				free = 0;
 				arch_pause();
 			}
+		struct ledger_cpu *l = &this_cpu()->ledger;
+		int on = ledger_on;
+		if (on)
+			ledger_push(l, arch_cycles(), LC_KERN_DRIVER, 0);
 		put(s, k);
+		if (on)
+			ledger_pop(l, arch_cycles());
 		if (take)
 			__atomic_store_n(&owner, 0, __ATOMIC_RELEASE);
 		arch_irq_restore(f);

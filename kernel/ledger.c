@@ -18,8 +18,11 @@ static const char *class_names[LEDGER_MAX_CLASSES] = {
 	[LC_KERN_IRQ_OTHER] = "kern.irq.other",
 	[LC_KERN_FAULT] = "kern.fault",
 	[LC_KERN_DRIVER] = "kern.driver",
+	[LC_KERN_SYSCALL] = "kern.syscall",
 };
 static unsigned nclasses = LC_FIXED_COUNT;
+
+int ledger_on = 1;
 
 static const char *cause_names[LEDGER_MAX_CAUSES] = {
 	[LCAUSE_NONE] = "none",
@@ -62,6 +65,14 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls)
 	l->start = l->last = now;
 	l->stack[0].cls = (uint8_t)cls;
 	l->entries[cls] = 1;
+}
+
+uint64_t ledger_transitions(const struct ledger_cpu *l)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
+		n += l->entries[i];
+	return n ? n - 1 : 0;
 }
 
 void ledger_snapshot(const struct ledger_cpu *l, uint64_t now, struct ledger_snapshot *s)

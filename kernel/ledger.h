@@ -17,17 +17,34 @@
  * Invariants (per core, at any instant t, with `pending` = t - last):
  *   sum over classes c of cycles[c] + pending == t - start      (exact)
  *   0 <= depth < LEDGER_DEPTH; stack[depth] is the current class.
- *   cause_cycles[k] <= cycles of the kernel classes (a sub-view).
+ *   cause_cycles[k] <= cycles of the classes its frames had, k >= 1 (a
+ *   sub-view: kernel classes, and rt.sched for a preemption's save).
  * The residue (t - start - sum - pending) is computed and reported, never
  * assumed to be zero.
  *
  * Locking: none: a core only writes its own ledger, with interrupts off
  * around the few instructions of a transition (callers on interrupt paths
- * already have them off).  Readers of other cores' ledgers get a racy but
- * monotonic snapshot.
+ * already have them off), except ledger_switch_interruptible (the
+ * scheduler's switches), which stays exact with interrupts on by moving
+ * `last` with one atomic exchange (see there).  Readers of other cores'
+ * ledgers get a racy but monotonic snapshot.
  * Context: any, including interrupt handlers; never allocates.
  * Budget: a transition is one cycle-counter read, two adds, a store and a
- * push or pop (measured by the ledger_transition benchmark).
+ * push or pop, with no branch but the overflow check: the cause view is
+ * charged unconditionally, cause_cycles[LCAUSE_NONE] being a slot that
+ * absorbs the frames without a cause (measured on a scratch ledger by
+ * BenchmarkLedgerTransition; the whole ledger's cost, on against off, by
+ * tools/ledger_overhead.py).
+ *
+ * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
+ * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
+ * paths, the console, the IPI call relabel, the preempt hook,
+ * plat_ledger_switch) return before touching the ledger: no
+ * transition happens, entries[] stay as ledger_start left them, and the
+ * report says the ledger was off.  The functions below stay pure
+ * arithmetic on the struct they are given (host tests, scratch ledgers).
+ *
+ * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
 #ifndef TALLY_LEDGER_H
 #define TALLY_LEDGER_H
@@ -47,7 +64,8 @@ enum {
 	LC_KERN_IRQ_IPI,
 	LC_KERN_IRQ_OTHER,
 	LC_KERN_FAULT,
-	LC_KERN_DRIVER,
+	LC_KERN_DRIVER,      /* device driver work (the console's UART loop) */
+	LC_KERN_SYSCALL,     /* the system-call layer under newlib (write, sbrk...) */
 	LC_FIXED_COUNT
 };
 
@@ -72,10 +90,15 @@ struct ledger_cpu {
 	struct ledger_frame stack[LEDGER_DEPTH];
 	uint64_t cycles[LEDGER_MAX_CLASSES];
 	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered */
-	uint64_t cause_cycles[LEDGER_MAX_CAUSES];
+	uint64_t cause_cycles[LEDGER_MAX_CAUSES];  /* [LCAUSE_NONE]: a sink, not reported */
 	uint64_t cause_events[LEDGER_MAX_CAUSES];
 	uint64_t overflow;                   /* pushes refused: stack full */
 };
+
+/* 1 unless the boot option ledger=off cleared it (before any CPU but the
+ * boot CPU started); read by every per-CPU entry point, never by the
+ * arithmetic below. */
+extern int ledger_on;
 
 /* Register (or look up) a class by its stable name, e.g. "rt.sched".
  * Returns its id, or -1 if the table is full.  Boot time only. */
@@ -93,9 +116,9 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls);
 static inline void ledger_push(struct ledger_cpu *l, uint64_t now, unsigned cls, unsigned cause)
 {
 	struct ledger_frame *f = &l->stack[l->depth];
-	l->cycles[f->cls] += now - l->last;
-	if (f->cause)
-		l->cause_cycles[f->cause] += now - l->last;
+	uint64_t d = now - l->last;
+	l->cycles[f->cls] += d;
+	l->cause_cycles[f->cause] += d;
 	l->last = now;
 	if (__builtin_expect(l->depth + 1 >= LEDGER_DEPTH, 0)) {
 		l->overflow++;  /* keep charging the current frame */
@@ -105,16 +128,15 @@ static inline void ledger_push(struct ledger_cpu *l, uint64_t now, unsigned cls,
 	l->stack[l->depth].cls = (uint8_t)cls;
 	l->stack[l->depth].cause = (uint8_t)cause;
 	l->entries[cls]++;
-	if (cause)
-		l->cause_events[cause]++;
+	l->cause_events[cause]++;
 }
 
 static inline void ledger_pop(struct ledger_cpu *l, uint64_t now)
 {
 	struct ledger_frame *f = &l->stack[l->depth];
-	l->cycles[f->cls] += now - l->last;
-	if (f->cause)
-		l->cause_cycles[f->cause] += now - l->last;
+	uint64_t d = now - l->last;
+	l->cycles[f->cls] += d;
+	l->cause_cycles[f->cause] += d;
 	l->last = now;
 	if (l->overflow) {
 		l->overflow--;
@@ -124,17 +146,70 @@ static inline void ledger_pop(struct ledger_cpu *l, uint64_t now)
 		l->depth--;
 }
 
-/* Replace the current class without nesting (e.g. user -> rt.sched). */
-static inline void ledger_switch(struct ledger_cpu *l, uint64_t now, unsigned cls)
+/* Replace the current class without nesting (e.g. user -> rt.sched);
+ * returns the class replaced. */
+static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigned cls)
 {
 	struct ledger_frame *f = &l->stack[l->depth];
-	l->cycles[f->cls] += now - l->last;
-	if (f->cause)
-		l->cause_cycles[f->cause] += now - l->last;
+	unsigned old = f->cls;
+	uint64_t d = now - l->last;
+	l->cycles[f->cls] += d;
+	l->cause_cycles[f->cause] += d;
 	l->last = now;
 	f->cls = (uint8_t)cls;
 	f->cause = 0;
 	l->entries[cls]++;
+	return old;
+}
+
+/* Transitions made since ledger_start, counted as class entries: pushes
+ * and switches (a pop, closing a push, is not counted; ledger_start's own
+ * entry is not one). */
+uint64_t ledger_transitions(const struct ledger_cpu *l);
+
+/* ledger_switch for a thread-context caller that may be interrupted (by
+ * an interrupt whose handler pushes and pops this same ledger), without
+ * holding interrupts off: the scheduler's user <-> rt.sched switches.
+ * Disabling interrupts is what costs here under emulation (QEMU's TCG
+ * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
+ * the exchange).  Returns the class replaced.
+ *
+ * Why it stays exact: `last` moves by one atomic exchange, the commit;
+ * every charge is then the difference of two consecutive values of `last`,
+ * so the classes still sum to the elapsed cycles.
+ *  - an interrupt before the clock read: an ordinary earlier event;
+ *  - between the clock read and the exchange: its pop left last = t1 >
+ *    now.  The exchange returns t1: nothing more is charged to the old
+ *    class (the interrupt charged it up to its own entry, a few
+ *    instructions after now) and last goes back to t1 unless yet another
+ *    interrupt moved it on (compare-exchange);
+ *  - after the exchange, before the relabel: it charges [now, entry] to
+ *    the old class (a few instructions that belong to the new one) and
+ *    leaves last at its exit;
+ *  - after the relabel: it charges the new class, as it should.
+ * The relabel comes before the charge to the old class, so no interrupt
+ * adds to that counter while this adds to it; the add is atomic anyway
+ * (relaxed: one locked add on x86) for a switch to the same class.
+ * Context: thread context on the CPU that owns l (the caller cannot move:
+ * g0 is never preempted). */
+static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	uint64_t old = __atomic_exchange_n(&l->last, now, __ATOMIC_RELAXED);
+	struct ledger_frame *f = &l->stack[l->depth];
+	struct ledger_frame was = *f;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	f->cls = (uint8_t)cls;
+	f->cause = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	uint64_t d = now - old;
+	if (__builtin_expect(old > now, 0)) {
+		__atomic_compare_exchange_n(&l->last, &now, old, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		d = 0;
+	}
+	__atomic_fetch_add(&l->cycles[was.cls], d, __ATOMIC_RELAXED);
+	l->cause_cycles[was.cause] += d;
+	l->entries[cls]++;
+	return was.cls;
 }
 
 static inline unsigned ledger_current(const struct ledger_cpu *l)
@@ -160,6 +235,8 @@ void ledger_snapshot_add(struct ledger_snapshot *a, const struct ledger_snapshot
  * while they still answer), then print the snapshots and the total. */
 void ledger_gather(void);
 void ledger_print(void);
+/* Under ledger=off: one line saying so, with the transitions made. */
+void ledger_print_off(void);
 /* Cycles one ledger transition costs on this CPU (measured at boot). */
 uint64_t ledger_transition_cost(void);
 void ledger_measure_overhead(void);

@@ -200,6 +200,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
 	if (machine_probe(bi) < 0)
 		arch_halt_forever();  /* no description of this machine: no console either */
 	int bad = kopts_parse(bi->cmdline, &args);
+	ledger_on = kopts.ledger;  /* ledger=off: no transition from here on */
 	const struct console_ops *con = machine->console();
 	if (con)
 		console_init(con);

@@ -193,7 +193,7 @@ static const struct bootopt kernel_opts[] = {
 	{ "test", "all|none|GLOB: run on-target tests at boot instead of the application", set_test },
 	{ "loglevel", "0..3: boot log detail (default 1)", set_loglevel },
 	{ "dumpboot", "0|1: hex-dump the boot loader's data (for test fixtures)", set_dumpboot },
-	{ "ledger", "off|exit: print the cost ledger at exit (default exit)", set_ledger },
+	{ "ledger", "off|exit: off makes no ledger transitions (bench lines lose their split); exit prints the ledger at exit (default)", set_ledger },
 	{ "bench", "REGEX: run the matching on-target benchmarks instead of the program (Go's "
 	  "-bench syntax)", set_bench },
 	{ "benchtime", "500ms|2s|1000x: minimum time (or count) per benchmark", set_benchtime },

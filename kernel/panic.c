@@ -145,6 +145,8 @@ _Noreturn void kernel_exit(int status)
 		smp_stop_others();
 		if (kopts.ledger)
 			ledger_print();
+		else
+			ledger_print_off();
 	}
 	/* the exit line starts a line of its own, whatever the program's
 	 * last output left (a harness reads it as the status) */

@@ -120,6 +120,31 @@ static inline void cpu_unpin(struct cpu *c)
 	c->preempt_off--;
 	arch_irq_restore(f);
 }
+/* Enter kernel class cls from thread context for a stretch of kernel work
+ * done on behalf of the caller (a system call): pin (as cpu_pin) and push
+ * cls in one interrupt-off window, so the frame is pushed and later popped
+ * on the same CPU's ledger.  cpu_ledger_leave pops and unpins.  The push
+ * and pop are skipped under ledger=off; the pin is not. */
+static inline struct cpu *cpu_ledger_enter(unsigned cls)
+{
+	unsigned long f = arch_irq_save();
+	struct cpu *c = this_cpu();
+	c->preempt_off++;
+	if (ledger_on)
+		ledger_push(&c->ledger, arch_cycles(), cls, 0);
+	arch_irq_restore(f);
+	return c;
+}
+static inline void cpu_ledger_leave(struct cpu *c)
+{
+	unsigned long f = arch_irq_save();
+	if (c != this_cpu() || c->preempt_off <= 0)
+		cpu_pin_fatal(c);
+	if (ledger_on)
+		ledger_pop(&c->ledger, arch_cycles());
+	c->preempt_off--;
+	arch_irq_restore(f);
+}
 /* boot CPU, first thing: make this_cpu() valid. */
 void cpu_early_init(void);
 /* Run fn(arg) on this CPU's syscall stack with preemption held off: for
@@ -129,21 +154,28 @@ int cpu_syscall(int (*fn)(void *), void *arg);
 
 /* Ledger transitions on this CPU with the cycle counter read here.
  * Interrupts are held off for the few instructions of the update (an
- * interrupt's own push/pop in between would be lost otherwise). */
+ * interrupt's own push/pop in between would be lost otherwise).  No-ops
+ * under ledger=off. */
 static inline void cpu_ledger_push(unsigned cls, unsigned cause)
 {
+	if (!ledger_on)
+		return;
 	unsigned long f = arch_irq_save();
 	ledger_push(&this_cpu()->ledger, arch_cycles(), cls, cause);
 	arch_irq_restore(f);
 }
 static inline void cpu_ledger_pop(void)
 {
+	if (!ledger_on)
+		return;
 	unsigned long f = arch_irq_save();
 	ledger_pop(&this_cpu()->ledger, arch_cycles());
 	arch_irq_restore(f);
 }
 static inline void cpu_ledger_switch(unsigned cls)
 {
+	if (!ledger_on)
+		return;
 	unsigned long f = arch_irq_save();
 	ledger_switch(&this_cpu()->ledger, arch_cycles(), cls);
 	arch_irq_restore(f);

@@ -96,12 +96,16 @@ static void call_irq(unsigned v, struct trap_frame *tf)
 	if (!__atomic_load_n(&c->call.pending, __ATOMIC_ACQUIRE))
 		return;  /* late duplicate */
 	/* re-label this ledger frame with the call's cause */
-	uint64_t now = arch_cycles();
-	struct ledger_frame *f = &c->ledger.stack[c->ledger.depth];
-	c->ledger.cycles[f->cls] += now - c->ledger.last;
-	c->ledger.last = now;
-	f->cause = c->call.cause;
-	c->ledger.cause_events[c->call.cause]++;
+	if (ledger_on) {
+		uint64_t now = arch_cycles();
+		struct ledger_frame *f = &c->ledger.stack[c->ledger.depth];
+		uint64_t d = now - c->ledger.last;
+		c->ledger.cycles[f->cls] += d;
+		c->ledger.cause_cycles[f->cause] += d;
+		c->ledger.last = now;
+		f->cause = c->call.cause;
+		c->ledger.cause_events[c->call.cause]++;
+	}
 	run_call(c);
 }
 

@@ -43,12 +43,15 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 		return;  /* spurious: no EOI */
 	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
 	struct ledger_cpu *l = &this_cpu()->ledger;
+	int on = ledger_on;
 	/* the entry stub's timestamp: never before the last transition */
-	ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
+	if (on)
+		ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
 	if (handlers[v].fn)
 		handlers[v].fn(v, tf);
 	else if (!unhandled)
 		panic("unexpected interrupt vector %u", v);
 	arch_eoi();
-	ledger_pop(l, arch_cycles());
+	if (on)
+		ledger_pop(l, arch_cycles());
 }

@@ -12,6 +12,12 @@
  * the interrupt frame is edited (arch_inject_preempt) so that the G, on
  * its own stack and with its full register state saved, calls
  * preempt_entry_c() -> rt_async_preempt_body() and yields.
+ * Ledger: the hook relabels the interrupted frame (the one under the
+ * timer interrupt's) as rt.sched with cause preempt, so from the IRET on,
+ * the stub's register pushes and FXSAVE and the runtime's way to g0 are
+ * charged there and not to user, until the scheduler's own switch on g0.
+ * The restore when the G resumes (FXRSTOR, pops, IRETQ) stays with the
+ * G's class, as an interrupt's return does.
  *
  * Invariants: cpu->m_wake is set before the IPI, and a park checks and
  * clears it with interrupts off before halting, so no wake is lost.
@@ -110,6 +116,8 @@ void plat_m_wake(unsigned id)
 
 void preempt_entry_c(void) { rt_async_preempt_body(); }
 
+static unsigned class_preempt;  /* rt.sched: where the preemption's save is charged */
+
 static void preempt_hook(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
@@ -117,12 +125,19 @@ static void preempt_hook(struct trap_frame *tf)
 		return;
 	c->preempt_injected++;
 	c->ledger.cause_events[LCAUSE_PREEMPT]++;
+	struct ledger_cpu *l = &c->ledger;
+	if (ledger_on && l->depth > 0 && !l->overflow) {
+		/* the frame under this interrupt's, resumed at its pop */
+		l->stack[l->depth - 1].cls = (uint8_t)class_preempt;
+		l->stack[l->depth - 1].cause = LCAUSE_PREEMPT;
+	}
 	arch_inject_preempt(tf);
 }
 
 void plat_preempt_init(uint64_t quantum_ns)
 {
 	(void)quantum_ns;  /* the runtime compares against it in rt_preempt_check */
+	class_preempt = (unsigned)plat_ledger_class("rt.sched");
 	if (timer_tick_hz())
 		timer_set_tick_hook(preempt_hook);
 }
@@ -156,14 +171,13 @@ int plat_ledger_class(const char *name)
 	return id;
 }
 
+/* g0 only (never preempted, so this_cpu() cannot change under it), and
+ * interrupts may stay on: ledger_switch_interruptible. */
 unsigned plat_ledger_switch(unsigned cls)
 {
-	unsigned long f = arch_irq_save();  /* before reading the CPU: no move */
-	struct cpu *c = this_cpu();
-	unsigned old = ledger_current(&c->ledger);
-	ledger_switch(&c->ledger, arch_cycles(), cls);
-	arch_irq_restore(f);
-	return old;
+	if (!ledger_on)
+		return cls;
+	return ledger_switch_interruptible(&this_cpu()->ledger, arch_cycles(), cls);
 }
 
 /* ---- stacks: the public API (rt/include/tally.h) ---- */

@@ -12,6 +12,13 @@
  *   _exit        -> kernel_exit(status)
  *   gettimeofday/times -> time since boot from the cycle counter
  *   open/unlink/... -> ENOSYS/ENOENT
+ * Ledger: each call that does work (write, read, sbrk, close, fstat,
+ * isatty, lseek, gettimeofday, times) is charged to kern.syscall, entered
+ * and left with cpu_ledger_enter/leave: the caller is pinned for the call,
+ * so the frame is popped on the CPU that pushed it.  The console's UART
+ * loop inside write is kern.driver, nested (kernel/console.c); sbrk's page
+ * mapping stays kern.syscall, and a fault it takes is kern.fault.  The
+ * calls that only fail (open, fork, ...) and _exit are not charged.
  * Context: thread context (not interrupt handlers): sbrk allocates.
  */
 #include <errno.h>
@@ -48,7 +55,9 @@ int write(int fd, const void *buf, size_t n)
 		errno = EBADF;
 		return -1;
 	}
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
 	console_write(buf, n);
+	cpu_ledger_leave(c);
 	return (int)n;
 }
 
@@ -58,10 +67,12 @@ int read(int fd, void *buf, size_t n)
 		errno = EBADF;
 		return -1;
 	}
+	struct cpu *cpu = cpu_ledger_enter(LC_KERN_SYSCALL);
 	size_t got = 0;
 	int c;
 	while (got < n && (c = console_getc()) >= 0)
 		((char *)buf)[got++] = (char)c;
+	cpu_ledger_leave(cpu);
 	return (int)got;
 }
 
@@ -86,8 +97,11 @@ static int do_sbrk(void *arg)
  * on a goroutine's growable stack, hence cpu_syscall. */
 void *sbrk(ptrdiff_t incr)
 {
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
 	uintptr_t old = brk;
-	if (cpu_syscall(do_sbrk, &incr) < 0) {
+	int r = cpu_syscall(do_sbrk, &incr);
+	cpu_ledger_leave(c);
+	if (r < 0) {
 		errno = ENOMEM;
 		return (void *)-1;
 	}
@@ -96,7 +110,10 @@ void *sbrk(ptrdiff_t incr)
 
 int close(int fd)
 {
-	if (fd < 0 || fd > 2) {
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
+	int bad = fd < 0 || fd > 2;
+	cpu_ledger_leave(c);
+	if (bad) {
 		errno = EBADF;
 		return -1;
 	}
@@ -109,16 +126,26 @@ int fstat(int fd, struct stat *st)
 		errno = EBADF;
 		return -1;
 	}
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFCHR;
+	cpu_ledger_leave(c);
 	return 0;
 }
 
-int isatty(int fd) { return fd >= 0 && fd <= 2; }
+int isatty(int fd)
+{
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
+	int r = fd >= 0 && fd <= 2;
+	cpu_ledger_leave(c);
+	return r;
+}
 
 off_t lseek(int fd, off_t off, int whence)
 {
 	(void)fd, (void)off, (void)whence;
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
+	cpu_ledger_leave(c);
 	errno = ESPIPE;
 	return -1;
 }
@@ -193,19 +220,23 @@ static uint64_t ns_since_boot(void)
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	(void)tz;
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
 	uint64_t ns = ns_since_boot();
 	tv->tv_sec = (time_t)(ns / 1000000000ull);
 	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000);
+	cpu_ledger_leave(c);
 	return 0;
 }
 
 clock_t times(struct tms *t)
 {
+	struct cpu *cpu = cpu_ledger_enter(LC_KERN_SYSCALL);
 	clock_t c = (clock_t)(ns_since_boot() / (1000000000ull / 100));  /* CLK_TCK 100 */
 	if (t) {
 		t->tms_utime = c;
 		t->tms_stime = 0;
 		t->tms_cutime = t->tms_cstime = 0;
 	}
+	cpu_ledger_leave(cpu);
 	return c;
 }

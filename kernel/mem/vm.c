@@ -130,7 +130,9 @@ struct vm_region *vm_region_find(uintptr_t addr, int *where)
 int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf, uint64_t t0)
 {
 	struct ledger_cpu *l = &this_cpu()->ledger;
-	ledger_push(l, t0 > l->last ? t0 : l->last, LC_KERN_FAULT, 0);
+	int on = ledger_on;
+	if (on)
+		ledger_push(l, t0 > l->last ? t0 : l->last, LC_KERN_FAULT, 0);
 	/* the hint inline, the scan out of line: with a plain scan, and
 	 * with this entry and the dispatch in separate functions, the
 	 * dispatch cost 3-6% of BenchmarkStackGrowthFault (icount, 1 CPU,
@@ -142,7 +144,7 @@ int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf, ui
 		r = vm_region_find(addr, &where);
 	vm_fault_fn fn = r ? __atomic_load_n(&r->fault, __ATOMIC_ACQUIRE) : NULL;
 	if (fn) {
-		if (r->fault_cause) {
+		if (r->fault_cause && on) {
 			/* the whole kern.fault frame counts under the region's
 			 * cause: ledger_pop charges it from the push */
 			l->stack[l->depth].cause = (uint8_t)r->fault_cause;
@@ -151,7 +153,8 @@ int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf, ui
 		struct vm_fault f = { addr, access, tf };
 		res = fn(r, &f, r->fault_arg);
 	}
-	ledger_pop(l, arch_cycles());
+	if (on)
+		ledger_pop(l, arch_cycles());
 	return res == VM_FAULT_RETRY;
 }
 

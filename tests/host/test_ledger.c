@@ -2,7 +2,10 @@
  * test_ledger.c - host tests of the cost ledger's arithmetic (ledger.h):
  * nesting charges the right class, causes are a sub-view, the classes sum
  * to the elapsed cycles exactly, overflow of the nesting stack keeps the
- * books balanced, and the class registry is stable.
+ * books balanced, and the class registry is stable.  The per-class and
+ * per-cause totals of a random walk are compared with a reference model
+ * written here (a plain stack of classes, each interval charged to its
+ * top), not with the ledger's own sum, which telescopes by construction.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,6 +75,128 @@ static void random_walk_always_balances(void **state)
 	}
 }
 
+/* The reference: each interval between two events goes to the class (and
+ * cause) on top of a plain stack; no `last`, no running sums. */
+struct model {
+	unsigned depth;
+	unsigned cls[LEDGER_DEPTH], cause[LEDGER_DEPTH];
+	uint64_t over;
+	uint64_t cycles[LEDGER_MAX_CLASSES], cause_cycles[LEDGER_MAX_CAUSES];
+	uint64_t entries;
+};
+
+static void matches_a_reference_model(void **state)
+{
+	(void)state;
+	struct ledger_cpu l;
+	struct ledger_snapshot s;
+	struct model m;
+	memset(&m, 0, sizeof(m));
+	uint64_t now = 100, x = 777;
+	ledger_start(&l, now, LC_USER);
+	m.cls[0] = LC_USER;
+	for (int i = 0; i < 200000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t dt = (x >> 33) % 500;
+		m.cycles[m.cls[m.depth]] += dt;
+		m.cause_cycles[m.cause[m.depth]] += dt;
+		now += dt;
+		unsigned op = (x >> 20) % 3, cls = (x >> 40) % LC_FIXED_COUNT;
+		unsigned cause = (x >> 50) % LCAUSE_FIXED_COUNT;
+		if (op == 0) {
+			ledger_push(&l, now, cls, cause);
+			if (m.depth + 1 >= LEDGER_DEPTH) {
+				m.over++;  /* refused: no entry */
+			} else {
+				m.entries++;
+				m.depth++;
+				m.cls[m.depth] = cls;
+				m.cause[m.depth] = cause;
+			}
+		} else if (op == 1) {
+			ledger_pop(&l, now);
+			if (m.over)
+				m.over--;
+			else if (m.depth)
+				m.depth--;
+		} else {
+			unsigned old = ledger_switch(&l, now, cls);
+			assert_int_equal(old, m.cls[m.depth]);
+			m.entries++;
+			m.cls[m.depth] = cls;
+			m.cause[m.depth] = 0;
+		}
+		assert_int_equal(ledger_current(&l), m.cls[m.depth]);
+	}
+	ledger_snapshot(&l, now, &s);
+	for (unsigned k = 0; k < LC_FIXED_COUNT; k++)
+		assert_int_equal(s.cycles[k], m.cycles[k]);
+	/* causes 1..: a sub-view, exactly the model's; cause 0 is a sink */
+	for (unsigned k = 1; k < LCAUSE_FIXED_COUNT; k++)
+		assert_int_equal(s.cause_cycles[k], m.cause_cycles[k]);
+	assert_int_equal(ledger_transitions(&l), m.entries);
+}
+
+static void no_cause_charges_no_cause(void **state)
+{
+	(void)state;
+	struct ledger_cpu l;
+	struct ledger_snapshot s;
+	ledger_start(&l, 0, LC_USER);
+	ledger_push(&l, 10, LC_KERN_SYSCALL, 0);        /* user 10 */
+	ledger_push(&l, 15, LC_KERN_DRIVER, 0);         /* syscall 5 */
+	ledger_pop(&l, 45);                             /* driver 30 */
+	ledger_pop(&l, 50);                             /* syscall 5 more */
+	ledger_push(&l, 60, LC_KERN_IRQ_TIMER, LCAUSE_PREEMPT);  /* user 10 */
+	ledger_pop(&l, 67);                             /* timer 7, preempt 7 */
+	ledger_snapshot(&l, 70, &s);
+	assert_int_equal(s.cycles[LC_USER], 23);
+	assert_int_equal(s.cycles[LC_KERN_SYSCALL], 10);
+	assert_int_equal(s.cycles[LC_KERN_DRIVER], 30);
+	assert_int_equal(s.cycles[LC_KERN_IRQ_TIMER], 7);
+	assert_int_equal(s.cause_cycles[LCAUSE_PREEMPT], 7);
+	for (unsigned k = 1; k < LCAUSE_FIXED_COUNT; k++)
+		if (k != LCAUSE_PREEMPT)
+			assert_int_equal(s.cause_cycles[k], 0);
+	assert_int_equal(ledger_transitions(&l), 3);
+	assert_string_equal(ledger_class_name(LC_KERN_SYSCALL), "kern.syscall");
+	assert_string_equal(ledger_class_name(LC_KERN_DRIVER), "kern.driver");
+}
+
+/* The interrupt-tolerant switch: alone it charges as ledger_switch does;
+ * with an interrupt (a push and a pop) landing between its clock read and
+ * its exchange, nothing is charged twice and last is the interrupt's exit. */
+static void interruptible_switch_stays_exact(void **state)
+{
+	(void)state;
+	struct ledger_cpu a, b;
+	struct ledger_snapshot sa, sb;
+	int sched = ledger_class("rt.sched");
+	ledger_start(&a, 0, LC_USER);
+	ledger_start(&b, 0, LC_USER);
+	assert_int_equal(ledger_switch_interruptible(&a, 100, (unsigned)sched), LC_USER);
+	ledger_switch(&b, 100, (unsigned)sched);
+	assert_int_equal(ledger_switch_interruptible(&a, 130, LC_USER), (unsigned)sched);
+	ledger_switch(&b, 130, LC_USER);
+	ledger_snapshot(&a, 200, &sa);
+	ledger_snapshot(&b, 200, &sb);
+	assert_memory_equal(sa.cycles, sb.cycles, sizeof(sa.cycles));
+	assert_int_equal(ledger_transitions(&a), ledger_transitions(&b));
+
+	/* the clock is read at 300; a timer interrupt enters at 310 and
+	 * leaves at 350; then the exchange runs */
+	ledger_push(&a, 310, LC_KERN_IRQ_TIMER, 0);   /* user up to 310 */
+	ledger_pop(&a, 350);                          /* timer 40 */
+	assert_int_equal(ledger_switch_interruptible(&a, 300, (unsigned)sched), LC_USER);
+	assert_int_equal(a.last, 350);                /* the interrupt's exit */
+	ledger_snapshot(&a, 400, &sa);
+	assert_int_equal(sa.residue, 0);
+	assert_int_equal(sa.cycles[LC_USER], 100 + 180);  /* 0-100, 130-310 */
+	assert_int_equal(sa.cycles[LC_KERN_IRQ_TIMER], 40);
+	assert_int_equal(sa.cycles[sched], 30 + 50);  /* 100-130, 350-400 */
+	assert_int_equal(sum(&sa), 400);
+}
+
 static void overflow_keeps_books(void **state)
 {
 	(void)state;
@@ -136,6 +261,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nesting_charges_inner_then_outer),
 		cmocka_unit_test(random_walk_always_balances),
+		cmocka_unit_test(matches_a_reference_model),
+		cmocka_unit_test(no_cause_charges_no_cause),
+		cmocka_unit_test(interruptible_switch_stays_exact),
 		cmocka_unit_test(overflow_keeps_books),
 		cmocka_unit_test(snapshot_add_totals),
 		cmocka_unit_test(registry_is_stable),

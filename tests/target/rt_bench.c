@@ -365,3 +365,109 @@ BENCH(TimerReset)
 	}
 	tally_timer_free(tm);
 }
+
+/* ---- skynet: Go's classic tree of 10-way spawns ---- */
+
+#define SKYNET_SIZE 1000000
+#define SKYNET_DIV 10
+
+struct skynet_arg {
+	struct tally_chan *c;  /* where this node sends its sum */
+	int64_t num, size;
+};
+
+/* A leaf sends its number; an inner node starts SKYNET_DIV children on a
+ * channel of its own and sends the sum of their answers.  The children's
+ * arguments live on the parent's stack: the parent waits for every
+ * child's answer, and a child reads its argument before it answers. */
+static void skynet(void *p)
+{
+	struct skynet_arg a = *(struct skynet_arg *)p;
+	if (a.size == 1) {
+		tally_chan_send(a.c, &a.num);
+		return;
+	}
+	struct skynet_arg kids[SKYNET_DIV];
+	struct tally_chan *rc = tally_chan_make(sizeof(int64_t), 0);
+	int64_t step = a.size / SKYNET_DIV, sum = 0, v;
+	for (int i = 0; i < SKYNET_DIV; i++) {
+		kids[i] = (struct skynet_arg){ rc, a.num + i * step, step };
+		tally_go(skynet, &kids[i]);
+	}
+	for (int i = 0; i < SKYNET_DIV; i++) {
+		tally_chan_recv(rc, &v);
+		sum += v;
+	}
+	tally_chan_send(a.c, &sum);
+}
+
+/* one op: the whole tree of 10^6 leaves (1 111 111 goroutines), summed
+ * over unbuffered channels.  The runtime has no collector and no way to
+ * free a channel, so each op leaves its 111 111 channels behind (a few
+ * MB): run it with a small count (benchtime=1x) */
+BENCH(Skynet)
+{
+	for (uint64_t i = 0; i < b->n; i++) {
+		struct skynet_arg root = { tally_chan_make(sizeof(int64_t), 0), 0, SKYNET_SIZE };
+		int64_t sum = 0;
+		tally_go(skynet, &root);
+		tally_chan_recv(root.c, &sum);
+		if (sum != (int64_t)SKYNET_SIZE * (SKYNET_SIZE - 1) / 2)
+			bench_fail(b, "wrong sum");
+	}
+}
+
+/* ---- the concurrent prime sieve (Go's classic) ---- */
+
+#define SIEVE_PRIMES 100
+#define SIEVE_LAST 541  /* the 100th prime */
+
+struct sieve_filter {
+	struct tally_chan *in, *out;
+	int prime;
+};
+
+/* 2..SIEVE_LAST, then close: the chain winds down behind it */
+static void sieve_generate(void *arg)
+{
+	for (int i = 2; i <= SIEVE_LAST; i++)
+		tally_chan_send(arg, &i);
+	tally_chan_close(arg);
+}
+
+static void sieve_filter(void *arg)
+{
+	struct sieve_filter *f = arg;
+	int v;
+	while (tally_chan_recv(f->in, &v))
+		if (v % f->prime != 0)
+			tally_chan_send(f->out, &v);
+	tally_chan_close(f->out);
+}
+
+static struct sieve_filter sieve_filters[SIEVE_PRIMES];
+
+/* one op: the first 100 primes through a chain of one filter goroutine
+ * per prime, over unbuffered channels (101 goroutines, 101 channels left
+ * behind per op: the runtime cannot free a channel) */
+BENCH_P(PrimeSieve, 1)
+{
+	for (uint64_t op = 0; op < b->n; op++) {
+		struct tally_chan *ch = tally_chan_make(sizeof(int), 0);
+		tally_go(sieve_generate, ch);
+		int prime = 0, sum = 0;
+		for (int i = 0; i < SIEVE_PRIMES; i++) {
+			if (!tally_chan_recv(ch, &prime))
+				break;
+			sum += prime;
+			struct sieve_filter *f = &sieve_filters[i];
+			*f = (struct sieve_filter){ ch, tally_chan_make(sizeof(int), 0), prime };
+			tally_go(sieve_filter, f);
+			ch = f->out;
+		}
+		while (tally_chan_recv(ch, NULL))
+			;  /* nothing passes the last filter: the close arrives */
+		if (prime != SIEVE_LAST || sum != 24133)
+			bench_fail(b, "wrong primes");
+	}
+}

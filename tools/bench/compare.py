@@ -66,7 +66,8 @@ CONTRACT = (
 	"ChanBuffered", "MutexUncontended", "MutexContended", "TimerStartStop",
 	"SleepWakeLatency", "CheckGoroutinePerItem", "CheckInline",
 	"CounterChannel", "CounterAtomic", "CounterOneMutex", "CounterSharded",
-	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused",
+	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Skynet",
+	"PrimeSieve",
 )
 # Benchmarks whose op is a wait: reported in ns in every mode.
 LATENCY = ("SleepWakeLatency",)

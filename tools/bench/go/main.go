@@ -96,6 +96,8 @@ var benches = []bench{
 	{"TimerReset", 1, benchTimerReset},
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
+	{"Skynet", 0, benchSkynet},
+	{"PrimeSieve", 1, benchPrimeSieve},
 }
 
 type measure struct {

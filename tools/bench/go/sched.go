@@ -16,6 +16,12 @@
 //	CheckInline           one item checked in a loop
 //	CounterChannel        one increment sent by one of two goroutines over
 //	                      an unbuffered channel to the counting goroutine
+//	Skynet                the classic skynet: a tree of 10-way spawns down
+//	                      to 10^6 leaves (1 111 111 goroutines), sums sent
+//	                      up over unbuffered channels; one op is the tree
+//	PrimeSieve            the concurrent prime sieve: the first 100 primes
+//	                      through a chain of one filter goroutine per
+//	                      prime, unbuffered channels (GOMAXPROCS=1)
 //
 // Invariants: every goroutine a body starts has finished when it returns
 // (WaitGroups or channel closes); counts are checked and a mismatch fails
@@ -167,5 +173,74 @@ func benchCounterChannel(b *B) {
 	}
 	if count != b.N {
 		b.Fail("lost increments")
+	}
+}
+
+func skynet(c chan int64, num, size, div int64) {
+	if size == 1 {
+		c <- num
+		return
+	}
+	rc := make(chan int64)
+	var sum int64
+	for i := int64(0); i < div; i++ {
+		go skynet(rc, num+i*(size/div), size/div, div)
+	}
+	for i := int64(0); i < div; i++ {
+		sum += <-rc
+	}
+	c <- sum
+}
+
+func benchSkynet(b *B) {
+	const size = 1000000
+	for i := 0; i < b.N; i++ {
+		c := make(chan int64)
+		go skynet(c, 0, size, 10)
+		if sum := <-c; sum != size*(size-1)/2 {
+			b.Fail("wrong sum")
+		}
+	}
+}
+
+const sievePrimes, sieveLast = 100, 541 // the 100th prime
+
+func sieveGenerate(ch chan<- int) {
+	for i := 2; i <= sieveLast; i++ {
+		ch <- i
+	}
+	close(ch)
+}
+
+func sieveFilter(in <-chan int, out chan<- int, prime int) {
+	for v := range in {
+		if v%prime != 0 {
+			out <- v
+		}
+	}
+	close(out)
+}
+
+func benchPrimeSieve(b *B) {
+	for op := 0; op < b.N; op++ {
+		ch := make(chan int)
+		go sieveGenerate(ch)
+		prime, sum := 0, 0
+		for i := 0; i < sievePrimes; i++ {
+			v, ok := <-ch
+			if !ok {
+				break
+			}
+			prime = v
+			sum += v
+			out := make(chan int)
+			go sieveFilter(ch, out, prime)
+			ch = out
+		}
+		for range ch {
+		}
+		if prime != sieveLast || sum != 24133 {
+			b.Fail("wrong primes")
+		}
 	}
 }
