@@ -1,0 +1,168 @@
+/*
+ * ledger_api.c - the ledger read API (tally_ledger_read, _sub, _cycles)
+ * checked on the machine against a clock the ledger does not use.
+ *
+ * What it proves (each failure prints `ledger_api: FAIL: ...`, exit 1):
+ *   - errors: NULL is TALLY_ENULL, a CPU index outside 0 .. ncpu - 1
+ *     (other than TALLY_LEDGER_ALL) is TALLY_ECPU, reads of two different
+ *     CPUs do not subtract (TALLY_EMISMATCH);
+ *   - the table names the kernel's and the runtime's classes, the
+ *     counter's frequency is known, TALLY_LEDGER_ALL covers every CPU;
+ *   - against the HPET (testhook_hpet_ns, tests/target/hook_hpet.c): over
+ *     a 300 ms sleep, each CPU's classes sum to the HPET's elapsed time
+ *     within 3% + 1 ms, and at least 90% of all CPUs' time is idle, under
+ *     2% user; over a 300 ms busy loop (timed by the HPET) the loop's
+ *     time is user within -10% / +3% + 1 ms;
+ *   - the per-CPU reads add up to the TALLY_LEDGER_ALL read taken after
+ *     them (no CPU missing or counted twice).
+ * The 3% allows for the TSC calibration (10 ms against the ACPI PM
+ * timer at boot); the 10% for the tick, the reads' own IPIs and the
+ * preemption path inside the loop.  Prints `ledger_api: ok` and exits 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tally.h>
+
+uint64_t testhook_hpet_ns(void);
+
+#define MS 1000000ull
+
+static int failed;
+static struct tally_ledger pa[64], pb[64];  /* per CPU, before and after */
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		printf("ledger_api: FAIL: %s\n", what);
+		failed = 1;
+	}
+}
+
+static uint64_t ns(const struct tally_ledger *l, uint64_t cycles)
+{
+	return (uint64_t)((unsigned __int128)cycles * 1000000000u / l->cycles_hz);
+}
+
+static uint64_t class_sum(const struct tally_ledger *l)
+{
+	uint64_t s = 0;
+	for (unsigned k = 0; k < l->nclasses; k++)
+		s += l->classes[k].cycles;
+	return s;
+}
+
+static int has_class(const struct tally_ledger *l, const char *name)
+{
+	for (unsigned k = 0; k < l->nclasses; k++)
+		if (strcmp(l->classes[k].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int near(uint64_t got, uint64_t want, unsigned pct)
+{
+	uint64_t slack = want * pct / 100 + 1 * MS;
+	return got + slack >= want && got <= want + slack;
+}
+
+int main(void)
+{
+	int n = tally_ncpu();
+	struct tally_ledger a, b, d;
+	printf("ledger_api: %d CPUs\n", n);
+	if (n < 1 || n > 64)
+		return 1;
+
+	/* errors */
+	check(tally_ledger_read(NULL, 0) == TALLY_ENULL, "read(NULL) is not TALLY_ENULL");
+	check(tally_ledger_read(&a, n) == TALLY_ECPU, "read(cpu = ncpu) is not TALLY_ECPU");
+	check(tally_ledger_read(&a, -2) == TALLY_ECPU, "read(cpu = -2) is not TALLY_ECPU");
+	check(tally_ledger_sub(&d, &a, NULL) == TALLY_ENULL, "sub(NULL) is not TALLY_ENULL");
+	if (n > 1) {
+		check(tally_ledger_read(&a, 0) == 0 && tally_ledger_read(&b, 1) == 0,
+		      "read of cpu 0 or 1 failed");
+		check(tally_ledger_sub(&d, &b, &a) == TALLY_EMISMATCH,
+		      "cpu 1 minus cpu 0 is not TALLY_EMISMATCH");
+	}
+
+	/* the table */
+	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	check(a.ncpu == (unsigned)n && a.cpu == TALLY_LEDGER_ALL, "ALL does not cover every CPU");
+	check(a.cycles_hz > 0, "cycles_hz is 0");
+	check(has_class(&a, "idle") && has_class(&a, "user") && has_class(&a, "kern.irq.timer") &&
+	      has_class(&a, "rt.sched"), "a class is missing (idle, user, kern.irq.timer, rt.sched)");
+	printf("ledger_api: %u classes, cycle counter %llu Hz\n", a.nclasses,
+	       (unsigned long long)a.cycles_hz);
+	if (testhook_hpet_ns() == 0) {
+		printf("ledger_api: FAIL: no HPET to compare with\n");
+		return 1;
+	}
+
+	/* a sleep: every CPU's classes sum to the HPET's time, mostly idle */
+	for (int i = 0; i < n; i++)
+		check(tally_ledger_read(&pa[i], i) == 0, "per-CPU read failed");
+	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	uint64_t h0 = testhook_hpet_ns();
+	tally_sleep(300 * MS);
+	uint64_t h1 = testhook_hpet_ns();
+	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	for (int i = 0; i < n; i++)
+		check(tally_ledger_read(&pb[i], i) == 0, "per-CPU read failed");
+	uint64_t wall = h1 - h0;
+	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
+	uint64_t idle = ns(&d, tally_ledger_cycles(&d, "idle"));
+	uint64_t user = ns(&d, tally_ledger_cycles(&d, "user"));
+	printf("ledger_api: sleep: hpet %llu us, ledger %llu us over %d CPUs, idle %llu us, "
+	       "user %llu us\n", (unsigned long long)(wall / 1000),
+	       (unsigned long long)(ns(&d, class_sum(&d)) / 1000), n,
+	       (unsigned long long)(idle / 1000), (unsigned long long)(user / 1000));
+	check(near(ns(&d, class_sum(&d)), wall * (uint64_t)n, 3),
+	      "sleep: the classes of all CPUs do not sum to ncpu x the HPET's time");
+	check(idle >= wall * (uint64_t)n * 9 / 10, "sleep: under 90% idle");
+	check(user <= wall * (uint64_t)n / 50, "sleep: over 2% user");
+	for (int i = 0; i < n; i++) {
+		struct tally_ledger e;
+		char what[96];
+		check(tally_ledger_sub(&e, &pb[i], &pa[i]) == 0, "per-CPU sub failed");
+		uint64_t got = ns(&e, class_sum(&e));
+		printf("ledger_api: sleep: cpu%d ledger %llu us\n", i, (unsigned long long)(got / 1000));
+		snprintf(what, sizeof(what), "sleep: cpu%d's classes do not sum to the HPET's time", i);
+		/* the per-CPU reads bracket the ALL reads and the HPET reads */
+		check(got + 3 * MS >= wall && got <= wall + wall * 3 / 100 + 5 * MS, what);
+	}
+
+	/* a busy loop: its time is user time */
+	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	h0 = testhook_hpet_ns();
+	volatile uint64_t spins = 0;
+	while (testhook_hpet_ns() - h0 < 300 * MS)
+		spins++;
+	h1 = testhook_hpet_ns();
+	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
+	wall = h1 - h0;
+	user = ns(&d, tally_ledger_cycles(&d, "user"));
+	printf("ledger_api: busy: hpet %llu us, user %llu us, ledger %llu us over %d CPUs\n",
+	       (unsigned long long)(wall / 1000), (unsigned long long)(user / 1000),
+	       (unsigned long long)(ns(&d, class_sum(&d)) / 1000), n);
+	check(user >= wall * 9 / 10, "busy: under 90% of the loop is user");
+	check(user <= wall + wall * 3 / 100 + 1 * MS, "busy: more user than the loop's time");
+	check(near(ns(&d, class_sum(&d)), wall * (uint64_t)n, 3),
+	      "busy: the classes of all CPUs do not sum to ncpu x the HPET's time");
+
+	/* the parts add up to the whole read after them */
+	uint64_t parts = 0;
+	for (int i = 0; i < n; i++) {
+		check(tally_ledger_read(&pa[i], i) == 0, "per-CPU read failed");
+		parts += pa[i].elapsed;
+	}
+	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	check(a.elapsed >= parts && ns(&a, a.elapsed - parts) < (uint64_t)n * 5 * MS,
+	      "the per-CPU reads do not add up to the ALL read");
+
+	if (failed)
+		return 1;
+	printf("ledger_api: ok\n");
+	return 0;
+}
