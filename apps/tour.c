@@ -271,6 +271,30 @@ static const struct op {
 
 static struct tally_ledger cpu_l[MAXCPU];
 
+/* What enters the classes the tour is likely to meet (docs/kernel.md has
+ * the full list); a class not named here is printed without a note. */
+static const char *const notes[][2] = {
+	{ "idle", "halted, waiting for an interrupt" },
+	{ "user", "the program's own code" },
+	{ "kern.boot", "start-up, until the CPU first runs something" },
+	{ "kern.irq.timer", "the timer interrupt: tick, deadlines, preemption" },
+	{ "kern.irq.ipi", "interrupts between CPUs: wake-ups, calls" },
+	{ "kern.irq.other", "other interrupts" },
+	{ "kern.fault", "page faults (goroutine stacks growing)" },
+	{ "kern.driver", "device drivers (the serial console)" },
+	{ "kern.syscall", "the C library's system calls" },
+	{ "rt.sched", "the goroutine scheduler" },
+	{ "rt.timer", "the runtime's timer heaps" },
+};
+
+static const char *note_of(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (strcmp(notes[i][0], name) == 0)
+			return notes[i][1];
+	return "";
+}
+
 /* One read per CPU; the total column is their sum (a TALLY_LEDGER_ALL
  * read would be a little later than the columns it sums). */
 static void ledger_table(void)
@@ -308,7 +332,10 @@ static void ledger_table(void)
 	printf("   %-16s", "elapsed");
 	for (int i = 0; i < ncpu; i++)
 		printf("   %11.3f %5.1f%%", ms_of(&cpu_l[i], cpu_l[i].elapsed), 100.0);
-	printf("   %11.3f\n", ms_of(&all, all.elapsed));
+	printf("   %11.3f\n\n", ms_of(&all, all.elapsed));
+	for (unsigned k = 0; k < all.nclasses; k++)
+		if (all.classes[k].cycles && *note_of(all.classes[k].name))
+			printf("   %-16s %s\n", all.classes[k].name, note_of(all.classes[k].name));
 }
 
 /* ------------------------------------------------------------- main */
@@ -340,8 +367,8 @@ int main(void)
 	struct tally_ledger d;
 	uint32_t count;
 	small_primes_init();
-	printf("1. A concurrent program: count the primes below %u with %d goroutines\n",
-	       PRIME_LIMIT, 2 * ncpu);
+	printf("1. A concurrent program: count the primes below 10 million with %d goroutines\n",
+	       2 * ncpu);
 	printf("   that take ranges of %u numbers from a channel and send back counts.\n\n",
 	       CHUNK);
 	uint64_t w1 = 0;
@@ -366,7 +393,9 @@ int main(void)
 			printf("\n");
 		}
 	}
-	printf("   (on one CPU the other CPUs idle; the program's work is user time)\n\n");
+	printf("   On one CPU the others idle.  Under emulation a CPU is a host thread:\n");
+	printf("   with fewer free host cores than CPUs the speed-up shrinks, and the\n");
+	printf("   ledger still sees a CPU whose thread waits for a host core as busy.\n\n");
 
 	/* 2 */
 	printf("2. What the runtime's operations cost, and where all CPUs' time went:\n\n");
@@ -385,7 +414,8 @@ int main(void)
 		print_split(&d);
 		printf("\n");
 	}
-	printf("\n   A sleeping goroutine costs no CPU: its time is idle, and a 100 us\n");
+	printf("\n   \"1 P\": the runtime may use one CPU (GOMAXPROCS=1), so the other idles.\n");
+	printf("   A sleeping goroutine costs no CPU: its time is idle, and a 100 us\n");
 	printf("   sleep's ns/op over 100000 is the wake-up's lateness.  Spawns and\n");
 	printf("   channel hand-offs across CPUs wake the other CPU with an IPI (kern).\n\n");
 
