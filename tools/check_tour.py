@@ -16,7 +16,10 @@ after printing one line per problem.  What must hold:
     class falls outside the four groups), and the CPU time the ledger saw
     agrees with the wall time measured by another clock (tally_nanotime,
     read inside the ledger reads): CPU ms = ncpu x wall ms, within
-    -2% - 1 ms / +5% + 5 ms (the reads' own IPIs);
+    -2% - 1 ms / +5% + 50 ms per CPU (the ledger's interval also holds the
+    reads themselves, an IPI to each CPU, which on a busy host can wait
+    tens of ms for the other CPU's host thread; a CPU counted twice is
+    still +100%);
   - the table adds up: each CPU's classes sum to its elapsed time, the
     total column is the sum of the CPU columns, the percentages match;
     CPU 0's elapsed is the time since boot by tally_nanotime (within 2% +
@@ -24,7 +27,7 @@ after printing one line per problem.  What must hold:
     a little later in kernel_main) and no other CPU's is longer;
   - the kernel's own report at exit (`ledger:` lines, gathered by another
     path) is later than the table and not by much: per CPU its elapsed
-    and each class are at least the table's, elapsed at most 200 ms more.
+    and each class are at least the table's, elapsed at most 500 ms more.
 Context: stdlib only.
 """
 import re
@@ -84,7 +87,7 @@ def check(lines):
         if abs(sum(parts) - 100.0) > 0.3:
             bad.append("split sums to %.1f%%, not 100%%: %s" % (sum(parts), l.strip()))
         want = ncpu * wall
-        if not (want * 0.98 - 1 <= cpu <= want * 1.05 + 5):
+        if not (want * 0.98 - 1 <= cpu <= want * 1.05 + 50 * ncpu):
             bad.append("CPU ms %.3f is not %d x wall %.3f ms: %s" % (cpu, ncpu, wall, l.strip()))
     if nsteps < 1 + 6 + (ncpu > 1):
         bad.append("%d step lines with a split, expected %d" % (nsteps, 7 + (ncpu > 1)))
@@ -161,7 +164,7 @@ def check(lines):
         return bad
     for c in range(ncpu):
         kel = rep[c][0] / (mhz * 1000.0)
-        if not el[c] - 0.01 <= kel <= el[c] + 200:
+        if not el[c] - 0.01 <= kel <= el[c] + 500:
             bad.append("cpu%d: exit report elapsed %.3f ms vs the table's %.3f" % (c, kel, el[c]))
         for k, v in classes.items():
             kv = rep[c][1].get(k, 0) / (mhz * 1000.0)
