@@ -23,7 +23,9 @@
  *   hl[id]      per-M time ledger: CLOCK_MONOTONIC nanoseconds charged to
  *               the current class at each plat_ledger_switch, to "idle"
  *               while the M parks; read by any thread through its
- *               sequence count (plat_ledger_read, for tally_ledger_read);
+ *               sequence count (plat_ledger_read, for tally_ledger_read).
+ *               It starts when the M's thread starts (M 0: when it starts
+ *               the others, or at its first transition when it is alone);
  *   exit_hook   what plat_exit calls first (tests, see rt_test.h);
  *   syms        the executable's .symtab, mapped read-only from
  *               /proc/self/exe at the first backtrace (or when the
@@ -151,10 +153,16 @@ RT_HOSTED_TEXT unsigned plat_max_ms(void)
 	return n;
 }
 
+static void ledger_charge(unsigned cls);
+static int ledger_started(void);
+static _Thread_local unsigned cur_class;  /* ledger class of this M; 0: user */
+#define HOSTED_CLASS_IDLE 1                /* "idle", classes[1] */
+
 RT_HOSTED_TEXT static void *m_thread(void *p)
 {
 	struct hosted_m *h = p;
 	m_self = h->id;
+	ledger_charge(cur_class);   /* this M's ledger starts now */
 	rt_hosted_preempt_m_start(h->id);
 	h->fn(h->id);
 	die("M loop returned");
@@ -165,6 +173,8 @@ RT_HOSTED_TEXT void plat_start_m(unsigned id, void (*fn)(unsigned id))
 	pthread_once(&hm_once, hm_init);
 	if (id == 0 || id >= RT_MAX_M)
 		die("plat_start_m: bad M id");
+	if (!ledger_started())
+		ledger_charge(cur_class);   /* M 0's ledger starts with the others */
 	hm[id].fn = fn;
 	pthread_attr_t a;
 	pthread_t t;
@@ -180,9 +190,6 @@ RT_HOSTED_TEXT void plat_start_m(unsigned id, void (*fn)(unsigned id))
 RT_HOSTED_TEXT unsigned plat_m_id(void) { return m_self; }
 
 static void park_fake(struct hosted_m *h, uint64_t deadline_ns);
-static void ledger_charge(unsigned cls);
-static _Thread_local unsigned cur_class;  /* ledger class of this M; 0: user */
-#define HOSTED_CLASS_IDLE 1                /* "idle", classes[1] */
 static void watch_park(unsigned id, uint64_t deadline_ns, int parked);
 
 RT_HOSTED_TEXT void plat_m_park(uint64_t deadline_ns)
@@ -528,6 +535,12 @@ RT_HOSTED_TEXT static uint64_t ledger_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether the calling M's ledger has started. */
+RT_HOSTED_TEXT static int ledger_started(void)
+{
+	return __atomic_load_n(&hl[m_self].last, __ATOMIC_RELAXED) != 0;
 }
 
 /* Charge the time since the last transition to the current class, then
