@@ -8,11 +8,23 @@
  * is snapshotted by IPI just before and just after it (outside the timed
  * region), and the deltas are summed over CPUs and classes.
  *
- * Icount detection: a `dec; jnz` loop of 10000 iterations is timed three
- * times; under -icount shift=0 the cycle counter advances one per
- * instruction, so the last two deltas agree within 2 and lie within a few
- * counts of 20000 (measured: 20006, 20005, 20005).  Without icount the
- * counter follows the host TSC and the deltas scatter.
+ * Icount: the harness that starts the emulator knows whether it passed
+ * -icount and says so with the boot option icount=yes|no; the header's
+ * `icount:` line is that word.  A detector cross-checks it and the header
+ * prints its verdict as `icount-detected:` (tools/bench.py refuses a run
+ * whose two lines disagree with the mode it asked for).  The detector
+ * times a `dec; jnz` loop of 10000 iterations three times; under -icount
+ * shift=0 the cycle counter advances one per instruction, so the last two
+ * deltas agree within 2 and lie within a few counts of 20000 (measured:
+ * 20006, 20005, 20005).  Without icount the counter follows the host TSC
+ * and the deltas scatter; a tick landing inside a timed loop can fool it
+ * either way, which is why the harness's word comes first.  Without
+ * icount= the header prints the detector's verdict alone, as before.
+ *
+ * Ps: a benchmark declared with BENCH_P runs at its own GOMAXPROCS; the
+ * others run at benchprocs= (default: every CPU), so a harness can match
+ * a peer's GOMAXPROCS, P=1 on several CPUs included.  benchprocs above the
+ * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
  * Context: the main goroutine (the runtime runs on every CPU), interrupts
  * on.  The per-op ledger split therefore includes the runtime's classes
@@ -21,6 +33,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/bench.h"
+#include "kernel/bootopt.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/kernel.h"
@@ -32,6 +45,50 @@
 #include "rt/include/tally.h"
 
 extern const struct bench __start_benches[], __stop_benches[];
+
+/* Boot options of the benchmark runner (BOOTOPT_SET below). */
+static int icount_told = -1;       /* icount=: 1 yes, 0 no, -1 not given */
+static unsigned bench_procs;       /* benchprocs=: 0 means every CPU */
+
+static int set_icount(const char *v, const char **why)
+{
+	if (strcmp(v, "yes") == 0)
+		icount_told = 1;
+	else if (strcmp(v, "no") == 0)
+		icount_told = 0;
+	else {
+		*why = "expected yes or no";
+		return -1;
+	}
+	return 0;
+}
+
+static int set_benchprocs(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n < 1 || n > CPU_MAX) {
+		*why = "expected a number of Ps from 1 to the most CPUs Tally supports";
+		return -1;
+	}
+	bench_procs = (unsigned)n;
+	return 0;
+}
+
+static const struct bootopt bench_opts[] = {
+	{ "icount", "yes|no: the emulator counts instructions (-icount); the benchmark "
+	  "header says so (default: detected)", set_icount },
+	{ "benchprocs", "N: GOMAXPROCS of benchmarks that do not fix their own (default: "
+	  "every CPU)", set_benchprocs },
+};
+
+static void bench_reset(void)
+{
+	icount_told = -1;
+	bench_procs = 0;
+}
+
+BOOTOPT_SET(bench, "bench", bench_opts, sizeof(bench_opts) / sizeof(bench_opts[0]),
+            bench_reset, NULL);
 
 void bench_metric(struct bench_b *b, double value, const char *unit)
 {
@@ -104,7 +161,7 @@ static void print_fixed(uint64_t v1000, const char *unit)
 /* Returns 1 when the benchmark failed its own check. */
 static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n, unsigned ncpu)
 {
-	int procs = bm->procs > 0 ? bm->procs : (int)ncpu;
+	int procs = bm->procs > 0 ? bm->procs : bench_procs ? (int)bench_procs : (int)ncpu;
 	if (procs > (int)ncpu) {
 		kprintf("--- SKIP: Benchmark%s: needs %d CPUs\n", bm->name, procs);
 		return 0;
@@ -201,9 +258,15 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("goos: tally\ngoarch: amd64\npkg: tally/kernel\ncpu: %s\n", arch_cpu_model());
 	kprintf("tsc: %lu.%lu MHz (%s, invariant=%s)\n", hz / 1000000, hz / 100000 % 10,
 	        arch_cycles_source(), arch_cycles_invariant() ? "yes" : "no");
-	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\nicount: %s\ncpus: %u\n",
-	        arch_intc_name(), arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader,
-	        bench_icount_detected() ? "yes" : "no", ncpu);
+	int detected = bench_icount_detected();
+	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\n", arch_intc_name(),
+	        arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader);
+	kprintf("icount: %s\n", (icount_told >= 0 ? icount_told : detected) ? "yes" : "no");
+	if (icount_told >= 0)
+		kprintf("icount-detected: %s\n", detected ? "yes" : "no");
+	kprintf("cpus: %u\n", ncpu);
+	if (bench_procs)
+		kprintf("benchprocs: %u\n", bench_procs);
 	kprintf("ledger-transition: %lu cycles\n", ledger_transition_cost());
 	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {

@@ -6,33 +6,48 @@ booted directly with `bench=<regex>` on its command line) and on its two
 peers, a Go program and a pthreads program in a Linux guest (Debian's
 kernel, tools/bench/), all in the same QEMU configuration (-M, -cpu, -smp,
 -m), then compare them (tools/bench/compare.py): a text table, JSON, and a
-chart of the kern / rt / user / idle split.  See docs/bench.md.
+chart of the absolute cost per op split by class.  See docs/bench.md.
 
 Measurement modes (both by default):
   icount    deterministic: -icount shift=0,align=off,sleep=off, one vCPU
-            (QEMU 7.2 can livelock a multi-vCPU guest under icount), one
-            run per system; cycles/op are guest instructions per op
+            (QEMU 7.2 can livelock a multi-vCPU Linux guest under icount),
+            --repeat boots per system (default 3: the report says whether
+            the instruction counts were identical); cycles/op are guest
+            instructions per op.  Go runs with -cpu 1 (every benchmark at
+            GOMAXPROCS 1, Tally's only P count on one CPU); Tally also runs
+            once with ledger=off, the divisor of the ledger's overhead.
   parallel  multi-threaded TCG, --smp vCPUs (default 2), --runs boots per
-            system (default 3); median with min-max
+            system (default 3); median with min-max.  Tally boots with
+            benchprocs=1 and benchprocs=<smp>, so each of Go's rows (P 1 or
+            2, fixed per benchmark) has a Tally row at the same P.
+In both modes Tally's tick is --tally-tick (default 250 Hz, the CONFIG_HZ of
+Debian's kernel), the guest is told its mode (icount=yes|no on both
+command lines) and every header is checked against the mode asked for;
+Go runs a second time with -gogc off for the benchmarks that reported 0
+allocs/op.
 Usage:
   tools/bench.py [--modes icount,parallel] [--systems tally,go,pthreads]
-                 [--bench REGEX] [--benchtime 200ms] [--runs 3] [--smp 2]
+                 [--bench REGEX] [--benchtime 200ms] [--runs 3] [--repeat 3]
+                 [--smp 2] [--tally-tick 250]
   tools/bench.py --smoke          the `make bench-smoke` check: unit tests
                                   (tools/bench/test_*.py; --no-unit skips
                                   them), two short guest boots, a comparison;
                                   prints PASS/FAIL lines, then `N passed, M failed`
-  tools/bench.py --compare-only   redo the comparison from result files
+  tools/bench.py --compare-only [--out RUN_DIR]   redo the comparison
 
-Files: build/bench/logs/<mode>.<system>.<n>.log (raw serial),
-build/bench/results/<mode>.<system>.<n>.txt (the parsed run in Go's format,
-fit for benchstat), build/bench/results/<mode>.<system>.status, then
-table.txt, results.json, split.svg from compare.py.
+Files: every run writes build/bench/<UTC date>-<commit>/ (build/bench/latest
+points to the newest): logs/<mode>.<system>.<n>.log (raw serial),
+results/<mode>.<system>.<n>.txt (the parsed run in Go's format, fit for
+benchstat), results/<mode>.<system>.status, qemu.txt (QEMU's version and
+every boot's command line), then table.txt, results.json (with the run's
+date, commit, QEMU version, modes and boots) and cost*.svg from compare.py.
+tools/bench/render.py --record RUN_DIR commits a run to the docs.
 
-Tally's side: a missing kernel.elf or status 64 (the `bench=` option is not
-accepted) makes Tally "not available" in the table, which is not an error.
-Any other failure of any system (timeout, crash, non-zero status, output
-without its `bench: done:` line) makes the exit status 1, after the
-comparison of whatever did run.
+Failures (exit status 1, after the comparison of whatever did run): a
+Tally kernel image that is missing, any boot that times out, crashes, ends
+with a non-zero status (a benchmark failing its own check included: it is
+also FAIL in the table), lacks its `bench: done:` line, or whose header
+disagrees with the mode asked for (icount:, icount-detected:).
 
 Invariants: one QEMU at a time (the build machines have two cores shared
 by several people); QEMU is started only through tools/tally_qemu.py's boot(),
@@ -40,6 +55,7 @@ under a timeout, and killed by its own process group.  Context: stdlib only.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -95,13 +111,17 @@ class Progress:
 		pass
 
 
-def boot_opts(tq, a, mode, system):
-	"""tally-qemu options for one boot of system in mode."""
+def boot_opts(tq, a, mode, system, words=(), bench=None):
+	"""tally-qemu options for one boot of system in mode; words are more
+	boot options (Tally) or peer arguments (Go, pthreads); bench overrides
+	the benchmark regex."""
 	icount = mode == "icount"
 	smp = 1 if icount else a.smp
-	if system == "tally":
+	bench = bench or a.bench
+	if system.startswith("tally"):
 		out = os.path.dirname(os.path.abspath(a.kernel))
-		cmdline = "bench=%s benchtime=%s" % (a.bench, a.benchtime)
+		cmdline = " ".join(["bench=%s benchtime=%s icount=%s tick=%d" % (
+			bench, a.benchtime, "yes" if icount else "no", a.tally_tick)] + list(words))
 	else:
 		# tally-qemu boots <out>/kernel.elf with -kernel; for the guest that
 		# is a link to Debian's vmlinuz (QEMU reads the bzImage header).
@@ -111,11 +131,14 @@ def boot_opts(tq, a, mode, system):
 		if os.path.islink(link) or os.path.exists(link):
 			os.unlink(link)
 		os.symlink(os.path.abspath(os.path.join(a.out, "vmlinuz")), link)
-		words = ["icount=%s" % ("yes" if icount else "no"), "boot=bzimage",
-		         PEER_BIN[system], "-bench", a.bench, "-benchtime", a.benchtime]
-		cmdline = "%s %s -- %s" % (LINUX_APPEND, a.linux_append, " ".join(words))
+		facts = ["icount=%s" % ("yes" if icount else "no"), "boot=bzimage"]
+		hz = linux_config(a.out).get("CONFIG_HZ")
+		if hz:
+			facts.append("hz=%s" % hz)
+		peer = [PEER_BIN[system.split("-")[0]], "-bench", bench, "-benchtime", a.benchtime] + list(words)
+		cmdline = "%s %s -- %s" % (LINUX_APPEND, a.linux_append, " ".join(facts + peer))
 	extra = []
-	if system != "tally":
+	if not system.startswith("tally"):
 		extra = ["-initrd", os.path.join(a.out, "init.cpio")]
 	return tq.default_options(boot="direct", out=out, smp=smp, mem=a.mem,
 	                          machine=a.machine, cpu=a.cpu, cmdline=cmdline.strip(),
@@ -123,53 +146,94 @@ def boot_opts(tq, a, mode, system):
 	                          extra=extra)
 
 
-def run_system(tq, a, mode, system, runs):
-	"""Boot system runs times in mode; write logs, result files and the
-	status file.  Returns a list of failure strings ([] when all is well)."""
+def linux_config(out):
+	"""The guest kernel's CONFIG_* values from the fetched package's config
+	(fetch-linux.sh keeps it as vmlinuz.config), or {}."""
+	cfg = {}
+	try:
+		with open(os.path.join(out, "vmlinuz.config")) as f:
+			for line in f:
+				k, sep, v = line.strip().partition("=")
+				if sep and k.startswith("CONFIG_"):
+					cfg[k] = v
+	except OSError:
+		pass
+	return cfg
+
+
+def header_mismatch(run, mode):
+	"""Why run's header contradicts the mode asked for, or None."""
+	want = "yes" if mode == "icount" else "no"
+	for key in ("icount", "icount-detected"):
+		got = run.header.get(key)
+		if got is None and key == "icount":
+			return "no icount: header line"
+		if got is not None and got != want:
+			return "header %s: %s, but the %s mode %s -icount" % (
+				key, got, mode, "runs under" if want == "yes" else "runs without")
+	return None
+
+
+def run_system(tq, a, mode, system, runs, words=(), bench=None, first=1, boots=None):
+	"""Boot system runs times in mode (result files numbered from first);
+	write logs, result files and the status file (a failure stays in it).
+	boots, a list, receives one record per boot.  Returns a list of
+	failure strings ([] when all is well)."""
 	res_dir = os.path.join(a.out, "results")
 	log_dir = os.path.join(a.out, "logs")
 	status_path = os.path.join(res_dir, "%s.%s.status" % (mode, system))
 	failures = []
 
 	def set_status(text):
+		if first > 1 and os.path.isfile(status_path):
+			with open(status_path) as f:
+				if not f.read().startswith("ok"):
+					return
 		with open(status_path, "w") as f:
 			f.write(text + "\n")
 
-	if system == "tally" and not os.path.isfile(a.kernel):
-		print("bench: [%s] tally: not available (no %s)"
-		      % (mode, os.path.relpath(a.kernel, ROOT)), flush=True)
-		set_status("not available: no kernel image")
-		return []
-	for i in range(1, runs + 1):
-		tag = "[%s] %s %d/%d" % (mode, system, i, runs)
-		opts = boot_opts(tq, a, mode, system)
+	if system.startswith("tally") and not os.path.isfile(a.kernel):
+		why = "no kernel image %s (the Tally kernel did not build)" % \
+			os.path.relpath(a.kernel, ROOT)
+		print("bench: [%s] %s: FAILED: %s" % (mode, system, why), flush=True)
+		set_status("failed: " + why)
+		return ["[%s] %s: %s" % (mode, system, why)]
+	for i in range(first, first + runs):
+		tag = "[%s] %s %d" % (mode, system, i)
+		opts = boot_opts(tq, a, mode, system, words, bench)
 		err = tq.check_options(opts)
 		if err:
 			set_status("failed: " + err)
 			return ["%s: %s" % (tag, err)]
-		print("bench: %s: booting (smp %d%s)" % (tag, opts.smp,
-		      ", icount" if opts.icount else ""), flush=True)
+		print("bench: %s: booting (smp %d%s)%s" % (tag, opts.smp,
+		      ", icount" if opts.icount else "", " " + " ".join(words) if words else ""),
+		      flush=True)
 		log = os.path.join(log_dir, "%s.%s.%d.log" % (mode, system, i))
 		res = tq.boot(opts, Progress(tag, a.verbose), log)
 		text = res.raw.decode("utf-8", "replace")
-		if system == "tally":
+		if system.startswith("tally"):
 			text = "\n".join(tq.guest_lines(res.raw))
-			if res.status == STATUS_BAD_OPTION:
-				print("bench: %s: not available (bench= option not accepted, "
-				      "status 64)" % tag, flush=True)
-				set_status("not available: bench= option not accepted (status 64)")
-				return []
 		run = benchfmt.parse(text)
 		why = None
 		if res.status is None:
 			why = res.message or "no status"
+		elif res.status == STATUS_BAD_OPTION and system.startswith("tally"):
+			why = "status 64: a boot option was refused"
 		elif res.status != 0:
 			why = "status %d" % res.status
 		elif run.problems():
 			why = "; ".join(run.problems())
+		why = why or header_mismatch(run, mode)
+		if why is None and res.status is not None and run.failures:
+			why = "; ".join("%s failed: %s" % f for f in run.failures)
 		print("bench: %s: %d benchmarks in %.1fs%s" % (
 			tag, len(run.results), res.elapsed, " -- FAILED: " + why if why else ""),
 			flush=True)
+		if boots is not None:
+			boots.append({"mode": mode, "system": system, "n": i,
+			              "qemu": tq.build_command(opts), "log": os.path.relpath(log, a.out),
+			              "status": res.status, "elapsed": round(res.elapsed, 2),
+			              "failure": why})
 		if why:
 			failures.append("%s: %s (log: %s)" % (tag, why, os.path.relpath(log, ROOT)))
 		with open(os.path.join(res_dir, "%s.%s.%d.txt" % (mode, system, i)), "w") as f:
@@ -178,12 +242,96 @@ def run_system(tq, a, mode, system, runs):
 	return failures
 
 
+def non_allocating(a, mode):
+	"""An anchored regex of the benchmarks Go's runs of mode reported with
+	0 allocs/op (the ones fit to run with the collector off), or None."""
+	data = compare.load(os.path.join(a.out, "results")).get(mode, {})
+	so = data.get("go")
+	if not so or not so.runs:
+		return None
+	names = sorted({e["base"] for e in so.aggregate().values()
+	                if e["metrics"].get("allocs/op", {}).get("max", 1) == 0})
+	return "^Benchmark(%s)$" % "|".join(names) if names else None
+
+
+def run_mode(tq, a, mode, systems, boots):
+	"""Every boot of one mode; returns the failures."""
+	icount = mode == "icount"
+	n = a.repeat if icount else a.runs
+	fails = []
+	for system in systems:
+		if system == "tally":
+			if icount:
+				fails += run_system(tq, a, mode, "tally", n, boots=boots)
+				if not a.no_ledger_off:
+					fails += run_system(tq, a, mode, "tally-ledger-off", 1,
+					                    ["ledger=off"], boots=boots)
+			else:
+				procs = sorted({1, a.smp})
+				for j, p in enumerate(procs):
+					fails += run_system(tq, a, mode, "tally", n, ["benchprocs=%d" % p],
+					                    first=1 + j * n, boots=boots)
+		elif system == "go":
+			cpu = ["-cpu", "1"] if icount else []
+			fails += run_system(tq, a, mode, "go", n, cpu, boots=boots)
+			regex = None if a.no_gogc_off else non_allocating(a, mode)
+			if regex:
+				fails += run_system(tq, a, mode, "go-gogc-off", 1 if icount else n,
+				                    cpu + ["-gogc", "off"], bench=regex, boots=boots)
+		else:
+			fails += run_system(tq, a, mode, system, n, boots=boots)
+	return fails
+
+
 def clean_results(out):
 	d = os.path.join(out, "results")
 	if os.path.isdir(d):
 		shutil.rmtree(d)
 	os.makedirs(d)
 	os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+
+
+def git_facts():
+	"""(short commit, dirty) of the tree, or ("nogit", False)."""
+	import subprocess
+	try:
+		c = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+		                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+		                   text=True, check=True).stdout.strip()
+		d = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+		                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+		                   text=True).stdout.strip()
+		return c, bool(d)
+	except (OSError, subprocess.CalledProcessError):
+		return "nogit", False
+
+
+def qemu_version(tq):
+	import subprocess
+	opts = tq.default_options()
+	try:
+		out = subprocess.run([tq.qemu_program(opts), "-version"], stdout=subprocess.PIPE,
+		                     stderr=subprocess.STDOUT, text=True, timeout=30).stdout
+		return out.splitlines()[0].strip() if out else "unknown"
+	except (OSError, subprocess.SubprocessError):
+		return "unknown"
+
+
+def new_run_dir(base):
+	"""build/bench/<UTC date>-<commit>[-dirty]/, and the latest link."""
+	commit, dirty = git_facts()
+	stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+	d = os.path.join(base, "%s-%s%s" % (stamp, commit, "-dirty" if dirty else ""))
+	os.makedirs(d)
+	for f in ("vmlinuz", "vmlinuz.config", "init.cpio"):
+		if os.path.exists(os.path.join(base, f)):
+			os.symlink(os.path.abspath(os.path.join(base, f)), os.path.join(d, f))
+	latest = os.path.join(base, "latest")
+	if os.path.islink(latest):
+		os.unlink(latest)
+	if not os.path.exists(latest):
+		os.symlink(os.path.basename(d), latest)
+	return d, commit, dirty, stamp
 
 
 def run_unit_tests(rep):
@@ -247,13 +395,18 @@ def smoke(tq, a):
 		else:
 			rep.ok("smoke/%s" % system)
 	data, lines, warnings = compare.compare(a.out, echo=lambda l: print("    " + l))
-	rows = {l.split()[0]: l.split() for l in lines if l and l.split()[0] in compare.CONTRACT}
-	if ("SpawnJoin" in rows and rows["SpawnJoin"][1] == "-"
-	        and rows["SpawnJoin"][2] != "-" and rows["SpawnJoin"][3] != "-"
-	        and os.path.isfile(os.path.join(a.out, "results.json"))):
+	js = {}
+	if os.path.isfile(os.path.join(a.out, "results.json")):
+		with open(os.path.join(a.out, "results.json")) as f:
+			js = json.load(f)
+	rows = [r for r in js.get("modes", {}).get("parallel", {}).get("table", [])
+	        if r["benchmark"] == "SpawnJoin"]
+	if (len(rows) == 1 and rows[0]["procs"] == 1 and rows[0]["tally"] is None
+	        and rows[0]["go"] and rows[0]["pthreads"]
+	        and any(l.split()[:2] == ["SpawnJoin", "1"] for l in lines)):
 		rep.ok("smoke/compare")
 	else:
-		rep.fail("smoke/compare", "table without go and pthreads SpawnJoin values")
+		rep.fail("smoke/compare", "table without go and pthreads SpawnJoin-1 values")
 	for w in warnings:
 		print("bench: warning: " + w)
 	print("%d passed, %d failed" % (rep.passed, rep.failed))
@@ -270,7 +423,15 @@ def parser():
 	ap.add_argument("--benchtime", default="200ms",
 	                help="minimum measured guest time per benchmark")
 	ap.add_argument("--runs", type=int, default=3, help="boots per system in parallel mode")
+	ap.add_argument("--repeat", type=int, default=3,
+	                help="boots per system in icount mode (the counts must repeat)")
 	ap.add_argument("--smp", type=int, default=2, help="vCPUs in parallel mode")
+	ap.add_argument("--tally-tick", type=int, default=250,
+	                help="Tally's tick in Hz (default 250, the CONFIG_HZ of Debian's kernel)")
+	ap.add_argument("--no-ledger-off", action="store_true",
+	                help="skip Tally's ledger=off boot (no overhead measurement)")
+	ap.add_argument("--no-gogc-off", action="store_true",
+	                help="skip Go's second run with the collector off")
 	ap.add_argument("--mem", default="512M")
 	ap.add_argument("--machine", default="q35", choices=("q35", "pc"))
 	ap.add_argument("--cpu", default="max")
@@ -298,35 +459,61 @@ def main(argv=None):
 		if a.smoke:
 			return smoke(tq, a)
 		if a.compare_only:
-			data, _, warnings = compare.compare(a.out)
+			d = a.out
+			if not os.path.isdir(os.path.join(d, "results")) and \
+			   os.path.isdir(os.path.join(d, "latest", "results")):
+				d = os.path.join(d, "latest")
+			data, _, warnings = compare.compare(d)
 			for w in warnings:
 				print("bench: warning: " + w)
 			return 0 if data else 1
 		modes = [m for m in a.modes.split(",") if m]
 		systems = [s for s in a.systems.split(",") if s]
 		bad = [m for m in modes if m not in compare.MODES] + \
-		      [s for s in systems if s not in compare.SYSTEMS]
-		if bad or a.runs < 1 or a.smp < 1:
-			print("bench: bad --modes/--systems/--runs/--smp: %s" % bad, file=sys.stderr)
+		      [s for s in systems if s not in ("tally", "go", "pthreads")]
+		if bad or a.runs < 1 or a.repeat < 1 or a.smp < 1 or a.tally_tick < 0:
+			print("bench: bad --modes/--systems/--runs/--repeat/--smp/--tally-tick: %s"
+			      % bad, file=sys.stderr)
 			return 2
 		for f in ("vmlinuz", "init.cpio"):
 			if any(s != "tally" for s in systems) and \
 			   not os.path.isfile(os.path.join(a.out, f)):
 				print("bench: no %s/%s (make bench-guest)" % (a.out, f), file=sys.stderr)
 				return 2
+		base = a.out
+		a.out, commit, dirty, stamp = new_run_dir(base)
 		clean_results(a.out)
-		failures = []
+		print("bench: run directory %s" % os.path.relpath(a.out, ROOT), flush=True)
+		failures, boots = [], []
 		t0 = time.monotonic()
 		for mode in modes:
-			for system in systems:
-				failures += run_system(tq, a, mode, system,
-				                       1 if mode == "icount" else a.runs)
+			failures += run_mode(tq, a, mode, systems, boots)
 		print("bench: all boots done in %.0fs" % (time.monotonic() - t0))
-		_, _, warnings = compare.compare(a.out)
+		qv = qemu_version(tq)
+		with open(os.path.join(a.out, "qemu.txt"), "w") as f:
+			f.write(qv + "\n")
+			for bt in boots:
+				f.write("%s.%s.%d: %s\n" % (bt["mode"], bt["system"], bt["n"],
+				                            tq._shell_quote(bt["qemu"])))
+		info = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+		        "commit": commit, "dirty": dirty, "qemu": qv, "modes": modes,
+		        "systems": systems, "dir": os.path.basename(a.out),
+		        "args": {k: getattr(a, k) for k in (
+		                 "bench", "benchtime", "runs", "repeat", "smp", "mem",
+		                 "machine", "cpu", "tally_tick", "linux_append")},
+		        "linux": {k: v for k, v in linux_config(base).items()
+		                  if k in ("CONFIG_HZ", "CONFIG_PREEMPT_DYNAMIC",
+		                           "CONFIG_PREEMPT_VOLUNTARY", "CONFIG_PREEMPT_NONE",
+		                           "CONFIG_PREEMPT")},
+		        "boots": boots, "failures": failures}
+		_, _, warnings = compare.compare(a.out, run_info=info)
 		for w in warnings:
 			print("bench: warning: " + w)
-		print("bench: wrote %s" % ", ".join(os.path.relpath(os.path.join(a.out, f), ROOT)
-		      for f in ("table.txt", "results.json", "split.svg")))
+		for f in ("table.txt", "results.json", "cost.svg"):
+			if os.path.isfile(os.path.join(a.out, f)):
+				shutil.copyfile(os.path.join(a.out, f), os.path.join(base, f))
+		print("bench: wrote %s (table.txt, results.json, cost.svg; copies in %s)" % (
+			os.path.relpath(a.out, ROOT), os.path.relpath(base, ROOT)))
 		for f in failures:
 			print("bench: FAILED " + f)
 		return 1 if failures else 0

@@ -618,6 +618,24 @@ class CheckBoot(unittest.TestCase):
 		with self.assertRaises(tr.CaseError):
 			tr.parse_cases("[a]\nboot = direct\nexpect@floppy = x\n")
 
+	def test_xfail(self):
+		c = self.case("cmdline = test=a*\nstatus = 1\nxfail = a_caught\n")
+		out = ("tally: start\nktest: PASS a_fine (1 us)\nktest: FAIL a_caught: x.c:1: "
+		       "y (3 > 2)\nktest: done: 1 passed, 1 failed\ntally: exit 1\n")
+		why, kt, _ = tr.check_boot(c, self.result(out, 1))
+		self.assertIsNone(why)
+		self.assertEqual(kt, [("a_fine", None), ("a_caught", None)])
+		# an expected failure that passes, or does not run, fails
+		out = ("tally: start\nktest: PASS a_caught (1 us)\nktest: done: 1 passed, "
+		       "0 failed\ntally: exit 1\n")
+		why, kt, _ = tr.check_boot(c, self.result(out, 1))
+		self.assertEqual(kt, [("a_caught", "passed, but the case expects it to fail")])
+		c = self.case("cmdline = test=a*\nstatus = 1\nxfail = a_caught a_gone\n")
+		why, kt, _ = tr.check_boot(c, self.result(out, 1))
+		self.assertIn("ktest a_gone (expected to fail) did not run", why)
+		with self.assertRaises(tr.CaseError):
+			tr.parse_cases("[a]\nboot = direct\nxfail =\n")
+
 	def test_exit_line(self):
 		c = self.case("")
 		self.assertIn("no 'tally: exit 0'",

@@ -27,7 +27,8 @@ Layers, in the order they run:
   5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file).  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
-             yields one result per `ktest: PASS|FAIL` line.
+             yields one result per `ktest: PASS|FAIL` line (for a test
+             the case names in `xfail`, a FAIL line is the passing result).
   6. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
              the Go and pthreads peers booted in a Linux guest, the
              comparison table); each of its `PASS x` / `FAIL x: why` lines
@@ -77,7 +78,8 @@ TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline", "emulator", "debugexit", "shutdown", "launcher", "check")
+             "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
+             "check")
 # `app = default` (and no app line) is this program: the smallest one, so
 # that cases about the boot itself stay quick (`make run`'s own default,
 # apps/tour.c, has its own case).
@@ -91,6 +93,9 @@ DEFAULT_APP = "apps/banner.c"
 #   running         no SHUTDOWN event: QEMU still runs at the timeout (a
 #                   halted machine), killed then
 SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
+# xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
+# deliberate fault must catch it): each one's FAIL line is its PASS result,
+# a PASS line (or no line) is a failure; the summary must still agree.
 
 
 def load_tally_qemu():
@@ -130,6 +135,7 @@ class Case:
 		self.shutdown = None        # one of SHUTDOWNS, or None: a status
 		self.launcher = False       # boot through tally_qemu.py's command line
 		self.check = None           # a script judging the console lines
+		self.xfail = []             # ktest names expected to fail
 		self.build = None           # Build, filled by plan_builds()
 
 	def ktest(self):
@@ -245,6 +251,10 @@ def _set_key(c, key, val, only=None):
 		if not os.path.isfile(os.path.join(ROOT, val)):
 			raise ValueError("no script %s" % val)
 		c.check = val
+	elif key == "xfail":
+		if not val:
+			raise ValueError("expected ktest names")
+		c.xfail += val.split()
 
 
 # ---------------------------------------------------------------- builds
@@ -701,6 +711,12 @@ def check_boot(case, res):
 		kt, err = parse_ktest(lines)
 		if err:
 			problems.append(err)
+		kt = [(n, ("passed, but the case expects it to fail" if why is None else None)
+		       if n in case.xfail else why) for n, why in kt]
+		ran = {n for n, _ in kt}
+		for n in case.xfail:
+			if n not in ran:
+				problems.append("ktest %s (expected to fail) did not run" % n)
 	return ("; ".join(problems) or None), kt, lines
 
 

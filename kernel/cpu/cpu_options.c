@@ -1,6 +1,6 @@
 /*
  * cpu_options.c - boot options of CPUs, interrupts and time: tick, cpus,
- * apfail, ipitimeout.
+ * apfail, ipitimeout, and the test-only ledgertest.
  *
  * Registered with BOOTOPT_SET (kernel/bootopt.h); the values land in
  * cpu_opts (cpu_options.h).  Rule checked here: quantum= (the kernel's)
@@ -18,6 +18,7 @@
 	.apfail = -1, \
 	.apfail_ipi = 0, \
 	.ipi_timeout_ns = 10000000000ull, \
+	.ledger_misplace = 0, \
 }
 static const struct cpu_opts defaults = CPU_OPTS_DEFAULT;
 struct cpu_opts cpu_opts = CPU_OPTS_DEFAULT;
@@ -79,11 +80,25 @@ static int set_ipitimeout(const char *v, const char **why)
 	return 0;
 }
 
+/* Test only: a deliberately misplaced ledger charge that the ledger's
+ * checks against independent truth must catch (tests/target/ledger_test.c,
+ * docs/testing.md). */
+static int set_ledgertest(const char *v, const char **why)
+{
+	if (strcmp(v, "misplace")) {
+		*why = "expected misplace (test only)";
+		return -1;
+	}
+	cpu_opts.ledger_misplace = 1;
+	return 0;
+}
+
 static const struct bootopt opts[] = {
 	{ "tick", "HZ: per-core timer tick rate, 0 for none (default 1000)", set_tick },
 	{ "cpus", "N: start at most N CPUs (default: all the firmware lists)", set_cpus },
 	{ "apfail", "HWID[:ipi]: withhold the start-up IPIs from that CPU, or (:ipi) let it stop answering IPI calls after boot (tests the time-out paths)", set_apfail },
 	{ "ipitimeout", "10s|500ms: an IPI unanswered this long is a kernel panic (default 10s)", set_ipitimeout },
+	{ "ledgertest", "misplace: test only: charge the timer interrupt's handler to user, which the ledger's checks must catch", set_ledgertest },
 };
 
 static void reset(void) { cpu_opts = defaults; }

@@ -14,6 +14,9 @@ struct cpu_opts {
 	                            time-out paths); -1: none */
 	int apfail_ipi;          /* :ipi: it starts, then goes deaf to IPI calls */
 	uint64_t ipi_timeout_ns; /* ipitimeout=10s: an unanswered IPI panics */
+	int ledger_misplace;     /* ledgertest=misplace: test only; the timer
+	                            handler charges its body to user (timer.c)
+	                            so the ledger's checks must fail */
 };
 extern struct cpu_opts cpu_opts;
 

@@ -3,6 +3,7 @@
  */
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/cpu_options.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/ledger.h"
 #include "kernel/panic.h"
@@ -44,6 +45,11 @@ static void timer_irq(unsigned v, struct trap_frame *tf)
 	(void)v;
 	struct cpu *c = this_cpu();
 	uint64_t now = arch_cycles();
+	/* test only (ledgertest=misplace): the rest of this interrupt is
+	 * charged to user, a misplaced charge tests/target/ledger_test.c
+	 * must catch */
+	if (__builtin_expect(cpu_opts.ledger_misplace, 0))
+		ledger_switch(&c->ledger, now, LC_USER);
 	c->timer_irqs++;
 	if (c->tick_period && !c->idle && now >= c->next_tick) {
 		uint64_t late = (now - c->next_tick) / c->tick_period;

@@ -194,6 +194,20 @@ static void onexit(void **state)
 	assert_int_equal(kopts.onexit_given, 0);
 }
 
+/* Test only: the misplaced ledger charge, off unless asked for. */
+static void ledgertest(void **state)
+{
+	(void)state;
+	ok("");
+	assert_int_equal(cpu_opts.ledger_misplace, 0);
+	ok("ledgertest=misplace");
+	assert_int_equal(cpu_opts.ledger_misplace, 1);
+	ok("");
+	assert_int_equal(cpu_opts.ledger_misplace, 0);
+	refused("ledgertest=1", "ledgertest=1", "expected misplace");
+	refused("ledgertest=", "ledgertest=", "");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
@@ -202,6 +216,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(malformed_values),
 		cmocka_unit_test(combinations),
 		cmocka_unit_test(onexit),
+		cmocka_unit_test(ledgertest),
 	};
 
 	(void)argc;

@@ -4,18 +4,24 @@
  * Purpose: a test program (tests/apps/) is linked into the kernel image,
  * so it can call kernel functions, but it sees only rt/tally.h.  These
  * few functions give it the kernel operations a crash test needs (an IPI
- * call, a shootdown, a kernel panic) with the pinning done here; each app
- * declares the prototypes it uses.  Nothing in the kernel calls them.
+ * call, a shootdown, a kernel panic) with the pinning done here, and the
+ * readings the runtime-level ledger checks need (the ledger's sums, the
+ * HPET, a goroutine's stack top); each app declares the prototypes it
+ * uses.  Nothing in the kernel calls them.
  * Context: goroutine (thread) context.
  */
 #include <stdint.h>
+#include <string.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/ledger.h"
+#include "kernel/mem/gstack.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/timer.h"
 #include "rt/include/tally.h"
+#include "rt/rt_port.h"
+#include "tests/target/refclock.h"
 
 static void nothing(void *p) { (void)p; }
 
@@ -78,4 +84,79 @@ int testhook_panic_unless_on(int cpu, const char *why)
 		panic("testhook: %s", why);
 	cpu_unpin(c);
 	return -1;
+}
+
+/* ---- the ledger in the runtime (tests/apps/ledger_rt.c) ---- */
+
+/* Sums over every CPU of what the ledger charged, as of now (each CPU's
+ * pending cycles go to its current class, read racily but monotonically:
+ * the caller reads while the others are idle). */
+struct testhook_ledger {
+	uint64_t idle, user, fault, sched;  /* cycles (sched: rt.sched) */
+	uint64_t all;                     /* cycles of every class */
+	uint64_t fault_entries;
+	uint64_t stack_events, stack_cycles;  /* cause rt.stack */
+	uint64_t hz;                      /* cycle counter frequency */
+};
+
+void testhook_ledger_read(struct testhook_ledger *out)
+{
+	struct ledger_snapshot s;
+	int cause = ledger_cause("rt.stack"), sched = ledger_class("rt.sched");
+	memset(out, 0, sizeof(*out));
+	unsigned long f = arch_irq_save();
+	for (unsigned i = 0; i < cpu_count(); i++) {
+		ledger_snapshot(&cpus[i].ledger, arch_cycles(), &s);
+		out->idle += s.cycles[LC_IDLE];
+		out->user += s.cycles[LC_USER];
+		out->fault += s.cycles[LC_KERN_FAULT];
+		out->sched += sched > 0 ? s.cycles[sched] : 0;
+		for (unsigned k = 0; k < LEDGER_MAX_CLASSES; k++)
+			out->all += s.cycles[k];
+		out->fault_entries += cpus[i].ledger.entries[LC_KERN_FAULT];
+		out->stack_events += cpus[i].ledger.cause_events[cause];
+		out->stack_cycles += s.cause_cycles[cause];
+	}
+	arch_irq_restore(f);
+	out->hz = arch_cycles_hz();
+}
+
+/* The top of the calling goroutine's stack (its first mapped page lies
+ * just below), and the pages mapped at spawn. */
+uintptr_t testhook_stack_top(uint64_t *init_pages)
+{
+	struct gstack_stats s;
+	gstack_stats(&s);
+	*init_pages = s.init_bytes / ARCH_PAGE_SIZE;
+	return rt_curg_stack_lo() + gstack_size();
+}
+
+static int trim_on_syscall_stack(void *p)
+{
+	(void)p;
+	gstack_trim();
+	return 0;
+}
+
+/* Trim every cached goroutine stack back to its initial pages, so the
+ * next spawn starts from them. */
+void testhook_stack_trim(void) { cpu_syscall(trim_on_syscall_stack, NULL); }
+
+/* Nanoseconds of the HPET (tests/target/refclock.c); ~0 when the machine
+ * lists none. */
+uint64_t testhook_ref_ns(void) { return refclock_init() ? refclock_ns() : ~0ull; }
+
+/* A loop of exactly n iterations of 2 instructions each
+ * (arch_counted_loop), run where the caller runs: in a goroutine, charged
+ * as the program's own work. */
+void testhook_counted_loop(unsigned n) { arch_counted_loop(n); }
+
+/* Timer interrupts taken and preemptions injected, summed over the CPUs. */
+void testhook_timer_counts(uint64_t *irqs, uint64_t *preempts)
+{
+	*irqs = *preempts = 0;
+	for (unsigned i = 0; i < cpu_count(); i++) {
+		*irqs += __atomic_load_n(&cpus[i].timer_irqs, __ATOMIC_RELAXED);
+		*preempts += __atomic_load_n(&cpus[i].preempt_injected, __ATOMIC_RELAXED);
+	}
 }

@@ -8,9 +8,13 @@
 # build machine and its own kernel is never touched.
 #
 # Usage: fetch-linux.sh DIR     (default build/bench)
-# Result: DIR/vmlinuz (a copy of the package's /boot/vmlinuz-*) and
-#         DIR/vmlinuz.version (the package name and version it came from).
-# Idempotent: a DIR/vmlinuz that exists is kept (delete it to refetch).
+# Result: DIR/vmlinuz (a copy of the package's /boot/vmlinuz-*),
+#         DIR/vmlinuz.version (the package name and version it came from) and
+#         DIR/vmlinuz.config (the package's /boot/config-*: tools/bench.py
+#         reads CONFIG_HZ and the preemption model from it).
+# Idempotent: a DIR/vmlinuz that exists is kept (delete it to refetch); a
+# cache from before the config was kept fetches the same package again
+# (the name in DIR/vmlinuz.version) for its config.
 #
 # Which kernel: the version the metapackage linux-image-amd64 currently
 # depends on; set LINUX_PKG=linux-image-6.1.0-NN-amd64 to pin one.
@@ -18,8 +22,11 @@ set -eu
 
 dir=${1:-build/bench}
 mkdir -p "$dir"
-if [ -s "$dir/vmlinuz" ]; then
+if [ -s "$dir/vmlinuz" ] && [ -s "$dir/vmlinuz.config" ]; then
 	exit 0
+fi
+if [ -s "$dir/vmlinuz" ] && [ -s "$dir/vmlinuz.version" ] && [ -z "${LINUX_PKG:-}" ]; then
+	LINUX_PKG=$(cut -d' ' -f1 "$dir/vmlinuz.version")
 fi
 
 # The kernel package linux-image-amd64 depends on (or $LINUX_PKG).
@@ -63,6 +70,10 @@ img=$(ls "$tmp"/root/boot/vmlinuz-* | head -n 1)
 if [ ! -s "$img" ]; then
 	echo "fetch-linux: no /boot/vmlinuz-* in $deb" >&2
 	exit 1
+fi
+cfg=$(ls "$tmp"/root/boot/config-* | head -n 1)
+if [ -s "$cfg" ]; then
+	cp "$cfg" "$dir/vmlinuz.config"
 fi
 cp "$img" "$dir/vmlinuz.tmp"
 echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" > "$dir/vmlinuz.version"

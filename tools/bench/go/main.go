@@ -6,14 +6,18 @@
 // benchmark format so that tools/bench.py compares all systems with one
 // parser.  Usage:
 //
-//	gobench [-bench REGEX] [-benchtime DURATION] [-list]
+//	gobench [-bench REGEX] [-benchtime DURATION] [-cpu LIST] [-gogc off|N] [-list]
 //
 // Output, per benchmark (one line, fields separated by tabs):
 //
 //	BenchmarkName-P  N  X ns/op  Y cycles/op  K %kern  U %user  I %idle  B B/op  A allocs/op
 //
 // P is GOMAXPROCS during the benchmark (fixed per benchmark, see the table
-// below; 0 in the table means all CPUs).  Go cannot read the TSC, so
+// below; 0 in the table means all CPUs).  -cpu 1,2 runs every benchmark at
+// each listed GOMAXPROCS instead, as `go test -cpu` does (tools/bench.py
+// uses it to match Tally's P).  -gogc sets the collector's target like the
+// GOGC environment variable (debug.SetGCPercent; off disables the
+// collector); the header line `gogc:` records it.  Go cannot read the TSC, so
 // cycles/op is ns/op times the TSC frequency the guest kernel reported
 // (environment BENCH_TSC_MHZ, set by the guest's /init; else /proc/cpuinfo
 // "cpu MHz"); under QEMU -icount both are guest instructions per op.  The
@@ -40,6 +44,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -144,8 +149,7 @@ func pct(part, whole float64) float64 {
 	return 100 * part / whole
 }
 
-func runBench(bm *bench, goal time.Duration, mhz float64) {
-	procs := bm.procs
+func runBench(bm *bench, procs int, goal time.Duration, mhz float64) {
 	if procs == 0 {
 		procs = runtime.NumCPU()
 	}
@@ -214,14 +218,48 @@ func main() {
 	pattern := flag.String("bench", ".", "run benchmarks whose name matches this regexp")
 	goal := flag.Duration("benchtime", time.Second, "minimum measured time per benchmark")
 	list := flag.Bool("list", false, "list the benchmarks and exit")
+	cpuList := flag.String("cpu", "", "comma-separated GOMAXPROCS values to run every benchmark at")
+	gogc := flag.String("gogc", "", "GC target percent, or off (default: GOGC or 100)")
 	flag.Parse()
 	re, err := regexp.Compile(*pattern)
+	var cpus []int
+	for _, f := range strings.Split(*cpuList, ",") {
+		if f == "" {
+			continue
+		}
+		n, cerr := strconv.Atoi(f)
+		if cerr != nil || n < 1 {
+			err = fmt.Errorf("bad -cpu value %q", f)
+		}
+		cpus = append(cpus, n)
+	}
+	gcPercent := -2
+	if *gogc == "off" {
+		gcPercent = -1
+	} else if *gogc != "" {
+		n, gerr := strconv.Atoi(*gogc)
+		if gerr != nil || n < 0 {
+			err = fmt.Errorf("bad -gogc value %q", *gogc)
+		}
+		gcPercent = n
+	}
 	if err != nil || flag.NArg() != 0 || *goal <= 0 {
-		fmt.Fprintln(os.Stderr, "usage: gobench [-bench REGEX] [-benchtime DURATION] [-list]")
+		fmt.Fprintln(os.Stderr, "usage: gobench [-bench REGEX] [-benchtime DURATION] [-cpu LIST] [-gogc off|N] [-list]")
 		os.Exit(2)
 	}
+	if gcPercent != -2 {
+		debug.SetGCPercent(gcPercent)
+	}
+	// SetGCPercent returns the previous value: read it back and restore.
+	cur := debug.SetGCPercent(100)
+	debug.SetGCPercent(cur)
 	mhz := tscMHz()
 	fmt.Printf("peer: go %s\n", runtime.Version())
+	if cur < 0 {
+		fmt.Printf("gogc: off\n")
+	} else {
+		fmt.Printf("gogc: %d\n", cur)
+	}
 	done := 0
 	for i := range benches {
 		name := "Benchmark" + benches[i].name
@@ -232,8 +270,14 @@ func main() {
 			fmt.Println(name)
 			continue
 		}
-		runBench(&benches[i], *goal, mhz)
-		done++
+		if len(cpus) == 0 {
+			runBench(&benches[i], benches[i].procs, *goal, mhz)
+			done++
+		}
+		for _, p := range cpus {
+			runBench(&benches[i], p, *goal, mhz)
+			done++
+		}
 	}
 	if !*list {
 		fmt.Printf("bench: done: %d benchmarks\n", done)

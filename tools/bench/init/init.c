@@ -21,6 +21,10 @@
  *     clocksource: <current clocksource>      kernel: Linux <release>
  *     boot: <boot=..., default bzimage: the Linux boot protocol of -kernel>
  *     icount: <icount=..., default no>        cpus: <online CPUs>
+ *     preempt: <the model the kernel chose: none|voluntary|full, from its
+ *               "Dynamic Preempt:" boot message; "unknown" without one>
+ *     hz: <hz=..., CONFIG_HZ as the harness read it from the package's
+ *          config file; "unknown" when not given>
  * The TSC frequency comes from the kernel log ("Refined TSC clocksource
  * calibration" wins over "Detected ... MHz processor"), else /proc/cpuinfo.
  * It is handed to the peer in the environment as BENCH_TSC_MHZ, so that a
@@ -162,6 +166,24 @@ wait_clocksource(char *cs, size_t size)
 	}
 }
 
+/* The word after marker in the kernel log, or "unknown". */
+static const char *
+klog_word(const char *log, const char *marker, char *out, size_t size)
+{
+	const char *p = strstr(log, marker);
+	size_t n = 0;
+
+	if (!p)
+		return "unknown";
+	p += strlen(marker);
+	while (p[n] && p[n] != '\n' && p[n] != ' ' && n + 1 < size) {
+		out[n] = p[n];
+		n++;
+	}
+	out[n] = 0;
+	return n ? out : "unknown";
+}
+
 static const char *
 fact(int argc, char **argv, const char *key, const char *dflt)
 {
@@ -221,6 +243,8 @@ print_facts(int nfacts, char **facts)
 	printf("boot: %s\n", fact(nfacts, facts, "boot", "bzimage"));
 	printf("icount: %s\n", fact(nfacts, facts, "icount", "no"));
 	printf("cpus: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+	printf("preempt: %s\n", klog_word(klog, "Dynamic Preempt: ", model, sizeof model));
+	printf("hz: %s\n", fact(nfacts, facts, "hz", "unknown"));
 	fflush(stdout);
 	setenv("BENCH_TSC_MHZ", mhz[0] ? mhz : "0", 1);
 }
