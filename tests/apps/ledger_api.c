@@ -8,20 +8,21 @@
  *     CPUs do not subtract (TALLY_EMISMATCH);
  *   - the table names the kernel's and the runtime's classes, the
  *     counter's frequency is known, TALLY_LEDGER_ALL covers every CPU;
- *   - against the HPET (testhook_hpet_ns, tests/target/hook_hpet.c), read
+ *   - against the HPET (testhook_ref_ns, tests/target/refclock.c), read
  *     on both sides of every ledger read so that the ledger's interval
  *     lies between an inner and an outer HPET interval, however long the
  *     reads' IPIs take on a busy host: over a 300 ms sleep each CPU's
- *     classes sum to a time between the two (3% + 1 ms), as do all CPUs'
+ *     classes sum to a time between the two (5% + 1 ms), as do all CPUs'
  *     together (x ncpu); at least 80% of all CPUs' time is idle and under
  *     2% user; over a 300 ms busy loop timed by the HPET at least 70% of
- *     the loop is user and no more than the outer interval + 3% + 1 ms,
+ *     the loop is user and no more than the outer interval + 5% + 1 ms,
  *     and the idle time is no more than the other CPUs' (the spinning
  *     CPU never idles);
  *   - the per-CPU reads add up to the TALLY_LEDGER_ALL read taken after
  *     them (no CPU missing or counted twice).
- * The 3% allows for the TSC calibration (10 ms against the ACPI PM
- * timer at boot); the 20% (idle) and 30% (user) for the tick and
+ * The 5% allows for the TSC calibration (10 ms against the ACPI PM
+ * timer at boot, stretched when the host deschedules the vCPU: seen
+ * 4.2%; the bound of tests/target/ledger_test.c on a host clock); the 20% (idle) and 30% (user) for the tick and
  * preemption inside the loop, and for an emulated CPU whose host thread
  * waits for a host core in an interrupt handler (its time passes there:
  * seen up to 8% kern with both host cores busy, 20% once).  Prints `ledger_api: ok`
@@ -32,7 +33,7 @@
 #include <string.h>
 #include <tally.h>
 
-uint64_t testhook_hpet_ns(void);
+uint64_t testhook_ref_ns(void);
 
 #define MS 1000000ull
 
@@ -96,23 +97,23 @@ int main(void)
 	      has_class(&a, "rt.sched"), "a class is missing (idle, user, kern.irq.timer, rt.sched)");
 	printf("ledger_api: %u classes, cycle counter %llu Hz\n", a.nclasses,
 	       (unsigned long long)a.cycles_hz);
-	if (testhook_hpet_ns() == 0) {
+	if (testhook_ref_ns() == ~0ull) {
 		printf("ledger_api: FAIL: no HPET to compare with\n");
 		return 1;
 	}
 
 	/* a sleep: every CPU's classes sum to the HPET's time, mostly idle */
-	uint64_t p0 = testhook_hpet_ns();
+	uint64_t p0 = testhook_ref_ns();
 	for (int i = 0; i < n; i++)
 		check(tally_ledger_read(&pa[i], i) == 0, "per-CPU read failed");
 	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
-	uint64_t h0 = testhook_hpet_ns();
+	uint64_t h0 = testhook_ref_ns();
 	tally_sleep(300 * MS);
-	uint64_t h1 = testhook_hpet_ns();
+	uint64_t h1 = testhook_ref_ns();
 	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
 	for (int i = 0; i < n; i++)
 		check(tally_ledger_read(&pb[i], i) == 0, "per-CPU read failed");
-	uint64_t p1 = testhook_hpet_ns();
+	uint64_t p1 = testhook_ref_ns();
 	uint64_t wall = h1 - h0;
 	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
 	uint64_t idle = ns(&d, tally_ledger_cycles(&d, "idle"));
@@ -121,8 +122,8 @@ int main(void)
 	       "user %llu us\n", (unsigned long long)(wall / 1000),
 	       (unsigned long long)(ns(&d, class_sum(&d)) / 1000), n,
 	       (unsigned long long)(idle / 1000), (unsigned long long)(user / 1000));
-	check(ns(&d, class_sum(&d)) * 103 / 100 + 1 * MS >= wall * (uint64_t)n &&
-	      ns(&d, class_sum(&d)) <= ((p1 - p0) * 103 / 100 + 1 * MS) * (uint64_t)n,
+	check(ns(&d, class_sum(&d)) * 105 / 100 + 1 * MS >= wall * (uint64_t)n &&
+	      ns(&d, class_sum(&d)) <= ((p1 - p0) * 105 / 100 + 1 * MS) * (uint64_t)n,
 	      "sleep: the classes of all CPUs do not sum to ncpu x the HPET's time");
 	check(idle >= wall * (uint64_t)n * 8 / 10, "sleep: under 80% idle");
 	check(user <= wall * (uint64_t)n / 50, "sleep: over 2% user");
@@ -134,21 +135,21 @@ int main(void)
 		printf("ledger_api: sleep: cpu%d ledger %llu us\n", i, (unsigned long long)(got / 1000));
 		snprintf(what, sizeof(what), "sleep: cpu%d's classes do not sum to the HPET's time", i);
 		/* between the inner and the outer HPET interval */
-		check(got * 103 / 100 + 1 * MS >= wall && got <= (p1 - p0) * 103 / 100 + 1 * MS, what);
+		check(got * 105 / 100 + 1 * MS >= wall && got <= (p1 - p0) * 105 / 100 + 1 * MS, what);
 	}
 
 	/* a busy loop: its time is user time.  The HPET is read on both sides
 	 * of each ledger read: the ledger's interval lies between the inner
 	 * and the outer HPET interval, however long a read's IPI takes. */
-	uint64_t o0 = testhook_hpet_ns();
+	uint64_t o0 = testhook_ref_ns();
 	check(tally_ledger_read(&a, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
-	h0 = testhook_hpet_ns();
+	h0 = testhook_ref_ns();
 	volatile uint64_t spins = 0;
-	while (testhook_hpet_ns() - h0 < 300 * MS)
+	while (testhook_ref_ns() - h0 < 300 * MS)
 		spins++;
-	h1 = testhook_hpet_ns();
+	h1 = testhook_ref_ns();
 	check(tally_ledger_read(&b, TALLY_LEDGER_ALL) == 0, "read(ALL) failed");
-	uint64_t o1 = testhook_hpet_ns();
+	uint64_t o1 = testhook_ref_ns();
 	check(tally_ledger_sub(&d, &b, &a) == 0, "sub(ALL) failed");
 	wall = h1 - h0;
 	uint64_t outer = o1 - o0, sum = ns(&d, class_sum(&d));
@@ -162,11 +163,11 @@ int main(void)
 	       (unsigned long long)(ns(&d, tally_ledger_cycles(&d, "idle")) / 1000));
 	check(user >= wall * 7 / 10, "busy: under 70% of the loop is user");
 	check(ns(&d, tally_ledger_cycles(&d, "idle")) <=
-	      (outer + outer * 3 / 100 + 1 * MS) * (uint64_t)(n - 1),
+	      (outer + outer * 5 / 100 + 1 * MS) * (uint64_t)(n - 1),
 	      "busy: the spinning CPU idled");
-	check(user <= outer + outer * 3 / 100 + 1 * MS, "busy: more user than the loop's time");
-	check(sum + sum * 3 / 100 + 1 * MS >= wall * (uint64_t)n &&
-	      sum <= (outer + outer * 3 / 100 + 1 * MS) * (uint64_t)n,
+	check(user <= outer + outer * 5 / 100 + 1 * MS, "busy: more user than the loop's time");
+	check(sum + sum * 5 / 100 + 1 * MS >= wall * (uint64_t)n &&
+	      sum <= (outer + outer * 5 / 100 + 1 * MS) * (uint64_t)n,
 	      "busy: the classes of all CPUs do not sum to ncpu x the HPET's time");
 
 	/* the parts add up to the whole read after them */
