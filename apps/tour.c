@@ -13,7 +13,7 @@
  *      count is checked against the known value;
  *   2. the runtime's own costs: spawn+join, yield, channel ping-pong on
  *      one P and across two, timer start+stop, a 100 us sleep; each a
- *      fixed number of operations (in tenths, stopped early when a row
+ *      fixed number of operations (in fiftieths, stopped early when a row
  *      passes OP_BUDGET_NS: on a busy host an emulated CPU waits for a
  *      host core), with its time per operation and the kern/rt/user/idle
  *      split of all CPUs' time;
@@ -420,11 +420,11 @@ int main(void)
 		struct step s;
 		uint64_t done = 0;
 		step_begin(&s);
-		/* in tenths, until all are done or the budget is spent: a busy
-		 * host (a CPU is a host thread) cannot stretch the tour much */
+		/* in fiftieths, until all are done or the budget is spent: a
+		 * busy host (a CPU is a host thread) cannot stretch the tour */
 		while (done < o->n && tally_nanotime() - s.t0 < OP_BUDGET_NS) {
-			o->fn(o->n / 10);
-			done += o->n / 10;
+			o->fn(o->n / 50);
+			done += o->n / 50;
 		}
 		uint64_t wall = step_end(&s, &d);
 		tally_gomaxprocs(old);
