@@ -1,14 +1,17 @@
 # Tally - top-level build.
 #
 #   make                 kernel.elf, tally.efi + esp.img, tally.iso under build/x86_64/
-#   make run             boot in QEMU and run the application (default: apps/banner.c)
+#   make run             boot in QEMU and run the application (default: apps/tour.c);
+#                        make exits 2 for any non-zero status, the launcher's
+#                        last line (`tally-qemu: ... -> status N`) has the exact one
 #   make test            host unit tests + a short run of every fuzz harness +
 #                        on-target tests + boot tests, all paths, and a smoke
 #                        run of the Go/pthreads peers
 #   make fuzz            each libFuzzer harness for FUZZ_TIME s (default 120)
 #   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
 #
-# Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n  MEM=512M
+# Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n (default:
+#            the host's core count)  MEM=512M
 #            CMDLINE="key=value ... -- args"  OUT=dir (images; objects are shared)
 #
 # The kernel and every application image share the objects in build/x86_64/obj;
@@ -19,9 +22,9 @@ ARCH     := x86_64
 BUILD    := build
 OBJ      := $(BUILD)/$(ARCH)/obj
 OUT      ?= $(BUILD)/$(ARCH)
-APP      ?= apps/banner.c
+APP      ?= apps/tour.c
 BOOT     ?= uefi
-SMP      ?= 1
+SMP      ?= $(shell nproc 2>/dev/null || echo 1)
 MEM      ?= 512M
 CMDLINE  ?=
 NEWLIB   := $(BUILD)/newlib

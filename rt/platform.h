@@ -4,7 +4,7 @@
  *
  * Two implementations: the bare-metal kernel (kernel/glue/rt_platform.c: an M is
  * a CPU, parking halts it, waking is an IPI, stacks are guarded vm regions,
- * the tick preempts) and the hosted build (rt/hosted/rt_platform_hosted.c:
+ * the tick preempts; kernel/glue/rt_ledger.c: the ledger read on each CPU) and the hosted build (rt/hosted/rt_platform_hosted.c:
  * an M is a pthread, parking waits on a futex-like condition, stacks are
  * mmap'd with a guard page) that lets rt/ run under cmocka, sanitizers and
  * valgrind.  rt/ includes no hardware header and no ISA #ifdef: this file,
@@ -78,6 +78,16 @@ void plat_relax(void);
 int plat_ledger_class(const char *name);
 unsigned plat_ledger_switch(unsigned cls);
 extern unsigned plat_class_user;  /* the "user" class id */
+/* The ledger, read (rt/ledger_read.c: tally_ledger_read).  The class
+ * table: names[i] = the name of class id i, for the first max ids;
+ * returns how many it filled (the ids in use, at most max). */
+unsigned plat_ledger_classes(const char **names, unsigned max);
+/* M m's ledger as of now (m < the runtime's M count): cycles[c] for the
+ * class ids c < max, *elapsed = cycles since it started (all 0 for an M
+ * not started yet); 0, or -1 when m does not answer (stopped). */
+int plat_ledger_read(unsigned m, uint64_t *cycles, unsigned max, uint64_t *elapsed);
+/* Ledger cycles per second (0: unknown; hosted: 1e9, cycles are ns). */
+uint64_t plat_cycles_hz(void);
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */
 unsigned long plat_irq_save(void);

@@ -4,8 +4,9 @@ from QEMU's start to the application's main(), and to QEMU's exit.
 
 For each boot path the default image (build/x86_64) is booted N times
 (default 3) with the QEMU command line tools/tally_qemu.py builds; the time
-is taken when the banner application's first line ("Tally - a runtime
-kernel ...", printed first thing in main) appears on the serial port.
+is taken when the default application's first line ("Tally - a runtime
+kernel ...", printed first thing in main by the tour, apps/tour.c, as by
+apps/banner.c) appears on the serial port.
 Prints the median and the range per path, plus the image sizes."""
 import argparse
 import os

@@ -316,6 +316,20 @@ class BootWithStandIn(unittest.TestCase):
 		                           "support requested feature\\n")
 		self.assertEqual((res.exit_code, res.status), (0, 0))
 
+	def test_launcher_exits_with_the_status(self):
+		# testrun's `launcher = yes`: the command-line tool's exit code
+		os.environ.update(FAKE_OUT="bios\\ntally: start\\ntally: exit 42\\n",
+		                  FAKE_CODE="85", FAKE_SLEEP="", FAKE_ERR="")
+		o = tq.default_options(out=os.path.join(self.dir.name, "out"),
+		                       timeout=10, qemu_bin=self.fake)
+		res = tr.launch(tq, o, os.path.join(self.dir.name, "log"))
+		self.assertEqual((res.exit_code, res.status), (42, 42))
+		self.assertEqual(res.lines(), ["tally: start", "tally: exit 42"])
+		os.environ.update(FAKE_CODE="0")
+		res = tr.launch(tq, o, os.path.join(self.dir.name, "log"))
+		self.assertEqual((res.exit_code, res.status), (125, None))
+		self.assertIn("launcher exited 125", res.message)
+
 	def test_zero(self):
 		res, _ = self.run_fake("tally: start\\n", 0)
 		self.assertEqual((res.exit_code, res.status), (125, None))
@@ -406,15 +420,40 @@ boot = grub
 		self.assertIs(by["crash"], by["crash2"])
 		self.assertEqual(len(builds), 3)
 		self.assertEqual(by["banner"].command(),
-		                 ["make", "-s", "OUT=build/x86_64/apps/default",
+		                 ["make", "-s", "APP=apps/banner.c",
+		                  "OUT=build/x86_64/apps/default",
 		                  "CMDLINE=", "kernel", "esp"])
 		self.assertEqual(by["kt"].command(),
-		                 ["make", "-s", "OUT=build/x86_64/apps/default.kt",
+		                 ["make", "-s", "APP=apps/banner.c",
+		                  "OUT=build/x86_64/apps/default.kt",
 		                  "CMDLINE=test=all", "kernel", "esp"])
 		self.assertEqual(by["crash"].command(),
 		                 ["make", "-s", "APP=tests/apps/null_deref.c",
 		                  "OUT=build/x86_64/apps/null_deref", "CMDLINE=",
 		                  "kernel", "iso"])
+
+	def test_launcher_and_check_keys(self):
+		c = tr.parse_cases("[a]\nboot = direct\nlauncher = yes\n"
+		                   "check = tools/testrun.py\n")[0]
+		self.assertTrue(c.launcher)
+		self.assertEqual(c.check, "tools/testrun.py")
+		self.assertFalse(tr.parse_cases("[a]\nboot = direct\n")[0].launcher)
+		for bad, why in (("[a]\nboot = direct\nlauncher = maybe\n", "yes or no"),
+		                 ("[a]\nboot = direct\ncheck = tools/nope.py\n", "no script"),
+		                 ("[a]\nboot = direct\nlauncher = yes\n"
+		                  "shutdown = running\n", "needs a status")):
+			with self.assertRaises(tr.CaseError) as cm:
+				tr.parse_cases(bad)
+			self.assertIn(why, str(cm.exception))
+
+	def test_check_script_verdict(self):
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, "check.py")  # absolute: joins to itself
+			with open(path, "w") as f:
+				f.write("import sys\nt = sys.stdin.read()\n"
+				        "sys.exit(0 if 'good' in t else 'bad: ' + t.strip())\n")
+			self.assertIsNone(tr.run_check(path, ["a", "good"]))
+			self.assertIn("bad: a", tr.run_check(path, ["a", "b"]))
 
 	def test_direct_only_build_has_no_cmdline(self):
 		c = tr.parse_cases("[a]\napp = x/y.c\nboot = direct\ncmdline = q\n")

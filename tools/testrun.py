@@ -78,7 +78,12 @@ TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline", "emulator", "debugexit", "shutdown", "xfail")
+             "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
+             "check")
+# `app = default` (and no app line) is this program: the smallest one, so
+# that cases about the boot itself stay quick (`make run`'s own default,
+# apps/tour.c, has its own case).
+DEFAULT_APP = "apps/banner.c"
 # shutdown = VALUE: the run ends without a status, and QEMU must say how
 # (QMP's SHUTDOWN event, and for resets its -d cpu_reset log):
 #   guest-shutdown  SHUTDOWN reason guest-shutdown (an ACPI power-off)
@@ -128,6 +133,8 @@ class Case:
 		self.exitline = True
 		self.debugexit = True       # QEMU gets the isa-debug-exit device
 		self.shutdown = None        # one of SHUTDOWNS, or None: a status
+		self.launcher = False       # boot through tally_qemu.py's command line
+		self.check = None           # a script judging the console lines
 		self.xfail = []             # ktest names expected to fail
 		self.build = None           # Build, filled by plan_builds()
 
@@ -173,6 +180,9 @@ def parse_cases(text, fname="system.cases"):
 	for c in cases:
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+		if c.launcher and c.shutdown:
+			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
+			                "not `shutdown =`" % (c.where, c.name))
 	return cases
 
 
@@ -233,6 +243,14 @@ def _set_key(c, key, val, only=None):
 		if val not in SHUTDOWNS:
 			raise ValueError("one of %s" % ", ".join(SHUTDOWNS))
 		c.shutdown = val
+	elif key == "launcher":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.launcher = val == "yes"
+	elif key == "check":
+		if not os.path.isfile(os.path.join(ROOT, val)):
+			raise ValueError("no script %s" % val)
+		c.check = val
 	elif key == "xfail":
 		if not val:
 			raise ValueError("expected ktest names")
@@ -251,8 +269,7 @@ class Build:
 
 	def command(self):
 		cmd = ["make", "-s"]
-		if self.app != "default":
-			cmd.append("APP=" + self.app)
+		cmd.append("APP=" + (DEFAULT_APP if self.app == "default" else self.app))
 		cmd.append("OUT=" + self.out)
 		if self.cmdline is not None:
 			cmd.append("CMDLINE=" + self.cmdline)
@@ -808,9 +825,71 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
-	res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
+	if case.launcher:
+		res = launch(tq, opts, log)
+	else:
+		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
 	reason, kt, lines = check_boot(case, res)
+	if not reason and case.check:
+		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
+
+
+def launch(tq, opts, log):
+	"""Boot through the launcher's command line, as `make run` does: the
+	status is the exit code of that process (so a case proves the code a
+	user's shell sees), the console comes from its --log."""
+	cmd = [sys.executable, os.path.join(TOOLS, "tally_qemu.py"),
+	       "--boot", opts.boot, "--out", opts.out, "--smp", str(opts.smp),
+	       "--mem", opts.mem, "--cpu", opts.cpu, "--machine", opts.machine,
+	       "--qemu-bin", opts.qemu_bin, "--timeout", str(opts.timeout),
+	       "--quiet", "--log", log]
+	if opts.cmdline:
+		cmd += ["--cmdline", opts.cmdline]
+	if not opts.debug_exit:
+		cmd.append("--no-debug-exit")
+	cmd += ["--extra=" + e for e in opts.extra]
+	res = tq.BootResult()
+	res.boot = opts.boot
+	res.command = cmd
+	t0 = time.monotonic()
+	try:
+		p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+		                   capture_output=True, text=True, errors="replace",
+		                   timeout=opts.timeout + 60)
+	except subprocess.TimeoutExpired:
+		res.message = "the launcher did not end %.0f s after its timeout" % 60
+		return res
+	res.elapsed = time.monotonic() - t0
+	res.exit_code = p.returncode
+	res.stderr = p.stderr
+	try:
+		with open(log, "rb") as f:
+			res.raw = f.read()
+	except OSError:
+		pass
+	res.started = any(l for l in res.lines())
+	last = p.stderr.strip().splitlines()[-1:] or ["(nothing on stderr)"]
+	if 0 <= p.returncode < tq.EXIT_TIMEOUT:
+		res.status = p.returncode
+	else:
+		res.message = "launcher exited %d: %s" % (p.returncode, last[0])
+	return res
+
+
+def run_check(script, lines):
+	"""A case's `check` script judges the console lines (on its stdin):
+	None when it exits 0, else its first output lines as the reason."""
+	try:
+		p = subprocess.run([sys.executable, os.path.join(ROOT, script)],
+		                   input="\n".join(lines) + "\n", cwd=ROOT, text=True,
+		                   capture_output=True, timeout=60)
+	except subprocess.TimeoutExpired:
+		return "%s: no end after 60 s" % script
+	if p.returncode == 0:
+		return None
+	out = (p.stdout + p.stderr).strip().splitlines()
+	return "%s: %s" % (script, "; ".join(out[:5]) or "exit %d" % p.returncode)
 
 
 def _failure_tail(tq, res, lines, log):
@@ -903,7 +982,7 @@ def main(argv=None):
 			print("testrun: %s" % e, file=sys.stderr)
 			return 2
 		for c in cases:
-			if c.app != "default" and not os.path.isfile(os.path.join(ROOT, c.app)):
+			if not os.path.isfile(os.path.join(ROOT, DEFAULT_APP if c.app == "default" else c.app)):
 				print("testrun: %s: app %s does not exist" % (c.where, c.app),
 				      file=sys.stderr)
 				return 2

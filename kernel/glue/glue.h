@@ -4,7 +4,7 @@
  *
  * The glue's other halves are the contracts it implements: newlib's
  * system calls and lock hooks (syscalls.c, libc_locks.c) and the
- * runtime's platform (rt_platform.c, rt/platform.h).
+ * runtime's platform (rt_platform.c, rt_ledger.c; rt/platform.h).
  */
 #ifndef TALLY_GLUE_H
 #define TALLY_GLUE_H

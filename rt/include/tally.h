@@ -8,7 +8,8 @@
  * hosted C library cannot say: facts about the machine and the boot.
  *
  * Below the machine facts: the Go-style runtime (goroutines, channels,
- * select, sync, timers, atomics), under the same tally_ prefix.
+ * select, sync, timers, atomics) and the cost ledger's read API, under the
+ * same tally_ prefix.
  */
 #ifndef TALLY_H
 #define TALLY_H
@@ -158,6 +159,56 @@ int tally_timer_reset(struct tally_timer *t, uint64_t ns);
  * channel: one blocked on it is a fatal error ("tally_timer_free:
  * goroutines are blocked on the timer's channel", status 2). */
 void tally_timer_free(struct tally_timer *t);
+
+/* ============================ the cost ledger ========================
+ * Every cycle of every CPU is charged to exactly one class: "idle",
+ * "user" (the program's own code), "kern.*" (interrupts, faults, the
+ * kernel's services) or "rt.*" (the runtime: scheduler, timers); the
+ * names are stable, the list grows as Tally does.  tally_ledger_read
+ * gives one CPU's ledger as of the call (cpu 0 .. tally_ncpu() - 1) or
+ * the sum over every CPU (TALLY_LEDGER_ALL); the difference of two reads
+ * (tally_ledger_sub) is what the code between them cost, class by class.
+ * Bare metal: cycles are the cycle counter's (TSC), each CPU's ledger is
+ * read on that CPU (another CPU by an IPI, charged there to kern.irq.ipi).
+ * Hosted (Linux threads): cycles are nanoseconds of CLOCK_MONOTONIC, one
+ * ledger per M (thread).  A goroutine may move between CPUs between two
+ * reads: to measure a stretch of a program, read TALLY_LEDGER_ALL. */
+#define TALLY_LEDGER_MAX_CLASSES 32
+#define TALLY_LEDGER_ALL (-1)   /* cpu argument: the sum over every CPU */
+/* Errors (negative) of the tally_ledger_* functions. */
+#define TALLY_ENULL (-1)        /* a NULL pointer argument */
+#define TALLY_ECPU (-2)         /* no such CPU, or it did not answer */
+#define TALLY_EMISMATCH (-3)    /* sub: b is not an earlier read of a's CPU(s) */
+
+struct tally_ledger {
+	int cpu;                    /* the CPU read, or TALLY_LEDGER_ALL */
+	unsigned ncpu;              /* ledgers summed: 1, or every CPU */
+	uint64_t cycles_hz;         /* cycle-counter frequency (0: unknown) */
+	uint64_t elapsed;           /* cycles since the ledger started, summed
+	                             * over the ncpu CPUs */
+	int64_t residue;            /* elapsed - sum of the classes' cycles
+	                             * (the ledger's own check: 0 when exact) */
+	unsigned nclasses;          /* entries of classes[] in use */
+	struct tally_ledger_class {
+		const char *name;       /* "idle", "user", "kern.irq.timer", ... */
+		uint64_t cycles;
+	} classes[TALLY_LEDGER_MAX_CLASSES];
+};
+
+/* Fill *out with CPU cpu's ledger (or TALLY_LEDGER_ALL's sum) as of now.
+ * Returns 0, TALLY_ENULL (out NULL) or TALLY_ECPU (cpu neither
+ * TALLY_LEDGER_ALL nor in 0 .. tally_ncpu() - 1, or a CPU did not answer:
+ * stopped after a fatal error).  Context: a goroutine. */
+int tally_ledger_read(struct tally_ledger *out, int cpu);
+/* *d = *a - *b, class by class (d may be a or b): the cost between two
+ * reads, b the earlier.  Returns 0, TALLY_ENULL, or TALLY_EMISMATCH when b
+ * is not an earlier read of the same CPU(s) (another cpu, fewer CPUs or
+ * classes in a, or a class or elapsed that went down). */
+int tally_ledger_sub(struct tally_ledger *d, const struct tally_ledger *a,
+                     const struct tally_ledger *b);
+/* Cycles of the classes in group: the class named group and those named
+ * group.* ("kern" sums kern.irq.timer, kern.fault, ...); 0 for NULL. */
+uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
