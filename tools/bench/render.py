@@ -151,7 +151,7 @@ def render(js):
 			out.append("Latencies (%s) are ns of virtual time: under `-icount sleep=off` "
 			           "idle time is skipped, so the figure is the sleep plus its lateness, "
 			           "not instructions." % ", ".join(compare.LATENCY))
-		ov = mo.get("overhead") or []
+		ov = compare.measured_overhead(mo)
 		if ov:
 			out.append("")
 			out.append("Ledger overhead: Tally's instructions per op with the ledger on, "

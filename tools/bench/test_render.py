@@ -44,7 +44,8 @@ class Render(unittest.TestCase):
 			                      "BenchmarkSleepWakeLatency-1\t10\t100500 ns/op\t100500 cycles/op\n"
 			                      "bench: done: 2 benchmarks\n",
 			"icount.tally.status": "ok\n",
-			"icount.tally-ledger-off.1.txt": "BenchmarkSpawnJoin-1\t10\t1960 cycles/op\n"
+			"icount.tally-ledger-off.1.txt": "ledger-mode: off\n"
+			                                 "BenchmarkSpawnJoin-1\t10\t1960 cycles/op\n"
 			                                 "bench: done: 1 benchmarks\n",
 			"icount.go.1.txt": "icount: yes\nhz: 250\npreempt: voluntary\ngogc: 100\n"
 			                   "BenchmarkSpawnJoin-1\t10\t1000 cycles/op\t10 %kern\t90 %user\n"
