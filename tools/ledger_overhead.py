@@ -31,7 +31,7 @@ benchmarks' counts and, per mode, the QEMU mode, the distinct QEMU command
 lines, the transition's cost and the guest TSC from the benchmark header,
 and per benchmark its P, every run's value on and off, the medians, the
 ratio and the on-side split.  No console logs: it is small enough to commit.
---record writes it to docs/ledger-overhead.json instead and re-renders the
+--record also writes it to docs/ledger-overhead.json and re-renders the
 tables of docs/ledger.md from it (tools/bench/render_ledger.py); it refuses
 when a boot failed.  Paths inside the repository are written relative to it.
 
