@@ -25,32 +25,41 @@ PrimeSieve (one op = the first 100 primes) at 20x, a boot per count.  On-side li
 checked for moving rt.sched into user.
 
 Output: a table on stdout and a JSON file (--json, default
-build/bench/ledger_overhead.json) with the commit, the QEMU version, the
-command lines and, per mode and benchmark, the runs on and off, the
-median, the ratio and the on-side split.
+build/bench/ledger_overhead.json): the commit, the date, the QEMU version,
+machine, CPU model and vCPU count, the command that produced it, the
+benchmarks' counts and, per mode, the QEMU mode, the distinct QEMU command
+lines, the transition's cost and the guest TSC from the benchmark header,
+and per benchmark its P, every run's value on and off, the medians, the
+ratio and the on-side split.  No console logs: it is small enough to commit.
+--record also writes it to docs/ledger-overhead.json and re-renders the
+tables of docs/ledger.md from it (tools/bench/render_ledger.py); it refuses
+when a boot failed.  Paths inside the repository are written relative to it.
 
 Usage:
     tools/ledger_overhead.py [--out build/x86_64] [--modes icount,parallel]
         [--runs N] [--bench SpawnJoin,...] [--benchtime 10000x] [--smp 1]
-        [--json PATH]
+        [--json PATH | --record]
 Exit status: 0 when every boot succeeded, 1 otherwise (a failed boot's
 benchmarks are left out of the table and marked in the JSON).
 Context: stdlib only; boots one QEMU at a time (the machine has two cores).
 """
 
 import argparse
-import json
 import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 sys.path.insert(0, TOOLS)
 import tally_qemu  # noqa: E402
+sys.path.insert(0, os.path.join(TOOLS, "bench"))
+import render         # noqa: E402
+import render_ledger  # noqa: E402
 
 DEFAULT_BENCH = ("SpawnJoin", "YieldPingPong", "ChanPingPongOneP", "Skynet", "PrimeSieve")
 # benchmarks whose one op is large get a count of their own
@@ -58,6 +67,8 @@ OWN_COUNT = {"Skynet": "1x", "PrimeSieve": "20x"}
 LINE = re.compile(r"^Benchmark(\w+)-(\d+)\s+(\d+)\s+([0-9.]+) ns/op\s+([0-9.]+) cycles/op(.*)$")
 SPLIT = re.compile(r"([0-9.]+) %(kern|rt|user|idle)")
 TRANSITION = re.compile(r"^ledger-transition: (\d+) cycles")
+TSC = re.compile(r"^tsc: ([0-9.]+) MHz")
+QEMU_MODE = {"icount": "-icount shift=0,align=off,sleep=off", "parallel": "multi-threaded TCG"}
 
 
 def parse(text):
@@ -74,11 +85,12 @@ def parse(text):
 	return out
 
 
-def transition_cycles(text):
+def header_value(text, pattern, conv):
+	"""The first header line of one boot's console matching pattern, or None."""
 	for raw in text.splitlines():
-		m = TRANSITION.match(raw.strip())
+		m = pattern.match(tally_qemu.clean_line(raw).strip())
 		if m:
-			return int(m.group(1))
+			return conv(m.group(1))
 	return None
 
 
@@ -125,19 +137,29 @@ def measure(a):
 	groups = {}
 	for n in names:
 		groups.setdefault(OWN_COUNT.get(n, a.benchtime), []).append(n)
-	result = {"commit": commit(), "qemu": qemu_version(), "smp": a.smp,
-	          "command_lines": [], "modes": {}, "transition_cycles": {}}
+	opts = tally_qemu.default_options()
+	result = {"version": 1, "commit": commit(), "qemu": qemu_version(), "smp": a.smp,
+	          "machine": opts.machine, "cpu": opts.cpu, "mem": opts.mem,
+	          "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+	          "command": a.command, "modes": {},
+	          "counts": {n: OWN_COUNT.get(n, a.benchtime) for n in names}}
 	ok_all = True
 	for mode in a.modes:
 		runs = 1 if mode == "icount" and a.runs is None else (a.runs or 3)
 		per = {n: {"on": [], "off": [], "split_on": None, "procs": None} for n in names}
+		mo = {"unit": "instructions/op" if mode == "icount" else "ns/op",
+		      "qemu_mode": QEMU_MODE[mode], "runs": runs, "command_lines": [],
+		      "transition_cycles": None, "tsc_mhz": None, "benchmarks": per}
 		for benchtime, group in groups.items():
 			for r in range(runs):
 				for on in (True, False):
 					lines, text, cmd, ok = run_boot(a, mode, group, benchtime, on)
-					result["command_lines"].append(" ".join(cmd))
-					if on and r == 0:
-						result["transition_cycles"][mode] = transition_cycles(text)
+					line = render.portable(tally_qemu._shell_quote(cmd))
+					if line not in mo["command_lines"]:
+						mo["command_lines"].append(line)
+					if on and mo["transition_cycles"] is None:
+						mo["transition_cycles"] = header_value(text, TRANSITION, int)
+						mo["tsc_mhz"] = header_value(text, TSC, float)
 					if not ok:
 						ok_all = False
 						print("ledger_overhead: %s boot (%s, ledger %s) failed" %
@@ -158,8 +180,7 @@ def measure(a):
 				p["ratio"] = p["median_on"] / p["median_off"] if p["median_off"] else None
 				if mode == "icount" and (len(set(p["on"])) > 1 or len(set(p["off"])) > 1):
 					p["note"] = "icount runs differ"
-		result["modes"][mode] = {"unit": "instructions/op" if mode == "icount" else "ns/op",
-		                         "runs": runs, "benchmarks": per}
+		result["modes"][mode] = mo
 	return result, ok_all
 
 
@@ -168,7 +189,7 @@ def table(result):
 	for mode, m in result["modes"].items():
 		rows.append("%s (%s, median of %d run%s per side; ledger-transition %s cycles)" %
 		            (mode, m["unit"], m["runs"], "" if m["runs"] == 1 else "s",
-		             result["transition_cycles"].get(mode)))
+		             m["transition_cycles"]))
 		rows.append("  %-20s %16s %16s %9s   %s" % ("benchmark", "ledger on", "ledger off",
 		                                             "overhead", "split on (kern/rt/user/idle %)"))
 		for n, p in m["benchmarks"].items():
@@ -181,6 +202,20 @@ def table(result):
 			            ("%s-%s" % (n, p["procs"]), p["median_on"], p["median_off"],
 			             (p["ratio"] - 1) * 100, split))
 	return "\n".join(rows)
+
+
+def command_line(argv):
+	"""The command that reproduces this run, for the JSON: paths relative to
+	the repository, without --json (where a scratch copy went)."""
+	out, skip = ["tools/ledger_overhead.py"], False
+	for x in argv:
+		if skip:
+			skip = False
+		elif x == "--json":
+			skip = True
+		elif not x.startswith("--json="):
+			out.append(render.portable(x))
+	return " ".join(tally_qemu._shell_quote([x]) for x in out)
 
 
 def main(argv=None):
@@ -199,7 +234,11 @@ def main(argv=None):
 	ap.add_argument("--smp", type=int, default=1)
 	ap.add_argument("--timeout", type=float, default=600)
 	ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "ledger_overhead.json"))
+	ap.add_argument("--record", action="store_true",
+	                help="write the JSON to %s and re-render docs/ledger.md from it"
+	                % os.path.relpath(render_ledger.RESULTS, ROOT))
 	a = ap.parse_args(argv)
+	a.command = command_line(sys.argv[1:] if argv is None else argv)
 	a.modes = [m for m in a.modes.split(",") if m]
 	a.bench = [b for b in a.bench.split(",") if b]
 	for m in a.modes:
@@ -210,9 +249,17 @@ def main(argv=None):
 	result, ok = measure(a)
 	os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
 	with open(a.json, "w") as f:
-		json.dump(result, f, indent=1, sort_keys=True)
+		f.write(render.dumps(result))
 	print(table(result))
 	print("ledger_overhead: results in %s" % a.json)
+	if a.record:
+		if not ok:
+			print("ledger_overhead: a boot failed; nothing recorded", file=sys.stderr)
+			return 1
+		with open(render_ledger.RESULTS, "w") as f:
+			f.write(render.dumps(result))
+		print("ledger_overhead: recorded %s" % os.path.relpath(render_ledger.RESULTS, ROOT))
+		return render_ledger.main([])
 	return 0 if ok else 1
 
 

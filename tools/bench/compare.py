@@ -214,9 +214,12 @@ def table_rows(mode, data_mode):
 
 def ledger_overhead(data_mode):
 	"""[{benchmark, procs, on, off, ratio}] from the tally and
-	tally-ledger-off runs of one mode (cycles/op medians), or []."""
+	tally-ledger-off runs of one mode (cycles/op medians), or [] (also when
+	the ledger=off boot's header does not say `ledger-mode: off`: a kernel
+	whose ledger=off did not stop the transitions measures nothing)."""
 	on, off = data_mode.get("tally"), data_mode.get("tally-ledger-off")
-	if not on or not off or not on.runs or not off.runs:
+	if not on or not off or not on.runs or not off.runs or \
+	   off.header().get("ledger-mode") != "off":
 		return []
 	a, b = on.aggregate(), off.aggregate()
 	out = []
@@ -253,6 +256,16 @@ def repeatability(data_mode):
 	return out
 
 
+def measured_overhead(mo):
+	"""mo["overhead"] of one mode's results.json entry when its ledger=off
+	boot really ran with the ledger off (header `ledger-mode: off`), else []
+	(results recorded before the check keep their rows but show none)."""
+	off = mo.get("systems", {}).get("tally-ledger-off", {})
+	if off.get("header", {}).get("ledger-mode") != "off":
+		return []
+	return mo.get("overhead") or []
+
+
 def pct_change(ratio):
 	"""A ratio as a signed percentage, "+2.04%"; never "-0.00%"."""
 	v = round(100 * (ratio - 1), 2)
@@ -286,7 +299,8 @@ def cell(row, s, ranges=True):
 
 def settings_lines(mode, mo):
 	"""The header lines of one mode: Tally's tick and P, Linux's HZ and
-	preemption model, Go's GC, the ledger overhead, the repeatability."""
+	preemption model, Go's GC, the ledger overhead (with one transition's
+	cost from Tally's header), the repeatability."""
 	sy = mo["systems"]
 	out = []
 	th = sy.get("tally", {}).get("header", {})
@@ -301,15 +315,21 @@ def settings_lines(mode, mo):
 	if "go" in sy:
 		out.append("go: GOGC=%s; go GOGC=off: the benchmarks with 0 allocs/op, "
 		           "collector off" % sy["go"].get("header", {}).get("gogc", "?"))
-	ov = mo.get("overhead") or []
+	ov = measured_overhead(mo)
 	if ov:
 		key = [o for o in ov if o["benchmark"] in OVERHEAD_KEY]
 		worst = max(ov, key=lambda o: o["ratio"])
+		tr = th.get("ledger-transition")
 		out.append("ledger overhead (instructions, ledger on / ledger=off): %s; "
-		           "largest %s %s" % (
+		           "largest %s %s%s" % (
 			           ", ".join("%s %s" % (o["benchmark"], pct_change(o["ratio"]))
 			                     for o in key) or "-",
-			           worst["benchmark"], pct_change(worst["ratio"])))
+			           worst["benchmark"], pct_change(worst["ratio"]),
+			           "; one transition %s (boot-time, scratch ledger)" % tr if tr else ""))
+	elif sy.get("tally-ledger-off", {}).get("runs") and \
+	     sy["tally-ledger-off"].get("header", {}).get("ledger-mode") != "off":
+		out.append("ledger overhead: not measured (the ledger=off boot's header lacks "
+		           "`ledger-mode: off`: that kernel's ledger=off did not stop the ledger)")
 	rep = mo.get("repeat") or {}
 	if rep:
 		out.append("repeatability: " + "; ".join(
@@ -362,7 +382,7 @@ def format_table(mode, mo):
 	if any(r["benchmark"] in LATENCY for r in rows) and mode == "icount":
 		lines.append("(ns: virtual time; under -icount sleep=off idle time is skipped, "
 		             "so a latency is the sleep plus its lateness, not instructions)")
-	ov = mo.get("overhead") or []
+	ov = measured_overhead(mo)
 	if ov:
 		lines.append("-- ledger overhead: tally instructions/op, ledger on / ledger=off --")
 		for o in ov:

@@ -10,8 +10,9 @@ from it.  A unit test (test_render.py) re-renders the committed file and
 compares it with the committed docs, so the two cannot drift apart.
 
 Usage:
-  tools/bench/render.py --record build/bench/latest   copy RUN/results.json to
-                        docs/bench-results.json, then re-render docs/bench.md
+  tools/bench/render.py --record build/bench/latest   copy RUN/results.json
+                        (slimmed, see below) to docs/bench-results.json,
+                        then re-render docs/bench.md
   tools/bench/render.py          re-render docs/bench.md from docs/bench-results.json
   tools/bench/render.py --check  exit 1 when docs/bench.md is not what the
                         results file renders (what the unit test checks)
@@ -23,14 +24,24 @@ repeatability verdict), the comparison table (benchmark, P, one column per
 system, the ratios), and the ledger overhead table.  Cells are formatted
 by compare.cell, the same function that writes table.txt.
 
+What is recorded: the run's results.json less what can be derived
+(slim(): each metric keeps its per-run values and median, not min and
+max), with paths of this machine made relative to the repository
+(portable(): QEMU command lines keep their arguments, `build/...` instead
+of where the tree was), written by dumps(): objects indented, lists of
+numbers or strings and objects of them on one line.  What it renders is unchanged by the
+slimming (the unit test checks that).  tools/bench/render_ledger.py uses
+the same three helpers and replace_region() for docs/ledger.md.
+
 Invariants: only the text between BEGIN and END changes; a docs file
 without both markers is an error, never a guess.  Context: stdlib only.
 """
 
 import argparse
+import copy
 import json
 import os
-import shutil
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +54,57 @@ RESULTS = os.path.join(ROOT, "docs", "bench-results.json")
 BEGIN = ("<!-- bench-results: begin (rendered by tools/bench/render.py from "
          "docs/bench-results.json; do not edit by hand) -->")
 END = "<!-- bench-results: end -->"
+
+
+# An absolute path up to a `build/` component, or the repository's own
+# root: what differs between two checkouts of the same tree.
+_BUILD_PREFIX = re.compile(r"(?<![\w.-])/(?:[\w.+-]+/)+?(?=build/)")
+
+
+def portable(s):
+	"""s with the repository's root and any absolute prefix of a build/
+	directory removed ("/x/y/build/x86_64/kernel.elf" -> "build/x86_64/kernel.elf")."""
+	s = s.replace(ROOT + "/", "")
+	return _BUILD_PREFIX.sub("", s)
+
+
+def dumps(obj, indent=0):
+	"""JSON text of obj: keys sorted, one item a line, except that lists of
+	scalars and (below the top) objects holding only scalars and such lists
+	take one line each; ends with a newline at top level."""
+	pad = " " * (indent + 1)
+	flat = all(not isinstance(v, dict) and not (isinstance(v, list) and any(
+		isinstance(x, (dict, list)) for x in v)) for v in (obj.values() if
+		isinstance(obj, dict) else ()))
+	if isinstance(obj, dict) and obj and not (flat and indent > 0):
+		items = ["%s%s: %s" % (pad, json.dumps(k), dumps(obj[k], indent + 1))
+		         for k in sorted(obj)]
+		text = "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+	elif isinstance(obj, list) and any(isinstance(x, (dict, list)) for x in obj):
+		text = "[\n" + ",\n".join(pad + dumps(x, indent + 1) for x in obj) + \
+			"\n" + " " * indent + "]"
+	else:
+		text = json.dumps(obj, sort_keys=True)
+	return text + "\n" if indent == 0 else text
+
+
+def slim(js):
+	"""The results file to commit: js without min and max of each metric
+	(the per-run values and the median stay), every string portable()."""
+	def walk(o):
+		if isinstance(o, dict):
+			return {k: walk(v) for k, v in o.items()}
+		if isinstance(o, list):
+			return [walk(x) for x in o]
+		return portable(o) if isinstance(o, str) else o
+	out = walk(copy.deepcopy(js))
+	for mo in out.get("modes", {}).values():
+		for so in mo.get("systems", {}).values():
+			for e in so.get("benchmarks", {}).values():
+				for m in e.get("metrics", {}).values():
+					m.pop("min", None)
+					m.pop("max", None)
+	return out
 
 
 def _md(text):
@@ -89,7 +151,7 @@ def render(js):
 			out.append("Latencies (%s) are ns of virtual time: under `-icount sleep=off` "
 			           "idle time is skipped, so the figure is the sleep plus its lateness, "
 			           "not instructions." % ", ".join(compare.LATENCY))
-		ov = mo.get("overhead") or []
+		ov = compare.measured_overhead(mo)
 		if ov:
 			out.append("")
 			out.append("Ledger overhead: Tally's instructions per op with the ledger on, "
@@ -107,13 +169,13 @@ def render(js):
 	return out
 
 
-def replace_region(text, lines):
-	"""text with the lines between BEGIN and END replaced by lines."""
-	b = text.find(BEGIN)
-	e = text.find(END)
+def replace_region(text, lines, begin=BEGIN, end=END):
+	"""text with the lines between begin and end replaced by lines."""
+	b = text.find(begin)
+	e = text.find(end)
 	if b < 0 or e < 0 or e < b:
-		raise ValueError("no '%s' ... '%s' region" % (BEGIN, END))
-	head = text[:b + len(BEGIN)]
+		raise ValueError("no '%s' ... '%s' region" % (begin, end))
+	head = text[:b + len(begin)]
 	return head + "\n" + "".join(l + "\n" for l in lines) + text[e:]
 
 
@@ -128,7 +190,7 @@ def rendered_doc(doc_path, results_path):
 def main(argv=None):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 	ap.add_argument("--record", metavar="RUN_DIR",
-	                help="copy RUN_DIR/results.json to the committed results file first")
+	                help="copy RUN_DIR/results.json (slimmed) to the committed results file first")
 	ap.add_argument("--check", action="store_true",
 	                help="only check that the docs match the results file")
 	ap.add_argument("--doc", default=DOC)
@@ -139,7 +201,10 @@ def main(argv=None):
 		if not os.path.isfile(src):
 			print("render: no %s" % src, file=sys.stderr)
 			return 1
-		shutil.copyfile(src, a.results)
+		with open(src) as f:
+			js = json.load(f)
+		with open(a.results, "w") as f:
+			f.write(dumps(slim(js)))
 		print("render: recorded %s as %s" % (src, os.path.relpath(a.results, ROOT)))
 	old, new = rendered_doc(a.doc, a.results)
 	if a.check:

@@ -142,10 +142,12 @@ class Compare(unittest.TestCase):
 
 	def test_ledger_overhead(self):
 		self.write_text("icount", "tally", 1,
+		                "ledger-transition: 21 cycles\n"
 		                "BenchmarkSpawnJoin-1\t10\t1020 cycles/op\n"
 		                "BenchmarkYieldPingPong-1\t10\t800 cycles/op\n"
 		                "bench: done: 2 benchmarks\n")
 		self.write_text("icount", "tally-ledger-off", 1,
+		                "ledger-mode: off\n"
 		                "BenchmarkSpawnJoin-1\t10\t1000 cycles/op\n"
 		                "BenchmarkYieldPingPong-1\t10\t800 cycles/op\n"
 		                "bench: done: 2 benchmarks\n")
@@ -156,9 +158,24 @@ class Compare(unittest.TestCase):
 		head = [l for l in lines if l.startswith("ledger overhead")]
 		self.assertEqual(len(head), 1)
 		self.assertIn("SpawnJoin +2.00%", head[0])
-		self.assertIn("largest SpawnJoin +2.00%", head[0])
+		self.assertIn("largest SpawnJoin +2.00%; one transition 21 cycles", head[0])
 		# the ledger=off variant is not a column
 		self.assertNotIn("tally-ledger-off", lines[1 + lines.index(head[0])])
+
+	def test_ledger_overhead_needs_ledger_off(self):
+		"""A ledger=off boot whose header does not say the ledger was off
+		(a kernel where the option only hid the report) measures nothing."""
+		self.write_text("icount", "tally", 1, "ledger-mode: on\n"
+		                "BenchmarkSpawnJoin-1\t10\t1000 cycles/op\nbench: done: 1 benchmarks\n")
+		self.write_text("icount", "tally-ledger-off", 1, "ledger-mode: on\n"
+		                "BenchmarkSpawnJoin-1\t10\t1000 cycles/op\nbench: done: 1 benchmarks\n")
+		data, lines, _ = self.compare()
+		js = read_json(os.path.join(self.out, "results.json"))
+		self.assertEqual(js["modes"]["icount"]["overhead"], [])
+		head = [l for l in lines if l.startswith("ledger overhead")]
+		self.assertEqual(len(head), 1)
+		self.assertIn("not measured", head[0])
+		self.assertNotIn("+0.00%", "\n".join(lines))
 
 	def test_repeatability(self):
 		write_results(self.out, "icount", "go", ["icount.go.log"] * 3)

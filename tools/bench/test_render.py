@@ -44,7 +44,8 @@ class Render(unittest.TestCase):
 			                      "BenchmarkSleepWakeLatency-1\t10\t100500 ns/op\t100500 cycles/op\n"
 			                      "bench: done: 2 benchmarks\n",
 			"icount.tally.status": "ok\n",
-			"icount.tally-ledger-off.1.txt": "BenchmarkSpawnJoin-1\t10\t1960 cycles/op\n"
+			"icount.tally-ledger-off.1.txt": "ledger-mode: off\n"
+			                                 "BenchmarkSpawnJoin-1\t10\t1960 cycles/op\n"
 			                                 "bench: done: 1 benchmarks\n",
 			"icount.go.1.txt": "icount: yes\nhz: 250\npreempt: voluntary\ngogc: 100\n"
 			                   "BenchmarkSpawnJoin-1\t10\t1000 cycles/op\t10 %kern\t90 %user\n"
@@ -92,7 +93,12 @@ class Render(unittest.TestCase):
 			f.write("# t\n%s\nstale\n%s\n" % (render.BEGIN, render.END))
 		self.assertEqual(self.quiet(["--record", self.tmp, "--doc", doc, "--results", res]), 0)
 		with open(res) as f:
-			self.assertEqual(json.load(f), js)
+			recorded = json.load(f)
+		# recorded slim: per-run values and medians kept, min and max dropped
+		m = recorded["modes"]["icount"]["systems"]["tally"]["benchmarks"]["SpawnJoin-1"][
+			"metrics"]["cycles/op"]
+		self.assertEqual(m, {"median": 2000.0, "values": [2000.0]})
+		self.assertEqual(render.render(recorded), render.render(js))
 		self.assertEqual(self.quiet(["--check", "--doc", doc, "--results", res]), 0)
 		with open(doc) as f:
 			text = f.read()
@@ -100,6 +106,40 @@ class Render(unittest.TestCase):
 		with open(doc, "w") as f:
 			f.write(text.replace("| 2000 |", "| 1999 |"))
 		self.assertEqual(self.quiet(["--check", "--doc", doc, "--results", res]), 1)
+
+
+class Helpers(unittest.TestCase):
+	def test_portable(self):
+		self.assertEqual(render.portable("-kernel /a/b-c/build/x86_64/kernel.elf"),
+		                 "-kernel build/x86_64/kernel.elf")
+		self.assertEqual(render.portable(os.path.join(render.ROOT, "tools", "x.py")),
+		                 "tools/x.py")
+		self.assertEqual(render.portable("/usr/share/qemu"), "/usr/share/qemu")
+		self.assertEqual(render.portable("file=/x/build/a,y=/z/build/b"),
+		                 "file=build/a,y=build/b")
+
+	def test_dumps(self):
+		obj = {"b": [1, 2.5, "x"], "a": {"m": {"median": 1.0, "values": [1.0, 1.0]},
+		                                 "rows": [{"k": None}, {"k": True}]}}
+		text = render.dumps(obj)
+		self.assertEqual(json.loads(text), obj)
+		self.assertTrue(text.endswith("}\n"))
+		self.assertIn('\n "b": [1, 2.5, "x"]', text)
+		self.assertIn('"m": {"median": 1.0, "values": [1.0, 1.0]}', text)
+		self.assertIn('\n   {"k": null},\n', text)
+
+	def test_slim(self):
+		js = {"run": {"boots": [{"qemu": ["/q/build/qemu10/bin/qemu", "-kernel",
+		                                  "/w/t/build/x86_64/kernel.elf"]}]},
+		      "modes": {"icount": {"systems": {"tally": {"benchmarks": {"A-1": {"metrics": {
+		          "ns/op": {"median": 2.0, "min": 1.0, "max": 3.0, "values": [1.0, 2.0, 3.0]}}}}}}}}}
+		s = render.slim(js)
+		self.assertEqual(s["run"]["boots"][0]["qemu"],
+		                 ["build/qemu10/bin/qemu", "-kernel", "build/x86_64/kernel.elf"])
+		self.assertEqual(s["modes"]["icount"]["systems"]["tally"]["benchmarks"]["A-1"][
+			"metrics"]["ns/op"], {"median": 2.0, "values": [1.0, 2.0, 3.0]})
+		self.assertIn("min", js["modes"]["icount"]["systems"]["tally"]["benchmarks"]["A-1"][
+			"metrics"]["ns/op"], "slim must not change its argument")
 
 
 class Committed(unittest.TestCase):
@@ -111,6 +151,7 @@ class Committed(unittest.TestCase):
 		with open(render.RESULTS) as f:
 			js = json.load(f)
 		self.assertTrue(js["modes"], "the committed results file has no mode")
+		self.assertEqual(js, render.slim(js), "the committed results file is not slim")
 
 
 if __name__ == "__main__":
