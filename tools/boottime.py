@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""boottime.py [--runs N] [--boot PATH...] - how long each boot path takes
-from QEMU's start to the application's main(), and to QEMU's exit.
+"""boottime.py [--runs N] [--smp N] [--boot PATH...] - how long each boot
+path takes from QEMU's start to the application's main(), and to QEMU's exit.
 
 For each boot path the default image (build/x86_64) is booted N times
-(default 3) with the QEMU command line tools/tally_qemu.py builds; the time
+(default 3) on --smp vCPUs (default: the host's core count, as `make run`)
+with the QEMU command line tools/tally_qemu.py builds; the time
 is taken when the default application's first line ("Tally - a runtime
 kernel ...", printed first thing in main by the tour, apps/tour.c, as by
 apps/banner.c) appears on the serial port.
@@ -26,8 +27,8 @@ def load_tq():
     return tally_qemu
 
 
-def one(tq, boot):
-    opts = tq.default_options(boot=boot, out=os.path.join(ROOT, "build", "x86_64"))
+def one(tq, boot, smp):
+    opts = tq.default_options(boot=boot, smp=smp, out=os.path.join(ROOT, "build", "x86_64"))
     tmp = tempfile.mkdtemp(prefix="boottime-")
     try:
         vars_path = os.path.join(tmp, "OVMF_VARS_4M.fd")
@@ -53,14 +54,16 @@ def one(tq, boot):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--smp", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--boot", nargs="*", default=["direct", "grub", "grub-efi", "uefi"])
     a = ap.parse_args()
     tq = load_tq()
+    print("%d runs per path on %d vCPUs; median (min-max)" % (a.runs, a.smp))
     print("%-9s %22s %22s" % ("boot", "QEMU start -> main (s)", "QEMU start -> exit (s)"))
     for boot in a.boot:
         mains, exits = [], []
         for _ in range(a.runs):
-            m, e = one(tq, boot)
+            m, e = one(tq, boot, a.smp)
             if m is None:
                 raise SystemExit("boottime: %s: the banner never appeared" % boot)
             mains.append(m)
