@@ -69,7 +69,7 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls)
 
 uint64_t ledger_transitions(const struct ledger_cpu *l)
 {
-	uint64_t n = 0;
+	uint64_t n = l->switches;
 	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
 		n += l->entries[i];
 	return n ? n - 1 : 0;

@@ -43,9 +43,10 @@
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
  * paths, the console, the IPI call relabel, the preempt hook,
  * plat_ledger_switch) return before touching the ledger: no
- * transition happens, entries[] stay as ledger_start left them, and the
- * report says the ledger was off.  The functions below stay pure
- * arithmetic on the struct they are given (host tests, scratch ledgers).
+ * transition happens, entries[] and switches stay as ledger_start left
+ * them, and the report says the ledger was off.  The functions below
+ * stay pure arithmetic on the struct they are given (host tests, scratch
+ * ledgers).
  *
  * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
@@ -95,7 +96,8 @@ struct ledger_cpu {
 	uint32_t depth;
 	struct ledger_frame stack[LEDGER_DEPTH];
 	uint64_t cycles[LEDGER_MAX_CLASSES];
-	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered */
+	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered, */
+	uint64_t switches;                   /* but by ledger_switch_interruptible */
 	uint64_t cause_cycles[LEDGER_MAX_CAUSES];  /* [LCAUSE_NONE]: a sink, not reported */
 	uint64_t cause_events[LEDGER_MAX_CAUSES];
 	uint64_t overflow;                   /* pushes refused: stack full */
@@ -169,8 +171,8 @@ static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigne
 }
 
 /* Transitions made since ledger_start, counted as class entries: pushes
- * and switches (a pop, closing a push, is not counted; ledger_start's own
- * entry is not one). */
+ * and switches, the interruptible ones included (a pop, closing a push,
+ * is not counted; ledger_start's own entry is not one). */
 uint64_t ledger_transitions(const struct ledger_cpu *l);
 
 /* ledger_switch for a thread-context caller that may be interrupted (by
@@ -179,11 +181,13 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * Disabling interrupts is what costs here under emulation (QEMU's TCG
  * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
  * the exchange).  Returns the class replaced.
- * Budget: 19 instructions in plat_ledger_switch beyond its ledger=off
+ * Budget: 18 instructions in plat_ledger_switch beyond its ledger=off
  * path, none with a lock prefix (the xchg and the lock add it replaced
  * cost ~20 cycles each on hardware): the clock read (3), the exchange
  * with its difference and sign (4, arch_local_exchange), the frame read
- * and its 16-bit relabel (4), two charges, the entry count.
+ * and its 16-bit relabel (4), two charges, the count of switches (one
+ * counter, not entries[cls]: no index to widen; only the total is read,
+ * by ledger_transitions).
  *
  * Why it stays exact: `last` moves by one exchange, the commit, which an
  * interrupt on this CPU sees wholly done or not begun;
@@ -229,7 +233,7 @@ static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_
 		arch_local_sub64(&l->cycles[was.cls], back);
 		arch_local_sub64(&l->cause_cycles[was.cause], back);
 	}
-	l->entries[cls]++;
+	l->switches++;  /* one add, no index to widen */
 	return was.cls;
 }
 
