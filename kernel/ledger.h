@@ -181,13 +181,14 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * Disabling interrupts is what costs here under emulation (QEMU's TCG
  * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
  * the exchange).  Returns the class replaced.
- * Budget: 18 instructions in plat_ledger_switch beyond its ledger=off
+ * Budget: 17 instructions in plat_ledger_switch beyond its ledger=off
  * path, none with a lock prefix (the xchg and the lock add it replaced
  * cost ~20 cycles each on hardware): the clock read (3), the exchange
- * with its difference and sign (4, arch_local_exchange), the frame read
- * and its 16-bit relabel (4), two charges, the count of switches (one
- * counter, not entries[cls]: no index to widen; only the total is read,
- * by ledger_transitions).
+ * with its difference and sign (4, arch_local_exchange) and the branch
+ * on that sign, the per-CPU pointer, the frame read and its 16-bit
+ * relabel (4), two charges, the count of switches (one counter, not
+ * entries[cls]: no index to widen; only the total is read, by
+ * ledger_transitions) and the returned class's move.
  *
  * Why it stays exact: `last` moves by one exchange, the commit, which an
  * interrupt on this CPU sees wholly done or not begun;
@@ -198,7 +199,8 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  *    now.  The exchange returns t1: nothing more is charged to the old
  *    class (the interrupt charged it up to its own entry, a few
  *    instructions after now) and last goes back to t1 unless yet another
- *    interrupt moved it on (compare-exchange; rare, so it may lock);
+ *    interrupt moved it on (compare-exchange; rare, so it may lock, and
+ *    out of line: _ledger_switch_raced);
  *  - after the exchange, before the relabel: it charges [now, entry] to
  *    the old class (a few instructions that belong to the new one) and
  *    leaves last at its exit;
@@ -213,6 +215,14 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * never on g0).
  * Context: thread context on the CPU that owns l (the caller cannot move:
  * g0 is never preempted). */
+/* ledger_switch_interruptible's end when an interrupt came between its
+ * clock read and its exchange (old last = now + back, later than now):
+ * that interrupt charged the old class up to its entry, so nothing more
+ * is charged; last goes back to its exit unless another interrupt moved
+ * it on since.  Out of line so that the common path keeps no register
+ * for it. */
+unsigned _ledger_switch_raced(unsigned was, uint64_t back, uint64_t now, struct ledger_cpu *l);
+
 static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
 {
 	uint64_t back;  /* old last - now: the charge, negated */
@@ -224,15 +234,10 @@ static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_
 	uint16_t relabel = (uint16_t)(cls << (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 8 : 0));
 	__builtin_memcpy(f, &relabel, sizeof(relabel));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(raced, 0)) {
-		/* an interrupt charged the old class up to its entry: put its
-		 * exit back as last (unless another moved it on) and charge
-		 * nothing more */
-		__atomic_compare_exchange_n(&l->last, &now, now + back, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	} else {
-		arch_local_sub64(&l->cycles[was.cls], back);
-		arch_local_sub64(&l->cause_cycles[was.cause], back);
-	}
+	if (__builtin_expect(raced, 0))
+		return _ledger_switch_raced(was.cls, back, now, l);  /* a tail call */
+	arch_local_sub64(&l->cycles[was.cls], back);
+	arch_local_sub64(&l->cause_cycles[was.cause], back);
 	l->switches++;  /* one add, no index to widen */
 	return was.cls;
 }
