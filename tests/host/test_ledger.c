@@ -202,6 +202,24 @@ static void interruptible_switch_stays_exact(void **state)
 	assert_int_equal(sa.cycles[LC_KERN_IRQ_TIMER], 40);
 	assert_int_equal(sa.cycles[sched], 30 + 50);  /* 100-130, 350-400 */
 	assert_int_equal(sum(&sa), 400);
+
+	/* the overtaken end alone, as when a second interrupt ran between the
+	 * exchange (clock read at 500, first interrupt's exit 520) and it: the
+	 * second one left last at its exit, 560, which must stay; nothing is
+	 * charged and the switch is counted */
+	uint64_t tr = ledger_transitions(&a);
+	a.last = 560;
+	ledger_snapshot(&a, 560, &sa);
+	assert_int_equal(_ledger_switch_raced(LC_USER, 20, 500, &a), LC_USER);
+	assert_int_equal(a.last, 560);
+	assert_int_equal(ledger_transitions(&a), tr + 1);
+	ledger_snapshot(&a, 600, &sb);
+	assert_int_equal(sb.cycles[sched] - sa.cycles[sched], 40);  /* 560-600, current */
+	/* without the second interrupt last was still the switch's now: it
+	 * goes back to the first interrupt's exit */
+	a.last = 600;
+	assert_int_equal(_ledger_switch_raced(LC_USER, 20, 600, &a), LC_USER);
+	assert_int_equal(a.last, 620);
 }
 
 /* arch_local_sub64 / arch_local_exchange against an interrupt on their
