@@ -68,7 +68,7 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls)
 	l->entries[cls] = 1;
 }
 
-unsigned _ledger_switch_raced(unsigned was, uint64_t back, uint64_t now, struct ledger_cpu *l)
+unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was)
 {
 	__atomic_compare_exchange_n(&l->last, &now, now + back, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	l->switches++;

@@ -42,11 +42,11 @@
  * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
  * paths, the console, the IPI call relabel, the preempt hook,
- * plat_ledger_switch) return before touching the ledger: no
- * transition happens, entries[] and switches stay as ledger_start left
- * them, and the report says the ledger was off.  The functions below
- * stay pure arithmetic on the struct they are given (host tests, scratch
- * ledgers).
+ * plat_ledger_switch, plat_ledger_enter_user) return before touching
+ * the ledger: no transition happens, entries[] and switches stay as
+ * ledger_start left them, and the report says the ledger was off.  The
+ * functions below stay pure arithmetic on the struct they are given (host
+ * tests, scratch ledgers).
  *
  * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
@@ -188,7 +188,9 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * on that sign, the per-CPU pointer, the frame read and its 16-bit
  * relabel (4), two charges, the count of switches (one counter, not
  * entries[cls]: no index to widen; only the total is read, by
- * ledger_transitions) and the returned class's move.
+ * ledger_transitions) and the returned class's move.  14 for
+ * ledger_enter_interruptible (plat_ledger_enter_user): no cause charge,
+ * no returned class.
  *
  * Why it stays exact: `last` moves by one exchange, the commit, which an
  * interrupt on this CPU sees wholly done or not begun;
@@ -221,9 +223,10 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * is charged; last goes back to its exit unless another interrupt moved
  * it on since.  Out of line so that the common path keeps no register
  * for it. */
-unsigned _ledger_switch_raced(unsigned was, uint64_t back, uint64_t now, struct ledger_cpu *l);
+unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was);
 
-static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+static inline __attribute__((always_inline)) unsigned
+_ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls, int causes)
 {
 	uint64_t back;  /* old last - now: the charge, negated */
 	int raced = arch_local_exchange(&l->last, now, &back);
@@ -235,11 +238,26 @@ static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_
 	__builtin_memcpy(f, &relabel, sizeof(relabel));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (__builtin_expect(raced, 0))
-		return _ledger_switch_raced(was.cls, back, now, l);  /* a tail call */
+		return _ledger_switch_raced(back, now, l, was.cls);  /* a tail call */
 	arch_local_sub64(&l->cycles[was.cls], back);
-	arch_local_sub64(&l->cause_cycles[was.cause], back);
+	if (causes)
+		arch_local_sub64(&l->cause_cycles[was.cause], back);
 	l->switches++;  /* one add, no index to widen */
 	return was.cls;
+}
+
+static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	return _ledger_switch_interruptible(l, now, cls, 1);
+}
+
+/* ledger_switch_interruptible from a frame known to carry no cause (the
+ * scheduler's own, on g0: only the preempt hook gives a thread-context
+ * frame a cause, and never g0's): the cause view is not charged, as it
+ * would be only its sink, and nothing is returned. */
+static inline void ledger_enter_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	_ledger_switch_interruptible(l, now, cls, 0);
 }
 
 static inline unsigned ledger_current(const struct ledger_cpu *l)
