@@ -29,8 +29,7 @@
  * `last` with one exchange that no interrupt can split (see there).
  * Nothing takes a lock prefix: only the owning core writes, so
  * indivisibility against its own interrupts is enough (arch_local_*).
- * Readers of other cores'
- * ledgers get a racy but monotonic snapshot.
+ * Readers of other cores' ledgers get a racy but monotonic snapshot.
  * Context: any, including interrupt handlers; never allocates.
  * Budget: a transition is one cycle-counter read, two adds, a store and a
  * push or pop, with no branch but the overflow check: the cause view is
@@ -175,6 +174,14 @@ static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigne
  * is not counted; ledger_start's own entry is not one). */
 uint64_t ledger_transitions(const struct ledger_cpu *l);
 
+/* ledger_switch_interruptible's end when an interrupt came between its
+ * clock read and its exchange (old last = now + back, later than now):
+ * that interrupt charged the old class up to its entry, so nothing more
+ * is charged; last goes back to its exit unless another interrupt moved
+ * it on since.  Out of line so that the common path keeps no register
+ * for it. */
+unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was);
+
 /* ledger_switch for a thread-context caller that may be interrupted (by
  * an interrupt whose handler pushes and pops this same ledger), without
  * holding interrupts off: the scheduler's user <-> rt.sched switches.
@@ -217,14 +224,6 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * never on g0).
  * Context: thread context on the CPU that owns l (the caller cannot move:
  * g0 is never preempted). */
-/* ledger_switch_interruptible's end when an interrupt came between its
- * clock read and its exchange (old last = now + back, later than now):
- * that interrupt charged the old class up to its entry, so nothing more
- * is charged; last goes back to its exit unless another interrupt moved
- * it on since.  Out of line so that the common path keeps no register
- * for it. */
-unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was);
-
 static inline __attribute__((always_inline)) unsigned
 _ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls, int causes)
 {
