@@ -71,6 +71,15 @@ static inline void *arch_cpu_local(void);
 const char *arch_cpu_model(void);
 /* any: read the cycle counter (TSC on x86_64). */
 static inline uint64_t arch_cycles(void);
+/* any: *p -= v as one indivisible step against interrupts on this CPU
+ * (an interrupt sees it wholly done or not begun), with no cross-CPU
+ * atomicity: for a word only its own CPU writes.  x86_64: a plain sub. */
+static inline void arch_local_sub64(uint64_t *p, uint64_t v);
+/* any: store v in *p, set *back = old - v (old: the value replaced;
+ * modulo 2^64) and return old > v compared as signed 64-bit numbers;
+ * indivisible against interrupts on this CPU only, as arch_local_sub64.
+ * x86_64: an unlocked cmpxchg loop. */
+static inline int arch_local_exchange(uint64_t *p, uint64_t v, uint64_t *back);
 /* any: cycle-counter frequency in Hz, 0 if not yet known. */
 uint64_t arch_cycles_hz(void);
 /* boot: determine the cycle-counter frequency (CPUID leaves, else

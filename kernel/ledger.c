@@ -2,8 +2,9 @@
  * ledger.c - class registry and snapshots of the cost ledger (ledger.h).
  *
  * The transitions themselves are static inline in ledger.h; this file
- * holds what is not on a hot path: the table of class and cause names and
- * the arithmetic of a snapshot.
+ * holds what is not on a hot path: the table of class and cause names,
+ * the arithmetic of a snapshot, and the rare end of an interruptible
+ * switch that an interrupt overtook.
  * Context: ledger_class/ledger_cause at boot only; the rest any.
  */
 #include <string.h>
@@ -67,9 +68,16 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls)
 	l->entries[cls] = 1;
 }
 
+unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was)
+{
+	__atomic_compare_exchange_n(&l->last, &now, now + back, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	l->switches++;
+	return was;
+}
+
 uint64_t ledger_transitions(const struct ledger_cpu *l)
 {
-	uint64_t n = 0;
+	uint64_t n = l->switches;
 	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
 		n += l->entries[i];
 	return n ? n - 1 : 0;

@@ -26,8 +26,10 @@
  * around the few instructions of a transition (callers on interrupt paths
  * already have them off), except ledger_switch_interruptible (the
  * scheduler's switches), which stays exact with interrupts on by moving
- * `last` with one atomic exchange (see there).  Readers of other cores'
- * ledgers get a racy but monotonic snapshot.
+ * `last` with one exchange that no interrupt can split (see there).
+ * Nothing takes a lock prefix: only the owning core writes, so
+ * indivisibility against its own interrupts is enough (arch_local_*).
+ * Readers of other cores' ledgers get a racy but monotonic snapshot.
  * Context: any, including interrupt handlers; never allocates.
  * Budget: a transition is one cycle-counter read, two adds, a store and a
  * push or pop, with no branch but the overflow check: the cause view is
@@ -39,10 +41,11 @@
  * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
  * paths, the console, the IPI call relabel, the preempt hook,
- * plat_ledger_switch) return before touching the ledger: no
- * transition happens, entries[] stay as ledger_start left them, and the
- * report says the ledger was off.  The functions below stay pure
- * arithmetic on the struct they are given (host tests, scratch ledgers).
+ * plat_ledger_switch, plat_ledger_enter_user) return before touching
+ * the ledger: no transition happens, entries[] and switches stay as
+ * ledger_start left them, and the report says the ledger was off.  The
+ * functions below stay pure arithmetic on the struct they are given (host
+ * tests, scratch ledgers).
  *
  * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
@@ -50,6 +53,8 @@
 #define TALLY_LEDGER_H
 
 #include <stdint.h>
+
+#include "arch/arch.h"  /* arch_local_exchange, arch_local_sub64 */
 
 #define LEDGER_MAX_CLASSES 32
 #define LEDGER_MAX_CAUSES 16
@@ -82,6 +87,7 @@ enum {
 struct ledger_frame {
 	uint8_t cls, cause;
 };
+_Static_assert(sizeof(struct ledger_frame) == 2, "ledger_switch_interruptible relabels with one 16-bit store");
 
 struct ledger_cpu {
 	uint64_t last;                       /* cycle counter at the last transition */
@@ -89,7 +95,8 @@ struct ledger_cpu {
 	uint32_t depth;
 	struct ledger_frame stack[LEDGER_DEPTH];
 	uint64_t cycles[LEDGER_MAX_CLASSES];
-	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered */
+	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered, */
+	uint64_t switches;                   /* but by ledger_switch_interruptible */
 	uint64_t cause_cycles[LEDGER_MAX_CAUSES];  /* [LCAUSE_NONE]: a sink, not reported */
 	uint64_t cause_events[LEDGER_MAX_CAUSES];
 	uint64_t overflow;                   /* pushes refused: stack full */
@@ -163,9 +170,17 @@ static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigne
 }
 
 /* Transitions made since ledger_start, counted as class entries: pushes
- * and switches (a pop, closing a push, is not counted; ledger_start's own
- * entry is not one). */
+ * and switches, the interruptible ones included (a pop, closing a push,
+ * is not counted; ledger_start's own entry is not one). */
 uint64_t ledger_transitions(const struct ledger_cpu *l);
+
+/* ledger_switch_interruptible's end when an interrupt came between its
+ * clock read and its exchange (old last = now + back, later than now):
+ * that interrupt charged the old class up to its entry, so nothing more
+ * is charged; last goes back to its exit unless another interrupt moved
+ * it on since.  Out of line so that the common path keeps no register
+ * for it. */
+unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was);
 
 /* ledger_switch for a thread-context caller that may be interrupted (by
  * an interrupt whose handler pushes and pops this same ledger), without
@@ -173,8 +188,19 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  * Disabling interrupts is what costs here under emulation (QEMU's TCG
  * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
  * the exchange).  Returns the class replaced.
+ * Budget: 17 instructions in plat_ledger_switch beyond its ledger=off
+ * path, none with a lock prefix (the xchg and the lock add it replaced
+ * cost ~20 cycles each on hardware): the clock read (3), the exchange
+ * with its difference and sign (4, arch_local_exchange) and the branch
+ * on that sign, the per-CPU pointer, the frame read and its 16-bit
+ * relabel (4), two charges, the count of switches (one counter, not
+ * entries[cls]: no index to widen; only the total is read, by
+ * ledger_transitions) and the returned class's move.  14 for
+ * ledger_enter_interruptible (plat_ledger_enter_user): no cause charge,
+ * no returned class.
  *
- * Why it stays exact: `last` moves by one atomic exchange, the commit;
+ * Why it stays exact: `last` moves by one exchange, the commit, which an
+ * interrupt on this CPU sees wholly done or not begun;
  * every charge is then the difference of two consecutive values of `last`,
  * so the classes still sum to the elapsed cycles.
  *  - an interrupt before the clock read: an ordinary earlier event;
@@ -182,34 +208,55 @@ uint64_t ledger_transitions(const struct ledger_cpu *l);
  *    now.  The exchange returns t1: nothing more is charged to the old
  *    class (the interrupt charged it up to its own entry, a few
  *    instructions after now) and last goes back to t1 unless yet another
- *    interrupt moved it on (compare-exchange);
+ *    interrupt moved it on (compare-exchange; rare, so it may lock, and
+ *    out of line: _ledger_switch_raced);
  *  - after the exchange, before the relabel: it charges [now, entry] to
  *    the old class (a few instructions that belong to the new one) and
  *    leaves last at its exit;
  *  - after the relabel: it charges the new class, as it should.
  * The relabel comes before the charge to the old class, so no interrupt
- * adds to that counter while this adds to it; the add is atomic anyway
- * (relaxed: one locked add on x86) for a switch to the same class.
+ * adds to that counter while this adds to it; for a switch to the same
+ * class, where one may, the charge is one instruction anyway
+ * (arch_local_sub64 of the negated difference, which the exchange gives
+ * for free).  The frame's class and cause are read before the relabel and
+ * no interrupt changes them (push and pop leave the frame under them as
+ * they found it; the preempt hook relabels it only under a preemptible G,
+ * never on g0).
  * Context: thread context on the CPU that owns l (the caller cannot move:
  * g0 is never preempted). */
-static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+static inline __attribute__((always_inline)) unsigned
+_ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls, int causes)
 {
-	uint64_t old = __atomic_exchange_n(&l->last, now, __ATOMIC_RELAXED);
+	uint64_t back;  /* old last - now: the charge, negated */
+	int raced = arch_local_exchange(&l->last, now, &back);
 	struct ledger_frame *f = &l->stack[l->depth];
 	struct ledger_frame was = *f;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	f->cls = (uint8_t)cls;
-	f->cause = 0;
+	/* { cls, cause 0 } in one 16-bit store: the frame is two bytes */
+	uint16_t relabel = (uint16_t)(cls << (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 8 : 0));
+	__builtin_memcpy(f, &relabel, sizeof(relabel));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	uint64_t d = now - old;
-	if (__builtin_expect(old > now, 0)) {
-		__atomic_compare_exchange_n(&l->last, &now, old, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		d = 0;
-	}
-	__atomic_fetch_add(&l->cycles[was.cls], d, __ATOMIC_RELAXED);
-	l->cause_cycles[was.cause] += d;
-	l->entries[cls]++;
+	if (__builtin_expect(raced, 0))
+		return _ledger_switch_raced(back, now, l, was.cls);  /* a tail call */
+	arch_local_sub64(&l->cycles[was.cls], back);
+	if (causes)
+		arch_local_sub64(&l->cause_cycles[was.cause], back);
+	l->switches++;  /* one add, no index to widen */
 	return was.cls;
+}
+
+static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	return _ledger_switch_interruptible(l, now, cls, 1);
+}
+
+/* ledger_switch_interruptible from a frame known to carry no cause (the
+ * scheduler's own, on g0: only the preempt hook gives a thread-context
+ * frame a cause, and never g0's): the cause view is not charged, as it
+ * would be only its sink, and nothing is returned. */
+static inline void ledger_enter_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
+{
+	_ledger_switch_interruptible(l, now, cls, 0);
 }
 
 static inline unsigned ledger_current(const struct ledger_cpu *l)

@@ -390,7 +390,7 @@ static void execute(struct m *m, struct g *gp)
 	gp->run_start = plat_nanotime();
 	rt_tick_barrier();
 	__atomic_store_n(&m->curg, gp, __ATOMIC_SEQ_CST);
-	plat_ledger_switch(plat_class_user);
+	plat_ledger_enter_user();
 	rt_ctx_switch(&m->g0.ctx, &gp->ctx);
 	/* curg is cleared before the G's raise is dropped: the tick must
 	 * never see curg naming gp with locks == 0 while g0 runs (it would

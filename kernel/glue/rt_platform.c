@@ -180,6 +180,14 @@ unsigned plat_ledger_switch(unsigned cls)
 	return ledger_switch_interruptible(&this_cpu()->ledger, arch_cycles(), cls);
 }
 
+/* The same into user from the scheduler's frame (no cause to charge). */
+void plat_ledger_enter_user(void)
+{
+	if (!ledger_on)
+		return;
+	ledger_enter_interruptible(&this_cpu()->ledger, arch_cycles(), LC_USER);
+}
+
 /* ---- stacks: the public API (rt/include/tally.h) ---- */
 
 struct shrink_args {

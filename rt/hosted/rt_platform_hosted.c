@@ -631,6 +631,8 @@ RT_HOSTED_TEXT int plat_ledger_read(unsigned m, uint64_t *cycles, unsigned max, 
 	}
 }
 
+RT_HOSTED_TEXT void plat_ledger_enter_user(void) { plat_ledger_switch(plat_class_user); }
+
 RT_HOSTED_TEXT unsigned rt_test_ledger_current(void) { return cur_class; }
 RT_HOSTED_TEXT uint64_t rt_test_ledger_switches(void) { return nswitches; }
 

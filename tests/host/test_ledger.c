@@ -7,11 +7,15 @@
  * written here (a plain stack of classes, each interval charged to its
  * top), not with the ledger's own sum, which telescopes by construction.
  */
+#define _DEFAULT_SOURCE  /* setitimer, sigaction */
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <cmocka.h>
 #include "kernel/ledger.h"
 
@@ -120,8 +124,16 @@ static void matches_a_reference_model(void **state)
 			else if (m.depth)
 				m.depth--;
 		} else {
-			unsigned old = ledger_switch(&l, now, cls);
-			assert_int_equal(old, m.cls[m.depth]);
+			/* the interrupt-tolerant switch must charge as the plain
+			 * one when no interrupt lands inside it; so must its
+			 * variant for a frame without a cause */
+			if ((x >> 60) & 1 && m.cause[m.depth] == 0 && !m.over) {
+				ledger_enter_interruptible(&l, now, cls);
+			} else {
+				unsigned old = (x >> 61) & 1 ? ledger_switch_interruptible(&l, now, cls)
+				                             : ledger_switch(&l, now, cls);
+				assert_int_equal(old, m.cls[m.depth]);
+			}
 			m.entries++;
 			m.cls[m.depth] = cls;
 			m.cause[m.depth] = 0;
@@ -195,6 +207,81 @@ static void interruptible_switch_stays_exact(void **state)
 	assert_int_equal(sa.cycles[LC_KERN_IRQ_TIMER], 40);
 	assert_int_equal(sa.cycles[sched], 30 + 50);  /* 100-130, 350-400 */
 	assert_int_equal(sum(&sa), 400);
+
+	/* the overtaken end alone, as when a second interrupt ran between the
+	 * exchange (clock read at 500, first interrupt's exit 520) and it: the
+	 * second one left last at its exit, 560, which must stay; nothing is
+	 * charged and the switch is counted */
+	uint64_t tr = ledger_transitions(&a);
+	a.last = 560;
+	ledger_snapshot(&a, 560, &sa);
+	assert_int_equal(_ledger_switch_raced(20, 500, &a, LC_USER), LC_USER);
+	assert_int_equal(a.last, 560);
+	assert_int_equal(ledger_transitions(&a), tr + 1);
+	ledger_snapshot(&a, 600, &sb);
+	assert_int_equal(sb.cycles[sched] - sa.cycles[sched], 40);  /* 560-600, current */
+	/* without the second interrupt last was still the switch's now: it
+	 * goes back to the first interrupt's exit */
+	a.last = 600;
+	assert_int_equal(_ledger_switch_raced(20, 600, &a, LC_USER), LC_USER);
+	assert_int_equal(a.last, 620);
+}
+
+/* arch_local_sub64 / arch_local_exchange against an interrupt on their
+ * own CPU, played by a signal on this thread (delivered between two
+ * instructions, as an interrupt is).  The handler takes 1 from w and from
+ * a each time; the thread drains w with exchanges (summing the values
+ * replaced) and takes 2 from a at a time.  Conservation: the drained sum
+ * + w == -signals and a == -(own + signals), modulo 2^64; a load-then-store
+ * version would lose the handler's updates landing between its steps. */
+static uint64_t sig_w, sig_a;
+static volatile sig_atomic_t sig_n;
+
+static void local_sig(int sig)
+{
+	(void)sig;
+	arch_local_sub64(&sig_w, 1);
+	arch_local_sub64(&sig_a, 1);
+	sig_n++;
+}
+
+static void local_rmw_is_interrupt_atomic(void **state)
+{
+	(void)state;
+	struct sigaction sa = { .sa_handler = local_sig };
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+	struct itimerval it = { .it_interval = { 0, 20 }, .it_value = { 0, 20 } };
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	uint64_t drained = 0, own = 0, back;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 100000; i++) {
+			arch_local_exchange(&sig_w, 0, &back);  /* back = old - 0 */
+			drained += back;
+			arch_local_sub64(&sig_a, 2);
+			own += 2;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (sig_n < 2000 && t.tv_sec - t0.tv_sec < 5);
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	assert_true(sig_n > 100);  /* the signals did land */
+	assert_int_equal(drained + sig_w, 0 - (uint64_t)sig_n);
+	assert_int_equal(sig_a, 0 - own - (uint64_t)sig_n);
+	/* and the values: the difference and its sign */
+	uint64_t v = 5;
+	assert_int_equal(arch_local_exchange(&v, 9, &back), 0);  /* 5 > 9: no */
+	assert_int_equal(v, 9);
+	assert_int_equal(back, (uint64_t)-4);
+	assert_int_equal(arch_local_exchange(&v, 2, &back), 1);  /* 9 > 2 */
+	assert_int_equal(back, 7);
+	assert_int_equal(arch_local_exchange(&v, 2, &back), 0);  /* equal: not ahead */
+	assert_int_equal(back, 0);
+	arch_local_sub64(&v, 3);
+	assert_int_equal(v, UINT64_MAX);
 }
 
 static void overflow_keeps_books(void **state)
@@ -264,6 +351,7 @@ int main(void)
 		cmocka_unit_test(matches_a_reference_model),
 		cmocka_unit_test(no_cause_charges_no_cause),
 		cmocka_unit_test(interruptible_switch_stays_exact),
+		cmocka_unit_test(local_rmw_is_interrupt_atomic),
 		cmocka_unit_test(overflow_keeps_books),
 		cmocka_unit_test(snapshot_add_totals),
 		cmocka_unit_test(registry_is_stable),
