@@ -21,6 +21,19 @@
  * max(2 x mapped, need + 1) pages (Go's doubling; one extra page of slack),
  * capped at the slot: a deep recursion takes O(log depth) faults.
  *
+ * Fresh pages: every page mapped into a stack is zeroed first (map_range),
+ * as vm_commit does for the other regions.  Besides not handing a
+ * goroutine another one's old frames, this matters under QEMU's TCG: a
+ * page where code once ran (on the UEFI path, reclaimed firmware code)
+ * keeps its translations until the bytes they came from are overwritten,
+ * and every store to the page takes the emulator's self-modifying-code
+ * slow path while one survives.  Stack stores miss those bytes, so they
+ * never cleared it: a goroutine whose stack landed on such a page ran its
+ * context switches 20-75x slower (about half of the UEFI boots).  One
+ * whole-page write drops them all.  Cost: 4 KiB of stores per page mapped
+ * (growth and new slots; a reused cached stack keeps its pages).
+ * tests/target/gstack_test.c plants such pages on any boot path.
+ *
  * Data structures: the arena is 64 TiB in the upper canonical half
  * (ARENA_BASE), slots of slot = guard + stackmax bytes back to back (over a
  * million at the default size); per slot a 32-bit count of mapped pages
@@ -137,6 +150,7 @@ static uint64_t map_range(uint64_t i, uint64_t from, uint64_t to)
 		uint64_t pa = pmem_alloc(0);
 		if (!pa)
 			break;
+		memset((void *)pa, 0, PAGE);  /* "Fresh pages" above */
 		if (arch_map_page(top - (k + 1) * PAGE, pa, VM_R | VM_W) < 0) {
 			pmem_free(pa, 0);
 			break;
