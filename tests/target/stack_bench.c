@@ -33,9 +33,15 @@ static uint64_t cause_cycles(int cause)
  * than it is backed, then releases the unused part (tally_stack_shrink,
  * outside the measurement).  ns/op and cycles/op are the fault's own cost
  * as the ledger charged it (kern.fault, cause rt.stack: from the #PF entry
- * stub to the return), per fault. */
+ * stub to the return), per fault.  It reads the ledger, so under
+ * ledger=off (nothing charged) it is skipped rather than timing the whole
+ * loop under the same name. */
 BENCH(StackGrowthFault)
 {
+	if (!ledger_on) {
+		bench_skip(b, "measures kern.fault through the ledger, which ledger=off stops");
+		return;
+	}
 	int cause = ledger_cause("rt.stack");
 	struct gstack_stats a, z;
 	tally_stack_shrink();
