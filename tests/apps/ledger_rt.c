@@ -139,13 +139,15 @@ static int check_sleep(unsigned ncpu, int exact)
 /* The ledger's reads and the calls around the loop, charged to user
  * besides it (measured under icount: 937), and what one timer interrupt
  * or one preemption leaves to user (the entry stub's pushes before its
- * timestamp, the restore and IRETQ after it; for a preemption also the
- * injected stub's register save up to the switch to rt.sched; measured
- * under icount: an interrupt 65, a preemption about 190).  About twice
- * that is allowed: ledgertest=misplace adds about 230 an interrupt. */
+ * timestamp, the restore and IRETQ after it; for a preemption what the
+ * injected stub does before it enters rt.sched, whose register save is
+ * charged there with cause preempt; measured under icount: an interrupt
+ * 65, a preemption about 23, about 190 when the save was still charged to
+ * user).  About twice that is allowed, and less than what
+ * ledgertest=misplace adds (about 230 an interrupt). */
 #define USER_FIX_MAX 2048
 #define IRQ_STUB_MAX 128
-#define PREEMPT_STUB_MAX 320
+#define PREEMPT_STUB_MAX 64
 
 static int run_user(unsigned n, uint64_t *user, uint64_t *sched, uint64_t *irqs, uint64_t *pre)
 {
