@@ -10,7 +10,18 @@
  *
  * TSC frequency, in order of trust: CPUID 0x15 (crystal ratio, with 0x16's
  * base frequency when the crystal is not reported), the hypervisor timing
- * leaf 0x40000010, else a 10 ms calibration against PIT channel 2.
+ * leaf 0x40000010, else a 10 ms calibration against the ACPI PM timer, the
+ * HPET or PIT channel 2.
+ *
+ * A calibration pairs a reference-counter read with a cycle-counter read
+ * at both ends of its window.  If the CPU stops between the two reads of a
+ * pair (an SMI on hardware; under emulation, the host descheduling the
+ * vCPU thread for milliseconds while both clocks follow real time), the
+ * pair is off by that stop, and so is the frequency: a busy 2-core host
+ * gave a 10 ms window 60% wrong.  So each end reads the reference between
+ * two cycle-counter reads, keeps the tightest of REF_TRIES such brackets
+ * (its midpoint is the paired time), and the frequency is the median of
+ * CAL_RUNS windows.
  *
  * Context: arch_cpu_early_init/arch_clock_init at boot only; the rest any.
  */
@@ -133,26 +144,82 @@ static uint64_t pit_calibrate(uint32_t ticks)
 	return (t1 - t0) * 1193182ull / ticks;
 }
 
-/* ACPI PM timer: 3.579545 MHz, 24 or 32 bits.  Count `ticks` of it. */
-static uint64_t pm_calibrate(uint16_t port, int bits32, uint32_t ticks)
+#define REF_TRIES 8
+#define CAL_RUNS 3
+
+/* One end of a calibration window: the reference read between two
+ * cycle-counter reads, the tightest bracket of REF_TRIES; *mid is its
+ * midpoint, the cycle count paired with *ref. */
+static void ref_pair(uint64_t (*rd)(uintptr_t), uintptr_t arg, uint64_t *ref, uint64_t *mid)
 {
-	uint32_t mask = bits32 ? 0xffffffffu : 0xffffffu;
-	uint32_t a = 0, b, start;
-	__asm__ volatile("inl %1, %0" : "=a"(a) : "Nd"(port));
-	start = a & mask;
-	uint64_t t0 = arch_cycles(), spins = 0;
-	for (;;) {
-		__asm__ volatile("inl %1, %0" : "=a"(b) : "Nd"(port));
-		if (((b - start) & mask) >= ticks)
-			break;
-		if (++spins > 100000000ull)
-			return 0;
+	uint64_t best = ~0ull;
+	for (int i = 0; i < REF_TRIES; i++) {
+		uint64_t t0 = arch_cycles();
+		uint64_t r = rd(arg);
+		uint64_t t1 = arch_cycles();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*ref = r;
+			*mid = t0 + (t1 - t0) / 2;
+		}
 	}
-	uint64_t t1 = arch_cycles();
-	return (t1 - t0) * 3579545ull / ((b - start) & mask);
 }
 
-/* HPET main counter: period in femtoseconds in the capabilities register. */
+/* A window of at least `need` reference ticks at `ref_hz`; returns cycles
+ * per second, 0 if the reference does not count.  `mask` is the
+ * reference's width (a PM timer may wrap once inside the window). */
+static uint64_t window(uint64_t (*rd)(uintptr_t), uintptr_t arg, uint64_t mask,
+                       uint64_t need, uint64_t ref_hz)
+{
+	uint64_t r0, m0, r1, m1, spins = 0;
+	ref_pair(rd, arg, &r0, &m0);
+	while (((rd(arg) - r0) & mask) < need)
+		if (++spins > 100000000ull)
+			return 0;
+	ref_pair(rd, arg, &r1, &m1);
+	uint64_t ticks = (r1 - r0) & mask;
+	if (!ticks || m1 <= m0)
+		return 0;
+	return (uint64_t)((__uint128_t)(m1 - m0) * ref_hz / ticks);
+}
+
+static uint64_t median_window(uint64_t (*rd)(uintptr_t), uintptr_t arg, uint64_t mask,
+                              uint64_t need, uint64_t ref_hz)
+{
+	uint64_t v[CAL_RUNS];
+	for (int i = 0; i < CAL_RUNS; i++) {
+		v[i] = window(rd, arg, mask, need, ref_hz);
+		if (!v[i])
+			return 0;
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	}
+	return v[CAL_RUNS / 2];
+}
+
+/* ACPI PM timer: 3.579545 MHz, 24 or 32 bits. */
+static uint64_t pm_read(uintptr_t port)
+{
+	uint32_t a;
+	__asm__ volatile("inl %1, %0" : "=a"(a) : "Nd"((uint16_t)port));
+	return a;
+}
+
+static uint64_t pm_calibrate(uint16_t port, int bits32, uint32_t ticks)
+{
+	return median_window(pm_read, port, bits32 ? 0xffffffffull : 0xffffffull, ticks, 3579545ull);
+}
+
+/* HPET main counter (offset 0xf0): period in femtoseconds in the
+ * capabilities register. */
+static uint64_t hpet_read(uintptr_t base)
+{
+	return ((volatile uint64_t *)base)[30];
+}
+
 static uint64_t hpet_calibrate(uint64_t base, uint64_t ns)
 {
 	volatile uint64_t *h = (volatile uint64_t *)(uintptr_t)base;
@@ -161,14 +228,8 @@ static uint64_t hpet_calibrate(uint64_t base, uint64_t ns)
 		return 0;  /* not a sane HPET */
 	h[2] |= 1;         /* general config: enable the main counter */
 	uint64_t need = ns * 1000000ull / period_fs;
-	uint64_t c0 = h[30], t0 = arch_cycles(), c1, spins = 0;  /* 0xf0: counter */
-	do {
-		c1 = h[30];
-		if (++spins > 100000000ull)
-			return 0;
-	} while (c1 - c0 < need);
-	uint64_t t1 = arch_cycles();
-	return (t1 - t0) * 1000000000000000ull / ((c1 - c0) * period_fs);
+	return median_window(hpet_read, (uintptr_t)base, ~0ull, need,
+	                     1000000000000000ull / period_fs);
 }
 
 void arch_clock_init(const struct arch_clock_ref *ref)
