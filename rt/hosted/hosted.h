@@ -1,6 +1,7 @@
 /*
  * hosted.h - the hosted platform: the second implementation of
- * rt/platform.h, with Linux threads as Ms (rt_platform_hosted.c), a fiber
+ * rt/platform.h, with Linux threads as Ms (rt_platform_hosted.c), a time
+ * ledger per M in CLOCK_MONOTONIC nanoseconds (rt_ledger_hosted.c), a fiber
  * record per stack for the sanitizers (rt_fiber.c) and asynchronous
  * preemption by a per-M timer signal (rt_preempt_hosted.c,
  * rt_preempt_stub.S).
@@ -75,8 +76,9 @@ void rt_test_set_exit_quick(void (*before_exit)(void));
 void rt_fiber_stack_add(uintptr_t lo, size_t size);
 void rt_fiber_stack_del(uintptr_t lo, size_t size);
 /* Every function of the hosted platform (rt_platform_hosted.c,
- * rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S) lives in section
- * rt_hosted_text, where the preemption signal never preempts. */
+ * rt_ledger_hosted.c, rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S)
+ * lives in section rt_hosted_text, where the preemption signal never
+ * preempts. */
 #define RT_HOSTED_TEXT __attribute__((section("rt_hosted_text")))
 /* plat_preempt_init does nothing while off (rt_test.c's children set it
  * from the quantum knob above; default on). */
@@ -85,6 +87,12 @@ void rt_test_set_preempt(int on);
  * stop (parking 1) and restart (0) the calling M's timer around a park. */
 void rt_hosted_preempt_m_start(unsigned id);
 void rt_hosted_preempt_park(int parking);
+/* rt_ledger_hosted.c, called on M m's own thread: whether M m's ledger
+ * has started; charge the time since its last transition and charge
+ * "idle" (idle != 0: the M parks) or its current class from now on (the
+ * first call starts the ledger). */
+int rt_hosted_ledger_started(unsigned m);
+void rt_hosted_ledger_charge(unsigned m, int idle);
 /* The extent [lo, hi) of the executable's function `name`; 0 if unknown. */
 int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintptr_t *hi);
 

@@ -18,14 +18,10 @@
  *               `wake`, the pending-wake flag;
  *   m_self      thread-local M id (0 in every thread that is not an M, in
  *               particular the one that called rt_main);
- *   classes[]   ledger class names (id = index; 0 is "user", 1 "idle"),
- *               and the thread-local current class of each M;
- *   hl[id]      per-M time ledger: CLOCK_MONOTONIC nanoseconds charged to
- *               the current class at each plat_ledger_switch, to "idle"
- *               while the M parks; read by any thread through its
- *               sequence count (plat_ledger_read, for tally_ledger_read).
- *               It starts when the M's thread starts (M 0: when it starts
- *               the others, or at its first transition when it is alone);
+ *   the ledger (class names, per-M time ledgers) is in rt_ledger_hosted.c;
+ *               this file charges an M's park to "idle" and starts each
+ *               M's ledger with its thread (M 0's when it starts the
+ *               others, or at its first transition when it is alone);
  *   exit_hook   what plat_exit calls first (tests, see rt_test.h);
  *   syms        the executable's .symtab, mapped read-only from
  *               /proc/self/exe at the first backtrace (or when the
@@ -42,9 +38,7 @@
  * spuriously).  A stack from plat_stack_alloc(size) is [lo, lo + size)
  * read-write with RT_HOSTED_GUARD bytes PROT_NONE right below lo.
  *
- * Locking: hm[id].lock guards hm[id].wake only; class_lock guards the
- * class table (append-only; names are read without it once published);
- * hl[id] is written by M id alone, inside an odd hl[id].seq.
+ * Locking: hm[id].lock guards hm[id].wake only.
  * No function here takes a runtime lock.
  *
  * Context: any M, any time.  Every function here is in section
@@ -86,7 +80,6 @@
 
 #define RT_HOSTED_GUARD (16 * 1024)         /* bytes PROT_NONE below a stack */
 #define RT_HOSTED_M_STACK (8 * 1024 * 1024) /* pthread stack of an M (its g0) */
-#define RT_HOSTED_MAX_CLASSES 64
 
 /* ------------------------------------------------------------ Ms */
 
@@ -153,16 +146,12 @@ RT_HOSTED_TEXT unsigned plat_max_ms(void)
 	return n;
 }
 
-static void ledger_charge(unsigned cls);
-static int ledger_started(void);
-static _Thread_local unsigned cur_class;  /* ledger class of this M; 0: user */
-#define HOSTED_CLASS_IDLE 1                /* "idle", classes[1] */
 
 RT_HOSTED_TEXT static void *m_thread(void *p)
 {
 	struct hosted_m *h = p;
 	m_self = h->id;
-	ledger_charge(cur_class);   /* this M's ledger starts now */
+	rt_hosted_ledger_charge(h->id, 0);   /* this M's ledger starts now */
 	rt_hosted_preempt_m_start(h->id);
 	h->fn(h->id);
 	die("M loop returned");
@@ -173,8 +162,8 @@ RT_HOSTED_TEXT void plat_start_m(unsigned id, void (*fn)(unsigned id))
 	pthread_once(&hm_once, hm_init);
 	if (id == 0 || id >= RT_MAX_M)
 		die("plat_start_m: bad M id");
-	if (!ledger_started())
-		ledger_charge(cur_class);   /* M 0's ledger starts with the others */
+	if (!rt_hosted_ledger_started(m_self))
+		rt_hosted_ledger_charge(m_self, 0);  /* M 0's ledger starts with the others */
 	hm[id].fn = fn;
 	pthread_attr_t a;
 	pthread_t t;
@@ -197,9 +186,9 @@ RT_HOSTED_TEXT void plat_m_park(uint64_t deadline_ns)
 	pthread_once(&hm_once, hm_init);
 	struct hosted_m *h = &hm[m_self];
 	if (__atomic_load_n(&fake_clock, __ATOMIC_ACQUIRE)) {
-		ledger_charge(HOSTED_CLASS_IDLE);
+		rt_hosted_ledger_charge(m_self, 1);
 		park_fake(h, deadline_ns);
-		ledger_charge(cur_class);
+		rt_hosted_ledger_charge(m_self, 0);
 		return;
 	}
 	struct timespec ts = {
@@ -207,7 +196,7 @@ RT_HOSTED_TEXT void plat_m_park(uint64_t deadline_ns)
 		.tv_nsec = (long)(deadline_ns % 1000000000u),
 	};
 	rt_hosted_preempt_park(1);
-	ledger_charge(HOSTED_CLASS_IDLE);
+	rt_hosted_ledger_charge(m_self, 1);
 	pthread_mutex_lock(&h->lock);
 	while (!h->wake) {
 		if (deadline_ns == 0) {
@@ -220,7 +209,7 @@ RT_HOSTED_TEXT void plat_m_park(uint64_t deadline_ns)
 	}
 	h->wake = 0;
 	pthread_mutex_unlock(&h->lock);
-	ledger_charge(cur_class);
+	rt_hosted_ledger_charge(m_self, 0);
 	rt_hosted_preempt_park(0);
 }
 
@@ -507,141 +496,6 @@ RT_HOSTED_TEXT _Noreturn void plat_fatal_exit(int status)
 		exit_hook(status);
 	fflush(NULL);
 	_exit(status);
-}
-
-/* ------------------------------------------------------------ ledger */
-
-static const char *classes[RT_HOSTED_MAX_CLASSES] = { "user", "idle" };
-static unsigned nclasses = 2;
-static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Thread_local uint64_t nswitches;
-unsigned plat_class_user = 0;
-
-/* Per-M time ledger in CLOCK_MONOTONIC nanoseconds (the real clock, never
- * the test clock): written by its own M only, between two increments of
- * seq (odd while an update is under way); readers retry until they see
- * the same even seq before and after.  Every field is accessed with
- * atomics, so the sanitizers see no race. */
-struct hosted_ledger {
-	uint32_t seq;
-	uint32_t cur;            /* the class being charged */
-	uint64_t start, last;    /* 0: not started */
-	uint64_t cycles[RT_HOSTED_MAX_CLASSES];
-};
-static struct hosted_ledger hl[RT_MAX_M];
-
-RT_HOSTED_TEXT static uint64_t ledger_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Whether the calling M's ledger has started. */
-RT_HOSTED_TEXT static int ledger_started(void)
-{
-	return __atomic_load_n(&hl[m_self].last, __ATOMIC_RELAXED) != 0;
-}
-
-/* Charge the time since the last transition to the current class, then
- * charge cls from now on (the calling M's ledger). */
-RT_HOSTED_TEXT static void ledger_charge(unsigned cls)
-{
-	struct hosted_ledger *l = &hl[m_self];
-	uint64_t now = ledger_now();
-	uint32_t seq = __atomic_load_n(&l->seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&l->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	uint64_t last = __atomic_load_n(&l->last, __ATOMIC_RELAXED);
-	if (last == 0) {
-		__atomic_store_n(&l->start, now, __ATOMIC_RELAXED);
-	} else {
-		unsigned cur = __atomic_load_n(&l->cur, __ATOMIC_RELAXED);
-		uint64_t c = __atomic_load_n(&l->cycles[cur], __ATOMIC_RELAXED);
-		__atomic_store_n(&l->cycles[cur], c + (now - last), __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&l->last, now, __ATOMIC_RELAXED);
-	__atomic_store_n(&l->cur, cls, __ATOMIC_RELAXED);
-	__atomic_store_n(&l->seq, seq + 2, __ATOMIC_RELEASE);
-}
-
-RT_HOSTED_TEXT int plat_ledger_class(const char *name)
-{
-	pthread_mutex_lock(&class_lock);
-	int id = -1;
-	for (unsigned i = 0; i < nclasses; i++)
-		if (strcmp(classes[i], name) == 0)
-			id = (int)i;
-	if (id < 0 && nclasses < RT_HOSTED_MAX_CLASSES) {
-		classes[nclasses] = name;
-		id = (int)nclasses++;
-	}
-	pthread_mutex_unlock(&class_lock);
-	if (id < 0)
-		die("ledger: no room for another class");
-	return id;
-}
-
-RT_HOSTED_TEXT unsigned plat_ledger_switch(unsigned cls)
-{
-	unsigned old = cur_class;
-	cur_class = cls;
-	nswitches++;
-	ledger_charge(cls);
-	return old;
-}
-
-RT_HOSTED_TEXT unsigned plat_ledger_classes(const char **names, unsigned max)
-{
-	pthread_mutex_lock(&class_lock);
-	unsigned n = nclasses < max ? nclasses : max;
-	for (unsigned i = 0; i < n; i++)
-		names[i] = classes[i];
-	pthread_mutex_unlock(&class_lock);
-	return n;
-}
-
-RT_HOSTED_TEXT uint64_t plat_cycles_hz(void) { return 1000000000u; }
-
-RT_HOSTED_TEXT int plat_ledger_read(unsigned m, uint64_t *cycles, unsigned max, uint64_t *elapsed)
-{
-	if (m >= RT_MAX_M)
-		return -1;
-	struct hosted_ledger *l = &hl[m];
-	if (max > RT_HOSTED_MAX_CLASSES)
-		max = RT_HOSTED_MAX_CLASSES;
-	for (;;) {
-		uint32_t s0 = __atomic_load_n(&l->seq, __ATOMIC_ACQUIRE);
-		uint64_t now = ledger_now();
-		uint64_t start = __atomic_load_n(&l->start, __ATOMIC_RELAXED);
-		uint64_t last = __atomic_load_n(&l->last, __ATOMIC_RELAXED);
-		unsigned cur = __atomic_load_n(&l->cur, __ATOMIC_RELAXED);
-		for (unsigned k = 0; k < max; k++)
-			cycles[k] = __atomic_load_n(&l->cycles[k], __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if ((s0 & 1) || __atomic_load_n(&l->seq, __ATOMIC_RELAXED) != s0)
-			continue;
-		*elapsed = 0;
-		if (last) {
-			if (now > last && cur < max)
-				cycles[cur] += now - last;  /* the pending part */
-			*elapsed = (now > last ? now : last) - start;
-		}
-		return 0;
-	}
-}
-
-RT_HOSTED_TEXT void plat_ledger_enter_user(void) { plat_ledger_switch(plat_class_user); }
-
-RT_HOSTED_TEXT unsigned rt_test_ledger_current(void) { return cur_class; }
-RT_HOSTED_TEXT uint64_t rt_test_ledger_switches(void) { return nswitches; }
-
-RT_HOSTED_TEXT const char *rt_test_ledger_name(unsigned cls)
-{
-	pthread_mutex_lock(&class_lock);
-	const char *s = cls < nclasses ? classes[cls] : NULL;
-	pthread_mutex_unlock(&class_lock);
-	return s;
 }
 
 /* ------------------------------------------------------------ test clock */

@@ -5,7 +5,7 @@
 #
 # Binaries: tests/host/test_ctx.c (the context switch and hosted stacks,
 # no scheduler) and every tests/host/test_rt_*.c (linked with every
-# rt/*.c), each with the hosted platform (rt_platform_hosted.c,
+# rt/*.c), each with the hosted platform (rt_platform_hosted.c, rt_ledger_hosted.c,
 # rt_fiber.c, rt_preempt_hosted.c, rt_preempt_stub.S, rt_test.c) and
 # arch/x86_64/context.S, in three variants:
 #   build/host/plain/<test>  gcc -O1 -g, -Werror; context.S called directly
@@ -49,7 +49,7 @@ RT_CC_asan = $(HOST_CC)
 RT_CC_tsan = clang
 
 RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
-RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_fiber.c \
+RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_ledger_hosted.c rt/hosted/rt_fiber.c \
 	rt/hosted/rt_preempt_hosted.c rt/hosted/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
