@@ -206,18 +206,25 @@ def main(argv=None):
 		with open(a.results, "w") as f:
 			f.write(dumps(slim(js)))
 		print("render: recorded %s as %s" % (src, os.path.relpath(a.results, ROOT)))
-	old, new = rendered_doc(a.doc, a.results)
-	if a.check:
+	return sync_doc("render", a.doc, a.results, a.check, rendered_doc(a.doc, a.results))
+
+
+def sync_doc(prog, doc, results, check, old_new):
+	"""The end of a renderer's main: with check, 1 (and a message) when the
+	page differs from what the results render; else rewrite the page if it
+	differs.  old_new is (page as it is, page as rendered)."""
+	old, new = old_new
+	if check:
 		if old != new:
-			print("render: %s does not match %s (run tools/bench/render.py)"
-			      % (os.path.relpath(a.doc, ROOT), os.path.relpath(a.results, ROOT)),
+			print("%s: %s does not match %s (run tools/bench/%s.py)"
+			      % (prog, os.path.relpath(doc, ROOT), os.path.relpath(results, ROOT), prog),
 			      file=sys.stderr)
 			return 1
 		return 0
 	if old != new:
-		with open(a.doc, "w") as f:
+		with open(doc, "w") as f:
 			f.write(new)
-		print("render: rewrote %s" % os.path.relpath(a.doc, ROOT))
+		print("%s: rewrote %s" % (prog, os.path.relpath(doc, ROOT)))
 	return 0
 
 

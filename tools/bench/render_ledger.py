@@ -165,19 +165,8 @@ def main(argv=None):
 	ap.add_argument("--doc", default=DOC)
 	ap.add_argument("--results", default=RESULTS)
 	a = ap.parse_args(argv)
-	old, new = rendered_doc(a.doc, a.results)
-	if a.check:
-		if old != new:
-			print("render_ledger: %s does not match %s (run tools/bench/render_ledger.py)"
-			      % (os.path.relpath(a.doc, ROOT), os.path.relpath(a.results, ROOT)),
-			      file=sys.stderr)
-			return 1
-		return 0
-	if old != new:
-		with open(a.doc, "w") as f:
-			f.write(new)
-		print("render_ledger: rewrote %s" % os.path.relpath(a.doc, ROOT))
-	return 0
+	return render.sync_doc("render_ledger", a.doc, a.results, a.check,
+	                       rendered_doc(a.doc, a.results))
 
 
 if __name__ == "__main__":
