@@ -89,6 +89,7 @@ struct virtq {
 	volatile uint16_t *avail;  /* [0] flags, [1] idx, [2..] ring, [2+size] used_event */
 	volatile uint8_t *used;    /* flags, idx, ring, avail_event */
 	uint64_t desc_pa, avail_pa, used_pa;
+	uint32_t notify_off;       /* the transport's: where this queue is notified */
 	struct virtq_slot *slot;   /* size entries, the caller's memory */
 	uint16_t free_head, nfree;
 	uint16_t avail_idx;        /* next avail index (published or not) */
