@@ -51,7 +51,8 @@ host_src_test_pt := arch/x86_64/pt_walk.c
 host_src_test_pte :=
 host_src_test_msi := arch/x86_64/msi.c
 host_src_test_virtq := drivers/virtio/virtq.c
-host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
+host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
+	drivers/virtio/virtio_pci_caps.c
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 
