@@ -123,11 +123,25 @@ static const struct pci_id virtio_net_ids[] = {
 	{ 0, 0 },
 };
 
+static int probe(struct virtio_net *n, struct pci_dev *d);
+
 static int virtio_net_probe(struct pci_dev *d)
 {
 	if (ndevs >= VNET_MAX)
 		return -1;
 	struct virtio_net *n = &devs[ndevs];
+	int rc = probe(n, d);
+	if (rc < -2)
+		virtio_pci_close(&n->vdev);   /* opened: routed interrupts go */
+	if (rc == 0) {
+		d->driver_data = n;
+		ndevs++;
+	}
+	return rc;
+}
+
+static int probe(struct virtio_net *n, struct pci_dev *d)
+{
 	memset(n, 0, sizeof(*n));
 	ksnprintf(n->where, sizeof(n->where), "%02x:%02x.%x", d->bus, d->dev, d->fn);
 	struct virtio_dev *v = &n->vdev;
@@ -194,8 +208,6 @@ static int virtio_net_probe(struct pci_dev *d)
 	        f & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) ? " mrg_rxbuf" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_CSUM) ? " csum" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "");
-	d->driver_data = n;
-	ndevs++;
 	return 0;
 }
 

@@ -96,7 +96,7 @@ static void virtio_irq(unsigned vector, struct trap_frame *tf)
 static int route(struct virtio_dev *v, unsigned entry, volatile uint64_t *count,
                  volatile uint32_t *flag)
 {
-	if (nirq_rows >= sizeof(irq_rows) / sizeof(irq_rows[0])) {
+	if (nirq_rows >= sizeof(irq_rows) / sizeof(irq_rows[0]) || v->nrouted >= VIRTIO_MAX_IRQ) {
 		kprintf(LOC "no interrupt table row left\n", LOCARGS(v));
 		return -1;
 	}
@@ -104,7 +104,25 @@ static int route(struct virtio_dev *v, unsigned entry, volatile uint64_t *count,
 	if (vec < 0)
 		return -1;
 	irq_rows[nirq_rows++] = (struct virtio_irq_row){ (unsigned)vec, count, flag };
+	v->routed[v->nrouted].entry = (uint16_t)entry;
+	v->routed[v->nrouted++].vector = (uint16_t)vec;
 	return vec;
+}
+
+void virtio_pci_close(struct virtio_dev *v)
+{
+	for (unsigned k = 0; k < v->nrouted; k++) {
+		unsigned vec = v->routed[k].vector;
+		/* the row first: the handler stops counting, then the vector goes */
+		for (unsigned i = 0; i < nirq_rows; i++)
+			if (irq_rows[i].vector == vec) {
+				irq_rows[i] = irq_rows[--nirq_rows];
+				break;
+			}
+		pci_msix_disable(v->pci, v->routed[k].entry, vec);
+	}
+	v->nrouted = 0;
+	v->config_vector = -1;
 }
 
 /* ---- DMA pages ---- */

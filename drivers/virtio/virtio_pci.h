@@ -98,6 +98,9 @@ struct virtio_dev {
 	int config_vector;              /* CPU vector, or -1 */
 	volatile uint64_t config_irqs;
 	volatile uint32_t config_changed;
+	/* MSI-X entries routed so far, for virtio_pci_close */
+	unsigned nrouted;
+	struct { uint16_t entry, vector; } routed[VIRTIO_MAX_IRQ];
 };
 
 /* Find and map the capabilities, reset the device, set ACKNOWLEDGE and
@@ -135,6 +138,11 @@ int virtio_pci_check(struct virtio_dev *v);
  * *pa the address the device is given (the same number: the direct
  * map).  NULL when memory runs out.  Boot or thread context. */
 void *virtio_dma_alloc(size_t bytes, uint64_t *pa);
+/* Undo the interrupt routing of a device given up during set-up: mask
+ * its MSI-X entries, free their vectors and handler rows (so a later
+ * device's counters are not reached through them).  The ring and buffer
+ * pages stay allocated.  Boot or thread context. */
+void virtio_pci_close(struct virtio_dev *v);
 /* Write FAILED and print why (the device is given up). */
 void virtio_pci_fail(struct virtio_dev *v, const char *why);
 
