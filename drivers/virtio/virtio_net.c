@@ -66,6 +66,7 @@ struct virtio_net {
 	struct virtq rx, tx;
 	uint8_t mac[6];
 	uint8_t mac_random;       /* no NET_F_MAC: made up here */
+	uint8_t polled;           /* fewer than 3 MSI-X entries: no interrupts */
 	uint16_t hdr_len;
 	char where[16];
 	struct spinlock rx_lock, tx_lock;
@@ -154,6 +155,7 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
 	int irq = d->has_msix && d->msix.size > ENTRY_TX;
+	n->polled = !irq;
 	if (!irq)
 		kprintf("tally: virtio-net %s: fewer than 3 MSI-X entries; no interrupts, "
 		        "polling only\n", n->where);
@@ -217,6 +219,7 @@ struct virtio_net *virtio_net_get(unsigned i) { return i < ndevs ? &devs[i] : NU
 const uint8_t *virtio_net_mac(const struct virtio_net *n) { return n->mac; }
 uint64_t virtio_net_features(const struct virtio_net *n) { return n->vdev.features; }
 const char *virtio_net_where(const struct virtio_net *n) { return n->where; }
+int virtio_net_polled(const struct virtio_net *n) { return n->polled; }
 
 int virtio_net_link_up(struct virtio_net *n)
 {

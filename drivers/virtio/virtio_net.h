@@ -90,6 +90,9 @@ unsigned virtio_net_hdr_len(uint64_t features);
 /* A consistent copy of the counters. */
 void virtio_net_stats(struct virtio_net *n, struct virtio_net_qstats *rx,
                       struct virtio_net_qstats *tx);
+/* 1 if the device runs without interrupts (fewer than 3 MSI-X entries:
+ * config, receive, transmit); its irqs counters stay 0. */
+int virtio_net_polled(const struct virtio_net *n);
 /* "00:03.0" for messages. */
 const char *virtio_net_where(const struct virtio_net *n);
 /* Name of a drop reason ("runt", ...). */
