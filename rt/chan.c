@@ -45,6 +45,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "rt/heap/rt_malloc.h"
 #include "rt/chan_impl.h"
 #include "rt/include/tally.h"
 
@@ -209,7 +210,7 @@ struct tally_chan *tally_chan_make(size_t elemsize, size_t cap)
 		rt_throw("makechan: invalid channel element type");
 	if (elemsize && cap > (SIZE_MAX / 2 - sizeof(struct tally_chan)) / elemsize)
 		rt_panic("makechan: size out of range");
-	struct tally_chan *c = calloc(1, sizeof(*c) + elemsize * cap);
+	struct tally_chan *c = rt_calloc(1, sizeof(*c) + elemsize * cap);
 	if (!c)
 		rt_throw_oom("a channel", sizeof(*c) + elemsize * cap);
 	c->elemsize = elemsize;
@@ -220,7 +221,7 @@ struct tally_chan *tally_chan_make(size_t elemsize, size_t cap)
 
 void _chan_free(struct tally_chan *c)
 {
-	free(c);
+	rt_free(c);
 }
 
 /* ------------------------------------------------------------ send */

@@ -108,6 +108,13 @@ uintptr_t plat_heap_reserve(size_t *size);
  * caller may hold runtime locks (the platform runs the page allocator on
  * a stack of its own if it must). */
 int plat_heap_commit(uintptr_t addr, size_t len);
+/* The static data the collector scans as roots (data and bss of the
+ * program and runtime): fills lo[i], hi[i] for up to max ranges, returns
+ * how many. */
+unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
+/* The collector's settings from the boot options (gogc=, gcmemlimit=,
+ * gctrace=); a platform without them leaves the defaults it is given. */
+void plat_gc_config(int *percent, int64_t *limit, int *trace);
 /* 1 when the heap should check itself (poison freed objects, report a
  * write after free when one is reused): bare metal's heapcheck=1.  Asked
  * once, when the arena is made. */

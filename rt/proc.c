@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rt/heap/rt_malloc.h"
 #include "rt/rt.h"
 #include "rt/rt_impl.h"
 #include "rt/sched_impl.h"
@@ -40,7 +41,7 @@ static struct g *gfget(void)
 	rt_unlock(&rt_sched.lock);
 	if (gp)
 		return gp;
-	struct gx *x = calloc(1, sizeof(*x));
+	struct gx *x = rt_calloc(1, sizeof(*x));
 	if (!x)
 		rt_throw_oom("a goroutine", sizeof(*x));
 	__atomic_add_fetch(&rt_sched.ngs, 1, __ATOMIC_RELAXED);
@@ -58,7 +59,11 @@ void rt_gfput(struct g *gp)
 {
 	gp->status = G_DEAD;
 	gp->fn = NULL;
+	gp->arg = NULL;
 	gp->waitreason = NULL;
+	/* the saved registers of a dead G would be roots to the collector
+	 * (G structures are malloc'd): clear them (sp = 0: retired) */
+	memset(&gp->ctx, 0, sizeof(gp->ctx));
 	if (gp->stack_lo) {
 		plat_stack_free(gp->stack_lo, gp->stack_size);
 		gp->stack_lo = 0;

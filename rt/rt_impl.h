@@ -105,6 +105,8 @@ struct m {
 	int (*park_unlock)(struct g *gp, void *arg);
 	void *park_arg;
 	uint64_t fastrand;          /* owner only: callers hold m->locks */
+	volatile uint32_t stw_ack;  /* the stop-the-world generation this M has
+	                             * stopped for (rt/heap/gc.c); written by g0 */
 	uint32_t schedtick;         /* g0 only */
 };
 
@@ -207,6 +209,13 @@ _Noreturn void rt_panic(const char *msg);
 _Noreturn void rt_throw_oom(const char *what, size_t bytes);
 /* Ledger class ids registered by the runtime. */
 extern unsigned rt_class_sched, rt_class_timer;
+
+/* ---- stop the world (rt/heap/gc.c) ---- */
+/* 1 while a collector wants the world stopped: every M's g0 calls
+ * rt_stw_wait at the top of its scheduling loop, and the tick preempts a
+ * running G at once, quantum or not. */
+extern volatile int rt_stw;
+void rt_stw_wait(struct m *m);
 
 /* ---- timers (rt/rtimer.c) ---- */
 struct rt_timer {

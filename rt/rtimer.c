@@ -44,6 +44,7 @@
  * sleep of a G, tally_timer_new/ticker_new.
  */
 #include <stdlib.h>
+#include "rt/heap/rt_malloc.h"
 #include "rt/chan_impl.h"
 #include "rt/rt_impl.h"
 #include "rt/include/tally.h"
@@ -143,7 +144,7 @@ static int timer_push(struct rt_timer *t)
 	rt_lock(&pp->timers_lock);
 	if (pp->ntimers == pp->timers_cap) {
 		unsigned cap = pp->timers_cap ? pp->timers_cap * 2 : 16;
-		struct rt_timer **h = realloc(pp->timers, cap * sizeof(*h));
+		struct rt_timer **h = rt_realloc(pp->timers, cap * sizeof(*h));
 		if (!h)
 			rt_throw_oom("the timer heap", cap * sizeof(*h));
 		pp->timers = h;
@@ -279,7 +280,7 @@ void tally_sleep(uint64_t ns)
 		rt_throw("tally_sleep on g0");
 	struct rt_timer *t = gp->sleep_timer;
 	if (!t) {
-		t = calloc(1, sizeof(*t));
+		t = rt_calloc(1, sizeof(*t));
 		if (!t)
 			rt_throw_oom("a sleep timer", sizeof(*t));
 		gp->sleep_timer = t;
@@ -310,7 +311,7 @@ static void send_time(void *arg, uint64_t seq)
 
 static struct tally_timer *timer_make(uint64_t ns, uint64_t period)
 {
-	struct tally_timer *tt = calloc(1, sizeof(*tt));
+	struct tally_timer *tt = rt_calloc(1, sizeof(*tt));
 	if (!tt)
 		rt_throw_oom("a timer", sizeof(*tt));
 	tt->c = tally_chan_make(sizeof(uint64_t), 1);
@@ -378,5 +379,5 @@ void tally_timer_free(struct tally_timer *tt)
 	if (waiters)
 		rt_throw("tally_timer_free: goroutines are blocked on the timer's channel");
 	_chan_free(tt->c);
-	free(tt);
+	rt_free(tt);
 }

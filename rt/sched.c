@@ -203,6 +203,8 @@ static uint64_t orphan_timers(uint64_t now)
 static struct g *findrunnable(struct m *m, struct p *pp)
 {
 	for (;;) {
+		if (__atomic_load_n(&rt_stw, __ATOMIC_SEQ_CST))
+			rt_stw_wait(m);
 		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
@@ -341,8 +343,8 @@ int rt_preempt_check(uintptr_t pc)
 	struct g *gp = m->curg;
 	if (!gp || m->locks || gp->status != G_RUNNING || gp->preempt)
 		return 0;
-	if (plat_nanotime() - gp->run_start < quantum_ns)
-		return 0;
+	if (!__atomic_load_n(&rt_stw, __ATOMIC_RELAXED) && plat_nanotime() - gp->run_start < quantum_ns)
+		return 0;  /* a collector stopping the world preempts at once */
 	gp->preempt = 1;  /* until it runs again: no second injection */
 	return 1;
 }
@@ -440,6 +442,8 @@ static void execute(struct m *m, struct g *gp)
 static void schedule(struct m *m)
 {
 	for (;;) {
+		if (__atomic_load_n(&rt_stw, __ATOMIC_SEQ_CST))
+			rt_stw_wait(m);
 		if (m->id >= rt_procs()) {
 			/* No P: hand our queue to the others and wait.  The move
 			 * is done under rt_sched.lock so that checkdead never runs

@@ -43,6 +43,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "rt/heap/rt_malloc.h"
 #include "rt/chan_impl.h"
 #include "rt/include/tally.h"
 
@@ -152,7 +153,7 @@ int tally_select(struct tally_select_case *cases, int n, int has_default)
 	int *pollorder = stack_order, *lockorder = stack_order + SELECT_STACK_CASES;
 	struct sudog *sudogs = stack_sudogs;
 	if (n > SELECT_STACK_CASES) {
-		heap = malloc((size_t)n * (2 * sizeof(int) + sizeof(struct sudog)));
+		heap = rt_malloc((size_t)n * (2 * sizeof(int) + sizeof(struct sudog)));
 		if (!heap)
 			rt_throw_oom("a select's cases", (size_t)n * (2 * sizeof(int) + sizeof(struct sudog)));
 		sudogs = heap;
@@ -174,7 +175,7 @@ int tally_select(struct tally_select_case *cases, int n, int has_default)
 		norder++;
 	}
 	if (norder == 0) {
-		free(heap);
+		rt_free(heap);
 		if (has_default)
 			return -1;
 		rt_gopark(NULL, NULL, "select (no cases)");
@@ -279,6 +280,6 @@ int tally_select(struct tally_select_case *cases, int n, int has_default)
 done:
 	if (casi >= 0 && cases[casi].dir == TALLY_RECV)
 		cases[casi].ok = recv_ok;
-	free(heap);
+	rt_free(heap);
 	return casi;
 }

@@ -41,6 +41,43 @@ uintptr_t plat_heap_reserve(size_t *size)
 
 int plat_heap_checks(void) { return mem_opts.heapcheck; }
 
+void plat_gc_config(int *percent, int64_t *limit, int *trace)
+{
+	*percent = mem_opts.gogc;
+	*limit = (int64_t)mem_opts.gcmemlimit;
+	*trace = mem_opts.gctrace;
+}
+
+/* linker.ld: .data (boot page tables first) and .bss.  Some of it is
+ * unmapped: the guard pages below the boot CPU's stacks.  The ranges are
+ * the mapped runs, found by walking the page tables on each call (a few
+ * hundred pages). */
+extern char _data_start[], _bss_end[];
+
+unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
+{
+	unsigned n = 0;
+	uintptr_t a = (uintptr_t)_data_start & ~(uintptr_t)(ARCH_PAGE_SIZE - 1), end = (uintptr_t)_bss_end;
+	int in = 0;
+	for (; a < end; a += ARCH_PAGE_SIZE) {
+		uint64_t pa;
+		unsigned prot;
+		int mapped = arch_translate(a, &pa, &prot) == 0;
+		if (mapped && !in) {
+			if (n == max)
+				panic("plat_gc_data: more than %u mapped runs in data and bss", max);
+			lo[n] = a < (uintptr_t)_data_start ? (uintptr_t)_data_start : a;
+			in = 1;
+		} else if (!mapped && in) {
+			hi[n++] = a;
+			in = 0;
+		}
+	}
+	if (in)
+		hi[n++] = end;
+	return n;
+}
+
 struct range {
 	uintptr_t addr;
 	size_t len;

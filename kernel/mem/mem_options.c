@@ -1,15 +1,17 @@
 /*
- * mem_options.c - boot options of memory: stackmax, stackinit, heapcheck.
+ * mem_options.c - boot options of memory: stackmax, stackinit, heapcheck,
+ * gogc, gcmemlimit, gctrace.
  *
  * Registered with BOOTOPT_SET (kernel/bootopt.h); the values land in
  * mem_opts (mem_options.h).  Rule checked here: stackinit <= stackmax.
  * Context: boot only (and host tests, fuzzers): pure, no allocation.
  */
+#include <string.h>
 #include "kernel/bootopt.h"
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
 
-#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096 }
+#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100 }
 static const struct mem_opts defaults = MEM_OPTS_DEFAULT;
 struct mem_opts mem_opts = MEM_OPTS_DEFAULT;
 
@@ -45,10 +47,49 @@ static int set_heapcheck(const char *v, const char **why)
 	return 0;
 }
 
+static int set_gogc(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (!strcmp(v, "off")) {
+		mem_opts.gogc = -1;
+		return 0;
+	}
+	if (bootopt_parse_u64(v, &n) < 0 || n > 100000) {
+		*why = "expected a percent from 0 to 100000, or off";
+		return -1;
+	}
+	mem_opts.gogc = (int)n;
+	return 0;
+}
+
+static int set_gcmemlimit(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || (n && n < (1u << 20))) {
+		*why = "expected a size of at least 1M, like 256M (0: no limit)";
+		return -1;
+	}
+	mem_opts.gcmemlimit = n;
+	return 0;
+}
+
+static int set_gctrace(const char *v, const char **why)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1]) {
+		*why = "expected 0 or 1";
+		return -1;
+	}
+	mem_opts.gctrace = v[0] == '1';
+	return 0;
+}
+
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
 	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
 	{ "heapcheck", "0|1: poison freed heap memory, report a write after free on reuse", set_heapcheck },
+	{ "gogc", "100|off: collect when the heap grows this % over the live heap", set_gogc },
+	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
+	{ "gctrace", "0|1: print a line for every collection", set_gctrace },
 };
 
 static void reset(void) { mem_opts = defaults; }

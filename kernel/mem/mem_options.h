@@ -10,6 +10,9 @@ struct mem_opts {
 	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
 	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
 	int heapcheck;          /* heapcheck=1: poison freed heap memory */
+	int gogc;               /* gogc=100: collect at live * (1 + gogc/100); off: -1 */
+	uint64_t gcmemlimit;    /* gcmemlimit=0: soft heap limit in bytes (0: none) */
+	int gctrace;            /* gctrace=1: a line per collection */
 };
 extern struct mem_opts mem_opts;
 

@@ -83,6 +83,9 @@ void rt_sizeclass_init(void);   /* fills the lookup tables; checks the table */
 
 /* ---- spans ---- */
 enum span_state { SPAN_FREE = 1, SPAN_SMALL, SPAN_LARGE, SPAN_META };
+/* What a span's objects are: malloc'd (freed by free(), scanned by the
+ * collector as roots), or collected (scanned conservatively, or never). */
+enum { KIND_MALLOC = 0, KIND_GC_SCAN = 1, KIND_GC_NOSCAN = 2, RT_NKINDS = 3 };
 
 struct mspan {
 	uintptr_t base;
@@ -94,13 +97,16 @@ struct mspan {
 	uint8_t onlist;              /* on its central's partial list (central lock) */
 	uint8_t needzero;            /* some object was freed: memory is not all zero */
 	uint8_t scavenged;           /* free span: some of its pages are not backed */
+	uint8_t kind;                /* KIND_*: set when it is typed, fixed until freed */
 	uint16_t nelems;
 	uint32_t elemsize;
 	uint32_t divmul;
 	volatile uint32_t nfree;     /* objects whose bit is clear */
 	uint32_t scanword;           /* next allocbits word a cache looks at */
 	uint64_t freed_at;           /* free span: nanotime it was freed */
+	struct mspan *allnext, *allprev;  /* rt_allspans: every span in use */
 	volatile uint64_t allocbits[RT_SPAN_WORDS];
+	uint64_t markbits[RT_SPAN_WORDS];  /* the collector's, world stopped */
 };
 
 /* ---- the arena and page heap (pageheap.c) ---- */
@@ -133,22 +139,48 @@ struct mcache_class {
 	struct mspan *span;          /* the span the window is in, or NULL */
 };
 struct mcache {
-	struct mcache_class k[RT_NCLASSES];
-	uint8_t pad[4096 - RT_NCLASSES * sizeof(struct mcache_class)];
+	struct mcache_class k[RT_NKINDS][RT_NCLASSES];  /* k[KIND_MALLOC] first: the
+	                                                 * fast path's offsets */
+	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class)];
 };
-_Static_assert(sizeof(struct mcache) == 4096, "mcache: a power of two, indexed by shift");
+_Static_assert(sizeof(struct mcache) == 8192, "mcache: a power of two, indexed by shift");
 extern struct mcache rt_mcaches[RT_MAX_M];
-/* Refill k's window (class cls) of M m's cache; m is pinned.  Returns 0,
- * or -1 when memory runs out. */
-int rt_mcache_refill(struct mcache *c, unsigned cls);
+/* Refill the window of class cls, kind kind of M m's cache; m is pinned.
+ * Returns 0, or -1 when memory runs out. */
+int rt_mcache_refill(struct mcache *c, unsigned kind, unsigned cls);
+/* Every span in use (small or large, any kind), under rt_allspans_lock;
+ * spans join when typed and leave when they go back to the page heap. */
+extern struct mspan *rt_allspans;
+extern struct rt_lock rt_allspans_lock;
+void rt_allspans_add(struct mspan *s);
+void rt_allspans_remove(struct mspan *s);
+/* A span in no cache whose objects came free (the collector's sweep):
+ * put it on its central list, or give it back to the page heap. */
+void rt_span_settle(struct mspan *s);
 /* Give back every window of M m's cache (unused objects become free). */
 void rt_mcache_release_all(struct mcache *c);
+/* Fill every object of s with zeros or poison, as a new span's. */
+void rt_span_fresh_objects(struct mspan *s);
 /* free() found the object at index idx of small span s allocated: clear
  * its bit and move the span between lists if it must; 0, or -1 when the
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
+/* ---- the collector (gc.c) ---- */
+/* Bytes of collected objects: reserved in windows or allocated since the
+ * last collection, plus what it left live.  Atomic. */
+extern volatile uint64_t rt_gc_heap_alloc;
+extern int rt_gc_percent_v, rt_gctrace;
+extern int64_t rt_gc_limit_v;
+void rt_gc_init(void);       /* with the arena: classes, boot options */
+void rt_gc_collect(void);    /* a whole stop-the-world cycle (a goroutine) */
+
 /* ---- malloc.c ---- */
+/* An object of class cls / a large object of n bytes, of the given kind,
+ * from this M's cache / the page heap (the collector's allocations use
+ * these too); NULL with errno ENOMEM when memory runs out. */
+void *rt_small_alloc(unsigned kind, unsigned cls);
+void *rt_large_alloc(unsigned kind, size_t n, size_t align);
 extern int rt_heap_checks;       /* heapcheck=1: poison freed memory */
 #define RT_POISON 0xdbu
 _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s);

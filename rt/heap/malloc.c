@@ -36,7 +36,7 @@
 
 int rt_heap_checks;
 
-static void *large_alloc(size_t n, size_t align)
+void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 {
 	if (n > rt_arena_hi - rt_arena_lo) {
 		errno = ENOMEM;
@@ -48,7 +48,13 @@ static void *large_alloc(size_t n, size_t align)
 	struct mspan *s = rt_pageheap_alloc(npages, align);
 	if (s) {
 		s->cls = 0;
+		s->kind = (uint8_t)kind;
 		s->elemsize = 0;
+		s->markbits[0] = 0;
+		if (kind != KIND_MALLOC && s->needzero)
+			memset((void *)s->base, 0, npages * RT_HP);
+		s->needzero = kind == KIND_MALLOC && s->needzero;
+		rt_allspans_add(s);
 		__atomic_store_n(&s->state, SPAN_LARGE, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&rt_hstats.large_allocs, 1, __ATOMIC_RELAXED);
 	}
@@ -62,13 +68,13 @@ static void *large_alloc(size_t n, size_t align)
 }
 
 /* An object of class cls from this M's cache (pinned for the call). */
-static void *small_alloc(unsigned cls)
+void *rt_small_alloc(unsigned kind, unsigned cls)
 {
 	struct m *m = rt_acquirem();
-	struct mcache_class *k = &rt_mcaches[m->id].k[cls];
+	struct mcache_class *k = &rt_mcaches[m->id].k[kind][cls];
 	if (!k->bits) {
 		unsigned old = plat_ledger_switch(rt_class_alloc);
-		int r = rt_mcache_refill(&rt_mcaches[m->id], cls);
+		int r = rt_mcache_refill(&rt_mcaches[m->id], kind, cls);
 		plat_ledger_switch(old);
 		if (r < 0) {
 			rt_releasem(m);
@@ -114,8 +120,8 @@ void *rt_malloc_slow(size_t n)
 	if (n == 0)
 		n = 1;
 	if (n > RT_SMALL_MAX)
-		return large_alloc(n, RT_HP);
-	return small_alloc(rt_size_class(n));
+		return rt_large_alloc(KIND_MALLOC, n, RT_HP);
+	return rt_small_alloc(KIND_MALLOC, rt_size_class(n));
 }
 
 /* ---- misuse reports: no allocation, no stdio ---- */
@@ -202,6 +208,8 @@ static struct mspan *owner(const void *ptr)
 	if (!s || p < s->base || p >= s->base + s->npages * RT_HP)
 		rt_heap_misuse("not a pointer the allocator returned", ptr, NULL);
 	uint8_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if ((st == SPAN_SMALL || st == SPAN_LARGE) && s->kind != KIND_MALLOC)
+		rt_heap_misuse("a collected object (tally_gc_alloc): the collector frees it", ptr, NULL);
 	if (st == SPAN_SMALL) {
 		uintptr_t off = p - s->base;
 		uint32_t idx = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
@@ -239,6 +247,7 @@ void rt_free(void *ptr)
 	unsigned old = plat_ledger_switch(rt_class_alloc);
 	__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&rt_hstats.large_frees, 1, __ATOMIC_RELAXED);
+	rt_allspans_remove(s);
 	rt_pageheap_free(s);
 	plat_ledger_switch(old);
 	rt_releasem(m);
@@ -302,9 +311,9 @@ int rt_posix_memalign(void **out, size_t align, size_t n)
 		unsigned cls = rt_size_class(n);
 		while (cls < RT_NCLASSES && rt_class[cls].size % align)
 			cls++;
-		p = cls < RT_NCLASSES ? small_alloc(cls) : large_alloc(n, align);
+		p = cls < RT_NCLASSES ? rt_small_alloc(KIND_MALLOC, cls) : rt_large_alloc(KIND_MALLOC, n, align);
 	} else {
-		p = large_alloc(n, align);
+		p = rt_large_alloc(KIND_MALLOC, n, align);
 	}
 	if (!p)
 		return ENOMEM;

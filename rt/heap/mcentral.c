@@ -42,8 +42,36 @@ struct mcentral {
 	struct mspan *partial;
 };
 
-static struct mcentral central[RT_NCLASSES];
+static struct mcentral central[RT_NKINDS][RT_NCLASSES];
 struct mcache rt_mcaches[RT_MAX_M];
+struct mspan *rt_allspans;
+struct rt_lock rt_allspans_lock;
+
+void rt_allspans_add(struct mspan *s)
+{
+	rt_lock(&rt_allspans_lock);
+	s->allprev = NULL;
+	s->allnext = rt_allspans;
+	if (rt_allspans)
+		rt_allspans->allprev = s;
+	rt_allspans = s;
+	rt_unlock(&rt_allspans_lock);
+}
+
+void rt_allspans_remove(struct mspan *s)
+{
+	rt_lock(&rt_allspans_lock);
+	if (s->allprev)
+		s->allprev->allnext = s->allnext;
+	else
+		rt_allspans = s->allnext;
+	if (s->allnext)
+		s->allnext->allprev = s->allprev;
+	s->allnext = s->allprev = NULL;
+	rt_unlock(&rt_allspans_lock);
+}
+
+static struct mcentral *central_of(const struct mspan *s) { return &central[s->kind][s->cls]; }
 
 static unsigned span_words(const struct mspan *s) { return (s->nelems + 63u) / 64u; }
 
@@ -86,19 +114,33 @@ static void settle(struct mcentral *c, struct mspan *s)
 		if (s->onlist)
 			plist_remove(c, s);
 		s->state = SPAN_META;  /* no longer small: free() of it now fails */
+		rt_allspans_remove(s);
 		rt_pageheap_free(s);
 	} else if (nfree > 0 && !s->onlist) {
 		plist_push(c, s);
 	}
 }
 
-static struct mspan *span_new_small(unsigned cls)
+void rt_span_fresh_objects(struct mspan *s)
+{
+	if (s->kind != KIND_MALLOC) {
+		if (s->needzero)
+			memset((void *)s->base, 0, s->npages * RT_HP);  /* collected memory is zeroed */
+		s->needzero = 0;
+	} else if (rt_heap_checks) {
+		memset((void *)s->base, RT_POISON, s->npages * RT_HP);
+		s->needzero = 1;
+	}  /* else malloc'd memory keeps needzero: calloc clears what needs it */
+}
+
+static struct mspan *span_new_small(unsigned kind, unsigned cls)
 {
 	const struct rt_sizeclass *k = &rt_class[cls];
 	struct mspan *s = rt_pageheap_alloc(k->npages, RT_HP);
 	if (!s)
 		return NULL;
 	s->cls = (uint8_t)cls;
+	s->kind = (uint8_t)kind;
 	s->nelems = (uint16_t)k->nelems;
 	s->elemsize = k->size;
 	s->divmul = k->divmul;
@@ -107,10 +149,9 @@ static struct mspan *span_new_small(unsigned cls)
 	s->incache = 1;
 	s->onlist = 0;
 	memset((void *)s->allocbits, 0, sizeof(s->allocbits));
-	if (rt_heap_checks) {
-		memset((void *)s->base, RT_POISON, k->npages * RT_HP);
-		s->needzero = 1;
-	}
+	memset(s->markbits, 0, sizeof(s->markbits));
+	rt_span_fresh_objects(s);
+	rt_allspans_add(s);
 	__atomic_store_n(&s->state, SPAN_SMALL, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&rt_hstats.spans_new, 1, __ATOMIC_RELAXED);
 	return s;
@@ -137,10 +178,12 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	unsigned n = (unsigned)__builtin_popcountll(got);
 	__atomic_fetch_sub(&s->nfree, n, __ATOMIC_ACQ_REL);
 	__atomic_fetch_add(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
+	if (s->kind != KIND_MALLOC)
+		__atomic_fetch_add(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
 	k->base = s->base + (uintptr_t)w * 64u * s->elemsize;
 	k->size = s->elemsize;
 	k->span = s;
-	if (rt_heap_checks)
+	if (rt_heap_checks && s->kind == KIND_MALLOC)
 		for (uint64_t b = got; b; b &= b - 1)
 			check_poison(s, k->base + (uintptr_t)__builtin_ctzll(b) * s->elemsize);
 	k->bits = got;
@@ -148,7 +191,7 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 }
 
 /* Give k's span back: its unused reserved objects come free again. */
-static void release_span(struct mcache_class *k, unsigned cls)
+static void release_span(struct mcache_class *k)
 {
 	struct mspan *s = k->span;
 	if (!s)
@@ -159,19 +202,30 @@ static void release_span(struct mcache_class *k, unsigned cls)
 		__atomic_fetch_and(&s->allocbits[w], ~k->bits, __ATOMIC_ACQ_REL);
 		__atomic_fetch_add(&s->nfree, n, __ATOMIC_ACQ_REL);
 		__atomic_fetch_sub(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
+		if (s->kind != KIND_MALLOC)
+			__atomic_fetch_sub(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
 	}
 	k->bits = 0;
 	k->span = NULL;
-	struct mcentral *c = &central[cls];
+	k->base = 0;  /* no stale pointer into the span for the collector to see */
+	struct mcentral *c = central_of(s);
 	rt_lock(&c->lock);
 	__atomic_store_n(&s->incache, 0, __ATOMIC_SEQ_CST);
 	settle(c, s);
 	rt_unlock(&c->lock);
 }
 
-int rt_mcache_refill(struct mcache *mc, unsigned cls)
+void rt_span_settle(struct mspan *s)
 {
-	struct mcache_class *k = &mc->k[cls];
+	struct mcentral *c = central_of(s);
+	rt_lock(&c->lock);
+	settle(c, s);
+	rt_unlock(&c->lock);
+}
+
+int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
+{
+	struct mcache_class *k = &mc->k[kind][cls];
 	__atomic_fetch_add(&rt_hstats.refills, 1, __ATOMIC_RELAXED);
 	for (;;) {
 		struct mspan *s = k->span;
@@ -180,9 +234,9 @@ int rt_mcache_refill(struct mcache *mc, unsigned cls)
 			while (s->scanword < nw)
 				if (reserve(k, s, s->scanword++))
 					return 0;
-			release_span(k, cls);
+			release_span(k);
 		}
-		struct mcentral *c = &central[cls];
+		struct mcentral *c = &central[kind][cls];
 		rt_lock(&c->lock);
 		s = c->partial;
 		if (s) {
@@ -191,7 +245,7 @@ int rt_mcache_refill(struct mcache *mc, unsigned cls)
 			s->scanword = 0;
 		}
 		rt_unlock(&c->lock);
-		if (!s && !(s = span_new_small(cls)))
+		if (!s && !(s = span_new_small(kind, cls)))
 			return -1;
 		k->span = s;
 		k->bits = 0;
@@ -200,8 +254,9 @@ int rt_mcache_refill(struct mcache *mc, unsigned cls)
 
 void rt_mcache_release_all(struct mcache *mc)
 {
-	for (unsigned cls = 1; cls < RT_NCLASSES; cls++)
-		release_span(&mc->k[cls], cls);
+	for (unsigned kind = 0; kind < RT_NKINDS; kind++)
+		for (unsigned cls = 1; cls < RT_NCLASSES; cls++)
+			release_span(&mc->k[kind][cls]);
 }
 
 int rt_span_free_object(struct mspan *s, unsigned idx)
@@ -216,7 +271,7 @@ int rt_span_free_object(struct mspan *s, unsigned idx)
 	 * settle's load of nfree: one of the two sees the other's write */
 	uint32_t n = __atomic_add_fetch(&s->nfree, 1, __ATOMIC_SEQ_CST);
 	if ((n == 1 || n == s->nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
-		struct mcentral *c = &central[s->cls];
+		struct mcentral *c = central_of(s);
 		rt_lock(&c->lock);
 		settle(c, s);
 		rt_unlock(&c->lock);

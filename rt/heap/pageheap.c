@@ -86,6 +86,7 @@ int rt_heap_init(void)
 		rt_heap_checks = 1;
 	rt_class_alloc = (unsigned)plat_ledger_class("rt.alloc");
 	rt_class_scavenge = (unsigned)plat_ledger_class("rt.gc.scavenge");
+	rt_gc_init();
 	return 0;
 }
 

@@ -29,6 +29,25 @@ uintptr_t plat_heap_reserve(size_t *size)
 	return (uintptr_t)p;
 }
 
+/* The executable's data and bss (GNU ld's symbols): the runtime's and the
+ * test's globals.  Shared libraries' data (libc, cmocka) is not scanned. */
+extern char __data_start[], _end[];
+
+unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
+{
+	if (max < 1)
+		return 0;
+	lo[0] = (uintptr_t)__data_start;
+	hi[0] = (uintptr_t)_end;
+	return 1;
+}
+
+/* hosted tests use tally_gc_percent and friends */
+void plat_gc_config(int *percent, int64_t *limit, int *trace)
+{
+	(void)percent, (void)limit, (void)trace;
+}
+
 /* hosted tests turn checks on with rt_heap_set_checks instead */
 int plat_heap_checks(void) { return 0; }
 

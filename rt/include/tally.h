@@ -210,6 +210,50 @@ int tally_ledger_sub(struct tally_ledger *d, const struct tally_ledger *a,
  * group.* ("kern" sums kern.irq.timer, kern.fault, ...); 0 for NULL. */
 uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
 
+/* ========================= the collected heap ======================== *
+ * tally_gc_alloc returns zeroed memory that the collector frees once no
+ * pointer to it remains.  The collector is conservative and non-moving:
+ * any word that holds an address inside an object (its first byte or any
+ * byte after, up to its end: interior pointers count) keeps it alive.
+ * Roots: data and bss, every goroutine's stack and saved registers, and
+ * every block malloc returned and has not been freed (a pointer kept in
+ * malloc'd memory keeps a collected object alive, as Boehm's
+ * uncollectable objects do).  TALLY_GC_SCAN objects are scanned for
+ * pointers; TALLY_GC_NOSCAN ones (strings, numbers) never are, so a
+ * pointer stored in one does not keep anything alive.  Never free() a
+ * collected object: that ends the program with a report.
+ * The collection stops every goroutine (stop-the-world; the world is
+ * stopped at the next preemption point, so it needs the tick, tick= not
+ * 0) and is charged to the ledger class rt.gc.stw. */
+enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
+/* n zeroed bytes of the given kind; NULL when memory runs out (errno
+ * ENOMEM), or for a kind that is neither (errno EINVAL). */
+void *tally_gc_alloc(size_t n, int kind);
+/* Collect now; returns when the heap has been swept. */
+void tally_gc(void);
+/* GOGC: collect when the heap has grown by percent% over what the last
+ * collection left live (default 100, boot option gogc=); < 0 turns
+ * automatic collection off.  Returns the previous value. */
+int tally_gc_percent(int percent);
+/* A soft limit on the heap in bytes (boot option gcmemlimit=): collect
+ * earlier when the heap nears it.  < 0 leaves it; 0 means none.  Returns
+ * the previous value. */
+int64_t tally_gc_memory_limit(int64_t bytes);
+struct tally_gc_stats {
+	uint64_t cycles;          /* collections so far */
+	uint64_t heap_live;       /* bytes in collected objects after the last one */
+	uint64_t heap_alloc;      /* bytes in collected objects now (live + new) */
+	uint64_t heap_goal;       /* heap_alloc that starts the next collection */
+	uint64_t total_alloc;     /* bytes ever allocated by tally_gc_alloc */
+	uint64_t objects_freed;   /* objects the collector freed, in all */
+	uint64_t pause_last_ns;   /* the last stop-the-world pause */
+	uint64_t pause_max_ns;
+	uint64_t pause_total_ns;
+	uint64_t roots_bytes;     /* bytes of roots the last collection scanned */
+	uint64_t marked_bytes;    /* bytes of objects it scanned */
+};
+void tally_gc_read_stats(struct tally_gc_stats *s);
+
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
 {

@@ -82,7 +82,8 @@ static inline unsigned arch_cpu_index(void)
 {
 	unsigned long i;  /* struct arch_percpu.index, offset 24; movl zero-extends */
 	__asm__ volatile("movl %%gs:24, %k0" : "=r"(i));
-	__builtin_assume(i <= 0xffffffffu);
+	if (i > 0xffffffffu)
+		__builtin_unreachable();  /* gcc and clang: no zero-extension needed */
 	return (unsigned)i;
 }
 
