@@ -55,7 +55,9 @@ struct net_drop_counts {
 /* Short name of a reason ("short", "bad_csum", ...); "?" if out of range. */
 const char *net_drop_name(enum net_drop r);
 
-/* Count one verdict (NET_OK counts as accepted). */
+/* Count one verdict (NET_OK counts as accepted; a value outside the enum,
+ * which no parser returns, counts as bad_field rather than writing past
+ * the array). */
 static inline void net_drop_count(struct net_drop_counts *c, enum net_drop r)
 {
 	c->n[(unsigned)r < NET_DROP_NREASONS ? r : NET_DROP_BAD_FIELD]++;
