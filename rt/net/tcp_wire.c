@@ -78,6 +78,9 @@ enum net_drop net_tcp_parse_options(const uint8_t *p, size_t n, struct net_tcp_o
 		case TCPOPT_SACK:
 			if (l < 10 || (l - 2) % 8 != 0 || (l - 2) / 8 > NET_TCP_MAX_SACK)
 				return NET_DROP_BAD_OPTION;
+			/* a repeated SACK option replaces the earlier one whole:
+			 * no block of it may survive past the new nsack */
+			memset(o->sack, 0, sizeof o->sack);
 			o->nsack = (uint8_t)((l - 2) / 8);
 			for (unsigned k = 0; k < o->nsack; k++) {
 				o->sack[k].left = net_get32(d + 8 * k);

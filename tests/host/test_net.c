@@ -434,6 +434,14 @@ static void test_tcp_options_parsed(void **state)
 	assert_int_equal(o.sack[1].right, 4);
 	assert_int_equal(net_tcp_parse_options(B(5, 9, 0, 0, 0, 0, 0, 0, 0), &o), NET_DROP_BAD_OPTION);
 	assert_int_equal(net_tcp_parse_options(B(5, 2), &o), NET_DROP_BAD_OPTION);
+	/* a second SACK option replaces the first whole, no stale block left
+	 * (fuzz_tcp's crash-54ed9b58: the rebuilt view differed) */
+	assert_int_equal(net_tcp_parse_options(B(5, 18, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4,
+	                                         5, 10, 0, 0, 0, 9, 0, 0, 0, 10), &o), NET_OK);
+	assert_int_equal(o.nsack, 1);
+	assert_int_equal(o.sack[0].left, 9);
+	assert_int_equal(o.sack[1].left, 0);
+	assert_int_equal(o.sack[1].right, 0);
 	/* a kind in the last byte has no length byte */
 	assert_int_equal(net_tcp_parse_options(B(1, 1, 1, 2), &o), NET_DROP_BAD_OPTION);
 	/* everything after EOL is ignored, even garbage */
