@@ -39,7 +39,7 @@ PYTHON   := python3
 TARGET_FLAGS := --target=x86_64-unknown-elf -ffreestanding -fno-pic -mno-red-zone \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 KCFLAGS  := $(TARGET_FLAGS) -std=c11 -O2 -g -Wall -Wextra -Werror \
-	-I. -Iarch/$(ARCH)/include -Irt/include -isystem $(NEWLIB_INC) -MMD -MP
+	-I. -Iarch/$(ARCH)/include -Ikernel/glue/include -Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 APPCFLAGS := $(TARGET_FLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
 	-Irt/include -isystem $(NEWLIB_INC) -MMD -MP
 ASFLAGS  := $(TARGET_FLAGS) -I. -Iarch/$(ARCH)/include -MMD -MP
@@ -47,7 +47,7 @@ LIBGCC   := $(shell gcc -print-libgcc-file-name)
 LDFLAGS  := -T linker.ld -L arch/$(ARCH) -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
 
 KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c boot/dumpboot.c) \
-	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c arch/$(ARCH)/*.c rt/*.c rt/net/*.c tests/target/*.c \
+	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c drivers/*/*.c arch/$(ARCH)/*.c rt/*.c rt/heap/*.c rt/net/*.c tests/target/*.c \
 	tests/target/$(ARCH)/*.c)
 KASMS := $(wildcard arch/$(ARCH)/*.S)
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASMS))
@@ -80,6 +80,9 @@ $(NEWLIB)/.done: tools/build-newlib.sh | $(BUILD)/.bootstrap
 $(OBJ)/%.o: %.c | $(NEWLIB)/.done
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
+
+# the allocator's fast path calls nothing: no frame (rt/heap/malloc_fast.c)
+$(OBJ)/rt/heap/malloc_fast.o: KCFLAGS += -fomit-frame-pointer -momit-leaf-frame-pointer
 
 $(OBJ)/%.o: %.S | $(NEWLIB)/.done
 	@mkdir -p $(dir $@)

@@ -294,6 +294,8 @@ static const char *const notes[][2] = {
 	{ "kern.syscall", "the C library's system calls" },
 	{ "rt.sched", "the goroutine scheduler" },
 	{ "rt.timer", "the runtime's timer heaps" },
+	{ "rt.alloc", "malloc's slow paths: refilling caches, spans, pages" },
+	{ "rt.gc.scavenge", "giving free heap pages back to the kernel" },
 };
 
 static const char *note_of(const char *name)

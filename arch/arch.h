@@ -67,6 +67,9 @@ void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top);
 /* any: set / get this CPU's kernel per-CPU pointer (a few instructions). */
 void arch_cpu_set_local(void *p);
 static inline void *arch_cpu_local(void);
+/* any: this CPU's number (arch_percpu.index) in one instruction (the
+ * runtime's allocator fast path reads it through plat_m_id). */
+static inline unsigned arch_cpu_index(void);
 /* any: human-readable CPU model ("Intel(R) ... " / "QEMU Virtual CPU"). */
 const char *arch_cpu_model(void);
 /* any: read the cycle counter (TSC on x86_64). */

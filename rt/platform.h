@@ -29,8 +29,14 @@ unsigned plat_max_ms(void);
 /* Start M number id (1 <= id < plat_max_ms()) running fn(id) forever in
  * thread context; fn never returns.  Called once per M by the runtime. */
 void plat_start_m(unsigned id, void (*fn)(unsigned id));
-/* Index of the M running the caller (0 for the one that called rt_init). */
-unsigned plat_m_id(void);
+/* Index of the M running the caller (0 for the one that called rt_init):
+ * unsigned plat_m_id(void), defined by the platform's plat_inline.h
+ * (found on the include path: kernel/glue/include/ on bare metal, one
+ * instruction; rt/hosted/include/ hosted, a thread-local).  It must not
+ * be preemptible between its read and its return: inline, or in section
+ * rt_nopreempt (rt/rt_port.h), since the allocator's fast path calls it
+ * unpinned. */
+#include "plat_inline.h"
 /* Park the calling M until plat_m_wake(it) or until the monotonic time
  * `deadline` (ns, 0: none) passes; may return spuriously. A wake that
  * arrives before the park makes the next park return at once. */
@@ -92,6 +98,23 @@ unsigned plat_ledger_classes(const char **names, unsigned max);
 int plat_ledger_read(unsigned m, uint64_t *cycles, unsigned max, uint64_t *elapsed);
 /* Ledger cycles per second (0: unknown; hosted: 1e9, cycles are ns). */
 uint64_t plat_cycles_hz(void);
+/* The heap's arena (rt/heap/).  Reserve about *size bytes of address
+ * space, aligned to at least 8 KiB, nothing backed yet; *size gets what
+ * was reserved.  Returns the base, 0 when there is none.  Called once. */
+uintptr_t plat_heap_reserve(size_t *size);
+/* Back [addr, addr + len) (4 KiB-aligned, inside the arena) with zeroed
+ * pages; pages already backed keep their contents.  0, or -1 when memory
+ * runs out (what was backed so far stays backed).  Thread context; the
+ * caller may hold runtime locks (the platform runs the page allocator on
+ * a stack of its own if it must). */
+int plat_heap_commit(uintptr_t addr, size_t len);
+/* 1 when the heap should check itself (poison freed objects, report a
+ * write after free when one is reused): bare metal's heapcheck=1.  Asked
+ * once, when the arena is made. */
+int plat_heap_checks(void);
+/* Give the pages of [addr, addr + len) back; an access faults until they
+ * are committed again.  Same context as plat_heap_commit. */
+void plat_heap_release(uintptr_t addr, size_t len);
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */
 unsigned long plat_irq_save(void);

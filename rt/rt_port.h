@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 /* Called periodically on every M by the platform's tick (bare metal: from
- * the interrupt path).  Returns 1 when the interrupted G should be
- * preempted now (the platform then arranges rt_async_preempt_body to run
- * on the G's own stack with its full register state saved). */
-int rt_preempt_check(void);
+ * the interrupt path) with the interrupted pc.  Returns 1 when the
+ * interrupted G should be preempted now (the platform then arranges
+ * rt_async_preempt_body to run on the G's own stack with its full
+ * register state saved).  Never for a pc in section rt_nopreempt (the
+ * allocator's fast path; a platform puts plat_m_id there too). */
+int rt_preempt_check(uintptr_t pc);
 /* Runs on the preempted G's own stack: gives up the M and resumes later. */
 void rt_async_preempt_body(void);
 /* The lowest usable address of the running goroutine's stack, or 0 when

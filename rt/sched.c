@@ -328,8 +328,15 @@ int tally_gomaxprocs(int n)
 	return old;
 }
 
-int rt_preempt_check(void)
+/* the linker's bounds of section rt_nopreempt (weak: a build without the
+ * heap has no such section, and then no pc is in it) */
+extern const char __start_rt_nopreempt[] __attribute__((weak));
+extern const char __stop_rt_nopreempt[] __attribute__((weak));
+
+int rt_preempt_check(uintptr_t pc)
 {
+	if (pc - (uintptr_t)__start_rt_nopreempt < (uintptr_t)(__stop_rt_nopreempt - __start_rt_nopreempt))
+		return 0;  /* code that uses this M's state unpinned: next tick */
 	struct m *m = rt_getm();
 	struct g *gp = m->curg;
 	if (!gp || m->locks || gp->status != G_RUNNING || gp->preempt)

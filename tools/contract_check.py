@@ -46,6 +46,7 @@ def check(root=ROOT, target="aarch64-none-elf"):
 		       "-Wall", "-Wextra", "-Werror", "-Wno-undefined-internal",
 		       "-I" + os.path.join(root, "tests", "contract", "include"),
 		       "-I" + root, "-I" + os.path.join(root, "rt", "include"),
+		       "-I" + os.path.join(root, "kernel", "glue", "include"),
 		       "-isystem", newlib, "-c", "-o", os.devnull, os.path.join(root, f)]
 		p = subprocess.run(cmd, capture_output=True, text=True)
 		errs = [l for l in p.stderr.splitlines() if "error" in l or "warning" in l]

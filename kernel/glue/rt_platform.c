@@ -42,7 +42,6 @@
 unsigned plat_class_user = LC_USER;
 
 unsigned plat_max_ms(void) { return cpu_count(); }
-unsigned plat_m_id(void) { return cpu_index(); }
 void plat_relax(void) { arch_pause(); }
 unsigned long plat_irq_save(void) { return arch_irq_save(); }
 void plat_irq_restore(unsigned long f) { arch_irq_restore(f); }
@@ -121,7 +120,7 @@ static unsigned class_preempt;  /* rt.sched: where the preemption's save is char
 static void preempt_hook(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
-	if (c->preempt_off || !rt_preempt_check())
+	if (c->preempt_off || !rt_preempt_check(arch_frame_pc(tf)))
 		return;
 	c->preempt_injected++;
 	c->ledger.cause_events[LCAUSE_PREEMPT]++;

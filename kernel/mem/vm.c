@@ -29,6 +29,8 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/irq.h"
 #include "kernel/cpu/spinlock.h"
+#include "kernel/cpu/ipi.h"
+#include "kernel/panic.h"
 
 static struct vm_region regions[VM_REGIONS_MAX];
 static unsigned nregions;
@@ -185,6 +187,28 @@ int vm_commit(struct vm_region *r, uintptr_t va, size_t len, unsigned prot)
 		total_committed += PAGE;
 	}
 	return 0;
+}
+
+void vm_decommit(struct vm_region *r, uintptr_t va, size_t len)
+{
+	uintptr_t a = va & ~(PAGE - 1), end = ROUND_UP(va + len);
+	if (a < r->base || end > r->base + r->size)
+		panic("vm_decommit: [0x%lx-0x%lx] is not inside '%s'", a, end, r->name);
+	uint64_t pas[64];
+	while (a < end) {
+		uintptr_t from = a;
+		unsigned got = 0;
+		for (unsigned k = 0; k < 64 && a < end; k++, a += PAGE) {
+			uint64_t pa = arch_unmap_page(a);
+			if (pa)
+				pas[got++] = pa;
+		}
+		tlb_shootdown(from, a - from);
+		for (unsigned k = 0; k < got; k++)
+			pmem_free(pas[k], 0);
+		r->committed -= (size_t)got * PAGE;
+		total_committed -= (uint64_t)got * PAGE;
+	}
 }
 
 int vm_describe(uintptr_t addr, char *buf, size_t n)

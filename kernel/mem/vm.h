@@ -82,6 +82,11 @@ struct vm_region *vm_region_create(const char *name, size_t size, size_t guard);
 /* Back [va, va+len) (inside a region) with zeroed pages.  0, or -1 when
  * memory runs out (pages mapped so far stay mapped and counted). */
 int vm_commit(struct vm_region *r, uintptr_t va, size_t len, unsigned prot);
+/* The inverse: unmap [va, va+len) (inside r), drop every CPU's
+ * translations (one shootdown per 64 pages) and free the pages; pages not
+ * mapped are skipped.  Thread context, interrupts on (the shootdown waits
+ * for the other CPUs). */
+void vm_decommit(struct vm_region *r, uintptr_t va, size_t len);
 /* Say what addr is: NONE, REGION (inside r) or GUARD (in r's guard); when
  * not NONE, buf gets a one-line description. */
 int vm_describe(uintptr_t addr, char *buf, size_t n);

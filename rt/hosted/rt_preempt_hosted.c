@@ -223,7 +223,7 @@ RT_HOSTED_TEXT RT_HOSTED_NOSAN static void preempt_signal(int sig, siginfo_t *si
 	struct g *gp = rt_getm()->curg;                                 /* 4 */
 	if (gp && gp->stack_lo &&
 	    sp >= gp->stack_lo + RT_HOSTED_PREEMPT_ROOM + RT_HOSTED_RED_ZONE + 8 &&
-	    sp <= gp->stack_lo + gp->stack_size && rt_preempt_check()) {  /* 5 */
+	    sp <= gp->stack_lo + gp->stack_size && rt_preempt_check(pc)) {  /* 5 */
 		uint64_t *ret = (uint64_t *)(sp - RT_HOSTED_RED_ZONE - 8);
 		*ret = pc;
 		r[REG_RSP] = (greg_t)(uintptr_t)ret;

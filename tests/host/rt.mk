@@ -32,7 +32,7 @@
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
-RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include -I$(CURDIR)/rt/include \
+RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include -I$(CURDIR)/rt/hosted/include -I$(CURDIR)/rt/include \
 	-fno-omit-frame-pointer -pthread -MMD -MP
 RT_HOST_LDFLAGS := -rdynamic -pthread
 RT_HOST_LIBS := -lcmocka
@@ -48,8 +48,9 @@ RT_CC_plain = $(HOST_CC)
 RT_CC_asan = $(HOST_CC)
 RT_CC_tsan = clang
 
-RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c))
+RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c $(CURDIR)/rt/heap/*.c))
 RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_ledger_hosted.c rt/hosted/rt_fiber.c \
+	rt/hosted/rt_heap_hosted.c \
 	rt/hosted/rt_preempt_hosted.c rt/hosted/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))

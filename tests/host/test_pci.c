@@ -28,6 +28,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "drivers/virtio/virtio_pci.h"
 #include "kernel/pci/pci_impl.h"
 #include "tests/host/fixture.h"
 
@@ -308,6 +309,60 @@ static void check_virtio_net(void)
 	assert_int_equal(v->msix.table_bir, 1);
 }
 
+/* The virtio vendor capabilities (drivers/virtio/virtio_pci_caps.c) of
+ * the recorded virtio-net: QEMU's modern BAR (BAR 4, 16 KiB) holds four
+ * 4 KiB regions, common configuration at 0, ISR at 0x1000, device
+ * configuration at 0x2000, notifications at 0x3000 with a multiplier of
+ * 4 (hw/virtio/virtio-pci.c).  The e1000e has no such capability: the
+ * parser calls it not modern.  Then the common capability is made to
+ * reach past its BAR, and is ignored with a reason. */
+static struct fake *caps_fake;
+
+static uint32_t caps_rd(const struct pci_dev *d, unsigned off)
+{
+	return lookup(caps_fake, d->bus, d->dev, d->fn)->cfg[off / 4];
+}
+
+static void check_virtio_caps(struct fake *k)
+{
+	struct virtio_pci_caps c;
+	caps_fake = k;
+	const struct pci_dev *v = find(0x1af4, 0x1000);
+	assert_non_null(v);
+	assert_int_equal(virtio_pci_parse_caps(v, caps_rd, &c), 0);
+	assert_int_equal(c.nbad, 0);
+	assert_int_equal(c.found, 1u << VIRTIO_CAP_COMMON | 1u << VIRTIO_CAP_NOTIFY |
+	                 1u << VIRTIO_CAP_ISR | 1u << VIRTIO_CAP_DEVICE);
+	static const uint32_t off[] = { 0, 0, 0x3000, 0x1000, 0x2000 };
+	for (int t = VIRTIO_CAP_COMMON; t <= VIRTIO_CAP_DEVICE; t++) {
+		assert_int_equal(c.r[t].bar, 4);
+		assert_int_equal(c.r[t].off, off[t]);
+		assert_int_equal(c.r[t].len, 0x1000);
+	}
+	assert_int_equal(c.notify_mult, 4);
+	const struct pci_dev *e = find(0x8086, 0x10d3);
+	assert_non_null(e);
+	assert_int_equal(virtio_pci_parse_caps(e, caps_rd, &c), -1);
+	assert_int_equal(c.found, 0);
+
+	/* the common region made 0x1000 bytes longer than BAR 4 allows */
+	struct fakefn *f = lookup(k, v->bus, v->dev, v->fn);
+	unsigned cap = 0;
+	for (unsigned i = 0; i < v->ncap; i++)
+		if (v->cap[i].id == 0x09 && (f->cfg[v->cap[i].off / 4] >> 24) == VIRTIO_CAP_COMMON)
+			cap = v->cap[i].off;
+	assert_true(cap != 0);
+	uint32_t saved = f->cfg[cap / 4 + 3];
+	f->cfg[cap / 4 + 3] = 0x4000;   /* offset 0 + 0x4000 fits; offset moved below */
+	f->cfg[cap / 4 + 2] = 0x1000;
+	assert_int_equal(virtio_pci_parse_caps(v, caps_rd, &c), -1);
+	assert_int_equal(c.nbad, 1);
+	assert_false(c.found & 1u << VIRTIO_CAP_COMMON);
+	assert_non_null(strstr(c.why, "region leaves its BAR"));
+	f->cfg[cap / 4 + 2] = 0;
+	f->cfg[cap / 4 + 3] = saved;
+}
+
 static void test_recorded_q35(void **state)
 {
 	(void)state;
@@ -321,6 +376,7 @@ static void test_recorded_q35(void **state)
 	assert_int_equal(scan.dev[0].device, 0x29c0);   /* Q35 MCH */
 	check_e1000e();
 	check_virtio_net();
+	check_virtio_caps(&k);
 	const struct pci_dev *lpc = find(0x8086, 0x2918);  /* ICH9 LPC at 1f.0 */
 	assert_non_null(lpc);
 	assert_true(lpc->multifunction);
@@ -345,6 +401,7 @@ static void test_recorded_pc(void **state)
 	assert_int_equal(ide->bar[4].size, 16);
 	check_e1000e();
 	check_virtio_net();
+	check_virtio_caps(&k);
 	free_expect(&k);
 }
 

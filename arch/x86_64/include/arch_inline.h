@@ -78,6 +78,14 @@ static inline void *arch_cpu_local(void)
 	return p;
 }
 
+static inline unsigned arch_cpu_index(void)
+{
+	unsigned long i;  /* struct arch_percpu.index, offset 24; movl zero-extends */
+	__asm__ volatile("movl %%gs:24, %k0" : "=r"(i));
+	__builtin_assume(i <= 0xffffffffu);
+	return (unsigned)i;
+}
+
 static inline void arch_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void arch_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline unsigned long arch_irq_save(void)

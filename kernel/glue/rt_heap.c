@@ -1,0 +1,77 @@
+/*
+ * rt_heap.c - the heap half of the runtime's platform contract
+ * (rt/platform.h: plat_heap_reserve, plat_heap_commit, plat_heap_release)
+ * on bare metal.
+ *
+ * Purpose: the runtime's allocator (rt/heap/) gets one vm region, "rt
+ * heap", of HEAP_ARENA bytes of address space, mapped with 4 KiB pages as
+ * it grows (the collector will track writes per page with the dirty bit).
+ * Commit maps zeroed pages (vm_commit); release unmaps them, shoots down
+ * every CPU's translations and frees the pages (vm_decommit).
+ *
+ * Ledger: commit and release are kernel work done for the runtime: they
+ * are charged to kern.syscall, like sbrk before them (the runtime's own
+ * time around them is rt.alloc or rt.gc.scavenge, kernel/glue/syscalls.c).
+ * Context: thread context; the caller may hold runtime locks and be on a
+ * goroutine's growable stack, so the page allocator runs on this CPU's
+ * syscall stack (cpu_syscall), as sbrk does: a stack-growth fault inside
+ * pmem's lock would deadlock.
+ */
+#include "arch/arch.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/ledger.h"
+#include "kernel/mem/vm.h"
+#include "kernel/panic.h"
+#include "kernel/mem/mem_options.h"
+#include "rt/platform.h"
+
+#define HEAP_ARENA ((size_t)64 << 30)
+
+static struct vm_region *arena;
+
+uintptr_t plat_heap_reserve(size_t *size)
+{
+	if (!arena)
+		arena = vm_region_create("rt heap", *size < HEAP_ARENA ? *size : HEAP_ARENA, ARCH_PAGE_SIZE);
+	if (!arena)
+		return 0;
+	*size = arena->size;
+	return arena->base;
+}
+
+int plat_heap_checks(void) { return mem_opts.heapcheck; }
+
+struct range {
+	uintptr_t addr;
+	size_t len;
+};
+
+static int do_commit(void *p)
+{
+	struct range *r = p;
+	return vm_commit(arena, r->addr, r->len, VM_R | VM_W);
+}
+
+int plat_heap_commit(uintptr_t addr, size_t len)
+{
+	struct range r = { addr, len };
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
+	int rc = cpu_syscall(do_commit, &r);
+	cpu_ledger_leave(c);
+	return rc;
+}
+
+static int do_release(void *p)
+{
+	struct range *r = p;
+	vm_decommit(arena, r->addr, r->len);
+	return 0;
+}
+
+void plat_heap_release(uintptr_t addr, size_t len)
+{
+	struct range r = { addr, len };
+	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
+	cpu_syscall(do_release, &r);
+	cpu_ledger_leave(c);
+}

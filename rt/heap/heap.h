@@ -1,0 +1,156 @@
+/*
+ * heap.h - the runtime's memory allocator: what its files (sizeclass.c,
+ * pageheap.c, mcentral.c, malloc.c) share, and nothing else includes.
+ *
+ * Design (Go's and tcmalloc's, for explicit free): memory comes from one
+ * arena, a range of address space the platform reserves at start
+ * (plat_heap_reserve) and backs with pages on demand (plat_heap_commit).
+ * The arena is cut into heap pages of RT_HP bytes.  A span is a run of
+ * heap pages: free (in the page heap), one large object (> 32 KiB), or
+ * small objects of one size class (sizeclass.c's table).
+ *
+ *   arena:  [ span table | heap pages ............................ ]
+ *            spans[i] = the span holding heap page i (NULL: never used)
+ *
+ * Small objects: a span of class c holds nelems objects of elemsize
+ * bytes; allocbits has a 1 for every object that is allocated or
+ * reserved by a cache.  Each M has an mcache (malloc.c) with, per class,
+ * a window: up to 64 free objects of one span reserved at once (their
+ * bits set in one atomic OR), handed out one by one from a 64-bit mask by
+ * the fast path.  When a window is empty the cache scans its span for the
+ * next word with free bits; when the span has none left it goes back to
+ * its class's mcentral and the cache takes a partial span from there, or
+ * a new one from the page heap.  free() clears the object's bit with an
+ * atomic AND (a bit already clear is a double free) and counts it in
+ * nfree; a span that is in no cache moves to its central's partial list
+ * when its first object comes free, and back to the page heap when its
+ * last one does.
+ *
+ * Locking: the fast path takes none and is not preempted (its code is in
+ * section rt_nopreempt, which rt_preempt_check refuses to interrupt);
+ * window refills hold m->locks (rt_acquirem) so the cache cannot change
+ * M underneath; each mcentral has a lock; the page heap has one lock.
+ * Order: mcentral lock, then the page heap lock (never the reverse).
+ * Both are rt_locks.  A span's allocbits and nfree are changed with
+ * atomics by any M; its incache/onlist flags only under its central's
+ * lock.
+ *
+ * Context: thread context on an M (goroutine, g0, or the boot thread
+ * before rt_init); never an interrupt handler.  Hosted builds use the
+ * rt_ names only (the system malloc stays glibc's); on bare metal the C
+ * library's malloc family is this allocator (kernel/glue/malloc_glue.c).
+ */
+#ifndef TALLY_RT_HEAP_H
+#define TALLY_RT_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "rt/rt_impl.h"
+#include "rt/heap/rt_malloc.h"
+
+#define RT_HP_SHIFT 13
+#define RT_HP ((size_t)1 << RT_HP_SHIFT)     /* heap page: 8 KiB */
+#define RT_SMALL_MAX 32768                    /* larger: a span of its own */
+#define RT_NCLASSES 61                        /* class 0 = large; 1..60 small */
+#define RT_SPAN_MAXOBJ 1024                   /* 8-byte class in one page */
+#define RT_SPAN_WORDS (RT_SPAN_MAXOBJ / 64)
+
+/* Put a function's code in the section the preemption tick never
+ * interrupts (rt_preempt_check): it may use this M's cache without
+ * holding m->locks.  Such a function calls nothing but tail calls out. */
+#define RT_NOPREEMPT __attribute__((section("rt_nopreempt"), noinline, no_sanitize("thread")))
+
+/* ---- size classes (sizeclass.c) ---- */
+struct rt_sizeclass {
+	uint32_t size;       /* bytes per object */
+	uint32_t npages;     /* heap pages per span */
+	uint32_t nelems;     /* objects per span */
+	uint32_t divmul;     /* ceil(2^32 / size): index = (off * divmul) >> 32 */
+};
+extern const struct rt_sizeclass rt_class[RT_NCLASSES];
+extern uint8_t rt_size_to_class8[1024 / 8 + 1];      /* (n + 7) >> 3, n <= 1024 */
+extern uint8_t rt_size_to_class128[(RT_SMALL_MAX - 1024) / 128 + 1];
+/* For the fast path: byte offset of class(n)'s entry in an mcache, for
+ * n <= 1024 (indexed by n itself: one load, no shift). */
+extern uint16_t rt_size_to_koff[1024 + 1];
+/* Class of a request of n bytes (1 <= n <= RT_SMALL_MAX). */
+static inline unsigned rt_size_class(size_t n)
+{
+	return n <= 1024 ? rt_size_to_class8[(n + 7) >> 3]
+	                 : rt_size_to_class128[(n - 1024 + 127) >> 7];
+}
+void rt_sizeclass_init(void);   /* fills the lookup tables; checks the table */
+
+/* ---- spans ---- */
+enum span_state { SPAN_FREE = 1, SPAN_SMALL, SPAN_LARGE, SPAN_META };
+
+struct mspan {
+	uintptr_t base;
+	size_t npages;
+	struct mspan *next, *prev;   /* page heap free list or central partial list */
+	uint8_t state;               /* enum span_state */
+	uint8_t cls;                 /* size class, 0 for large */
+	uint8_t incache;             /* a cache is allocating from it (central lock) */
+	uint8_t onlist;              /* on its central's partial list (central lock) */
+	uint8_t needzero;            /* some object was freed: memory is not all zero */
+	uint8_t scavenged;           /* free span: some of its pages are not backed */
+	uint16_t nelems;
+	uint32_t elemsize;
+	uint32_t divmul;
+	volatile uint32_t nfree;     /* objects whose bit is clear */
+	uint32_t scanword;           /* next allocbits word a cache looks at */
+	uint64_t freed_at;           /* free span: nanotime it was freed */
+	volatile uint64_t allocbits[RT_SPAN_WORDS];
+};
+
+/* ---- the arena and page heap (pageheap.c) ---- */
+extern uintptr_t rt_arena_lo, rt_arena_hi;   /* heap pages: [lo, hi) */
+extern struct mspan **rt_spans;              /* indexed by (p - rt_arena_lo) >> RT_HP_SHIFT */
+extern volatile uintptr_t rt_arena_used;     /* heap pages below this exist */
+int rt_heap_init(void);          /* 0, or -1 if the platform gives no arena */
+/* The span holding address p, or NULL (outside the arena or never used). */
+static inline struct mspan *rt_span_of(uintptr_t p)
+{
+	if (p - rt_arena_lo >= __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - rt_arena_lo)
+		return NULL;
+	return __atomic_load_n(&rt_spans[(p - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+}
+/* A span of npages heap pages (aligned to align bytes, a power of two >=
+ * RT_HP), backed; NULL when memory runs out.  Caller sets its state. */
+struct mspan *rt_pageheap_alloc(size_t npages, size_t align);
+void rt_pageheap_free(struct mspan *s);
+/* Return free pages to the platform until at most keep bytes of free,
+ * backed pages remain; returns bytes released. */
+uint64_t rt_pageheap_scavenge(uint64_t keep);
+extern struct rt_heap_stats rt_hstats;  /* counters: atomics / page heap lock */
+extern unsigned rt_class_alloc, rt_class_scavenge;
+
+/* ---- central lists and caches (mcentral.c) ---- */
+struct mcache_class {
+	uint64_t bits;               /* reserved free objects of the window */
+	uintptr_t base;              /* address of the window's object 0 */
+	uint64_t size;               /* bytes per object (= class size) */
+	struct mspan *span;          /* the span the window is in, or NULL */
+};
+struct mcache {
+	struct mcache_class k[RT_NCLASSES];
+	uint8_t pad[4096 - RT_NCLASSES * sizeof(struct mcache_class)];
+};
+_Static_assert(sizeof(struct mcache) == 4096, "mcache: a power of two, indexed by shift");
+extern struct mcache rt_mcaches[RT_MAX_M];
+/* Refill k's window (class cls) of M m's cache; m is pinned.  Returns 0,
+ * or -1 when memory runs out. */
+int rt_mcache_refill(struct mcache *c, unsigned cls);
+/* Give back every window of M m's cache (unused objects become free). */
+void rt_mcache_release_all(struct mcache *c);
+/* free() found the object at index idx of small span s allocated: clear
+ * its bit and move the span between lists if it must; 0, or -1 when the
+ * bit was already clear (a double free). */
+int rt_span_free_object(struct mspan *s, unsigned idx);
+
+/* ---- malloc.c ---- */
+extern int rt_heap_checks;       /* heapcheck=1: poison freed memory */
+#define RT_POISON 0xdbu
+_Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * malloc.c - the C allocation calls on the runtime's heap: malloc, free,
+ * calloc, realloc, posix_memalign and malloc_usable_size (as rt_*; on
+ * bare metal kernel/glue/malloc_glue.c gives them the C library's names).
+ *
+ Fast path: rt_malloc in malloc_fast.c (at most 20 instructions).
+ * Everything else (an empty window, larger sizes, malloc(0)) comes to
+ * rt_malloc_slow here, which pins the M and charges its time to rt.alloc.
+ *
+ * Ledger: the fast path is charged to whatever class the caller is in
+ * (user, for a program): two ledger transitions would cost more than the
+ * path.  rt.alloc gets the slow paths: window refills (one per up to 64
+ * objects), span and page-heap work, large objects.  The fast path's own
+ * share is counts x its measured cost: rt_hstats.small_allocs objects
+ * at BenchmarkMallocFast's instructions each (docs/heap.md).
+ *
+ * free(): the span from the address (one table load), the object index
+ * by multiplication (divmul), the bit cleared with one atomic AND.  A
+ * pointer outside the heap, into a free span, into the middle of an
+ * object, or to an object whose bit is already clear ends the program
+ * with "fatal error: free(<addr>): <what>" and status 2 (rt_throw's).
+ * With heapcheck=1 freed objects are filled with RT_POISON and checked
+ * when reserved again: a write after free is reported then (a read after
+ * free cannot be caught this way).
+ *
+ * realloc(p, 0) and malloc(0) return a unique pointer to a minimal
+ * object (freeing p), so a NULL result always means out of memory.
+ *
+ * Context: thread context on an M or the boot thread; never from an
+ * interrupt handler (they do not allocate).
+ */
+#include <errno.h>
+#include <string.h>
+#include "rt/heap/heap.h"
+#include "rt/heap/rt_malloc.h"
+
+int rt_heap_checks;
+
+static void *large_alloc(size_t n, size_t align)
+{
+	if (n > rt_arena_hi - rt_arena_lo) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t npages = (n + RT_HP - 1) / RT_HP;
+	struct m *m = rt_acquirem();
+	unsigned old = plat_ledger_switch(rt_class_alloc);
+	struct mspan *s = rt_pageheap_alloc(npages, align);
+	if (s) {
+		s->cls = 0;
+		s->elemsize = 0;
+		__atomic_store_n(&s->state, SPAN_LARGE, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&rt_hstats.large_allocs, 1, __ATOMIC_RELAXED);
+	}
+	plat_ledger_switch(old);
+	rt_releasem(m);
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return (void *)s->base;
+}
+
+/* An object of class cls from this M's cache (pinned for the call). */
+static void *small_alloc(unsigned cls)
+{
+	struct m *m = rt_acquirem();
+	struct mcache_class *k = &rt_mcaches[m->id].k[cls];
+	if (!k->bits) {
+		unsigned old = plat_ledger_switch(rt_class_alloc);
+		int r = rt_mcache_refill(&rt_mcaches[m->id], cls);
+		plat_ledger_switch(old);
+		if (r < 0) {
+			rt_releasem(m);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	uint64_t b = k->bits;
+	k->bits = b & (b - 1);
+	void *p = (void *)(k->base + (uintptr_t)__builtin_ctzll(b) * k->size);
+	rt_releasem(m);
+	return p;
+}
+
+/* The arena is made on the first allocation that reaches the slow path
+ * (the boot thread's first malloc, before any other CPU runs the heap). */
+static void heap_once(void)
+{
+	static struct rt_lock once;
+	static volatile int done;
+	if (__atomic_load_n(&done, __ATOMIC_ACQUIRE))
+		return;
+	rt_lock(&once);
+	if (!done) {
+		if (rt_heap_init() < 0)
+			rt_throw("heap: the platform gives no address space for the heap");
+		__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+	}
+	rt_unlock(&once);
+}
+
+void rt_heap_set_checks(int on) { rt_heap_checks = on; }
+
+uint64_t rt_heap_scavenge(uint64_t keep)
+{
+	heap_once();
+	return rt_pageheap_scavenge(keep);
+}
+
+void *rt_malloc_slow(size_t n)
+{
+	heap_once();
+	if (n == 0)
+		n = 1;
+	if (n > RT_SMALL_MAX)
+		return large_alloc(n, RT_HP);
+	return small_alloc(rt_size_class(n));
+}
+
+/* ---- misuse reports: no allocation, no stdio ---- */
+
+static char *put_str(char *o, char *end, const char *s)
+{
+	while (*s && o < end)
+		*o++ = *s++;
+	return o;
+}
+
+static char *put_hex(char *o, char *end, uintptr_t v)
+{
+	char d[18];
+	int n = 0;
+	do {
+		d[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v && n < 16);
+	o = put_str(o, end, "0x");
+	while (n && o < end)
+		*o++ = d[--n];
+	return o;
+}
+
+static char *put_dec(char *o, char *end, uint64_t v)
+{
+	char d[21];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n && o < end)
+		*o++ = d[--n];
+	return o;
+}
+
+_Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s)
+{
+	static char msg[192];
+	char *o = msg, *end = msg + sizeof(msg) - 1;
+	int write_after_free = strcmp(what, "write after free") == 0;
+	o = put_str(o, end, write_after_free ? "malloc: " : "free(");
+	if (!write_after_free) {
+		o = put_hex(o, end, (uintptr_t)p);
+		o = put_str(o, end, "): ");
+	}
+	o = put_str(o, end, what);
+	if (s && s->state == SPAN_SMALL) {
+		uintptr_t off = (uintptr_t)p - s->base;
+		uintptr_t obj = s->base + off / s->elemsize * s->elemsize;
+		o = put_str(o, end, write_after_free ? " at " : " (");
+		if (write_after_free) {
+			o = put_hex(o, end, (uintptr_t)p);
+			o = put_str(o, end, ", byte ");
+			o = put_dec(o, end, (uintptr_t)p - obj);
+			o = put_str(o, end, " of the ");
+		}
+		o = put_dec(o, end, s->elemsize);
+		o = put_str(o, end, "-byte object at ");
+		o = put_hex(o, end, obj);
+		o = put_str(o, end, ", size class ");
+		o = put_dec(o, end, s->cls);
+		o = put_str(o, end, write_after_free ? "; poison was 0xdb" : ")");
+	} else if (s && s->state == SPAN_LARGE) {
+		o = put_str(o, end, " (large object of ");
+		o = put_dec(o, end, s->npages * RT_HP);
+		o = put_str(o, end, " bytes at ");
+		o = put_hex(o, end, s->base);
+		o = put_str(o, end, ")");
+	}
+	*o = 0;
+	rt_throw(msg);
+}
+
+/* ---- free and friends ---- */
+
+/* The span of a pointer the allocator returned, or a misuse report. */
+static struct mspan *owner(const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	struct mspan *s = rt_span_of(p);
+	if (!s || p < s->base || p >= s->base + s->npages * RT_HP)
+		rt_heap_misuse("not a pointer the allocator returned", ptr, NULL);
+	uint8_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if (st == SPAN_SMALL) {
+		uintptr_t off = p - s->base;
+		uint32_t idx = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+		if ((uintptr_t)idx * s->elemsize != off)
+			rt_heap_misuse("pointer into the middle of an object", ptr, s);
+		return s;
+	}
+	if (st == SPAN_LARGE) {
+		if (p != s->base)
+			rt_heap_misuse("pointer into the middle of an object", ptr, s);
+		return s;
+	}
+	rt_heap_misuse(st == SPAN_FREE ? "double free (the memory is already free)"
+	                               : "not a pointer the allocator returned", ptr, NULL);
+}
+
+void rt_free(void *ptr)
+{
+	if (!ptr)
+		return;
+	struct mspan *s = owner(ptr);
+	if (s->state == SPAN_SMALL) {
+		uint32_t idx = (uint32_t)((((uint64_t)((uintptr_t)ptr - s->base)) * s->divmul) >> 32);
+		if (rt_heap_checks) {
+			uint64_t bit = 1ull << (idx & 63);
+			if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit))
+				rt_heap_misuse("double free", ptr, s);
+			memset(ptr, RT_POISON, s->elemsize);
+		}
+		if (rt_span_free_object(s, idx) < 0)
+			rt_heap_misuse("double free", ptr, s);
+		return;
+	}
+	struct m *m = rt_acquirem();
+	unsigned old = plat_ledger_switch(rt_class_alloc);
+	__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&rt_hstats.large_frees, 1, __ATOMIC_RELAXED);
+	rt_pageheap_free(s);
+	plat_ledger_switch(old);
+	rt_releasem(m);
+}
+
+size_t rt_malloc_usable_size(void *ptr)
+{
+	if (!ptr)
+		return 0;
+	struct mspan *s = owner(ptr);
+	return s->state == SPAN_SMALL ? s->elemsize : s->npages * RT_HP;
+}
+
+void *rt_calloc(size_t a, size_t b)
+{
+	size_t n;
+	if (__builtin_mul_overflow(a, b, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	void *p = rt_malloc(n);
+	if (p) {
+		struct mspan *s = rt_span_of((uintptr_t)p);
+		if (s->needzero)
+			memset(p, 0, s->state == SPAN_SMALL ? s->elemsize : n);
+	}
+	return p;
+}
+
+void *rt_realloc(void *ptr, size_t n)
+{
+	if (!ptr)
+		return rt_malloc(n);
+	size_t have = rt_malloc_usable_size(ptr);
+	if (n == 0)
+		n = 1;
+	/* stay in place when it fits and would not waste more than half */
+	if (n <= have && (n > have / 2 || have <= 16))
+		return ptr;
+	void *q = rt_malloc(n);
+	if (!q)
+		return NULL;  /* ptr is untouched, as C requires */
+	memcpy(q, ptr, n < have ? n : have);
+	rt_free(ptr);
+	return q;
+}
+
+int rt_posix_memalign(void **out, size_t align, size_t n)
+{
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	heap_once();
+	if (n == 0)
+		n = 1;
+	void *p;
+	if (align <= 16) {
+		p = rt_malloc(n < align ? align : n);  /* class 1 (8 bytes) is 8-aligned */
+	} else if (n <= RT_SMALL_MAX && align <= RT_HP) {
+		/* a class whose objects are multiples of align: spans start on
+		 * heap-page boundaries, so every object is aligned */
+		unsigned cls = rt_size_class(n);
+		while (cls < RT_NCLASSES && rt_class[cls].size % align)
+			cls++;
+		p = cls < RT_NCLASSES ? small_alloc(cls) : large_alloc(n, align);
+	} else {
+		p = large_alloc(n, align);
+	}
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+void *rt_aligned_alloc(size_t align, size_t n)
+{
+	void *p = NULL;
+	int e = rt_posix_memalign(&p, align, n);
+	if (e) {
+		errno = e;
+		return NULL;
+	}
+	return p;
+}

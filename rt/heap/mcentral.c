@@ -1,0 +1,225 @@
+/*
+ * mcentral.c - small-object spans between the page heap and the per-M
+ * caches: window refills, the central partial lists, and the frees that
+ * move a span between them.
+ *
+ * A span of a small class is in exactly one of these places:
+ *   - a cache: some M's mcache allocates from it (incache = 1); the
+ *     cache's window holds up to 64 of its objects, reserved (bits set);
+ *   - its class's partial list: not in a cache, some object free
+ *     (onlist = 1);
+ *   - nowhere: not in a cache and every object allocated (full); the
+ *     first free() of one of its objects puts it on the partial list;
+ *   - back in the page heap: the last free() of a span in no cache gives
+ *     its pages back (then it is no longer a small span at all).
+ * The moves are decided under the class's central lock from the span's
+ * nfree as it is then, so a free() racing with a cache that lets the span
+ * go cannot lose the span (one of them sees the final count).
+ *
+ * Window: the cache takes one 64-bit word of allocbits at a time,
+ * reserving all its clear bits with one atomic OR; frees on other Ms clear
+ * bits of the same word concurrently with atomic ANDs.  A cache scans its
+ * span's words once (scanword); when the span has nothing left it goes
+ * back to the central list (or stays nowhere if full) and the cache takes
+ * another: frees that land behind scanword are found when the span comes
+ * round again.
+ *
+ * Checks (heapcheck=1): a free object holds RT_POISON in every byte (new
+ * spans are filled, free() refills); a refill verifies each object it
+ * reserves and reports a write after free naming the object and offset.
+ *
+ * Locking: a central's lock guards its list and the incache/onlist flags
+ * of its spans; it is taken before the page heap's lock.  A cache is used
+ * only by its own M: refills run pinned (m->locks > 0, the caller's
+ * rt_acquirem).
+ * Context: thread context on an M.
+ */
+#include <string.h>
+#include "rt/heap/heap.h"
+
+struct mcentral {
+	struct rt_lock lock;
+	struct mspan *partial;
+};
+
+static struct mcentral central[RT_NCLASSES];
+struct mcache rt_mcaches[RT_MAX_M];
+
+static unsigned span_words(const struct mspan *s) { return (s->nelems + 63u) / 64u; }
+
+static uint64_t word_mask(const struct mspan *s, unsigned w)
+{
+	unsigned left = s->nelems - w * 64u;
+	return left >= 64 ? ~0ull : (1ull << left) - 1;
+}
+
+static void plist_push(struct mcentral *c, struct mspan *s)
+{
+	s->prev = NULL;
+	s->next = c->partial;
+	if (c->partial)
+		c->partial->prev = s;
+	c->partial = s;
+	s->onlist = 1;
+}
+
+static void plist_remove(struct mcentral *c, struct mspan *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->partial = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	s->onlist = 0;
+}
+
+/* A span in no cache whose nfree may have changed: put it where it
+ * belongs (central lock held). */
+static void settle(struct mcentral *c, struct mspan *s)
+{
+	uint32_t nfree = __atomic_load_n(&s->nfree, __ATOMIC_SEQ_CST);
+	if (s->incache || s->state != SPAN_SMALL)
+		return;
+	if (nfree == s->nelems) {
+		if (s->onlist)
+			plist_remove(c, s);
+		s->state = SPAN_META;  /* no longer small: free() of it now fails */
+		rt_pageheap_free(s);
+	} else if (nfree > 0 && !s->onlist) {
+		plist_push(c, s);
+	}
+}
+
+static struct mspan *span_new_small(unsigned cls)
+{
+	const struct rt_sizeclass *k = &rt_class[cls];
+	struct mspan *s = rt_pageheap_alloc(k->npages, RT_HP);
+	if (!s)
+		return NULL;
+	s->cls = (uint8_t)cls;
+	s->nelems = (uint16_t)k->nelems;
+	s->elemsize = k->size;
+	s->divmul = k->divmul;
+	s->nfree = k->nelems;
+	s->scanword = 0;
+	s->incache = 1;
+	s->onlist = 0;
+	memset((void *)s->allocbits, 0, sizeof(s->allocbits));
+	if (rt_heap_checks) {
+		memset((void *)s->base, RT_POISON, k->npages * RT_HP);
+		s->needzero = 1;
+	}
+	__atomic_store_n(&s->state, SPAN_SMALL, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&rt_hstats.spans_new, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+static void check_poison(const struct mspan *s, uintptr_t obj)
+{
+	const uint8_t *b = (const uint8_t *)obj;
+	for (uint32_t i = 0; i < s->elemsize; i++)
+		if (b[i] != RT_POISON)
+			rt_heap_misuse("write after free", (const void *)(obj + i), s);
+}
+
+/* Reserve the free objects of word w of s into k's window; 1 if any. */
+static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
+{
+	uint64_t free = ~__atomic_load_n(&s->allocbits[w], __ATOMIC_RELAXED) & word_mask(s, w);
+	if (!free)
+		return 0;
+	uint64_t old = __atomic_fetch_or(&s->allocbits[w], free, __ATOMIC_ACQ_REL);
+	uint64_t got = free & ~old;
+	if (!got)
+		return 0;
+	unsigned n = (unsigned)__builtin_popcountll(got);
+	__atomic_fetch_sub(&s->nfree, n, __ATOMIC_ACQ_REL);
+	__atomic_fetch_add(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
+	k->base = s->base + (uintptr_t)w * 64u * s->elemsize;
+	k->size = s->elemsize;
+	k->span = s;
+	if (rt_heap_checks)
+		for (uint64_t b = got; b; b &= b - 1)
+			check_poison(s, k->base + (uintptr_t)__builtin_ctzll(b) * s->elemsize);
+	k->bits = got;
+	return 1;
+}
+
+/* Give k's span back: its unused reserved objects come free again. */
+static void release_span(struct mcache_class *k, unsigned cls)
+{
+	struct mspan *s = k->span;
+	if (!s)
+		return;
+	if (k->bits) {
+		unsigned w = (unsigned)((k->base - s->base) / ((uintptr_t)64u * s->elemsize));
+		unsigned n = (unsigned)__builtin_popcountll(k->bits);
+		__atomic_fetch_and(&s->allocbits[w], ~k->bits, __ATOMIC_ACQ_REL);
+		__atomic_fetch_add(&s->nfree, n, __ATOMIC_ACQ_REL);
+		__atomic_fetch_sub(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
+	}
+	k->bits = 0;
+	k->span = NULL;
+	struct mcentral *c = &central[cls];
+	rt_lock(&c->lock);
+	__atomic_store_n(&s->incache, 0, __ATOMIC_SEQ_CST);
+	settle(c, s);
+	rt_unlock(&c->lock);
+}
+
+int rt_mcache_refill(struct mcache *mc, unsigned cls)
+{
+	struct mcache_class *k = &mc->k[cls];
+	__atomic_fetch_add(&rt_hstats.refills, 1, __ATOMIC_RELAXED);
+	for (;;) {
+		struct mspan *s = k->span;
+		if (s) {
+			unsigned nw = span_words(s);
+			while (s->scanword < nw)
+				if (reserve(k, s, s->scanword++))
+					return 0;
+			release_span(k, cls);
+		}
+		struct mcentral *c = &central[cls];
+		rt_lock(&c->lock);
+		s = c->partial;
+		if (s) {
+			plist_remove(c, s);
+			s->incache = 1;
+			s->scanword = 0;
+		}
+		rt_unlock(&c->lock);
+		if (!s && !(s = span_new_small(cls)))
+			return -1;
+		k->span = s;
+		k->bits = 0;
+	}
+}
+
+void rt_mcache_release_all(struct mcache *mc)
+{
+	for (unsigned cls = 1; cls < RT_NCLASSES; cls++)
+		release_span(&mc->k[cls], cls);
+}
+
+int rt_span_free_object(struct mspan *s, unsigned idx)
+{
+	uint64_t bit = 1ull << (idx & 63);
+	uint64_t old = __atomic_fetch_and(&s->allocbits[idx >> 6], ~bit, __ATOMIC_ACQ_REL);
+	if (!(old & bit))
+		return -1;
+	if (!s->needzero)
+		s->needzero = 1;
+	/* sequentially consistent with release_span's store of incache and
+	 * settle's load of nfree: one of the two sees the other's write */
+	uint32_t n = __atomic_add_fetch(&s->nfree, 1, __ATOMIC_SEQ_CST);
+	if ((n == 1 || n == s->nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
+		struct mcentral *c = &central[s->cls];
+		rt_lock(&c->lock);
+		settle(c, s);
+		rt_unlock(&c->lock);
+	}
+	return 0;
+}
