@@ -4,8 +4,8 @@ contract headers alone (the machine-layer issue's compiler check).
 
 Usage: tools/contract_check.py [--target aarch64-none-elf] [-v]
 
-Every C file of kernel/ (all folders) and rt/ (not rt/hosted/, the hosted
-platform, which is x86_64 Linux code) is compiled with clang for the
+Every C file of kernel/ (all folders) and rt/ (with rt/net/; not rt/hosted/,
+the hosted platform, which is x86_64 Linux code) is compiled with clang for the
 target, with -O2 -Wall -Wextra -Werror, and tests/contract/include/ in
 place of a port's arch/<isa>/include/: arch/arch.h declares the port's
 inline functions and nothing defines them, and struct arch_ctx is opaque.
@@ -33,6 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def sources(root):
 	files = glob.glob(os.path.join(root, "kernel", "**", "*.c"), recursive=True)
 	files += glob.glob(os.path.join(root, "rt", "*.c"))
+	files += glob.glob(os.path.join(root, "rt", "net", "*.c"))
 	return sorted(os.path.relpath(f, root) for f in files)
 
 

@@ -31,7 +31,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq
+FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
 	$(CURDIR)/arch/x86_64/*_options.c)) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
@@ -43,6 +43,10 @@ fuzz_src_elf := boot/elf_load.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 fuzz_src_virtq := drivers/virtio/virtq.c
+fuzz_src_net := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c))
+fuzz_src_eth_ip := $(fuzz_src_net)
+fuzz_src_tcp := $(fuzz_src_net)
+fuzz_src_dhcp := $(fuzz_src_net)
 
 FUZZ_COMMON_SRC := tests/fuzz/fuzz_mem.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
