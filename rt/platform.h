@@ -108,6 +108,10 @@ uintptr_t plat_heap_reserve(size_t *size);
  * caller may hold runtime locks (the platform runs the page allocator on
  * a stack of its own if it must). */
 int plat_heap_commit(uintptr_t addr, size_t len);
+/* 1 when the heap should check itself (poison freed objects, report a
+ * write after free when one is reused): bare metal's heapcheck=1.  Asked
+ * once, when the arena is made. */
+int plat_heap_checks(void);
 /* Give the pages of [addr, addr + len) back; an access faults until they
  * are committed again.  Same context as plat_heap_commit. */
 void plat_heap_release(uintptr_t addr, size_t len);

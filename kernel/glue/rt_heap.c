@@ -22,6 +22,7 @@
 #include "kernel/ledger.h"
 #include "kernel/mem/vm.h"
 #include "kernel/panic.h"
+#include "kernel/mem/mem_options.h"
 #include "rt/platform.h"
 
 #define HEAP_ARENA ((size_t)64 << 30)
@@ -37,6 +38,8 @@ uintptr_t plat_heap_reserve(size_t *size)
 	*size = arena->size;
 	return arena->base;
 }
+
+int plat_heap_checks(void) { return mem_opts.heapcheck; }
 
 struct range {
 	uintptr_t addr;

@@ -1,5 +1,5 @@
 /*
- * mem_options.c - boot options of memory: stackmax, stackinit.
+ * mem_options.c - boot options of memory: stackmax, stackinit, heapcheck.
  *
  * Registered with BOOTOPT_SET (kernel/bootopt.h); the values land in
  * mem_opts (mem_options.h).  Rule checked here: stackinit <= stackmax.
@@ -35,9 +35,20 @@ static int set_stackinit(const char *v, const char **why)
 	return 0;
 }
 
+static int set_heapcheck(const char *v, const char **why)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1]) {
+		*why = "expected 0 or 1";
+		return -1;
+	}
+	mem_opts.heapcheck = v[0] == '1';
+	return 0;
+}
+
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
 	{ "stackinit", "4K: goroutine stack mapped at spawn; the rest grows on demand", set_stackinit },
+	{ "heapcheck", "0|1: poison freed heap memory, report a write after free on reuse", set_heapcheck },
 };
 
 static void reset(void) { mem_opts = defaults; }

@@ -9,6 +9,7 @@
 struct mem_opts {
 	uint64_t stackmax;      /* stackmax=64M: goroutine stack limit */
 	uint64_t stackinit;     /* stackinit=4K: stack mapped at spawn */
+	int heapcheck;          /* heapcheck=1: poison freed heap memory */
 };
 extern struct mem_opts mem_opts;
 

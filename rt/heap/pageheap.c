@@ -82,6 +82,8 @@ int rt_heap_init(void)
 	rt_arena_used = rt_arena_lo;
 	rt_hstats.arena_reserved = size;
 	rt_sizeclass_init();
+	if (plat_heap_checks())
+		rt_heap_checks = 1;
 	rt_class_alloc = (unsigned)plat_ledger_class("rt.alloc");
 	rt_class_scavenge = (unsigned)plat_ledger_class("rt.gc.scavenge");
 	return 0;
@@ -136,8 +138,10 @@ static uintptr_t bump(size_t len)
 		table_committed = tend - (uintptr_t)rt_spans;
 		rt_hstats.committed += tend - from;
 	}
-	if (plat_heap_commit(at, len) < 0)
+	if (plat_heap_commit(at, len) < 0) {
+		plat_heap_release(at, len);  /* what was backed before memory ran out */
 		return 0;
+	}
 	rt_hstats.committed += len;
 	__atomic_store_n(&rt_arena_used, at + len, __ATOMIC_RELEASE);
 	rt_hstats.arena_used = at + len - rt_arena_lo;

@@ -29,6 +29,9 @@ uintptr_t plat_heap_reserve(size_t *size)
 	return (uintptr_t)p;
 }
 
+/* hosted tests turn checks on with rt_heap_set_checks instead */
+int plat_heap_checks(void) { return 0; }
+
 int plat_heap_commit(uintptr_t addr, size_t len)
 {
 	return mprotect((void *)addr, len, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;

@@ -1,0 +1,132 @@
+/*
+ * heap_misuse.c - the C library's malloc family on the runtime's heap,
+ * used wrongly and rightly, as a program would.  argv[1] picks:
+ *   doublefree   free the same 48-byte block twice: status 2,
+ *                "fatal error: free(<addr>): double free (48-byte object ..."
+ *   doublelarge  the same with a 1 MiB block
+ *   interior     free a pointer 8 bytes into a block
+ *   foreign      free the address of a local variable
+ *   uaf          (with heapcheck=1) write to a freed block, then allocate
+ *                until it is reused: "malloc: write after free at ..."
+ *   huge         malloc and calloc beyond the arena or beyond memory
+ *                return NULL with ENOMEM, and the program goes on: 256 MiB
+ *                fit after a 1 GiB request failed ("huge: ok")
+ *   api          calloc of reused memory is zero, realloc keeps the
+ *                contents, posix_memalign and memalign honour alignments up
+ *                to 64 KiB, malloc_usable_size covers the request, a
+ *                malloc'd block is 16-byte aligned ("api: ok")
+ * Each prints "survived" if the program goes on after a fatal mistake.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fails;
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		printf("api: FAIL: %s\n", what);
+		fails++;
+	}
+}
+
+static int api(void)
+{
+	for (int round = 0; round < 4; round++) {
+		unsigned char *p[64];
+		for (int i = 0; i < 64; i++) {
+			p[i] = malloc(200);
+			check(p[i] && (uintptr_t)p[i] % 16 == 0, "malloc(200) is 16-byte aligned");
+			memset(p[i], 0xee, 200);
+		}
+		for (int i = 0; i < 64; i++)
+			free(p[i]);
+		for (int i = 0; i < 64; i++) {
+			p[i] = calloc(25, 8);
+			for (int k = 0; k < 200; k++)
+				if (p[i][k]) {
+					check(0, "calloc of reused memory is zero");
+					break;
+				}
+		}
+		for (int i = 0; i < 64; i++)
+			free(p[i]);
+	}
+	char *s = malloc(6);
+	memcpy(s, "tally", 6);
+	for (size_t n = 7; n < (4u << 20); n *= 3) {
+		s = realloc(s, n);
+		check(s && strcmp(s, "tally") == 0, "realloc keeps the contents");
+	}
+	free(s);
+	for (size_t a = 8; a <= 65536; a *= 2) {
+		void *q = NULL;
+		check(posix_memalign(&q, a, 100) == 0 && (uintptr_t)q % a == 0, "posix_memalign");
+		free(q);
+		q = memalign(a, 5000);
+		check(q && (uintptr_t)q % a == 0, "memalign");
+		check(malloc_usable_size(q) >= 5000, "malloc_usable_size");
+		free(q);
+	}
+	void *q = (void *)1;
+	check(posix_memalign(&q, 24, 8) == EINVAL && q == (void *)1, "posix_memalign(24) is EINVAL");
+	printf(fails ? "api: FAIL\n" : "api: ok\n");
+	return fails ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	if (!strcmp(m, "doublefree")) {
+		void *p = malloc(48);
+		free(p);
+		free(p);
+	} else if (!strcmp(m, "doublelarge")) {
+		void *p = malloc(1 << 20);
+		free(p);
+		free(p);
+	} else if (!strcmp(m, "interior")) {
+		char *p = malloc(64);
+		free(p + 8);
+	} else if (!strcmp(m, "foreign")) {
+		int x = 0;
+		free(&x);
+	} else if (!strcmp(m, "uaf")) {
+		char *p = malloc(3000);
+		free(p);
+		p[100] = 1;
+		for (int i = 0; i < 64; i++)
+			malloc(3000);
+	} else if (!strcmp(m, "huge")) {
+		errno = 0;
+		void *p = malloc((size_t)1 << 40);
+		int e1 = errno;
+		errno = 0;
+		void *q = calloc((size_t)1 << 33, 1 << 10);
+		int e2 = errno;
+		void *r = malloc(100);
+		/* more than the machine has (512 MiB), though the arena has room:
+		 * the pages it took before running out are given back, so a big
+		 * block fits afterwards */
+		errno = 0;
+		void *b = malloc((size_t)1 << 30);
+		int e3 = errno;
+		char *c = malloc(256u << 20);
+		if (c)
+			memset(c, 1, 256u << 20);
+		int ok = !p && e1 == ENOMEM && !q && e2 == ENOMEM && r && !b && e3 == ENOMEM && c;
+		printf("huge: %s\n", ok ? "ok" : "FAIL");
+		return ok ? 0 : 1;
+	} else if (!strcmp(m, "api")) {
+		return api();
+	} else {
+		printf("usage: heap_misuse doublefree|doublelarge|interior|foreign|uaf|huge|api\n");
+		return 64;
+	}
+	printf("survived\n");
+	return 0;
+}
