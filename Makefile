@@ -83,6 +83,9 @@ $(OBJ)/%.o: %.c | $(NEWLIB)/.done
 
 # the allocator's fast path calls nothing: no frame (rt/heap/malloc_fast.c)
 $(OBJ)/rt/heap/malloc_fast.o: KCFLAGS += -fomit-frame-pointer -momit-leaf-frame-pointer
+# malloc, free and the rest only tail-call the heap: without a frame each
+# is one jmp, not push/mov/pop/jmp (kernel/glue/malloc_glue.c)
+$(OBJ)/kernel/glue/malloc_glue.o: KCFLAGS += -fomit-frame-pointer -momit-leaf-frame-pointer
 
 $(OBJ)/%.o: %.S | $(NEWLIB)/.done
 	@mkdir -p $(dir $@)

@@ -26,6 +26,9 @@
  * a peer's GOMAXPROCS, P=1 on several CPUs included.  benchprocs above the
  * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
+ * A benchmark may name ledger classes of its own interest
+ * (bench_split_class): their shares follow %idle, from the same snapshots.
+ *
  * Under ledger=off there is no split: no snapshots are taken and the line
  * ends after cycles/op (and the benchmark's own metrics), the format that
  * tools/ledger_overhead.py compares against the ledger-on line; the
@@ -94,6 +97,16 @@ static void bench_reset(void)
 
 BOOTOPT_SET(bench, "bench", bench_opts, sizeof(bench_opts) / sizeof(bench_opts[0]),
             bench_reset, NULL);
+
+static int icount_run;              /* the header's icount: word, 1 = yes */
+
+int bench_icount(void) { return icount_run; }
+
+void bench_split_class(struct bench_b *b, const char *cls)
+{
+	if (b->nclass < BENCH_MAX_CLASSES)
+		b->split_class[b->nclass++] = cls;
+}
 
 void bench_metric(struct bench_b *b, double value, const char *unit)
 {
@@ -218,11 +231,15 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 			n = 1000000000ull;
 	}
 	uint64_t cls_kern = 0, cls_rt = 0, cls_user = 0, cls_idle = 0, total = 0;
+	uint64_t cls_own[BENCH_MAX_CLASSES] = { 0 };
 	for (unsigned i = 0; i < ncpu && ledger_on; i++) {
 		for (unsigned k = 0; k < ledger_nclasses(); k++) {
 			uint64_t d = after[i].cycles[k] - before[i].cycles[k];
 			const char *name = ledger_class_name(k);
 			total += d;
+			for (unsigned c = 0; c < b.nclass; c++)
+				if (strcmp(name, b.split_class[c]) == 0)
+					cls_own[c] += d;
 			if (k == LC_IDLE)
 				cls_idle += d;
 			else if (k == LC_USER)
@@ -248,6 +265,11 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 		print_fixed(cls_rt * 100000 / total, "%rt");
 		print_fixed(cls_user * 100000 / total, "%user");
 		print_fixed(cls_idle * 100000 / total, "%idle");
+		char unit[BENCH_MAX_CLASSES][40];
+		for (unsigned c = 0; c < b.nclass; c++) {
+			ksnprintf(unit[c], sizeof(unit[c]), "%%%s", b.split_class[c]);
+			print_fixed(cls_own[c] * 100000 / total, unit[c]);
+		}
 	}
 	for (unsigned m = 0; m < b.nmetric; m++)
 		print_fixed((uint64_t)(b.metric[m].value * 1000.0), b.metric[m].unit);
@@ -269,7 +291,8 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	int detected = bench_icount_detected();
 	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\n", arch_intc_name(),
 	        arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader);
-	kprintf("icount: %s\n", (icount_told >= 0 ? icount_told : detected) ? "yes" : "no");
+	icount_run = icount_told >= 0 ? icount_told : detected;
+	kprintf("icount: %s\n", icount_run ? "yes" : "no");
 	if (icount_told >= 0)
 		kprintf("icount-detected: %s\n", detected ? "yes" : "no");
 	kprintf("cpus: %u\n", ncpu);

@@ -22,6 +22,9 @@
  * the cost of an interrupt observed from outside) sets b->cycles to the
  * cycles its n ops took; a benchmark that cannot run here calls
  * bench_skip(); one whose own result check fails calls bench_fail().  Extra "value unit" pairs go through bench_metric().
+ * bench_split_class(b, "rt.alloc") adds one ledger class's own share of
+ * the final run to the line (`X %rt.alloc`, after %idle; it is also
+ * inside the %rt or %kern it belongs to); at most BENCH_MAX_CLASSES.
  */
 #ifndef TALLY_BENCH_H
 #define TALLY_BENCH_H
@@ -38,7 +41,10 @@ struct bench_b {
 		double value;
 		const char *unit;
 	} metric[4];
+	unsigned nclass;
+	const char *split_class[2];  /* set by bench_split_class */
 };
+#define BENCH_MAX_CLASSES 2
 
 struct bench {
 	const char *name;     /* without the "Benchmark" prefix */
@@ -61,6 +67,12 @@ static inline void bench_skip(struct bench_b *b, const char *why) { b->skip = wh
  * the run ends with a failure status, as `go test -bench` does. */
 static inline void bench_fail(struct bench_b *b, const char *why) { b->fail = why; }
 void bench_metric(struct bench_b *b, double value, const char *unit);
+/* Report ledger class cls's share of the run as well (ignored past
+ * BENCH_MAX_CLASSES, and under ledger=off). */
+void bench_split_class(struct bench_b *b, const char *cls);
+/* 1 when this run counts instructions (the header's `icount:` word: the
+ * harness's icount= option, else the detector's verdict). */
+int bench_icount(void);
 
 /* Run the benchmarks matching regex, each for at least target_ns (or
  * exactly fixed_n ops when fixed_n != 0: benchtime=Nx); returns the number

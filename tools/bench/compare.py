@@ -66,8 +66,8 @@ CONTRACT = (
 	"ChanBuffered", "MutexUncontended", "MutexContended", "TimerStartStop",
 	"SleepWakeLatency", "CheckGoroutinePerItem", "CheckInline",
 	"CounterChannel", "CounterAtomic", "CounterOneMutex", "CounterSharded",
-	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Skynet",
-	"PrimeSieve",
+	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Alloc64",
+	"AllocThroughput", "Skynet", "PrimeSieve",
 )
 # Benchmarks whose op is a wait: reported in ns in every mode.
 LATENCY = ("SleepWakeLatency",)

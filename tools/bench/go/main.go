@@ -13,9 +13,10 @@
 //	BenchmarkName-P  N  X ns/op  Y cycles/op  K %kern  U %user  I %idle  B B/op  A allocs/op
 //
 // P is GOMAXPROCS during the benchmark (fixed per benchmark, see the table
-// below; 0 in the table means all CPUs).  -cpu 1,2 runs every benchmark at
-// each listed GOMAXPROCS instead, as `go test -cpu` does (tools/bench.py
-// uses it to match Tally's P).  -gogc sets the collector's target like the
+// below; 0 in the table means all CPUs; a name listed at several P runs at
+// each).  -cpu 1,2 runs every benchmark at each listed GOMAXPROCS instead,
+// as `go test -cpu` does, once per name (tools/bench.py uses it to match
+// Tally's P).  -gogc sets the collector's target like the
 // GOGC environment variable (debug.SetGCPercent; off disables the
 // collector); the header line `gogc:` records it.  Go cannot read the TSC, so
 // cycles/op is ns/op times the TSC frequency the guest kernel reported
@@ -96,6 +97,9 @@ var benches = []bench{
 	{"TimerReset", 1, benchTimerReset},
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
+	{"Alloc64", 1, benchAlloc64},
+	{"AllocThroughput", 1, benchAllocThroughput},
+	{"AllocThroughput", 2, benchAllocThroughput},
 	{"Skynet", 0, benchSkynet},
 	{"PrimeSieve", 1, benchPrimeSieve},
 }
@@ -263,11 +267,13 @@ func main() {
 		fmt.Printf("gogc: %d\n", cur)
 	}
 	done := 0
+	seen := map[string]bool{}
 	for i := range benches {
 		name := "Benchmark" + benches[i].name
-		if !re.MatchString(name) {
+		if !re.MatchString(name) || (len(cpus) > 0 || *list) && seen[name] {
 			continue
 		}
+		seen[name] = true
 		if *list {
 			fmt.Println(name)
 			continue

@@ -4,7 +4,8 @@
  * Purpose: the contract between the harness (main.c: flags, the b.N scaling
  * loop, timing and output in Go's benchmark format) and the benchmark
  * bodies (sched.c: threads, yield, futex and queue ping-pong; sync.c:
- * mutexes, counters, timers, allocation, per-item work).
+ * mutexes, counters, timers, allocation, per-item work; alloc.c: glibc's
+ * malloc beside Tally's allocator).
  *
  * A benchmark body is `void fn(struct bench_b *b)`: it performs b->n
  * operations.  Setup it does not want measured goes before a call to
@@ -63,5 +64,10 @@ void bench_timer_per_wait(struct bench_b *b);
 void bench_timer_reset(struct bench_b *b);
 void bench_alloc_per_call(struct bench_b *b);
 void bench_alloc_reused(struct bench_b *b);
+
+/* alloc.c */
+void bench_alloc64(struct bench_b *b);
+void bench_alloc_throughput_1(struct bench_b *b);
+void bench_alloc_throughput_2(struct bench_b *b);
 
 #endif

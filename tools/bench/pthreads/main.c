@@ -66,6 +66,9 @@ static const struct bench_def benches[] = {
 	{ "TimerReset", 1, 1, bench_timer_reset },
 	{ "AllocPerCall", 1, 1, bench_alloc_per_call },
 	{ "AllocReused", 1, 1, bench_alloc_reused },
+	{ "Alloc64", 1, 1, bench_alloc64 },
+	{ "AllocThroughput", 1, 1, bench_alloc_throughput_1 },
+	{ "AllocThroughput", 2, 1, bench_alloc_throughput_2 },
 	/* no body: 1 111 111 threads are not a peer of goroutines */
 	{ "Skynet", 0, 1, NULL },
 	/* no body: a thread per prime, the same objection */
