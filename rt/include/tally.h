@@ -226,8 +226,10 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * stopped at the next preemption point, so it needs the tick, tick= not
  * 0) and is charged to the ledger class rt.gc.stw. */
 enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
-/* n zeroed bytes of the given kind; NULL when memory runs out (errno
- * ENOMEM), or for a kind that is neither (errno EINVAL). */
+/* n zeroed bytes of the given kind; NULL (errno EINVAL) for a kind that
+ * is neither.  When memory runs out it collects and tries again; if that
+ * fails too the program ends with an out-of-memory report naming the
+ * live heap, the goal and the limit (status 71). */
 void *tally_gc_alloc(size_t n, int kind);
 /* Collect now; returns when the heap has been swept. */
 void tally_gc(void);
