@@ -114,15 +114,22 @@ static struct work *wstack;
 static size_t wtop, wcap;
 static struct mspan *wspan;
 static uint64_t marked_bytes, roots_bytes;
+static int overflowed;  /* an object was marked but could not be pushed */
 
+/* The mark stack stays allocated between cycles (a full heap must still
+ * be collectable).  When it cannot grow, the object stays marked but
+ * unscanned and `overflowed` says so: rescan_marked() then scans every
+ * marked object again until no push fails. */
 static void push(uintptr_t lo, uintptr_t hi)
 {
 	if (wtop == wcap) {
 		size_t ncap = wcap ? wcap * 2 : 32768;
 		size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
 		struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
-		if (!s)
-			rt_throw_oom("the collector's mark stack", npages * RT_HP);
+		if (!s) {
+			overflowed = 1;
+			return;
+		}
 		if (wtop)
 			memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
 		if (wspan)
@@ -182,6 +189,30 @@ static void drain(void)
 		struct work w = wstack[wtop];
 		marked_bytes += w.hi - w.lo;
 		scan(w.lo, w.hi);
+	}
+}
+
+static void rescan_marked(void)
+{
+	while (overflowed) {
+		overflowed = 0;
+		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
+			if (s->kind != KIND_GC_SCAN)
+				continue;
+			if (s->state == SPAN_LARGE) {
+				if (s->markbits[0]) {
+					scan(s->base, s->base + s->npages * RT_HP);
+					drain();
+				}
+				continue;
+			}
+			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
+				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
+					uintptr_t obj = s->base + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(b)) * s->elemsize;
+					scan(obj, obj + s->elemsize);
+					drain();
+				}
+		}
 	}
 }
 
@@ -327,17 +358,13 @@ void rt_gc_collect(void)
 		if (s->kind != KIND_MALLOC)
 			memset(s->markbits, 0, sizeof(s->markbits));
 	marked_bytes = roots_bytes = 0;
+	overflowed = 0;
 	mark_roots(self);
+	rescan_marked();
 	uint64_t t2 = plat_nanotime();
 	uint64_t freed;
 	gc_live = sweep(&freed);
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
-	if (wspan) {
-		rt_pageheap_free(wspan);
-		wspan = NULL;
-		wstack = NULL;
-		wcap = wtop = 0;
-	}
 	set_goal();
 	uint64_t t3 = plat_nanotime();
 	start_the_world(m->id);

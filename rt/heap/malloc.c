@@ -271,7 +271,7 @@ void *rt_calloc(size_t a, size_t b)
 	void *p = rt_malloc(n);
 	if (p) {
 		struct mspan *s = rt_span_of((uintptr_t)p);
-		if (s->needzero)
+		if (__atomic_load_n(&s->needzero, __ATOMIC_RELAXED))
 			memset(p, 0, s->state == SPAN_SMALL ? s->elemsize : n);
 	}
 	return p;

@@ -108,7 +108,7 @@ static void plist_remove(struct mcentral *c, struct mspan *s)
 static void settle(struct mcentral *c, struct mspan *s)
 {
 	uint32_t nfree = __atomic_load_n(&s->nfree, __ATOMIC_SEQ_CST);
-	if (s->incache || s->state != SPAN_SMALL)
+	if (__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST) || s->state != SPAN_SMALL)
 		return;
 	if (nfree == s->nelems) {
 		if (s->onlist)
@@ -146,7 +146,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	s->divmul = k->divmul;
 	s->nfree = k->nelems;
 	s->scanword = 0;
-	s->incache = 1;
+	__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 	s->onlist = 0;
 	memset((void *)s->allocbits, 0, sizeof(s->allocbits));
 	memset(s->markbits, 0, sizeof(s->markbits));
@@ -241,7 +241,7 @@ int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
 		s = c->partial;
 		if (s) {
 			plist_remove(c, s);
-			s->incache = 1;
+			__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 			s->scanword = 0;
 		}
 		rt_unlock(&c->lock);
@@ -261,19 +261,24 @@ void rt_mcache_release_all(struct mcache *mc)
 
 int rt_span_free_object(struct mspan *s, unsigned idx)
 {
+	/* Read what is needed of s while the object is still allocated: once
+	 * its bit is clear, other frees may empty the span and it may go back
+	 * to the page heap and be made again for another class. */
+	uint32_t nelems = s->nelems;
+	struct mcentral *c = central_of(s);
+	__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
 	uint64_t bit = 1ull << (idx & 63);
 	uint64_t old = __atomic_fetch_and(&s->allocbits[idx >> 6], ~bit, __ATOMIC_ACQ_REL);
 	if (!(old & bit))
 		return -1;
-	if (!s->needzero)
-		s->needzero = 1;
 	/* sequentially consistent with release_span's store of incache and
 	 * settle's load of nfree: one of the two sees the other's write */
 	uint32_t n = __atomic_add_fetch(&s->nfree, 1, __ATOMIC_SEQ_CST);
-	if ((n == 1 || n == s->nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
-		struct mcentral *c = central_of(s);
+	if ((n == 1 || n == nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
 		rt_lock(&c->lock);
-		settle(c, s);
+		/* still the span it was (small, of this central)? */
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SPAN_SMALL && central_of(s) == c)
+			settle(c, s);
 		rt_unlock(&c->lock);
 	}
 	return 0;
