@@ -201,7 +201,7 @@ _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspa
 /* ---- free and friends ---- */
 
 /* The span of a pointer the allocator returned, or a misuse report. */
-static struct mspan *owner(const void *ptr)
+static struct mspan *owner(const void *ptr, uint32_t *idxp)
 {
 	uintptr_t p = (uintptr_t)ptr;
 	struct mspan *s = rt_span_of(p);
@@ -215,6 +215,7 @@ static struct mspan *owner(const void *ptr)
 		uint32_t idx = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
 		if ((uintptr_t)idx * s->elemsize != off)
 			rt_heap_misuse("pointer into the middle of an object", ptr, s);
+		*idxp = idx;
 		return s;
 	}
 	if (st == SPAN_LARGE) {
@@ -230,9 +231,9 @@ void rt_free(void *ptr)
 {
 	if (!ptr)
 		return;
-	struct mspan *s = owner(ptr);
+	uint32_t idx = 0;
+	struct mspan *s = owner(ptr, &idx);
 	if (s->state == SPAN_SMALL) {
-		uint32_t idx = (uint32_t)((((uint64_t)((uintptr_t)ptr - s->base)) * s->divmul) >> 32);
 		if (rt_heap_checks) {
 			uint64_t bit = 1ull << (idx & 63);
 			if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit))
@@ -257,7 +258,8 @@ size_t rt_malloc_usable_size(void *ptr)
 {
 	if (!ptr)
 		return 0;
-	struct mspan *s = owner(ptr);
+	uint32_t idx;
+	struct mspan *s = owner(ptr, &idx);
 	return s->state == SPAN_SMALL ? s->elemsize : s->npages * RT_HP;
 }
 

@@ -11,7 +11,10 @@
  *   - nowhere: not in a cache and every object allocated (full); the
  *     first free() of one of its objects puts it on the partial list;
  *   - back in the page heap: the last free() of a span in no cache gives
- *     its pages back (then it is no longer a small span at all).
+ *     its pages back (then it is no longer a small span at all), unless
+ *     the class's partial list would be left empty: one empty span per
+ *     class and kind stays there, so a malloc/free loop does not churn
+ *     spans through the page heap.
  * The moves are decided under the class's central lock from the span's
  * nfree as it is then, so a free() racing with a cache that lets the span
  * go cannot lose the span (one of them sees the final count).
@@ -110,14 +113,19 @@ static void settle(struct mcentral *c, struct mspan *s)
 	uint32_t nfree = __atomic_load_n(&s->nfree, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST) || s->state != SPAN_SMALL)
 		return;
-	if (nfree == s->nelems) {
+	int others = c->partial && (c->partial != s || s->next);
+	if (nfree == s->nelems && others) {
+		/* empty, and the class has another partial span: back to the
+		 * page heap.  The last one stays on the list (below), so a
+		 * malloc/free loop does not take a span from the page heap and
+		 * give it back every window */
 		if (s->onlist)
 			plist_remove(c, s);
 		s->state = SPAN_META;  /* no longer small: free() of it now fails */
 		rt_allspans_remove(s);
 		rt_pageheap_free(s);
 	} else if (nfree > 0 && !s->onlist) {
-		plist_push(c, s);
+		plist_push(c, s);  /* partial, or empty and the class's only one */
 	}
 }
 
