@@ -297,7 +297,7 @@ static uint64_t sweep(uint64_t *freed_objects)
 		}
 		if (nfreed) {
 			freed += nfreed;
-			__atomic_add_fetch(&s->nfree, nfreed, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&s->nfree, (int32_t)nfreed, __ATOMIC_SEQ_CST);
 			rt_span_settle(s);  /* central list, or the page heap if empty */
 		}
 	}

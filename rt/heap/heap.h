@@ -101,7 +101,12 @@ struct mspan {
 	uint16_t nelems;
 	uint32_t elemsize;
 	uint32_t divmul;
-	volatile uint32_t nfree;     /* objects whose bit is clear */
+	volatile int32_t nfree;      /* objects whose bit is clear, give or take
+	                              * the frees in flight: free() clears the
+	                              * bit, then counts, and may be preempted
+	                              * between the two while a cache reserves
+	                              * the bit, so nfree can be briefly below
+	                              * the truth, even negative (mcentral.c) */
 	uint32_t scanword;           /* next allocbits word a cache looks at */
 	uint64_t freed_at;           /* free span: nanotime it was freed */
 	struct mspan *allnext, *allprev;  /* rt_allspans: every span in use */

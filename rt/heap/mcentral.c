@@ -110,11 +110,17 @@ static void plist_remove(struct mcentral *c, struct mspan *s)
  * belongs (central lock held). */
 static void settle(struct mcentral *c, struct mspan *s)
 {
-	uint32_t nfree = __atomic_load_n(&s->nfree, __ATOMIC_SEQ_CST);
+	/* nfree may lag a free() that cleared its bit and was preempted
+	 * before counting (even below 0): <= 0 is "full" here, and that free's
+	 * count brings the span back when it lands.  Never higher than the
+	 * truth outside a cache (reserve counts after it sets bits, but only
+	 * for the span its own M holds), so a span put on the list has a free
+	 * bit: a refill never spins on a list of spans with nothing to take. */
+	int32_t nfree = __atomic_load_n(&s->nfree, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST) || s->state != SPAN_SMALL)
 		return;
 	int others = c->partial && (c->partial != s || s->next);
-	if (nfree == s->nelems && others) {
+	if (nfree == (int32_t)s->nelems && others) {
 		/* empty, and the class has another partial span: back to the
 		 * page heap.  The last one stays on the list (below), so a
 		 * malloc/free loop does not take a span from the page heap and
@@ -152,7 +158,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	s->nelems = (uint16_t)k->nelems;
 	s->elemsize = k->size;
 	s->divmul = k->divmul;
-	s->nfree = k->nelems;
+	s->nfree = (int32_t)k->nelems;
 	s->scanword = 0;
 	__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 	s->onlist = 0;
@@ -184,7 +190,7 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	if (!got)
 		return 0;
 	unsigned n = (unsigned)__builtin_popcountll(got);
-	__atomic_fetch_sub(&s->nfree, n, __ATOMIC_ACQ_REL);
+	__atomic_fetch_sub(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 	__atomic_fetch_add(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
 	if (s->kind != KIND_MALLOC)
 		__atomic_fetch_add(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
@@ -208,7 +214,7 @@ static void release_span(struct mcache_class *k)
 		unsigned w = (unsigned)((k->base - s->base) / ((uintptr_t)64u * s->elemsize));
 		unsigned n = (unsigned)__builtin_popcountll(k->bits);
 		__atomic_fetch_and(&s->allocbits[w], ~k->bits, __ATOMIC_ACQ_REL);
-		__atomic_fetch_add(&s->nfree, n, __ATOMIC_ACQ_REL);
+		__atomic_fetch_add(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 		__atomic_fetch_sub(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
 		if (s->kind != KIND_MALLOC)
 			__atomic_fetch_sub(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
@@ -281,8 +287,8 @@ int rt_span_free_object(struct mspan *s, unsigned idx)
 		return -1;
 	/* sequentially consistent with release_span's store of incache and
 	 * settle's load of nfree: one of the two sees the other's write */
-	uint32_t n = __atomic_add_fetch(&s->nfree, 1, __ATOMIC_SEQ_CST);
-	if ((n == 1 || n == nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
+	int32_t n = __atomic_add_fetch(&s->nfree, 1, __ATOMIC_SEQ_CST);
+	if ((n == 1 || n == (int32_t)nelems) && !__atomic_load_n(&s->incache, __ATOMIC_SEQ_CST)) {
 		rt_lock(&c->lock);
 		/* still the span it was (small, of this central)? */
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SPAN_SMALL && central_of(s) == c)
