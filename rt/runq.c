@@ -28,7 +28,7 @@ int rt_runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t)
 	struct g *batch[RT_RUNQ_SIZE / 2 + 1];
 	uint32_t n = (t - h) / 2;
 	for (uint32_t i = 0; i < n; i++)
-		batch[i] = pp->runq[(h + i) % RT_RUNQ_SIZE];
+		batch[i] = __atomic_load_n(&pp->runq[(h + i) % RT_RUNQ_SIZE], __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&pp->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
 	                                 __ATOMIC_ACQUIRE))
 		return 0;
@@ -62,7 +62,7 @@ static uint32_t runqgrab(struct p *victim, struct g **batch, int steal_next)
 		if (n > RT_RUNQ_SIZE / 2)
 			continue;  /* read an inconsistent h/t: retry */
 		for (uint32_t i = 0; i < n; i++)
-			batch[i] = victim->runq[(h + i) % RT_RUNQ_SIZE];
+			batch[i] = __atomic_load_n(&victim->runq[(h + i) % RT_RUNQ_SIZE], __ATOMIC_RELAXED);
 		if (__atomic_compare_exchange_n(&victim->runq_head, &h, h + n, 0, __ATOMIC_ACQ_REL,
 		                                __ATOMIC_ACQUIRE))
 			return n;
@@ -78,7 +78,7 @@ struct g *rt_runqsteal(struct p *pp, struct p *victim, int steal_next)
 	struct g *gp = batch[--n];
 	uint32_t t = pp->runq_tail;
 	for (uint32_t i = 0; i < n; i++)
-		pp->runq[(t + i) % RT_RUNQ_SIZE] = batch[i];
+		__atomic_store_n(&pp->runq[(t + i) % RT_RUNQ_SIZE], batch[i], __ATOMIC_RELAXED);
 	__atomic_store_n(&pp->runq_tail, t + n, __ATOMIC_RELEASE);
 	return gp;
 }

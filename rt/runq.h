@@ -47,7 +47,7 @@ static inline struct g *rt_globrunqget(struct p *pp, uint32_t max)
 		struct g *g2 = rt_sched.runq_head;
 		rt_sched.runq_head = g2->schedlink;
 		uint32_t t = pp->runq_tail;
-		pp->runq[t % RT_RUNQ_SIZE] = g2;
+		__atomic_store_n(&pp->runq[t % RT_RUNQ_SIZE], g2, __ATOMIC_RELAXED);
 		__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
 		__atomic_sub_fetch(&rt_sched.runq_size, 1, __ATOMIC_SEQ_CST);
 	}
@@ -71,7 +71,11 @@ static inline void rt_runqput(struct p *pp, struct g *gp, int next)
 		uint32_t h = __atomic_load_n(&pp->runq_head, __ATOMIC_ACQUIRE);
 		uint32_t t = pp->runq_tail;
 		if (t - h < RT_RUNQ_SIZE) {
-			pp->runq[t % RT_RUNQ_SIZE] = gp;
+			/* relaxed atomics on the slots: a thief whose CAS on head
+			 * fails has read a slot the owner may be rewriting (the
+			 * value is discarded; the release store of tail orders the
+			 * slot for every thief that succeeds) */
+			__atomic_store_n(&pp->runq[t % RT_RUNQ_SIZE], gp, __ATOMIC_RELAXED);
 			__atomic_store_n(&pp->runq_tail, t + 1, __ATOMIC_RELEASE);
 			return;
 		}
@@ -91,7 +95,7 @@ static inline struct g *rt_runqget(struct p *pp)
 		uint32_t t = pp->runq_tail;
 		if (t == h)
 			return NULL;
-		struct g *gp = pp->runq[h % RT_RUNQ_SIZE];
+		struct g *gp = __atomic_load_n(&pp->runq[h % RT_RUNQ_SIZE], __ATOMIC_RELAXED);
 		if (__atomic_compare_exchange_n(&pp->runq_head, &h, h + 1, 0, __ATOMIC_ACQ_REL,
 		                                __ATOMIC_ACQUIRE))
 			return gp;
