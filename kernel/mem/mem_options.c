@@ -37,15 +37,18 @@ static int set_stackinit(const char *v, const char **why)
 	return 0;
 }
 
-static int set_heapcheck(const char *v, const char **why)
+/* "0" or "1" into *out. */
+static int parse_bit(const char *v, int *out, const char **why)
 {
 	if ((v[0] != '0' && v[0] != '1') || v[1]) {
 		*why = "expected 0 or 1";
 		return -1;
 	}
-	mem_opts.heapcheck = v[0] == '1';
+	*out = v[0] == '1';
 	return 0;
 }
+
+static int set_heapcheck(const char *v, const char **why) { return parse_bit(v, &mem_opts.heapcheck, why); }
 
 static int set_gogc(const char *v, const char **why)
 {
@@ -73,15 +76,7 @@ static int set_gcmemlimit(const char *v, const char **why)
 	return 0;
 }
 
-static int set_gctrace(const char *v, const char **why)
-{
-	if ((v[0] != '0' && v[0] != '1') || v[1]) {
-		*why = "expected 0 or 1";
-		return -1;
-	}
-	mem_opts.gctrace = v[0] == '1';
-	return 0;
-}
+static int set_gctrace(const char *v, const char **why) { return parse_bit(v, &mem_opts.gctrace, why); }
 
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },

@@ -152,7 +152,7 @@ static inline void mark_word(uintptr_t p)
 		return;
 	if (s->state == SPAN_SMALL) {
 		uintptr_t off = p - s->base;
-		uint32_t idx = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+		uint32_t idx = rt_span_index(s, off);
 		if (idx >= s->nelems)
 			return;  /* the span's tail */
 		uint64_t bit = 1ull << (idx & 63);
@@ -160,7 +160,7 @@ static inline void mark_word(uintptr_t p)
 			return;
 		s->markbits[idx >> 6] |= bit;
 		if (s->kind == KIND_GC_SCAN) {
-			uintptr_t obj = s->base + (uintptr_t)idx * s->elemsize;
+			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
 			push(obj, obj + s->elemsize);
 		}
 	} else if (s->state == SPAN_LARGE) {
@@ -208,7 +208,7 @@ static void rescan_marked(void)
 			}
 			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
 				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
-					uintptr_t obj = s->base + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(b)) * s->elemsize;
+					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
 					scan(obj, obj + s->elemsize);
 					drain();
 				}
@@ -257,7 +257,7 @@ static void mark_roots(struct g *self)
 		}
 		for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
 			for (uint64_t b = s->allocbits[w]; b; b &= b - 1) {
-				uintptr_t obj = s->base + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(b)) * s->elemsize;
+				uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
 				scan_root(obj, obj + s->elemsize);
 			}
 	}
@@ -288,7 +288,7 @@ static uint64_t sweep(uint64_t *freed_objects)
 		for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++) {
 			uint64_t alloc = s->allocbits[w], keep = alloc & s->markbits[w];
 			for (uint64_t dead = alloc & ~keep; dead; dead &= dead - 1) {
-				uintptr_t obj = s->base + ((uintptr_t)w * 64 + (uintptr_t)__builtin_ctzll(dead)) * s->elemsize;
+				uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(dead));
 				memset((void *)obj, 0, s->elemsize);
 				nfreed++;
 			}

@@ -114,6 +114,17 @@ struct mspan {
 	uint64_t markbits[RT_SPAN_WORDS];  /* the collector's, world stopped */
 };
 
+/* Index of the object at byte offset off of small span s (divmul: no
+ * division), and the address of object w * 64 + bit. */
+static inline uint32_t rt_span_index(const struct mspan *s, uintptr_t off)
+{
+	return (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+}
+static inline uintptr_t rt_span_obj(const struct mspan *s, unsigned w, unsigned bit)
+{
+	return s->base + ((uintptr_t)w * 64 + bit) * s->elemsize;
+}
+
 /* ---- the arena and page heap (pageheap.c) ---- */
 extern uintptr_t rt_arena_lo, rt_arena_hi;   /* heap pages: [lo, hi) */
 extern struct mspan **rt_spans;              /* indexed by (p - rt_arena_lo) >> RT_HP_SHIFT */

@@ -212,7 +212,7 @@ static struct mspan *owner(const void *ptr, uint32_t *idxp)
 		rt_heap_misuse("a collected object (tally_gc_alloc): the collector frees it", ptr, NULL);
 	if (st == SPAN_SMALL) {
 		uintptr_t off = p - s->base;
-		uint32_t idx = (uint32_t)(((uint64_t)off * s->divmul) >> 32);
+		uint32_t idx = rt_span_index(s, off);
 		if ((uintptr_t)idx * s->elemsize != off)
 			rt_heap_misuse("pointer into the middle of an object", ptr, s);
 		*idxp = idx;

@@ -22,28 +22,15 @@
 
 void *rt_malloc_slow(size_t n);
 
-RT_NOPREEMPT void *rt_malloc(size_t n)
+/* Take the lowest object of k's window, or return miss(n) when it is
+ * empty or n is over 1024.  Inline in both fast paths below (a call would
+ * leave section rt_nopreempt); miss is a constant there, so each compiles
+ * to the straight path with one tail jump. */
+static inline __attribute__((always_inline)) void *window_pop(unsigned kind, size_t n,
+                                                              void *(*miss)(size_t))
 {
 	if (__builtin_expect(n - 1 < 1024, 1)) {
-		uintptr_t m = plat_m_id();
-		struct mcache_class *k = (struct mcache_class *)((char *)&rt_mcaches[m] + rt_size_to_koff[n]);
-		uint64_t b = k->bits;
-		if (__builtin_expect(b != 0, 1)) {
-			uintptr_t p = k->base + (uintptr_t)__builtin_ctzll(b) * k->size;
-			k->bits = b & (b - 1);
-			return (void *)p;
-		}
-	}
-	return rt_malloc_slow(n);
-}
-
-/* The same for a collected object of kind (KIND_GC_*) and n <= 1024
- * bytes; NULL sends tally_gc_alloc (gc.c) to its slow path. */
-RT_NOPREEMPT void *rt_gc_alloc_fast(size_t n, unsigned kind)
-{
-	if (__builtin_expect(n - 1 < 1024, 1)) {
-		uintptr_t m = plat_m_id();
-		struct mcache_class *k = (struct mcache_class *)((char *)&rt_mcaches[m].k[kind][0] +
+		struct mcache_class *k = (struct mcache_class *)((char *)&rt_mcaches[plat_m_id()].k[kind][0] +
 		                                                 rt_size_to_koff[n]);
 		uint64_t b = k->bits;
 		if (__builtin_expect(b != 0, 1)) {
@@ -52,5 +39,17 @@ RT_NOPREEMPT void *rt_gc_alloc_fast(size_t n, unsigned kind)
 			return (void *)p;
 		}
 	}
+	return miss(n);
+}
+
+RT_NOPREEMPT void *rt_malloc(size_t n) { return window_pop(KIND_MALLOC, n, rt_malloc_slow); }
+
+static void *no_object(size_t n)
+{
+	(void)n;
 	return 0;
 }
+
+/* The same for a collected object of kind (KIND_GC_*); NULL sends
+ * tally_gc_alloc (gc.c) to its slow path. */
+RT_NOPREEMPT void *rt_gc_alloc_fast(size_t n, unsigned kind) { return window_pop(kind, n, no_object); }
