@@ -122,6 +122,27 @@ int plat_heap_checks(void);
 /* Give the pages of [addr, addr + len) back; an access faults until they
  * are committed again.  Same context as plat_heap_commit. */
 void plat_heap_release(uintptr_t addr, size_t len);
+/* Dirty-page tracking, the collector's write barrier (docs/heap.md).
+ * Pages are PLAT_DIRTY_PAGE bytes.  Harvest: for the npages pages from
+ * lo (page-aligned), bit i of out[] ((npages + 63) / 64 words, every bit
+ * written) is set when page i was written through its mapping since its
+ * last harvest (or since it was mapped; unmapped pages report 0) and the
+ * record is cleared; returns
+ * how many were set, or -1 for a misaligned range.  Bare metal: the
+ * page tables' dirty bits; hosted: every page is reported (imprecise).
+ * A harvest alone does not re-arm the record on other CPUs: writes
+ * through a translation they cached may go unrecorded until
+ * plat_dirty_sync returns.  Any M, any stack, world running or stopped. */
+#define PLAT_DIRTY_PAGE 4096u
+long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out);
+/* Re-arm after harvests: every CPU drops its cached translations, so
+ * every write after the return is recorded (bare metal: one TLB shootdown
+ * round, charged on the other CPUs to kern.irq.ipi with cause gc).  Any M,
+ * no runtime lock held that a CPU answering the IPI could need. */
+void plat_dirty_sync(void);
+/* 1 when harvests report only written pages, 0 when they report every
+ * page (then a final re-scan covers everything: correct, not short). */
+int plat_dirty_precise(void);
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */
 unsigned long plat_irq_save(void);

@@ -28,9 +28,11 @@
 #define HEAP_ARENA ((size_t)64 << 30)
 
 static struct vm_region *arena;
+void rt_dirty_init(void);  /* rt_dirty.c */
 
 uintptr_t plat_heap_reserve(size_t *size)
 {
+	rt_dirty_init();
 	if (!arena)
 		arena = vm_region_create("rt heap", *size < HEAP_ARENA ? *size : HEAP_ARENA, ARCH_PAGE_SIZE);
 	if (!arena)

@@ -10,6 +10,14 @@
  * committed again) and takes the access away, so a stray access to a
  * released page faults as it does on bare metal.
  *
+ * Dirty pages (plat_dirty_*): the hosted build reports every page of a
+ * harvested range as written (plat_dirty_precise() == 0), so the
+ * collector's final pause re-scans everything it marked: correct, not
+ * concurrent in effect.  Linux's soft-dirty bits (/proc/self/pagemap after
+ * writing 4 to clear_refs) would be precise, but clearing them is per
+ * process, not per range, and needs CONFIG_MEM_SOFT_DIRTY; the hosted
+ * build is for testing the logic under sanitizers, not for pauses.
+ *
  * Context: any thread; the calls are system calls, safe with the
  * runtime's locks held.
  */
@@ -61,3 +69,16 @@ void plat_heap_release(uintptr_t addr, size_t len)
 	madvise((void *)addr, len, MADV_DONTNEED);
 	mprotect((void *)addr, len, PROT_NONE);
 }
+
+long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
+{
+	if (lo % PLAT_DIRTY_PAGE)
+		return -1;
+	for (size_t i = 0; i < (npages + 63) / 64; i++)
+		out[i] = npages - i * 64 >= 64 ? ~0ull : (1ull << (npages - i * 64)) - 1;
+	return (long)npages;
+}
+
+void plat_dirty_sync(void) {}
+
+int plat_dirty_precise(void) { return 0; }
