@@ -113,8 +113,9 @@ int plat_heap_commit(uintptr_t addr, size_t len);
  * how many. */
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
 /* The collector's settings from the boot options (gogc=, gcmemlimit=,
- * gctrace=); a platform without them leaves the defaults it is given. */
-void plat_gc_config(int *percent, int64_t *limit, int *trace);
+ * gctrace=, gcconc=); a platform without them leaves the defaults it is
+ * given. */
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent);
 /* 1 when the heap should check itself (poison freed objects, report a
  * write after free when one is reused): bare metal's heapcheck=1.  Asked
  * once, when the arena is made. */
@@ -125,7 +126,7 @@ void plat_heap_release(uintptr_t addr, size_t len);
 /* Dirty-page tracking, the collector's write barrier (docs/heap.md).
  * Pages are PLAT_DIRTY_PAGE bytes.  Harvest: for the npages pages from
  * lo (page-aligned), bit i of out[] ((npages + 63) / 64 words, every bit
- * written) is set when page i was written through its mapping since its
+ * written; out may be NULL: clear only) is set when page i was written through its mapping since its
  * last harvest (or since it was mapped; unmapped pages report 0) and the
  * record is cleared; returns
  * how many were set, or -1 for a misaligned range.  Bare metal: the

@@ -77,6 +77,7 @@ static int set_gcmemlimit(const char *v, const char **why)
 }
 
 static int set_gctrace(const char *v, const char **why) { return parse_bit(v, &mem_opts.gctrace, why); }
+static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
 
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
@@ -85,6 +86,7 @@ static const struct bootopt opts[] = {
 	{ "gogc", "100|off: collect when the heap grows this % over the live heap", set_gogc },
 	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
 	{ "gctrace", "0|1: print a line for every collection", set_gctrace },
+	{ "gcconc", "0|1: mark concurrently, the page tables' dirty bits as write barrier", set_gcconc },
 };
 
 static void reset(void) { mem_opts = defaults; }

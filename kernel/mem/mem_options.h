@@ -13,6 +13,7 @@ struct mem_opts {
 	int gogc;               /* gogc=100: collect at live * (1 + gogc/100); off: -1 */
 	uint64_t gcmemlimit;    /* gcmemlimit=0: soft heap limit in bytes (0: none) */
 	int gctrace;            /* gctrace=1: a line per collection */
+	int gcconc;             /* gcconc=1: concurrent marking (dirty bits) */
 };
 extern struct mem_opts mem_opts;
 

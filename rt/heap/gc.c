@@ -1,72 +1,104 @@
 /*
- * gc.c - the collector: stop the world, mark conservatively from the
- * roots, sweep, start the world; the pacer that decides when.
+ * gc.c - the collector's cycle: stop and start the world, the phases of a
+ * collection, the pacer that decides when, mark assists, gctrace, and the
+ * API (tally_gc_alloc, tally_gc, settings, statistics).  Marking is
+ * gc_mark.c, sweeping gc_sweep.c; what they share is gc_impl.h.
  *
- * This is the first, stop-the-world form of the collector the heap issue
- * asks for (docs/heap.md says what is still to come: concurrent marking
- * with the page tables' dirty bits, lazy sweeping, assists, cleanups and
- * weak references).  It is complete on its own: every collected object
- * that no root reaches is freed, and nothing reachable is.
+ * A conservative, non-moving mark-sweep collector for plain C.  Two modes
+ * (boot option gcconc=, rt_gc_set_concurrent hosted):
  *
- * Stop the world: the collector (a goroutine: tally_gc, or an allocation
- * that finds the heap over its goal) raises rt_stw with a new generation
- * and wakes every other M.  Each M's g0 checks rt_stw at the top of its
- * scheduling loop (sched.c), acknowledges the generation (m->stw_ack) and
- * parks until the world starts again; a running goroutine is preempted
- * at the next tick regardless of its quantum (rt_preempt_check), so the
- * world stops within a tick once no goroutine holds a runtime lock.  The
- * collector holds no lock while it waits (it holds m->locks, so it is not
- * preempted itself).
+ * Stop-the-world marking (gcconc=0, the default): one pause marks
+ * everything (roots, then the mark stack drained), then the world starts
+ * and the spans are swept.
  *
- * Roots, scanned conservatively (any aligned word that holds an address
- * inside a collected object marks it; interior pointers count):
- *   - static data and bss (plat_gc_data);
- *   - every goroutine's stack from its saved stack pointer to its top,
- *     which holds its callee-saved registers (the switch) or its whole
- *     register file (a preemption's stub); the collector's own stack from
- *     here, after spilling its registers (__builtin_unwind_init);
- *   - every allocated malloc'd object (goroutines, channels, timers are
- *     malloc'd too), since C code may keep pointers anywhere in them.
- * Every M's cache windows are given back first, so a span's allocbits say
- * exactly which objects exist.
+ * Concurrent marking (gcconc=1), the write barrier being the page tables'
+ * dirty bits (plat_dirty_*, rt/platform.h):
+ *   1. start pause: every cache window back; the dirty record of the
+ *      heap, data and bss cleared; every goroutine's stack scanned and its
+ *      record cleared; one sync (a TLB shootdown, so every later store is
+ *      recorded); born-marked allocation on (rt_gc_marking: a window or
+ *      large object handed out from now on is marked already).
+ *   2. concurrent marking in slices (rt.gc.mark): data and bss, every
+ *      malloc'd object, then the mark stack; then pre-cleaning rounds
+ *      (harvest the heap's and data's record, sync, re-scan the dirty
+ *      pages) until few pages come back dirty.  The budget: the collecting
+ *      goroutine marks for a slice (MARK_SLICE_NS, holding m->locks, so
+ *      the tick does not preempt it and the ledger class stays on its M),
+ *      then sleeps so its marking time is at most 25% of the CPUs:
+ *      duty = min(1, P / 4) of one CPU, the sleep after a slice of t being
+ *      t * (1 - duty) / duty.  It is the only background worker (one per
+ *      CPU is still to come).
+ *   3. final pause: the windows back again, the remaining dirty pages of
+ *      the heap and data re-scanned, then every goroutine's stack pages
+ *      that are dirty (a parked goroutine that did not run is not
+ *      re-scanned), the collector's own stack and registers, drained, and
+ *      marking ends.
+ * Mark assists: an allocation that needs a new window while marking is on
+ * and the heap is over its goal scans MARK_ASSIST_BYTES of grey objects
+ * first (rt.gc.assist, on the allocating goroutine).
  *
- * Sweep (with the world still stopped, for now): in a collected span,
- * allocbits := allocbits & markbits; each freed object is zeroed (so
- * tally_gc_alloc's memory is zero without a memset on allocation) and
- * counted; a span with free objects goes to its central list, an empty
- * one back to the page heap.  An unmarked large object goes back whole.
+ * HOOKS for what runs when marking is complete: mark_done_hooks() below
+ * runs with the world stopped after the last drain and before the sweep
+ * generation moves on (cleanups, weak references: everything unmarked
+ * then is garbage, every marked object survives this cycle).  A typed
+ * object's scan by its pointer bitmap belongs in gc_mark.c's mark_word /
+ * scan, where KIND_GC_SCAN objects are pushed.
  *
- * Pacer: heap_alloc (bytes of collected objects, counted when a cache
- * reserves a window and corrected when it gives one back) is compared with
- * the goal on every window refill: goal = max(4 MiB, live * (100 + GOGC)
- * / 100), and with a memory limit, at most 7/8 of it.  GOGC < 0: only
+ * Sweeping (gc_sweep.c) is never done with the world stopped: the
+ * collecting goroutine sweeps after the pause (tally_gc before it
+ * returns), a cache sweeps a span it takes from a central list, and the
+ * next cycle finishes the sweep before it starts.
+ *
+ * Stop the world: the collector raises rt_stw with a new generation and
+ * wakes every other M; each M's g0 acknowledges at the top of its
+ * scheduling loop (rt_stw_wait) and parks; a running goroutine is
+ * preempted at the next tick regardless of its quantum.  The collector
+ * holds m->locks while the world is stopped.
+ *
+ * Pacer: heap_alloc (bytes of collected objects reserved in windows or
+ * allocated; at the end of marking, the marked bytes) is checked on every
+ * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
+ * 7/8 of a memory limit.  Stop-the-world mode collects at the goal;
+ * concurrent mode starts a background cycle at the trigger, live + 3/4 of
+ * (goal - live), so marking can end before the goal.  GOGC < 0: only
  * tally_gc collects.
  *
- * Ledger: the collector's time, world stopping included, is rt.gc.stw on
- * its CPU; the stopped CPUs are halted, charged to idle (they are).
+ * Ledger: the pauses are rt.gc.stw on the collector's CPU (the stopped
+ * CPUs halt, idle); concurrent marking rt.gc.mark, assists rt.gc.assist,
+ * sweeping rt.gc.sweep; the syncs' IPIs kern.irq.ipi with cause gc.
  * Context: the collector runs on a goroutine; g0 and the boot thread do
  * not collect (an allocation there only grows the heap).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "rt/heap/heap.h"
-#include "rt/sched_impl.h"
+#include "rt/heap/gc_impl.h"
 #include "rt/include/tally.h"
+
+#define GOAL_MIN ((uint64_t)4 << 20)
+#define MARK_SLICE_NS 500000ull           /* 0.5 ms of marking between sleeps */
+#define MARK_ASSIST_BYTES (64u << 10)
+#define PRECLEAN_ROUNDS 4
+#define PRECLEAN_ENOUGH 64                /* fewer dirty pages: go to the final pause */
 
 volatile int rt_stw;
 static volatile uint32_t stw_gen;
-static volatile int gc_busy;
-static unsigned class_stw;
+static volatile int gc_busy, bg_running;
+static unsigned class_stw, class_mark, class_assist;
+volatile int rt_gc_marking;
+volatile uint64_t rt_gc_born_bytes;
 volatile uint64_t rt_gc_heap_alloc;
 int rt_gc_percent_v = 100;
 int64_t rt_gc_limit_v;
 int rt_gctrace;
-static uint64_t gc_goal = 4u << 20, gc_live, gc_start_ns;
+static int gc_conc;
+static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20, gc_live, gc_start_ns;
 static struct tally_gc_stats st;
-static uint64_t total_alloc_base, prev_live;  /* bytes allocated before the last cycle's end */
+static uint64_t total_alloc_base, prev_live;
+static uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
+static volatile uint64_t assist_ns;   /* this cycle's assists */
 
-#define GOAL_MIN ((uint64_t)4 << 20)
+void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
 
 void rt_stw_wait(struct m *m)
 {
@@ -105,227 +137,24 @@ static void start_the_world(unsigned me)
 			plat_m_wake(i);
 }
 
-/* ---- marking ---- */
+static void release_caches(void)
+{
+	for (unsigned i = 0; i < (unsigned)tally_ncpu(); i++)
+		rt_mcache_release_all(&rt_mcaches[i]);
+}
 
-struct work {
-	uintptr_t lo, hi;
+/* Marking is complete, the world is stopped, nothing is swept yet. */
+static void mark_done_hooks(void)
+{
+}
+
+/* ---- one cycle ---- */
+
+struct cycle {
+	uint64_t before, t_start, stw1, conc, stw2, stop2, mark_cpu, sweep, dirty_final, stacks_final;
+	uint64_t drain_final, walk_final, sync1, freed;
+	unsigned precleans;
 };
-static struct work *wstack;
-static size_t wtop, wcap;
-static struct mspan *wspan;
-static uint64_t marked_bytes, roots_bytes;
-static int overflowed;  /* an object was marked but could not be pushed */
-
-/* The mark stack stays allocated between cycles (a full heap must still
- * be collectable).  When it cannot grow, the object stays marked but
- * unscanned and `overflowed` says so: rescan_marked() then scans every
- * marked object again until no push fails. */
-static void push(uintptr_t lo, uintptr_t hi)
-{
-	if (wtop == wcap) {
-		size_t ncap = wcap ? wcap * 2 : 32768;
-		size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
-		struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
-		if (!s) {
-			overflowed = 1;
-			return;
-		}
-		if (wtop)
-			memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
-		if (wspan)
-			rt_pageheap_free(wspan);
-		wspan = s;
-		wstack = (struct work *)s->base;
-		wcap = npages * RT_HP / sizeof(struct work);
-	}
-	wstack[wtop].lo = lo;
-	wstack[wtop].hi = hi;
-	wtop++;
-}
-
-static inline void mark_word(uintptr_t p)
-{
-	if (p - rt_arena_lo >= rt_arena_used - rt_arena_lo)
-		return;
-	struct mspan *s = rt_spans[(p - rt_arena_lo) >> RT_HP_SHIFT];
-	if (!s || p < s->base || p >= s->base + s->npages * RT_HP || s->kind == KIND_MALLOC)
-		return;
-	if (s->state == SPAN_SMALL) {
-		uintptr_t off = p - s->base;
-		uint32_t idx = rt_span_index(s, off);
-		if (idx >= s->nelems)
-			return;  /* the span's tail */
-		uint64_t bit = 1ull << (idx & 63);
-		if (!(s->allocbits[idx >> 6] & bit) || (s->markbits[idx >> 6] & bit))
-			return;
-		s->markbits[idx >> 6] |= bit;
-		if (s->kind == KIND_GC_SCAN) {
-			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
-			push(obj, obj + s->elemsize);
-		}
-	} else if (s->state == SPAN_LARGE) {
-		if (s->markbits[0])
-			return;
-		s->markbits[0] = 1;
-		if (s->kind == KIND_GC_SCAN)
-			push(s->base, s->base + s->npages * RT_HP);
-	}
-}
-
-/* Reads any memory word by word: stacks hold sanitizer redzones and other
- * goroutines' frames, which the world being stopped makes safe to read. */
-__attribute__((no_sanitize("address", "thread")))
-static void scan(uintptr_t lo, uintptr_t hi)
-{
-	lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
-	for (uintptr_t a = lo; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t))
-		mark_word(*(const uintptr_t *)a);
-}
-
-static void drain(void)
-{
-	while (wtop) {
-		wtop--;
-		struct work w = wstack[wtop];
-		marked_bytes += w.hi - w.lo;
-		scan(w.lo, w.hi);
-	}
-}
-
-static void rescan_marked(void)
-{
-	while (overflowed) {
-		overflowed = 0;
-		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
-			if (s->kind != KIND_GC_SCAN)
-				continue;
-			if (s->state == SPAN_LARGE) {
-				if (s->markbits[0]) {
-					scan(s->base, s->base + s->npages * RT_HP);
-					drain();
-				}
-				continue;
-			}
-			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
-				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
-					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
-					scan(obj, obj + s->elemsize);
-					drain();
-				}
-		}
-	}
-}
-
-static void scan_root(uintptr_t lo, uintptr_t hi)
-{
-	roots_bytes += hi > lo ? hi - lo : 0;
-	scan(lo, hi);
-	drain();
-}
-
-/* The collector's own stack, registers included, from this frame up. */
-__attribute__((noinline)) static void scan_own_stack(struct g *self)
-{
-	__builtin_unwind_init();  /* callee-saved registers to this frame */
-	volatile uintptr_t here = (uintptr_t)&here;
-	scan_root(here, self->stack_lo + self->stack_size);
-}
-
-static void mark_roots(struct g *self)
-{
-	uintptr_t lo[64], hi[64];
-	unsigned n = plat_gc_data(lo, hi, 64);
-	for (unsigned i = 0; i < n; i++)
-		scan_root(lo[i], hi[i]);
-	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
-		struct g *gp = &x->g;
-		int status = __atomic_load_n(&gp->status, __ATOMIC_SEQ_CST);
-		if (gp == self || !gp->stack_lo || (status != G_RUNNABLE && status != G_WAITING))
-			continue;
-		uintptr_t sp = rt_ctx_sp(&gp->ctx);
-		if (sp >= gp->stack_lo && sp <= gp->stack_lo + gp->stack_size)
-			scan_root(sp, gp->stack_lo + gp->stack_size);
-	}
-	scan_own_stack(self);
-	/* malloc'd objects: every one allocated is a root */
-	for (struct mspan *s = rt_allspans; s; s = s->allnext) {
-		if (s->kind != KIND_MALLOC)
-			continue;
-		if (s->state == SPAN_LARGE) {
-			scan_root(s->base, s->base + s->npages * RT_HP);
-			continue;
-		}
-		for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
-			for (uint64_t b = s->allocbits[w]; b; b &= b - 1) {
-				uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
-				scan_root(obj, obj + s->elemsize);
-			}
-	}
-}
-
-/* ---- sweeping ---- */
-
-static uint64_t sweep(uint64_t *freed_objects)
-{
-	uint64_t live = 0, freed = 0;
-	struct mspan *next;
-	for (struct mspan *s = rt_allspans; s; s = next) {
-		next = s->allnext;
-		if (s->kind == KIND_MALLOC)
-			continue;
-		if (s->state == SPAN_LARGE) {
-			if (s->markbits[0]) {
-				live += s->npages * RT_HP;
-				continue;
-			}
-			freed++;
-			__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);
-			rt_allspans_remove(s);
-			rt_pageheap_free(s);
-			continue;
-		}
-		unsigned nfreed = 0;
-		for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++) {
-			uint64_t alloc = s->allocbits[w], keep = alloc & s->markbits[w];
-			for (uint64_t dead = alloc & ~keep; dead; dead &= dead - 1) {
-				uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(dead));
-				memset((void *)obj, 0, s->elemsize);
-				nfreed++;
-			}
-			s->allocbits[w] = keep;
-			live += (uint64_t)__builtin_popcountll(keep) * s->elemsize;
-		}
-		if (nfreed) {
-			freed += nfreed;
-			__atomic_add_fetch(&s->nfree, (int32_t)nfreed, __ATOMIC_SEQ_CST);
-			rt_span_settle(s);  /* central list, or the page heap if empty */
-		}
-	}
-	*freed_objects = freed;
-	return live;
-}
-
-/* ---- the cycle ---- */
-
-static void trace(uint64_t before, uint64_t t_roots, uint64_t t_mark, uint64_t t_sweep, uint64_t pause)
-{
-	char line[256];
-	uint64_t since = plat_nanotime() - gc_start_ns;
-	unsigned pct = since ? (unsigned)(st.pause_total_ns * 100 / since) : 0;
-	int n = snprintf(line, sizeof(line),
-	                 "gc %llu @%llu.%03llus %u%%: %llu.%03llu ms stw (roots+mark %llu.%03llu, sweep "
-	                 "%llu.%03llu, stop %llu.%03llu), %llu->%llu MB, %llu MB goal, %u P, %llu freed\n",
-	                 (unsigned long long)st.cycles, (unsigned long long)(since / 1000000000),
-	                 (unsigned long long)(since / 1000000 % 1000), pct,
-	                 (unsigned long long)(pause / 1000000), (unsigned long long)(pause / 1000 % 1000),
-	                 (unsigned long long)(t_mark / 1000000), (unsigned long long)(t_mark / 1000 % 1000),
-	                 (unsigned long long)(t_sweep / 1000000), (unsigned long long)(t_sweep / 1000 % 1000),
-	                 (unsigned long long)(t_roots / 1000000), (unsigned long long)(t_roots / 1000 % 1000),
-	                 (unsigned long long)(before >> 20), (unsigned long long)(gc_live >> 20),
-	                 (unsigned long long)(gc_goal >> 20), (unsigned)tally_gomaxprocs(0),
-	                 (unsigned long long)st.objects_freed);
-	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
-}
 
 static void set_goal(void)
 {
@@ -336,68 +165,244 @@ static void set_goal(void)
 		goal = GOAL_MIN;
 	if (limit > 0 && goal > (uint64_t)limit / 8 * 7)
 		goal = (uint64_t)limit / 8 * 7 > gc_live ? (uint64_t)limit / 8 * 7 : gc_live + (1u << 20);
+	uint64_t trigger = gc_live < goal ? gc_live + (goal - gc_live) / 4 * 3 : goal;
+	__atomic_store_n(&gc_trigger, trigger, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
+}
+
+/* Concurrent marking in slices (world running); returns the CPU time. */
+static uint64_t mark_concurrently(struct cycle *c)
+{
+	unsigned ncpu = (unsigned)tally_ncpu();
+	uint64_t cpu = 0;
+	int phase = 0, rounds = 0;
+	while (phase < 3) {
+		struct m *m = rt_acquirem();
+		unsigned old = plat_ledger_switch(class_mark);
+		gc_work_lock();
+		uint64_t t0 = plat_nanotime(), deadline = t0 + MARK_SLICE_NS;
+		do {
+			if (phase == 0) {
+				gc_mark_data_roots();
+				gc_mark_malloc_roots();
+				phase = 1;
+			} else if (phase == 1) {
+				if (gc_drain(deadline)) {
+					long d = plat_dirty_precise() && rounds < PRECLEAN_ROUNDS ? gc_preclean() : -1;
+					rounds += d >= 0;
+					if (d < PRECLEAN_ENOUGH)
+						phase = 2;
+				}
+			} else {
+				phase = gc_drain(deadline) ? 3 : 2;
+			}
+		} while (phase < 3 && plat_nanotime() < deadline);
+		gc_work_unlock();
+		uint64_t t = plat_nanotime() - t0;
+		plat_ledger_switch(old);
+		rt_releasem(m);
+		cpu += t;
+		if (phase < 3) {
+			if (ncpu >= 4)
+				tally_yield();
+			else
+				tally_sleep(t * (4 - ncpu) / ncpu);  /* duty P/4 */
+		}
+	}
+	c->precleans = (unsigned)rounds;
+	return cpu;
+}
+
+static void cycle(int conc, struct cycle *c)
+{
+	memset(c, 0, sizeof(*c));
+	uint64_t ts = plat_nanotime();
+	gc_sweep_all();  /* the last cycle's sweep must be done */
+	c->sweep = plat_nanotime() - ts;
+	struct m *m = rt_acquirem();
+	struct g *self = m->curg;
+	unsigned old = plat_ledger_switch(class_stw);
+	uint64_t t0 = c->t_start = plat_nanotime();
+	stop_the_world(m->id);
+	release_caches();
+	c->before = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
+	gc_work_lock();
+	gc_mark_begin();
+	__atomic_store_n(&rt_gc_born_bytes, 0, __ATOMIC_SEQ_CST);
+	if (conc) {
+		gc_dirty_clear();
+		gc_mark_stacks(self, 1);
+		uint64_t t = plat_nanotime();
+		plat_dirty_sync();
+		c->sync1 = plat_nanotime() - t;
+		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
+		gc_work_unlock();
+		start_the_world(m->id);
+		uint64_t t1 = plat_nanotime();
+		c->stw1 = t1 - t0;
+		plat_ledger_switch(old);
+		rt_releasem(m);
+		c->mark_cpu = mark_concurrently(c);
+		m = rt_acquirem();
+		old = plat_ledger_switch(class_stw);
+		uint64_t t2 = plat_nanotime();
+		c->conc = t2 - t1;
+		stop_the_world(m->id);
+		uint64_t t3 = plat_nanotime();
+		c->stop2 = t3 - t2;
+		gc_work_lock();
+		release_caches();
+		uint64_t w0 = gc_ms.walk_ns;
+		c->dirty_final = gc_rescan_dirty();
+		c->stacks_final = gc_rescan_dirty_stacks(self);
+		c->walk_final = gc_ms.walk_ns - w0;
+		gc_ms.dirty_final = c->dirty_final + c->stacks_final;
+		uint64_t t4 = plat_nanotime();
+		gc_mark_own_stack(self);
+		gc_drain(0);
+		gc_mark_overflow();
+		c->drain_final = plat_nanotime() - t4;
+		t0 = t2;
+	} else {
+		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
+		gc_mark_data_roots();
+		gc_mark_stacks(self, 0);
+		gc_mark_own_stack(self);
+		gc_mark_malloc_roots();
+		gc_drain(0);
+		gc_mark_overflow();
+	}
+	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
+	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
+	mark_done_hooks();
+	gc_sweep_next_cycle();
+	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
+	set_goal();
+	gc_work_unlock();
+	start_the_world(m->id);
+	c->stw2 = plat_nanotime() - t0;
+	plat_ledger_switch(old);
+	rt_releasem(m);
+}
+
+static void trace(const struct cycle *c)
+{
+	char line[400];
+	uint64_t since = plat_nanotime() - gc_start_ns, ncpu = (uint64_t)tally_ncpu();
+	unsigned pct = since ? (unsigned)(gc_cpu_ns * 100 / (since * ncpu)) : 0;
+	uint64_t pause = c->stw1 + c->stw2;
+	unsigned markpct = c->conc ? (unsigned)((c->mark_cpu + assist_ns) * 100 / (c->conc * ncpu)) : 0;
+#define MS(x) (unsigned long long)((x) / 1000000), (unsigned long long)((x) / 1000 % 1000)
+	int n = snprintf(line, sizeof(line),
+	                 "gc %llu @%llu.%03llus %u%%: %llu.%03llu ms stw (start %llu.%03llu, final %llu.%03llu: "
+	                 "stop %llu.%03llu walk %llu.%03llu mark %llu.%03llu), %llu.%03llu ms concurrent "
+	                 "(mark %u%% of %llu P, %u rounds), sweep %llu.%03llu ms, %llu->%llu->%llu MB, "
+	                 "%llu MB goal, %llu P, %llu+%llu dirty pages, %llu freed\n",
+	                 (unsigned long long)st.cycles, (unsigned long long)(since / 1000000000),
+	                 (unsigned long long)(since / 1000000 % 1000), pct, MS(pause), MS(c->stw1), MS(c->stw2),
+	                 MS(c->stop2), MS(c->walk_final), MS(c->drain_final), MS(c->conc), markpct,
+	                 (unsigned long long)ncpu, c->precleans, MS(c->sweep),
+	                 (unsigned long long)(c->before >> 20),
+	                 (unsigned long long)(__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >> 20),
+	                 (unsigned long long)(gc_live >> 20), (unsigned long long)(gc_goal >> 20),
+	                 (unsigned long long)ncpu, (unsigned long long)(gc_ms.dirty_pages - gc_ms.dirty_final),
+	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st.objects_freed);
+#undef MS
+	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
+}
+
+static void busy_lock(void)
+{
+	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
+		tally_yield();  /* another collection: it will stop us too */
+}
+
+static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE); }
+
+/* A whole cycle on this goroutine, then its sweep. */
+static void collect(int conc)
+{
+	busy_lock();
+	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
+	struct cycle c;
+	cycle(conc, &c);
+	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
+	st.cycles++;
+	st.heap_live = gc_live;
+	st.pause_last_ns = pause;
+	st.pause_total_ns += pause;
+	if (c.stw1 > st.pause_max_ns)
+		st.pause_max_ns = c.stw1;
+	if (c.stw2 > st.pause_max_ns)
+		st.pause_max_ns = c.stw2;
+	st.roots_bytes = gc_ms.roots_bytes;
+	st.marked_bytes = gc_ms.scanned_bytes;
+	total_alloc_base += c.before > prev_live ? c.before - prev_live : 0;
+	prev_live = gc_live;
+	uint64_t ts = plat_nanotime();
+	gc_sweep_all();
+	c.sweep += plat_nanotime() - ts;
+	st.objects_freed = __atomic_load_n(&gc_freed_objects, __ATOMIC_RELAXED);
+	gc_cpu_ns += pause * ncpu + c.mark_cpu + assist_ns + c.sweep;
+	if (rt_gctrace)
+		trace(&c);
+	busy_unlock();
 }
 
 void rt_gc_collect(void)
 {
 	if (!rt_on_goroutine())
 		return;  /* g0 or the boot thread: cannot stop the world */
-	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
-		tally_yield();  /* another collection: it will stop us too */
-	struct m *m = rt_acquirem();
-	struct g *self = m->curg;
-	unsigned old = plat_ledger_switch(class_stw);
-	uint64_t t0 = plat_nanotime();
-	stop_the_world(m->id);
-	uint64_t t1 = plat_nanotime();
-	for (unsigned i = 0; i < (unsigned)tally_ncpu(); i++)
-		rt_mcache_release_all(&rt_mcaches[i]);
-	uint64_t before = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
-	for (struct mspan *s = rt_allspans; s; s = s->allnext)
-		if (s->kind != KIND_MALLOC)
-			memset(s->markbits, 0, sizeof(s->markbits));
-	marked_bytes = roots_bytes = 0;
-	overflowed = 0;
-	mark_roots(self);
-	rescan_marked();
-	uint64_t t2 = plat_nanotime();
-	uint64_t freed;
-	gc_live = sweep(&freed);
-	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
-	set_goal();
-	uint64_t t3 = plat_nanotime();
-	start_the_world(m->id);
-	uint64_t pause = plat_nanotime() - t0;
-	st.cycles++;
-	st.heap_live = gc_live;
-	st.objects_freed += freed;
-	st.pause_last_ns = pause;
-	st.pause_total_ns += pause;
-	if (pause > st.pause_max_ns)
-		st.pause_max_ns = pause;
-	st.roots_bytes = roots_bytes;
-	st.marked_bytes = marked_bytes;
-	total_alloc_base += before > prev_live ? before - prev_live : 0;
-	prev_live = gc_live;
-	plat_ledger_switch(old);
-	rt_releasem(m);
-	if (rt_gctrace)
-		trace(before, t1 - t0, t2 - t1, t3 - t2, pause);
-	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
+	collect(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED));
 }
 
-/* Collect if the heap is over its goal (an allocation's slow path, on a
- * goroutine, no lock held). */
-static void maybe_collect(void)
+static void bg_cycle(void *arg)
 {
+	(void)arg;
+	collect(1);
+	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
+}
+
+/* Help marking: it fell behind the allocation (the heap passed its goal
+ * while marking is on). */
+static void assist(void)
+{
+	struct m *m = rt_acquirem();
+	if (gc_work_trylock()) {
+		unsigned old = plat_ledger_switch(class_assist);
+		uint64_t t0 = plat_nanotime();
+		gc_ms.assist_bytes += gc_drain_bytes(MARK_ASSIST_BYTES);
+		gc_work_unlock();
+		__atomic_add_fetch(&assist_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
+		plat_ledger_switch(old);
+	}
+	rt_releasem(m);
+}
+
+/* An allocation's slow path, on a goroutine, no lock held: collect, start
+ * a background cycle, or assist, as the pacer says. */
+static void pace(void)
+{
+	if (!rt_on_goroutine() || rt_getm()->locks)
+		return;
+	uint64_t alloc = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED);
+	uint64_t goal = __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE)) {
+		if (alloc >= goal)
+			assist();
+		return;
+	}
 	if (__atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED) < 0 &&
 	    __atomic_load_n(&rt_gc_limit_v, __ATOMIC_RELAXED) <= 0)
 		return;
-	if (__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) < __atomic_load_n(&gc_goal, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&gc_conc, __ATOMIC_RELAXED)) {
+		if (alloc >= goal)
+			rt_gc_collect();
 		return;
-	if (rt_on_goroutine() && rt_getm()->locks == 0)
-		rt_gc_collect();
+	}
+	if (alloc >= __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED) &&
+	    !__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL))
+		tally_go(bg_cycle, NULL);
 }
 
 /* ---- the API ---- */
@@ -416,7 +421,7 @@ void *tally_gc_alloc(size_t n, int kind)
 	void *p = rt_gc_alloc_fast(n, k);
 	if (p)
 		return p;
-	maybe_collect();
+	pace();
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (n > RT_SMALL_MAX) {
 			p = rt_large_alloc(k, n, RT_HP);
@@ -427,7 +432,8 @@ void *tally_gc_alloc(size_t n, int kind)
 		}
 		if (p)
 			return p;
-		rt_gc_collect();  /* out of memory: collect once, then try again */
+		if (rt_on_goroutine())
+			collect(0);  /* out of memory: a whole collection at once, then try again */
 	}
 	char what[160];
 	snprintf(what, sizeof(what), "a collected object; heap %llu bytes live after the last collection, "
@@ -437,15 +443,6 @@ void *tally_gc_alloc(size_t n, int kind)
 }
 
 void tally_gc(void) { rt_gc_collect(); }
-
-/* The settings and statistics change under gc_busy, like a collection. */
-static void busy_lock(void)
-{
-	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
-		tally_yield();
-}
-
-static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE); }
 
 int tally_gc_percent(int percent)
 {
@@ -484,7 +481,10 @@ void tally_gc_read_stats(struct tally_gc_stats *s)
 void rt_gc_init(void)
 {
 	class_stw = (unsigned)plat_ledger_class("rt.gc.stw");
+	class_mark = (unsigned)plat_ledger_class("rt.gc.mark");
+	class_assist = (unsigned)plat_ledger_class("rt.gc.assist");
+	gc_sweep_init();
 	gc_start_ns = plat_nanotime();
-	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace);
+	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc);
 	set_goal();
 }

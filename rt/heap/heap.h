@@ -110,8 +110,13 @@ struct mspan {
 	uint32_t scanword;           /* next allocbits word a cache looks at */
 	uint64_t freed_at;           /* free span: nanotime it was freed */
 	struct mspan *allnext, *allprev;  /* rt_allspans: every span in use */
+	volatile uint32_t sweepgen;  /* collected spans: rt_sweepgen = swept this
+	                              * cycle, - 1 being swept, - 2 to sweep
+	                              * (gc_sweep.c); set when the span is typed */
 	volatile uint64_t allocbits[RT_SPAN_WORDS];
-	uint64_t markbits[RT_SPAN_WORDS];  /* the collector's, world stopped */
+	volatile uint64_t markbits[RT_SPAN_WORDS];  /* the collector's: set with
+	                              * atomic ORs (marker, born-marked windows),
+	                              * cleared by the span's sweep */
 };
 
 /* Index of the object at byte offset off of small span s (divmul: no
@@ -182,14 +187,31 @@ void rt_span_fresh_objects(struct mspan *s);
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
-/* ---- the collector (gc.c) ---- */
+/* ---- the collector (gc.c, gc_mark.c, gc_sweep.c; internals in gc_impl.h) ---- */
+/* 1 from the start of marking to its end (changed only with the world
+ * stopped): windows reserved now are born marked, nothing is scavenged. */
+extern volatile int rt_gc_marking;
+/* Bytes born marked this cycle (windows reserved while marking, less what
+ * went back unused).  Atomic. */
+extern volatile uint64_t rt_gc_born_bytes;
+extern volatile uint32_t rt_sweepgen;
+/* A new collected span (before it is visible as typed): swept already. */
+static inline void rt_span_born(struct mspan *s)
+{
+	__atomic_store_n(&s->sweepgen, __atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);  /* before the kind is written */
+}
+/* A span taken from a central list (its central's lock held): sweep it
+ * first if this cycle has not (gc_sweep.c). */
+void rt_gc_sweep_before_use(struct mspan *s);
 /* Bytes of collected objects: reserved in windows or allocated since the
  * last collection, plus what it left live.  Atomic. */
 extern volatile uint64_t rt_gc_heap_alloc;
 extern int rt_gc_percent_v, rt_gctrace;
 extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
-void rt_gc_collect(void);    /* a whole stop-the-world cycle (a goroutine) */
+void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
+void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
 
 /* ---- malloc.c ---- */
 /* An object of class cls / a large object of n bytes, of the given kind,

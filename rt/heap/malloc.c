@@ -47,10 +47,15 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 	unsigned old = plat_ledger_switch(rt_class_alloc);
 	struct mspan *s = rt_pageheap_alloc(npages, align);
 	if (s) {
+		rt_span_born(s);  /* before its kind (gc_sweep.c) */
 		s->cls = 0;
 		s->kind = (uint8_t)kind;
 		s->elemsize = 0;
-		s->markbits[0] = 0;
+		/* born marked while the collector marks (the flag changes only
+		 * with the world stopped; m->locks is held here) */
+		s->markbits[0] = kind != KIND_MALLOC && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
+		if (s->markbits[0])
+			__atomic_fetch_add(&rt_gc_born_bytes, npages * RT_HP, __ATOMIC_RELAXED);
 		if (kind != KIND_MALLOC && s->needzero)
 			memset((void *)s->base, 0, npages * RT_HP);
 		s->needzero = kind == KIND_MALLOC && s->needzero;

@@ -153,6 +153,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	struct mspan *s = rt_pageheap_alloc(k->npages, RT_HP);
 	if (!s)
 		return NULL;
+	rt_span_born(s);  /* before its kind: the sweeper reads kind, then claims */
 	s->cls = (uint8_t)cls;
 	s->kind = (uint8_t)kind;
 	s->nelems = (uint16_t)k->nelems;
@@ -163,7 +164,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 	s->onlist = 0;
 	memset((void *)s->allocbits, 0, sizeof(s->allocbits));
-	memset(s->markbits, 0, sizeof(s->markbits));
+	memset((void *)s->markbits, 0, sizeof(s->markbits));
 	rt_span_fresh_objects(s);
 	rt_allspans_add(s);
 	__atomic_store_n(&s->state, SPAN_SMALL, __ATOMIC_RELEASE);
@@ -192,8 +193,16 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	unsigned n = (unsigned)__builtin_popcountll(got);
 	__atomic_fetch_sub(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 	__atomic_fetch_add(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
-	if (s->kind != KIND_MALLOC)
+	if (s->kind != KIND_MALLOC) {
 		__atomic_fetch_add(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE)) {
+			/* born marked: the marker never frees what is handed out
+			 * while it marks (the flag changes only with the world
+			 * stopped, and a refill holds m->locks) */
+			__atomic_fetch_or(&s->markbits[w], got, __ATOMIC_ACQ_REL);
+			__atomic_fetch_add(&rt_gc_born_bytes, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
+		}
+	}
 	k->base = s->base + (uintptr_t)w * 64u * s->elemsize;
 	k->size = s->elemsize;
 	k->span = s;
@@ -216,8 +225,11 @@ static void release_span(struct mcache_class *k)
 		__atomic_fetch_and(&s->allocbits[w], ~k->bits, __ATOMIC_ACQ_REL);
 		__atomic_fetch_add(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 		__atomic_fetch_sub(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
-		if (s->kind != KIND_MALLOC)
+		if (s->kind != KIND_MALLOC) {
 			__atomic_fetch_sub(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
+			if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE))
+				__atomic_fetch_sub(&rt_gc_born_bytes, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
+		}
 	}
 	k->bits = 0;
 	k->span = NULL;
@@ -255,6 +267,8 @@ int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
 		s = c->partial;
 		if (s) {
 			plist_remove(c, s);
+			if (kind != KIND_MALLOC)
+				rt_gc_sweep_before_use(s);  /* lazy sweep */
 			__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 			s->scanword = 0;
 		}

@@ -31,6 +31,8 @@
  * allocation that takes pages of a scavenged span commits them again
  * (fresh zero pages); needzero says whether a span's memory may hold old
  * data (calloc and, later, the collector's allocations clear it then).
+ * Nothing is scavenged while the collector marks (rt_gc_marking): its
+ * concurrent scan may still read a span freed under it.
  *
  * Invariants: [rt_arena_lo, rt_arena_used) are heap pages each covered by
  * exactly one span (in use, free, or meta); no two free spans touch unless
@@ -334,6 +336,12 @@ struct mspan *rt_pageheap_alloc(size_t npages, size_t align)
 static uint64_t scavenge_locked(uint64_t keep)
 {
 	uint64_t released = 0;
+	/* the collector reads the pages of spans freed while it marks (a
+	 * malloc'd object freed under its scan): none is unmapped until it is
+	 * done.  rt_gc_marking only changes with the world stopped, and this
+	 * runs under the heap lock (m->locks), which the stop waits for */
+	if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE))
+		return 0;
 	while (free_backed > keep) {
 		/* the backed free span freed longest ago */
 		struct mspan *old = NULL;

@@ -50,10 +50,10 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 	return 1;
 }
 
-/* hosted tests use tally_gc_percent and friends */
-void plat_gc_config(int *percent, int64_t *limit, int *trace)
+/* hosted tests use tally_gc_percent and friends, rt_gc_set_concurrent */
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent)
 {
-	(void)percent, (void)limit, (void)trace;
+	(void)percent, (void)limit, (void)trace, (void)concurrent;
 }
 
 /* hosted tests turn checks on with rt_heap_set_checks instead */
@@ -74,7 +74,7 @@ long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
 {
 	if (lo % PLAT_DIRTY_PAGE)
 		return -1;
-	for (size_t i = 0; i < (npages + 63) / 64; i++)
+	for (size_t i = 0; out && i < (npages + 63) / 64; i++)
 		out[i] = npages - i * 64 >= 64 ? ~0ull : (1ull << (npages - i * 64)) - 1;
 	return (long)npages;
 }

@@ -1,0 +1,83 @@
+/*
+ * gc_impl.h - what the collector's files share (gc.c: the cycle and the
+ * pacer; gc_mark.c: marking, roots and dirty-page re-scans; gc_sweep.c:
+ * sweeping) and nothing else includes.  The design is gc.c's essay.
+ *
+ * Locking: mark work (the mark stack, the marker's counters) is done
+ * under the work lock by one of: the collector (world stopped, or a
+ * concurrent slice), a mark assist.  Each holds m->locks while it holds
+ * the work lock, so a stop of the world waits for it to let go.
+ */
+#ifndef TALLY_RT_GC_IMPL_H
+#define TALLY_RT_GC_IMPL_H
+
+#include <stdint.h>
+#include "rt/heap/heap.h"
+#include "rt/sched_impl.h"
+
+/* ---- gc_mark.c ---- */
+struct gc_mark_stats {
+	uint64_t marked_bytes;    /* live bytes the marker found (born ones apart) */
+	uint64_t scanned_bytes;   /* bytes of objects scanned */
+	uint64_t roots_bytes;     /* bytes of roots scanned */
+	uint64_t dirty_pages;     /* dirty pages re-scanned, all rounds */
+	uint64_t dirty_final;     /* of them, in the final pause */
+	uint64_t assist_bytes;    /* bytes scanned by mark assists */
+	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
+	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
+};
+extern struct gc_mark_stats gc_ms;   /* under the work lock */
+
+void gc_work_lock(void);
+int gc_work_trylock(void);
+void gc_work_unlock(void);
+
+/* World stopped: empty the mark stack, zero gc_ms. */
+void gc_mark_begin(void);
+/* Clear the dirty record of the heap and data (world stopped, before
+ * plat_dirty_sync; no bitmap). */
+void gc_dirty_clear(void);
+/* Scan data and bss, and every allocated malloc'd object.  With the
+ * world running the spans are found through the span table (the list of
+ * spans changes under the scan); what is missed was allocated or written
+ * after the dirty record was cleared, and is found dirty later. */
+void gc_mark_data_roots(void);
+void gc_mark_malloc_roots(void);
+/* World stopped: every goroutine's stack but self's, from its saved sp;
+ * with clear, their dirty record is cleared too. */
+void gc_mark_stacks(struct g *self, int clear);
+/* The calling goroutine's own stack and registers (world stopped). */
+void gc_mark_own_stack(struct g *self);
+/* Scan grey objects until none is left (1) or plat_nanotime() passes
+ * deadline (0; deadline 0: none).  Work lock held. */
+int gc_drain(uint64_t deadline);
+/* Scan at most budget bytes of grey objects; returns the bytes scanned. */
+uint64_t gc_drain_bytes(uint64_t budget);
+/* The mark stack could not grow: re-scan every marked object until no
+ * push fails (world stopped). */
+void gc_mark_overflow(void);
+/* Harvest the dirty record of the heap and data and re-scan the dirty
+ * pages (marked collected objects and malloc'd objects on them); returns
+ * the pages found dirty. */
+uint64_t gc_rescan_dirty(void);
+/* A pre-cleaning round (world running): harvest the heap's and data's
+ * record, sync, re-scan the dirty pages; returns the pages, or -1 when
+ * its bitmap cannot be had (then the final pause does all). */
+long gc_preclean(void);
+/* World stopped: the same for every goroutine's stack, from its sp. */
+uint64_t gc_rescan_dirty_stacks(struct g *self);
+
+/* ---- gc_sweep.c ---- */
+void gc_sweep_init(void);
+/* Sweep every span left to sweep (on a goroutine, world running; charged
+ * to rt.gc.sweep); returns the objects it freed. */
+uint64_t gc_sweep_all(void);
+/* Objects freed by sweeps in all (atomic). */
+extern volatile uint64_t gc_freed_objects;
+/* 1 while some span is left to sweep this cycle. */
+int gc_sweep_pending(void);
+/* World stopped, at the end of marking: every collected span now needs a
+ * sweep. */
+void gc_sweep_next_cycle(void);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * gc_mark.c - the collector's marking: the mark stack, conservative
+ * scanning, the roots, and the re-scan of pages the dirty bits say were
+ * written while it marked (the write barrier; gc.c's essay has the cycle).
+ *
+ * Colours: an object is white (mark bit clear), grey (mark bit set, its
+ * range on the mark stack), or black (set, scanned).  Mark bits are set
+ * with atomic ORs, since the mutators set them too: a window a cache
+ * reserves while marking is born marked (mcentral.c: reserve), and so is a
+ * large object (malloc.c).  Born objects are never scanned as such: what
+ * is stored into them is found by the dirty re-scan, like every store into
+ * an object already black.
+ *
+ * Conservative: any aligned word that holds an address inside an
+ * allocated collected object marks it (interior pointers count); words in
+ * malloc'd objects, data and bss, and stacks are roots.
+ *
+ * The write barrier (concurrent mode): gc.c clears the dirty record of the
+ * heap, data and stacks with the world stopped and syncs it (one TLB
+ * shootdown), so every later store sets the dirty bit of its page.  A
+ * dirty heap page is re-scanned where it holds marked collected objects
+ * or allocated malloc'd objects (a white object on it is scanned whole
+ * when it is marked, so its old contents do not matter); a dirty data
+ * page whole; a dirty stack page between the goroutine's sp and its top.
+ * A page written after its harvest is dirty again at the next one, and
+ * the final harvest is made with the world stopped, so the last store
+ * into every page is seen.  Rounds before the final one (pre-cleaning)
+ * run concurrently: harvest (clear), sync, then re-scan: a store racing
+ * with the clear is either in the page when it is read, or dirties it
+ * again after the sync.
+ *
+ * Reading under running mutators: the scan reads words that mutators
+ * write (a torn read is impossible: aligned 8-byte loads), objects they
+ * free (their pages stay mapped: nothing is scavenged while marking,
+ * pageheap.c), and span fields without the span's lock: malloc'd spans
+ * are found through the span table, checked to cover the page, and
+ * ranges are clipped to the arena's heap pages.  A stale answer can only
+ * mark more (floating garbage, freed next cycle), never miss a pointer
+ * stored after the clear: that store dirtied its page.
+ *
+ * Locking: the work lock (gc_impl.h) for the mark stack and gc_ms.
+ * Context: a goroutine holding m->locks (the collector or an assist).
+ */
+#include <string.h>
+#include "rt/heap/gc_impl.h"
+
+#define PG PLAT_DIRTY_PAGE
+#define CHUNK_PAGES 4096u   /* pages per harvest: a 512-byte bitmap on the stack */
+
+struct gc_mark_stats gc_ms;
+static volatile int work_locked;
+
+void gc_work_lock(void)
+{
+	while (__atomic_exchange_n(&work_locked, 1, __ATOMIC_ACQUIRE))
+		plat_relax();
+}
+
+int gc_work_trylock(void) { return !__atomic_exchange_n(&work_locked, 1, __ATOMIC_ACQUIRE); }
+
+void gc_work_unlock(void) { __atomic_store_n(&work_locked, 0, __ATOMIC_RELEASE); }
+
+/* ---- the mark stack ---- */
+
+struct work {
+	uintptr_t lo, hi;
+};
+static struct work *wstack;
+static size_t wtop, wcap;
+static struct mspan *wspan;
+static int overflowed;  /* an object was marked but could not be pushed */
+
+/* The mark stack stays allocated between cycles (a full heap must still
+ * be collectable).  When it cannot grow, the object stays marked but
+ * unscanned and `overflowed` says so: gc_mark_overflow() then scans every
+ * marked object again until no push fails. */
+static void push(uintptr_t lo, uintptr_t hi)
+{
+	if (wtop == wcap) {
+		size_t ncap = wcap ? wcap * 2 : 32768;
+		size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
+		struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
+		if (!s) {
+			overflowed = 1;
+			return;
+		}
+		if (wtop)
+			memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
+		if (wspan)
+			rt_pageheap_free(wspan);
+		wspan = s;
+		wstack = (struct work *)s->base;
+		wcap = npages * RT_HP / sizeof(struct work);
+	}
+	wstack[wtop].lo = lo;
+	wstack[wtop].hi = hi;
+	wtop++;
+}
+
+void gc_mark_begin(void)
+{
+	wtop = 0;
+	overflowed = 0;
+	memset(&gc_ms, 0, sizeof(gc_ms));
+}
+
+/* Set a mark bit; 1 when it was clear. */
+static inline int set_mark(volatile uint64_t *w, uint64_t bit)
+{
+	if (__atomic_load_n(w, __ATOMIC_RELAXED) & bit)
+		return 0;
+	return !(__atomic_fetch_or(w, bit, __ATOMIC_ACQ_REL) & bit);
+}
+
+__attribute__((no_sanitize("thread")))
+static inline void mark_word(uintptr_t p)
+{
+	if (p - rt_arena_lo >= __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - rt_arena_lo)
+		return;
+	struct mspan *s = __atomic_load_n(&rt_spans[(p - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+	if (!s)
+		return;
+	uint8_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	uint8_t kind = s->kind;
+	if (kind == KIND_MALLOC || p < s->base || p >= s->base + s->npages * RT_HP)
+		return;
+	if (state == SPAN_SMALL) {
+		uint32_t idx = rt_span_index(s, p - s->base);
+		if (idx >= s->nelems)
+			return;  /* the span's tail */
+		uint64_t bit = 1ull << (idx & 63);
+		if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
+		    !set_mark(&s->markbits[idx >> 6], bit))
+			return;
+		gc_ms.marked_bytes += s->elemsize;
+		if (kind == KIND_GC_SCAN) {
+			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
+			push(obj, obj + s->elemsize);
+		}
+	} else if (state == SPAN_LARGE) {
+		if (!set_mark(&s->markbits[0], 1))
+			return;
+		gc_ms.marked_bytes += s->npages * RT_HP;
+		if (kind == KIND_GC_SCAN)
+			push(s->base, s->base + s->npages * RT_HP);
+	}
+}
+
+/* Reads any memory word by word: stacks hold sanitizer redzones and other
+ * goroutines' frames, and mutators write what is read (gc_mark.c's
+ * essay: a racing store is re-scanned through its dirty page). */
+__attribute__((no_sanitize("address", "thread")))
+static void scan(uintptr_t lo, uintptr_t hi)
+{
+	lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+	for (uintptr_t a = lo; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t))
+		mark_word(*(const volatile uintptr_t *)a);
+}
+
+int gc_drain(uint64_t deadline)
+{
+	unsigned n = 0;
+	while (wtop) {
+		if (deadline && (++n & 63) == 0 && plat_nanotime() >= deadline)
+			return 0;
+		wtop--;
+		struct work w = wstack[wtop];
+		gc_ms.scanned_bytes += w.hi - w.lo;
+		scan(w.lo, w.hi);
+	}
+	return 1;
+}
+
+uint64_t gc_drain_bytes(uint64_t budget)
+{
+	uint64_t done = 0;
+	while (wtop && done < budget) {
+		wtop--;
+		struct work w = wstack[wtop];
+		done += w.hi - w.lo;
+		scan(w.lo, w.hi);
+	}
+	gc_ms.scanned_bytes += done;
+	return done;
+}
+
+void gc_mark_overflow(void)
+{
+	while (overflowed) {
+		overflowed = 0;
+		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
+			if (s->kind != KIND_GC_SCAN)
+				continue;
+			if (s->state == SPAN_LARGE) {
+				if (s->markbits[0]) {
+					scan(s->base, s->base + s->npages * RT_HP);
+					gc_drain(0);
+				}
+				continue;
+			}
+			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
+				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
+					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
+					scan(obj, obj + s->elemsize);
+					gc_drain(0);
+				}
+		}
+	}
+}
+
+/* ---- roots ---- */
+
+static void scan_root(uintptr_t lo, uintptr_t hi)
+{
+	gc_ms.roots_bytes += hi > lo ? hi - lo : 0;
+	scan(lo, hi);
+}
+
+#define MAXDATA 64
+
+void gc_mark_data_roots(void)
+{
+	uintptr_t lo[MAXDATA], hi[MAXDATA];
+	unsigned n = plat_gc_data(lo, hi, MAXDATA);
+	for (unsigned i = 0; i < n; i++)
+		scan_root(lo[i], hi[i]);
+}
+
+/* The span starting at heap page address a, if it is a span in use. */
+__attribute__((no_sanitize("thread")))
+static struct mspan *span_at(uintptr_t a, uint8_t *state)
+{
+	struct mspan *s = __atomic_load_n(&rt_spans[(a - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+	if (!s)
+		return NULL;
+	*state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if (*state != SPAN_SMALL && *state != SPAN_LARGE)
+		return NULL;
+	return s;
+}
+
+/* Scan the allocated objects of malloc span s (or, for a collected span,
+ * the marked ones) that overlap [lo, hi), clipped to it and to the
+ * arena's heap pages. */
+__attribute__((no_sanitize("thread")))
+static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	uintptr_t base = s->base, end = base + s->npages * RT_HP;
+	uint8_t kind = s->kind;
+	if (kind == KIND_GC_NOSCAN)
+		return;
+	if (lo < base)
+		lo = base;
+	if (hi > end)
+		hi = end;
+	if (hi > used)
+		hi = used;
+	if (lo >= hi || lo < rt_arena_lo)
+		return;
+	if (state == SPAN_LARGE) {
+		if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
+			scan_root(lo, hi);
+		return;
+	}
+	uint32_t size = s->elemsize, nelems = s->nelems;
+	if (!size)
+		return;
+	uint32_t first = rt_span_index(s, lo - base), last = rt_span_index(s, hi - 1 - base);
+	for (uint32_t i = first; i <= last && i < nelems && i < RT_SPAN_MAXOBJ; i++) {
+		uint64_t bit = 1ull << (i & 63);
+		if (!(__atomic_load_n(&s->allocbits[i >> 6], __ATOMIC_ACQUIRE) & bit))
+			continue;
+		if (kind != KIND_MALLOC && !(__atomic_load_n(&s->markbits[i >> 6], __ATOMIC_ACQUIRE) & bit))
+			continue;  /* white: scanned whole if it is ever marked */
+		uintptr_t o = base + (uintptr_t)i * size, oe = o + size;
+		scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
+	}
+}
+
+void gc_mark_malloc_roots(void)
+{
+	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		uint8_t state;
+		struct mspan *s = span_at(a, &state);
+		if (!s || s->base != a || s->kind != KIND_MALLOC)
+			continue;
+		scan_span_range(s, state, a, a + s->npages * RT_HP);
+		if (wtop > 4096)
+			gc_drain(0);  /* keep the mark stack short */
+	}
+}
+
+static int stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top)
+{
+	int status = __atomic_load_n(&gp->status, __ATOMIC_SEQ_CST);
+	if (gp == self || !gp->stack_lo || (status != G_RUNNABLE && status != G_WAITING))
+		return 0;
+	*sp = rt_ctx_sp(&gp->ctx);
+	*top = gp->stack_lo + gp->stack_size;
+	return *sp >= gp->stack_lo && *sp <= *top;
+}
+
+void gc_mark_stacks(struct g *self, int clear)
+{
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
+		uintptr_t sp, top;
+		if (!stack_of(&x->g, self, &sp, &top))
+			continue;
+		scan_root(sp, top);
+		if (clear) {
+			uintptr_t p = sp & ~(uintptr_t)(PG - 1);
+			plat_dirty_harvest(p, (top - p + PG - 1) / PG, NULL);
+		}
+	}
+}
+
+/* The collector's own stack, registers included, from this frame up. */
+__attribute__((noinline)) void gc_mark_own_stack(struct g *self)
+{
+	__builtin_unwind_init();  /* callee-saved registers to this frame */
+	volatile uintptr_t here = (uintptr_t)&here;
+	scan_root(here, self->stack_lo + self->stack_size);
+}
+
+/* ---- the dirty record ---- */
+
+enum { AREA_HEAP, AREA_DATA, AREA_STACK };
+
+/* Re-scan dirty page pg of an area, clipped to [lo, hi). */
+static void rescan_page(int area, uintptr_t pg, uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t a = pg > lo ? pg : lo, b = pg + PG < hi ? pg + PG : hi;
+	if (a >= b)
+		return;
+	if (area != AREA_HEAP) {
+		scan_root(a, b);
+		return;
+	}
+	uint8_t state;
+	struct mspan *s = span_at(pg & ~(uintptr_t)(RT_HP - 1), &state);
+	if (s)
+		scan_span_range(s, state, a, b);
+}
+
+/* Harvest [lo, hi) (with bm: re-scan what is dirty; without: only clear);
+ * returns the dirty pages. */
+static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
+{
+	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
+	uintptr_t p = lo & ~(uintptr_t)(PG - 1);
+	while (p < hi) {
+		size_t n = (hi - p + PG - 1) / PG;
+		if (n > CHUNK_PAGES)
+			n = CHUNK_PAGES;
+		uint64_t t0 = plat_nanotime();
+		long k = plat_dirty_harvest(p, n, rescan ? bm : NULL);
+		gc_ms.walk_ns += plat_nanotime() - t0;
+		if (k > 0 && rescan) {
+			dirty += (uint64_t)k;
+			for (size_t w = 0; w < (n + 63) / 64; w++)
+				for (uint64_t b = bm[w]; b; b &= b - 1) {
+					rescan_page(area, p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG, lo, hi);
+					if (wtop > 4096)
+						gc_drain(0);
+				}
+		}
+		p += n * PG;
+	}
+	return dirty;
+}
+
+static uint64_t heap_and_data(int rescan)
+{
+	uintptr_t lo[MAXDATA], hi[MAXDATA];
+	unsigned n = plat_gc_data(lo, hi, MAXDATA);
+	uint64_t dirty = 0;
+	for (unsigned i = 0; i < n; i++)
+		dirty += harvest(AREA_DATA, lo[i], hi[i], rescan);
+	dirty += harvest(AREA_HEAP, rt_arena_lo, __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE), rescan);
+	return dirty;
+}
+
+void gc_dirty_clear(void) { heap_and_data(0); }
+
+/* Pre-cleaning (world running): the whole record is harvested into one
+ * bitmap first, then synced, then re-scanned, in that order (a page
+ * re-scanned before the sync could take a store through a stale
+ * translation after its re-scan, unrecorded).  The bitmap (a bit per page
+ * of data and heap) stays allocated between cycles, like the mark stack. */
+static uint64_t *pbm;
+static size_t pbm_words;
+static struct mspan *pbm_span;
+
+static int pbm_fit(size_t words)
+{
+	if (words <= pbm_words)
+		return 0;
+	size_t npages = (words * 8 + RT_HP - 1) / RT_HP * 2;
+	struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
+	if (!s)
+		return -1;
+	if (pbm_span)
+		rt_pageheap_free(pbm_span);
+	pbm_span = s;
+	pbm = (uint64_t *)s->base;
+	pbm_words = npages * RT_HP / 8;
+	return 0;
+}
+
+long gc_preclean(void)
+{
+	uintptr_t lo[MAXDATA + 1], hi[MAXDATA + 1];
+	unsigned n = plat_gc_data(lo, hi, MAXDATA);
+	lo[n] = rt_arena_lo;
+	hi[n] = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	n++;
+	size_t words = 0;
+	for (unsigned i = 0; i < n; i++)
+		words += ((hi[i] - (lo[i] & ~(uintptr_t)(PG - 1)) + PG - 1) / PG + 63) / 64;
+	if (pbm_fit(words) < 0)
+		return -1;
+	uint64_t t0 = plat_nanotime();
+	size_t at = 0;
+	long dirty = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
+		size_t np = (hi[i] - p + PG - 1) / PG;
+		long k = plat_dirty_harvest(p, np, pbm + at);
+		dirty += k > 0 ? k : 0;
+		at += (np + 63) / 64;
+	}
+	uint64_t t1 = plat_nanotime();
+	plat_dirty_sync();
+	uint64_t t2 = plat_nanotime();
+	gc_ms.walk_ns += t1 - t0;
+	gc_ms.sync_ns += t2 - t1;
+	at = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
+		size_t np = (hi[i] - p + PG - 1) / PG;
+		int area = i == n - 1 ? AREA_HEAP : AREA_DATA;
+		for (size_t w = 0; w < (np + 63) / 64; w++)
+			for (uint64_t b = pbm[at + w]; b; b &= b - 1) {
+				rescan_page(area, p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG, lo[i], hi[i]);
+				if (wtop > 4096)
+					gc_drain(0);
+			}
+		at += (np + 63) / 64;
+	}
+	gc_ms.dirty_pages += (uint64_t)dirty;
+	return dirty;
+}
+
+uint64_t gc_rescan_dirty(void)
+{
+	uint64_t d = heap_and_data(1);
+	gc_ms.dirty_pages += d;
+	return d;
+}
+
+uint64_t gc_rescan_dirty_stacks(struct g *self)
+{
+	uint64_t dirty = 0;
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
+		uintptr_t sp, top;
+		if (stack_of(&x->g, self, &sp, &top))
+			dirty += harvest(AREA_STACK, sp, top, 1);
+	}
+	gc_ms.dirty_pages += dirty;
+	return dirty;
+}

@@ -1,0 +1,142 @@
+/*
+ * gc_sweep.c - sweeping: the collected spans' dead objects come free,
+ * with the world running, in the background and lazily.
+ *
+ * Sweeping one span: allocbits := allocbits & markbits, every dead object
+ * zeroed (tally_gc_alloc's memory is zero without a memset on
+ * allocation), nfree counted, markbits cleared for the next cycle, and the
+ * span settled (its central list, or the page heap when empty); an
+ * unmarked large object goes back whole.  It is never done with the world
+ * stopped.
+ *
+ * Sweep generations (Go's mspan.sweepgen): rt_sweepgen grows by 2 at the
+ * end of each marking (world stopped).  A collected span's sweepgen is
+ *   rt_sweepgen      swept this cycle (or made since: rt_span_born),
+ *   rt_sweepgen - 1  being swept (claimed by one CAS),
+ *   rt_sweepgen - 2  still to sweep.
+ * Who sweeps: the goroutine that ran the cycle, right after it (the
+ * background sweeper, gc_sweep_all, charged to rt.gc.sweep), and a cache
+ * that takes an unswept span from its central list (rt_gc_sweep_before_use,
+ * lazily, under the central's lock; if the sweeper holds that span it
+ * waits for it, which needs no lock).  The next cycle finishes the sweep
+ * before it starts.
+ *
+ * Invariants: an unswept span is in no cache (every window went back when
+ * marking ended), so nothing else changes its allocbits while it is swept
+ * (free() refuses collected objects); markbits of a swept span are clear
+ * except for born-marked windows of a later marking.  A span is claimed
+ * only after its kind is read as collected, and a span made from a freed
+ * malloc span gets its sweepgen before its kind (rt_span_born, then a
+ * fence), so a claim never lands on a span that is new.
+ *
+ * Context: a goroutine (the sweeper: holds m->locks for each span) or a
+ * cache's refill (m->locks, the central's lock).
+ */
+#include <string.h>
+#include "rt/heap/gc_impl.h"
+
+volatile uint32_t rt_sweepgen = 4;
+volatile uint64_t gc_freed_objects;
+static volatile int pending;   /* a cycle's sweep is not finished */
+static unsigned class_sweep;
+
+void gc_sweep_init(void) { class_sweep = (unsigned)plat_ledger_class("rt.gc.sweep"); }
+
+int gc_sweep_pending(void) { return __atomic_load_n(&pending, __ATOMIC_ACQUIRE); }
+
+void gc_sweep_next_cycle(void)
+{
+	__atomic_add_fetch(&rt_sweepgen, 2, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pending, 1, __ATOMIC_RELEASE);
+}
+
+/* Sweep claimed span s; settle: put it where it belongs afterwards (not
+ * when a cache is about to take it).  Returns the objects freed. */
+static uint64_t sweep_span(struct mspan *s, uint32_t sg, int settle)
+{
+	if (s->state == SPAN_LARGE) {
+		if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
+			s->markbits[0] = 0;
+			__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
+			return 0;
+		}
+		__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);
+		rt_allspans_remove(s);
+		rt_pageheap_free(s);
+		return 1;
+	}
+	unsigned nfreed = 0;
+	for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++) {
+		uint64_t alloc = __atomic_load_n(&s->allocbits[w], __ATOMIC_ACQUIRE);
+		uint64_t keep = alloc & s->markbits[w];
+		for (uint64_t dead = alloc & ~keep; dead; dead &= dead - 1) {
+			uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(dead));
+			memset((void *)obj, 0, s->elemsize);
+			nfreed++;
+		}
+		__atomic_store_n(&s->allocbits[w], keep, __ATOMIC_RELEASE);
+	}
+	memset((void *)s->markbits, 0, sizeof(s->markbits));
+	if (nfreed)
+		__atomic_add_fetch(&s->nfree, (int32_t)nfreed, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
+	if (nfreed && settle)
+		rt_span_settle(s);  /* central list, or the page heap if empty */
+	return nfreed;
+}
+
+void rt_gc_sweep_before_use(struct mspan *s)
+{
+	uint32_t sg = __atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE);
+	for (;;) {
+		uint32_t g = __atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE);
+		if (g == sg - 2 && __atomic_compare_exchange_n(&s->sweepgen, &g, sg - 1, 0, __ATOMIC_ACQ_REL,
+		                                               __ATOMIC_ACQUIRE)) {
+			unsigned old = plat_ledger_switch(class_sweep);
+			uint64_t n = sweep_span(s, sg, 0);
+			plat_ledger_switch(old);
+			__atomic_add_fetch(&gc_freed_objects, n, __ATOMIC_RELAXED);
+			return;
+		}
+		if (g != sg - 1)
+			return;  /* swept */
+		plat_relax();  /* the sweeper has it; it finishes without our lock */
+	}
+}
+
+uint64_t gc_sweep_all(void)
+{
+	uint64_t freed = 0;
+	uint32_t sg = __atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE);
+	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	struct m *m = rt_acquirem();
+	unsigned old = plat_ledger_switch(class_sweep);
+	unsigned batch = 0;
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		struct mspan *s = __atomic_load_n(&rt_spans[(a - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+		if (!s || s->base != a)
+			continue;
+		uint8_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		if ((state != SPAN_SMALL && state != SPAN_LARGE) ||
+		    __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE) == KIND_MALLOC)
+			continue;
+		uint32_t g = sg - 2;
+		if (!__atomic_compare_exchange_n(&s->sweepgen, &g, sg - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue;
+		freed += sweep_span(s, sg, 1);
+		if (++batch % 64 == 0 && rt_on_goroutine()) {
+			/* let the tick in between batches */
+			plat_ledger_switch(old);
+			rt_releasem(m);
+			m = rt_acquirem();
+			old = plat_ledger_switch(class_sweep);
+		}
+	}
+	plat_ledger_switch(old);
+	rt_releasem(m);
+	__atomic_add_fetch(&gc_freed_objects, freed, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE) == sg)
+		__atomic_store_n(&pending, 0, __ATOMIC_RELEASE);
+	return freed;
+}
