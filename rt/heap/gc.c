@@ -33,9 +33,15 @@
  *      that are dirty (a parked goroutine that did not run is not
  *      re-scanned), the collector's own stack and registers, drained, and
  *      marking ends.
- * Mark assists: an allocation that needs a new window while marking is on
- * and the heap is over its goal scans MARK_ASSIST_BYTES of grey objects
- * first (rt.gc.assist, on the allocating goroutine).
+ * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
+ * that needs a new window while marking is on first scans grey objects in
+ * proportion to the window's bytes, at the assist ratio set at the start
+ * pause: the scan work expected (the last cycle's scanned bytes, or the
+ * live heap) over the heap's runway to the goal, less the worker's P/4
+ * share (none with 4 or more CPUs), at least MARK_ASSIST_BYTES.  At the
+ * goal with nothing to scan it waits for marking to end, and the worker
+ * then marks without sleeping: the 25% budget is the worker's; assists
+ * are the allocators' share, and keep the heap near its goal.
  *
  * HOOKS for what runs when marking is complete: mark_done_hooks() below
  * runs with the world stopped after the last drain and before the sweep
@@ -78,6 +84,7 @@
 #define GOAL_MIN ((uint64_t)4 << 20)
 #define MARK_SLICE_NS 500000ull           /* 0.5 ms of marking between sleeps */
 #define MARK_ASSIST_BYTES (64u << 10)
+#define ASSIST_WAIT_NS 100000ull          /* an allocator over the goal with no work to do */
 #define PRECLEAN_ROUNDS 4
 #define PRECLEAN_ENOUGH 64                /* fewer dirty pages: go to the final pause */
 
@@ -97,6 +104,14 @@ static struct tally_gc_stats st;
 static uint64_t total_alloc_base, prev_live;
 static uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
 static volatile uint64_t assist_ns;   /* this cycle's assists */
+/* Bytes to scan per byte allocated while marking, x 16: the last cycle's
+ * scan work over the heap's runway from the start pause to the goal, less
+ * the worker's 25% share; 0: no assists until the goal (set each cycle). */
+static volatile uint64_t assist_ratio;
+static uint64_t last_scan = 0;
+
+void (*gc_test_hook)(void);
+int gc_test_nobarrier;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
 
@@ -150,9 +165,16 @@ static void mark_done_hooks(void)
 
 /* ---- one cycle ---- */
 
+/* One cycle's times (ns) and counts, for gctrace and the statistics. */
 struct cycle {
-	uint64_t before, t_start, stw1, conc, stw2, stop2, mark_cpu, sweep, dirty_final, stacks_final;
-	uint64_t drain_final, walk_final, sync1, freed;
+	uint64_t before;                 /* heap_alloc at the start pause */
+	uint64_t end;                    /* heap_alloc when marking ended */
+	uint64_t walk1, sync1;           /* before the start pause: clearing the record */
+	uint64_t stw1, stop1, stacks1;   /* the start pause; stopping; the stack scan */
+	uint64_t conc, mark_cpu;         /* concurrent marking: wall time, the worker's CPU time */
+	uint64_t stw2, stop2, walk2, rescan2, drain2;  /* the final pause and its parts */
+	uint64_t dirty2;                 /* pages found dirty in the final pause */
+	uint64_t sweep;                  /* sweeping by the collecting goroutine */
 	unsigned precleans;
 };
 
@@ -188,7 +210,8 @@ static uint64_t mark_concurrently(struct cycle *c)
 				phase = 1;
 			} else if (phase == 1) {
 				if (gc_drain(deadline)) {
-					long d = plat_dirty_precise() && rounds < PRECLEAN_ROUNDS ? gc_preclean() : -1;
+					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
+					                 ? gc_preclean() : -1;
 					rounds += d >= 0;
 					if (d < PRECLEAN_ENOUGH)
 						phase = 2;
@@ -202,9 +225,12 @@ static uint64_t mark_concurrently(struct cycle *c)
 		plat_ledger_switch(old);
 		rt_releasem(m);
 		cpu += t;
+		if (phase == 3 && gc_test_hook)
+			gc_test_hook();
 		if (phase < 3) {
-			if (ncpu >= 4)
-				tally_yield();
+			if (ncpu >= 4 || __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >=
+			                     __atomic_load_n(&gc_goal, __ATOMIC_RELAXED))
+				tally_yield();  /* behind: allocators wait for this (pace) */
 			else
 				tally_sleep(t * (4 - ncpu) / ncpu);  /* duty P/4 */
 		}
@@ -221,20 +247,42 @@ static void cycle(int conc, struct cycle *c)
 	c->sweep = plat_nanotime() - ts;
 	struct m *m = rt_acquirem();
 	struct g *self = m->curg;
-	unsigned old = plat_ledger_switch(class_stw);
-	uint64_t t0 = c->t_start = plat_nanotime();
+	unsigned old;
+	if (conc) {
+		/* the dirty record cleared and synced before the pause */
+		old = plat_ledger_switch(class_mark);
+		gc_work_lock();
+		gc_ms.walk_ns = gc_ms.sync_ns = 0;
+		gc_dirty_clear();
+		c->walk1 = gc_ms.walk_ns;
+		c->sync1 = gc_ms.sync_ns;
+		gc_work_unlock();
+		plat_ledger_switch(old);
+	}
+	old = plat_ledger_switch(class_stw);
+	uint64_t t0 = plat_nanotime();
 	stop_the_world(m->id);
+	c->stop1 = plat_nanotime() - t0;
 	release_caches();
 	c->before = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_work_lock();
 	gc_mark_begin();
 	__atomic_store_n(&rt_gc_born_bytes, 0, __ATOMIC_SEQ_CST);
 	if (conc) {
-		gc_dirty_clear();
-		gc_mark_stacks(self, 1);
-		uint64_t t = plat_nanotime();
-		plat_dirty_sync();
-		c->sync1 = plat_nanotime() - t;
+		gc_ms.walk_ns = c->walk1;
+		gc_ms.sync_ns = c->sync1;
+		/* assists: the scan work expected (the last cycle's, or the live
+		 * heap) over the runway to the goal; the worker does its P/4
+		 * share of CPU, the allocators (at most the rest) the remainder */
+		uint64_t work = last_scan > gc_live ? last_scan : gc_live;
+		uint64_t runway = gc_goal > c->before ? gc_goal - c->before : 1;
+		uint64_t ratio = work * 16 / runway;
+		unsigned np = (unsigned)tally_ncpu();
+		ratio = np >= 4 ? 0 : ratio * (4 - np) / 4;
+		__atomic_store_n(&assist_ratio, ratio, __ATOMIC_RELAXED);
+		uint64_t ta = plat_nanotime();
+		gc_mark_stacks(self);
+		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_work_unlock();
 		start_the_world(m->id);
@@ -252,27 +300,34 @@ static void cycle(int conc, struct cycle *c)
 		c->stop2 = t3 - t2;
 		gc_work_lock();
 		release_caches();
+		t3 = plat_nanotime();
 		uint64_t w0 = gc_ms.walk_ns;
-		c->dirty_final = gc_rescan_dirty();
-		c->stacks_final = gc_rescan_dirty_stacks(self);
-		c->walk_final = gc_ms.walk_ns - w0;
-		gc_ms.dirty_final = c->dirty_final + c->stacks_final;
+		if (!gc_test_nobarrier)
+			c->dirty2 = gc_rescan_dirty() + gc_rescan_dirty_stacks(self);
 		uint64_t t4 = plat_nanotime();
+		c->walk2 = gc_ms.walk_ns - w0;
+		c->rescan2 = t4 - t3 - c->walk2;
+		gc_ms.dirty_final = c->dirty2;
 		gc_mark_own_stack(self);
 		gc_drain(0);
 		gc_mark_overflow();
-		c->drain_final = plat_nanotime() - t4;
+		c->drain2 = plat_nanotime() - t4;
 		t0 = t2;
 	} else {
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_mark_data_roots();
-		gc_mark_stacks(self, 0);
+		gc_mark_stacks(self);
 		gc_mark_own_stack(self);
 		gc_mark_malloc_roots();
 		gc_drain(0);
 		gc_mark_overflow();
+		c->drain2 = plat_nanotime() - t0 - c->stop1;
+		c->stop2 = c->stop1;
+		c->stop1 = 0;
 	}
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
+	last_scan = gc_ms.scanned_bytes;
+	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
 	mark_done_hooks();
 	gc_sweep_next_cycle();
@@ -285,25 +340,40 @@ static void cycle(int conc, struct cycle *c)
 	rt_releasem(m);
 }
 
+/* One line per cycle (gctrace=1), in the spirit of Go's:
+ *   gc 7 @1.141s 28%: 0.712 ms stw (start 0.061: stop 0.040 stacks 0.018;
+ *   final 0.651: stop 0.468 walk 0.090 rescan 0.081 drain 0.010),
+ *   63.025 ms concurrent (clear 0.143+0.322 sync, mark 19% of 2 P,
+ *   2 rounds), sweep 1.298 ms, 3->2->1 MB, 4 MB goal, 2 P, 858+37 dirty
+ *   pages, 545810 freed
+ * cycle, time since start, GC CPU since start (pauses x P, marking,
+ * assists, sweeping) over elapsed x P; the two pauses and their parts
+ * (ms); concurrent marking's wall time, the record's clearing walk and
+ * sync before it, the share of the P CPUs marking and assists took while
+ * it ran, pre-cleaning rounds; sweeping; heap at the start pause -> at the end of marking
+ * -> live (marked); goal; Ps; dirty pages re-scanned concurrently + in
+ * the final pause; objects freed in all.  With gcconc=0 the start pause
+ * is 0 and the final one is the whole collection ("drain": the mark). */
 static void trace(const struct cycle *c)
 {
-	char line[400];
+	char line[480];
 	uint64_t since = plat_nanotime() - gc_start_ns, ncpu = (uint64_t)tally_ncpu();
 	unsigned pct = since ? (unsigned)(gc_cpu_ns * 100 / (since * ncpu)) : 0;
-	uint64_t pause = c->stw1 + c->stw2;
 	unsigned markpct = c->conc ? (unsigned)((c->mark_cpu + assist_ns) * 100 / (c->conc * ncpu)) : 0;
 #define MS(x) (unsigned long long)((x) / 1000000), (unsigned long long)((x) / 1000 % 1000)
 	int n = snprintf(line, sizeof(line),
-	                 "gc %llu @%llu.%03llus %u%%: %llu.%03llu ms stw (start %llu.%03llu, final %llu.%03llu: "
-	                 "stop %llu.%03llu walk %llu.%03llu mark %llu.%03llu), %llu.%03llu ms concurrent "
-	                 "(mark %u%% of %llu P, %u rounds), sweep %llu.%03llu ms, %llu->%llu->%llu MB, "
+	                 "gc %llu @%llu.%03llus %u%%: %llu.%03llu ms stw (start %llu.%03llu: stop %llu.%03llu "
+	                 "stacks %llu.%03llu; final %llu.%03llu: stop %llu.%03llu walk %llu.%03llu rescan "
+	                 "%llu.%03llu drain %llu.%03llu), %llu.%03llu ms concurrent (clear %llu.%03llu+%llu.%03llu "
+	                 "sync, mark %u%% of %llu P, %u rounds), sweep %llu.%03llu ms, %llu->%llu->%llu MB, "
 	                 "%llu MB goal, %llu P, %llu+%llu dirty pages, %llu freed\n",
 	                 (unsigned long long)st.cycles, (unsigned long long)(since / 1000000000),
-	                 (unsigned long long)(since / 1000000 % 1000), pct, MS(pause), MS(c->stw1), MS(c->stw2),
-	                 MS(c->stop2), MS(c->walk_final), MS(c->drain_final), MS(c->conc), markpct,
+	                 (unsigned long long)(since / 1000000 % 1000), pct, MS(c->stw1 + c->stw2), MS(c->stw1),
+	                 MS(c->stop1), MS(c->stacks1), MS(c->stw2), MS(c->stop2), MS(c->walk2), MS(c->rescan2),
+	                 MS(c->drain2), MS(c->conc), MS(c->walk1), MS(c->sync1), markpct,
 	                 (unsigned long long)ncpu, c->precleans, MS(c->sweep),
 	                 (unsigned long long)(c->before >> 20),
-	                 (unsigned long long)(__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >> 20),
+	                 (unsigned long long)(c->end >> 20),
 	                 (unsigned long long)(gc_live >> 20), (unsigned long long)(gc_goal >> 20),
 	                 (unsigned long long)ncpu, (unsigned long long)(gc_ms.dirty_pages - gc_ms.dirty_final),
 	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st.objects_freed);
@@ -319,10 +389,17 @@ static void busy_lock(void)
 
 static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE); }
 
-/* A whole cycle on this goroutine, then its sweep. */
+/* A whole cycle on this goroutine, then its sweep.  conc 2: a background
+ * cycle, which gives up if a cycle ran while it waited and the heap is
+ * under the trigger again. */
 static void collect(int conc)
 {
 	busy_lock();
+	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
+	                     __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED)) {
+		busy_unlock();
+		return;
+	}
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
 	struct cycle c;
 	cycle(conc, &c);
@@ -359,37 +436,52 @@ void rt_gc_collect(void)
 static void bg_cycle(void *arg)
 {
 	(void)arg;
-	collect(1);
+	collect(2);  /* a background cycle: skipped if one ran meanwhile */
 	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
 }
 
 /* Help marking: it fell behind the allocation (the heap passed its goal
- * while marking is on). */
-static void assist(void)
+ * while marking is on).  Scan grey objects if there are any; if there are
+ * none (the worker holds the work, or is pre-cleaning), wait until marking
+ * ends: the worker stops sleeping between slices while the heap is over
+ * its goal, so the heap stays near its goal (waiting is not charged to
+ * rt.gc.assist: the goroutine is parked). */
+static void assist(uint64_t budget, int over)
 {
+	uint64_t did = 0;
 	struct m *m = rt_acquirem();
 	if (gc_work_trylock()) {
 		unsigned old = plat_ledger_switch(class_assist);
 		uint64_t t0 = plat_nanotime();
-		gc_ms.assist_bytes += gc_drain_bytes(MARK_ASSIST_BYTES);
+		did = gc_drain_bytes(budget);
+		gc_ms.assist_bytes += did;
 		gc_work_unlock();
 		__atomic_add_fetch(&assist_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
 		plat_ledger_switch(old);
 	}
 	rt_releasem(m);
+	if (did || !over)
+		return;
+	while (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >= __atomic_load_n(&gc_goal, __ATOMIC_RELAXED))
+		tally_sleep(ASSIST_WAIT_NS);
 }
 
 /* An allocation's slow path, on a goroutine, no lock held: collect, start
  * a background cycle, or assist, as the pacer says. */
-static void pace(void)
+static void pace(size_t n)
 {
 	if (!rt_on_goroutine() || rt_getm()->locks)
 		return;
 	uint64_t alloc = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED);
 	uint64_t goal = __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE)) {
-		if (alloc >= goal)
-			assist();
+		/* the allocation about to be made (a window: up to 64 objects)
+		 * times the assist ratio; at the goal, wait if nothing to scan */
+		uint64_t bytes = n > RT_SMALL_MAX ? n : 64 * (uint64_t)n;
+		uint64_t budget = bytes * __atomic_load_n(&assist_ratio, __ATOMIC_RELAXED) / 16;
+		if (budget || alloc >= goal)
+			assist(budget < MARK_ASSIST_BYTES ? MARK_ASSIST_BYTES : budget, alloc >= goal);
 		return;
 	}
 	if (__atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED) < 0 &&
@@ -421,7 +513,7 @@ void *tally_gc_alloc(size_t n, int kind)
 	void *p = rt_gc_alloc_fast(n, k);
 	if (p)
 		return p;
-	pace();
+	pace(n);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (n > RT_SMALL_MAX) {
 			p = rt_large_alloc(k, n, RT_HP);

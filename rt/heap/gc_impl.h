@@ -34,8 +34,9 @@ void gc_work_unlock(void);
 
 /* World stopped: empty the mark stack, zero gc_ms. */
 void gc_mark_begin(void);
-/* Clear the dirty record of the heap and data (world stopped, before
- * plat_dirty_sync; no bitmap). */
+/* Before the start pause, world running: clear the dirty record of the
+ * heap, data and every goroutine's stack, then sync.  From the sync on,
+ * every store is recorded, a superset of the stores after the pause. */
 void gc_dirty_clear(void);
 /* Scan data and bss, and every allocated malloc'd object.  With the
  * world running the spans are found through the span table (the list of
@@ -43,9 +44,8 @@ void gc_dirty_clear(void);
  * after the dirty record was cleared, and is found dirty later. */
 void gc_mark_data_roots(void);
 void gc_mark_malloc_roots(void);
-/* World stopped: every goroutine's stack but self's, from its saved sp;
- * with clear, their dirty record is cleared too. */
-void gc_mark_stacks(struct g *self, int clear);
+/* World stopped: every goroutine's stack but self's, from its saved sp. */
+void gc_mark_stacks(struct g *self);
 /* The calling goroutine's own stack and registers (world stopped). */
 void gc_mark_own_stack(struct g *self);
 /* Scan grey objects until none is left (1) or plat_nanotime() passes
@@ -66,6 +66,14 @@ uint64_t gc_rescan_dirty(void);
 long gc_preclean(void);
 /* World stopped: the same for every goroutine's stack, from its sp. */
 uint64_t gc_rescan_dirty_stacks(struct g *self);
+
+/* Test hooks (hosted tests): called by the collecting goroutine once
+ * concurrent marking has drained (every object reached so far is black),
+ * world running, just before the final pause;
+ * and with nobarrier set, the final pause skips the dirty re-scans (a
+ * collector without write barrier: the tests show it loses objects). */
+extern void (*gc_test_hook)(void);
+extern int gc_test_nobarrier;
 
 /* ---- gc_sweep.c ---- */
 void gc_sweep_init(void);

@@ -120,29 +120,33 @@ static inline void mark_word(uintptr_t p)
 	struct mspan *s = __atomic_load_n(&rt_spans[(p - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
 	if (!s)
 		return;
-	uint8_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-	uint8_t kind = s->kind;
-	if (kind == KIND_MALLOC || p < s->base || p >= s->base + s->npages * RT_HP)
+	uint8_t state = RT_PEEK(s->state);
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+	uint8_t kind = RT_PEEK(s->kind);
+	uintptr_t base = RT_PEEK(s->base);
+	if (kind == KIND_MALLOC || p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
 		return;
 	if (state == SPAN_SMALL) {
-		uint32_t idx = rt_span_index(s, p - s->base);
-		if (idx >= s->nelems)
+		uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
+		if (idx >= RT_PEEK(s->nelems) || idx >= RT_SPAN_MAXOBJ)
 			return;  /* the span's tail */
 		uint64_t bit = 1ull << (idx & 63);
 		if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
 		    !set_mark(&s->markbits[idx >> 6], bit))
 			return;
-		gc_ms.marked_bytes += s->elemsize;
+		uint32_t size = RT_PEEK(s->elemsize);
+		gc_ms.marked_bytes += size;
 		if (kind == KIND_GC_SCAN) {
-			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
-			push(obj, obj + s->elemsize);
+			uintptr_t obj = base + (uintptr_t)idx * size;
+			push(obj, obj + size);
 		}
 	} else if (state == SPAN_LARGE) {
 		if (!set_mark(&s->markbits[0], 1))
 			return;
-		gc_ms.marked_bytes += s->npages * RT_HP;
+		size_t npages = RT_PEEK(s->npages);
+		gc_ms.marked_bytes += npages * RT_HP;
 		if (kind == KIND_GC_SCAN)
-			push(s->base, s->base + s->npages * RT_HP);
+			push(base, base + npages * RT_HP);
 	}
 }
 
@@ -233,7 +237,8 @@ static struct mspan *span_at(uintptr_t a, uint8_t *state)
 	struct mspan *s = __atomic_load_n(&rt_spans[(a - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
 	if (!s)
 		return NULL;
-	*state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	*state = RT_PEEK(s->state);
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
 	if (*state != SPAN_SMALL && *state != SPAN_LARGE)
 		return NULL;
 	return s;
@@ -246,8 +251,8 @@ __attribute__((no_sanitize("thread")))
 static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t hi)
 {
 	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
-	uintptr_t base = s->base, end = base + s->npages * RT_HP;
-	uint8_t kind = s->kind;
+	uintptr_t base = RT_PEEK(s->base), end = base + RT_PEEK(s->npages) * RT_HP;
+	uint8_t kind = RT_PEEK(s->kind);
 	if (kind == KIND_GC_NOSCAN)
 		return;
 	if (lo < base)
@@ -263,10 +268,11 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 			scan_root(lo, hi);
 		return;
 	}
-	uint32_t size = s->elemsize, nelems = s->nelems;
+	uint32_t size = RT_PEEK(s->elemsize), nelems = RT_PEEK(s->nelems), divmul = RT_PEEK(s->divmul);
 	if (!size)
 		return;
-	uint32_t first = rt_span_index(s, lo - base), last = rt_span_index(s, hi - 1 - base);
+	uint32_t first = (uint32_t)(((uint64_t)(lo - base) * divmul) >> 32);
+	uint32_t last = (uint32_t)(((uint64_t)(hi - 1 - base) * divmul) >> 32);
 	for (uint32_t i = first; i <= last && i < nelems && i < RT_SPAN_MAXOBJ; i++) {
 		uint64_t bit = 1ull << (i & 63);
 		if (!(__atomic_load_n(&s->allocbits[i >> 6], __ATOMIC_ACQUIRE) & bit))
@@ -278,15 +284,16 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 	}
 }
 
+__attribute__((no_sanitize("thread")))
 void gc_mark_malloc_roots(void)
 {
 	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
 	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
 		uint8_t state;
 		struct mspan *s = span_at(a, &state);
-		if (!s || s->base != a || s->kind != KIND_MALLOC)
+		if (!s || RT_PEEK(s->base) != a || RT_PEEK(s->kind) != KIND_MALLOC)
 			continue;
-		scan_span_range(s, state, a, a + s->npages * RT_HP);
+		scan_span_range(s, state, a, a + RT_PEEK(s->npages) * RT_HP);
 		if (wtop > 4096)
 			gc_drain(0);  /* keep the mark stack short */
 	}
@@ -302,17 +309,26 @@ static int stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top)
 	return *sp >= gp->stack_lo && *sp <= *top;
 }
 
-void gc_mark_stacks(struct g *self, int clear)
+void gc_mark_stacks(struct g *self)
 {
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		uintptr_t sp, top;
-		if (!stack_of(&x->g, self, &sp, &top))
-			continue;
-		scan_root(sp, top);
-		if (clear) {
-			uintptr_t p = sp & ~(uintptr_t)(PG - 1);
-			plat_dirty_harvest(p, (top - p + PG - 1) / PG, NULL);
-		}
+		if (stack_of(&x->g, self, &sp, &top))
+			scan_root(sp, top);
+	}
+}
+
+/* With the world running: the stacks' fields are read racily, which is
+ * harmless: a harvest never faults (unmapped pages report nothing), and a
+ * page missed or cleared wrongly here is one written since, or one the
+ * start pause scans whole. */
+__attribute__((no_sanitize("thread")))
+static void clear_stacks(void)
+{
+	for (struct gx *x = __atomic_load_n((struct gx **)&rt_sched.allgs, __ATOMIC_ACQUIRE); x; x = x->allnext) {
+		uintptr_t lo = x->g.stack_lo, size = x->g.stack_size;
+		if (lo && size && !(lo % PG) && !(size % PG))
+			plat_dirty_harvest(lo, size / PG, NULL);
 	}
 }
 
@@ -382,7 +398,16 @@ static uint64_t heap_and_data(int rescan)
 	return dirty;
 }
 
-void gc_dirty_clear(void) { heap_and_data(0); }
+void gc_dirty_clear(void)
+{
+	uint64_t t0 = plat_nanotime();
+	heap_and_data(0);
+	clear_stacks();
+	uint64_t t1 = plat_nanotime();
+	plat_dirty_sync();
+	gc_ms.sync_ns += plat_nanotime() - t1;
+	gc_ms.walk_ns += t1 - t0;
+}
 
 /* Pre-cleaning (world running): the whole record is harvested into one
  * bitmap first, then synced, then re-scanned, in that order (a page

@@ -77,7 +77,8 @@ static uint64_t sweep_span(struct mspan *s, uint32_t sg, int settle)
 		}
 		__atomic_store_n(&s->allocbits[w], keep, __ATOMIC_RELEASE);
 	}
-	memset((void *)s->markbits, 0, sizeof(s->markbits));
+	for (unsigned w = 0; w < RT_SPAN_WORDS; w++)
+		__atomic_store_n(&s->markbits[w], 0, __ATOMIC_RELAXED);
 	if (nfreed)
 		__atomic_add_fetch(&s->nfree, (int32_t)nfreed, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
@@ -105,6 +106,22 @@ void rt_gc_sweep_before_use(struct mspan *s)
 	}
 }
 
+/* The collected span that starts at heap page a, if any: a probe of span
+ * fields without their owner's lock (a span being carved or typed under
+ * it gives a stale answer, which the claim's CAS then refuses). */
+__attribute__((no_sanitize("thread")))
+static struct mspan *collected_span_at(uintptr_t a)
+{
+	struct mspan *s = __atomic_load_n(&rt_spans[(a - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+	if (!s || RT_PEEK(s->base) != a)
+		return NULL;
+	uint8_t state = RT_PEEK(s->state);
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+	if ((state != SPAN_SMALL && state != SPAN_LARGE) || RT_PEEK(s->kind) == KIND_MALLOC)
+		return NULL;
+	return s;
+}
+
 uint64_t gc_sweep_all(void)
 {
 	uint64_t freed = 0;
@@ -114,12 +131,8 @@ uint64_t gc_sweep_all(void)
 	unsigned old = plat_ledger_switch(class_sweep);
 	unsigned batch = 0;
 	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
-		struct mspan *s = __atomic_load_n(&rt_spans[(a - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
-		if (!s || s->base != a)
-			continue;
-		uint8_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if ((state != SPAN_SMALL && state != SPAN_LARGE) ||
-		    __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE) == KIND_MALLOC)
+		struct mspan *s = collected_span_at(a);
+		if (!s)
 			continue;
 		uint32_t g = sg - 2;
 		if (!__atomic_compare_exchange_n(&s->sweepgen, &g, sg - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -188,6 +188,11 @@ void rt_span_fresh_objects(struct mspan *s);
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
 /* ---- the collector (gc.c, gc_mark.c, gc_sweep.c; internals in gc_impl.h) ---- */
+/* A probe of a span field read without its owner's lock, in a function
+ * marked no_sanitize("thread"): the span may be being carved or typed, and
+ * the caller validates what it reads (a plain volatile load, not an
+ * atomic: ThreadSanitizer checks atomics even there). */
+#define RT_PEEK(x) (*(const volatile __typeof__(x) *)&(x))
 /* 1 from the start of marking to its end (changed only with the world
  * stopped): windows reserved now are born marked, nothing is scavenged. */
 extern volatile int rt_gc_marking;

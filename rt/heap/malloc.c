@@ -49,7 +49,7 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 	if (s) {
 		rt_span_born(s);  /* before its kind (gc_sweep.c) */
 		s->cls = 0;
-		s->kind = (uint8_t)kind;
+		__atomic_store_n(&s->kind, (uint8_t)kind, __ATOMIC_RELEASE);
 		s->elemsize = 0;
 		/* born marked while the collector marks (the flag changes only
 		 * with the world stopped; m->locks is held here) */

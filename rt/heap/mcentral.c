@@ -127,7 +127,7 @@ static void settle(struct mcentral *c, struct mspan *s)
 		 * give it back every window */
 		if (s->onlist)
 			plist_remove(c, s);
-		s->state = SPAN_META;  /* no longer small: free() of it now fails */
+		__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);  /* no longer small: free() of it now fails */
 		rt_allspans_remove(s);
 		rt_pageheap_free(s);
 	} else if (nfree > 0 && !s->onlist) {
@@ -155,7 +155,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 		return NULL;
 	rt_span_born(s);  /* before its kind: the sweeper reads kind, then claims */
 	s->cls = (uint8_t)cls;
-	s->kind = (uint8_t)kind;
+	__atomic_store_n(&s->kind, (uint8_t)kind, __ATOMIC_RELEASE);
 	s->nelems = (uint16_t)k->nelems;
 	s->elemsize = k->size;
 	s->divmul = k->divmul;
@@ -163,8 +163,10 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	s->scanword = 0;
 	__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 	s->onlist = 0;
-	memset((void *)s->allocbits, 0, sizeof(s->allocbits));
-	memset((void *)s->markbits, 0, sizeof(s->markbits));
+	for (unsigned w = 0; w < RT_SPAN_WORDS; w++) {  /* the marker may probe a stale span */
+		__atomic_store_n(&s->allocbits[w], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->markbits[w], 0, __ATOMIC_RELAXED);
+	}
 	rt_span_fresh_objects(s);
 	rt_allspans_add(s);
 	__atomic_store_n(&s->state, SPAN_SMALL, __ATOMIC_RELEASE);

@@ -174,7 +174,7 @@ static struct mspan *span_new(void)
 
 static void span_dispose(struct mspan *s)
 {
-	s->state = 0;
+	__atomic_store_n(&s->state, 0, __ATOMIC_RELEASE);
 	s->next = meta_free;
 	meta_free = s;
 }
@@ -182,7 +182,7 @@ static void span_dispose(struct mspan *s)
 /* Put free span s on its list, merged with free neighbours (lock held). */
 static void free_insert(struct mspan *s)
 {
-	s->state = SPAN_FREE;
+	__atomic_store_n(&s->state, SPAN_FREE, __ATOMIC_RELEASE);
 	uintptr_t lo = s->base, hi = s->base + s->npages * RT_HP;
 	if (lo > rt_arena_lo) {
 		struct mspan *l = rt_spans[((lo - rt_arena_lo) >> RT_HP_SHIFT) - 1];
@@ -267,7 +267,7 @@ static struct mspan *carve(struct mspan *s, uintptr_t at, size_t npages)
 	list_remove(free_list(s->npages), s);
 	if (!s->scavenged)
 		free_backed -= s->npages * RT_HP;
-	s->state = SPAN_META;  /* not free: the parts must not merge back into it */
+	__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);  /* not free: the parts must not merge back into it */
 	struct mspan *parts[2] = { h, t };
 	uintptr_t from[2] = { s->base, cut_end }, to[2] = { at, end };
 	for (int i = 0; i < 2; i++) {
