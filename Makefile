@@ -9,6 +9,7 @@
 #                        run of the Go/pthreads peers
 #   make fuzz            each libFuzzer harness for FUZZ_TIME s (default 120)
 #   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
+#   make soak            the collector's torture programs, long (tests/soak.cases)
 #
 # Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n (default:
 #            the host's core count)  MEM=512M
@@ -57,7 +58,7 @@ APP_OBJS := $(patsubst %.c,$(OUT)/app/%.o,$(APP_SRCS))
 
 KERNEL_ELF := $(OUT)/kernel.elf
 
-.PHONY: all kernel iso esp efi run test bench stress host-tests fuzz clean distclean bootstrap qemu10 check-app
+.PHONY: all kernel iso esp efi run test bench stress soak host-tests fuzz clean distclean bootstrap qemu10 check-app
 all: kernel efi esp iso
 
 # ---- dependencies: Debian packages, newlib -------------------------------
@@ -166,6 +167,10 @@ test: all host-tests rt-tests fuzz-bins bench-guest qemu10
 STRESS_RUNS ?= 10
 stress: all rt-tests
 	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
+
+# The collector's torture programs run long (tests/soak.cases, ~10 min).
+soak: all
+	@$(PYTHON) tools/testrun.py --no-py --cases tests/soak.cases
 
 clean:
 	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host $(BUILD)/fuzz

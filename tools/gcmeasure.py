@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""gcmeasure.py - the collector's pauses, their parts, its CPU share while
+marking and the heap against the live heap, with a large live heap and a
+mutator on every CPU (tests/apps/gc_live.c), read from gctrace=1.
+
+Purpose: the numbers docs/heap.md cites for the concurrent collector, from
+one committed command.  Each run boots gc_live (MiB live, then a mutator per
+CPU until `cycles` more collections ran) and keeps the cycles after the
+live heap was built (the steady state).  Per run it prints, as a markdown
+table row:
+  - pauses: the start and final pause, max and median (ms; under icount one
+    ms is 10^6 guest instructions, shift=0), and the final pause's parts,
+    averaged: stop (waiting for every CPU), walk (the dirty-bit walk of the
+    heap, data and stacks' page-table entries), rescan (dirty pages
+    re-scanned), drain (the collector's own stack and what is left grey);
+    the start pause's stack scan; the record's clearing walk and its sync
+    (a TLB shootdown) before the start pause, which are not in a pause;
+  - mark CPU: marking's and assists' CPU time over the concurrent phase's
+    wall time x P (gctrace's "mark N% of P P"), averaged;
+  - the ledger's rt.gc.* classes over the whole run (% of all CPUs' time);
+  - heap: the heap when marking ended over the live heap it found (the
+    marked bytes, floating garbage included), and over the app's true live
+    size; the worst cycle of each.
+
+Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
+  icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
+  a trailing "stw" (icount1stw) boots with gcconc=0 (stop-the-world
+  marking) for comparison; the others with gcconc=1.
+Context: stdlib only; builds the image with make, boots with
+tools/tally_qemu.py; each boot is given --timeout seconds.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = "build/x86_64/apps/gc_live"
+
+NUM = r"(\d+\.\d+)"
+GC = re.compile(
+	r"^gc (\d+) @\S+ \d+%: " + NUM + r" ms stw \(start " + NUM + r": stop " + NUM + r" stacks " + NUM +
+	r"; final " + NUM + r": stop " + NUM + r" walk " + NUM + r" rescan " + NUM + r" drain " + NUM +
+	r"\), " + NUM + r" ms concurrent \(clear " + NUM + r"\+" + NUM + r" sync, mark (\d+)% of (\d+) P, "
+	r"(\d+) rounds\), sweep " + NUM + r" ms, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ P, (\d+)\+(\d+) "
+	r"dirty pages")
+FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "rescan", "drain", "conc",
+          "clear", "sync", "markpct", "p", "rounds", "sweep", "before", "end", "live", "goal", "dirty",
+          "dirty2"]
+
+
+def parse(text):
+	cycles, built = [], False
+	ledger = None
+	for line in text.splitlines():
+		if line.startswith("gc_live:") and "built" in line:
+			built = True
+			continue
+		m = GC.match(line)
+		if m and built:
+			cycles.append(dict(zip(FIELDS, (float(x) for x in m.groups()))))
+		if line.startswith("ledger: total"):
+			ledger = line
+	return cycles, ledger
+
+
+def ledger_share(line, prefix):
+	if not line:
+		return {}
+	m = re.search(r"elapsed (\d+) cycles", line)
+	total = float(m.group(1)) if m else 0
+	out = {}
+	for k, v in re.findall(r"(\S+)=(\d+)\(", line):
+		if k.startswith(prefix) and total:
+			out[k] = 100.0 * float(v) / total
+	return out
+
+
+def boot(run, mib, cycles, timeout):
+	mode = run.rstrip("stw")
+	conc = 0 if run.endswith("stw") else 1
+	icount = mode.startswith("icount")
+	smp = int(re.sub(r"\D", "", mode) or "1")
+	cmd = [sys.executable, os.path.join(ROOT, "tools/tally_qemu.py"), "--boot", "direct", "--out", OUT,
+	       "--smp", str(smp), "--timeout", str(timeout),
+	       "--cmdline", "gcconc=%d gctrace=1 -- %d %d" % (conc, mib, cycles)]
+	if icount:
+		cmd.append("--icount")
+	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+	return p.returncode, p.stdout, " ".join(cmd[1:])
+
+
+def row(run, mib, cs, ledger):
+	def mx(k):
+		return max(c[k] for c in cs)
+
+	def med(k):
+		return statistics.median(c[k] for c in cs)
+
+	def avg(k):
+		return sum(c[k] for c in cs) / len(cs)
+
+	gcl = ledger_share(ledger, "rt.gc")
+	shares = ", ".join("%s %.1f%%" % (k, v) for k, v in sorted(gcl.items()))
+	ratio_found = max(c["end"] / c["live"] for c in cs if c["live"])
+	ratio_true = max(c["end"] / mib for c in cs)
+	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
+	        "%.0f%% | %s | %.2f | %.2f | %.0f+%.0f |" % (
+	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
+	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
+	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2")))
+
+
+def main(argv=None):
+	ap = argparse.ArgumentParser(prog="gcmeasure.py", description=__doc__.split("\n")[0])
+	ap.add_argument("--mib", type=int, default=64)
+	ap.add_argument("--cycles", type=int, default=6)
+	ap.add_argument("--runs", default="icount1,icount1stw,tcg2")
+	ap.add_argument("--timeout", type=int, default=900)
+	ap.add_argument("-v", "--verbose", action="store_true")
+	args = ap.parse_args(argv)
+	b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
+	if b.returncode:
+		return b.returncode
+	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
+	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
+	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
+	      "(concurrent+final, mean) |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|")
+	failed = 0
+	for run in args.runs.split(","):
+		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
+		cs, ledger = parse(text)
+		ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
+		if args.verbose or not ok:
+			sys.stderr.write(text)
+		if not ok or not cs:
+			print("| %s | FAILED (status %d) | | | | | | | | | | |" % (run, rc))
+			failed += 1
+			continue
+		print(row(run, args.mib, cs, ledger))
+		sys.stderr.write("gcmeasure: %s: %s\n" % (run, cmd))
+	return 1 if failed else 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
