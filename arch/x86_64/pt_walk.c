@@ -13,7 +13,8 @@
  * The A/D walk (x86_pt_ad) visits only what is mapped: a missing entry at
  * level L skips its whole span (512 GiB, 1 GiB, 2 MiB), so a sparse range
  * of terabytes costs a few entries, not a page count.  Its cost is one
- * load per entry visited and, with clear, one locked AND per leaf whose
+ * load per entry visited (the leaves of each page table in one tight loop,
+ * ad_leaves: the collector walks every page of the heap in use) and, with clear, one locked AND per leaf whose
  * bits are set (clean leaves are not written, so a clear over a clean
  * range dirties no cache line).
  *
@@ -60,6 +61,28 @@ struct ad_walk {
 	long reported;
 };
 
+/* The 4 KiB leaves of page table t covering [a, hi] (one 2 MiB span or
+ * less): the hot loop of a walk over a large mapped range (the collector
+ * harvests every heap page), a few instructions per entry; the same
+ * answers as ad_level at level 0. */
+static void ad_leaves(struct ad_walk *w, pte_t *t, uintptr_t a, uintptr_t hi)
+{
+	unsigned i = (a >> 12) & 511, end = (hi >> 12) & 511;
+	uint64_t page = (a - w->start) >> 12, bits = w->bits;
+	for (; i <= end; i++, page++) {
+		pte_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+		if (!(e & PTE_P) || !(e & bits))
+			continue;
+		if (w->clear)
+			e = __atomic_fetch_and(&t[i], ~bits, __ATOMIC_SEQ_CST);
+		if (e & bits) {
+			if (w->out)
+				w->out[page / 64] |= 1ull << (page & 63);
+			w->reported++;
+		}
+	}
+}
+
 /* Entries of `table` (level `level`) covering [lo, last] (inclusive: the
  * top of the address space has no exclusive end). */
 static void ad_level(struct ad_walk *w, pte_t *table, int level, uintptr_t lo, uintptr_t last)
@@ -87,7 +110,10 @@ static void ad_level(struct ad_walk *w, pte_t *table, int level, uintptr_t lo, u
 					w->reported += (long)(to - from);
 				}
 			} else {
-				ad_level(w, w->pt->virt(e & PTE_ADDR), level - 1, a, hi);
+				if (level == 1)
+					ad_leaves(w, w->pt->virt(e & PTE_ADDR), a, hi);
+				else
+					ad_level(w, w->pt->virt(e & PTE_ADDR), level - 1, a, hi);
 			}
 		}
 		if (hi == last)
