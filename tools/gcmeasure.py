@@ -62,8 +62,8 @@ def parse(text):
 		m = GC.match(line)
 		if m and built:
 			cycles.append(dict(zip(FIELDS, (float(x) for x in m.groups()))))
-		if line.startswith("ledger: total"):
-			ledger = line
+		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
+			ledger = line  # one CPU: no total line
 	return cycles, ledger
 
 

@@ -325,8 +325,11 @@ void gc_mark_stacks(struct g *self)
 __attribute__((no_sanitize("thread")))
 static void clear_stacks(void)
 {
-	for (struct gx *x = __atomic_load_n((struct gx **)&rt_sched.allgs, __ATOMIC_ACQUIRE); x; x = x->allnext) {
-		uintptr_t lo = x->g.stack_lo, size = x->g.stack_size;
+	rt_lock(&rt_sched.lock);  /* the list only grows at its head */
+	struct gx *head = (struct gx *)rt_sched.allgs;
+	rt_unlock(&rt_sched.lock);
+	for (struct gx *x = head; x; x = RT_PEEK(x->allnext)) {
+		uintptr_t lo = RT_PEEK(x->g.stack_lo), size = RT_PEEK(x->g.stack_size);
 		if (lo && size && !(lo % PG) && !(size % PG))
 			plat_dirty_harvest(lo, size / PG, NULL);
 	}

@@ -27,6 +27,14 @@
  * another: frees that land behind scanword are found when the span comes
  * round again.
  *
+ * The collector (gc.c): while it marks, a window reserved in a collected
+ * span is born marked (its bits ORed into markbits, its bytes counted in
+ * rt_gc_born_bytes; a window given back unused takes them back), and a
+ * collected span taken from a central list is swept first if this cycle
+ * has not swept it yet (rt_gc_sweep_before_use, under the central's lock;
+ * gc_sweep.c).  A new span gets the current sweep generation before its
+ * kind (rt_span_born).
+ *
  * Checks (heapcheck=1): a free object holds RT_POISON in every byte (new
  * spans are filled, free() refills); a refill verifies each object it
  * reserves and reports a write after free naming the object and offset.
