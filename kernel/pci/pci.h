@@ -181,6 +181,17 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
 /* Mask the entry again and free its vector (MSI-X stays enabled). */
 void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector);
+/* Route the function's MSI (one vector: Multiple Message Enable 0) to a
+ * newly allocated vector on the boot CPU calling fn (charged to cls):
+ * MSI-X off, address and data written while MSI is disabled (and the
+ * vector masked when the function can mask), INTx off, bus mastering on,
+ * then MSI enabled.  Returns the vector, or -1 with a message (no MSI
+ * capability, no vector left, the CPU not nameable in a message).  A
+ * function has either MSI or MSI-X in use, never both (PCI 3.0 6.8). */
+int pci_msi_enable(struct pci_dev *d, irq_fn fn, unsigned cls);
+/* Disable MSI (read back, so the device has stopped before the vector
+ * goes) and free the vector. */
+void pci_msi_disable(struct pci_dev *d, unsigned vector);
 /* Use the function's legacy INTx pin: turn MSI and MSI-X off, route the
  * line the firmware wrote in its interrupt-line register through the
  * machine's router to a new vector calling fn, and let the function
