@@ -35,6 +35,8 @@
 /* capability ids and the bytes each occupies (for truncation checks) */
 #define PCI_CAP_MSI     0x05
 #define PCI_CAP_MSIX    0x11
+#define PCI_CAP_PCIE    0x10
+#define PCI_ECAP_START  0x100  /* the first extended capability, if any */
 #define PCI_CAP_MIN_LEN 2      /* id and next pointer */
 #define PCI_MSIX_LEN    12
 /* MSI: 10 bytes, +4 for a 64-bit address, +10 with per-vector masking */
