@@ -98,6 +98,7 @@ var benches = []bench{
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
 	{"Alloc64", 1, benchAlloc64},
+	{"GCAlloc64", 1, benchAlloc64}, // Tally's collected counterpart of Alloc64
 	{"AllocThroughput", 1, benchAllocThroughput},
 	{"AllocThroughput", 2, benchAllocThroughput},
 	{"Skynet", 0, benchSkynet},
