@@ -42,9 +42,9 @@ struct bench_b {
 		const char *unit;
 	} metric[4];
 	unsigned nclass;
-	const char *split_class[2];  /* set by bench_split_class */
+	const char *split_class[4];  /* set by bench_split_class */
 };
-#define BENCH_MAX_CLASSES 2
+#define BENCH_MAX_CLASSES 4
 
 struct bench {
 	const char *name;     /* without the "Benchmark" prefix */

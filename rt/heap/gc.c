@@ -192,6 +192,11 @@ static void set_goal(void)
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
 }
 
+static int over_goal(void)
+{
+	return __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >= __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
+}
+
 /* Concurrent marking in slices (world running); returns the CPU time. */
 static uint64_t mark_concurrently(struct cycle *c)
 {
@@ -228,11 +233,13 @@ static uint64_t mark_concurrently(struct cycle *c)
 		if (phase == 3 && gc_test_hook)
 			gc_test_hook();
 		if (phase < 3) {
-			if (ncpu >= 4 || __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >=
-			                     __atomic_load_n(&gc_goal, __ATOMIC_RELAXED))
-				tally_yield();  /* behind: allocators wait for this (pace) */
-			else
-				tally_sleep(t * (4 - ncpu) / ncpu);  /* duty P/4 */
+			/* duty P/4: sleep 3 slices' worth on 1 CPU; in short naps,
+			 * so that it stops sleeping once the heap reaches its goal
+			 * (allocators then wait for marking: pace) */
+			uint64_t now = plat_nanotime(), until = now + (ncpu >= 4 ? 0 : t * (4 - ncpu) / ncpu);
+			tally_yield();
+			while ((now = plat_nanotime()) < until && !over_goal())
+				tally_sleep(until - now < ASSIST_WAIT_NS ? until - now : ASSIST_WAIT_NS);
 		}
 	}
 	c->precleans = (unsigned)rounds;

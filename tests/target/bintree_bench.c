@@ -16,7 +16,7 @@
  *
  * Metrics: gc-cycles, the collections during the op (from
  * tally_gc_read_stats; the Go peer reports runtime.MemStats.NumGC), and
- * the split with %rt.alloc and %rt.gc.stw.  Under icount one op is
+ * the split with %rt.alloc, %rt.gc.stw, %rt.gc.sweep and %rt.gc.mark.  Under icount one op is
  * several billion guest instructions: run it with benchtime=1x.
  *
  * Context: the main goroutine, as every benchmark (kernel/bench.c).
@@ -79,6 +79,8 @@ BENCH_P(BinaryTrees, 1)
 	struct tally_gc_stats before, after;
 	bench_split_class(b, "rt.alloc");
 	bench_split_class(b, "rt.gc.stw");
+	bench_split_class(b, "rt.gc.sweep");  /* sweeping is not in the pause */
+	bench_split_class(b, "rt.gc.mark");   /* gcconc=1: concurrent marking */
 	tally_gc_read_stats(&before);
 	for (uint64_t i = 0; i < b->n; i++) {
 		const char *why = binary_trees(BT_DEPTH);

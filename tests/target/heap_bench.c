@@ -22,7 +22,8 @@
  *                    (each cycle's share is amortised over the objects
  *                    allocated between cycles), and a collection is
  *                    forced before the run so one run's garbage is not
- *                    billed to the next.  The split adds %rt.gc.stw.
+ *                    billed to the next.  The split adds %rt.gc.stw,
+ *                    %rt.gc.sweep and %rt.gc.mark.
  *   AllocThroughput  one object of a mixed small size (8..512 bytes) per
  *                    op by each of P goroutines (P = the row's P), each
  *                    keeping its last ALLOC_RING objects alive and
@@ -169,6 +170,8 @@ BENCH_P(GCAlloc64, 1)
 {
 	bench_split_class(b, "rt.alloc");
 	bench_split_class(b, "rt.gc.stw");
+	bench_split_class(b, "rt.gc.sweep");  /* sweeping is not in the pause */
+	bench_split_class(b, "rt.gc.mark");   /* gcconc=1: concurrent marking */
 	struct tally_gc_stats before, after;
 	tally_gc();
 	tally_gc_read_stats(&before);
