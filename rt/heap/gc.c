@@ -85,8 +85,8 @@
 #define MARK_SLICE_NS 500000ull           /* 0.5 ms of marking between sleeps */
 #define MARK_ASSIST_BYTES (64u << 10)
 #define ASSIST_WAIT_NS 100000ull          /* an allocator over the goal with no work to do */
-#define PRECLEAN_ROUNDS 4
-#define PRECLEAN_ENOUGH 64                /* fewer dirty pages: go to the final pause */
+#define PRECLEAN_ROUNDS 8
+#define PRECLEAN_ENOUGH 128               /* fewer dirty pages: go to the final pause */
 
 volatile int rt_stw;
 static volatile uint32_t stw_gen;
