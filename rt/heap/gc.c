@@ -13,21 +13,25 @@
  *
  * Concurrent marking (gcconc=1), the write barrier being the page tables'
  * dirty bits (plat_dirty_*, rt/platform.h):
- *   1. start pause: every cache window back; the dirty record of the
- *      heap, data and bss cleared; every goroutine's stack scanned and its
- *      record cleared; one sync (a TLB shootdown, so every later store is
- *      recorded); born-marked allocation on (rt_gc_marking: a window or
+ *   0. before the pause, world running (rt.gc.mark): the dirty record of
+ *      the heap, data and bss and of every goroutine's stack cleared, then
+ *      one sync (a TLB shootdown), so every later store is recorded: a
+ *      superset of the stores after the start pause;
+ *   1. start pause: every cache window back; every goroutine's stack
+ *      scanned; born-marked allocation on (rt_gc_marking: a window or
  *      large object handed out from now on is marked already).
  *   2. concurrent marking in slices (rt.gc.mark): data and bss, every
  *      malloc'd object, then the mark stack; then pre-cleaning rounds
  *      (harvest the heap's and data's record, sync, re-scan the dirty
- *      pages) until few pages come back dirty.  The budget: the collecting
+ *      pages) until one finds fewer than PRECLEAN_ENOUGH pages, at most
+ *      PRECLEAN_ROUNDS.  The budget: the collecting
  *      goroutine marks for a slice (MARK_SLICE_NS, holding m->locks, so
  *      the tick does not preempt it and the ledger class stays on its M),
  *      then sleeps so its marking time is at most 25% of the CPUs:
  *      duty = min(1, P / 4) of one CPU, the sleep after a slice of t being
- *      t * (1 - duty) / duty.  It is the only background worker (one per
- *      CPU is still to come).
+ *      t * (1 - duty) / duty, in naps it cuts short when the heap
+ *      reaches its goal.  It is the only background worker (one per CPU
+ *      is still to come).
  *   3. final pause: the windows back again, the remaining dirty pages of
  *      the heap and data re-scanned, then every goroutine's stack pages
  *      that are dirty (a parked goroutine that did not run is not
