@@ -168,7 +168,7 @@ STRESS_RUNS ?= 10
 stress: all rt-tests
 	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
 
-# The collector's torture programs run long (tests/soak.cases, ~10 min).
+# The collector's torture programs run long (tests/soak.cases, ~5 min).
 soak: all
 	@$(PYTHON) tools/testrun.py --no-py --cases tests/soak.cases
 
