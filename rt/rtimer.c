@@ -236,7 +236,7 @@ uint64_t rt_timers_next(void)
 }
 
 /* Wait until no M is inside t's callback (t already removed). */
-static void timer_wait_idle(struct rt_timer *t)
+void rt_timer_wait_idle(struct rt_timer *t)
 {
 	for (unsigned i = 0; i < RT_MAX_M; i++) {
 		while (__atomic_load_n(&timer_running[i], __ATOMIC_ACQUIRE) == t) {
@@ -369,7 +369,7 @@ void tally_timer_free(struct tally_timer *tt)
 	if (!tt)
 		return;
 	tally_timer_stop(tt);
-	timer_wait_idle(&tt->t);
+	rt_timer_wait_idle(&tt->t);
 	/* A goroutine still queued on the channel (blocked in recv, or a
 	 * select on its way out that has yet to unlink its sudog) would touch
 	 * freed memory: a misuse, stopped here rather than left to corrupt. */

@@ -221,6 +221,23 @@ uint64_t virtio_net_features(const struct virtio_net *n) { return n->vdev.featur
 const char *virtio_net_where(const struct virtio_net *n) { return n->where; }
 int virtio_net_polled(const struct virtio_net *n) { return n->polled; }
 
+void virtio_net_rx_interrupts(struct virtio_net *n, int on)
+{
+	struct cpu *c = cpu_ledger_enter(LC_KERN_DRIVER);
+	spin_lock(&n->rx_lock);
+	virtq_interrupts(&n->rx, on);
+	spin_unlock(&n->rx_lock);
+	cpu_ledger_leave(c);
+}
+
+unsigned virtio_net_rx_pending(struct virtio_net *n) { return virtq_pending(&n->rx); }
+
+void virtio_net_set_rx_notify(struct virtio_net *n, void (*fn)(void))
+{
+	if (!n->polled)
+		virtio_pci_set_notify(&n->rx_flag, fn);
+}
+
 int virtio_net_link_up(struct virtio_net *n)
 {
 	if (!(n->vdev.features & VIRTIO_BIT(VIRTIO_NET_F_STATUS)))

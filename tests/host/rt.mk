@@ -48,8 +48,9 @@ RT_CC_plain = $(HOST_CC)
 RT_CC_asan = $(HOST_CC)
 RT_CC_tsan = clang
 
-RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c $(CURDIR)/rt/heap/*.c))
+RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c $(CURDIR)/rt/heap/*.c $(CURDIR)/rt/net/*.c))
 RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_ledger_hosted.c rt/hosted/rt_fiber.c \
+	rt/hosted/rt_net_hosted.c \
 	rt/hosted/rt_heap_hosted.c \
 	rt/hosted/rt_preempt_hosted.c rt/hosted/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
