@@ -59,6 +59,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -79,7 +80,7 @@ DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
-             "check")
+             "check", "client")
 # `app = default` (and no app line) is this program: the smallest one, so
 # that cases about the boot itself stay quick (`make run`'s own default,
 # apps/tour.c, has its own case).
@@ -93,6 +94,11 @@ DEFAULT_APP = "apps/banner.c"
 #   running         no SHUTDOWN event: QEMU still runs at the timeout (a
 #                   halted machine), killed then
 SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
+# client = SCRIPT: a Python script run on the host while the guest runs,
+# given the case's free port as its argument; the case fails unless it
+# exits 0.  `{port}` in a qemu line is replaced by that port, chosen free
+# (UDP and TCP on 127.0.0.1) when the boot starts, so parallel runs do
+# not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
 # xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
 # deliberate fault must catch it): each one's FAIL line is its PASS result,
 # a PASS line (or no line) is a failure; the summary must still agree.
@@ -135,6 +141,7 @@ class Case:
 		self.shutdown = None        # one of SHUTDOWNS, or None: a status
 		self.launcher = False       # boot through tally_qemu.py's command line
 		self.check = None           # a script judging the console lines
+		self.client = None          # a host-side script run during the boot
 		self.xfail = []             # ktest names expected to fail
 		self.build = None           # Build, filled by plan_builds()
 
@@ -251,6 +258,10 @@ def _set_key(c, key, val, only=None):
 		if not os.path.isfile(os.path.join(ROOT, val)):
 			raise ValueError("no script %s" % val)
 		c.check = val
+	elif key == "client":
+		if not os.path.isfile(os.path.join(ROOT, val)):
+			raise ValueError("no script %s" % val)
+		c.client = val
 	elif key == "xfail":
 		if not val:
 			raise ValueError("expected ktest names")
@@ -803,15 +814,38 @@ class _Prefixed:
 		sys.stdout.flush()
 
 
+def free_port():
+	"""A port free for both UDP and TCP on 127.0.0.1 right now."""
+	for _ in range(50):
+		u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		u.bind(("127.0.0.1", 0))
+		port = u.getsockname()[1]
+		t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+		try:
+			t.bind(("127.0.0.1", port))
+			return port
+		except OSError:
+			continue
+		finally:
+			t.close()
+			u.close()
+	raise OSError("no free port on 127.0.0.1")
+
+
 def run_boot(tq, case, boot, verbose):
 	name = "%s/%s" % (case.name, boot)
 	if case.build.error:
 		return name, None, "build failed", case.build.error.splitlines()
+	extra = list(case.qemu)
+	port = None
+	if case.client or any("{port}" in e for e in extra):
+		port = free_port()
+		extra = [e.replace("{port}", str(port)) for e in extra]
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
 		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
 		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
-		timeout=case.timeout_for(boot), extra=list(case.qemu))
+		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
 	if err:
 		return name, None, err, None
@@ -825,11 +859,19 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
+	client = None
+	if case.client:
+		client = subprocess.Popen(
+			[sys.executable, os.path.join(ROOT, case.client), str(port)], cwd=ROOT,
+			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+			text=True, errors="replace")
 	if case.launcher:
 		res = launch(tq, opts, log)
 	else:
 		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
 	reason, kt, lines = check_boot(case, res)
+	if client:
+		reason = finish_client(case, client, verbose, name) or reason
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
@@ -875,6 +917,24 @@ def launch(tq, opts, log):
 	else:
 		res.message = "launcher exited %d: %s" % (p.returncode, last[0])
 	return res
+
+
+def finish_client(case, p, verbose, name):
+	"""The client's verdict: None when it exited 0, else its last lines.
+	It gets 30 s after the guest ended, then is killed."""
+	try:
+		out, _ = p.communicate(timeout=30)
+	except subprocess.TimeoutExpired:
+		p.kill()
+		out, _ = p.communicate()
+		return "%s: no end 30 s after the guest's" % case.client
+	if verbose:
+		for l in out.splitlines():
+			sys.stdout.write("[%s] (client) %s\n" % (name, l))
+	if p.returncode == 0:
+		return None
+	lines = out.strip().splitlines()
+	return "%s: %s" % (case.client, "; ".join(lines[-5:]) or "exit %d" % p.returncode)
 
 
 def run_check(script, lines):
