@@ -65,7 +65,7 @@ void rt_netpoll_start(unsigned mode)
 	np_mode = mode;
 	if (mode != RT_NETPOLL_POLL) {
 		plat_net_rx_irq(0, 1);
-		np_irq_on = 1;
+		__atomic_store_n(&np_irq_on, 1, __ATOMIC_RELAXED);
 		COUNT(st_arm, 1);
 	}
 	__atomic_store_n(&rt_netpoll_on, 1, __ATOMIC_SEQ_CST);
@@ -86,10 +86,10 @@ void rt_netpoll_irq(void)
 
 static void set_irq(int on)
 {
-	if (np_irq_on == on)
+	if (__atomic_load_n(&np_irq_on, __ATOMIC_RELAXED) == on)
 		return;
 	plat_net_rx_irq(0, on);
-	np_irq_on = on;
+	__atomic_store_n(&np_irq_on, on, __ATOMIC_RELAXED);
 	if (on)
 		COUNT(st_arm, 1);
 	else
@@ -148,8 +148,8 @@ unsigned rt_netpoll_find(void)
 
 void rt_netpoll_before_idle(void)
 {
-	if (np_mode == RT_NETPOLL_POLL || np_irq_on)
-		return;
+	if (np_mode == RT_NETPOLL_POLL || __atomic_load_n(&np_irq_on, __ATOMIC_RELAXED))
+		return;  /* a stale 0 only costs a look under np_busy */
 	if (__atomic_exchange_n(&np_busy, 1, __ATOMIC_ACQUIRE))
 		return;  /* an M is polling: it is not idle, and re-arms when done */
 	set_irq(1);

@@ -261,7 +261,7 @@ int net_ip_send(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
 
 void net_set_addr(uint32_t ip, uint32_t mask, uint32_t gw)
 {
-	net_st.ip = ip;
+	__atomic_store_n(&net_st.ip, ip, __ATOMIC_RELEASE);  /* tally_net_up reads it unlocked */
 	net_st.mask = ip ? mask : 0;
 	net_st.gw = ip ? gw : 0;
 	net_st.bcast = ip ? (ip & mask) | ~mask : 0;
@@ -424,13 +424,13 @@ int net_start(void)
 	if (s == -1)
 		return TALLY_ENONET;
 	rt_lock(&net_st.lock);
-	if (net_st.state == 0) {
+	if (__atomic_load_n(&net_st.state, __ATOMIC_ACQUIRE) == 0) {
 		if (plat_net_count() == 0) {
-			__atomic_store_n(&net_st.state, -1, __ATOMIC_RELEASE);
+			__atomic_store_n(&net_st.state, -1, __ATOMIC_RELEASE);  /* no device */
 			rt_unlock(&net_st.lock);
 			return TALLY_ENONET;
 		}
-		net_st.state = 1;
+		__atomic_store_n(&net_st.state, 1, __ATOMIC_RELEASE);
 		rt_class_net = (unsigned)plat_ledger_class("rt.net");
 		rt_class_netpoll = (unsigned)plat_ledger_class("rt.netpoll");
 		arp_cache_init(&net_st.arp);
@@ -446,9 +446,9 @@ int net_start(void)
 		net_st.dhcp = ip == 0;
 		rt_unlock(&net_st.lock);
 		rt_netpoll_start(net_st.mode);
-		if (net_st.dhcp)
-			tally_go(net_dhcp_main, NULL);
 		__atomic_store_n(&net_st.state, 2, __ATOMIC_RELEASE);
+		if (net_st.dhcp)
+			tally_go(net_dhcp_main, NULL);  /* it opens its socket: running first */
 		return 0;
 	}
 	rt_unlock(&net_st.lock);
