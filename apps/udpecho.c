@@ -25,6 +25,7 @@ struct server {
 	uint64_t idle_ns;
 	uint64_t echoed, bytes;
 	struct tally_chan *done;
+	struct tally_ledger first;   /* the ledger at the first datagram */
 };
 
 static void serve(struct server *sv)
@@ -58,7 +59,8 @@ static void serve(struct server *sv)
 			printf("udpecho: port %u: sendto: %s\n", sv->port, tally_strerror(r));
 			continue;
 		}
-		sv->echoed++;
+		if (sv->echoed++ == 0)
+			tally_ledger_read(&sv->first, TALLY_LEDGER_ALL);
 		sv->bytes += (uint64_t)n;
 		if (n == 4 && !memcmp(buf, "quit", 4))
 			break;
@@ -99,6 +101,22 @@ int main(int argc, char **argv)
 	printf("udpecho: echoed %llu datagrams (%llu bytes) on port %u, %llu on port %u\n",
 	       (unsigned long long)a.echoed, (unsigned long long)a.bytes, port,
 	       (unsigned long long)b.echoed, port + 1);
+	if (a.echoed > 1) {
+		/* what every datagram after the first cost, class by class, on
+		 * all CPUs together (the first one pays for ARP and for the
+		 * emulator translating the code the first time) */
+		struct tally_ledger now, d;
+		tally_ledger_read(&now, TALLY_LEDGER_ALL);
+		tally_ledger_sub(&d, &now, &a.first);
+		uint64_t n = a.echoed - 1;
+		printf("udpecho: per datagram (%llu after the first, cycles): rt.net %llu rt.netpoll %llu "
+		       "kern.driver %llu rt.sched %llu user %llu\n",
+		       (unsigned long long)n, (unsigned long long)(tally_ledger_cycles(&d, "rt.net") / n),
+		       (unsigned long long)(tally_ledger_cycles(&d, "rt.netpoll") / n),
+		       (unsigned long long)(tally_ledger_cycles(&d, "kern.driver") / n),
+		       (unsigned long long)(tally_ledger_cycles(&d, "rt.sched") / n),
+		       (unsigned long long)(tally_ledger_cycles(&d, "user") / n));
+	}
 	printf("udpecho: stats");
 	for (unsigned i = 0; i < ns.n; i++)
 		if (ns.c[i].value)
