@@ -4,8 +4,10 @@
  *
  * Two implementations: the bare-metal kernel (kernel/glue/rt_platform.c: an M is
  * a CPU, parking halts it, waking is an IPI, stacks are guarded vm regions,
- * the tick preempts; kernel/glue/rt_ledger.c: the ledger read on each CPU) and the hosted build (rt/hosted/rt_platform_hosted.c,
- * its ledger in rt/hosted/rt_ledger_hosted.c:
+ * the tick preempts; kernel/glue/rt_ledger.c: the ledger read on each CPU;
+ * kernel/glue/rt_net.c: network devices are virtio-net) and the hosted
+ * build (rt/hosted/rt_platform_hosted.c, its network an in-memory link in
+ * rt/hosted/rt_net_hosted.c, its ledger in rt/hosted/rt_ledger_hosted.c:
  * an M is a pthread, parking waits on a futex-like condition, stacks are
  * mmap'd with a guard page) that lets rt/ run under cmocka, sanitizers and
  * valgrind.  rt/ includes no hardware header and no ISA #ifdef: this file,

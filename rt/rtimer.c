@@ -13,7 +13,8 @@
  * heap, and the four children share a cache line or two.
  *   timer_ps[id]: every P that ever held a timer, for rt_timers_next.
  *   timer_running[m]: the timer whose f the M m is running right now, so
- *   tally_timer_free can wait until no callback still uses the timer.
+ *   tally_timer_free (and the network's sockets, rt_timer_wait_idle) can
+ *   wait until no callback still uses the timer.
  * A sleeping G uses its own timer (g->sleep_timer, allocated at its first
  * sleep and kept with the G).  A struct tally_timer is an rt_timer plus a
  * capacity-1 channel of uint64_t and a lock serialising stop/reset.

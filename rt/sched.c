@@ -42,8 +42,15 @@
  * the M it resumed on (rt_goentry does the same for a fresh G).  The preemption tick reads m->locks, m->curg
  * and g->run_start only.
  *
+ * The network (rt/netpoll.c, once the stack started): schedule() polls the
+ * device's ring when due, findrunnable() polls before it steals and, before
+ * it halts, lets the poller turn the receive interrupt on and counts frames
+ * waiting as work; checkdead() counts goroutines parked on the network as
+ * waiting, not dead; a poll-mode halt ends within 1 ms.
+ *
  * Context: thread context on an M.  g0 code (schedule, findrunnable) runs
- * on the M's own stack and is charged to rt.sched in the ledger.
+ * on the M's own stack and is charged to rt.sched in the ledger (the
+ * poller's share to rt.netpoll and rt.net).
  *
  * Status: usable by the hosted build and the kernel (tally_go, tally_yield,
  * rt_gopark/rt_goready, rt_main).

@@ -33,6 +33,12 @@
  * caller (rx_held[i] == 1); every transmit buffer is on the ring or
  * on tx_free: ntx_free + transmit chains in flight == VNET_RING.
  *
+ * Interrupts for the poller: virtio_net_rx_interrupts asks for receive
+ * interrupts or not (virtq_interrupts: the avail ring's NO_INTERRUPT flag,
+ * or used_event with EVENT_IDX), virtio_net_set_rx_notify names the
+ * function the receive interrupt's handler calls after its flag
+ * (rt_netpoll_irq, which only sets flags and wakes a CPU).
+ *
  * Locking: rx_lock guards the receive queue and rx counters, tx_lock the
  * transmit queue, tx_free and tx counters; never both.  Callers are
  * pinned (cpu_ledger_enter) while a lock is held, so no preemption

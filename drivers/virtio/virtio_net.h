@@ -11,6 +11,9 @@
  *            and length, in place); the caller gives it back with
  *            virtio_net_recv_done, which refills the ring with it.
  * Counters per queue: frames, bytes, interrupts, drops by reason.
+ * For the scheduler's poller (rt/netpoll.c through kernel/glue/rt_net.c):
+ * receive interrupts on or off, a lock-free "frames waiting" hint, and a
+ * notify function the receive interrupt's handler calls.
  *
  * Locking: one spinlock per queue inside; callers need none.  Every call
  * is pinned to its CPU and charged to kern.driver while it runs.

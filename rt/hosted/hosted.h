@@ -2,9 +2,9 @@
  * hosted.h - the hosted platform: the second implementation of
  * rt/platform.h, with Linux threads as Ms (rt_platform_hosted.c), a time
  * ledger per M in CLOCK_MONOTONIC nanoseconds (rt_ledger_hosted.c), a fiber
- * record per stack for the sanitizers (rt_fiber.c) and asynchronous
+ * record per stack for the sanitizers (rt_fiber.c), asynchronous
  * preemption by a per-M timer signal (rt_preempt_hosted.c,
- * rt_preempt_stub.S).
+ * rt_preempt_stub.S) and an in-memory network link (rt_net_hosted.c).
  *
  * Purpose: run the same rt/ code as the kernel does under cmocka, ASan,
  * UBSan, TSan and valgrind on the build machine.  This header is what it
