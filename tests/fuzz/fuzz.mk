@@ -34,7 +34,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
-	$(CURDIR)/arch/x86_64/*_options.c)) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
+	$(CURDIR)/arch/x86_64/*_options.c)) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
