@@ -334,6 +334,14 @@ int tally_udp_set_deadline(struct tally_udp *s, uint64_t deadline);
 /* Close: a goroutine parked in recvfrom returns TALLY_ECLOSED; the memory
  * is freed once it has.  0 or TALLY_EINVAL. */
 int tally_udp_close(struct tally_udp *s);
+/* Readiness for tally_select: a channel (capacity 1, 1-byte elements)
+ * that receives a token when a datagram arrives or the socket is closed,
+ * and at once if one is waiting already.  Select on it together with
+ * channels and timers, then read without waiting (a deadline in the
+ * past: tally_udp_set_deadline(s, 1)) until TALLY_ETIMEDOUT.  The same
+ * channel on every call; it stays valid after close and is never freed
+ * (never close it yourself).  NULL for a NULL socket. */
+struct tally_chan *tally_udp_ready(struct tally_udp *s);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)

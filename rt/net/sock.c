@@ -21,9 +21,18 @@
  * out of socks[] and freed by whoever is the last to hold it (close, or
  * the reader parked when it was closed).
  *
- * Context: goroutines only.  Allocates in tally_udp_open.
+ * Readiness for select: tally_udp_ready gives the socket a channel of
+ * capacity 1 that gets a token (net_notify, sent after the stack's lock
+ * is dropped) when a datagram is queued or the socket is closed, and at
+ * once when one is already waiting.  The channel is never freed, so a
+ * token on its way while the socket closes lands in live memory; the
+ * cost is one small channel per socket that ever asked for one.
+ *
+ * Context: goroutines only.  Allocates in tally_udp_open and
+ * tally_udp_ready.
  */
 #include <string.h>
+#include "rt/chan_impl.h"
 #include "rt/heap/rt_malloc.h"
 #include "rt/net/stack.h"
 #include "rt/include/tally.h"
@@ -212,10 +221,29 @@ int tally_udp_close(struct tally_udp *s)
 	int parked = s->w.gp != NULL;
 	s->closed = parked ? 2 : 1;
 	net_wait_wake(&s->w);
+	if (s->ready)
+		net_notify(s->ready);  /* a select on it wakes, recvfrom says closed */
 	net_leave(old);
 	if (!parked)
 		sock_free(s);
 	return 0;
+}
+
+struct tally_chan *tally_udp_ready(struct tally_udp *s)
+{
+	if (!s)
+		return NULL;
+	struct tally_chan *c = tally_chan_make(1, 1);
+	unsigned old = net_enter();
+	if (!s->ready)
+		s->ready = c;
+	else
+		_chan_free(c);  /* nobody else has seen it */
+	if (s->n || s->closed)
+		net_notify(s->ready);
+	c = s->ready;
+	net_leave(old);
+	return c;
 }
 
 /* ------------------------------------------------------------ ping */

@@ -58,26 +58,30 @@ const char *net_sdrop_name(unsigned r) { return r < NET_SDROP_NREASONS ? sdrop_n
 
 /* ------------------------------------------------------------ waits */
 
-unsigned net_ready_take(struct g **out)
+void net_notify(struct tally_chan *c)
 {
-	unsigned n = net_st.nready;
-	memcpy(out, net_st.ready, n * sizeof(*out));
-	net_st.nready = 0;
-	return n;
-}
-
-void net_ready_flush(struct g **gs, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		rt_goready(gs[i]);
+	for (unsigned i = 0; i < net_st.nnotify; i++)
+		if (net_st.notify[i] == c)
+			return;
+	if (net_st.nnotify == NET_READY_MAX)
+		rt_throw("net: too many readiness tokens from one frame");
+	net_st.notify[net_st.nnotify++] = c;
 }
 
 void net_unlock(void)
 {
 	struct g *gs[NET_READY_MAX];
-	unsigned n = net_ready_take(gs);
+	struct tally_chan *cs[NET_READY_MAX];
+	unsigned n = net_st.nready, k = net_st.nnotify;
+	memcpy(gs, net_st.ready, n * sizeof(gs[0]));
+	memcpy(cs, net_st.notify, k * sizeof(cs[0]));
+	net_st.nready = net_st.nnotify = 0;
 	rt_unlock(&net_st.lock);
-	net_ready_flush(gs, n);
+	for (unsigned i = 0; i < n; i++)
+		rt_goready(gs[i]);
+	static const uint8_t token = 1;
+	for (unsigned i = 0; i < k; i++)
+		tally_chan_trysend(cs[i], &token);  /* full: a token waits already */
 }
 
 void net_wait_wake(struct net_wait *w)
@@ -361,6 +365,8 @@ static void udp_input(const struct net_rx *rx)
 	s->n++;
 	net_st.udp_in++;
 	net_wait_wake(&s->w);
+	if (s->ready)
+		net_notify(s->ready);
 }
 
 /* RFC 9293 3.10.7.1, CLOSED: an RST is ignored; with ACK the reply is

@@ -84,6 +84,8 @@ struct tally_udp {
 	uint64_t deadline;
 	struct net_wait w;
 	uint64_t drops;             /* sock_full on this socket */
+	struct tally_chan *ready;   /* readiness tokens (tally_udp_ready); never
+	                             * freed, so a token sent after a close is safe */
 };
 
 struct net_ping {
@@ -124,6 +126,8 @@ struct net_stack {
 	struct net_ping pings[NET_MAX_PINGS];
 	struct g *ready[NET_READY_MAX];  /* to ready once the lock is dropped */
 	unsigned nready;
+	struct tally_chan *notify[NET_READY_MAX];  /* to send a token once it is */
+	unsigned nnotify;
 };
 
 extern struct net_stack net_st;
@@ -148,11 +152,12 @@ void net_wait_wake(struct net_wait *w);
 /* Park the calling goroutine on w until net_wait_wake or the deadline
  * (0: none).  Called with the lock held; returns with it dropped. */
 void net_wait_park(struct net_wait *w, uint64_t deadline, const char *reason);
-/* Lock held by the caller, who is about to drop it: take the list of
- * goroutines to ready; after rt_unlock, call net_ready_flush on it. */
-unsigned net_ready_take(struct g **out);
-void net_ready_flush(struct g **gs, unsigned n);
-/* Drop net_st.lock and ready the goroutines woken under it. */
+/* Lock held: a readiness token for channel c once the lock is dropped
+ * (a token already waiting in c is enough: capacity 1, never blocks). */
+void net_notify(struct tally_chan *c);
+/* Drop net_st.lock, then ready the goroutines woken under it and send
+ * the readiness tokens (rt_goready and channel sends never run under it:
+ * they may take rt_sched.lock, which comes first in the lock order). */
 void net_unlock(void);
 /* Lock net_st.lock and charge rt.net from a goroutine (pinned):
  * returns the class to give back to net_leave. */

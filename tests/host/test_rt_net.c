@@ -22,7 +22,10 @@
  *   - a goroutine parked in recvfrom is readied by a frame put on the
  *     link by another thread, in each netpoll mode, even when every
  *     goroutine is parked (no false deadlock); deadlines and close end a
- *     parked read with their codes.
+ *     parked read with their codes;
+ *   - select over a socket's readiness channel, another channel and a
+ *     timer picks the timer when nothing comes and the socket when a
+ *     frame comes first; a close wakes it.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -475,6 +478,73 @@ static void recv_parks_and_wakes(void **st)
 	}
 }
 
+/* ---- select on a socket's readiness, a channel and a timer ---- */
+
+static void *injector_after(void *arg)
+{
+	struct timespec ts = { 0, (long)(uintptr_t)arg };
+	nanosleep(&ts, NULL);
+	rt_test_net_inject(fx_udp.frame[0], fx_udp.len[0]);
+	return NULL;
+}
+
+static void select_main(void *arg)
+{
+	(void)arg;
+	start_static(mac2, IP2);
+	struct tally_udp *s;
+	RT_CHECK(tally_udp_open(&s, 7000) == 0);
+	struct tally_chan *ready = tally_udp_ready(s);
+	RT_CHECK(ready && tally_udp_ready(s) == ready);
+	struct tally_chan *other = tally_chan_make(sizeof(int), 0);
+	uint8_t tok, buf[64];
+	/* nothing comes: the timer wins */
+	struct tally_timer *t = tally_timer_new(30 * MS);
+	struct tally_select_case cs[3] = {
+		{ TALLY_RECV, ready, &tok, 0 },
+		{ TALLY_RECV, other, NULL, 0 },
+		{ TALLY_RECV, tally_timer_chan(t), NULL, 0 },
+	};
+	RT_CHECK(tally_select(cs, 3, 0) == 2);
+	tally_timer_free(t);
+	/* a datagram 20 ms later, a timer at 2 s: the socket wins */
+	pthread_t th;
+	RT_CHECK(pthread_create(&th, NULL, injector_after, (void *)(uintptr_t)(20 * MS)) == 0);
+	t = tally_timer_new(2 * SEC);
+	cs[2].c = tally_timer_chan(t);
+	uint64_t t0 = tally_nanotime();
+	RT_CHECK(tally_select(cs, 3, 0) == 0);
+	RT_CHECK(tally_nanotime() - t0 < 2 * SEC);
+	pthread_join(th, NULL);
+	tally_timer_free(t);
+	RT_CHECK(tally_udp_set_deadline(s, 1) == 0);  /* drain without waiting */
+	RT_CHECK(tally_udp_recvfrom(s, buf, sizeof(buf), NULL, NULL) == 30);
+	RT_CHECK(tally_udp_recvfrom(s, buf, sizeof(buf), NULL, NULL) == TALLY_ETIMEDOUT);
+	/* no token is left over for a datagram already taken */
+	RT_CHECK(tally_select(cs, 2, 1) == -1);
+	/* one waiting before the call: the token comes at once */
+	rt_test_net_inject(fx_udp.frame[0], fx_udp.len[0]);
+	while (stat("udp.in") < 2)
+		tally_sleep(MS);
+	tally_chan_tryrecv(ready, &tok, NULL);  /* the arrival's token */
+	RT_CHECK(tally_udp_ready(s) == ready);
+	RT_CHECK(tally_chan_tryrecv(ready, &tok, NULL) == 1);
+	/* a close wakes a select on it */
+	tally_go(closer, s);
+	RT_CHECK(tally_select(cs, 2, 0) == 0);
+	rt_test_join(&S->done, 1);
+}
+
+static void select_on_socket_readiness(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(select_main, NULL, 1);
+	reset();
+	S->mode = RT_NETPOLL_IRQ;
+	rt_test_run(select_main, NULL, 4);
+}
+
 /* ---- DHCP against slirp's recorded answers ---- */
 
 /* Answers DISCOVER with slirp's OFFER and REQUEST with its ACK, each with
@@ -547,6 +617,7 @@ int main(void)
 		cmocka_unit_test(tcp_closed_port_rst),
 		cmocka_unit_test(garbage_counted_not_delivered),
 		cmocka_unit_test(recv_parks_and_wakes),
+		cmocka_unit_test(select_on_socket_readiness),
 		cmocka_unit_test(dhcp_binds_slirp_lease),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
