@@ -17,9 +17,12 @@
  * Invariants: a socket's queue: 0 <= n <= NET_SOCK_QLEN, entries
  * [head, head + n) mod the size; at most one goroutine parked per socket
  * (a second reader gets TALLY_EBUSY, as a read in progress would in a
- * Go conn's fdMutex sense of "one reader at a time"); a closed socket is
- * out of socks[] and freed by whoever is the last to hold it (close, or
- * the reader parked when it was closed).
+ * Go conn's fdMutex sense of "one reader at a time"); `inside` counts the
+ * readers between parking and taking the lock again (a reader readied by
+ * a datagram is still inside until it runs); a closed socket is out of
+ * socks[] and freed by close when nobody is inside, else by the last
+ * reader to leave (closed == 2).  Using a socket after closing it is the
+ * caller's error, as in C with any freed object.
  *
  * Readiness for select: tally_udp_ready gives the socket a channel of
  * capacity 1 that gets a token (net_notify, sent after the stack's lock
@@ -167,11 +170,12 @@ int tally_udp_recvfrom(struct tally_udp *s, void *buf, size_t cap, uint32_t *ip,
 {
 	if (!s || (!buf && cap))
 		return TALLY_EINVAL;
+	int r;
+	unsigned old = net_enter();
 	for (;;) {
-		unsigned old = net_enter();
 		if (s->closed) {
-			net_leave(old);
-			return TALLY_ECLOSED;
+			r = TALLY_ECLOSED;
+			break;
 		}
 		if (s->n) {
 			struct net_udp_dgram *d = &s->q[s->head];
@@ -183,27 +187,32 @@ int tally_udp_recvfrom(struct tally_udp *s, void *buf, size_t cap, uint32_t *ip,
 				*port = d->port;
 			s->head = (s->head + 1) % NET_SOCK_QLEN;
 			s->n--;
-			net_leave(old);
-			return (int)len;
+			r = (int)len;
+			break;
 		}
 		if (s->w.gp) {
-			net_leave(old);
-			return TALLY_EBUSY;
+			r = TALLY_EBUSY;
+			break;
 		}
 		uint64_t dl = s->deadline;
 		if (dl && rt_nanotime() >= dl) {
-			net_leave(old);
-			return TALLY_ETIMEDOUT;
+			r = TALLY_ETIMEDOUT;
+			break;
 		}
-		/* park: give the class back and unpin, keep the lock */
+		/* park: give the class back and unpin, keep the lock; while
+		 * inside, a close leaves the freeing to us */
+		s->inside++;
 		plat_ledger_switch(old);
 		rt_releasem(rt_getm());
 		net_wait_park(&s->w, dl, "udp recv");
-		if (__atomic_load_n(&s->closed, __ATOMIC_ACQUIRE) == 2) {
-			sock_free(s);  /* closed while we were parked: ours to free */
-			return TALLY_ECLOSED;
-		}
+		old = net_enter();
+		s->inside--;
 	}
+	int last = s->closed == 2 && s->inside == 0;
+	net_leave(old);
+	if (last)
+		sock_free(s);  /* closed while we were inside: ours to free */
+	return r;
 }
 
 int tally_udp_close(struct tally_udp *s)
@@ -218,13 +227,15 @@ int tally_udp_close(struct tally_udp *s)
 	for (unsigned i = 0; i < NET_MAX_SOCKS; i++)
 		if (net_st.socks[i] == s)
 			net_st.socks[i] = NULL;
-	int parked = s->w.gp != NULL;
-	s->closed = parked ? 2 : 1;
+	/* a reader parked, or readied and not yet back under the lock, is
+	 * inside recvfrom: the last one out frees the socket */
+	int inside = s->inside != 0;
+	s->closed = inside ? 2 : 1;
 	net_wait_wake(&s->w);
 	if (s->ready)
 		net_notify(s->ready);  /* a select on it wakes, recvfrom says closed */
 	net_leave(old);
-	if (!parked)
+	if (!inside)
 		sock_free(s);
 	return 0;
 }

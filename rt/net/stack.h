@@ -78,7 +78,8 @@ struct net_udp_dgram {
 
 struct tally_udp {
 	uint16_t port;
-	uint8_t closed;
+	uint8_t closed;             /* 1 closed; 2 closed, a reader inside frees it */
+	unsigned inside;            /* readers parked or readied, not yet back */
 	unsigned head, n;           /* queue of received datagrams */
 	struct net_udp_dgram *q;    /* NET_SOCK_QLEN of them */
 	uint64_t deadline;
