@@ -10,10 +10,14 @@
  * An idle time-out (argument 2, seconds; default 0: none) ends it too, by
  * the socket's read deadline.
  *
- *   make run APP=apps/udpecho.c BOOT=direct CMDLINE="-- 7" \
- *       (QEMU: -netdev user,id=n0,hostfwd=udp:127.0.0.1:5555-:7
- *        -device virtio-net-pci,netdev=n0)
- *   socat - UDP:127.0.0.1:5555
+ *   make kernel APP=apps/udpecho.c OUT=build/x86_64/apps/udpecho
+ *   python3 tools/tally_qemu.py --boot direct --out build/x86_64/apps/udpecho \
+ *       --smp 2 --cmdline "-- 7" \
+ *       --extra=-netdev --extra=user,id=n0,hostfwd=udp:127.0.0.1:5555-:7 \
+ *       --extra=-device --extra=virtio-net-pci,netdev=n0
+ *   socat - UDP:127.0.0.1:5555        (in another shell; "quit" ends it)
+ * At the end it prints its counters and what each datagram after the
+ * first cost, class by class (rt.net, rt.netpoll, kern.driver, ...).
  */
 #include <stdio.h>
 #include <stdlib.h>
