@@ -77,8 +77,12 @@ void net_unlock(void)
 	memcpy(cs, net_st.notify, k * sizeof(cs[0]));
 	net_st.nready = net_st.nnotify = 0;
 	rt_unlock(&net_st.lock);
-	for (unsigned i = 0; i < n; i++)
-		rt_goready(gs[i]);
+	if (n) {
+		uint64_t t0 = plat_nanotime();
+		for (unsigned i = 0; i < n; i++)
+			rt_goready(gs[i]);
+		__atomic_add_fetch(&net_st.wake_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
+	}
 	static const uint8_t token = 1;
 	for (unsigned i = 0; i < k; i++)
 		tally_chan_trysend(cs[i], &token);  /* full: a token waits already */
@@ -134,12 +138,26 @@ void net_wait_park(struct net_wait *w, uint64_t deadline, const char *reason)
 		rt_timer_del(&w->timer);
 }
 
+/* rt_lock, timing the wait when the lock is taken (stats: lock_wait_ns) */
+static void net_lock(void)
+{
+	rt_acquirem();  /* as rt_lock: the holder is not preempted */
+	if (!__atomic_exchange_n(&net_st.lock.locked, 1, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t t0 = plat_nanotime();
+	do {
+		while (__atomic_load_n(&net_st.lock.locked, __ATOMIC_RELAXED))
+			plat_relax();
+	} while (__atomic_exchange_n(&net_st.lock.locked, 1, __ATOMIC_ACQUIRE));
+	__atomic_add_fetch(&net_st.lock_wait_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
+}
+
 unsigned net_enter(void)
 {
 	struct m *m = rt_acquirem();
 	(void)m;
 	unsigned old = plat_ledger_switch(rt_class_net);
-	rt_lock(&net_st.lock);
+	net_lock();
 	return old;
 }
 
@@ -401,7 +419,7 @@ static void tcp_input(const struct net_rx *rx)
 void net_input(const uint8_t *frame, size_t len)
 {
 	unsigned old = plat_ledger_switch(rt_class_net);
-	rt_lock(&net_st.lock);
+	net_lock();
 	net_st.rx_frames++;
 	net_st.rx_bytes += len;
 	struct net_rx rx;
