@@ -150,11 +150,15 @@ int tally_udp_sendto(struct tally_udp *s, uint32_t ip, uint16_t port, const void
 	} else {
 		int l = net_udp_build(f + ETH_HLEN + IP4_HLEN, UDP_HLEN + n, net_st.ip, ip, s->port,
 		                      port, buf, n);
-		r = l < 0 ? TALLY_EMSGSIZE : net_ip_send(f, IP_P_UDP, ip, (size_t)l);
-		if (r == 0)
+		r = l < 0 ? TALLY_EMSGSIZE : net_ip_prepare(f, IP_P_UDP, ip, (size_t)l);
+		if (r >= 0)
 			net_st.udp_out++;
 	}
 	net_leave(old);
+	/* the device's send after the lock is dropped: the poller on another
+	 * CPU does not wait behind a device notification (docs/net.md) */
+	if (r > 0)
+		r = net_dev_send(f, ETH_HLEN + IP4_HLEN + UDP_HLEN + n);
 	return r < 0 ? r : (int)n;
 }
 
@@ -374,12 +378,12 @@ int tally_net_stats(struct tally_net_stats *st)
 	unsigned old = net_enter();
 	put(st, "rx.frames", net_st.rx_frames);
 	put(st, "rx.bytes", net_st.rx_bytes);
-	put(st, "tx.frames", net_st.tx_frames);
-	put(st, "tx.bytes", net_st.tx_bytes);
+	put(st, "tx.frames", __atomic_load_n(&net_st.tx_frames, __ATOMIC_RELAXED));
+	put(st, "tx.bytes", __atomic_load_n(&net_st.tx_bytes, __ATOMIC_RELAXED));
 	for (unsigned i = 0; i < NET_DROP_NREASONS; i++)
 		put(st, pnames[i], net_st.parse.n[i]);
 	for (unsigned i = 0; i < NET_SDROP_NREASONS; i++)
-		put(st, snames[i], net_st.drop[i]);
+		put(st, snames[i], __atomic_load_n(&net_st.drop[i], __ATOMIC_RELAXED));
 	put(st, "arp.requests_in", net_st.arp_req_in);
 	put(st, "arp.replies_in", net_st.arp_rep_in);
 	put(st, "arp.requests_out", net_st.arp_req_out);

@@ -170,21 +170,22 @@ void net_leave(unsigned old)
 
 /* ------------------------------------------------------------ send */
 
-static int dev_send(const uint8_t *frame, size_t len)
+/* The device's send and its counters (atomic: a goroutine sends its own
+ * frames after dropping the lock, net_dev_send). */
+int net_dev_send(const uint8_t *frame, size_t len)
 {
 	int r = plat_net_send(net_st.dev, frame, len);
 	if (r == 0) {
-		net_st.tx_frames++;
-		net_st.tx_bytes += len;
+		__atomic_add_fetch(&net_st.tx_frames, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&net_st.tx_bytes, len, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (r == -3) {
-		net_st.drop[NET_SDROP_TX_DEAD]++;
-		return TALLY_EDEVICE;
-	}
-	net_st.drop[NET_SDROP_TX_FULL]++;
-	return TALLY_ENOBUFS;
+	unsigned why = r == -3 ? NET_SDROP_TX_DEAD : NET_SDROP_TX_FULL;
+	__atomic_add_fetch(&net_st.drop[why], 1, __ATOMIC_RELAXED);
+	return r == -3 ? TALLY_EDEVICE : TALLY_ENOBUFS;
 }
+
+#define dev_send net_dev_send
 
 static void arp_send(uint16_t op, const uint8_t *dst_mac, const uint8_t *tha, uint32_t tpa)
 {
@@ -239,11 +240,17 @@ static void arp_tick(void *arg, uint64_t seq)
 
 int net_ip_output(uint8_t *frame, size_t iplen, uint32_t dst)
 {
+	int r = net_ip_route(frame, iplen, dst);
+	return r > 0 ? dev_send(frame, ETH_HLEN + iplen) : r;
+}
+
+int net_ip_route(uint8_t *frame, size_t iplen, uint32_t dst)
+{
 	size_t len = ETH_HLEN + iplen;
 	uint8_t mac[6];
 	if (dst == IP4_BROADCAST || (net_st.bcast && dst == net_st.bcast)) {
 		net_eth_build(frame, len, bcast_mac, net_st.mac, ETH_P_IPV4);
-		return dev_send(frame, len);
+		return 1;
 	}
 	uint32_t hop = dst;
 	if (!net_st.ip || (dst & net_st.mask) != (net_st.ip & net_st.mask)) {
@@ -257,7 +264,7 @@ int net_ip_output(uint8_t *frame, size_t iplen, uint32_t dst)
 	net_eth_build(frame, len, bcast_mac, net_st.mac, ETH_P_IPV4);
 	if (arp_cache_lookup(&net_st.arp, hop, now, mac)) {
 		memcpy(frame + ETH_DST, mac, 6);
-		return dev_send(frame, len);
+		return 1;
 	}
 	int q = arp_cache_enqueue(&net_st.arp, hop, frame, len, now);
 	if (q < 0) {
@@ -271,14 +278,20 @@ int net_ip_output(uint8_t *frame, size_t iplen, uint32_t dst)
 	return 0;
 }
 
-int net_ip_send(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
+int net_ip_prepare(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
 {
 	struct net_ipv4 h = { .ttl = 64, .proto = proto, .df = 1, .id = net_st.ip_id++,
 	                      .src = net_st.ip, .dst = dst };
 	int n = net_ipv4_build(frame + ETH_HLEN, IP4_HLEN + l4len, &h, l4len);
 	if (n < 0)
 		return TALLY_EMSGSIZE;
-	return net_ip_output(frame, IP4_HLEN + l4len, dst);
+	return net_ip_route(frame, IP4_HLEN + l4len, dst);
+}
+
+int net_ip_send(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
+{
+	int r = net_ip_prepare(frame, proto, dst, l4len);
+	return r > 0 ? dev_send(frame, ETH_HLEN + IP4_HLEN + l4len) : r;
 }
 
 void net_set_addr(uint32_t ip, uint32_t mask, uint32_t gw)

@@ -145,9 +145,19 @@ void net_input(const uint8_t *frame, size_t len);
  * to dst: the next hop's MAC from the ARP cache, or queued behind a
  * request.  Lock held.  0, or a TALLY_E* code (counted). */
 int net_ip_output(uint8_t *frame, size_t iplen, uint32_t dst);
+/* net_ip_output's first half: the Ethernet header for the next hop.  1
+ * when the frame is ready to send (the caller sends it, with the lock
+ * or after dropping it: net_dev_send), 0 when it waits for ARP (queued,
+ * a request sent), or a TALLY_E* code (counted).  Lock held. */
+int net_ip_route(uint8_t *frame, size_t iplen, uint32_t dst);
 /* Build an IPv4 header for proto and l4len bytes already at frame + 34
- * (source: our address), then net_ip_output.  Lock held. */
+ * (source: our address), then net_ip_route (prepare) or net_ip_output
+ * (send).  Lock held. */
+int net_ip_prepare(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len);
 int net_ip_send(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len);
+/* Send a frame on the device and count it; any context that may call
+ * plat_net_send, with or without the lock.  0 or a TALLY_E* code. */
+int net_dev_send(const uint8_t *frame, size_t len);
 /* Address configuration (lock held): ip 0 removes the address. */
 void net_set_addr(uint32_t ip, uint32_t mask, uint32_t gw);
 /* Lock held: mark w's goroutine to be readied after the unlock. */
