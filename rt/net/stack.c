@@ -77,15 +77,19 @@ void net_unlock(void)
 	memcpy(cs, net_st.notify, k * sizeof(cs[0]));
 	net_st.nready = net_st.nnotify = 0;
 	rt_unlock(&net_st.lock);
-	if (n) {
-		uint64_t t0 = plat_nanotime();
-		for (unsigned i = 0; i < n; i++)
-			rt_goready(gs[i]);
-		__atomic_add_fetch(&net_st.wake_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
-	}
+	if (!n && !k)
+		return;
+	/* readying is the scheduler's work (a wake-up IPI included): rt.sched.
+	 * Callers are pinned or on g0, as plat_ledger_switch requires. */
+	unsigned cls = plat_ledger_switch(rt_class_sched);
+	uint64_t t0 = plat_nanotime();
+	for (unsigned i = 0; i < n; i++)
+		rt_goready(gs[i]);
 	static const uint8_t token = 1;
 	for (unsigned i = 0; i < k; i++)
 		tally_chan_trysend(cs[i], &token);  /* full: a token waits already */
+	__atomic_add_fetch(&net_st.wake_ns, plat_nanotime() - t0, __ATOMIC_RELAXED);
+	plat_ledger_switch(cls);
 }
 
 void net_wait_wake(struct net_wait *w)

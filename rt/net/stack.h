@@ -124,7 +124,8 @@ struct net_stack {
 	uint64_t icmp_echo_in, icmp_echo_out, icmp_reply_in;
 	uint64_t udp_in, udp_out, tcp_rst_out, injected;
 	uint64_t lock_wait_ns;      /* waiting for `lock` (net_enter, net_input) */
-	uint64_t wake_ns;           /* readying goroutines after dropping it */
+	uint64_t wake_ns;           /* readying goroutines and sending readiness
+	                             * tokens after dropping it (charged rt.sched) */
 	struct tally_udp *socks[NET_MAX_SOCKS];
 	struct net_ping pings[NET_MAX_PINGS];
 	struct g *ready[NET_READY_MAX];  /* to ready once the lock is dropped */
