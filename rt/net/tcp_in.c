@@ -21,8 +21,8 @@
  *
  * Congestion control (RFC 5681, RFC 3465 with L = 1, RFC 6582): a new ACK
  * grows cwnd by min(acked, MSS) below ssthresh and by MSS*MSS/cwnd above.
- * A duplicate ACK (ack == snd_una, no data, no SYN/FIN, same window, data
- * outstanding) is counted; the third starts fast retransmit if ack-1 is
+ * A duplicate ACK (ack == snd_una, no data, no SYN/FIN, same non-zero
+ * window, data outstanding) is counted; the third starts fast retransmit if ack-1 is
  * past `recover`: ssthresh = max(flight/2, 2 MSS), recover = snd_max, the
  * first segment resent, cwnd = ssthresh + 3 MSS; each further duplicate
  * adds one MSS.  In recovery a partial ACK resends the next hole and
@@ -261,7 +261,8 @@ static int process_ack(struct tcp_conn *c, const struct net_tcp *seg, uint64_t n
 			_tcp_event(c, TCP_EV_WRITABLE);
 	} else if (ack == c->snd_una && seg->payload_len == 0 &&
 	           !(seg->flags & (TCP_SYN | TCP_FIN)) && wnd == c->snd_wnd &&
-	           c->snd_max != c->snd_una) {
+	           wnd != 0 && c->snd_max != c->snd_una) {
+		/* (a zero window's answers to probes are not duplicates) */
 		dup_ack(c, now);
 	}
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||

@@ -16,8 +16,9 @@
  * progress the connection closes with TCP_ERR_TIMEOUT.
  *
  * Persist (RFC 9293 3.8.6.1): armed by the send loop when data waits and
- * nothing is in flight (a zero or silly window).  On expiry one byte is
- * sent at snd_nxt, beyond the window, without moving snd_nxt (snd_max
+ * nothing is in flight (a zero or silly window).  On expiry with a
+ * non-zero window, what fits is sent (3.8.6.2.1's override timeout); with
+ * a zero window one byte is sent at snd_nxt, beyond the window, without moving snd_nxt (snd_max
  * covers it, so its ACK is acceptable), and the interval doubles from
  * max(RTO, 200 ms) up to 60 s.  A window that opens resets it.  A peer
  * that keeps answering probes with a zero window keeps the connection
@@ -87,6 +88,17 @@ static void persist_expire(struct tcp_conn *c, uint64_t now)
 	uint32_t off = c->snd_nxt - c->snd_seq0;
 	if (c->snd_nxt != c->snd_una || off >= c->snd.len) {
 		_tcp_output(c, now);
+		return;
+	}
+	uint32_t avail = c->snd.len - off;
+	if (c->snd_wnd > 0) {
+		/* a silly window: the override timeout sends what fits */
+		uint32_t len = _tcp_min32(_tcp_min32(c->snd_wnd, c->snd_mss), avail);
+		_tcp_send_seg(c, c->snd_nxt, len, TCP_ACK_F | TCP_PSH, now);
+		c->snd_nxt += len;
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		_tcp_rexmt_arm(c, now, 0);
 		return;
 	}
 	_tcp_send_seg(c, c->snd_nxt, 1, TCP_ACK_F, now);

@@ -120,8 +120,7 @@ static int pair_done(struct sim *s, void *arg)
 }
 
 /* Connect A to B's listener and run the two applications to the end. */
-static void pair_run(struct sim *s, struct pair *p, uint64_t bytes, uint32_t buf,
-                     uint64_t limit)
+static void pair_run(struct sim *s, struct pair *p, uint32_t buf, uint64_t limit)
 {
 	s->lis_rxcap = s->lis_txcap = buf;
 	assert_int_equal(tcp_listen_init(&p->l, IP_B, 80, 16, 16, secret, buf, 0, &s->ops, s),
@@ -142,8 +141,8 @@ static void pair_run(struct sim *s, struct pair *p, uint64_t bytes, uint32_t buf
 	assert_null(tcp_check(p->b.c));
 	assert_int_equal(p->a.c->err, TCP_OK);
 	assert_int_equal(p->b.c->err, TCP_OK);
-	assert_int_equal(p->a.rcvd, bytes);
-	assert_int_equal(p->b.rcvd, bytes);
+	assert_int_equal(p->a.rcvd, p->b.total);
+	assert_int_equal(p->b.rcvd, p->a.total);
 	assert_true(p->a.hsent == p->b.hrcvd);
 	assert_true(p->b.hsent == p->a.hrcvd);
 }
@@ -164,7 +163,7 @@ static void transfer(uint32_t loss_ppm, uint64_t seed)
 	}
 	app_init(&p->a, XFER, seed * 3 + 1);
 	app_init(&p->b, XFER, seed * 7 + 2);
-	pair_run(&s, p, XFER, 256 * 1024, 3600ull * 1000000);
+	pair_run(&s, p, 256 * 1024, 3600ull * 1000000);
 	const struct tcp_stats *x = &p->a.c->st, *y = &p->b.c->st;
 	print_message("loss %u ppm seed %lu: %.1f s simulated, lost %lu dup %lu reord %lu;"
 	              " A rexmit %lu fast %lu partial %lu rto %lu backoff %lu;"
@@ -225,6 +224,202 @@ static void test_transfer_loss20(void **st)
 		transfer(200000, seed);
 }
 
+
+/* ---- one loss on a clean link: fast retransmit, nothing else ---- */
+struct drop_nth {
+	uint32_t n, seen, seq;
+	int dropped;
+};
+
+static int drop_nth_filter(struct sim *s, uint32_t src, uint32_t dst, const struct net_tcp *v,
+                           void *arg)
+{
+	struct drop_nth *d = arg;
+	(void)s, (void)dst;
+	if (src != IP_A || v->payload_len == 0 || d->dropped)
+		return 0;
+	if (++d->seen == d->n) {
+		d->dropped = 1;
+		d->seq = v->seq;
+		return 1;
+	}
+	return 0;
+}
+
+static void test_one_loss_fast_retransmit(void **st)
+{
+	(void)st;
+	struct sim s;
+	struct pair *p = calloc(1, sizeof *p);
+	struct drop_nth d = {.n = 40};
+	sim_init(&s, 11);
+	s.filter = drop_nth_filter;
+	s.filter_arg = &d;
+	app_init(&p->a, 1u << 20, 5);
+	app_init(&p->b, 0, 6);
+	pair_run(&s, p, 128 * 1024, 600ull * 1000000);
+	assert_true(d.dropped);
+	assert_int_equal(p->b.rcvd, 1u << 20);
+	assert_true(p->a.hsent == p->b.hrcvd);
+	assert_int_equal(p->a.c->st.fast_retransmits, 1);
+	assert_int_equal(p->a.c->st.retransmits, 1);
+	assert_int_equal(p->a.c->st.timeouts, 0);
+	assert_int_equal(p->a.c->st.partial_acks, 0);
+	assert_true(p->b.c->st.ooo_segs > 0);
+	sim_free(&s);
+	free(p);
+}
+
+/* ---- an outage: the RTO doubles between resends of the same byte ---- */
+struct outage {
+	uint64_t from, to;
+	uint32_t seq;
+	int have_seq;
+	uint64_t t[32];
+	unsigned nt;
+};
+
+static int outage_filter(struct sim *s, uint32_t src, uint32_t dst, const struct net_tcp *v,
+                         void *arg)
+{
+	struct outage *o = arg;
+	(void)dst;
+	if (src != IP_A || v->payload_len == 0)
+		return 0;
+	if (s->now >= o->from && !o->have_seq) {
+		o->have_seq = 1;
+		o->seq = v->seq;
+	}
+	if (o->have_seq && v->seq == o->seq && o->nt < 32)
+		o->t[o->nt++] = s->now;
+	return s->now >= o->from && s->now < o->to;
+}
+
+static void test_rto_backoff(void **st)
+{
+	(void)st;
+	struct sim s;
+	struct pair *p = calloc(1, sizeof *p);
+	struct outage o = {.from = 100000, .to = 100000 + 30000000ull};
+	sim_init(&s, 12);
+	s.filter = outage_filter;
+	s.filter_arg = &o;
+	app_init(&p->a, 1u << 20, 7);
+	app_init(&p->b, 0, 8);
+	pair_run(&s, p, 128 * 1024, 600ull * 1000000);
+	assert_int_equal(p->b.rcvd, 1u << 20);
+	assert_true(p->a.hsent == p->b.hrcvd);
+	/* sent once, then resent at t1, t1 + 2R, t1 + 2R + 4R, ... */
+	assert_true(o.nt >= 7);
+	print_message("resends of seq %u at (ms):", o.seq);
+	for (unsigned i = 0; i < o.nt; i++)
+		print_message(" %.1f", o.t[i] / 1000.0);
+	print_message("\n");
+	uint64_t first = o.t[2] - o.t[1];
+	assert_true(first >= 2 * TCP_RTO_MIN);
+	for (unsigned i = 2; i + 1 < o.nt && o.t[i + 1] < o.to; i++) {
+		uint64_t want = o.t[i] - o.t[i - 1];
+		want = 2 * want > TCP_RTO_MAX ? TCP_RTO_MAX : 2 * want;
+		assert_int_equal(o.t[i + 1] - o.t[i], want);
+	}
+	assert_true(p->a.c->st.timeouts >= 6);
+	assert_true(p->a.c->st.max_backoff >= 6);
+	assert_int_equal(p->a.c->st.fast_retransmits, 0);
+	sim_free(&s);
+	free(p);
+}
+
+/* ---- a reader that stops: zero window, probes, then the rest ---- */
+static void zw_step(struct sim *s, void *arg)
+{
+	struct pair *p = arg;
+	p->b.drain = s->now >= 20000000;
+	pair_step(s, arg);
+}
+
+static void test_zero_window_probe(void **st)
+{
+	(void)st;
+	struct sim s;
+	struct pair *p = calloc(1, sizeof *p);
+	sim_init(&s, 13);
+	app_init(&p->a, 1u << 20, 9);
+	app_init(&p->b, 0, 10);
+	s.lis_rxcap = s.lis_txcap = 32768;
+	assert_int_equal(tcp_listen_init(&p->l, IP_B, 80, 16, 16, secret, 32768, 0, &s.ops, &s),
+	                 TCP_OK);
+	sim_add_listener(&s, &p->l);
+	p->a.c = sim_conn(&s, 65536, 65536, 0);
+	assert_int_equal(tcp_connect(p->a.c, IP_A, 40001, IP_B, 80, 77, 0), TCP_OK);
+	assert_true(sim_run(&s, 3600ull * 1000000, pair_done, zw_step, p));
+	assert_int_equal(p->b.rcvd, 1u << 20);
+	assert_true(p->a.hsent == p->b.hrcvd);
+	assert_true(p->a.c->st.probes >= 3);
+	assert_int_equal(p->a.c->st.timeouts, 0);
+	print_message("zero window: %lu probes in 20 s\n", (unsigned long)p->a.c->st.probes);
+	sim_free(&s);
+	free(p);
+}
+
+/* ---- SYN flood ---- */
+static int spoof_filter(struct sim *s, uint32_t src, uint32_t dst, const struct net_tcp *v,
+                        void *arg)
+{
+	(void)s, (void)src, (void)v, (void)arg;
+	return (dst >> 24) == 10;       /* replies to spoofed sources go nowhere */
+}
+
+static void test_syn_flood(void **st)
+{
+	(void)st;
+	struct sim s;
+	struct pair *p = calloc(1, sizeof *p);
+	sim_init(&s, 14);
+	s.filter = spoof_filter;
+	s.lis_rxcap = s.lis_txcap = 16384;
+	app_init(&p->a, 20000, 11);
+	app_init(&p->b, 30000, 12);
+	assert_int_equal(tcp_listen_init(&p->l, IP_B, 80, 16, 16, secret, 16384, 0, &s.ops, &s),
+	                 TCP_OK);
+	sim_add_listener(&s, &p->l);
+	for (unsigned batch = 0; batch < 1000; batch++) {
+		for (unsigned i = 0; i < 100; i++) {
+			uint64_t r = sim_rand(&s);
+			struct net_tcp syn = {.sport = (uint16_t)(1024 + r % 60000), .dport = 80,
+			                      .seq = (uint32_t)(r >> 32), .flags = TCP_SYN,
+			                      .win = 64240};
+			syn.opt.has_mss = 1, syn.opt.mss = 1460;
+			uint32_t src = 0x0a000000u | (uint32_t)((r >> 8) & 0xffffff);
+			tcp_listen_input(&p->l, &syn, src, IP_B, s.now);
+			assert_true(p->l.nsyn <= 16 && p->l.nacc <= 16);
+		}
+		if (batch == 500) {
+			p->a.c = sim_conn(&s, 16384, 16384, 0);
+			assert_int_equal(tcp_connect(p->a.c, IP_A, 40002, IP_B, 80, 99, s.now), TCP_OK);
+		}
+		sim_run(&s, s.now + 10000, NULL, pair_step, p);
+		/* the listener's connections plus, later, the client's */
+		assert_true(s.live <= 16 + 16 + 1);
+	}
+	assert_true(sim_run(&s, s.now + 600ull * 1000000, pair_done, pair_step, p));
+	print_message("flood: %lu SYNs, %lu cookies sent, %lu cookie ACKs, at most %lu connections"
+	              " live, %lu embryos given back\n", (unsigned long)p->l.st.syns,
+	              (unsigned long)p->l.st.cookies_sent, (unsigned long)p->l.st.cookies_ok,
+	              (unsigned long)s.max_live, (unsigned long)s.frees);
+	assert_int_equal(p->l.st.syns, 100001);
+	assert_true(p->l.st.cookies_sent > 99000);
+	assert_true(s.max_live <= 16 + 16 + 1);
+	assert_int_equal(p->b.rcvd, 20000);
+	assert_int_equal(p->a.rcvd, 30000);
+	assert_true(p->a.hsent == p->b.hrcvd && p->b.hsent == p->a.hrcvd);
+	/* the embryos time out after their SYN-ACK retries and are given back */
+	sim_run(&s, s.now + 300ull * 1000000, NULL, NULL, NULL);
+	assert_int_equal(p->l.nsyn, 0);
+	assert_true(s.frees >= 16);
+	sim_free(&s);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +427,10 @@ int main(void)
 		cmocka_unit_test(test_transfer_loss1),
 		cmocka_unit_test(test_transfer_loss5),
 		cmocka_unit_test(test_transfer_loss20),
+		cmocka_unit_test(test_one_loss_fast_retransmit),
+		cmocka_unit_test(test_rto_backoff),
+		cmocka_unit_test(test_zero_window_probe),
+		cmocka_unit_test(test_syn_flood),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
