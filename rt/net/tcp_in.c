@@ -432,13 +432,21 @@ void tcp_input(struct tcp_conn *c, const struct net_tcp *seg, uint64_t now)
 	default:
 		break;
 	}
+	struct net_tcp strip;
 	if (c->state == TCP_SYN_RECEIVED && (f & TCP_SYN) && !(f & TCP_RST) &&
 	    seg->seq == c->irs) {
-		/* the peer's SYN again: our SYN-ACK was lost */
 		if (!(f & TCP_ACK_F)) {
+			/* the peer's SYN again: our SYN-ACK was lost */
 			_tcp_send_syn(c, now);
 			return;
 		}
+		/* simultaneous open (RFC 9293 figure 8, line 6): the peer's
+		 * SYN-ACK repeats the SYN we hold; take its ACK without it */
+		strip = *seg;
+		strip.seq++;
+		strip.flags &= (uint8_t)~TCP_SYN;
+		seg = &strip;
+		f = strip.flags;
 	}
 	uint32_t seglen = (uint32_t)seg->payload_len + !!(f & TCP_SYN) + !!(f & TCP_FIN);
 	if (!acceptable(c, seg->seq, seglen)) {

@@ -7,6 +7,9 @@
  * second copy follows up to one delay later.  Segments with the same
  * delivery time keep their send order.
  *
+ * Every connection's invariants (tcp_check) are checked after each
+ * segment it takes and each timer it runs.
+ *
  * Demultiplexing as the socket layer will do it: a connection not CLOSED
  * with the segment's 4-tuple, else a listener on the destination port,
  * else tcp_reply_rst.
@@ -199,6 +202,13 @@ uint64_t sim_next(const struct sim *s)
 	return t;
 }
 
+static void check(const struct tcp_conn *c)
+{
+	const char *e = tcp_check(c);
+	if (e)
+		fail_msg("tcp_check: %s (state %s)", e, tcp_state_name(c->state));
+}
+
 static void deliver(struct sim *s, struct sim_pkt *p)
 {
 	struct net_tcp v;
@@ -209,6 +219,7 @@ static void deliver(struct sim *s, struct sim_pkt *p)
 		if (c->state != TCP_CLOSED && c->lip == p->dst && c->rip == p->src &&
 		    c->lport == v.dport && c->rport == v.sport) {
 			tcp_input(c, &v, s->now);
+			check(c);
 			return;
 		}
 	}
@@ -246,6 +257,7 @@ int sim_run(struct sim *s, uint64_t until, int (*done)(struct sim *, void *),
 			for (size_t i = 0; i < s->nconn; i++) {
 				if (tcp_deadline(s->conn[i]) <= s->now) {
 					tcp_expire(s->conn[i], s->now);
+					check(s->conn[i]);
 					break;
 				}
 			}

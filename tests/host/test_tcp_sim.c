@@ -420,6 +420,58 @@ static void test_syn_flood(void **st)
 	free(p);
 }
 
+/* ---- simultaneous open and close (RFC 9293 figures 8 and 13) ---- */
+struct simul {
+	struct tcp_conn *a, *b;
+	int a_closing, b_closing, shut;
+};
+
+static void simul_step(struct sim *s, void *arg)
+{
+	struct simul *m = arg;
+	if (!m->shut && m->a->state == TCP_ESTABLISHED && m->b->state == TCP_ESTABLISHED) {
+		m->shut = 1;
+		assert_int_equal(tcp_shutdown(m->a, s->now), TCP_OK);
+		assert_int_equal(tcp_shutdown(m->b, s->now), TCP_OK);
+	}
+	m->a_closing |= m->a->state == TCP_CLOSING;
+	m->b_closing |= m->b->state == TCP_CLOSING;
+}
+
+static int simul_done(struct sim *s, void *arg)
+{
+	struct simul *m = arg;
+	(void)s;
+	return m->a->state == TCP_TIME_WAIT && m->b->state == TCP_TIME_WAIT;
+}
+
+static void test_simultaneous_open_close(void **st)
+{
+	(void)st;
+	struct sim s;
+	struct simul m = {0};
+	sim_init(&s, 15);
+	m.a = sim_conn(&s, 8192, 8192, 0);
+	m.b = sim_conn(&s, 8192, 8192, 0);
+	assert_int_equal(tcp_connect(m.a, IP_A, 5000, IP_B, 6000, 100, 0), TCP_OK);
+	assert_int_equal(tcp_connect(m.b, IP_B, 6000, IP_A, 5000, 300, 0), TCP_OK);
+	assert_true(sim_run(&s, 10000000, simul_done, simul_step, &m));
+	assert_true(m.shut);
+	assert_true(m.a_closing && m.b_closing);
+	assert_int_equal(m.a->snd_una, 102);      /* SYN and FIN acknowledged */
+	assert_int_equal(m.b->snd_una, 302);
+	assert_int_equal(m.a->rcv_nxt, 302);
+	assert_int_equal(m.b->rcv_nxt, 102);
+	assert_int_equal(m.a->st.retransmits + m.b->st.retransmits, 0);
+	assert_int_equal(s.st.no_endpoint, 0);
+	sim_run(&s, s.now + 2ull * TCP_MSL_DEFAULT, NULL, NULL, NULL);
+	assert_int_equal(m.a->state, TCP_CLOSED);
+	assert_int_equal(m.b->state, TCP_CLOSED);
+	assert_int_equal(m.a->err, TCP_OK);
+	assert_int_equal(m.b->err, TCP_OK);
+	sim_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_rto_backoff),
 		cmocka_unit_test(test_zero_window_probe),
 		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_simultaneous_open_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
