@@ -227,8 +227,7 @@ struct tcp_listener {
 	const struct tcp_ops *ops;
 	void *ctx;
 	uint8_t secret[16];             /* SYN cookies and ISNs */
-	uint16_t mss;
-	uint8_t no_wscale;
+	uint16_t mss;                   /* announced in SYN-ACKs */
 	uint32_t rxcap;                 /* the receive window a cookie promises */
 	struct {
 		uint64_t syns, cookies_sent, cookies_ok, cookies_bad;

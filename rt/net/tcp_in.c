@@ -36,7 +36,12 @@
  * the sorted list; with TCP_OOO_MAX ranges taken, a segment that would
  * need another one is dropped.  Out-of-order data and a filled hole draw
  * an ACK at once (RFC 5681 4.2); a FIN is taken only in order (a FIN on an
- * out-of-order segment is forgotten; the peer resends it).
+ * out-of-order segment is forgotten; the peer resends it).  Delayed ACKs
+ * (RFC 9293 3.8.6.3): an in-order full-sized segment is acknowledged with
+ * the next one or after TCP_DELACK; a segment shorter than our MSS (the
+ * tail of a message) at once, so a peer's Nagle never waits for our timer
+ * (the 40 ms stall of Nagle against delayed ACKs).  conf.no_delack
+ * acknowledges every segment at once.
  *
  * Not done: urgent data (URG is ignored, its bytes are ordinary data),
  * timestamps and SACK (never offered, so a peer never sends them;

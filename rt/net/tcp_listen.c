@@ -139,7 +139,7 @@ static uint32_t cookie_make(const struct tcp_listener *l, const struct net_tcp *
 	uint32_t mi = 0;
 	while (mi < 3 && cookie_mss[mi + 1] <= mss)
 		mi++;
-	uint32_t ws = seg->opt.has_wscale && !l->no_wscale ? seg->opt.wscale : 15;
+	uint32_t ws = seg->opt.has_wscale ? seg->opt.wscale : 15;
 	uint32_t bits = t << 27 | mi << 25 | ws << 21;
 	return bits | cookie_hash(l, dst, src, seg->dport, seg->sport, seg->seq, bits);
 }
@@ -200,7 +200,7 @@ static void send_cookie(struct tcp_listener *l, const struct net_tcp *seg, uint3
 	h.win = (uint16_t)_tcp_min32(l->rxcap, 0xffff);
 	h.opt.has_mss = 1;
 	h.opt.mss = l->mss;
-	if (seg->opt.has_wscale && !l->no_wscale) {
+	if (seg->opt.has_wscale) {
 		h.opt.has_wscale = 1;
 		h.opt.wscale = _tcp_wscale_for(l->rxcap);
 	}
@@ -236,8 +236,8 @@ static void cookie_ack(struct tcp_listener *l, const struct net_tcp *seg, uint32
 	syn.opt.mss = mss;
 	syn.opt.has_wscale = ws != 15;
 	syn.opt.wscale = ws;
-	c->ws_ok = !l->no_wscale;
-	c->rcv_wscale = c->ws_ok ? _tcp_wscale_for(l->rxcap) : 0;
+	c->ws_ok = 1;                     /* as the cookie's SYN-ACK offered */
+	c->rcv_wscale = _tcp_wscale_for(l->rxcap);
 	_tcp_take_syn_options(c, &syn);
 	/* the window the cookie's SYN-ACK offered, as far as this ring holds it */
 	uint32_t w = _tcp_min32(_tcp_min32(l->rxcap, 0xffff), c->rcv.cap - c->rcv.len);

@@ -77,15 +77,13 @@ uint32_t _tcp_rcv_window(struct tcp_conn *c)
 
 int _tcp_window_update_due(const struct tcp_conn *c)
 {
-	uint32_t free = c->rcv.cap - c->rcv.len;
-	uint32_t cur = c->rcv_adv - c->rcv_nxt;
 	uint32_t maxw = 0xffffu << c->rcv_wscale;
+	uint32_t cur = c->rcv_adv - c->rcv_nxt;
+	uint32_t free = _tcp_min32(c->rcv.cap - c->rcv.len, maxw);
+	/* worth a segment of its own: two MSS, or half a small buffer */
+	uint32_t step = _tcp_max32(wnd_step(c), _tcp_min32(2u * c->rcv_mss, c->rcv.cap / 2));
 
-	if (cur >= maxw)
-		return 0;
-	free = _tcp_min32(free, maxw);
-	return free > cur && free - cur >= _tcp_max32(wnd_step(c), 2u * c->rcv_mss > c->rcv.cap / 2
-	                                               ? c->rcv.cap / 2 : 2u * c->rcv_mss);
+	return free > cur && free - cur >= step;
 }
 
 void _tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags, uint64_t now)
