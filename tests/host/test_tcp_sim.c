@@ -472,6 +472,29 @@ static void test_simultaneous_open_close(void **st)
 	sim_free(&s);
 }
 
+/* ---- small rings: every window smaller than a few segments ---- */
+static void test_small_buffers(void **st)
+{
+	(void)st;
+	static const uint32_t bufs[] = {61, 1000, 3000};
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+		struct sim s;
+		struct pair *p = calloc(1, sizeof *p);
+		sim_init(&s, 20 + i);
+		s.loss_ppm = 50000;
+		s.dup_ppm = s.reorder_ppm = 10000;
+		s.jitter = 2000;
+		app_init(&p->a, 100000, 30 + i);
+		app_init(&p->b, 70000, 40 + i);
+		pair_run(&s, p, bufs[i], 3600ull * 1000000);
+		print_message("%u-byte rings: %.1f s simulated, A rexmit %lu probes %lu\n", bufs[i],
+		              s.now / 1e6, (unsigned long)p->a.c->st.retransmits,
+		              (unsigned long)p->a.c->st.probes);
+		sim_free(&s);
+		free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_zero_window_probe),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_simultaneous_open_close),
+		cmocka_unit_test(test_small_buffers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
