@@ -52,6 +52,8 @@
  *   rcv_nxt <= rcv_adv <= rcv_nxt + (rcv.cap - rcv.len): the advertised
  *   window never passes the free space, so out-of-order data always fits
  *   every out-of-order range lies in (rcv_nxt, rcv_adv], sorted, disjoint
+ *   snd_max != snd_una implies a retransmission or persist deadline, and
+ *   TIME_WAIT its own (no connection is left with nothing to wake it)
  *
  * Context: not thread-safe; one caller at a time per connection and per
  * listener (the socket layer's lock, or one P).  No allocation except

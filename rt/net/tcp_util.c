@@ -132,6 +132,14 @@ const char *tcp_check(const struct tcp_conn *c)
 	if (SEQ_GT(c->snd_una, c->snd_seq0) &&
 	    !(c->fin_queued && c->snd.len == 0 && c->snd_una == c->snd_seq0 + 1))
 		return "acknowledged bytes still in the send ring";
+	/* liveness: something outstanding always has a timer to recover it */
+	if (c->state == TCP_TIME_WAIT) {
+		if (c->t_timewait == TCP_NEVER)
+			return "TIME_WAIT without its timer";
+	} else if (c->snd_max != c->snd_una && c->t_rexmt == TCP_NEVER &&
+	           c->t_persist == TCP_NEVER) {
+		return "unacknowledged data and no timer to resend it";
+	}
 	if (c->state == TCP_SYN_SENT)
 		return NULL;
 	if (!SEQ_LEQ(c->rcv_nxt, c->rcv_adv))
