@@ -235,6 +235,39 @@ uint64_t rt_timers_next(void)
 	return next;
 }
 
+unsigned rt_timers_gc_drop(int (*marked)(uintptr_t))
+{
+	unsigned dropped = 0;
+	for (unsigned id = 0; id < RT_MAX_M; id++) {
+		struct p *pp = __atomic_load_n(&timer_ps[id], __ATOMIC_ACQUIRE);
+		if (!pp)
+			continue;
+		rt_lock(&pp->timers_lock);
+		unsigned n = 0;
+		for (unsigned i = 0; i < pp->ntimers; i++) {
+			struct rt_timer *t = pp->timers[i];
+			if (marked((uintptr_t)t)) {
+				pp->timers[n++] = t;
+				continue;
+			}
+			__atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);  /* swept next */
+			dropped++;
+		}
+		if (n != pp->ntimers) {
+			for (unsigned i = n; i < pp->ntimers; i++)
+				pp->timers[i] = NULL;
+			pp->ntimers = n;
+			for (unsigned i = 0; i < n; i++)
+				pp->timers[i]->index = (int)i;
+			for (int i = ((int)n - 2) / 4; i >= 0; i--)  /* heapify */
+				siftdown(pp, i);
+			update_timer0(pp);
+		}
+		rt_unlock(&pp->timers_lock);
+	}
+	return dropped;
+}
+
 /* Wait until no M is inside t's callback (t already removed). */
 static void timer_wait_idle(struct rt_timer *t)
 {

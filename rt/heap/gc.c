@@ -359,8 +359,16 @@ void rt_gc_collect(void)
 			memset(s->markbits, 0, sizeof(s->markbits));
 	marked_bytes = roots_bytes = 0;
 	overflowed = 0;
+	/* Hook (gcfinal.c): zero the dead stack below this frame.  The window
+	 * release above left object addresses there, and mark_roots' frames
+	 * (its uninitialised arrays) lie on them and are scanned as roots. */
+	rt_gc_scrub_stack();
 	mark_roots(self);
 	rescan_marked();
+	/* Hook (gcfinal.c): marking is complete, world stopped, before
+	 * sweep: queue the cleanups of unmarked objects, clear their weak
+	 * handles, drop unreachable timers.  It marks nothing. */
+	rt_gc_final_after_mark();
 	uint64_t t2 = plat_nanotime();
 	uint64_t freed;
 	gc_live = sweep(&freed);
@@ -385,6 +393,8 @@ void rt_gc_collect(void)
 	if (rt_gctrace)
 		trace(before, t1 - t0, t2 - t1, t3 - t2, pause);
 	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
+	/* Hook (gcfinal.c): the world runs again: start the cleanups. */
+	rt_gc_final_after_cycle();
 }
 
 /* Collect if the heap is over its goal (an allocation's slow path, on a
@@ -478,6 +488,7 @@ void tally_gc_read_stats(struct tally_gc_stats *s)
 	/* heap_alloc counts objects reserved by caches' windows too: between
 	 * collections this is at most a window per class and M ahead */
 	s->total_alloc = total_alloc_base + (s->heap_alloc > prev_live ? s->heap_alloc - prev_live : 0);
+	rt_gc_final_stats(&s->cleanups_queued, &s->cleanups_run, &s->weak_cleared);  /* gcfinal.c */
 	busy_unlock();
 }
 

@@ -201,4 +201,23 @@ extern int rt_heap_checks;       /* heapcheck=1: poison freed memory */
 #define RT_POISON 0xdbu
 _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s);
 
+/* ---- cleanups and weak references (gcfinal.c) ---- */
+/* 1 if the collected object holding address p is marked as marking left
+ * it (or p is in no collected object); world stopped. */
+int _gc_marked(uintptr_t p);
+/* gc.c: after marking is complete, world stopped, before sweep: queue the
+ * cleanups of unmarked objects, clear their weak handles, drop the timers
+ * no one can reach. */
+void rt_gc_final_after_mark(void);
+/* gc.c: at the end of a cycle, world running: start the cleanup goroutine
+ * if it has work, free the dropped weak records. */
+void rt_gc_final_after_cycle(void);
+/* gc.c, before marking: zero RT_GC_SCRUB bytes of the caller's stack
+ * below its frame (dead frames of the collector's own calls hold object
+ * addresses that later frames would expose to the conservative scan). */
+#define RT_GC_SCRUB 4096
+void rt_gc_scrub_stack(void);
+/* Cleanups queued and run, weak handles cleared, so far. */
+void rt_gc_final_stats(uint64_t *queued, uint64_t *ran, uint64_t *cleared);
+
 #endif

@@ -253,8 +253,52 @@ struct tally_gc_stats {
 	uint64_t pause_total_ns;
 	uint64_t roots_bytes;     /* bytes of roots the last collection scanned */
 	uint64_t marked_bytes;    /* bytes of objects it scanned */
+	uint64_t cleanups_queued; /* cleanups whose object died, in all */
+	uint64_t cleanups_run;    /* cleanups that have returned, in all */
+	uint64_t weak_cleared;    /* weak handles cleared, in all */
 };
 void tally_gc_read_stats(struct tally_gc_stats *s);
+
+/* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
+ * holding obj (obj may point inside it) is unreachable, the collector
+ * frees it and, in the same cycle, queues fn(arg); queued cleanups run
+ * one at a time, in order, on one runtime goroutine (it blocks the ones
+ * behind it if it blocks).  No resurrection: the object is gone before fn
+ * runs, and the cleanup's record does not keep it alive.  arg does stay
+ * alive until fn has run, so arg must not lead back to obj: arg pointing
+ * into obj's own object is reported; a longer path leaks the object, as
+ * in Go.  An object with several cleanups runs them all.  A cleanup runs
+ * at most once, and not at all if the program ends first.  Returns the
+ * cleanup's id (never 0).  Misuse ends the program (panic, status 2):
+ * obj not in an allocated collected object ("panic: tally_gc_add_cleanup:
+ * obj 0x... is malloc'd memory, not a collected object"; likewise "is
+ * not in the heap", "is in no allocated object"; "obj is NULL"), fn NULL,
+ * arg inside obj's object. */
+uint64_t tally_gc_add_cleanup(void *obj, void (*fn)(void *), void *arg);
+/* Cancel a cleanup (Cleanup.Stop): 1 if it was pending and now never
+ * runs; 0 if its object already died (it is queued or ran), it was
+ * stopped before, or id is unknown. */
+int tally_gc_cleanup_stop(uint64_t id);
+
+/* Weak references (Go 1.24's weak.Pointer).  tally_weak_make(p) returns
+ * a handle that does not keep p's object alive; tally_weak_value gives p
+ * back while the object is reachable and NULL from the collection that
+ * finds it unreachable on (it never comes back).  Handles made from the
+ * same pointer while its object lives are the same handle (compare them
+ * with ==); handles from different pointers into one object differ but
+ * die together.  A handle is itself a collected object: keep it where
+ * the collector looks (a stack, a global, a scanned object).
+ * tally_weak_make(NULL) is NULL, and tally_weak_value(NULL) is NULL; p
+ * not in an allocated collected object ends the program as
+ * tally_gc_add_cleanup's obj does ("panic: tally_weak_make: 0x... is
+ * ..."). */
+struct tally_weak;
+struct tally_weak *tally_weak_make(void *p);
+void *tally_weak_value(struct tally_weak *w);
+/* runtime.KeepAlive: p is reachable at least until this call (a pointer
+ * the compiler would otherwise drop from every register and stack slot
+ * earlier, while a cleanup or weak handle still depends on it). */
+void tally_gc_keep_alive(const void *p);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
