@@ -162,6 +162,9 @@ static inline void mark_word(uintptr_t p)
 		if (s->kind == KIND_GC_SCAN) {
 			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
 			push(obj, obj + s->elemsize);
+		} else if (s->kind == KIND_GC_TYPED) {  /* tagged: scanned by its bitmap */
+			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
+			push(obj | 1, obj + s->elemsize);
 		}
 	} else if (s->state == SPAN_LARGE) {
 		if (s->markbits[0])
@@ -169,6 +172,8 @@ static inline void mark_word(uintptr_t p)
 		s->markbits[0] = 1;
 		if (s->kind == KIND_GC_SCAN)
 			push(s->base, s->base + s->npages * RT_HP);
+		else if (s->kind == KIND_GC_TYPED)  /* tagged: scanned by its bitmap */
+			push(s->base | 1, s->base + s->npages * RT_HP);
 	}
 }
 
@@ -182,13 +187,25 @@ static void scan(uintptr_t lo, uintptr_t hi)
 		mark_word(*(const uintptr_t *)a);
 }
 
+static void mark_one(uintptr_t p) { mark_word(p); }
+
+/* One object: conservatively, or by its pointer bitmap (gctyped.c). */
+static void scan_object(unsigned kind, uintptr_t lo, uintptr_t hi)
+{
+	if (kind == KIND_GC_TYPED)
+		rt_gc_scan_typed(lo, hi, mark_one);
+	else
+		scan(lo, hi);
+}
+
 static void drain(void)
 {
 	while (wtop) {
 		wtop--;
 		struct work w = wstack[wtop];
-		marked_bytes += w.hi - w.lo;
-		scan(w.lo, w.hi);
+		uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
+		marked_bytes += w.hi - lo;
+		scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
 	}
 }
 
@@ -197,11 +214,11 @@ static void rescan_marked(void)
 	while (overflowed) {
 		overflowed = 0;
 		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
-			if (s->kind != KIND_GC_SCAN)
+			if (s->kind != KIND_GC_SCAN && s->kind != KIND_GC_TYPED)
 				continue;
 			if (s->state == SPAN_LARGE) {
 				if (s->markbits[0]) {
-					scan(s->base, s->base + s->npages * RT_HP);
+					scan_object(s->kind, s->base, s->base + s->npages * RT_HP);
 					drain();
 				}
 				continue;
@@ -209,7 +226,7 @@ static void rescan_marked(void)
 			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
 				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
 					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
-					scan(obj, obj + s->elemsize);
+					scan_object(s->kind, obj, obj + s->elemsize);
 					drain();
 				}
 		}
@@ -420,7 +437,11 @@ void *tally_gc_alloc(size_t n, int kind)
 		errno = EINVAL;
 		return NULL;
 	}
-	unsigned k = kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN;
+	return rt_gc_alloc(n, kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN);
+}
+
+void *rt_gc_alloc(size_t n, unsigned k)
+{
 	if (n == 0)
 		n = 1;
 	void *p = rt_gc_alloc_fast(n, k);

@@ -220,7 +220,9 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * malloc'd memory keeps a collected object alive, as Boehm's
  * uncollectable objects do).  TALLY_GC_SCAN objects are scanned for
  * pointers; TALLY_GC_NOSCAN ones (strings, numbers) never are, so a
- * pointer stored in one does not keep anything alive.  Never free() a
+ * pointer stored in one does not keep anything alive; typed objects
+ * (tally_gc_alloc_typed) are scanned only in the words their bitmap
+ * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
  * The collection stops every goroutine (stop-the-world; the world is
  * stopped at the next preemption point, so it needs the tick, tick= not
@@ -231,6 +233,20 @@ enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
  * fails too the program ends with an out-of-memory report naming the
  * live heap, the goal and the limit (status 71). */
 void *tally_gc_alloc(size_t n, int kind);
+/* Typed objects: n zeroed bytes scanned precisely.  Word i of the object
+ * (bytes 8i .. 8i+7) may hold a pointer iff bit (i % nbits) of bitmap is
+ * set (bit j: bitmap[j / 64] >> (j % 64) & 1); the pattern repeats over
+ * the object, so an array of structs passes one struct's bitmap.  A word
+ * whose bit is clear never keeps anything alive, whatever it holds; a
+ * pointer word counts like a conservative one (interior pointers too).
+ * Example: struct node { struct node *next; uintptr_t key; void *val; }
+ * has bitmap {0x5} (words 0 and 2), nbits 3.  The bitmap is copied into
+ * the object's slot (one hidden word up to 58 bits, else 8 + 8 *
+ * ceil(nbits / 64) bytes), so it may be a temporary.  NULL with errno
+ * EINVAL for a NULL bitmap or nbits 0 or over TALLY_GC_TYPED_MAXBITS;
+ * running out of memory is tally_gc_alloc's. */
+#define TALLY_GC_TYPED_MAXBITS 65536
+void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
 /* Collect now; returns when the heap has been swept. */
 void tally_gc(void);
 /* GOGC: collect when the heap has grown by percent% over what the last
