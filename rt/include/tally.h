@@ -79,7 +79,11 @@ void tally_stack_stats(struct tally_stack_stats *s);
 
 /* ============================== channels ============================ */
 struct tally_chan;
-/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed). */
+/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed).  A channel is
+ * a collected object (see "the collected heap" below): there is no free;
+ * the collector frees it once no variable, scanned object or blocked
+ * goroutine names it.  Its buffer is scanned conservatively, so a pointer
+ * sent through it keeps its target alive while it is buffered. */
 struct tally_chan *tally_chan_make(size_t elemsize, size_t cap);
 /* c <- *elem.  Blocks; sending on a closed channel panics; on NULL blocks
  * forever. */
@@ -155,9 +159,14 @@ struct tally_timer *tally_ticker_new(uint64_t period);  /* fires every period */
 struct tally_chan *tally_timer_chan(struct tally_timer *t);
 int tally_timer_stop(struct tally_timer *t);             /* 1 if it was pending */
 int tally_timer_reset(struct tally_timer *t, uint64_t ns);
-/* Stop t and free it and its channel.  No goroutine may still use the
- * channel: one blocked on it is a fatal error ("tally_timer_free:
- * goroutines are blocked on the timer's channel", status 2). */
+/* Timers and their channels are collected objects: a timer nothing names
+ * any more (neither it nor its channel, nor a goroutine blocked on the
+ * channel) is taken off the timer heap and freed by the collector, even
+ * if it is still pending or a ticker (Go 1.23's rule).  tally_timer_free
+ * is optional: it stops t and checks that no goroutine waits on its
+ * channel (one blocked on it is a fatal error: "tally_timer_free:
+ * goroutines are blocked on the timer's channel", status 2); the memory
+ * is the collector's to free. */
 void tally_timer_free(struct tally_timer *t);
 
 /* ============================ the cost ledger ========================
