@@ -24,7 +24,8 @@
  *   - every goroutine's stack from its saved stack pointer to its top,
  *     which holds its callee-saved registers (the switch) or its whole
  *     register file (a preemption's stub); the collector's own stack from
- *     here, after spilling its registers (__builtin_unwind_init);
+ *     where rt_gc_collect was entered, after spilling its caller's
+ *     registers there (__builtin_unwind_init), never its own frames;
  *   - every allocated malloc'd object (goroutines, channels, timers are
  *     malloc'd too), since C code may keep pointers anywhere in them.
  * Every M's cache windows are given back first, so a span's allocbits say
@@ -240,12 +241,17 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 	drain();
 }
 
-/* The collector's own stack, registers included, from this frame up. */
-__attribute__((noinline)) static void scan_own_stack(struct g *self)
+/* The collector's own stack: from where rt_gc_collect was entered (its
+ * caller's registers spilled there) up.  Not from here: the collector's
+ * own frames below that point hold object addresses of its own making
+ * (an inlined mark or sweep's locals, a window's base), stale in slots it
+ * has not yet rewritten this cycle, which kept such objects alive cycle
+ * after cycle. */
+static uintptr_t own_lo;
+
+static void scan_own_stack(struct g *self)
 {
-	__builtin_unwind_init();  /* callee-saved registers to this frame */
-	volatile uintptr_t here = (uintptr_t)&here;
-	scan_root(here, self->stack_lo + self->stack_size);
+	scan_root(own_lo, self->stack_lo + self->stack_size);
 }
 
 static void mark_roots(struct g *self)
@@ -356,7 +362,18 @@ static void set_goal(void)
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
 }
 
-void rt_gc_collect(void)
+static void collect(uintptr_t entry_sp);
+
+/* Entry: spill the caller's callee-saved registers into this frame and
+ * note where the collector's own frames begin (scan_own_stack). */
+__attribute__((noinline)) void rt_gc_collect(void)
+{
+	__builtin_unwind_init();
+	volatile uintptr_t here = (uintptr_t)&here;
+	collect(here);
+}
+
+__attribute__((noinline)) static void collect(uintptr_t entry_sp)
 {
 	if (!rt_on_goroutine())
 		return;  /* g0 or the boot thread: cannot stop the world */
@@ -376,10 +393,7 @@ void rt_gc_collect(void)
 			memset(s->markbits, 0, sizeof(s->markbits));
 	marked_bytes = roots_bytes = 0;
 	overflowed = 0;
-	/* Hook (gcfinal.c): zero the dead stack below this frame.  The window
-	 * release above left object addresses there, and mark_roots' frames
-	 * (its uninitialised arrays) lie on them and are scanned as roots. */
-	rt_gc_scrub_stack();
+	own_lo = entry_sp;
 	mark_roots(self);
 	rescan_marked();
 	/* Hook (gcfinal.c): marking is complete, world stopped, before

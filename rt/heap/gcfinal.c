@@ -36,12 +36,6 @@
  *   rt_gc_final_after_cycle: the world runs again.  The dropped weak
  *     records are freed, and if the run queue has work and no cleanup
  *     goroutine is running, one is started (tally_go).
- *   rt_gc_scrub_stack (before marking) zeroes the dead stack below the
- *     collector's frame: the window release leaves object addresses
- *     there, under where mark_roots' frames (uninitialised arrays
- *     included) are then laid and scanned as roots, so without it the
- *     first object of a cache window survived one cycle per cycle, for
- *     ever (found by this file's tests).
  * Cleanups run one at a time, in the order they were queued, on that one
  * goroutine (Go: "a single goroutine runs all cleanup calls"); it exits
  * when the queue is empty, so an idle program has no extra goroutine.
@@ -339,13 +333,6 @@ __attribute__((noinline)) void tally_gc_keep_alive(const void *p)
 }
 
 /* ---- the collector's hooks ---- */
-
-__attribute__((noinline)) void rt_gc_scrub_stack(void)
-{
-	volatile uintptr_t dead[RT_GC_SCRUB / sizeof(uintptr_t)];
-	for (size_t i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
-		dead[i] = 0;
-}
 
 void rt_gc_final_after_mark(void)
 {

@@ -221,11 +221,6 @@ void rt_gc_final_after_mark(void);
 /* gc.c: at the end of a cycle, world running: start the cleanup goroutine
  * if it has work, free the dropped weak records. */
 void rt_gc_final_after_cycle(void);
-/* gc.c, before marking: zero RT_GC_SCRUB bytes of the caller's stack
- * below its frame (dead frames of the collector's own calls hold object
- * addresses that later frames would expose to the conservative scan). */
-#define RT_GC_SCRUB 4096
-void rt_gc_scrub_stack(void);
 /* Cleanups queued and run, weak handles cleared, so far. */
 void rt_gc_final_stats(uint64_t *queued, uint64_t *ran, uint64_t *cleared);
 
