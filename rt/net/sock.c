@@ -27,15 +27,15 @@
  * Readiness for select: tally_udp_ready gives the socket a channel of
  * capacity 1 that gets a token (net_notify, sent after the stack's lock
  * is dropped) when a datagram is queued or the socket is closed, and at
- * once when one is already waiting.  The channel is never freed, so a
- * token on its way while the socket closes lands in live memory; the
- * cost is one small channel per socket that ever asked for one.
+ * once when one is already waiting.  Channels are collected objects: the
+ * socket (malloc'd memory, a root) keeps it alive, and after a close
+ * whoever still holds it (a select, the token on its way in
+ * net_st.notify) does, so a late token lands in live memory.
  *
  * Context: goroutines only.  Allocates in tally_udp_open and
  * tally_udp_ready.
  */
 #include <string.h>
-#include "rt/chan_impl.h"
 #include "rt/heap/rt_malloc.h"
 #include "rt/net/stack.h"
 #include "rt/include/tally.h"
@@ -251,9 +251,7 @@ struct tally_chan *tally_udp_ready(struct tally_udp *s)
 	struct tally_chan *c = tally_chan_make(1, 1);
 	unsigned old = net_enter();
 	if (!s->ready)
-		s->ready = c;
-	else
-		_chan_free(c);  /* nobody else has seen it */
+		s->ready = c;  /* else c is garbage: channels are collected */
 	if (s->n || s->closed)
 		net_notify(s->ready);
 	c = s->ready;

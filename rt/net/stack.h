@@ -85,8 +85,8 @@ struct tally_udp {
 	uint64_t deadline;
 	struct net_wait w;
 	uint64_t drops;             /* sock_full on this socket */
-	struct tally_chan *ready;   /* readiness tokens (tally_udp_ready); never
-	                             * freed, so a token sent after a close is safe */
+	struct tally_chan *ready;   /* readiness tokens (tally_udp_ready); a
+	                             * collected object, alive while anyone names it */
 };
 
 struct net_ping {

@@ -28,7 +28,8 @@ HOST_LIBS := -lcmocka -pthread
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt \
-	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack
+	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
+	test_tcp test_tcp_edge test_tcp_sim
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -60,6 +61,9 @@ NET_SRCS := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c,\
 host_src_test_net := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_net_build := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_net_stack := $(NET_SRCS) tests/host/net_fx.c
+host_src_test_tcp := $(NET_SRCS) tests/host/net_fx.c tests/host/tcp_cap.c
+host_src_test_tcp_edge := $(NET_SRCS) tests/host/tcp_cap.c
+host_src_test_tcp_sim := $(NET_SRCS) tests/host/tcp_sim.c
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 
