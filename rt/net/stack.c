@@ -189,7 +189,6 @@ int net_dev_send(const uint8_t *frame, size_t len)
 	return r == -3 ? TALLY_EDEVICE : TALLY_ENOBUFS;
 }
 
-#define dev_send net_dev_send
 
 static void arp_send(uint16_t op, const uint8_t *dst_mac, const uint8_t *tha, uint32_t tpa)
 {
@@ -199,7 +198,7 @@ static void arp_send(uint16_t op, const uint8_t *dst_mac, const uint8_t *tha, ui
 	memcpy(a.tha, tha, 6);
 	net_eth_build(f, sizeof(f), dst_mac, net_st.mac, ETH_P_ARP);
 	net_arp_build(f + ETH_HLEN, sizeof(f) - ETH_HLEN, &a);
-	if (dev_send(f, sizeof(f)) == 0) {
+	if (net_dev_send(f, sizeof(f)) == 0) {
 		if (op == ARP_OP_REQUEST)
 			net_st.arp_req_out++;
 		else
@@ -245,7 +244,7 @@ static void arp_tick(void *arg, uint64_t seq)
 int net_ip_output(uint8_t *frame, size_t iplen, uint32_t dst)
 {
 	int r = net_ip_route(frame, iplen, dst);
-	return r > 0 ? dev_send(frame, ETH_HLEN + iplen) : r;
+	return r > 0 ? net_dev_send(frame, ETH_HLEN + iplen) : r;
 }
 
 int net_ip_route(uint8_t *frame, size_t iplen, uint32_t dst)
@@ -295,7 +294,7 @@ int net_ip_prepare(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
 int net_ip_send(uint8_t *frame, uint8_t proto, uint32_t dst, size_t l4len)
 {
 	int r = net_ip_prepare(frame, proto, dst, l4len);
-	return r > 0 ? dev_send(frame, ETH_HLEN + IP4_HLEN + l4len) : r;
+	return r > 0 ? net_dev_send(frame, ETH_HLEN + IP4_HLEN + l4len) : r;
 }
 
 void net_set_addr(uint32_t ip, uint32_t mask, uint32_t gw)
@@ -330,7 +329,7 @@ static void arp_input(const struct net_rx *rx)
 		/* the answer to our request: send what waited for it */
 		for (unsigned i = 0; i < e->nq; i++) {
 			memcpy(e->q[i] + ETH_DST, e->mac, 6);
-			dev_send(e->q[i], e->qlen[i]);
+			net_dev_send(e->q[i], e->qlen[i]);
 		}
 		e->nq = 0;
 	}
@@ -356,7 +355,7 @@ static void icmp_input(const struct net_rx *rx)
 		                      .id = net_st.ip_id++, .src = net_st.ip, .dst = rx->ip.src };
 		net_ipv4_build(f + ETH_HLEN, sizeof(f) - ETH_HLEN, &h, (size_t)n);
 		net_eth_build(f, sizeof(f), rx->eth.src, net_st.mac, ETH_P_IPV4);
-		if (dev_send(f, ETH_HLEN + IP4_HLEN + (size_t)n) == 0)
+		if (net_dev_send(f, ETH_HLEN + IP4_HLEN + (size_t)n) == 0)
 			net_st.icmp_echo_out++;
 		return;
 	}
