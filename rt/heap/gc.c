@@ -108,6 +108,7 @@ static struct tally_gc_stats st;
 static uint64_t total_alloc_base, prev_live;
 static uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
 static volatile uint64_t assist_ns;   /* this cycle's assists */
+static uintptr_t own_lo;              /* the collector's own stack is scanned from here */
 /* Bytes to scan per byte allocated while marking, x 16: the last cycle's
  * scan work over the heap's runway from the start pause to the goal, less
  * the worker's 25% share; 0: no assists until the goal (set each cycle). */
@@ -165,6 +166,9 @@ static void release_caches(void)
 /* Marking is complete, the world is stopped, nothing is swept yet. */
 static void mark_done_hooks(void)
 {
+	/* gcfinal.c: queue the cleanups of unmarked objects, clear their weak
+	 * handles, drop unreachable timers.  It marks nothing. */
+	rt_gc_final_after_mark();
 }
 
 /* ---- one cycle ---- */
@@ -319,7 +323,7 @@ static void cycle(int conc, struct cycle *c)
 		c->walk2 = gc_ms.walk_ns - w0;
 		c->rescan2 = t4 - t3 - c->walk2;
 		gc_ms.dirty_final = c->dirty2;
-		gc_mark_own_stack(self);
+		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
 		gc_mark_overflow();
 		c->drain2 = plat_nanotime() - t4;
@@ -328,7 +332,7 @@ static void cycle(int conc, struct cycle *c)
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_mark_data_roots();
 		gc_mark_stacks(self);
-		gc_mark_own_stack(self);
+		gc_mark_own_stack(self, own_lo);
 		gc_mark_malloc_roots();
 		gc_drain(0);
 		gc_mark_overflow();
@@ -402,8 +406,9 @@ static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
 
 /* A whole cycle on this goroutine, then its sweep.  conc 2: a background
  * cycle, which gives up if a cycle ran while it waited and the heap is
- * under the trigger again. */
-static void collect(int conc)
+ * under the trigger again.  entry_sp: where the collector was entered
+ * (collect_from), its caller's registers spilled there. */
+static void collect(int conc, uintptr_t entry_sp)
 {
 	busy_lock();
 	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
@@ -413,6 +418,7 @@ static void collect(int conc)
 	}
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
 	struct cycle c;
+	own_lo = entry_sp;
 	cycle(conc, &c);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
 	st.cycles++;
@@ -435,19 +441,34 @@ static void collect(int conc)
 	if (rt_gctrace)
 		trace(&c);
 	busy_unlock();
+	/* gcfinal.c: the world runs again: start the cleanups */
+	rt_gc_final_after_cycle();
+}
+
+/* The entry to a collection: spill the caller's callee-saved registers
+ * into this frame and note where the collector's own frames begin.  The
+ * collector's own stack is scanned from there up, never below: its own
+ * frames hold object addresses of its own making (a mark's or sweep's
+ * locals, a window's base), stale in slots not yet rewritten, which kept
+ * such objects alive cycle after cycle. */
+__attribute__((noinline)) static void collect_from(int conc)
+{
+	__builtin_unwind_init();
+	volatile uintptr_t here = (uintptr_t)&here;
+	collect(conc, here);
 }
 
 void rt_gc_collect(void)
 {
 	if (!rt_on_goroutine())
 		return;  /* g0 or the boot thread: cannot stop the world */
-	collect(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED));
+	collect_from(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED));
 }
 
 static void bg_cycle(void *arg)
 {
 	(void)arg;
-	collect(2);  /* a background cycle: skipped if one ran meanwhile */
+	collect_from(2);  /* a background cycle: skipped if one ran meanwhile */
 	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
 }
 
@@ -518,7 +539,11 @@ void *tally_gc_alloc(size_t n, int kind)
 		errno = EINVAL;
 		return NULL;
 	}
-	unsigned k = kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN;
+	return rt_gc_alloc(n, kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN);
+}
+
+void *rt_gc_alloc(size_t n, unsigned k)
+{
 	if (n == 0)
 		n = 1;
 	void *p = rt_gc_alloc_fast(n, k);
@@ -536,7 +561,7 @@ void *tally_gc_alloc(size_t n, int kind)
 		if (p)
 			return p;
 		if (rt_on_goroutine())
-			collect(0);  /* out of memory: a whole collection at once, then try again */
+			collect_from(0);  /* out of memory: a whole collection at once, then try again */
 	}
 	char what[160];
 	snprintf(what, sizeof(what), "a collected object; heap %llu bytes live after the last collection, "
@@ -578,6 +603,7 @@ void tally_gc_read_stats(struct tally_gc_stats *s)
 	/* heap_alloc counts objects reserved by caches' windows too: between
 	 * collections this is at most a window per class and M ahead */
 	s->total_alloc = total_alloc_base + (s->heap_alloc > prev_live ? s->heap_alloc - prev_live : 0);
+	rt_gc_final_stats(&s->cleanups_queued, &s->cleanups_run, &s->weak_cleared);  /* gcfinal.c */
 	busy_unlock();
 }
 

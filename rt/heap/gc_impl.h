@@ -46,8 +46,10 @@ void gc_mark_data_roots(void);
 void gc_mark_malloc_roots(void);
 /* World stopped: every goroutine's stack but self's, from its saved sp. */
 void gc_mark_stacks(struct g *self);
-/* The calling goroutine's own stack and registers (world stopped). */
-void gc_mark_own_stack(struct g *self);
+/* The calling goroutine's own stack from lo (where the collector was
+ * entered, its caller's registers spilled there) to its top (world
+ * stopped). */
+void gc_mark_own_stack(struct g *self, uintptr_t lo);
 /* Scan grey objects until none is left (1) or plat_nanotime() passes
  * deadline (0; deadline 0: none).  Work lock held. */
 int gc_drain(uint64_t deadline);

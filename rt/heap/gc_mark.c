@@ -136,10 +136,11 @@ static inline void mark_word(uintptr_t p)
 			return;
 		uint32_t size = RT_PEEK(s->elemsize);
 		gc_ms.marked_bytes += size;
-		if (kind == KIND_GC_SCAN) {
-			uintptr_t obj = base + (uintptr_t)idx * size;
+		uintptr_t obj = base + (uintptr_t)idx * size;
+		if (kind == KIND_GC_SCAN)
 			push(obj, obj + size);
-		}
+		else if (kind == KIND_GC_TYPED)  /* tagged: scanned by its bitmap */
+			push(obj | 1, obj + size);
 	} else if (state == SPAN_LARGE) {
 		if (!set_mark(&s->markbits[0], 1))
 			return;
@@ -147,6 +148,8 @@ static inline void mark_word(uintptr_t p)
 		gc_ms.marked_bytes += npages * RT_HP;
 		if (kind == KIND_GC_SCAN)
 			push(base, base + npages * RT_HP);
+		else if (kind == KIND_GC_TYPED)  /* tagged: scanned by its bitmap */
+			push(base | 1, base + npages * RT_HP);
 	}
 }
 
@@ -161,16 +164,34 @@ static void scan(uintptr_t lo, uintptr_t hi)
 		mark_word(*(const volatile uintptr_t *)a);
 }
 
+static void mark_one(uintptr_t p) { mark_word(p); }
+
+/* One object: conservatively, or by its pointer bitmap (gctyped.c). */
+static void scan_object(unsigned kind, uintptr_t lo, uintptr_t hi)
+{
+	if (kind == KIND_GC_TYPED)
+		rt_gc_scan_typed(lo, hi, mark_one);
+	else
+		scan(lo, hi);
+}
+
+/* Pop one grey object and scan it; returns its bytes. */
+static uint64_t pop_scan(void)
+{
+	wtop--;
+	struct work w = wstack[wtop];
+	uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
+	scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
+	return w.hi - lo;
+}
+
 int gc_drain(uint64_t deadline)
 {
 	unsigned n = 0;
 	while (wtop) {
 		if (deadline && (++n & 63) == 0 && plat_nanotime() >= deadline)
 			return 0;
-		wtop--;
-		struct work w = wstack[wtop];
-		gc_ms.scanned_bytes += w.hi - w.lo;
-		scan(w.lo, w.hi);
+		gc_ms.scanned_bytes += pop_scan();
 	}
 	return 1;
 }
@@ -178,12 +199,8 @@ int gc_drain(uint64_t deadline)
 uint64_t gc_drain_bytes(uint64_t budget)
 {
 	uint64_t done = 0;
-	while (wtop && done < budget) {
-		wtop--;
-		struct work w = wstack[wtop];
-		done += w.hi - w.lo;
-		scan(w.lo, w.hi);
-	}
+	while (wtop && done < budget)
+		done += pop_scan();
 	gc_ms.scanned_bytes += done;
 	return done;
 }
@@ -193,11 +210,11 @@ void gc_mark_overflow(void)
 	while (overflowed) {
 		overflowed = 0;
 		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
-			if (s->kind != KIND_GC_SCAN)
+			if (s->kind != KIND_GC_SCAN && s->kind != KIND_GC_TYPED)
 				continue;
 			if (s->state == SPAN_LARGE) {
 				if (s->markbits[0]) {
-					scan(s->base, s->base + s->npages * RT_HP);
+					scan_object(s->kind, s->base, s->base + s->npages * RT_HP);
 					gc_drain(0);
 				}
 				continue;
@@ -205,7 +222,7 @@ void gc_mark_overflow(void)
 			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
 				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
 					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
-					scan(obj, obj + s->elemsize);
+					scan_object(s->kind, obj, obj + s->elemsize);
 					gc_drain(0);
 				}
 		}
@@ -264,8 +281,13 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 	if (lo >= hi || lo < rt_arena_lo)
 		return;
 	if (state == SPAN_LARGE) {
-		if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
+		if (kind == KIND_GC_TYPED) {
+			/* by its bitmap, whole (its trailer is at the slot's end) */
+			if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
+				rt_gc_scan_typed(base, end, mark_one);
+		} else if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
 			scan_root(lo, hi);
+		}
 		return;
 	}
 	uint32_t size = RT_PEEK(s->elemsize), nelems = RT_PEEK(s->nelems), divmul = RT_PEEK(s->divmul);
@@ -280,7 +302,10 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 		if (kind != KIND_MALLOC && !(__atomic_load_n(&s->markbits[i >> 6], __ATOMIC_ACQUIRE) & bit))
 			continue;  /* white: scanned whole if it is ever marked */
 		uintptr_t o = base + (uintptr_t)i * size, oe = o + size;
-		scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
+		if (kind == KIND_GC_TYPED)
+			rt_gc_scan_typed(o, oe, mark_one);  /* whole, by its bitmap */
+		else
+			scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
 	}
 }
 
@@ -335,12 +360,11 @@ static void clear_stacks(void)
 	}
 }
 
-/* The collector's own stack, registers included, from this frame up. */
-__attribute__((noinline)) void gc_mark_own_stack(struct g *self)
+/* The collector's own stack from where it was entered (gc.c's
+ * collect_from) up: not its own frames below. */
+void gc_mark_own_stack(struct g *self, uintptr_t lo)
 {
-	__builtin_unwind_init();  /* callee-saved registers to this frame */
-	volatile uintptr_t here = (uintptr_t)&here;
-	scan_root(here, self->stack_lo + self->stack_size);
+	scan_root(lo, self->stack_lo + self->stack_size);
 }
 
 /* ---- the dirty record ---- */

@@ -79,7 +79,11 @@ void tally_stack_stats(struct tally_stack_stats *s);
 
 /* ============================== channels ============================ */
 struct tally_chan;
-/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed). */
+/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed).  A channel is
+ * a collected object (see "the collected heap" below): there is no free;
+ * the collector frees it once no variable, scanned object or blocked
+ * goroutine names it.  Its buffer is scanned conservatively, so a pointer
+ * sent through it keeps its target alive while it is buffered. */
 struct tally_chan *tally_chan_make(size_t elemsize, size_t cap);
 /* c <- *elem.  Blocks; sending on a closed channel panics; on NULL blocks
  * forever. */
@@ -155,9 +159,14 @@ struct tally_timer *tally_ticker_new(uint64_t period);  /* fires every period */
 struct tally_chan *tally_timer_chan(struct tally_timer *t);
 int tally_timer_stop(struct tally_timer *t);             /* 1 if it was pending */
 int tally_timer_reset(struct tally_timer *t, uint64_t ns);
-/* Stop t and free it and its channel.  No goroutine may still use the
- * channel: one blocked on it is a fatal error ("tally_timer_free:
- * goroutines are blocked on the timer's channel", status 2). */
+/* Timers and their channels are collected objects: a timer nothing names
+ * any more (neither it nor its channel, nor a goroutine blocked on the
+ * channel) is taken off the timer heap and freed by the collector, even
+ * if it is still pending or a ticker (Go 1.23's rule).  tally_timer_free
+ * is optional: it stops t and checks that no goroutine waits on its
+ * channel (one blocked on it is a fatal error: "tally_timer_free:
+ * goroutines are blocked on the timer's channel", status 2); the memory
+ * is the collector's to free. */
 void tally_timer_free(struct tally_timer *t);
 
 /* ============================ the cost ledger ========================
@@ -220,7 +229,9 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * malloc'd memory keeps a collected object alive, as Boehm's
  * uncollectable objects do).  TALLY_GC_SCAN objects are scanned for
  * pointers; TALLY_GC_NOSCAN ones (strings, numbers) never are, so a
- * pointer stored in one does not keep anything alive.  Never free() a
+ * pointer stored in one does not keep anything alive; typed objects
+ * (tally_gc_alloc_typed) are scanned only in the words their bitmap
+ * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
  * The collection stops every goroutine (stop-the-world; the world is
  * stopped at the next preemption point, so it needs the tick, tick= not
@@ -231,6 +242,20 @@ enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
  * fails too the program ends with an out-of-memory report naming the
  * live heap, the goal and the limit (status 71). */
 void *tally_gc_alloc(size_t n, int kind);
+/* Typed objects: n zeroed bytes scanned precisely.  Word i of the object
+ * (bytes 8i .. 8i+7) may hold a pointer iff bit (i % nbits) of bitmap is
+ * set (bit j: bitmap[j / 64] >> (j % 64) & 1); the pattern repeats over
+ * the object, so an array of structs passes one struct's bitmap.  A word
+ * whose bit is clear never keeps anything alive, whatever it holds; a
+ * pointer word counts like a conservative one (interior pointers too).
+ * Example: struct node { struct node *next; uintptr_t key; void *val; }
+ * has bitmap {0x5} (words 0 and 2), nbits 3.  The bitmap is copied into
+ * the object's slot (one hidden word up to 58 bits, else 8 + 8 *
+ * ceil(nbits / 64) bytes), so it may be a temporary.  NULL with errno
+ * EINVAL for a NULL bitmap or nbits 0 or over TALLY_GC_TYPED_MAXBITS;
+ * running out of memory is tally_gc_alloc's. */
+#define TALLY_GC_TYPED_MAXBITS 65536
+void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
 /* Collect now; returns when the heap has been swept. */
 void tally_gc(void);
 /* GOGC: collect when the heap has grown by percent% over what the last
@@ -253,8 +278,140 @@ struct tally_gc_stats {
 	uint64_t pause_total_ns;
 	uint64_t roots_bytes;     /* bytes of roots the last collection scanned */
 	uint64_t marked_bytes;    /* bytes of objects it scanned */
+	uint64_t cleanups_queued; /* cleanups whose object died, in all */
+	uint64_t cleanups_run;    /* cleanups that have returned, in all */
+	uint64_t weak_cleared;    /* weak handles cleared, in all */
 };
 void tally_gc_read_stats(struct tally_gc_stats *s);
+
+/* ============================== the network ==========================
+ * One Ethernet interface (the first network device) with an IPv4 address
+ * from DHCP or the boot option ip=, ARP, ICMP echo (the stack answers
+ * pings) and UDP sockets whose blocking calls park the goroutine, not the
+ * CPU.  The stack starts at the first call below that needs it.  Addresses
+ * and ports are in host order: tally_ip4(10, 0, 2, 2).
+ * Errors are negative codes; tally_strerror names them.  Context: a
+ * goroutine. */
+#define TALLY_ENONET     (-10)  /* no network device */
+#define TALLY_EADDRINUSE (-11)  /* the port is taken */
+#define TALLY_ETIMEDOUT  (-12)  /* the deadline passed */
+#define TALLY_EMSGSIZE   (-13)  /* a datagram larger than one frame holds (1472 bytes) */
+#define TALLY_ENOBUFS    (-14)  /* the device's transmit ring is full, or a queue */
+#define TALLY_ECLOSED    (-15)  /* the socket was closed */
+#define TALLY_EINVAL     (-16)  /* a bad argument (NULL, port 0 as a destination, ...) */
+#define TALLY_ENOADDR    (-17)  /* the interface has no address yet (DHCP not done) */
+#define TALLY_ENOMEM     (-18)  /* no memory for the socket */
+#define TALLY_EBUSY      (-19)  /* another goroutine is already receiving on it */
+#define TALLY_EDEVICE    (-20)  /* the device failed */
+/* A short description of any tally_ error code ("unknown error" else). */
+const char *tally_strerror(int err);
+static inline uint32_t tally_ip4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
+}
+/* Start the stack if needed and wait until the interface has an address
+ * (at most timeout_ns; 0: do not wait).  0, TALLY_ENONET, TALLY_ETIMEDOUT. */
+int tally_net_up(uint64_t timeout_ns);
+struct tally_net_info {
+	uint8_t mac[6];
+	int link_up;
+	uint32_t ip, mask, gw;      /* 0 while there is no address */
+	int dhcp;                   /* 1: from DHCP, 0: from ip= */
+	uint32_t dhcp_server;       /* DHCP: the server and the lease (s) */
+	uint32_t lease;
+	const char *dhcp_state;     /* "selecting", "bound", ... (NULL: static) */
+	const char *netpoll;        /* "hybrid", "poll" or "irq" */
+};
+/* 0 or TALLY_ENONET. */
+int tally_net_info(struct tally_net_info *ni);
+/* Every counter of the stack and its poller by a stable name: frames in
+ * and out, each drop reason ("drop.bad_csum", "drop.no_socket", ...),
+ * ARP, ICMP, UDP and poller events. */
+#define TALLY_NET_MAX_STATS 64
+struct tally_net_stats {
+	unsigned n;
+	struct tally_net_stat { const char *name; uint64_t value; } c[TALLY_NET_MAX_STATS];
+};
+int tally_net_stats(struct tally_net_stats *st);
+/* The value of the counter named name in *st (0 when absent). */
+uint64_t tally_net_stat(const struct tally_net_stats *st, const char *name);
+/* Hand one frame to the stack's receive path as if the device had
+ * received it (for tests: malformed frames are counted and dropped). */
+int tally_net_inject(const void *frame, size_t len);
+/* ICMP echo to ip with len bytes of data (0..1472), sequence seq; waits
+ * for the reply at most timeout_ns.  0 with *rtt_ns (may be NULL),
+ * TALLY_ETIMEDOUT, or another error. */
+int tally_ping(uint32_t ip, uint16_t seq, size_t len, uint64_t timeout_ns, uint64_t *rtt_ns);
+
+/* UDP sockets.  open binds a local port (0: an ephemeral one, 49152..);
+ * sendto never blocks (TALLY_ENOBUFS when the device cannot take the
+ * frame; a frame waiting for ARP is queued); recvfrom parks until a
+ * datagram, the deadline or a close, and returns its length (the part
+ * that fits in cap; the rest is discarded).  Up to 32 datagrams wait per
+ * socket; more are dropped and counted (drop.sock_full). */
+struct tally_udp;
+int tally_udp_open(struct tally_udp **s, uint16_t port);
+/* The local port. */
+int tally_udp_port(const struct tally_udp *s);
+int tally_udp_sendto(struct tally_udp *s, uint32_t ip, uint16_t port, const void *buf, size_t n);
+int tally_udp_recvfrom(struct tally_udp *s, void *buf, size_t cap, uint32_t *ip, uint16_t *port);
+/* Go's SetReadDeadline: recvfrom fails with TALLY_ETIMEDOUT once
+ * tally_nanotime() passes deadline (absolute ns; 0: none), including one
+ * already parked.  0 or TALLY_EINVAL. */
+int tally_udp_set_deadline(struct tally_udp *s, uint64_t deadline);
+/* Close: a goroutine parked in recvfrom returns TALLY_ECLOSED; the memory
+ * is freed once it has.  0 or TALLY_EINVAL. */
+int tally_udp_close(struct tally_udp *s);
+/* Readiness for tally_select: a channel (capacity 1, 1-byte elements)
+ * that receives a token when a datagram arrives or the socket is closed,
+ * and at once if one is waiting already.  Select on it together with
+ * channels and timers, then read without waiting (a deadline in the
+ * past: tally_udp_set_deadline(s, 1)) until TALLY_ETIMEDOUT.  The same
+ * channel on every call; it stays valid after close (a collected object,
+ * alive while referenced; never close it yourself).  NULL for a NULL
+ * socket. */
+struct tally_chan *tally_udp_ready(struct tally_udp *s);
+
+/* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
+ * holding obj (obj may point inside it) is unreachable, the collector
+ * frees it and, in the same cycle, queues fn(arg); queued cleanups run
+ * one at a time, in order, on one runtime goroutine (it blocks the ones
+ * behind it if it blocks).  No resurrection: the object is gone before fn
+ * runs, and the cleanup's record does not keep it alive.  arg does stay
+ * alive until fn has run, so arg must not lead back to obj: arg pointing
+ * into obj's own object is reported; a longer path leaks the object, as
+ * in Go.  An object with several cleanups runs them all.  A cleanup runs
+ * at most once, and not at all if the program ends first.  Returns the
+ * cleanup's id (never 0).  Misuse ends the program (panic, status 2):
+ * obj not in an allocated collected object ("panic: tally_gc_add_cleanup:
+ * obj 0x... is malloc'd memory, not a collected object"; likewise "is
+ * not in the heap", "is in no allocated object"; "obj is NULL"), fn NULL,
+ * arg inside obj's object. */
+uint64_t tally_gc_add_cleanup(void *obj, void (*fn)(void *), void *arg);
+/* Cancel a cleanup (Cleanup.Stop): 1 if it was pending and now never
+ * runs; 0 if its object already died (it is queued or ran), it was
+ * stopped before, or id is unknown. */
+int tally_gc_cleanup_stop(uint64_t id);
+
+/* Weak references (Go 1.24's weak.Pointer).  tally_weak_make(p) returns
+ * a handle that does not keep p's object alive; tally_weak_value gives p
+ * back while the object is reachable and NULL from the collection that
+ * finds it unreachable on (it never comes back).  Handles made from the
+ * same pointer while its object lives are the same handle (compare them
+ * with ==); handles from different pointers into one object differ but
+ * die together.  A handle is itself a collected object: keep it where
+ * the collector looks (a stack, a global, a scanned object).
+ * tally_weak_make(NULL) is NULL, and tally_weak_value(NULL) is NULL; p
+ * not in an allocated collected object ends the program as
+ * tally_gc_add_cleanup's obj does ("panic: tally_weak_make: 0x... is
+ * ..."). */
+struct tally_weak;
+struct tally_weak *tally_weak_make(void *p);
+void *tally_weak_value(struct tally_weak *w);
+/* runtime.KeepAlive: p is reachable at least until this call (a pointer
+ * the compiler would otherwise drop from every register and stack slot
+ * earlier, while a cleanup or weak handle still depends on it). */
+void tally_gc_keep_alive(const void *p);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
