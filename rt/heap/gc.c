@@ -47,12 +47,14 @@
  * then marks without sleeping: the 25% budget is the worker's; assists
  * are the allocators' share, and keep the heap near its goal.
  *
- * HOOKS for what runs when marking is complete: mark_done_hooks() below
- * runs with the world stopped after the last drain and before the sweep
- * generation moves on (cleanups, weak references: everything unmarked
- * then is garbage, every marked object survives this cycle).  A typed
- * object's scan by its pointer bitmap belongs in gc_mark.c's mark_word /
- * scan, where KIND_GC_SCAN objects are pushed.
+ * HOOKS: mark_done_hooks() below runs with the world stopped after the
+ * last drain and before the sweep generation moves on: it calls
+ * gcfinal.c's rt_gc_final_after_mark (cleanups, weak references,
+ * unreachable timers: everything unmarked then is garbage, every marked
+ * object, born ones included, survives this cycle); collect() calls
+ * rt_gc_final_after_cycle once the world runs and the sweep is done.
+ * Typed objects (gctyped.c) are pushed tagged by gc_mark.c's mark_word
+ * and scanned by their bitmap (scan_object), in dirty re-scans too.
  *
  * Sweeping (gc_sweep.c) is never done with the world stopped: the
  * collecting goroutine sweeps after the pause (tally_gc before it
