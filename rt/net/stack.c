@@ -23,9 +23,10 @@
  *   UDP   the socket bound to the destination port gets the datagram
  *         (copied into its queue; a parked reader is readied), else
  *         no_socket (no ICMP port unreachable is sent).
- *   TCP   net_tcp_input_hook, where the TCP state machine plugs in; a
- *         segment it does not take is answered with RST as RFC 9293
- *         3.10.7.1 says for a closed port (none for an RST), and counted.
+ *   TCP   net_tcp_input (tcp_sock.c): the connection with the 4-tuple,
+ *         else the listener on the port, else the TCP module's RST as RFC
+ *         9293 3.10.7.1 says for a closed port (none for an RST), counted
+ *         as tcp_no_listener.
  * Send: the next hop is the destination on our subnet, the gateway
  * otherwise; broadcast goes to ff:ff:ff:ff:ff:ff without ARP.  A next
  * hop without an ARP entry gets a request and the frame waits in its
@@ -45,7 +46,6 @@
 
 struct net_stack net_st;
 unsigned rt_class_net, rt_class_netpoll;
-int (*net_tcp_input_hook)(const struct net_rx *rx);
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -403,33 +403,9 @@ static void udp_input(const struct net_rx *rx)
 		net_notify(s->ready);
 }
 
-/* RFC 9293 3.10.7.1, CLOSED: an RST is ignored; with ACK the reply is
- * <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
- * where SEG.LEN counts SYN and FIN. */
 static void tcp_input(const struct net_rx *rx)
 {
-	if (net_tcp_input_hook && net_tcp_input_hook(rx))
-		return;
-	net_st.drop[NET_SDROP_TCP_NO_LISTENER]++;
-	const struct net_tcp *t = &rx->tcp;
-	if ((t->flags & TCP_RST) || rx->ip.dst != net_st.ip)
-		return;
-	struct net_tcp r;
-	memset(&r, 0, sizeof(r));
-	r.sport = t->dport;
-	r.dport = t->sport;
-	if (t->flags & TCP_ACK_F) {
-		r.seq = t->ack;
-		r.flags = TCP_RST;
-	} else {
-		r.ack = t->seq + (uint32_t)t->payload_len + !!(t->flags & TCP_SYN) +
-		        !!(t->flags & TCP_FIN);
-		r.flags = TCP_RST | TCP_ACK_F;
-	}
-	uint8_t f[ETH_HLEN + IP4_HLEN + TCP_HLEN];
-	int n = net_tcp_build(f + ETH_HLEN + IP4_HLEN, TCP_HLEN, net_st.ip, rx->ip.src, &r, NULL, 0);
-	if (n == TCP_HLEN && net_ip_send(f, IP_P_TCP, rx->ip.src, TCP_HLEN) == 0)
-		net_st.tcp_rst_out++;
+	net_tcp_input(rx);  /* tcp_sock.c: a connection, a listener, or the RST */
 }
 
 void net_input(const uint8_t *frame, size_t len)

@@ -96,11 +96,13 @@ struct net_ping {
 	struct net_wait w;
 };
 
-/* A TCP endpoint table plugs in here (the TCP state machine): given an
- * accepted segment (rx->kind NET_RX_TCP), return 1 when it was taken.
- * Called with net_st.lock held.  NULL: no TCP, every segment is answered
- * with RST (RFC 9293 3.10.7.1) and counted as tcp_no_listener. */
-extern int (*net_tcp_input_hook)(const struct net_rx *rx);
+/* TCP (tcp_sock.c), lock held: an accepted segment (rx->kind NET_RX_TCP)
+ * to its connection or listener; else the RST for a closed port (RFC 9293
+ * 3.10.7.1, none for an RST) counted as tcp_no_listener.  1 when an
+ * endpoint took it. */
+int net_tcp_input(const struct net_rx *rx);
+/* TCP's counters by name for tally_net_stats, lock held: how many. */
+unsigned net_tcp_stats(const char **names, uint64_t *v, unsigned max);
 
 struct net_stack {
 	struct rt_lock lock;
