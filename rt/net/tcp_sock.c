@@ -48,45 +48,21 @@
 #include <string.h>
 #include "rt/heap/rt_malloc.h"
 #include "rt/net/stack.h"
-#include "rt/net/tcp.h"
+#include "rt/net/tcp_sock.h"
 #include "rt/include/tally.h"
 
-#define TS_RXCAP (64u * 1024)
-#define TS_TXCAP (64u * 1024)
-#define TS_HASH 256
-#define TS_BACKLOG_MAX 1024
-
-enum { TS_CONN = 1, TS_LISTEN = 2 };
-
-struct tally_tcp {
-	uint8_t kind;
-	uint8_t closed;              /* the user closed it */
-	uint8_t hashed, dead, pooled;
-	unsigned inside;             /* goroutines inside a call on it */
-	struct tally_tcp *hnext;     /* hash chain, listener list, pool, fresh, grave */
-	struct tally_tcp *owner;     /* a pool's connection: its listener */
-	struct tcp_conn *c;
-	struct tcp_listener *l;
-	struct rt_timer timer;
-	uint64_t armed, tseq;        /* the timer's deadline (ns, 0: off), generation */
-	struct net_wait rw, ww;
-	uint64_t rdl, wdl;           /* deadlines (ns, 0: none) */
-	struct tally_chan *ready;
-	struct tally_tcp *pool, *fresh;  /* a listener's */
-	unsigned npool, pool_max;
-};
 
 static struct tally_tcp *ts_hash[TS_HASH];
-static struct tally_tcp *ts_listeners;
+struct tally_tcp *ts_listeners;
 static struct tally_tcp *ts_grave;
-static uint8_t ts_secret[16];
+uint8_t ts_secret[16];
 static int ts_inited;
 static uint8_t ts_frame[ETH_HLEN + IP4_HLEN + TCP_SEG_MAX];
 /* counters of connections gone (live ones are summed in at read time) */
 static struct tcp_stats ts_gone;
-static uint64_t ts_accepted, ts_connected, ts_live, ts_cookies;
+uint64_t ts_accepted, ts_connected, ts_live, ts_cookies;
+uint64_t ts_mem;              /* bytes of sockets allocated, not yet freed */
 
-static uint64_t now_us(void) { return rt_nanotime() / 1000; }
 
 static unsigned hash3(uint32_t rip, uint16_t rport, uint16_t lport)
 {
@@ -133,7 +109,7 @@ static void ts_listen_event(void *ctx, struct tcp_listener *l, unsigned ev)
 static struct tcp_conn *ts_conn_new(void *ctx, struct tcp_listener *l);
 static void ts_conn_free(void *ctx, struct tcp_conn *c);
 
-static const struct tcp_ops ts_ops = {
+const struct tcp_ops ts_ops = {
 	.output = ts_output, .event = ts_event, .conn_new = ts_conn_new,
 	.conn_free = ts_conn_free, .listen_event = ts_listen_event,
 };
@@ -155,7 +131,7 @@ static void unhash(struct tally_tcp *s)
 	ts_live--;
 }
 
-static void hash_in(struct tally_tcp *s)
+void ts_hash_in(struct tally_tcp *s)
 {
 	struct tcp_conn *c = s->c;
 	struct tally_tcp **h = &ts_hash[hash3(c->rip, c->rport, c->lport)];
@@ -165,7 +141,7 @@ static void hash_in(struct tally_tcp *s)
 	ts_live++;
 }
 
-static struct tally_tcp *lookup(uint32_t rip, uint16_t rport, uint16_t lport)
+struct tally_tcp *ts_lookup(uint32_t rip, uint16_t rport, uint16_t lport)
 {
 	for (struct tally_tcp *s = ts_hash[hash3(rip, rport, lport)]; s; s = s->hnext)
 		if (s->c->rip == rip && s->c->rport == rport && s->c->lport == lport &&
@@ -174,7 +150,7 @@ static struct tally_tcp *lookup(uint32_t rip, uint16_t rport, uint16_t lport)
 	return NULL;
 }
 
-static struct tally_tcp *find_listener(uint16_t port)
+struct tally_tcp *ts_find_listener(uint16_t port)
 {
 	for (struct tally_tcp *s = ts_listeners; s; s = s->hnext)
 		if (s->l->lport == port)
@@ -191,7 +167,7 @@ static void add_stats(struct tcp_stats *d, const struct tcp_stats *a)
 }
 
 /* Lock held: a socket nobody uses any more goes to the graveyard. */
-static void bury(struct tally_tcp *s)
+void ts_bury(struct tally_tcp *s)
 {
 	if (s->dead || !s->closed || s->hashed || s->inside || s->pooled)
 		return;
@@ -207,7 +183,7 @@ static void bury(struct tally_tcp *s)
 static void ts_fire(void *arg, uint64_t seq);
 
 /* Lock held: after every tcp_* call on s's connection. */
-static void post(struct tally_tcp *s)
+void ts_post(struct tally_tcp *s)
 {
 	struct tcp_conn *c = s->c;
 	if (c->state == TCP_CLOSED) {
@@ -216,7 +192,7 @@ static void post(struct tally_tcp *s)
 			rt_timer_del(&s->timer);
 			s->armed = 0;
 		}
-		bury(s);
+		ts_bury(s);
 		return;
 	}
 	uint64_t d = tcp_deadline(c);
@@ -251,9 +227,9 @@ static void ts_fire(void *arg, uint64_t seq)
 	if (seq == s->tseq && !s->dead && !s->pooled && s->c) {
 		s->armed = 0;
 		struct tcp_listener *l = s->c->listener;
-		uint64_t now = now_us();
+		uint64_t now = ts_now_us();
 		tcp_expire(s->c, now);
-		post(s);
+		ts_post(s);
 		reap(l, now);
 	}
 	net_unlock();
@@ -262,19 +238,20 @@ static void ts_fire(void *arg, uint64_t seq)
 
 /* ------------------------------------------------------------ memory */
 
-static struct tally_tcp *conn_alloc(void)
+struct tally_tcp *ts_conn_alloc(void)
 {
 	struct tally_tcp *s = rt_calloc(1, sizeof(*s) + sizeof(struct tcp_conn) + TS_RXCAP +
 	                                   TS_TXCAP);
 	if (!s)
 		return NULL;
+	__atomic_add_fetch(&ts_mem, rt_malloc_usable_size(s), __ATOMIC_RELAXED);
 	s->kind = TS_CONN;
 	s->c = (struct tcp_conn *)(s + 1);
 	return s;
 }
 
 /* Lock held: the connection reset to CLOSED over its rings. */
-static void conn_reset(struct tally_tcp *s, struct tally_tcp *owner)
+void ts_conn_reset(struct tally_tcp *s, struct tally_tcp *owner)
 {
 	uint8_t *rx = (uint8_t *)(s->c + 1);
 	struct tcp_conf cf = { .rxbuf = rx, .txbuf = rx + TS_RXCAP, .rxcap = TS_RXCAP,
@@ -286,7 +263,7 @@ static void conn_reset(struct tally_tcp *s, struct tally_tcp *owner)
 	s->rdl = s->wdl = 0;
 }
 
-static void sock_free(struct tally_tcp *s)
+void ts_sock_free(struct tally_tcp *s)
 {
 	rt_timer_del(&s->timer);
 	rt_timer_wait_idle(&s->timer);
@@ -294,12 +271,15 @@ static void sock_free(struct tally_tcp *s)
 	rt_timer_wait_idle(&s->rw.timer);
 	rt_timer_del(&s->ww.timer);
 	rt_timer_wait_idle(&s->ww.timer);
+	__atomic_sub_fetch(&ts_mem, rt_malloc_usable_size(s), __ATOMIC_RELAXED);
+	if (s->l)
+		__atomic_sub_fetch(&ts_mem, rt_malloc_usable_size(s->l), __ATOMIC_RELAXED);
 	rt_free(s->l);
 	rt_free(s);
 }
 
 /* Goroutine, no lock: free what the graveyard holds. */
-static void drain(void)
+void ts_drain(void)
 {
 	if (!__atomic_load_n(&ts_grave, __ATOMIC_RELAXED))
 		return;
@@ -309,13 +289,13 @@ static void drain(void)
 	net_leave(old);
 	while (g) {
 		struct tally_tcp *n = g->hnext;
-		sock_free(g);
+		ts_sock_free(g);
 		g = n;
 	}
 }
 
 /* Goroutine, no lock: top the listener's pool up to pool_max. */
-static void refill(struct tally_tcp *ls)
+void ts_refill(struct tally_tcp *ls)
 {
 	for (;;) {
 		unsigned old = net_enter();
@@ -323,7 +303,7 @@ static void refill(struct tally_tcp *ls)
 		net_leave(old);
 		if (!need)
 			return;
-		struct tally_tcp *s = conn_alloc();
+		struct tally_tcp *s = ts_conn_alloc();
 		if (!s)
 			return;  /* the listener answers with cookies meanwhile */
 		old = net_enter();
@@ -347,7 +327,7 @@ static struct tcp_conn *ts_conn_new(void *ctx, struct tcp_listener *l)
 	ls->npool--;
 	s->pooled = 0;
 	s->dead = 0;
-	conn_reset(s, ls);
+	ts_conn_reset(s, ls);
 	s->hnext = ls->fresh;
 	ls->fresh = s;
 	return s->c;
@@ -384,8 +364,8 @@ static void hash_fresh(struct tally_tcp *ls)
 		ls->fresh = s->hnext;
 		s->hnext = NULL;
 		if (s->c->state != TCP_CLOSED && !s->hashed) {
-			hash_in(s);
-			post(s);
+			ts_hash_in(s);
+			ts_post(s);
 		}
 	}
 }
@@ -395,17 +375,17 @@ static void hash_fresh(struct tally_tcp *ls)
 int net_tcp_input(const struct net_rx *rx)
 {
 	const struct net_tcp *t = &rx->tcp;
-	uint64_t now = now_us();
+	uint64_t now = ts_now_us();
 	if (rx->ip.dst == net_st.ip) {
-		struct tally_tcp *s = lookup(rx->ip.src, t->sport, t->dport);
+		struct tally_tcp *s = ts_lookup(rx->ip.src, t->sport, t->dport);
 		if (s) {
 			struct tcp_listener *l = s->c->listener;
 			tcp_input(s->c, t, now);
-			post(s);
+			ts_post(s);
 			reap(l, now);
 			return 1;
 		}
-		struct tally_tcp *ls = find_listener(t->dport);
+		struct tally_tcp *ls = ts_find_listener(t->dport);
 		if (ls) {
 			uint64_t ok = ls->l->st.cookies_ok;
 			tcp_listen_input(ls->l, t, rx->ip.src, rx->ip.dst, now);
@@ -424,22 +404,7 @@ int net_tcp_input(const struct net_rx *rx)
 	return 0;
 }
 
-/* ------------------------------------------------------------ calls */
-
-static int map_err(long e)
-{
-	switch ((enum tcp_err)-e) {
-	case TCP_ERR_REFUSED: return TALLY_ECONNREFUSED;
-	case TCP_ERR_RESET: return TALLY_ECONNRESET;
-	case TCP_ERR_TIMEOUT: return TALLY_ECONNTIMEDOUT;
-	case TCP_ERR_ABORTED: return TALLY_ECONNABORTED;
-	case TCP_ERR_SHUTDOWN: return TALLY_ESHUTDOWN;
-	case TCP_ERR_INVAL: return TALLY_EINVAL;
-	default: return TALLY_ECLOSED;
-	}
-}
-
-static void ts_init(void)
+void ts_init(void)
 {
 	if (ts_inited)
 		return;
@@ -448,374 +413,6 @@ static void ts_init(void)
 		memcpy(ts_secret + i, &r, 8);
 	}
 	ts_inited = 1;
-}
-
-/* Park on w (lock held, pinned with class old); returns with the lock
- * and class back.  0, or TALLY_ETIMEDOUT when dl passed. */
-static int park(struct tally_tcp *s, struct net_wait *w, uint64_t dl, unsigned *old,
-                const char *why)
-{
-	if (dl && rt_nanotime() >= dl)
-		return TALLY_ETIMEDOUT;
-	s->inside++;
-	plat_ledger_switch(*old);
-	rt_releasem(rt_getm());
-	net_wait_park(w, dl, why);
-	*old = net_enter();
-	s->inside--;
-	return 0;
-}
-
-/* Leave a call on s: drop the lock; free s if the call was the last. */
-static void leave(struct tally_tcp *s, unsigned old)
-{
-	bury(s);
-	net_leave(old);
-	drain();
-}
-
-int tally_tcp_listen(struct tally_tcp **out, uint16_t port, int backlog)
-{
-	if (!out)
-		return TALLY_EINVAL;
-	*out = NULL;
-	if (!port || backlog < 1 || backlog > TS_BACKLOG_MAX)
-		return TALLY_EINVAL;
-	int r = net_start();
-	if (r < 0)
-		return r;
-	drain();
-	struct tally_tcp *s = rt_calloc(1, sizeof(*s));
-	struct tcp_listener *l = rt_calloc(1, sizeof(*l));
-	if (!s || !l) {
-		rt_free(s);
-		rt_free(l);
-		return TALLY_ENOMEM;
-	}
-	s->kind = TS_LISTEN;
-	s->l = l;
-	s->pool_max = 2u * (unsigned)backlog;
-	unsigned old = net_enter();
-	ts_init();
-	if (find_listener(port)) {
-		r = TALLY_EADDRINUSE;
-	} else {
-		tcp_listen_init(l, 0, port, (uint16_t)backlog, (uint16_t)backlog, ts_secret, TS_RXCAP,
-		                0, &ts_ops, s);
-		s->hnext = ts_listeners;
-		ts_listeners = s;
-	}
-	net_leave(old);
-	if (r < 0) {
-		rt_free(l);
-		rt_free(s);
-		return r;
-	}
-	refill(s);
-	*out = s;
-	return 0;
-}
-
-int tally_tcp_accept(struct tally_tcp *ls, struct tally_tcp **out)
-{
-	if (!ls || !out || ls->kind != TS_LISTEN)
-		return TALLY_EINVAL;
-	*out = NULL;
-	drain();
-	unsigned old = net_enter();
-	int r = 0;
-	for (;;) {
-		if (ls->closed) {
-			r = TALLY_ECLOSED;
-			break;
-		}
-		struct tcp_conn *c = tcp_accept(ls->l);
-		if (c) {
-			struct tally_tcp *s = c->user;
-			s->owner = NULL;
-			ts_accepted++;
-			post(s);  /* it may have closed while it waited */
-			*out = s;
-			break;
-		}
-		if (ls->rw.gp) {
-			r = TALLY_EBUSY;
-			break;
-		}
-		r = park(ls, &ls->rw, ls->rdl, &old, "tcp accept");
-		if (r < 0)
-			break;
-	}
-	leave(ls, old);
-	if (r == 0)
-		refill(ls);
-	return r;
-}
-
-int tally_tcp_connect(struct tally_tcp **out, uint32_t ip, uint16_t port, uint64_t deadline)
-{
-	if (!out)
-		return TALLY_EINVAL;
-	*out = NULL;
-	if (!ip || !port)
-		return TALLY_EINVAL;
-	int r = net_start();
-	if (r < 0)
-		return r;
-	drain();
-	struct tally_tcp *s = conn_alloc();
-	if (!s)
-		return TALLY_ENOMEM;
-	unsigned old = net_enter();
-	ts_init();
-	conn_reset(s, NULL);
-	if (!net_st.ip) {
-		net_st.drop[NET_SDROP_NO_ADDR]++;
-		s->closed = 1;  /* never hashed: freed below */
-		net_leave(old);
-		sock_free(s);
-		return TALLY_ENOADDR;
-	}
-	uint16_t lport = 0;
-	for (unsigned tries = 0; tries < 16384 && !lport; tries++) {
-		uint16_t p = net_st.next_eport;
-		net_st.next_eport = p == 65535 ? 49152 : (uint16_t)(p + 1);
-		if (!lookup(ip, port, p) && !find_listener(p))
-			lport = p;
-	}
-	if (!lport) {
-		net_leave(old);
-		sock_free(s);
-		return TALLY_EADDRINUSE;
-	}
-	uint64_t now = now_us();
-	uint32_t iss = tcp_isn(ts_secret, net_st.ip, lport, ip, port, now);
-	s->wdl = deadline;
-	tcp_connect(s->c, net_st.ip, lport, ip, port, iss, now);
-	hash_in(s);
-	post(s);
-	while (s->c->state == TCP_SYN_SENT || s->c->state == TCP_SYN_RECEIVED) {
-		r = park(s, &s->ww, deadline, &old, "tcp connect");
-		if (r < 0)
-			break;
-	}
-	s->wdl = 0;
-	if (r == 0 && s->c->state == TCP_CLOSED)
-		r = map_err(-(long)(s->c->err ? s->c->err : TCP_ERR_STATE));
-	if (r < 0) {
-		if (s->c->state != TCP_CLOSED)
-			tcp_abort(s->c, now_us());
-		post(s);
-		s->closed = 1;
-		leave(s, old);
-		return r;
-	}
-	ts_connected++;
-	net_leave(old);
-	*out = s;
-	return 0;
-}
-
-long tally_tcp_read(struct tally_tcp *s, void *buf, size_t n)
-{
-	if (!s || s->kind != TS_CONN || (!buf && n))
-		return TALLY_EINVAL;
-	unsigned old = net_enter();
-	long r;
-	for (;;) {
-		if (s->closed) {
-			r = TALLY_ECLOSED;
-			break;
-		}
-		if (n == 0) {
-			r = 0;
-			break;
-		}
-		r = tcp_recv(s->c, buf, n, now_us());
-		post(s);
-		if (r > 0)
-			break;
-		if (r < 0) {
-			r = map_err(r);
-			break;
-		}
-		if (tcp_eof(s->c) || s->c->state == TCP_CLOSED)
-			break;  /* end of stream */
-		if (s->rw.gp) {
-			r = TALLY_EBUSY;
-			break;
-		}
-		r = park(s, &s->rw, s->rdl, &old, "tcp read");
-		if (r < 0)
-			break;
-	}
-	leave(s, old);
-	return r;
-}
-
-long tally_tcp_write(struct tally_tcp *s, const void *buf, size_t n)
-{
-	if (!s || s->kind != TS_CONN || (!buf && n))
-		return TALLY_EINVAL;
-	const uint8_t *p = buf;
-	size_t done = 0;
-	long r = 0;
-	unsigned old = net_enter();
-	while (done < n) {
-		if (s->closed) {
-			r = TALLY_ECLOSED;
-			break;
-		}
-		r = tcp_send(s->c, p + done, n - done, now_us());
-		post(s);
-		if (r < 0) {
-			r = map_err(r);
-			break;
-		}
-		done += (size_t)r;
-		if (done == n)
-			break;
-		if (r == 0) {
-			if (s->ww.gp) {
-				r = TALLY_EBUSY;
-				break;
-			}
-			r = park(s, &s->ww, s->wdl, &old, "tcp write");
-			if (r < 0)
-				break;
-		}
-	}
-	leave(s, old);
-	return r < 0 ? r : (long)done;
-}
-
-int tally_tcp_shutdown(struct tally_tcp *s)
-{
-	if (!s || s->kind != TS_CONN)
-		return TALLY_EINVAL;
-	unsigned old = net_enter();
-	int r = s->closed ? TALLY_ECLOSED : 0;
-	if (!r) {
-		enum tcp_err e = tcp_shutdown(s->c, now_us());
-		post(s);
-		if (e != TCP_OK && s->c->state != TCP_CLOSED)
-			r = map_err(-(long)e);
-	}
-	leave(s, old);
-	return r;
-}
-
-int tally_tcp_close(struct tally_tcp *s)
-{
-	if (!s)
-		return TALLY_EINVAL;
-	drain();
-	unsigned old = net_enter();
-	if (s->closed) {
-		net_leave(old);
-		return TALLY_ECLOSED;
-	}
-	s->closed = 1;
-	uint64_t now = now_us();
-	if (s->kind == TS_LISTEN) {
-		for (struct tally_tcp **pp = &ts_listeners; *pp; pp = &(*pp)->hnext)
-			if (*pp == s) {
-				*pp = s->hnext;
-				break;
-			}
-		tcp_listen_close(s->l, now);
-		struct tally_tcp *pool = s->pool;
-		s->pool = NULL;
-		s->npool = 0;
-		for (struct tally_tcp *p = pool; p; p = p->hnext)
-			p->pooled = 0, p->closed = 1, p->dead = 1;
-		net_wait_wake(&s->rw);
-		if (s->ready)
-			net_notify(s->ready);
-		s->hnext = NULL;
-		bury(s);
-		net_leave(old);
-		while (pool) {
-			struct tally_tcp *n = pool->hnext;
-			sock_free(pool);
-			pool = n;
-		}
-		drain();
-		return 0;
-	}
-	if (s->c->state != TCP_CLOSED)
-		tcp_close(s->c, now);
-	net_wait_wake(&s->rw);
-	net_wait_wake(&s->ww);
-	if (s->ready)
-		net_notify(s->ready);
-	post(s);
-	leave(s, old);
-	return 0;
-}
-
-int tally_tcp_set_nodelay(struct tally_tcp *s, int on)
-{
-	if (!s || s->kind != TS_CONN)
-		return TALLY_EINVAL;
-	unsigned old = net_enter();
-	tcp_set_nodelay(s->c, on, now_us());
-	post(s);
-	net_leave(old);
-	return 0;
-}
-
-int tally_tcp_set_deadlines(struct tally_tcp *s, uint64_t rd, uint64_t wd)
-{
-	if (!s)
-		return TALLY_EINVAL;
-	unsigned old = net_enter();
-	s->rdl = rd;
-	s->wdl = wd;
-	/* parked goroutines re-evaluate with the new deadline */
-	net_wait_wake(&s->rw);
-	net_wait_wake(&s->ww);
-	net_leave(old);
-	return 0;
-}
-
-int tally_tcp_peer(const struct tally_tcp *s, uint32_t *ip, uint16_t *port)
-{
-	if (!s || s->kind != TS_CONN)
-		return TALLY_EINVAL;
-	if (ip)
-		*ip = s->c->rip;
-	if (port)
-		*port = s->c->rport;
-	return 0;
-}
-
-int tally_tcp_port(const struct tally_tcp *s)
-{
-	if (!s)
-		return TALLY_EINVAL;
-	return s->kind == TS_LISTEN ? s->l->lport : s->c->lport;
-}
-
-struct tally_chan *tally_tcp_ready(struct tally_tcp *s)
-{
-	if (!s)
-		return NULL;
-	struct tally_chan *c = tally_chan_make(1, 1);
-	unsigned old = net_enter();
-	if (!s->ready)
-		s->ready = c;
-	int now;
-	if (s->kind == TS_LISTEN)
-		now = s->closed || s->l->accq;
-	else
-		now = s->closed || tcp_readable(s->c) || tcp_eof(s->c) ||
-		      s->c->state == TCP_CLOSED;
-	if (now)
-		net_notify(s->ready);
-	c = s->ready;
-	net_leave(old);
-	return c;
 }
 
 /* The TCP counters for tally_net_stats (lock held). */
@@ -827,9 +424,11 @@ unsigned net_tcp_stats(const char **names, uint64_t *v, unsigned max)
 			add_stats(&t, &s->c->st);
 	const char *n[] = { "tcp.segs_in", "tcp.segs_out", "tcp.retransmits",
 	                    "tcp.fast_retransmits", "tcp.timeouts", "tcp.dropped",
-	                    "tcp.accepted", "tcp.connected", "tcp.conns", "tcp.cookies_ok" };
+	                    "tcp.accepted", "tcp.connected", "tcp.conns", "tcp.cookies_ok",
+	                    "tcp.mem_bytes" };
 	uint64_t x[] = { t.segs_in, t.segs_out, t.retransmits, t.fast_retransmits, t.timeouts,
-	                 t.dropped, ts_accepted, ts_connected, ts_live, ts_cookies };
+	                 t.dropped, ts_accepted, ts_connected, ts_live, ts_cookies,
+	                 __atomic_load_n(&ts_mem, __ATOMIC_RELAXED) };
 	unsigned k = 0;
 	for (; k < sizeof(x) / sizeof(x[0]) && k < max; k++) {
 		names[k] = n[k];
