@@ -96,7 +96,7 @@ DEFAULT_APP = "apps/banner.c"
 SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # client = SCRIPT: a Python script run on the host while the guest runs,
 # given the case's free port as its argument; the case fails unless it
-# exits 0.  `{port}` in a qemu line is replaced by that port, chosen free
+# exits 0.  `{port}` in a qemu line or the cmdline is replaced by that port, chosen free
 # (UDP and TCP on 127.0.0.1) when the boot starts, so parallel runs do
 # not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
 # xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
@@ -838,12 +838,14 @@ def run_boot(tq, case, boot, verbose):
 		return name, None, "build failed", case.build.error.splitlines()
 	extra = list(case.qemu)
 	port = None
-	if case.client or any("{port}" in e for e in extra):
+	if case.client or any("{port}" in e for e in extra + [case.cmdline]):
 		port = free_port()
 		extra = [e.replace("{port}", str(port)) for e in extra]
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
-		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
+		mem=case.mem,
+		cmdline=(case.cmdline.replace("{port}", str(port)) if port else case.cmdline)
+		if boot == "direct" else "",
 		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
 		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
