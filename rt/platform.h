@@ -158,6 +158,9 @@ void plat_net_rx_irq(unsigned dev, int on);
  * 1 poll, 2 irq) and ip= (*ip 0: none given, use DHCP); addresses in host
  * order.  A platform without options leaves the values it is given. */
 void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
+/* The boot option netloss=: drop *ppm frames in a million on receive and
+ * on send (0: none), chosen by a generator seeded with *seed. */
+void plat_net_loss(uint32_t *ppm, uint32_t *seed);
 
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */

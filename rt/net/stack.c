@@ -33,6 +33,10 @@
  * queue (4 frames; more are dropped and counted); arp_timer retries the
  * request every second, three times, then drops what waits.
  *
+ * Loss injection (boot option netloss=P[,SEED]): a received frame is
+ * dropped before the lock with probability P percent, and so is a frame
+ * to send (reported sent); counted as loss.rx and loss.tx.
+ *
  * Not done: IPv4 reassembly (fragments are dropped by the wire layer),
  * ICMP errors (port unreachable, time exceeded) are neither sent nor
  * acted on, IP options are not sent, no multicast.
@@ -174,10 +178,28 @@ void net_leave(unsigned old)
 
 /* ------------------------------------------------------------ send */
 
+/* netloss=: 1 when this frame is to be dropped.  splitmix64 over an
+ * atomic counter, so any context may draw (with or without the lock). */
+static int loss_draw(void)
+{
+	if (!net_st.loss_ppm)
+		return 0;
+	uint64_t z = __atomic_add_fetch(&net_st.loss_ctr, 0x9e3779b97f4a7c15ull, __ATOMIC_RELAXED);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z % 1000000u < net_st.loss_ppm;
+}
+
 /* The device's send and its counters (atomic: a goroutine sends its own
- * frames after dropping the lock, net_dev_send). */
+ * frames after dropping the lock, net_dev_send).  A frame netloss= drops
+ * is counted (loss_tx) and reported sent, as a wire would lose it. */
 int net_dev_send(const uint8_t *frame, size_t len)
 {
+	if (loss_draw()) {
+		__atomic_add_fetch(&net_st.loss_tx, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	int r = plat_net_send(net_st.dev, frame, len);
 	if (r == 0) {
 		__atomic_add_fetch(&net_st.tx_frames, 1, __ATOMIC_RELAXED);
@@ -411,6 +433,11 @@ static void tcp_input(const struct net_rx *rx)
 void net_input(const uint8_t *frame, size_t len)
 {
 	unsigned old = plat_ledger_switch(rt_class_net);
+	if (loss_draw()) {
+		__atomic_add_fetch(&net_st.loss_rx, 1, __ATOMIC_RELAXED);
+		plat_ledger_switch(old);
+		return;
+	}
 	net_lock();
 	net_st.rx_frames++;
 	net_st.rx_bytes += len;
@@ -455,6 +482,9 @@ int net_start(void)
 		memcpy(net_st.rxcfg.mac, net_st.mac, 6);
 		uint32_t ip, mask, gw;
 		plat_net_config(&net_st.mode, &ip, &mask, &gw);
+		uint32_t seed;
+		plat_net_loss(&net_st.loss_ppm, &seed);
+		net_st.loss_ctr = (uint64_t)seed * 0x2545f4914f6cdd1dull;
 		net_st.next_eport = (uint16_t)(49152 + rt_fastrand() % 16384);
 		net_st.ip_id = (uint16_t)rt_fastrand();
 		net_st.ping_id = (uint16_t)rt_fastrand();

@@ -11,7 +11,8 @@
  *
  * Invariants:
  *   every frame taken from the device is counted exactly once: in
- *   parse.n[NET_OK] (accepted by net_rx_parse) or one parse reason; an
+ *   loss_rx (dropped by the netloss= injection before anything looks at
+ *   it), parse.n[NET_OK] (accepted by net_rx_parse) or one parse reason; an
  *   accepted one is then delivered, answered, or counted in one `drop`
  *   reason (no socket, socket queue full, unanswered ICMP type, TCP
  *   without a listener);
@@ -125,6 +126,9 @@ struct net_stack {
 	uint64_t arp_req_in, arp_rep_in, arp_req_out, arp_rep_out;
 	uint64_t icmp_echo_in, icmp_echo_out, icmp_reply_in;
 	uint64_t udp_in, udp_out, tcp_rst_out, injected;
+	uint32_t loss_ppm;          /* netloss=: frames dropped per million */
+	uint64_t loss_ctr;          /* the loss generator's counter (splitmix64) */
+	uint64_t loss_rx, loss_tx;  /* frames netloss= dropped */
 	uint64_t lock_wait_ns;      /* waiting for `lock` (net_enter, net_input) */
 	uint64_t wake_ns;           /* readying goroutines and sending readiness
 	                             * tokens after dropping it (charged rt.sched) */
