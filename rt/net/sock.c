@@ -400,6 +400,7 @@ int tally_net_stats(struct tally_net_stats *st)
 	put(st, "udp.out", net_st.udp_out);
 	put(st, "tcp.rst_out", net_st.tcp_rst_out);
 	put(st, "rx.injected", net_st.injected);
+	put(st, "tx.ring_waits", __atomic_load_n(&net_st.tx_waits, __ATOMIC_RELAXED));
 	put(st, "loss.rx", __atomic_load_n(&net_st.loss_rx, __ATOMIC_RELAXED));
 	put(st, "loss.tx", __atomic_load_n(&net_st.loss_tx, __ATOMIC_RELAXED));
 	put(st, "net.lock_wait_ns", __atomic_load_n(&net_st.lock_wait_ns, __ATOMIC_RELAXED));

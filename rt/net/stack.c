@@ -51,6 +51,8 @@
 struct net_stack net_st;
 unsigned rt_class_net, rt_class_netpoll;
 
+#define NET_TX_WAIT_NS 500000ull  /* longest wait for room in the device's ring */
+
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static const char *const sdrop_names[NET_SDROP_NREASONS] = {
@@ -201,6 +203,19 @@ int net_dev_send(const uint8_t *frame, size_t len)
 		return 0;
 	}
 	int r = plat_net_send(net_st.dev, frame, len);
+	if (r == -2) {
+		/* the ring is full of frames the device has not taken yet: it
+		 * takes them on its own time (the emulator's thread), so wait a
+		 * little (NET_TX_WAIT_NS) before dropping: a dropped TCP segment
+		 * costs a retransmission time-out (200 ms or more) */
+		uint64_t t0 = plat_nanotime();
+		while (r == -2 && plat_nanotime() - t0 < NET_TX_WAIT_NS) {
+			plat_relax();
+			r = plat_net_send(net_st.dev, frame, len);
+		}
+		if (r == 0)
+			__atomic_add_fetch(&net_st.tx_waits, 1, __ATOMIC_RELAXED);
+	}
 	if (r == 0) {
 		__atomic_add_fetch(&net_st.tx_frames, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&net_st.tx_bytes, len, __ATOMIC_RELAXED);

@@ -129,6 +129,7 @@ struct net_stack {
 	uint32_t loss_ppm;          /* netloss=: frames dropped per million */
 	uint64_t loss_ctr;          /* the loss generator's counter (splitmix64) */
 	uint64_t loss_rx, loss_tx;  /* frames netloss= dropped */
+	uint64_t tx_waits;          /* sends that found the ring full and waited */
 	uint64_t lock_wait_ns;      /* waiting for `lock` (net_enter, net_input) */
 	uint64_t wake_ns;           /* readying goroutines and sending readiness
 	                             * tokens after dropping it (charged rt.sched) */
