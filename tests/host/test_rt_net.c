@@ -15,6 +15,13 @@
  *     is Linux's byte for byte;
  *   - a SYN to a closed port gets RST/ACK with ack = the SYN's sequence
  *     (tcpdump's reading) + 1, RFC 9293 3.10.7.1;
+ *   - a listener given Linux's recorded SYN answers SYN-ACK with ack =
+ *     its sequence + 1 and MSS 1460, sends it again after the initial
+ *     RTO while every goroutine is parked (the runtime's timer), and
+ *     after the recorded ACK and request (their ack rewritten to our
+ *     ISN + 1) the accepting goroutine reads the request's 12 bytes and
+ *     its "ok\n" and FIN leave at ISN + 1 and + 4 acknowledging them, each
+ *     checksum verified by the reference;
  *   - the DHCP client binds the address slirp's recorded OFFER and ACK
  *     give (the test's peer rewrites only their transaction id);
  *   - garbage (crafted defects of recorded frames) moves exactly the
@@ -353,6 +360,110 @@ static void tcp_closed_port_rst(void **st)
 	rt_test_run(tcp_main, NULL, 1);
 }
 
+/* ---- TCP through the stack: a listener, Linux's recorded client ---- */
+
+static struct tally_chan *tcp_done;
+
+/* The server: accept, read the client's 12 bytes, answer "ok\n", close. */
+static void tcp_server(void *arg)
+{
+	struct tally_tcp *l = arg, *c = NULL;
+	int st = tally_tcp_accept(l, &c);
+	char buf[64];
+	long n = st == 0 ? tally_tcp_read(c, buf, sizeof(buf)) : -1;
+	if (n == 12 && !memcmp(buf, "GET / tally\n", 12))
+		st = tally_tcp_write(c, "ok\n", 3) == 3 ? 0 : -2;
+	else
+		st = -3;
+	if (c)
+		tally_tcp_close(c);
+	tally_chan_send(tcp_done, &st);
+}
+
+/* The TCP checksum of frame f by the reference, over its pseudo-header. */
+static int tcp_csum_ok(const uint8_t *f)
+{
+	uint8_t ph[12];
+	unsigned tlen = net_get16(f + 16) - 20u;
+	memcpy(ph, f + 26, 8);
+	ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)(tlen >> 8), ph[11] = (uint8_t)tlen;
+	return nfx_ref_csum(ph, 12, f + 34, tlen) == 0;
+}
+
+/* A recorded client frame with its acknowledgment rewritten to ack. */
+static void inject_acked(size_t i, uint32_t ack)
+{
+	uint8_t *f = nfx_copy(&fx_tcp, i);
+	net_put32(f + 42, ack);
+	nfx_fix_l4(f, fx_tcp.len[i]);
+	rt_test_net_inject(f, fx_tcp.len[i]);
+	free(f);
+}
+
+static void tcp_listen_main(void *arg)
+{
+	(void)arg;
+	start_static(mac2, IP2);
+	uint8_t f[1514];
+	rt_test_net_inject(fx_arp.frame[0], fx_arp.len[0]);  /* learn .1 */
+	take(f);
+	struct tally_tcp *l;
+	RT_CHECK(tally_tcp_listen(&l, 8000, 4) == 0);
+	tcp_done = tally_chan_make(sizeof(int), 1);
+	tally_go(tcp_server, l);
+	uint32_t cseq = 1574307705u;  /* tcpdump's reading of the SYN */
+	rt_test_net_inject(fx_tcp.frame[0], fx_tcp.len[0]);
+	size_t n = take(f);
+	RT_CHECK(n >= 58 && tcp_csum_ok(f));
+	RT_CHECK(net_get16(f + 34) == 8000 && net_get16(f + 36) == 53470);
+	RT_CHECK(f[47] == (TCP_SYN | TCP_ACK_F) && net_get32(f + 42) == cseq + 1);
+	RT_CHECK(f[54] == 2 && f[55] == 4 && net_get16(f + 56) == 1460);  /* MSS first */
+	uint32_t iss = net_get32(f + 38);
+	/* unanswered, the SYN-ACK comes again after the initial RTO (1 s),
+	 * from the runtime's timer while every goroutine is parked */
+	uint64_t t0 = tally_nanotime();
+	n = take_within(f, 4 * SEC);
+	uint64_t dt = tally_nanotime() - t0;
+	RT_CHECK(n >= 58 && f[47] == (TCP_SYN | TCP_ACK_F) && net_get32(f + 38) == iss);
+	RT_CHECK(dt >= 900 * MS);
+	RT_CHECK(stat("tcp.retransmits") == 1);  /* the one we saw */
+	/* the handshake's ACK and the request, acknowledging our SYN */
+	inject_acked(2, iss + 1);
+	inject_acked(3, iss + 1);
+	/* the answer: "ok\n" at iss + 1, acknowledging the request's 12 bytes;
+	 * a pure ACK may come first, and the FIN may ride on the data */
+	int got_data = 0, got_fin = 0;
+	for (int k = 0; k < 4 && !(got_data && got_fin); k++) {
+		n = take(f);
+		RT_CHECK(n >= 54 && tcp_csum_ok(f));
+		RT_CHECK(net_get32(f + 42) == cseq + 13);
+		size_t off = 34 + (size_t)(f[46] >> 4) * 4;
+		size_t plen = 14 + net_get16(f + 16) - off;
+		if (plen) {
+			RT_CHECK(plen == 3 && !memcmp(f + off, "ok\n", 3));
+			RT_CHECK(net_get32(f + 38) == iss + 1);
+			got_data = 1;
+		}
+		if (f[47] & TCP_FIN) {
+			RT_CHECK(net_get32(f + 38) == iss + 1 + 3);
+			got_fin = 1;
+		}
+	}
+	RT_CHECK(got_data && got_fin);
+	int st = 1;
+	tally_chan_recv(tcp_done, &st);
+	RT_CHECK(st == 0);
+	RT_CHECK(stat("tcp.accepted") == 1 && stat("drop.tcp_no_listener") == 0);
+	RT_CHECK(tally_tcp_close(l) == 0);
+}
+
+static void tcp_listen_accept_answer(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(tcp_listen_main, NULL, 2);
+}
+
 /* ---- garbage ---- */
 
 /* Each crafted defect of a recorded frame, and the one counter it must
@@ -636,6 +747,7 @@ int main(void)
 		cmocka_unit_test(arp_request_queue_retry),
 		cmocka_unit_test(ping_through_a_peer),
 		cmocka_unit_test(tcp_closed_port_rst),
+		cmocka_unit_test(tcp_listen_accept_answer),
 		cmocka_unit_test(garbage_counted_not_delivered),
 		cmocka_unit_test(recv_parks_and_wakes),
 		cmocka_unit_test(select_on_socket_readiness),
