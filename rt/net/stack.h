@@ -1,8 +1,9 @@
 /*
  * stack.h - the network stack's state and its internal calls, shared by
- * stack.c (receive, send, ARP, ICMP, the TCP hook), sock.c (UDP sockets,
- * ping, the tally_net_* API), dhcp_client.c (the DHCP goroutine) and the
- * scheduler's poller (rt/netpoll.c).
+ * stack.c (receive, send, ARP, ICMP, loss injection), sock.c (UDP
+ * sockets, ping, the tally_net_* API), tcp_sock.c and tcp_api.c (TCP:
+ * net_tcp_input, the tally_tcp_* calls), dhcp_client.c (the DHCP
+ * goroutine) and the scheduler's poller (rt/netpoll.c).
  *
  * Data structures: one struct net_stack, `net_st`, for the one interface
  * (device 0): its addresses, the ARP cache, the UDP socket table, the
@@ -15,19 +16,20 @@
  *   it), parse.n[NET_OK] (accepted by net_rx_parse) or one parse reason; an
  *   accepted one is then delivered, answered, or counted in one `drop`
  *   reason (no socket, socket queue full, unanswered ICMP type, TCP
- *   without a listener);
+ *   without a connection or listener);
  *   a socket is in socks[] <=> it is open; a goroutine parked on a
  *   socket or a ping is named in exactly one net_wait.
  *
  * Locking: net_st.lock (an rt_lock) guards everything in net_st and the
  * sockets; it is taken after rt_sched.lock and before a timer heap's lock
  * (rt_timer_add under it) and the driver's spinlocks (plat_net_send under
- * it).  Goroutines to ready are collected under it and readied after it
+ * it; rt_timer_del too: TCP's timers).  Goroutines to ready are collected under it and readied after it
  * is dropped (net_ready_flush), so rt_goready never runs under it.
  *
  * Context: the poller (g0, charged to rt.netpoll, the stack's part to
  * rt.net) and goroutines (pinned while they charge rt.net); never an
- * interrupt handler.  Allocation only when a socket is opened (goroutine).
+ * interrupt handler.  Allocation only by goroutines, outside the lock:
+ * opening a socket, a readiness channel, a TCP listener's pool refill.
  */
 #ifndef TALLY_NET_STACK_H
 #define TALLY_NET_STACK_H
