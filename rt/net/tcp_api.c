@@ -82,7 +82,7 @@ int tally_tcp_listen(struct tally_tcp **out, uint16_t port, int backlog)
 	s->l = l;
 	__atomic_add_fetch(&ts_mem, rt_malloc_usable_size(s) + rt_malloc_usable_size(l),
 	                   __ATOMIC_RELAXED);
-	s->pool_max = 2u * (unsigned)backlog;
+	s->pool_max = 2u * (unsigned)backlog < TS_POOL_MAX ? 2u * (unsigned)backlog : TS_POOL_MAX;
 	unsigned old = net_enter();
 	ts_init();
 	if (ts_find_listener(port)) {

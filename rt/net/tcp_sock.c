@@ -23,8 +23,9 @@
  *   A listener's pool: connections made ready (allocated) by goroutines
  *     (listen, accept) for the listener's conn_new, which runs in the
  *     poller under the lock where nothing is allocated; backlog + SYN
- *     queue of them, so a SYN flood is bounded by the pool, and a SYN
- *     that finds the pool empty gets a SYN cookie (tcp_listen.c).
+ *     queue of them (2 x backlog) but at most TS_POOL_MAX, so a SYN
+ *     flood is bounded by the pool, and a SYN that finds the pool empty
+ *     gets a SYN cookie (tcp_listen.c).
  *     conn_new's connections wait on the listener's `fresh` list until
  *     the listener's call returns and their 4-tuple is known, then are
  *     hashed.

@@ -14,6 +14,7 @@
 #define TS_TXCAP (64u * 1024)
 #define TS_HASH 256
 #define TS_BACKLOG_MAX 1024
+#define TS_POOL_MAX 64              /* connections ready for a listener's SYNs */
 
 enum { TS_CONN = 1, TS_LISTEN = 2 };
 
