@@ -22,6 +22,11 @@
  *     ISN + 1) the accepting goroutine reads the request's 12 bytes and
  *     its "ok\n" and FIN leave at ISN + 1 and + 4 acknowledging them, each
  *     checksum verified by the reference;
+ *   - connect sends a SYN (MSS 1460) behind Linux's ARP request; given
+ *     Linux's recorded SYN-ACK (port and ack rewritten to ours) it ACKs
+ *     the server's sequence + 1 and returns; a read past its deadline
+ *     fails with TALLY_ETIMEDOUT no sooner; the recorded "ok\n" is read,
+ *     and the FIN acknowledges its 3 bytes;
  *   - the DHCP client binds the address slirp's recorded OFFER and ACK
  *     give (the test's peer rewrites only their transaction id);
  *   - garbage (crafted defects of recorded frames) moves exactly the
@@ -464,6 +469,87 @@ static void tcp_listen_accept_answer(void **st)
 	rt_test_run(tcp_listen_main, NULL, 2);
 }
 
+/* ---- TCP connect: Linux's recorded server answers ---- */
+
+static struct tally_chan *cl_events;
+
+/* The client: connect, a read past its deadline, then the answer. */
+static void tcp_client(void *arg)
+{
+	(void)arg;
+	struct tally_tcp *c;
+	int ev = tally_tcp_connect(&c, IP2, 8000, tally_nanotime() + 5 * SEC);
+	tally_chan_send(cl_events, &ev);
+	if (ev < 0)
+		return;
+	uint64_t t0 = tally_nanotime();
+	tally_tcp_set_deadlines(c, t0 + 300 * MS, 0);
+	char buf[16];
+	long n = tally_tcp_read(c, buf, sizeof(buf));
+	ev = n == TALLY_ETIMEDOUT && tally_nanotime() - t0 >= 300 * MS ? 1 : -1;
+	tally_chan_send(cl_events, &ev);
+	tally_tcp_set_deadlines(c, 0, 0);
+	n = tally_tcp_read(c, buf, sizeof(buf));
+	ev = n == 3 && !memcmp(buf, "ok\n", 3) ? 2 : -2;
+	tally_tcp_close(c);
+	tally_chan_send(cl_events, &ev);
+}
+
+/* Recorded server frame i, sent to our port with ack rewritten. */
+static void inject_to(size_t i, uint16_t dport, uint32_t ack)
+{
+	uint8_t *f = nfx_copy(&fx_tcp, i);
+	net_put16(f + 36, dport);
+	net_put32(f + 42, ack);
+	nfx_fix_l4(f, fx_tcp.len[i]);
+	rt_test_net_inject(f, fx_tcp.len[i]);
+	free(f);
+}
+
+static void tcp_connect_main(void *arg)
+{
+	(void)arg;
+	start_static(mac1, IP1);
+	uint8_t f[1514];
+	cl_events = tally_chan_make(sizeof(int), 4);
+	tally_go(tcp_client, NULL);
+	size_t n = take(f);
+	RT_CHECK(n == fx_arp.len[0] && !memcmp(f, fx_arp.frame[0], n));  /* Linux's request */
+	rt_test_net_inject(fx_arp.frame[1], fx_arp.len[1]);
+	n = take(f);  /* the SYN, waiting behind ARP */
+	RT_CHECK(n >= 58 && tcp_csum_ok(f) && f[47] == TCP_SYN);
+	RT_CHECK(net_get16(f + 36) == 8000 && net_get16(f + 34) >= 49152);
+	RT_CHECK(f[54] == 2 && f[55] == 4 && net_get16(f + 56) == 1460);
+	uint16_t port = net_get16(f + 34);
+	uint32_t iss = net_get32(f + 38), sseq = 893584139u;  /* tcpdump: the SYN-ACK's */
+	inject_to(1, port, iss + 1);
+	n = take(f);  /* our ACK of the SYN-ACK */
+	RT_CHECK(n >= 54 && tcp_csum_ok(f) && f[47] == TCP_ACK_F);
+	RT_CHECK(net_get32(f + 38) == iss + 1 && net_get32(f + 42) == sseq + 1);
+	int ev = -9;
+	tally_chan_recv(cl_events, &ev);
+	RT_CHECK(ev == 0);
+	tally_chan_recv(cl_events, &ev);
+	RT_CHECK(ev == 1);  /* the read deadline passed */
+	inject_to(5, port, iss + 1);  /* the server's "ok\n" */
+	tally_chan_recv(cl_events, &ev);
+	RT_CHECK(ev == 2);
+	int fin = 0;
+	for (int k = 0; k < 3 && !fin; k++) {  /* an ACK, then the FIN */
+		n = take(f);
+		RT_CHECK(n >= 54 && tcp_csum_ok(f) && net_get32(f + 42) == sseq + 1 + 3);
+		fin = (f[47] & TCP_FIN) != 0;
+	}
+	RT_CHECK(fin && stat("tcp.connected") == 1);
+}
+
+static void tcp_connect_deadline_read(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(tcp_connect_main, NULL, 2);
+}
+
 /* ---- garbage ---- */
 
 /* Each crafted defect of a recorded frame, and the one counter it must
@@ -748,6 +834,7 @@ int main(void)
 		cmocka_unit_test(ping_through_a_peer),
 		cmocka_unit_test(tcp_closed_port_rst),
 		cmocka_unit_test(tcp_listen_accept_answer),
+		cmocka_unit_test(tcp_connect_deadline_read),
 		cmocka_unit_test(garbage_counted_not_delivered),
 		cmocka_unit_test(recv_parks_and_wakes),
 		cmocka_unit_test(select_on_socket_readiness),
