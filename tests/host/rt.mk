@@ -63,6 +63,7 @@ $(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
 # the network's tests read the recorded frames (tests/fixtures/net/)
 RT_NET_FX := tests/host/net_fx.c tests/host/fixture.c
 rt_src_test_rt_net := $(RT_SRCS) $(RT_NET_FX)
+rt_src_test_rt_tcp := $(RT_SRCS) $(RT_NET_FX)
 
 # test_rt_preempt needs asynchronous preemption, which the TSan build does
 # not have (rt/hosted/rt_preempt_hosted.c, "ThreadSanitizer").
