@@ -17,8 +17,9 @@
  *   - connect sends a SYN (MSS 1460) behind Linux's ARP request; given
  *     Linux's recorded SYN-ACK (port and ack rewritten to ours) it ACKs
  *     the server's sequence + 1 and returns; a read past its deadline
- *     fails with TALLY_ETIMEDOUT no sooner; the recorded "ok\n" is read,
- *     and the FIN acknowledges its 3 bytes.
+ *     fails with TALLY_ETIMEDOUT no sooner; a select on the socket's
+ *     readiness channel and a 3 s timer is won by the recorded "ok\n",
+ *     which is then read, and the FIN acknowledges its 3 bytes.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -188,7 +189,8 @@ static void tcp_listen_accept_answer(void **st)
 
 static struct tally_chan *cl_events;
 
-/* The client: connect, a read past its deadline, then the answer. */
+/* The client: connect, a read past its deadline, then a select on the
+ * socket's readiness and a timer, which the answer wins, and the read. */
 static void tcp_client(void *arg)
 {
 	(void)arg;
@@ -204,8 +206,19 @@ static void tcp_client(void *arg)
 	ev = n == TALLY_ETIMEDOUT && tally_nanotime() - t0 >= 300 * MS ? 1 : -1;
 	tally_chan_send(cl_events, &ev);
 	tally_tcp_set_deadlines(c, 0, 0);
-	n = tally_tcp_read(c, buf, sizeof(buf));
-	ev = n == 3 && !memcmp(buf, "ok\n", 3) ? 2 : -2;
+	/* select: the socket's readiness against a 3 s timer; the answer
+	 * comes first (the test injects it after ev 1) */
+	struct tally_chan *ready = tally_tcp_ready(c);
+	struct tally_timer *t = tally_timer_new(3 * SEC);
+	uint8_t tok;
+	struct tally_select_case cs[2] = {
+		{ TALLY_RECV, ready, &tok, 0 },
+		{ TALLY_RECV, tally_timer_chan(t), NULL, 0 },
+	};
+	int which = tally_select(cs, 2, 0);
+	tally_timer_free(t);
+	n = which == 0 ? tally_tcp_read(c, buf, sizeof(buf)) : -1;
+	ev = n == 3 && !memcmp(buf, "ok\n", 3) && tally_tcp_ready(c) == ready ? 2 : -2;
 	tally_tcp_close(c);
 	tally_chan_send(cl_events, &ev);
 }
