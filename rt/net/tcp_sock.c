@@ -117,6 +117,14 @@ const struct tcp_ops ts_ops = {
 
 /* ------------------------------------------------------------ table */
 
+static void add_stats(struct tcp_stats *d, const struct tcp_stats *a)
+{
+	const uint64_t *src = (const uint64_t *)a;
+	uint64_t *dst = (uint64_t *)d;
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
 static void unhash(struct tally_tcp *s)
 {
 	if (!s->hashed)
@@ -130,6 +138,8 @@ static void unhash(struct tally_tcp *s)
 	s->hnext = NULL;
 	s->hashed = 0;
 	ts_live--;
+	add_stats(&ts_gone, &c->st);  /* the counters stay monotonic */
+	memset(&c->st, 0, sizeof(c->st));
 }
 
 void ts_hash_in(struct tally_tcp *s)
@@ -159,22 +169,12 @@ struct tally_tcp *ts_find_listener(uint16_t port)
 	return NULL;
 }
 
-static void add_stats(struct tcp_stats *d, const struct tcp_stats *a)
-{
-	const uint64_t *src = (const uint64_t *)a;
-	uint64_t *dst = (uint64_t *)d;
-	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
-		dst[i] += src[i];
-}
-
 /* Lock held: a socket nobody uses any more goes to the graveyard. */
 void ts_bury(struct tally_tcp *s)
 {
 	if (s->dead || !s->closed || s->hashed || s->inside || s->pooled)
 		return;
 	s->dead = 1;
-	if (s->c)
-		add_stats(&ts_gone, &s->c->st);
 	s->hnext = ts_grave;
 	ts_grave = s;
 }
