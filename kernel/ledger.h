@@ -191,7 +191,8 @@ static inline void ledger_push(struct ledger_cpu *l, uint64_t now, unsigned cls,
 	 * set by a switch, is ever the pair frame */
 	l->stack[l->depth].cls = (uint8_t)cls;
 	l->stack[l->depth].cause = (uint8_t)cause;
-	_ledger_open(l, now);
+	l->cycles[cls] -= now;
+	l->cause_cycles[cause] -= now;
 	l->entries[cls]++;
 	l->cause_events[cause]++;
 }
@@ -204,7 +205,11 @@ static inline void ledger_pop(struct ledger_cpu *l, uint64_t now)
 	}
 	if (l->depth == 0)
 		return;  /* unbalanced: keep charging the base frame */
-	_ledger_close(l, now);
+	/* a pushed frame is literal (above): no decode to close it */
+	struct ledger_frame f = l->stack[l->depth];
+	l->cycles[f.cls] += now;
+	l->cause_cycles[f.cause] += now;
+	l->last = now;
 	l->depth--;
 	_ledger_open(l, now);
 }
