@@ -27,7 +27,10 @@
  * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
  * A benchmark may name ledger classes of its own interest
- * (bench_split_class): their shares follow %idle, from the same snapshots.
+ * (bench_split_class): their shares follow %idle, from the same snapshots,
+ * and then the ledger's transitions per op on every CPU (class entries,
+ * the scheduler's two a round included: ledger_transitions), what
+ * tools/ledger_overhead.py divides the ledger's added cost by.
  *
  * Under ledger=off there is no split: no snapshots are taken and the line
  * ends after cycles/op (and the benchmark's own metrics), the format that
@@ -231,8 +234,9 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 			n = 1000000000ull;
 	}
 	uint64_t cls_kern = 0, cls_rt = 0, cls_user = 0, cls_idle = 0, total = 0;
-	uint64_t cls_own[BENCH_MAX_CLASSES] = { 0 };
+	uint64_t cls_own[BENCH_MAX_CLASSES] = { 0 }, transitions = 0;
 	for (unsigned i = 0; i < ncpu && ledger_on; i++) {
+		transitions += after[i].transitions - before[i].transitions;
 		for (unsigned k = 0; k < ledger_nclasses(); k++) {
 			uint64_t d = after[i].cycles[k] - before[i].cycles[k];
 			const char *name = ledger_class_name(k);
@@ -270,6 +274,7 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 			ksnprintf(unit[c], sizeof(unit[c]), "%%%s", b.split_class[c]);
 			print_fixed(cls_own[c] * 100000 / total, unit[c]);
 		}
+		print_fixed(transitions * 1000 / b.n, "transitions/op");
 	}
 	for (unsigned m = 0; m < b.nmetric; m++)
 		print_fixed((uint64_t)(b.metric[m].value * 1000.0), b.metric[m].unit);
