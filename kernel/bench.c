@@ -303,8 +303,8 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("cpus: %u\n", ncpu);
 	if (bench_procs)
 		kprintf("benchprocs: %u\n", bench_procs);
-	kprintf("ledger-transition: %lu cycles\nledger-mode: %s\n", ledger_transition_cost(),
-	        ledger_on ? "on" : "off");
+	kprintf("ledger-transition: %lu cycles\nledger-pair-switch: %lu cycles\nledger-mode: %s\n",
+	        ledger_transition_cost(), ledger_pair_switch_cost(), ledger_on ? "on" : "off");
 	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {
 		char full[64];

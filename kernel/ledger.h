@@ -117,6 +117,7 @@ struct ledger_cpu {
 	uint64_t cause_events[LEDGER_MAX_CAUSES];
 	uint64_t overflow;                   /* pushes refused: stack full */
 	uint64_t restarts;                   /* interrupts that restarted a pair switch */
+	uint64_t pair_scratch;               /* the pair switch timed at boot, on no ledger */
 };
 
 /* 1 unless the boot option ledger=off cleared it (before any CPU but the
@@ -296,8 +297,11 @@ void ledger_gather(void);
 void ledger_print(void);
 /* Under ledger=off: one line saying so, with the transitions made. */
 void ledger_print_off(void);
-/* Cycles one ledger transition costs on this CPU (measured at boot). */
+/* Cycles one ledger transition costs on this CPU (measured at boot): a
+ * push or a pop on a scratch ledger; one of the scheduler's pair switches
+ * (the same instructions on the scratch word pair_scratch). */
 uint64_t ledger_transition_cost(void);
+uint64_t ledger_pair_switch_cost(void);
 void ledger_measure_overhead(void);
 
 #endif

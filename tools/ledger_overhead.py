@@ -69,6 +69,7 @@ LINE = re.compile(r"^Benchmark(\w+)-(\d+)\s+(\d+)\s+([0-9.]+) ns/op\s+([0-9.]+) 
 SPLIT = re.compile(r"([0-9.]+) %(kern|rt|user|idle)")
 TRANSITIONS = re.compile(r"([0-9.]+) transitions/op")
 TRANSITION = re.compile(r"^ledger-transition: (\d+) cycles")
+PAIR_SWITCH = re.compile(r"^ledger-pair-switch: (\d+) cycles")
 TSC = re.compile(r"^tsc: ([0-9.]+) MHz")
 QEMU_MODE = {"icount": "-icount shift=0,align=off,sleep=off", "parallel": "multi-threaded TCG"}
 
@@ -152,7 +153,8 @@ def measure(a):
 		per = {n: {"on": [], "off": [], "split_on": None, "procs": None} for n in names}
 		mo = {"unit": "instructions/op" if mode == "icount" else "ns/op",
 		      "qemu_mode": QEMU_MODE[mode], "runs": runs, "command_lines": [],
-		      "transition_cycles": None, "tsc_mhz": None, "benchmarks": per}
+		      "transition_cycles": None, "pair_switch_cycles": None, "tsc_mhz": None,
+		      "benchmarks": per}
 		for benchtime, group in groups.items():
 			for r in range(runs):
 				for on in (True, False):
@@ -162,6 +164,7 @@ def measure(a):
 						mo["command_lines"].append(line)
 					if on and mo["transition_cycles"] is None:
 						mo["transition_cycles"] = header_value(text, TRANSITION, int)
+						mo["pair_switch_cycles"] = header_value(text, PAIR_SWITCH, int)
 						mo["tsc_mhz"] = header_value(text, TSC, float)
 					if not ok:
 						ok_all = False

@@ -128,15 +128,21 @@ def render_mode(mode, mo):
 		out.append("| " + " | ".join(c) + " |")
 	out.append("")
 	tc, mhz = mo.get("transition_cycles"), mo.get("tsc_mhz")
+	pc = mo.get("pair_switch_cycles")
+
+	def cost(c):
+		if mode == "icount":
+			return "%s instructions" % c
+		ns = " (%.0f ns at the guest TSC's %.0f MHz)" % (c * 1000.0 / mhz, mhz) if mhz else ""
+		return "%s cycles%s" % (c, ns)
 	if tc is None:
 		out.append("One transition: not in the benchmark header.")
-	elif mode == "icount":
-		out.append("One transition (`ledger-transition:` in the benchmark header): "
-		           "%s instructions." % tc)
 	else:
-		ns = " (%.0f ns at the guest TSC's %.0f MHz)" % (tc * 1000.0 / mhz, mhz) if mhz else ""
-		out.append("One transition (`ledger-transition:` in the benchmark header): "
-		           "%s cycles%s." % (tc, ns))
+		line = ("One transition (`ledger-transition:` in the benchmark header, a push or a "
+		        "pop): %s" % cost(tc))
+		if pc is not None:
+			line += "; one of the scheduler's pair switches (`ledger-pair-switch:`): %s" % cost(pc)
+		out.append(line + ".")
 	return out
 
 

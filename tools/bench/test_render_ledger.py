@@ -41,7 +41,7 @@ def results():
 		"modes": {
 			"icount": {
 				"unit": "instructions/op", "qemu_mode": "-icount shift=0", "runs": 3,
-				"transition_cycles": 21, "tsc_mhz": 999.9,
+				"transition_cycles": 21, "pair_switch_cycles": 5, "tsc_mhz": 999.9,
 				"benchmarks": {
 					"SpawnJoin": {"procs": 1, "on": [1100.0] * 3, "off": [1000.0] * 3,
 					              "split_on": {"kern": 1.0, "rt": 30.0, "user": 69.0, "idle": 0.0},
@@ -77,15 +77,17 @@ class Render(unittest.TestCase):
 		              "0.6 / 37.1 / 62.3 / 0.0 |", md)
 		self.assertIn("Under `-icount shift=0`: guest instructions per op, median of 3 runs "
 		              "per side: the runs differ in Skynet.", md)
-		self.assertIn("One transition (`ledger-transition:` in the benchmark header): "
-		              "21 instructions.", md)
+		self.assertIn("One transition (`ledger-transition:` in the benchmark header, a push or "
+		              "a pop): 21 instructions; one of the scheduler's pair switches "
+		              "(`ledger-pair-switch:`): 5 instructions.", md)
 		# parallel: medians 3100 and 3000, ranges shown, no split column
 		self.assertIn("| SpawnJoin-1 | 3100 [3000-3300] | 3000 [2900-3000] | 100 | +3.33% | - | - |",
 		              md)
 		self.assertIn("| Skynet-1 (10^6 leaves) | - | - | - | - | - | - |", md)
 		# 100 cycles at 2500 MHz = 40 ns
-		self.assertIn("One transition (`ledger-transition:` in the benchmark header): "
-		              "100 cycles (40 ns at the guest TSC's 2500 MHz).", md)
+		# no pair switch in that header: the line names the push or pop only
+		self.assertIn("One transition (`ledger-transition:` in the benchmark header, a push or "
+		              "a pop): 100 cycles (40 ns at the guest TSC's 2500 MHz).", md)
 
 	def test_identical_runs_and_dirty(self):
 		js = results()
@@ -147,7 +149,7 @@ class Record(unittest.TestCase):
 	def boot(self, opts, echo_to=None, log_path=None):
 		off = "ledger=off" in opts.cmdline
 		cost = 1000 if off else 1100
-		text = ("tsc: 999.9 MHz (x)\nledger-transition: 21 cycles\n"
+		text = ("tsc: 999.9 MHz (x)\nledger-transition: 21 cycles\nledger-pair-switch: 5 cycles\n"
 		        "BenchmarkSpawnJoin-1\t10000\t%d.000 ns/op\t%d.000 cycles/op%s\n"
 		        "bench: done: 1 benchmarks\n" % (
 			        cost, cost, "" if off else
@@ -170,6 +172,7 @@ class Record(unittest.TestCase):
 		self.assertEqual(p["transitions_op"], 4.0)
 		self.assertAlmostEqual(p["ratio"], 1.1)
 		self.assertEqual(js["modes"]["icount"]["transition_cycles"], 21)
+		self.assertEqual(js["modes"]["icount"]["pair_switch_cycles"], 5)
 		self.assertEqual(js["smp"], 1)
 		self.assertTrue(js["qemu"] and js["commit"] and js["date"])
 		self.assertIn("--runs 2", js["command"])
