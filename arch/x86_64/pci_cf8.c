@@ -66,7 +66,7 @@ static void cf8_write32(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsi
 }
 
 static struct pci_cfg_ops cf8_ops = {
-	"cf8", cf8_read32, cf8_write32, NULL, 0, 255,
+	"cf8", cf8_read32, cf8_write32, NULL, 0, 255, PCI_CFG_SIZE,
 };
 
 const struct pci_cfg_ops *pc_pci_legacy_ops(void)

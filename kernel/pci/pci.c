@@ -22,9 +22,18 @@
  * loop), and a capability whose fixed part runs past byte 255 (truncated).
  * The walk is bounded by its seen-bitmap: at most 48 steps.
  *
- * Rejected: recursion over bridges (depth is the firmware's to choose);
- * reading the 4 KiB extended space (nothing here needs it yet, and the
- * legacy mechanism cannot reach it).
+ * A PCI Express function (one with capability 0x10) reached through a
+ * mechanism that covers 4 KiB (ECAM; the legacy one stops at 256 bytes)
+ * also has its extended capability list walked, from 0x100: each header
+ * dword is id (bits 0-15), version (16-19) and the next offset (20-31,
+ * low two bits masked as the specification says).  A header of 0 or all
+ * ones at 0x100 means none; a next offset below 0x100, one seen before
+ * (a loop) or a header reading all ones later stops the walk with a
+ * warning.  Bounded by a seen-bitmap of the 960 dwords: at most 960 steps.
+ * Id 0 (a null capability, which the specification allows as a
+ * placeholder) is followed but not kept.
+ *
+ * Rejected: recursion over bridges (depth is the firmware's to choose).
  *
  * Invariants: see pci.h.  Locking: none (boot, one CPU).  Context: no
  * allocation; kvsnprintf is the only library call besides memset.
@@ -216,6 +225,8 @@ static void walk_caps(struct pci_scan *s, struct pci_dev *d, const uint8_t *c)
 			d->cap[d->ncap].off = (uint8_t)p;
 			d->ncap++;
 		}
+		if (id == PCI_CAP_PCIE)
+			d->pcie = 1;
 		if (id == PCI_CAP_MSI && !d->has_msi) {
 			uint16_t ctrl = get16(c, p + 2);
 			d->has_msi = 1;
@@ -229,6 +240,49 @@ static void walk_caps(struct pci_scan *s, struct pci_dev *d, const uint8_t *c)
 		}
 		from = p + 1;
 		p = c[p + 1] & 0xfcu;
+	}
+}
+
+static void walk_ext_caps(const struct pci_cfg_ops *o, struct pci_scan *s, struct pci_dev *d)
+{
+	uint64_t seen[PCI_EXT_SIZE / 4 / 64] = { 0 };
+	unsigned from = 0, p = PCI_ECAP_START;
+	uint32_t h = rd(o, d, p);
+	if (h == 0 || h == 0xffffffffu)
+		return;
+	for (;;) {
+		if (h == 0xffffffffu) {
+			_pci_warn(s, LOC "extended capability at 0x%03x (from 0x%03x) reads as all "
+			          "ones; extended list cut there", LOCARGS(d), p, from);
+			d->ecap_error = 1;
+			return;
+		}
+		seen[p / 4 / 64] |= 1ull << (p / 4 % 64);
+		uint16_t id = h & 0xffff;
+		if (id) {
+			if (d->necap < PCI_MAX_ECAPS) {
+				struct pci_ecap *e = &d->ecap[d->necap++];
+				e->id = id, e->off = (uint16_t)p, e->ver = (h >> 16) & 0xf;
+			}
+			d->necap_all++;
+		}
+		unsigned next = (h >> 20) & 0xffcu;
+		if (!next)
+			return;
+		if (next < PCI_ECAP_START) {
+			_pci_warn(s, LOC "extended capability at 0x%03x points to 0x%03x, below "
+			          "0x100; extended list cut there", LOCARGS(d), p, next);
+			d->ecap_error = 1;
+			return;
+		}
+		if (seen[next / 4 / 64] & (1ull << (next / 4 % 64))) {
+			_pci_warn(s, LOC "extended capability list loops: 0x%03x leads back to "
+			          "0x%03x; extended list cut there", LOCARGS(d), p, next);
+			d->ecap_error = 1;
+			return;
+		}
+		from = p, p = next;
+		h = rd(o, d, p);
 	}
 }
 
@@ -274,6 +328,8 @@ static void read_function(const struct pci_cfg_ops *o, struct pci_scan *s, struc
 	}
 	if (get16(c, PCI_STATUS) & PCI_STATUS_CAPS)
 		walk_caps(s, d, c);
+	if (d->pcie && o->cfg_size >= PCI_EXT_SIZE)
+		walk_ext_caps(o, s, d);
 }
 
 static int present(const struct pci_cfg_ops *o, unsigned bus, unsigned dev, unsigned fn)

@@ -23,6 +23,11 @@
  * offset + its length <= 256; a list that loops, leaves the 256 bytes,
  * points into the header or ends in a truncated capability stops at the
  * bad link with a warning naming the function and both offsets;
+ * ecap[] holds the PCI Express extended capabilities in list order (read
+ * only when the mechanism reaches 4 KiB and the function has a PCI Express
+ * capability), each offset in 0x100..0xffc and 4-aligned; a link below
+ * 0x100, a loop or a header reading all ones stops that walk with a
+ * warning and ecap_error;
  * has_msix implies msix.table_bir and msix.pba_bir name implemented memory
  * BARs and the table and PBA lie inside them.
  *
@@ -43,6 +48,8 @@
 #define PCI_MAX_WARN  16
 #define PCI_WARN_LEN  160
 #define PCI_CFG_SIZE  256      /* the part of config space the scan reads */
+#define PCI_EXT_SIZE  4096     /* with the extended space (PCI Express, ECAM) */
+#define PCI_MAX_ECAPS 16
 
 /* Config-space access: 32-bit reads and writes at 4-aligned offsets.
  * A read of an absent function returns 0xffffffff. */
@@ -53,6 +60,8 @@ struct pci_cfg_ops {
 	                uint32_t v);
 	void *ctx;
 	unsigned bus_start, bus_end;   /* buses this mechanism reaches */
+	unsigned cfg_size;     /* bytes of config space it reaches per function:
+	                        * 4096 (ECAM) or 256 (0 means 256) */
 };
 
 enum { PCI_BAR_NONE = 0, PCI_BAR_MEM32, PCI_BAR_MEM64, PCI_BAR_IO };
@@ -67,6 +76,13 @@ struct pci_bar {
 
 struct pci_cap {
 	uint8_t id, off;
+};
+
+/* A PCI Express extended capability (offset 0x100-0xffc): 16-bit id,
+ * 4-bit version, where it is. */
+struct pci_ecap {
+	uint16_t id, off;
+	uint8_t ver;
 };
 
 struct pci_msi {
@@ -97,6 +113,11 @@ struct pci_dev {
 	uint8_t ncap;
 	struct pci_cap cap[PCI_MAX_CAPS];
 	uint8_t cap_error;     /* the capability walk stopped at a bad link */
+	uint8_t pcie;          /* has a PCI Express capability (id 0x10) */
+	uint8_t necap;         /* extended capabilities kept (first PCI_MAX_ECAPS) */
+	uint8_t ecap_error;    /* the extended walk stopped at a bad link */
+	uint16_t necap_all;    /* extended capabilities found, kept or not */
+	struct pci_ecap ecap[PCI_MAX_ECAPS];
 	uint8_t has_msi, has_msix;
 	struct pci_msi msi;
 	struct pci_msix msix;
@@ -128,6 +149,10 @@ unsigned pci_check_overlaps(struct pci_scan *s);
 void pci_describe(const struct pci_dev *d, char *buf, size_t n);
 void pci_describe_bar(const struct pci_dev *d, unsigned i, char *buf, size_t n);
 void pci_describe_irq(const struct pci_dev *d, char *buf, size_t n);
+/* "extended: AER v2 @0x100, DSN v1 @0x140" ("" when there are none). */
+void pci_describe_ecaps(const struct pci_dev *d, char *buf, size_t n);
+/* "AER", "DSN", ... or "0x00nn" style for an extended capability id. */
+const char *pci_ecap_name(uint16_t id);
 /* "host bridge", "ethernet", ... for a class/subclass pair. */
 const char *pci_class_name(uint8_t class, uint8_t subclass);
 
@@ -181,6 +206,17 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
 /* Mask the entry again and free its vector (MSI-X stays enabled). */
 void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector);
+/* Route the function's MSI (one vector: Multiple Message Enable 0) to a
+ * newly allocated vector on the boot CPU calling fn (charged to cls):
+ * MSI-X off, address and data written while MSI is disabled (and the
+ * vector masked when the function can mask), INTx off, bus mastering on,
+ * then MSI enabled.  Returns the vector, or -1 with a message (no MSI
+ * capability, no vector left, the CPU not nameable in a message).  A
+ * function has either MSI or MSI-X in use, never both (PCI 3.0 6.8). */
+int pci_msi_enable(struct pci_dev *d, irq_fn fn, unsigned cls);
+/* Disable MSI (read back, so the device has stopped before the vector
+ * goes) and free the vector. */
+void pci_msi_disable(struct pci_dev *d, unsigned vector);
 /* Use the function's legacy INTx pin: turn MSI and MSI-X off, route the
  * line the firmware wrote in its interrupt-line register through the
  * machine's router to a new vector calling fn, and let the function

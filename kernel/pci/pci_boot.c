@@ -58,7 +58,8 @@ static void ecam_write32(void *ctx, unsigned b, unsigned d, unsigned f, unsigned
 	*ecam_at(b, d, f, off) = v;
 }
 
-static struct pci_cfg_ops ecam_ops = { "ecam", ecam_read32, ecam_write32, &ecam, 0, 0 };
+static struct pci_cfg_ops ecam_ops = { "ecam", ecam_read32, ecam_write32, &ecam, 0, 0,
+                                       PCI_EXT_SIZE };
 
 /* Every 2 MiB step of the window (the direct map's page size) must map
  * to itself uncached. */
@@ -97,13 +98,24 @@ static const struct pci_cfg_ops *choose(void)
 }
 
 /* ---- config access for drivers ---- */
+/* Offsets past what the mechanism reaches read as all ones and are not
+ * written (the legacy mechanism would wrap them onto the first 256 bytes). */
+static int reachable(unsigned off)
+{
+	return off < (ops->cfg_size ? ops->cfg_size : PCI_CFG_SIZE);
+}
+
 uint32_t pci_read32(const struct pci_dev *d, unsigned off)
 {
+	if (!reachable(off))
+		return 0xffffffffu;
 	return ops->read32(ops->ctx, d->bus, d->dev, d->fn, off & ~3u);
 }
 
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 {
+	if (!reachable(off))
+		return;
 	ops->write32(ops->ctx, d->bus, d->dev, d->fn, off & ~3u, v);
 }
 
@@ -173,6 +185,9 @@ static void list(void)
 				kprintf("pci:   %s\n", line);
 		}
 		pci_describe_irq(d, line, sizeof(line));
+		if (line[0])
+			kprintf("pci:   %s\n", line);
+		pci_describe_ecaps(d, line, sizeof(line));
 		if (line[0])
 			kprintf("pci:   %s\n", line);
 	}

@@ -10,6 +10,7 @@
  *   BB:DD.F VVVV:DDDD class CC.SS.PP NAME rev RR [bridge to bus SS-UU]
  *   BARi mem32|mem64|io 0xBASE SIZE [prefetch] [unassigned]
  *   MSI N vectors[ 64-bit][ maskable]; MSI-X N entries table BARi+0xOFF pba BARj+0xOFF
+ *   extended: NAME vV @0xOFF, ... [(+N more)]   (PCI Express, ECAM only)
  * SIZE is in bytes, K or M when it divides exactly.
  *
  * Context: pure (ksnprintf only); any context.
@@ -87,4 +88,50 @@ void pci_describe_irq(const struct pci_dev *d, char *buf, size_t n)
 		ksnprintf(buf + k, n - k, "%sMSI-X %u entries table BAR%u+0x%x pba BAR%u+0x%x",
 		          k ? "; " : "", d->msix.size, d->msix.table_bir, d->msix.table_off,
 		          d->msix.pba_bir, d->msix.pba_off);
+}
+
+const char *pci_ecap_name(uint16_t id)
+{
+	/* PCI Express Base Specification, extended capability ids */
+	switch (id) {
+	case 0x0001: return "AER";
+	case 0x0002: case 0x0009: return "VC";
+	case 0x0003: return "DSN";
+	case 0x0004: return "power budget";
+	case 0x000b: return "vendor";
+	case 0x000d: return "ACS";
+	case 0x000e: return "ARI";
+	case 0x000f: return "ATS";
+	case 0x0010: return "SR-IOV";
+	case 0x0013: return "PRI";
+	case 0x0015: return "resizable BAR";
+	case 0x0018: return "LTR";
+	case 0x0019: return "secondary PCIe";
+	case 0x001b: return "PASID";
+	case 0x001e: return "L1 PM";
+	case 0x0023: return "DVSEC";
+	default: return NULL;
+	}
+}
+
+void pci_describe_ecaps(const struct pci_dev *d, char *buf, size_t n)
+{
+	char one[32];
+	size_t k = 0;
+	unsigned shown = 0;
+	if (n)
+		buf[0] = 0;
+	for (unsigned i = 0; i < d->necap; i++) {
+		const struct pci_ecap *e = &d->ecap[i];
+		const char *name = pci_ecap_name(e->id);
+		int m = name ? ksnprintf(one, sizeof(one), "%s v%u @0x%03x", name, e->ver, e->off)
+		             : ksnprintf(one, sizeof(one), "0x%04x v%u @0x%03x", e->id, e->ver, e->off);
+		/* keep room for ", " and a " (+NNN more)" tail */
+		if (k + (size_t)m + 2 + 16 + (i ? 0 : 10) >= n)
+			break;
+		k += (size_t)ksnprintf(buf + k, n - k, "%s%s", i ? ", " : "extended: ", one);
+		shown++;
+	}
+	if (d->necap_all > shown && k + 16 < n)
+		ksnprintf(buf + k, n - k, " (+%u more)", d->necap_all - shown);
 }

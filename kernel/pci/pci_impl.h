@@ -35,11 +35,23 @@
 /* capability ids and the bytes each occupies (for truncation checks) */
 #define PCI_CAP_MSI     0x05
 #define PCI_CAP_MSIX    0x11
+#define PCI_CAP_PCIE    0x10
+#define PCI_ECAP_START  0x100  /* the first extended capability, if any */
 #define PCI_CAP_MIN_LEN 2      /* id and next pointer */
 #define PCI_MSIX_LEN    12
 /* MSI: 10 bytes, +4 for a 64-bit address, +10 with per-vector masking */
+#define PCI_MSI_ENABLE  0x0001u
+#define PCI_MSI_MME     0x0070u   /* Multiple Message Enable: log2 of vectors granted */
 #define PCI_MSI_64      0x0080u
 #define PCI_MSI_MASKBIT 0x0100u
+/* register offsets from the capability (Message Data and Mask Bits move
+ * by 4 with a 64-bit address) */
+#define PCI_MSI_ADDR_LO 0x04
+#define PCI_MSI_ADDR_HI 0x08
+#define PCI_MSI_DATA32  0x08
+#define PCI_MSI_DATA64  0x0c
+#define PCI_MSI_MASK32  0x0c
+#define PCI_MSI_MASK64  0x10
 
 /* MSI-X message control and table */
 #define PCI_MSIX_ENABLE 0x8000u

@@ -1,6 +1,7 @@
 /*
  * pci_msix.c - a function's interrupts: MSI-X entries routed to vectors,
- * and the legacy INTx pin routed through the machine's router.
+ * MSI (one vector), and the legacy INTx pin routed through the machine's
+ * router.
  *
  * Purpose: pci_msix_enable() gives a driver an interrupt from one entry of
  * its device's MSI-X table: a vector from the kernel's allocator with the
@@ -10,9 +11,19 @@
  * enabled and the function mask set, write address and data while the
  * entry's own mask is set, clear the entry mask, then the function mask;
  * INTx is disabled in the command register and bus mastering enabled
- * (a device's message is a memory write it masters).
+ * (a device's message is a memory write it masters).  MSI is turned off
+ * first: a function uses MSI or MSI-X, never both.
  *
- * Data structures: none of its own; the table lives in the device BAR
+ * pci_msi_enable() does the same for plain MSI, one vector (Multiple
+ * Message Enable 0, so the device never adds a vector number to the
+ * data): MSI-X off, address and data written while MSI is disabled (with
+ * the vector masked when the function has per-vector masking), INTx off,
+ * then MSI enabled and the mask cleared.  The message goes to the same
+ * place an MSI-X entry's would (arch_msi_compose).
+ *
+ * Data structures: none of its own; the MSI registers are in config space
+ * after the capability header (address low, [address high], data, [mask,
+ * pending]: 64-bit and maskable variants move them), the MSI-X table lives in the device BAR
  * (mapped uncached by pci_map_bar), 16 bytes per entry: address low,
  * address high, data, vector control (bit 0: masked).
  * Invariants: an entry is unmasked only while its vector has a handler.
@@ -30,6 +41,17 @@ static volatile uint32_t *entry_at(struct pci_dev *d, unsigned entry)
 	if (!t)
 		return NULL;
 	return (volatile uint32_t *)(t + d->msix.table_off + entry * PCI_MSIX_ENTRY);
+}
+
+/* Compose the message for vector v on the boot CPU; 0, or -1 (printed). */
+static int compose(struct pci_dev *d, unsigned v, uint64_t *addr, uint32_t *data)
+{
+	if (arch_msi_compose(cpus[0].arch.hwid, v, addr, data) < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: CPU hwid %u cannot be named in an MSI message\n",
+		        d->bus, d->dev, d->fn, cpus[0].arch.hwid);
+		return -1;
+	}
+	return 0;
 }
 
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
@@ -52,11 +74,13 @@ int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
 		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	if (arch_msi_compose(cpus[0].arch.hwid, (unsigned)v, &addr, &data) < 0) {
-		kprintf("tally: pci: CPU hwid %u cannot be named in an MSI message\n",
-		        cpus[0].arch.hwid);
+	if (compose(d, (unsigned)v, &addr, &data) < 0) {
 		irq_free_vector((unsigned)v);
 		return -1;
+	}
+	if (d->has_msi) {
+		unsigned mctl = d->msi.cap + 2;
+		pci_write16(d, mctl, pci_read16(d, mctl) & ~PCI_MSI_ENABLE);
 	}
 	unsigned ctl = d->msix.cap + 2;
 	uint16_t mc = pci_read16(d, ctl);
@@ -79,6 +103,60 @@ void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector)
 		e[3] |= PCI_MSIX_VCTRL_MASK;
 		(void)e[3];   /* read back: the mask is in place before the vector goes */
 	}
+	irq_free_vector(vector);
+}
+
+int pci_msi_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
+{
+	uint64_t addr;
+	uint32_t data;
+	if (!d->has_msi) {
+		kprintf("tally: pci: %02x:%02x.%x: no MSI capability\n", d->bus, d->dev, d->fn);
+		return -1;
+	}
+	int v = irq_alloc_vector(fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
+		return -1;
+	}
+	if (compose(d, (unsigned)v, &addr, &data) < 0) {
+		irq_free_vector((unsigned)v);
+		return -1;
+	}
+	if (!d->msi.is64 && (addr >> 32)) {
+		kprintf("tally: pci: %02x:%02x.%x: MSI address 0x%lx needs 64 bits; the function has 32\n",
+		        d->bus, d->dev, d->fn, addr);
+		irq_free_vector((unsigned)v);
+		return -1;
+	}
+	unsigned c = d->msi.cap, ctl = c + 2;
+	if (d->has_msix) {
+		unsigned xctl = d->msix.cap + 2;
+		pci_write16(d, xctl, pci_read16(d, xctl) & ~PCI_MSIX_ENABLE);
+	}
+	uint16_t mc = pci_read16(d, ctl);
+	mc &= (uint16_t)~(PCI_MSI_ENABLE | PCI_MSI_MME);
+	pci_write16(d, ctl, mc);
+	unsigned mask = d->msi.is64 ? PCI_MSI_MASK64 : PCI_MSI_MASK32;
+	if (d->msi.maskable)
+		pci_write32(d, c + mask, pci_read32(d, c + mask) | 1u);
+	pci_write32(d, c + PCI_MSI_ADDR_LO, (uint32_t)addr);
+	if (d->msi.is64)
+		pci_write32(d, c + PCI_MSI_ADDR_HI, (uint32_t)(addr >> 32));
+	pci_write16(d, c + (d->msi.is64 ? PCI_MSI_DATA64 : PCI_MSI_DATA32), (uint16_t)data);
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	pci_write16(d, PCI_COMMAND, cmd | PCI_CMD_INTX_OFF | PCI_CMD_MASTER | PCI_CMD_MEM);
+	pci_write16(d, ctl, mc | PCI_MSI_ENABLE);
+	if (d->msi.maskable)
+		pci_write32(d, c + mask, pci_read32(d, c + mask) & ~1u);
+	return v;
+}
+
+void pci_msi_disable(struct pci_dev *d, unsigned vector)
+{
+	unsigned ctl = d->msi.cap + 2;
+	pci_write16(d, ctl, pci_read16(d, ctl) & ~PCI_MSI_ENABLE);
+	(void)pci_read16(d, ctl);   /* read back: disabled before the vector goes */
 	irq_free_vector(vector);
 }
 

@@ -31,7 +31,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp
+FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp tcp_state
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
 	$(CURDIR)/arch/x86_64/*_options.c)) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
@@ -47,6 +47,7 @@ fuzz_src_net := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c))
 fuzz_src_eth_ip := $(fuzz_src_net)
 fuzz_src_tcp := $(fuzz_src_net)
 fuzz_src_dhcp := $(fuzz_src_net)
+fuzz_src_tcp_state := $(fuzz_src_net)
 
 FUZZ_COMMON_SRC := tests/fuzz/fuzz_mem.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))

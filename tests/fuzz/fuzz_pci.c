@@ -7,12 +7,17 @@
  * written (the device's sizing answer).  A fake config space replays them
  * (as tests/host/test_pci.c does); a function listed twice keeps its first
  * record.  Seeds: the recorded QEMU spaces (tests/fixtures/, the .pcidump files).
+ * The mechanism reaches 4 KiB: the extended space (0x100-0xfff) reads as
+ * the record's 256 bytes repeated, so the input steers the PCI Express
+ * extended capability walk too (links, loops, all-ones headers).
  *
  * Promises checked (pci.h): the scan ends (libFuzzer's -timeout catches a
  * hang); ndev <= PCI_MAX_DEVS and every listed function exists in the
  * input; every BAR with a size has a power-of-two size and a base aligned
  * to it; every capability offset is 0x40..0xfc and dword-aligned, and
  * MSI-X, when used, has its table and PBA inside implemented memory BARs;
+ * every extended capability lies in 0x100..0xffc, dword-aligned, and only
+ * a function with a PCI Express capability has any;
  * warnings are NUL-terminated lines starting "pci: "; the scan leaves every
  * BAR (one that held all ones excepted) and the command register as it
  * found them; describing a function
@@ -52,7 +57,7 @@ static uint32_t rd(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off)
 	(void)ctx;
 	FZ_CHECK(off % 4 == 0);
 	struct fn *x = lookup(b, d, f);
-	return x && off < 256 ? x->cfg[off / 4] : 0xffffffffu;
+	return x && off < 4096 ? x->cfg[off / 4 % 64] : 0xffffffffu;
 }
 
 static void wr(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off, uint32_t v)
@@ -88,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			x->mask[i] = le32(r + 258 + 4 * i);
 		memcpy(x->orig, x->cfg, sizeof(x->cfg));
 	}
-	struct pci_cfg_ops o = { "fuzz", rd, wr, NULL, 0, 255 };
+	struct pci_cfg_ops o = { "fuzz", rd, wr, NULL, 0, 255, 4096 };
 	pci_scan(&o, &scan);
 	pci_check_overlaps(&scan);
 
@@ -120,6 +125,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (unsigned c = 0; c < d->ncap; c++)
 			FZ_CHECK(d->cap[c].off >= 0x40 && d->cap[c].off % 4 == 0);
+		FZ_CHECK(d->necap <= PCI_MAX_ECAPS && d->necap <= d->necap_all);
+		FZ_CHECK(d->pcie || !d->necap_all);
+		for (unsigned c = 0; c < d->necap; c++)
+			FZ_CHECK(d->ecap[c].off >= 0x100 && d->ecap[c].off <= 0xffc &&
+			         d->ecap[c].off % 4 == 0 && d->ecap[c].id != 0);
 		if (d->has_msix) {
 			const struct pci_bar *t = &d->bar[d->msix.table_bir];
 			const struct pci_bar *p = &d->bar[d->msix.pba_bir];
@@ -133,6 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned j = 0; j < 6; j++)
 			pci_describe_bar(d, j, line, sizeof(line));
 		pci_describe_irq(d, line, sizeof(line));
+		pci_describe_ecaps(d, line, sizeof(line));
+		FZ_CHECK(memchr(line, 0, sizeof(line)) != NULL);
 	}
 	return 0;
 }

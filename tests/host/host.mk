@@ -28,7 +28,8 @@ HOST_LIBS := -lcmocka -pthread
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt \
-	test_pte test_pci test_msi test_virtq test_net test_net_build
+	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build \
+	test_tcp test_tcp_edge test_tcp_sim
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -49,6 +50,7 @@ host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c kern
 host_src_test_options_dup := $(host_src_test_options)
 host_src_test_pt := arch/x86_64/pt_walk.c
 host_src_test_pte :=
+host_src_test_pci_ext := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 host_src_test_msi := arch/x86_64/msi.c
 host_src_test_virtq := drivers/virtio/virtq.c
 host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
@@ -56,6 +58,9 @@ host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprin
 NET_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c))
 host_src_test_net := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_net_build := $(NET_SRCS) tests/host/net_fx.c
+host_src_test_tcp := $(NET_SRCS) tests/host/net_fx.c tests/host/tcp_cap.c
+host_src_test_tcp_edge := $(NET_SRCS) tests/host/tcp_cap.c
+host_src_test_tcp_sim := $(NET_SRCS) tests/host/tcp_sim.c
 host_src_test_acpi := $(patsubst $(CURDIR)/%,%,\
 	$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 

@@ -95,7 +95,7 @@ static void fake_write(void *ctx, unsigned b, unsigned d, unsigned f, unsigned o
 
 static struct pci_cfg_ops fake_ops(struct fake *k)
 {
-	struct pci_cfg_ops o = { "fake", fake_read, fake_write, k, 0, 255 };
+	struct pci_cfg_ops o = { "fake", fake_read, fake_write, k, 0, 255, 256 };
 	return o;
 }
 

@@ -14,6 +14,15 @@
  *                    free: the explicit-free counterpart of Go's
  *                    new([64]byte) escaping to a global (whose collector's
  *                    cost is in its figure).
+ *   GCAlloc64        tally_gc_alloc(64, TALLY_GC_SCAN), one byte written,
+ *                    the pointer published: the like-for-like peer of Go's
+ *                    Alloc64 (the same op under the same name in the Go
+ *                    peer), the collector's cost of reclaiming the objects
+ *                    in the figure: the pacer collects as the run goes
+ *                    (each cycle's share is amortised over the objects
+ *                    allocated between cycles), and a collection is
+ *                    forced before the run so one run's garbage is not
+ *                    billed to the next.  The split adds %rt.gc.stw.
  *   AllocThroughput  one object of a mixed small size (8..512 bytes) per
  *                    op by each of P goroutines (P = the row's P), each
  *                    keeping its last ALLOC_RING objects alive and
@@ -153,6 +162,33 @@ BENCH_P(Alloc64, 1)
 		sink = p;
 		free(p);
 	}
+}
+
+/* tally_gc_alloc(64), a write, publish; the collector reclaims */
+BENCH_P(GCAlloc64, 1)
+{
+	bench_split_class(b, "rt.alloc");
+	bench_split_class(b, "rt.gc.stw");
+	struct tally_gc_stats before, after;
+	tally_gc();
+	tally_gc_read_stats(&before);
+	uint64_t t0 = arch_cycles();
+	for (uint64_t i = 0; i < b->n; i++) {
+		unsigned char *p = tally_gc_alloc(64, TALLY_GC_SCAN);
+		if (!p) {
+			bench_fail(b, "tally_gc_alloc(64) returned NULL");
+			return;
+		}
+		if (p[0] | p[63]) {
+			bench_fail(b, "tally_gc_alloc(64) returned memory that is not zeroed");
+			return;
+		}
+		p[0] = (unsigned char)i;
+		sink = p;
+	}
+	b->cycles = arch_cycles() - t0;
+	tally_gc_read_stats(&after);
+	bench_metric(b, (double)(after.cycles - before.cycles), "gc-cycles");
 }
 
 /* ---- AllocThroughput: every P allocates and frees mixed small sizes ---- */

@@ -5,7 +5,7 @@ tolerant of the console noise around it (kernel messages, firmware lines,
 carriage returns, ANSI escapes).
 
 Input lines that matter (everything else is ignored):
-    key: value                 a header line (goos, goarch, cpu, tsc, apic,
+    key: value                 a header line (goos, goarch, cpu, tsc, intc,
                                timer, clocksource, icount, cpus, peer, ...);
                                the last value of a key wins
     BenchmarkName-P  N  v1 unit1  v2 unit2 ...

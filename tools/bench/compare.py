@@ -67,7 +67,7 @@ CONTRACT = (
 	"SleepWakeLatency", "CheckGoroutinePerItem", "CheckInline",
 	"CounterChannel", "CounterAtomic", "CounterOneMutex", "CounterSharded",
 	"TimerPerWait", "TimerReset", "AllocPerCall", "AllocReused", "Alloc64",
-	"AllocThroughput", "Skynet", "PrimeSieve",
+	"GCAlloc64", "AllocThroughput", "Skynet", "PrimeSieve", "BinaryTrees",
 )
 # Benchmarks whose op is a wait: reported in ns in every mode.
 LATENCY = ("SleepWakeLatency",)

@@ -6,7 +6,7 @@
 // benchmark format so that tools/bench.py compares all systems with one
 // parser.  Usage:
 //
-//	gobench [-bench REGEX] [-benchtime DURATION] [-cpu LIST] [-gogc off|N] [-list]
+//	gobench [-bench REGEX] [-benchtime DURATION|Nx] [-cpu LIST] [-gogc off|N] [-list]
 //
 // Output, per benchmark (one line, fields separated by tabs):
 //
@@ -59,6 +59,12 @@ type B struct {
 	start  time.Time
 	ru0    syscall.Rusage
 	ms0    runtime.MemStats
+	extra  []metric
+}
+
+type metric struct {
+	v    float64
+	unit string
 }
 
 // ResetTimer restarts the measured interval (after setup).
@@ -70,6 +76,18 @@ func (b *B) ResetTimer() {
 
 // Fail drops the benchmark's result with a reason.
 func (b *B) Fail(why string) { b.failed = why }
+
+// Metric adds a "value unit" pair to the result line (like Go's
+// testing.B.ReportMetric; the last value of a unit wins).
+func (b *B) Metric(v float64, unit string) {
+	for i := range b.extra {
+		if b.extra[i].unit == unit {
+			b.extra[i].v = v
+			return
+		}
+	}
+	b.extra = append(b.extra, metric{v, unit})
+}
 
 type bench struct {
 	name  string
@@ -98,9 +116,11 @@ var benches = []bench{
 	{"AllocPerCall", 1, benchAllocPerCall},
 	{"AllocReused", 1, benchAllocReused},
 	{"Alloc64", 1, benchAlloc64},
+	{"GCAlloc64", 1, benchAlloc64}, // Tally's collected counterpart of Alloc64
 	{"AllocThroughput", 1, benchAllocThroughput},
 	{"AllocThroughput", 2, benchAllocThroughput},
 	{"Skynet", 0, benchSkynet},
+	{"BinaryTrees", 1, benchBinaryTrees},
 	{"PrimeSieve", 1, benchPrimeSieve},
 }
 
@@ -155,14 +175,19 @@ func pct(part, whole float64) float64 {
 	return 100 * part / whole
 }
 
-func runBench(bm *bench, procs int, goal time.Duration, mhz float64) {
+// runBench runs bm at GOMAXPROCS procs: exactly fixed ops when fixed > 0
+// (-benchtime Nx, as go test), else scaled until a run lasts goal.
+func runBench(bm *bench, procs int, goal time.Duration, fixed int, mhz float64) {
 	if procs == 0 {
 		procs = runtime.NumCPU()
 	}
 	runtime.GOMAXPROCS(procs)
 	n := 1
+	if fixed > 0 {
+		n = fixed
+	}
 	b, m := runOnce(bm, n)
-	for b.failed == "" && m.ns < float64(goal) && n < 1e9 {
+	for fixed == 0 && b.failed == "" && m.ns < float64(goal) && n < 1e9 {
 		last := n
 		prev := m.ns
 		if prev < 1 {
@@ -196,6 +221,9 @@ func runBench(bm *bench, procs int, goal time.Duration, mhz float64) {
 	sb.WriteString(value(pct(m.utime, cpuNs), "%user"))
 	sb.WriteString(value(pct(cpuNs-m.utime-m.stime, cpuNs), "%idle"))
 	fmt.Fprintf(&sb, "\t%d B/op\t%d allocs/op", m.allocated/uint64(n), m.mallocs/uint64(n))
+	for _, x := range b.extra {
+		sb.WriteString(value(x.v, x.unit))
+	}
 	fmt.Println(sb.String())
 }
 
@@ -222,12 +250,26 @@ func tscMHz() float64 {
 
 func main() {
 	pattern := flag.String("bench", ".", "run benchmarks whose name matches this regexp")
-	goal := flag.Duration("benchtime", time.Second, "minimum measured time per benchmark")
+	benchtime := flag.String("benchtime", "1s", "minimum measured time per benchmark, or Nx for exactly N ops")
 	list := flag.Bool("list", false, "list the benchmarks and exit")
 	cpuList := flag.String("cpu", "", "comma-separated GOMAXPROCS values to run every benchmark at")
 	gogc := flag.String("gogc", "", "GC target percent, or off (default: GOGC or 100)")
 	flag.Parse()
 	re, err := regexp.Compile(*pattern)
+	goal, fixed := time.Duration(0), 0
+	if strings.HasSuffix(*benchtime, "x") {
+		n, xerr := strconv.Atoi(strings.TrimSuffix(*benchtime, "x"))
+		if xerr != nil || n < 1 {
+			err = fmt.Errorf("bad -benchtime value %q", *benchtime)
+		}
+		fixed = n
+	} else {
+		d, derr := time.ParseDuration(*benchtime)
+		if derr != nil || d <= 0 {
+			err = fmt.Errorf("bad -benchtime value %q", *benchtime)
+		}
+		goal = d
+	}
 	var cpus []int
 	for _, f := range strings.Split(*cpuList, ",") {
 		if f == "" {
@@ -249,8 +291,11 @@ func main() {
 		}
 		gcPercent = n
 	}
-	if err != nil || flag.NArg() != 0 || *goal <= 0 {
-		fmt.Fprintln(os.Stderr, "usage: gobench [-bench REGEX] [-benchtime DURATION] [-cpu LIST] [-gogc off|N] [-list]")
+	if err != nil || flag.NArg() != 0 {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gobench:", err)
+		}
+		fmt.Fprintln(os.Stderr, "usage: gobench [-bench REGEX] [-benchtime DURATION|Nx] [-cpu LIST] [-gogc off|N] [-list]")
 		os.Exit(2)
 	}
 	if gcPercent != -2 {
@@ -279,11 +324,11 @@ func main() {
 			continue
 		}
 		if len(cpus) == 0 {
-			runBench(&benches[i], benches[i].procs, *goal, mhz)
+			runBench(&benches[i], benches[i].procs, goal, fixed, mhz)
 			done++
 		}
 		for _, p := range cpus {
-			runBench(&benches[i], p, *goal, mhz)
+			runBench(&benches[i], p, goal, fixed, mhz)
 			done++
 		}
 	}

@@ -17,7 +17,8 @@
  * Output (on the console, one line each, before the peer's own lines):
  *     goos: linux        goarch: amd64        cpu: <model name>
  *     tsc: <MHz> MHz (<source>, invariant=<yes|no>)
- *     apic: x2apic|xapic timer: tsc-deadline|oneshot
+ *     intc: x2apic|xapic (the interrupt controller, named as Tally names
+ *           its own)   timer: tsc-deadline|oneshot
  *     clocksource: <current clocksource>      kernel: Linux <release>
  *     boot: <boot=..., default bzimage: the Linux boot protocol of -kernel>
  *     icount: <icount=..., default no>        cpus: <online CPUs>
@@ -232,7 +233,7 @@ print_facts(int nfacts, char **facts)
 	printf("cpu: %s\n", model[0] ? model : "unknown");
 	printf("tsc: %s MHz (%s, invariant=%s)\n", mhz[0] ? mhz : "0", src,
 	       invariant ? "yes" : "no");
-	printf("apic: %s\n", strstr(klog, "x2apic enabled") ||
+	printf("intc: %s\n", strstr(klog, "x2apic enabled") ||
 	       strstr(klog, "Switched APIC routing to cluster x2apic") ||
 	       strstr(klog, "Switched APIC routing to physical x2apic") ?
 	       "x2apic" : "xapic");
