@@ -26,11 +26,11 @@
  * a peer's GOMAXPROCS, P=1 on several CPUs included.  benchprocs above the
  * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
- * A benchmark may name ledger classes of its own interest
- * (bench_split_class): their shares follow %idle, from the same snapshots,
- * and then the ledger's transitions per op on every CPU (class entries,
- * the scheduler's two a round included: ledger_transitions), what
- * tools/ledger_overhead.py divides the ledger's added cost by.
+ * After %idle come the ledger's transitions per op on every CPU (class
+ * entries, the scheduler's two a round included: ledger_transitions),
+ * what tools/ledger_overhead.py divides the ledger's added cost by.  A
+ * benchmark may name ledger classes of its own interest
+ * (bench_split_class): their shares follow, from the same snapshots.
  *
  * Under ledger=off there is no split: no snapshots are taken and the line
  * ends after cycles/op (and the benchmark's own metrics), the format that
@@ -270,11 +270,11 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 		print_fixed(cls_user * 100000 / total, "%user");
 		print_fixed(cls_idle * 100000 / total, "%idle");
 		char unit[BENCH_MAX_CLASSES][40];
+		print_fixed(transitions * 1000 / b.n, "transitions/op");
 		for (unsigned c = 0; c < b.nclass; c++) {
 			ksnprintf(unit[c], sizeof(unit[c]), "%%%s", b.split_class[c]);
 			print_fixed(cls_own[c] * 100000 / total, unit[c]);
 		}
-		print_fixed(transitions * 1000 / b.n, "transitions/op");
 	}
 	for (unsigned m = 0; m < b.nmetric; m++)
 		print_fixed((uint64_t)(b.metric[m].value * 1000.0), b.metric[m].unit);
