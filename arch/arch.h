@@ -65,6 +65,12 @@ void arch_cpu_early_init(void);
  * IDT).  ist_top: tops of 4 exception stacks (#DF, NMI, #PF, #MC), or NULL
  * for the boot CPU's static ones. */
 void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top);
+/* any: the stacks the port keeps in the kernel image's data and bss (the
+ * boot stack, the boot CPU's exception and interrupt stacks) as [lo, hi)
+ * ranges, at most max; returns how many.  The collector's data roots
+ * leave them out: they hold stale interrupt frames (a goroutine's
+ * registers at its last interrupt on the boot CPU), never live roots. */
+size_t arch_image_stacks(uintptr_t *lo, uintptr_t *hi, size_t max);
 /* any: set / get this CPU's kernel per-CPU pointer (a few instructions). */
 void arch_cpu_set_local(void *p);
 static inline void *arch_cpu_local(void);

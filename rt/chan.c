@@ -40,12 +40,19 @@
  * rt_goready.  The blocking path parks with rt_park_unlock so c->lock is
  * released only after the G is off its stack (no lost wake-up).
  *
+ * Memory: a channel is a collected object (tally_gc_alloc, scanned
+ * conservatively, ring included), so a program that makes and drops
+ * channels runs in bounded memory and there is no free.  What keeps a
+ * channel alive is what names it: the program's variables, and for a
+ * blocked goroutine the sudog on its own stack (sg->c), which the
+ * collector scans as a root while the goroutine is parked.
+ *
  * Context: goroutine context (or g0 for the non-blocking forms, which the
  * timer callbacks use).  Allocates only in tally_chan_make.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "rt/heap/rt_malloc.h"
+#include "rt/heap/heap.h"
 #include "rt/chan_impl.h"
 #include "rt/include/tally.h"
 
@@ -210,18 +217,16 @@ struct tally_chan *tally_chan_make(size_t elemsize, size_t cap)
 		rt_throw("makechan: invalid channel element type");
 	if (elemsize && cap > (SIZE_MAX / 2 - sizeof(struct tally_chan)) / elemsize)
 		rt_panic("makechan: size out of range");
-	struct tally_chan *c = rt_calloc(1, sizeof(*c) + elemsize * cap);
-	if (!c)
-		rt_throw_oom("a channel", sizeof(*c) + elemsize * cap);
+	size_t bytes = sizeof(struct tally_chan) + elemsize * cap;
+	if (bytes > rt_arena_hi - rt_arena_lo)
+		rt_throw_oom("a channel", bytes);  /* could never fit */
+	/* A collected object, scanned conservatively (the ring may hold
+	 * pointers): freed once no goroutine, sudog or data names it */
+	struct tally_chan *c = tally_gc_alloc(bytes, TALLY_GC_SCAN);
 	c->elemsize = elemsize;
 	c->dataqsiz = cap;
 	c->buf = (char *)(c + 1);
 	return c;
-}
-
-void _chan_free(struct tally_chan *c)
-{
-	rt_free(c);
 }
 
 /* ------------------------------------------------------------ send */

@@ -43,6 +43,9 @@ struct tally_chan {
 	uint32_t closed;
 	struct waitq recvq;     /* blocked receivers */
 	struct waitq sendq;     /* blocked senders */
+	void *timer;            /* a timer's channel: its struct tally_timer, so
+	                         * a goroutine that holds only the channel keeps
+	                         * the timer (and its sends) alive (rtimer.c) */
 };
 
 /* Queue operations; c->lock held.  _chan_dequeue skips (and drops) the
@@ -58,8 +61,5 @@ struct g *_chan_recv_direct(struct tally_chan *c, struct sudog *sg, void *ep);
 /* Buffer operations with c->lock held (qcount < dataqsiz / qcount > 0). */
 void _chan_buf_put(struct tally_chan *c, const void *ep);
 void _chan_buf_take(struct tally_chan *c, void *ep);
-
-/* Free a channel nobody uses any more (timers own their channel). */
-void _chan_free(struct tally_chan *c);
 
 #endif

@@ -236,5 +236,9 @@ int rt_timer_del(struct rt_timer *t);     /* 1 if it was pending */
 uint64_t rt_timers_run(struct p *pp, uint64_t now);
 /* Earliest pending `when` over all Ps (0: none): for parking and checkdead. */
 uint64_t rt_timers_next(void);
+/* The collector, world stopped, marking complete: take every timer for
+ * which marked(address) is 0 off its heap (a collected timer no one can
+ * reach); returns how many. */
+unsigned rt_timers_gc_drop(int (*marked)(uintptr_t));
 
 #endif

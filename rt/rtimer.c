@@ -18,6 +18,18 @@
  * sleep and kept with the G).  A struct tally_timer is an rt_timer plus a
  * capacity-1 channel of uint64_t and a lock serialising stop/reset.
  *
+ * Memory (Go 1.23's rule: an unreferenced Timer or Ticker is collected,
+ * stopped or not): a struct tally_timer and its channel are collected
+ * objects that name each other (tt->c, c->timer), so the program holding
+ * either keeps both, and a goroutine blocked on the channel keeps both
+ * through its sudog.  The heap arrays are pointer-free collected memory,
+ * so being pending does not keep a timer alive: at each collection,
+ * world stopped and marking done, rt_timers_gc_drop takes the timers no
+ * one can reach off their heaps before the sweep frees them (they could
+ * only send into a channel nobody can receive from).  Sleep timers are
+ * malloc'd and never dropped.  tally_timer_free is optional: it stops
+ * the timer and checks that no goroutine waits on its channel.
+ *
  * Invariants:
  *   - t->pp != NULL  <=>  t is on pp's heap, at pp->timers[t->index];
  *   - heap order: timers[i]->when >= timers[(i-1)/4]->when;
@@ -44,6 +56,7 @@
  * sleep of a G, tally_timer_new/ticker_new.
  */
 #include <stdlib.h>
+#include <string.h>
 #include "rt/heap/rt_malloc.h"
 #include "rt/chan_impl.h"
 #include "rt/rt_impl.h"
@@ -142,13 +155,20 @@ static int timer_push(struct rt_timer *t)
 	if (t->when == 0)
 		t->when = 1;
 	rt_lock(&pp->timers_lock);
-	if (pp->ntimers == pp->timers_cap) {
+	while (pp->ntimers == pp->timers_cap) {
+		/* Grown outside the lock (an allocation may stop the world,
+		 * which waits for every rt_lock to be let go) into pointer-free
+		 * collected memory: the heap does not keep its timers alive. */
 		unsigned cap = pp->timers_cap ? pp->timers_cap * 2 : 16;
-		struct rt_timer **h = rt_realloc(pp->timers, cap * sizeof(*h));
-		if (!h)
-			rt_throw_oom("the timer heap", cap * sizeof(*h));
-		pp->timers = h;
-		pp->timers_cap = cap;
+		rt_unlock(&pp->timers_lock);
+		struct rt_timer **h = tally_gc_alloc(cap * sizeof(*h), TALLY_GC_NOSCAN);
+		rt_lock(&pp->timers_lock);
+		if (pp->timers_cap < cap) {
+			if (pp->ntimers)
+				memcpy(h, pp->timers, pp->ntimers * sizeof(*h));
+			pp->timers = h;  /* the old array is garbage */
+			pp->timers_cap = cap;
+		}
 	}
 	int i = (int)pp->ntimers++;
 	pp->timers[i] = t;
@@ -235,6 +255,39 @@ uint64_t rt_timers_next(void)
 	return next;
 }
 
+unsigned rt_timers_gc_drop(int (*marked)(uintptr_t))
+{
+	unsigned dropped = 0;
+	for (unsigned id = 0; id < RT_MAX_M; id++) {
+		struct p *pp = __atomic_load_n(&timer_ps[id], __ATOMIC_ACQUIRE);
+		if (!pp)
+			continue;
+		rt_lock(&pp->timers_lock);
+		unsigned n = 0;
+		for (unsigned i = 0; i < pp->ntimers; i++) {
+			struct rt_timer *t = pp->timers[i];
+			if (marked((uintptr_t)t)) {
+				pp->timers[n++] = t;
+				continue;
+			}
+			__atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);  /* swept next */
+			dropped++;
+		}
+		if (n != pp->ntimers) {
+			for (unsigned i = n; i < pp->ntimers; i++)
+				pp->timers[i] = NULL;
+			pp->ntimers = n;
+			for (unsigned i = 0; i < n; i++)
+				pp->timers[i]->index = (int)i;
+			for (int i = n > 1 ? ((int)n - 2) / 4 : -1; i >= 0; i--)  /* heapify */
+				siftdown(pp, i);
+			update_timer0(pp);
+		}
+		rt_unlock(&pp->timers_lock);
+	}
+	return dropped;
+}
+
 /* Wait until no M is inside t's callback (t already removed). */
 static void timer_wait_idle(struct rt_timer *t)
 {
@@ -311,10 +364,9 @@ static void send_time(void *arg, uint64_t seq)
 
 static struct tally_timer *timer_make(uint64_t ns, uint64_t period)
 {
-	struct tally_timer *tt = rt_calloc(1, sizeof(*tt));
-	if (!tt)
-		rt_throw_oom("a timer", sizeof(*tt));
+	struct tally_timer *tt = tally_gc_alloc(sizeof(*tt), TALLY_GC_SCAN);
 	tt->c = tally_chan_make(sizeof(uint64_t), 1);
+	tt->c->timer = tt;
 	tt->t.when = deadline(ns);
 	tt->t.period = period;
 	tt->t.f = send_time;
@@ -378,6 +430,6 @@ void tally_timer_free(struct tally_timer *tt)
 	rt_unlock(&tt->c->lock);
 	if (waiters)
 		rt_throw("tally_timer_free: goroutines are blocked on the timer's channel");
-	_chan_free(tt->c);
-	rt_free(tt);
+	/* the timer and its channel are collected objects: the collector
+	 * frees them once nothing names them */
 }

@@ -151,6 +151,22 @@ void arch_cpu_set_local(void *p)
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 }
 
+extern char boot_stack[], boot_stack_top[];  /* entry.S */
+
+size_t arch_image_stacks(uintptr_t *lo, uintptr_t *hi, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < 5 && n < max; i++, n++) {
+		lo[n] = (uintptr_t)ist_stacks[i].stack;
+		hi[n] = (uintptr_t)(ist_stacks[i].stack + IST_SIZE);
+	}
+	if (n < max) {
+		lo[n] = (uintptr_t)boot_stack;
+		hi[n++] = (uintptr_t)boot_stack_top;
+	}
+	return n;
+}
+
 /* Guard pages (one per IST stack) for arch_vm_init to leave unmapped. */
 size_t x86_guard_pages(uintptr_t *out, size_t max)
 {

@@ -17,6 +17,7 @@
  * syscall stack (cpu_syscall), as sbrk does: a stack-growth fault inside
  * pmem's lock would deadlock.
  */
+#include <string.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/ledger.h"
@@ -51,7 +52,7 @@ void plat_gc_config(int *percent, int64_t *limit, int *trace)
 /* linker.ld: .data (boot page tables first) and .bss.  Some of it is
  * unmapped: the guard pages below the boot CPU's stacks.  The ranges are
  * the mapped runs, found by walking the page tables on each call (a few
- * hundred pages). */
+ * hundred pages), less the stacks kept in the image. */
 extern char _data_start[], _bss_end[];
 
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
@@ -75,6 +76,38 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 	}
 	if (in)
 		hi[n++] = end;
+	/* Leave out the stacks in the image (arch_image_stacks): the boot
+	 * CPU's interrupt stacks keep the registers of the last goroutine
+	 * each interrupt found, stale for as long as that CPU takes no other
+	 * interrupt, and would keep what those registers named alive. */
+	uintptr_t slo[8], shi[8];
+	size_t ns = arch_image_stacks(slo, shi, 8);
+	for (size_t k = 0; k < ns; k++)
+		for (unsigned i = 0; i < n; i++) {
+			if (shi[k] <= lo[i] || slo[k] >= hi[i])
+				continue;
+			uintptr_t a = lo[i], b = hi[i];
+			if (slo[k] > a && shi[k] < b) {  /* split in two */
+				if (n == max)
+					panic("plat_gc_data: more than %u runs in data and bss", max);
+				memmove(&lo[i + 2], &lo[i + 1], (n - i - 1) * sizeof(*lo));
+				memmove(&hi[i + 2], &hi[i + 1], (n - i - 1) * sizeof(*hi));
+				n++;
+				hi[i] = slo[k];
+				lo[i + 1] = shi[k];
+				hi[i + 1] = b;
+				i++;
+			} else if (slo[k] <= a && shi[k] >= b) {  /* all of it */
+				memmove(&lo[i], &lo[i + 1], (n - i - 1) * sizeof(*lo));
+				memmove(&hi[i], &hi[i + 1], (n - i - 1) * sizeof(*hi));
+				n--;
+				i--;
+			} else if (slo[k] <= a) {
+				lo[i] = shi[k];
+			} else {
+				hi[i] = slo[k];
+			}
+		}
 	return n;
 }
 

@@ -24,7 +24,8 @@
  *   - every goroutine's stack from its saved stack pointer to its top,
  *     which holds its callee-saved registers (the switch) or its whole
  *     register file (a preemption's stub); the collector's own stack from
- *     here, after spilling its registers (__builtin_unwind_init);
+ *     where rt_gc_collect was entered, after spilling its caller's
+ *     registers there (__builtin_unwind_init), never its own frames;
  *   - every allocated malloc'd object (goroutines, channels, timers are
  *     malloc'd too), since C code may keep pointers anywhere in them.
  * Every M's cache windows are given back first, so a span's allocbits say
@@ -162,6 +163,9 @@ static inline void mark_word(uintptr_t p)
 		if (s->kind == KIND_GC_SCAN) {
 			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
 			push(obj, obj + s->elemsize);
+		} else if (s->kind == KIND_GC_TYPED) {  /* tagged: scanned by its bitmap */
+			uintptr_t obj = rt_span_obj(s, idx / 64, idx % 64);
+			push(obj | 1, obj + s->elemsize);
 		}
 	} else if (s->state == SPAN_LARGE) {
 		if (s->markbits[0])
@@ -169,6 +173,8 @@ static inline void mark_word(uintptr_t p)
 		s->markbits[0] = 1;
 		if (s->kind == KIND_GC_SCAN)
 			push(s->base, s->base + s->npages * RT_HP);
+		else if (s->kind == KIND_GC_TYPED)  /* tagged: scanned by its bitmap */
+			push(s->base | 1, s->base + s->npages * RT_HP);
 	}
 }
 
@@ -182,13 +188,25 @@ static void scan(uintptr_t lo, uintptr_t hi)
 		mark_word(*(const uintptr_t *)a);
 }
 
+static void mark_one(uintptr_t p) { mark_word(p); }
+
+/* One object: conservatively, or by its pointer bitmap (gctyped.c). */
+static void scan_object(unsigned kind, uintptr_t lo, uintptr_t hi)
+{
+	if (kind == KIND_GC_TYPED)
+		rt_gc_scan_typed(lo, hi, mark_one);
+	else
+		scan(lo, hi);
+}
+
 static void drain(void)
 {
 	while (wtop) {
 		wtop--;
 		struct work w = wstack[wtop];
-		marked_bytes += w.hi - w.lo;
-		scan(w.lo, w.hi);
+		uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
+		marked_bytes += w.hi - lo;
+		scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
 	}
 }
 
@@ -197,11 +215,11 @@ static void rescan_marked(void)
 	while (overflowed) {
 		overflowed = 0;
 		for (struct mspan *s = rt_allspans; s; s = s->allnext) {
-			if (s->kind != KIND_GC_SCAN)
+			if (s->kind != KIND_GC_SCAN && s->kind != KIND_GC_TYPED)
 				continue;
 			if (s->state == SPAN_LARGE) {
 				if (s->markbits[0]) {
-					scan(s->base, s->base + s->npages * RT_HP);
+					scan_object(s->kind, s->base, s->base + s->npages * RT_HP);
 					drain();
 				}
 				continue;
@@ -209,7 +227,7 @@ static void rescan_marked(void)
 			for (unsigned w = 0; w < (s->nelems + 63u) / 64u; w++)
 				for (uint64_t b = s->markbits[w]; b; b &= b - 1) {
 					uintptr_t obj = rt_span_obj(s, w, (unsigned)__builtin_ctzll(b));
-					scan(obj, obj + s->elemsize);
+					scan_object(s->kind, obj, obj + s->elemsize);
 					drain();
 				}
 		}
@@ -223,12 +241,17 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 	drain();
 }
 
-/* The collector's own stack, registers included, from this frame up. */
-__attribute__((noinline)) static void scan_own_stack(struct g *self)
+/* The collector's own stack: from where rt_gc_collect was entered (its
+ * caller's registers spilled there) up.  Not from here: the collector's
+ * own frames below that point hold object addresses of its own making
+ * (an inlined mark or sweep's locals, a window's base), stale in slots it
+ * has not yet rewritten this cycle, which kept such objects alive cycle
+ * after cycle. */
+static uintptr_t own_lo;
+
+static void scan_own_stack(struct g *self)
 {
-	__builtin_unwind_init();  /* callee-saved registers to this frame */
-	volatile uintptr_t here = (uintptr_t)&here;
-	scan_root(here, self->stack_lo + self->stack_size);
+	scan_root(own_lo, self->stack_lo + self->stack_size);
 }
 
 static void mark_roots(struct g *self)
@@ -339,7 +362,18 @@ static void set_goal(void)
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
 }
 
-void rt_gc_collect(void)
+static void collect(uintptr_t entry_sp);
+
+/* Entry: spill the caller's callee-saved registers into this frame and
+ * note where the collector's own frames begin (scan_own_stack). */
+__attribute__((noinline)) void rt_gc_collect(void)
+{
+	__builtin_unwind_init();
+	volatile uintptr_t here = (uintptr_t)&here;
+	collect(here);
+}
+
+__attribute__((noinline)) static void collect(uintptr_t entry_sp)
 {
 	if (!rt_on_goroutine())
 		return;  /* g0 or the boot thread: cannot stop the world */
@@ -359,8 +393,13 @@ void rt_gc_collect(void)
 			memset(s->markbits, 0, sizeof(s->markbits));
 	marked_bytes = roots_bytes = 0;
 	overflowed = 0;
+	own_lo = entry_sp;
 	mark_roots(self);
 	rescan_marked();
+	/* Hook (gcfinal.c): marking is complete, world stopped, before
+	 * sweep: queue the cleanups of unmarked objects, clear their weak
+	 * handles, drop unreachable timers.  It marks nothing. */
+	rt_gc_final_after_mark();
 	uint64_t t2 = plat_nanotime();
 	uint64_t freed;
 	gc_live = sweep(&freed);
@@ -385,6 +424,8 @@ void rt_gc_collect(void)
 	if (rt_gctrace)
 		trace(before, t1 - t0, t2 - t1, t3 - t2, pause);
 	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
+	/* Hook (gcfinal.c): the world runs again: start the cleanups. */
+	rt_gc_final_after_cycle();
 }
 
 /* Collect if the heap is over its goal (an allocation's slow path, on a
@@ -410,7 +451,11 @@ void *tally_gc_alloc(size_t n, int kind)
 		errno = EINVAL;
 		return NULL;
 	}
-	unsigned k = kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN;
+	return rt_gc_alloc(n, kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN);
+}
+
+void *rt_gc_alloc(size_t n, unsigned k)
+{
 	if (n == 0)
 		n = 1;
 	void *p = rt_gc_alloc_fast(n, k);
@@ -478,6 +523,7 @@ void tally_gc_read_stats(struct tally_gc_stats *s)
 	/* heap_alloc counts objects reserved by caches' windows too: between
 	 * collections this is at most a window per class and M ahead */
 	s->total_alloc = total_alloc_base + (s->heap_alloc > prev_live ? s->heap_alloc - prev_live : 0);
+	rt_gc_final_stats(&s->cleanups_queued, &s->cleanups_run, &s->weak_cleared);  /* gcfinal.c */
 	busy_unlock();
 }
 

@@ -84,8 +84,9 @@ void rt_sizeclass_init(void);   /* fills the lookup tables; checks the table */
 /* ---- spans ---- */
 enum span_state { SPAN_FREE = 1, SPAN_SMALL, SPAN_LARGE, SPAN_META };
 /* What a span's objects are: malloc'd (freed by free(), scanned by the
- * collector as roots), or collected (scanned conservatively, or never). */
-enum { KIND_MALLOC = 0, KIND_GC_SCAN = 1, KIND_GC_NOSCAN = 2, RT_NKINDS = 3 };
+ * collector as roots), or collected (scanned conservatively, never, or
+ * by each object's pointer bitmap: gctyped.c). */
+enum { KIND_MALLOC = 0, KIND_GC_SCAN = 1, KIND_GC_NOSCAN = 2, KIND_GC_TYPED = 3, RT_NKINDS = 4 };
 
 struct mspan {
 	uintptr_t base;
@@ -190,6 +191,14 @@ extern int rt_gc_percent_v, rt_gctrace;
 extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole stop-the-world cycle (a goroutine) */
+/* tally_gc_alloc for a span kind (KIND_GC_*): zeroed, collects when over
+ * the goal; out of memory ends the program. */
+void *rt_gc_alloc(size_t n, unsigned kind);
+
+/* ---- typed objects (gctyped.c) ---- */
+/* Scan the typed object [lo, hi) (its whole slot) by the bitmap in its
+ * trailer, calling mark for each word in a pointer slot. */
+void rt_gc_scan_typed(uintptr_t lo, uintptr_t hi, void (*mark)(uintptr_t));
 
 /* ---- malloc.c ---- */
 /* An object of class cls / a large object of n bytes, of the given kind,
@@ -200,5 +209,19 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align);
 extern int rt_heap_checks;       /* heapcheck=1: poison freed memory */
 #define RT_POISON 0xdbu
 _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s);
+
+/* ---- cleanups and weak references (gcfinal.c) ---- */
+/* 1 if the collected object holding address p is marked as marking left
+ * it (or p is in no collected object); world stopped. */
+int _gc_marked(uintptr_t p);
+/* gc.c: after marking is complete, world stopped, before sweep: queue the
+ * cleanups of unmarked objects, clear their weak handles, drop the timers
+ * no one can reach. */
+void rt_gc_final_after_mark(void);
+/* gc.c: at the end of a cycle, world running: start the cleanup goroutine
+ * if it has work, free the dropped weak records. */
+void rt_gc_final_after_cycle(void);
+/* Cleanups queued and run, weak handles cleared, so far. */
+void rt_gc_final_stats(uint64_t *queued, uint64_t *ran, uint64_t *cleared);
 
 #endif

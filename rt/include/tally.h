@@ -79,7 +79,11 @@ void tally_stack_stats(struct tally_stack_stats *s);
 
 /* ============================== channels ============================ */
 struct tally_chan;
-/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed). */
+/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed).  A channel is
+ * a collected object (see "the collected heap" below): there is no free;
+ * the collector frees it once no variable, scanned object or blocked
+ * goroutine names it.  Its buffer is scanned conservatively, so a pointer
+ * sent through it keeps its target alive while it is buffered. */
 struct tally_chan *tally_chan_make(size_t elemsize, size_t cap);
 /* c <- *elem.  Blocks; sending on a closed channel panics; on NULL blocks
  * forever. */
@@ -155,9 +159,14 @@ struct tally_timer *tally_ticker_new(uint64_t period);  /* fires every period */
 struct tally_chan *tally_timer_chan(struct tally_timer *t);
 int tally_timer_stop(struct tally_timer *t);             /* 1 if it was pending */
 int tally_timer_reset(struct tally_timer *t, uint64_t ns);
-/* Stop t and free it and its channel.  No goroutine may still use the
- * channel: one blocked on it is a fatal error ("tally_timer_free:
- * goroutines are blocked on the timer's channel", status 2). */
+/* Timers and their channels are collected objects: a timer nothing names
+ * any more (neither it nor its channel, nor a goroutine blocked on the
+ * channel) is taken off the timer heap and freed by the collector, even
+ * if it is still pending or a ticker (Go 1.23's rule).  tally_timer_free
+ * is optional: it stops t and checks that no goroutine waits on its
+ * channel (one blocked on it is a fatal error: "tally_timer_free:
+ * goroutines are blocked on the timer's channel", status 2); the memory
+ * is the collector's to free. */
 void tally_timer_free(struct tally_timer *t);
 
 /* ============================ the cost ledger ========================
@@ -220,7 +229,9 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * malloc'd memory keeps a collected object alive, as Boehm's
  * uncollectable objects do).  TALLY_GC_SCAN objects are scanned for
  * pointers; TALLY_GC_NOSCAN ones (strings, numbers) never are, so a
- * pointer stored in one does not keep anything alive.  Never free() a
+ * pointer stored in one does not keep anything alive; typed objects
+ * (tally_gc_alloc_typed) are scanned only in the words their bitmap
+ * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
  * The collection stops every goroutine (stop-the-world; the world is
  * stopped at the next preemption point, so it needs the tick, tick= not
@@ -231,6 +242,20 @@ enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
  * fails too the program ends with an out-of-memory report naming the
  * live heap, the goal and the limit (status 71). */
 void *tally_gc_alloc(size_t n, int kind);
+/* Typed objects: n zeroed bytes scanned precisely.  Word i of the object
+ * (bytes 8i .. 8i+7) may hold a pointer iff bit (i % nbits) of bitmap is
+ * set (bit j: bitmap[j / 64] >> (j % 64) & 1); the pattern repeats over
+ * the object, so an array of structs passes one struct's bitmap.  A word
+ * whose bit is clear never keeps anything alive, whatever it holds; a
+ * pointer word counts like a conservative one (interior pointers too).
+ * Example: struct node { struct node *next; uintptr_t key; void *val; }
+ * has bitmap {0x5} (words 0 and 2), nbits 3.  The bitmap is copied into
+ * the object's slot (one hidden word up to 58 bits, else 8 + 8 *
+ * ceil(nbits / 64) bytes), so it may be a temporary.  NULL with errno
+ * EINVAL for a NULL bitmap or nbits 0 or over TALLY_GC_TYPED_MAXBITS;
+ * running out of memory is tally_gc_alloc's. */
+#define TALLY_GC_TYPED_MAXBITS 65536
+void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
 /* Collect now; returns when the heap has been swept. */
 void tally_gc(void);
 /* GOGC: collect when the heap has grown by percent% over what the last
@@ -253,8 +278,52 @@ struct tally_gc_stats {
 	uint64_t pause_total_ns;
 	uint64_t roots_bytes;     /* bytes of roots the last collection scanned */
 	uint64_t marked_bytes;    /* bytes of objects it scanned */
+	uint64_t cleanups_queued; /* cleanups whose object died, in all */
+	uint64_t cleanups_run;    /* cleanups that have returned, in all */
+	uint64_t weak_cleared;    /* weak handles cleared, in all */
 };
 void tally_gc_read_stats(struct tally_gc_stats *s);
+
+/* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
+ * holding obj (obj may point inside it) is unreachable, the collector
+ * frees it and, in the same cycle, queues fn(arg); queued cleanups run
+ * one at a time, in order, on one runtime goroutine (it blocks the ones
+ * behind it if it blocks).  No resurrection: the object is gone before fn
+ * runs, and the cleanup's record does not keep it alive.  arg does stay
+ * alive until fn has run, so arg must not lead back to obj: arg pointing
+ * into obj's own object is reported; a longer path leaks the object, as
+ * in Go.  An object with several cleanups runs them all.  A cleanup runs
+ * at most once, and not at all if the program ends first.  Returns the
+ * cleanup's id (never 0).  Misuse ends the program (panic, status 2):
+ * obj not in an allocated collected object ("panic: tally_gc_add_cleanup:
+ * obj 0x... is malloc'd memory, not a collected object"; likewise "is
+ * not in the heap", "is in no allocated object"; "obj is NULL"), fn NULL,
+ * arg inside obj's object. */
+uint64_t tally_gc_add_cleanup(void *obj, void (*fn)(void *), void *arg);
+/* Cancel a cleanup (Cleanup.Stop): 1 if it was pending and now never
+ * runs; 0 if its object already died (it is queued or ran), it was
+ * stopped before, or id is unknown. */
+int tally_gc_cleanup_stop(uint64_t id);
+
+/* Weak references (Go 1.24's weak.Pointer).  tally_weak_make(p) returns
+ * a handle that does not keep p's object alive; tally_weak_value gives p
+ * back while the object is reachable and NULL from the collection that
+ * finds it unreachable on (it never comes back).  Handles made from the
+ * same pointer while its object lives are the same handle (compare them
+ * with ==); handles from different pointers into one object differ but
+ * die together.  A handle is itself a collected object: keep it where
+ * the collector looks (a stack, a global, a scanned object).
+ * tally_weak_make(NULL) is NULL, and tally_weak_value(NULL) is NULL; p
+ * not in an allocated collected object ends the program as
+ * tally_gc_add_cleanup's obj does ("panic: tally_weak_make: 0x... is
+ * ..."). */
+struct tally_weak;
+struct tally_weak *tally_weak_make(void *p);
+void *tally_weak_value(struct tally_weak *w);
+/* runtime.KeepAlive: p is reachable at least until this call (a pointer
+ * the compiler would otherwise drop from every register and stack slot
+ * earlier, while a cleanup or weak handle still depends on it). */
+void tally_gc_keep_alive(const void *p);
 
 /* ============================== atomics ============================= */
 static inline int64_t tally_atomic_add(volatile int64_t *p, int64_t d)
