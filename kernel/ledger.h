@@ -41,24 +41,27 @@
  * prefix.  Readers of other cores' ledgers snapshot them by IPI, on the
  * core itself (a remote read could see a transition half done).
  * Context: any, including interrupt handlers; never allocates.
- * Budget: push and pop are one cycle-counter read and six adds with no
- * branch but the overflow check and the pair's decode: the cause view is
- * charged unconditionally, cause_cycles[LCAUSE_NONE] being a slot that
- * absorbs the frames without a cause (measured on a scratch ledger by
- * BenchmarkLedgerTransition).  The pair's switches are the clock read,
- * a shift, a lea and the add: 4 instructions to leave user, 2 to enter it
- * beyond the clock read the scheduler needs anyway (the G's run start),
- * 1 more to count the round (arch_ledger_pair_add; the whole ledger's
- * cost, on against off, by tools/ledger_overhead.py).
+ * Budget: push and pop are one cycle-counter read, four adds and the
+ * counts, with no branch but the overflow check and the pair's decode:
+ * the cause view is charged unconditionally, cause_cycles[LCAUSE_NONE]
+ * being a slot that absorbs the frames without a cause (26 instructions
+ * with the clock read under icount, ledger-transition: in the benchmark
+ * header, timed on a scratch ledger).  The pair's switches are the clock
+ * read, a shift, a lea and the add (arch_ledger_pair_leave/enter): 4
+ * instructions to leave user, 1 to enter it beyond the clock read the
+ * scheduler needs anyway (the G's run start), no count (the scheduler's
+ * own is read: `rounds`).  The whole ledger's cost, on against off, is
+ * tools/ledger_overhead.py's (docs/ledger.md).
  *
  * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
  * paths, the console, the IPI call relabel, the preempt hook,
- * plat_ledger_switch, plat_ledger_enter_user, plat_ledger_leave_user)
- * return before touching the ledger: no transition happens, entries[] and
- * rounds stay as ledger_start left them, and the report says the ledger
- * was off.  The functions below stay pure arithmetic on the struct they
- * are given (host tests, scratch ledgers).
+ * plat_ledger_switch, plat_ledger_enter_user, plat_ledger_leave_user,
+ * plat_ledger_rounds) return before touching the ledger: no transition
+ * happens, entries[] stay as ledger_start left them and rounds stays
+ * NULL, and the report says the ledger was off.  The functions below
+ * stay pure arithmetic on the struct they are given (host tests, scratch
+ * ledgers).
  *
  * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
@@ -66,7 +69,6 @@
 #define TALLY_LEDGER_H
 
 #include <stdint.h>
-
 
 #define LEDGER_MAX_CLASSES 32
 #define LEDGER_MAX_CAUSES 16
@@ -102,8 +104,9 @@ enum {
 };
 
 struct ledger_frame {
-	uint8_t cls, cause;
+	uint8_t cls, cause;  /* cls: a class id, or LEDGER_PAIR (stack[0] only) */
 };
+
 struct ledger_cpu {
 	uint64_t pair;                       /* 2 S + h: the scheduler's pair (ledger_pair_leave) */
 	const volatile uint64_t *rounds;     /* the scheduler's count of pair rounds, or NULL */
