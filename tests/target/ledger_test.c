@@ -274,10 +274,11 @@ KTEST(ledger_vs_timer_irq_cost)
 
 /* Loop iterations inside user and inside rt.sched a round: short, so that
  * the two switches' windows (their clock read to their commit, 3
- * instructions each) are a good share of a round and interrupts land in
- * them. */
-#define PAIR_USER_ITER 1
-#define PAIR_SCHED_ITER 1
+ * instructions each) are a good share of a round, and varied from round
+ * to round, so that under icount a tick period that is a multiple of a
+ * round's length does not make every tick land at the same place. */
+#define PAIR_USER_ITER(i) (1 + (i) % 3)
+#define PAIR_SCHED_ITER(i) (1 + (i) % 5)
 
 struct pair_run {
 	uint64_t user, sched, irq;  /* ledger: over the pass */
@@ -288,9 +289,9 @@ static __attribute__((noinline)) void pair_rounds(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		(void)plat_ledger_enter_user();
-		arch_counted_loop(PAIR_USER_ITER);
+		arch_counted_loop(PAIR_USER_ITER(i));
 		plat_ledger_leave_user();
-		arch_counted_loop(PAIR_SCHED_ITER);
+		arch_counted_loop(PAIR_SCHED_ITER(i));
 	}
 }
 
@@ -324,7 +325,8 @@ static void pair_pass(unsigned n, int irqs_on, struct pair_run *r)
  * get at least as much as without it (an interrupt misplaced by a missing
  * restart takes its whole length, about 300 instructions, from one of
  * them), and at most STUB_MAX more an interrupt (the stub's share, and a
- * restart's 3 instructions run again). */
+ * restart's 3 instructions run again).  How many ticks landed inside a
+ * switch is noted, not required: ledger_vs_pair_window places one there. */
 KTEST(ledger_vs_pair_switches)
 {
 	struct ledger_cpu *l = &this_cpu()->ledger;
@@ -332,11 +334,11 @@ KTEST(ledger_vs_pair_switches)
 		return;
 	KASSERT(l->depth == 0);  /* the thread's own frame becomes the pair */
 	int exact = counts_exact();
-	/* about 40 tick periods under icount (a round is about 30
+	/* about 40 tick periods under icount (a round is about 35
 	 * instructions); a fixed count without a tick or an icount */
 	uint64_t n = 400000;
 	if (exact && timer_tick_hz())
-		n = arch_cycles_hz() / timer_tick_hz() * 40 / 30;
+		n = arch_cycles_hz() / timer_tick_hz() * 40 / 35;
 	if (n > 20000000)
 		n = 20000000;
 	unsigned long f = arch_irq_save();
@@ -367,11 +369,8 @@ KTEST(ledger_vs_pair_switches)
 	CHECK(on_run.sched <= off_run.sched + STI + on_run.irqs * STUB_MAX, "rt.sched <= without + "
 	      "STUB_MAX an interrupt", " (%lu > %lu)", on_run.sched,
 	      off_run.sched + STI + on_run.irqs * STUB_MAX);
-	if (timer_tick_hz()) {
+	if (timer_tick_hz())
 		CHECK(on_run.irqs >= 10, "the rounds took ticks", " (%lu < %lu)", on_run.irqs, 10);
-		CHECK(on_run.restarts > 0, "an interrupt landed in a switch's window", " (%lu, of %lu)",
-		      on_run.restarts, on_run.irqs);
-	}
 }
 
 /* One interrupt placed in a switch's window: a wake IPI to this CPU is
