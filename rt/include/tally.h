@@ -388,7 +388,8 @@ struct tally_chan *tally_udp_ready(struct tally_udp *s);
  *
  * listen: a listener on port (any local address) with a backlog of
  * established, unaccepted connections (1..1024) and as many half-open
- * ones; its memory for them is allocated by listen and accept, never by
+ * ones; the memory for them (at most 64 connections ready at a time;
+ * past that, SYN cookies) is allocated by listen and accept, never by
  * the poller.  accept parks until a connection is established. */
 struct tally_tcp;
 int tally_tcp_listen(struct tally_tcp **l, uint16_t port, int backlog);
