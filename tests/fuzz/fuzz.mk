@@ -43,8 +43,10 @@ fuzz_src_elf := boot/elf_load.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 fuzz_src_virtq := drivers/virtio/virtq.c
-# the pure files of rt/net/ (stack.c, sock.c and dhcp_client.c need the runtime)
-fuzz_src_net := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c,\
+# the pure files of rt/net/ (the stack, sockets, the DHCP client and the TCP
+# socket layer need the runtime)
+fuzz_src_net := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c rt/net/tcp_api.c \
+	rt/net/tcp_sock.c,\
 	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c)))
 fuzz_src_eth_ip := $(fuzz_src_net)
 fuzz_src_tcp := $(fuzz_src_net)

@@ -55,8 +55,10 @@ host_src_test_msi := arch/x86_64/msi.c
 host_src_test_virtq := drivers/virtio/virtq.c
 host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
 	drivers/virtio/virtio_pci_caps.c
-# the pure files of rt/net/ (stack.c, sock.c and dhcp_client.c need the runtime: rt.mk)
-NET_SRCS := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c,\
+# the pure files of rt/net/ (the stack, sockets, the DHCP client and the TCP
+# socket layer need the runtime: rt.mk)
+NET_SRCS := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c rt/net/tcp_api.c \
+	rt/net/tcp_sock.c,\
 	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c)))
 host_src_test_net := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_net_build := $(NET_SRCS) tests/host/net_fx.c
