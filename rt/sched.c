@@ -77,15 +77,6 @@ uint64_t rt_nanotime(void) { return plat_nanotime(); }
 #define acquirem rt_acquirem
 #define releasem rt_releasem
 
-struct g *rt_getg(void)
-{
-	unsigned long f = plat_irq_save();  /* M and its curg read together */
-	struct m *m = rt_getm();
-	struct g *gp = m->curg ? m->curg : &m->g0;
-	plat_irq_restore(f);
-	return gp;
-}
-
 uint64_t rt_fastrand(void)
 {
 	struct m *m = acquirem();  /* m->fastrand is owner-only */
