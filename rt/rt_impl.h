@@ -129,6 +129,10 @@ struct p {
 	struct rt_timer **timers;
 	unsigned ntimers, timers_cap;
 	volatile uint64_t timer0_when;  /* earliest `when`, 0 if none */
+	/* exited Gs cached by this P (proc.c), owner only: a spawn and an
+	 * exit take no global lock until the cache is empty or full */
+	struct g *gfree;
+	unsigned ngfree;
 };
 
 /* ---- scheduler (rt/sched.c) ---- */

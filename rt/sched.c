@@ -372,7 +372,7 @@ static void execute(struct m *m, struct g *gp)
 			snprintf(msg, sizeof(msg),
 			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
 			         (unsigned long long)rt_sched.ngs, (unsigned long long)rt_sched.nstacks,
-			         rt_sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
+			         rt_gfree_count(), st[0], st[1], st[2], st[3], st[4], pre);
 			rt_throw_oom(msg, 0);
 		}
 		__atomic_add_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
