@@ -51,7 +51,7 @@ static struct g *gfget(struct p *pp)
 		while (pp->ngfree < RT_GFREE_MAX / 2 && rt_sched.gfree) {
 			struct g *gp = rt_sched.gfree;
 			rt_sched.gfree = gp->schedlink;
-			rt_sched.ngfree--;
+			__atomic_sub_fetch(&rt_sched.ngfree, 1, __ATOMIC_RELAXED);  /* read unlocked */
 			gp->schedlink = pp->gfree;
 			pp->gfree = gp;
 			pp->ngfree++;
@@ -105,7 +105,7 @@ void rt_gfput(struct g *gp)
 		pp->ngfree--;
 		x->schedlink = rt_sched.gfree;
 		rt_sched.gfree = x;
-		rt_sched.ngfree++;
+		__atomic_add_fetch(&rt_sched.ngfree, 1, __ATOMIC_RELAXED);
 	}
 	rt_unlock(&rt_sched.lock);
 }
