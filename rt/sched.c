@@ -113,6 +113,17 @@ void rt_wakep(void)
 	if (__atomic_load_n(&rt_sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
 	    __atomic_load_n(&rt_sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
 		return;
+	/* One wake in flight at a time (Go's wakep claims a spinning M
+	 * before it starts one): until the woken M has left its idle state
+	 * (findrunnable clears `waking` there, and then looks at every
+	 * queue), further work is found by it, and a second wake would only
+	 * send another IPI to the same M.  Without the claim, a G spawning
+	 * children while the other CPU woke up sent one IPI per child
+	 * (skynet: 1.1 million wakes for 1.1 million goroutines). */
+	unsigned zero = 0;
+	if (!__atomic_compare_exchange_n(&rt_sched.waking, &zero, 1, 0, __ATOMIC_SEQ_CST,
+	                                 __ATOMIC_SEQ_CST))
+		return;
 	uint64_t mask = __atomic_load_n(&rt_sched.idle_mask, __ATOMIC_SEQ_CST);
 	unsigned me = plat_m_id();
 	for (unsigned i = 0; i < rt_procs(); i++) {
@@ -121,6 +132,7 @@ void rt_wakep(void)
 			return;
 		}
 	}
+	__atomic_store_n(&rt_sched.waking, 0, __ATOMIC_SEQ_CST);  /* nobody to wake */
 }
 
 /* Any runnable G anywhere?  Every P is looked at, not only those below
@@ -262,6 +274,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		rt_lock(&rt_sched.lock);
 		__atomic_sub_fetch(&rt_sched.nmidle, 1, __ATOMIC_SEQ_CST);
 		__atomic_and_fetch(&rt_sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+		/* out of the idle state (woken or not): the next wake may go */
+		__atomic_store_n(&rt_sched.waking, 0, __ATOMIC_SEQ_CST);
 		rt_unlock(&rt_sched.lock);
 		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P */

@@ -30,6 +30,7 @@ struct rt_sched {
 	volatile uint64_t goidgen;
 	volatile unsigned nmidle;
 	volatile unsigned nmspinning;
+	volatile unsigned waking;         /* 1: a wake is on its way to an idle M */
 	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
 	volatile uint64_t nop_mask;       /* bit i: M i parked without a P */
 	volatile uint64_t ngs;            /* G structures made */
