@@ -4,8 +4,10 @@
  *
  * Two implementations: the bare-metal kernel (kernel/glue/rt_platform.c: an M is
  * a CPU, parking halts it, waking is an IPI, stacks are guarded vm regions,
- * the tick preempts; kernel/glue/rt_ledger.c: the ledger read on each CPU) and the hosted build (rt/hosted/rt_platform_hosted.c,
- * its ledger in rt/hosted/rt_ledger_hosted.c:
+ * the tick preempts; kernel/glue/rt_ledger.c: the ledger read on each CPU;
+ * kernel/glue/rt_net.c: network devices are virtio-net) and the hosted
+ * build (rt/hosted/rt_platform_hosted.c, its network an in-memory link in
+ * rt/hosted/rt_net_hosted.c, its ledger in rt/hosted/rt_ledger_hosted.c:
  * an M is a pthread, parking waits on a futex-like condition, stacks are
  * mmap'd with a guard page) that lets rt/ run under cmocka, sanitizers and
  * valgrind.  rt/ includes no hardware header and no ISA #ifdef: this file,
@@ -122,6 +124,41 @@ int plat_heap_checks(void);
 /* Give the pages of [addr, addr + len) back; an access faults until they
  * are committed again.  Same context as plat_heap_commit. */
 void plat_heap_release(uintptr_t addr, size_t len);
+/* ---- network devices (rt/netpoll.c, rt/net/stack.c) ----
+ * A device moves Ethernet frames without the FCS (14..1514 bytes).  Bare
+ * metal: virtio-net (kernel/glue/rt_net.c); hosted: an in-memory link a
+ * test writes and reads (rt/hosted/rt_net_hosted.c).  Thread context on
+ * an M (g0 or a goroutine), never an interrupt handler; no call blocks.
+ * Device work is the platform's to charge (bare metal: kern.driver). */
+struct plat_net_frame {
+	uint8_t *data;             /* the frame, in the platform's buffer */
+	uint32_t len;
+	uint32_t cookie;           /* the platform's: which buffer to give back */
+};
+/* Network devices present (the stack drives device 0). */
+unsigned plat_net_count(void);
+/* Device dev's Ethernet address. */
+void plat_net_mac(unsigned dev, uint8_t mac[6]);
+/* 1 if dev's link is up. */
+int plat_net_link_up(unsigned dev);
+/* Send one frame (copied): 0; -1 length outside 14..1514, -2 no transmit
+ * buffer free, -3 device dead. */
+int plat_net_send(unsigned dev, const void *frame, size_t len);
+/* 1 with *f filled when a received frame waits (held until recv_done),
+ * else 0. */
+int plat_net_recv(unsigned dev, struct plat_net_frame *f);
+void plat_net_recv_done(unsigned dev, const struct plat_net_frame *f);
+/* Nonzero when plat_net_recv would likely return a frame (lock-free hint). */
+unsigned plat_net_rx_pending(unsigned dev);
+/* Receive interrupt on (1) or off (0).  While on, a frame's arrival calls
+ * rt_netpoll_irq() (rt/rt_port.h) from the interrupt handler (hosted: from
+ * the thread that put the frame on the link). */
+void plat_net_rx_irq(unsigned dev, int on);
+/* The boot options of the network: netpoll= (RT_NETPOLL_*: 0 hybrid,
+ * 1 poll, 2 irq) and ip= (*ip 0: none given, use DHCP); addresses in host
+ * order.  A platform without options leaves the values it is given. */
+void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
+
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */
 unsigned long plat_irq_save(void);

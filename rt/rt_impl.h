@@ -240,6 +240,9 @@ struct rt_timer {
 /* Add/remove a timer on the current P's heap (any G). */
 void rt_timer_add(struct rt_timer *t);
 int rt_timer_del(struct rt_timer *t);     /* 1 if it was pending */
+/* Wait until no M runs t's callback (after rt_timer_del, before freeing
+ * t): a goroutine yields meanwhile, g0 spins. */
+void rt_timer_wait_idle(struct rt_timer *t);
 /* Run expired timers of pp; returns the earliest remaining `when` or 0. */
 uint64_t rt_timers_run(struct p *pp, uint64_t now);
 /* Earliest pending `when` over all Ps (0: none): for parking and checkdead. */

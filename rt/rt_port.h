@@ -21,5 +21,13 @@ void rt_async_preempt_body(void);
 /* The lowest usable address of the running goroutine's stack, or 0 when
  * the caller is not a goroutine (g0) or its stack is not allocated. */
 uintptr_t rt_curg_stack_lo(void);
+/* A network device has received frames while its receive interrupt was
+ * on (rt/netpoll.c): marks the poller pending and wakes an idle M (on the
+ * calling CPU itself when it is the idle one: no IPI).  Any context,
+ * interrupt handlers and threads that are not Ms included: atomics and
+ * plat_m_wake only. */
+void rt_netpoll_irq(void);
+/* The netpoll= modes (plat_net_config). */
+enum { RT_NETPOLL_HYBRID = 0, RT_NETPOLL_POLL = 1, RT_NETPOLL_IRQ = 2 };
 
 #endif

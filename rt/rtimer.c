@@ -13,7 +13,8 @@
  * heap, and the four children share a cache line or two.
  *   timer_ps[id]: every P that ever held a timer, for rt_timers_next.
  *   timer_running[m]: the timer whose f the M m is running right now, so
- *   tally_timer_free can wait until no callback still uses the timer.
+ *   tally_timer_free (and the network's sockets, rt_timer_wait_idle) can
+ *   wait until no callback still uses the timer.
  * A sleeping G uses its own timer (g->sleep_timer, allocated at its first
  * sleep and kept with the G).  A struct tally_timer is an rt_timer plus a
  * capacity-1 channel of uint64_t and a lock serialising stop/reset.
@@ -289,7 +290,7 @@ unsigned rt_timers_gc_drop(int (*marked)(uintptr_t))
 }
 
 /* Wait until no M is inside t's callback (t already removed). */
-static void timer_wait_idle(struct rt_timer *t)
+void rt_timer_wait_idle(struct rt_timer *t)
 {
 	for (unsigned i = 0; i < RT_MAX_M; i++) {
 		while (__atomic_load_n(&timer_running[i], __ATOMIC_ACQUIRE) == t) {
@@ -421,7 +422,7 @@ void tally_timer_free(struct tally_timer *tt)
 	if (!tt)
 		return;
 	tally_timer_stop(tt);
-	timer_wait_idle(&tt->t);
+	rt_timer_wait_idle(&tt->t);
 	/* A goroutine still queued on the channel (blocked in recv, or a
 	 * select on its way out that has yet to unlink its sudog) would touch
 	 * freed memory: a misuse, stopped here rather than left to corrupt. */

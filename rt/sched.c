@@ -42,8 +42,15 @@
  * the M it resumed on (rt_goentry does the same for a fresh G).  The preemption tick reads m->locks, m->curg
  * and g->run_start only.
  *
+ * The network (rt/netpoll.c, once the stack started): schedule() polls the
+ * device's ring when due, findrunnable() polls before it steals and, before
+ * it halts, lets the poller turn the receive interrupt on and counts frames
+ * waiting as work; checkdead() counts goroutines parked on the network as
+ * waiting, not dead; a poll-mode halt ends within 1 ms.
+ *
  * Context: thread context on an M.  g0 code (schedule, findrunnable) runs
- * on the M's own stack and is charged to rt.sched in the ledger.
+ * on the M's own stack and is charged to rt.sched in the ledger (the
+ * poller's share to rt.netpoll and rt.net).
  *
  * Status: usable by the hosted build and the kernel (tally_go, tally_yield,
  * rt_gopark/rt_goready, rt_main).
@@ -54,6 +61,7 @@
 #include "rt/rt.h"
 #include "rt/rt_impl.h"
 #include "rt/sched_impl.h"
+#include "rt/netpoll.h"
 #include "rt/include/tally.h"
 
 struct m rt_ms[RT_MAX_M];  /* rt_getm (rt_impl.h) */
@@ -167,8 +175,9 @@ static void checkdead(void)
 	uint64_t all = nms >= 64 ? ~0ull : (1ull << nms) - 1;
 	uint64_t quiet = __atomic_load_n(&rt_sched.idle_mask, __ATOMIC_SEQ_CST) |
 	                 __atomic_load_n(&rt_sched.nop_mask, __ATOMIC_SEQ_CST);
-	if ((quiet & all) != all || any_work() || rt_timers_next() != 0)
-		return;
+	if ((quiet & all) != all || any_work() || rt_timers_next() != 0 ||
+	    __atomic_load_n(&rt_netpoll_waiters, __ATOMIC_SEQ_CST) > 0)
+		return;  /* a goroutine parked on the network waits for a frame */
 	for (unsigned i = 0; i < nms; i++)
 		if (__atomic_load_n(&rt_ms[i].curg, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&m_busy[i], __ATOMIC_SEQ_CST))
@@ -230,6 +239,10 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			if (gp)
 				return gp;
 		}
+		/* the network: frames may ready goroutines onto this P */
+		if (__atomic_load_n(&rt_netpoll_on, __ATOMIC_ACQUIRE) && rt_netpoll_find() &&
+		    (gp = rt_runqget(pp)))
+			return gp;
 		/* steal: four passes over the other Ps in random order */
 		unsigned n = rt_procs();
 		if (n > 1) {
@@ -251,6 +264,9 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			}
 		}
 		/* nothing: go idle, then re-check everything (lost wake-ups) */
+		int net = __atomic_load_n(&rt_netpoll_on, __ATOMIC_ACQUIRE);
+		if (net)
+			rt_netpoll_before_idle();
 		rt_lock(&rt_sched.lock);
 		gp = rt_globrunqget(pp, 0);
 		if (gp) {
@@ -259,7 +275,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		}
 		__atomic_add_fetch(&rt_sched.nmidle, 1, __ATOMIC_SEQ_CST);
 		__atomic_or_fetch(&rt_sched.idle_mask, 1ull << m->id, __ATOMIC_SEQ_CST);
-		int work = any_work() || m->id >= rt_procs();  /* lost the P meanwhile */
+		int work = any_work() || m->id >= rt_procs() ||  /* lost the P meanwhile */
+		           (net && rt_netpoll_work());
 		if (!work)
 			checkdead();
 		rt_unlock(&rt_sched.lock);
@@ -267,6 +284,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
 			if (orphan && (!deadline || orphan < deadline))
 				deadline = orphan;
+			if (net)
+				deadline = rt_netpoll_idle_deadline(deadline);
 			m->parked = 1;
 			plat_m_park(deadline);
 			m->parked = 0;
@@ -480,6 +499,8 @@ static void schedule(struct m *m)
 			rt_timers_run(pp, plat_nanotime());
 			plat_ledger_switch(old);
 		}
+		if (__atomic_load_n(&rt_netpoll_on, __ATOMIC_ACQUIRE))
+			rt_netpoll_sched();  /* frames may ready goroutines here */
 		if (m->schedtick % 61 == 0 && __atomic_load_n(&rt_sched.runq_size, __ATOMIC_SEQ_CST)) {
 			rt_lock(&rt_sched.lock);
 			gp = rt_globrunqget(pp, 1);

@@ -21,7 +21,7 @@ fetch_qemu10() {
 PKGS="make gcc clang lld llvm python3 qemu-system-x86 ovmf gnu-efi \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools newlib-source \
 libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev \
-libclang-rt-14-dev"
+libclang-rt-14-dev socat"
 
 missing=""
 for p in $PKGS; do

@@ -42,6 +42,7 @@ def _load(name, path):
 sys.path.insert(0, HERE)
 import tally_qemu as tq  # noqa: E402
 import testrun as tr  # noqa: E402
+import testlayers as tl  # noqa: E402  (the layers that do not boot)
 
 
 class DecodeExit(unittest.TestCase):
@@ -481,23 +482,23 @@ class Cmocka(unittest.TestCase):
 	       "[  FAILED  ] b\n\n 1 FAILED TEST(S)\n")
 
 	def test_mixed(self):
-		p, f, err = tr.parse_cmocka(self.OUT, self.ERR, 1)
+		p, f, err = tl.parse_cmocka(self.OUT, self.ERR, 1)
 		self.assertIsNone(err)
 		self.assertEqual(p, ["a", "c"])
 		self.assertEqual(f, [("b", "0x1 != 0x2 t.c:8: error: Failure!")])
 
 	def test_all_pass(self):
 		out = "[ RUN      ] a\n[       OK ] a\n"
-		p, f, err = tr.parse_cmocka(out, "[  PASSED  ] 1 test(s).\n", 0)
+		p, f, err = tl.parse_cmocka(out, "[  PASSED  ] 1 test(s).\n", 0)
 		self.assertEqual((p, f, err), (["a"], [], None))
 
 	def test_crash_without_summary(self):
-		p, f, err = tr.parse_cmocka("[ RUN      ] a\n", "", -6)
+		p, f, err = tl.parse_cmocka("[ RUN      ] a\n", "", -6)
 		self.assertIn("no cmocka summary", err)
 		self.assertIn("signal 6", err)
 
 	def test_nonzero_exit_without_failures(self):
-		_, _, err = tr.parse_cmocka("", "[  PASSED  ] 1 test(s).\n", 3)
+		_, _, err = tl.parse_cmocka("", "[  PASSED  ] 1 test(s).\n", 3)
 		self.assertIn("exit 3", err)
 
 
@@ -520,33 +521,33 @@ class Ktest(unittest.TestCase):
 class Fuzz(unittest.TestCase):
 	def standin(self, body):
 		"""Run run_fuzz on a stand-in harness script; (report, output)."""
-		saved = tr.FUZZ_OUT
+		saved = tl.FUZZ_OUT
 		with tempfile.TemporaryDirectory() as d:
-			tr.FUZZ_OUT = d
+			tl.FUZZ_OUT = d
 			try:
 				path = os.path.join(d, "fuzz_demo")
 				with open(path, "w") as f:
 					f.write("#!/bin/sh\n" + body)
 				os.chmod(path, 0o755)
-				rep, buf = tr.Report(), io.StringIO()
+				rep, buf = tl.Report(), io.StringIO()
 				with contextlib.redirect_stdout(buf):
-					tr.run_fuzz([path], rep, None, 1)
+					tl.run_fuzz([path], rep, None, 1)
 				return rep, buf.getvalue()
 			finally:
-				tr.FUZZ_OUT = saved
+				tl.FUZZ_OUT = saved
 
 	def test_names_and_command(self):
-		self.assertEqual(tr.fuzz_name("build/fuzz/fuzz_acpi"), "fuzz/acpi")
-		saved = tr.FUZZ_OUT
+		self.assertEqual(tl.fuzz_name("build/fuzz/fuzz_acpi"), "fuzz/acpi")
+		saved = tl.FUZZ_OUT
 		with tempfile.TemporaryDirectory() as d:
-			tr.FUZZ_OUT = d
+			tl.FUZZ_OUT = d
 			try:
 				stale = os.path.join(d, "test-work", "bootopt", "old")
 				os.makedirs(os.path.dirname(stale))
 				open(stale, "w").close()
-				cmd = tr.fuzz_command("build/fuzz/fuzz_bootopt", 3)
+				cmd = tl.fuzz_command("build/fuzz/fuzz_bootopt", 3)
 			finally:
-				tr.FUZZ_OUT = saved
+				tl.FUZZ_OUT = saved
 			self.assertFalse(os.path.exists(stale))  # scratch starts empty
 		self.assertIn("-max_total_time=3", cmd)
 		self.assertTrue(any(a.startswith("-dict=") for a in cmd))

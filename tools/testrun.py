@@ -34,6 +34,10 @@ Layers, in the order they run:
              comparison table); each of its `PASS x` / `FAIL x: why` lines
              is one result, prefixed bench/.
 
+Files: this one runs the layers and owns the system layer (builds, boots,
+checks); tools/testcases.py parses the case files into Case objects;
+tools/testlayers.py holds Report and the layers that do not boot.
+
 Data structures: struct-like classes Case (one block of the case file) and
 Build (one `make` invocation: an application, an output directory, the
 baked command line and the union of targets its cases need).  Cases that
@@ -52,209 +56,29 @@ boot(), which owns the QEMU processes (killed on interrupt via kill_all()).
 
 import argparse
 import concurrent.futures
-import importlib.machinery
-import importlib.util
-import io
 import os
 import re
-import shutil
 import signal
+import socket
 import subprocess
 import sys
-import threading
 import time
-import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = os.path.join(ROOT, "tools")
+# the case file and the layers that do not boot (re-exported: tools/stress.py
+# uses testrun.parse_cases, Report and run_host)
+from testcases import DEFAULT_APP, TARGET, CaseError, parse_cases
+from testlayers import (ROOT, TAIL, TOOLS, Report, fuzz_name, host_name, run_bench_smoke,
+                        run_contract, run_fuzz, run_host, run_py)
+
 DEFAULT_CASES = os.path.join(ROOT, "tests", "system.cases")
-PYUNIT = os.path.join(TOOLS, "test_tally_qemu.py")
 BUILD_BASE = os.path.join("build", "x86_64")
 APPS_OUT = os.path.join(BUILD_BASE, "apps")
 LOG_DIR = os.path.join(BUILD_BASE, "testlogs")
-TAIL = 30
-
-TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
-DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
-CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
-             "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
-             "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
-             "check")
-# `app = default` (and no app line) is this program: the smallest one, so
-# that cases about the boot itself stay quick (`make run`'s own default,
-# apps/tour.c, has its own case).
-DEFAULT_APP = "apps/banner.c"
-# shutdown = VALUE: the run ends without a status, and QEMU must say how
-# (QMP's SHUTDOWN event, and for resets its -d cpu_reset log):
-#   guest-shutdown  SHUTDOWN reason guest-shutdown (an ACPI power-off)
-#   guest-reset     SHUTDOWN reason guest-reset, and no "Triple fault" in
-#                   the cpu_reset log (a reset through a reset register)
-#   triple-fault    SHUTDOWN reason guest-reset after a "Triple fault"
-#   running         no SHUTDOWN event: QEMU still runs at the timeout (a
-#                   halted machine), killed then
-SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
-# xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
-# deliberate fault must catch it): each one's FAIL line is its PASS result,
-# a PASS line (or no line) is a failure; the summary must still agree.
-
 
 def load_tally_qemu():
 	"""tools/tally_qemu.py (tools/ is on sys.path: this script's folder)."""
 	import tally_qemu
 	return tally_qemu
-
-
-# ---------------------------------------------------------------- cases
-
-class CaseError(Exception):
-	pass
-
-
-class Case:
-	def __init__(self, name, where):
-		self.name = name
-		self.where = where          # "file:line" of the [name] header
-		self.app = "default"
-		self.boots = []
-		self.cmdline = ""
-		self.status = 0
-		# (boot path or None for all, compiled regex) pairs:
-		self.expect = []            # matched in order
-		self.contains = []          # matched anywhere
-		self.once = []              # matched by exactly one line
-		self.reject = []            # must not match
-		self.timeout = None
-		self.smp = 1
-		self.mem = "512M"
-		self.cpu = "max"
-		self.machine = "q35"
-		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
-		self.qemu = []
-		self.exitline = True
-		self.debugexit = True       # QEMU gets the isa-debug-exit device
-		self.shutdown = None        # one of SHUTDOWNS, or None: a status
-		self.launcher = False       # boot through tally_qemu.py's command line
-		self.check = None           # a script judging the console lines
-		self.xfail = []             # ktest names expected to fail
-		self.build = None           # Build, filled by plan_builds()
-
-	def ktest(self):
-		m = re.search(r"(?:^|\s)test=(\S*)", self.cmdline)
-		return bool(m) and m.group(1) != "none"
-
-	def timeout_for(self, boot):
-		return self.timeout if self.timeout else DEFAULT_TIMEOUT[boot]
-
-	def names(self):
-		return ["%s/%s" % (self.name, b) for b in self.boots]
-
-
-def parse_cases(text, fname="system.cases"):
-	"""Parse the case-file text into a list of Case; raise CaseError."""
-	cases, cur = [], None
-	seen = set()
-	for n, line in enumerate(text.splitlines(), 1):
-		where = "%s:%d" % (fname, n)
-		s = line.strip()
-		if not s or s.startswith("#"):
-			continue
-		m = re.match(r"^\[([A-Za-z0-9_.-]+)\]$", s)
-		if m:
-			if m.group(1) in seen:
-				raise CaseError("%s: duplicate case [%s]" % (where, m.group(1)))
-			seen.add(m.group(1))
-			cur = Case(m.group(1), where)
-			cases.append(cur)
-			continue
-		m = re.match(r"^([a-z]+)(?:@([a-z-]+))?\s*=\s?(.*)$", line.lstrip())
-		if not m:
-			raise CaseError("%s: expected `[name]` or `key = value`, got %r"
-			                % (where, s))
-		if cur is None:
-			raise CaseError("%s: `%s` outside a [case] block" % (where, m.group(1)))
-		key, only, val = m.group(1), m.group(2), m.group(3).strip()
-		try:
-			_set_key(cur, key, val, only)
-		except (ValueError, re.error) as e:
-			raise CaseError("%s: %s: %s" % (where, key, e))
-	for c in cases:
-		if not c.boots:
-			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
-		if c.launcher and c.shutdown:
-			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
-			                "not `shutdown =`" % (c.where, c.name))
-	return cases
-
-
-def _set_key(c, key, val, only=None):
-	if key not in CASE_KEYS:
-		raise ValueError("unknown key (valid keys: %s)" % ", ".join(CASE_KEYS))
-	if only is not None:
-		if key not in ("expect", "contains", "once", "reject"):
-			raise ValueError("only expect, contains, once and reject take @boot")
-		if only not in TARGET:
-			raise ValueError("unknown boot path %r (one of %s)"
-			                 % (only, ", ".join(TARGET)))
-	if key == "app":
-		c.app = val or "default"
-	elif key == "boot":
-		for b in val.split():
-			if b not in TARGET:
-				raise ValueError("unknown boot path %r (one of %s)"
-				                 % (b, ", ".join(TARGET)))
-			if b not in c.boots:
-				c.boots.append(b)
-	elif key == "cmdline":
-		c.cmdline = val
-	elif key == "status":
-		c.status = int(val, 0)
-	elif key in ("expect", "contains", "once", "reject"):
-		if not val:
-			raise ValueError("empty regex")
-		getattr(c, key).append((only, re.compile(val)))
-	elif key == "timeout":
-		c.timeout = float(val)
-	elif key == "smp":
-		c.smp = int(val)
-	elif key == "mem":
-		c.mem = val
-	elif key == "cpu":
-		c.cpu = val
-	elif key == "machine":
-		if val not in ("q35", "pc", "isapc", "microvm"):
-			raise ValueError("q35, pc, isapc or microvm")
-		c.machine = val
-	elif key == "qemu":
-		c.qemu += val.split()
-	elif key == "emulator":
-		names = ["system"] + sorted(load_tally_qemu().QEMU_VARIANTS)
-		if val not in names:
-			raise ValueError("one of %s" % ", ".join(names))
-		c.emulator = val
-	elif key == "exitline":
-		if val not in ("yes", "no"):
-			raise ValueError("yes or no")
-		c.exitline = val == "yes"
-	elif key == "debugexit":
-		if val not in ("yes", "no"):
-			raise ValueError("yes or no")
-		c.debugexit = val == "yes"
-	elif key == "shutdown":
-		if val not in SHUTDOWNS:
-			raise ValueError("one of %s" % ", ".join(SHUTDOWNS))
-		c.shutdown = val
-	elif key == "launcher":
-		if val not in ("yes", "no"):
-			raise ValueError("yes or no")
-		c.launcher = val == "yes"
-	elif key == "check":
-		if not os.path.isfile(os.path.join(ROOT, val)):
-			raise ValueError("no script %s" % val)
-		c.check = val
-	elif key == "xfail":
-		if not val:
-			raise ValueError("expected ktest names")
-		c.xfail += val.split()
 
 
 # ---------------------------------------------------------------- builds
@@ -345,314 +169,6 @@ def run_build(b, verbose):
 		tail = out.rstrip("\n").splitlines()[-TAIL:]
 		b.error = "\n".join(["$ " + " ".join(b.command()),
 		                     "make exited %d:" % p.returncode] + tail)
-
-
-# ---------------------------------------------------------------- results
-
-class Report:
-	"""Collects results and prints them one line each (thread-safe)."""
-
-	def __init__(self):
-		self.passed = self.failed = 0
-		self.lock = threading.Lock()
-
-	def ok(self, name):
-		with self.lock:
-			self.passed += 1
-			print("PASS " + name, flush=True)
-
-	def fail(self, name, reason, detail=None):
-		with self.lock:
-			self.failed += 1
-			print("FAIL %s: %s" % (name, reason), flush=True)
-			if detail:
-				for line in detail:
-					print("    | " + line)
-				sys.stdout.flush()
-
-
-# ---------------------------------------------------------------- host layer
-
-_CM_OK = re.compile(r"^\[       OK \] (.+?)\s*$")
-_CM_FAILED_ONE = re.compile(r"^\[  FAILED  \] (?!\d+ test\(s\))(.+?)\s*$")
-_CM_PASSED_N = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.")
-_CM_FAILED_N = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)")
-_CM_MSG = re.compile(r"^\[\s*(ERROR|LINE)\s*\] --- (.*)$")
-
-
-def parse_cmocka(out, err, code):
-	"""Parse one cmocka binary's stdout and stderr (cmocka 1.1 prints test
-	names on stdout, counts and assertion messages on stderr, so the two
-	are read apart rather than interleaved).  Returns (passed names,
-	failed [(name, reason)], error or None); error is set when there is
-	no parsable count (a crash) or the exit code contradicts the counts,
-	and the caller counts that as one failure."""
-	npass = nfail = None
-	for line in (out + "\n" + err).splitlines():
-		m = _CM_PASSED_N.match(line)
-		if m:
-			npass = (npass or 0) + int(m.group(1))
-			continue
-		m = _CM_FAILED_N.match(line)
-		if m:
-			nfail = (nfail or 0) + int(m.group(1))
-	passed, failed = [], []
-	for line in out.splitlines():
-		m = _CM_OK.match(line)
-		if m:
-			passed.append(m.group(1))
-			continue
-		m = _CM_FAILED_ONE.match(line)
-		if m and m.group(1) not in failed:
-			failed.append(m.group(1))
-	# Messages come in groups, one per failed test, each ending with the
-	# LINE message that names file and line.
-	groups, cur = [], []
-	for line in err.splitlines():
-		m = _CM_MSG.match(line)
-		if m:
-			cur.append(m.group(2).strip())
-			if m.group(1) == "LINE":
-				groups.append(" ".join(cur))
-				cur = []
-	if cur:
-		groups.append(" ".join(cur))
-	if npass is None and nfail is None:
-		return passed, [(f, "failed") for f in failed], \
-			"no cmocka summary (exit %s)" % _code_str(code)
-	npass, nfail = npass or 0, nfail or 0
-	if nfail == 0 and code != 0:
-		return passed, [], "exit %s with no failed test" % _code_str(code)
-	if len(passed) != npass or len(failed) != nfail:
-		# Names did not parse cleanly: fall back to the counts.
-		passed = ["test%d" % i for i in range(npass)]
-		failed = ["test%d" % i for i in range(nfail)]
-	if len(groups) != len(failed):
-		groups = ["failed"] * len(failed)
-	return passed, list(zip(failed, groups)), None
-
-
-def _code_str(code):
-	return "signal %d" % -code if code is not None and code < 0 else str(code)
-
-
-def host_name(path):
-	"""host/BIN, or host/VARIANT/BIN for a build variant's binary (the
-	runtime's tests are built plain, asan and tsan: say which failed)."""
-	variant = os.path.basename(os.path.dirname(os.path.abspath(path)))
-	if variant in ("plain", "asan", "tsan"):
-		return "host/%s/%s" % (variant, os.path.basename(path))
-	return "host/" + os.path.basename(path)
-
-
-def run_host(binaries, rep, flt):
-	for path in binaries:
-		unit = host_name(path)
-		if flt and not flt.search(unit):
-			continue
-		try:
-			p = subprocess.run([os.path.abspath(path)], stdin=subprocess.DEVNULL,
-			                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-			                   timeout=120, cwd=ROOT)
-			out = p.stdout.decode("utf-8", "replace")
-			err = p.stderr.decode("utf-8", "replace")
-			code = p.returncode
-		except subprocess.TimeoutExpired as e:
-			out = (e.stdout or b"").decode("utf-8", "replace")
-			rep.fail(unit, "timeout after 120s", out.splitlines()[-TAIL:])
-			continue
-		except OSError as e:
-			rep.fail(unit, "cannot run: %s" % e)
-			continue
-		passed, failed, why = parse_cmocka(out, err, code)
-		detail = (out.splitlines() + err.splitlines())[-TAIL:]
-		if why:
-			rep.fail(unit, why, detail)
-			continue
-		for name in passed:
-			rep.ok("%s/%s" % (unit, name))
-		for k, (name, reason) in enumerate(failed):
-			# the output (the runtime child's, for the rt tests) once
-			rep.fail("%s/%s" % (unit, name), reason, detail if k == 0 else None)
-
-
-# ---------------------------------------------------------------- fuzz layer
-
-FUZZ_CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
-FUZZ_OUT = os.path.join(ROOT, "build", "fuzz")
-
-
-def fuzz_name(path):
-	"""fuzz/<h> for build/fuzz/fuzz_<h>."""
-	base = os.path.basename(path)
-	return "fuzz/" + (base[5:] if base.startswith("fuzz_") else base)
-
-
-def fuzz_command(path, seconds):
-	"""The libFuzzer command line for one short run of harness path.  Its
-	scratch corpus starts empty every time, so a run always costs the
-	committed corpus plus `seconds` (make fuzz keeps build/fuzz/work)."""
-	h = fuzz_name(path)[5:]
-	work = os.path.join(FUZZ_OUT, "test-work", h)
-	arts = os.path.join(FUZZ_OUT, "artifacts")
-	shutil.rmtree(work, ignore_errors=True)
-	os.makedirs(work, exist_ok=True)
-	os.makedirs(arts, exist_ok=True)
-	cmd = [os.path.abspath(path), "-max_total_time=%d" % seconds,
-	       "-timeout=10", "-rss_limit_mb=2048",
-	       "-artifact_prefix=" + os.path.join(arts, h + "-")]
-	d = os.path.join(ROOT, "tests", "fuzz", h + ".dict")
-	if os.path.isfile(d):
-		cmd.append("-dict=" + d)
-	return cmd + [work, os.path.join(FUZZ_CORPUS, h)]
-
-
-_FZ_SAVED = re.compile(r"Test unit written to (\S+)")
-_FZ_WHY = re.compile(r"(SUMMARY: .*|broken promise: .*|ERROR: libFuzzer: .*)")
-
-
-def run_fuzz(binaries, rep, flt, seconds):
-	for path in binaries:
-		unit = fuzz_name(path)
-		if flt and not flt.search(unit):
-			continue
-		try:
-			p = subprocess.run(fuzz_command(path, seconds), cwd=ROOT,
-			                   stdin=subprocess.DEVNULL, capture_output=True,
-			                   timeout=seconds + 120)
-			err = p.stderr.decode("utf-8", "replace")
-			code = p.returncode
-		except subprocess.TimeoutExpired as e:
-			out = (e.stderr or b"").decode("utf-8", "replace")
-			rep.fail(unit, "no end after %d s" % (seconds + 120),
-			         out.splitlines()[-TAIL:])
-			continue
-		except OSError as e:
-			rep.fail(unit, "cannot run: %s" % e)
-			continue
-		if code == 0:
-			rep.ok(unit)
-			continue
-		why = _FZ_WHY.findall(err)
-		saved = _FZ_SAVED.search(err)
-		reason = why[0] if why else "exit %s" % _code_str(code)
-		if saved:
-			reason += "; input saved as " + os.path.relpath(saved.group(1), ROOT)
-		rep.fail(unit, reason, err.splitlines()[-TAIL:])
-
-
-# ---------------------------------------------------------------- contract layer
-
-def run_contract(rep, flt):
-	import contract_check  # tools/ is on sys.path: this script's folder
-	for name, ok, why in contract_check.check(ROOT):
-		if flt and not flt.search(name):
-			continue
-		if ok:
-			rep.ok(name)
-		else:
-			rep.fail(name, why)
-
-
-# ---------------------------------------------------------------- py layer
-
-class _PyResult(unittest.TestResult):
-	def __init__(self, rep):
-		super().__init__()
-		self.rep = rep
-
-	def _name(self, test):
-		return "py/" + test.id().split(".", 1)[-1]
-
-	def addSuccess(self, test):
-		self.rep.ok(self._name(test))
-
-	def addFailure(self, test, err):
-		self.rep.fail(self._name(test), "assertion failed",
-		              self._exc_info_to_string(err, test).splitlines()[-TAIL:])
-
-	def addError(self, test, err):
-		self.rep.fail(self._name(test), "error",
-		              self._exc_info_to_string(err, test).splitlines()[-TAIL:])
-
-	def addSubTest(self, test, subtest, err):
-		if err is not None:
-			self.addFailure(subtest, err)
-
-
-def _py_tests(path):
-	loader = importlib.machinery.SourceFileLoader("test_tally_qemu", path)
-	spec = importlib.util.spec_from_loader("test_tally_qemu", loader)
-	mod = importlib.util.module_from_spec(spec)
-	loader.exec_module(mod)
-	suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
-	flat = []
-
-	def walk(s):
-		for t in s:
-			if isinstance(t, unittest.TestSuite):
-				walk(t)
-			else:
-				flat.append(t)
-	walk(suite)
-	return flat
-
-
-def run_py(rep, flt, listing=False):
-	if not os.path.isfile(PYUNIT):
-		return
-	try:
-		tests = _py_tests(PYUNIT)
-	except Exception as e:  # an import error is a failure, not a crash
-		rep.fail("py/test_tally_qemu", "cannot load: %s" % e)
-		return
-	tests = [t for t in tests
-	         if not flt or flt.search("py/" + t.id().split(".", 1)[-1])]
-	if listing:
-		for t in tests:
-			print("py/" + t.id().split(".", 1)[-1])
-		return
-	result = _PyResult(rep)
-	saved = sys.stderr
-	sys.stderr = io.StringIO()      # keep unittest chatter out of the report
-	try:
-		for t in tests:
-			t(result)
-	finally:
-		sys.stderr = saved
-
-
-# ---------------------------------------------------------------- bench
-
-def run_bench_smoke(rep, flt, verbose):
-	"""Layer 4: the peer benchmarks' smoke run, counted line by line."""
-	if flt and not flt.search("bench/smoke"):
-		return
-	cmd = [sys.executable, os.path.join(TOOLS, "bench.py"), "--smoke"]
-	try:
-		p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-		                   errors="replace", timeout=900)
-	except subprocess.TimeoutExpired:
-		rep.fail("bench/smoke", "tools/bench.py --smoke timed out after 900 s")
-		return
-	seen = 0
-	for line in p.stdout.splitlines():
-		m = re.match(r"^(PASS|FAIL) (\S+?)(?:: (.*))?$", line)
-		if not m:
-			if verbose:
-				print("[bench] " + line)
-			continue
-		seen += 1
-		if m.group(1) == "PASS":
-			rep.ok("bench/" + m.group(2))
-		else:
-			rep.fail("bench/" + m.group(2), m.group(3) or "failed")
-	if p.returncode != 0 and seen == 0:
-		tail = (p.stdout + p.stderr).splitlines()[-TAIL:]
-		rep.fail("bench/smoke", "tools/bench.py --smoke exited %d" % p.returncode, tail)
-	elif p.returncode != 0 and not any(l.startswith("FAIL ") for l in p.stdout.splitlines()):
-		rep.fail("bench/smoke", "tools/bench.py --smoke exited %d with no failed line"
-		         % p.returncode, p.stderr.splitlines()[-TAIL:])
 
 
 # ---------------------------------------------------------------- system
@@ -803,15 +319,38 @@ class _Prefixed:
 		sys.stdout.flush()
 
 
+def free_port():
+	"""A port free for both UDP and TCP on 127.0.0.1 right now."""
+	for _ in range(50):
+		u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		u.bind(("127.0.0.1", 0))
+		port = u.getsockname()[1]
+		t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+		try:
+			t.bind(("127.0.0.1", port))
+			return port
+		except OSError:
+			continue
+		finally:
+			t.close()
+			u.close()
+	raise OSError("no free port on 127.0.0.1")
+
+
 def run_boot(tq, case, boot, verbose):
 	name = "%s/%s" % (case.name, boot)
 	if case.build.error:
 		return name, None, "build failed", case.build.error.splitlines()
+	extra = list(case.qemu)
+	port = None
+	if case.client or any("{port}" in e for e in extra):
+		port = free_port()
+		extra = [e.replace("{port}", str(port)) for e in extra]
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
 		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
 		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
-		timeout=case.timeout_for(boot), extra=list(case.qemu))
+		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
 	if err:
 		return name, None, err, None
@@ -825,11 +364,19 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
+	client = None
+	if case.client:
+		client = subprocess.Popen(
+			[sys.executable, os.path.join(ROOT, case.client), str(port)], cwd=ROOT,
+			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+			text=True, errors="replace")
 	if case.launcher:
 		res = launch(tq, opts, log)
 	else:
 		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
 	reason, kt, lines = check_boot(case, res)
+	if client:
+		reason = finish_client(case, client, verbose, name) or reason
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
@@ -875,6 +422,24 @@ def launch(tq, opts, log):
 	else:
 		res.message = "launcher exited %d: %s" % (p.returncode, last[0])
 	return res
+
+
+def finish_client(case, p, verbose, name):
+	"""The client's verdict: None when it exited 0, else its last lines.
+	It gets 30 s after the guest ended, then is killed."""
+	try:
+		out, _ = p.communicate(timeout=30)
+	except subprocess.TimeoutExpired:
+		p.kill()
+		out, _ = p.communicate()
+		return "%s: no end 30 s after the guest's" % case.client
+	if verbose:
+		for l in out.splitlines():
+			sys.stdout.write("[%s] (client) %s\n" % (name, l))
+	if p.returncode == 0:
+		return None
+	lines = out.strip().splitlines()
+	return "%s: %s" % (case.client, "; ".join(lines[-5:]) or "exit %d" % p.returncode)
 
 
 def run_check(script, lines):

@@ -33,6 +33,12 @@
  * caller (rx_held[i] == 1); every transmit buffer is on the ring or
  * on tx_free: ntx_free + transmit chains in flight == VNET_RING.
  *
+ * Interrupts for the poller: virtio_net_rx_interrupts asks for receive
+ * interrupts or not (virtq_interrupts: the avail ring's NO_INTERRUPT flag,
+ * or used_event with EVENT_IDX), virtio_net_set_rx_notify names the
+ * function the receive interrupt's handler calls after its flag
+ * (rt_netpoll_irq, which only sets flags and wakes a CPU).
+ *
  * Locking: rx_lock guards the receive queue and rx counters, tx_lock the
  * transmit queue, tx_free and tx counters; never both.  Callers are
  * pinned (cpu_ledger_enter) while a lock is held, so no preemption
@@ -220,6 +226,23 @@ const uint8_t *virtio_net_mac(const struct virtio_net *n) { return n->mac; }
 uint64_t virtio_net_features(const struct virtio_net *n) { return n->vdev.features; }
 const char *virtio_net_where(const struct virtio_net *n) { return n->where; }
 int virtio_net_polled(const struct virtio_net *n) { return n->polled; }
+
+void virtio_net_rx_interrupts(struct virtio_net *n, int on)
+{
+	struct cpu *c = cpu_ledger_enter(LC_KERN_DRIVER);
+	spin_lock(&n->rx_lock);
+	virtq_interrupts(&n->rx, on);
+	spin_unlock(&n->rx_lock);
+	cpu_ledger_leave(c);
+}
+
+unsigned virtio_net_rx_pending(struct virtio_net *n) { return virtq_pending(&n->rx); }
+
+void virtio_net_set_rx_notify(struct virtio_net *n, void (*fn)(void))
+{
+	if (!n->polled)
+		virtio_pci_set_notify(&n->rx_flag, fn);
+}
 
 int virtio_net_link_up(struct virtio_net *n)
 {

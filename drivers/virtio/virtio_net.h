@@ -11,6 +11,9 @@
  *            and length, in place); the caller gives it back with
  *            virtio_net_recv_done, which refills the ring with it.
  * Counters per queue: frames, bytes, interrupts, drops by reason.
+ * For the scheduler's poller (rt/netpoll.c through kernel/glue/rt_net.c):
+ * receive interrupts on or off, a lock-free "frames waiting" hint, and a
+ * notify function the receive interrupt's handler calls.
  *
  * Locking: one spinlock per queue inside; callers need none.  Every call
  * is pinned to its CPU and charged to kern.driver while it runs.
@@ -80,6 +83,15 @@ unsigned virtio_net_tx_complete(struct virtio_net *n);
 int virtio_net_recv(struct virtio_net *n, struct virtio_net_frame *f);
 /* Give a received buffer back (it goes back on the receive ring). */
 void virtio_net_recv_done(struct virtio_net *n, const struct virtio_net_frame *f);
+/* Receive interrupts on (1) or off (0): a hint the device may ignore
+ * (virtq_interrupts).  With event_idx, turning them on asks for an
+ * interrupt at the next frame after those already taken. */
+void virtio_net_rx_interrupts(struct virtio_net *n, int on);
+/* Used receive entries waiting (a lock-free hint: 0 may be stale). */
+unsigned virtio_net_rx_pending(struct virtio_net *n);
+/* Have the receive interrupt call fn() (interrupt context: it may only
+ * set flags and wake CPUs); NULL: none.  No-op on a polled device. */
+void virtio_net_set_rx_notify(struct virtio_net *n, void (*fn)(void));
 /* 1 if the link is up (always 1 without VIRTIO_NET_F_STATUS). */
 int virtio_net_link_up(struct virtio_net *n);
 const uint8_t *virtio_net_mac(const struct virtio_net *n);

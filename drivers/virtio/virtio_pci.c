@@ -18,7 +18,10 @@
  * into the device's config_msix_vector or queue_msix_vector and read
  * back (NO_VECTOR, 0xffff, means the device refused it).  The handler
  * only adds one to the source's counter and sets its flag (HACKING.md);
- * the work runs in the driver's callers.  The ISR byte is only for INTx
+ * the work runs in the driver's callers.  A source may also name a
+ * notify function (virtio_pci_set_notify), called by the handler after
+ * the flag: the network poller's wake-up, which only sets flags and
+ * wakes a CPU.  The ISR byte is only for INTx
  * and is not read.
  *
  * DMA memory: rings come from the page allocator (pmem).  Below
@@ -78,6 +81,7 @@ static struct virtio_irq_row {
 	unsigned vector;
 	volatile uint64_t *count;
 	volatile uint32_t *flag;
+	void (*volatile notify)(void);  /* called after the flag, if set */
 } irq_rows[VIRTIO_MAX_IRQ * 4];
 static unsigned nirq_rows;
 
@@ -88,8 +92,18 @@ static void virtio_irq(unsigned vector, struct trap_frame *tf)
 		if (irq_rows[i].vector == vector) {
 			__atomic_fetch_add(irq_rows[i].count, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(irq_rows[i].flag, 1, __ATOMIC_RELEASE);
+			void (*fn)(void) = __atomic_load_n(&irq_rows[i].notify, __ATOMIC_ACQUIRE);
+			if (fn)
+				fn();
 			return;
 		}
+}
+
+void virtio_pci_set_notify(volatile uint32_t *flag, void (*fn)(void))
+{
+	for (unsigned i = 0; i < nirq_rows; i++)
+		if (irq_rows[i].flag == flag)
+			__atomic_store_n(&irq_rows[i].notify, fn, __ATOMIC_RELEASE);
 }
 
 /* Route MSI-X entry to a vector whose handler counts into *count. */
@@ -103,7 +117,7 @@ static int route(struct virtio_dev *v, unsigned entry, volatile uint64_t *count,
 	int vec = pci_msix_enable(v->pci, entry, virtio_irq, LC_KERN_DRIVER);
 	if (vec < 0)
 		return -1;
-	irq_rows[nirq_rows++] = (struct virtio_irq_row){ (unsigned)vec, count, flag };
+	irq_rows[nirq_rows++] = (struct virtio_irq_row){ (unsigned)vec, count, flag, NULL };
 	v->routed[v->nrouted].entry = (uint16_t)entry;
 	v->routed[v->nrouted++].vector = (uint16_t)vec;
 	return vec;

@@ -120,6 +120,10 @@ int virtio_pci_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t require
  * with FAILED written and a line printed. */
 int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max_size,
                      int msix_entry, volatile uint64_t *irqs, volatile uint32_t *flag);
+/* Have the interrupt handler of the source whose flag is `flag` call
+ * fn() after setting it (NULL: no call).  fn runs in the interrupt
+ * handler: it may only set flags and wake CPUs. */
+void virtio_pci_set_notify(volatile uint32_t *flag, void (*fn)(void));
 /* Route config-change interrupts to MSI-X entry `entry` (counted in
  * config_irqs, flagged in config_changed).  0, or -1 with a line. */
 int virtio_pci_config_irq(struct virtio_dev *v, unsigned entry);

@@ -9,9 +9,14 @@
 #ifndef TALLY_GLUE_H
 #define TALLY_GLUE_H
 
+#include <stdint.h>
+
 struct vm_region;
 
 /* boot: the C library's heap (sbrk) grows inside region heap. */
 void syscalls_init(struct vm_region *heap);
+/* The network's boot options (net_options.c): netpoll= as RT_NETPOLL_*,
+ * ip= as address, mask and gateway (0: dhcp). */
+void net_options_get(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
 
 #endif

@@ -2,9 +2,9 @@
  * hosted.h - the hosted platform: the second implementation of
  * rt/platform.h, with Linux threads as Ms (rt_platform_hosted.c), a time
  * ledger per M in CLOCK_MONOTONIC nanoseconds (rt_ledger_hosted.c), a fiber
- * record per stack for the sanitizers (rt_fiber.c) and asynchronous
+ * record per stack for the sanitizers (rt_fiber.c), asynchronous
  * preemption by a per-M timer signal (rt_preempt_hosted.c,
- * rt_preempt_stub.S).
+ * rt_preempt_stub.S) and an in-memory network link (rt_net_hosted.c).
  *
  * Purpose: run the same rt/ code as the kernel does under cmocka, ASan,
  * UBSan, TSan and valgrind on the build machine.  This header is what it
@@ -67,6 +67,20 @@ void rt_test_clock_advance(uint64_t ns);
  * changes nothing of its own meanwhile). */
 int rt_test_park_state(unsigned id, uint64_t *deadline, int *wake_pending,
                        const volatile uint64_t *word, uint64_t *word_value);
+
+/* ---- the in-memory network link (rt_net_hosted.c) ---- */
+/* Give the runtime network device 0 with this MAC, netpoll mode
+ * (RT_NETPOLL_*) and address (ip 0: DHCP), as the boot options would. */
+void rt_test_net_enable(const uint8_t mac[6], unsigned mode, uint32_t ip, uint32_t mask,
+                        uint32_t gw);
+/* Put a frame on the link towards the stack (any thread): 0, or -1 when
+ * 256 frames wait already or it is longer than 1514 bytes. */
+int rt_test_net_inject(const void *frame, size_t len);
+/* The next frame the stack sent, waiting at most timeout_ns: its length
+ * (copied up to cap), 0 when none came. */
+size_t rt_test_net_take(void *buf, size_t cap, uint64_t timeout_ns);
+/* Receive "interrupts" the link raised (injects while the interrupt was on). */
+uint64_t rt_test_net_irqs(void);
 
 /* ---- between the hosted platform files ---- */
 /* before_exit non-NULL: plat_exit calls it, then ends with fflush +

@@ -284,6 +284,94 @@ struct tally_gc_stats {
 };
 void tally_gc_read_stats(struct tally_gc_stats *s);
 
+/* ============================== the network ==========================
+ * One Ethernet interface (the first network device) with an IPv4 address
+ * from DHCP or the boot option ip=, ARP, ICMP echo (the stack answers
+ * pings) and UDP sockets whose blocking calls park the goroutine, not the
+ * CPU.  The stack starts at the first call below that needs it.  Addresses
+ * and ports are in host order: tally_ip4(10, 0, 2, 2).
+ * Errors are negative codes; tally_strerror names them.  Context: a
+ * goroutine. */
+#define TALLY_ENONET     (-10)  /* no network device */
+#define TALLY_EADDRINUSE (-11)  /* the port is taken */
+#define TALLY_ETIMEDOUT  (-12)  /* the deadline passed */
+#define TALLY_EMSGSIZE   (-13)  /* a datagram larger than one frame holds (1472 bytes) */
+#define TALLY_ENOBUFS    (-14)  /* the device's transmit ring is full, or a queue */
+#define TALLY_ECLOSED    (-15)  /* the socket was closed */
+#define TALLY_EINVAL     (-16)  /* a bad argument (NULL, port 0 as a destination, ...) */
+#define TALLY_ENOADDR    (-17)  /* the interface has no address yet (DHCP not done) */
+#define TALLY_ENOMEM     (-18)  /* no memory for the socket */
+#define TALLY_EBUSY      (-19)  /* another goroutine is already receiving on it */
+#define TALLY_EDEVICE    (-20)  /* the device failed */
+/* A short description of any tally_ error code ("unknown error" else). */
+const char *tally_strerror(int err);
+static inline uint32_t tally_ip4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
+}
+/* Start the stack if needed and wait until the interface has an address
+ * (at most timeout_ns; 0: do not wait).  0, TALLY_ENONET, TALLY_ETIMEDOUT. */
+int tally_net_up(uint64_t timeout_ns);
+struct tally_net_info {
+	uint8_t mac[6];
+	int link_up;
+	uint32_t ip, mask, gw;      /* 0 while there is no address */
+	int dhcp;                   /* 1: from DHCP, 0: from ip= */
+	uint32_t dhcp_server;       /* DHCP: the server and the lease (s) */
+	uint32_t lease;
+	const char *dhcp_state;     /* "selecting", "bound", ... (NULL: static) */
+	const char *netpoll;        /* "hybrid", "poll" or "irq" */
+};
+/* 0 or TALLY_ENONET. */
+int tally_net_info(struct tally_net_info *ni);
+/* Every counter of the stack and its poller by a stable name: frames in
+ * and out, each drop reason ("drop.bad_csum", "drop.no_socket", ...),
+ * ARP, ICMP, UDP and poller events. */
+#define TALLY_NET_MAX_STATS 64
+struct tally_net_stats {
+	unsigned n;
+	struct tally_net_stat { const char *name; uint64_t value; } c[TALLY_NET_MAX_STATS];
+};
+int tally_net_stats(struct tally_net_stats *st);
+/* The value of the counter named name in *st (0 when absent). */
+uint64_t tally_net_stat(const struct tally_net_stats *st, const char *name);
+/* Hand one frame to the stack's receive path as if the device had
+ * received it (for tests: malformed frames are counted and dropped). */
+int tally_net_inject(const void *frame, size_t len);
+/* ICMP echo to ip with len bytes of data (0..1472), sequence seq; waits
+ * for the reply at most timeout_ns.  0 with *rtt_ns (may be NULL),
+ * TALLY_ETIMEDOUT, or another error. */
+int tally_ping(uint32_t ip, uint16_t seq, size_t len, uint64_t timeout_ns, uint64_t *rtt_ns);
+
+/* UDP sockets.  open binds a local port (0: an ephemeral one, 49152..);
+ * sendto never blocks (TALLY_ENOBUFS when the device cannot take the
+ * frame; a frame waiting for ARP is queued); recvfrom parks until a
+ * datagram, the deadline or a close, and returns its length (the part
+ * that fits in cap; the rest is discarded).  Up to 32 datagrams wait per
+ * socket; more are dropped and counted (drop.sock_full). */
+struct tally_udp;
+int tally_udp_open(struct tally_udp **s, uint16_t port);
+/* The local port. */
+int tally_udp_port(const struct tally_udp *s);
+int tally_udp_sendto(struct tally_udp *s, uint32_t ip, uint16_t port, const void *buf, size_t n);
+int tally_udp_recvfrom(struct tally_udp *s, void *buf, size_t cap, uint32_t *ip, uint16_t *port);
+/* Go's SetReadDeadline: recvfrom fails with TALLY_ETIMEDOUT once
+ * tally_nanotime() passes deadline (absolute ns; 0: none), including one
+ * already parked.  0 or TALLY_EINVAL. */
+int tally_udp_set_deadline(struct tally_udp *s, uint64_t deadline);
+/* Close: a goroutine parked in recvfrom returns TALLY_ECLOSED; the memory
+ * is freed once it has.  0 or TALLY_EINVAL. */
+int tally_udp_close(struct tally_udp *s);
+/* Readiness for tally_select: a channel (capacity 1, 1-byte elements)
+ * that receives a token when a datagram arrives or the socket is closed,
+ * and at once if one is waiting already.  Select on it together with
+ * channels and timers, then read without waiting (a deadline in the
+ * past: tally_udp_set_deadline(s, 1)) until TALLY_ETIMEDOUT.  The same
+ * channel on every call; it stays valid after close (a collected object,
+ * alive while referenced; never close it yourself).  NULL for a NULL
+ * socket. */
+struct tally_chan *tally_udp_ready(struct tally_udp *s);
+
 /* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
  * holding obj (obj may point inside it) is unreachable, the collector
  * frees it and, in the same cycle, queues fn(arg); queued cleanups run

@@ -34,7 +34,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp tcp_state
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
-	$(CURDIR)/arch/x86_64/*_options.c)) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
+	$(CURDIR)/arch/x86_64/*_options.c)) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
@@ -43,7 +43,9 @@ fuzz_src_elf := boot/elf_load.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 fuzz_src_virtq := drivers/virtio/virtq.c
-fuzz_src_net := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c))
+# the pure files of rt/net/ (stack.c, sock.c and dhcp_client.c need the runtime)
+fuzz_src_net := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c,\
+	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c)))
 fuzz_src_eth_ip := $(fuzz_src_net)
 fuzz_src_tcp := $(fuzz_src_net)
 fuzz_src_dhcp := $(fuzz_src_net)

@@ -28,7 +28,7 @@ HOST_LIBS := -lcmocka -pthread
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt \
-	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build \
+	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
 	test_tcp test_tcp_edge test_tcp_sim
 
 host_src_test_bootopt := kernel/bootopt.c
@@ -46,7 +46,7 @@ host_src_test_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/re
 # kernel's whole table and any key registered twice
 OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
 	$(CURDIR)/arch/x86_64/*_options.c))
-host_src_test_options := $(OPTION_SRCS) kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
+host_src_test_options := $(OPTION_SRCS) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 host_src_test_options_dup := $(host_src_test_options)
 host_src_test_pt := arch/x86_64/pt_walk.c
 host_src_test_pte :=
@@ -55,9 +55,12 @@ host_src_test_msi := arch/x86_64/msi.c
 host_src_test_virtq := drivers/virtio/virtq.c
 host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
 	drivers/virtio/virtio_pci_caps.c
-NET_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c))
+# the pure files of rt/net/ (stack.c, sock.c and dhcp_client.c need the runtime: rt.mk)
+NET_SRCS := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c,\
+	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/net/*.c)))
 host_src_test_net := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_net_build := $(NET_SRCS) tests/host/net_fx.c
+host_src_test_net_stack := $(NET_SRCS) tests/host/net_fx.c
 host_src_test_tcp := $(NET_SRCS) tests/host/net_fx.c tests/host/tcp_cap.c
 host_src_test_tcp_edge := $(NET_SRCS) tests/host/tcp_cap.c
 host_src_test_tcp_sim := $(NET_SRCS) tests/host/tcp_sim.c

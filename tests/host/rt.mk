@@ -33,7 +33,7 @@
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
 RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include -I$(CURDIR)/rt/hosted/include -I$(CURDIR)/rt/include \
-	-fno-omit-frame-pointer -pthread -MMD -MP
+	-fno-omit-frame-pointer -pthread -MMD -MP -DTALLY_FIXTURES='"$(CURDIR)/tests/fixtures"'
 RT_HOST_LDFLAGS := -rdynamic -pthread
 RT_HOST_LIBS := -lcmocka
 RT_WRAP := -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_init
@@ -48,8 +48,9 @@ RT_CC_plain = $(HOST_CC)
 RT_CC_asan = $(HOST_CC)
 RT_CC_tsan = clang
 
-RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c $(CURDIR)/rt/heap/*.c))
+RT_SRCS := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/rt/*.c $(CURDIR)/rt/heap/*.c $(CURDIR)/rt/net/*.c))
 RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_ledger_hosted.c rt/hosted/rt_fiber.c \
+	rt/hosted/rt_net_hosted.c \
 	rt/hosted/rt_heap_hosted.c \
 	rt/hosted/rt_preempt_hosted.c rt/hosted/rt_preempt_stub.S \
 	tests/host/rt_test.c arch/x86_64/context.S
@@ -59,6 +60,9 @@ RT_TESTS := test_ctx $(RT_SCHED_TESTS)
 # sources of each test besides its own file and the hosted platform
 rt_src_test_ctx :=
 $(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
+# the network's tests read the recorded frames (tests/fixtures/net/)
+RT_NET_FX := tests/host/net_fx.c tests/host/fixture.c
+rt_src_test_rt_net := $(RT_SRCS) $(RT_NET_FX)
 
 # test_rt_preempt needs asynchronous preemption, which the TSan build does
 # not have (rt/hosted/rt_preempt_hosted.c, "ThreadSanitizer").
@@ -87,7 +91,7 @@ $(RT_HOST_DIR)/$(1)/$(2): $(foreach s,tests/host/$(2).c $(rt_src_$(2)) $(RT_HOST
 	$$(RT_CC_$(1)) $$(RT_HOST_LDFLAGS) $$(RT_VLDFLAGS_$(1)) -o $$@ $$^ $$(RT_HOST_LIBS)
 endef
 
-RT_ALL_SRCS := $(sort $(RT_SRCS) $(RT_HOSTED_SRCS) \
+RT_ALL_SRCS := $(sort $(RT_SRCS) $(RT_HOSTED_SRCS) $(RT_NET_FX) \
 	$(addprefix tests/host/,$(addsuffix .c,$(RT_TESTS))))
 $(foreach v,$(RT_VARIANTS),\
 	$(foreach s,$(RT_ALL_SRCS),$(eval $(call RT_OBJ_RULE,$(v),$(s))))\

@@ -1,0 +1,93 @@
+/*
+ * rt_net.c - the network part of the runtime's platform contract
+ * (rt/platform.h, "network devices") on bare metal: virtio-net, and the
+ * network's boot options.
+ *
+ * Purpose: plat_net_* forward to drivers/virtio/virtio_net.h (device i is
+ * the i-th virtio-net device brought up).  The driver charges its own work
+ * to kern.driver and takes its queue locks; nothing here adds a cost.
+ * plat_net_rx_irq turns the receive queue's interrupt on or off and names
+ * rt_netpoll_irq as the handler's notify function, so a frame arriving on
+ * an idle machine wakes a halted CPU (the handler sets flags and wakes,
+ * nothing else: HACKING.md).
+ *
+ * The boot options netpoll= and ip= are kernel/glue/net_options.c's.
+ *
+ * Context: thread context on an M, except rt_netpoll_irq's call from the
+ * receive interrupt.
+ */
+#include <string.h>
+#include "drivers/virtio/virtio_net.h"
+#include "kernel/glue/glue.h"
+#include "rt/platform.h"
+#include "rt/rt_port.h"
+
+unsigned plat_net_count(void)
+{
+	unsigned n = 0;
+	while (virtio_net_get(n))
+		n++;
+	return n;
+}
+
+void plat_net_mac(unsigned dev, uint8_t mac[6])
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	if (n)
+		memcpy(mac, virtio_net_mac(n), 6);
+	else
+		memset(mac, 0, 6);
+}
+
+int plat_net_link_up(unsigned dev)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	return n ? virtio_net_link_up(n) : 0;
+}
+
+int plat_net_send(unsigned dev, const void *frame, size_t len)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	return n ? virtio_net_send(n, frame, len) : -3;
+}
+
+int plat_net_recv(unsigned dev, struct plat_net_frame *f)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	struct virtio_net_frame vf;
+	if (!n || !virtio_net_recv(n, &vf))
+		return 0;
+	f->data = vf.data;
+	f->len = vf.len;
+	f->cookie = vf.buf;
+	return 1;
+}
+
+void plat_net_recv_done(unsigned dev, const struct plat_net_frame *f)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	if (!n)
+		return;
+	struct virtio_net_frame vf = { f->data, f->len, 0, (uint16_t)f->cookie };
+	virtio_net_recv_done(n, &vf);
+}
+
+unsigned plat_net_rx_pending(unsigned dev)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	return n ? virtio_net_rx_pending(n) : 0;
+}
+
+void plat_net_rx_irq(unsigned dev, int on)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	if (!n)
+		return;
+	virtio_net_set_rx_notify(n, on ? rt_netpoll_irq : NULL);
+	virtio_net_rx_interrupts(n, on);
+}
+
+void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
+{
+	net_options_get(mode, ip, mask, gw);
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""testcases.py - the system-test case file (tests/system.cases and its
+siblings): its keys, their defaults and checks, and the parser.
+
+Purpose: turn the case file's blocks into Case objects for tools/
+testrun.py's system layer, refusing an unknown key, a bad value or a
+duplicate name with the file and line (CaseError).  The format is
+described in docs/testing.md and at the head of tests/system.cases.
+
+Context: stdlib only; imported by tools/testrun.py and tools/stress.py.
+"""
+
+import os
+import re
+
+from testlayers import ROOT
+
+
+TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
+DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
+CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
+             "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
+             "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
+             "check", "client")
+# `app = default` (and no app line) is this program: the smallest one, so
+# that cases about the boot itself stay quick (`make run`'s own default,
+# apps/tour.c, has its own case).
+DEFAULT_APP = "apps/banner.c"
+# shutdown = VALUE: the run ends without a status, and QEMU must say how
+# (QMP's SHUTDOWN event, and for resets its -d cpu_reset log):
+#   guest-shutdown  SHUTDOWN reason guest-shutdown (an ACPI power-off)
+#   guest-reset     SHUTDOWN reason guest-reset, and no "Triple fault" in
+#                   the cpu_reset log (a reset through a reset register)
+#   triple-fault    SHUTDOWN reason guest-reset after a "Triple fault"
+#   running         no SHUTDOWN event: QEMU still runs at the timeout (a
+#                   halted machine), killed then
+SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
+# client = SCRIPT: a Python script run on the host while the guest runs,
+# given the case's free port as its argument; the case fails unless it
+# exits 0.  `{port}` in a qemu line is replaced by that port, chosen free
+# (UDP and TCP on 127.0.0.1) when the boot starts, so parallel runs do
+# not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
+# xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
+# deliberate fault must catch it): each one's FAIL line is its PASS result,
+# a PASS line (or no line) is a failure; the summary must still agree.
+
+
+# ---------------------------------------------------------------- cases
+
+class CaseError(Exception):
+	pass
+
+
+class Case:
+	def __init__(self, name, where):
+		self.name = name
+		self.where = where          # "file:line" of the [name] header
+		self.app = "default"
+		self.boots = []
+		self.cmdline = ""
+		self.status = 0
+		# (boot path or None for all, compiled regex) pairs:
+		self.expect = []            # matched in order
+		self.contains = []          # matched anywhere
+		self.once = []              # matched by exactly one line
+		self.reject = []            # must not match
+		self.timeout = None
+		self.smp = 1
+		self.mem = "512M"
+		self.cpu = "max"
+		self.machine = "q35"
+		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
+		self.qemu = []
+		self.exitline = True
+		self.debugexit = True       # QEMU gets the isa-debug-exit device
+		self.shutdown = None        # one of SHUTDOWNS, or None: a status
+		self.launcher = False       # boot through tally_qemu.py's command line
+		self.check = None           # a script judging the console lines
+		self.client = None          # a host-side script run during the boot
+		self.xfail = []             # ktest names expected to fail
+		self.build = None           # Build, filled by plan_builds()
+
+	def ktest(self):
+		m = re.search(r"(?:^|\s)test=(\S*)", self.cmdline)
+		return bool(m) and m.group(1) != "none"
+
+	def timeout_for(self, boot):
+		return self.timeout if self.timeout else DEFAULT_TIMEOUT[boot]
+
+	def names(self):
+		return ["%s/%s" % (self.name, b) for b in self.boots]
+
+
+def parse_cases(text, fname="system.cases"):
+	"""Parse the case-file text into a list of Case; raise CaseError."""
+	cases, cur = [], None
+	seen = set()
+	for n, line in enumerate(text.splitlines(), 1):
+		where = "%s:%d" % (fname, n)
+		s = line.strip()
+		if not s or s.startswith("#"):
+			continue
+		m = re.match(r"^\[([A-Za-z0-9_.-]+)\]$", s)
+		if m:
+			if m.group(1) in seen:
+				raise CaseError("%s: duplicate case [%s]" % (where, m.group(1)))
+			seen.add(m.group(1))
+			cur = Case(m.group(1), where)
+			cases.append(cur)
+			continue
+		m = re.match(r"^([a-z]+)(?:@([a-z-]+))?\s*=\s?(.*)$", line.lstrip())
+		if not m:
+			raise CaseError("%s: expected `[name]` or `key = value`, got %r"
+			                % (where, s))
+		if cur is None:
+			raise CaseError("%s: `%s` outside a [case] block" % (where, m.group(1)))
+		key, only, val = m.group(1), m.group(2), m.group(3).strip()
+		try:
+			_set_key(cur, key, val, only)
+		except (ValueError, re.error) as e:
+			raise CaseError("%s: %s: %s" % (where, key, e))
+	for c in cases:
+		if not c.boots:
+			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+		if c.launcher and c.shutdown:
+			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
+			                "not `shutdown =`" % (c.where, c.name))
+	return cases
+
+
+def _set_key(c, key, val, only=None):
+	if key not in CASE_KEYS:
+		raise ValueError("unknown key (valid keys: %s)" % ", ".join(CASE_KEYS))
+	if only is not None:
+		if key not in ("expect", "contains", "once", "reject"):
+			raise ValueError("only expect, contains, once and reject take @boot")
+		if only not in TARGET:
+			raise ValueError("unknown boot path %r (one of %s)"
+			                 % (only, ", ".join(TARGET)))
+	if key == "app":
+		c.app = val or "default"
+	elif key == "boot":
+		for b in val.split():
+			if b not in TARGET:
+				raise ValueError("unknown boot path %r (one of %s)"
+				                 % (b, ", ".join(TARGET)))
+			if b not in c.boots:
+				c.boots.append(b)
+	elif key == "cmdline":
+		c.cmdline = val
+	elif key == "status":
+		c.status = int(val, 0)
+	elif key in ("expect", "contains", "once", "reject"):
+		if not val:
+			raise ValueError("empty regex")
+		getattr(c, key).append((only, re.compile(val)))
+	elif key == "timeout":
+		c.timeout = float(val)
+	elif key == "smp":
+		c.smp = int(val)
+	elif key == "mem":
+		c.mem = val
+	elif key == "cpu":
+		c.cpu = val
+	elif key == "machine":
+		if val not in ("q35", "pc", "isapc", "microvm"):
+			raise ValueError("q35, pc, isapc or microvm")
+		c.machine = val
+	elif key == "qemu":
+		c.qemu += val.split()
+	elif key == "emulator":
+		import tally_qemu
+		names = ["system"] + sorted(tally_qemu.QEMU_VARIANTS)
+		if val not in names:
+			raise ValueError("one of %s" % ", ".join(names))
+		c.emulator = val
+	elif key == "exitline":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.exitline = val == "yes"
+	elif key == "debugexit":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.debugexit = val == "yes"
+	elif key == "shutdown":
+		if val not in SHUTDOWNS:
+			raise ValueError("one of %s" % ", ".join(SHUTDOWNS))
+		c.shutdown = val
+	elif key == "launcher":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.launcher = val == "yes"
+	elif key == "check":
+		if not os.path.isfile(os.path.join(ROOT, val)):
+			raise ValueError("no script %s" % val)
+		c.check = val
+	elif key == "client":
+		if not os.path.isfile(os.path.join(ROOT, val)):
+			raise ValueError("no script %s" % val)
+		c.client = val
+	elif key == "xfail":
+		if not val:
+			raise ValueError("expected ktest names")
+		c.xfail += val.split()
