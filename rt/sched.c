@@ -33,6 +33,9 @@
  * Lost wake-ups are avoided by the idle protocol: an M counts itself idle
  * under sched.lock and then re-checks every queue; a producer publishes
  * work and then reads nmidle (both with sequentially consistent atomics).
+ * At most one wake is in flight (rt_sched.waking, set by rt_wakep, cleared
+ * by the M leaving its idle state, which then re-checks every queue
+ * itself), so a burst of spawns sends one IPI, not one per G.
  *
  * Locking: sched.lock, then an object's lock.  rt_lock disables preemption
  * of its holder (m->locks).  m->locks also covers every context switch and
