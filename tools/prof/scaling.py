@@ -6,9 +6,11 @@ in turn, --runs times each, and prints every run's ns/op with the host's
 load average at its start, then the medians and their ratio (1-vCPU median
 over N-vCPU median: above 1 is a speed-up).  Alternating spreads a shared
 host's load changes over both sides; the spread of each side's runs says
-how much that left.
+how much that left.  --base DIR adds a second build (e.g. the commit
+before a change) to the same alternation, so both see the same load.
 
     tools/prof/scaling.py --bench '^BenchmarkSkynet$' --runs 3
+    tools/prof/scaling.py --base /path/to/old/build/x86_64 --runs 3
 """
 import argparse, os, re, statistics, subprocess, sys
 
@@ -35,19 +37,24 @@ def main():
     ap.add_argument("--smp", type=int, default=2, help="the N to compare with 1")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--base", help="a second build directory, run in the same alternation")
     a = ap.parse_args()
-    res = {1: [], a.smp: []}
+    builds = [("", a.out)] + ([("base ", a.base)] if a.base else [])
+    res = {(b, n): [] for b, _ in builds for n in (1, a.smp)}
     for i in range(a.runs):
         for n in (1, a.smp):
-            load = open("/proc/loadavg").read().split()[0]
-            ns, line = one(a.out, n, a.bench, a.benchtime, a.timeout)
-            res[n].append(ns)
-            print("run %d smp %d load %s: %s" % (i + 1, n, load, line), flush=True)
-    m1, mn = statistics.median(res[1]), statistics.median(res[a.smp])
-    for n in (1, a.smp):
-        print("smp %d: median %.3g ns/op [%.3g-%.3g] over %d runs" %
-              (n, statistics.median(res[n]), min(res[n]), max(res[n]), len(res[n])))
-    print("speed-up %d vCPUs over 1: %.2f (median over median)" % (a.smp, m1 / mn))
+            for b, out in builds:
+                load = open("/proc/loadavg").read().split()[0]
+                ns, line = one(out, n, a.bench, a.benchtime, a.timeout)
+                res[(b, n)].append(ns)
+                print("run %d %ssmp %d load %s: %s" % (i + 1, b, n, load, line), flush=True)
+    for b, out in builds:
+        for n in (1, a.smp):
+            r = res[(b, n)]
+            print("%s%s smp %d: median %.3g ns/op [%.3g-%.3g] over %d runs" %
+                  (b, out, n, statistics.median(r), min(r), max(r), len(r)))
+        m1, mn = statistics.median(res[(b, 1)]), statistics.median(res[(b, a.smp)])
+        print("%sspeed-up %d vCPUs over 1: %.2f (median over median)" % (b, a.smp, m1 / mn))
 
 
 if __name__ == "__main__":
