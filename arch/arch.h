@@ -46,6 +46,7 @@
 #include <stddef.h>
 
 struct arch_clock_ref;
+struct trap_frame;
 
 /* The first member of the kernel's per-CPU structure; the port reaches it
  * through arch_cpu_local() and from assembly at fixed offsets. */
@@ -80,15 +81,25 @@ static inline unsigned arch_cpu_index(void);
 const char *arch_cpu_model(void);
 /* any: read the cycle counter (TSC on x86_64). */
 static inline uint64_t arch_cycles(void);
-/* any: *p -= v as one indivisible step against interrupts on this CPU
- * (an interrupt sees it wholly done or not begun), with no cross-CPU
- * atomicity: for a word only its own CPU writes.  x86_64: a plain sub. */
-static inline void arch_local_sub64(uint64_t *p, uint64_t v);
-/* any: store v in *p, set *back = old - v (old: the value replaced;
- * modulo 2^64) and return old > v compared as signed 64-bit numbers;
- * indivisible against interrupts on this CPU only, as arch_local_sub64.
- * x86_64: an unlocked cmpxchg loop. */
-static inline int arch_local_exchange(uint64_t *p, uint64_t v, uint64_t *back);
+/* any: the ledger pair's switches (kernel/ledger.h: ledger_pair_leave,
+ * ledger_pair_enter) on the 64-bit word at offset `off` of this CPU's
+ * local area (arch_cpu_local()): read the cycle counter t, then add
+ * (leave) or subtract (enter) 2 t + 1 with one instruction, the commit.
+ * The read and the commit are a restartable sequence: an interrupt that
+ * lands after the read and before the commit is sent back to the read by
+ * arch_restart_fixup, so the time committed is never before an interrupt
+ * that saw the word unchanged.  enter returns the 2 t + 1 it subtracted.
+ * No lock prefix: the word is this CPU's own. */
+static inline void arch_ledger_pair_leave(unsigned long off);
+static inline uint64_t arch_ledger_pair_enter(unsigned long off);
+/* any: 2 t + 1 for the cycle counter t (what arch_ledger_pair_enter
+ * returns, without a ledger). */
+static inline uint64_t arch_cycles_2x1(void);
+/* interrupt entry, before the handler reads state a restartable sequence
+ * commits (the ledger's push): if tf was interrupted inside one (after
+ * its clock read, before its commit), move tf's program counter back to
+ * the read and return 1; else 0.  Two compares per sequence in the image. */
+int arch_restart_fixup(struct trap_frame *tf);
 /* any: cycle-counter frequency in Hz, 0 if not yet known. */
 uint64_t arch_cycles_hz(void);
 /* boot: determine the cycle-counter frequency (CPUID leaves, else

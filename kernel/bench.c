@@ -26,8 +26,11 @@
  * a peer's GOMAXPROCS, P=1 on several CPUs included.  benchprocs above the
  * CPU count skips those benchmarks ("needs N CPUs"), as BENCH_P does.
  *
- * A benchmark may name ledger classes of its own interest
- * (bench_split_class): their shares follow %idle, from the same snapshots.
+ * After %idle come the ledger's transitions per op on every CPU (class
+ * entries, the scheduler's two a round included: ledger_transitions),
+ * what tools/ledger_overhead.py divides the ledger's added cost by.  A
+ * benchmark may name ledger classes of its own interest
+ * (bench_split_class): their shares follow, from the same snapshots.
  *
  * Under ledger=off there is no split: no snapshots are taken and the line
  * ends after cycles/op (and the benchmark's own metrics), the format that
@@ -231,8 +234,9 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 			n = 1000000000ull;
 	}
 	uint64_t cls_kern = 0, cls_rt = 0, cls_user = 0, cls_idle = 0, total = 0;
-	uint64_t cls_own[BENCH_MAX_CLASSES] = { 0 };
+	uint64_t cls_own[BENCH_MAX_CLASSES] = { 0 }, transitions = 0;
 	for (unsigned i = 0; i < ncpu && ledger_on; i++) {
+		transitions += after[i].transitions - before[i].transitions;
 		for (unsigned k = 0; k < ledger_nclasses(); k++) {
 			uint64_t d = after[i].cycles[k] - before[i].cycles[k];
 			const char *name = ledger_class_name(k);
@@ -266,6 +270,7 @@ static int run_one(const struct bench *bm, uint64_t target_ns, uint64_t fixed_n,
 		print_fixed(cls_user * 100000 / total, "%user");
 		print_fixed(cls_idle * 100000 / total, "%idle");
 		char unit[BENCH_MAX_CLASSES][40];
+		print_fixed(transitions * 1000 / b.n, "transitions/op");
 		for (unsigned c = 0; c < b.nclass; c++) {
 			ksnprintf(unit[c], sizeof(unit[c]), "%%%s", b.split_class[c]);
 			print_fixed(cls_own[c] * 100000 / total, unit[c]);
@@ -298,8 +303,8 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	kprintf("cpus: %u\n", ncpu);
 	if (bench_procs)
 		kprintf("benchprocs: %u\n", bench_procs);
-	kprintf("ledger-transition: %lu cycles\nledger-mode: %s\n", ledger_transition_cost(),
-	        ledger_on ? "on" : "off");
+	kprintf("ledger-transition: %lu cycles\nledger-pair-switch: %lu cycles\nledger-mode: %s\n",
+	        ledger_transition_cost(), ledger_pair_switch_cost(), ledger_on ? "on" : "off");
 	unsigned ran = 0, failed = 0;
 	for (const struct bench *bm = __start_benches; bm < __stop_benches; bm++) {
 		char full[64];

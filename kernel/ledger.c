@@ -2,9 +2,9 @@
  * ledger.c - class registry and snapshots of the cost ledger (ledger.h).
  *
  * The transitions themselves are static inline in ledger.h; this file
- * holds what is not on a hot path: the table of class and cause names,
- * the arithmetic of a snapshot, and the rare end of an interruptible
- * switch that an interrupt overtook.
+ * holds what is not on a hot path: the table of class and cause names
+ * and the arithmetic of a snapshot (the sums of times turned into
+ * cycles, the pair's S given to its two classes, ledger.h).
  * Context: ledger_class/ledger_cause at boot only; the rest any.
  */
 #include <string.h>
@@ -20,6 +20,7 @@ static const char *class_names[LEDGER_MAX_CLASSES] = {
 	[LC_KERN_FAULT] = "kern.fault",
 	[LC_KERN_DRIVER] = "kern.driver",
 	[LC_KERN_SYSCALL] = "kern.syscall",
+	[LC_RT_SCHED] = "rt.sched",
 };
 static unsigned nclasses = LC_FIXED_COUNT;
 
@@ -64,20 +65,14 @@ void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls)
 {
 	memset(l, 0, sizeof(*l));
 	l->start = l->last = now;
-	l->stack[0].cls = (uint8_t)cls;
+	_ledger_label(l, &l->stack[0], cls, 0);
+	_ledger_open(l, now);
 	l->entries[cls] = 1;
-}
-
-unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was)
-{
-	__atomic_compare_exchange_n(&l->last, &now, now + back, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	l->switches++;
-	return was;
 }
 
 uint64_t ledger_transitions(const struct ledger_cpu *l)
 {
-	uint64_t n = l->switches;
+	uint64_t n = l->rounds ? 2 * *l->rounds : 0;
 	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
 		n += l->entries[i];
 	return n ? n - 1 : 0;
@@ -85,24 +80,24 @@ uint64_t ledger_transitions(const struct ledger_cpu *l)
 
 void ledger_snapshot(const struct ledger_cpu *l, uint64_t now, struct ledger_snapshot *s)
 {
-	uint64_t last = l->last;
+	int64_t S = (int64_t)l->pair >> 1;  /* arithmetic: S may be negative */
+	const struct ledger_frame top = l->stack[l->depth];
 	uint64_t sum = 0;
 	memset(s, 0, sizeof(*s));
-	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++) {
+	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
 		s->cycles[i] = l->cycles[i];
-		sum += s->cycles[i];
-	}
 	for (unsigned i = 0; i < LEDGER_MAX_CAUSES; i++)
 		s->cause_cycles[i] = l->cause_cycles[i];
-	if (now > last) {
-		const struct ledger_frame *f = &l->stack[l->depth];
-		s->cycles[f->cls] += now - last;
-		if (f->cause)
-			s->cause_cycles[f->cause] += now - last;
-		sum += now - last;
-	}
+	s->cycles[LC_USER] += (uint64_t)S;
+	s->cycles[LC_RT_SCHED] -= (uint64_t)S;
+	s->cycles[ledger_frame_class(l, top)] += now;
+	s->cause_cycles[top.cause] += now;
+	s->cause_cycles[LCAUSE_NONE] = 0;  /* the sink: no cause, no view */
+	for (unsigned i = 0; i < LEDGER_MAX_CLASSES; i++)
+		sum += s->cycles[i];
 	s->elapsed = now - l->start;
 	s->residue = (int64_t)(s->elapsed - sum);
+	s->transitions = ledger_transitions(l);
 }
 
 void ledger_snapshot_add(struct ledger_snapshot *a, const struct ledger_snapshot *b)
@@ -113,4 +108,5 @@ void ledger_snapshot_add(struct ledger_snapshot *a, const struct ledger_snapshot
 		a->cycles[i] += b->cycles[i];
 	for (unsigned i = 0; i < LEDGER_MAX_CAUSES; i++)
 		a->cause_cycles[i] += b->cause_cycles[i];
+	a->transitions += b->transitions;
 }

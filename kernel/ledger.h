@@ -3,49 +3,65 @@
  *
  * Purpose: Tally's core promise.  At every instant each core is in exactly
  * one cost class (idle, user, kern.irq.timer, rt.sched, ...).  A transition
- * reads the cycle counter once and adds the cycles since the previous
- * transition to the class being left.  Classes nest as a stack: an
- * interrupt during rt.gc.mark pushes kern.irq.timer, and popping it resumes
- * charging rt.gc.mark.  A kernel event may carry a cause (a page fault
- * caused by rt.stack, an IPI caused by a wake-up): its cycles are charged to
- * the kernel class AND counted under the cause, so both views add up.
+ * reads the cycle counter once and moves the core from one class to the
+ * next at that time.  Classes nest as a stack: an interrupt during
+ * rt.gc.mark pushes kern.irq.timer, and popping it resumes charging
+ * rt.gc.mark.  A kernel event may carry a cause (a page fault caused by
+ * rt.stack, an IPI caused by a wake-up): its cycles are charged to the
+ * kernel class AND counted under the cause, so both views add up.
  *
  * Data structures: struct ledger_cpu per core (owned by that core only),
- * a global table of class names (fixed kernel classes first, runtime
- * classes registered at boot by name).
+ * a global table of class names (fixed kernel classes and rt.sched first,
+ * runtime classes registered at boot by name).  cycles[c] is kept as a
+ * sum of times, not of lengths: leaving c at t adds t, entering it
+ * subtracts t, so a closed interval [a, b] has added b - a and the open
+ * one (the top frame's) lacks only +now.  A transition therefore needs no
+ * `last` to subtract: it is one add and one subtract of the time read.
+ * The thread's frame may be the pair frame (LEDGER_PAIR), user and
+ * rt.sched in one: the half being charged is bit 0 of `pair`, and the
+ * scheduler's user <-> rt.sched switches are one add each to `pair`
+ * (ledger_pair_leave/enter, below).
  *
- * Invariants (per core, at any instant t, with `pending` = t - last):
- *   sum over classes c of cycles[c] + pending == t - start      (exact)
- *   0 <= depth < LEDGER_DEPTH; stack[depth] is the current class.
- *   cause_cycles[k] <= cycles of the classes its frames had, k >= 1 (a
- *   sub-view: kernel classes, and rt.sched for a preemption's save).
- * The residue (t - start - sum - pending) is computed and reported, never
- * assumed to be zero.
+ * Invariants (per core, at any instant t, where top is the class of
+ * stack[depth] and S = pair >> 1, arithmetic shift):
+ *   value(c) = cycles[c] + (c == user ? S : c == rt.sched ? -S : 0)
+ *              + (c == top ? t : 0)        the cycles class c has had;
+ *   sum over classes c of value(c) == t - start               (exact)
+ *   0 <= depth < LEDGER_DEPTH; stack[depth] is the current frame.
+ *   cause_cycles[k] (+ t for the top frame's cause) <= the cycles of the
+ *   classes its frames had, k >= 1 (a sub-view: kernel classes, and
+ *   rt.sched for a preemption's save).
+ * The residue (t - start - sum) is computed and reported, never assumed
+ * to be zero.
  *
  * Locking: none: a core only writes its own ledger, with interrupts off
- * around the few instructions of a transition (callers on interrupt paths
- * already have them off), except ledger_switch_interruptible (the
- * scheduler's switches), which stays exact with interrupts on by moving
- * `last` with one exchange that no interrupt can split (see there).
- * Nothing takes a lock prefix: only the owning core writes, so
- * indivisibility against its own interrupts is enough (arch_local_*).
- * Readers of other cores' ledgers get a racy but monotonic snapshot.
+ * around push, pop and switch (callers on interrupt paths already have
+ * them off), except the pair's two switches, which are one add each (an
+ * instruction no interrupt on this CPU splits).  Nothing takes a lock
+ * prefix.  Readers of other cores' ledgers snapshot them by IPI, on the
+ * core itself (a remote read could see a transition half done).
  * Context: any, including interrupt handlers; never allocates.
- * Budget: a transition is one cycle-counter read, two adds, a store and a
- * push or pop, with no branch but the overflow check: the cause view is
- * charged unconditionally, cause_cycles[LCAUSE_NONE] being a slot that
- * absorbs the frames without a cause (measured on a scratch ledger by
- * BenchmarkLedgerTransition; the whole ledger's cost, on against off, by
- * tools/ledger_overhead.py).
+ * Budget: push and pop are one cycle-counter read, four adds and the
+ * counts, with no branch but the overflow check and the pair's decode:
+ * the cause view is charged unconditionally, cause_cycles[LCAUSE_NONE]
+ * being a slot that absorbs the frames without a cause (26 instructions
+ * with the clock read under icount, ledger-transition: in the benchmark
+ * header, timed on a scratch ledger).  The pair's switches are the clock
+ * read, a shift, a lea and the add (arch_ledger_pair_leave/enter): 4
+ * instructions to leave user, 1 to enter it beyond the clock read the
+ * scheduler needs anyway (the G's run start), no count (the scheduler's
+ * own is read: `rounds`).  The whole ledger's cost, on against off, is
+ * tools/ledger_overhead.py's (docs/ledger.md).
  *
  * Off: with the boot option ledger=off, ledger_on is 0 from option parsing
  * on and the per-CPU entry points (cpu_ledger_*, the interrupt and fault
  * paths, the console, the IPI call relabel, the preempt hook,
- * plat_ledger_switch, plat_ledger_enter_user) return before touching
- * the ledger: no transition happens, entries[] and switches stay as
- * ledger_start left them, and the report says the ledger was off.  The
- * functions below stay pure arithmetic on the struct they are given (host
- * tests, scratch ledgers).
+ * plat_ledger_switch, plat_ledger_enter_user, plat_ledger_leave_user,
+ * plat_ledger_rounds) return before touching the ledger: no transition
+ * happens, entries[] stay as ledger_start left them and rounds stays
+ * NULL, and the report says the ledger was off.  The functions below
+ * stay pure arithmetic on the struct they are given (host tests, scratch
+ * ledgers).
  *
  * Classes, causes and the code paths that enter them: docs/ledger.md.
  */
@@ -53,8 +69,6 @@
 #define TALLY_LEDGER_H
 
 #include <stdint.h>
-
-#include "arch/arch.h"  /* arch_local_exchange, arch_local_sub64 */
 
 #define LEDGER_MAX_CLASSES 32
 #define LEDGER_MAX_CAUSES 16
@@ -71,8 +85,13 @@ enum {
 	LC_KERN_FAULT,
 	LC_KERN_DRIVER,      /* device driver work (the console's UART loop) */
 	LC_KERN_SYSCALL,     /* the system-call layer under newlib (write, sbrk...) */
+	LC_RT_SCHED,         /* "rt.sched": the scheduler; user's partner in the pair */
 	LC_FIXED_COUNT
 };
+
+/* The frame label of the pair (user | rt.sched, the half in bit 0 of
+ * ledger_cpu.pair): not a class id, never an index. */
+#define LEDGER_PAIR 0xff
 
 /* Causes carried by kernel events. */
 enum {
@@ -85,21 +104,23 @@ enum {
 };
 
 struct ledger_frame {
-	uint8_t cls, cause;
+	uint8_t cls, cause;  /* cls: a class id, or LEDGER_PAIR (stack[0] only) */
 };
-_Static_assert(sizeof(struct ledger_frame) == 2, "ledger_switch_interruptible relabels with one 16-bit store");
 
 struct ledger_cpu {
-	uint64_t last;                       /* cycle counter at the last transition */
+	uint64_t pair;                       /* 2 S + h: the scheduler's pair (ledger_pair_leave) */
+	const volatile uint64_t *rounds;     /* the scheduler's count of pair rounds, or NULL */
+	uint64_t last;                       /* cycle counter at the last transition but the pair's */
 	uint64_t start;                      /* when this core's ledger began */
 	uint32_t depth;
 	struct ledger_frame stack[LEDGER_DEPTH];
-	uint64_t cycles[LEDGER_MAX_CLASSES];
-	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered, */
-	uint64_t switches;                   /* but by ledger_switch_interruptible */
+	uint64_t cycles[LEDGER_MAX_CLASSES]; /* sum of exit - entry times (below) */
+	uint64_t entries[LEDGER_MAX_CLASSES];  /* times the class was entered, but by the pair */
 	uint64_t cause_cycles[LEDGER_MAX_CAUSES];  /* [LCAUSE_NONE]: a sink, not reported */
 	uint64_t cause_events[LEDGER_MAX_CAUSES];
 	uint64_t overflow;                   /* pushes refused: stack full */
+	uint64_t restarts;                   /* interrupts that restarted a pair switch */
+	uint64_t pair_scratch;               /* the pair switch timed at boot, on no ledger */
 };
 
 /* 1 unless the boot option ledger=off cleared it (before any CPU but the
@@ -119,149 +140,143 @@ unsigned ledger_ncauses(void);
 /* Start charging at `now` with base class cls (idle for APs, kern.boot). */
 void ledger_start(struct ledger_cpu *l, uint64_t now, unsigned cls);
 
-/* Transitions; `now` is the cycle counter read by the caller. */
+/* The class a frame charges: its own, or for the pair frame the pair's
+ * current half (bit 0 of l->pair: 1 = rt.sched, 0 = user). */
+static inline unsigned ledger_frame_class(const struct ledger_cpu *l, struct ledger_frame f)
+{
+	if (f.cls != LEDGER_PAIR)
+		return f.cls;
+	return (l->pair & 1) ? LC_RT_SCHED : LC_USER;
+}
+
+/* Close the top frame's interval at `now` / open it at `now`. */
+static inline void _ledger_close(struct ledger_cpu *l, uint64_t now)
+{
+	struct ledger_frame f = l->stack[l->depth];
+	l->cycles[ledger_frame_class(l, f)] += now;
+	l->cause_cycles[f.cause] += now;
+	l->last = now;
+}
+
+static inline void _ledger_open(struct ledger_cpu *l, uint64_t now)
+{
+	struct ledger_frame f = l->stack[l->depth];
+	l->cycles[ledger_frame_class(l, f)] -= now;
+	l->cause_cycles[f.cause] -= now;
+}
+
+/* Label a frame with cls (a switch): in the thread's own frame, the
+ * base one, user and rt.sched become the pair frame, with the pair's
+ * bit 0 set to the half (S, the pair's sum, is untouched: it charges
+ * neither half by itself).  Only one frame is ever the pair's. */
+static inline void _ledger_label(struct ledger_cpu *l, struct ledger_frame *f, unsigned cls, unsigned cause)
+{
+	if ((cls == LC_USER || cls == LC_RT_SCHED) && !cause && f == &l->stack[0]) {
+		l->pair = (l->pair & ~(uint64_t)1) | (cls == LC_RT_SCHED);
+		f->cls = LEDGER_PAIR;
+	} else {
+		f->cls = (uint8_t)cls;
+	}
+	f->cause = (uint8_t)cause;
+}
+
+/* Transitions; `now` is the cycle counter read by the caller.  Each one
+ * adds `now` to the class (and cause) being left and subtracts it from
+ * the class entered: a closed interval [a, b] has added b - a. */
 static inline void ledger_push(struct ledger_cpu *l, uint64_t now, unsigned cls, unsigned cause)
 {
-	struct ledger_frame *f = &l->stack[l->depth];
-	uint64_t d = now - l->last;
-	l->cycles[f->cls] += d;
-	l->cause_cycles[f->cause] += d;
-	l->last = now;
 	if (__builtin_expect(l->depth + 1 >= LEDGER_DEPTH, 0)) {
 		l->overflow++;  /* keep charging the current frame */
 		return;
 	}
+	_ledger_close(l, now);
 	l->depth++;
+	/* a pushed frame keeps its literal class: only the thread's frame,
+	 * set by a switch, is ever the pair frame */
 	l->stack[l->depth].cls = (uint8_t)cls;
 	l->stack[l->depth].cause = (uint8_t)cause;
+	l->cycles[cls] -= now;
+	l->cause_cycles[cause] -= now;
 	l->entries[cls]++;
 	l->cause_events[cause]++;
 }
 
 static inline void ledger_pop(struct ledger_cpu *l, uint64_t now)
 {
-	struct ledger_frame *f = &l->stack[l->depth];
-	uint64_t d = now - l->last;
-	l->cycles[f->cls] += d;
-	l->cause_cycles[f->cause] += d;
-	l->last = now;
 	if (l->overflow) {
 		l->overflow--;
 		return;
 	}
-	if (l->depth > 0)
-		l->depth--;
+	if (l->depth == 0)
+		return;  /* unbalanced: keep charging the base frame */
+	/* a pushed frame is literal (above): no decode to close it */
+	struct ledger_frame f = l->stack[l->depth];
+	l->cycles[f.cls] += now;
+	l->cause_cycles[f.cause] += now;
+	l->last = now;
+	l->depth--;
+	_ledger_open(l, now);
 }
 
 /* Replace the current class without nesting (e.g. user -> rt.sched);
- * returns the class replaced. */
+ * returns the class replaced.  Interrupts off (an interrupt between the
+ * close and the open would see the frame half moved). */
 static inline unsigned ledger_switch(struct ledger_cpu *l, uint64_t now, unsigned cls)
 {
 	struct ledger_frame *f = &l->stack[l->depth];
-	unsigned old = f->cls;
-	uint64_t d = now - l->last;
-	l->cycles[f->cls] += d;
-	l->cause_cycles[f->cause] += d;
-	l->last = now;
-	f->cls = (uint8_t)cls;
-	f->cause = 0;
+	unsigned old = ledger_frame_class(l, *f);
+	_ledger_close(l, now);
+	_ledger_label(l, f, cls, 0);
+	_ledger_open(l, now);
 	l->entries[cls]++;
 	return old;
 }
 
-/* Transitions made since ledger_start, counted as class entries: pushes
- * and switches, the interruptible ones included (a pop, closing a push,
- * is not counted; ledger_start's own entry is not one). */
-uint64_t ledger_transitions(const struct ledger_cpu *l);
-
-/* ledger_switch_interruptible's end when an interrupt came between its
- * clock read and its exchange (old last = now + back, later than now):
- * that interrupt charged the old class up to its entry, so nothing more
- * is charged; last goes back to its exit unless another interrupt moved
- * it on since.  Out of line so that the common path keeps no register
- * for it. */
-unsigned _ledger_switch_raced(uint64_t back, uint64_t now, struct ledger_cpu *l, uint8_t was);
-
-/* ledger_switch for a thread-context caller that may be interrupted (by
- * an interrupt whose handler pushes and pops this same ledger), without
- * holding interrupts off: the scheduler's user <-> rt.sched switches.
- * Disabling interrupts is what costs here under emulation (QEMU's TCG
- * ends a translation block at every STI: ~40 ns a pair, against ~2 ns for
- * the exchange).  Returns the class replaced.
- * Budget: 17 instructions in plat_ledger_switch beyond its ledger=off
- * path, none with a lock prefix (the xchg and the lock add it replaced
- * cost ~20 cycles each on hardware): the clock read (3), the exchange
- * with its difference and sign (4, arch_local_exchange) and the branch
- * on that sign, the per-CPU pointer, the frame read and its 16-bit
- * relabel (4), two charges, the count of switches (one counter, not
- * entries[cls]: no index to widen; only the total is read, by
- * ledger_transitions) and the returned class's move.  14 for
- * ledger_enter_interruptible (plat_ledger_enter_user): no cause charge,
- * no returned class.
- *
- * Why it stays exact: `last` moves by one exchange, the commit, which an
- * interrupt on this CPU sees wholly done or not begun;
- * every charge is then the difference of two consecutive values of `last`,
- * so the classes still sum to the elapsed cycles.
- *  - an interrupt before the clock read: an ordinary earlier event;
- *  - between the clock read and the exchange: its pop left last = t1 >
- *    now.  The exchange returns t1: nothing more is charged to the old
- *    class (the interrupt charged it up to its own entry, a few
- *    instructions after now) and last goes back to t1 unless yet another
- *    interrupt moved it on (compare-exchange; rare, so it may lock, and
- *    out of line: _ledger_switch_raced);
- *  - after the exchange, before the relabel: it charges [now, entry] to
- *    the old class (a few instructions that belong to the new one) and
- *    leaves last at its exit;
- *  - after the relabel: it charges the new class, as it should.
- * The relabel comes before the charge to the old class, so no interrupt
- * adds to that counter while this adds to it; for a switch to the same
- * class, where one may, the charge is one instruction anyway
- * (arch_local_sub64 of the negated difference, which the exchange gives
- * for free).  The frame's class and cause are read before the relabel and
- * no interrupt changes them (push and pop leave the frame under them as
- * they found it; the preempt hook relabels it only under a preemptible G,
- * never on g0).
- * Context: thread context on the CPU that owns l (the caller cannot move:
- * g0 is never preempted). */
-static inline __attribute__((always_inline)) unsigned
-_ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls, int causes)
+/* Give the current frame a cause from `since` on (its class goes on):
+ * `since` is now, or l->last for the whole frame just pushed.  The
+ * caller counts the event. */
+static inline void ledger_set_cause(struct ledger_cpu *l, uint64_t since, unsigned cause)
 {
-	uint64_t back;  /* old last - now: the charge, negated */
-	int raced = arch_local_exchange(&l->last, now, &back);
 	struct ledger_frame *f = &l->stack[l->depth];
-	struct ledger_frame was = *f;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	/* { cls, cause 0 } in one 16-bit store: the frame is two bytes */
-	uint16_t relabel = (uint16_t)(cls << (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 8 : 0));
-	__builtin_memcpy(f, &relabel, sizeof(relabel));
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(raced, 0))
-		return _ledger_switch_raced(back, now, l, was.cls);  /* a tail call */
-	arch_local_sub64(&l->cycles[was.cls], back);
-	if (causes)
-		arch_local_sub64(&l->cause_cycles[was.cause], back);
-	l->switches++;  /* one add, no index to widen */
-	return was.cls;
+	l->cause_cycles[f->cause] += since;
+	l->cause_cycles[cause] -= since;
+	f->cause = (uint8_t)cause;
 }
 
-static inline unsigned ledger_switch_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
-{
-	return _ledger_switch_interruptible(l, now, cls, 1);
-}
+/* The scheduler's two switches, user -> rt.sched when a goroutine is back
+ * on g0 and rt.sched -> user when g0 starts the next one, as one add to
+ * the pair word each: pair = 2 S + h, where h (bit 0) is the half being
+ * charged and S the sum of the pair's switch times, + for user's exits,
+ * - for its entries (user's cycles are cycles[user] + S, rt.sched's
+ * cycles[rt.sched] - S, plus `now` for the half that is open).  Leaving
+ * user at t adds 2t + 1 (S += t, h 0 -> 1); entering it subtracts 2t + 1
+ * (S -= t, h 1 -> 0).  One add is one instruction an interrupt on this
+ * CPU sees wholly done or not begun, so the frame needs no relabel and
+ * every reader (an interrupt's push and pop, a snapshot by IPI) finds a
+ * consistent ledger without interrupts being disabled.  The bare-metal
+ * switch reads the clock and adds in one restartable sequence
+ * (arch_ledger_pair_add: an interrupt between the read and the add
+ * rewinds to the read), so an interrupt's cycles are never taken from the
+ * half before the switch when the switch's time is before the interrupt.
+ * Preconditions: the thread's frame is the pair frame, in the half being
+ * left (user for ledger_pair_leave; rt.sched for ledger_pair_enter).  A
+ * preemption relabels a goroutine's frame (rt.sched, cause preempt): its
+ * way back to g0 takes ledger_switch, not the pair.  These two are what
+ * the host tests model; the kernel's are in arch/ (same arithmetic). */
+static inline void ledger_pair_leave(struct ledger_cpu *l, uint64_t now) { l->pair += 2 * now + 1; }
+static inline void ledger_pair_enter(struct ledger_cpu *l, uint64_t now) { l->pair -= 2 * now + 1; }
 
-/* ledger_switch_interruptible from a frame known to carry no cause (the
- * scheduler's own, on g0: only the preempt hook gives a thread-context
- * frame a cause, and never g0's): the cause view is not charged, as it
- * would be only its sink, and nothing is returned. */
-static inline void ledger_enter_interruptible(struct ledger_cpu *l, uint64_t now, unsigned cls)
-{
-	_ledger_switch_interruptible(l, now, cls, 0);
-}
+/* Transitions made since ledger_start, counted as class entries: pushes
+ * and switches, and two for each of the pair's rounds, which the
+ * scheduler counts (*rounds: one enter and one leave a round; a round in
+ * progress counts its leave already) so that the pair's switches need not
+ * (a pop, closing a push, is not counted; ledger_start's own entry is not
+ * one). */
+uint64_t ledger_transitions(const struct ledger_cpu *l);
 
 static inline unsigned ledger_current(const struct ledger_cpu *l)
 {
-	return l->stack[l->depth].cls;
+	return ledger_frame_class(l, l->stack[l->depth]);
 }
 
 struct ledger_snapshot {
@@ -269,6 +284,7 @@ struct ledger_snapshot {
 	uint64_t cycles[LEDGER_MAX_CLASSES]; /* including the pending part */
 	uint64_t cause_cycles[LEDGER_MAX_CAUSES];
 	int64_t residue;                     /* elapsed - sum(cycles): 0 if exact */
+	uint64_t transitions;                /* ledger_transitions */
 };
 
 /* Read a consistent view as of `now` (pending cycles go to the current
@@ -284,8 +300,11 @@ void ledger_gather(void);
 void ledger_print(void);
 /* Under ledger=off: one line saying so, with the transitions made. */
 void ledger_print_off(void);
-/* Cycles one ledger transition costs on this CPU (measured at boot). */
+/* Cycles one ledger transition costs on this CPU (measured at boot): a
+ * push or a pop on a scratch ledger; one of the scheduler's pair switches
+ * (the same instructions on the scratch word pair_scratch). */
 uint64_t ledger_transition_cost(void);
+uint64_t ledger_pair_switch_cost(void);
 void ledger_measure_overhead(void);
 
 #endif

@@ -7,6 +7,8 @@
  * Data structures: one snapshot per CPU, filled by ledger_gather (each
  * CPU snapshots itself, the others by an IPI call) and printed by
  * ledger_print.  Each line ends with the CPU's transition count; the
+ * cost of one transition is timed at boot (a push or pop on a scratch
+ * ledger; a pair switch on a scratch word); the
  * ledger's cost is not estimated here (a count times a best-case cost is
  * not a measurement): tools/ledger_overhead.py measures it, on against
  * off.  Under ledger=off, ledger_print_off prints one line with the
@@ -14,6 +16,7 @@
  * Context: ledger_gather from thread context (it sends IPIs and waits);
  * ledger_print after it, on one CPU.
  */
+#include <stddef.h>
 #include <string.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
@@ -22,7 +25,7 @@
 #include "kernel/ledger.h"
 #include "kernel/lib/kprintf.h"
 
-static uint64_t transition_cost;
+static uint64_t transition_cost, pair_cost;
 
 static struct ledger_snapshot snaps[CPU_MAX];
 
@@ -88,6 +91,9 @@ void ledger_print_off(void)
 }
 
 uint64_t ledger_transition_cost(void) { return transition_cost; }
+uint64_t ledger_pair_switch_cost(void) { return pair_cost; }
+
+#define PAIR_SCRATCH (offsetof(struct cpu, ledger) + offsetof(struct ledger_cpu, pair_scratch))
 
 /* Cost of one transition: time 1000 push/pop pairs on a scratch ledger
  * (same code path as the real one), take the best of 5 runs. */
@@ -107,4 +113,18 @@ void ledger_measure_overhead(void)
 			best = d;
 	}
 	transition_cost = best / 2000;
+	/* the scheduler's pair switch: the very sequence of
+	 * plat_ledger_leave_user / enter_user, on a word no ledger reads */
+	best = ~0ull;
+	for (int run = 0; run < 5; run++) {
+		uint64_t t0 = arch_cycles();
+		for (int i = 0; i < 1000; i++) {
+			arch_ledger_pair_leave(PAIR_SCRATCH);
+			(void)arch_ledger_pair_enter(PAIR_SCRATCH);
+		}
+		uint64_t d = arch_cycles() - t0;
+		if (d < best)
+			best = d;
+	}
+	pair_cost = best / 2000;
 }

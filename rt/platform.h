@@ -86,9 +86,18 @@ void plat_relax(void);
  * only.  Class ids come from plat_ledger_class(name). */
 int plat_ledger_class(const char *name);
 unsigned plat_ledger_switch(unsigned cls);
-/* plat_ledger_switch(plat_class_user) from g0's scheduler, whose class
- * carries no cause: the same charge, a little cheaper. */
-void plat_ledger_enter_user(void);
+/* The scheduler's own switches, the ledger's hot path: from g0's class
+ * (rt.sched) into user just before g0 switches to a G, returning 2 t + 1
+ * for the time t it read on the plat_cycles clock (the G's run start,
+ * returned under ledger=off too: the switch's own operand, so it costs
+ * nothing more); and back to rt.sched when a G returned to g0 by itself
+ * (a preempted G's way back is plat_ledger_switch(rt.sched)). */
+uint64_t plat_ledger_enter_user(void);
+void plat_ledger_leave_user(void);
+/* M's thread, before its first plat_ledger_enter_user: where the runtime
+ * counts its rounds (one enter and one leave each, never reset), which
+ * the ledger reports as its transitions instead of counting them again. */
+void plat_ledger_rounds(const uint64_t *count);
 extern unsigned plat_class_user;  /* the "user" class id */
 /* The ledger, read (rt/ledger_read.c: tally_ledger_read).  The class
  * table: names[i] = the name of class id i, for the first max ids;
@@ -100,6 +109,9 @@ unsigned plat_ledger_classes(const char **names, unsigned max);
 int plat_ledger_read(unsigned m, uint64_t *cycles, unsigned max, uint64_t *elapsed);
 /* Ledger cycles per second (0: unknown; hosted: 1e9, cycles are ns). */
 uint64_t plat_cycles_hz(void);
+/* The ledger's clock, in cycles (plat_cycles_hz); any context, the
+ * preemption tick included. */
+uint64_t plat_cycles(void);
 /* The heap's arena (rt/heap/).  Reserve about *size bytes of address
  * space, aligned to at least 8 KiB, nothing backed yet; *size gets what
  * was reserved.  Returns the base, 0 when there is none.  Called once. */
@@ -158,6 +170,9 @@ void plat_net_rx_irq(unsigned dev, int on);
  * 1 poll, 2 irq) and ip= (*ip 0: none given, use DHCP); addresses in host
  * order.  A platform without options leaves the values it is given. */
 void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
+/* The boot option netloss=: drop *ppm frames in a million on receive and
+ * on send (0: none), chosen by a generator seeded with *seed. */
+void plat_net_loss(uint32_t *ppm, uint32_t *seed);
 
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */

@@ -79,7 +79,8 @@ struct g {
 	/* preemption */
 	volatile int preempt;       /* set by the tick once per run (no second
 	                             * injection); cleared by execute() */
-	uint64_t run_start;         /* nanotime the run began; written by execute()
+	uint64_t run_start;         /* 2 t + 1, t = plat_cycles when the run began
+	                             * (plat_ledger_enter_user); written by execute()
 	                             * while m->locks > 0, read by the tick */
 	uint64_t preemptions;
 };
@@ -107,7 +108,8 @@ struct m {
 	uint64_t fastrand;          /* owner only: callers hold m->locks */
 	volatile uint32_t stw_ack;  /* the stop-the-world generation this M has
 	                             * stopped for (rt/heap/gc.c); written by g0 */
-	uint32_t schedtick;         /* g0 only */
+	uint64_t schedtick;         /* execute() calls: g0 writes; the ledger reads
+	                             * it as its round count (plat_ledger_rounds) */
 };
 
 enum { AFTER_NONE, AFTER_PARK, AFTER_YIELD, AFTER_EXIT, AFTER_PREEMPT };

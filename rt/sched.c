@@ -76,12 +76,28 @@ static struct p ps[RT_MAX_M];
 static unsigned nms;                      /* Ms started */
 volatile unsigned rt_gomaxprocs_v;
 static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */
+static uint64_t quantum_cycles;           /* the same on plat_cycles' clock */
 unsigned rt_class_sched, rt_class_timer;
 
 struct rt_sched rt_sched;
 
 
-void rt_set_quantum(uint64_t ns) { quantum_ns = ns; }
+/* ns on the ledger's clock (plat_cycles), for the tick's comparison with
+ * a G's run start.  Before the clock's rate is known (an early
+ * rt_set_quantum), 1 GHz: rt_main converts again. */
+static uint64_t ns_to_cycles(uint64_t ns)
+{
+	uint64_t hz = plat_cycles_hz();
+	if (!hz)
+		hz = 1000000000u;
+	return (uint64_t)((__uint128_t)ns * hz / 1000000000u);
+}
+
+void rt_set_quantum(uint64_t ns)
+{
+	quantum_ns = ns;
+	quantum_cycles = ns_to_cycles(ns);
+}
 struct p *rt_pget(unsigned id) { return &ps[id]; }
 uint64_t rt_nanotime(void) { return plat_nanotime(); }
 
@@ -370,7 +386,7 @@ int rt_preempt_check(uintptr_t pc)
 	struct g *gp = m->curg;
 	if (!gp || m->locks || gp->status != G_RUNNING || gp->preempt)
 		return 0;
-	if (!__atomic_load_n(&rt_stw, __ATOMIC_RELAXED) && plat_nanotime() - gp->run_start < quantum_ns)
+	if (!__atomic_load_n(&rt_stw, __ATOMIC_RELAXED) && plat_cycles() - (gp->run_start >> 1) < quantum_cycles)
 		return 0;  /* a collector stopping the world preempts at once */
 	gp->preempt = 1;  /* until it runs again: no second injection */
 	return 1;
@@ -423,10 +439,11 @@ static void execute(struct m *m, struct g *gp)
 	gp->status = G_RUNNING;
 	gp->m = m;
 	gp->preempt = 0;
-	gp->run_start = plat_nanotime();
 	rt_tick_barrier();
 	__atomic_store_n(&m->curg, gp, __ATOMIC_SEQ_CST);
-	plat_ledger_enter_user();
+	/* the ledger's switch reads the run start: the tick reads it only
+	 * once the G dropped m->locks, after the switch below */
+	gp->run_start = plat_ledger_enter_user();
 	rt_ctx_switch(&m->g0.ctx, &gp->ctx);
 	/* curg is cleared before the G's raise is dropped: the tick must
 	 * never see curg naming gp with locks == 0 while g0 runs (it would
@@ -434,9 +451,12 @@ static void execute(struct m *m, struct g *gp)
 	__atomic_store_n(&m->curg, NULL, __ATOMIC_SEQ_CST);
 	rt_tick_barrier();
 	m->locks--;  /* the raise the G made before switching back */
-	plat_ledger_switch(rt_class_sched);
-	gp->m = NULL;
 	int after = m->after;
+	if (after == AFTER_PREEMPT)
+		plat_ledger_switch(rt_class_sched);  /* from the tick's relabel */
+	else
+		plat_ledger_leave_user();
+	gp->m = NULL;
 	m->after = AFTER_NONE;
 	switch (after) {
 	case AFTER_PARK:
@@ -522,6 +542,7 @@ static void mstart(unsigned id)
 {
 	struct m *m = &rt_ms[id];
 	m->g0.status = G_RUNNING;
+	plat_ledger_rounds(&m->schedtick);
 	plat_ledger_switch(rt_class_sched);
 	schedule(m);
 }
@@ -553,6 +574,7 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
 	__atomic_store_n(&rt_gomaxprocs_v, n, __ATOMIC_SEQ_CST);
 	rt_class_sched = (unsigned)plat_ledger_class("rt.sched");
 	rt_class_timer = (unsigned)plat_ledger_class("rt.timer");
+	quantum_cycles = ns_to_cycles(quantum_ns);  /* the clock's rate is known now */
 	for (unsigned i = 0; i < n; i++) {
 		rt_ms[i].id = i;
 		rt_ms[i].p = &ps[i];

@@ -22,7 +22,8 @@ Benchmarks (default): SpawnJoin, YieldPingPong, ChanPingPongOneP at
 --benchtime (default 10000x), Skynet (one op = 10^6 leaves) at 1x and
 PrimeSieve (one op = the first 100 primes) at 20x, a boot per count.  On-side lines also carry the class split
 (%kern %rt %user %idle), written to the JSON so a cheaper ledger can be
-checked for moving rt.sched into user.
+checked for moving rt.sched into user, and the ledger's transitions per
+op (the JSON's transitions_op), which the added cost is divided by.
 
 Output: a table on stdout and a JSON file (--json, default
 build/bench/ledger_overhead.json): the commit, the date, the QEMU version,
@@ -66,7 +67,9 @@ DEFAULT_BENCH = ("SpawnJoin", "YieldPingPong", "ChanPingPongOneP", "Skynet", "Pr
 OWN_COUNT = {"Skynet": "1x", "PrimeSieve": "20x"}
 LINE = re.compile(r"^Benchmark(\w+)-(\d+)\s+(\d+)\s+([0-9.]+) ns/op\s+([0-9.]+) cycles/op(.*)$")
 SPLIT = re.compile(r"([0-9.]+) %(kern|rt|user|idle)")
+TRANSITIONS = re.compile(r"([0-9.]+) transitions/op")
 TRANSITION = re.compile(r"^ledger-transition: (\d+) cycles")
+PAIR_SWITCH = re.compile(r"^ledger-pair-switch: (\d+) cycles")
 TSC = re.compile(r"^tsc: ([0-9.]+) MHz")
 QEMU_MODE = {"icount": "-icount shift=0,align=off,sleep=off", "parallel": "multi-threaded TCG"}
 
@@ -79,9 +82,10 @@ def parse(text):
 		if not m:
 			continue
 		split = {k: float(v) for v, k in SPLIT.findall(m.group(6))}
+		tr = TRANSITIONS.search(m.group(6))
 		out[m.group(1)] = {"procs": int(m.group(2)), "n": int(m.group(3)),
 		                   "ns_op": float(m.group(4)), "cycles_op": float(m.group(5)),
-		                   "split": split}
+		                   "split": split, "transitions_op": float(tr.group(1)) if tr else None}
 	return out
 
 
@@ -149,7 +153,8 @@ def measure(a):
 		per = {n: {"on": [], "off": [], "split_on": None, "procs": None} for n in names}
 		mo = {"unit": "instructions/op" if mode == "icount" else "ns/op",
 		      "qemu_mode": QEMU_MODE[mode], "runs": runs, "command_lines": [],
-		      "transition_cycles": None, "tsc_mhz": None, "benchmarks": per}
+		      "transition_cycles": None, "pair_switch_cycles": None, "tsc_mhz": None,
+		      "benchmarks": per}
 		for benchtime, group in groups.items():
 			for r in range(runs):
 				for on in (True, False):
@@ -159,6 +164,7 @@ def measure(a):
 						mo["command_lines"].append(line)
 					if on and mo["transition_cycles"] is None:
 						mo["transition_cycles"] = header_value(text, TRANSITION, int)
+						mo["pair_switch_cycles"] = header_value(text, PAIR_SWITCH, int)
 						mo["tsc_mhz"] = header_value(text, TSC, float)
 					if not ok:
 						ok_all = False
@@ -172,6 +178,8 @@ def measure(a):
 						per[n]["procs"] = lines[n]["procs"]
 						if on and per[n]["split_on"] is None:
 							per[n]["split_on"] = lines[n]["split"]
+						if on and per[n].get("transitions_op") is None:
+							per[n]["transitions_op"] = lines[n]["transitions_op"]
 		for n in names:
 			p = per[n]
 			if p["on"] and p["off"]:
@@ -190,17 +198,19 @@ def table(result):
 		rows.append("%s (%s, median of %d run%s per side; ledger-transition %s cycles)" %
 		            (mode, m["unit"], m["runs"], "" if m["runs"] == 1 else "s",
 		             m["transition_cycles"]))
-		rows.append("  %-20s %16s %16s %9s   %s" % ("benchmark", "ledger on", "ledger off",
-		                                             "overhead", "split on (kern/rt/user/idle %)"))
+		rows.append("  %-20s %16s %16s %9s %12s   %s" % ("benchmark", "ledger on", "ledger off",
+		                                                  "overhead", "trans/op",
+		                                                  "split on (kern/rt/user/idle %)"))
 		for n, p in m["benchmarks"].items():
 			if "ratio" not in p or p["ratio"] is None:
 				rows.append("  %-20s %16s %16s %9s" % (n, "-", "-", "-"))
 				continue
 			s = p["split_on"] or {}
 			split = "/".join("%.1f" % s.get(k, 0.0) for k in ("kern", "rt", "user", "idle"))
-			rows.append("  %-20s %16.1f %16.1f %8.2f%%   %s" %
+			tr = p.get("transitions_op")
+			rows.append("  %-20s %16.1f %16.1f %8.2f%% %12s   %s" %
 			            ("%s-%s" % (n, p["procs"]), p["median_on"], p["median_off"],
-			             (p["ratio"] - 1) * 100, split))
+			             (p["ratio"] - 1) * 100, "%.1f" % tr if tr is not None else "-", split))
 	return "\n".join(rows)
 
 

@@ -37,7 +37,7 @@ DEFAULT_APP = "apps/banner.c"
 SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # client = SCRIPT: a Python script run on the host while the guest runs,
 # given the case's free port as its argument; the case fails unless it
-# exits 0.  `{port}` in a qemu line is replaced by that port, chosen free
+# exits 0.  `{port}` in a qemu line or the cmdline is replaced by that port, chosen free
 # (UDP and TCP on 127.0.0.1) when the boot starts, so parallel runs do
 # not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
 # xfail = NAME...: on-target tests this case expects to FAIL (a check fed a

@@ -343,12 +343,14 @@ def run_boot(tq, case, boot, verbose):
 		return name, None, "build failed", case.build.error.splitlines()
 	extra = list(case.qemu)
 	port = None
-	if case.client or any("{port}" in e for e in extra):
+	if case.client or any("{port}" in e for e in extra + [case.cmdline]):
 		port = free_port()
 		extra = [e.replace("{port}", str(port)) for e in extra]
 	opts = tq.default_options(
 		boot=boot, out=os.path.join(ROOT, case.build.out), smp=case.smp,
-		mem=case.mem, cmdline=case.cmdline if boot == "direct" else "",
+		mem=case.mem,
+		cmdline=(case.cmdline.replace("{port}", str(port)) if port else case.cmdline)
+		if boot == "direct" else "",
 		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
 		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)

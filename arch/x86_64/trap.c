@@ -26,6 +26,12 @@
  * (the app's guard page, later demand-grown goroutine stacks) is handled
  * on good memory rather than escalating to a double fault.
  *
+ * Restartable sequences: arch_restart_fixup sends an interrupted frame
+ * back to the clock read of a sequence it interrupted before the commit
+ * (the ledger pair's switches, arch_inline.h; the table is section
+ * arch_restart, two addresses a sequence).  kernel_interrupt calls it
+ * before its ledger push.
+ *
  * Invariants: handlers[v] is NULL or a function for vectors >= 32;
  * this CPU's arch_percpu.try_rsp != 0 exactly while arch_try() runs its
  * function.  The GS base points at the CPU's struct arch_percpu from the
@@ -258,6 +264,19 @@ void trap_dispatch(struct trap_frame *tf, uint64_t entry_cycles)
 }
 
 uintptr_t arch_frame_pc(const struct trap_frame *tf) { return tf->rip; }
+
+/* {clock read, commit} of each restartable sequence (arch_inline.h) */
+extern const uintptr_t __start_arch_restart[], __stop_arch_restart[];
+
+int arch_restart_fixup(struct trap_frame *tf)
+{
+	for (const uintptr_t *r = __start_arch_restart; r < __stop_arch_restart; r += 2)
+		if (tf->rip > r[0] && tf->rip <= r[1]) {
+			tf->rip = r[0];
+			return 1;
+		}
+	return 0;
+}
 uintptr_t arch_frame_fp(const struct trap_frame *tf) { return tf->rbp; }
 
 void arch_dump_frame(const struct trap_frame *tf)

@@ -97,13 +97,7 @@ static void call_irq(unsigned v, struct trap_frame *tf)
 		return;  /* late duplicate */
 	/* re-label this ledger frame with the call's cause */
 	if (ledger_on) {
-		uint64_t now = arch_cycles();
-		struct ledger_frame *f = &c->ledger.stack[c->ledger.depth];
-		uint64_t d = now - c->ledger.last;
-		c->ledger.cycles[f->cls] += d;
-		c->ledger.cause_cycles[f->cause] += d;
-		c->ledger.last = now;
-		f->cause = c->call.cause;
+		ledger_set_cause(&c->ledger, arch_cycles(), c->call.cause);
 		c->ledger.cause_events[c->call.cause]++;
 	}
 	run_call(c);

@@ -6,7 +6,12 @@
  * Invariants: the ledger depth on leaving kernel_interrupt equals the
  * depth on entry.  The charge starts at the entry stub's timestamp (after
  * the register pushes) and ends after the EOI; only the register restore
- * and IRET stay charged to the interrupted class.  An interrupt with no
+ * and IRET stay charged to the interrupted class.  Before the push, an
+ * interrupt that landed inside one of the scheduler's pair switches
+ * (after its clock read, before its commit: kernel/ledger.h) sends it
+ * back to its clock read (arch_restart_fixup; counted in
+ * ledger.restarts), so the switch's time is never before an interrupt
+ * that saw the ledger without it.  An interrupt with no
  * handler is dropped, with or without an EOI, as the port says
  * (arch_irq_unhandled), or is a panic.
  * (The page-fault entry, kernel_page_fault, declared here, lives with the
@@ -44,9 +49,12 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
 	struct ledger_cpu *l = &this_cpu()->ledger;
 	int on = ledger_on;
-	/* the entry stub's timestamp: never before the last transition */
-	if (on)
+	/* the entry stub's timestamp: never before the last transition; a
+	 * pair switch interrupted before its commit starts again after us */
+	if (on) {
+		l->restarts += (unsigned)arch_restart_fixup(tf);
 		ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
+	}
 	if (handlers[v].fn)
 		handlers[v].fn(v, tf);
 	else if (!unhandled)

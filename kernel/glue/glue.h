@@ -18,5 +18,6 @@ void syscalls_init(struct vm_region *heap);
 /* The network's boot options (net_options.c): netpoll= as RT_NETPOLL_*,
  * ip= as address, mask and gateway (0: dhcp). */
 void net_options_get(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
+void net_options_loss(uint32_t *ppm, uint32_t *seed);
 
 #endif

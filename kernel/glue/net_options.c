@@ -6,7 +6,8 @@
  *   ip=dhcp|A.B.C.D/N[,gw=A.B.C.D]  the interface's address (default
  *                            dhcp), parsed by rt/net/ipconf.c
  * A bad value stops the boot with a message naming it (status 64).
- * Read by plat_net_config (kernel/glue/rt_net.c) through net_options_get.
+ * Read by plat_net_config and plat_net_loss (kernel/glue/rt_net.c)
+ * through net_options_get and net_options_loss.
  * Context: boot only (and host tests): pure, no allocation.
  */
 #include <string.h>
@@ -19,6 +20,7 @@
 static struct {
 	unsigned mode;
 	uint32_t ip, mask, gw;
+	uint32_t loss_ppm, loss_seed;
 } net_opts;
 
 static void reset(void) { memset(&net_opts, 0, sizeof(net_opts)); }
@@ -48,11 +50,56 @@ static int set_ip(const char *v, const char **why)
 	return 0;
 }
 
+/* "P[.DDDD][,SEED]": P percent in parts per million, SEED a number. */
+static int set_netloss(const char *v, const char **why)
+{
+	uint32_t ppm = 0, seed = 1;
+	const char *p = v;
+	unsigned ip = 0, frac = 0, nd = 0;
+	if (*p < '0' || *p > '9')
+		goto bad;
+	while (*p >= '0' && *p <= '9' && ip <= 100)
+		ip = ip * 10 + (unsigned)(*p++ - '0');
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9' && nd < 4)
+			frac = frac * 10 + (unsigned)(*p++ - '0'), nd++;
+		if (nd == 0)
+			goto bad;
+		for (; nd < 4; nd++)
+			frac *= 10;
+	}
+	if (ip > 100 || (ip == 100 && frac))
+		goto bad;
+	ppm = ip * 10000 + frac;
+	if (*p == ',') {
+		p++;
+		uint64_t x = 0;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		while (*p >= '0' && *p <= '9' && x <= 0xffffffffu)
+			x = x * 10 + (unsigned)(*p++ - '0');
+		if (x > 0xffffffffu)
+			goto bad;
+		seed = (uint32_t)x;
+	}
+	if (*p)
+		goto bad;
+	net_opts.loss_ppm = ppm;
+	net_opts.loss_seed = seed;
+	return 0;
+bad:
+	*why = "expected a percentage 0..100 (up to 4 decimals), optionally ,SEED";
+	return -1;
+}
+
 static const struct bootopt opts[] = {
 	{ "netpoll", "hybrid|poll|irq: how the scheduler finds received frames (default hybrid)",
 	  set_netpoll },
 	{ "ip", "dhcp|A.B.C.D/N[,gw=A.B.C.D]: the network interface's address (default dhcp)",
 	  set_ip },
+	{ "netloss", "P[,SEED]: drop P percent of frames on receive and send (tests; default 0)",
+	  set_netloss },
 };
 BOOTOPT_SET(net, "net", opts, sizeof(opts) / sizeof(opts[0]), reset, NULL);
 
@@ -62,4 +109,10 @@ void net_options_get(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 	*ip = net_opts.ip;
 	*mask = net_opts.mask;
 	*gw = net_opts.gw;
+}
+
+void net_options_loss(uint32_t *ppm, uint32_t *seed)
+{
+	*ppm = net_opts.loss_ppm;
+	*seed = net_opts.loss_seed;
 }

@@ -91,3 +91,8 @@ void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
 	net_options_get(mode, ip, mask, gw);
 }
+
+void plat_net_loss(uint32_t *ppm, uint32_t *seed)
+{
+	net_options_loss(ppm, seed);
+}

@@ -17,12 +17,16 @@
  * the stub's register pushes and FXSAVE and the runtime's way to g0 are
  * charged there and not to user, until the scheduler's own switch on g0.
  * The restore when the G resumes (FXRSTOR, pops, IRETQ) stays with the
- * G's class, as an interrupt's return does.
+ * G's class, as an interrupt's return does.  The scheduler's switches
+ * between rt.sched and user are the ledger's pair (kernel/ledger.h): one
+ * restartable add each, with interrupts on; the preempted G's way back is
+ * an ordinary switch from the relabelled frame (plat_ledger_switch).
  *
  * Invariants: cpu->m_wake is set before the IPI, and a park checks and
  * clears it with interrupts off before halting, so no wake is lost.
  * Context: thread context, except preempt_hook (timer interrupt).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
@@ -170,22 +174,52 @@ int plat_ledger_class(const char *name)
 	return id;
 }
 
-/* g0 only (never preempted, so this_cpu() cannot change under it), and
- * interrupts may stay on: ledger_switch_interruptible. */
+/* Any thread context on this CPU: g0, or a goroutine that cannot move
+ * (pinned, or m->locks > 0).  Interrupts off for the few instructions of
+ * the switch: an interrupt between its close and its open would see the
+ * frame half moved (kernel/ledger.h).  The scheduler's own switches to
+ * and from user take the pair instead (below). */
 unsigned plat_ledger_switch(unsigned cls)
 {
 	if (!ledger_on)
 		return cls;
-	return ledger_switch_interruptible(&this_cpu()->ledger, arch_cycles(), cls);
+	unsigned long f = arch_irq_save();
+	unsigned old = ledger_switch(&this_cpu()->ledger, arch_cycles(), cls);
+	arch_irq_restore(f);
+	return old;
 }
 
-/* The same into user from the scheduler's frame (no cause to charge). */
-void plat_ledger_enter_user(void)
+/* The pair word, from the per-CPU base. */
+#define PAIR_OFF (offsetof(struct cpu, ledger) + offsetof(struct ledger_cpu, pair))
+_Static_assert(offsetof(struct cpu, arch) == 0, "the pair is reached from the per-CPU base");
+
+/* g0, from rt.sched into user: one subtract from the pair
+ * (ledger_pair_enter), whose operand 2 t + 1 is the G's run start, read
+ * under ledger=off too. */
+uint64_t plat_ledger_enter_user(void)
 {
 	if (!ledger_on)
-		return;
-	ledger_enter_interruptible(&this_cpu()->ledger, arch_cycles(), LC_USER);
+		return arch_cycles_2x1();
+	return arch_ledger_pair_enter(PAIR_OFF);
 }
+
+/* The M's count of rounds: the ledger counts none of its own (and under
+ * ledger=off, none at all). */
+void plat_ledger_rounds(const uint64_t *count)
+{
+	if (ledger_on)
+		this_cpu()->ledger.rounds = count;
+}
+
+/* g0, back from a G that left user by itself (not preempted): the pair's
+ * other half (ledger_pair_leave). */
+void plat_ledger_leave_user(void)
+{
+	if (ledger_on)
+		arch_ledger_pair_leave(PAIR_OFF);
+}
+
+uint64_t plat_cycles(void) { return arch_cycles(); }
 
 /* ---- stacks: the public API (rt/include/tally.h) ---- */
 

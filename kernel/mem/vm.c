@@ -148,8 +148,8 @@ int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf, ui
 	if (fn) {
 		if (r->fault_cause && on) {
 			/* the whole kern.fault frame counts under the region's
-			 * cause: ledger_pop charges it from the push */
-			l->stack[l->depth].cause = (uint8_t)r->fault_cause;
+			 * cause, from the push (last: interrupts are off) */
+			ledger_set_cause(l, l->last, r->fault_cause);
 			l->cause_events[r->fault_cause]++;
 		}
 		struct vm_fault f = { addr, access, tf };

@@ -202,6 +202,12 @@ RT_HOSTED_TEXT void plat_net_rx_irq(unsigned dev, int on)
 	pthread_mutex_unlock(&hl.lock);
 }
 
+RT_HOSTED_TEXT void plat_net_loss(uint32_t *ppm, uint32_t *seed)
+{
+	*ppm = 0;  /* the hosted link injects its own faults */
+	*seed = 1;
+}
+
 RT_HOSTED_TEXT void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
 	pthread_mutex_lock(&hl.lock);

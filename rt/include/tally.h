@@ -303,6 +303,11 @@ void tally_gc_read_stats(struct tally_gc_stats *s);
 #define TALLY_ENOMEM     (-18)  /* no memory for the socket */
 #define TALLY_EBUSY      (-19)  /* another goroutine is already receiving on it */
 #define TALLY_EDEVICE    (-20)  /* the device failed */
+#define TALLY_ECONNREFUSED  (-21)  /* TCP: the peer refused the connection (RST to the SYN) */
+#define TALLY_ECONNRESET    (-22)  /* TCP: the peer reset the connection */
+#define TALLY_ECONNTIMEDOUT (-23)  /* TCP: the peer stopped answering (retransmissions exhausted) */
+#define TALLY_ECONNABORTED  (-24)  /* TCP: aborted here (closed with unread data, listener closed) */
+#define TALLY_ESHUTDOWN     (-25)  /* TCP: write after shutdown */
 /* A short description of any tally_ error code ("unknown error" else). */
 const char *tally_strerror(int err);
 static inline uint32_t tally_ip4(unsigned a, unsigned b, unsigned c, unsigned d)
@@ -326,8 +331,9 @@ struct tally_net_info {
 int tally_net_info(struct tally_net_info *ni);
 /* Every counter of the stack and its poller by a stable name: frames in
  * and out, each drop reason ("drop.bad_csum", "drop.no_socket", ...),
- * ARP, ICMP, UDP and poller events. */
-#define TALLY_NET_MAX_STATS 64
+ * ARP, ICMP, UDP, TCP ("tcp.retransmits", "tcp.conns", ...) and poller
+ * events. */
+#define TALLY_NET_MAX_STATS 96
 struct tally_net_stats {
 	unsigned n;
 	struct tally_net_stat { const char *name; uint64_t value; } c[TALLY_NET_MAX_STATS];
@@ -371,6 +377,57 @@ int tally_udp_close(struct tally_udp *s);
  * alive while referenced; never close it yourself).  NULL for a NULL
  * socket. */
 struct tally_chan *tally_udp_ready(struct tally_udp *s);
+
+/* TCP sockets (RFC 9293: window scaling, retransmission with an RTO
+ * estimator, fast retransmit, Nagle on by default, SYN cookies when the
+ * listener's queues are full; docs/net.md "TCP on the machine").  Every
+ * blocking call parks the goroutine; the poller readies it.  One reader
+ * and one writer may use a connection at once (another gets TALLY_EBUSY),
+ * one accepter a listener.  Each connection has 64 KiB of receive and of
+ * send buffer.
+ *
+ * listen: a listener on port (any local address) with a backlog of
+ * established, unaccepted connections (1..1024) and as many half-open
+ * ones; the memory for them (at most 64 connections ready at a time;
+ * past that, SYN cookies) is allocated by listen and accept, never by
+ * the poller.  accept parks until a connection is established. */
+struct tally_tcp;
+int tally_tcp_listen(struct tally_tcp **l, uint16_t port, int backlog);
+int tally_tcp_accept(struct tally_tcp *l, struct tally_tcp **c);
+/* Active open from an ephemeral port; parks until established, refused,
+ * timed out (the SYN retried 6 times: about 2 minutes) or deadline
+ * (absolute ns, 0: none) passes.  0, TALLY_ECONNREFUSED,
+ * TALLY_ECONNTIMEDOUT, TALLY_ETIMEDOUT, TALLY_ENOADDR, ... */
+int tally_tcp_connect(struct tally_tcp **c, uint32_t ip, uint16_t port, uint64_t deadline);
+/* read: up to n bytes, parking until some are there: the count, 0 at
+ * the end of the stream (the peer's FIN), or an error (TALLY_ECONNRESET,
+ * TALLY_ETIMEDOUT past the read deadline, ...).  write: queues all n
+ * bytes, parking while the send buffer is full: n, or an error (bytes
+ * queued before it stay queued). */
+long tally_tcp_read(struct tally_tcp *c, void *buf, size_t n);
+long tally_tcp_write(struct tally_tcp *c, const void *buf, size_t n);
+/* No more writes: a FIN follows the queued bytes; reads go on. */
+int tally_tcp_shutdown(struct tally_tcp *c);
+/* Close (a connection: FIN after the queued bytes, or RST if received
+ * bytes were never read; a listener: its unaccepted connections reset).
+ * A goroutine parked on it returns TALLY_ECLOSED; the memory is freed
+ * once the connection has ended and nobody is inside a call on it.  The
+ * socket must not be used after. */
+int tally_tcp_close(struct tally_tcp *s);
+/* Nagle off (on: 1) or back on (0). */
+int tally_tcp_set_nodelay(struct tally_tcp *c, int on);
+/* Go's SetReadDeadline and SetWriteDeadline in one call (absolute ns,
+ * 0: none): reads (accept on a listener) and writes past theirs fail with
+ * TALLY_ETIMEDOUT, parked ones included. */
+int tally_tcp_set_deadlines(struct tally_tcp *s, uint64_t read_dl, uint64_t write_dl);
+/* The peer's address and port (host order). */
+int tally_tcp_peer(const struct tally_tcp *c, uint32_t *ip, uint16_t *port);
+/* The local port. */
+int tally_tcp_port(const struct tally_tcp *s);
+/* Readiness for tally_select, as tally_udp_ready: a token when data or
+ * the end of stream can be read, send space is freed, a connection can
+ * be accepted, or the socket closed. */
+struct tally_chan *tally_tcp_ready(struct tally_tcp *s);
 
 /* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
  * holding obj (obj may point inside it) is unreachable, the collector

@@ -37,15 +37,19 @@ static void apply(const struct dhcpc *c, enum dhcpc_event ev)
 	net_st.dhcp_state = dhcpc_state_name(c->state);
 	if (ev == DHCPC_EV_BOUND) {
 		int fresh = net_st.ip != c->ip;
-		net_set_addr(c->ip, c->mask, c->gw);
-		net_st.dhcp_server = c->server;
-		net_st.lease = c->lease;
 		net_leave(old);
+		/* the line goes out before the address is set: a goroutine
+		 * waiting for the address then prints after it, never before */
 		if (fresh) {
 			unsigned prefix = (unsigned)__builtin_popcount(c->mask);
 			printf("tally: net: dhcp: %s/%u gw %s from %s, lease %u s\n", net_ip_format(c->ip, a),
 			       prefix, net_ip_format(c->gw, g), net_ip_format(c->server, sv), c->lease);
 		}
+		old = net_enter();
+		net_set_addr(c->ip, c->mask, c->gw);
+		net_st.dhcp_server = c->server;
+		net_st.lease = c->lease;
+		net_leave(old);
 		return;
 	}
 	if (ev == DHCPC_EV_LOST)

@@ -58,6 +58,11 @@ const char *tally_strerror(int err)
 	case TALLY_ENOMEM: return "out of memory";
 	case TALLY_EBUSY: return "another goroutine is receiving on this socket";
 	case TALLY_EDEVICE: return "the network device failed";
+	case TALLY_ECONNREFUSED: return "connection refused by the peer";
+	case TALLY_ECONNRESET: return "connection reset by the peer";
+	case TALLY_ECONNTIMEDOUT: return "the peer stopped answering (retransmissions exhausted)";
+	case TALLY_ECONNABORTED: return "connection aborted here";
+	case TALLY_ESHUTDOWN: return "write after shutdown";
 	}
 	return "unknown error";
 }
@@ -395,12 +400,18 @@ int tally_net_stats(struct tally_net_stats *st)
 	put(st, "udp.out", net_st.udp_out);
 	put(st, "tcp.rst_out", net_st.tcp_rst_out);
 	put(st, "rx.injected", net_st.injected);
+	put(st, "tx.ring_waits", __atomic_load_n(&net_st.tx_waits, __ATOMIC_RELAXED));
+	put(st, "loss.rx", __atomic_load_n(&net_st.loss_rx, __ATOMIC_RELAXED));
+	put(st, "loss.tx", __atomic_load_n(&net_st.loss_tx, __ATOMIC_RELAXED));
 	put(st, "net.lock_wait_ns", __atomic_load_n(&net_st.lock_wait_ns, __ATOMIC_RELAXED));
 	put(st, "net.wake_ns", __atomic_load_n(&net_st.wake_ns, __ATOMIC_RELAXED));
-	net_leave(old);
 	const char *names[16];
 	uint64_t v[16];
-	unsigned n = rt_netpoll_stats(names, v, 16);
+	unsigned n = net_tcp_stats(names, v, 16);
+	for (unsigned i = 0; i < n; i++)
+		put(st, names[i], v[i]);
+	net_leave(old);
+	n = rt_netpoll_stats(names, v, 16);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
 	return 0;

@@ -23,14 +23,19 @@
  *   UDP   the socket bound to the destination port gets the datagram
  *         (copied into its queue; a parked reader is readied), else
  *         no_socket (no ICMP port unreachable is sent).
- *   TCP   net_tcp_input_hook, where the TCP state machine plugs in; a
- *         segment it does not take is answered with RST as RFC 9293
- *         3.10.7.1 says for a closed port (none for an RST), and counted.
+ *   TCP   net_tcp_input (tcp_sock.c): the connection with the 4-tuple,
+ *         else the listener on the port, else the TCP module's RST as RFC
+ *         9293 3.10.7.1 says for a closed port (none for an RST), counted
+ *         as tcp_no_listener.
  * Send: the next hop is the destination on our subnet, the gateway
  * otherwise; broadcast goes to ff:ff:ff:ff:ff:ff without ARP.  A next
  * hop without an ARP entry gets a request and the frame waits in its
  * queue (4 frames; more are dropped and counted); arp_timer retries the
  * request every second, three times, then drops what waits.
+ *
+ * Loss injection (boot option netloss=P[,SEED]): a received frame is
+ * dropped before the lock with probability P percent, and so is a frame
+ * to send (reported sent); counted as loss.rx and loss.tx.
  *
  * Not done: IPv4 reassembly (fragments are dropped by the wire layer),
  * ICMP errors (port unreachable, time exceeded) are neither sent nor
@@ -45,7 +50,8 @@
 
 struct net_stack net_st;
 unsigned rt_class_net, rt_class_netpoll;
-int (*net_tcp_input_hook)(const struct net_rx *rx);
+
+#define NET_TX_WAIT_NS 500000ull  /* longest wait for room in the device's ring */
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -174,11 +180,42 @@ void net_leave(unsigned old)
 
 /* ------------------------------------------------------------ send */
 
+/* netloss=: 1 when this frame is to be dropped.  splitmix64 over an
+ * atomic counter, so any context may draw (with or without the lock). */
+static int loss_draw(void)
+{
+	if (!net_st.loss_ppm)
+		return 0;
+	uint64_t z = __atomic_add_fetch(&net_st.loss_ctr, 0x9e3779b97f4a7c15ull, __ATOMIC_RELAXED);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z % 1000000u < net_st.loss_ppm;
+}
+
 /* The device's send and its counters (atomic: a goroutine sends its own
- * frames after dropping the lock, net_dev_send). */
+ * frames after dropping the lock, net_dev_send).  A frame netloss= drops
+ * is counted (loss_tx) and reported sent, as a wire would lose it. */
 int net_dev_send(const uint8_t *frame, size_t len)
 {
+	if (loss_draw()) {
+		__atomic_add_fetch(&net_st.loss_tx, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
 	int r = plat_net_send(net_st.dev, frame, len);
+	if (r == -2) {
+		/* the ring is full of frames the device has not taken yet: it
+		 * takes them on its own time (the emulator's thread), so wait a
+		 * little (NET_TX_WAIT_NS) before dropping: a dropped TCP segment
+		 * costs a retransmission time-out (200 ms or more) */
+		uint64_t t0 = plat_nanotime();
+		while (r == -2 && plat_nanotime() - t0 < NET_TX_WAIT_NS) {
+			plat_relax();
+			r = plat_net_send(net_st.dev, frame, len);
+		}
+		if (r == 0)
+			__atomic_add_fetch(&net_st.tx_waits, 1, __ATOMIC_RELAXED);
+	}
 	if (r == 0) {
 		__atomic_add_fetch(&net_st.tx_frames, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&net_st.tx_bytes, len, __ATOMIC_RELAXED);
@@ -403,38 +440,19 @@ static void udp_input(const struct net_rx *rx)
 		net_notify(s->ready);
 }
 
-/* RFC 9293 3.10.7.1, CLOSED: an RST is ignored; with ACK the reply is
- * <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
- * where SEG.LEN counts SYN and FIN. */
 static void tcp_input(const struct net_rx *rx)
 {
-	if (net_tcp_input_hook && net_tcp_input_hook(rx))
-		return;
-	net_st.drop[NET_SDROP_TCP_NO_LISTENER]++;
-	const struct net_tcp *t = &rx->tcp;
-	if ((t->flags & TCP_RST) || rx->ip.dst != net_st.ip)
-		return;
-	struct net_tcp r;
-	memset(&r, 0, sizeof(r));
-	r.sport = t->dport;
-	r.dport = t->sport;
-	if (t->flags & TCP_ACK_F) {
-		r.seq = t->ack;
-		r.flags = TCP_RST;
-	} else {
-		r.ack = t->seq + (uint32_t)t->payload_len + !!(t->flags & TCP_SYN) +
-		        !!(t->flags & TCP_FIN);
-		r.flags = TCP_RST | TCP_ACK_F;
-	}
-	uint8_t f[ETH_HLEN + IP4_HLEN + TCP_HLEN];
-	int n = net_tcp_build(f + ETH_HLEN + IP4_HLEN, TCP_HLEN, net_st.ip, rx->ip.src, &r, NULL, 0);
-	if (n == TCP_HLEN && net_ip_send(f, IP_P_TCP, rx->ip.src, TCP_HLEN) == 0)
-		net_st.tcp_rst_out++;
+	net_tcp_input(rx);  /* tcp_sock.c: a connection, a listener, or the RST */
 }
 
 void net_input(const uint8_t *frame, size_t len)
 {
 	unsigned old = plat_ledger_switch(rt_class_net);
+	if (loss_draw()) {
+		__atomic_add_fetch(&net_st.loss_rx, 1, __ATOMIC_RELAXED);
+		plat_ledger_switch(old);
+		return;
+	}
 	net_lock();
 	net_st.rx_frames++;
 	net_st.rx_bytes += len;
@@ -479,6 +497,9 @@ int net_start(void)
 		memcpy(net_st.rxcfg.mac, net_st.mac, 6);
 		uint32_t ip, mask, gw;
 		plat_net_config(&net_st.mode, &ip, &mask, &gw);
+		uint32_t seed;
+		plat_net_loss(&net_st.loss_ppm, &seed);
+		net_st.loss_ctr = (uint64_t)seed * 0x2545f4914f6cdd1dull;
 		net_st.next_eport = (uint16_t)(49152 + rt_fastrand() % 16384);
 		net_st.ip_id = (uint16_t)rt_fastrand();
 		net_st.ping_id = (uint16_t)rt_fastrand();

@@ -1,8 +1,9 @@
 /*
  * stack.h - the network stack's state and its internal calls, shared by
- * stack.c (receive, send, ARP, ICMP, the TCP hook), sock.c (UDP sockets,
- * ping, the tally_net_* API), dhcp_client.c (the DHCP goroutine) and the
- * scheduler's poller (rt/netpoll.c).
+ * stack.c (receive, send, ARP, ICMP, loss injection), sock.c (UDP
+ * sockets, ping, the tally_net_* API), tcp_sock.c and tcp_api.c (TCP:
+ * net_tcp_input, the tally_tcp_* calls), dhcp_client.c (the DHCP
+ * goroutine) and the scheduler's poller (rt/netpoll.c).
  *
  * Data structures: one struct net_stack, `net_st`, for the one interface
  * (device 0): its addresses, the ARP cache, the UDP socket table, the
@@ -11,22 +12,24 @@
  *
  * Invariants:
  *   every frame taken from the device is counted exactly once: in
- *   parse.n[NET_OK] (accepted by net_rx_parse) or one parse reason; an
+ *   loss_rx (dropped by the netloss= injection before anything looks at
+ *   it), parse.n[NET_OK] (accepted by net_rx_parse) or one parse reason; an
  *   accepted one is then delivered, answered, or counted in one `drop`
  *   reason (no socket, socket queue full, unanswered ICMP type, TCP
- *   without a listener);
+ *   without a connection or listener);
  *   a socket is in socks[] <=> it is open; a goroutine parked on a
  *   socket or a ping is named in exactly one net_wait.
  *
  * Locking: net_st.lock (an rt_lock) guards everything in net_st and the
  * sockets; it is taken after rt_sched.lock and before a timer heap's lock
  * (rt_timer_add under it) and the driver's spinlocks (plat_net_send under
- * it).  Goroutines to ready are collected under it and readied after it
+ * it; rt_timer_del too: TCP's timers).  Goroutines to ready are collected under it and readied after it
  * is dropped (net_ready_flush), so rt_goready never runs under it.
  *
  * Context: the poller (g0, charged to rt.netpoll, the stack's part to
  * rt.net) and goroutines (pinned while they charge rt.net); never an
- * interrupt handler.  Allocation only when a socket is opened (goroutine).
+ * interrupt handler.  Allocation only by goroutines, outside the lock:
+ * opening a socket, a readiness channel, a TCP listener's pool refill.
  */
 #ifndef TALLY_NET_STACK_H
 #define TALLY_NET_STACK_H
@@ -96,11 +99,13 @@ struct net_ping {
 	struct net_wait w;
 };
 
-/* A TCP endpoint table plugs in here (the TCP state machine): given an
- * accepted segment (rx->kind NET_RX_TCP), return 1 when it was taken.
- * Called with net_st.lock held.  NULL: no TCP, every segment is answered
- * with RST (RFC 9293 3.10.7.1) and counted as tcp_no_listener. */
-extern int (*net_tcp_input_hook)(const struct net_rx *rx);
+/* TCP (tcp_sock.c), lock held: an accepted segment (rx->kind NET_RX_TCP)
+ * to its connection or listener; else the RST for a closed port (RFC 9293
+ * 3.10.7.1, none for an RST) counted as tcp_no_listener.  1 when an
+ * endpoint took it. */
+int net_tcp_input(const struct net_rx *rx);
+/* TCP's counters by name for tally_net_stats, lock held: how many. */
+unsigned net_tcp_stats(const char **names, uint64_t *v, unsigned max);
 
 struct net_stack {
 	struct rt_lock lock;
@@ -123,6 +128,10 @@ struct net_stack {
 	uint64_t arp_req_in, arp_rep_in, arp_req_out, arp_rep_out;
 	uint64_t icmp_echo_in, icmp_echo_out, icmp_reply_in;
 	uint64_t udp_in, udp_out, tcp_rst_out, injected;
+	uint32_t loss_ppm;          /* netloss=: frames dropped per million */
+	uint64_t loss_ctr;          /* the loss generator's counter (splitmix64) */
+	uint64_t loss_rx, loss_tx;  /* frames netloss= dropped */
+	uint64_t tx_waits;          /* sends that found the ring full and waited */
 	uint64_t lock_wait_ns;      /* waiting for `lock` (net_enter, net_input) */
 	uint64_t wake_ns;           /* readying goroutines and sending readiness
 	                             * tokens after dropping it (charged rt.sched) */

@@ -57,12 +57,16 @@ RT_HOSTED_SRCS := rt/hosted/rt_platform_hosted.c rt/hosted/rt_ledger_hosted.c rt
 RT_SCHED_TESTS := $(notdir $(basename $(wildcard $(CURDIR)/tests/host/test_rt_*.c)))
 RT_TESTS := test_ctx $(RT_SCHED_TESTS)
 
-# sources of each test besides its own file and the hosted platform
+# sources of each test besides its own file and the hosted platform;
+# test_ctx links no runtime, so not the hosted network either (it calls
+# into the runtime's poller)
 rt_src_test_ctx :=
+rt_hosted_test_ctx := $(filter-out rt/hosted/rt_net_hosted.c,$(RT_HOSTED_SRCS))
 $(foreach t,$(RT_SCHED_TESTS),$(eval rt_src_$(t) := $(RT_SRCS)))
 # the network's tests read the recorded frames (tests/fixtures/net/)
 RT_NET_FX := tests/host/net_fx.c tests/host/fixture.c
 rt_src_test_rt_net := $(RT_SRCS) $(RT_NET_FX)
+rt_src_test_rt_tcp := $(RT_SRCS) $(RT_NET_FX)
 
 # test_rt_preempt needs asynchronous preemption, which the TSan build does
 # not have (rt/hosted/rt_preempt_hosted.c, "ThreadSanitizer").
@@ -85,7 +89,7 @@ endef
 
 # $(1) = variant, $(2) = test name
 define RT_BIN_RULE
-$(RT_HOST_DIR)/$(1)/$(2): $(foreach s,tests/host/$(2).c $(rt_src_$(2)) $(RT_HOSTED_SRCS),\
+$(RT_HOST_DIR)/$(1)/$(2): $(foreach s,tests/host/$(2).c $(rt_src_$(2)) $(or $(rt_hosted_$(2)),$(RT_HOSTED_SRCS)),\
 		$(call rt_obj,$(1),$(s)))
 	@mkdir -p $$(@D)
 	$$(RT_CC_$(1)) $$(RT_HOST_LDFLAGS) $$(RT_VLDFLAGS_$(1)) -o $$@ $$^ $$(RT_HOST_LIBS)

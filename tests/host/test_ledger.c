@@ -7,15 +7,11 @@
  * written here (a plain stack of classes, each interval charged to its
  * top), not with the ledger's own sum, which telescopes by construction.
  */
-#define _DEFAULT_SOURCE  /* setitimer, sigaction */
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 #include <cmocka.h>
 #include "kernel/ledger.h"
 
@@ -96,8 +92,9 @@ static void matches_a_reference_model(void **state)
 	struct ledger_snapshot s;
 	struct model m;
 	memset(&m, 0, sizeof(m));
-	uint64_t now = 100, x = 777;
+	uint64_t now = 100, x = 777, rounds = 0;
 	ledger_start(&l, now, LC_USER);
+	l.rounds = &rounds;  /* the scheduler's count: one per pair enter */
 	m.cls[0] = LC_USER;
 	for (int i = 0; i < 200000; i++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
@@ -105,8 +102,12 @@ static void matches_a_reference_model(void **state)
 		m.cycles[m.cls[m.depth]] += dt;
 		m.cause_cycles[m.cause[m.depth]] += dt;
 		now += dt;
-		unsigned op = (x >> 20) % 3, cls = (x >> 40) % LC_FIXED_COUNT;
+		/* 5: a pop again, so that the walk is often back on the thread's
+		 * own frame, where the pair runs */
+		unsigned op = (x >> 20) % 6, cls = (x >> 40) % LC_FIXED_COUNT;
 		unsigned cause = (x >> 50) % LCAUSE_FIXED_COUNT;
+		/* the thread's own frame, where the scheduler's pair runs */
+		int base = m.depth == 0 && !m.over && m.cause[0] == 0;
 		if (op == 0) {
 			ledger_push(&l, now, cls, cause);
 			if (m.depth + 1 >= LEDGER_DEPTH) {
@@ -117,28 +118,41 @@ static void matches_a_reference_model(void **state)
 				m.cls[m.depth] = cls;
 				m.cause[m.depth] = cause;
 			}
-		} else if (op == 1) {
+		} else if (op == 1 || op == 5) {
 			ledger_pop(&l, now);
 			if (m.over)
 				m.over--;
 			else if (m.depth)
 				m.depth--;
-		} else {
-			/* the interrupt-tolerant switch must charge as the plain
-			 * one when no interrupt lands inside it; so must its
-			 * variant for a frame without a cause */
-			if ((x >> 60) & 1 && m.cause[m.depth] == 0 && !m.over) {
-				ledger_enter_interruptible(&l, now, cls);
-			} else {
-				unsigned old = (x >> 61) & 1 ? ledger_switch_interruptible(&l, now, cls)
-				                             : ledger_switch(&l, now, cls);
-				assert_int_equal(old, m.cls[m.depth]);
-			}
+		} else if (op == 2) {
+			unsigned old = ledger_switch(&l, now, cls);
+			assert_int_equal(old, m.cls[m.depth]);
 			m.entries++;
 			m.cls[m.depth] = cls;
 			m.cause[m.depth] = 0;
+		} else if (op == 3 && base && m.cls[0] == LC_USER) {
+			ledger_pair_leave(&l, now);  /* counted by its round */
+			m.cls[0] = LC_RT_SCHED;
+		} else if (op == 3 && base && m.cls[0] == LC_RT_SCHED) {
+			rounds++;  /* as execute() counts before its enter */
+			ledger_pair_enter(&l, now);
+			m.entries += 2;
+			m.cls[0] = LC_USER;
+		} else if (op == 4 && m.depth > 0 && !m.over) {
+			/* the preempt hook: the frame under an interrupt's */
+			l.stack[l.depth - 1].cls = LC_RT_SCHED;
+			l.stack[l.depth - 1].cause = LCAUSE_PREEMPT;
+			m.cls[m.depth - 1] = LC_RT_SCHED;
+			m.cause[m.depth - 1] = LCAUSE_PREEMPT;
 		}
 		assert_int_equal(ledger_current(&l), m.cls[m.depth]);
+		if (i % 997 == 0) {
+			/* any instant: the ledger as a snapshot by IPI reads it */
+			ledger_snapshot(&l, now, &s);
+			for (unsigned k = 0; k < LC_FIXED_COUNT; k++)
+				assert_int_equal(s.cycles[k], m.cycles[k]);
+			assert_int_equal(s.residue, 0);
+		}
 	}
 	ledger_snapshot(&l, now, &s);
 	for (unsigned k = 0; k < LC_FIXED_COUNT; k++)
@@ -146,7 +160,10 @@ static void matches_a_reference_model(void **state)
 	/* causes 1..: a sub-view, exactly the model's; cause 0 is a sink */
 	for (unsigned k = 1; k < LCAUSE_FIXED_COUNT; k++)
 		assert_int_equal(s.cause_cycles[k], m.cause_cycles[k]);
+	/* two a round, counted by the scheduler (a round whose leave is
+	 * still to come counts it already, as the model does) */
 	assert_int_equal(ledger_transitions(&l), m.entries);
+	assert_true(rounds > 1000);  /* the walk did exercise the pair */
 }
 
 static void no_cause_charges_no_cause(void **state)
@@ -175,113 +192,85 @@ static void no_cause_charges_no_cause(void **state)
 	assert_string_equal(ledger_class_name(LC_KERN_DRIVER), "kern.driver");
 }
 
-/* The interrupt-tolerant switch: alone it charges as ledger_switch does;
- * with an interrupt (a push and a pop) landing between its clock read and
- * its exchange, nothing is charged twice and last is the interrupt's exit. */
-static void interruptible_switch_stays_exact(void **state)
+/* The scheduler's pair: one add to leave user, one subtract to enter it,
+ * charged as ledger_switch charges (hand-computed intervals); an
+ * interrupt's push and pop between the pair's switches take their cycles
+ * from the half that is open; a snapshot between any two steps (as an
+ * IPI takes it) balances; a preemption's relabel and the ordinary switch
+ * back come out as the hook and execute() make them. */
+static void pair_switches_charge_as_switches(void **state)
 {
 	(void)state;
-	struct ledger_cpu a, b;
-	struct ledger_snapshot sa, sb;
-	int sched = ledger_class("rt.sched");
-	ledger_start(&a, 0, LC_USER);
-	ledger_start(&b, 0, LC_USER);
-	assert_int_equal(ledger_switch_interruptible(&a, 100, (unsigned)sched), LC_USER);
-	ledger_switch(&b, 100, (unsigned)sched);
-	assert_int_equal(ledger_switch_interruptible(&a, 130, LC_USER), (unsigned)sched);
-	ledger_switch(&b, 130, LC_USER);
-	ledger_snapshot(&a, 200, &sa);
-	ledger_snapshot(&b, 200, &sb);
-	assert_memory_equal(sa.cycles, sb.cycles, sizeof(sa.cycles));
-	assert_int_equal(ledger_transitions(&a), ledger_transitions(&b));
-
-	/* the clock is read at 300; a timer interrupt enters at 310 and
-	 * leaves at 350; then the exchange runs */
-	ledger_push(&a, 310, LC_KERN_IRQ_TIMER, 0);   /* user up to 310 */
-	ledger_pop(&a, 350);                          /* timer 40 */
-	assert_int_equal(ledger_switch_interruptible(&a, 300, (unsigned)sched), LC_USER);
-	assert_int_equal(a.last, 350);                /* the interrupt's exit */
-	ledger_snapshot(&a, 400, &sa);
-	assert_int_equal(sa.residue, 0);
-	assert_int_equal(sa.cycles[LC_USER], 100 + 180);  /* 0-100, 130-310 */
-	assert_int_equal(sa.cycles[LC_KERN_IRQ_TIMER], 40);
-	assert_int_equal(sa.cycles[sched], 30 + 50);  /* 100-130, 350-400 */
-	assert_int_equal(sum(&sa), 400);
-
-	/* the overtaken end alone, as when a second interrupt ran between the
-	 * exchange (clock read at 500, first interrupt's exit 520) and it: the
-	 * second one left last at its exit, 560, which must stay; nothing is
-	 * charged and the switch is counted */
-	uint64_t tr = ledger_transitions(&a);
-	a.last = 560;
-	ledger_snapshot(&a, 560, &sa);
-	assert_int_equal(_ledger_switch_raced(20, 500, &a, LC_USER), LC_USER);
-	assert_int_equal(a.last, 560);
-	assert_int_equal(ledger_transitions(&a), tr + 1);
-	ledger_snapshot(&a, 600, &sb);
-	assert_int_equal(sb.cycles[sched] - sa.cycles[sched], 40);  /* 560-600, current */
-	/* without the second interrupt last was still the switch's now: it
-	 * goes back to the first interrupt's exit */
-	a.last = 600;
-	assert_int_equal(_ledger_switch_raced(20, 600, &a, LC_USER), LC_USER);
-	assert_int_equal(a.last, 620);
+	struct ledger_cpu a;
+	struct ledger_snapshot s;
+	uint64_t rounds = 0;
+	ledger_start(&a, 0, LC_KERN_BOOT);
+	a.rounds = &rounds;
+	assert_int_equal(ledger_switch(&a, 10, LC_RT_SCHED), LC_KERN_BOOT);  /* mstart */
+	assert_int_equal(a.stack[0].cls, LEDGER_PAIR);
+	rounds++;
+	ledger_pair_enter(&a, 25);                    /* sched 10-25 */
+	assert_int_equal(ledger_current(&a), LC_USER);
+	ledger_snapshot(&a, 30, &s);                  /* mid-run, as an IPI would */
+	assert_int_equal(s.cycles[LC_USER], 5);
+	assert_int_equal(s.cycles[LC_RT_SCHED], 15);
+	assert_int_equal(s.residue, 0);
+	ledger_push(&a, 40, LC_KERN_IRQ_TIMER, 0);    /* user 25-40 */
+	ledger_pop(&a, 48);                           /* timer 8 */
+	ledger_pair_leave(&a, 60);                    /* user 48-60 */
+	assert_int_equal(ledger_current(&a), LC_RT_SCHED);
+	ledger_push(&a, 61, LC_KERN_IRQ_IPI, 0);      /* sched 60-61 */
+	ledger_pop(&a, 64);                           /* ipi 3 */
+	rounds++;
+	ledger_pair_enter(&a, 70);                    /* sched 64-70 */
+	/* a tick preempts: it relabels the frame under its own */
+	ledger_push(&a, 80, LC_KERN_IRQ_TIMER, 0);    /* user 70-80 */
+	a.stack[a.depth - 1].cls = LC_RT_SCHED;
+	a.stack[a.depth - 1].cause = LCAUSE_PREEMPT;
+	ledger_pop(&a, 85);                           /* timer 5 */
+	assert_int_equal(ledger_switch(&a, 95, LC_RT_SCHED), LC_RT_SCHED);  /* preempt 85-95 */
+	assert_int_equal(a.stack[0].cls, LEDGER_PAIR);
+	rounds++;
+	ledger_pair_enter(&a, 100);                   /* sched 95-100 */
+	ledger_snapshot(&a, 110, &s);                 /* user 100-110 */
+	assert_int_equal(s.cycles[LC_KERN_BOOT], 10);
+	assert_int_equal(s.cycles[LC_RT_SCHED], 15 + 1 + 6 + 10 + 5);
+	assert_int_equal(s.cycles[LC_USER], 15 + 12 + 10 + 10);
+	assert_int_equal(s.cycles[LC_KERN_IRQ_TIMER], 8 + 5);
+	assert_int_equal(s.cycles[LC_KERN_IRQ_IPI], 3);
+	assert_int_equal(s.cause_cycles[LCAUSE_PREEMPT], 10);
+	assert_int_equal(s.residue, 0);
+	assert_int_equal(sum(&s), 110);
+	/* mstart's switch, 3 rounds of 2, the three pushes, the preempted
+	 * round's switch back (its relabel is the third of that round) */
+	assert_int_equal(ledger_transitions(&a), 1 + 6 + 3 + 1);
+	/* a switch away from the pair and back keeps the pair's sum */
+	assert_int_equal(ledger_switch(&a, 120, LC_IDLE), LC_USER);
+	assert_int_equal(ledger_switch(&a, 150, LC_USER), LC_IDLE);
+	ledger_pair_leave(&a, 155);
+	ledger_snapshot(&a, 160, &s);
+	assert_int_equal(s.cycles[LC_USER], 47 + 10 + 5);
+	assert_int_equal(s.cycles[LC_IDLE], 30);
+	assert_int_equal(s.cycles[LC_RT_SCHED], 37 + 5);
+	assert_int_equal(s.residue, 0);
 }
 
-/* arch_local_sub64 / arch_local_exchange against an interrupt on their
- * own CPU, played by a signal on this thread (delivered between two
- * instructions, as an interrupt is).  The handler takes 1 from w and from
- * a each time; the thread drains w with exchanges (summing the values
- * replaced) and takes 2 from a at a time.  Conservation: the drained sum
- * + w == -signals and a == -(own + signals), modulo 2^64; a load-then-store
- * version would lose the handler's updates landing between its steps. */
-static uint64_t sig_w, sig_a;
-static volatile sig_atomic_t sig_n;
-
-static void local_sig(int sig)
-{
-	(void)sig;
-	arch_local_sub64(&sig_w, 1);
-	arch_local_sub64(&sig_a, 1);
-	sig_n++;
-}
-
-static void local_rmw_is_interrupt_atomic(void **state)
+/* The pair's word stays exact far from 0: S is a signed sum of times,
+ * 2 S + h must not lose S's sign (an arithmetic shift reads it back). */
+static void pair_word_keeps_large_times(void **state)
 {
 	(void)state;
-	struct sigaction sa = { .sa_handler = local_sig };
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
-	struct itimerval it = { .it_interval = { 0, 20 }, .it_value = { 0, 20 } };
-	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-	uint64_t drained = 0, own = 0, back;
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		for (int i = 0; i < 100000; i++) {
-			arch_local_exchange(&sig_w, 0, &back);  /* back = old - 0 */
-			drained += back;
-			arch_local_sub64(&sig_a, 2);
-			own += 2;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (sig_n < 2000 && t.tv_sec - t0.tv_sec < 5);
-	struct itimerval off = { { 0, 0 }, { 0, 0 } };
-	setitimer(ITIMER_REAL, &off, NULL);
-	signal(SIGALRM, SIG_DFL);
-	assert_true(sig_n > 100);  /* the signals did land */
-	assert_int_equal(drained + sig_w, 0 - (uint64_t)sig_n);
-	assert_int_equal(sig_a, 0 - own - (uint64_t)sig_n);
-	/* and the values: the difference and its sign */
-	uint64_t v = 5;
-	assert_int_equal(arch_local_exchange(&v, 9, &back), 0);  /* 5 > 9: no */
-	assert_int_equal(v, 9);
-	assert_int_equal(back, (uint64_t)-4);
-	assert_int_equal(arch_local_exchange(&v, 2, &back), 1);  /* 9 > 2 */
-	assert_int_equal(back, 7);
-	assert_int_equal(arch_local_exchange(&v, 2, &back), 0);  /* equal: not ahead */
-	assert_int_equal(back, 0);
-	arch_local_sub64(&v, 3);
-	assert_int_equal(v, UINT64_MAX);
+	struct ledger_cpu a;
+	struct ledger_snapshot s;
+	uint64_t t = 1ull << 61;  /* a cycle counter decades from its reset */
+	ledger_start(&a, t, LC_RT_SCHED);
+	ledger_pair_enter(&a, t + 7);
+	ledger_pair_leave(&a, t + 1007);
+	ledger_pair_enter(&a, t + 1010);
+	ledger_snapshot(&a, t + 1020, &s);
+	assert_int_equal(s.cycles[LC_USER], 1000 + 10);
+	assert_int_equal(s.cycles[LC_RT_SCHED], 7 + 3);
+	assert_int_equal(s.residue, 0);
 }
 
 static void overflow_keeps_books(void **state)
@@ -350,8 +339,8 @@ int main(void)
 		cmocka_unit_test(random_walk_always_balances),
 		cmocka_unit_test(matches_a_reference_model),
 		cmocka_unit_test(no_cause_charges_no_cause),
-		cmocka_unit_test(interruptible_switch_stays_exact),
-		cmocka_unit_test(local_rmw_is_interrupt_atomic),
+		cmocka_unit_test(pair_switches_charge_as_switches),
+		cmocka_unit_test(pair_word_keeps_large_times),
 		cmocka_unit_test(overflow_keeps_books),
 		cmocka_unit_test(snapshot_add_totals),
 		cmocka_unit_test(registry_is_stable),

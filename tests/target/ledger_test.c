@@ -25,6 +25,14 @@
  *   - ledger_vs_halted_idle: a core halted for T (plat_m_park, the
  *     runtime's park) is charged to idle for the time the HPET saw pass,
  *     and every other (idle, tickless) core for the whole window;
+ *   - ledger_vs_pair_switches: the scheduler's two switches (the pair,
+ *     kernel/ledger.h) in many short rounds with the tick on: user and
+ *     rt.sched each get what they get with interrupts off plus at most
+ *     STUB_MAX an interrupt, and some interrupts did land inside a
+ *     switch (restarted);
+ *   - ledger_vs_pair_window: one interrupt placed exactly inside each
+ *     switch (a pending self-IPI let in by the sti before it): the half
+ *     entered gets what it gets with no interrupt, the half left pays;
  *   - ledger_vs_hpet_clock: over a window of mixed work on every core, each
  *     core's classes advance by the time the HPET saw pass (with the
  *     residue at 0 this holds the ledger's time base, the cycle counter
@@ -48,6 +56,7 @@
  * CPUs idle and tickless, so under icount they execute nothing while a
  * test counts (icount's clock counts every vCPU's instructions).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "arch/arch.h"
@@ -259,6 +268,197 @@ KTEST(ledger_vs_timer_irq_cost)
 	      " (%lu < %lu)", on.irq + on.irqs * STUB_MAX, truth);
 	if (timer_tick_hz())
 		CHECK(on.irqs >= 10, "the loop took ticks", " (%lu < %lu)", on.irqs, 10);
+}
+
+/* ---- the scheduler's pair switches, interrupted ---- */
+
+/* Loop iterations inside user and inside rt.sched a round: short, so that
+ * the two switches' windows (their clock read to their commit, 3
+ * instructions each) are a good share of a round, and varied from round
+ * to round, so that under icount a tick period that is a multiple of a
+ * round's length does not make every tick land at the same place. */
+#define PAIR_USER_ITER(i) (1 + (i) % 3)
+#define PAIR_SCHED_ITER(i) (1 + (i) % 5)
+
+struct pair_run {
+	uint64_t user, sched, irq;  /* ledger: over the pass */
+	uint64_t irqs, restarts;    /* timer interrupts; those that restarted a switch */
+};
+
+static __attribute__((noinline)) void pair_rounds(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		(void)plat_ledger_enter_user();
+		arch_counted_loop(PAIR_USER_ITER(i));
+		plat_ledger_leave_user();
+		arch_counted_loop(PAIR_SCHED_ITER(i));
+	}
+}
+
+static void pair_pass(unsigned n, int irqs_on, struct pair_run *r)
+{
+	struct cpu *c = this_cpu();
+	struct ledger_snapshot a, b;
+	unsigned long f = arch_irq_save();
+	uint64_t k0 = c->timer_irqs, r0 = c->ledger.restarts;
+	ledger_snapshot(&c->ledger, arch_cycles(), &a);
+	if (irqs_on)
+		arch_irq_enable();
+	pair_rounds(n);
+	arch_irq_disable();
+	ledger_snapshot(&c->ledger, arch_cycles(), &b);
+	r->user = b.cycles[LC_USER] - a.cycles[LC_USER];
+	r->sched = b.cycles[LC_RT_SCHED] - a.cycles[LC_RT_SCHED];
+	r->irq = b.cycles[LC_KERN_IRQ_TIMER] - a.cycles[LC_KERN_IRQ_TIMER];
+	r->irqs = c->timer_irqs - k0;
+	r->restarts = c->ledger.restarts - r0;
+	arch_irq_restore(f);
+}
+
+/* The scheduler's switches (plat_ledger_enter_user / leave_user, one add
+ * to the ledger's pair each) run with interrupts on.  An interrupt that
+ * lands between a switch's clock read and its commit must not take its
+ * cycles from the half the switch leaves (the switch's time is before
+ * it): the entry sends the switch back to its clock read
+ * (arch_restart_fixup), and ledger.restarts counts it.  Truth: the same
+ * rounds with interrupts held off.  With the tick, user and rt.sched each
+ * get at least as much as without it (an interrupt misplaced by a missing
+ * restart takes its whole length, about 300 instructions, from one of
+ * them), and at most STUB_MAX more an interrupt (the stub's share, and a
+ * restart's 3 instructions run again).  How many ticks landed inside a
+ * switch is noted, not required: ledger_vs_pair_window places one there. */
+KTEST(ledger_vs_pair_switches)
+{
+	struct ledger_cpu *l = &this_cpu()->ledger;
+	if (!ledger_on)
+		return;
+	KASSERT(l->depth == 0);  /* the thread's own frame becomes the pair */
+	int exact = counts_exact();
+	/* about 40 tick periods under icount (a round is about 35
+	 * instructions); a fixed count without a tick or an icount */
+	uint64_t n = 400000;
+	if (exact && timer_tick_hz())
+		n = arch_cycles_hz() / timer_tick_hz() * 40 / 35;
+	if (n > 20000000)
+		n = 20000000;
+	unsigned long f = arch_irq_save();
+	unsigned old = ledger_switch(l, arch_cycles(), LC_RT_SCHED);
+	arch_irq_restore(f);
+	struct pair_run off_run, on_run;
+	pair_pass((unsigned)n, 0, &off_run);
+	pair_pass((unsigned)n, 1, &on_run);
+	f = arch_irq_save();
+	ledger_switch(l, arch_cycles(), old);
+	arch_irq_restore(f);
+	ktest_note("%s: %lu rounds; user %lu, rt.sched %lu with interrupts off; %lu, %lu, "
+	           "kern.irq.timer %lu with %lu timer interrupts, %lu restarted a switch",
+	           mode(exact), n, off_run.user, off_run.sched, on_run.user, on_run.sched, on_run.irq,
+	           on_run.irqs, on_run.restarts);
+	CHECK(off_run.irqs == 0 && off_run.restarts == 0, "no interrupt with interrupts off",
+	      " (%lu, %lu restarts)", off_run.irqs, off_run.restarts);
+	CHECK(on_run.restarts <= on_run.irqs, "restarts <= interrupts", " (%lu > %lu)",
+	      on_run.restarts, on_run.irqs);
+	if (!exact)
+		return;
+	CHECK(on_run.user >= off_run.user, "user with the tick >= without: an interrupt's time taken "
+	      "from user", " (%lu < %lu)", on_run.user, off_run.user);
+	CHECK(on_run.sched >= off_run.sched, "rt.sched with the tick >= without: an "
+	      "interrupt's time taken from rt.sched", " (%lu < %lu)", on_run.sched, off_run.sched);
+	CHECK(on_run.user <= off_run.user + on_run.irqs * STUB_MAX, "user <= without + STUB_MAX an "
+	      "interrupt", " (%lu > %lu)", on_run.user, off_run.user + on_run.irqs * STUB_MAX);
+	CHECK(on_run.sched <= off_run.sched + STI + on_run.irqs * STUB_MAX, "rt.sched <= without + "
+	      "STUB_MAX an interrupt", " (%lu > %lu)", on_run.sched,
+	      off_run.sched + STI + on_run.irqs * STUB_MAX);
+	if (timer_tick_hz())
+		CHECK(on_run.irqs >= 10, "the rounds took ticks", " (%lu < %lu)", on_run.irqs, 10);
+}
+
+/* One interrupt placed in a switch's window: a wake IPI to this CPU is
+ * made pending with interrupts off, and the sti right before the switch
+ * lets it in after exactly one instruction, the switch's clock read.
+ * Which half the interrupt's cycles come out of is then known: the one
+ * being left (the switch, sent back to its read, commits after the
+ * interrupt), so under icount the half being entered gets exactly what it
+ * gets with no interrupt (within RESTART_SLACK).  Without the restart it
+ * would take the whole interrupt from the half left and give it to the
+ * other. */
+#define PAIR_OFF (offsetof(struct cpu, ledger) + offsetof(struct ledger_cpu, pair))
+enum { HIT_NONE, HIT_ENTER, HIT_LEAVE };
+/* The half entered gets what it gets with no interrupt, within this many
+ * instructions (measured under icount: 2 more, both halves; a missing
+ * restart moves the whole interrupt, about 300). */
+#define RESTART_SLACK 8
+
+struct window_run {
+	uint64_t user, sched, restarts;
+};
+
+static void window_round(int hit, struct window_run *r)
+{
+	struct cpu *c = this_cpu();
+	struct ledger_snapshot a, b;
+	unsigned long f = arch_irq_save();
+	uint64_t r0 = c->ledger.restarts;
+	ledger_snapshot(&c->ledger, arch_cycles(), &a);
+	if (hit == HIT_ENTER) {
+		arch_send_ipi(c->arch.hwid, ARCH_IRQ_IPI_WAKE);
+		arch_irq_enable();  /* the IPI comes in after the next instruction */
+	}
+	(void)arch_ledger_pair_enter(PAIR_OFF);
+	arch_irq_disable();
+	arch_counted_loop(100);
+	if (hit == HIT_LEAVE) {
+		arch_send_ipi(c->arch.hwid, ARCH_IRQ_IPI_WAKE);
+		arch_irq_enable();
+	}
+	arch_ledger_pair_leave(PAIR_OFF);
+	arch_irq_disable();
+	arch_counted_loop(100);
+	ledger_snapshot(&c->ledger, arch_cycles(), &b);
+	r->user = b.cycles[LC_USER] - a.cycles[LC_USER];
+	r->sched = b.cycles[LC_RT_SCHED] - a.cycles[LC_RT_SCHED];
+	r->restarts = c->ledger.restarts - r0;
+	arch_irq_restore(f);
+}
+
+KTEST(ledger_vs_pair_window)
+{
+	struct ledger_cpu *l = &this_cpu()->ledger;
+	if (!ledger_on)
+		return;
+	KASSERT(l->depth == 0);
+	int exact = counts_exact();
+	unsigned long f = arch_irq_save();
+	unsigned old = ledger_switch(l, arch_cycles(), LC_RT_SCHED);
+	arch_irq_restore(f);
+	struct window_run none, enter, leave;
+	window_round(HIT_NONE, &none);  /* translated once */
+	window_round(HIT_NONE, &none);
+	window_round(HIT_ENTER, &enter);
+	window_round(HIT_LEAVE, &leave);
+	f = arch_irq_save();
+	ledger_switch(l, arch_cycles(), old);
+	arch_irq_restore(f);
+	ktest_note("%s: user/rt.sched %lu/%lu with no interrupt; %lu/%lu with one in the enter's "
+	           "window (%lu restarts); %lu/%lu in the leave's (%lu)", mode(exact), none.user,
+	           none.sched, enter.user, enter.sched, enter.restarts, leave.user, leave.sched,
+	           leave.restarts);
+	CHECK(none.restarts == 0, "no restart without an interrupt", " (%lu, %lu)", none.restarts,
+	      0);
+	CHECK(enter.restarts >= 1, "the interrupt in the enter's window restarted it", " (%lu < %lu)",
+	      enter.restarts, 1);
+	CHECK(leave.restarts >= 1, "the interrupt in the leave's window restarted it", " (%lu < %lu)",
+	      leave.restarts, 1);
+	if (!exact)
+		return;
+	CHECK(enter.user >= none.user && enter.user <= none.user + RESTART_SLACK,
+	      "enter: user as with no interrupt", " (%lu vs %lu)", enter.user, none.user);
+	CHECK(enter.sched >= none.sched, "enter: the interrupt taken from rt.sched, the half left",
+	      " (%lu < %lu)", enter.sched, none.sched);
+	CHECK(leave.sched >= none.sched && leave.sched <= none.sched + RESTART_SLACK,
+	      "leave: rt.sched as with no interrupt", " (%lu vs %lu)", leave.sched, none.sched);
+	CHECK(leave.user >= none.user, "leave: the interrupt taken from user, the half left",
+	      " (%lu < %lu)", leave.user, none.user);
 }
 
 /* ---- stack growth ---- */

@@ -320,12 +320,14 @@ def settings_lines(mode, mo):
 		key = [o for o in ov if o["benchmark"] in OVERHEAD_KEY]
 		worst = max(ov, key=lambda o: o["ratio"])
 		tr = th.get("ledger-transition")
+		ps = th.get("ledger-pair-switch")
 		out.append("ledger overhead (instructions, ledger on / ledger=off): %s; "
-		           "largest %s %s%s" % (
+		           "largest %s %s%s%s" % (
 			           ", ".join("%s %s" % (o["benchmark"], pct_change(o["ratio"]))
 			                     for o in key) or "-",
 			           worst["benchmark"], pct_change(worst["ratio"]),
-			           "; one transition %s (boot-time, scratch ledger)" % tr if tr else ""))
+			           "; one transition %s (boot-time, scratch ledger)" % tr if tr else "",
+			           "; one scheduler pair switch %s" % ps if ps else ""))
 	elif sy.get("tally-ledger-off", {}).get("runs") and \
 	     sy["tally-ledger-off"].get("header", {}).get("ledger-mode") != "off":
 		out.append("ledger overhead: not measured (the ledger=off boot's header lacks "

@@ -20,8 +20,10 @@ QEMU version, machine, CPU model, vCPUs, each benchmark's count), then per
 mode a line saying the unit, the runs and, under icount, whether each
 side's runs were identical; a table (benchmark with its P, median with
 the ledger on and with `ledger=off` (with [min-max] when runs differ), the
-cost the ledger adds per op (on - off), the overhead (on/off - 1) and, under
-icount, the on-side split kern/rt/user/idle); and the cost of one
+cost the ledger adds per op (on - off), the overhead (on/off - 1), the
+ledger's transitions per op (from the on side's benchmark line) and the
+added cost divided by them, and, under icount, the on-side split
+kern/rt/user/idle); and the cost of one
 transition from the benchmark header (`ledger-transition:`), in ns too
 when the guest TSC's rate is known and is not icount's.
 
@@ -65,6 +67,13 @@ def num(v, mode):
 	return compare._fmt(v) if v >= 0 else "-" + compare._fmt(-v)
 
 
+def count(v):
+	"""A count per op: one decimal, grouped digits from 10^5 up."""
+	if v is None:
+		return "-"
+	return "{:,.0f}".format(v).replace(",", " ") if abs(v) >= 1e5 else "%.1f" % v
+
+
 def value(vals, mode):
 	"""The median of one side's runs, with [min-max] when they differ."""
 	if not vals:
@@ -94,37 +103,46 @@ def render_mode(mode, mo):
 		         ": the runs differ in %s" % ", ".join(differ))
 	out.append(head + ".")
 	out.append("")
-	cols = ["benchmark", "ledger on", "`ledger=off`", "added per op", "overhead"]
+	cols = ["benchmark", "ledger on", "`ledger=off`", "added per op", "overhead",
+	        "transitions per op", "added per transition"]
 	if mode == "icount":
 		cols.append("split on (kern/rt/user/idle %)")
 	out.append("| " + " | ".join(cols) + " |")
-	out.append("|---|" + "--:|" * 4 + ("---|" if mode == "icount" else ""))
+	out.append("|---|" + "--:|" * 6 + ("---|" if mode == "icount" else ""))
 	for n, p in sorted(bench.items(), key=lambda kv: compare._order(kv[0])):
 		label = "%s-%s" % (n, p.get("procs") if p.get("procs") is not None else "?")
 		if n in OP:
 			label += " (%s)" % OP[n]
 		on, off = p.get("on") or [], p.get("off") or []
 		c = [label, value(on, mode), value(off, mode)]
+		tr = p.get("transitions_op")
 		if on and off:
 			mon, moff = statistics.median(on), statistics.median(off)
 			c += [num(mon - moff, mode), compare.pct_change(mon / moff) if moff else "-"]
+			c += [count(tr), "%.1f" % ((mon - moff) / tr) if tr else "-"]
 		else:
-			c += ["-", "-"]
+			c += ["-", "-", "-", "-"]
 		if mode == "icount":
 			s = p.get("split_on")
 			c.append(" / ".join("%.1f" % s.get(k, 0.0) for k in SPLIT) if s else "-")
 		out.append("| " + " | ".join(c) + " |")
 	out.append("")
 	tc, mhz = mo.get("transition_cycles"), mo.get("tsc_mhz")
+	pc = mo.get("pair_switch_cycles")
+
+	def cost(c):
+		if mode == "icount":
+			return "%s instructions" % c
+		ns = " (%.0f ns at the guest TSC's %.0f MHz)" % (c * 1000.0 / mhz, mhz) if mhz else ""
+		return "%s cycles%s" % (c, ns)
 	if tc is None:
 		out.append("One transition: not in the benchmark header.")
-	elif mode == "icount":
-		out.append("One transition (`ledger-transition:` in the benchmark header): "
-		           "%s instructions." % tc)
 	else:
-		ns = " (%.0f ns at the guest TSC's %.0f MHz)" % (tc * 1000.0 / mhz, mhz) if mhz else ""
-		out.append("One transition (`ledger-transition:` in the benchmark header): "
-		           "%s cycles%s." % (tc, ns))
+		line = ("One transition (`ledger-transition:` in the benchmark header, a push or a "
+		        "pop): %s" % cost(tc))
+		if pc is not None:
+			line += "; one of the scheduler's pair switches (`ledger-pair-switch:`): %s" % cost(pc)
+		out.append(line + ".")
 	return out
 
 

@@ -143,6 +143,7 @@ class Compare(unittest.TestCase):
 	def test_ledger_overhead(self):
 		self.write_text("icount", "tally", 1,
 		                "ledger-transition: 21 cycles\n"
+		                "ledger-pair-switch: 5 cycles\n"
 		                "BenchmarkSpawnJoin-1\t10\t1020 cycles/op\n"
 		                "BenchmarkYieldPingPong-1\t10\t800 cycles/op\n"
 		                "bench: done: 2 benchmarks\n")
@@ -159,6 +160,7 @@ class Compare(unittest.TestCase):
 		self.assertEqual(len(head), 1)
 		self.assertIn("SpawnJoin +2.00%", head[0])
 		self.assertIn("largest SpawnJoin +2.00%; one transition 21 cycles", head[0])
+		self.assertIn("; one scheduler pair switch 5 cycles", head[0])
 		# the ledger=off variant is not a column
 		self.assertNotIn("tally-ledger-off", lines[1 + lines.index(head[0])])
 

@@ -41,10 +41,11 @@ def results():
 		"modes": {
 			"icount": {
 				"unit": "instructions/op", "qemu_mode": "-icount shift=0", "runs": 3,
-				"transition_cycles": 21, "tsc_mhz": 999.9,
+				"transition_cycles": 21, "pair_switch_cycles": 5, "tsc_mhz": 999.9,
 				"benchmarks": {
 					"SpawnJoin": {"procs": 1, "on": [1100.0] * 3, "off": [1000.0] * 3,
-					              "split_on": {"kern": 1.0, "rt": 30.0, "user": 69.0, "idle": 0.0}},
+					              "split_on": {"kern": 1.0, "rt": 30.0, "user": 69.0, "idle": 0.0},
+					              "transitions_op": 8.0},
 					"Skynet": {"procs": 1, "on": [1611782535.0] * 3,
 					           "off": [1522476643.0, 1522476643.0, 1522476644.0],
 					           "split_on": {"kern": 0.6, "rt": 37.1, "user": 62.3, "idle": 0.0}},
@@ -67,23 +68,26 @@ class Render(unittest.TestCase):
 			"Recorded with `tools/ledger_overhead.py --modes icount,parallel --runs 3 "
 			"--record`: commit `abc123`, 2026-01-01 00:00:00 UTC; QEMU 7.2; "
 			"`-M q35 -cpu max -m 512M`, 1 vCPU; ops per boot: SpawnJoin 10000; Skynet 1."), md[0])
-		# 1100 - 1000 = 100 added, 1100 / 1000 - 1 = +10%
-		self.assertIn("| SpawnJoin-1 | 1100.0 | 1000.0 | 100.0 | +10.00% | "
+		# 1100 - 1000 = 100 added, 1100 / 1000 - 1 = +10%, 8 transitions: 12.5 each
+		self.assertIn("| SpawnJoin-1 | 1100.0 | 1000.0 | 100.0 | +10.00% | 8.0 | 12.5 | "
 		              "1.0 / 30.0 / 69.0 / 0.0 |", md)
 		# medians 1611782535 and 1522476643: 89305892 added, +5.87%; the off runs differ
 		self.assertIn("| Skynet-1 (10^6 leaves) | 1 611 782 535 | 1 522 476 643 "
-		              "[1 522 476 643-1 522 476 644] | 89 305 892 | +5.87% | "
+		              "[1 522 476 643-1 522 476 644] | 89 305 892 | +5.87% | - | - | "
 		              "0.6 / 37.1 / 62.3 / 0.0 |", md)
 		self.assertIn("Under `-icount shift=0`: guest instructions per op, median of 3 runs "
 		              "per side: the runs differ in Skynet.", md)
-		self.assertIn("One transition (`ledger-transition:` in the benchmark header): "
-		              "21 instructions.", md)
+		self.assertIn("One transition (`ledger-transition:` in the benchmark header, a push or "
+		              "a pop): 21 instructions; one of the scheduler's pair switches "
+		              "(`ledger-pair-switch:`): 5 instructions.", md)
 		# parallel: medians 3100 and 3000, ranges shown, no split column
-		self.assertIn("| SpawnJoin-1 | 3100 [3000-3300] | 3000 [2900-3000] | 100 | +3.33% |", md)
-		self.assertIn("| Skynet-1 (10^6 leaves) | - | - | - | - |", md)
+		self.assertIn("| SpawnJoin-1 | 3100 [3000-3300] | 3000 [2900-3000] | 100 | +3.33% | - | - |",
+		              md)
+		self.assertIn("| Skynet-1 (10^6 leaves) | - | - | - | - | - | - |", md)
 		# 100 cycles at 2500 MHz = 40 ns
-		self.assertIn("One transition (`ledger-transition:` in the benchmark header): "
-		              "100 cycles (40 ns at the guest TSC's 2500 MHz).", md)
+		# no pair switch in that header: the line names the push or pop only
+		self.assertIn("One transition (`ledger-transition:` in the benchmark header, a push or "
+		              "a pop): 100 cycles (40 ns at the guest TSC's 2500 MHz).", md)
 
 	def test_identical_runs_and_dirty(self):
 		js = results()
@@ -145,10 +149,11 @@ class Record(unittest.TestCase):
 	def boot(self, opts, echo_to=None, log_path=None):
 		off = "ledger=off" in opts.cmdline
 		cost = 1000 if off else 1100
-		text = ("tsc: 999.9 MHz (x)\nledger-transition: 21 cycles\n"
+		text = ("tsc: 999.9 MHz (x)\nledger-transition: 21 cycles\nledger-pair-switch: 5 cycles\n"
 		        "BenchmarkSpawnJoin-1\t10000\t%d.000 ns/op\t%d.000 cycles/op%s\n"
 		        "bench: done: 1 benchmarks\n" % (
-			        cost, cost, "" if off else "\t0.0 %kern\t30.0 %rt\t70.0 %user\t0.0 %idle"))
+			        cost, cost, "" if off else
+			        "\t0.0 %kern\t30.0 %rt\t70.0 %user\t0.0 %idle\t4.000 transitions/op"))
 		return types.SimpleNamespace(
 			raw=text.encode(), status=1 if off and self.fail_off else 0,
 			command=ledger_overhead.tally_qemu.build_command(opts))
@@ -164,8 +169,10 @@ class Record(unittest.TestCase):
 			js = json.load(f)
 		p = js["modes"]["icount"]["benchmarks"]["SpawnJoin"]
 		self.assertEqual((p["on"], p["off"], p["procs"]), ([1100.0] * 2, [1000.0] * 2, 1))
+		self.assertEqual(p["transitions_op"], 4.0)
 		self.assertAlmostEqual(p["ratio"], 1.1)
 		self.assertEqual(js["modes"]["icount"]["transition_cycles"], 21)
+		self.assertEqual(js["modes"]["icount"]["pair_switch_cycles"], 5)
 		self.assertEqual(js["smp"], 1)
 		self.assertTrue(js["qemu"] and js["commit"] and js["date"])
 		self.assertIn("--runs 2", js["command"])
@@ -178,7 +185,7 @@ class Record(unittest.TestCase):
 		self.assertNotIn(self.tmp, json.dumps(js))
 		self.assertEqual(quiet(render_ledger.main, ["--check"]), 0)
 		with open(self.doc) as f:
-			self.assertIn("| SpawnJoin-1 | 1100.0 | 1000.0 | 100.0 | +10.00% | "
+			self.assertIn("| SpawnJoin-1 | 1100.0 | 1000.0 | 100.0 | +10.00% | 4.0 | 25.0 | "
 			              "0.0 / 30.0 / 70.0 / 0.0 |", f.read())
 
 	def test_failed_boot_records_nothing(self):

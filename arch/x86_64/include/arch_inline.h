@@ -7,32 +7,55 @@
 
 static inline uint64_t arch_cycles(void)
 {
-	/* 64-bit outputs: rdtsc clears the upper halves, so no zero
-	 * extension is needed (rdtsc, shl, or) */
+	/* rdtsc clears the upper halves of rax and rdx: shl and or, in the
+	 * registers rdtsc wrote (3 instructions, no moves) */
+	uint64_t t, hi;
+	__asm__ volatile("rdtsc\n\tshlq $32, %%rdx\n\torq %%rdx, %%rax" : "=a"(t), "=&d"(hi) :: "cc");
+	return t;
+}
+
+/* The ledger pair's switches (arch/arch.h).  Each records its clock read
+ * (1:) and its commit (2:) in section arch_restart, for
+ * arch_restart_fixup (trap.c).  rax and rdx are outputs only, so running
+ * the sequence again from 1: is harmless.
+ * leave: rdtsc; shl; lea (2 t + 1 in one: rdx = hi << 33, rax = lo,
+ * rdx + 2 rax + 1); add to %gs:off: 4 instructions. */
+#define ARCH_RESTART_RECORD \
+	".pushsection arch_restart, \"a\"\n\t.balign 8\n\t.quad 1b, 2b\n\t.popsection\n\t"
+
+static inline void arch_ledger_pair_leave(unsigned long off)
+{
 	uint64_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (hi << 32) | lo;
+	__asm__ volatile("1: rdtsc\n\t"
+	                 "shlq $33, %%rdx\n\t"
+	                 "leaq 1(%%rdx, %%rax, 2), %%rax\n\t"
+	                 "2: addq %%rax, %%gs:%c2\n\t"
+	                 ARCH_RESTART_RECORD
+	                 : "=&a"(lo), "=&d"(hi) : "i"(off) : "cc", "memory");
 }
 
-/* An instruction that reads and writes memory is never split by an
- * interrupt on its own CPU; only other CPUs need the lock prefix, which
- * costs ~20 cycles (xchg with memory always carries it, hence cmpxchg:
- * it fails, reloading rax, only if an interrupt moved *p in between).
- * The difference is taken in rax, where cmpxchg leaves the old value, and
- * its sign comes out as a flag: 5 instructions with the caller's branch. */
-static inline void arch_local_sub64(uint64_t *p, uint64_t v)
+/* enter: the same 2 t + 1, subtracted: 4 instructions, and the value
+ * subtracted is returned (the caller's run start). */
+static inline uint64_t arch_ledger_pair_enter(unsigned long off)
 {
-	__asm__ volatile("subq %1, %0" : "+m"(*p) : "er"(v) : "cc");
+	uint64_t u, hi;
+	__asm__ volatile("1: rdtsc\n\t"
+	                 "shlq $33, %%rdx\n\t"
+	                 "leaq 1(%%rdx, %%rax, 2), %%rax\n\t"
+	                 "2: subq %%rax, %%gs:%c2\n\t"
+	                 ARCH_RESTART_RECORD
+	                 : "=&a"(u), "=&d"(hi) : "i"(off) : "cc", "memory");
+	return u;
 }
 
-static inline int arch_local_exchange(uint64_t *p, uint64_t v, uint64_t *back)
+/* 2 t + 1 for the cycle counter t, as the pair's switches compute it:
+ * rdtsc; shl; lea, 3 instructions, the same as arch_cycles. */
+static inline uint64_t arch_cycles_2x1(void)
 {
-	uint64_t d = *(volatile uint64_t *)p;
-	int ahead;
-	__asm__ volatile("1: cmpxchgq %3, %1\n\tjne 1b\n\tsubq %3, %0"
-	                 : "+a"(d), "+m"(*p), "=@ccg"(ahead) : "r"(v) : "memory");
-	*back = d;
-	return ahead;
+	uint64_t u, hi;
+	__asm__ volatile("rdtsc\n\tshlq $33, %%rdx\n\tleaq 1(%%rdx, %%rax, 2), %%rax"
+	                 : "=a"(u), "=&d"(hi) :: "cc");
+	return u;
 }
 
 /* Interrupt numbers (arch/arch.h, "Interrupt numbers"): x86 vectors.

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""httpd_client.py PORT - the host side of the httpd system cases.
+
+Talks to apps/httpd.c through QEMU's hostfwd at 127.0.0.1:PORT with real
+clients, checking each answer against truth computed here:
+  1. waits for the guest (a GET / every second, at most 90 s);
+  2. curl fetches /, /big?bytes=10485760, /stats and /nope on ONE
+     keep-alive connection (curl's num_connects: 1 for the first URL, 0
+     after); the page must be the page, the 10 MiB body's SHA-256 must
+     equal the hash of the same deterministic bytes computed here (byte i
+     = (i * 2654435761 mod 2^32) >> 24), /stats must parse as JSON with
+     one ledger per CPU whose classes plus residue add up to its elapsed
+     cycles, /nope must be 404;
+  3. a client that asks for 64 MiB, reads 256 KiB and vanishes (RST);
+     then a request must work and the server's TCP memory and connection
+     count (/stats net tcp.mem_bytes, tcp.conns) return to their baseline;
+  4. conns connections opened at once (the fd limit raised; 64 in the
+     httpd case, 1000 in the httpd_conns1000 stress case through
+     tools/httpd_conns_client.py: slirp's forwarded port has a backlog of
+     1, so opening them takes about 0.3 s each), each does a
+     request and stays open; /stats must count them; all are closed and
+     memory and connections return to the baseline again;
+  5. a malformed request line gets 400;
+  6. GET /quit ends the guest's program.
+With --loss (the httpd_loss case) only steps 1, 2 (the 10 MiB body) and 6
+run, and /stats must show tcp.retransmits > 0.
+Exit 0 when every check held; else 1 with a line per failure.
+
+stdlib only, plus curl (tools/bootstrap.sh installs it).
+"""
+import hashlib
+import json
+import resource
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+BIG = 10 * 1024 * 1024
+CONNS = 64
+PAGE_START = b"<!doctype html>"
+
+
+def pattern_sha(n):
+	"""SHA-256 of the body: byte i = (i * 2654435761 mod 2^32) >> 24."""
+	h = hashlib.sha256()
+	step = 1 << 20
+	for off in range(0, n, step):
+		k = min(step, n - off)
+		h.update(bytes(((i * 2654435761) & 0xffffffff) >> 24 for i in range(off, off + k)))
+	return h.hexdigest()
+
+
+def raw_get(port, path, timeout=20, keep=True):
+	"""One request over a fresh socket: (status, body).  With keep the
+	client closes first, so TIME_WAIT (60 s) is the host's, not the
+	guest's (the server holds a connection it closed first that long)."""
+	s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+	try:
+		s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: %s\r\n\r\n" %
+		           (path, "keep-alive" if keep else "close")).encode())
+		return read_response(s)
+	finally:
+		s.close()
+
+
+def read_response(s):
+	buf = b""
+	while b"\r\n\r\n" not in buf:
+		d = s.recv(65536)
+		if not d:
+			raise IOError("connection closed before the header ended")
+		buf += d
+	head, body = buf.split(b"\r\n\r\n", 1)
+	lines = head.decode("latin-1").split("\r\n")
+	status = int(lines[0].split()[1])
+	clen = 0
+	for l in lines[1:]:
+		k, v = l.split(":", 1)
+		if k.strip().lower() == "content-length":
+			clen = int(v)
+	while len(body) < clen:
+		d = s.recv(65536)
+		if not d:
+			raise IOError("connection closed after %d of %d body bytes" % (len(body), clen))
+		body += d
+	return status, body[:clen]
+
+
+def stats(port):
+	st, body = raw_get(port, "/stats")
+	if st != 200:
+		raise IOError("/stats: status %d" % st)
+	return json.loads(body)
+
+
+def wait_baseline(port, base, what, fails, limit=20.0):
+	"""tcp.mem_bytes and tcp.conns back to base within limit seconds."""
+	t0 = time.monotonic()
+	while True:
+		j = stats(port)
+		mem, conns = j["net"].get("tcp.mem_bytes"), j["net"].get("tcp.conns")
+		if mem == base[0] and conns == base[1]:
+			print("httpd_client: %s: memory back to %d bytes, %d connection(s), after %.1f s" %
+			      (what, mem, conns, time.monotonic() - t0))
+			return
+		if time.monotonic() - t0 > limit:
+			fails.append("%s: tcp.mem_bytes %s tcp.conns %s, baseline %d and %d after %.0f s" %
+			             (what, mem, conns, base[0], base[1], limit))
+			return
+		time.sleep(0.5)
+
+
+def check_stats_json(j, fails):
+	cpus = j.get("cpus", [])
+	if len(cpus) != j.get("ncpu") or not cpus:
+		fails.append("/stats: %d ledgers for ncpu %s" % (len(cpus), j.get("ncpu")))
+	for c in cpus:
+		total = sum(c["classes"].values()) + c["residue"]
+		if total != c["elapsed"]:
+			fails.append("/stats: cpu %d: classes + residue %d != elapsed %d" %
+			             (c["cpu"], total, c["elapsed"]))
+	if not any(c["classes"].get("rt.net", 0) > 0 for c in cpus):
+		fails.append("/stats: no CPU charged anything to rt.net")
+	if j.get("net", {}).get("tcp.accepted", 0) < 1:
+		fails.append("/stats: tcp.accepted is 0")
+
+
+def curl_keepalive(port, fails, loss):
+	urls = ["/", "/big?bytes=%d" % BIG, "/stats", "/nope"]
+	if loss:
+		urls = ["/", "/big?bytes=%d" % BIG]
+	outs = ["/tmp/httpd_client.%d.%d" % (port, i) for i in range(len(urls))]
+	cmd = ["curl", "-sS", "--max-time", "600"]
+	for u, o in zip(urls, outs):
+		cmd += ["http://127.0.0.1:%d%s" % (port, u), "-o", o,
+		        "-w", "%{http_code} %{num_connects} %{size_download}\\n"]
+	t0 = time.monotonic()
+	p = subprocess.run(cmd, capture_output=True, text=True, timeout=660)
+	dt = time.monotonic() - t0
+	res = [l.split() for l in p.stdout.splitlines()]
+	if p.returncode != 0 or len(res) != len(urls):
+		fails.append("curl: exit %d, %r %s" % (p.returncode, p.stdout, p.stderr.strip()))
+		return
+	want_codes = [200, 200, 200, 404][:len(urls)]
+	conns = [int(r[1]) for r in res]
+	if conns[0] != 1 or any(c != 0 for c in conns[1:]):
+		fails.append("curl: connections per URL %s, want one then reuse (keep-alive)" % conns)
+	for u, r, w in zip(urls, res, want_codes):
+		if int(r[0]) != w:
+			fails.append("curl %s: status %s, want %d" % (u, r[0], w))
+	page = open(outs[0], "rb").read()
+	if not page.startswith(PAGE_START):
+		fails.append("/: not the page: %r" % page[:40])
+	big = open(outs[1], "rb").read()
+	got, want = hashlib.sha256(big).hexdigest(), pattern_sha(BIG)
+	if len(big) != BIG or got != want:
+		fails.append("/big: %d bytes, sha256 %s, want %d bytes %s" % (len(big), got, BIG, want))
+	else:
+		print("httpd_client: 10 MiB body sha256 %s matches, %.1f s (%.2f MB/s)" %
+		      (got, dt, BIG / dt / 1e6))
+	if not loss:
+		check_stats_json(json.loads(open(outs[2], "rb").read()), fails)
+
+
+def malformed(port, fails):
+	s = socket.create_connection(("127.0.0.1", port), timeout=20)
+	s.sendall(b"NONSENSE\r\n\r\n")
+	st, _ = read_response(s)
+	s.close()
+	if st != 400:
+		fails.append("malformed request: status %d, want 400" % st)
+
+
+def vanish(port, fails):
+	s = socket.create_connection(("127.0.0.1", port), timeout=20)
+	s.sendall(b"GET /big?bytes=67108864 HTTP/1.1\r\nHost: x\r\n\r\n")
+	got = 0
+	while got < 256 * 1024:
+		d = s.recv(65536)
+		if not d:
+			break
+		got += len(d)
+	# vanish: RST instead of FIN (linger 0), the transfer cut mid-way
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+	s.close()
+	print("httpd_client: client vanished after %d bytes" % got)
+
+
+def many(port, fails, conns):
+	soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+	want = conns + 64
+	if soft < want:
+		resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+	socks = []
+	t0 = time.monotonic()
+	try:
+		slow = 0
+		for i in range(conns):
+			t1 = time.monotonic()
+			socks.append(socket.create_connection(("127.0.0.1", port), timeout=60))
+			slow += time.monotonic() - t1 > 0.5
+		t_conn = time.monotonic() - t0
+		for s in socks:
+			s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		bad = 0
+		for s in socks:
+			st, body = read_response(s)
+			if st != 200 or not body.startswith(PAGE_START):
+				bad += 1
+		if bad:
+			fails.append("%d connections: %d wrong answers" % (conns, bad))
+		n = stats(port)["net"].get("tcp.conns", 0)
+		print("httpd_client: %d connections opened in %.1f s (%d connects over 0.5 s: the "
+		      "host's SYN retried while slirp's backlog of 1 is full), answered in %.1f s; "
+		      "guest counts %d" % (conns, t_conn, slow, time.monotonic() - t0 - t_conn, n))
+		if n < conns + 1:
+			fails.append("%d connections held: the guest counts %d" % (conns, n))
+	finally:
+		for s in socks:
+			s.close()
+
+
+def main(loss=False, conns=CONNS):
+	args = [a for a in sys.argv[1:] if not a.startswith("--")]
+	loss = loss or "--loss" in sys.argv
+	if len(args) != 1:
+		print("usage: httpd_client.py [--loss] PORT")
+		return 2
+	if not shutil.which("curl"):
+		print("httpd_client: curl is not installed (tools/bootstrap.sh)")
+		return 1
+	port = int(args[0])
+	t0 = time.monotonic()
+	while True:
+		try:
+			st, body = raw_get(port, "/", timeout=5)
+			if st == 200:
+				break
+		except (OSError, ValueError):
+			pass
+		if time.monotonic() - t0 > 90:
+			print("httpd_client: no answer to GET / within 90 s")
+			return 1
+		time.sleep(1)
+	print("httpd_client: guest answers after %.1f s" % (time.monotonic() - t0))
+	fails = []
+	try:
+		curl_keepalive(port, fails, loss)
+		if loss:
+			r = stats(port)["net"].get("tcp.retransmits", 0)
+			print("httpd_client: tcp.retransmits %d" % r)
+			if r == 0:
+				fails.append("loss: tcp.retransmits did not move")
+		else:
+			base = None
+			for _ in range(40):  # earlier connections end (LAST_ACK, FIN_WAIT)
+				j = stats(port)["net"]
+				if j["tcp.conns"] == 1:
+					base = (j["tcp.mem_bytes"], 1)
+					break
+				time.sleep(0.5)
+			if base is None:
+				raise ValueError("tcp.conns never came down to 1 for a baseline")
+			print("httpd_client: baseline tcp.mem_bytes %d" % base[0])
+			vanish(port, fails)
+			st, body = raw_get(port, "/")
+			if st != 200 or not body.startswith(PAGE_START):
+				fails.append("after the vanished client: status %d" % st)
+			wait_baseline(port, base, "after the vanished client", fails)
+			many(port, fails, conns)
+			wait_baseline(port, base, "after %d connections" % conns, fails)
+			malformed(port, fails)
+	except (OSError, ValueError, KeyError) as e:
+		fails.append("%s: %s" % (type(e).__name__, e))
+	try:
+		raw_get(port, "/quit", keep=False)
+	except OSError as e:
+		fails.append("/quit: %s" % e)
+	for f in fails:
+		print("httpd_client: FAIL " + f)
+	return 1 if fails else 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
