@@ -131,6 +131,10 @@ struct p {
 	struct rt_timer **timers;
 	unsigned ntimers, timers_cap;
 	volatile uint64_t timer0_when;  /* earliest `when`, 0 if none */
+	/* exited Gs cached by this P (proc.c), owner only: a spawn and an
+	 * exit take no global lock until the cache is empty or full */
+	struct g *gfree;
+	unsigned ngfree;
 };
 
 /* ---- scheduler (rt/sched.c) ---- */
@@ -146,20 +150,26 @@ static inline int rt_on_goroutine(void) { return rt_getg()->goid != 0; }
 extern struct m rt_ms[RT_MAX_M];          /* sched.c */
 static inline struct m *rt_getm(void) { return &rt_ms[plat_m_id()]; }
 
+/* Put a function's code in the section the preemption tick never
+ * interrupts (rt_preempt_check): it may use this M's state without
+ * holding m->locks.  Such a function calls nothing but tail calls out
+ * (or calls code the tick never preempts either, as plat_m_id). */
+#define RT_NOPREEMPT __attribute__((section("rt_nopreempt"), noinline, no_sanitize("thread")))
+/* pin.c: raise the running M's m->locks and return the M (in section
+ * rt_nopreempt, so no preemption falls between the two). */
+struct m *rt_pin_m(void);
+
 /* A compiler barrier: the tick (an interrupt or signal on this same CPU
  * or thread) sees this M's stores in program order across it. */
 #define rt_tick_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
-/* Pin the caller to its M: read the M and raise its lock count with the
- * tick held off, so no preemption can fall between the two (the G would
+/* Pin the caller to its M: read the M and raise its lock count in code
+ * the tick never preempts, so no preemption can fall between the two (the G would
  * resume elsewhere and raise the old M's count).  While pinned the caller
  * may use the M's and its P's owner-only state.  Go's acquirem. */
 static inline struct m *rt_acquirem(void)
 {
-	unsigned long f = plat_irq_save();
-	struct m *m = rt_getm();
-	m->locks++;
-	plat_irq_restore(f);
+	struct m *m = rt_pin_m();  /* pin.c: M read and count raised unpreempted */
 	rt_tick_barrier();
 	return m;
 }

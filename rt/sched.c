@@ -33,6 +33,9 @@
  * Lost wake-ups are avoided by the idle protocol: an M counts itself idle
  * under sched.lock and then re-checks every queue; a producer publishes
  * work and then reads nmidle (both with sequentially consistent atomics).
+ * At most one wake is in flight (rt_sched.waking, set by rt_wakep, cleared
+ * by the M leaving its idle state, which then re-checks every queue
+ * itself), so a burst of spawns sends one IPI, not one per G.
  *
  * Locking: sched.lock, then an object's lock.  rt_lock disables preemption
  * of its holder (m->locks).  m->locks also covers every context switch and
@@ -101,15 +104,6 @@ uint64_t rt_nanotime(void) { return plat_nanotime(); }
 #define acquirem rt_acquirem
 #define releasem rt_releasem
 
-struct g *rt_getg(void)
-{
-	unsigned long f = plat_irq_save();  /* M and its curg read together */
-	struct m *m = rt_getm();
-	struct g *gp = m->curg ? m->curg : &m->g0;
-	plat_irq_restore(f);
-	return gp;
-}
-
 uint64_t rt_fastrand(void)
 {
 	struct m *m = acquirem();  /* m->fastrand is owner-only */
@@ -146,6 +140,17 @@ void rt_wakep(void)
 	if (__atomic_load_n(&rt_sched.nmidle, __ATOMIC_SEQ_CST) == 0 ||
 	    __atomic_load_n(&rt_sched.nmspinning, __ATOMIC_SEQ_CST) != 0)
 		return;
+	/* One wake in flight at a time (Go's wakep claims a spinning M
+	 * before it starts one): until the woken M has left its idle state
+	 * (findrunnable clears `waking` there, and then looks at every
+	 * queue), further work is found by it, and a second wake would only
+	 * send another IPI to the same M.  Without the claim, a G spawning
+	 * children while the other CPU woke up sent one IPI per child
+	 * (skynet: 1.1 million wakes for 1.1 million goroutines). */
+	unsigned zero = 0;
+	if (!__atomic_compare_exchange_n(&rt_sched.waking, &zero, 1, 0, __ATOMIC_SEQ_CST,
+	                                 __ATOMIC_SEQ_CST))
+		return;
 	uint64_t mask = __atomic_load_n(&rt_sched.idle_mask, __ATOMIC_SEQ_CST);
 	unsigned me = plat_m_id();
 	for (unsigned i = 0; i < rt_procs(); i++) {
@@ -154,6 +159,7 @@ void rt_wakep(void)
 			return;
 		}
 	}
+	__atomic_store_n(&rt_sched.waking, 0, __ATOMIC_SEQ_CST);  /* nobody to wake */
 }
 
 /* Any runnable G anywhere?  Every P is looked at, not only those below
@@ -306,6 +312,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		rt_lock(&rt_sched.lock);
 		__atomic_sub_fetch(&rt_sched.nmidle, 1, __ATOMIC_SEQ_CST);
 		__atomic_and_fetch(&rt_sched.idle_mask, ~(1ull << m->id), __ATOMIC_SEQ_CST);
+		/* out of the idle state (woken or not): the next wake may go */
+		__atomic_store_n(&rt_sched.waking, 0, __ATOMIC_SEQ_CST);
 		rt_unlock(&rt_sched.lock);
 		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P */
@@ -416,7 +424,7 @@ static void execute(struct m *m, struct g *gp)
 			snprintf(msg, sizeof(msg),
 			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
 			         (unsigned long long)rt_sched.ngs, (unsigned long long)rt_sched.nstacks,
-			         rt_sched.ngfree, st[0], st[1], st[2], st[3], st[4], pre);
+			         rt_gfree_count(), st[0], st[1], st[2], st[3], st[4], pre);
 			rt_throw_oom(msg, 0);
 		}
 		__atomic_add_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);

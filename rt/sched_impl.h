@@ -24,12 +24,13 @@ struct rt_sched {
 	struct rt_lock lock;
 	struct g *runq_head, *runq_tail;
 	volatile uint32_t runq_size;
-	struct g *gfree;                  /* exited Gs, with their stacks */
+	struct g *gfree;                  /* exited Gs beyond the Ps' caches */
 	unsigned ngfree;
 	struct g *allgs;                  /* every G ever made (allnext) */
 	volatile uint64_t goidgen;
 	volatile unsigned nmidle;
 	volatile unsigned nmspinning;
+	volatile unsigned waking;         /* 1: a wake is on its way to an idle M */
 	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
 	volatile uint64_t nop_mask;       /* bit i: M i parked without a P */
 	volatile uint64_t ngs;            /* G structures made */
@@ -60,6 +61,7 @@ struct g *rt_runqsteal(struct p *pp, struct p *victim, int steal_next);
 /* proc.c: Gs */
 struct g *rt_newproc(void (*fn)(void *), void *arg);
 void rt_gfput(struct g *gp);
+unsigned rt_gfree_count(void);  /* free Gs, global and cached (racy) */
 void rt_goentry(void *arg);
 
 

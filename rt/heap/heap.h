@@ -55,10 +55,9 @@
 #define RT_SPAN_MAXOBJ 1024                   /* 8-byte class in one page */
 #define RT_SPAN_WORDS (RT_SPAN_MAXOBJ / 64)
 
-/* Put a function's code in the section the preemption tick never
- * interrupts (rt_preempt_check): it may use this M's cache without
- * holding m->locks.  Such a function calls nothing but tail calls out. */
-#define RT_NOPREEMPT __attribute__((section("rt_nopreempt"), noinline, no_sanitize("thread")))
+/* RT_NOPREEMPT (rt_impl.h) puts a function's code in the section the
+ * preemption tick never interrupts: it may use this M's cache without
+ * holding m->locks. */
 
 /* ---- size classes (sizeclass.c) ---- */
 struct rt_sizeclass {

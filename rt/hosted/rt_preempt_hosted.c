@@ -24,9 +24,10 @@
  * The safe-point rule.  A goroutine is switched out only where no other
  * goroutine of the same thread can wait for something it holds.  The
  * handler injects only when all of these hold:
- *   1. preemption is not held off on this thread (plat_irq_save: the
- *      runtime reads its M and raises m->locks, or reads M and curg,
- *      with nothing in between);
+ *   1. preemption is not held off on this thread (plat_irq_save; the
+ *      runtime's own pins, reading its M and then raising m->locks or
+ *      reading curg, rely on rule 5's section rt_nopreempt instead:
+ *      rt/pin.c);
  *   2. the interrupted PC lies in the executable's own text (its PF_X
  *      PT_LOAD, from dl_iterate_phdr): never in the C library (malloc's
  *      arena lock, stdio's FILE lock, a pthread_once in progress), the
