@@ -91,4 +91,6 @@ BENCH_P(BinaryTrees, 1)
 	}
 	tally_gc_read_stats(&after);
 	bench_metric(b, (double)(after.cycles - before.cycles) / (double)b->n, "gc-cycles");
+	if (before.cycles == 0)
+		bench_metric(b, (double)after.pause_max_ns, "pause-max-ns");
 }

@@ -7,7 +7,8 @@
 // check is compared with the node count the shape fixes (2^(d+1) - 1);
 // a mismatch fails the benchmark.  Nodes are heap objects the collector
 // reclaims; its cost is in the figure.  gc-cycles is MemStats.NumGC's
-// increase per op.
+// increase per op; pause-max-ns the longest stop-the-world pause among the
+// run's cycles (MemStats.PauseNs, a ring of the last 256).
 package main
 
 import "runtime"
@@ -67,4 +68,13 @@ func benchBinaryTrees(b *B) {
 	}
 	runtime.ReadMemStats(&ms1)
 	b.Metric(float64(ms1.NumGC-ms0.NumGC)/float64(b.N), "gc-cycles")
+	if n := ms1.NumGC - ms0.NumGC; n > 0 && n <= 256 {
+		var max uint64
+		for c := ms0.NumGC; c < ms1.NumGC; c++ {
+			if p := ms1.PauseNs[c%256]; p > max {
+				max = p
+			}
+		}
+		b.Metric(float64(max), "pause-max-ns")
+	}
 }
