@@ -423,6 +423,7 @@ static void collect(int conc, uintptr_t entry_sp)
 	own_lo = entry_sp;
 	cycle(conc, &c);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
+	st.pause_ns[st.cycles % 256] = pause;
 	st.cycles++;
 	st.heap_live = gc_live;
 	st.pause_last_ns = pause;

@@ -281,6 +281,10 @@ struct tally_gc_stats {
 	uint64_t cleanups_queued; /* cleanups whose object died, in all */
 	uint64_t cleanups_run;    /* cleanups that have returned, in all */
 	uint64_t weak_cleared;    /* weak handles cleared, in all */
+	/* Each cycle's stop-the-world time (its pauses added), as Go's
+	 * MemStats.PauseNs: cycle c (counting from 0) is in pause_ns[c % 256],
+	 * so the last min(cycles, 256) cycles are there. */
+	uint64_t pause_ns[256];
 };
 void tally_gc_read_stats(struct tally_gc_stats *s);
 

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "rt/heap/rt_malloc.h"
 #include "rt/include/tally.h"
@@ -36,6 +37,7 @@ struct shared {
 	volatile int64_t live;
 	volatile int64_t freed;
 	volatile int64_t reused;
+	volatile int64_t first_outside;   /* test_pause_ring */
 };
 RT_TEST_SCAFFOLD
 
@@ -252,6 +254,56 @@ static void test_torture(void **st)
 	assert_true(S->cycles >= 10);
 }
 
+/* ---- the per-cycle pause ring ---- */
+
+/* Each forced cycle's recorded stop-the-world time lies within the
+ * caller's own clock reading around tally_gc(), and lands in the slot of
+ * its cycle number (the ring wraps after 256). */
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void pauses_main(void *a)
+{
+	(void)a;
+	struct tally_gc_stats s0, s;
+	void *keep = list_make(2000, 11);
+	tally_gc_read_stats(&s0);
+	for (int i = 0; i < 300; i++) {
+		uint64_t t0 = now_ns();
+		tally_gc();
+		uint64_t t1 = now_ns();
+		tally_gc_read_stats(&s);
+		if (s.cycles != s0.cycles + (uint64_t)i + 1) {
+			S->bad++;
+			continue;
+		}
+		uint64_t p = s.pause_ns[(s.cycles - 1) % 256];
+		if (p == 0 || p > t1 - t0) {
+			if (!S->reused++)
+				S->first_outside = (int64_t)p;
+		}
+		S->done++;
+	}
+	tally_gc_keep_alive(keep);
+}
+
+static void test_pause_ring(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(pauses_main, NULL, 2);
+	if (S->done != 300)
+		fail_msg("%lld of 300 forced cycles counted as one cycle each",
+		         (long long)S->done);
+	if (S->reused)   /* here: cycles whose recorded pause is out of bounds */
+		fail_msg("%lld of 300 cycles recorded a pause of 0 or longer than tally_gc() took "
+		         "(first: %lld ns)", (long long)S->reused, (long long)S->first_outside);
+}
+
 /* ---- misuse ---- */
 
 static void free_collected(void *a)
@@ -274,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_torture),
 		cmocka_unit_test(test_free_collected),
+		cmocka_unit_test(test_pause_ring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
