@@ -43,15 +43,24 @@ static volatile uint32_t *entry_at(struct pci_dev *d, unsigned entry)
 	return (volatile uint32_t *)(t + d->msix.table_off + entry * PCI_MSIX_ENTRY);
 }
 
-/* Compose the message for vector v on the boot CPU; 0, or -1 (printed). */
-static int compose(struct pci_dev *d, unsigned v, uint64_t *addr, uint32_t *data)
+/* A new vector calling fn (charged to cls) and the message that raises it
+ * on the boot CPU: the vector, or -1 with a message printed (no vector
+ * left, the CPU not nameable in a message; nothing is kept then). */
+static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, uint64_t *addr,
+                              uint32_t *data)
 {
-	if (arch_msi_compose(cpus[0].arch.hwid, v, addr, data) < 0) {
-		kprintf("tally: pci: %02x:%02x.%x: CPU hwid %u cannot be named in an MSI message\n",
-		        d->bus, d->dev, d->fn, cpus[0].arch.hwid);
+	int v = irq_alloc_vector(fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	return 0;
+	if (arch_msi_compose(cpus[0].arch.hwid, (unsigned)v, addr, data) < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: CPU hwid %u cannot be named in an MSI message\n",
+		        d->bus, d->dev, d->fn, cpus[0].arch.hwid);
+		irq_free_vector((unsigned)v);
+		return -1;
+	}
+	return v;
 }
 
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
@@ -69,15 +78,9 @@ int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
 		        d->bus, d->dev, d->fn, d->msix.table_bir);
 		return -1;
 	}
-	int v = irq_alloc_vector(fn, cls);
-	if (v < 0) {
-		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
+	int v = vector_and_message(d, fn, cls, &addr, &data);
+	if (v < 0)
 		return -1;
-	}
-	if (compose(d, (unsigned)v, &addr, &data) < 0) {
-		irq_free_vector((unsigned)v);
-		return -1;
-	}
 	if (d->has_msi) {
 		unsigned mctl = d->msi.cap + 2;
 		pci_write16(d, mctl, pci_read16(d, mctl) & ~PCI_MSI_ENABLE);
@@ -114,15 +117,9 @@ int pci_msi_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
 		kprintf("tally: pci: %02x:%02x.%x: no MSI capability\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	int v = irq_alloc_vector(fn, cls);
-	if (v < 0) {
-		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
+	int v = vector_and_message(d, fn, cls, &addr, &data);
+	if (v < 0)
 		return -1;
-	}
-	if (compose(d, (unsigned)v, &addr, &data) < 0) {
-		irq_free_vector((unsigned)v);
-		return -1;
-	}
 	if (!d->msi.is64 && (addr >> 32)) {
 		kprintf("tally: pci: %02x:%02x.%x: MSI address 0x%lx needs 64 bits; the function has 32\n",
 		        d->bus, d->dev, d->fn, addr);

@@ -87,12 +87,12 @@ static void msix_handler(unsigned vector, struct trap_frame *tf)
 	msix_hits++;
 }
 
-/* Spin (interrupts on) until msix_hits reaches want or ns pass. */
-static int wait_hits(uint64_t want, uint64_t ns)
+/* Spin (interrupts on) until *hits reaches want or ns pass; 0, or -1. */
+static int wait_count(volatile uint64_t *hits, uint64_t want, uint64_t ns)
 {
 	uint64_t hz = arch_cycles_hz(), t0 = arch_cycles();
 	uint64_t limit = hz ? ns / 1000 * (hz / 1000000) : 4000000000ull;
-	while (msix_hits < want) {
+	while (*hits < want) {
 		if (arch_cycles() - t0 > limit)
 			return -1;
 		arch_pause();
@@ -116,18 +116,18 @@ KTEST(pci_msix_e1000e)
 	msix_hits = 0;
 	KASSERT(e1000e_route(e, E1000E_CAUSE_RXQ0 | E1000E_CAUSE_TXQ0, entry) == 0);
 	/* no cause set yet: nothing may arrive */
-	KASSERT(wait_hits(1, 20000000ull) < 0);
+	KASSERT(wait_count(&msix_hits, 1, 20000000ull) < 0);
 	for (unsigned i = 0; i < rounds; i++) {
 		/* alternate the two causes: the model sends a cause again only
 		 * once it saw it cleared while another one was pending */
 		uint32_t cause = (i & 1) ? E1000E_CAUSE_TXQ0 : E1000E_CAUSE_RXQ0;
 		e1000e_raise(e, cause);
-		if (wait_hits(i + 1, 2000000000ull) < 0)
+		if (wait_count(&msix_hits, i + 1, 2000000000ull) < 0)
 			ktest_fail(__FILE__, __LINE__, "interrupt arrived",
 			           " (round %u: %lu interrupts after 2 s)", i, (uint64_t)msix_hits);
 		KASSERT((e1000e_ack(e, cause) & cause) == cause);
 		/* exactly one interrupt per cause set */
-		KASSERT(wait_hits(i + 2, 5000000ull) < 0);
+		KASSERT(wait_count(&msix_hits, i + 2, 5000000ull) < 0);
 		KASSERT_EQ(msix_hits, i + 1);
 	}
 	KASSERT_EQ(msix_vector_seen, (unsigned)v);
@@ -160,17 +160,6 @@ static void intx_handler(unsigned vector, struct trap_frame *tf)
 	e1000e_ack(intx_dev, 0xffffffffu);
 }
 
-static int wait_intx(uint64_t want, uint64_t ns)
-{
-	uint64_t hz = arch_cycles_hz(), t0 = arch_cycles();
-	uint64_t limit = hz ? ns / 1000 * (hz / 1000000) : 4000000000ull;
-	while (intx_hits < want) {
-		if (arch_cycles() - t0 > limit)
-			return -1;
-		arch_pause();
-	}
-	return 0;
-}
 
 KTEST(pci_intx_e1000e)
 {
@@ -187,13 +176,13 @@ KTEST(pci_intx_e1000e)
 	KASSERT(v >= 0);
 	uint64_t count0 = irq_count((unsigned)v);
 	KASSERT(e1000e_route(e, E1000E_CAUSE_RXQ0, 0) == 0);
-	KASSERT(wait_intx(1, 20000000ull) < 0);
+	KASSERT(wait_count(&intx_hits, 1, 20000000ull) < 0);
 	for (unsigned i = 0; i < rounds; i++) {
 		e1000e_raise(e, E1000E_CAUSE_RXQ0);
-		if (wait_intx(i + 1, 2000000000ull) < 0)
+		if (wait_count(&intx_hits, i + 1, 2000000000ull) < 0)
 			ktest_fail(__FILE__, __LINE__, "interrupt arrived",
 			           " (round %u: %lu interrupts after 2 s)", i, (uint64_t)intx_hits);
-		KASSERT(wait_intx(i + 2, 5000000ull) < 0);
+		KASSERT(wait_count(&intx_hits, i + 2, 5000000ull) < 0);
 		KASSERT_EQ(intx_hits, i + 1);
 	}
 	KASSERT_EQ(intx_vector_seen, (unsigned)v);
@@ -220,17 +209,6 @@ static void msi_handler(unsigned vector, struct trap_frame *tf)
 	e1000e_ack(msi_dev, 0xffffffffu);
 }
 
-static int wait_msi(uint64_t want, uint64_t ns)
-{
-	uint64_t hz = arch_cycles_hz(), t0 = arch_cycles();
-	uint64_t limit = hz ? ns / 1000 * (hz / 1000000) : 4000000000ull;
-	while (msi_hits < want) {
-		if (arch_cycles() - t0 > limit)
-			return -1;
-		arch_pause();
-	}
-	return 0;
-}
 
 KTEST(pci_msi_e1000e)
 {
@@ -254,13 +232,13 @@ KTEST(pci_msi_e1000e)
 		KASSERT(!(pci_read16(d, d->msix.cap + 2) & 0x8000));
 	uint64_t count0 = irq_count((unsigned)v);
 	KASSERT(e1000e_route(e, E1000E_CAUSE_RXQ0, 0) == 0);
-	KASSERT(wait_msi(1, 20000000ull) < 0);
+	KASSERT(wait_count(&msi_hits, 1, 20000000ull) < 0);
 	for (unsigned i = 0; i < rounds; i++) {
 		e1000e_raise(e, E1000E_CAUSE_RXQ0);
-		if (wait_msi(i + 1, 2000000000ull) < 0)
+		if (wait_count(&msi_hits, i + 1, 2000000000ull) < 0)
 			ktest_fail(__FILE__, __LINE__, "interrupt arrived",
 			           " (round %u: %lu interrupts after 2 s)", i, (uint64_t)msi_hits);
-		KASSERT(wait_msi(i + 2, 5000000ull) < 0);
+		KASSERT(wait_count(&msi_hits, i + 2, 5000000ull) < 0);
 		KASSERT_EQ(msi_hits, i + 1);
 	}
 	KASSERT_EQ(msi_vector_seen, (unsigned)v);
