@@ -4,7 +4,8 @@
 # otherwise it prints the exact apt-get line and fails.  Called by the
 # Makefile once per build tree (stamp: BUILD/.bootstrap, BUILD defaults to
 # build).  libclang-rt-14-dev is clang's sanitizer and libFuzzer runtime
-# (only recommended by clang, so named).
+# (only recommended by clang, so named); socat, curl and wrk are the host-side
+# clients of the network system cases.
 #
 # Then it unpacks QEMU 10 from bookworm-backports into BUILD/qemu10 for the
 # x2APIC system cases (tools/fetch-qemu10.sh; nothing is installed).  A
@@ -21,7 +22,7 @@ fetch_qemu10() {
 PKGS="make gcc clang lld llvm python3 qemu-system-x86 ovmf gnu-efi \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools newlib-source \
 libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev \
-libclang-rt-14-dev socat"
+libclang-rt-14-dev socat curl wrk"
 
 missing=""
 for p in $PKGS; do

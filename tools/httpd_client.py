@@ -11,6 +11,9 @@ clients, checking each answer against truth computed here:
      = (i * 2654435761 mod 2^32) >> 24), /stats must parse as JSON with
      one ledger per CPU whose classes plus residue add up to its elapsed
      cycles, /nope must be 404;
+  2b. wrk for 3 s over 2 connections (tools/httpd_wrk.lua checks every
+     response: 200 and the page); every request must be answered right,
+     with no socket error;
   3. a client that asks for 64 MiB, reads 256 KiB and vanishes (RST);
      then a request must work and the server's TCP memory and connection
      count (/stats net tcp.mem_bytes, tcp.conns) return to their baseline;
@@ -26,10 +29,11 @@ With --loss (the httpd_loss case) only steps 1, 2 (the 10 MiB body) and 6
 run, and /stats must show tcp.retransmits > 0.
 Exit 0 when every check held; else 1 with a line per failure.
 
-stdlib only, plus curl (tools/bootstrap.sh installs it).
+stdlib only, plus curl and wrk (tools/bootstrap.sh installs them).
 """
 import hashlib
 import json
+import os
 import resource
 import shutil
 import socket
@@ -126,6 +130,30 @@ def check_stats_json(j, fails):
 		fails.append("/stats: no CPU charged anything to rt.net")
 	if j.get("net", {}).get("tcp.accepted", 0) < 1:
 		fails.append("/stats: tcp.accepted is 0")
+
+
+def wrk_checked(port, fails):
+	"""wrk for 3 s, every response checked by tools/httpd_wrk.lua."""
+	script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "httpd_wrk.lua")
+	cmd = ["wrk", "-t1", "-c2", "-d3s", "--timeout", "10s", "-s", script,
+	       "http://127.0.0.1:%d/" % port]
+	p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+	line = [l for l in p.stdout.splitlines() if l.startswith("wrk-check: requests")]
+	lat = [l for l in p.stdout.splitlines() if l.startswith("wrk-check: latency")]
+	if p.returncode != 0 or not line:
+		fails.append("wrk: exit %d, no check line: %s" % (p.returncode,
+		             (p.stdout + p.stderr).strip().splitlines()[-1:]))
+		return
+	f = line[0].replace("wrk-check: ", "").split()
+	vals = {f[i]: int(f[i + 1]) for i in range(0, len(f) - 1) if f[i + 1].isdigit()}
+	print("httpd_client: wrk: %s; %s" % (line[0][11:], lat[0][11:] if lat else ""))
+	if vals.get("requests", 0) < 1 or vals.get("ok", 0) < 1:
+		fails.append("wrk: no request answered (%s)" % line[0])
+	if vals.get("bad", 1) != 0:
+		fails.append("wrk: %d wrong responses" % vals.get("bad", -1))
+	errs = sum(vals.get(k, 0) for k in ("connect", "read", "write", "status", "timeout"))
+	if errs:
+		fails.append("wrk: socket errors: %s" % line[0])
 
 
 def curl_keepalive(port, fails, loss):
@@ -229,9 +257,10 @@ def main(loss=False, conns=CONNS):
 	if len(args) != 1:
 		print("usage: httpd_client.py [--loss] PORT")
 		return 2
-	if not shutil.which("curl"):
-		print("httpd_client: curl is not installed (tools/bootstrap.sh)")
-		return 1
+	for tool in ("curl",) if loss else ("curl", "wrk"):
+		if not shutil.which(tool):
+			print("httpd_client: %s is not installed (tools/bootstrap.sh)" % tool)
+			return 1
 	port = int(args[0])
 	t0 = time.monotonic()
 	while True:
@@ -265,6 +294,8 @@ def main(loss=False, conns=CONNS):
 			if base is None:
 				raise ValueError("tcp.conns never came down to 1 for a baseline")
 			print("httpd_client: baseline tcp.mem_bytes %d" % base[0])
+			wrk_checked(port, fails)
+			wait_baseline(port, base, "after wrk", fails)
 			vanish(port, fails)
 			st, body = raw_get(port, "/")
 			if st != 200 or not body.startswith(PAGE_START):
