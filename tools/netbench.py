@@ -419,7 +419,16 @@ def one_boot(a, system, workload, rnd, boots, fails):
 			before, after = w.pop("stats")
 			d = netfmt.acct_sub(after, before)
 			w["guest_count"] = d["count"]
-			w["guest"] = netfmt.per_op(d, w["requests"], w["duration_us"] / 1e6, a.smp)
+			# the guest's count: wrk's requests, those in flight when it
+			# stopped (at most one per connection) and the first /stats
+			conns = int(key[1:])
+			if d["count"] is None or not w["requests"] + 1 <= d["count"] <= w["requests"] + 1 + conns:
+				bfails.append("%s: http %s: the guest served %s requests, wrk counted %d" % (
+					tag, key, d["count"], w["requests"]))
+				gops = None
+			else:
+				gops = d["count"] - 1
+			w["guest"] = netfmt.per_op(d, w["requests"], w["duration_us"] / 1e6, a.smp, gops)
 	for f in bfails:
 		print("netbench: FAILED: %s" % f, flush=True)
 	fails += bfails

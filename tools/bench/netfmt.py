@@ -35,6 +35,7 @@ went down raises ValueError (two reads of different boots).
 """
 
 import json
+import math
 import re
 import statistics
 
@@ -159,18 +160,21 @@ def acct_sub(b, a):
 	return {"kind": a["kind"], "seconds": d, "count": cnt}
 
 
-def per_op(delta, ops, wall_s, ncpu):
+def per_op(delta, ops, wall_s, ncpu, guest_ops=None):
 	"""A phase's split per operation, in microseconds, and the client's
-	view beside it: wall_us (the client's wall time per operation),
-	busy_us (the guest's busy time per operation, every CPU summed),
-	unseen_us = wall_us - busy_us (what the guest cannot see: the
-	emulator's network, the host, the client), utilisation = busy time
-	over ncpu x wall time."""
+	view beside it: wall_us (the client's wall time per operation it
+	counted, ops), busy_us (the guest's busy time per operation it
+	served, guest_ops, default ops; every CPU summed), unseen_us =
+	wall_us - busy_us (what the guest cannot see: the emulator's network,
+	the host, the client), utilisation = busy time over ncpu x wall time.
+	The two counts differ by the requests in flight when wrk stops: the
+	guest served them, wrk does not count them."""
 	sec = delta["seconds"]
 	total = sum(sec.values())
 	busy = total - sec["idle"]
-	r = {"split_us": {k: v * 1e6 / ops for k, v in sec.items()},
-	     "busy_us": busy * 1e6 / ops, "wall_us": wall_s * 1e6 / ops,
+	gops = guest_ops or ops
+	r = {"split_us": {k: v * 1e6 / gops for k, v in sec.items()},
+	     "busy_us": busy * 1e6 / gops, "wall_us": wall_s * 1e6 / ops, "guest_ops": gops,
 	     "guest_s": total, "utilisation": busy / (ncpu * wall_s) if wall_s else 0.0}
 	r["unseen_us"] = r["wall_us"] - r["busy_us"]
 	r["unseen_share"] = r["unseen_us"] / r["wall_us"] if r["wall_us"] else 0.0
@@ -181,7 +185,7 @@ def percentile(sorted_vals, p):
 	"""The p-th percentile (0..100) by the nearest rank."""
 	if not sorted_vals:
 		return 0.0
-	k = max(0, min(len(sorted_vals) - 1, int(round(p / 100.0 * len(sorted_vals) + 0.5)) - 1))
+	k = max(0, min(len(sorted_vals) - 1, math.ceil(p / 100.0 * len(sorted_vals)) - 1))
 	return sorted_vals[k]
 
 
