@@ -5,7 +5,8 @@ Purpose: issue 13's benchmarks against Go.  The same UDP echo server and
 HTTP/1.1 keep-alive server run on Tally (apps/udpecho.c, apps/httpd.c,
 booted directly) and in Go (tools/bench/netgo/, a static program that the
 Linux guest of the bench harness runs as its peer after /init has loaded
-Debian's virtio_net module and set 10.0.2.15/24), in the same QEMU
+Debian's virtio_net module and set 10.0.2.15/24; the guest kernel gets
+--linux-append, by default `tsc=reliable idle=halt`), in the same QEMU
 configuration: the same binary, -M q35 -cpu max -m 512M, -smp N under
 multi-threaded TCG, a modern virtio-net-pci (disable-legacy=on) on user
 networking (slirp) with hostfwd on 127.0.0.1 to ports chosen free at run
@@ -477,9 +478,11 @@ def main(argv=None):
 	ap.add_argument("--udp-seconds", type=int, default=3)
 	ap.add_argument("--timeout", type=float, default=240, help="each boot")
 	ap.add_argument("--tally-args", default="", help="more Tally boot options")
-	ap.add_argument("--linux-append", default="tsc=reliable",
-	                help="guest kernel parameters (default tsc=reliable: the TSC as clocksource, "
-	                     "as Tally uses it, not the emulated HPET)")
+	ap.add_argument("--linux-append", default="tsc=reliable idle=halt",
+	                help="guest kernel parameters (default: tsc=reliable, the TSC as the "
+	                     "clocksource as Tally uses it, not the emulated HPET; idle=halt, an "
+	                     "idle vCPU halts as Tally's do: under TCG Linux's default idle made "
+	                     "the Go peer 3x slower, docs/net.md)")
 	ap.add_argument("--systems", default="tally,go")
 	ap.add_argument("--out", default=None)
 	ap.add_argument("--record", help="also write the results file here")
