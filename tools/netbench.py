@@ -70,6 +70,7 @@ from testrun import free_port   # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet loglevel=3 panic=-1"
 LUA = os.path.join(TOOLS, "httpd_wrk.lua")
+SETTLE = 1.0    # s between a wrk run and a read of the guest's count
 READY = {"udp": re.compile(r"^udpecho: listening on "),
          "http": re.compile(r"^httpd: listening on "),
          "go": re.compile(r"^netpeer: listening ")}
@@ -304,8 +305,12 @@ def http_session(port, a, fails, clients_dir, tag):
 	out = {}
 	for conns in (1, 64):
 		key = "c%d" % conns
+		# a request in flight when the last wrk stopped is served a moment
+		# later: let it end before the guest's count is read
+		time.sleep(SETTLE)
 		before = http_get(port, "/stats")
 		w = wrk(port, conns, a.seconds, clients_dir, "%s.c%d" % (tag, conns))
+		time.sleep(SETTLE)
 		after = http_get(port, "/stats")
 		if clients_dir:
 			with open(os.path.join(clients_dir, "%s.c%d.stats.json" % (tag, conns)), "w") as f:
