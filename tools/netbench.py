@@ -317,8 +317,10 @@ def http_session(port, a, fails, clients_dir, tag):
 				f.write(before.rstrip() + "\n" + after)
 		w["stats"] = (netfmt.parse_stats(before), netfmt.parse_stats(after))
 		if w["bad"] or w["errors"] or w["ok"] != w["requests"]:
-			fails.append("http %s: %d requests, %d right, %d wrong, %d socket errors" % (
-				key, w["requests"], w["ok"], w["bad"], w["errors"]))
+			fails.append("http %s: %d requests, %d right, %d wrong, socket errors: connect %d "
+			             "read %d write %d status %d timeout %d (wrk --timeout 10s)" % (
+				key, w["requests"], w["ok"], w["bad"], w["connect"], w["read"], w["write"],
+				w["status"], w["timeout"]))
 		out[key] = w
 	return out
 
@@ -435,6 +437,7 @@ def one_boot(a, system, workload, rnd, boots, fails):
 			else:
 				gops = d["count"] - 1
 			w["guest"] = netfmt.per_op(d, w["requests"], w["duration_us"] / 1e6, a.smp, gops)
+	bfails = [f if f.startswith(tag) else "%s: %s" % (tag, f) for f in bfails]
 	for f in bfails:
 		print("netbench: FAILED: %s" % f, flush=True)
 	fails += bfails
