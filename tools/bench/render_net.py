@@ -123,7 +123,8 @@ def render(res):
 	           "the run's length over its operations), the guest's busy time per "
 	           "operation (every CPU summed), what the guest cannot see (the "
 	           "difference: slirp, the host's sockets, the client; only where one "
-	           "operation is in flight at a time) and the guest's split. "
+	           "operation is in flight at a time, and then a lower bound: busy time "
+	           "on both CPUs at once counts twice) and the guest's split. "
 	           "Utilisation: busy time over CPUs x wall time.")
 	out.append("")
 	out.append("Tally (the ledger):")
