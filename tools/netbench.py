@@ -54,6 +54,7 @@ import argparse
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -80,8 +81,8 @@ class Console:
 	"""The live console sink of a boot: keeps the lines, sets ready when
 	a line matches the ready pattern."""
 
-	def __init__(self, pattern, verbose, tag):
-		self.pattern, self.verbose, self.tag = pattern, verbose, tag
+	def __init__(self, pattern, verbose):
+		self.pattern, self.verbose = pattern, verbose
 		self.ready = threading.Event()
 		self.lines = []
 		self.pending = b""
@@ -226,7 +227,6 @@ def udp_flood(s, a, fails):
 				lost += 1
 			if now >= stop and not inflight:
 				break
-			import select
 			select.select([s], [], [], 0.01)
 			continue
 		k = int.from_bytes(back[:8], "big") if len(back) >= 8 else -1
@@ -368,7 +368,7 @@ def one_boot(a, system, workload, rnd, boots, fails):
 		return None
 	tag = "%s.%d.%s" % (system, rnd, workload)
 	log = os.path.join(a.out, "logs", tag + ".log")
-	con = Console(READY["go" if system == "go" else workload], a.verbose, tag)
+	con = Console(READY["go" if system == "go" else workload], a.verbose)
 	print("netbench: round %d: %s %s: booting" % (rnd, system, workload), flush=True)
 	t0 = time.monotonic()
 	b = Boot(opts, con, log)
