@@ -38,7 +38,12 @@ consoles (logs/) and every client output (clients/); --record PATH also
 writes the results file there (tests/bench/runs/net/results.json for the
 docs), and tools/bench/render_net.py renders it into docs/net.md.
 Exit status 1 when any boot fails to come up or to end, or any check
-fails (a wrong echo, a wrong response, a socket error, a missing mark).
+fails (a wrong echo, a wrong response, a socket error, a missing mark, a
+guest count that disagrees with the client's); a client that cannot
+finish is a failure of its boot, which is then stopped, and the session
+goes on.  Exit status 2: bad options, or an image, the guest or wrk
+missing.  Every QEMU still running is killed when the session ends,
+also on an error.
 
 Usage:
   tools/netbench.py [--rounds 3] [--smp 2] [--seconds 5] [--udp-count 2000]
@@ -55,6 +60,7 @@ import json
 import os
 import re
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -380,10 +386,16 @@ def one_boot(a, system, workload, rnd, boots, fails):
 	else:
 		up = time.monotonic() - t0
 		print("netbench: round %d: %s up in %.1f s" % (rnd, system, up), flush=True)
-		if workload in ("udp", "both"):
-			run["udp"] = udp_session(uport, a, bfails)
-		if workload in ("http", "both"):
-			run["http"] = http_session(tport, a, bfails, os.path.join(a.out, "clients"), tag)
+		try:
+			if workload in ("udp", "both"):
+				run["udp"] = udp_session(uport, a, bfails)
+			if workload in ("http", "both"):
+				run["http"] = http_session(tport, a, bfails, os.path.join(a.out, "clients"), tag)
+		except (OSError, ValueError, subprocess.TimeoutExpired) as e:
+			# a client that could not finish: the boot is ended below
+			bfails.append("%s: the client stopped: %s" % (tag, e))
+			run.pop("udp", None)
+			run.pop("http", None)
 		try:
 			if workload == "udp":
 				s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -394,7 +406,10 @@ def one_boot(a, system, workload, rnd, boots, fails):
 				http_get(tport, "/quit")
 		except OSError as e:
 			bfails.append("%s: quit: %s" % (tag, e))
-	res = b.join(a.timeout + 60)
+	res = b.join(15 if bfails else a.timeout + 60)
+	if res is None and bfails:
+		tally_qemu.kill_all()   # it did not end after a failure: stop it
+		res = b.join(30)
 	if res is None:
 		bfails.append("%s: the boot did not end" % tag)
 	elif res.status != 0:
@@ -475,6 +490,24 @@ def git_facts():
 		git("status", "--porcelain", "--untracked-files=no"))
 
 
+def session(a, systems, fails, boots, runs):
+	"""Every round: Tally's boots, then Go's."""
+	for rnd in range(1, a.rounds + 1):
+		for system in systems:
+			if system == "tally":
+				for w in ("udp", "http"):
+					r = one_boot(a, "tally", w, rnd, boots, fails)
+					if r:
+						runs.append(r)
+			else:
+				r = one_boot(a, "go", "both", rnd, boots, fails)
+				if r:
+					runs.append(r)
+		for r in merge(runs):
+			if r["round"] == rnd:
+				print("netbench: round %d: %s: %s" % (rnd, r["system"], report(r)), flush=True)
+
+
 def main(argv=None):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 	ap.add_argument("--rounds", type=int, default=3)
@@ -510,6 +543,9 @@ def main(argv=None):
 	if missing:
 		print("netbench: missing %s (make netbench builds them)" % ", ".join(missing))
 		return 2
+	if not shutil.which("wrk"):
+		print("netbench: no wrk on PATH (tools/bootstrap.sh installs it)")
+		return 2
 	commit, dirty = git_facts()
 	stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 	a.out = a.out or os.path.join(ROOT, "build", "netbench",
@@ -520,23 +556,16 @@ def main(argv=None):
 	                    stdout=subprocess.PIPE, text=True).stdout.splitlines()[0].strip()
 	load0 = os.getloadavg()
 	fails, boots, runs = [], [], []
-	for rnd in range(1, a.rounds + 1):
-		for system in systems:
-			if system == "tally":
-				for w in ("udp", "http"):
-					r = one_boot(a, "tally", w, rnd, boots, fails)
-					if r:
-						runs.append(r)
-			else:
-				r = one_boot(a, "go", "both", rnd, boots, fails)
-				if r:
-					runs.append(r)
-		for r in merge(runs):
-			if r["round"] == rnd:
-				print("netbench: round %d: %s: %s" % (rnd, r["system"], report(r)), flush=True)
+	try:
+		session(a, systems, fails, boots, runs)
+	finally:
+		tally_qemu.kill_all()
 	runs = merge(runs)
-	with open(os.path.join(ROOT, "build", "bench", "vmlinuz.version")) as f:
-		linux = f.read().strip()
+	try:
+		with open(os.path.join(ROOT, "build", "bench", "vmlinuz.version")) as f:
+			linux = f.read().strip()
+	except OSError:
+		linux = "unknown"
 	results = {
 		"schema": 1, "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
 		"commit": commit, "dirty": dirty, "qemu": qv,
