@@ -32,7 +32,8 @@ Expect format (one fact per line, "#" comments; list keys in order):
   psci hvc|smc|none            psci_cpu_on ID (the node's cpu_on)
   gicd BASE SIZE   gicc BASE SIZE
   redist BASE SIZE             msi BASE SIZE
-  uart BASE SIZE INTID|none    stdout PATH
+  uart BASE SIZE INTID|none    (none: its interrupt is not decoded)
+  stdout PATH
   timer INTID INTID INTID INTID   (secure phys, phys, virt, hyp)
   warn TEXT                    a warning fdt_scan must give (others may
                                follow); with no warn line, none at all
@@ -452,6 +453,33 @@ def crafted():
 	    "result ok", "ncpu 1", "mem_total 0x10000000", "mem 0x40000000 0x10000000",
 	    "cpu 0x0 spin-table 0x8000fff8",
 	    "psci smc", "psci_cpu_on 0x95c1ba5f", "bootargs x=1"])
+	# a sound tree whose parts are each malformed in one way: every part
+	# is skipped with its own warning, the rest is still read
+	t = base_tree(chosen=[P("stdout-path", "/chosen"), P("bootargs", b"abc")],
+	              root_extra=[N("memory@fffffffffffff000", P("device_type", "memory"),
+	                            P("reg", [0xffffffff, 0xfffff000, 0, 0x2000]))])
+	t.body[4] = N("psci", P("compatible", "arm,psci-0.2"), P("method", "hvcx"))
+	t.body[7] = N("pl011@9000000", P("compatible", "arm,pl011\0arm,primecell"),
+	              P("reg", [0, 0x9000000, 0, 0x1000]), P("interrupts", [2, 1, 4]))
+	t.body[8] = N("cpus", P("#address-cells", [1]), P("#size-cells", [0]),
+	              N("cpu@0", P("device_type", "cpu"), P("reg", [0]), P("enable-method", "psci")),
+	              N("cpu@1", P("device_type", "cpu"), P("reg", [1]), P("enable-method", "spin-table")),
+	              N("cpu@2", P("device_type", "cpu"), P("reg", [0]), P("enable-method", "psci")),
+	              N("cpu@3", P("device_type", "cpu"), P("reg", [0, 3]), P("enable-method", "psci")))
+	t.body[9] = N("timer", P("compatible", "arm,armv8-timer"), P("interrupt-parent", [7]),
+	              P("interrupts", [1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4]))
+	out["small-warnings"] = (bytes(t.blob()), [
+	    "result ok", "ncpu 2", "mem_total 0x10000000", "mem 0x40000000 0x10000000",
+	    "cpu 0x0 psci", "cpu 0x1 none", "psci none", "uart 0x9000000 0x1000 none",
+	    "warn fdt: bootargs of chosen is not a terminated string: ignored",
+	    "warn fdt: memory@fffffffffffff000: range 0xfffffffffffff000+0x2000 wraps: dropped",
+	    "warn fdt: cpu@1: spin-table without an 8-byte cpu-release-addr",
+	    "warn fdt: cpu@2: MPIDR 0x0 listed twice: skipped",
+	    "warn fdt: cpu@3: reg is not one 1-cell MPIDR: skipped",
+	    "warn fdt: psci: method is \"hvcx\", not \"hvc\" or \"smc\": no PSCI",
+	    "warn fdt: stdout-path \"/chosen\" is not an arm,pl011; taking the first one",
+	    "warn fdt: pl011@9000000: interrupt 0 is type 2 number 1, not an SPI 0..987 or a PPI 0..15",
+	    "warn fdt: timer: interrupt-parent names no node"])
 	return out
 
 
