@@ -3,8 +3,9 @@
  * boot test image (dtboot.c) builds from them.
  *
  * Purpose: the aarch64 port grows in steps (docs/boot.md, "aarch64
- * status").  This header lists what has been written: the entry and
- * vectors (head.S, vectors.S), the report of an unexpected exception
+ * status").  This header lists what has been written: the entry of the
+ * boot CPU and of CPUs started by PSCI CPU_ON, and the vectors (head.S,
+ * vectors.S), the report of an unexpected exception
  * (trap.c), a flat identity map that turns the MMU and caches on
  * (mmu.c), the PL011 console (pl011.c), and leaving the machine through
  * semihosting or PSCI (power.c, firmware.S).  None of it implements
@@ -36,6 +37,9 @@ _Static_assert(sizeof(struct a64_frame) == 288, "vectors.S FRAME");
 
 /* head.S */
 _Noreturn void a64_halt(void);
+/* where PSCI CPU_ON starts a secondary CPU; x0 = its slot (< A64_MAX_SECONDARY) */
+void a64_secondary_entry(void);
+#define A64_MAX_SECONDARY 8
 
 /* trap.c: called by vectors.S; returns only to resume (see there). */
 void a64_trap(struct a64_frame *f, uint64_t kind);
@@ -67,6 +71,8 @@ _Noreturn void a64_exit(int status);
  * holding the image and the DTB as normal write-back memory, then turn on
  * the MMU and the caches.  Returns how many bytes from dtb are mapped. */
 uint64_t a64_mmu_init(uint64_t dtb);
+/* A secondary CPU: the same map, MMU and caches on. */
+void a64_mmu_secondary(void);
 /* 1 if [pa, pa + len) lies in the device block. */
 int a64_mmu_is_device(uint64_t pa, uint64_t len);
 

@@ -19,6 +19,10 @@
  * the UART; the timer's interrupts and CNTFRQ_EL0; the exception level it
  * was entered at; the command line; any warning of the scan.  The system
  * cases check the memory total and CPU count against QEMU's -m and -smp.
+ * Then it starts every other CPU through PSCI CPU_ON, one at a time; each
+ * reports the MPIDR_EL1 it reads and powers itself off (CPU_OFF), and the
+ * image prints how many CPUs ran it (the boot CPU included): the tree's
+ * CPU list checked against the hardware.
  *
  * Command line (/chosen bootargs, from -append): `fault=read` reads from
  * A64_FAULT_ADDR, which no entry maps, to prove the exception report
@@ -39,9 +43,79 @@
  * never mapped (mmu.c maps block 0 and the image's and DTB's blocks). */
 #define A64_FAULT_ADDR 0x7f00001230ull
 #define PSCI_VERSION   0x84000000u
+#define PSCI_CPU_OFF   0x84000002u
+#define PSCI_CPU_ON    0xc4000003u  /* SMC64 */
+#define REPORTED       (1ull << 63)
 #define MIB            (1ull << 20)
 
 static struct fdt_info info;
+/* Slot s: REPORTED | the MPIDR_EL1 the CPU started in slot s read. */
+static volatile uint64_t reported[A64_MAX_SECONDARY];
+
+static uint64_t my_mpidr(void)
+{
+	return A64_SYSREG_READ(mpidr_el1) & 0xff00ffffffull;
+}
+
+/* A CPU started by start_cpus: report, then power off. */
+_Noreturn void dtboot_secondary(uint64_t slot);
+
+_Noreturn void dtboot_secondary(uint64_t slot)
+{
+	a64_mmu_secondary();
+	if (slot < A64_MAX_SECONDARY)
+		__atomic_store_n(&reported[slot], REPORTED | my_mpidr(), __ATOMIC_RELEASE);
+	a64_psci(PSCI_CPU_OFF, 0, 0, 0);
+	a64_halt();   /* CPU_OFF returned: denied */
+}
+
+/* Start every other CPU the tree names with enable-method psci through
+ * PSCI CPU_ON, one at a time, and wait up to 2 s (CNTVCT_EL0) for each to
+ * report its own MPIDR_EL1: the tree's reg and the hardware must agree. */
+static void start_cpus(void)
+{
+	uint64_t me = my_mpidr(), hz = A64_SYSREG_READ(cntfrq_el0);
+	uint32_t i, ran = 0, slot = 0;
+
+	for (i = 0; i < info.ncpu; i++) {
+		const struct fdt_cpu *c = &info.cpu[i];
+		uint64_t t0, got;
+		int64_t r;
+
+		if (c->mpidr == me) {
+			ran++;
+			continue;
+		}
+		if (c->enable != FDT_ENABLE_PSCI || info.psci == FDT_PSCI_NONE) {
+			kprintf("cpu %u: not started (no PSCI enable-method)\n", i);
+			continue;
+		}
+		if (slot >= A64_MAX_SECONDARY) {
+			kprintf("cpu %u: not started (the image has stacks for %d more CPUs)\n", i,
+			        A64_MAX_SECONDARY);
+			continue;
+		}
+		r = a64_psci(PSCI_CPU_ON, c->mpidr, (uint64_t)(uintptr_t)a64_secondary_entry, slot);
+		if (r != 0) {
+			kprintf("cpu %u: CPU_ON returned %lld\n", i, (long long)r);
+			continue;
+		}
+		t0 = A64_SYSREG_READ(cntvct_el0);
+		while (!((got = __atomic_load_n(&reported[slot], __ATOMIC_ACQUIRE)) & REPORTED) &&
+		       A64_SYSREG_READ(cntvct_el0) - t0 < 2 * hz)
+			__asm__ volatile("yield");
+		if (got & REPORTED) {
+			kprintf("cpu %u: started, reports MPIDR_EL1 0x%llx%s\n", i,
+			        (unsigned long long)(got & ~REPORTED),
+			        (got & ~REPORTED) == c->mpidr ? "" : " (NOT its reg)");
+			ran += (got & ~REPORTED) == c->mpidr;
+		} else {
+			kprintf("cpu %u: no report within 2 s\n", i);
+		}
+		slot++;
+	}
+	kprintf("smp: %u of %u CPUs ran this image\n", ran, info.ncpu);
+}
 
 static _Noreturn void no_dtb(const char *why)
 {
@@ -63,7 +137,7 @@ static void print_irq(const char *what, const struct fdt_irq *q)
 static void print_facts(const struct fdt *f, uint64_t dtb)
 {
 	static const char *const how[] = { "none", "psci", "spin-table" };
-	uint64_t mpidr = A64_SYSREG_READ(mpidr_el1) & 0xff00ffffffull;
+	uint64_t mpidr = my_mpidr();
 	uint32_t i, me = info.ncpu;
 
 	kprintf("dtb: at 0x%llx, %u bytes, version %u, %u nodes, %u reservations\n",
@@ -156,6 +230,7 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	kprintf("el: entered at EL%llu, running at EL1, MMU on\n", (unsigned long long)entry_el);
 	kprintf("cmdline: %s\n", info.has_bootargs ? info.bootargs : "");
 	print_facts(&f, dtb);
+	start_cpus();
 	if (has_word(info.bootargs, "fault=read")) {
 		kprintf("fault: reading 0x%llx\n", A64_FAULT_ADDR);
 		(void)*(volatile uint64_t *)(uintptr_t)A64_FAULT_ADDR;

@@ -22,8 +22,12 @@
  * and EL1PCTEN, CNTVOFF_EL2 = 0) and drops to EL1h with an eret.  Nothing
  * else of EL2 is configured.
  *
- * Context: the boot CPU only (QEMU keeps the others powered off until a
- * PSCI CPU_ON, which this image does not issue).
+ * a64_secondary_entry is where PSCI CPU_ON starts the other CPUs (x0 = a
+ * slot in a64_sec_stacks, 8 of them): the same set-up on the slot's
+ * stacks, then dtboot_secondary(slot).
+ *
+ * Context: _start runs on the boot CPU only; QEMU keeps the others
+ * powered off until a PSCI CPU_ON names a64_secondary_entry.
  */
 	.section .text.head, "ax"
 	.globl _start
@@ -46,19 +50,8 @@ _start:
 
 	mrs	x20, CurrentEL
 	lsr	x20, x20, #2		/* x20 = entry EL, for the report */
-	cmp	x20, #2
-	b.ne	at_el1
-	mov	x1, #(1 << 31)		/* HCR_EL2.RW: EL1 is AArch64 */
-	msr	hcr_el2, x1
-	mrs	x1, cnthctl_el2
-	orr	x1, x1, #3		/* EL1PCEN, EL1PCTEN */
-	msr	cnthctl_el2, x1
-	msr	cntvoff_el2, xzr
-	mov	x1, #0x3c5		/* SPSR: DAIF masked, EL1h */
-	msr	spsr_el2, x1
-	adr	x1, at_el1
-	msr	elr_el2, x1
-	eret
+	adr	x21, at_el1
+	bl	drop_to_el1
 
 at_el1:
 	mov	x1, #(3 << 20)		/* CPACR_EL1.FPEN: no FP/SIMD traps */
@@ -87,6 +80,56 @@ at_el1:
 	bl	dtboot_main
 	b	a64_halt		/* dtboot_main does not return */
 
+/* Secondary CPUs, started by PSCI CPU_ON (dtboot.c): x0 = the context id
+ * (the slot of a64_sec_stacks), MMU off, at the EL the caller ran in or
+ * EL2.  Same set-up as the boot CPU, on the slot's stacks; then
+ * dtboot_secondary(slot), which never returns. */
+	.globl	a64_secondary_entry
+a64_secondary_entry:
+	mov	x19, x0
+	msr	daifset, #0xf
+	mrs	x20, CurrentEL
+	lsr	x20, x20, #2
+	adr	x21, 5f
+	bl	drop_to_el1
+5:	mov	x1, #(3 << 20)
+	msr	cpacr_el1, x1
+	adr	x1, a64_vectors
+	msr	vbar_el1, x1
+	isb
+	ldr	x1, =a64_sec_stacks	/* slot s: [s * 12 KiB, +12 KiB) */
+	mov	x2, #12288
+	madd	x1, x19, x2, x1
+	add	x2, x1, #4096
+	msr	spsel, #1		/* exceptions: the lower 4 KiB */
+	mov	sp, x2
+	msr	spsel, #0		/* running: the upper 8 KiB */
+	add	x2, x1, #12288
+	mov	sp, x2
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x19
+	bl	dtboot_secondary
+	b	a64_halt
+
+/* At EL2 (x20 == 2): make EL1 AArch64, give it the counters and timers,
+ * and eret to x21 at EL1h with DAIF masked.  Elsewhere: return.  Uses
+ * x1 only. */
+drop_to_el1:
+	cmp	x20, #2
+	b.ne	6f
+	mov	x1, #(1 << 31)		/* HCR_EL2.RW: EL1 is AArch64 */
+	msr	hcr_el2, x1
+	mrs	x1, cnthctl_el2
+	orr	x1, x1, #3		/* EL1PCEN, EL1PCTEN */
+	msr	cnthctl_el2, x1
+	msr	cntvoff_el2, xzr
+	mov	x1, #0x3c5		/* SPSR: DAIF masked, EL1h */
+	msr	spsr_el2, x1
+	msr	elr_el2, x21
+	eret
+6:	ret
+
 /* Loaded somewhere else than linked: nothing can be trusted; stop. */
 wrong_place:
 	b	a64_halt
@@ -103,3 +146,8 @@ a64_halt:
 a64_boot_stack:
 	.skip	16384
 a64_boot_stack_top:
+
+	.balign	16
+	.globl	a64_sec_stacks
+a64_sec_stacks:
+	.skip	12288 * 8		/* A64_MAX_SECONDARY slots (a64.h) */

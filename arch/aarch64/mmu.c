@@ -24,7 +24,9 @@
  * (checked; otherwise the map is not enabled and 0 is returned).  QEMU
  * models no caches, so no cache maintenance is done before enabling them;
  * real hardware would need the image cleaned to the point of coherency.
- * Context: boot CPU, MMU off, before any C library call.
+ * Context: a64_mmu_init: boot CPU, MMU off, before any C library call;
+ * a64_mmu_secondary: a started CPU, MMU off, the same tables and
+ * registers (its SCTLR is the boot CPU's value).
  */
 #include <stdint.h>
 #include "arch/aarch64/a64.h"
@@ -57,15 +59,14 @@ int a64_mmu_is_device(uint64_t pa, uint64_t len)
 	return pa < GIB && len <= GIB - pa;
 }
 
-uint64_t a64_mmu_init(uint64_t dtb)
-{
-	uint64_t img = (uint64_t)(uintptr_t)_start / GIB, d = dtb / GIB, sctlr;
+/* The register values the boot CPU loaded; secondaries load the same.
+ * Written before any CPU_ON (whose call orders them for the started CPU:
+ * PSCI's CPU_ON is a context synchronisation point for the caller's
+ * earlier stores in QEMU, which models no caches). */
+static uint64_t mair, tcr, ttbr0, sctlr_on;
 
-	if (img == 0 || img >= 512 || d == 0 || d >= 512)
-		return 0;
-	l1[0] = 0 | BLOCK | ATTR(0) | AF | PXN | UXN;
-	l1[img] = img * GIB | BLOCK | ATTR(1) | SH_INNER | AF;
-	l1[d] = d * GIB | BLOCK | ATTR(1) | SH_INNER | AF;
+static void load(void)
+{
 	__asm__ volatile(
 		"msr mair_el1, %0\n"
 		"msr tcr_el1, %1\n"
@@ -75,11 +76,29 @@ uint64_t a64_mmu_init(uint64_t dtb)
 		"tlbi vmalle1\n"
 		"dsb ish\n"
 		"isb\n"
-		:: "r"(0xff00ull), "r"(TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
-		                      TCR_EPD1 | TCR_IPS_40),
-		   "r"((uint64_t)(uintptr_t)l1) : "memory");
-	sctlr = A64_SYSREG_READ(sctlr_el1);
-	sctlr = (sctlr | SCTLR_M | SCTLR_C | SCTLR_I) & ~SCTLR_A;
-	__asm__ volatile("msr sctlr_el1, %0\nisb" :: "r"(sctlr) : "memory");
+		"msr sctlr_el1, %3\n"
+		"isb\n"
+		:: "r"(mair), "r"(tcr), "r"(ttbr0), "r"(sctlr_on) : "memory");
+}
+
+uint64_t a64_mmu_init(uint64_t dtb)
+{
+	uint64_t img = (uint64_t)(uintptr_t)_start / GIB, d = dtb / GIB;
+
+	if (img == 0 || img >= 512 || d == 0 || d >= 512)
+		return 0;
+	l1[0] = 0 | BLOCK | ATTR(0) | AF | PXN | UXN;
+	l1[img] = img * GIB | BLOCK | ATTR(1) | SH_INNER | AF;
+	l1[d] = d * GIB | BLOCK | ATTR(1) | SH_INNER | AF;
+	mair = 0xff00ull;
+	tcr = TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_EPD1 | TCR_IPS_40;
+	ttbr0 = (uint64_t)(uintptr_t)l1;
+	sctlr_on = (A64_SYSREG_READ(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I) & ~SCTLR_A;
+	load();
 	return (d + 1) * GIB - dtb;
+}
+
+void a64_mmu_secondary(void)
+{
+	load();
 }
