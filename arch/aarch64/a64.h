@@ -5,17 +5,18 @@
  * Purpose: the aarch64 port grows in steps (docs/boot.md, "aarch64
  * status").  This header lists what has been written: the entry of the
  * boot CPU and of CPUs started by PSCI CPU_ON, and the vectors (head.S,
- * vectors.S), the report of an unexpected exception
- * (trap.c), a flat identity map that turns the MMU and caches on
- * (mmu.c), the PL011 console (pl011.c), and leaving the machine through
- * semihosting or PSCI (power.c, firmware.S).  None of it implements
+ * vectors.S), the stacks with their guard pages (stacks.S), the report of
+ * an unexpected exception (trap.c), an identity map with W^X that turns
+ * the MMU and caches on (mmu.c), the PL011 console (pl011.c), and leaving
+ * the machine through semihosting or PSCI (power.c, firmware.S).  None of it implements
  * arch/arch.h yet: the kernel in kernel/ is not linked for aarch64, and no
  * function here pretends to be one of arch.h's.
  *
  * Data structures: struct a64_frame, the registers an exception entry
  * saves (vectors.S writes it; the offsets are checked below).
  *
- * Context: the boot CPU only, interrupts masked throughout.
+ * Context: the boot CPU, and CPUs started by CPU_ON only to report their
+ * MPIDR and stop; interrupts masked throughout.
  */
 #ifndef TALLY_A64_H
 #define TALLY_A64_H
@@ -40,6 +41,10 @@ _Noreturn void a64_halt(void);
 /* where PSCI CPU_ON starts a secondary CPU; x0 = its slot (< A64_MAX_SECONDARY) */
 void a64_secondary_entry(void);
 #define A64_MAX_SECONDARY 8
+/* a slot of a64_sec_stacks (stacks.S): guard, exception stack, guard at
+ * A64_SLOT_RUN_GUARD, stack */
+#define A64_SLOT_SIZE      20480
+#define A64_SLOT_RUN_GUARD 8192
 
 /* trap.c: called by vectors.S; returns only to resume (see there). */
 void a64_trap(struct a64_frame *f, uint64_t kind);
@@ -67,9 +72,10 @@ int a64_semihost_write0(const char *s);
  * only on the console), else halt. */
 _Noreturn void a64_exit(int status);
 
-/* mmu.c: identity-map [0, 1 GiB) as device memory and the 1 GiB blocks
- * holding the image and the DTB as normal write-back memory, then turn on
- * the MMU and the caches.  Returns how many bytes from dtb are mapped. */
+/* mmu.c: identity-map [0, 1 GiB) as device memory, the image in 4 KiB
+ * pages (W^X, stack guards unmapped) and the rest of its GiB and the
+ * DTB's as normal write-back memory, then turn on the MMU and the caches.
+ * Returns how many bytes from dtb are mapped, 0 if it could not. */
 uint64_t a64_mmu_init(uint64_t dtb);
 /* A secondary CPU: the same map, MMU and caches on. */
 void a64_mmu_secondary(void);

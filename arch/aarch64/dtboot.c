@@ -24,9 +24,12 @@
  * image prints how many CPUs ran it (the boot CPU included): the tree's
  * CPU list checked against the hardware.
  *
- * Command line (/chosen bootargs, from -append): `fault=read` reads from
- * A64_FAULT_ADDR, which no entry maps, to prove the exception report
- * (status 70).  Any other word is printed and ignored.
+ * Command line (/chosen bootargs, from -append), to prove the exception
+ * report (status 70) and the map's protections: `fault=read` reads from
+ * A64_FAULT_ADDR, which no entry maps; `fault=stack` recurses until the
+ * boot stack reaches its guard page; `fault=wx` writes to the first
+ * instruction of dtboot_main (W^X).  Any other word is printed and
+ * ignored.
  *
  * Statuses: 0 done; 70 an exception; 72 no usable device tree (reported
  * through semihosting, the only output there is without a UART).
@@ -210,6 +213,43 @@ static int has_word(const char *line, const char *w)
 
 _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el);
 
+/* Recurse until the stack runs out (deep_end is never reached: 16 KiB
+ * hold about 50 frames): each frame holds 256 bytes the compiler must keep
+ * (the empty asm stops it from turning the recursion into a loop). */
+static volatile uint64_t deep_end = ~0ull;
+
+__attribute__((noinline)) static uint64_t deep(uint64_t n)
+{
+	volatile uint64_t pad[32];
+	uint64_t r;
+
+	if (n == deep_end)
+		return 0;
+	pad[n % 32] = n;
+	r = deep(n + 1);
+	__asm__ volatile("" : "+r"(r));
+	return r + pad[(n * 7) % 32];
+}
+
+static void fault(const char *line)
+{
+	if (has_word(line, "fault=read")) {
+		kprintf("fault: reading 0x%llx\n", A64_FAULT_ADDR);
+		(void)*(volatile uint64_t *)(uintptr_t)A64_FAULT_ADDR;
+	} else if (has_word(line, "fault=stack")) {
+		kprintf("fault: recursing until the boot stack's guard page\n");
+		kprintf("fault: %llu\n", (unsigned long long)deep(0));
+	} else if (has_word(line, "fault=wx")) {
+		kprintf("fault: writing to dtboot_main at 0x%llx (.text)\n",
+		        (unsigned long long)(uintptr_t)dtboot_main);
+		*(volatile uint32_t *)(uintptr_t)dtboot_main = 0xd503201f;  /* nop */
+	} else {
+		return;
+	}
+	kprintf("fault: no exception\n");
+	a64_exit(1);
+}
+
 _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 {
 	static char err[FDT_ERR_LEN];
@@ -231,11 +271,6 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	kprintf("cmdline: %s\n", info.has_bootargs ? info.bootargs : "");
 	print_facts(&f, dtb);
 	start_cpus();
-	if (has_word(info.bootargs, "fault=read")) {
-		kprintf("fault: reading 0x%llx\n", A64_FAULT_ADDR);
-		(void)*(volatile uint64_t *)(uintptr_t)A64_FAULT_ADDR;
-		kprintf("fault: the read did not fault\n");
-		a64_exit(1);
-	}
+	fault(info.bootargs);
 	a64_exit(0);
 }

@@ -13,7 +13,8 @@
  *
  * Register contract at _start: x0 = DTB physical address.  At the call of
  * dtboot_main(dtb, entry_el): running at EL1 on the boot stack through
- * SP_EL0 (SP_EL1 is the exception stack, vectors.S), VBAR_EL1 = a64_vectors, FP/SIMD enabled (CPACR_EL1.FPEN = 3:
+ * SP_EL0 (SP_EL1 is the exception stack; both in stacks.S), VBAR_EL1 =
+ * a64_vectors, FP/SIMD enabled (CPACR_EL1.FPEN = 3:
  * newlib's string routines use NEON), .bss zeroed, interrupts masked
  * (DAIF), MMU still off.
  *
@@ -23,8 +24,8 @@
  * else of EL2 is configured.
  *
  * a64_secondary_entry is where PSCI CPU_ON starts the other CPUs (x0 = a
- * slot in a64_sec_stacks, 8 of them): the same set-up on the slot's
- * stacks, then dtboot_secondary(slot).
+ * slot in a64_sec_stacks, 8 of them, stacks.S): the same set-up on the
+ * slot's stacks, then dtboot_secondary(slot).
  *
  * Context: _start runs on the boot CPU only; QEMU keeps the others
  * powered off until a PSCI CPU_ON names a64_secondary_entry.
@@ -97,14 +98,14 @@ a64_secondary_entry:
 	adr	x1, a64_vectors
 	msr	vbar_el1, x1
 	isb
-	ldr	x1, =a64_sec_stacks	/* slot s: [s * 12 KiB, +12 KiB) */
-	mov	x2, #12288
+	ldr	x1, =a64_sec_stacks	/* slot s: 20 KiB at 20 KiB * s (stacks.S) */
+	mov	x2, #20480
 	madd	x1, x19, x2, x1
-	add	x2, x1, #4096
-	msr	spsel, #1		/* exceptions: the lower 4 KiB */
+	add	x2, x1, #8192		/* guard, exception stack 4 KiB */
+	msr	spsel, #1
 	mov	sp, x2
-	msr	spsel, #0		/* running: the upper 8 KiB */
-	add	x2, x1, #12288
+	msr	spsel, #0
+	add	x2, x1, #20480		/* guard, stack 8 KiB */
 	mov	sp, x2
 	mov	x29, xzr
 	mov	x30, xzr
@@ -139,15 +140,3 @@ a64_halt:
 	msr	daifset, #0xf
 4:	wfi
 	b	4b
-
-	.section .bss.stack, "aw", %nobits
-	.balign	16
-	.globl	a64_boot_stack_top
-a64_boot_stack:
-	.skip	16384
-a64_boot_stack_top:
-
-	.balign	16
-	.globl	a64_sec_stacks
-a64_sec_stacks:
-	.skip	12288 * 8		/* A64_MAX_SECONDARY slots (a64.h) */

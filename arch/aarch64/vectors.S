@@ -6,8 +6,8 @@
  * bytes: {current EL with SP_EL0, current EL with SP_ELx, lower EL
  * AArch64, lower EL AArch32} x {synchronous, IRQ, FIQ, SError}.
  *
- * Stacks: the image runs on SP_EL0 (head.S selects it after setting SP_EL1
- * to the exception stack), so an exception from running code arrives in
+ * Stacks (stacks.S): the image runs on SP_EL0 (head.S selects it after
+ * setting SP_EL1 to the exception stack), so an exception from running code arrives in
  * the "SP_EL0" group on a fresh exception stack, even when its cause was
  * an overflow of the running stack.  An exception in the "SP_ELx" group
  * happened inside the handler itself: its entry first resets SP_EL1 to the
@@ -107,10 +107,3 @@ a64_vector_common:
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME
 	eret
-
-	.section .bss.stack, "aw", %nobits
-	.balign	16
-a64_exc_stack:
-	.skip	8192
-	.globl	a64_exc_stack_top
-a64_exc_stack_top:
