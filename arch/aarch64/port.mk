@@ -36,8 +36,7 @@ A64_CFLAGS := $(A64_TARGET) -std=c11 -O2 -g -Wall -Wextra -Werror -I. \
 	-isystem $(NEWLIB_A64_INC) -MMD -MP
 A64_ASFLAGS := $(A64_TARGET) -I. -MMD -MP
 
-DTBOOT_SRCS := $(wildcard arch/aarch64/*.c) kernel/fdt/fdt.c kernel/fdt/fdt_scan.c \
-	kernel/lib/kprintf.c
+DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c) kernel/lib/kprintf.c
 DTBOOT_ASMS := $(wildcard arch/aarch64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 

@@ -9,8 +9,8 @@
  *   - the blob (fdt.c): fdt_open() checks the header and walks the whole
  *     structure block once, so every later access stays inside the blob;
  *     then nodes are found by path, by document order or by `compatible`,
- *     and their properties read, `reg` decoded with the parent's
- *     #address-cells/#size-cells;
+ *     and their properties read; `reg` is decoded with the parent's
+ *     #address-cells/#size-cells by fdt_reg.c;
  *   - the facts (fdt_scan.c): fdt_scan() collects what the kernel needs
  *     into one pointer-free struct fdt_info, as acpi_parse() does for ACPI.
  * It is ISA-independent: nothing here knows which CPU runs it.

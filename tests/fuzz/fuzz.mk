@@ -40,7 +40,8 @@ fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*
 fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
 fuzz_src_mb2 := boot/mb2.c boot/boot_info.c kernel/mem/memmap.c
 fuzz_src_elf := boot/elf_load.c
-fuzz_src_fdt := kernel/fdt/fdt.c kernel/fdt/fdt_scan.c kernel/lib/kprintf.c
+fuzz_src_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
+	kernel/lib/kprintf.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 fuzz_src_virtq := drivers/virtio/virtq.c

@@ -40,7 +40,8 @@ host_src_test_mb2 := boot/mb2.c boot/boot_info.c
 host_src_test_boot_info := boot/boot_info.c boot/pvh.c boot/mb2.c \
 	kernel/mem/memmap.c
 host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
-host_src_test_fdt := kernel/fdt/fdt.c kernel/fdt/fdt_scan.c kernel/lib/kprintf.c
+host_src_test_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
+	kernel/lib/kprintf.c
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 # every registered option set (BOOTOPT_SET), so the host test sees the
