@@ -75,7 +75,7 @@ run: dtboot
 		--mem $(MEM) --machine virt,gic-version=$(GIC) --cmdline "$(CMDLINE)"
 
 kernel iso esp efi test bench stress soak host-tests fuzz qemu10 check-app:
-	@echo "make ARCH=aarch64 $@: not ported yet; ARCH=aarch64 builds only the boot test image (docs/boot.md, \"aarch64 status\"); host tests and fuzzers are ISA-independent: make $@" >&2
+	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds only the boot test image (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 
 clean:
