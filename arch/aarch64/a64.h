@@ -7,7 +7,8 @@
  * boot CPU and of CPUs started by PSCI CPU_ON, and the vectors (head.S,
  * vectors.S), the stacks with their guard pages (stacks.S), the report of
  * an unexpected exception (trap.c), an identity map with W^X that turns
- * the MMU and caches on (mmu.c), the PL011 console (pl011.c), and leaving
+ * the MMU and caches on (mmu.c), the GIC's registers read to check the
+ * tree (gic_id.c), the PL011 console (pl011.c), and leaving
  * the machine through semihosting or PSCI (power.c, firmware.S).  None of it implements
  * arch/arch.h yet: the kernel in kernel/ is not linked for aarch64, and no
  * function here pretends to be one of arch.h's.
@@ -81,6 +82,11 @@ uint64_t a64_mmu_init(uint64_t dtb);
 void a64_mmu_secondary(void);
 /* 1 if [pa, pa + len) lies in the device block. */
 int a64_mmu_is_device(uint64_t pa, uint64_t len);
+
+/* gic_id.c: read the GIC's identification and redistributor (v3) or
+ * CPU-interface count (v2) and print whether they agree with the tree. */
+struct fdt_info;
+void a64_gic_check(const struct fdt_info *in);
 
 /* pl011.c: the console on the PL011 at base (device memory). */
 void a64_pl011_init(uint64_t base);

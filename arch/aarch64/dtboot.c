@@ -16,7 +16,9 @@
  * the model; every memory range and the total in MiB; the CPU count with
  * each MPIDR and enable method; the boot CPU's own MPIDR_EL1 and which DTB
  * CPU it is; PSCI's conduit and the version PSCI_VERSION returns; the GIC;
- * the UART; the timer's interrupts and CNTFRQ_EL0; the exception level it
+ * the UART; the timer's interrupts and CNTFRQ_EL0; what the GIC's own
+ * registers say (gic_id.c: its revision, its redistributors' affinities
+ * or CPU interface count) and whether that agrees; the exception level it
  * was entered at; the command line; any warning of the scan.  The system
  * cases check the memory total and CPU count against QEMU's -m and -smp.
  * Then it starts every other CPU through PSCI CPU_ON, one at a time; each
@@ -270,6 +272,7 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	kprintf("el: entered at EL%llu, running at EL1, MMU on\n", (unsigned long long)entry_el);
 	kprintf("cmdline: %s\n", info.has_bootargs ? info.bootargs : "");
 	print_facts(&f, dtb);
+	a64_gic_check(&info);
 	start_cpus();
 	fault(info.bootargs);
 	a64_exit(0);
