@@ -8,7 +8,7 @@
  * vectors.S), the stacks with their guard pages (stacks.S), the report of
  * an unexpected exception (trap.c), an identity map with W^X that turns
  * the MMU and caches on (mmu.c), the GIC's registers read to check the
- * tree (gic_id.c), the PL011 console (pl011.c), and leaving
+ * tree (gic_id.c), one timer interrupt taken through it (irq_probe.c), the PL011 console (pl011.c), and leaving
  * the machine through semihosting or PSCI (power.c, firmware.S).  None of it implements
  * arch/arch.h yet: the kernel in kernel/ is not linked for aarch64, and no
  * function here pretends to be one of arch.h's.
@@ -87,6 +87,11 @@ int a64_mmu_is_device(uint64_t pa, uint64_t len);
  * CPU-interface count (v2) and print whether they agree with the tree. */
 struct fdt_info;
 void a64_gic_check(const struct fdt_info *in);
+
+/* irq_probe.c: take one virtual timer interrupt through the GIC and the
+ * vectors, print the INTID acknowledged; the handler trap.c calls. */
+void a64_irq_probe(const struct fdt_info *in);
+void a64_irq_probe_handler(void);
 
 /* pl011.c: the console on the PL011 at base (device memory). */
 void a64_pl011_init(uint64_t base);

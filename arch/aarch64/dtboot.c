@@ -18,7 +18,8 @@
  * CPU it is; PSCI's conduit and the version PSCI_VERSION returns; the GIC;
  * the UART; the timer's interrupts and CNTFRQ_EL0; what the GIC's own
  * registers say (gic_id.c: its revision, its redistributors' affinities
- * or CPU interface count) and whether that agrees; the exception level it
+ * or CPU interface count) and whether that agrees; one virtual timer
+ * interrupt taken through the GIC (irq_probe.c); the exception level it
  * was entered at; the command line; any warning of the scan.  The system
  * cases check the memory total and CPU count against QEMU's -m and -smp.
  * Then it starts every other CPU through PSCI CPU_ON, one at a time; each
@@ -273,6 +274,7 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	kprintf("cmdline: %s\n", info.has_bootargs ? info.bootargs : "");
 	print_facts(&f, dtb);
 	a64_gic_check(&info);
+	a64_irq_probe(&info);
 	start_cpus();
 	fault(info.bootargs);
 	a64_exit(0);

@@ -113,8 +113,9 @@ a64_secondary_entry:
 	bl	dtboot_secondary
 	b	a64_halt
 
-/* At EL2 (x20 == 2): make EL1 AArch64, give it the counters and timers,
- * and eret to x21 at EL1h with DAIF masked.  Elsewhere: return.  Uses
+/* At EL2 (x20 == 2): make EL1 AArch64, give it the counters and timers
+ * and (with a GICv3 CPU interface) the GIC system registers, and eret to
+ * x21 at EL1h with DAIF masked.  Elsewhere: return.  Uses
  * x1 only. */
 drop_to_el1:
 	cmp	x20, #2
@@ -125,7 +126,13 @@ drop_to_el1:
 	orr	x1, x1, #3		/* EL1PCEN, EL1PCTEN */
 	msr	cnthctl_el2, x1
 	msr	cntvoff_el2, xzr
-	mov	x1, #0x3c5		/* SPSR: DAIF masked, EL1h */
+	mrs	x1, id_aa64pfr0_el1
+	ubfx	x1, x1, #24, #4		/* GIC system registers implemented? */
+	cbz	x1, 7f
+	mov	x1, #9			/* ICC_SRE_EL2: SRE, Enable (EL1 may use them) */
+	msr	S3_4_C12_C9_5, x1
+	isb
+7:	mov	x1, #0x3c5		/* SPSR: DAIF masked, EL1h */
 	msr	spsr_el2, x1
 	msr	elr_el2, x21
 	eret

@@ -11,7 +11,9 @@
  * (PL011) and the image exits with status 70, as the x86_64 kernel does
  * for a CPU exception.
  *
- * The one exception that is not a bug: a64_semihost's HLT #0xf000 when
+ * An IRQ from running code (kind 1) goes to irq_probe.c's handler and
+ * resumes: only that probe ever unmasks one.  The other exception that is
+ * not a bug: a64_semihost's HLT #0xf000 when
  * QEMU was started without -semihosting is an undefined instruction
  * (class 0x00).  Seen at exactly a64_semihost_insn, it marks semihosting
  * absent and resumes after the HLT with x0 = -1.
@@ -87,6 +89,10 @@ void a64_trap(struct a64_frame *f, uint64_t kind)
 	unsigned i;
 	char fs[48] = "";
 
+	if (kind == 1) {   /* IRQ from running code: only irq_probe.c enables one */
+		a64_irq_probe_handler();
+		return;
+	}
 	if (kind == 0 && ec == 0x00 && f->elr == (uint64_t)(uintptr_t)a64_semihost_insn) {
 		a64_semihosting_absent = 1;
 		f->x[0] = (uint64_t)-1;
