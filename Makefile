@@ -21,8 +21,18 @@
 # an image is the kernel objects + the application's objects + newlib, linked
 # twice (the second link embeds the symbol table for crash backtraces).
 
+# ARCH=aarch64 (on make's command line only; an ARCH in the environment is
+# ignored) builds the aarch64 port's boot test image instead
+# (arch/aarch64/port.mk; docs/boot.md, "aarch64 status").
+ifneq ($(origin ARCH),command line)
 ARCH     := x86_64
+endif
 BUILD    := build
+ifeq ($(ARCH),aarch64)
+include arch/aarch64/port.mk
+else ifneq ($(ARCH),x86_64)
+$(error ARCH=$(ARCH): expected x86_64 or aarch64)
+else
 OBJ      := $(BUILD)/$(ARCH)/obj
 OUT      ?= $(BUILD)/$(ARCH)
 APP      ?= apps/tour.c
@@ -185,3 +195,5 @@ distclean:
 FORCE:
 
 -include $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)
+
+endif  # ARCH

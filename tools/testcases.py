@@ -18,7 +18,7 @@ from testlayers import ROOT
 
 TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
-CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
+CASE_KEYS = ("arch", "app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
              "check", "client")
@@ -45,6 +45,14 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # a PASS line (or no line) is a failure; the summary must still agree.
 
 
+# arch = aarch64: the case boots the aarch64 port's boot test image
+# (build/aarch64/dtboot.img, `make ARCH=aarch64`) under qemu-system-aarch64;
+# only `boot = direct` and the default app, machine virt[,gic-version=2|3]
+# [,virtualization=on] (default virt,gic-version=3), cpu default cortex-a72.
+ARCHES = ("x86_64", "aarch64")
+X86_MACHINES = ("q35", "pc", "isapc", "microvm")
+A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
+
 # ---------------------------------------------------------------- cases
 
 class CaseError(Exception):
@@ -55,6 +63,7 @@ class Case:
 	def __init__(self, name, where):
 		self.name = name
 		self.where = where          # "file:line" of the [name] header
+		self.arch = "x86_64"        # or aarch64 (the boot test image)
 		self.app = "default"
 		self.boots = []
 		self.cmdline = ""
@@ -67,8 +76,8 @@ class Case:
 		self.timeout = None
 		self.smp = 1
 		self.mem = "512M"
-		self.cpu = "max"
-		self.machine = "q35"
+		self.cpu = None             # None: max (x86_64), cortex-a72 (aarch64)
+		self.machine = None         # None: q35 (x86_64), virt,gic-version=3
 		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
 		self.qemu = []
 		self.exitline = True
@@ -122,10 +131,31 @@ def parse_cases(text, fname="system.cases"):
 	for c in cases:
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+		_check_arch(c)
 		if c.launcher and c.shutdown:
 			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
 			                "not `shutdown =`" % (c.where, c.name))
 	return cases
+
+
+def _check_arch(c):
+	"""Fill the arch-dependent defaults; refuse what the arch cannot boot."""
+	def bad(why):
+		raise CaseError("%s: case [%s]: %s" % (c.where, c.name, why))
+	if c.arch == "aarch64":
+		c.machine = c.machine or "virt,gic-version=3"
+		c.cpu = c.cpu or "cortex-a72"
+		if not A64_MACHINE.match(c.machine):
+			bad("arch = aarch64 needs machine = virt[,gic-version=2|3][,virtualization=on]")
+		if c.boots != ["direct"]:
+			bad("arch = aarch64 boots only `boot = direct` so far")
+		if c.app != "default" or c.launcher or c.client or c.xfail:
+			bad("arch = aarch64 boots the boot test image: no app, launcher, client or xfail")
+	else:
+		c.machine = c.machine or "q35"
+		c.cpu = c.cpu or "max"
+		if c.machine not in X86_MACHINES:
+			bad("machine %s is not one of %s" % (c.machine, ", ".join(X86_MACHINES)))
 
 
 def _set_key(c, key, val, only=None):
@@ -137,7 +167,11 @@ def _set_key(c, key, val, only=None):
 		if only not in TARGET:
 			raise ValueError("unknown boot path %r (one of %s)"
 			                 % (only, ", ".join(TARGET)))
-	if key == "app":
+	if key == "arch":
+		if val not in ARCHES:
+			raise ValueError("x86_64 or aarch64")
+		c.arch = val
+	elif key == "app":
 		c.app = val or "default"
 	elif key == "boot":
 		for b in val.split():
@@ -163,8 +197,8 @@ def _set_key(c, key, val, only=None):
 	elif key == "cpu":
 		c.cpu = val
 	elif key == "machine":
-		if val not in ("q35", "pc", "isapc", "microvm"):
-			raise ValueError("q35, pc, isapc or microvm")
+		if val not in X86_MACHINES and not A64_MACHINE.match(val):
+			raise ValueError("q35, pc, isapc or microvm (aarch64: virt[,gic-version=2|3])")
 		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()

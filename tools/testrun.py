@@ -84,7 +84,8 @@ def load_tally_qemu():
 # ---------------------------------------------------------------- builds
 
 class Build:
-	def __init__(self, app, cmdline, out):
+	def __init__(self, app, cmdline, out, arch="x86_64"):
+		self.arch = arch            # aarch64: the boot test image only
 		self.app = app              # "default" or a source path
 		self.cmdline = cmdline      # None: no image target (direct only)
 		self.out = out              # relative to ROOT
@@ -92,6 +93,8 @@ class Build:
 		self.error = None           # make's complaint when the build failed
 
 	def command(self):
+		if self.arch == "aarch64":
+			return ["make", "-s", "ARCH=aarch64", "dtboot"]
 		cmd = ["make", "-s"]
 		cmd.append("APP=" + (DEFAULT_APP if self.app == "default" else self.app))
 		cmd.append("OUT=" + self.out)
@@ -107,7 +110,10 @@ def plan_builds(cases):
 			os.path.splitext(os.path.basename(app))[0]
 
 	keys = {}
+	a64 = None
 	for c in cases:
+		if c.arch == "aarch64":
+			continue
 		images = any(b != "direct" for b in c.boots)
 		keys[id(c)] = (c.app, c.cmdline if images else None)
 	# A direct-only case of an application reuses its empty-command-line
@@ -117,6 +123,12 @@ def plan_builds(cases):
 	builds, order = {}, []
 	used = set()
 	for c in cases:
+		if c.arch == "aarch64":
+			if a64 is None:
+				a64 = Build("default", None, os.path.join("build", "aarch64"), "aarch64")
+				order.append(a64)
+			c.build = a64
+			continue
 		k = keys[id(c)]
 		if k[1] is None and (k[0], "") in with_images:
 			k = (k[0], "")
@@ -133,7 +145,8 @@ def plan_builds(cases):
 				b.targets.append(TARGET[boot])
 		c.build = b
 	for b in order:
-		b.targets.sort(key=["kernel", "iso", "esp"].index)
+		if b.arch == "x86_64":
+			b.targets.sort(key=["kernel", "iso", "esp"].index)
 	return order
 
 
@@ -351,7 +364,7 @@ def run_boot(tq, case, boot, verbose):
 		mem=case.mem,
 		cmdline=(case.cmdline.replace("{port}", str(port)) if port else case.cmdline)
 		if boot == "direct" else "",
-		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
+		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator, arch=case.arch,
 		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
 	if err:
