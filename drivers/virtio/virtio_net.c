@@ -10,10 +10,17 @@
  * Negotiated when offered: VIRTIO_F_VERSION_1 (required), EVENT_IDX,
  * NET_F_MAC (else a random locally administered unicast MAC is made from
  * the cycle counter), NET_F_STATUS (link state), NET_F_MRG_RXBUF,
- * NET_F_CSUM and NET_F_GUEST_CSUM (recorded for the stack; transmit
- * headers ask for no offload yet, and a received frame's checksum flags
- * are passed up in virtio_net_frame.csum).  Not negotiated: CTRL_VQ, MQ,
- * the GSO/TSO family, HASH_REPORT, INDIRECT_DESC, RING_PACKED.
+ * NET_F_CSUM (the device could complete a partial checksum; transmit
+ * headers ask for no offload yet, so it never has to).  Not negotiated:
+ * NET_F_GUEST_CSUM, CTRL_VQ, MQ, the GSO/TSO family, HASH_REPORT,
+ * INDIRECT_DESC, RING_PACKED.  GUEST_CSUM promises that the driver takes
+ * frames whose checksum is only partial (NEEDS_CSUM: the pseudo-header
+ * sum, the rest left to the receiver); the stack verifies every
+ * checksum, so a tap backend that uses the promise (Linux hands such
+ * frames from its own stack to the tap) had every TCP segment of the
+ * host's dropped as bad_csum, while slirp, which never offers it, hid
+ * that.  A received frame's flags are still passed up in
+ * virtio_net_frame.csum.
  *
  * Header: with VERSION_1 every frame on a ring is preceded by the 12-byte
  * struct virtio_net_hdr (flags, gso_type, hdr_len, gso_size, csum_start,
@@ -156,7 +163,7 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 		return -2;
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 	                VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
-	                VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
+	                VIRTIO_BIT(VIRTIO_NET_F_CSUM);
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
