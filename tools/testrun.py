@@ -366,19 +366,33 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
-	client = None
-	if case.client:
-		client = subprocess.Popen(
-			[sys.executable, os.path.join(ROOT, case.client), str(port)], cwd=ROOT,
-			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-			text=True, errors="replace")
-	if case.launcher:
-		res = launch(tq, opts, log)
-	else:
-		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
-	reason, kt, lines = check_boot(case, res)
-	if client:
-		reason = finish_client(case, client, verbose, name) or reason
+	tap = None
+	if case.tap:
+		import tapnet
+		try:
+			tap = tapnet.TapNet(case.tap, limit=opts.timeout + 120).start()
+		except tapnet.TapError as e:
+			return name, None, str(e), None
+		opts.prefix = tap.prefix()
+	try:
+		client = None
+		if case.client:
+			client = subprocess.Popen(
+				(tap.prefix() if tap else []) +
+				[sys.executable, os.path.join(ROOT, case.client)] + case.client_args +
+				[str(port)], cwd=ROOT, env=tap.env() if tap else None,
+				stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+				text=True, errors="replace")
+		if case.launcher:
+			res = launch(tq, opts, log)
+		else:
+			res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
+		reason, kt, lines = check_boot(case, res)
+		if client:
+			reason = finish_client(case, client, verbose, name) or reason
+	finally:
+		if tap:
+			tap.close()
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""tap_client.py MODE [PORT] - the host side of the tap system cases.
+
+Runs inside the boot's network namespace (tools/tapnet.py; testrun.py
+starts it there for a case with `tap =`), where the guest is
+TALLY_TAP_GUEST on the link TALLY_TAP_IF and this side is
+TALLY_TAP_HOST.  PORT (testrun's free port) is not used: the guest is
+reached at its own address.  Modes:
+
+  ping      (apps/udpecho.c) waits for a UDP echo of a probe, then
+            `ping -c 20` and `ping -c 5 -s 1400 -p a5` of the guest:
+            every request must be answered (ping's own count of replies,
+            and ping checks the echoed pattern: a "wrong data byte" line
+            fails), then datagrams of 1..1472 bytes through socat must
+            come back byte for byte, then "quit".  The case checks that
+            the guest counted exactly the 25 echo requests ping sent.
+  http      (apps/httpd.c) tools/httpd_client.py's whole run (curl with
+            keep-alive and a 10 MiB body by SHA-256, /stats, wrk with
+            every response checked, a client that vanishes, 64
+            connections, a malformed request, memory back to its
+            baseline) against the guest's address, port 80: through a
+            tap there is no slirp in the way.
+  synflood  (apps/httpd.c, backlog 16) FLOOD_SYNS spoofed SYNs (sources
+            192.168.77.3..254 on the link, random ports and sequence
+            numbers) written as raw Ethernet frames on the tap in about
+            FLOOD_SECS, while curl fetches the page again and again;
+            then curl again after the flood.  Fails if any fetch fails,
+            if the guest saw no flood (tcp.syns_in and tcp.cookies_sent
+            from /stats), or if its memory was not bounded:
+            tcp.conns_peak (connections in its table) above 2 x backlog
+            + CLIENT_CONNS, tcp.mem_peak (bytes of TCP sockets) above
+            (2 x backlog + CLIENT_CONNS) x CONN_BYTES + LISTENER_SLACK,
+            or the page allocator's free memory (mem_free) down by more
+            than MEM_FREE_SLACK over the flood.
+
+Exit 0 when every check held; else 1 with a line per failure.  stdlib
+only, plus ping (iputils-ping), socat, curl and wrk.
+"""
+import json
+import os
+import random
+import re
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+GUEST = os.environ.get("TALLY_TAP_GUEST", "192.168.77.2")
+HOST = os.environ.get("TALLY_TAP_HOST", "192.168.77.1")
+IFNAME = os.environ.get("TALLY_TAP_IF", "tap0")
+SIZES = [1, 2, 7, 64, 100, 511, 512, 513, 1000, 1400, 1471, 1472]
+
+FLOOD_SYNS = 20000
+FLOOD_SECS = 4.0
+BACKLOG = 16            # the synflood case's `-- 80 16`
+CLIENT_CONNS = 2        # connections this script holds open at once, at most
+# One connection's allocation, rt_malloc_usable_size of the socket, its
+# tcp_conn and two 64 KiB rings (docs/net.md, "Listeners and memory");
+# the bound is in whole connections, so an error here of a few hundred
+# bytes cannot decide the case.
+CONN_BYTES = 139264
+LISTENER_SLACK = 64 * 1024
+MEM_FREE_SLACK = 8 << 20
+
+
+def say(msg):
+	print("tap_client: " + msg, flush=True)
+
+
+def socat(data, wait, port=7):
+	p = subprocess.run(["socat", "-t", str(wait), "-T", str(wait + 1), "-",
+	                    "UDP:%s:%d" % (GUEST, port)],
+	                   input=data, capture_output=True, timeout=wait + 10)
+	return p.stdout
+
+
+def wait_udp(limit=60):
+	t0 = time.monotonic()
+	while socat(b"probe", 1) != b"probe":
+		if time.monotonic() - t0 > limit:
+			raise IOError("no echo of a UDP probe within %d s" % limit)
+	say("guest answers after %.1f s" % (time.monotonic() - t0))
+
+
+def ping(args, fails, want):
+	p = subprocess.run(["ping", "-n", "-W", "2"] + args + [GUEST],
+	                   capture_output=True, text=True, timeout=60)
+	m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+	if not m:
+		fails.append("ping %s: no summary (exit %d): %s" % (
+			" ".join(args), p.returncode, (p.stdout + p.stderr).strip()[-200:]))
+		return
+	sent, got = int(m.group(1)), int(m.group(2))
+	rtt = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)", p.stdout)
+	say("ping %s: %d sent, %d replies%s" % (" ".join(args), sent, got,
+	    ", rtt min/avg/max %s/%s/%s ms" % rtt.groups() if rtt else ""))
+	if sent != want or got != want:
+		fails.append("ping %s: %d sent, %d replies, want %d and %d" % (
+			" ".join(args), sent, got, want, want))
+	if "wrong data byte" in p.stdout or "DUP!" in p.stdout:
+		fails.append("ping %s: a reply with wrong data or a duplicate" % " ".join(args))
+
+
+def mode_ping():
+	fails = []
+	wait_udp()
+	ping(["-c", "20", "-i", "0.05"], fails, 20)
+	ping(["-c", "5", "-i", "0.05", "-s", "1400", "-p", "a5"], fails, 5)
+	rnd = random.Random(862)
+	bad = 0
+	for n in SIZES:
+		data = bytes(rnd.getrandbits(8) for _ in range(n))
+		back = socat(data, 1)
+		if back != data:
+			bad += 1
+			fails.append("udp %d bytes: %d came back" % (n, len(back)))
+	if not bad:
+		say("%d datagrams of %d..%d bytes echoed identically" % (
+			len(SIZES), min(SIZES), max(SIZES)))
+	socat(b"quit", 1)
+	return fails
+
+
+def mode_http():
+	import httpd_client
+	httpd_client.HOST = GUEST
+	sys.argv = [sys.argv[0], "80"]
+	return ["httpd_client failed (its lines above)"] if httpd_client.main() else []
+
+
+# ---------------------------------------------------------------- SYN flood
+
+def csum(b):
+	if len(b) & 1:
+		b += b"\0"
+	s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	while s >> 16:
+		s = (s & 0xffff) + (s >> 16)
+	return ~s & 0xffff
+
+
+def mac_of(ip):
+	"""The link-layer address the namespace's ARP table has for ip."""
+	with open("/proc/net/arp") as f:
+		for line in f.readlines()[1:]:
+			w = line.split()
+			if w[0] == ip and w[3] != "00:00:00:00:00:00":
+				return bytes.fromhex(w[3].replace(":", ""))
+	raise IOError("no ARP entry for %s" % ip)
+
+
+def syn_frame(dmac, smac, src, dst, sport, seq):
+	opt = b"\x02\x04\x05\xb4"                         # MSS 1460
+	tcp = struct.pack("!HHIIBBHHH", sport, 80, seq, 0, 6 << 4, 0x02, 64240, 0, 0) + opt
+	pseudo = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
+	tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), seq & 0xffff, 0x4000, 64, 6, 0,
+	                 src, dst)
+	ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+	return dmac + smac + b"\x08\x00" + ip + tcp
+
+
+def flood(stats_out):
+	"""FLOOD_SYNS spoofed SYNs in about FLOOD_SECS, paced in slices."""
+	dmac = mac_of(GUEST)
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind((IFNAME, 0))
+	smac = s.getsockname()[4]
+	dst = socket.inet_aton(GUEST)
+	rnd = random.Random(13)
+	net = HOST.rsplit(".", 1)[0] + "."
+	t0 = time.monotonic()
+	sent = errs = 0
+	for i in range(FLOOD_SYNS):
+		src = socket.inet_aton(net + str(rnd.randrange(3, 255)))
+		f = syn_frame(dmac, smac, src, dst, rnd.randrange(1024, 65536), rnd.getrandbits(32))
+		try:
+			s.send(f)
+			sent += 1
+		except OSError:
+			errs += 1   # the tap's queue is full: the guest reads slower than this
+		ahead = t0 + FLOOD_SECS * (i + 1) / FLOOD_SYNS - time.monotonic()
+		if ahead > 0.002:
+			time.sleep(ahead)
+	s.close()
+	stats_out.update(sent=sent, errs=errs, secs=time.monotonic() - t0)
+
+
+def curl_page(what, fails, times):
+	t0 = time.monotonic()
+	p = subprocess.run(["curl", "-sS", "--max-time", "20", "-o", "-", "-w",
+	                    "\n%{http_code}", "http://%s/" % GUEST],
+	                   capture_output=True, timeout=60)
+	dt = time.monotonic() - t0
+	body, _, code = p.stdout.rpartition(b"\n")
+	if p.returncode != 0 or code != b"200" or not body.startswith(b"<!doctype html>"):
+		fails.append("curl %s: exit %d, status %r after %.1f s %s" % (
+			what, p.returncode, code, dt, p.stderr.decode(errors="replace").strip()))
+	times.append(dt)
+
+
+def get_stats():
+	p = subprocess.run(["curl", "-sS", "--max-time", "20", "http://%s/stats" % GUEST],
+	                   capture_output=True, timeout=60)
+	if p.returncode != 0:
+		raise IOError("/stats: curl exit %d %s" % (p.returncode, p.stderr.strip()))
+	return json.loads(p.stdout)
+
+
+def mode_synflood():
+	fails = []
+	t0 = time.monotonic()
+	while True:
+		try:
+			j0 = get_stats()
+			break
+		except (IOError, ValueError, subprocess.TimeoutExpired):
+			if time.monotonic() - t0 > 60:
+				raise IOError("no answer to /stats within 60 s")
+			time.sleep(1)
+	say("guest answers after %.1f s; before: tcp.mem_bytes %d, mem_free %d" % (
+		time.monotonic() - t0, j0["net"]["tcp.mem_bytes"], j0["mem_free"]))
+	fl = {}
+	th = threading.Thread(target=flood, args=(fl,))
+	during = []
+	th.start()
+	while th.is_alive():
+		curl_page("during the flood", fails, during)
+	th.join()
+	say("flood: %d SYNs written in %.1f s (%d refused by the full tap queue); %d fetches "
+	    "during it, %.2f..%.2f s each" % (fl.get("sent", 0), fl.get("secs", 0), fl.get("errs", 0),
+	                                      len(during), min(during), max(during)))
+	after = []
+	for _ in range(3):
+		curl_page("after the flood", fails, after)
+	say("after it: 3 fetches, %.2f..%.2f s each" % (min(after), max(after)))
+	j = get_stats()
+	n = j["net"]
+	say("guest: tcp.syns_in %d tcp.cookies_sent %d tcp.cookies_ok %d tcp.synq %d "
+	    "tcp.conns_peak %d tcp.mem_peak %d tcp.mem_bytes %d mem_free %d (was %d) "
+	    "arp.requests_out %d drop.arp_queue_full %d" % (
+	        n["tcp.syns_in"], n["tcp.cookies_sent"], n["tcp.cookies_ok"], n["tcp.synq"],
+	        n["tcp.conns_peak"], n["tcp.mem_peak"], n["tcp.mem_bytes"], j["mem_free"],
+	        j0["mem_free"], n.get("arp.requests_out", 0), n.get("drop.arp_queue_full", 0)))
+	if n["tcp.syns_in"] < FLOOD_SYNS // 4:
+		fails.append("the guest took %d SYNs of %d sent: no flood" % (n["tcp.syns_in"],
+		                                                              fl.get("sent", 0)))
+	if n["tcp.cookies_sent"] == 0:
+		fails.append("no SYN cookie sent: the SYN queue never filled")
+	conns_max = 2 * BACKLOG + CLIENT_CONNS
+	if n["tcp.conns_peak"] > conns_max:
+		fails.append("tcp.conns_peak %d > %d (SYN queue + backlog + this client's)" % (
+			n["tcp.conns_peak"], conns_max))
+	mem_max = conns_max * CONN_BYTES + LISTENER_SLACK
+	if n["tcp.mem_peak"] > mem_max:
+		fails.append("tcp.mem_peak %d > %d bytes (%d connections)" % (
+			n["tcp.mem_peak"], mem_max, conns_max))
+	if j["mem_free"] < j0["mem_free"] - MEM_FREE_SLACK:
+		fails.append("mem_free fell by %d bytes over the flood (bound %d)" % (
+			j0["mem_free"] - j["mem_free"], MEM_FREE_SLACK))
+	subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+	                "http://%s/quit" % GUEST], capture_output=True, timeout=30)
+	return fails
+
+
+def main():
+	modes = {"ping": mode_ping, "http": mode_http, "synflood": mode_synflood}
+	if len(sys.argv) < 2 or sys.argv[1] not in modes:
+		print("usage: tap_client.py %s [PORT]" % "|".join(modes))
+		return 2
+	try:
+		fails = modes[sys.argv[1]]()
+	except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+		fails = ["%s: %s" % (type(e).__name__, e)]
+	for f in fails:
+		say("FAIL " + f)
+	return 1 if fails else 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
