@@ -405,13 +405,13 @@ int tally_net_stats(struct tally_net_stats *st)
 	put(st, "loss.tx", __atomic_load_n(&net_st.loss_tx, __ATOMIC_RELAXED));
 	put(st, "net.lock_wait_ns", __atomic_load_n(&net_st.lock_wait_ns, __ATOMIC_RELAXED));
 	put(st, "net.wake_ns", __atomic_load_n(&net_st.wake_ns, __ATOMIC_RELAXED));
-	const char *names[16];
-	uint64_t v[16];
-	unsigned n = net_tcp_stats(names, v, 16);
+	const char *names[24];
+	uint64_t v[24];
+	unsigned n = net_tcp_stats(names, v, 24);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
 	net_leave(old);
-	n = rt_netpoll_stats(names, v, 16);
+	n = rt_netpoll_stats(names, v, 24);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
 	return 0;
