@@ -8,7 +8,8 @@
  *                     is (i * 2654435761 mod 2^32) >> 24, so a client can
  *                     compute the same bytes and compare a hash
  *   /stats            JSON: the per-CPU ledger (tally_ledger_read, class
- *                     by class, cycles) and every network counter
+ *                     by class, cycles), every network counter and the
+ *                     page allocator's free bytes (mem_free)
  *   /quit             answers, then ends the program (tests use it)
  * Anything else is 404; a request that does not parse (request line,
  * header syntax, a header block past 8 KiB, a method other than GET/HEAD,
@@ -137,8 +138,11 @@ static int send_stats(struct tally_tcp *s, int keep, int head)
 		return -1;
 	b.p[0] = 0;
 	int ncpu = tally_ncpu();
-	sb_printf(&b, "{\"ncpu\":%d,\"served\":%lld,\"conns_open\":%lld,\"cpus\":[", ncpu,
-	          (long long)tally_atomic_load(&served), (long long)tally_atomic_load(&conns_open));
+	struct tally_sysinfo si;
+	tally_sysinfo(&si);
+	sb_printf(&b, "{\"ncpu\":%d,\"served\":%lld,\"conns_open\":%lld,\"mem_free\":%llu,"
+	          "\"cpus\":[", ncpu, (long long)tally_atomic_load(&served),
+	          (long long)tally_atomic_load(&conns_open), (unsigned long long)si.mem_free);
 	for (int c = 0; c < ncpu; c++) {
 		struct tally_ledger l;
 		if (tally_ledger_read(&l, c) < 0)
