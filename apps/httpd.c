@@ -63,14 +63,23 @@ static int respond(struct tally_tcp *s, int code, const char *type, const char *
                    size_t blen, int keep, int head)
 {
 	const char *why = code == 200 ? "OK" : code == 404 ? "Not Found" : "Bad Request";
-	char h[256];
-	int n = snprintf(h, sizeof(h),
+	/* Header and a body that fits go out in one write: written apart,
+	 * Nagle holds the body until the header is acknowledged, which a
+	 * Linux client delays (up to 40 ms a request, seen through a tap). */
+	char h[256 + CHUNK];
+	int n = snprintf(h, 256,
 	                 "HTTP/1.1 %d %s\r\nServer: tally-httpd\r\nContent-Type: %s\r\n"
 	                 "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
 	                 code, why, type, blen, keep ? "keep-alive" : "close");
-	if (put_all(s, h, (size_t)n) < 0)
+	if (n < 0 || n >= 256)
 		return -1;
-	if (!head && blen && put_all(s, body, blen) < 0)
+	if (head)
+		blen = 0;
+	if (blen <= CHUNK) {
+		memcpy(h + n, body, blen);
+		return put_all(s, h, (size_t)n + blen);
+	}
+	if (put_all(s, h, (size_t)n) < 0 || put_all(s, body, blen) < 0)
 		return -1;
 	return 0;
 }
