@@ -20,6 +20,13 @@ reached at its own address.  Modes:
             connections, a malformed request, memory back to its
             baseline) against the guest's address, port 80: through a
             tap there is no slirp in the way.
+  mq PAIRS  (apps/httpd.c) wrk for 3 s over 8 connections with every
+            response checked (tools/httpd_wrk.lua), then /stats: the
+            guest must drive PAIRS queue pairs (the case's: min(tap
+            queues, CPUs)), each of them (dev.pairK.rx_frames,
+            tx_frames) must have carried frames both ways, and their
+            receive counts must add up to the stack's own count of
+            frames taken (rx.frames).
   synflood  (apps/httpd.c, backlog 16) FLOOD_SYNS spoofed SYNs (sources
             192.168.77.3..254 on the link, random ports and sequence
             numbers) written as raw Ethernet frames on the tap in about
@@ -134,6 +141,49 @@ def mode_http():
 	httpd_client.HOST = GUEST
 	sys.argv = [sys.argv[0], "80"]
 	return ["httpd_client failed (its lines above)"] if httpd_client.main() else []
+
+
+def mode_mq():
+	fails = []
+	t0 = time.monotonic()
+	while True:
+		try:
+			get_stats()
+			break
+		except (IOError, ValueError, subprocess.TimeoutExpired):
+			if time.monotonic() - t0 > 60:
+				raise IOError("no answer to /stats within 60 s")
+			time.sleep(1)
+	script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "httpd_wrk.lua")
+	p = subprocess.run(["wrk", "-t2", "-c8", "-d3s", "--timeout", "10s", "-s", script,
+	                    "http://%s/" % GUEST], capture_output=True, text=True, timeout=120)
+	line = [l for l in p.stdout.splitlines() if l.startswith("wrk-check: requests")]
+	if p.returncode != 0 or not line:
+		fails.append("wrk: exit %d, no check line: %s" % (
+			p.returncode, (p.stdout + p.stderr).strip().splitlines()[-1:]))
+	else:
+		f = line[0].replace("wrk-check: ", "").split()
+		vals = {f[i]: int(f[i + 1]) for i in range(len(f) - 1) if f[i + 1].isdigit()}
+		say("wrk, 8 connections: %s" % line[0][11:])
+		errs = sum(vals.get(k, 0) for k in ("connect", "read", "write", "status", "timeout"))
+		if vals.get("ok", 0) < 1 or vals.get("bad", 1) != 0 or errs:
+			fails.append("wrk: %s" % line[0])
+	n = get_stats()["net"]
+	want = int(sys.argv[2])
+	pairs = [(n["dev.pair%d.rx_frames" % k], n["dev.pair%d.tx_frames" % k])
+	         for k in range(8) if "dev.pair%d.rx_frames" % k in n]
+	say("queue pairs (rx, tx frames): %s; rx.frames %d" % (pairs, n["rx.frames"]))
+	if len(pairs) != want:
+		fails.append("%d queue pairs driven, want %d" % (len(pairs), want))
+	for k, (r, t) in enumerate(pairs):
+		if r == 0 or t == 0:
+			fails.append("pair %d carried rx %d tx %d frames: not both ways" % (k, r, t))
+	if sum(r for r, _ in pairs) != n["rx.frames"]:
+		fails.append("pairs received %d frames, the stack took %d" % (
+			sum(r for r, _ in pairs), n["rx.frames"]))
+	subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+	                "http://%s/quit" % GUEST], capture_output=True, timeout=30)
+	return fails
 
 
 # ---------------------------------------------------------------- SYN flood
@@ -274,9 +324,10 @@ def mode_synflood():
 
 
 def main():
-	modes = {"ping": mode_ping, "http": mode_http, "synflood": mode_synflood}
-	if len(sys.argv) < 2 or sys.argv[1] not in modes:
-		print("usage: tap_client.py %s [PORT]" % "|".join(modes))
+	modes = {"ping": mode_ping, "http": mode_http, "mq": mode_mq, "synflood": mode_synflood}
+	if len(sys.argv) < 2 or sys.argv[1] not in modes or \
+			(sys.argv[1] == "mq" and (len(sys.argv) < 3 or not sys.argv[2].isdigit())):
+		print("usage: tap_client.py ping|http|mq PAIRS|synflood [PORT]")
 		return 2
 	try:
 		fails = modes[sys.argv[1]]()

@@ -202,6 +202,13 @@ RT_HOSTED_TEXT void plat_net_rx_irq(unsigned dev, int on)
 	pthread_mutex_unlock(&hl.lock);
 }
 
+RT_HOSTED_TEXT int plat_net_queue_stats(unsigned dev, unsigned q, uint64_t *rx_frames,
+                                        uint64_t *tx_frames)
+{
+	(void)dev, (void)q, (void)rx_frames, (void)tx_frames;
+	return 0;  /* the hosted link has no queue pairs */
+}
+
 RT_HOSTED_TEXT void plat_net_loss(uint32_t *ppm, uint32_t *seed)
 {
 	*ppm = 0;  /* the hosted link injects its own faults */

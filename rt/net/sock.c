@@ -414,6 +414,19 @@ int tally_net_stats(struct tally_net_stats *st)
 	n = rt_netpoll_stats(names, v, 24);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
+	static const char *const qnames[4][2] = {
+		{ "dev.pair0.rx_frames", "dev.pair0.tx_frames" },
+		{ "dev.pair1.rx_frames", "dev.pair1.tx_frames" },
+		{ "dev.pair2.rx_frames", "dev.pair2.tx_frames" },
+		{ "dev.pair3.rx_frames", "dev.pair3.tx_frames" },
+	};
+	for (unsigned q = 0; q < 4; q++) {
+		uint64_t r, t;
+		if (!plat_net_queue_stats(0, q, &r, &t))
+			break;
+		put(st, qnames[q][0], r);
+		put(st, qnames[q][1], t);
+	}
 	return 0;
 }
 
