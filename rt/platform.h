@@ -168,6 +168,8 @@ struct plat_net_frame {
 	uint8_t *data;             /* the frame, in the platform's buffer */
 	uint32_t len;
 	uint32_t cookie;           /* the platform's: which buffer to give back */
+	uint8_t csum_ok;           /* 1: the device vouches for the frame's ICMP,
+	                            * UDP or TCP checksum (it is not verified) */
 };
 /* Network devices present (the stack drives device 0). */
 unsigned plat_net_count(void);

@@ -27,6 +27,15 @@ reached at its own address.  Modes:
             tx_frames) must have carried frames both ways, and their
             receive counts must add up to the stack's own count of
             frames taken (rx.frames).
+  csum      (apps/udpecho.c, GUEST_CSUM negotiated) datagrams through
+            socat (the namespace's stack hands them to the tap with a
+            partial checksum: NEEDS_CSUM, vouched for) must come back;
+            then UDP frames written raw on the tap (the tap vouches for
+            nothing: no flags) from a socket of ours: one with the
+            checksum computed here (RFC 1071) must be echoed, BAD_CSUM_N
+            with one payload bit flipped under a kept checksum must not
+            be (the case checks the guest counted exactly those as
+            drop.bad_csum), and a good one after them must be.
   synflood  (apps/httpd.c, backlog 16) FLOOD_SYNS spoofed SYNs (sources
             192.168.77.3..254 on the link, random ports and sequence
             numbers) written as raw Ethernet frames on the tap in about
@@ -186,6 +195,62 @@ def mode_mq():
 	return fails
 
 
+BAD_CSUM_N = 3
+
+
+def udp_frame(dmac, smac, sport, dport, payload, corrupt=False):
+	src, dst = socket.inet_aton(HOST), socket.inet_aton(GUEST)
+	udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+	c = csum(struct.pack("!4s4sBBH", src, dst, 0, 17, len(udp)) + udp) or 0xffff
+	udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+	if corrupt:   # one payload bit flipped after the checksum was made
+		udp = udp[:8] + bytes([udp[8] ^ 0x10]) + udp[9:]
+	ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, src, dst)
+	ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+	return dmac + smac + b"\x08\x00" + ip + udp
+
+
+def mode_csum():
+	fails = []
+	wait_udp()
+	rnd = random.Random(1071)
+	for n in (1, 100, 1472):
+		data = bytes(rnd.getrandbits(8) for _ in range(n))
+		if socat(data, 1) != data:
+			fails.append("socat %d bytes: not echoed" % n)
+	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	u.bind((HOST, 0))
+	u.settimeout(1.0)
+	sport = u.getsockname()[1]
+	raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	raw.bind((IFNAME, 0))
+	dmac, smac = mac_of(GUEST), raw.getsockname()[4]
+
+	def echoed(payload, corrupt):
+		raw.send(udp_frame(dmac, smac, sport, 7, payload, corrupt))
+		try:
+			while True:
+				d, a = u.recvfrom(2048)
+				if a[0] == GUEST and d == payload:
+					return True
+		except socket.timeout:
+			return False
+
+	if not echoed(b"raw, good checksum 1", False):
+		fails.append("a raw frame with a good checksum was not echoed")
+	for i in range(BAD_CSUM_N):
+		if echoed(b"raw, corrupted %d" % i, True):
+			fails.append("a raw frame with a corrupted payload was echoed")
+	if not echoed(b"raw, good checksum 2", False):
+		fails.append("a raw frame with a good checksum after the bad ones was not echoed")
+	say("raw frames: 2 good echoed, %d corrupted not" % BAD_CSUM_N if not fails else
+	    "raw frames: see failures")
+	raw.close()
+	u.close()
+	socat(b"quit", 1)
+	return fails
+
+
 # ---------------------------------------------------------------- SYN flood
 
 def csum(b):
@@ -324,10 +389,11 @@ def mode_synflood():
 
 
 def main():
-	modes = {"ping": mode_ping, "http": mode_http, "mq": mode_mq, "synflood": mode_synflood}
+	modes = {"ping": mode_ping, "http": mode_http, "mq": mode_mq, "csum": mode_csum,
+	         "synflood": mode_synflood}
 	if len(sys.argv) < 2 or sys.argv[1] not in modes or \
 			(sys.argv[1] == "mq" and (len(sys.argv) < 3 or not sys.argv[2].isdigit())):
-		print("usage: tap_client.py ping|http|mq PAIRS|synflood [PORT]")
+		print("usage: tap_client.py ping|http|mq PAIRS|csum|synflood [PORT]")
 		return 2
 	try:
 		fails = modes[sys.argv[1]]()

@@ -12,16 +12,19 @@
  * NET_F_MAC (else a random locally administered unicast MAC is made from
  * the cycle counter), NET_F_STATUS (link state), NET_F_MRG_RXBUF,
  * NET_F_CSUM (the device could complete a partial checksum; transmit
- * headers ask for no offload yet, so it never has to), NET_F_CTRL_VQ and
- * NET_F_MQ together (below).  Not negotiated: NET_F_GUEST_CSUM, the
- * GSO/TSO family, HASH_REPORT, INDIRECT_DESC, RING_PACKED.  GUEST_CSUM promises that the driver takes
- * frames whose checksum is only partial (NEEDS_CSUM: the pseudo-header
- * sum, the rest left to the receiver); the stack verifies every
- * checksum, so a tap backend that uses the promise (Linux hands such
- * frames from its own stack to the tap) had every TCP segment of the
- * host's dropped as bad_csum, while slirp, which never offers it, hid
- * that.  A received frame's flags are still passed up in
- * virtio_net_frame.csum.
+ * headers ask for no offload yet, so it never has to), NET_F_GUEST_CSUM,
+ * NET_F_CTRL_VQ and NET_F_MQ together (below).  Not negotiated: the
+ * GSO/TSO family, HASH_REPORT, INDIRECT_DESC, RING_PACKED.
+ *
+ * Receive checksums (GUEST_CSUM, 5.1.6.4): a frame's header flags say
+ * NEEDS_CSUM (its L4 checksum is partial, the pseudo-header sum only; the
+ * data was checked where it was made: Linux hands its own segments to a
+ * tap so) or DATA_VALID (the device checked it), or neither.  They are
+ * passed up in virtio_net_frame.csum; the stack then skips that one
+ * checksum and verifies every other (rt/net/rx.c).  A frame with neither
+ * is verified in full, so corruption the device did not vouch for is
+ * still caught.  (Negotiated before the stack honoured the flags, every
+ * TCP segment from a tap's host was dropped as bad_csum.)
  *
  * Header: with VERSION_1 every frame on a ring is preceded by the 12-byte
  * struct virtio_net_hdr (flags, gso_type, hdr_len, gso_size, csum_start,
@@ -269,11 +272,11 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 		return -2;
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 	                VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
-	                VIRTIO_BIT(VIRTIO_NET_F_CSUM);
-	/* MQ needs the control queue to be switched on (a device offers MQ
-	 * only with CTRL_VQ); one CPU has no use for a second pair */
+	                VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
+	/* MQ needs the control queue to be switched on, and the control
+	 * queue is used for nothing else; one CPU has no use for a second pair */
 	uint64_t mq = VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ);
-	if (cpu_count() > 1)
+	if ((v->offered & mq) == mq && cpu_count() > 1)
 		want |= mq;
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;

@@ -251,6 +251,11 @@ int virtio_pci_open(struct virtio_dev *v, struct pci_dev *d, const char *name)
 	status_or(v, VIRTIO_S_ACKNOWLEDGE);
 	status_or(v, VIRTIO_S_DRIVER);
 	v->num_queues = rd16(v->common, C_NUMQ);
+	/* what the device offers, for a driver whose wishes depend on it */
+	wr32(v->common, C_DFSELECT, 0);
+	uint64_t lo = rd32(v->common, C_DF);
+	wr32(v->common, C_DFSELECT, 1);
+	v->offered = lo | (uint64_t)rd32(v->common, C_DF) << 32;
 	return 0;
 }
 

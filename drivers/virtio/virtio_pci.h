@@ -90,7 +90,7 @@ struct virtio_dev {
 	const char *name;               /* "virtio-net" */
 	volatile uint8_t *common, *isr, *device, *notify;
 	uint32_t device_len, notify_len, notify_mult;
-	uint64_t offered;               /* the device's feature bits */
+	uint64_t offered;               /* the device's feature bits (from open on) */
 	uint64_t features;              /* negotiated */
 	uint16_t num_queues;
 	uint8_t failed;

@@ -60,6 +60,7 @@ int plat_net_recv(unsigned dev, struct plat_net_frame *f)
 	f->data = vf.data;
 	f->len = vf.len;
 	f->cookie = (uint32_t)vf.pair << 16 | vf.buf;
+	f->csum_ok = vf.csum != 0;   /* NEEDS_CSUM or DATA_VALID */
 	return 1;
 }
 

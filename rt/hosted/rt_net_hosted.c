@@ -170,6 +170,7 @@ RT_HOSTED_TEXT int plat_net_recv(unsigned dev, struct plat_net_frame *f)
 		f->len = (uint32_t)ring_get(&hl.rx, hl.cur, sizeof(hl.cur));
 		f->data = hl.cur;
 		f->cookie = 1;
+		f->csum_ok = 0;   /* the hosted link vouches for nothing */
 		hl.held = 1;
 		got = 1;
 	}

@@ -400,6 +400,7 @@ int tally_net_stats(struct tally_net_stats *st)
 	put(st, "udp.out", net_st.udp_out);
 	put(st, "tcp.rst_out", net_st.tcp_rst_out);
 	put(st, "rx.injected", net_st.injected);
+	put(st, "rx.csum_trusted", net_st.csum_trusted);
 	put(st, "tx.ring_waits", __atomic_load_n(&net_st.tx_waits, __ATOMIC_RELAXED));
 	put(st, "loss.rx", __atomic_load_n(&net_st.loss_rx, __ATOMIC_RELAXED));
 	put(st, "loss.tx", __atomic_load_n(&net_st.loss_tx, __ATOMIC_RELAXED));
@@ -447,7 +448,7 @@ int tally_net_inject(const void *frame, size_t len)
 		return r;
 	struct m *m = rt_acquirem();
 	__atomic_add_fetch(&net_st.injected, 1, __ATOMIC_RELAXED);
-	net_input(frame, len);
+	net_input(frame, len, 0);
 	rt_releasem(m);
 	return 0;
 }
