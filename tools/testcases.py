@@ -134,6 +134,9 @@ def parse_cases(text, fname="system.cases"):
 	for c in cases:
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+		if c.launcher and c.tap:
+			raise CaseError("%s: case [%s]: `launcher = yes` cannot run inside a "
+			                "tap's namespace" % (c.where, c.name))
 		if c.launcher and c.shutdown:
 			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
 			                "not `shutdown =`" % (c.where, c.name))

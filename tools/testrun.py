@@ -25,7 +25,9 @@ Layers, in the order they run:
   4. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
              this process; each test method is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
-             head of that file).  Each (case, boot path) is one result; a
+             head of that file); a case with `tap = N` boots with QEMU
+             and its client inside a network namespace of its own
+             holding a tap (tools/tapnet.py), closed after the boot.  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line (for a test
              the case names in `xfail`, a FAIL line is the passing result).
