@@ -163,10 +163,12 @@ test: all host-tests rt-tests fuzz-bins bench-guest qemu10
 		--fuzz $(FUZZ_BINS)
 
 # Races that one run passes by luck: the runtime's host tests STRESS_RUNS
-# times each and tests/stress.cases, with a host core kept busy (~15 min).
+# times each (the TSan builds STRESS_TSAN_RUNS times) and tests/stress.cases,
+# with a host core kept busy (under 20 min).
 STRESS_RUNS ?= 10
+STRESS_TSAN_RUNS ?= 3
 stress: all rt-tests
-	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
+	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --tsan-runs $(STRESS_TSAN_RUNS) --host $(RT_TEST_BINS)
 
 # The collector's torture programs run long (tests/soak.cases, ~5 min).
 soak: all
