@@ -447,37 +447,6 @@ boot = grub
 				tr.parse_cases(bad)
 			self.assertIn(why, str(cm.exception))
 
-	def test_tap_and_client_args(self):
-		c = tr.parse_cases("[a]\nboot = direct\ntap = 2\n"
-		                   "client = tools/tap_client.py mq 2\n")[0]
-		self.assertEqual((c.tap, c.client, c.client_args),
-		                 (2, "tools/tap_client.py", ["mq", "2"]))
-		self.assertEqual(tr.parse_cases("[a]\nboot = direct\n")[0].tap, 0)
-		for bad, why in (("[a]\nboot = direct\ntap = 0\n", "1..16"),
-		                 ("[a]\nboot = direct\ntap = 17\n", "1..16"),
-		                 ("[a]\nboot = direct\ntap = yes\n", "tap"),
-		                 ("[a]\nboot = direct\nclient = tools/nope.py x\n", "no script"),
-		                 ("[a]\nboot = direct\ntap = 1\nlauncher = yes\n", "namespace")):
-			with self.assertRaises(tr.CaseError) as cm:
-				tr.parse_cases(bad)
-			self.assertIn(why, str(cm.exception))
-
-	def test_tapnet_prefix(self):
-		import tapnet
-		t = tapnet.TapNet(1)
-		t.pid, t.userns = 4242, False
-		self.assertEqual(t.prefix(), ["nsenter", "-t", "4242", "--net", "--"])
-		t.userns = True
-		self.assertEqual(t.prefix(), ["nsenter", "-t", "4242", "--net", "--user",
-		                              "--preserve-credentials", "--"])
-		self.assertIn("multi_queue", tapnet.TapNet(2)._script())
-		self.assertNotIn("multi_queue", tapnet.TapNet(1)._script())
-		with self.assertRaises(tapnet.TapError):
-			tapnet.TapNet(0)
-		e = t.env({})
-		self.assertEqual((e["TALLY_TAP_GUEST"], e["TALLY_TAP_HOST"], e["TALLY_TAP_IF"]),
-		                 (tapnet.GUEST_IP, tapnet.HOST_IP, tapnet.IFNAME))
-
 	def test_check_script_verdict(self):
 		with tempfile.TemporaryDirectory() as d:
 			path = os.path.join(d, "check.py")  # absolute: joins to itself

@@ -22,8 +22,9 @@ Layers, in the order they run:
   3. contract with --contract: kernel/ and rt/ compiled for aarch64
              against the contract headers alone (tools/contract_check.py);
              one result per file, contract/aarch64/<file>.
-  4. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
-             this process; each test method is one result.
+  4. py      the harness's own unit tests, tools/test_tally_qemu.py and
+             tools/test_tapnet.py, run in this process; each test method
+             is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file); a case with `tap = N` boots with QEMU
              and its client inside a network namespace of its own
