@@ -16,16 +16,18 @@ How (as a module: `with TapNet(queues) as t:`; as a command: `tapnet.py
      creates the tap (`ip tuntap add dev tap0 mode tap`, `multi_queue`
      when queues > 1: a persistent device's multiqueue flag must match
      what QEMU asks for, which is multiqueue exactly when queues > 1),
-     gives it HOST_IP/PREFIX, sets it up, prints `ready` and execs
-     `sleep LIMIT`;
+     gives it HOST_IP/PREFIX, sets it up, prints `ready` and waits while
+     the process that started it lives, LIMIT seconds at most (a check a
+     second: `kill -0` of its parent, which unshare's exec makes this
+     process);
   2. every process that must be inside (QEMU, curl, ping, a raw-socket
      sender) is started under prefix(): `nsenter -t PID --net [--user
      --preserve-credentials] --`;
   3. close() kills the holder.  The namespace is anonymous (no name in
      /run/netns): the kernel deletes it, the tap with it, when its last
      process exits, so nothing is left behind even when this process is
-     killed (the holder's sleep is bounded by LIMIT, and QEMU runs under
-     its own coreutils timeout).
+     killed: the holder ends within a second of it, and QEMU runs under
+     its own coreutils timeout.
 
 Addresses are constants: each boot has a namespace of its own, so
 parallel boots cannot collide.  The host side is HOST_IP on IFNAME; the
@@ -84,7 +86,8 @@ class TapNet:
 		return ("set -e; ip link set lo up; "
 		        "ip tuntap add dev %s mode tap%s; "
 		        "ip addr add %s/%d dev %s; ip link set %s up; "
-		        "echo ready; exec sleep %d"
+		        "echo ready; p=$PPID; i=0; "
+		        "while [ $i -lt %d ] && kill -0 $p 2>/dev/null; do sleep 1; i=$((i+1)); done"
 		        % (IFNAME, mq, HOST_IP, PREFIX, IFNAME, IFNAME, self.limit))
 
 	def start(self):
