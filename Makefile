@@ -9,6 +9,8 @@
 #                        run of the Go/pthreads peers
 #   make fuzz            each libFuzzer harness for FUZZ_TIME s (default 120)
 #   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
+#   make netbench        Tally's UDP echo and HTTP servers vs the same in Go
+#                        (tools/netbench.py, docs/net.md; about 10 minutes)
 #   make soak            the collector's torture programs, long (tests/soak.cases)
 #
 # Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n (default:
