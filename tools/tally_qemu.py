@@ -49,7 +49,8 @@ bootloader noise before it is dropped) and has ANSI escape sequences and
 other control characters removed; --raw echoes everything unchanged.
 
 Invariants: every QEMU this tool starts runs in its own process group under
-coreutils `timeout` (a second line of defence should this process die) and
+coreutils `timeout` (behind --prefix's words, which must exec it: nsenter
+does) (a second line of defence should this process die) and
 is killed by process-group id only; OVMF boots get a fresh copy of the VARS
 store in a temporary directory that is removed afterwards, because a reused
 VARS store can drop into the UEFI shell and wait forever.
@@ -484,6 +485,8 @@ def boot(opts, echo_to=None, log_path=None):
 		echo = _Echo(echo_to, opts.raw)
 		# coreutils timeout is a backstop in case this process dies.
 		guard = ["timeout", "-k", "5", str(int(opts.timeout) + 30)]
+		# --prefix: e.g. nsenter into a tap's namespace (tools/tapnet.py)
+		guard = list(opts.prefix) + guard
 		t0 = time.monotonic()
 		proc = subprocess.Popen(guard + res.command, stdin=subprocess.DEVNULL,
 		                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -631,6 +634,9 @@ def parser():
 	p.add_argument("--extra", action="append", default=[], metavar="ARG",
 	               help="one extra raw QEMU argument, repeatable; write "
 	                    "--extra=-d --extra=int for arguments with a dash")
+	p.add_argument("--prefix", action="append", default=[], metavar="ARG",
+	               help="one word of a command QEMU is run under, repeatable "
+	                    "(tools/tapnet.py's nsenter into its namespace)")
 	p.add_argument("--no-debug-exit", dest="debug_exit", action="store_false",
 	               help="leave out the isa-debug-exit device (the guest "
 	                    "must power off or reset; QEMU then exits 0)")

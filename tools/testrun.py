@@ -22,10 +22,13 @@ Layers, in the order they run:
   3. contract with --contract: kernel/ and rt/ compiled for aarch64
              against the contract headers alone (tools/contract_check.py);
              one result per file, contract/aarch64/<file>.
-  4. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
-             this process; each test method is one result.
+  4. py      the harness's own unit tests, tools/test_tally_qemu.py and
+             tools/test_tapnet.py, run in this process; each test method
+             is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
-             head of that file).  Each (case, boot path) is one result; a
+             head of that file); a case with `tap = N` boots with QEMU
+             and its client inside a network namespace of its own
+             holding a tap (tools/tapnet.py), closed after the boot.  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line (for a test
              the case names in `xfail`, a FAIL line is the passing result).
@@ -379,19 +382,33 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
-	client = None
-	if case.client:
-		client = subprocess.Popen(
-			[sys.executable, os.path.join(ROOT, case.client), str(port)], cwd=ROOT,
-			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-			text=True, errors="replace")
-	if case.launcher:
-		res = launch(tq, opts, log)
-	else:
-		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
-	reason, kt, lines = check_boot(case, res)
-	if client:
-		reason = finish_client(case, client, verbose, name) or reason
+	tap = None
+	if case.tap:
+		import tapnet
+		try:
+			tap = tapnet.TapNet(case.tap, limit=opts.timeout + 120).start()
+		except tapnet.TapError as e:
+			return name, None, str(e), None
+		opts.prefix = tap.prefix()
+	try:
+		client = None
+		if case.client:
+			client = subprocess.Popen(
+				(tap.prefix() if tap else []) +
+				[sys.executable, os.path.join(ROOT, case.client)] + case.client_args +
+				[str(port)], cwd=ROOT, env=tap.env() if tap else None,
+				stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+				text=True, errors="replace")
+		if case.launcher:
+			res = launch(tq, opts, log)
+		else:
+			res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
+		reason, kt, lines = check_boot(case, res)
+		if client:
+			reason = finish_client(case, client, verbose, name) or reason
+	finally:
+		if tap:
+			tap.close()
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
