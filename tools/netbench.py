@@ -8,10 +8,21 @@ Linux guest of the bench harness runs as its peer after /init has loaded
 Debian's virtio_net module and set 10.0.2.15/24; the guest kernel gets
 --linux-append, by default `tsc=reliable idle=halt`), in the same QEMU
 configuration: the same binary, -M q35 -cpu max -m 512M, -smp N under
-multi-threaded TCG, a modern virtio-net-pci (disable-legacy=on) on user
-networking (slirp) with hostfwd on 127.0.0.1 to ports chosen free at run
-time.  Boots alternate in one session, Tally then Go, --rounds times (at
-least 3 for the record: boot-to-boot spread is about +-30% here).
+multi-threaded TCG, a modern virtio-net-pci (disable-legacy=on) on one of
+two netdevs (--net):
+  user (the default): QEMU's user networking (slirp) with hostfwd on
+    127.0.0.1 to ports chosen free at run time; the clients run here.
+  tap: a tap device in a private network namespace (tools/tapnet.py, one
+    for the whole session; needs root, as the tap system cases do).  This
+    script runs itself again inside the namespace (nsenter, with
+    NETBENCH_TAPNS set to the holder's pid; the copy inside checks that
+    its namespace has the tap), so QEMU, wrk and the UDP and HTTP clients
+    all run there, against the guest's own address: Tally gets
+    ip=GUEST/PREFIX, the Linux guest net=GUEST/PREFIX (tapnet's
+    constants).  No slirp: no forwarded port with a backlog of 1, no
+    per-request cost of slirp's thread.
+Boots alternate in one session, Tally then Go, --rounds times (at least
+3 for the record: boot-to-boot spread is about +-30% here).
 
 What one round measures, from the host (docs/net.md, "Benchmarks against
 Go"):
@@ -42,17 +53,22 @@ fails (a wrong echo, a wrong response, a socket error, a missing mark, a
 guest count that disagrees with the client's); a client that cannot
 finish is a failure of its boot, which is then stopped, and the session
 goes on.  Exit status 2: bad options, or an image, the guest or wrk
-missing.  Every QEMU still running is killed when the session ends,
-also on an error.
+missing, or (--net tap) the namespace could not be made (TapError's
+message: no root, no /dev/net/tun, no unshare/nsenter/ip).  Every QEMU
+still running is killed when the session ends, also on an error; the
+namespace and its tap go with the process that made it.
 
 Usage:
-  tools/netbench.py [--rounds 3] [--smp 2] [--seconds 5] [--udp-count 2000]
-                    [--udp-window 16] [--udp-seconds 3] [--record PATH]
+  tools/netbench.py [--net user|tap] [--rounds 3] [--smp 2] [--seconds 5]
+                    [--udp-count 2000] [--udp-window 16] [--udp-seconds 3]
+                    [--record PATH]
   tools/netbench.py --rounds 1 --seconds 1 --udp-count 200 --udp-seconds 1   (a quick look)
 
 Invariants: one QEMU at a time, started only through tools/tally_qemu.py's
 boot() under a timeout, in a thread while this one measures; the client
-tools run under their own timeouts.  Context: stdlib only, plus wrk.
+tools run under their own timeouts.  The results file's config records
+net ("user" or "tap") beside the QEMU mode and P.  Context: stdlib only,
+plus wrk; --net tap also unshare, nsenter and ip.
 """
 
 import argparse
@@ -73,6 +89,7 @@ sys.path.insert(0, TOOLS)
 sys.path.insert(0, os.path.join(TOOLS, "bench"))
 import netfmt       # noqa: E402
 import tally_qemu   # noqa: E402
+import tapnet       # noqa: E402
 from testrun import free_port   # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet loglevel=3 panic=-1"
@@ -156,10 +173,10 @@ def payload(seq):
 	return seq.to_bytes(8, "big") * 8
 
 
-def udp_session(port, a, fails):
-	"""The UDP phases against 127.0.0.1:port; returns the client's view."""
+def udp_session(host, port, a, fails):
+	"""The UDP phases against host:port; returns the client's view."""
 	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-	s.connect(("127.0.0.1", port))
+	s.connect((host, port))
 	t0 = time.monotonic()
 	while True:
 		try:
@@ -266,8 +283,8 @@ def udp_flood(s, a, fails):
 
 # ----------------------------------------------------------------- HTTP
 
-def http_get(port, path, timeout=20):
-	s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def http_get(host, port, path, timeout=20):
+	s = socket.create_connection((host, port), timeout=timeout)
 	try:
 		s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
 		buf = b""
@@ -284,9 +301,9 @@ def http_get(port, path, timeout=20):
 	return body.decode("utf-8", "replace")
 
 
-def wrk(port, conns, seconds, clients_dir, tag):
+def wrk(host, port, conns, seconds, clients_dir, tag):
 	cmd = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--timeout", "10s", "-s", LUA,
-	       "http://127.0.0.1:%d/" % port]
+	       "http://%s:%d/" % (host, port)]
 	p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
 	                   timeout=seconds + 60)
 	if clients_dir:
@@ -295,11 +312,11 @@ def wrk(port, conns, seconds, clients_dir, tag):
 	return netfmt.parse_wrk(p.stdout)
 
 
-def http_session(port, a, fails, clients_dir, tag):
+def http_session(host, port, a, fails, clients_dir, tag):
 	t0 = time.monotonic()
 	while True:
 		try:
-			if http_get(port, "/", 5).startswith("<!doctype html>"):
+			if http_get(host, port, "/", 5).startswith("<!doctype html>"):
 				break
 		except (OSError, IOError):
 			pass
@@ -307,17 +324,17 @@ def http_session(port, a, fails, clients_dir, tag):
 			fails.append("http: no page within 60 s")
 			return None
 		time.sleep(0.5)
-	wrk(port, 1, 1, None, "")
+	wrk(host, port, 1, 1, None, "")
 	out = {}
 	for conns in (1, 64):
 		key = "c%d" % conns
 		# a request in flight when the last wrk stopped is served a moment
 		# later: let it end before the guest's count is read
 		time.sleep(SETTLE)
-		before = http_get(port, "/stats")
-		w = wrk(port, conns, a.seconds, clients_dir, "%s.c%d" % (tag, conns))
+		before = http_get(host, port, "/stats")
+		w = wrk(host, port, conns, a.seconds, clients_dir, "%s.c%d" % (tag, conns))
 		time.sleep(SETTLE)
-		after = http_get(port, "/stats")
+		after = http_get(host, port, "/stats")
 		if clients_dir:
 			with open(os.path.join(clients_dir, "%s.c%d.stats.json" % (tag, conns)), "w") as f:
 				f.write(before.rstrip() + "\n" + after)
@@ -333,18 +350,48 @@ def http_session(port, a, fails, clients_dir, tag):
 
 # ---------------------------------------------------------------- boots
 
-def netdev(tport, uport):
+NIC = "virtio-net-pci,netdev=n0,disable-legacy=on"
+# -netdev tap: the device tools/tapnet.py made in the session's namespace,
+# opened by QEMU as it is (no scripts: the namespace set it up)
+TAP_NETDEV = "tap,id=n0,ifname=%s,script=no,downscript=no" % tapnet.IFNAME
+USER_GUEST = "10.0.2.15/24"     # slirp's default guest address
+NETDEV_TEXT = {
+	"user": "user (slirp), hostfwd tcp and udp on 127.0.0.1, ports free at run time",
+	"tap": "tap (%s in a private network namespace, %s/%d; the guest %s, the clients "
+	       "inside the namespace)" % (tapnet.IFNAME, tapnet.HOST_IP, tapnet.PREFIX,
+	                                  tapnet.GUEST_IP)}
+
+
+def netdev(net, tport, uport):
+	"""QEMU's network arguments: the same NIC on either netdev."""
+	if net == "tap":
+		return ["-netdev", TAP_NETDEV, "-device", NIC]
 	return ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80,hostfwd=udp:127.0.0.1:%d-:7"
-	        % (tport, uport), "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+	        % (tport, uport), "-device", NIC]
+
+
+def endpoints(net):
+	"""(address, HTTP port, UDP port) the clients use: through slirp the
+	forwarded ports on 127.0.0.1, chosen free now; through the tap the
+	guest's own address and ports."""
+	if net == "tap":
+		return tapnet.GUEST_IP, 80, 7
+	tport, uport = free_port(), free_port()
+	while uport == tport:
+		uport = free_port()
+	return "127.0.0.1", tport, uport
 
 
 def boot_opts(a, system, workload, tport, uport):
+	tap = a.net == "tap"
+	guest = "%s/%d" % (tapnet.GUEST_IP, tapnet.PREFIX) if tap else USER_GUEST
 	if system == "tally":
 		out = os.path.join(ROOT, "build", "x86_64", "apps",
 		                   "udpecho" if workload == "udp" else "httpd")
 		args = "-- 7 0" if workload == "udp" else "-- 80 128"
-		cmdline = ("%s %s" % (a.tally_args, args)).strip()
-		extra = netdev(tport, uport)
+		# through slirp Tally takes its address from slirp's DHCP
+		cmdline = " ".join(x for x in ("ip=" + guest if tap else "", a.tally_args, args) if x)
+		extra = netdev(a.net, tport, uport)
 	else:
 		out = os.path.join(a.out, "guest")
 		os.makedirs(out, exist_ok=True)
@@ -352,10 +399,10 @@ def boot_opts(a, system, workload, tport, uport):
 		if os.path.lexists(link):
 			os.unlink(link)
 		os.symlink(os.path.join(ROOT, "build", "bench", "vmlinuz"), link)
-		cmdline = "%s %s -- icount=no boot=bzimage net=10.0.2.15/24 netpeer" % (
-			LINUX_APPEND, a.linux_append)
+		cmdline = "%s %s -- icount=no boot=bzimage net=%s netpeer" % (
+			LINUX_APPEND, a.linux_append, guest)
 		extra = ["-initrd", os.path.join(ROOT, "build", "bench", "netinit.cpio")] + \
-			netdev(tport, uport)
+			netdev(a.net, tport, uport)
 	return tally_qemu.default_options(boot="direct", out=out, smp=a.smp, mem=a.mem,
 	                                  machine="q35", cpu="max", cmdline=cmdline,
 	                                  timeout=a.timeout, raw=True, extra=extra)
@@ -364,9 +411,7 @@ def boot_opts(a, system, workload, tport, uport):
 def one_boot(a, system, workload, rnd, boots, fails):
 	"""Boot system for workload ("udp", "http" or "both"); returns the
 	run's measurements."""
-	tport, uport = free_port(), free_port()
-	while uport == tport:
-		uport = free_port()
+	host, tport, uport = endpoints(a.net)
 	opts = boot_opts(a, system, workload, tport, uport)
 	err = tally_qemu.check_options(opts)
 	if err:
@@ -388,9 +433,10 @@ def one_boot(a, system, workload, rnd, boots, fails):
 		print("netbench: round %d: %s up in %.1f s" % (rnd, system, up), flush=True)
 		try:
 			if workload in ("udp", "both"):
-				run["udp"] = udp_session(uport, a, bfails)
+				run["udp"] = udp_session(host, uport, a, bfails)
 			if workload in ("http", "both"):
-				run["http"] = http_session(tport, a, bfails, os.path.join(a.out, "clients"), tag)
+				run["http"] = http_session(host, tport, a, bfails,
+				                           os.path.join(a.out, "clients"), tag)
 		except (OSError, ValueError, subprocess.TimeoutExpired) as e:
 			# a client that could not finish: the boot is ended below
 			bfails.append("%s: the client stopped: %s" % (tag, e))
@@ -399,11 +445,11 @@ def one_boot(a, system, workload, rnd, boots, fails):
 		try:
 			if workload == "udp":
 				s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-				s.connect(("127.0.0.1", uport))
+				s.connect((host, uport))
 				s.send(b"quit")
 				s.close()
 			else:
-				http_get(tport, "/quit")
+				http_get(host, tport, "/quit")
 		except OSError as e:
 			bfails.append("%s: quit: %s" % (tag, e))
 	res = b.join(15 if bfails else a.timeout + 60)
@@ -508,11 +554,15 @@ def session(a, systems, fails, boots, runs):
 				print("netbench: round %d: %s: %s" % (rnd, r["system"], report(r)), flush=True)
 
 
-def main(argv=None):
+def parse_args(argv):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 	ap.add_argument("--rounds", type=int, default=3)
 	ap.add_argument("--smp", type=int, default=2)
 	ap.add_argument("--mem", default="512M")
+	ap.add_argument("--net", choices=("user", "tap"), default="user",
+	                help="user: QEMU's user networking (slirp) with forwarded ports on "
+	                     "127.0.0.1 (default); tap: a tap device in a private network "
+	                     "namespace (tools/tapnet.py; needs root), the clients inside it")
 	ap.add_argument("--seconds", type=int, default=5, help="each wrk run")
 	ap.add_argument("--udp-count", type=int, default=2000)
 	ap.add_argument("--udp-window", type=int, default=16)
@@ -531,9 +581,76 @@ def main(argv=None):
 	a = ap.parse_args(argv)
 	if a.rounds < 1 or a.seconds < 1 or a.udp_count < 1 or a.udp_window < 1 or a.smp < 1:
 		ap.error("--rounds, --seconds, --udp-count, --udp-window and --smp must be positive")
-	systems = [s for s in a.systems.split(",") if s]
-	if any(s not in ("tally", "go") for s in systems):
+	a.systems = [s for s in a.systems.split(",") if s]
+	if not a.systems or any(s not in ("tally", "go") for s in a.systems):
 		ap.error("--systems: tally and/or go")
+	if a.net == "tap" and re.search(r"(^|\s)ip=", a.tally_args):
+		ap.error("--net tap gives Tally ip=%s/%d itself; --tally-args must not set ip="
+		         % (tapnet.GUEST_IP, tapnet.PREFIX))
+	return a
+
+
+def session_config(a, linux):
+	"""The results file's "config": what both systems were booted with."""
+	return {"machine": "q35", "cpu": "max", "mem": a.mem, "smp": a.smp,
+	        "tcg": "multi-threaded (parallel)", "P": a.smp, "nic": NIC.replace("netdev=n0,", ""),
+	        "net": a.net, "netdev": NETDEV_TEXT[a.net],
+	        "tally_args": a.tally_args, "linux_append": a.linux_append,
+	        "linux": linux, "rounds": a.rounds, "wrk_seconds": a.seconds,
+	        "udp_count": a.udp_count, "udp_window": a.udp_window,
+	        "udp_seconds": a.udp_seconds}
+
+
+# --net tap: the session runs again inside the namespace; this variable
+# (the holder's pid) tells the copy inside that it is there.
+INSIDE = "NETBENCH_TAPNS"
+
+
+def inside_command(prefix, argv):
+	"""The argv that runs this script with argv inside a namespace."""
+	return list(prefix) + [sys.executable, os.path.abspath(__file__)] + list(argv)
+
+
+def namespace_limit(a):
+	"""Seconds the namespace's holder waits at most: every boot's budget."""
+	boots = a.rounds * (2 * ("tally" in a.systems) + ("go" in a.systems))
+	return int(boots * (a.timeout + 60 + 2 * (a.seconds + 2 * SETTLE) + a.udp_seconds + 120)) + 600
+
+
+def has_tap(dev_text, ifname=tapnet.IFNAME):
+	"""Whether /proc/net/dev's text (this process's namespace) names ifname.
+	(/sys/class/net is the namespace of whoever mounted /sys, not ours.)"""
+	return any(line.split(":", 1)[0].strip() == ifname
+	           for line in dev_text.splitlines() if ":" in line)
+
+
+def run_in_namespace(a, argv):
+	"""--net tap from the host's namespace: make one namespace with its
+	tap for the whole session, run this script inside it, return its
+	status.  The namespace (and the tap) go when this process does."""
+	try:
+		t = tapnet.TapNet(1, limit=namespace_limit(a)).start()
+	except tapnet.TapError as e:
+		print("netbench: --net tap: %s" % e)
+		return 2
+	try:
+		env = t.env()
+		env[INSIDE] = str(t.pid)
+		p = subprocess.Popen(inside_command(t.prefix(), argv), env=env)
+		try:
+			return p.wait()
+		except KeyboardInterrupt:
+			p.terminate()
+			p.wait()
+			return 130
+	finally:
+		t.close()
+
+
+def main(argv=None):
+	argv = sys.argv[1:] if argv is None else list(argv)
+	a = parse_args(argv)
+	systems = a.systems
 	need = []
 	if "tally" in systems:
 		need += [os.path.join(ROOT, "build/x86_64/apps", x, "kernel.elf") for x in ("udpecho", "httpd")]
@@ -546,6 +663,19 @@ def main(argv=None):
 	if not shutil.which("wrk"):
 		print("netbench: no wrk on PATH (tools/bootstrap.sh installs it)")
 		return 2
+	if a.net == "tap":
+		if not os.environ.get(INSIDE):
+			return run_in_namespace(a, argv)
+		try:
+			with open("/proc/self/net/dev") as f:
+				inside = has_tap(f.read())
+		except OSError:
+			inside = False
+		if not inside:
+			print("netbench: %s is set but this network namespace has no %s "
+			      "(run tools/netbench.py --net tap from the host's namespace)"
+			      % (INSIDE, tapnet.IFNAME))
+			return 2
 	commit, dirty = git_facts()
 	stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 	a.out = a.out or os.path.join(ROOT, "build", "netbench",
@@ -569,14 +699,7 @@ def main(argv=None):
 	results = {
 		"schema": 1, "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
 		"commit": commit, "dirty": dirty, "qemu": qv,
-		"config": {"machine": "q35", "cpu": "max", "mem": a.mem, "smp": a.smp,
-		           "tcg": "multi-threaded (parallel)", "P": a.smp,
-		           "nic": "virtio-net-pci,disable-legacy=on",
-		           "netdev": "user (slirp), hostfwd tcp and udp on 127.0.0.1, ports free at run time",
-		           "tally_args": a.tally_args, "linux_append": a.linux_append,
-		           "linux": linux, "rounds": a.rounds, "wrk_seconds": a.seconds,
-		           "udp_count": a.udp_count, "udp_window": a.udp_window,
-		           "udp_seconds": a.udp_seconds},
+		"config": session_config(a, linux),
 		"host": {"ncpu": os.cpu_count(), "load_start": [round(x, 2) for x in load0],
 		         "load_end": [round(x, 2) for x in os.getloadavg()]},
 		"boots": boots, "runs": runs, "failures": fails}

@@ -38,7 +38,18 @@ BEGIN = ("<!-- netbench-results: begin (rendered by tools/bench/render_net.py fr
          "tests/bench/runs/net/results.json; do not edit by hand) -->")
 END = "<!-- netbench-results: end -->"
 RESULTS = os.path.join(ROOT, "tests", "bench", "runs", "net", "results.json")
+# the session through a tap device (tools/netbench.py --net tap)
+BEGIN_TAP = ("<!-- netbench-tap-results: begin (rendered by tools/bench/render_net.py from "
+             "tests/bench/runs/net/results-tap.json; do not edit by hand) -->")
+END_TAP = "<!-- netbench-tap-results: end -->"
+RESULTS_TAP = os.path.join(ROOT, "tests", "bench", "runs", "net", "results-tap.json")
 DOC = os.path.join(ROOT, "docs", "net.md")
+# net (the results file's config.net; "user" when it has none, as the
+# sessions before --net had) -> (recorded results file, its region)
+REGIONS = {"user": (RESULTS, BEGIN, END), "tap": (RESULTS_TAP, BEGIN_TAP, END_TAP)}
+# what a client's time holds beside the guest's, by net
+UNSEEN = {"user": "slirp, the host's sockets, the client",
+          "tap": "QEMU's tap back end, the namespace's Linux stack, the client"}
 
 # The phases with one operation at a time: only there is the client's
 # wall time per operation the sum of the guest's part and the rest.
@@ -78,19 +89,24 @@ def unseen(ph, s):
 	return "%s (%s)" % (num(s["unseen_us"]["median"]), pct(s["unseen_share"]))
 
 
+def net_of(res):
+	return res["config"].get("net", "user")
+
+
 def render(res):
 	c = res["config"]
+	net = net_of(res)
 	summ = netfmt.summarize(res["runs"])
 	nrounds = {k: len({r["round"] for r in res["runs"] if r["system"] == k}) for k in summ}
 	out = []
 	out.append("Recorded session of %s: commit `%s`%s, %s; `-M %s -cpu %s -m %s -smp %d` "
-	           "(%s TCG), P=%d (Tally: its CPUs; Go: GOMAXPROCS), `%s` on %s; the Go "
+	           "(%s TCG), P=%d (Tally: its CPUs; Go: GOMAXPROCS), net: %s, `%s` on %s; the Go "
 	           "peer in %s with `%s`; Tally with %s. Rounds: %s, alternated. wrk %d s "
 	           "per run; UDP: %d ping-pong echoes, then %d in flight for %d s, 64-byte "
 	           "datagrams. Host: %d CPUs, load average %s at the start, %s at the end." % (
 	               res["date"], res["commit"], " (uncommitted changes)" if res["dirty"] else "",
 	               res["qemu"], c["machine"], c["cpu"], c["mem"], c["smp"],
-	               c["tcg"], c["P"], c["nic"], c["netdev"], c["linux"], c["linux_append"] or "-",
+	               c["tcg"], c["P"], net, c["nic"], c["netdev"], c["linux"], c["linux_append"] or "-",
 	               ("`" + c["tally_args"] + "`") if c["tally_args"] else "its default options",
 	               ", ".join("%s %d" % (k, nrounds[k]) for k in sorted(nrounds)),
 	               c["wrk_seconds"], c["udp_count"], c["udp_window"], c["udp_seconds"],
@@ -122,10 +138,10 @@ def render(res):
 	           "rounds): the client's wall time per operation (for the loaded phases "
 	           "the run's length over its operations), the guest's busy time per "
 	           "operation (every CPU summed), what the guest cannot see (the "
-	           "difference: slirp, the host's sockets, the client; only where one "
+	           "difference: %s; only where one "
 	           "operation is in flight at a time, and then a lower bound: busy time "
 	           "on both CPUs at once counts twice) and the guest's split. "
-	           "Utilisation: busy time over CPUs x wall time.")
+	           "Utilisation: busy time over CPUs x wall time." % UNSEEN[net])
 	out.append("")
 	out.append("Tally (the ledger):")
 	out.append("")
@@ -160,35 +176,48 @@ def render(res):
 	return "\n".join(out) + "\n"
 
 
-def splice(doc, body):
-	"""doc with the region between the markers replaced by body."""
-	i = doc.find(BEGIN)
-	j = doc.find(END)
+def splice(doc, body, begin=BEGIN, end=END):
+	"""doc with the region between the markers begin and end replaced by body."""
+	i = doc.find(begin)
+	j = doc.find(end)
 	if i < 0 or j < i:
-		raise ValueError("no netbench-results markers in the page")
-	return doc[:i + len(BEGIN)] + "\n" + body + doc[j:]
+		raise ValueError("no %s markers in the page" % begin.split(":")[0].lstrip("<!- "))
+	return doc[:i + len(begin)] + "\n" + body + doc[j:]
 
 
 def main(argv=None):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-	ap.add_argument("--results", default=RESULTS)
+	ap.add_argument("--results", help="one results file (default: both recorded ones, "
+	                "each into its region)")
 	ap.add_argument("--doc", default=DOC)
 	g = ap.add_mutually_exclusive_group()
 	g.add_argument("--write", action="store_true")
 	g.add_argument("--check", action="store_true")
 	a = ap.parse_args(argv)
-	with open(a.results) as f:
-		body = render(json.load(f))
+	todo = [a.results] if a.results else [REGIONS[n][0] for n in sorted(REGIONS)]
+	bodies = []
+	for path in todo:
+		with open(path) as f:
+			res = json.load(f)
+		net = net_of(res)
+		if net not in REGIONS:
+			print("render_net: %s: unknown net %r" % (path, net))
+			return 2
+		bodies.append((path, render(res), REGIONS[net][1:]))
 	if not a.write and not a.check:
-		sys.stdout.write(body)
+		for _, body, _ in bodies:
+			sys.stdout.write(body)
 		return 0
 	with open(a.doc) as f:
 		doc = f.read()
-	new = splice(doc, body)
+	new = doc
+	for _, body, (begin, end) in bodies:
+		new = splice(new, body, begin, end)
 	if a.check:
 		if new != doc:
 			print("render_net: %s does not match %s (run render_net.py --write)" % (
-				os.path.relpath(a.doc, ROOT), os.path.relpath(a.results, ROOT)))
+				os.path.relpath(a.doc, ROOT),
+				" and ".join(os.path.relpath(p, ROOT) for p, _, _ in bodies)))
 			return 1
 		return 0
 	with open(a.doc, "w") as f:
