@@ -624,6 +624,14 @@ def has_tap(dev_text, ifname=tapnet.IFNAME):
 	           for line in dev_text.splitlines() if ":" in line)
 
 
+def in_tap_namespace():
+	try:
+		with open("/proc/self/net/dev") as f:
+			return has_tap(f.read())
+	except OSError:
+		return False
+
+
 def run_in_namespace(a, argv):
 	"""--net tap from the host's namespace: make one namespace with its
 	tap for the whole session, run this script inside it, return its
@@ -651,6 +659,11 @@ def main(argv=None):
 	argv = sys.argv[1:] if argv is None else list(argv)
 	a = parse_args(argv)
 	systems = a.systems
+	if a.net == "tap" and os.environ.get(INSIDE) and not in_tap_namespace():
+		print("netbench: %s is set but this network namespace has no %s "
+		      "(run tools/netbench.py --net tap from the host's namespace)"
+		      % (INSIDE, tapnet.IFNAME))
+		return 2
 	need = []
 	if "tally" in systems:
 		need += [os.path.join(ROOT, "build/x86_64/apps", x, "kernel.elf") for x in ("udpecho", "httpd")]
@@ -663,19 +676,8 @@ def main(argv=None):
 	if not shutil.which("wrk"):
 		print("netbench: no wrk on PATH (tools/bootstrap.sh installs it)")
 		return 2
-	if a.net == "tap":
-		if not os.environ.get(INSIDE):
-			return run_in_namespace(a, argv)
-		try:
-			with open("/proc/self/net/dev") as f:
-				inside = has_tap(f.read())
-		except OSError:
-			inside = False
-		if not inside:
-			print("netbench: %s is set but this network namespace has no %s "
-			      "(run tools/netbench.py --net tap from the host's namespace)"
-			      % (INSIDE, tapnet.IFNAME))
-			return 2
+	if a.net == "tap" and not os.environ.get(INSIDE):
+		return run_in_namespace(a, argv)
 	commit, dirty = git_facts()
 	stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 	a.out = a.out or os.path.join(ROOT, "build", "netbench",
