@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """render_net.py - the network benchmarks' results as docs/net.md's tables.
 
-Purpose: docs/net.md shows the recorded session of tools/netbench.py
-(Tally's udpecho and httpd against the same servers in Go); this renders
-that region from the committed results file, so that the page and the
-numbers cannot drift apart (tools/bench/test_render_net.py checks it).
+Purpose: docs/net.md shows the recorded sessions of tools/netbench.py
+(Tally's udpecho and httpd against the same servers in Go), one through
+QEMU's user networking (slirp) and one through a tap device; this
+renders each region from its committed results file, so that the page
+and the numbers cannot drift apart (tools/bench/test_render_net.py
+checks it).
 
 Usage:
-  render_net.py [--results tests/bench/runs/net/results.json] [--doc docs/net.md]
-                [--write | --check]
-  --write replaces the region between the markers below; --check exits 1
-  when the region differs from what the results render to; neither
-  prints the rendering.
+  render_net.py [--results FILE] [--doc docs/net.md] [--write | --check]
+  Without --results, both recorded files: tests/bench/runs/net/results.json
+  into the region between BEGIN and END, results-tap.json between
+  BEGIN_TAP and END_TAP (REGIONS); with it, that one file into the region
+  of its config.net ("user" when the file has none).  --write replaces
+  the regions; --check exits 1 when a region differs from what its
+  results render to; neither prints the renderings.
 
-Data: the results file (tools/netbench.py): the session's facts, one run
+Data: a results file (tools/netbench.py): the session's facts (config.net
+says which netdev: user or tap), one run
 per system and round ({"udp": {"pingpong", "flood"}, "http": {"c1",
 "c64"}}, each phase with the client's figures and the guest's split per
 operation, "guest").  Every figure shown is the median over the rounds

@@ -4,13 +4,18 @@ Purpose: the renderer turns the network benchmarks' results file into
 the region of docs/net.md between its markers.  These tests feed it a
 results file written by hand (the expected cells computed here, not by
 the code under test), check that only the marked region of a page
-changes, and check that the committed docs/net.md is exactly what the
-committed tests/bench/runs/net/results.json renders to.
+changes (the tap session's region when the results file says net tap),
+and check that the committed docs/net.md is exactly what the committed
+tests/bench/runs/net/results.json (slirp) and results-tap.json (the tap)
+render to, each in its own region.
 """
 
+import contextlib
+import io
 import json
 import os
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +87,41 @@ class Render(unittest.TestCase):
 		self.assertIn("| UDP echo, 16 in flight | echoes/s | 3000 [3000-3000] | 2000 [2000-2000] "
 		              "| 1.50 | at least 2x Go | no |", text)
 
+	def test_net_named(self):
+		text = render_net.render(hand_results())
+		# a results file from before --net was through slirp
+		self.assertIn("P=2 (Tally: its CPUs; Go: GOMAXPROCS), net: user, "
+		              "`virtio-net-pci` on user;", text)
+		self.assertIn("the difference: slirp, the host's sockets, the client;", text)
+		r = hand_results()
+		r["config"]["net"], r["config"]["netdev"] = "tap", "tap (tap0)"
+		text = render_net.render(r)
+		self.assertIn("net: tap, `virtio-net-pci` on tap (tap0);", text)
+		self.assertIn("the difference: QEMU's tap back end, the namespace's Linux stack, "
+		              "the client;", text)
+
+	def test_write_picks_the_region_by_net(self):
+		doc = "a\n%s\nold user\n%s\nb\n%s\nold tap\n%s\nc\n" % (
+			render_net.BEGIN, render_net.END, render_net.BEGIN_TAP, render_net.END_TAP)
+		r = hand_results()
+		r["config"]["net"] = "tap"
+		with tempfile.TemporaryDirectory() as d:
+			res, page = os.path.join(d, "r.json"), os.path.join(d, "net.md")
+			with open(res, "w") as f:
+				json.dump(r, f)
+			with open(page, "w") as f:
+				f.write(doc)
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				self.assertEqual(render_net.main(["--results", res, "--doc", page, "--check"]), 1)
+			self.assertEqual(render_net.main(["--results", res, "--doc", page, "--write"]), 0)
+			with open(page) as f:
+				new = f.read()
+			self.assertEqual(render_net.main(["--results", res, "--doc", page, "--check"]), 0)
+		self.assertIn("old user", new)
+		self.assertNotIn("old tap", new)
+		self.assertIn("%s\n%s" % (render_net.BEGIN_TAP, render_net.render(r)), new)
+
 	def test_splice(self):
 		doc = "a\n%s\nold\n%s\nb\n" % (render_net.BEGIN, render_net.END)
 		self.assertEqual(render_net.splice(doc, "new\n"),
@@ -90,13 +130,16 @@ class Render(unittest.TestCase):
 			render_net.splice("no markers\n", "x")
 
 	def test_docs_match_results_file(self):
-		with open(render_net.RESULTS) as f:
-			body = render_net.render(json.load(f))
 		with open(render_net.DOC) as f:
 			doc = f.read()
-		self.assertEqual(render_net.splice(doc, body), doc,
-		                 "docs/net.md does not match tests/bench/runs/net/results.json: "
-		                 "run tools/bench/render_net.py --write")
+		for net, (path, begin, end) in sorted(render_net.REGIONS.items()):
+			with open(path) as f:
+				res = json.load(f)
+			self.assertEqual(render_net.net_of(res), net, path)
+			body = render_net.render(res)
+			self.assertEqual(render_net.splice(doc, body, begin, end), doc,
+			                 "docs/net.md does not match %s: run tools/bench/render_net.py "
+			                 "--write" % os.path.relpath(path, render_net.ROOT))
 
 
 if __name__ == "__main__":
