@@ -41,6 +41,7 @@ def _load(name, path):
 
 sys.path.insert(0, HERE)
 import tally_qemu as tq  # noqa: E402
+import qemu_command as qc  # noqa: E402  (where tq.qemu_program reads QEMU)
 import testrun as tr  # noqa: E402
 import testlayers as tl  # noqa: E402  (the layers that do not boot)
 
@@ -290,13 +291,13 @@ class BootWithStandIn(unittest.TestCase):
 			        "[ -n \"$FAKE_SLEEP\" ] && sleep \"$FAKE_SLEEP\"\n"
 			        "exit $FAKE_CODE\n")
 		os.chmod(self.fake, stat.S_IRWXU)
-		self.saved = tq.QEMU
-		tq.QEMU = self.fake
+		self.saved = qc.QEMU
+		qc.QEMU = self.fake
 		os.makedirs(os.path.join(self.dir.name, "out"))
 		open(os.path.join(self.dir.name, "out", "kernel.elf"), "w").close()
 
 	def tearDown(self):
-		tq.QEMU = self.saved
+		qc.QEMU = self.saved
 		for k in ("FAKE_OUT", "FAKE_CODE", "FAKE_SLEEP", "FAKE_ERR"):
 			os.environ.pop(k, None)
 		self.dir.cleanup()
