@@ -76,7 +76,16 @@ static int set_gcmemlimit(const char *v, const char **why)
 	return 0;
 }
 
-static int set_gctrace(const char *v, const char **why) { return parse_bit(v, &mem_opts.gctrace, why); }
+static int set_gctrace(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n > 2) {
+		*why = "expected 0, 1 or 2";
+		return -1;
+	}
+	mem_opts.gctrace = (int)n;
+	return 0;
+}
 static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
 
 static const struct bootopt opts[] = {
@@ -85,7 +94,7 @@ static const struct bootopt opts[] = {
 	{ "heapcheck", "0|1: poison freed heap memory, report a write after free on reuse", set_heapcheck },
 	{ "gogc", "100|off: collect when the heap grows this % over the live heap", set_gogc },
 	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
-	{ "gctrace", "0|1: print a line for every collection", set_gctrace },
+	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
 	{ "gcconc", "0|1: mark concurrently, the page tables' dirty bits as write barrier", set_gcconc },
 };
 

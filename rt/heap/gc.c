@@ -183,7 +183,11 @@ struct cycle {
 	uint64_t stw1, stop1, stacks1;   /* the start pause; stopping; the stack scan */
 	uint64_t conc, mark_cpu;         /* concurrent marking: wall time, the worker's CPU time */
 	uint64_t stw2, stop2, walk2, rescan2, drain2;  /* the final pause and its parts */
+	uint64_t walkh2, rescanh2;       /* of walk2 and rescan2: the heap's and data's */
+	uint64_t stacks2, hooks2;        /* of the final pause: the stacks' walk and re-scan
+	                                  * (in walk2 and rescan2 too), the hooks to the end */
 	uint64_t dirty2;                 /* pages found dirty in the final pause */
+	uint64_t tables2;                /* page tables the final walk read */
 	uint64_t sweep;                  /* sweeping by the collecting goroutine */
 	unsigned precleans;
 };
@@ -313,17 +317,23 @@ static void cycle(int conc, struct cycle *c)
 		uint64_t t2 = plat_nanotime();
 		c->conc = t2 - t1;
 		stop_the_world(m->id);
-		uint64_t t3 = plat_nanotime();
-		c->stop2 = t3 - t2;
 		gc_work_lock();
 		release_caches();
-		t3 = plat_nanotime();
-		uint64_t w0 = gc_ms.walk_ns;
-		if (!gc_test_nobarrier)
-			c->dirty2 = gc_rescan_dirty() + gc_rescan_dirty_stacks(self);
+		uint64_t t3 = plat_nanotime();
+		c->stop2 = t3 - t2;
+		uint64_t w0 = gc_ms.walk_ns, g0 = gc_ms.tables, ts = t3;
+		if (!gc_test_nobarrier) {
+			c->dirty2 = gc_rescan_dirty();
+			ts = plat_nanotime();
+			c->walkh2 = gc_ms.walk_ns - w0;
+			c->rescanh2 = ts - t3 - c->walkh2;
+			c->dirty2 += gc_rescan_dirty_stacks(self);
+		}
 		uint64_t t4 = plat_nanotime();
+		c->stacks2 = t4 - ts;
 		c->walk2 = gc_ms.walk_ns - w0;
 		c->rescan2 = t4 - t3 - c->walk2;
+		c->tables2 = gc_ms.tables - g0;
 		gc_ms.dirty_final = c->dirty2;
 		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
@@ -343,6 +353,7 @@ static void cycle(int conc, struct cycle *c)
 		c->stop1 = 0;
 	}
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
+	uint64_t th = plat_nanotime();
 	last_scan = gc_ms.scanned_bytes;
 	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
@@ -352,7 +363,9 @@ static void cycle(int conc, struct cycle *c)
 	set_goal();
 	gc_work_unlock();
 	start_the_world(m->id);
-	c->stw2 = plat_nanotime() - t0;
+	uint64_t t5 = plat_nanotime();
+	c->stw2 = t5 - t0;
+	c->hooks2 = t5 - th;
 	plat_ledger_switch(old);
 	rt_releasem(m);
 }
@@ -396,6 +409,20 @@ static void trace(const struct cycle *c)
 	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st.objects_freed);
 #undef MS
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
+	if (rt_gctrace < 2)
+		return;
+	const struct tally_gc_pause *p = &st.pause_last;
+	n = snprintf(line, sizeof(line),
+	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
+	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables\n",
+	             (unsigned long long)st.cycles, (unsigned long long)p->start_ns,
+	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
+	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
+	             (unsigned long long)p->final_walk_ns, (unsigned long long)p->final_rescan_ns,
+	             (unsigned long long)p->final_stacks_ns, (unsigned long long)p->final_roots_ns,
+	             (unsigned long long)p->final_hooks_ns, (unsigned long long)p->final_dirty_pages,
+	             (unsigned long long)p->final_tables);
+	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 }
 
 static void busy_lock(void)
@@ -423,6 +450,16 @@ static void collect(int conc, uintptr_t entry_sp)
 	own_lo = entry_sp;
 	cycle(conc, &c);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
+	struct tally_gc_pause parts = {
+		.start_ns = c.stw1, .start_stop_ns = c.stop1, .start_stacks_ns = c.stacks1,
+		.final_ns = c.stw2, .final_stop_ns = c.stop2, .final_walk_ns = c.walkh2,
+		.final_rescan_ns = c.rescanh2, .final_stacks_ns = c.stacks2,
+		.final_roots_ns = c.drain2, .final_hooks_ns = c.hooks2,
+		.final_dirty_pages = c.dirty2, .final_tables = c.tables2,
+	};
+	st.pause_last = parts;
+	if (!st.cycles || pause > st.pause_worst.start_ns + st.pause_worst.final_ns)
+		st.pause_worst = parts;
 	st.pause_ns[st.cycles % 256] = pause;
 	st.cycles++;
 	st.heap_live = gc_live;

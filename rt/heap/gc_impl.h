@@ -25,6 +25,7 @@ struct gc_mark_stats {
 	uint64_t assist_bytes;    /* bytes scanned by mark assists */
 	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
+	uint64_t tables;          /* page tables the harvests read (0: not counted) */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 

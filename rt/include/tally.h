@@ -281,6 +281,27 @@ struct tally_gc_stats {
 	uint64_t cleanups_queued; /* cleanups whose object died, in all */
 	uint64_t cleanups_run;    /* cleanups that have returned, in all */
 	uint64_t weak_cleared;    /* weak handles cleared, in all */
+	/* The pauses of the last cycle, and of the cycle whose pauses added
+	 * up to the most (pause_ns's largest), split into their parts. */
+	struct tally_gc_pause {
+		uint64_t start_ns;        /* the start pause (gcconc=1; 0 with gcconc=0) */
+		uint64_t start_stop_ns;   /*   of it: stopping the world (every other CPU acknowledged) */
+		uint64_t start_stacks_ns; /*   scanning the goroutines' stacks */
+		uint64_t final_ns;        /* the final pause (gcconc=0: the whole collection) */
+		uint64_t final_stop_ns;   /*   of it: stopping the world */
+		uint64_t final_walk_ns;   /*   reading and clearing the dirty bits of heap and data */
+		uint64_t final_rescan_ns; /*   re-scanning the heap and data pages found dirty */
+		uint64_t final_stacks_ns; /*   goroutine stacks: their dirty bits and dirty pages */
+		uint64_t final_roots_ns;  /*   the collector's own stack and registers, what is left
+		                           *   grey (gcconc=0: every root and the whole mark) */
+		uint64_t final_hooks_ns;  /*   cleanups, weak handles, timers, the sweep generation,
+		                           *   the goal, restarting the world */
+		uint64_t final_dirty_pages; /* pages the final pause found dirty (heap, data, stacks) */
+		uint64_t final_tables;    /* page tables (2 MiB of address each) the final walk read */
+	} pause_last, pause_worst;
+	/* Neither pause makes a TLB shootdown: the dirty record's syncs are
+	 * concurrent (docs/heap.md).  Under -icount shift=0 one ns is one guest
+	 * instruction. */
 	/* Each cycle's stop-the-world time (its pauses added), as Go's
 	 * MemStats.PauseNs: cycle c (counting from 0) is in pause_ns[c % 256],
 	 * so the last min(cycles, 256) cycles are there. */
