@@ -256,3 +256,11 @@ long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t
 		return -1;  /* before arch_vm_init: the boot path's tables */
 	return x86_pt_ad(&pt, va, npages, bits, clear, out);
 }
+
+long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units)
+{
+	struct x86_pt pt = { pml4, pt_virt, NULL };
+	if (!pml4)
+		return -1;
+	return x86_pt_ad_round(&pt, va, npages, first, out, units);
+}

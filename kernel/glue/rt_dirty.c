@@ -43,6 +43,7 @@
 #include "rt/platform.h"
 
 _Static_assert(PLAT_DIRTY_PAGE == ARCH_PAGE_SIZE, "dirty pages are the MMU's 4 KiB pages");
+_Static_assert(PLAT_DIRTY_ROUND == 512 * ARCH_PAGE_SIZE, "a round's unit is one page table's 2 MiB");
 
 static unsigned cause_gc;
 
@@ -58,6 +59,11 @@ void rt_dirty_init(void)
 long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
 {
 	return arch_vm_ad(lo, npages, VM_AD_DIRTY, 1, out);
+}
+
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units)
+{
+	return arch_vm_ad_round(lo, npages, first, out, units);
 }
 
 static int do_sync(void *p)

@@ -266,6 +266,7 @@ static void cycle(int conc, struct cycle *c)
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();  /* the last cycle's sweep must be done */
 	c->sweep = plat_nanotime() - ts;
+	gc_data_refresh();
 	struct m *m = rt_acquirem();
 	struct g *self = m->curg;
 	unsigned old;

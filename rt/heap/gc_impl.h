@@ -25,7 +25,7 @@ struct gc_mark_stats {
 	uint64_t assist_bytes;    /* bytes scanned by mark assists */
 	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
-	uint64_t tables;          /* page tables the harvests read (0: not counted) */
+	uint64_t tables;          /* units (page tables) the round harvests read */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
@@ -33,6 +33,9 @@ void gc_work_lock(void);
 int gc_work_trylock(void);
 void gc_work_unlock(void);
 
+/* Read data and bss's runs (plat_gc_data) for this cycle: before its
+ * first pause, world running (on bare metal it looks up every page). */
+void gc_data_refresh(void);
 /* World stopped: empty the mark stack, zero gc_ms. */
 void gc_mark_begin(void);
 /* Before the start pause, world running: clear the dirty record of the

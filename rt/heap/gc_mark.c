@@ -239,12 +239,17 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 
 #define MAXDATA 64
 
+/* Data and bss: the runs plat_gc_data gives (read once a cycle, before
+ * its first pause: on bare metal it looks up every page's mapping). */
+static uintptr_t dlo[MAXDATA], dhi[MAXDATA];
+static unsigned dn;
+
+void gc_data_refresh(void) { dn = plat_gc_data(dlo, dhi, MAXDATA); }
+
 void gc_mark_data_roots(void)
 {
-	uintptr_t lo[MAXDATA], hi[MAXDATA];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	for (unsigned i = 0; i < n; i++)
-		scan_root(lo[i], hi[i]);
+	for (unsigned i = 0; i < dn; i++)
+		scan_root(dlo[i], dhi[i]);
 }
 
 /* The span starting at heap page address a, if it is a span in use. */
@@ -414,21 +419,78 @@ static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
 	return dirty;
 }
 
-static uint64_t heap_and_data(int rescan)
+/* The harvests by rounds (plat_dirty_round) cover whole units of
+ * PLAT_DIRTY_ROUND: two hulls, data and bss's and the heap's, each unit
+ * harvested once a round; a page of a hull outside its runs (text, the
+ * image's stacks, the span table) is reported but not re-scanned. */
+#define RU ((uintptr_t)PLAT_DIRTY_ROUND)
+struct hull {
+	uintptr_t lo, hi;            /* RU-aligned */
+	const uintptr_t *rlo, *rhi;  /* the runs to re-scan */
+	unsigned n;
+	int area;
+};
+
+static unsigned hulls(struct hull h[2], uintptr_t *heap_lo, uintptr_t *heap_hi)
 {
-	uintptr_t lo[MAXDATA], hi[MAXDATA];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	uint64_t dirty = 0;
-	for (unsigned i = 0; i < n; i++)
-		dirty += harvest(AREA_DATA, lo[i], hi[i], rescan);
-	dirty += harvest(AREA_HEAP, rt_arena_lo, __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE), rescan);
+	unsigned k = 0;
+	if (dn) {
+		uintptr_t lo = dlo[0], hi = dhi[0];
+		for (unsigned i = 1; i < dn; i++) {
+			lo = dlo[i] < lo ? dlo[i] : lo;
+			hi = dhi[i] > hi ? dhi[i] : hi;
+		}
+		h[k++] = (struct hull){ lo & ~(RU - 1), (hi + RU - 1) & ~(RU - 1), dlo, dhi, dn, AREA_DATA };
+	}
+	*heap_lo = rt_arena_lo;
+	*heap_hi = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	h[k++] = (struct hull){ rt_arena_lo & ~(RU - 1), (*heap_hi + RU - 1) & ~(RU - 1), heap_lo, heap_hi, 1,
+		                AREA_HEAP };
+	return k;
+}
+
+/* Re-scan page pg of hull h where it meets its runs; 1 if it did. */
+static int rescan_hull_page(const struct hull *h, uintptr_t pg)
+{
+	int hit = 0;
+	for (unsigned i = 0; i < h->n; i++)
+		if (pg < h->rhi[i] && pg + PG > h->rlo[i]) {
+			rescan_page(h->area, pg, h->rlo[i], h->rhi[i]);
+			hit = 1;
+		}
+	if (wtop > 4096)
+		gc_drain(0);
+	return hit;
+}
+
+/* One round over the hulls (first: the cycle's first, only clearing);
+ * with rescan, the dirty pages re-scanned; returns them. */
+static uint64_t heap_and_data(int first, int rescan)
+{
+	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
+	uintptr_t hlo, hhi;
+	struct hull h[2];
+	unsigned nh = hulls(h, &hlo, &hhi);
+	for (unsigned i = 0; i < nh; i++)
+		for (uintptr_t p = h[i].lo; p < h[i].hi; p += CHUNK_PAGES * PG) {
+			size_t n = (h[i].hi - p) / PG < CHUNK_PAGES ? (h[i].hi - p) / PG : CHUNK_PAGES, units = 0;
+			uint64_t t0 = plat_nanotime();
+			long k = plat_dirty_round(p, n, rescan ? bm : NULL, first, &units);
+			gc_ms.walk_ns += plat_nanotime() - t0;
+			gc_ms.tables += units;
+			if (k <= 0 || !rescan)
+				continue;
+			for (size_t w = 0; w < n / 64; w++)
+				for (uint64_t b = bm[w]; b; b &= b - 1)
+					dirty += (uint64_t)rescan_hull_page(&h[i], p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG);
+		}
 	return dirty;
 }
 
 void gc_dirty_clear(void)
 {
 	uint64_t t0 = plat_nanotime();
-	heap_and_data(0);
+	heap_and_data(1, 0);
 	clear_stacks();
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
@@ -440,7 +502,7 @@ void gc_dirty_clear(void)
  * bitmap first, then synced, then re-scanned, in that order (a page
  * re-scanned before the sync could take a store through a stale
  * translation after its re-scan, unrecorded).  The bitmap (a bit per page
- * of data and heap) stays allocated between cycles, like the mark stack. */
+ * of the hulls) stays allocated between cycles, like the mark stack. */
 static uint64_t *pbm;
 static size_t pbm_words;
 static struct mspan *pbm_span;
@@ -463,43 +525,37 @@ static int pbm_fit(size_t words)
 
 long gc_preclean(void)
 {
-	uintptr_t lo[MAXDATA + 1], hi[MAXDATA + 1];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	lo[n] = rt_arena_lo;
-	hi[n] = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
-	n++;
+	uintptr_t hlo, hhi;
+	struct hull h[2];
+	unsigned nh = hulls(h, &hlo, &hhi);
 	size_t words = 0;
-	for (unsigned i = 0; i < n; i++)
-		words += ((hi[i] - (lo[i] & ~(uintptr_t)(PG - 1)) + PG - 1) / PG + 63) / 64;
+	for (unsigned i = 0; i < nh; i++)
+		words += (h[i].hi - h[i].lo) / PG / 64;
 	if (pbm_fit(words) < 0)
 		return -1;
 	uint64_t t0 = plat_nanotime();
 	size_t at = 0;
-	long dirty = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
-		size_t np = (hi[i] - p + PG - 1) / PG;
-		long k = plat_dirty_harvest(p, np, pbm + at);
-		dirty += k > 0 ? k : 0;
-		at += (np + 63) / 64;
+	long found = 0;
+	for (unsigned i = 0; i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
+		long k = plat_dirty_round(h[i].lo, np, pbm + at, 0, &units);
+		found += k > 0 ? k : 0;
+		gc_ms.tables += units;
+		at += np / 64;
 	}
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	uint64_t t2 = plat_nanotime();
 	gc_ms.walk_ns += t1 - t0;
 	gc_ms.sync_ns += t2 - t1;
+	long dirty = 0;
 	at = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
-		size_t np = (hi[i] - p + PG - 1) / PG;
-		int area = i == n - 1 ? AREA_HEAP : AREA_DATA;
-		for (size_t w = 0; w < (np + 63) / 64; w++)
-			for (uint64_t b = pbm[at + w]; b; b &= b - 1) {
-				rescan_page(area, p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG, lo[i], hi[i]);
-				if (wtop > 4096)
-					gc_drain(0);
-			}
-		at += (np + 63) / 64;
+	for (unsigned i = 0; found && i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG;
+		for (size_t w = 0; w < np / 64; w++)
+			for (uint64_t b = pbm[at + w]; b; b &= b - 1)
+				dirty += rescan_hull_page(&h[i], h[i].lo + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG);
+		at += np / 64;
 	}
 	gc_ms.dirty_pages += (uint64_t)dirty;
 	return dirty;
@@ -507,7 +563,7 @@ long gc_preclean(void)
 
 uint64_t gc_rescan_dirty(void)
 {
-	uint64_t d = heap_and_data(1);
+	uint64_t d = heap_and_data(0, 1);
 	gc_ms.dirty_pages += d;
 	return d;
 }
