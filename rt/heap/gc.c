@@ -93,6 +93,8 @@
 #define ASSIST_WAIT_NS 100000ull          /* an allocator over the goal with no work to do */
 #define PRECLEAN_ROUNDS 8
 #define PRECLEAN_ENOUGH 128               /* fewer dirty pages: go to the final pause */
+#define FINAL_FEW 8                       /* fewer: stop the world now */
+#define FINAL_ROUNDS 4                    /* rounds at most in the last stretch */
 
 volatile int rt_stw;
 static volatile uint32_t stw_gen;
@@ -211,12 +213,36 @@ static int over_goal(void)
 	return __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >= __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 }
 
-/* Concurrent marking in slices (world running); returns the CPU time. */
-static uint64_t mark_concurrently(struct cycle *c)
+/* The last stretch of marking, once a pre-cleaning round found few dirty
+ * pages: drain, and pre-clean again while the last round found more than
+ * FINAL_FEW (other CPUs' mutators keep writing), at most FINAL_ROUNDS
+ * times; no deadline, no sleep: the final pause follows at once, so on one
+ * CPU nothing but the collector runs between its last harvest and the
+ * pause.  Returns the rounds made. */
+static int last_stretch(long d)
+{
+	int extra = 0;
+	for (;;) {
+		gc_drain(0);
+		if (d < FINAL_FEW || extra >= FINAL_ROUNDS)
+			return extra;
+		d = gc_preclean();
+		extra++;
+		if (d < 0)
+			return extra;
+	}
+}
+
+/* Concurrent marking in slices (world running); returns the CPU time.
+ * When it ends by pre-cleaning (*hot), it returns with the M held
+ * (rt_acquirem), the work lock taken and the ledger in rt.gc.mark, the
+ * class to go back to in *hot_old: the caller stops the world at once. */
+static uint64_t mark_concurrently(struct cycle *c, int *hot, unsigned *hot_old)
 {
 	unsigned ncpu = (unsigned)tally_ncpu();
 	uint64_t cpu = 0;
 	int phase = 0, rounds = 0;
+	*hot = 0;
 	while (phase < 3) {
 		struct m *m = rt_acquirem();
 		unsigned old = plat_ledger_switch(class_mark);
@@ -232,18 +258,27 @@ static uint64_t mark_concurrently(struct cycle *c)
 					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
 					                 ? gc_preclean() : -1;
 					rounds += d >= 0;
-					if (d < PRECLEAN_ENOUGH)
+					if (d >= 0 && (d < PRECLEAN_ENOUGH || rounds >= PRECLEAN_ROUNDS)) {
+						rounds += last_stretch(d);
+						*hot = 1;
+						phase = 3;
+					} else if (d < PRECLEAN_ENOUGH) {
 						phase = 2;
+					}
 				}
 			} else {
 				phase = gc_drain(deadline) ? 3 : 2;
 			}
 		} while (phase < 3 && plat_nanotime() < deadline);
-		gc_work_unlock();
 		uint64_t t = plat_nanotime() - t0;
+		cpu += t;
+		if (*hot) {
+			*hot_old = old;
+			break;
+		}
+		gc_work_unlock();
 		plat_ledger_switch(old);
 		rt_releasem(m);
-		cpu += t;
 		if (phase == 3 && gc_test_hook)
 			gc_test_hook();
 		if (phase < 3) {
@@ -312,13 +347,20 @@ static void cycle(int conc, struct cycle *c)
 		c->stw1 = t1 - t0;
 		plat_ledger_switch(old);
 		rt_releasem(m);
-		c->mark_cpu = mark_concurrently(c);
-		m = rt_acquirem();
-		old = plat_ledger_switch(class_stw);
+		int hot;
+		c->mark_cpu = mark_concurrently(c, &hot, &old);
+		if (hot) {
+			m = rt_getm();  /* held since the last harvest, and the work lock */
+			plat_ledger_switch(class_stw);
+		} else {
+			m = rt_acquirem();
+			old = plat_ledger_switch(class_stw);
+		}
 		uint64_t t2 = plat_nanotime();
 		c->conc = t2 - t1;
 		stop_the_world(m->id);
-		gc_work_lock();
+		if (!hot)
+			gc_work_lock();
 		release_caches();
 		uint64_t t3 = plat_nanotime();
 		c->stop2 = t3 - t2;
