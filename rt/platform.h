@@ -126,6 +126,14 @@ int plat_heap_commit(uintptr_t addr, size_t len);
  * program and runtime): fills lo[i], hi[i] for up to max ranges, returns
  * how many. */
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
+/* On the definition of a zero-initialised static that never holds a
+ * pointer to a collected object (the allocator's caches and lists, the
+ * collector's own state, lock tables): it goes to section .bss.noroots,
+ * which a platform may leave out of plat_gc_data (bare metal does: the
+ * collector neither scans it nor re-scans its pages when they are dirty,
+ * and the collector writes some of them in its final pause); hosted, it
+ * stays in .bss and is scanned. */
+#define PLAT_GC_NOROOT __attribute__((section(".bss.noroots")))
 /* The collector's settings from the boot options (gogc=, gcmemlimit=,
  * gctrace=, gcconc=); a platform without them leaves the defaults it is
  * given. */

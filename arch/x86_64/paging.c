@@ -48,7 +48,11 @@
 #define DIRECT_MAX (64ull << 30)   /* largest direct map: 64 GiB */
 #define POOL_PAGES (2 + 64 + 8)
 
-static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+/* In .bss.noroots (linker.ld: page-aligned, left out of the collector's
+ * roots): page tables hold no pointer to a collected object, and the
+ * collector's own dirty-bit harvests write them (through these 4 KiB
+ * mappings), which would otherwise make them pages to re-scan. */
+static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096), section(".bss.noroots")));
 static unsigned pool_used;
 static pte_t *pml4;
 static uint64_t nx_bit;

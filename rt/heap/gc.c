@@ -96,28 +96,32 @@
 #define FINAL_FEW 8                       /* fewer: stop the world now */
 #define FINAL_ROUNDS 4                    /* rounds at most in the last stretch */
 
-volatile int rt_stw;
-static volatile uint32_t stw_gen;
-static volatile int gc_busy, bg_running;
-static unsigned class_stw, class_mark, class_assist;
-volatile int rt_gc_marking;
-volatile uint64_t rt_gc_born_bytes;
-volatile uint64_t rt_gc_heap_alloc;
+/* the collector's state holds no pointer to a collected object: not a
+ * root (PLAT_GC_NOROOT), and its writes in the final pause dirty no
+ * page the pause would re-scan */
+PLAT_GC_NOROOT volatile int rt_stw;
+static PLAT_GC_NOROOT volatile uint32_t stw_gen;
+static PLAT_GC_NOROOT volatile int gc_busy, bg_running;
+static PLAT_GC_NOROOT unsigned class_stw, class_mark, class_assist;
+PLAT_GC_NOROOT volatile int rt_gc_marking;
+PLAT_GC_NOROOT volatile uint64_t rt_gc_born_bytes;
+PLAT_GC_NOROOT volatile uint64_t rt_gc_heap_alloc;
 int rt_gc_percent_v = 100;
 int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
-static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20, gc_live, gc_start_ns;
-static struct tally_gc_stats st;
-static uint64_t total_alloc_base, prev_live;
-static uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
-static volatile uint64_t assist_ns;   /* this cycle's assists */
-static uintptr_t own_lo;              /* the collector's own stack is scanned from here */
+static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
+static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
+static PLAT_GC_NOROOT struct tally_gc_stats st;
+static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
+static PLAT_GC_NOROOT uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
+static PLAT_GC_NOROOT volatile uint64_t assist_ns;   /* this cycle's assists */
+static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stack is scanned from here */
 /* Bytes to scan per byte allocated while marking, x 16: the last cycle's
  * scan work over the heap's runway from the start pause to the goal, less
  * the worker's 25% share; 0: no assists until the goal (set each cycle). */
-static volatile uint64_t assist_ratio;
-static uint64_t last_scan = 0;
+static PLAT_GC_NOROOT volatile uint64_t assist_ratio;
+static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
 int gc_test_nobarrier;

@@ -47,8 +47,10 @@
 #define PG PLAT_DIRTY_PAGE
 #define CHUNK_PAGES 4096u   /* pages per harvest: a 512-byte bitmap on the stack */
 
-struct gc_mark_stats gc_ms;
-static volatile int work_locked;
+/* the marker's state (counters, the mark stack's pages from the page
+ * heap, the bitmap, data's runs) holds no pointer to a collected object */
+PLAT_GC_NOROOT struct gc_mark_stats gc_ms;
+static PLAT_GC_NOROOT volatile int work_locked;
 
 void gc_work_lock(void)
 {
@@ -65,10 +67,10 @@ void gc_work_unlock(void) { __atomic_store_n(&work_locked, 0, __ATOMIC_RELEASE);
 struct work {
 	uintptr_t lo, hi;
 };
-static struct work *wstack;
-static size_t wtop, wcap;
-static struct mspan *wspan;
-static int overflowed;  /* an object was marked but could not be pushed */
+static PLAT_GC_NOROOT struct work *wstack;
+static PLAT_GC_NOROOT size_t wtop, wcap;
+static PLAT_GC_NOROOT struct mspan *wspan;
+static PLAT_GC_NOROOT int overflowed;  /* an object was marked but could not be pushed */
 
 /* The mark stack stays allocated between cycles (a full heap must still
  * be collectable).  When it cannot grow, the object stays marked but
@@ -253,8 +255,8 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 
 /* Data and bss: the runs plat_gc_data gives (read once a cycle, before
  * its first pause: on bare metal it looks up every page's mapping). */
-static uintptr_t dlo[MAXDATA], dhi[MAXDATA];
-static unsigned dn;
+static PLAT_GC_NOROOT uintptr_t dlo[MAXDATA], dhi[MAXDATA];
+static PLAT_GC_NOROOT unsigned dn;
 
 void gc_data_refresh(void) { dn = plat_gc_data(dlo, dhi, MAXDATA); }
 
@@ -515,9 +517,9 @@ void gc_dirty_clear(void)
  * re-scanned before the sync could take a store through a stale
  * translation after its re-scan, unrecorded).  The bitmap (a bit per page
  * of the hulls) stays allocated between cycles, like the mark stack. */
-static uint64_t *pbm;
-static size_t pbm_words;
-static struct mspan *pbm_span;
+static PLAT_GC_NOROOT uint64_t *pbm;
+static PLAT_GC_NOROOT size_t pbm_words;
+static PLAT_GC_NOROOT struct mspan *pbm_span;
 
 static int pbm_fit(size_t words)
 {

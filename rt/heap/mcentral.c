@@ -53,8 +53,11 @@ struct mcentral {
 	struct mspan *partial;
 };
 
-static struct mcentral central[RT_NKINDS][RT_NCLASSES];
-struct mcache rt_mcaches[RT_MAX_M];
+/* spans and windows of free objects: no pointer to a live collected
+ * object, so not roots (PLAT_GC_NOROOT; the collector's final pause gives
+ * the windows back, writing them) */
+static PLAT_GC_NOROOT struct mcentral central[RT_NKINDS][RT_NCLASSES];
+PLAT_GC_NOROOT struct mcache rt_mcaches[RT_MAX_M];
 struct mspan *rt_allspans;
 struct rt_lock rt_allspans_lock;
 
