@@ -162,7 +162,12 @@ struct mcache_class {
 struct mcache {
 	struct mcache_class k[RT_NKINDS][RT_NCLASSES];  /* k[KIND_MALLOC] first: the
 	                                                 * fast path's offsets */
-	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class)];
+	/* bit kind * RT_NCLASSES + cls: that window may have a span (set by
+	 * the refill, cleared by rt_mcache_release_all), so giving every
+	 * window back visits only those (the collector's pauses) */
+	uint64_t inuse[(RT_NKINDS * RT_NCLASSES + 63) / 64];
+	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class) -
+	            (RT_NKINDS * RT_NCLASSES + 63) / 64 * 8];
 };
 _Static_assert(sizeof(struct mcache) == 8192, "mcache: a power of two, indexed by shift");
 extern struct mcache rt_mcaches[RT_MAX_M];
