@@ -43,6 +43,12 @@ extern struct rt_sched rt_sched;
 struct gx {
 	struct g g;
 	struct gx *allnext;
+	/* the collector (rt/heap/gc_mark.c): the saved sp its start pause
+	 * found, while the stack from there up is still to scan
+	 * concurrently; 0 otherwise.  Set with the world stopped; cleared
+	 * under gc_mark.c's stack lock, by the collector once it has scanned
+	 * the stack or by rt_gfput before the stack is freed (seq-cst) */
+	volatile uintptr_t gc_scan_sp;
 };
 
 /* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */

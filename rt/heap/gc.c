@@ -254,6 +254,7 @@ static uint64_t mark_concurrently(struct cycle *c, int *hot, unsigned *hot_old)
 		uint64_t t0 = plat_nanotime(), deadline = t0 + MARK_SLICE_NS;
 		do {
 			if (phase == 0) {
+				gc_mark_stacks_noted();
 				gc_mark_data_roots();
 				gc_mark_malloc_roots();
 				phase = 1;
@@ -342,7 +343,7 @@ static void cycle(int conc, struct cycle *c)
 		ratio = np >= 4 ? 0 : ratio * (4 - np) / 4;
 		__atomic_store_n(&assist_ratio, ratio, __ATOMIC_RELAXED);
 		uint64_t ta = plat_nanotime();
-		gc_mark_stacks(self);
+		gc_note_stacks(self);  /* scanned concurrently */
 		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_work_unlock();

@@ -50,6 +50,11 @@ void gc_mark_data_roots(void);
 void gc_mark_malloc_roots(void);
 /* World stopped: every goroutine's stack but self's, from its saved sp. */
 void gc_mark_stacks(struct g *self);
+/* Concurrent mode: the start pause notes every goroutine's saved sp
+ * (world stopped); the worker scans each noted stack from there up, world
+ * running, unless the goroutine exited first (gc_mark.c). */
+void gc_note_stacks(struct g *self);
+void gc_mark_stacks_noted(void);
 /* The calling goroutine's own stack from lo (where the collector was
  * entered, its caller's registers spilled there) to its top (world
  * stopped). */

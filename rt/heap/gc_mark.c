@@ -362,6 +362,70 @@ void gc_mark_stacks(struct g *self)
 	}
 }
 
+/* Stacks scanned concurrently (gcconc=1).  The start pause only notes each
+ * goroutine's saved sp (gc_note_stacks); the worker scans from there to
+ * the top with the world running (gc_mark_stacks_noted).  That is the
+ * content the start pause would have read, on every page not written
+ * since the dirty record was cleared (before the start pause); a page
+ * written since is dirty, and the final pause re-scans the dirty pages
+ * between each goroutine's sp then and its top; frames pushed below the
+ * noted sp are written, so dirty too.  What must not happen is reading a
+ * stack being freed: an exited goroutine's stack goes back to the
+ * platform's cache, which may unmap it.  So the worker reads a stack
+ * holding stack_lock with the goroutine's gc_scan_sp still set, and
+ * rt_gfput, before it frees a stack whose gc_scan_sp is set, takes the
+ * lock and clears it (an exited goroutine's stack is no root).  The lock
+ * is taken only while a noted stack is left to scan.  Lock order: the
+ * work lock, then stack_lock; rt_gfput holds no collector lock. */
+static PLAT_GC_NOROOT struct rt_lock stack_lock;
+
+void gc_note_stacks(struct g *self)
+{
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
+		uintptr_t sp, top;
+		__atomic_store_n(&x->gc_scan_sp, stack_of(&x->g, self, &sp, &top) ? sp : 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+__attribute__((no_sanitize("thread")))
+void gc_mark_stacks_noted(void)
+{
+	rt_lock(&rt_sched.lock);  /* the list only grows at its head */
+	struct gx *head = (struct gx *)rt_sched.allgs;
+	rt_unlock(&rt_sched.lock);
+	for (struct gx *x = head; x; x = RT_PEEK(x->allnext)) {
+		if (!__atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST))
+			continue;
+		rt_lock(&stack_lock);
+		uintptr_t sp = __atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST);
+		if (sp) {
+			/* stack_lo and stack_size are the noted stack's: a free
+			 * would have cleared gc_scan_sp first */
+			scan_root(sp, RT_PEEK(x->g.stack_lo) + RT_PEEK(x->g.stack_size));
+			__atomic_store_n(&x->gc_scan_sp, 0, __ATOMIC_SEQ_CST);
+		}
+		rt_unlock(&stack_lock);
+		if (wtop > 4096)
+			gc_drain(0);
+	}
+}
+
+int rt_gc_stack_free_begin(struct g *gp)
+{
+	struct gx *x = (struct gx *)gp;
+	if (!__atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST))
+		return 0;
+	rt_lock(&stack_lock);
+	__atomic_store_n(&x->gc_scan_sp, 0, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+void rt_gc_stack_free_end(int held)
+{
+	if (held)
+		rt_unlock(&stack_lock);
+}
+
 /* With the world running: the stacks' fields are read racily, which is
  * harmless: a harvest never faults (unmapped pages report nothing), and a
  * page missed or cleared wrongly here is one written since, or one the

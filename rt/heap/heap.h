@@ -222,6 +222,12 @@ extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
+/* rt_gfput (g0), around freeing an exited G's stack: waits while the
+ * collector reads that stack concurrently and keeps it from starting to;
+ * returns whether the end call must release (gc_mark.c). */
+struct g;
+int rt_gc_stack_free_begin(struct g *gp);
+void rt_gc_stack_free_end(int held);
 /* tally_gc_alloc for a span kind (KIND_GC_*): zeroed, collects when over
  * the goal; out of memory ends the program. */
 void *rt_gc_alloc(size_t n, unsigned kind);
