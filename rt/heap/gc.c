@@ -124,7 +124,7 @@ static PLAT_GC_NOROOT volatile uint64_t assist_ratio;
 static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
-int gc_test_nobarrier;
+int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
 
@@ -254,7 +254,8 @@ static uint64_t mark_concurrently(struct cycle *c, int *hot, unsigned *hot_old)
 		uint64_t t0 = plat_nanotime(), deadline = t0 + MARK_SLICE_NS;
 		do {
 			if (phase == 0) {
-				gc_mark_stacks_noted();
+				if (!gc_test_nostackscan)
+					gc_mark_stacks_noted();
 				gc_mark_data_roots();
 				gc_mark_malloc_roots();
 				phase = 1;

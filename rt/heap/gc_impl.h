@@ -85,6 +85,10 @@ uint64_t gc_rescan_dirty_stacks(struct g *self);
  * collector without write barrier: the tests show it loses objects). */
 extern void (*gc_test_hook)(void);
 extern int gc_test_nobarrier;
+/* With nostackscan set, concurrent marking skips the stacks the start
+ * pause noted (tests/apps/gc_stackscan.c's control: a parked goroutine's
+ * stack, clean at the final pause, then keeps nothing alive). */
+extern int gc_test_nostackscan;
 
 /* ---- gc_sweep.c ---- */
 void gc_sweep_init(void);
