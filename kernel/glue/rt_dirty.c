@@ -12,6 +12,12 @@
  * lock, unmapped tables skipped whole) and returns the bitmap; sync is one
  * TLB shootdown round (tlb_batch_flush of everything) so no CPU keeps a
  * translation with D set that would let its next write go unrecorded.
+ * plat_dirty_round is a harvest for rounds (arch_vm_ad_round): it skips
+ * the page tables whose directory entry's accessed bit stayed clear since
+ * the round before last (the MMU sets it whenever it loads a translation
+ * through the entry, and a write needs one), so the collector's final
+ * pause reads the leaves of the few tables touched since its last
+ * pre-cleaning round, not of the whole heap.
  *
  * Granularity: every range the collector harvests is mapped with 4 KiB
  * pages: the heap arena and goroutine stacks are vm regions (vm_commit maps

@@ -11,7 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
 
-#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100 }
+#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100, .gcconc = 1 }
 static const struct mem_opts defaults = MEM_OPTS_DEFAULT;
 struct mem_opts mem_opts = MEM_OPTS_DEFAULT;
 
@@ -95,7 +95,7 @@ static const struct bootopt opts[] = {
 	{ "gogc", "100|off: collect when the heap grows this % over the live heap", set_gogc },
 	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
 	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
-	{ "gcconc", "0|1: mark concurrently, the page tables' dirty bits as write barrier", set_gcconc },
+	{ "gcconc", "1|0: mark concurrently, the page tables' dirty bits as write barrier (0: stop the world)", set_gcconc },
 };
 
 static void reset(void) { mem_opts = defaults; }

@@ -7,24 +7,36 @@
  * A conservative, non-moving mark-sweep collector for plain C.  Two modes
  * (boot option gcconc=, rt_gc_set_concurrent hosted):
  *
- * Stop-the-world marking (gcconc=0, the default): one pause marks
- * everything (roots, then the mark stack drained), then the world starts
- * and the spans are swept.
+ * Stop-the-world marking (gcconc=0): one pause marks everything (roots,
+ * then the mark stack drained), then the world starts and the spans are
+ * swept.  The hosted build's default (rt_gc_set_concurrent(1) turns the
+ * other on), since its dirty record is every page.
  *
- * Concurrent marking (gcconc=1), the write barrier being the page tables'
- * dirty bits (plat_dirty_*, rt/platform.h):
+ * Concurrent marking (gcconc=1, bare metal's default), the write barrier
+ * being the page tables' dirty bits (plat_dirty_*, rt/platform.h):
  *   0. before the pause, world running (rt.gc.mark): the dirty record of
  *      the heap, data and bss and of every goroutine's stack cleared, then
  *      one sync (a TLB shootdown), so every later store is recorded: a
  *      superset of the stores after the start pause;
- *   1. start pause: every cache window back; every goroutine's stack
- *      scanned; born-marked allocation on (rt_gc_marking: a window or
- *      large object handed out from now on is marked already).
- *   2. concurrent marking in slices (rt.gc.mark): data and bss, every
- *      malloc'd object, then the mark stack; then pre-cleaning rounds
- *      (harvest the heap's and data's record, sync, re-scan the dirty
- *      pages) until one finds fewer than PRECLEAN_ENOUGH pages, at most
- *      PRECLEAN_ROUNDS.  The budget: the collecting
+ *   1. start pause: every cache window back (those in use: the cache's
+ *      inuse bitmap); every goroutine's saved sp noted (gc_note_stacks);
+ *      born-marked allocation on (rt_gc_marking: a window or large object
+ *      handed out from now on is marked already).
+ *   2. concurrent marking in slices (rt.gc.mark): the noted stacks (each
+ *      from its noted sp up, unless the goroutine exited first: gc_mark.c),
+ *      data and bss, every malloc'd object, then the mark stack; then
+ *      pre-cleaning rounds (harvest the heap's and data's record by
+ *      rounds, plat_dirty_round, which skips page tables untouched since
+ *      the round before last; sync; re-scan the dirty pages) until one
+ *      finds fewer than PRECLEAN_ENOUGH pages, at most PRECLEAN_ROUNDS.
+ *      That round is followed at once, in the same slice, by the last
+ *      stretch (last_stretch: drain, more rounds while one finds
+ *      FINAL_FEW pages or more, at most FINAL_ROUNDS) and the final
+ *      pause, the M and the work lock held throughout: on one CPU
+ *      nothing but the collector runs between its last harvest and the
+ *      pause, so the pause finds only what the collector itself wrote
+ *      (statics that hold no collected pointer are PLAT_GC_NOROOT and
+ *      not re-scanned).  The budget: the collecting
  *      goroutine marks for a slice (MARK_SLICE_NS, holding m->locks, so
  *      the tick does not preempt it and the ledger class stays on its M),
  *      then sleeps so its marking time is at most 25% of the CPUs:
@@ -33,10 +45,14 @@
  *      reaches its goal.  It is the only background worker (one per CPU
  *      is still to come).
  *   3. final pause: the windows back again, the remaining dirty pages of
- *      the heap and data re-scanned, then every goroutine's stack pages
- *      that are dirty (a parked goroutine that did not run is not
- *      re-scanned), the collector's own stack and registers, drained, and
- *      marking ends.
+ *      the heap and data re-scanned (a round harvest), then every
+ *      goroutine's stack pages that are dirty (a parked goroutine that did
+ *      not run is not re-scanned: its stack is scanned once per cycle,
+ *      concurrently), the collector's own stack and registers, drained,
+ *      and marking ends.  No TLB shootdown: none is needed with the world
+ *      stopped and marking ending.  Its parts, in ns, are in
+ *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
+ *      second line.
  * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
  * that needs a new window while marking is on first scans grey objects in
  * proportion to the window's bytes, at the assist ratio set at the start

@@ -27,7 +27,22 @@
  * into every page is seen.  Rounds before the final one (pre-cleaning)
  * run concurrently: harvest (clear), sync, then re-scan: a store racing
  * with the clear is either in the page when it is read, or dirties it
- * again after the sync.
+ * again after the sync.  The heap's and data's harvests are by rounds
+ * (plat_dirty_round, over two 2 MiB-aligned hulls, each unit once a
+ * round: the cycle's clear is the first round, then every pre-cleaning
+ * round and the final pause): they skip the page tables no CPU loaded a
+ * translation from since the round before last, and report at the latest
+ * one round late a page written through a translation loaded before
+ * (docs/heap.md, "The final pause").  Stacks are harvested whole
+ * (plat_dirty_harvest): they are cleared before the start pause and
+ * harvested again only in the final pause.
+ *
+ * Stacks are scanned concurrently: the start pause notes each goroutine's
+ * saved sp, the worker scans from there up (gc_mark_stacks_noted, under
+ * stack_lock, which rt_gfput takes before freeing a stack still to scan).
+ * Statics that hold no pointer to a collected object (the marker's own
+ * state here, gc.c's, the caches) are PLAT_GC_NOROOT: not roots, so the
+ * pages the collector dirties on its way to the final pause cost nothing.
  *
  * Reading under running mutators: the scan reads words that mutators
  * write (a torn read is impossible: aligned 8-byte loads), objects they

@@ -233,9 +233,12 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * (tally_gc_alloc_typed) are scanned only in the words their bitmap
  * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
- * The collection stops every goroutine (stop-the-world; the world is
- * stopped at the next preemption point, so it needs the tick, tick= not
- * 0) and is charged to the ledger class rt.gc.stw. */
+ * Marking is concurrent by default (boot option gcconc=1; gcconc=0:
+ * marking with every goroutine stopped): goroutines run while the
+ * collector marks, the page tables' dirty bits recording their stores,
+ * and two short pauses stop every goroutine (at the next preemption
+ * point, so it needs the tick, tick= not 0), charged to the ledger class
+ * rt.gc.stw; marking is rt.gc.mark, an allocator's help rt.gc.assist. */
 enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
 /* n zeroed bytes of the given kind; NULL (errno EINVAL) for a kind that
  * is neither.  When memory runs out it collects and tries again; if that
