@@ -54,6 +54,12 @@ size_t plat_stack_size(size_t requested);
  * unmapped guard below; returns its lowest usable address, 0 on failure. */
 uintptr_t plat_stack_alloc(size_t size);
 void plat_stack_free(uintptr_t base, size_t size);
+/* Give back the pages of the stack at base mapped below sp less a slack
+ * (bare metal: 16 KiB, keeping the initial backing); a later access maps
+ * them again as growth does.  The stack's goroutine must not run
+ * meanwhile.  Returns the pages released.  Any M, thread context; hosted:
+ * nothing (0). */
+uint64_t plat_stack_shrink(uintptr_t base, uintptr_t sp);
 /* Ask to be called back with rt_preempt_check() periodically on every M
  * (the tick), from the interrupt path on bare metal (with the interrupted
  * context) or from a timer signal when hosted.  May be a no-op when the

@@ -49,6 +49,12 @@ struct gx {
 	 * under gc_mark.c's stack lock, by the collector once it has scanned
 	 * the stack or by rt_gfput before the stack is freed (seq-cst) */
 	volatile uintptr_t gc_scan_sp;
+	/* 1 while the collector shrinks this G's stack (gc_mark.c): execute()
+	 * stores the status G_RUNNING, then (after a full fence) waits while
+	 * it is set; the collector sets it, then reads the status and shrinks
+	 * only a G that is not running (Dekker: one of the two sees the
+	 * other) */
+	volatile int gc_trimming;
 };
 
 /* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */

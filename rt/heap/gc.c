@@ -535,6 +535,7 @@ static void collect(int conc, uintptr_t entry_sp)
 	if (c.stw2 > st.pause_max_ns)
 		st.pause_max_ns = c.stw2;
 	st.roots_bytes = gc_ms.roots_bytes;
+	st.stack_bytes_trimmed += gc_ms.stack_pages_trimmed * PLAT_DIRTY_PAGE;
 	st.marked_bytes = gc_ms.scanned_bytes;
 	total_alloc_base += c.before > prev_live ? c.before - prev_live : 0;
 	prev_live = gc_live;

@@ -26,6 +26,7 @@ struct gc_mark_stats {
 	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
 	uint64_t tables;          /* units (page tables) the round harvests read */
+	uint64_t stack_pages_trimmed;  /* parked goroutines' stack pages given back */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 

@@ -394,6 +394,32 @@ void gc_mark_stacks(struct g *self)
  * work lock, then stack_lock; rt_gfput holds no collector lock. */
 static PLAT_GC_NOROOT struct rt_lock stack_lock;
 
+/* Trimming (issue 12, item 7): once a noted stack is scanned, the pages
+ * its goroutine mapped below its saved sp (less plat_stack_shrink's
+ * slack) go back to the kernel, in the worker's slice (rt.gc.mark).  The
+ * goroutine must not run meanwhile: the worker raises x->gc_trimming, then
+ * reads the status and shrinks only a goroutine parked or runnable (its
+ * sp saved, its stack its own: it cannot exit while not running);
+ * execute() stores G_RUNNING, then waits while gc_trimming is up (both
+ * sides fenced: one sees the other).  A trimmed page is mapped again by
+ * the next fault below, as growth does. */
+__attribute__((no_sanitize("thread")))  /* status: written plainly by g0s */
+static uint64_t trim_stack(struct gx *x)
+{
+	__atomic_store_n(&x->gc_trimming, 1, __ATOMIC_SEQ_CST);  /* a full fence (xchg) */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);  /* and the compiler keeps the order */
+	int status = RT_PEEK(x->g.status);  /* g0s write it plainly */
+	uintptr_t lo = RT_PEEK(x->g.stack_lo), hi = lo + RT_PEEK(x->g.stack_size);
+	uint64_t n = 0;
+	if ((status == G_WAITING || status == G_RUNNABLE) && lo) {
+		uintptr_t sp = rt_ctx_sp(&x->g.ctx);
+		if (sp > lo && sp <= hi)
+			n = plat_stack_shrink(lo, sp);
+	}
+	__atomic_store_n(&x->gc_trimming, 0, __ATOMIC_SEQ_CST);
+	return n;
+}
+
 void gc_note_stacks(struct g *self)
 {
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
@@ -418,6 +444,7 @@ void gc_mark_stacks_noted(void)
 			 * would have cleared gc_scan_sp first */
 			scan_root(sp, RT_PEEK(x->g.stack_lo) + RT_PEEK(x->g.stack_size));
 			__atomic_store_n(&x->gc_scan_sp, 0, __ATOMIC_SEQ_CST);
+			gc_ms.stack_pages_trimmed += trim_stack(x);
 		}
 		rt_unlock(&stack_lock);
 		if (wtop > 4096)

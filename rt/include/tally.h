@@ -284,6 +284,9 @@ struct tally_gc_stats {
 	uint64_t cleanups_queued; /* cleanups whose object died, in all */
 	uint64_t cleanups_run;    /* cleanups that have returned, in all */
 	uint64_t weak_cleared;    /* weak handles cleared, in all */
+	/* bytes of parked goroutines' stacks below their sp that the collector
+	 * gave back to the kernel, in all (concurrent marking, bare metal) */
+	uint64_t stack_bytes_trimmed;
 	/* The pauses of the last cycle, and of the cycle whose pauses added
 	 * up to the most (pause_ns's largest), split into their parts. */
 	struct tally_gc_pause {
