@@ -77,7 +77,7 @@
  * returns), a cache sweeps a span it takes from a central list, and the
  * next cycle finishes the sweep before it starts.
  *
- * Stop the world: the collector raises rt_stw with a new generation and
+ * Stop the world (gc_stw.c): the collector raises rt_stw with a new generation and
  * wakes every other M; each M's g0 acknowledges at the top of its
  * scheduling loop (rt_stw_wait) and parks; a running goroutine is
  * preempted at the next tick regardless of its quantum.  The collector
@@ -115,8 +115,6 @@
 /* the collector's state holds no pointer to a collected object: not a
  * root (PLAT_GC_NOROOT), and its writes in the final pause dirty no
  * page the pause would re-scan */
-PLAT_GC_NOROOT volatile int rt_stw;
-static PLAT_GC_NOROOT volatile uint32_t stw_gen;
 static PLAT_GC_NOROOT volatile int gc_busy, bg_running;
 static PLAT_GC_NOROOT unsigned class_stw, class_mark, class_assist;
 PLAT_GC_NOROOT volatile int rt_gc_marking;
@@ -143,49 +141,6 @@ void (*gc_test_hook)(void);
 int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
-
-void rt_stw_wait(struct m *m)
-{
-	uint32_t gen = __atomic_load_n(&stw_gen, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&m->stw_ack, gen, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&rt_stw, __ATOMIC_SEQ_CST) &&
-	       __atomic_load_n(&stw_gen, __ATOMIC_SEQ_CST) == gen)
-		plat_m_park(0);
-}
-
-static void stop_the_world(unsigned me)
-{
-	unsigned n = (unsigned)tally_ncpu();
-	uint32_t gen = __atomic_add_fetch(&stw_gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&rt_stw, 1, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < n; i++)
-		if (i != me)
-			plat_m_wake(i);
-	for (unsigned i = 0; i < n; i++) {
-		if (i == me)
-			continue;
-		for (uint64_t spins = 1; __atomic_load_n(&rt_ms[i].stw_ack, __ATOMIC_SEQ_CST) != gen; spins++) {
-			plat_relax();
-			if (spins % 4096 == 0)
-				plat_m_wake(i);  /* it may have parked on a path without the check */
-		}
-	}
-}
-
-static void start_the_world(unsigned me)
-{
-	unsigned n = (unsigned)tally_ncpu();
-	__atomic_store_n(&rt_stw, 0, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < n; i++)
-		if (i != me)
-			plat_m_wake(i);
-}
-
-static void release_caches(void)
-{
-	for (unsigned i = 0; i < (unsigned)tally_ncpu(); i++)
-		rt_mcache_release_all(&rt_mcaches[i]);
-}
 
 /* Marking is complete, the world is stopped, nothing is swept yet. */
 static void mark_done_hooks(void)
@@ -340,9 +295,9 @@ static void cycle(int conc, struct cycle *c)
 	}
 	old = plat_ledger_switch(class_stw);
 	uint64_t t0 = plat_nanotime();
-	stop_the_world(m->id);
+	gc_stop_the_world(m->id);
 	c->stop1 = plat_nanotime() - t0;
-	release_caches();
+	gc_release_caches();
 	c->before = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_work_lock();
 	gc_mark_begin();
@@ -364,7 +319,7 @@ static void cycle(int conc, struct cycle *c)
 		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_work_unlock();
-		start_the_world(m->id);
+		gc_start_the_world(m->id);
 		uint64_t t1 = plat_nanotime();
 		c->stw1 = t1 - t0;
 		plat_ledger_switch(old);
@@ -380,10 +335,10 @@ static void cycle(int conc, struct cycle *c)
 		}
 		uint64_t t2 = plat_nanotime();
 		c->conc = t2 - t1;
-		stop_the_world(m->id);
+		gc_stop_the_world(m->id);
 		if (!hot)
 			gc_work_lock();
-		release_caches();
+		gc_release_caches();
 		uint64_t t3 = plat_nanotime();
 		c->stop2 = t3 - t2;
 		uint64_t w0 = gc_ms.walk_ns, g0 = gc_ms.tables, ts = t3;
@@ -427,7 +382,7 @@ static void cycle(int conc, struct cycle *c)
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
 	set_goal();
 	gc_work_unlock();
-	start_the_world(m->id);
+	gc_start_the_world(m->id);
 	uint64_t t5 = plat_nanotime();
 	c->stw2 = t5 - t0;
 	c->hooks2 = t5 - th;

@@ -1,7 +1,8 @@
 /*
  * gc_impl.h - what the collector's files share (gc.c: the cycle and the
- * pacer; gc_mark.c: marking, roots and dirty-page re-scans; gc_sweep.c:
- * sweeping) and nothing else includes.  The design is gc.c's essay.
+ * pacer; gc_stw.c: stopping the world; gc_mark.c: marking, roots and
+ * dirty-page re-scans; gc_stack.c: stacks as roots, their concurrent scan
+ * and trim; gc_sweep.c: sweeping) and nothing else includes.  The design is gc.c's essay.
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
  * under the work lock by one of: the collector (world stopped, or a
@@ -49,6 +50,17 @@ void gc_dirty_clear(void);
  * after the dirty record was cleared, and is found dirty later. */
 void gc_mark_data_roots(void);
 void gc_mark_malloc_roots(void);
+/* Drain when the mark stack passed 4096 entries (keeps it short). */
+void gc_drain_if_long(void);
+/* Scan [lo, hi) conservatively as a root (counted in roots_bytes). */
+void gc_scan_root(uintptr_t lo, uintptr_t hi);
+
+/* ---- gc_stack.c ---- */
+/* gp's stack from its saved sp to its top, if gp is not self and parked
+ * or runnable with a stack (world stopped, or racily: see gc_stack.c). */
+int gc_stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top);
+/* World running, before the start pause: clear every stack's record. */
+void gc_clear_stacks(void);
 /* World stopped: every goroutine's stack but self's, from its saved sp. */
 void gc_mark_stacks(struct g *self);
 /* Concurrent mode: the start pause notes every goroutine's saved sp
@@ -90,6 +102,14 @@ extern int gc_test_nobarrier;
  * pause noted (tests/apps/gc_stackscan.c's control: a parked goroutine's
  * stack, clean at the final pause, then keeps nothing alive). */
 extern int gc_test_nostackscan;
+
+/* ---- gc_stw.c ---- */
+/* Stop every other M (they acknowledge at the top of their scheduling
+ * loop); me is the caller's M.  Start them again. */
+void gc_stop_the_world(unsigned me);
+void gc_start_the_world(unsigned me);
+/* World stopped: give back every M's cache windows. */
+void gc_release_caches(void);
 
 /* ---- gc_sweep.c ---- */
 void gc_sweep_init(void);

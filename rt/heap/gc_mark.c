@@ -37,9 +37,8 @@
  * (plat_dirty_harvest): they are cleared before the start pause and
  * harvested again only in the final pause.
  *
- * Stacks are scanned concurrently: the start pause notes each goroutine's
- * saved sp, the worker scans from there up (gc_mark_stacks_noted, under
- * stack_lock, which rt_gfput takes before freeing a stack still to scan).
+ * Stacks are scanned concurrently (gc_stack.c): the start pause notes each
+ * goroutine's saved sp, the worker scans from there up.
  * Statics that hold no pointer to a collected object (the marker's own
  * state here, gc.c's, the caches) are PLAT_GC_NOROOT: not roots, so the
  * pages the collector dirties on its way to the final pause cost nothing.
@@ -225,6 +224,12 @@ int gc_drain(uint64_t deadline)
 	return 1;
 }
 
+void gc_drain_if_long(void)
+{
+	if (wtop > 4096)
+		gc_drain(0);
+}
+
 uint64_t gc_drain_bytes(uint64_t budget)
 {
 	uint64_t done = 0;
@@ -260,7 +265,7 @@ void gc_mark_overflow(void)
 
 /* ---- roots ---- */
 
-static void scan_root(uintptr_t lo, uintptr_t hi)
+void gc_scan_root(uintptr_t lo, uintptr_t hi)
 {
 	gc_ms.roots_bytes += hi > lo ? hi - lo : 0;
 	scan(lo, hi);
@@ -278,7 +283,7 @@ void gc_data_refresh(void) { dn = plat_gc_data(dlo, dhi, MAXDATA); }
 void gc_mark_data_roots(void)
 {
 	for (unsigned i = 0; i < dn; i++)
-		scan_root(dlo[i], dhi[i]);
+		gc_scan_root(dlo[i], dhi[i]);
 }
 
 /* The span starting at heap page address a, if it is a span in use. */
@@ -320,7 +325,7 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 			if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
 				rt_gc_scan_typed(base, end, mark_one);
 		} else if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
-			scan_root(lo, hi);
+			gc_scan_root(lo, hi);
 		}
 		return;
 	}
@@ -339,7 +344,7 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 		if (kind == KIND_GC_TYPED)
 			rt_gc_scan_typed(o, oe, mark_one);  /* whole, by its bitmap */
 		else
-			scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
+			gc_scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
 	}
 }
 
@@ -358,140 +363,6 @@ void gc_mark_malloc_roots(void)
 	}
 }
 
-static int stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top)
-{
-	int status = __atomic_load_n(&gp->status, __ATOMIC_SEQ_CST);
-	if (gp == self || !gp->stack_lo || (status != G_RUNNABLE && status != G_WAITING))
-		return 0;
-	*sp = rt_ctx_sp(&gp->ctx);
-	*top = gp->stack_lo + gp->stack_size;
-	return *sp >= gp->stack_lo && *sp <= *top;
-}
-
-void gc_mark_stacks(struct g *self)
-{
-	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
-		uintptr_t sp, top;
-		if (stack_of(&x->g, self, &sp, &top))
-			scan_root(sp, top);
-	}
-}
-
-/* Stacks scanned concurrently (gcconc=1).  The start pause only notes each
- * goroutine's saved sp (gc_note_stacks); the worker scans from there to
- * the top with the world running (gc_mark_stacks_noted).  That is the
- * content the start pause would have read, on every page not written
- * since the dirty record was cleared (before the start pause); a page
- * written since is dirty, and the final pause re-scans the dirty pages
- * between each goroutine's sp then and its top; frames pushed below the
- * noted sp are written, so dirty too.  What must not happen is reading a
- * stack being freed: an exited goroutine's stack goes back to the
- * platform's cache, which may unmap it.  So the worker reads a stack
- * holding stack_lock with the goroutine's gc_scan_sp still set, and
- * rt_gfput, before it frees a stack whose gc_scan_sp is set, takes the
- * lock and clears it (an exited goroutine's stack is no root).  The lock
- * is taken only while a noted stack is left to scan.  Lock order: the
- * work lock, then stack_lock; rt_gfput holds no collector lock. */
-static PLAT_GC_NOROOT struct rt_lock stack_lock;
-
-/* Trimming (issue 12, item 7): once a noted stack is scanned, the pages
- * its goroutine mapped below its saved sp (less plat_stack_shrink's
- * slack) go back to the kernel, in the worker's slice (rt.gc.mark).  The
- * goroutine must not run meanwhile: the worker raises x->gc_trimming, then
- * reads the status and shrinks only a goroutine parked or runnable (its
- * sp saved, its stack its own: it cannot exit while not running);
- * execute() stores G_RUNNING, then waits while gc_trimming is up (both
- * sides fenced: one sees the other).  A trimmed page is mapped again by
- * the next fault below, as growth does. */
-__attribute__((no_sanitize("thread")))  /* status: written plainly by g0s */
-static uint64_t trim_stack(struct gx *x)
-{
-	__atomic_store_n(&x->gc_trimming, 1, __ATOMIC_SEQ_CST);  /* a full fence (xchg) */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);  /* and the compiler keeps the order */
-	int status = RT_PEEK(x->g.status);  /* g0s write it plainly */
-	uintptr_t lo = RT_PEEK(x->g.stack_lo), hi = lo + RT_PEEK(x->g.stack_size);
-	uint64_t n = 0;
-	if ((status == G_WAITING || status == G_RUNNABLE) && lo) {
-		uintptr_t sp = rt_ctx_sp(&x->g.ctx);
-		if (sp > lo && sp <= hi)
-			n = plat_stack_shrink(lo, sp);
-	}
-	__atomic_store_n(&x->gc_trimming, 0, __ATOMIC_SEQ_CST);
-	return n;
-}
-
-void gc_note_stacks(struct g *self)
-{
-	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
-		uintptr_t sp, top;
-		__atomic_store_n(&x->gc_scan_sp, stack_of(&x->g, self, &sp, &top) ? sp : 0, __ATOMIC_SEQ_CST);
-	}
-}
-
-__attribute__((no_sanitize("thread")))
-void gc_mark_stacks_noted(void)
-{
-	rt_lock(&rt_sched.lock);  /* the list only grows at its head */
-	struct gx *head = (struct gx *)rt_sched.allgs;
-	rt_unlock(&rt_sched.lock);
-	for (struct gx *x = head; x; x = RT_PEEK(x->allnext)) {
-		if (!__atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST))
-			continue;
-		rt_lock(&stack_lock);
-		uintptr_t sp = __atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST);
-		if (sp) {
-			/* stack_lo and stack_size are the noted stack's: a free
-			 * would have cleared gc_scan_sp first */
-			scan_root(sp, RT_PEEK(x->g.stack_lo) + RT_PEEK(x->g.stack_size));
-			__atomic_store_n(&x->gc_scan_sp, 0, __ATOMIC_SEQ_CST);
-			gc_ms.stack_pages_trimmed += trim_stack(x);
-		}
-		rt_unlock(&stack_lock);
-		if (wtop > 4096)
-			gc_drain(0);
-	}
-}
-
-int rt_gc_stack_free_begin(struct g *gp)
-{
-	struct gx *x = (struct gx *)gp;
-	if (!__atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST))
-		return 0;
-	rt_lock(&stack_lock);
-	__atomic_store_n(&x->gc_scan_sp, 0, __ATOMIC_SEQ_CST);
-	return 1;
-}
-
-void rt_gc_stack_free_end(int held)
-{
-	if (held)
-		rt_unlock(&stack_lock);
-}
-
-/* With the world running: the stacks' fields are read racily, which is
- * harmless: a harvest never faults (unmapped pages report nothing), and a
- * page missed or cleared wrongly here is one written since, or one the
- * start pause scans whole. */
-__attribute__((no_sanitize("thread")))
-static void clear_stacks(void)
-{
-	rt_lock(&rt_sched.lock);  /* the list only grows at its head */
-	struct gx *head = (struct gx *)rt_sched.allgs;
-	rt_unlock(&rt_sched.lock);
-	for (struct gx *x = head; x; x = RT_PEEK(x->allnext)) {
-		uintptr_t lo = RT_PEEK(x->g.stack_lo), size = RT_PEEK(x->g.stack_size);
-		if (lo && size && !(lo % PG) && !(size % PG))
-			plat_dirty_harvest(lo, size / PG, NULL);
-	}
-}
-
-/* The collector's own stack from where it was entered (gc.c's
- * collect_from) up: not its own frames below. */
-void gc_mark_own_stack(struct g *self, uintptr_t lo)
-{
-	scan_root(lo, self->stack_lo + self->stack_size);
-}
-
 /* ---- the dirty record ---- */
 
 enum { AREA_HEAP, AREA_DATA, AREA_STACK };
@@ -503,7 +374,7 @@ static void rescan_page(int area, uintptr_t pg, uintptr_t lo, uintptr_t hi)
 	if (a >= b)
 		return;
 	if (area != AREA_HEAP) {
-		scan_root(a, b);
+		gc_scan_root(a, b);
 		return;
 	}
 	uint8_t state;
@@ -611,7 +482,7 @@ void gc_dirty_clear(void)
 {
 	uint64_t t0 = plat_nanotime();
 	heap_and_data(1, 0);
-	clear_stacks();
+	gc_clear_stacks();
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	gc_ms.sync_ns += plat_nanotime() - t1;
@@ -693,7 +564,7 @@ uint64_t gc_rescan_dirty_stacks(struct g *self)
 	uint64_t dirty = 0;
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		uintptr_t sp, top;
-		if (stack_of(&x->g, self, &sp, &top))
+		if (gc_stack_of(&x->g, self, &sp, &top))
 			dirty += harvest(AREA_STACK, sp, top, 1);
 	}
 	gc_ms.dirty_pages += dirty;
