@@ -89,7 +89,7 @@ void rt_gfput(struct g *gp)
 	 * (G structures are malloc'd): clear them (sp = 0: retired) */
 	memset(&gp->ctx, 0, sizeof(gp->ctx));
 	if (gp->stack_lo) {
-		/* the collector may be reading this stack (gc_mark.c) */
+		/* the collector may be reading this stack (gc_stack.c) */
 		int held = rt_gc_stack_free_begin(gp);
 		plat_stack_free(gp->stack_lo, gp->stack_size);
 		gp->stack_lo = 0;

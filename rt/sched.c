@@ -439,7 +439,7 @@ static void execute(struct m *m, struct g *gp)
 	/* seq-cst: a full fence between the status and the trim flag's load */
 	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
 	while (__builtin_expect(__atomic_load_n(&((struct gx *)gp)->gc_trimming, __ATOMIC_SEQ_CST), 0))
-		plat_relax();  /* the collector is shrinking its stack (gc_mark.c) */
+		plat_relax();  /* the collector is shrinking its stack (gc_stack.c) */
 	gp->m = m;
 	gp->preempt = 0;
 	rt_tick_barrier();

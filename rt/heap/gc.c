@@ -23,7 +23,7 @@
  *      born-marked allocation on (rt_gc_marking: a window or large object
  *      handed out from now on is marked already).
  *   2. concurrent marking in slices (rt.gc.mark): the noted stacks (each
- *      from its noted sp up, unless the goroutine exited first: gc_mark.c),
+ *      from its noted sp up, unless the goroutine exited first: gc_stack.c),
  *      data and bss, every malloc'd object, then the mark stack; then
  *      pre-cleaning rounds (harvest the heap's and data's record by
  *      rounds, plat_dirty_round, which skips page tables untouched since

@@ -65,7 +65,7 @@ void gc_clear_stacks(void);
 void gc_mark_stacks(struct g *self);
 /* Concurrent mode: the start pause notes every goroutine's saved sp
  * (world stopped); the worker scans each noted stack from there up, world
- * running, unless the goroutine exited first (gc_mark.c). */
+ * running, unless the goroutine exited first (gc_stack.c). */
 void gc_note_stacks(struct g *self);
 void gc_mark_stacks_noted(void);
 /* The calling goroutine's own stack from lo (where the collector was

@@ -192,7 +192,7 @@ void rt_span_fresh_objects(struct mspan *s);
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
-/* ---- the collector (gc.c, gc_mark.c, gc_sweep.c; internals in gc_impl.h) ---- */
+/* ---- the collector (gc.c, gc_stw.c, gc_mark.c, gc_stack.c, gc_sweep.c; internals in gc_impl.h) ---- */
 /* A probe of a span field read without its owner's lock, in a function
  * marked no_sanitize("thread"): the span may be being carved or typed, and
  * the caller validates what it reads (a plain volatile load, not an
@@ -224,7 +224,7 @@ void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
 /* rt_gfput (g0), around freeing an exited G's stack: waits while the
  * collector reads that stack concurrently and keeps it from starting to;
- * returns whether the end call must release (gc_mark.c). */
+ * returns whether the end call must release (gc_stack.c). */
 struct g;
 int rt_gc_stack_free_begin(struct g *gp);
 void rt_gc_stack_free_end(int held);

@@ -2,7 +2,7 @@
  * gc_stackscan.c - with concurrent marking (gcconc=1), an object whose
  * only pointer is on the stack of a goroutine parked since before the
  * cycle survives: the stack is scanned concurrently from the sp the start
- * pause noted (rt/heap/gc_mark.c), and is never re-scanned, since its
+ * pause noted (rt/heap/gc_stack.c), and is never re-scanned, since its
  * pages stay clean.
  *
  * Usage: gc_stackscan [control].  Spawns NHOLD goroutines; each allocates

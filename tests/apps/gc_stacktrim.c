@@ -1,6 +1,6 @@
 /*
  * gc_stacktrim.c - the collector gives back the stack pages of parked
- * goroutines below their stack pointer (issue 12, item 7; rt/heap/gc_mark.c
+ * goroutines below their stack pointer (issue 12, item 7; rt/heap/gc_stack.c
  * trim_stack), and what the goroutines keep above it is untouched.
  *
  * Usage: gc_stacktrim.  Spawns NG goroutines; each recurses DEPTH frames
