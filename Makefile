@@ -9,6 +9,8 @@
 #                        run of the Go/pthreads peers
 #   make fuzz            each libFuzzer harness for FUZZ_TIME s (default 120)
 #   make bench           Tally vs Go vs pthreads in the same QEMU (tools/bench.py)
+#   make netbench        Tally's UDP echo and HTTP servers vs the same in Go
+#                        (tools/netbench.py, docs/net.md; about 10 minutes)
 #   make soak            the collector's torture programs, long (tests/soak.cases)
 #
 # Variables: APP=file.c|dir  BOOT=uefi|grub|grub-efi|direct  SMP=n (default:
@@ -19,8 +21,18 @@
 # an image is the kernel objects + the application's objects + newlib, linked
 # twice (the second link embeds the symbol table for crash backtraces).
 
+# ARCH=aarch64 (on make's command line only; an ARCH in the environment is
+# ignored) builds the aarch64 port's boot test image instead
+# (arch/aarch64/port.mk; docs/boot.md, "aarch64 status").
+ifneq ($(origin ARCH),command line)
 ARCH     := x86_64
+endif
 BUILD    := build
+ifeq ($(ARCH),aarch64)
+include arch/aarch64/port.mk
+else ifneq ($(ARCH),x86_64)
+$(error ARCH=$(ARCH): expected x86_64 or aarch64)
+else
 OBJ      := $(BUILD)/$(ARCH)/obj
 OUT      ?= $(BUILD)/$(ARCH)
 APP      ?= apps/tour.c
@@ -163,10 +175,12 @@ test: all host-tests rt-tests fuzz-bins bench-guest qemu10
 		--fuzz $(FUZZ_BINS)
 
 # Races that one run passes by luck: the runtime's host tests STRESS_RUNS
-# times each and tests/stress.cases, with a host core kept busy (~15 min).
+# times each (the TSan builds STRESS_TSAN_RUNS times) and tests/stress.cases,
+# with a host core kept busy (under 20 min).
 STRESS_RUNS ?= 10
+STRESS_TSAN_RUNS ?= 3
 stress: all rt-tests
-	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --host $(RT_TEST_BINS)
+	@$(PYTHON) tools/stress.py --runs $(STRESS_RUNS) --tsan-runs $(STRESS_TSAN_RUNS) --host $(RT_TEST_BINS)
 
 # The collector's torture programs run long (tests/soak.cases, ~5 min).
 soak: all
@@ -181,3 +195,5 @@ distclean:
 FORCE:
 
 -include $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)
+
+endif  # ARCH

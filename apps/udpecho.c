@@ -8,7 +8,13 @@
  * poller, not two blocked CPUs.  A datagram whose content is exactly
  * "quit" ends the program after it is echoed, with the counters printed.
  * An idle time-out (argument 2, seconds; default 0: none) ends it too, by
- * the socket's read deadline.
+ * the socket's read deadline.  A datagram that is exactly "mark" is
+ * echoed, then the ledger summed over every CPU is printed as one line,
+ *   udpecho: mark N hz H elapsed E residue R idle=C user=C ...
+ * (N the datagrams echoed on that port so far, every class in cycles), so
+ * that a benchmark (tools/netbench.py) can take the difference of two
+ * marks around a phase; the line's own console output falls in the next
+ * phase (about 400 bytes).
  *
  *   make kernel APP=apps/udpecho.c OUT=build/x86_64/apps/udpecho
  *   python3 tools/tally_qemu.py --boot direct --out build/x86_64/apps/udpecho \
@@ -31,6 +37,22 @@ struct server {
 	struct tally_chan *done;
 	struct tally_ledger first;   /* the ledger at the first datagram */
 };
+
+static void print_mark(const struct server *sv)
+{
+	struct tally_ledger l;
+	if (tally_ledger_read(&l, TALLY_LEDGER_ALL) < 0)
+		return;
+	char line[1024];
+	int k = snprintf(line, sizeof(line), "udpecho: mark %llu hz %llu elapsed %llu residue %lld",
+	                 (unsigned long long)sv->echoed, (unsigned long long)l.cycles_hz,
+	                 (unsigned long long)l.elapsed, (long long)l.residue);
+	for (unsigned i = 0; i < l.nclasses && k > 0 && (size_t)k < sizeof(line); i++)
+		if (l.classes[i].cycles)
+			k += snprintf(line + k, sizeof(line) - (size_t)k, " %s=%llu", l.classes[i].name,
+			              (unsigned long long)l.classes[i].cycles);
+	printf("%s\n", line);
+}
 
 static void serve(struct server *sv)
 {
@@ -68,6 +90,8 @@ static void serve(struct server *sv)
 		sv->bytes += (uint64_t)n;
 		if (n == 4 && !memcmp(buf, "quit", 4))
 			break;
+		if (n == 4 && !memcmp(buf, "mark", 4))
+			print_mark(sv);
 	}
 	tally_udp_close(s);
 	tally_chan_send(sv->done, &status);
@@ -93,8 +117,8 @@ int main(int argc, char **argv)
 	printf("udpecho: listening on %u.%u.%u.%u ports %u and %u (netpoll %s)\n", ni.ip >> 24,
 	       (ni.ip >> 16) & 255, (ni.ip >> 8) & 255, ni.ip & 255, port, port + 1, ni.netpoll);
 	struct tally_chan *done = tally_chan_make(sizeof(int), 2);
-	struct server a = { (uint16_t)port, (uint64_t)idle * 1000000000ull, 0, 0, done };
-	struct server b = { (uint16_t)(port + 1), (uint64_t)idle * 1000000000ull, 0, 0, done };
+	struct server a = { .port = (uint16_t)port, .idle_ns = (uint64_t)idle * 1000000000ull, .done = done };
+	struct server b = { .port = (uint16_t)(port + 1), .idle_ns = (uint64_t)idle * 1000000000ull, .done = done };
 	tally_go(serve_g, &b);
 	/* main serves the first port; the first server to end ends the program */
 	tally_go(serve_g, &a);

@@ -107,7 +107,7 @@ static unsigned poll_once(void)
 	struct plat_net_frame f;
 	unsigned n = 0;
 	while (n < NP_BUDGET && plat_net_recv(0, &f)) {
-		net_input(f.data, f.len);
+		net_input(f.data, f.len, f.csum_ok ? NET_RX_L4_CSUM_OK : 0);
 		plat_net_recv_done(0, &f);
 		n++;
 	}

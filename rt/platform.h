@@ -195,6 +195,8 @@ struct plat_net_frame {
 	uint8_t *data;             /* the frame, in the platform's buffer */
 	uint32_t len;
 	uint32_t cookie;           /* the platform's: which buffer to give back */
+	uint8_t csum_ok;           /* 1: the device vouches for the frame's ICMP,
+	                            * UDP or TCP checksum (it is not verified) */
 };
 /* Network devices present (the stack drives device 0). */
 unsigned plat_net_count(void);
@@ -215,6 +217,10 @@ unsigned plat_net_rx_pending(unsigned dev);
  * rt_netpoll_irq() (rt/rt_port.h) from the interrupt handler (hosted: from
  * the thread that put the frame on the link). */
 void plat_net_rx_irq(unsigned dev, int on);
+/* Device dev's queue pair q (one per CPU with multiqueue): frames
+ * received on it and sent on it, and 1; 0 when dev has no pair q (a
+ * device without pairs reports none). */
+int plat_net_queue_stats(unsigned dev, unsigned q, uint64_t *rx_frames, uint64_t *tx_frames);
 /* The boot options of the network: netpoll= (RT_NETPOLL_*: 0 hybrid,
  * 1 poll, 2 irq) and ip= (*ip 0: none given, use DHCP); addresses in host
  * order.  A platform without options leaves the values it is given. */

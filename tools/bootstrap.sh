@@ -5,7 +5,13 @@
 # Makefile once per build tree (stamp: BUILD/.bootstrap, BUILD defaults to
 # build).  libclang-rt-14-dev is clang's sanitizer and libFuzzer runtime
 # (only recommended by clang, so named); socat, curl and wrk are the host-side
-# clients of the network system cases.
+# clients of the network system cases; iproute2 (ip), iputils-ping and
+# util-linux (unshare, nsenter) set up and use the tap device of the tap
+# cases in a network namespace (tools/tapnet.py).  qemu-system-arm
+# (qemu-system-aarch64) boots the aarch64 boot test image in its system
+# cases, and libgcc-12-dev-arm64-cross is libgcc for aarch64 (soft-float
+# long double, which newlib for aarch64-none-elf needs); docs/boot.md,
+# "aarch64 status".
 #
 # Then it unpacks QEMU 10 from bookworm-backports into BUILD/qemu10 for the
 # x2APIC system cases (tools/fetch-qemu10.sh; nothing is installed).  A
@@ -22,7 +28,8 @@ fetch_qemu10() {
 PKGS="make gcc clang lld llvm python3 qemu-system-x86 ovmf gnu-efi \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools newlib-source \
 libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev \
-libclang-rt-14-dev socat curl wrk"
+libclang-rt-14-dev socat curl wrk iproute2 iputils-ping util-linux \
+qemu-system-arm libgcc-12-dev-arm64-cross"
 
 missing=""
 for p in $PKGS; do

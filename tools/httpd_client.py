@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """httpd_client.py PORT - the host side of the httpd system cases.
 
-Talks to apps/httpd.c through QEMU's hostfwd at 127.0.0.1:PORT with real
+Talks to apps/httpd.c through QEMU's hostfwd at 127.0.0.1:PORT (or, run
+by tools/tap_client.py, at the guest's address on a tap link) with real
 clients, checking each answer against truth computed here:
   1. waits for the guest (a GET / every second, at most 90 s);
   2. curl fetches /, /big?bytes=10485760, /stats and /nope on ONE
@@ -42,6 +43,9 @@ import subprocess
 import sys
 import time
 
+# The server's address: QEMU's hostfwd on loopback; tools/tap_client.py
+# sets the guest's own address on a tap link.
+HOST = "127.0.0.1"
 BIG = 10 * 1024 * 1024
 CONNS = 64
 PAGE_START = b"<!doctype html>"
@@ -61,7 +65,7 @@ def raw_get(port, path, timeout=20, keep=True):
 	"""One request over a fresh socket: (status, body).  With keep the
 	client closes first, so TIME_WAIT (60 s) is the host's, not the
 	guest's (the server holds a connection it closed first that long)."""
-	s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+	s = socket.create_connection((HOST, port), timeout=timeout)
 	try:
 		s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: %s\r\n\r\n" %
 		           (path, "keep-alive" if keep else "close")).encode())
@@ -136,7 +140,7 @@ def wrk_checked(port, fails):
 	"""wrk for 3 s, every response checked by tools/httpd_wrk.lua."""
 	script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "httpd_wrk.lua")
 	cmd = ["wrk", "-t1", "-c2", "-d3s", "--timeout", "10s", "-s", script,
-	       "http://127.0.0.1:%d/" % port]
+	       "http://%s:%d/" % (HOST, port)]
 	p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 	line = [l for l in p.stdout.splitlines() if l.startswith("wrk-check: requests")]
 	lat = [l for l in p.stdout.splitlines() if l.startswith("wrk-check: latency")]
@@ -163,7 +167,7 @@ def curl_keepalive(port, fails, loss):
 	outs = ["/tmp/httpd_client.%d.%d" % (port, i) for i in range(len(urls))]
 	cmd = ["curl", "-sS", "--max-time", "600"]
 	for u, o in zip(urls, outs):
-		cmd += ["http://127.0.0.1:%d%s" % (port, u), "-o", o,
+		cmd += ["http://%s:%d%s" % (HOST, port, u), "-o", o,
 		        "-w", "%{http_code} %{num_connects} %{size_download}\\n"]
 	t0 = time.monotonic()
 	p = subprocess.run(cmd, capture_output=True, text=True, timeout=660)
@@ -194,7 +198,7 @@ def curl_keepalive(port, fails, loss):
 
 
 def malformed(port, fails):
-	s = socket.create_connection(("127.0.0.1", port), timeout=20)
+	s = socket.create_connection((HOST, port), timeout=20)
 	s.sendall(b"NONSENSE\r\n\r\n")
 	st, _ = read_response(s)
 	s.close()
@@ -203,7 +207,7 @@ def malformed(port, fails):
 
 
 def vanish(port, fails):
-	s = socket.create_connection(("127.0.0.1", port), timeout=20)
+	s = socket.create_connection((HOST, port), timeout=20)
 	s.sendall(b"GET /big?bytes=67108864 HTTP/1.1\r\nHost: x\r\n\r\n")
 	got = 0
 	while got < 256 * 1024:
@@ -228,7 +232,7 @@ def many(port, fails, conns):
 		slow = 0
 		for i in range(conns):
 			t1 = time.monotonic()
-			socks.append(socket.create_connection(("127.0.0.1", port), timeout=60))
+			socks.append(socket.create_connection((HOST, port), timeout=60))
 			slow += time.monotonic() - t1 > 0.5
 		t_conn = time.monotonic() - t0
 		for s in socks:

@@ -4,6 +4,9 @@
 -- wrk runs one Lua state per thread: setup() keeps each thread so done()
 -- can add up their counts, printed as one line the client parses:
 --   wrk-check: requests N ok N bad N errors connect N read N write N status N timeout N
+-- then the latency lines: the first for the httpd case, the second (the
+-- run's duration, mean and percentiles in microseconds) for
+-- tools/netbench.py (tools/bench/netfmt.py parses it).
 local threads = {}
 
 function setup(thread)
@@ -34,4 +37,8 @@ function done(summary, latency, requests)
 		summary.requests, tok, tbad, e.connect, e.read, e.write, e.status, e.timeout))
 	io.write(string.format("wrk-check: latency p50 %d us p99 %d us\n",
 		latency:percentile(50), latency:percentile(99)))
+	io.write(string.format(
+		"wrk-check: dist duration_us %d mean_us %.1f p50_us %d p90_us %d p99_us %d p999_us %d max_us %d\n",
+		summary.duration, latency.mean, latency:percentile(50), latency:percentile(90),
+		latency:percentile(99), latency:percentile(99.9), latency.max))
 end

@@ -11,8 +11,12 @@ the whole run (started here, killed here by its PID).
 
 Layers (each reports its time; results are counted like `make test`'s and
 the run ends with one line `N passed, M failed`):
-  1. host    every binary given with --host, run --runs times (default 10);
-             each run's tests are results named host/BIN#k/test;
+  1. host    every binary given with --host, run --runs times (default 10),
+             the ThreadSanitizer builds (under build/host/tsan/) --tsan-runs
+             times (default 3): they are not preempted asynchronously, so
+             their schedules vary less from run to run, and they cost the
+             most (the collector's take about 2.5 minutes a run on a loaded
+             host); each run's tests are results named host/BIN#k/test;
   2. system  the cases of tests/stress.cases (format: tests/system.cases),
              at most -j boots at once.
 
@@ -43,6 +47,7 @@ def main(argv=None):
 	ap = argparse.ArgumentParser(prog="stress.py", description=__doc__.split("\n")[0])
 	ap.add_argument("--host", nargs="*", action="extend", default=[], metavar="BIN")
 	ap.add_argument("--runs", type=int, default=10, help="runs of each host binary")
+	ap.add_argument("--tsan-runs", type=int, default=3, help="runs of each TSan host binary")
 	ap.add_argument("--cases", default=STRESS_CASES)
 	ap.add_argument("--no-busy", action="store_true", help="do not load a host core")
 	ap.add_argument("-j", "--jobs", type=int, default=2)
@@ -53,13 +58,17 @@ def main(argv=None):
 	t_all = time.time()
 	try:
 		t0 = time.time()
-		for k in range(args.runs):
+		tsan = [b for b in args.host if os.sep + "tsan" + os.sep in b]
+		for k in range(max(args.runs, args.tsan_runs)):
+			bins = [b for b in args.host if (b in tsan and k < args.tsan_runs) or
+			        (b not in tsan and k < args.runs)]
 			sub = testrun.Report()
-			testrun.run_host(args.host, sub, None)
+			testrun.run_host(bins, sub, None)
 			rep.passed += sub.passed
 			rep.failed += sub.failed
-		print("stress: host layer: %d binaries x %d runs in %.0f s" %
-		      (len(args.host), args.runs, time.time() - t0), flush=True)
+		print("stress: host layer: %d binaries x %d runs, %d TSan binaries x %d, in %.0f s" %
+		      (len(args.host) - len(tsan), args.runs, len(tsan), args.tsan_runs,
+		       time.time() - t0), flush=True)
 		t0 = time.time()
 		with open(args.cases) as f:
 			cases = testrun.parse_cases(f.read(), os.path.relpath(args.cases, testrun.ROOT))

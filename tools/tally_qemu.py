@@ -15,6 +15,15 @@ Boot paths (images come from --out, default build/x86_64):
 For grub, grub-efi and uefi the command line is baked into the image when it
 is built (make CMDLINE=...), so a non-empty --cmdline is refused there.
 
+--arch aarch64 boots the aarch64 port's boot test image (dtboot.img, from
+`make ARCH=aarch64`; --out defaults to build/aarch64) under
+qemu-system-aarch64 on a `virt` machine (--machine virt, optionally
+,gic-version=2|3 and ,virtualization=on), direct boot only.  Its status
+comes through Arm semihosting instead of isa-debug-exit: the guest passes
+(status << 1) | 1 to SYS_EXIT, so the exit codes below read the same;
+--no-debug-exit leaves semihosting off (the guest then powers off through
+PSCI: QEMU exits 0).
+
 Exit status of this tool:
     0..127  the guest's status: QEMU's code was odd, status = (code - 1) / 2
             (isa-debug-exit at port 0xf4 exits with (value << 1) | 1)
@@ -40,7 +49,8 @@ bootloader noise before it is dropped) and has ANSI escape sequences and
 other control characters removed; --raw echoes everything unchanged.
 
 Invariants: every QEMU this tool starts runs in its own process group under
-coreutils `timeout` (a second line of defence should this process die) and
+coreutils `timeout` (behind --prefix's words, which must exec it: nsenter
+does) (a second line of defence should this process die) and
 is killed by process-group id only; OVMF boots get a fresh copy of the VARS
 store in a temporary directory that is removed afterwards, because a reused
 VARS store can drop into the UEFI shell and wait forever.
@@ -64,6 +74,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = "qemu-system-x86_64"
+ARCHES = ("x86_64", "aarch64")
+QEMU_A64 = "qemu-system-aarch64"
+X86_MACHINES = ("q35", "pc", "isapc", "microvm")
+A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
+A64_IMAGE = "dtboot.img"
+SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 BOOTS = ("direct", "grub", "grub-efi", "uefi")
@@ -146,18 +162,36 @@ def default_options(**kw):
 		if not hasattr(opts, k):
 			raise TypeError("unknown tally-qemu option %r" % k)
 		setattr(opts, k, v)
+	return complete(opts)
+
+
+def complete(opts):
+	"""Fill the defaults that depend on --arch (out, machine, cpu)."""
+	if opts.out is None:
+		opts.out = os.path.join(ROOT, "build", opts.arch)
+	if opts.machine is None:
+		opts.machine = "virt,gic-version=3" if opts.arch == "aarch64" else "q35"
+	if opts.cpu is None:
+		opts.cpu = "cortex-a72" if opts.arch == "aarch64" else "max"
 	return opts
 
 
+def out_dir(opts):
+	"""--out, or the architecture's default build directory."""
+	return opts.out or os.path.join(ROOT, "build", opts.arch)
+
+
 def image_path(opts):
-	return os.path.join(opts.out, IMAGE[opts.boot])
+	if opts.arch == "aarch64":
+		return os.path.join(out_dir(opts), A64_IMAGE)
+	return os.path.join(out_dir(opts), IMAGE[opts.boot])
 
 
 def qemu_program(opts):
 	"""The QEMU executable opts.qemu_bin names: "system", a QEMU_VARIANTS
 	name or a path."""
 	if opts.qemu_bin == "system":
-		return QEMU
+		return QEMU_A64 if opts.arch == "aarch64" else QEMU
 	return QEMU_VARIANTS.get(opts.qemu_bin, opts.qemu_bin)
 
 
@@ -185,6 +219,15 @@ def check_options(opts):
 	"""Return an error string, or None when opts can be booted."""
 	if opts.boot not in BOOTS:
 		return "unknown boot path %r (one of %s)" % (opts.boot, ", ".join(BOOTS))
+	if opts.arch not in ARCHES:
+		return "unknown --arch %r (one of %s)" % (opts.arch, ", ".join(ARCHES))
+	if opts.arch == "aarch64":
+		if opts.boot != "direct":
+			return "--arch aarch64 boots only --boot direct so far (docs/boot.md)"
+		if not A64_MACHINE.match(opts.machine):
+			return "--arch aarch64 needs --machine virt[,gic-version=2|3][,virtualization=on], not %r" % opts.machine
+	elif opts.machine not in X86_MACHINES:
+		return "unknown --machine %r (one of %s)" % (opts.machine, ", ".join(X86_MACHINES))
 	if opts.boot != "direct" and opts.cmdline:
 		return ("--cmdline works only with --boot direct; for %s the command "
 		        "line is baked into the image (make CMDLINE=...)" % opts.boot)
@@ -197,7 +240,8 @@ def check_options(opts):
 		return err
 	if not os.path.isfile(image_path(opts)):
 		return "no image %s (build it first: make %s)" % (
-			image_path(opts), "kernel" if opts.boot == "direct" else
+			image_path(opts), "ARCH=aarch64" if opts.arch == "aarch64" else
+			"kernel" if opts.boot == "direct" else
 			"iso" if opts.boot.startswith("grub") else "esp")
 	if opts.boot in ("grub-efi", "uefi"):
 		for f in (OVMF_CODE, OVMF_VARS):
@@ -214,9 +258,12 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 	img = image_path(opts)
 	cmd = [qemu_program(opts), "-nodefaults", "-display", "none", "-no-reboot",
 	       "-machine", opts.machine, "-cpu", opts.cpu,
-	       "-smp", str(opts.smp), "-m", opts.mem, "-seed", "1",
-	       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-	       "-serial", "stdio"]
+	       "-smp", str(opts.smp), "-m", opts.mem, "-seed", "1"]
+	if opts.arch == "aarch64":
+		cmd += SEMIHOSTING if opts.debug_exit else []
+	else:
+		cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+	cmd += ["-serial", "stdio"]
 	if opts.icount:
 		cmd += ["-icount", "shift=0,align=off,sleep=off",
 		        "-rtc", "base=2024-01-01T00:00:00,clock=vm"]
@@ -314,7 +361,7 @@ def power_args(opts, cmd, tmpdir):
 	"""The options for exits without a status (see the module doc): returns
 	(the command with them, the QMP socket path or None)."""
 	cmd = list(cmd)
-	if not opts.debug_exit:
+	if not opts.debug_exit and opts.arch != "aarch64":
 		i = cmd.index("isa-debug-exit,iobase=0xf4,iosize=0x04")
 		del cmd[i - 1:i + 1]
 	qmp = None
@@ -438,6 +485,8 @@ def boot(opts, echo_to=None, log_path=None):
 		echo = _Echo(echo_to, opts.raw)
 		# coreutils timeout is a backstop in case this process dies.
 		guard = ["timeout", "-k", "5", str(int(opts.timeout) + 30)]
+		# --prefix: e.g. nsenter into a tap's namespace (tools/tapnet.py)
+		guard = list(opts.prefix) + guard
 		t0 = time.monotonic()
 		proc = subprocess.Popen(guard + res.command, stdin=subprocess.DEVNULL,
 		                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -553,12 +602,20 @@ def parser():
 	p.add_argument("--boot", default="direct", choices=BOOTS,
 	               help="direct: -kernel; grub: ISO under SeaBIOS; grub-efi: "
 	                    "ISO under OVMF; uefi: ESP image under OVMF")
-	p.add_argument("--out", default=os.path.join(ROOT, "build", "x86_64"),
-	               help="directory holding kernel.elf, tally.iso, esp.img")
+	p.add_argument("--arch", default="x86_64", choices=ARCHES,
+	               help="x86_64, or aarch64: the aarch64 boot test image "
+	                    "(dtboot.img) under qemu-system-aarch64")
+	p.add_argument("--out", default=None,
+	               help="directory holding kernel.elf, tally.iso, esp.img "
+	                    "(aarch64: dtboot.img); default build/<arch>")
 	p.add_argument("--smp", type=int, default=1)
 	p.add_argument("--mem", default="512M")
-	p.add_argument("--machine", default="q35", choices=("q35", "pc", "isapc", "microvm"))
-	p.add_argument("--cpu", default="max")
+	p.add_argument("--machine", default=None,
+	               help="x86_64: q35 (default), pc, isapc or microvm; "
+	                    "aarch64: virt[,gic-version=2|3][,virtualization=on] "
+	                    "(default virt,gic-version=3)")
+	p.add_argument("--cpu", default=None,
+	               help="QEMU -cpu (default: max on x86_64, cortex-a72 on aarch64)")
 	p.add_argument("--qemu-bin", default="system", metavar="NAME|PATH",
 	               help="QEMU to run: system (%s on PATH, the default), "
 	                    "%s, or a path" % (QEMU, ", ".join(QEMU_VARIANTS)))
@@ -577,6 +634,9 @@ def parser():
 	p.add_argument("--extra", action="append", default=[], metavar="ARG",
 	               help="one extra raw QEMU argument, repeatable; write "
 	                    "--extra=-d --extra=int for arguments with a dash")
+	p.add_argument("--prefix", action="append", default=[], metavar="ARG",
+	               help="one word of a command QEMU is run under, repeatable "
+	                    "(tools/tapnet.py's nsenter into its namespace)")
 	p.add_argument("--no-debug-exit", dest="debug_exit", action="store_false",
 	               help="leave out the isa-debug-exit device (the guest "
 	                    "must power off or reset; QEMU then exits 0)")
@@ -610,7 +670,7 @@ def interrupt_on(*sigs):
 
 
 def main(argv=None):
-	opts = parser().parse_args(argv)
+	opts = complete(parser().parse_args(argv))
 	interrupt_on(signal.SIGTERM, signal.SIGHUP)
 	if opts.dry_run:
 		if opts.boot != "direct" and opts.cmdline:

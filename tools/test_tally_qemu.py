@@ -153,6 +153,23 @@ class Commands(unittest.TestCase):
 		self.assertEqual(tq.build_command(self.opts(qemu_bin="/q/qemu"), "v")[0],
 		                 "/q/qemu")
 
+	def test_aarch64_command(self):
+		o = self.opts(arch="aarch64", out=None, cmdline="fault=read", smp=4, mem="1G")
+		cmd = tq.build_command(o, "v")
+		self.assertEqual(cmd[0], "qemu-system-aarch64")
+		self.assertEqual(cmd[cmd.index("-machine") + 1], "virt,gic-version=3")
+		self.assertEqual(cmd[cmd.index("-cpu") + 1], "cortex-a72")
+		self.assertNotIn("isa-debug-exit,iobase=0xf4,iosize=0x04", cmd)
+		self.assertEqual(cmd[cmd.index("-semihosting-config") + 1], "enable=on,target=native")
+		i = cmd.index("-kernel")
+		self.assertTrue(cmd[i + 1].endswith(os.path.join("build", "aarch64", "dtboot.img")))
+		self.assertEqual(cmd[i + 2:i + 4], ["-append", "fault=read"])
+		o.debug_exit = False
+		self.assertNotIn("-semihosting-config", tq.power_args(o, tq.build_command(o, "v"), "/t")[0])
+		self.assertIn("direct", tq.check_options(self.opts(arch="aarch64", boot="grub")))
+		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", machine="q35")))
+		self.assertIn("q35", tq.check_options(self.opts(machine="virt")))
+
 	def test_missing_qemu_variant_says_why(self):
 		with tempfile.TemporaryDirectory() as d:
 			open(os.path.join(d, "kernel.elf"), "w").close()

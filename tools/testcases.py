@@ -18,10 +18,10 @@ from testlayers import ROOT
 
 TARGET = {"direct": "kernel", "grub": "iso", "grub-efi": "iso", "uefi": "esp"}
 DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
-CASE_KEYS = ("app", "boot", "cmdline", "status", "expect", "contains",
+CASE_KEYS = ("arch", "app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
-             "check", "client")
+             "check", "client", "tap")
 # `app = default` (and no app line) is this program: the smallest one, so
 # that cases about the boot itself stay quick (`make run`'s own default,
 # apps/tour.c, has its own case).
@@ -40,10 +40,28 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # exits 0.  `{port}` in a qemu line or the cmdline is replaced by that port, chosen free
 # (UDP and TCP on 127.0.0.1) when the boot starts, so parallel runs do
 # not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
+# client = SCRIPT ARG...: words after the script are its first arguments
+# (the port comes after them).
+# tap = N: the boot gets a tap device with N queues in a network
+# namespace of its own (tools/tapnet.py): QEMU and the client run inside
+# it, the host side is 192.168.77.1/24 on tap0, the guest is given
+# 192.168.77.2 by the case's ip= (the qemu line names the netdev:
+# -netdev tap,id=n0,ifname=tap0,script=no,downscript=no[,queues=N]); the
+# client finds the addresses in TALLY_TAP_* (tapnet.TapNet.env).  A
+# machine where the namespace or the tap cannot be made fails the case
+# with the missing capability named, never a skip.
 # xfail = NAME...: on-target tests this case expects to FAIL (a check fed a
 # deliberate fault must catch it): each one's FAIL line is its PASS result,
 # a PASS line (or no line) is a failure; the summary must still agree.
 
+
+# arch = aarch64: the case boots the aarch64 port's boot test image
+# (build/aarch64/dtboot.img, `make ARCH=aarch64`) under qemu-system-aarch64;
+# only `boot = direct` and the default app, machine virt[,gic-version=2|3]
+# [,virtualization=on] (default virt,gic-version=3), cpu default cortex-a72.
+ARCHES = ("x86_64", "aarch64")
+X86_MACHINES = ("q35", "pc", "isapc", "microvm")
+A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
 
 # ---------------------------------------------------------------- cases
 
@@ -55,6 +73,7 @@ class Case:
 	def __init__(self, name, where):
 		self.name = name
 		self.where = where          # "file:line" of the [name] header
+		self.arch = "x86_64"        # or aarch64 (the boot test image)
 		self.app = "default"
 		self.boots = []
 		self.cmdline = ""
@@ -67,8 +86,8 @@ class Case:
 		self.timeout = None
 		self.smp = 1
 		self.mem = "512M"
-		self.cpu = "max"
-		self.machine = "q35"
+		self.cpu = None             # None: max (x86_64), cortex-a72 (aarch64)
+		self.machine = None         # None: q35 (x86_64), virt,gic-version=3
 		self.emulator = "system"    # tally_qemu --qemu-bin: system or a variant
 		self.qemu = []
 		self.exitline = True
@@ -77,6 +96,8 @@ class Case:
 		self.launcher = False       # boot through tally_qemu.py's command line
 		self.check = None           # a script judging the console lines
 		self.client = None          # a host-side script run during the boot
+		self.client_args = []       # its first arguments
+		self.tap = 0                # tap queues (0: no tap namespace)
 		self.xfail = []             # ktest names expected to fail
 		self.build = None           # Build, filled by plan_builds()
 
@@ -122,10 +143,34 @@ def parse_cases(text, fname="system.cases"):
 	for c in cases:
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+		_check_arch(c)
+		if c.launcher and c.tap:
+			raise CaseError("%s: case [%s]: `launcher = yes` cannot run inside a "
+			                "tap's namespace" % (c.where, c.name))
 		if c.launcher and c.shutdown:
 			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
 			                "not `shutdown =`" % (c.where, c.name))
 	return cases
+
+
+def _check_arch(c):
+	"""Fill the arch-dependent defaults; refuse what the arch cannot boot."""
+	def bad(why):
+		raise CaseError("%s: case [%s]: %s" % (c.where, c.name, why))
+	if c.arch == "aarch64":
+		c.machine = c.machine or "virt,gic-version=3"
+		c.cpu = c.cpu or "cortex-a72"
+		if not A64_MACHINE.match(c.machine):
+			bad("arch = aarch64 needs machine = virt[,gic-version=2|3][,virtualization=on]")
+		if c.boots != ["direct"]:
+			bad("arch = aarch64 boots only `boot = direct` so far")
+		if c.app != "default" or c.launcher or c.client or c.xfail or c.tap:
+			bad("arch = aarch64 boots the boot test image: no app, launcher, client, tap or xfail")
+	else:
+		c.machine = c.machine or "q35"
+		c.cpu = c.cpu or "max"
+		if c.machine not in X86_MACHINES:
+			bad("machine %s is not one of %s" % (c.machine, ", ".join(X86_MACHINES)))
 
 
 def _set_key(c, key, val, only=None):
@@ -137,7 +182,11 @@ def _set_key(c, key, val, only=None):
 		if only not in TARGET:
 			raise ValueError("unknown boot path %r (one of %s)"
 			                 % (only, ", ".join(TARGET)))
-	if key == "app":
+	if key == "arch":
+		if val not in ARCHES:
+			raise ValueError("x86_64 or aarch64")
+		c.arch = val
+	elif key == "app":
 		c.app = val or "default"
 	elif key == "boot":
 		for b in val.split():
@@ -163,8 +212,8 @@ def _set_key(c, key, val, only=None):
 	elif key == "cpu":
 		c.cpu = val
 	elif key == "machine":
-		if val not in ("q35", "pc", "isapc", "microvm"):
-			raise ValueError("q35, pc, isapc or microvm")
+		if val not in X86_MACHINES and not A64_MACHINE.match(val):
+			raise ValueError("q35, pc, isapc or microvm (aarch64: virt[,gic-version=2|3])")
 		c.machine = val
 	elif key == "qemu":
 		c.qemu += val.split()
@@ -195,9 +244,14 @@ def _set_key(c, key, val, only=None):
 			raise ValueError("no script %s" % val)
 		c.check = val
 	elif key == "client":
-		if not os.path.isfile(os.path.join(ROOT, val)):
+		words = val.split()
+		if not words or not os.path.isfile(os.path.join(ROOT, words[0])):
 			raise ValueError("no script %s" % val)
-		c.client = val
+		c.client, c.client_args = words[0], words[1:]
+	elif key == "tap":
+		c.tap = int(val)
+		if not 1 <= c.tap <= 16:
+			raise ValueError("tap queues 1..16")
 	elif key == "xfail":
 		if not val:
 			raise ValueError("expected ktest names")

@@ -26,6 +26,8 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = os.path.join(ROOT, "tools")
 PYUNIT = os.path.join(TOOLS, "test_tally_qemu.py")
+# the harness's unit tests: PYUNIT and its siblings, run in this order
+PYUNITS = [PYUNIT, os.path.join(TOOLS, "test_tapnet.py")]
 TAIL = 30
 
 
@@ -263,8 +265,9 @@ class _PyResult(unittest.TestResult):
 
 
 def _py_tests(path):
-	loader = importlib.machinery.SourceFileLoader("test_tally_qemu", path)
-	spec = importlib.util.spec_from_loader("test_tally_qemu", loader)
+	name = os.path.splitext(os.path.basename(path))[0]
+	loader = importlib.machinery.SourceFileLoader(name, path)
+	spec = importlib.util.spec_from_loader(name, loader)
 	mod = importlib.util.module_from_spec(spec)
 	loader.exec_module(mod)
 	suite = unittest.defaultTestLoader.loadTestsFromModule(mod)
@@ -281,13 +284,15 @@ def _py_tests(path):
 
 
 def run_py(rep, flt, listing=False):
-	if not os.path.isfile(PYUNIT):
-		return
-	try:
-		tests = _py_tests(PYUNIT)
-	except Exception as e:  # an import error is a failure, not a crash
-		rep.fail("py/test_tally_qemu", "cannot load: %s" % e)
-		return
+	tests = []
+	for path in PYUNITS:
+		if not os.path.isfile(path):
+			continue
+		try:
+			tests += _py_tests(path)
+		except Exception as e:  # an import error is a failure, not a crash
+			rep.fail("py/" + os.path.splitext(os.path.basename(path))[0],
+			         "cannot load: %s" % e)
 	tests = [t for t in tests
 	         if not flt or flt.search("py/" + t.id().split(".", 1)[-1])]
 	if listing:

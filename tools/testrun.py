@@ -22,10 +22,13 @@ Layers, in the order they run:
   3. contract with --contract: kernel/ and rt/ compiled for aarch64
              against the contract headers alone (tools/contract_check.py);
              one result per file, contract/aarch64/<file>.
-  4. py      the harness's own unit tests, tools/test_tally_qemu.py, run in
-             this process; each test method is one result.
+  4. py      the harness's own unit tests, tools/test_tally_qemu.py and
+             tools/test_tapnet.py, run in this process; each test method
+             is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
-             head of that file).  Each (case, boot path) is one result; a
+             head of that file); a case with `tap = N` boots with QEMU
+             and its client inside a network namespace of its own
+             holding a tap (tools/tapnet.py), closed after the boot.  Each (case, boot path) is one result; a
              case whose command line has `test=` (other than test=none) also
              yields one result per `ktest: PASS|FAIL` line (for a test
              the case names in `xfail`, a FAIL line is the passing result).
@@ -84,7 +87,8 @@ def load_tally_qemu():
 # ---------------------------------------------------------------- builds
 
 class Build:
-	def __init__(self, app, cmdline, out):
+	def __init__(self, app, cmdline, out, arch="x86_64"):
+		self.arch = arch            # aarch64: the boot test image only
 		self.app = app              # "default" or a source path
 		self.cmdline = cmdline      # None: no image target (direct only)
 		self.out = out              # relative to ROOT
@@ -92,6 +96,8 @@ class Build:
 		self.error = None           # make's complaint when the build failed
 
 	def command(self):
+		if self.arch == "aarch64":
+			return ["make", "-s", "ARCH=aarch64", "dtboot"]
 		cmd = ["make", "-s"]
 		cmd.append("APP=" + (DEFAULT_APP if self.app == "default" else self.app))
 		cmd.append("OUT=" + self.out)
@@ -107,7 +113,10 @@ def plan_builds(cases):
 			os.path.splitext(os.path.basename(app))[0]
 
 	keys = {}
+	a64 = None
 	for c in cases:
+		if c.arch == "aarch64":
+			continue
 		images = any(b != "direct" for b in c.boots)
 		keys[id(c)] = (c.app, c.cmdline if images else None)
 	# A direct-only case of an application reuses its empty-command-line
@@ -117,6 +126,12 @@ def plan_builds(cases):
 	builds, order = {}, []
 	used = set()
 	for c in cases:
+		if c.arch == "aarch64":
+			if a64 is None:
+				a64 = Build("default", None, os.path.join("build", "aarch64"), "aarch64")
+				order.append(a64)
+			c.build = a64
+			continue
 		k = keys[id(c)]
 		if k[1] is None and (k[0], "") in with_images:
 			k = (k[0], "")
@@ -133,7 +148,8 @@ def plan_builds(cases):
 				b.targets.append(TARGET[boot])
 		c.build = b
 	for b in order:
-		b.targets.sort(key=["kernel", "iso", "esp"].index)
+		if b.arch == "x86_64":
+			b.targets.sort(key=["kernel", "iso", "esp"].index)
 	return order
 
 
@@ -351,7 +367,7 @@ def run_boot(tq, case, boot, verbose):
 		mem=case.mem,
 		cmdline=(case.cmdline.replace("{port}", str(port)) if port else case.cmdline)
 		if boot == "direct" else "",
-		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator,
+		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator, arch=case.arch,
 		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
 	if err:
@@ -366,19 +382,33 @@ def run_boot(tq, case, boot, verbose):
 			ROOT, LOG_DIR, "%s.%s.cpu_reset.log" % (case.name, boot))
 		if os.path.exists(opts.cpu_reset_log):
 			os.unlink(opts.cpu_reset_log)
-	client = None
-	if case.client:
-		client = subprocess.Popen(
-			[sys.executable, os.path.join(ROOT, case.client), str(port)], cwd=ROOT,
-			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-			text=True, errors="replace")
-	if case.launcher:
-		res = launch(tq, opts, log)
-	else:
-		res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
-	reason, kt, lines = check_boot(case, res)
-	if client:
-		reason = finish_client(case, client, verbose, name) or reason
+	tap = None
+	if case.tap:
+		import tapnet
+		try:
+			tap = tapnet.TapNet(case.tap, limit=opts.timeout + 120).start()
+		except tapnet.TapError as e:
+			return name, None, str(e), None
+		opts.prefix = tap.prefix()
+	try:
+		client = None
+		if case.client:
+			client = subprocess.Popen(
+				(tap.prefix() if tap else []) +
+				[sys.executable, os.path.join(ROOT, case.client)] + case.client_args +
+				[str(port)], cwd=ROOT, env=tap.env() if tap else None,
+				stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+				text=True, errors="replace")
+		if case.launcher:
+			res = launch(tq, opts, log)
+		else:
+			res = tq.boot(opts, _Prefixed("[%s] " % name) if verbose else None, log)
+		reason, kt, lines = check_boot(case, res)
+		if client:
+			reason = finish_client(case, client, verbose, name) or reason
+	finally:
+		if tap:
+			tap.close()
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None

@@ -2,7 +2,8 @@
  * virtio_net.h - the virtio-net driver's calls, for the network stack to
  * come (see virtio_net.c for how the device is driven).
  *
- * One receive and one transmit queue per device.  A frame is an Ethernet
+ * One receive and one transmit queue per device, or one pair of them per
+ * CPU with multiqueue (virtio_net.c).  A frame is an Ethernet
  * frame without the FCS: 14-byte header and payload, 14 to 1514 bytes.
  *   send:    virtio_net_send copies the frame into a transmit buffer;
  *            completed buffers are taken back on the next send or by
@@ -65,6 +66,7 @@ struct virtio_net_frame {
 	uint8_t *data;             /* the Ethernet frame */
 	uint32_t len;
 	uint8_t csum;              /* VIRTIO_NET_HDR_F_* from the device */
+	uint8_t pair;              /* the driver's: the queue pair it came from */
 	uint16_t buf;              /* the driver's: which buffer to give back */
 };
 
@@ -72,7 +74,8 @@ struct virtio_net;
 
 /* The i-th device the driver brought up, or NULL. */
 struct virtio_net *virtio_net_get(unsigned i);
-/* Send one frame (copied).  0; -1 for a length outside 14..1514; -2
+/* Send one frame (copied) on the calling CPU's queue pair.  0; -1 for a
+ * length outside 14..1514; -2
  * when every transmit buffer is in flight; -3 when the device is dead.
  * Each refusal is counted as a drop. */
 int virtio_net_send(struct virtio_net *n, const void *frame, size_t len);
@@ -99,9 +102,14 @@ const uint8_t *virtio_net_mac(const struct virtio_net *n);
 uint64_t virtio_net_features(const struct virtio_net *n);
 /* Bytes of virtio-net header in front of every frame on the rings. */
 unsigned virtio_net_hdr_len(uint64_t features);
-/* A consistent copy of the counters. */
+/* The counters summed over the queue pairs (each pair's copy consistent). */
 void virtio_net_stats(struct virtio_net *n, struct virtio_net_qstats *rx,
                       struct virtio_net_qstats *tx);
+/* Queue pairs in use (1 without multiqueue). */
+unsigned virtio_net_pairs(const struct virtio_net *n);
+/* Pair k's counters: 0, or -1 when there is no pair k. */
+int virtio_net_pair_stats(struct virtio_net *n, unsigned k, struct virtio_net_qstats *rx,
+                          struct virtio_net_qstats *tx);
 /* 1 if the device runs without interrupts (fewer than 3 MSI-X entries:
  * config, receive, transmit); its irqs counters stay 0. */
 int virtio_net_polled(const struct virtio_net *n);

@@ -13,8 +13,9 @@
  * first, which the specification allows.
  *
  * Interrupts: MSI-X only.  Each interrupt source (config change, one per
- * queue) gets a table entry routed by pci_msix_enable to its own vector
- * on the boot CPU, charged to kern.driver; the entry number is written
+ * queue) gets a table entry routed by pci_msix_enable_cpu to its own
+ * vector on the CPU the driver names (the boot CPU for the config change;
+ * a queue pair's CPU for multiqueue), charged to kern.driver; the entry number is written
  * into the device's config_msix_vector or queue_msix_vector and read
  * back (NO_VECTOR, 0xffff, means the device refused it).  The handler
  * only adds one to the source's counter and sets its flag (HACKING.md);
@@ -108,13 +109,13 @@ void virtio_pci_set_notify(volatile uint32_t *flag, void (*fn)(void))
 
 /* Route MSI-X entry to a vector whose handler counts into *count. */
 static int route(struct virtio_dev *v, unsigned entry, volatile uint64_t *count,
-                 volatile uint32_t *flag)
+                 volatile uint32_t *flag, unsigned cpu)
 {
 	if (nirq_rows >= sizeof(irq_rows) / sizeof(irq_rows[0]) || v->nrouted >= VIRTIO_MAX_IRQ) {
 		kprintf(LOC "no interrupt table row left\n", LOCARGS(v));
 		return -1;
 	}
-	int vec = pci_msix_enable(v->pci, entry, virtio_irq, LC_KERN_DRIVER);
+	int vec = pci_msix_enable_cpu(v->pci, entry, virtio_irq, LC_KERN_DRIVER, cpu);
 	if (vec < 0)
 		return -1;
 	irq_rows[nirq_rows++] = (struct virtio_irq_row){ (unsigned)vec, count, flag, NULL };
@@ -250,6 +251,11 @@ int virtio_pci_open(struct virtio_dev *v, struct pci_dev *d, const char *name)
 	status_or(v, VIRTIO_S_ACKNOWLEDGE);
 	status_or(v, VIRTIO_S_DRIVER);
 	v->num_queues = rd16(v->common, C_NUMQ);
+	/* what the device offers, for a driver whose wishes depend on it */
+	wr32(v->common, C_DFSELECT, 0);
+	uint64_t lo = rd32(v->common, C_DF);
+	wr32(v->common, C_DFSELECT, 1);
+	v->offered = lo | (uint64_t)rd32(v->common, C_DF) << 32;
 	return 0;
 }
 
@@ -281,11 +287,15 @@ int virtio_pci_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t require
 		return -1;
 	}
 	v->features = f;
+	/* the queue count may follow the features: QEMU's virtio-net has
+	 * 2 x max pairs + 1 queues only once MQ is accepted, 3 before */
+	v->num_queues = rd16(v->common, C_NUMQ);
 	return 0;
 }
 
 int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max_size,
-                     int msix_entry, volatile uint64_t *irqs, volatile uint32_t *flag)
+                     int msix_entry, unsigned cpu, volatile uint64_t *irqs,
+                     volatile uint32_t *flag)
 {
 	char why[120];
 	if (index >= v->num_queues) {
@@ -329,7 +339,7 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
 	wr64(v->common, C_QDRIVER, q->avail_pa);
 	wr64(v->common, C_QDEVICE, q->used_pa);
 	if (msix_entry >= 0) {
-		if (route(v, (unsigned)msix_entry, irqs, flag) < 0) {
+		if (route(v, (unsigned)msix_entry, irqs, flag, cpu) < 0) {
 			virtio_pci_fail(v, "no MSI-X interrupt for a queue");
 			return -1;
 		}
@@ -348,7 +358,7 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
 
 int virtio_pci_config_irq(struct virtio_dev *v, unsigned entry)
 {
-	int vec = route(v, entry, &v->config_irqs, &v->config_changed);
+	int vec = route(v, entry, &v->config_irqs, &v->config_changed, 0);
 	if (vec < 0)
 		return -1;
 	wr16(v->common, C_MSIX, (uint16_t)entry);

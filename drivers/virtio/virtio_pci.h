@@ -83,14 +83,14 @@ int virtio_pci_parse_caps(const struct pci_dev *d,
                           uint32_t (*rd)(const struct pci_dev *d, unsigned off),
                           struct virtio_pci_caps *out);
 
-#define VIRTIO_MAX_IRQ 8
+#define VIRTIO_MAX_IRQ 12
 
 struct virtio_dev {
 	struct pci_dev *pci;
 	const char *name;               /* "virtio-net" */
 	volatile uint8_t *common, *isr, *device, *notify;
 	uint32_t device_len, notify_len, notify_mult;
-	uint64_t offered;               /* the device's feature bits */
+	uint64_t offered;               /* the device's feature bits (from open on) */
 	uint64_t features;              /* negotiated */
 	uint16_t num_queues;
 	uint8_t failed;
@@ -114,12 +114,14 @@ int virtio_pci_open(struct virtio_dev *v, struct pci_dev *d, const char *name);
 int virtio_pci_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t required);
 /* Set up queue `index` with at most max_size entries (rounded down to a
  * power of two): ring memory from pmem, the addresses written, MSI-X
- * table entry msix_entry routed to a vector whose handler adds 1 to
- * *irqs and sets *flag (msix_entry < 0: no interrupt), then enabled.
+ * table entry msix_entry routed to a vector on CPU `cpu` (an online
+ * CPU's index) whose handler adds 1 to *irqs and sets *flag (msix_entry
+ * < 0: no interrupt), then enabled.
  * The queue's event index follows the negotiated features.  0, or -1
  * with FAILED written and a line printed. */
 int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max_size,
-                     int msix_entry, volatile uint64_t *irqs, volatile uint32_t *flag);
+                     int msix_entry, unsigned cpu, volatile uint64_t *irqs,
+                     volatile uint32_t *flag);
 /* Have the interrupt handler of the source whose flag is `flag` call
  * fn() after setting it (NULL: no call).  fn runs in the interrupt
  * handler: it may only set flags and wake CPUs. */

@@ -59,7 +59,8 @@ int plat_net_recv(unsigned dev, struct plat_net_frame *f)
 		return 0;
 	f->data = vf.data;
 	f->len = vf.len;
-	f->cookie = vf.buf;
+	f->cookie = (uint32_t)vf.pair << 16 | vf.buf;
+	f->csum_ok = vf.csum != 0;   /* NEEDS_CSUM or DATA_VALID */
 	return 1;
 }
 
@@ -68,7 +69,8 @@ void plat_net_recv_done(unsigned dev, const struct plat_net_frame *f)
 	struct virtio_net *n = virtio_net_get(dev);
 	if (!n)
 		return;
-	struct virtio_net_frame vf = { f->data, f->len, 0, (uint16_t)f->cookie };
+	struct virtio_net_frame vf = { f->data, f->len, 0, (uint8_t)(f->cookie >> 16),
+	                               (uint16_t)f->cookie };
 	virtio_net_recv_done(n, &vf);
 }
 
@@ -85,6 +87,17 @@ void plat_net_rx_irq(unsigned dev, int on)
 		return;
 	virtio_net_set_rx_notify(n, on ? rt_netpoll_irq : NULL);
 	virtio_net_rx_interrupts(n, on);
+}
+
+int plat_net_queue_stats(unsigned dev, unsigned q, uint64_t *rx_frames, uint64_t *tx_frames)
+{
+	struct virtio_net *n = virtio_net_get(dev);
+	struct virtio_net_qstats rx, tx;
+	if (!n || virtio_net_pair_stats(n, q, &rx, &tx) < 0)
+		return 0;
+	*rx_frames = rx.frames;
+	*tx_frames = tx.frames;
+	return 1;
 }
 
 void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)

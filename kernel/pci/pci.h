@@ -204,6 +204,10 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
  * -1 with a message printed (no MSI-X, entry out of range, no vector
  * left, table BAR not mapped). */
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
+/* The same, the message addressed to CPU `cpu` (an index into cpus[],
+ * online) instead of the boot CPU. */
+int pci_msix_enable_cpu(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls,
+                        unsigned cpu);
 /* Mask the entry again and free its vector (MSI-X stays enabled). */
 void pci_msix_disable(struct pci_dev *d, unsigned entry, unsigned vector);
 /* Route the function's MSI (one vector: Multiple Message Enable 0) to a

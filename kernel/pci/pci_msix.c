@@ -44,19 +44,26 @@ static volatile uint32_t *entry_at(struct pci_dev *d, unsigned entry)
 }
 
 /* A new vector calling fn (charged to cls) and the message that raises it
- * on the boot CPU: the vector, or -1 with a message printed (no vector
- * left, the CPU not nameable in a message; nothing is kept then). */
-static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, uint64_t *addr,
-                              uint32_t *data)
+ * on CPU `cpu` (an index into cpus[], online): the vector, or -1 with a
+ * message printed (no vector left, the CPU offline or not nameable in a
+ * message; nothing is kept then).  Vectors are the same on every CPU, so
+ * the handler is found wherever the message lands. */
+static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, unsigned cpu,
+                              uint64_t *addr, uint32_t *data)
 {
+	if (cpu >= cpu_count()) {
+		kprintf("tally: pci: %02x:%02x.%x: CPU %u is not online (%u are)\n", d->bus, d->dev,
+		        d->fn, cpu, cpu_count());
+		return -1;
+	}
 	int v = irq_alloc_vector(fn, cls);
 	if (v < 0) {
 		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	if (arch_msi_compose(cpus[0].arch.hwid, (unsigned)v, addr, data) < 0) {
+	if (arch_msi_compose(cpus[cpu].arch.hwid, (unsigned)v, addr, data) < 0) {
 		kprintf("tally: pci: %02x:%02x.%x: CPU hwid %u cannot be named in an MSI message\n",
-		        d->bus, d->dev, d->fn, cpus[0].arch.hwid);
+		        d->bus, d->dev, d->fn, cpus[cpu].arch.hwid);
 		irq_free_vector((unsigned)v);
 		return -1;
 	}
@@ -64,6 +71,12 @@ static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, uint64
 }
 
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
+{
+	return pci_msix_enable_cpu(d, entry, fn, cls, 0);
+}
+
+int pci_msix_enable_cpu(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls,
+                        unsigned cpu)
 {
 	uint64_t addr;
 	uint32_t data;
@@ -78,7 +91,7 @@ int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
 		        d->bus, d->dev, d->fn, d->msix.table_bir);
 		return -1;
 	}
-	int v = vector_and_message(d, fn, cls, &addr, &data);
+	int v = vector_and_message(d, fn, cls, cpu, &addr, &data);
 	if (v < 0)
 		return -1;
 	if (d->has_msi) {
@@ -117,7 +130,7 @@ int pci_msi_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
 		kprintf("tally: pci: %02x:%02x.%x: no MSI capability\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	int v = vector_and_message(d, fn, cls, &addr, &data);
+	int v = vector_and_message(d, fn, cls, 0, &addr, &data);
 	if (v < 0)
 		return -1;
 	if (!d->msi.is64 && (addr >> 32)) {

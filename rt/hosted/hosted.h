@@ -109,6 +109,7 @@ int rt_hosted_ledger_started(unsigned m);
 void rt_hosted_ledger_charge(unsigned m, int idle);
 /* The extent [lo, hi) of the executable's function `name`; 0 if unknown. */
 int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintptr_t *hi);
+int rt_hosted_text_range(uintptr_t *lo, uintptr_t *hi);
 
 
 #endif

@@ -356,6 +356,7 @@ static const ElfW(Sym) *syms;
 static const char *symstr;
 static size_t nsyms;
 static uintptr_t exe_bias;
+static uintptr_t text_lo, text_hi;   /* the .text section, link-time addresses */
 static pthread_once_t syms_once = PTHREAD_ONCE_INIT;
 
 RT_HOSTED_TEXT static int first_object(struct dl_phdr_info *info, size_t size, void *data)
@@ -380,7 +381,12 @@ RT_HOSTED_TEXT static void syms_init(void)
 		return;
 	const ElfW(Ehdr) *eh = (const void *)img;
 	const ElfW(Shdr) *sh = (const void *)(img + eh->e_shoff);
+	const char *shstr = eh->e_shstrndx < eh->e_shnum ? img + sh[eh->e_shstrndx].sh_offset : NULL;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (shstr && sh[i].sh_type == SHT_PROGBITS && strcmp(shstr + sh[i].sh_name, ".text") == 0) {
+			text_lo = sh[i].sh_addr;
+			text_hi = sh[i].sh_addr + sh[i].sh_size;
+		}
 		if (sh[i].sh_type == SHT_SYMTAB && sh[i].sh_link < eh->e_shnum) {
 			syms = (const void *)(img + sh[i].sh_offset);
 			nsyms = sh[i].sh_size / sizeof(ElfW(Sym));
@@ -420,6 +426,18 @@ RT_HOSTED_TEXT int rt_hosted_symbol_range(const char *name, uintptr_t *lo, uintp
 		}
 	}
 	return 0;
+}
+
+/* The extent [lo, hi) of the executable's .text section (its code, and
+ * not the PLT stubs, .init or .fini around it); 0 if it has none. */
+RT_HOSTED_TEXT int rt_hosted_text_range(uintptr_t *lo, uintptr_t *hi)
+{
+	pthread_once(&syms_once, syms_init);
+	if (text_hi <= text_lo)
+		return 0;
+	*lo = exe_bias + text_lo;
+	*hi = exe_bias + text_hi;
+	return 1;
 }
 
 /* "name+off" from the executable's symbols or the dynamic ones, else

@@ -28,8 +28,10 @@
  *      runtime's own pins, reading its M and then raising m->locks or
  *      reading curg, rely on rule 5's section rt_nopreempt instead:
  *      rt/pin.c);
- *   2. the interrupted PC lies in the executable's own text (its PF_X
- *      PT_LOAD, from dl_iterate_phdr): never in the C library (malloc's
+ *   2. the interrupted PC lies in the executable's own .text section
+ *      (from its section headers): never in its PLT stubs, where a call
+ *      into the C library is on its way (one to pthread_mutex_unlock
+ *      still holds the mutex), and never in the C library (malloc's
  *      arena lock, stdio's FILE lock, a pthread_once in progress), the
  *      vDSO, libcmocka or the sanitizer runtimes (libasan and libtsan are
  *      shared objects with gcc), whose state is per thread and which are
@@ -244,17 +246,15 @@ RT_HOSTED_TEXT static _Noreturn void die(const char *what)
 	abort();
 }
 
-RT_HOSTED_TEXT static int exe_text(struct dl_phdr_info *info, size_t size, void *data)
+/* Rule 2's range: the executable's .text section.  Not its whole PF_X
+ * segment, which also holds the PLT: a goroutine interrupted in the stub
+ * that jumps to pthread_mutex_unlock still holds the mutex (rt_net_hosted.c
+ * has it taken), and switching it out there let the next goroutine of
+ * the same thread deadlock on it. */
+RT_HOSTED_TEXT static void exe_text(void)
 {
-	(void)size, (void)data;
-	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-			exe_lo = info->dlpi_addr + ph->p_vaddr;
-			exe_hi = exe_lo + ph->p_memsz;
-		}
-	}
-	return 1;  /* the first object is the executable */
+	if (!rt_hosted_text_range(&exe_lo, &exe_hi))
+		die("the executable has no readable .text section header");
 }
 
 /* The switch assembly's extent: its three functions are contiguous. */
@@ -363,7 +363,7 @@ RT_HOSTED_TEXT void plat_preempt_init(uint64_t quantum_ns)
 	uint64_t period = quantum_ns / 2;
 	if (period < RT_HOSTED_MIN_PERIOD)
 		period = RT_HOSTED_MIN_PERIOD;
-	dl_iterate_phdr(exe_text, NULL);
+	exe_text();
 	ctx_range();
 	xsave_layout();
 	struct sigaction sa;

@@ -9,6 +9,13 @@
  * Replacement: a new entry takes a FREE slot, else the least recently
  * used RESOLVED one (it can be asked for again); PENDING entries are
  * never evicted, so a frame queued is either sent or counted as a time-out.
+ * At most ARP_PENDING_MAX entries (half the cache) are PENDING: frames to
+ * hosts that never answer (the SYN-ACKs to a SYN flood's spoofed sources
+ * on the link) can hold those and no more, so they never push out the
+ * RESOLVED entries of hosts that do answer.  Without the cap a flood
+ * through a tap (tap_synflood) filled all sixteen with PENDING entries,
+ * evicted the real client's entry and left it no slot to be asked for
+ * again: its connections waited for the flood to end.
  *
  * Context: pure, the caller serialises; no allocation.
  */
@@ -89,6 +96,13 @@ int arp_cache_enqueue(struct arp_cache *c, uint32_t ip, const uint8_t *frame, si
 	if (e && e->state == ARP_RESOLVED)
 		e->state = ARP_FREE;  /* expired (lookup said no): ask again */
 	if (!e || e->state == ARP_FREE) {
+		unsigned pending = 0;
+		for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+			pending += c->e[i].state == ARP_PENDING;
+		if (pending >= ARP_PENDING_MAX) {
+			c->queue_full++;
+			return ARP_Q_NOROOM;
+		}
 		if (!e && !(e = alloc_entry(c))) {
 			c->queue_full++;
 			return ARP_Q_NOROOM;

@@ -22,6 +22,7 @@
  *                      when update resolves a PENDING entry);
  *   state PENDING   => 0 <= nq <= ARP_QUEUE_MAX, tries >= 1, `when` is
  *                      the time of the next retry;
+ *   entries PENDING <= ARP_PENDING_MAX (a new one is refused, NOROOM);
  *   frames in = frames sent + queue_full + timeouts + evicted + queued now.
  *
  * Context: pure (time is an argument): any context; the caller serialises
@@ -34,6 +35,7 @@
 #include <stdint.h>
 
 #define ARP_CACHE_SIZE 16
+#define ARP_PENDING_MAX (ARP_CACHE_SIZE / 2)  /* entries PENDING at once */
 #define ARP_QUEUE_MAX 4                       /* frames waiting per entry */
 #define ARP_FRAME_MAX 1514
 #define ARP_REACHABLE_NS (60ull * 1000000000)  /* a resolved entry's life */

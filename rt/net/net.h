@@ -116,6 +116,10 @@ struct net_icmp {
 
 /* SHORT below 8; BAD_CSUM over the whole message. */
 enum net_drop net_icmp_parse(const uint8_t *buf, size_t len, struct net_icmp *v);
+/* The same; trust != 0 skips the checksum (a device vouched for it:
+ * net_rx_parse_flags). */
+enum net_drop net_icmp_parse_trusting(const uint8_t *buf, size_t len, int trust,
+                                      struct net_icmp *v);
 /* Write an echo request or reply (type ICMP_ECHO_REQUEST or
  * ICMP_ECHO_REPLY, code 0) with id, seq and n bytes of data (data may be
  * buf + 8 already, as in a reply built over its request).  Returns 8 + n,
@@ -137,6 +141,9 @@ struct net_udp {
  * passes len; BAD_CSUM; BAD_ADDR for destination port 0. */
 enum net_drop net_udp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
                             struct net_udp *v);
+/* The same; trust != 0 skips the checksum (net_rx_parse_flags). */
+enum net_drop net_udp_parse_trusting(const uint8_t *buf, size_t len, uint32_t src,
+                                     uint32_t dst, int trust, struct net_udp *v);
 /* Header and payload (copied; it may already be at buf + 8) with the
  * checksum (0 sent as 0xffff).  Returns 8 + n, NET_ENOSPC, or NET_EINVAL
  * past 65535 - 20 - 8 bytes of payload. */
@@ -171,6 +178,9 @@ struct net_tcp {
  * net_tcp_parse_options); BAD_ADDR for a zero port. */
 enum net_drop net_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
                             struct net_tcp *v);
+/* The same; trust != 0 skips the checksum (net_rx_parse_flags). */
+enum net_drop net_tcp_parse_trusting(const uint8_t *buf, size_t len, uint32_t src,
+                                     uint32_t dst, int trust, struct net_tcp *v);
 /* The option bytes alone: NET_OK, or BAD_OPTION for a kind without its
  * length byte, a length below 2 or past the end, a known option of the
  * wrong length.  EOL ends the list; unknown kinds are skipped; a repeated
@@ -212,5 +222,13 @@ struct net_rx {
  * found is returned, out->kind tells how far a NET_OK parse went. */
 enum net_drop net_rx_parse(const struct net_rx_cfg *cfg, const uint8_t *frame, size_t len,
                            struct net_rx *out);
+/* The device vouches for the frame's ICMP, UDP or TCP checksum (virtio's
+ * NEEDS_CSUM: the checksum is partial and the data was checked where it
+ * was made; DATA_VALID: the device checked it): that checksum is not
+ * verified.  Every other check stands, the IPv4 header's checksum too. */
+#define NET_RX_L4_CSUM_OK 1u
+/* net_rx_parse with flags (NET_RX_*); net_rx_parse is flags 0. */
+enum net_drop net_rx_parse_flags(const struct net_rx_cfg *cfg, const uint8_t *frame,
+                                 size_t len, unsigned flags, struct net_rx *out);
 
 #endif

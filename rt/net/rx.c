@@ -15,6 +15,10 @@
  * by target address: a cache may refresh an entry from a request for
  * someone else (RFC 826), and that is its decision.
  *
+ * Checksums: every one is verified, except that with NET_RX_L4_CSUM_OK
+ * (the device vouched: virtio-net's NEEDS_CSUM or DATA_VALID) the ICMP,
+ * UDP or TCP checksum is not; the IPv4 header's always is.
+ *
  * Invariants: kind == NET_RX_NONE unless NET_OK; for ICMP, UDP and TCP the
  * upper parse sees exactly the IP payload (ip.payload, ip.payload_len).
  *
@@ -26,7 +30,14 @@
 enum net_drop net_rx_parse(const struct net_rx_cfg *cfg, const uint8_t *frame, size_t len,
                            struct net_rx *out)
 {
+	return net_rx_parse_flags(cfg, frame, len, 0, out);
+}
+
+enum net_drop net_rx_parse_flags(const struct net_rx_cfg *cfg, const uint8_t *frame,
+                                 size_t len, unsigned flags, struct net_rx *out)
+{
 	enum net_drop r;
+	int trust = (flags & NET_RX_L4_CSUM_OK) != 0;
 
 	out->kind = NET_RX_NONE;
 	if ((r = net_eth_parse(frame, len, &out->eth)) != NET_OK)
@@ -51,19 +62,20 @@ enum net_drop net_rx_parse(const struct net_rx_cfg *cfg, const uint8_t *frame, s
 		return NET_DROP_NOT_FOR_US;
 	switch (ip->proto) {
 	case IP_P_ICMP:
-		if ((r = net_icmp_parse(ip->payload, ip->payload_len, &out->icmp)) != NET_OK)
+		if ((r = net_icmp_parse_trusting(ip->payload, ip->payload_len, trust,
+		                                 &out->icmp)) != NET_OK)
 			return r;
 		out->kind = NET_RX_ICMP;
 		return NET_OK;
 	case IP_P_UDP:
-		if ((r = net_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst,
-		                       &out->udp)) != NET_OK)
+		if ((r = net_udp_parse_trusting(ip->payload, ip->payload_len, ip->src, ip->dst,
+		                                trust, &out->udp)) != NET_OK)
 			return r;
 		out->kind = NET_RX_UDP;
 		return NET_OK;
 	case IP_P_TCP:
-		if ((r = net_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst,
-		                       &out->tcp)) != NET_OK)
+		if ((r = net_tcp_parse_trusting(ip->payload, ip->payload_len, ip->src, ip->dst,
+		                                trust, &out->tcp)) != NET_OK)
 			return r;
 		out->kind = NET_RX_TCP;
 		return NET_OK;

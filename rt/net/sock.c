@@ -400,20 +400,34 @@ int tally_net_stats(struct tally_net_stats *st)
 	put(st, "udp.out", net_st.udp_out);
 	put(st, "tcp.rst_out", net_st.tcp_rst_out);
 	put(st, "rx.injected", net_st.injected);
+	put(st, "rx.csum_trusted", net_st.csum_trusted);
 	put(st, "tx.ring_waits", __atomic_load_n(&net_st.tx_waits, __ATOMIC_RELAXED));
 	put(st, "loss.rx", __atomic_load_n(&net_st.loss_rx, __ATOMIC_RELAXED));
 	put(st, "loss.tx", __atomic_load_n(&net_st.loss_tx, __ATOMIC_RELAXED));
 	put(st, "net.lock_wait_ns", __atomic_load_n(&net_st.lock_wait_ns, __ATOMIC_RELAXED));
 	put(st, "net.wake_ns", __atomic_load_n(&net_st.wake_ns, __ATOMIC_RELAXED));
-	const char *names[16];
-	uint64_t v[16];
-	unsigned n = net_tcp_stats(names, v, 16);
+	const char *names[24];
+	uint64_t v[24];
+	unsigned n = net_tcp_stats(names, v, 24);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
 	net_leave(old);
-	n = rt_netpoll_stats(names, v, 16);
+	n = rt_netpoll_stats(names, v, 24);
 	for (unsigned i = 0; i < n; i++)
 		put(st, names[i], v[i]);
+	static const char *const qnames[4][2] = {
+		{ "dev.pair0.rx_frames", "dev.pair0.tx_frames" },
+		{ "dev.pair1.rx_frames", "dev.pair1.tx_frames" },
+		{ "dev.pair2.rx_frames", "dev.pair2.tx_frames" },
+		{ "dev.pair3.rx_frames", "dev.pair3.tx_frames" },
+	};
+	for (unsigned q = 0; q < 4; q++) {
+		uint64_t r, t;
+		if (!plat_net_queue_stats(0, q, &r, &t))
+			break;
+		put(st, qnames[q][0], r);
+		put(st, qnames[q][1], t);
+	}
 	return 0;
 }
 
@@ -434,7 +448,7 @@ int tally_net_inject(const void *frame, size_t len)
 		return r;
 	struct m *m = rt_acquirem();
 	__atomic_add_fetch(&net_st.injected, 1, __ATOMIC_RELAXED);
-	net_input(frame, len);
+	net_input(frame, len, 0);
 	rt_releasem(m);
 	return 0;
 }

@@ -445,7 +445,7 @@ static void tcp_input(const struct net_rx *rx)
 	net_tcp_input(rx);  /* tcp_sock.c: a connection, a listener, or the RST */
 }
 
-void net_input(const uint8_t *frame, size_t len)
+void net_input(const uint8_t *frame, size_t len, unsigned flags)
 {
 	unsigned old = plat_ledger_switch(rt_class_net);
 	if (loss_draw()) {
@@ -457,7 +457,9 @@ void net_input(const uint8_t *frame, size_t len)
 	net_st.rx_frames++;
 	net_st.rx_bytes += len;
 	struct net_rx rx;
-	enum net_drop r = net_rx_parse(&net_st.rxcfg, frame, len, &rx);
+	enum net_drop r = net_rx_parse_flags(&net_st.rxcfg, frame, len, flags, &rx);
+	if (flags & NET_RX_L4_CSUM_OK)
+		net_st.csum_trusted++;
 	net_drop_count(&net_st.parse, r);
 	if (r == NET_OK) {
 		switch (rx.kind) {

@@ -128,6 +128,7 @@ struct net_stack {
 	uint64_t arp_req_in, arp_rep_in, arp_req_out, arp_rep_out;
 	uint64_t icmp_echo_in, icmp_echo_out, icmp_reply_in;
 	uint64_t udp_in, udp_out, tcp_rst_out, injected;
+	uint64_t csum_trusted;      /* frames whose L4 checksum the device vouched for */
 	uint32_t loss_ppm;          /* netloss=: frames dropped per million */
 	uint64_t loss_ctr;          /* the loss generator's counter (splitmix64) */
 	uint64_t loss_rx, loss_tx;  /* frames netloss= dropped */
@@ -150,7 +151,7 @@ extern unsigned rt_class_net, rt_class_netpoll;
 int net_start(void);
 /* One received frame through the stack (the poller, or tally_net_inject).
  * Takes and drops the lock, readies the goroutines it woke. */
-void net_input(const uint8_t *frame, size_t len);
+void net_input(const uint8_t *frame, size_t len, unsigned flags);
 /* Send an IPv4 packet whose bytes are at frame + 14 (len bytes of IP),
  * to dst: the next hop's MAC from the ARP cache, or queued behind a
  * request.  Lock held.  0, or a TALLY_E* code (counted). */

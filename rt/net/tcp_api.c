@@ -80,8 +80,7 @@ int tally_tcp_listen(struct tally_tcp **out, uint16_t port, int backlog)
 	}
 	s->kind = TS_LISTEN;
 	s->l = l;
-	__atomic_add_fetch(&ts_mem, rt_malloc_usable_size(s) + rt_malloc_usable_size(l),
-	                   __ATOMIC_RELAXED);
+	ts_mem_add(rt_malloc_usable_size(s) + rt_malloc_usable_size(l));
 	s->pool_max = 2u * (unsigned)backlog < TS_POOL_MAX ? 2u * (unsigned)backlog : TS_POOL_MAX;
 	unsigned old = net_enter();
 	ts_init();
@@ -310,6 +309,8 @@ int tally_tcp_close(struct tally_tcp *s)
 				*pp = s->hnext;
 				break;
 			}
+		ts_gone_syns += s->l->st.syns;  /* net_tcp_stats keeps counting them */
+		ts_gone_cookies_sent += s->l->st.cookies_sent;
 		tcp_listen_close(s->l, now);
 		struct tally_tcp *pool = s->pool;
 		s->pool = NULL;

@@ -63,6 +63,11 @@ static uint8_t ts_frame[ETH_HLEN + IP4_HLEN + TCP_SEG_MAX];
 static struct tcp_stats ts_gone;
 uint64_t ts_accepted, ts_connected, ts_live, ts_cookies;
 uint64_t ts_mem;              /* bytes of sockets allocated, not yet freed */
+/* high-water marks of ts_mem and ts_live since boot: a SYN flood's bound
+ * is read from them, not from samples that could miss a peak */
+uint64_t ts_mem_peak, ts_live_peak;
+/* counters of listeners closed (open ones are summed in at read time) */
+uint64_t ts_gone_syns, ts_gone_cookies_sent;
 
 
 static unsigned hash3(uint32_t rip, uint16_t rport, uint16_t lport)
@@ -149,7 +154,8 @@ void ts_hash_in(struct tally_tcp *s)
 	s->hnext = *h;
 	*h = s;
 	s->hashed = 1;
-	ts_live++;
+	if (++ts_live > ts_live_peak)
+		ts_live_peak = ts_live;
 }
 
 struct tally_tcp *ts_lookup(uint32_t rip, uint16_t rport, uint16_t lport)
@@ -245,10 +251,19 @@ struct tally_tcp *ts_conn_alloc(void)
 	                                   TS_TXCAP);
 	if (!s)
 		return NULL;
-	__atomic_add_fetch(&ts_mem, rt_malloc_usable_size(s), __ATOMIC_RELAXED);
+	ts_mem_add(rt_malloc_usable_size(s));
 	s->kind = TS_CONN;
 	s->c = (struct tcp_conn *)(s + 1);
 	return s;
+}
+
+void ts_mem_add(uint64_t n)
+{
+	uint64_t now = __atomic_add_fetch(&ts_mem, n, __ATOMIC_RELAXED);
+	uint64_t peak = __atomic_load_n(&ts_mem_peak, __ATOMIC_RELAXED);
+	while (now > peak && !__atomic_compare_exchange_n(&ts_mem_peak, &peak, now, 1,
+	                                                  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /* Lock held: the connection reset to CLOSED over its rings. */
@@ -416,20 +431,30 @@ void ts_init(void)
 	ts_inited = 1;
 }
 
-/* The TCP counters for tally_net_stats (lock held). */
+/* The TCP counters for tally_net_stats (lock held).  The listeners'
+ * (tcp.syns_in, tcp.cookies_sent, tcp.synq: embryos now, in SYN_RECEIVED)
+ * are summed over the open ones and those closed. */
 unsigned net_tcp_stats(const char **names, uint64_t *v, unsigned max)
 {
 	struct tcp_stats t = ts_gone;
 	for (unsigned i = 0; i < TS_HASH; i++)
 		for (struct tally_tcp *s = ts_hash[i]; s; s = s->hnext)
 			add_stats(&t, &s->c->st);
+	uint64_t syns = ts_gone_syns, sent = ts_gone_cookies_sent, synq = 0;
+	for (struct tally_tcp *ls = ts_listeners; ls; ls = ls->hnext) {
+		syns += ls->l->st.syns;
+		sent += ls->l->st.cookies_sent;
+		synq += ls->l->nsyn;
+	}
 	const char *n[] = { "tcp.segs_in", "tcp.segs_out", "tcp.retransmits",
 	                    "tcp.fast_retransmits", "tcp.timeouts", "tcp.dropped",
 	                    "tcp.accepted", "tcp.connected", "tcp.conns", "tcp.cookies_ok",
-	                    "tcp.mem_bytes" };
+	                    "tcp.mem_bytes", "tcp.syns_in", "tcp.cookies_sent", "tcp.synq",
+	                    "tcp.conns_peak", "tcp.mem_peak" };
 	uint64_t x[] = { t.segs_in, t.segs_out, t.retransmits, t.fast_retransmits, t.timeouts,
 	                 t.dropped, ts_accepted, ts_connected, ts_live, ts_cookies,
-	                 __atomic_load_n(&ts_mem, __ATOMIC_RELAXED) };
+	                 __atomic_load_n(&ts_mem, __ATOMIC_RELAXED), syns, sent, synq,
+	                 ts_live_peak, __atomic_load_n(&ts_mem_peak, __ATOMIC_RELAXED) };
 	unsigned k = 0;
 	for (; k < sizeof(x) / sizeof(x[0]) && k < max; k++) {
 		names[k] = n[k];

@@ -41,6 +41,10 @@ extern struct tally_tcp *ts_listeners;
 extern uint8_t ts_secret[16];
 extern uint64_t ts_accepted, ts_connected, ts_live, ts_cookies;
 extern uint64_t ts_mem;
+extern uint64_t ts_mem_peak, ts_live_peak;
+extern uint64_t ts_gone_syns, ts_gone_cookies_sent;   /* lock held */
+/* Add n bytes to ts_mem and raise ts_mem_peak to the new total (any context). */
+void ts_mem_add(uint64_t n);
 
 static inline uint64_t ts_now_us(void) { return rt_nanotime() / 1000; }
 

@@ -31,7 +31,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp tcp_state
+FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp tcp_state fdt
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
 	$(CURDIR)/arch/x86_64/*_options.c)) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
@@ -40,6 +40,8 @@ fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*
 fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
 fuzz_src_mb2 := boot/mb2.c boot/boot_info.c kernel/mem/memmap.c
 fuzz_src_elf := boot/elf_load.c
+fuzz_src_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
+	kernel/lib/kprintf.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 fuzz_src_virtq := drivers/virtio/virtq.c

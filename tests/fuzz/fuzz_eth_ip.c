@@ -9,6 +9,11 @@
  * harness recomputed, by a host with no address yet whose MAC is the
  * frame's destination, so that random bytes reach the upper parsers.
  *
+ * A third parse, of the input as it is, by a host whose MAC is the
+ * frame's destination, with and without NET_RX_L4_CSUM_OK (a device that
+ * vouches for the L4 checksum): the verdicts must agree unless the check
+ * trusting skips refused the frame.
+ *
  * Promises checked (net.h): a NET_OK view's pointers and lengths lie
  * inside the frame and agree with each other; every checksum verifies; no
  * fragment passes; an ARP, IPv4 (no options), ICMP echo and UDP view
@@ -119,6 +124,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(data, size, &r);
 	else
 		FZ_CHECK(r.kind == NET_RX_NONE);
+
+	/* NET_RX_L4_CSUM_OK removes the L4 checksum's check and nothing else:
+	 * the same verdict unless that check refused it; the IPv4 header's
+	 * checksum still holds on what it accepts */
+	struct net_rx_cfg own = {.ip = 0};
+	if (size >= 6)
+		memcpy(own.mac, data, 6);
+	struct net_rx u, t;
+	enum net_drop ru = net_rx_parse(&own, data, size, &u);
+	enum net_drop rt = net_rx_parse_flags(&own, data, size, NET_RX_L4_CSUM_OK, &t);
+	if (ru != NET_DROP_BAD_CSUM)
+		FZ_CHECK(rt == ru && (ru != NET_OK || t.kind == u.kind));
+	if (rt == NET_OK && t.kind != NET_RX_ARP) {
+		FZ_CHECK(net_csum(t.eth.payload, t.ip.hlen) == 0);
+		FZ_INSIDE(t.ip.payload, t.ip.payload_len, data, size);
+	}
 
 	uint8_t *c = malloc(size ? size : 1);
 	FZ_CHECK(c != NULL);

@@ -28,7 +28,7 @@
 # $(RT_TEST_BINS) is what tools/testrun.py --host takes.
 # Run time knobs: TALLY_MS (Ms when a test passes 0), TALLY_RT_TEST_TIMEOUT
 # (seconds before a runtime child is killed, default 60), TALLY_QUANTUM_US
-# (preemption quantum of the runtime children, default 200; 0: off).
+# (preemption quantum of the runtime children, default 10; 0: off).
 
 HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host

@@ -15,9 +15,11 @@
  *
  * The runtime in a child is preempted asynchronously (rt_preempt_hosted.c)
  * with a quantum of TALLY_QUANTUM_US microseconds (env; default
- * RT_TEST_QUANTUM_US, 50 times shorter than the runtime's own, so that a
- * goroutine running for a while is preempted again and again; 0: no
- * preemption).  After each runtime child the parent prints how many
+ * RT_TEST_QUANTUM_US, 1000 times shorter than the runtime's own, so that
+ * even goroutines that run a few microseconds between blocking calls are
+ * preempted: the signal comes every 20 us, the shortest period the
+ * hosted platform arms, and finds a goroutine that has run 10 us due;
+ * 0: no preemption).  After each runtime child the parent prints how many
  * preemptions it saw, and at exit the total of the binary.
  */
 #ifndef TALLY_TESTS_RT_TEST_H
@@ -107,7 +109,7 @@ void *rt_test_shared(void);
 _Noreturn void rt_test_check_failed(const char *file, int line, const char *expr);
 
 /* ---- preemption ---- */
-#define RT_TEST_QUANTUM_US 200
+#define RT_TEST_QUANTUM_US 10
 /* The quantum of the runtime children started from now on, in us (0: no
  * preemption; < 0: back to TALLY_QUANTUM_US or RT_TEST_QUANTUM_US). */
 void rt_test_set_quantum_us(int us);

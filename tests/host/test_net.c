@@ -419,6 +419,38 @@ static void test_field_drops(void **state)
 	assert_int_equal(edited("tcp", 0, 34, B(0, 0), 2), NET_DROP_BAD_ADDR);    /* port 0 */
 }
 
+/* NET_RX_L4_CSUM_OK (a device vouched for the L4 checksum): the recorded
+ * ICMP, UDP and TCP frames with their last payload byte changed are
+ * BAD_CSUM without the flag and accepted with it; the IPv4 header's
+ * checksum is still verified with it (the TTL changed: BAD_CSUM). */
+static void test_l4_csum_trust(void **state)
+{
+	(void)state;
+	static const struct { const char *name; size_t fi; } fr[] = {
+		{ "arp_icmp", 2 }, { "udp", 0 }, { "tcp", 2 },
+	};
+	for (size_t k = 0; k < sizeof(fr) / sizeof(fr[0]); k++) {
+		struct nfx f;
+		struct net_rx r, r0;
+		struct net_rx_cfg c;
+		nfx_load(fr[k].name, &f);
+		cfg_for(&f, fr[k].fi, &c);
+		size_t n = f.len[fr[k].fi];
+		uint8_t *b = nfx_copy(&f, fr[k].fi);
+		assert_int_equal(net_rx_parse_flags(&c, b, n, 0, &r0), NET_OK);
+		b[n - 1] ^= 0x10;
+		assert_int_equal(net_rx_parse(&c, b, n, &r), NET_DROP_BAD_CSUM);
+		assert_int_equal(net_rx_parse_flags(&c, b, n, 0, &r), NET_DROP_BAD_CSUM);
+		assert_int_equal(net_rx_parse_flags(&c, b, n, NET_RX_L4_CSUM_OK, &r), NET_OK);
+		assert_int_equal(r.kind, r0.kind);
+		b[14 + 8] ^= 0x01;   /* TTL: the IPv4 header's checksum no longer holds */
+		assert_int_equal(net_rx_parse_flags(&c, b, n, NET_RX_L4_CSUM_OK, &r),
+		                 NET_DROP_BAD_CSUM);
+		free(b);
+		nfx_free(&f);
+	}
+}
+
 static void test_tcp_options_parsed(void **state)
 {
 	(void)state;
@@ -459,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_field_drops),
 		cmocka_unit_test(test_tcp_options_parsed),
+		cmocka_unit_test(test_l4_csum_trust),
 	};
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
 }

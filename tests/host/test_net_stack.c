@@ -153,12 +153,29 @@ static void arp_eviction_lru(void **st)
 	assert_int_equal(cache.evicted, 1);
 	assert_null(arp_cache_find(&cache, 0x0a000103));
 	assert_non_null(arp_cache_find(&cache, 0x0a000104));
-	/* pending entries are never evicted: with all pending, no room */
+	/* pending entries are never evicted, and at most half the cache is
+	 * pending: with the other half resolved, the cache full, and with
+	 * half pending, no room for another pending one */
 	arp_cache_init(&cache);
 	uint8_t f[20] = { 0 };
-	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+	for (unsigned i = 0; i < ARP_CACHE_SIZE / 2; i++)
 		assert_int_equal(arp_cache_enqueue(&cache, 0x0a000200 + i, f, sizeof(f), 0), ARP_Q_REQUEST);
 	assert_int_equal(arp_cache_enqueue(&cache, 0x0a0002ff, f, sizeof(f), 0), ARP_Q_NOROOM);
+	assert_int_equal(cache.queue_full, 1);
+	/* the resolved half: a flood of new pending ones never evicts it */
+	for (unsigned i = 0; i < ARP_CACHE_SIZE / 2; i++)
+		assert_non_null(arp_cache_update(&cache, 0x0a000300 + i, mac, 10, 1));
+	for (unsigned i = 0; i < 1000; i++)
+		assert_int_equal(arp_cache_enqueue(&cache, 0x0b000000 + i, f, sizeof(f), 20),
+		                 ARP_Q_NOROOM);
+	assert_int_equal(cache.evicted, 0);
+	for (unsigned i = 0; i < ARP_CACHE_SIZE / 2; i++)
+		assert_int_equal(arp_cache_lookup(&cache, 0x0a000300 + i, 30, mac), 1);
+	/* the pending ones time out (three requests): room again */
+	for (uint64_t t = ARP_RETRY_NS; t <= (uint64_t)ARP_TRIES * ARP_RETRY_NS; t += ARP_RETRY_NS)
+		arp_cache_tick(&cache, t, NULL, NULL);
+	assert_int_equal(arp_cache_enqueue(&cache, 0x0a0002ff, f, sizeof(f), 4 * ARP_RETRY_NS),
+	                 ARP_Q_REQUEST);
 	assert_int_equal(arp_cache_enqueue(&cache, 0x0a000200, f, ARP_FRAME_MAX + 1, 0), ARP_Q_TOOBIG);
 }
 

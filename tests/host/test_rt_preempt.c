@@ -18,10 +18,18 @@
  *     they resume on other Ms): the general registers, the flags and the
  *     extended state (XSAVE: the upper halves of YMM too) survive;
  *   - a goroutine holding a runtime lock (m->locks > 0) is not preempted
- *     however long it runs.
+ *     however long it runs;
+ *   - goroutines on one M that take a pthread mutex only inside the
+ *     hosted platform's section (as rt_net_hosted.c does) are never
+ *     switched out holding it, even when the signal lands in the PLT stub
+ *     through which the unlock is called: the others find it free every
+ *     time (trylock; on one thread a busy mutex can only be held by a
+ *     goroutine switched out).  Before rule 2 was narrowed to the .text
+ *     section this failed within a second at a 10 us quantum.
  * The counts come from the hosted platform (rt_test_preemptions) and
  * from the G itself (g->preemptions, raised by rt_async_preempt_body).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +57,8 @@ struct shared {
 	volatile uint64_t ref_int, ref_vec;
 	volatile double ref_fp;
 	volatile int64_t has_avx2;
+	volatile int64_t held_by_switched_out;
+	volatile int64_t locked_rounds;
 };
 
 RT_TEST_SCAFFOLD
@@ -212,12 +222,63 @@ static void registers_survive_preemption(void **state)
 	assert_true(S->preempts >= NWORKERS * WORKER_PREEMPTS);
 }
 
+/* ---- a pthread mutex held across the PLT ---- */
+
+#define PLT_MS 600
+static pthread_mutex_t plt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* In the hosted platform's section, like its users of pthread mutexes:
+ * no preemption inside, but the calls go out through PLT stubs. */
+RT_HOSTED_TEXT __attribute__((noinline)) static int plt_locked_round(void)
+{
+	if (pthread_mutex_trylock(&plt_lock) != 0)
+		return 0;
+	__atomic_fetch_add(&S->locked_rounds, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&plt_lock);
+	return 1;
+}
+
+static void plt_worker(void *arg)
+{
+	(void)arg;
+	uint64_t until = rt_nanotime() + PLT_MS * MS;
+	while (rt_nanotime() < until)
+		for (int i = 0; i < 64; i++)
+			if (!plt_locked_round())
+				tally_atomic_add(&S->held_by_switched_out, 1);
+	tally_atomic_add(&S->done, 1);
+}
+
+static void plt_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++)
+		tally_go(plt_worker, NULL);
+	rt_test_join(&S->done, 3);
+	S->preempts = rt_test_preemptions();
+}
+
+static void mutex_never_held_across_a_switch(void **state)
+{
+	(void)state;
+	reset();
+	rt_test_set_quantum_us(10);
+	rt_test_run(plt_main, NULL, 1);
+	rt_test_set_quantum_us(-1);
+	assert_int_equal(S->done, 3);
+	assert_int_equal(S->held_by_switched_out, 0);
+	assert_true(S->locked_rounds > 0);
+	/* the workers were preempted: the signal did land in them */
+	assert_true(S->preempts >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spinners_on_one_m_take_turns),
 		cmocka_unit_test(spinners_without_preemption_make_no_progress),
 		cmocka_unit_test(registers_survive_preemption),
+		cmocka_unit_test(mutex_never_held_across_a_switch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

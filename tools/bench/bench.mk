@@ -8,6 +8,11 @@
 #                      table; docs/bench.md)
 #   make bench-smoke   a short end-to-end check of the peers and the
 #                      comparison (part of `make test`), ends `N passed, M failed`
+#   make netbench      the network benchmarks: Tally's apps/udpecho.c and
+#                      apps/httpd.c against the same servers in Go
+#                      (tools/bench/netgo/) in the Linux guest, alternated
+#                      in one session (tools/netbench.py, docs/net.md);
+#                      NETBENCH_ARGS="<more tools/netbench.py options>"
 #
 # Variables: BENCH=<regex>  BENCHTIME=<duration>  BENCH_ARGS="<more tools/bench.py options>"
 #
@@ -23,7 +28,7 @@ BENCH_ARGS ?=
 BENCH_GOENV := CGO_ENABLED=0 GOFLAGS= GOCACHE=$(abspath $(BENCH_OUT))/go-cache \
 	GOPATH=$(abspath $(BENCH_OUT))/gopath GO111MODULE=on
 
-.PHONY: bench bench-smoke bench-guest bench-unit
+.PHONY: bench bench-smoke bench-guest bench-unit netbench netbench-guest
 
 $(BENCH_OUT)/vmlinuz: | $(BUILD)/.bootstrap
 	@sh $(BENCH_SRC)/fetch-linux.sh $(BENCH_OUT)
@@ -66,3 +71,26 @@ bench: bench-guest
 
 bench-smoke: bench-guest
 	@$(PYTHON) tools/bench.py --smoke $(BENCH_ARGS)
+
+# The network guest: the same kernel, its virtio-net modules (fetched with
+# it), /init and the Go peer of udpecho.c and httpd.c.
+$(BENCH_OUT)/modules/order: | $(BENCH_OUT)/vmlinuz
+	@sh $(BENCH_SRC)/fetch-linux.sh $(BENCH_OUT)
+
+$(BENCH_OUT)/netpeer: $(wildcard $(BENCH_SRC)/netgo/*.go) $(BENCH_SRC)/netgo/go.mod | $(BUILD)/.bootstrap
+	@mkdir -p $(BENCH_OUT)
+	cd $(BENCH_SRC)/netgo && $(BENCH_GOENV) go build -trimpath -ldflags='-s -w' \
+		-o $(abspath $@) .
+
+$(BENCH_OUT)/netinit.cpio: $(BENCH_OUT)/init $(BENCH_OUT)/netpeer $(BENCH_OUT)/modules/order \
+		$(BENCH_SRC)/mkinitramfs.py
+	$(PYTHON) $(BENCH_SRC)/mkinitramfs.py $@ $(BENCH_OUT)/init \
+		netpeer=$(BENCH_OUT)/netpeer --modules $(BENCH_OUT)/modules
+
+netbench-guest: $(BENCH_OUT)/vmlinuz $(BENCH_OUT)/netinit.cpio
+
+NETBENCH_ARGS ?=
+netbench: netbench-guest
+	@$(MAKE) --no-print-directory kernel APP=apps/udpecho.c OUT=$(BUILD)/x86_64/apps/udpecho
+	@$(MAKE) --no-print-directory kernel APP=apps/httpd.c OUT=$(BUILD)/x86_64/apps/httpd
+	@$(PYTHON) tools/netbench.py $(NETBENCH_ARGS)

@@ -11,18 +11,25 @@
 # Result: DIR/vmlinuz (a copy of the package's /boot/vmlinuz-*),
 #         DIR/vmlinuz.version (the package name and version it came from) and
 #         DIR/vmlinuz.config (the package's /boot/config-*: tools/bench.py
-#         reads CONFIG_HZ and the preemption model from it).
+#         reads CONFIG_HZ and the preemption model from it) and
+#         DIR/modules/*.ko (the package's virtio and virtio_net modules,
+#         which Debian does not build in: the network benchmarks'
+#         guest loads them, tools/netbench.py) with DIR/modules/order,
+#         their names in load order (dependencies first: each module's
+#         .modinfo `depends=`).
 # Idempotent: a DIR/vmlinuz that exists is kept (delete it to refetch); a
-# cache from before the config was kept fetches the same package again
-# (the name in DIR/vmlinuz.version) for its config.
+# cache from before the config or the modules were kept fetches the same
+# package again (the name in DIR/vmlinuz.version) for them.
 #
 # Which kernel: the version the metapackage linux-image-amd64 currently
 # depends on; set LINUX_PKG=linux-image-6.1.0-NN-amd64 to pin one.
 set -eu
 
 dir=${1:-build/bench}
+# The modules the guest needs for a virtio-net NIC, dependencies first.
+NET_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
 mkdir -p "$dir"
-if [ -s "$dir/vmlinuz" ] && [ -s "$dir/vmlinuz.config" ]; then
+if [ -s "$dir/vmlinuz" ] && [ -s "$dir/vmlinuz.config" ] && [ -s "$dir/modules/order" ]; then
 	exit 0
 fi
 if [ -s "$dir/vmlinuz" ] && [ -s "$dir/vmlinuz.version" ] && [ -z "${LINUX_PKG:-}" ]; then
@@ -75,6 +82,16 @@ cfg=$(ls "$tmp"/root/boot/config-* | head -n 1)
 if [ -s "$cfg" ]; then
 	cp "$cfg" "$dir/vmlinuz.config"
 fi
+mkdir -p "$dir/modules"
+for m in $NET_MODULES; do
+	ko=$(find "$tmp"/root/lib/modules -name "$m.ko" | head -n 1)
+	if [ -z "$ko" ]; then
+		echo "fetch-linux: no $m.ko in $deb" >&2
+		exit 1
+	fi
+	cp "$ko" "$dir/modules/$m.ko"
+done
+printf '%s\n' $NET_MODULES > "$dir/modules/order"
 cp "$img" "$dir/vmlinuz.tmp"
 echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" > "$dir/vmlinuz.version"
 mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"

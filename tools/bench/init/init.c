@@ -26,19 +26,32 @@
  *               "Dynamic Preempt:" boot message; "unknown" without one>
  *     hz: <hz=..., CONFIG_HZ as the harness read it from the package's
  *          config file; "unknown" when not given>
+ *     net: <the interface, its address and its driver; only with net=>
  * The TSC frequency comes from the kernel log ("Refined TSC clocksource
  * calibration" wins over "Detected ... MHz processor"), else /proc/cpuinfo.
+ *
+ * Network (the network benchmarks, tools/netbench.py): the fact
+ * `net=A.B.C.D/N` makes init load the kernel modules the harness packed
+ * into /lib/modules (their names, one per line and dependencies first,
+ * in /lib/modules/order; Debian builds virtio_pci and virtio_net as
+ * modules) with finit_module, wait up to 10 s for eth0, give it the
+ * address and bring it and lo up (ioctl SIOCSIFADDR, SIOCSIFNETMASK,
+ * SIOCSIFFLAGS).  A module that fails to load, no eth0 or a refused
+ * ioctl prints `init: net: ...` and ends the machine with status 71
+ * before the peer runs: a peer that cannot be reached measures nothing.
  * It is handed to the peer in the environment as BENCH_TSC_MHZ, so that a
  * peer without a cycle counter (Go) can turn ns/op into cycles/op.
  *
  * Exit: the status is written to QEMU's isa-debug-exit port 0xf4 (QEMU then
  * exits with (status << 1) | 1, the convention of tools/tally_qemu.py), then
  * reboot(RB_POWER_OFF) in case that device is absent.  Statuses: the peer's
- * own; 70 when it died from a signal; 127 when it could not be started.
+ * own; 70 when it died from a signal; 71 when net= could not be set up;
+ * 127 when it could not be started.
  *
  * Data structures: none beyond a few fixed buffers.  Invariants: init never
  * returns (the kernel panics when pid 1 exits).  Context: pid 1, root, a
- * static binary in an initramfs with no other files than the peers.
+ * static binary in an initramfs with no other files than the peers (and,
+ * for the network benchmarks, the kernel modules in /lib/modules).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,8 +63,14 @@
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +78,7 @@
 #define KLOG_READ_ALL	3
 #define KLOG_SIZE	10
 #define DEBUG_EXIT_PORT	0xf4
+#define STATUS_NO_NET	71
 
 static char cpuinfo[1 << 16];
 
@@ -281,6 +301,114 @@ power_off(int status)
 		pause();
 }
 
+
+/* Load every module named in /lib/modules/order, in that order. */
+static int
+load_modules(void)
+{
+	char order[4096], path[320], *line, *save = NULL;
+
+	read_file("/lib/modules/order", order, sizeof order);
+	if (!order[0]) {
+		printf("init: net: no /lib/modules/order in the initramfs\n");
+		return -1;
+	}
+	for (line = strtok_r(order, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int fd;
+
+		snprintf(path, sizeof path, "/lib/modules/%s.ko", line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			printf("init: net: cannot open %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) {
+			printf("init: net: finit_module %s: %s\n", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+set_flags_up(int s, const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+/* net = "A.B.C.D/N": modules, eth0, its address, eth0 and lo up. */
+static int
+net_up(const char *net)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct sockaddr_in *sin;
+	struct ifreq ifr;
+	char addr[32], drv[64], link[128];
+	const char *slash = strchr(net, '/');
+	unsigned prefix;
+	int i, s;
+	ssize_t n;
+
+	if (!slash || (size_t)(slash - net) >= sizeof addr ||
+	    sscanf(slash + 1, "%u", &prefix) != 1 || prefix < 1 || prefix > 30) {
+		printf("init: net: net=%s: expected A.B.C.D/N, N 1..30\n", net);
+		return -1;
+	}
+	memcpy(addr, net, slash - net);
+	addr[slash - net] = 0;
+	if (load_modules() < 0)
+		return -1;
+	for (i = 0; i < 200 && access("/sys/class/net/eth0", F_OK) != 0; i++)
+		nanosleep(&ts, NULL);
+	if (access("/sys/class/net/eth0", F_OK) != 0) {
+		printf("init: net: no eth0 10 s after the modules were loaded\n");
+		return -1;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		printf("init: net: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1) {
+		printf("init: net: net=%s: not an IPv4 address\n", net);
+		close(s);
+		return -1;
+	}
+	if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
+		printf("init: net: SIOCSIFADDR %s: %s\n", addr, strerror(errno));
+		close(s);
+		return -1;
+	}
+	sin->sin_addr.s_addr = htonl(~0u << (32 - prefix));
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0 || set_flags_up(s, "eth0") < 0 ||
+	    set_flags_up(s, "lo") < 0) {
+		printf("init: net: bringing eth0 up: %s\n", strerror(errno));
+		close(s);
+		return -1;
+	}
+	close(s);
+	n = readlink("/sys/class/net/eth0/device/driver", link, sizeof link - 1);
+	link[n > 0 ? n : 0] = 0;
+	snprintf(drv, sizeof drv, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : "unknown");
+	/* eth0's device is the virtio device; its driver is virtio_net */
+	printf("net: eth0 %s/%u (%s)\n", addr, prefix, drv);
+	fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,6 +430,9 @@ main(int argc, char **argv)
 	while (nfacts < argc && strchr(argv[nfacts], '=') && argv[nfacts][0] != '/')
 		nfacts++;
 	print_facts(nfacts, argv);
+	if (strcmp(fact(nfacts, argv, "net", ""), "") != 0 &&
+	    net_up(fact(nfacts, argv, "net", "")) < 0)
+		power_off(STATUS_NO_NET);
 	if (nfacts == argc) {
 		printf("init: no program on the kernel command line (after --)\n");
 		power_off(127);

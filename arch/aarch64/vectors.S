@@ -1,0 +1,109 @@
+/*
+ * vectors.S - the EL1 exception vector table of the aarch64 boot test
+ * image: every exception is reported, none is handled yet.
+ *
+ * Layout (ARM ARM D1.10.2): VBAR_EL1 is 2 KiB aligned; 16 entries of 0x80
+ * bytes: {current EL with SP_EL0, current EL with SP_ELx, lower EL
+ * AArch64, lower EL AArch32} x {synchronous, IRQ, FIQ, SError}.
+ *
+ * Stacks (stacks.S): the image runs on SP_EL0 (head.S selects it after
+ * setting SP_EL1 to the exception stack), so an exception from running code arrives in
+ * the "SP_EL0" group on a fresh exception stack, even when its cause was
+ * an overflow of the running stack.  An exception in the "SP_ELx" group
+ * happened inside the handler itself: its entry first resets SP_EL1 to the
+ * top of the exception stack (the frame of the failed report is given up)
+ * and a64_trap sees kind >= 4 and reports it briefly.
+ *
+ * Frame (struct a64_frame, trap.h; offsets checked there): x0..x30 at
+ * 8 * n, the interrupted SP at 248, ELR_EL1 256, SPSR_EL1 264, ESR_EL1
+ * 272, FAR_EL1 280; 288 bytes.  kind = 4 * group + type (type 0 sync,
+ * 1 IRQ, 2 FIQ, 3 SError).  a64_trap(frame, kind) returns only to resume
+ * the interrupted code (the semihosting probe, trap.c): the registers are
+ * reloaded from the frame, with ELR and x0 as it left them, and eret.
+ */
+#define FRAME 288
+
+	.macro	entry kind, reset
+	.balign	0x80
+	.if	\reset
+	ldr	x16, =a64_exc_stack_top
+	mov	sp, x16
+	.endif
+	sub	sp, sp, #FRAME
+	stp	x0, x1, [sp, #0]
+	mov	x1, #\kind
+	b	a64_vector_common
+	.endm
+
+	.text
+	.balign	2048
+	.globl	a64_vectors
+a64_vectors:
+	entry	0, 0
+	entry	1, 0
+	entry	2, 0
+	entry	3, 0
+	entry	4, 1
+	entry	5, 1
+	entry	6, 1
+	entry	7, 1
+	entry	8, 0
+	entry	9, 0
+	entry	10, 0
+	entry	11, 0
+	entry	12, 0
+	entry	13, 0
+	entry	14, 0
+	entry	15, 0
+
+a64_vector_common:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	str	x30, [sp, #240]
+	mrs	x2, sp_el0		/* the running code's stack */
+	cmp	x1, #4
+	b.lo	1f
+	add	x2, sp, #FRAME		/* (nested: the handler's own) */
+1:	mrs	x3, elr_el1
+	stp	x2, x3, [sp, #248]
+	mrs	x2, spsr_el1
+	mrs	x3, esr_el1
+	stp	x2, x3, [sp, #264]
+	mrs	x2, far_el1
+	str	x2, [sp, #280]
+	mov	x0, sp
+	mov	x29, xzr
+	bl	a64_trap		/* returns only to resume (kind < 4) */
+	ldp	x2, x3, [sp, #256]	/* ELR, SPSR (a64_trap may move ELR) */
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x19, [sp, #144]
+	ldp	x20, x21, [sp, #160]
+	ldp	x22, x23, [sp, #176]
+	ldp	x24, x25, [sp, #192]
+	ldp	x26, x27, [sp, #208]
+	ldp	x28, x29, [sp, #224]
+	ldr	x30, [sp, #240]
+	add	sp, sp, #FRAME
+	eret

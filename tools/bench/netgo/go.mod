@@ -1,0 +1,3 @@
+module tally/bench/netpeer
+
+go 1.19
