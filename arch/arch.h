@@ -236,6 +236,17 @@ enum { VM_AD_ACCESSED = 1, VM_AD_DIRTY = 2 };
  * never lost).  Does not flush any TLB.  Returns the pages reported, or
  * -1 for a misaligned or non-canonical range (or before arch_vm_init). */
 long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out);
+/* any (the same rules; which is VM_AD_DIRTY, clear is 1): a harvest for a
+ * caller that harvests one range in rounds, flushing every CPU's TLB
+ * between two rounds and harvesting each 2 MiB of it at most once a
+ * round: it may skip the 4 KiB pages of a 2 MiB unit (x86: a page table)
+ * no CPU loaded a translation into since the round before last (first:
+ * the first round, skips nothing).  Every page written since the last
+ * flush before the previous round is reported, and every page whose D was
+ * set since the previous round read it (at the latest one round late).
+ * va is 2 MiB-aligned and npages a multiple of 512 (else -1); *units (may
+ * be NULL) gets the 2 MiB units whose pages were read. */
+long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units);
 
 /* ---- Traps ---- */
 /* A saved register frame; layout is the port's (see arch/<isa>/trap.h). */

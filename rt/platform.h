@@ -54,6 +54,12 @@ size_t plat_stack_size(size_t requested);
  * unmapped guard below; returns its lowest usable address, 0 on failure. */
 uintptr_t plat_stack_alloc(size_t size);
 void plat_stack_free(uintptr_t base, size_t size);
+/* Give back the pages of the stack at base mapped below sp less a slack
+ * (bare metal: 16 KiB, keeping the initial backing); a later access maps
+ * them again as growth does.  The stack's goroutine must not run
+ * meanwhile.  Returns the pages released.  Any M, thread context; hosted:
+ * nothing (0). */
+uint64_t plat_stack_shrink(uintptr_t base, uintptr_t sp);
 /* Ask to be called back with rt_preempt_check() periodically on every M
  * (the tick), from the interrupt path on bare metal (with the interrupted
  * context) or from a timer signal when hosted.  May be a no-op when the
@@ -126,6 +132,14 @@ int plat_heap_commit(uintptr_t addr, size_t len);
  * program and runtime): fills lo[i], hi[i] for up to max ranges, returns
  * how many. */
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
+/* On the definition of a zero-initialised static that never holds a
+ * pointer to a collected object (the allocator's caches and lists, the
+ * collector's own state, lock tables): it goes to section .bss.noroots,
+ * which a platform may leave out of plat_gc_data (bare metal does: the
+ * collector neither scans it nor re-scans its pages when they are dirty,
+ * and the collector writes some of them in its final pause); hosted, it
+ * stays in .bss and is scanned. */
+#define PLAT_GC_NOROOT __attribute__((section(".bss.noroots")))
 /* The collector's settings from the boot options (gogc=, gcmemlimit=,
  * gctrace=, gcconc=); a platform without them leaves the defaults it is
  * given. */
@@ -150,6 +164,19 @@ void plat_heap_release(uintptr_t addr, size_t len);
  * plat_dirty_sync returns.  Any M, any stack, world running or stopped. */
 #define PLAT_DIRTY_PAGE 4096u
 long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out);
+/* A harvest by rounds (the collector's pre-cleaning rounds and final
+ * pause): lo is PLAT_DIRTY_ROUND-aligned, npages a multiple of
+ * PLAT_DIRTY_ROUND / PLAT_DIRTY_PAGE (else -1); the caller harvests these
+ * ranges every round, each unit of PLAT_DIRTY_ROUND bytes at most once a
+ * round, with plat_dirty_sync between rounds; first: the cycle's first
+ * round.  It reports every page written since the sync before the
+ * previous round, and every page written before it that the previous
+ * round did not report; it may skip units nothing touched since the round
+ * before last (bare metal: page tables whose directory entry's accessed
+ * bit stayed clear).  *units (may be NULL) gets the units read.  Hosted:
+ * every page, as plat_dirty_harvest. */
+#define PLAT_DIRTY_ROUND (2u << 20)
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units);
 /* Re-arm after harvests: every CPU drops its cached translations, so
  * every write after the return is recorded (bare metal: one TLB shootdown
  * round, charged on the other CPUs to kern.irq.ipi with cause gc).  Any M,

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rt/heap/heap.h"
 #include "rt/heap/rt_malloc.h"
 #include "rt/rt.h"
 #include "rt/rt_impl.h"
@@ -88,9 +89,12 @@ void rt_gfput(struct g *gp)
 	 * (G structures are malloc'd): clear them (sp = 0: retired) */
 	memset(&gp->ctx, 0, sizeof(gp->ctx));
 	if (gp->stack_lo) {
+		/* the collector may be reading this stack (gc_stack.c) */
+		int held = rt_gc_stack_free_begin(gp);
 		plat_stack_free(gp->stack_lo, gp->stack_size);
 		gp->stack_lo = 0;
 		gp->stack_size = 0;
+		rt_gc_stack_free_end(held);
 		__atomic_sub_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
 	}
 	struct p *pp = rt_getm()->p;  /* g0: not preempted */

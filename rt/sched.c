@@ -435,8 +435,11 @@ static void execute(struct m *m, struct g *gp)
 	 * while gp itself runs): the tick must never take g0 for gp. */
 	m->locks++;  /* dropped by the G when it resumes (rt_goentry / mcall) */
 	rt_tick_barrier();
+	__atomic_store_n(&gp->status, G_RUNNING, __ATOMIC_RELAXED);
+	/* seq-cst: a full fence between the status and the trim flag's load */
 	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
-	gp->status = G_RUNNING;
+	while (__builtin_expect(__atomic_load_n(&((struct gx *)gp)->gc_trimming, __ATOMIC_SEQ_CST), 0))
+		plat_relax();  /* the collector is shrinking its stack (gc_stack.c) */
 	gp->m = m;
 	gp->preempt = 0;
 	rt_tick_barrier();

@@ -43,6 +43,18 @@ extern struct rt_sched rt_sched;
 struct gx {
 	struct g g;
 	struct gx *allnext;
+	/* the collector (rt/heap/gc_mark.c): the saved sp its start pause
+	 * found, while the stack from there up is still to scan
+	 * concurrently; 0 otherwise.  Set with the world stopped; cleared
+	 * under gc_stack.c's stack lock, by the collector once it has scanned
+	 * the stack or by rt_gfput before the stack is freed (seq-cst) */
+	volatile uintptr_t gc_scan_sp;
+	/* 1 while the collector shrinks this G's stack (gc_stack.c): execute()
+	 * stores the status G_RUNNING, then (after a full fence) waits while
+	 * it is set; the collector sets it, then reads the status and shrinks
+	 * only a G that is not running (Dekker: one of the two sees the
+	 * other) */
+	volatile int gc_trimming;
 };
 
 /* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */

@@ -55,6 +55,11 @@ is killed by process-group id only; OVMF boots get a fresh copy of the VARS
 store in a temporary directory that is removed afterwards, because a reused
 VARS store can drop into the UEFI shell and wait forever.
 
+Files: the QEMU argument vector (image, machine, firmware, the options
+for exits without a status) and the checks of the options are built in
+tools/qemu_command.py, whose names this module re-exports; this file
+runs QEMU, reads its console and QMP events, and decodes its exit.
+
 Context: stdlib only; thread-safe enough for testrun.py to run a few boots
 in parallel threads (no shared mutable state except the live-process set,
 which is guarded by a lock).
@@ -72,26 +77,14 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-QEMU = "qemu-system-x86_64"
-ARCHES = ("x86_64", "aarch64")
-QEMU_A64 = "qemu-system-aarch64"
-X86_MACHINES = ("q35", "pc", "isapc", "microvm")
-A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
-A64_IMAGE = "dtboot.img"
-SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
-OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
-OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
-BOOTS = ("direct", "grub", "grub-efi", "uefi")
-IMAGE = {"direct": "kernel.elf", "grub": "tally.iso", "grub-efi": "tally.iso",
-         "uefi": "esp.img"}
+from qemu_command import (  # noqa: F401  (re-exported: tally_qemu's API)
+	ROOT, QEMU, ARCHES, QEMU_A64, X86_MACHINES, A64_MACHINE, A64_IMAGE,
+	SEMIHOSTING, OVMF_CODE, OVMF_VARS, BOOTS, IMAGE, QEMU_VARIANTS,
+	out_dir, image_path, qemu_program, check_qemu_program, check_options,
+	build_command, power_args,
+)
+
 START_MARK = "tally: start"
-# Named QEMU builds for --qemu-bin besides "system" (QEMU on PATH).  qemu10
-# is bookworm-backports' QEMU, unpacked into build/ by tools/fetch-qemu10.sh
-# (the bootstrap runs it): the only TCG here that offers x2APIC.
-QEMU_VARIANTS = {
-	"qemu10": os.path.join(ROOT, "build", "qemu10", "qemu-system-x86_64"),
-}
 
 EXIT_TIMEOUT = 124
 EXIT_QEMU_ZERO = 125
@@ -176,115 +169,6 @@ def complete(opts):
 	return opts
 
 
-def out_dir(opts):
-	"""--out, or the architecture's default build directory."""
-	return opts.out or os.path.join(ROOT, "build", opts.arch)
-
-
-def image_path(opts):
-	if opts.arch == "aarch64":
-		return os.path.join(out_dir(opts), A64_IMAGE)
-	return os.path.join(out_dir(opts), IMAGE[opts.boot])
-
-
-def qemu_program(opts):
-	"""The QEMU executable opts.qemu_bin names: "system", a QEMU_VARIANTS
-	name or a path."""
-	if opts.qemu_bin == "system":
-		return QEMU_A64 if opts.arch == "aarch64" else QEMU
-	return QEMU_VARIANTS.get(opts.qemu_bin, opts.qemu_bin)
-
-
-def check_qemu_program(opts):
-	"""Return an error string when the QEMU chosen by --qemu-bin cannot be
-	run, quoting why its fetch failed when that is known; else None."""
-	prog = qemu_program(opts)
-	if os.sep not in prog:
-		if shutil.which(prog):
-			return None
-		return "%s not found on PATH" % prog
-	if os.access(prog, os.X_OK):
-		return None
-	why = ""
-	failed = os.path.join(os.path.dirname(prog), "fetch-failed.txt")
-	if os.path.isfile(failed):
-		with open(failed, errors="replace") as f:
-			why = ": " + " ".join(f.read().split())
-	elif opts.qemu_bin == "qemu10":
-		why = " (never fetched: run `make qemu10` or tools/fetch-qemu10.sh)"
-	return "QEMU %r not available, %s missing%s" % (opts.qemu_bin, prog, why)
-
-
-def check_options(opts):
-	"""Return an error string, or None when opts can be booted."""
-	if opts.boot not in BOOTS:
-		return "unknown boot path %r (one of %s)" % (opts.boot, ", ".join(BOOTS))
-	if opts.arch not in ARCHES:
-		return "unknown --arch %r (one of %s)" % (opts.arch, ", ".join(ARCHES))
-	if opts.arch == "aarch64":
-		if opts.boot != "direct":
-			return "--arch aarch64 boots only --boot direct so far (docs/boot.md)"
-		if not A64_MACHINE.match(opts.machine):
-			return "--arch aarch64 needs --machine virt[,gic-version=2|3][,virtualization=on], not %r" % opts.machine
-	elif opts.machine not in X86_MACHINES:
-		return "unknown --machine %r (one of %s)" % (opts.machine, ", ".join(X86_MACHINES))
-	if opts.boot != "direct" and opts.cmdline:
-		return ("--cmdline works only with --boot direct; for %s the command "
-		        "line is baked into the image (make CMDLINE=...)" % opts.boot)
-	if opts.smp < 1:
-		return "--smp must be at least 1"
-	if opts.timeout <= 0:
-		return "--timeout must be positive"
-	err = check_qemu_program(opts)
-	if err:
-		return err
-	if not os.path.isfile(image_path(opts)):
-		return "no image %s (build it first: make %s)" % (
-			image_path(opts), "ARCH=aarch64" if opts.arch == "aarch64" else
-			"kernel" if opts.boot == "direct" else
-			"iso" if opts.boot.startswith("grub") else "esp")
-	if opts.boot in ("grub-efi", "uefi"):
-		for f in (OVMF_CODE, OVMF_VARS):
-			if not os.path.isfile(f):
-				return "firmware %s not found (install ovmf)" % f
-	return None
-
-
-def build_command(opts, vars_path="OVMF_VARS.fd"):
-	"""The QEMU argument vector for opts (vars_path: the per-run VARS copy)."""
-	def q(path):  # a comma inside a -drive option value is written twice
-		return path.replace(",", ",,")
-
-	img = image_path(opts)
-	cmd = [qemu_program(opts), "-nodefaults", "-display", "none", "-no-reboot",
-	       "-machine", opts.machine, "-cpu", opts.cpu,
-	       "-smp", str(opts.smp), "-m", opts.mem, "-seed", "1"]
-	if opts.arch == "aarch64":
-		cmd += SEMIHOSTING if opts.debug_exit else []
-	else:
-		cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-	cmd += ["-serial", "stdio"]
-	if opts.icount:
-		cmd += ["-icount", "shift=0,align=off,sleep=off",
-		        "-rtc", "base=2024-01-01T00:00:00,clock=vm"]
-	if opts.boot in ("grub-efi", "uefi"):
-		cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + q(OVMF_CODE),
-		        "-drive", "if=pflash,format=raw,unit=1,file=" + q(vars_path)]
-	if opts.boot == "direct":
-		cmd += ["-kernel", img]
-		if opts.cmdline:
-			cmd += ["-append", opts.cmdline]
-	elif opts.boot in ("grub", "grub-efi"):
-		cmd += ["-drive", "media=cdrom,readonly=on,format=raw,file=" + q(img),
-		        "-boot", "d"]
-	else:
-		# snapshot=on: the firmware's writes never reach the image, and
-		# two runs may share it.
-		cmd += ["-drive", "format=raw,snapshot=on,file=" + q(img)]
-	cmd += opts.extra
-	return cmd
-
-
 class BootResult:
 	"""Outcome of one boot.  exit_code is what the command-line tool exits
 	with; status is the guest's status or None when it did not give one."""
@@ -355,22 +239,6 @@ class _Echo:
 				self.started = True
 				line = line[i:]
 			self._emit(line + "\n")
-
-
-def power_args(opts, cmd, tmpdir):
-	"""The options for exits without a status (see the module doc): returns
-	(the command with them, the QMP socket path or None)."""
-	cmd = list(cmd)
-	if not opts.debug_exit and opts.arch != "aarch64":
-		i = cmd.index("isa-debug-exit,iobase=0xf4,iosize=0x04")
-		del cmd[i - 1:i + 1]
-	qmp = None
-	if opts.qmp:
-		qmp = os.path.join(tmpdir, "qmp.sock")
-		cmd[1:1] = ["-S", "-qmp", "unix:%s,server=on,wait=off" % qmp]
-	if opts.cpu_reset_log:
-		cmd[1:1] = ["-d", "cpu_reset", "-D", opts.cpu_reset_log]
-	return cmd, qmp
 
 
 class _Qmp(threading.Thread):

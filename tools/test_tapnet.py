@@ -9,7 +9,7 @@ namespace: the tap cases themselves (tests/system.cases, tap_*) boot
 through a real one.
 
 Run: python3 tools/test_tapnet.py (testrun.py's py layer also runs and
-counts it, after tools/test_tally_qemu.py).
+counts it, after tools/test_tally_qemu.py and tools/test_testrun.py).
 Context: stdlib only; touches nothing.
 """
 

@@ -27,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = os.path.join(ROOT, "tools")
 PYUNIT = os.path.join(TOOLS, "test_tally_qemu.py")
 # the harness's unit tests: PYUNIT and its siblings, run in this order
-PYUNITS = [PYUNIT, os.path.join(TOOLS, "test_tapnet.py")]
+PYUNITS = [PYUNIT, os.path.join(TOOLS, "test_testrun.py"),
+           os.path.join(TOOLS, "test_tapnet.py")]
 TAIL = 30
 
 

@@ -22,8 +22,9 @@ Layers, in the order they run:
   3. contract with --contract: kernel/ and rt/ compiled for aarch64
              against the contract headers alone (tools/contract_check.py);
              one result per file, contract/aarch64/<file>.
-  4. py      the harness's own unit tests, tools/test_tally_qemu.py and
-             tools/test_tapnet.py, run in this process; each test method
+  4. py      the harness's own unit tests, tools/test_tally_qemu.py,
+             tools/test_testrun.py and tools/test_tapnet.py, run in this
+             process; each test method
              is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file); a case with `tap = N` boots with QEMU
@@ -552,7 +553,8 @@ def main(argv=None):
 	ap.add_argument("--contract", action="store_true",
 	                help="compile kernel/ and rt/ for aarch64 against the contract headers")
 	ap.add_argument("--no-py", action="store_true",
-	                help="skip tools/test_tally_qemu.py")
+	                help="skip the py layer (tools/test_tally_qemu.py, "
+	                     "test_testrun.py, test_tapnet.py)")
 	ap.add_argument("--bench-smoke", action="store_true",
 	                help="also run tools/bench.py --smoke (Linux-guest peers)")
 	ap.add_argument("--no-build", action="store_true",

@@ -48,7 +48,11 @@
 #define DIRECT_MAX (64ull << 30)   /* largest direct map: 64 GiB */
 #define POOL_PAGES (2 + 64 + 8)
 
-static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+/* In .bss.noroots (linker.ld: page-aligned, left out of the collector's
+ * roots): page tables hold no pointer to a collected object, and the
+ * collector's own dirty-bit harvests write them (through these 4 KiB
+ * mappings), which would otherwise make them pages to re-scan. */
+static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096), section(".bss.noroots")));
 static unsigned pool_used;
 static pte_t *pml4;
 static uint64_t nx_bit;
@@ -255,4 +259,12 @@ long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t
 	if (!pml4)
 		return -1;  /* before arch_vm_init: the boot path's tables */
 	return x86_pt_ad(&pt, va, npages, bits, clear, out);
+}
+
+long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units)
+{
+	struct x86_pt pt = { pml4, pt_virt, NULL };
+	if (!pml4)
+		return -1;
+	return x86_pt_ad_round(&pt, va, npages, first, out, units);
 }

@@ -66,4 +66,13 @@ static inline pte_t *x86_pt_walk(const struct x86_pt *pt, uintptr_t va, int crea
 long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bits, int clear,
                uint64_t *out);
 
+/* A harvest of D by rounds (arch.h's arch_vm_ad_round): va 2 MiB-aligned,
+ * npages a multiple of 512.  A page table's leaves are read (and their D
+ * cleared) only when its directory entry had A or PTE_SEEN set; the entry's
+ * A is cleared and PTE_SEEN set to what A was (first: every table read,
+ * PTE_SEEN set).  *tables (may be NULL) gets the tables read.  Returns the
+ * pages reported, -1 for a bad range. */
+long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int first, uint64_t *out,
+                     size_t *tables);
+
 #endif

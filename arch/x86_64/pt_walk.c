@@ -18,6 +18,20 @@
  * bits are set (clean leaves are not written, so a clear over a clean
  * range dirties no cache line).
  *
+ * Round harvests (x86_pt_ad_round, the collector's pre-cleaning rounds
+ * and final pause, arch.h's arch_vm_ad_round) skip a whole page table when
+ * its directory entry shows no access since the round before last: the
+ * MMU sets A in every paging-structure entry it uses to load a
+ * translation (SDM 4.8; QEMU's walker does too), and a write needs a
+ * translation.  The entry's A is cleared (one CAS) before its leaves are
+ * read, and PTE_SEEN (a bit the MMU ignores) keeps for one round that it
+ * was set: a leaf whose D a CPU sets after the leaves were read, through a
+ * translation it loaded before A was cleared, is read next round because
+ * of PTE_SEEN; one loaded after sets A again.  The caller flushes every
+ * TLB between rounds (so no translation outlives two rounds) and harvests
+ * each table at most once a round.  The proof, case by case, is in
+ * docs/heap.md ("The final pause").
+ *
  * Invariants: tables reachable from the root are never freed (paging.c
  * never frees one), so a walk without the page-table lock never reads a
  * freed table; a leaf is updated only by a single aligned 8-byte store
@@ -59,7 +73,31 @@ struct ad_walk {
 	int clear;
 	uint64_t *out;
 	long reported;
+	int round;            /* 0: every table; 1: a first round; 2: a later round */
+	size_t tables;        /* page tables whose leaves were read */
 };
+
+/* A round harvest's look at directory entry *p (present, not a large
+ * page): clear its A, keep in PTE_SEEN whether A was set (first: set
+ * PTE_SEEN), and say whether its table must be read: A set now or at the
+ * last round.  One CAS (the MMU may set A meanwhile: then again).  Before
+ * the table's leaves are read: a translation loaded after this sets A again
+ * and is found next round; one loaded before it, through which a leaf's D
+ * is set after the leaves were read, is found next round through
+ * PTE_SEEN. */
+static int round_entry(pte_t *p, int first)
+{
+	pte_t e = __atomic_load_n(p, __ATOMIC_RELAXED), n;
+	do {
+		if (first)
+			n = (e & ~PTE_A) | PTE_SEEN;
+		else
+			n = (e & ~(PTE_A | PTE_SEEN)) | ((e & PTE_A) ? PTE_SEEN : 0);
+		if (n == e)
+			break;
+	} while (!__atomic_compare_exchange_n(p, &e, n, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return first || (e & (PTE_A | PTE_SEEN));
+}
 
 /* The 4 KiB leaves of page table t covering [a, hi] (one 2 MiB span or
  * less): the hot loop of a walk over a large mapped range (the collector
@@ -70,6 +108,17 @@ static void ad_leaves(struct ad_walk *w, pte_t *t, uintptr_t a, uintptr_t hi)
 	unsigned i = (a >> 12) & 511, end = (hi >> 12) & 511;
 	uint64_t page = (a - w->start) >> 12, bits = w->bits;
 	for (; i <= end; i++, page++) {
+		/* eight clean entries at once (a bit clear in all eight: none
+		 * has it, present or not): the common case of a large heap */
+		while (!(i & 7) && i + 7 <= end) {
+			const volatile pte_t *t8 = &t[i];
+			if ((t8[0] | t8[1] | t8[2] | t8[3] | t8[4] | t8[5] | t8[6] | t8[7]) & bits)
+				break;
+			i += 8;
+			page += 8;
+		}
+		if (i > end)
+			break;
 		pte_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
 		if (!(e & PTE_P) || !(e & bits))
 			continue;
@@ -110,10 +159,12 @@ static void ad_level(struct ad_walk *w, pte_t *table, int level, uintptr_t lo, u
 					w->reported += (long)(to - from);
 				}
 			} else {
-				if (level == 1)
-					ad_leaves(w, w->pt->virt(e & PTE_ADDR), a, hi);
-				else
+				if (level > 1) {
 					ad_level(w, w->pt->virt(e & PTE_ADDR), level - 1, a, hi);
+				} else if (!w->round || round_entry(p, w->round == 1)) {
+					w->tables++;
+					ad_leaves(w, w->pt->virt(e & PTE_ADDR), a, hi);
+				}  /* else a round: not accessed since the last but one */
 			}
 		}
 		if (hi == last)
@@ -139,7 +190,26 @@ long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bi
 		return -1;
 	if (out)
 		memset(out, 0, (npages + 63) / 64 * sizeof(uint64_t));
-	struct ad_walk w = { pt, va, bits & (PTE_A | PTE_D), clear, out, 0 };
+	struct ad_walk w = { pt, va, bits & (PTE_A | PTE_D), clear, out, 0, 0, 0 };
 	ad_level(&w, pt->root, 3, va, last);
+	return w.reported;
+}
+
+long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int first, uint64_t *out,
+                     size_t *tables)
+{
+	if ((va & ((2u << 20) - 1)) || (npages & 511))
+		return -1;
+	if (npages == 0 || !canonical(va) || npages > (SIZE_MAX >> 12))
+		return npages == 0 ? 0 : -1;
+	uintptr_t last = va + ((uintptr_t)npages << 12) - 1;
+	if (last < va || !canonical(last) || (va >> 47) != (last >> 47))
+		return -1;
+	if (out)
+		memset(out, 0, npages / 64 * sizeof(uint64_t));
+	struct ad_walk w = { pt, va, PTE_D, 1, out, 0, first ? 1 : 2, 0 };
+	ad_level(&w, pt->root, 3, va, last);
+	if (tables)
+		*tables = w.tables;
 	return w.reported;
 }

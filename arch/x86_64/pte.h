@@ -33,6 +33,9 @@
 #define PTE_D   (1ull << 6)    /* dirty: set by the CPU on a write (leaf only) */
 #define PTE_PS  (1ull << 7)    /* large page (in a PD: 2 MiB, in a PDPT: 1 GiB) */
 #define PTE_PAT4K (1ull << 7)   /* in a 4 KiB leaf, bit 7 is PAT, not PS */
+#define PTE_SEEN (1ull << 9)   /* software (ignored by the MMU), in a directory entry:
+                                 * its A bit was set at the last round harvest
+                                 * (pt_walk.c, x86_pt_ad_round) */
 #define PTE_NX  (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 

@@ -33,6 +33,7 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/cpu/smp.h"
+#include "rt/platform.h"  /* PLAT_GC_NOROOT */
 
 struct __lock {
 	volatile int locked;
@@ -46,7 +47,7 @@ struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
 	__lock___dd_hash_mutex, __lock___arc4random_mutex;
 
 #define POOL 256
-static struct __lock pool[POOL];
+static PLAT_GC_NOROOT struct __lock pool[POOL];  /* owners and counts: no roots */
 static volatile unsigned pool_next;
 
 static struct __lock *make(void)

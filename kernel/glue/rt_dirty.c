@@ -12,6 +12,12 @@
  * lock, unmapped tables skipped whole) and returns the bitmap; sync is one
  * TLB shootdown round (tlb_batch_flush of everything) so no CPU keeps a
  * translation with D set that would let its next write go unrecorded.
+ * plat_dirty_round is a harvest for rounds (arch_vm_ad_round): it skips
+ * the page tables whose directory entry's accessed bit stayed clear since
+ * the round before last (the MMU sets it whenever it loads a translation
+ * through the entry, and a write needs one), so the collector's final
+ * pause reads the leaves of the few tables touched since its last
+ * pre-cleaning round, not of the whole heap.
  *
  * Granularity: every range the collector harvests is mapped with 4 KiB
  * pages: the heap arena and goroutine stacks are vm regions (vm_commit maps
@@ -43,6 +49,7 @@
 #include "rt/platform.h"
 
 _Static_assert(PLAT_DIRTY_PAGE == ARCH_PAGE_SIZE, "dirty pages are the MMU's 4 KiB pages");
+_Static_assert(PLAT_DIRTY_ROUND == 512 * ARCH_PAGE_SIZE, "a round's unit is one page table's 2 MiB");
 
 static unsigned cause_gc;
 
@@ -58,6 +65,11 @@ void rt_dirty_init(void)
 long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
 {
 	return arch_vm_ad(lo, npages, VM_AD_DIRTY, 1, out);
+}
+
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units)
+{
+	return arch_vm_ad_round(lo, npages, first, out, units);
 }
 
 static int do_sync(void *p)

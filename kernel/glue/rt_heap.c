@@ -56,7 +56,7 @@ void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent)
  * unmapped: the guard pages below the boot CPU's stacks.  The ranges are
  * the mapped runs, found by walking the page tables on each call (a few
  * hundred pages), less the stacks kept in the image. */
-extern char _data_start[], _bss_end[];
+extern char _data_start[], _bss_end[], _noroots_start[], _noroots_end[];
 
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 {
@@ -82,9 +82,14 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 	/* Leave out the stacks in the image (arch_image_stacks): the boot
 	 * CPU's interrupt stacks keep the registers of the last goroutine
 	 * each interrupt found, stale for as long as that CPU takes no other
-	 * interrupt, and would keep what those registers named alive. */
-	uintptr_t slo[8], shi[8];
+	 * interrupt, and would keep what those registers named alive.  And
+	 * the statics marked PLAT_GC_NOROOT (linker.ld's page-aligned
+	 * _noroots_start.._noroots_end): no collected object's address is
+	 * ever stored there. */
+	uintptr_t slo[9], shi[9];
 	size_t ns = arch_image_stacks(slo, shi, 8);
+	slo[ns] = (uintptr_t)_noroots_start;
+	shi[ns++] = (uintptr_t)_noroots_end;
 	for (size_t k = 0; k < ns; k++)
 		for (unsigned i = 0; i < n; i++) {
 			if (shi[k] <= lo[i] || slo[k] >= hi[i])

@@ -235,6 +235,13 @@ static int shrink_on_syscall_stack(void *p)
 	return 0;
 }
 
+uint64_t plat_stack_shrink(uintptr_t base, uintptr_t sp)
+{
+	struct shrink_args a = { base, sp, 0 };
+	cpu_syscall(shrink_on_syscall_stack, &a);
+	return a.released;
+}
+
 uint64_t tally_stack_shrink(void)
 {
 	uintptr_t lo = rt_curg_stack_lo();

@@ -11,7 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
 
-#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100 }
+#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100, .gcconc = 1 }
 static const struct mem_opts defaults = MEM_OPTS_DEFAULT;
 struct mem_opts mem_opts = MEM_OPTS_DEFAULT;
 
@@ -76,7 +76,16 @@ static int set_gcmemlimit(const char *v, const char **why)
 	return 0;
 }
 
-static int set_gctrace(const char *v, const char **why) { return parse_bit(v, &mem_opts.gctrace, why); }
+static int set_gctrace(const char *v, const char **why)
+{
+	unsigned long long n;
+	if (bootopt_parse_u64(v, &n) < 0 || n > 2) {
+		*why = "expected 0, 1 or 2";
+		return -1;
+	}
+	mem_opts.gctrace = (int)n;
+	return 0;
+}
 static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
 
 static const struct bootopt opts[] = {
@@ -85,8 +94,8 @@ static const struct bootopt opts[] = {
 	{ "heapcheck", "0|1: poison freed heap memory, report a write after free on reuse", set_heapcheck },
 	{ "gogc", "100|off: collect when the heap grows this % over the live heap", set_gogc },
 	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
-	{ "gctrace", "0|1: print a line for every collection", set_gctrace },
-	{ "gcconc", "0|1: mark concurrently, the page tables' dirty bits as write barrier", set_gcconc },
+	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
+	{ "gcconc", "1|0: mark concurrently, the page tables' dirty bits as write barrier (0: stop the world)", set_gcconc },
 };
 
 static void reset(void) { mem_opts = defaults; }

@@ -7,24 +7,36 @@
  * A conservative, non-moving mark-sweep collector for plain C.  Two modes
  * (boot option gcconc=, rt_gc_set_concurrent hosted):
  *
- * Stop-the-world marking (gcconc=0, the default): one pause marks
- * everything (roots, then the mark stack drained), then the world starts
- * and the spans are swept.
+ * Stop-the-world marking (gcconc=0): one pause marks everything (roots,
+ * then the mark stack drained), then the world starts and the spans are
+ * swept.  The hosted build's default (rt_gc_set_concurrent(1) turns the
+ * other on), since its dirty record is every page.
  *
- * Concurrent marking (gcconc=1), the write barrier being the page tables'
- * dirty bits (plat_dirty_*, rt/platform.h):
+ * Concurrent marking (gcconc=1, bare metal's default), the write barrier
+ * being the page tables' dirty bits (plat_dirty_*, rt/platform.h):
  *   0. before the pause, world running (rt.gc.mark): the dirty record of
  *      the heap, data and bss and of every goroutine's stack cleared, then
  *      one sync (a TLB shootdown), so every later store is recorded: a
  *      superset of the stores after the start pause;
- *   1. start pause: every cache window back; every goroutine's stack
- *      scanned; born-marked allocation on (rt_gc_marking: a window or
- *      large object handed out from now on is marked already).
- *   2. concurrent marking in slices (rt.gc.mark): data and bss, every
- *      malloc'd object, then the mark stack; then pre-cleaning rounds
- *      (harvest the heap's and data's record, sync, re-scan the dirty
- *      pages) until one finds fewer than PRECLEAN_ENOUGH pages, at most
- *      PRECLEAN_ROUNDS.  The budget: the collecting
+ *   1. start pause: every cache window back (those in use: the cache's
+ *      inuse bitmap); every goroutine's saved sp noted (gc_note_stacks);
+ *      born-marked allocation on (rt_gc_marking: a window or large object
+ *      handed out from now on is marked already).
+ *   2. concurrent marking in slices (rt.gc.mark): the noted stacks (each
+ *      from its noted sp up, unless the goroutine exited first: gc_stack.c),
+ *      data and bss, every malloc'd object, then the mark stack; then
+ *      pre-cleaning rounds (harvest the heap's and data's record by
+ *      rounds, plat_dirty_round, which skips page tables untouched since
+ *      the round before last; sync; re-scan the dirty pages) until one
+ *      finds fewer than PRECLEAN_ENOUGH pages, at most PRECLEAN_ROUNDS.
+ *      That round is followed at once, in the same slice, by the last
+ *      stretch (last_stretch: drain, more rounds while one finds
+ *      FINAL_FEW pages or more, at most FINAL_ROUNDS) and the final
+ *      pause, the M and the work lock held throughout: on one CPU
+ *      nothing but the collector runs between its last harvest and the
+ *      pause, so the pause finds only what the collector itself wrote
+ *      (statics that hold no collected pointer are PLAT_GC_NOROOT and
+ *      not re-scanned).  The budget: the collecting
  *      goroutine marks for a slice (MARK_SLICE_NS, holding m->locks, so
  *      the tick does not preempt it and the ledger class stays on its M),
  *      then sleeps so its marking time is at most 25% of the CPUs:
@@ -33,10 +45,14 @@
  *      reaches its goal.  It is the only background worker (one per CPU
  *      is still to come).
  *   3. final pause: the windows back again, the remaining dirty pages of
- *      the heap and data re-scanned, then every goroutine's stack pages
- *      that are dirty (a parked goroutine that did not run is not
- *      re-scanned), the collector's own stack and registers, drained, and
- *      marking ends.
+ *      the heap and data re-scanned (a round harvest), then every
+ *      goroutine's stack pages that are dirty (a parked goroutine that did
+ *      not run is not re-scanned: its stack is scanned once per cycle,
+ *      concurrently), the collector's own stack and registers, drained,
+ *      and marking ends.  No TLB shootdown: none is needed with the world
+ *      stopped and marking ending.  Its parts, in ns, are in
+ *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
+ *      second line.
  * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
  * that needs a new window while marking is on first scans grey objects in
  * proportion to the window's bytes, at the assist ratio set at the start
@@ -61,7 +77,7 @@
  * returns), a cache sweeps a span it takes from a central list, and the
  * next cycle finishes the sweep before it starts.
  *
- * Stop the world: the collector raises rt_stw with a new generation and
+ * Stop the world (gc_stw.c): the collector raises rt_stw with a new generation and
  * wakes every other M; each M's g0 acknowledges at the top of its
  * scheduling loop (rt_stw_wait) and parks; a running goroutine is
  * preempted at the next tick regardless of its quantum.  The collector
@@ -93,77 +109,38 @@
 #define ASSIST_WAIT_NS 100000ull          /* an allocator over the goal with no work to do */
 #define PRECLEAN_ROUNDS 8
 #define PRECLEAN_ENOUGH 128               /* fewer dirty pages: go to the final pause */
+#define FINAL_FEW 8                       /* fewer: stop the world now */
+#define FINAL_ROUNDS 4                    /* rounds at most in the last stretch */
 
-volatile int rt_stw;
-static volatile uint32_t stw_gen;
-static volatile int gc_busy, bg_running;
-static unsigned class_stw, class_mark, class_assist;
-volatile int rt_gc_marking;
-volatile uint64_t rt_gc_born_bytes;
-volatile uint64_t rt_gc_heap_alloc;
+/* the collector's state holds no pointer to a collected object: not a
+ * root (PLAT_GC_NOROOT), and its writes in the final pause dirty no
+ * page the pause would re-scan */
+static PLAT_GC_NOROOT volatile int gc_busy, bg_running;
+static PLAT_GC_NOROOT unsigned class_stw, class_mark, class_assist;
+PLAT_GC_NOROOT volatile int rt_gc_marking;
+PLAT_GC_NOROOT volatile uint64_t rt_gc_born_bytes;
+PLAT_GC_NOROOT volatile uint64_t rt_gc_heap_alloc;
 int rt_gc_percent_v = 100;
 int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
-static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20, gc_live, gc_start_ns;
-static struct tally_gc_stats st;
-static uint64_t total_alloc_base, prev_live;
-static uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
-static volatile uint64_t assist_ns;   /* this cycle's assists */
-static uintptr_t own_lo;              /* the collector's own stack is scanned from here */
+static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
+static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
+static PLAT_GC_NOROOT struct tally_gc_stats st;
+static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
+static PLAT_GC_NOROOT uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
+static PLAT_GC_NOROOT volatile uint64_t assist_ns;   /* this cycle's assists */
+static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stack is scanned from here */
 /* Bytes to scan per byte allocated while marking, x 16: the last cycle's
  * scan work over the heap's runway from the start pause to the goal, less
  * the worker's 25% share; 0: no assists until the goal (set each cycle). */
-static volatile uint64_t assist_ratio;
-static uint64_t last_scan = 0;
+static PLAT_GC_NOROOT volatile uint64_t assist_ratio;
+static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
-int gc_test_nobarrier;
+int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
-
-void rt_stw_wait(struct m *m)
-{
-	uint32_t gen = __atomic_load_n(&stw_gen, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&m->stw_ack, gen, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&rt_stw, __ATOMIC_SEQ_CST) &&
-	       __atomic_load_n(&stw_gen, __ATOMIC_SEQ_CST) == gen)
-		plat_m_park(0);
-}
-
-static void stop_the_world(unsigned me)
-{
-	unsigned n = (unsigned)tally_ncpu();
-	uint32_t gen = __atomic_add_fetch(&stw_gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&rt_stw, 1, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < n; i++)
-		if (i != me)
-			plat_m_wake(i);
-	for (unsigned i = 0; i < n; i++) {
-		if (i == me)
-			continue;
-		for (uint64_t spins = 1; __atomic_load_n(&rt_ms[i].stw_ack, __ATOMIC_SEQ_CST) != gen; spins++) {
-			plat_relax();
-			if (spins % 4096 == 0)
-				plat_m_wake(i);  /* it may have parked on a path without the check */
-		}
-	}
-}
-
-static void start_the_world(unsigned me)
-{
-	unsigned n = (unsigned)tally_ncpu();
-	__atomic_store_n(&rt_stw, 0, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < n; i++)
-		if (i != me)
-			plat_m_wake(i);
-}
-
-static void release_caches(void)
-{
-	for (unsigned i = 0; i < (unsigned)tally_ncpu(); i++)
-		rt_mcache_release_all(&rt_mcaches[i]);
-}
 
 /* Marking is complete, the world is stopped, nothing is swept yet. */
 static void mark_done_hooks(void)
@@ -183,7 +160,11 @@ struct cycle {
 	uint64_t stw1, stop1, stacks1;   /* the start pause; stopping; the stack scan */
 	uint64_t conc, mark_cpu;         /* concurrent marking: wall time, the worker's CPU time */
 	uint64_t stw2, stop2, walk2, rescan2, drain2;  /* the final pause and its parts */
+	uint64_t walkh2, rescanh2;       /* of walk2 and rescan2: the heap's and data's */
+	uint64_t stacks2, hooks2;        /* of the final pause: the stacks' walk and re-scan
+	                                  * (in walk2 and rescan2 too), the hooks to the end */
 	uint64_t dirty2;                 /* pages found dirty in the final pause */
+	uint64_t tables2;                /* page tables the final walk read */
 	uint64_t sweep;                  /* sweeping by the collecting goroutine */
 	unsigned precleans;
 };
@@ -207,12 +188,36 @@ static int over_goal(void)
 	return __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >= __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 }
 
-/* Concurrent marking in slices (world running); returns the CPU time. */
-static uint64_t mark_concurrently(struct cycle *c)
+/* The last stretch of marking, once a pre-cleaning round found few dirty
+ * pages: drain, and pre-clean again while the last round found more than
+ * FINAL_FEW (other CPUs' mutators keep writing), at most FINAL_ROUNDS
+ * times; no deadline, no sleep: the final pause follows at once, so on one
+ * CPU nothing but the collector runs between its last harvest and the
+ * pause.  Returns the rounds made. */
+static int last_stretch(long d)
+{
+	int extra = 0;
+	for (;;) {
+		gc_drain(0);
+		if (d < FINAL_FEW || extra >= FINAL_ROUNDS)
+			return extra;
+		d = gc_preclean();
+		extra++;
+		if (d < 0)
+			return extra;
+	}
+}
+
+/* Concurrent marking in slices (world running); returns the CPU time.
+ * When it ends by pre-cleaning (*hot), it returns with the M held
+ * (rt_acquirem), the work lock taken and the ledger in rt.gc.mark, the
+ * class to go back to in *hot_old: the caller stops the world at once. */
+static uint64_t mark_concurrently(struct cycle *c, int *hot, unsigned *hot_old)
 {
 	unsigned ncpu = (unsigned)tally_ncpu();
 	uint64_t cpu = 0;
 	int phase = 0, rounds = 0;
+	*hot = 0;
 	while (phase < 3) {
 		struct m *m = rt_acquirem();
 		unsigned old = plat_ledger_switch(class_mark);
@@ -220,6 +225,8 @@ static uint64_t mark_concurrently(struct cycle *c)
 		uint64_t t0 = plat_nanotime(), deadline = t0 + MARK_SLICE_NS;
 		do {
 			if (phase == 0) {
+				if (!gc_test_nostackscan)
+					gc_mark_stacks_noted();
 				gc_mark_data_roots();
 				gc_mark_malloc_roots();
 				phase = 1;
@@ -228,18 +235,27 @@ static uint64_t mark_concurrently(struct cycle *c)
 					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
 					                 ? gc_preclean() : -1;
 					rounds += d >= 0;
-					if (d < PRECLEAN_ENOUGH)
+					if (d >= 0 && (d < PRECLEAN_ENOUGH || rounds >= PRECLEAN_ROUNDS)) {
+						rounds += last_stretch(d);
+						*hot = 1;
+						phase = 3;
+					} else if (d < PRECLEAN_ENOUGH) {
 						phase = 2;
+					}
 				}
 			} else {
 				phase = gc_drain(deadline) ? 3 : 2;
 			}
 		} while (phase < 3 && plat_nanotime() < deadline);
-		gc_work_unlock();
 		uint64_t t = plat_nanotime() - t0;
+		cpu += t;
+		if (*hot) {
+			*hot_old = old;
+			break;
+		}
+		gc_work_unlock();
 		plat_ledger_switch(old);
 		rt_releasem(m);
-		cpu += t;
 		if (phase == 3 && gc_test_hook)
 			gc_test_hook();
 		if (phase < 3) {
@@ -262,6 +278,7 @@ static void cycle(int conc, struct cycle *c)
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();  /* the last cycle's sweep must be done */
 	c->sweep = plat_nanotime() - ts;
+	gc_data_refresh();
 	struct m *m = rt_acquirem();
 	struct g *self = m->curg;
 	unsigned old;
@@ -278,9 +295,9 @@ static void cycle(int conc, struct cycle *c)
 	}
 	old = plat_ledger_switch(class_stw);
 	uint64_t t0 = plat_nanotime();
-	stop_the_world(m->id);
+	gc_stop_the_world(m->id);
 	c->stop1 = plat_nanotime() - t0;
-	release_caches();
+	gc_release_caches();
 	c->before = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_work_lock();
 	gc_mark_begin();
@@ -298,32 +315,45 @@ static void cycle(int conc, struct cycle *c)
 		ratio = np >= 4 ? 0 : ratio * (4 - np) / 4;
 		__atomic_store_n(&assist_ratio, ratio, __ATOMIC_RELAXED);
 		uint64_t ta = plat_nanotime();
-		gc_mark_stacks(self);
+		gc_note_stacks(self);  /* scanned concurrently */
 		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
 		gc_work_unlock();
-		start_the_world(m->id);
+		gc_start_the_world(m->id);
 		uint64_t t1 = plat_nanotime();
 		c->stw1 = t1 - t0;
 		plat_ledger_switch(old);
 		rt_releasem(m);
-		c->mark_cpu = mark_concurrently(c);
-		m = rt_acquirem();
-		old = plat_ledger_switch(class_stw);
+		int hot;
+		c->mark_cpu = mark_concurrently(c, &hot, &old);
+		if (hot) {
+			m = rt_getm();  /* held since the last harvest, and the work lock */
+			plat_ledger_switch(class_stw);
+		} else {
+			m = rt_acquirem();
+			old = plat_ledger_switch(class_stw);
+		}
 		uint64_t t2 = plat_nanotime();
 		c->conc = t2 - t1;
-		stop_the_world(m->id);
+		gc_stop_the_world(m->id);
+		if (!hot)
+			gc_work_lock();
+		gc_release_caches();
 		uint64_t t3 = plat_nanotime();
 		c->stop2 = t3 - t2;
-		gc_work_lock();
-		release_caches();
-		t3 = plat_nanotime();
-		uint64_t w0 = gc_ms.walk_ns;
-		if (!gc_test_nobarrier)
-			c->dirty2 = gc_rescan_dirty() + gc_rescan_dirty_stacks(self);
+		uint64_t w0 = gc_ms.walk_ns, g0 = gc_ms.tables, ts = t3;
+		if (!gc_test_nobarrier) {
+			c->dirty2 = gc_rescan_dirty();
+			ts = plat_nanotime();
+			c->walkh2 = gc_ms.walk_ns - w0;
+			c->rescanh2 = ts - t3 - c->walkh2;
+			c->dirty2 += gc_rescan_dirty_stacks(self);
+		}
 		uint64_t t4 = plat_nanotime();
+		c->stacks2 = t4 - ts;
 		c->walk2 = gc_ms.walk_ns - w0;
 		c->rescan2 = t4 - t3 - c->walk2;
+		c->tables2 = gc_ms.tables - g0;
 		gc_ms.dirty_final = c->dirty2;
 		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
@@ -343,6 +373,7 @@ static void cycle(int conc, struct cycle *c)
 		c->stop1 = 0;
 	}
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
+	uint64_t th = plat_nanotime();
 	last_scan = gc_ms.scanned_bytes;
 	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
@@ -351,8 +382,10 @@ static void cycle(int conc, struct cycle *c)
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
 	set_goal();
 	gc_work_unlock();
-	start_the_world(m->id);
-	c->stw2 = plat_nanotime() - t0;
+	gc_start_the_world(m->id);
+	uint64_t t5 = plat_nanotime();
+	c->stw2 = t5 - t0;
+	c->hooks2 = t5 - th;
 	plat_ledger_switch(old);
 	rt_releasem(m);
 }
@@ -396,6 +429,20 @@ static void trace(const struct cycle *c)
 	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st.objects_freed);
 #undef MS
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
+	if (rt_gctrace < 2)
+		return;
+	const struct tally_gc_pause *p = &st.pause_last;
+	n = snprintf(line, sizeof(line),
+	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
+	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables\n",
+	             (unsigned long long)st.cycles, (unsigned long long)p->start_ns,
+	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
+	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
+	             (unsigned long long)p->final_walk_ns, (unsigned long long)p->final_rescan_ns,
+	             (unsigned long long)p->final_stacks_ns, (unsigned long long)p->final_roots_ns,
+	             (unsigned long long)p->final_hooks_ns, (unsigned long long)p->final_dirty_pages,
+	             (unsigned long long)p->final_tables);
+	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 }
 
 static void busy_lock(void)
@@ -423,6 +470,16 @@ static void collect(int conc, uintptr_t entry_sp)
 	own_lo = entry_sp;
 	cycle(conc, &c);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
+	struct tally_gc_pause parts = {
+		.start_ns = c.stw1, .start_stop_ns = c.stop1, .start_stacks_ns = c.stacks1,
+		.final_ns = c.stw2, .final_stop_ns = c.stop2, .final_walk_ns = c.walkh2,
+		.final_rescan_ns = c.rescanh2, .final_stacks_ns = c.stacks2,
+		.final_roots_ns = c.drain2, .final_hooks_ns = c.hooks2,
+		.final_dirty_pages = c.dirty2, .final_tables = c.tables2,
+	};
+	st.pause_last = parts;
+	if (!st.cycles || pause > st.pause_worst.start_ns + st.pause_worst.final_ns)
+		st.pause_worst = parts;
 	st.pause_ns[st.cycles % 256] = pause;
 	st.cycles++;
 	st.heap_live = gc_live;
@@ -433,6 +490,7 @@ static void collect(int conc, uintptr_t entry_sp)
 	if (c.stw2 > st.pause_max_ns)
 		st.pause_max_ns = c.stw2;
 	st.roots_bytes = gc_ms.roots_bytes;
+	st.stack_bytes_trimmed += gc_ms.stack_pages_trimmed * PLAT_DIRTY_PAGE;
 	st.marked_bytes = gc_ms.scanned_bytes;
 	total_alloc_base += c.before > prev_live ? c.before - prev_live : 0;
 	prev_live = gc_live;

@@ -1,7 +1,8 @@
 /*
  * gc_impl.h - what the collector's files share (gc.c: the cycle and the
- * pacer; gc_mark.c: marking, roots and dirty-page re-scans; gc_sweep.c:
- * sweeping) and nothing else includes.  The design is gc.c's essay.
+ * pacer; gc_stw.c: stopping the world; gc_mark.c: marking, roots and
+ * dirty-page re-scans; gc_stack.c: stacks as roots, their concurrent scan
+ * and trim; gc_sweep.c: sweeping) and nothing else includes.  The design is gc.c's essay.
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
  * under the work lock by one of: the collector (world stopped, or a
@@ -25,6 +26,8 @@ struct gc_mark_stats {
 	uint64_t assist_bytes;    /* bytes scanned by mark assists */
 	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
+	uint64_t tables;          /* units (page tables) the round harvests read */
+	uint64_t stack_pages_trimmed;  /* parked goroutines' stack pages given back */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
@@ -32,6 +35,9 @@ void gc_work_lock(void);
 int gc_work_trylock(void);
 void gc_work_unlock(void);
 
+/* Read data and bss's runs (plat_gc_data) for this cycle: before its
+ * first pause, world running (on bare metal it looks up every page). */
+void gc_data_refresh(void);
 /* World stopped: empty the mark stack, zero gc_ms. */
 void gc_mark_begin(void);
 /* Before the start pause, world running: clear the dirty record of the
@@ -44,8 +50,24 @@ void gc_dirty_clear(void);
  * after the dirty record was cleared, and is found dirty later. */
 void gc_mark_data_roots(void);
 void gc_mark_malloc_roots(void);
+/* Drain when the mark stack passed 4096 entries (keeps it short). */
+void gc_drain_if_long(void);
+/* Scan [lo, hi) conservatively as a root (counted in roots_bytes). */
+void gc_scan_root(uintptr_t lo, uintptr_t hi);
+
+/* ---- gc_stack.c ---- */
+/* gp's stack from its saved sp to its top, if gp is not self and parked
+ * or runnable with a stack (world stopped, or racily: see gc_stack.c). */
+int gc_stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top);
+/* World running, before the start pause: clear every stack's record. */
+void gc_clear_stacks(void);
 /* World stopped: every goroutine's stack but self's, from its saved sp. */
 void gc_mark_stacks(struct g *self);
+/* Concurrent mode: the start pause notes every goroutine's saved sp
+ * (world stopped); the worker scans each noted stack from there up, world
+ * running, unless the goroutine exited first (gc_stack.c). */
+void gc_note_stacks(struct g *self);
+void gc_mark_stacks_noted(void);
 /* The calling goroutine's own stack from lo (where the collector was
  * entered, its caller's registers spilled there) to its top (world
  * stopped). */
@@ -76,6 +98,18 @@ uint64_t gc_rescan_dirty_stacks(struct g *self);
  * collector without write barrier: the tests show it loses objects). */
 extern void (*gc_test_hook)(void);
 extern int gc_test_nobarrier;
+/* With nostackscan set, concurrent marking skips the stacks the start
+ * pause noted (tests/apps/gc_stackscan.c's control: a parked goroutine's
+ * stack, clean at the final pause, then keeps nothing alive). */
+extern int gc_test_nostackscan;
+
+/* ---- gc_stw.c ---- */
+/* Stop every other M (they acknowledge at the top of their scheduling
+ * loop); me is the caller's M.  Start them again. */
+void gc_stop_the_world(unsigned me);
+void gc_start_the_world(unsigned me);
+/* World stopped: give back every M's cache windows. */
+void gc_release_caches(void);
 
 /* ---- gc_sweep.c ---- */
 void gc_sweep_init(void);

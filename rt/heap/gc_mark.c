@@ -27,7 +27,21 @@
  * into every page is seen.  Rounds before the final one (pre-cleaning)
  * run concurrently: harvest (clear), sync, then re-scan: a store racing
  * with the clear is either in the page when it is read, or dirties it
- * again after the sync.
+ * again after the sync.  The heap's and data's harvests are by rounds
+ * (plat_dirty_round, over two 2 MiB-aligned hulls, each unit once a
+ * round: the cycle's clear is the first round, then every pre-cleaning
+ * round and the final pause): they skip the page tables no CPU loaded a
+ * translation from since the round before last, and report at the latest
+ * one round late a page written through a translation loaded before
+ * (docs/heap.md, "The final pause").  Stacks are harvested whole
+ * (plat_dirty_harvest): they are cleared before the start pause and
+ * harvested again only in the final pause.
+ *
+ * Stacks are scanned concurrently (gc_stack.c): the start pause notes each
+ * goroutine's saved sp, the worker scans from there up.
+ * Statics that hold no pointer to a collected object (the marker's own
+ * state here, gc.c's, the caches) are PLAT_GC_NOROOT: not roots, so the
+ * pages the collector dirties on its way to the final pause cost nothing.
  *
  * Reading under running mutators: the scan reads words that mutators
  * write (a torn read is impossible: aligned 8-byte loads), objects they
@@ -47,8 +61,10 @@
 #define PG PLAT_DIRTY_PAGE
 #define CHUNK_PAGES 4096u   /* pages per harvest: a 512-byte bitmap on the stack */
 
-struct gc_mark_stats gc_ms;
-static volatile int work_locked;
+/* the marker's state (counters, the mark stack's pages from the page
+ * heap, the bitmap, data's runs) holds no pointer to a collected object */
+PLAT_GC_NOROOT struct gc_mark_stats gc_ms;
+static PLAT_GC_NOROOT volatile int work_locked;
 
 void gc_work_lock(void)
 {
@@ -65,10 +81,10 @@ void gc_work_unlock(void) { __atomic_store_n(&work_locked, 0, __ATOMIC_RELEASE);
 struct work {
 	uintptr_t lo, hi;
 };
-static struct work *wstack;
-static size_t wtop, wcap;
-static struct mspan *wspan;
-static int overflowed;  /* an object was marked but could not be pushed */
+static PLAT_GC_NOROOT struct work *wstack;
+static PLAT_GC_NOROOT size_t wtop, wcap;
+static PLAT_GC_NOROOT struct mspan *wspan;
+static PLAT_GC_NOROOT int overflowed;  /* an object was marked but could not be pushed */
 
 /* The mark stack stays allocated between cycles (a full heap must still
  * be collectable).  When it cannot grow, the object stays marked but
@@ -112,11 +128,10 @@ static inline int set_mark(volatile uint64_t *w, uint64_t bit)
 	return !(__atomic_fetch_or(w, bit, __ATOMIC_ACQ_REL) & bit);
 }
 
+/* Mark the object holding p, an address inside the arena's heap pages. */
 __attribute__((no_sanitize("thread")))
-static inline void mark_word(uintptr_t p)
+static void mark_in_arena(uintptr_t p)
 {
-	if (p - rt_arena_lo >= __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - rt_arena_lo)
-		return;
 	struct mspan *s = __atomic_load_n(&rt_spans[(p - rt_arena_lo) >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
 	if (!s)
 		return;
@@ -153,15 +168,28 @@ static inline void mark_word(uintptr_t p)
 	}
 }
 
+static inline void mark_word(uintptr_t p)
+{
+	if (p - rt_arena_lo < __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - rt_arena_lo)
+		mark_in_arena(p);
+}
+
 /* Reads any memory word by word: stacks hold sanitizer redzones and other
  * goroutines' frames, and mutators write what is read (gc_mark.c's
- * essay: a racing store is re-scanned through its dirty page). */
+ * essay: a racing store is re-scanned through its dirty page).  The
+ * arena's bounds are read once: most words of data, stacks and objects are
+ * no heap address and cost a subtraction and a compare (a heap that grows
+ * meanwhile grows with born-marked objects, which need no mark). */
 __attribute__((no_sanitize("address", "thread")))
 static void scan(uintptr_t lo, uintptr_t hi)
 {
+	uintptr_t base = rt_arena_lo, len = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - base;
 	lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
-	for (uintptr_t a = lo; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t))
-		mark_word(*(const volatile uintptr_t *)a);
+	for (uintptr_t a = lo; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t)) {
+		uintptr_t p = *(const volatile uintptr_t *)a;
+		if (__builtin_expect(p - base < len, 0))
+			mark_in_arena(p);
+	}
 }
 
 static void mark_one(uintptr_t p) { mark_word(p); }
@@ -194,6 +222,12 @@ int gc_drain(uint64_t deadline)
 		gc_ms.scanned_bytes += pop_scan();
 	}
 	return 1;
+}
+
+void gc_drain_if_long(void)
+{
+	if (wtop > 4096)
+		gc_drain(0);
 }
 
 uint64_t gc_drain_bytes(uint64_t budget)
@@ -231,7 +265,7 @@ void gc_mark_overflow(void)
 
 /* ---- roots ---- */
 
-static void scan_root(uintptr_t lo, uintptr_t hi)
+void gc_scan_root(uintptr_t lo, uintptr_t hi)
 {
 	gc_ms.roots_bytes += hi > lo ? hi - lo : 0;
 	scan(lo, hi);
@@ -239,12 +273,17 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 
 #define MAXDATA 64
 
+/* Data and bss: the runs plat_gc_data gives (read once a cycle, before
+ * its first pause: on bare metal it looks up every page's mapping). */
+static PLAT_GC_NOROOT uintptr_t dlo[MAXDATA], dhi[MAXDATA];
+static PLAT_GC_NOROOT unsigned dn;
+
+void gc_data_refresh(void) { dn = plat_gc_data(dlo, dhi, MAXDATA); }
+
 void gc_mark_data_roots(void)
 {
-	uintptr_t lo[MAXDATA], hi[MAXDATA];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	for (unsigned i = 0; i < n; i++)
-		scan_root(lo[i], hi[i]);
+	for (unsigned i = 0; i < dn; i++)
+		gc_scan_root(dlo[i], dhi[i]);
 }
 
 /* The span starting at heap page address a, if it is a span in use. */
@@ -286,7 +325,7 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 			if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
 				rt_gc_scan_typed(base, end, mark_one);
 		} else if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
-			scan_root(lo, hi);
+			gc_scan_root(lo, hi);
 		}
 		return;
 	}
@@ -305,7 +344,7 @@ static void scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintpt
 		if (kind == KIND_GC_TYPED)
 			rt_gc_scan_typed(o, oe, mark_one);  /* whole, by its bitmap */
 		else
-			scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
+			gc_scan_root(o > lo ? o : lo, oe < hi ? oe : hi);
 	}
 }
 
@@ -324,49 +363,6 @@ void gc_mark_malloc_roots(void)
 	}
 }
 
-static int stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top)
-{
-	int status = __atomic_load_n(&gp->status, __ATOMIC_SEQ_CST);
-	if (gp == self || !gp->stack_lo || (status != G_RUNNABLE && status != G_WAITING))
-		return 0;
-	*sp = rt_ctx_sp(&gp->ctx);
-	*top = gp->stack_lo + gp->stack_size;
-	return *sp >= gp->stack_lo && *sp <= *top;
-}
-
-void gc_mark_stacks(struct g *self)
-{
-	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
-		uintptr_t sp, top;
-		if (stack_of(&x->g, self, &sp, &top))
-			scan_root(sp, top);
-	}
-}
-
-/* With the world running: the stacks' fields are read racily, which is
- * harmless: a harvest never faults (unmapped pages report nothing), and a
- * page missed or cleared wrongly here is one written since, or one the
- * start pause scans whole. */
-__attribute__((no_sanitize("thread")))
-static void clear_stacks(void)
-{
-	rt_lock(&rt_sched.lock);  /* the list only grows at its head */
-	struct gx *head = (struct gx *)rt_sched.allgs;
-	rt_unlock(&rt_sched.lock);
-	for (struct gx *x = head; x; x = RT_PEEK(x->allnext)) {
-		uintptr_t lo = RT_PEEK(x->g.stack_lo), size = RT_PEEK(x->g.stack_size);
-		if (lo && size && !(lo % PG) && !(size % PG))
-			plat_dirty_harvest(lo, size / PG, NULL);
-	}
-}
-
-/* The collector's own stack from where it was entered (gc.c's
- * collect_from) up: not its own frames below. */
-void gc_mark_own_stack(struct g *self, uintptr_t lo)
-{
-	scan_root(lo, self->stack_lo + self->stack_size);
-}
-
 /* ---- the dirty record ---- */
 
 enum { AREA_HEAP, AREA_DATA, AREA_STACK };
@@ -378,7 +374,7 @@ static void rescan_page(int area, uintptr_t pg, uintptr_t lo, uintptr_t hi)
 	if (a >= b)
 		return;
 	if (area != AREA_HEAP) {
-		scan_root(a, b);
+		gc_scan_root(a, b);
 		return;
 	}
 	uint8_t state;
@@ -414,22 +410,79 @@ static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
 	return dirty;
 }
 
-static uint64_t heap_and_data(int rescan)
+/* The harvests by rounds (plat_dirty_round) cover whole units of
+ * PLAT_DIRTY_ROUND: two hulls, data and bss's and the heap's, each unit
+ * harvested once a round; a page of a hull outside its runs (text, the
+ * image's stacks, the span table) is reported but not re-scanned. */
+#define RU ((uintptr_t)PLAT_DIRTY_ROUND)
+struct hull {
+	uintptr_t lo, hi;            /* RU-aligned */
+	const uintptr_t *rlo, *rhi;  /* the runs to re-scan */
+	unsigned n;
+	int area;
+};
+
+static unsigned hulls(struct hull h[2], uintptr_t *heap_lo, uintptr_t *heap_hi)
 {
-	uintptr_t lo[MAXDATA], hi[MAXDATA];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	uint64_t dirty = 0;
-	for (unsigned i = 0; i < n; i++)
-		dirty += harvest(AREA_DATA, lo[i], hi[i], rescan);
-	dirty += harvest(AREA_HEAP, rt_arena_lo, __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE), rescan);
+	unsigned k = 0;
+	if (dn) {
+		uintptr_t lo = dlo[0], hi = dhi[0];
+		for (unsigned i = 1; i < dn; i++) {
+			lo = dlo[i] < lo ? dlo[i] : lo;
+			hi = dhi[i] > hi ? dhi[i] : hi;
+		}
+		h[k++] = (struct hull){ lo & ~(RU - 1), (hi + RU - 1) & ~(RU - 1), dlo, dhi, dn, AREA_DATA };
+	}
+	*heap_lo = rt_arena_lo;
+	*heap_hi = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	h[k++] = (struct hull){ rt_arena_lo & ~(RU - 1), (*heap_hi + RU - 1) & ~(RU - 1), heap_lo, heap_hi, 1,
+		                AREA_HEAP };
+	return k;
+}
+
+/* Re-scan page pg of hull h where it meets its runs; 1 if it did. */
+static int rescan_hull_page(const struct hull *h, uintptr_t pg)
+{
+	int hit = 0;
+	for (unsigned i = 0; i < h->n; i++)
+		if (pg < h->rhi[i] && pg + PG > h->rlo[i]) {
+			rescan_page(h->area, pg, h->rlo[i], h->rhi[i]);
+			hit = 1;
+		}
+	if (wtop > 4096)
+		gc_drain(0);
+	return hit;
+}
+
+/* One round over the hulls (first: the cycle's first, only clearing);
+ * with rescan, the dirty pages re-scanned; returns them. */
+static uint64_t heap_and_data(int first, int rescan)
+{
+	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
+	uintptr_t hlo, hhi;
+	struct hull h[2];
+	unsigned nh = hulls(h, &hlo, &hhi);
+	for (unsigned i = 0; i < nh; i++)
+		for (uintptr_t p = h[i].lo; p < h[i].hi; p += CHUNK_PAGES * PG) {
+			size_t n = (h[i].hi - p) / PG < CHUNK_PAGES ? (h[i].hi - p) / PG : CHUNK_PAGES, units = 0;
+			uint64_t t0 = plat_nanotime();
+			long k = plat_dirty_round(p, n, rescan ? bm : NULL, first, &units);
+			gc_ms.walk_ns += plat_nanotime() - t0;
+			gc_ms.tables += units;
+			if (k <= 0 || !rescan)
+				continue;
+			for (size_t w = 0; w < n / 64; w++)
+				for (uint64_t b = bm[w]; b; b &= b - 1)
+					dirty += (uint64_t)rescan_hull_page(&h[i], p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG);
+		}
 	return dirty;
 }
 
 void gc_dirty_clear(void)
 {
 	uint64_t t0 = plat_nanotime();
-	heap_and_data(0);
-	clear_stacks();
+	heap_and_data(1, 0);
+	gc_clear_stacks();
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	gc_ms.sync_ns += plat_nanotime() - t1;
@@ -440,10 +493,10 @@ void gc_dirty_clear(void)
  * bitmap first, then synced, then re-scanned, in that order (a page
  * re-scanned before the sync could take a store through a stale
  * translation after its re-scan, unrecorded).  The bitmap (a bit per page
- * of data and heap) stays allocated between cycles, like the mark stack. */
-static uint64_t *pbm;
-static size_t pbm_words;
-static struct mspan *pbm_span;
+ * of the hulls) stays allocated between cycles, like the mark stack. */
+static PLAT_GC_NOROOT uint64_t *pbm;
+static PLAT_GC_NOROOT size_t pbm_words;
+static PLAT_GC_NOROOT struct mspan *pbm_span;
 
 static int pbm_fit(size_t words)
 {
@@ -463,43 +516,37 @@ static int pbm_fit(size_t words)
 
 long gc_preclean(void)
 {
-	uintptr_t lo[MAXDATA + 1], hi[MAXDATA + 1];
-	unsigned n = plat_gc_data(lo, hi, MAXDATA);
-	lo[n] = rt_arena_lo;
-	hi[n] = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
-	n++;
+	uintptr_t hlo, hhi;
+	struct hull h[2];
+	unsigned nh = hulls(h, &hlo, &hhi);
 	size_t words = 0;
-	for (unsigned i = 0; i < n; i++)
-		words += ((hi[i] - (lo[i] & ~(uintptr_t)(PG - 1)) + PG - 1) / PG + 63) / 64;
+	for (unsigned i = 0; i < nh; i++)
+		words += (h[i].hi - h[i].lo) / PG / 64;
 	if (pbm_fit(words) < 0)
 		return -1;
 	uint64_t t0 = plat_nanotime();
 	size_t at = 0;
-	long dirty = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
-		size_t np = (hi[i] - p + PG - 1) / PG;
-		long k = plat_dirty_harvest(p, np, pbm + at);
-		dirty += k > 0 ? k : 0;
-		at += (np + 63) / 64;
+	long found = 0;
+	for (unsigned i = 0; i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
+		long k = plat_dirty_round(h[i].lo, np, pbm + at, 0, &units);
+		found += k > 0 ? k : 0;
+		gc_ms.tables += units;
+		at += np / 64;
 	}
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	uint64_t t2 = plat_nanotime();
 	gc_ms.walk_ns += t1 - t0;
 	gc_ms.sync_ns += t2 - t1;
+	long dirty = 0;
 	at = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t p = lo[i] & ~(uintptr_t)(PG - 1);
-		size_t np = (hi[i] - p + PG - 1) / PG;
-		int area = i == n - 1 ? AREA_HEAP : AREA_DATA;
-		for (size_t w = 0; w < (np + 63) / 64; w++)
-			for (uint64_t b = pbm[at + w]; b; b &= b - 1) {
-				rescan_page(area, p + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG, lo[i], hi[i]);
-				if (wtop > 4096)
-					gc_drain(0);
-			}
-		at += (np + 63) / 64;
+	for (unsigned i = 0; found && i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG;
+		for (size_t w = 0; w < np / 64; w++)
+			for (uint64_t b = pbm[at + w]; b; b &= b - 1)
+				dirty += rescan_hull_page(&h[i], h[i].lo + (w * 64 + (unsigned)__builtin_ctzll(b)) * PG);
+		at += np / 64;
 	}
 	gc_ms.dirty_pages += (uint64_t)dirty;
 	return dirty;
@@ -507,7 +554,7 @@ long gc_preclean(void)
 
 uint64_t gc_rescan_dirty(void)
 {
-	uint64_t d = heap_and_data(1);
+	uint64_t d = heap_and_data(0, 1);
 	gc_ms.dirty_pages += d;
 	return d;
 }
@@ -517,7 +564,7 @@ uint64_t gc_rescan_dirty_stacks(struct g *self)
 	uint64_t dirty = 0;
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		uintptr_t sp, top;
-		if (stack_of(&x->g, self, &sp, &top))
+		if (gc_stack_of(&x->g, self, &sp, &top))
 			dirty += harvest(AREA_STACK, sp, top, 1);
 	}
 	gc_ms.dirty_pages += dirty;

@@ -162,7 +162,12 @@ struct mcache_class {
 struct mcache {
 	struct mcache_class k[RT_NKINDS][RT_NCLASSES];  /* k[KIND_MALLOC] first: the
 	                                                 * fast path's offsets */
-	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class)];
+	/* bit kind * RT_NCLASSES + cls: that window may have a span (set by
+	 * the refill, cleared by rt_mcache_release_all), so giving every
+	 * window back visits only those (the collector's pauses) */
+	uint64_t inuse[(RT_NKINDS * RT_NCLASSES + 63) / 64];
+	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class) -
+	            (RT_NKINDS * RT_NCLASSES + 63) / 64 * 8];
 };
 _Static_assert(sizeof(struct mcache) == 8192, "mcache: a power of two, indexed by shift");
 extern struct mcache rt_mcaches[RT_MAX_M];
@@ -187,7 +192,7 @@ void rt_span_fresh_objects(struct mspan *s);
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
-/* ---- the collector (gc.c, gc_mark.c, gc_sweep.c; internals in gc_impl.h) ---- */
+/* ---- the collector (gc.c, gc_stw.c, gc_mark.c, gc_stack.c, gc_sweep.c; internals in gc_impl.h) ---- */
 /* A probe of a span field read without its owner's lock, in a function
  * marked no_sanitize("thread"): the span may be being carved or typed, and
  * the caller validates what it reads (a plain volatile load, not an
@@ -217,6 +222,12 @@ extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
+/* rt_gfput (g0), around freeing an exited G's stack: waits while the
+ * collector reads that stack concurrently and keeps it from starting to;
+ * returns whether the end call must release (gc_stack.c). */
+struct g;
+int rt_gc_stack_free_begin(struct g *gp);
+void rt_gc_stack_free_end(int held);
 /* tally_gc_alloc for a span kind (KIND_GC_*): zeroed, collects when over
  * the goal; out of memory ends the program. */
 void *rt_gc_alloc(size_t n, unsigned kind);

@@ -53,8 +53,11 @@ struct mcentral {
 	struct mspan *partial;
 };
 
-static struct mcentral central[RT_NKINDS][RT_NCLASSES];
-struct mcache rt_mcaches[RT_MAX_M];
+/* spans and windows of free objects: no pointer to a live collected
+ * object, so not roots (PLAT_GC_NOROOT; the collector's final pause gives
+ * the windows back, writing them) */
+static PLAT_GC_NOROOT struct mcentral central[RT_NKINDS][RT_NCLASSES];
+PLAT_GC_NOROOT struct mcache rt_mcaches[RT_MAX_M];
 struct mspan *rt_allspans;
 struct rt_lock rt_allspans_lock;
 
@@ -287,14 +290,20 @@ int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
 			return -1;
 		k->span = s;
 		k->bits = 0;
+		unsigned b = kind * RT_NCLASSES + cls;
+		mc->inuse[b / 64] |= 1ull << (b % 64);
 	}
 }
 
 void rt_mcache_release_all(struct mcache *mc)
 {
-	for (unsigned kind = 0; kind < RT_NKINDS; kind++)
-		for (unsigned cls = 1; cls < RT_NCLASSES; cls++)
-			release_span(&mc->k[kind][cls]);
+	for (unsigned w = 0; w < sizeof(mc->inuse) / sizeof(mc->inuse[0]); w++) {
+		for (uint64_t bits = mc->inuse[w]; bits; bits &= bits - 1) {
+			unsigned b = w * 64 + (unsigned)__builtin_ctzll(bits);
+			release_span(&mc->k[b / RT_NCLASSES][b % RT_NCLASSES]);
+		}
+		mc->inuse[w] = 0;
+	}
 }
 
 int rt_span_free_object(struct mspan *s, unsigned idx)

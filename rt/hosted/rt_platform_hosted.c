@@ -292,6 +292,13 @@ RT_HOSTED_TEXT uintptr_t plat_stack_alloc(size_t size)
 	return (uintptr_t)p + RT_HOSTED_GUARD;
 }
 
+/* Not hosted: the test of trimming is on the machine. */
+RT_HOSTED_TEXT uint64_t plat_stack_shrink(uintptr_t base, uintptr_t sp)
+{
+	(void)base, (void)sp;
+	return 0;
+}
+
 RT_HOSTED_TEXT void plat_stack_free(uintptr_t base, size_t size)
 {
 	size = page_round(size);

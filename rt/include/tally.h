@@ -233,9 +233,12 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * (tally_gc_alloc_typed) are scanned only in the words their bitmap
  * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
- * The collection stops every goroutine (stop-the-world; the world is
- * stopped at the next preemption point, so it needs the tick, tick= not
- * 0) and is charged to the ledger class rt.gc.stw. */
+ * Marking is concurrent by default (boot option gcconc=1; gcconc=0:
+ * marking with every goroutine stopped): goroutines run while the
+ * collector marks, the page tables' dirty bits recording their stores,
+ * and two short pauses stop every goroutine (at the next preemption
+ * point, so it needs the tick, tick= not 0), charged to the ledger class
+ * rt.gc.stw; marking is rt.gc.mark, an allocator's help rt.gc.assist. */
 enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
 /* n zeroed bytes of the given kind; NULL (errno EINVAL) for a kind that
  * is neither.  When memory runs out it collects and tries again; if that
@@ -281,6 +284,30 @@ struct tally_gc_stats {
 	uint64_t cleanups_queued; /* cleanups whose object died, in all */
 	uint64_t cleanups_run;    /* cleanups that have returned, in all */
 	uint64_t weak_cleared;    /* weak handles cleared, in all */
+	/* bytes of parked goroutines' stacks below their sp that the collector
+	 * gave back to the kernel, in all (concurrent marking, bare metal) */
+	uint64_t stack_bytes_trimmed;
+	/* The pauses of the last cycle, and of the cycle whose pauses added
+	 * up to the most (pause_ns's largest), split into their parts. */
+	struct tally_gc_pause {
+		uint64_t start_ns;        /* the start pause (gcconc=1; 0 with gcconc=0) */
+		uint64_t start_stop_ns;   /*   of it: stopping the world (every other CPU acknowledged) */
+		uint64_t start_stacks_ns; /*   scanning the goroutines' stacks */
+		uint64_t final_ns;        /* the final pause (gcconc=0: the whole collection) */
+		uint64_t final_stop_ns;   /*   of it: stopping the world */
+		uint64_t final_walk_ns;   /*   reading and clearing the dirty bits of heap and data */
+		uint64_t final_rescan_ns; /*   re-scanning the heap and data pages found dirty */
+		uint64_t final_stacks_ns; /*   goroutine stacks: their dirty bits and dirty pages */
+		uint64_t final_roots_ns;  /*   the collector's own stack and registers, what is left
+		                           *   grey (gcconc=0: every root and the whole mark) */
+		uint64_t final_hooks_ns;  /*   cleanups, weak handles, timers, the sweep generation,
+		                           *   the goal, restarting the world */
+		uint64_t final_dirty_pages; /* pages the final pause found dirty (heap, data, stacks) */
+		uint64_t final_tables;    /* page tables (2 MiB of address each) the final walk read */
+	} pause_last, pause_worst;
+	/* Neither pause makes a TLB shootdown: the dirty record's syncs are
+	 * concurrent (docs/heap.md).  Under -icount shift=0 one ns is one guest
+	 * instruction. */
 	/* Each cycle's stop-the-world time (its pauses added), as Go's
 	 * MemStats.PauseNs: cycle c (counting from 0) is in pause_ns[c % 256],
 	 * so the last min(cycles, 256) cycles are there. */

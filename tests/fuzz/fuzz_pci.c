@@ -5,7 +5,7 @@
  * function (1 byte: dev << 3 | fn), the 256-byte config space, then six
  * little-endian dwords: what each BAR slot reads after all ones are
  * written (the device's sizing answer).  A fake config space replays them
- * (as tests/host/test_pci.c does); a function listed twice keeps its first
+ * (as tests/host/pci_fake.c does); a function listed twice keeps its first
  * record.  Seeds: the recorded QEMU spaces (tests/fixtures/, the .pcidump files).
  * The mechanism reaches 4 KiB: the extended space (0x100-0xfff) reads as
  * the record's 256 bytes repeated, so the input steers the PCI Express

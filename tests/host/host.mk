@@ -28,7 +28,7 @@ HOST_LIBS := -lcmocka -pthread
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt \
-	test_pte test_pci test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
+	test_pte test_pci test_pci_crafted test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
 	test_tcp test_tcp_edge test_tcp_sim test_fdt
 
 host_src_test_bootopt := kernel/bootopt.c
@@ -56,7 +56,9 @@ host_src_test_pci_ext := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/k
 host_src_test_msi := arch/x86_64/msi.c
 host_src_test_virtq := drivers/virtio/virtq.c
 host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
-	drivers/virtio/virtio_pci_caps.c
+	drivers/virtio/virtio_pci_caps.c tests/host/pci_fake.c
+host_src_test_pci_crafted := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
+	tests/host/pci_fake.c
 # the pure files of rt/net/ (the stack, sockets, the DHCP client and the TCP
 # socket layer need the runtime: rt.mk)
 NET_SRCS := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c rt/net/tcp_api.c \

@@ -25,16 +25,25 @@
  *     through which the unlock is called: the others find it free every
  *     time (trylock; on one thread a busy mutex can only be held by a
  *     goroutine switched out).  Before rule 2 was narrowed to the .text
- *     section this failed within a second at a 10 us quantum.
+ *     section this failed within a second at a 10 us quantum;
+ *   - rt_fastrand's pin: goroutines on one M drawing from it while being
+ *     preempted consume that M's xorshift64* stream exactly once each
+ *     value: every value drawn is one of the stream's first outputs, as
+ *     the test's own implementation computes them from the M's seed, and
+ *     no value is drawn twice (an unpinned read-modify-write of the
+ *     state, preempted in between, hands two goroutines the same one).
  * The counts come from the hosted platform (rt_test_preemptions) and
  * from the G itself (g->preemptions, raised by rt_async_preempt_body).
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 #include "rt/rt_impl.h"
 #include "rt/include/tally.h"
@@ -272,6 +281,77 @@ static void mutex_never_held_across_a_switch(void **state)
 	assert_true(S->preempts >= 10);
 }
 
+/* ---- rt_fastrand under preemption ---- */
+
+#define FR_G 4
+#define FR_DRAWS 65536
+#define FR_SLACK 65536           /* draws the scheduler itself may make */
+
+struct fr_out {
+	uint64_t seed;
+	uint64_t done;
+	uint64_t v[FR_G * FR_DRAWS];
+};
+static struct fr_out *fr;        /* MAP_SHARED, mapped by the parent */
+
+static void fr_worker(void *arg)
+{
+	uint64_t *v = &fr->v[(uintptr_t)arg * FR_DRAWS];
+	for (unsigned i = 0; i < FR_DRAWS; i++)
+		v[i] = rt_fastrand();
+	tally_atomic_add(&S->done, 1);
+}
+
+static void fr_main(void *arg)
+{
+	(void)arg;
+	fr->seed = rt_getm()->fastrand;  /* one M: nobody else draws now */
+	for (uintptr_t k = 0; k < FR_G; k++)
+		tally_go(fr_worker, (void *)k);
+	rt_test_join(&S->done, FR_G);
+	S->preempts = rt_test_preemptions();
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void fastrand_pinned_under_preemption(void **state)
+{
+	(void)state;
+	reset();
+	fr = mmap(NULL, sizeof(*fr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(fr != MAP_FAILED);
+	rt_test_run(fr_main, NULL, 1);
+	assert_int_equal(S->done, FR_G);
+	assert_true(S->preempts >= 10);
+	/* the reference: xorshift64* from the seed, written out here */
+	size_t nref = FR_G * FR_DRAWS + FR_SLACK;
+	uint64_t *ref = malloc(nref * sizeof(*ref)), x = fr->seed;
+	assert_non_null(ref);
+	for (size_t i = 0; i < nref; i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		ref[i] = x * 0x2545f4914f6cdd1dull;
+	}
+	qsort(ref, nref, sizeof(*ref), cmp_u64);
+	qsort(fr->v, FR_G * FR_DRAWS, sizeof(fr->v[0]), cmp_u64);
+	size_t dups = 0, strangers = 0;
+	for (size_t i = 0; i < FR_G * FR_DRAWS; i++) {
+		if (i && fr->v[i] == fr->v[i - 1])
+			dups++;
+		if (!bsearch(&fr->v[i], ref, nref, sizeof(*ref), cmp_u64))
+			strangers++;
+	}
+	free(ref);
+	munmap(fr, sizeof(*fr));
+	if (dups || strangers)
+		fail_msg("%zu values drawn twice, %zu not from the M's stream", dups, strangers);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +359,7 @@ int main(void)
 		cmocka_unit_test(spinners_without_preemption_make_no_progress),
 		cmocka_unit_test(registers_survive_preemption),
 		cmocka_unit_test(mutex_never_held_across_a_switch),
+		cmocka_unit_test(fastrand_pinned_under_preemption),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
