@@ -25,7 +25,7 @@ Boots alternate in one session, Tally then Go, --rounds times (at least
 3 for the record: boot-to-boot spread is about +-30% here).
 
 What one round measures, from the host (docs/net.md, "Benchmarks against
-Go"):
+Go"; the clients are tools/bench/netclient.py):
   UDP (Tally: a udpecho boot; Go: the peer's port 7), 64-byte datagrams:
     warm-up: 200 ping-pongs (the emulator translates the code once);
     ping-pong: --udp-count datagrams one at a time, each checked byte for
@@ -75,7 +75,6 @@ import argparse
 import json
 import os
 import re
-import select
 import shutil
 import socket
 import subprocess
@@ -88,13 +87,12 @@ TOOLS = os.path.join(ROOT, "tools")
 sys.path.insert(0, TOOLS)
 sys.path.insert(0, os.path.join(TOOLS, "bench"))
 import netfmt       # noqa: E402
+from netclient import SETTLE, http_get, http_session, udp_session   # noqa: E402
 import tally_qemu   # noqa: E402
 import tapnet       # noqa: E402
 from testrun import free_port   # noqa: E402
 
 LINUX_APPEND = "console=ttyS0 quiet loglevel=3 panic=-1"
-LUA = os.path.join(TOOLS, "httpd_wrk.lua")
-SETTLE = 1.0    # s between a wrk run and a read of the guest's count
 READY = {"udp": re.compile(r"^udpecho: listening on "),
          "http": re.compile(r"^httpd: listening on "),
          "go": re.compile(r"^netpeer: listening ")}
@@ -148,204 +146,6 @@ class Boot:
 	def join(self, timeout):
 		self.t.join(timeout)
 		return self.res
-
-
-# ------------------------------------------------------------------ UDP
-
-def udp_roundtrip(s, data, timeout=2.0):
-	s.settimeout(timeout)
-	t = time.perf_counter()
-	s.send(data)
-	try:
-		back = s.recv(2048)
-	except socket.timeout:
-		return None, None
-	return back, time.perf_counter() - t
-
-
-def udp_mark(s, fails, what):
-	back, _ = udp_roundtrip(s, b"mark", 3.0)
-	if back != b"mark":
-		fails.append("udp: the %s mark was not echoed" % what)
-
-
-def payload(seq):
-	return seq.to_bytes(8, "big") * 8
-
-
-def udp_session(host, port, a, fails):
-	"""The UDP phases against host:port; returns the client's view."""
-	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-	s.connect((host, port))
-	t0 = time.monotonic()
-	while True:
-		try:
-			back, _ = udp_roundtrip(s, b"probe", 0.5)
-		except ConnectionRefusedError:
-			back = None
-		if back == b"probe":
-			break
-		if time.monotonic() - t0 > 60:
-			fails.append("udp: no echo of a probe within 60 s")
-			return None
-	for i in range(200):
-		udp_roundtrip(s, payload(1 << 40 | i))
-	out = {}
-	udp_mark(s, fails, "first")
-	rtts, bad = [], 0
-	start = time.monotonic()
-	for i in range(a.udp_count):
-		data = payload(i)
-		back, rtt = udp_roundtrip(s, data)
-		if back != data:
-			bad += 1
-		else:
-			rtts.append(rtt)
-	wall = time.monotonic() - start
-	udp_mark(s, fails, "second")
-	rtts.sort()
-	out["pingpong"] = {"count": a.udp_count, "bad": bad, "wall_s": wall,
-	                   "rate": a.udp_count / wall,
-	                   "p50_us": netfmt.percentile(rtts, 50) * 1e6,
-	                   "p90_us": netfmt.percentile(rtts, 90) * 1e6,
-	                   "p99_us": netfmt.percentile(rtts, 99) * 1e6,
-	                   "mean_us": sum(rtts) / len(rtts) * 1e6 if rtts else 0.0}
-	if bad:
-		fails.append("udp: %d of %d ping-pong echoes missing or different" % (bad, a.udp_count))
-	out["flood"] = udp_flood(s, a, fails)
-	udp_mark(s, fails, "third")
-	s.close()
-	return out
-
-
-def udp_flood(s, a, fails):
-	"""--udp-window datagrams in flight for --udp-seconds; a datagram not
-	echoed within 0.5 s is lost and replaced."""
-	s.setblocking(False)
-	seq, inflight, got, lost, wrong, rtts = 1 << 32, {}, 0, 0, 0, []
-	start = time.perf_counter()
-	stop = start + a.udp_seconds
-	while True:
-		now = time.perf_counter()
-		if now < stop:
-			while len(inflight) < a.udp_window:
-				try:
-					s.send(payload(seq))
-				except BlockingIOError:
-					break
-				inflight[seq] = time.perf_counter()
-				seq += 1
-		elif not inflight:
-			break
-		try:
-			back = s.recv(2048)
-		except BlockingIOError:
-			back = None
-		except ConnectionRefusedError:
-			back = None
-		if back is None:
-			now = time.perf_counter()
-			for k in [k for k, t in inflight.items() if now - t > 0.5]:
-				del inflight[k]
-				lost += 1
-			if now >= stop and not inflight:
-				break
-			select.select([s], [], [], 0.01)
-			continue
-		k = int.from_bytes(back[:8], "big") if len(back) >= 8 else -1
-		if k in inflight and back == payload(k):
-			rtts.append(time.perf_counter() - inflight.pop(k))
-			got += 1
-		else:
-			wrong += 1
-	end = time.perf_counter()
-	s.setblocking(True)
-	# a late echo of a datagram declared lost: read it out before the mark
-	s.settimeout(0.3)
-	late = 0
-	try:
-		while True:
-			s.recv(2048)
-			late += 1
-	except (socket.timeout, ConnectionRefusedError):
-		pass
-	rtts.sort()
-	if wrong:
-		fails.append("udp flood: %d echoes that no datagram in flight sent" % wrong)
-	if got == 0:
-		fails.append("udp flood: no echo")
-	return {"window": a.udp_window, "sent": seq - (1 << 32), "echoed": got, "lost": lost,
-	        "late": late, "wrong": wrong, "wall_s": end - start,
-	        "pps": got / a.udp_seconds,
-	        "p50_us": netfmt.percentile(rtts, 50) * 1e6,
-	        "p99_us": netfmt.percentile(rtts, 99) * 1e6}
-
-
-# ----------------------------------------------------------------- HTTP
-
-def http_get(host, port, path, timeout=20):
-	s = socket.create_connection((host, port), timeout=timeout)
-	try:
-		s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
-		buf = b""
-		while True:
-			d = s.recv(65536)
-			if not d:
-				break
-			buf += d
-	finally:
-		s.close()
-	head, _, body = buf.partition(b"\r\n\r\n")
-	if not head.startswith(b"HTTP/1.1 200"):
-		raise IOError("GET %s: %r" % (path, head[:40]))
-	return body.decode("utf-8", "replace")
-
-
-def wrk(host, port, conns, seconds, clients_dir, tag):
-	cmd = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--timeout", "10s", "-s", LUA,
-	       "http://%s:%d/" % (host, port)]
-	p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-	                   timeout=seconds + 60)
-	if clients_dir:
-		with open(os.path.join(clients_dir, tag + ".wrk.txt"), "w") as f:
-			f.write(p.stdout)
-	return netfmt.parse_wrk(p.stdout)
-
-
-def http_session(host, port, a, fails, clients_dir, tag):
-	t0 = time.monotonic()
-	while True:
-		try:
-			if http_get(host, port, "/", 5).startswith("<!doctype html>"):
-				break
-		except (OSError, IOError):
-			pass
-		if time.monotonic() - t0 > 60:
-			fails.append("http: no page within 60 s")
-			return None
-		time.sleep(0.5)
-	wrk(host, port, 1, 1, None, "")
-	out = {}
-	for conns in (1, 64):
-		key = "c%d" % conns
-		# a request in flight when the last wrk stopped is served a moment
-		# later: let it end before the guest's count is read
-		time.sleep(SETTLE)
-		before = http_get(host, port, "/stats")
-		w = wrk(host, port, conns, a.seconds, clients_dir, "%s.c%d" % (tag, conns))
-		time.sleep(SETTLE)
-		after = http_get(host, port, "/stats")
-		if clients_dir:
-			with open(os.path.join(clients_dir, "%s.c%d.stats.json" % (tag, conns)), "w") as f:
-				f.write(before.rstrip() + "\n" + after)
-		w["stats"] = (netfmt.parse_stats(before), netfmt.parse_stats(after))
-		if w["bad"] or w["errors"] or w["ok"] != w["requests"]:
-			fails.append("http %s: %d requests, %d right, %d wrong, socket errors: connect %d "
-			             "read %d write %d status %d timeout %d (wrk --timeout 10s)" % (
-				key, w["requests"], w["ok"], w["bad"], w["connect"], w["read"], w["write"],
-				w["status"], w["timeout"]))
-		out[key] = w
-	return out
 
 
 # ---------------------------------------------------------------- boots
