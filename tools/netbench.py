@@ -52,7 +52,9 @@ Exit status 1 when any boot fails to come up or to end, or any check
 fails (a wrong echo, a wrong response, a socket error, a missing mark, a
 guest count that disagrees with the client's); a client that cannot
 finish is a failure of its boot, which is then stopped, and the session
-goes on.  Exit status 2: bad options, or an image, the guest or wrk
+goes on; through the tap the guest is pinged first (ICMP is answered by
+Tally's poller and stack, or Linux's kernel, whatever its server does)
+and the failure says how many of 3 pings it answered.  Exit status 2: bad options, or an image, the guest or wrk
 missing, or (--net tap) the namespace could not be made (TapError's
 message: no root, no /dev/net/tun, no unshare/nsenter/ip).  Every QEMU
 still running is killed when the session ends, also on an error; the
@@ -252,6 +254,11 @@ def one_boot(a, system, workload, rnd, boots, fails):
 				http_get(host, tport, "/quit")
 		except OSError as e:
 			bfails.append("%s: quit: %s" % (tag, e))
+		if bfails and a.net == "tap":
+			# before it is stopped: does the guest still answer ICMP
+			# (Tally's poller and stack, Linux's kernel) when its server
+			# does not?
+			bfails.append("%s: %s" % (tag, ping_guest(host)))
 	res = b.join(15 if bfails else a.timeout + 60)
 	if res is None and bfails:
 		tally_qemu.kill_all()   # it did not end after a failure: stop it
@@ -303,6 +310,30 @@ def one_boot(a, system, workload, rnd, boots, fails):
 		print("netbench: FAILED: %s" % f, flush=True)
 	fails += bfails
 	return run
+
+
+_PING = re.compile(r"^(\d+) packets transmitted, (\d+) (?:packets )?received", re.M)
+
+
+def ping_summary(text):
+	"""(sent, answered) from ping's output, or None."""
+	m = _PING.search(text)
+	return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def ping_guest(host, count=3):
+	"""One line on whether host answers ping (through the tap only)."""
+	try:
+		p = subprocess.run(["ping", "-c", str(count), "-i", "0.2", "-W", "1", "-n", host],
+		                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+		                   timeout=count + 10)
+		out = p.stdout
+	except (OSError, subprocess.TimeoutExpired) as e:
+		return "ping of the guest could not run: %s" % e
+	r = ping_summary(out)
+	if not r:
+		return "ping of the guest printed no summary: %s" % " ".join(out.split()[-12:])
+	return "ping of the guest: %d of %d answered" % (r[1], r[0])
 
 
 def report(run):

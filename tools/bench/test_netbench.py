@@ -261,6 +261,19 @@ class Namespace(unittest.TestCase):
 		self.assertEqual(status, 2)
 		self.assertIn("has no tap0", out.getvalue())
 
+	def test_ping_summary(self):
+		# iputils-ping's last lines, as it prints them
+		ok = ("--- 192.168.77.2 ping statistics ---\n"
+		      "3 packets transmitted, 3 received, 0% packet loss, time 404ms\n"
+		      "rtt min/avg/max/mdev = 0.262/0.431/0.702/0.193 ms\n")
+		self.assertEqual(netbench.ping_summary(ok), (3, 3))
+		dead = ("--- 192.168.77.2 ping statistics ---\n"
+		        "3 packets transmitted, 0 received, 100% packet loss, time 2043ms\n")
+		self.assertEqual(netbench.ping_summary(dead), (3, 0))
+		errs = ("3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2046ms\n")
+		self.assertEqual(netbench.ping_summary(errs), (3, 0))
+		self.assertIsNone(netbench.ping_summary("ping: connect: Network is unreachable\n"))
+
 	def test_has_tap(self):
 		dev = ("Inter-|   Receive                            |  Transmit\n"
 		       " face |bytes    packets errs drop fifo frame compressed multicast|bytes\n"
