@@ -244,6 +244,11 @@ def one_boot(a, system, workload, rnd, boots, fails):
 			bfails.append("%s: the client stopped: %s" % (tag, e))
 			run.pop("udp", None)
 			run.pop("http", None)
+		if bfails and a.net == "tap":
+			# before it is told to quit: does the guest still answer
+			# ICMP (Tally's poller and stack, Linux's kernel) when its
+			# server does not?
+			bfails.append("%s: %s" % (tag, ping_guest(host)))
 		try:
 			if workload == "udp":
 				s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -254,11 +259,6 @@ def one_boot(a, system, workload, rnd, boots, fails):
 				http_get(host, tport, "/quit")
 		except OSError as e:
 			bfails.append("%s: quit: %s" % (tag, e))
-		if bfails and a.net == "tap":
-			# before it is stopped: does the guest still answer ICMP
-			# (Tally's poller and stack, Linux's kernel) when its server
-			# does not?
-			bfails.append("%s: %s" % (tag, ping_guest(host)))
 	res = b.join(15 if bfails else a.timeout + 60)
 	if res is None and bfails:
 		tally_qemu.kill_all()   # it did not end after a failure: stop it
