@@ -7,15 +7,17 @@ options (--net's values and default, what --net tap refuses), the QEMU
 command lines of the two systems on each netdev, the clients' addresses,
 the namespace step (a stand-in for tools/tapnet.py's TapNet: the script
 run again with NETBENCH_TAPNS set and its arguments, the stand-in closed
-after, a TapError reported with status 2) and the copy inside refusing a
-namespace without the tap.
+after, a TapError reported with status 2), the copy inside refusing a
+namespace without the tap, and the reading of ping's summary (the probe
+of a guest whose server stopped answering).
 
 Independent truth: the tap system cases in tests/system.cases (the
 netdev and the ip= that boot and pass there, `tap_ping`), the recorded
 console of the Go peer (tests/bench/net/go.1.both.log: the ports it
 listens on), Tally's own boot arguments as apps/udpecho.c and
-apps/httpd.c document them, a /proc/net/dev text written by hand, and
-what a stand-in child process printed.
+apps/httpd.c document them, a /proc/net/dev text and iputils-ping's
+summary lines written by hand, and what a stand-in child process
+printed.
 """
 
 import contextlib
