@@ -36,6 +36,12 @@ reached at its own address.  Modes:
             with one payload bit flipped under a kept checksum must not
             be (the case checks the guest counted exactly those as
             drop.bad_csum), and a good one after them must be.
+  flood N S (apps/udpecho.c) N floods of S seconds, each with
+            FLOOD_INFLIGHT datagrams in flight (each echo checked against
+            its sequence number and replaced by a new datagram): fails
+            when a flood gets no echo for STALL_SECS (the lost transmit
+            notification at P=1, docs/net.md), then "quit".  The case
+            checks the guest counted as many datagrams out as in.
   synflood  (apps/httpd.c, backlog 16) FLOOD_SYNS spoofed SYNs (sources
             192.168.77.3..254 on the link, random ports and sequence
             numbers) written as raw Ethernet frames on the tap in about
@@ -82,6 +88,11 @@ CLIENT_CONNS = 2        # connections this script holds open at once, at most
 CONN_BYTES = 139264
 LISTENER_SLACK = 64 * 1024
 MEM_FREE_SLACK = 8 << 20
+# flood: datagrams kept in flight, and how long without an echo is a stall
+# (an echo takes under 10 ms on a loaded host; the guest's 128-entry rings
+# never hold 16 datagrams back for a second).
+FLOOD_INFLIGHT = 16
+STALL_SECS = 1.0
 # A fetch that waits for one lost SYN-ACK takes 1 s (curl's first SYN
 # retry), for two 3 s; longer means the flood kept the client out.
 FETCH_MAX = 3.5
@@ -142,6 +153,70 @@ def mode_ping():
 		say("%d datagrams of %d..%d bytes echoed identically" % (
 			len(SIZES), min(SIZES), max(SIZES)))
 	socat(b"quit", 1)
+	return fails
+
+
+def udp_flood(sock, seconds, stall=STALL_SECS, inflight=FLOOD_INFLIGHT):
+	"""Keep `inflight` 64-byte datagrams in flight on the connected UDP
+	socket sock (its timeout short, e.g. 0.05 s) for `seconds`: each echo
+	must equal the datagram its sequence number names; an echo answered is
+	replaced by a new datagram.  Returns (sent, echoed, stalled_at): the
+	seconds into the flood at which nothing had come back for `stall`
+	seconds, or None."""
+	seq = 0
+	out = {}
+	echoed = 0
+	t0 = last = time.monotonic()
+
+	def send():
+		nonlocal seq
+		p = seq.to_bytes(8, "big") + bytes((seq + i) & 255 for i in range(56))
+		sock.send(p)
+		out[seq] = p
+		seq += 1
+	for _ in range(inflight):
+		send()
+	while time.monotonic() - t0 < seconds:
+		try:
+			d = sock.recv(2048)
+		except socket.timeout:
+			if time.monotonic() - last > stall:
+				return seq, echoed, time.monotonic() - t0
+			continue
+		if len(d) < 8 or out.pop(int.from_bytes(d[:8], "big"), None) != d:
+			continue  # late (its flood gave up on it) or wrong: not counted
+		echoed += 1
+		last = time.monotonic()
+		send()
+	return seq, echoed, None
+
+
+def mode_flood(n, secs):
+	fails = []
+	wait_udp()
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.connect((GUEST, 7))
+	s.settimeout(0.05)
+	total = 0
+	for k in range(n):
+		sent, echoed, at = udp_flood(s, secs)
+		total += echoed
+		say("flood %d: %d sent, %d echoed%s" % (
+			k, sent, echoed, "; nothing back for %.1f s at %.2f s" % (STALL_SECS, at)
+			if at is not None else ""))
+		if at is not None:
+			fails.append("flood %d stalled at %.2f s after %d echoes" % (k, at, echoed))
+			break
+		time.sleep(0.3)  # what is still in flight comes back (or not) here
+		try:
+			while s.recv(2048):
+				pass
+		except socket.timeout:
+			pass
+	say("%d echoes in %d floods" % (total, n))
+	for _ in range(3):  # quit may be lost, as any datagram
+		s.send(b"quit")
+		time.sleep(0.2)
 	return fails
 
 
@@ -390,13 +465,17 @@ def mode_synflood():
 
 def main():
 	modes = {"ping": mode_ping, "http": mode_http, "mq": mode_mq, "csum": mode_csum,
-	         "synflood": mode_synflood}
-	if len(sys.argv) < 2 or sys.argv[1] not in modes or \
-			(sys.argv[1] == "mq" and (len(sys.argv) < 3 or not sys.argv[2].isdigit())):
-		print("usage: tap_client.py ping|http|mq PAIRS|csum|synflood [PORT]")
+	         "synflood": mode_synflood, "flood": mode_flood}
+	args = {"mq": 1, "flood": 2}.get(sys.argv[1] if len(sys.argv) > 1 else "", 0)
+	if len(sys.argv) < 2 or sys.argv[1] not in modes or len(sys.argv) < 2 + args or \
+			not all(a.replace(".", "", 1).isdigit() for a in sys.argv[2:2 + args]):
+		print("usage: tap_client.py ping|http|mq PAIRS|csum|synflood|flood N SECS [PORT]")
 		return 2
 	try:
-		fails = modes[sys.argv[1]]()
+		if sys.argv[1] == "flood":
+			fails = mode_flood(int(sys.argv[2]), float(sys.argv[3]))
+		else:
+			fails = modes[sys.argv[1]]()
 	except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
 		fails = ["%s: %s" % (type(e).__name__, e)]
 	for f in fails:
