@@ -353,6 +353,9 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	        f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) ? " ctrl_vq" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_MQ) ? " mq" : "");
+	if (v->mmio_fence)
+		kprintf("tally: virtio-net %s: one CPU under a hypervisor: queue fences by a "
+		        "register read (virtio_pci.c, \"Fences\")\n", n->where);
 	return 0;
 }
 

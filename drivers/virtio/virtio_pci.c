@@ -25,6 +25,26 @@
  * wakes a CPU.  The ISR byte is only for INTx
  * and is not read.
  *
+ * Fences: the driver and the device each store an index and then load
+ * the other's (the published avail index, then avail_event; used_event,
+ * then the used index), with a full fence between (virtq.c), so that one
+ * of the two always sees the other's store (Dekker).  That needs the
+ * CPU's fence to order our store before our load as the device's thread
+ * sees them.  Under QEMU's TCG before 8.1 with one CPU (-smp 1) it does
+ * not: the emulator drops every guest fence when the machine has one CPU
+ * ("tcg: Do not elide memory barriers for !CF_PARALLEL in system mode",
+ * QEMU 8.1), and its device thread runs beside the vCPU's on the host, so
+ * the host's store buffer can hold our index while we read the device's
+ * stale event index and the device reads our stale index: each side
+ * thinks the other is done, the notification is never sent, and the
+ * queue stops for good (docs/net.md, "A lost notification at P=1").  A
+ * read of a device register (config_generation) is emulated by the host
+ * under a lock, which orders the host's stores and loads as a fence
+ * would; so with one CPU under a hypervisor (mmio_fence) each queue's
+ * fence (virtq.h) is such a read.  Cost: one register read per kick
+ * decision and per interrupt re-arm (an exit under KVM, where the CPU's
+ * fence would do: the driver cannot tell the two apart).
+ *
  * DMA memory: rings come from the page allocator (pmem).  Below
  * arch_direct_map_top() virtual == physical, so a page's physical address
  * is both the CPU's pointer (write-back cached; DMA is coherent on this
@@ -40,6 +60,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "drivers/virtio/virtio_pci.h"
+#include "kernel/cpu/cpu.h"
 #include "kernel/ledger.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/mem/pmem.h"
@@ -140,6 +161,13 @@ void virtio_pci_close(struct virtio_dev *v)
 	v->config_vector = -1;
 }
 
+/* ---- fences (above): a register read the host emulates under a lock ---- */
+static void mmio_fence(void *arg)
+{
+	struct virtio_dev *v = arg;
+	(void)rd8(v->common, C_CFGGEN);
+}
+
 /* ---- DMA pages ---- */
 void *virtio_dma_alloc(size_t bytes, uint64_t *pa)
 {
@@ -216,6 +244,7 @@ int virtio_pci_open(struct virtio_dev *v, struct pci_dev *d, const char *name)
 	v->pci = d;
 	v->name = name;
 	v->config_vector = -1;
+	v->mmio_fence = cpu_count() == 1 && arch_hypervisor();
 	if (virtio_pci_parse_caps(d, cfg_rd, &c) < 0) {
 		kprintf(LOC "%04x:%04x (%s): legacy-only virtio device (no virtio 1.0 PCI "
 		        "capabilities%s%s); refused: only modern (1.0+) devices are supported "
@@ -334,6 +363,10 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
 		return -1;
 	}
 	q->notify_off = noff;
+	if (v->mmio_fence) {
+		q->fence = mmio_fence;
+		q->fence_arg = v;
+	}
 	wr16(v->common, C_QSIZE, n);
 	wr64(v->common, C_QDESC, q->desc_pa);
 	wr64(v->common, C_QDRIVER, q->avail_pa);

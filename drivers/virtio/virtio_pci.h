@@ -94,6 +94,8 @@ struct virtio_dev {
 	uint64_t features;              /* negotiated */
 	uint16_t num_queues;
 	uint8_t failed;
+	uint8_t mmio_fence;             /* queues fence with a register read too
+	                                   (virtio_pci.c, "Fences") */
 	/* interrupts: config change, counted by its handler */
 	int config_vector;              /* CPU vector, or -1 */
 	volatile uint64_t config_irqs;

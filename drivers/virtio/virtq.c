@@ -14,6 +14,27 @@
  * then writes used_event = last_used, so the device interrupts for the
  * next entry it adds.
  *
+ * Fences: both halves of the notification protocol are Dekker's pattern
+ * with the device (driver: store avail->idx, fence, load avail_event;
+ * device: store avail_event, fence, load avail->idx; the same with
+ * used_event and used->idx for interrupts), so the driver's fence must
+ * order its store before its load as the device sees them.  Where the
+ * CPU's fence does not (QEMU's TCG before 8.1 with one CPU drops it), the
+ * transport sets q->fence and it is called after the CPU's fence in
+ * virtq_kick and when interrupts are turned on (virtio_pci.c, "Fences").
+ * The interleaving it prevents, seen at P=1 through a tap (the device's
+ * state read through QEMU's monitor: its last_avail and avail_event at
+ * N, the driver's avail->idx at N + 16, nothing used for seconds):
+ *   device: has taken chains up to N-1; stores avail_event = N (wants
+ *           a kick at N), fences, reads avail->idx = N (ours not visible
+ *           yet): idle;
+ *   driver: stores avail->idx = N+1 (held in the host's store buffer),
+ *           "fence" (dropped), loads avail_event = N-1 (the device's
+ *           store not visible yet): N-1 not in [N, N+1), no notify.
+ * Every later kick covers [N+1, ...), never N again: the queue stays
+ * stopped until the index wraps (65536 chains), so the guest's sends
+ * fill the ring and are dropped while it receives as before.
+ *
  * Indices are free-running 16-bit counters compared by subtraction; the
  * ring slot is the index modulo size (size is a power of two, so a
  * mask), which stays right across the wrap at 65536.
@@ -131,6 +152,10 @@ int virtq_kick(struct virtq *q)
 	if (old == new_idx)
 		return 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (q->fence) {
+		q->fence(q->fence_arg);
+		q->st.fences++;
+	}
 	int need;
 	if (q->event_idx)
 		need = virtq_need_event(*avail_event_p(q), new_idx, old);
@@ -204,11 +229,21 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 void virtq_interrupts(struct virtq *q, int on)
 {
 	if (q->event_idx) {
-		if (on)
-			q->avail[AVAIL_RING + q->size] = q->last_used;
-		/* off: leave used_event behind; the device stops interrupting
-		 * once it passed it (a hint, as the flag is) */
-		return;
+		if (!on)
+			return;  /* leave used_event behind; the device stops
+			          * interrupting once it passed it (a hint, as the
+			          * flag is) */
+		q->avail[AVAIL_RING + q->size] = q->last_used;
+	} else {
+		q->avail[AVAIL_FLAGS] = on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+		if (!on)
+			return;
 	}
-	q->avail[AVAIL_FLAGS] = on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+	/* the request must be visible before the caller's re-check of the
+	 * used index (the device: used index, fence, used_event) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (q->fence) {
+		q->fence(q->fence_arg);
+		q->st.fences++;
+	}
 }

@@ -71,6 +71,7 @@ struct virtq_stats {
 	uint64_t bad_len;          /* used length beyond the chain's writable bytes */
 	uint64_t bad_idx;          /* used index ran more than size ahead */
 	uint64_t notifies;         /* virtq_kick results that asked for a notify */
+	uint64_t fences;           /* calls of the device fence (below) */
 };
 
 struct virtq_slot {
@@ -91,6 +92,13 @@ struct virtq {
 	uint64_t desc_pa, avail_pa, used_pa;
 	uint32_t notify_off;       /* the transport's: where this queue is notified */
 	struct virtq_slot *slot;   /* size entries, the caller's memory */
+	/* Device fence: called after the CPU's full fence wherever a store of
+	 * ours must be visible to the device before our next load (the
+	 * published index before avail_event is read; used_event before the
+	 * used index is re-read).  NULL when the CPU's fence is enough; the
+	 * transport sets it when it is not (virtio_pci.c, "Fences"). */
+	void (*fence)(void *arg);
+	void *fence_arg;
 	uint16_t free_head, nfree;
 	uint16_t avail_idx;        /* next avail index (published or not) */
 	uint16_t kicked_idx;       /* avail idx at the last virtq_kick */
@@ -115,7 +123,8 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned nout, unsi
               void *token);
 /* Publish the chains added since the last kick (release order) and say
  * whether the device wants a notification (event index, or the used
- * ring's NO_NOTIFY flag).  1: notify the device, 0: not needed. */
+ * ring's NO_NOTIFY flag), read after a full fence and the device fence.
+ * 1: notify the device, 0: not needed. */
 int virtq_kick(struct virtq *q);
 /* Take back the next chain the device used: its token, *len the bytes
  * the device wrote (0 when the length was not believable).  NULL when
@@ -126,7 +135,9 @@ void *virtq_get(struct virtq *q, uint32_t *len);
 unsigned virtq_pending(const struct virtq *q);
 /* Ask the device for interrupts (1) or not (0) as used entries arrive
  * (a hint the device may ignore).  With the event index, 1 writes
- * used_event = last_used. */
+ * used_event = last_used.  Turning them on ends with a full fence and the
+ * device fence, so a virtq_pending after it sees every entry the device
+ * added without seeing our request (the caller re-checks: Dekker). */
 void virtq_interrupts(struct virtq *q, int on);
 /* virtio 1.x 2.7.10: does moving an index from old to new_idx pass
  * event_idx?  (Exported for the tests.) */
