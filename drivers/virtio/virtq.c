@@ -33,7 +33,7 @@
  *           store not visible yet): N-1 not in [N, N+1), no notify.
  * Every later kick covers [N+1, ...), never N again: the queue stays
  * stopped until the index wraps (65536 chains), so the guest's sends
- * fill the ring and are dropped while it receives as before.
+ * stay in the ring (dropped once it is full) while it receives as before.
  *
  * Indices are free-running 16-bit counters compared by subtraction; the
  * ring slot is the index modulo size (size is a power of two, so a
