@@ -22,8 +22,10 @@ Context: stdlib only; touches nothing outside a temporary directory.
 import contextlib
 import io
 import os
+import socket
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -135,6 +137,33 @@ boot = grub
 			with self.assertRaises(tr.CaseError) as cm:
 				tr.parse_cases(bad)
 			self.assertIn(why, str(cm.exception))
+
+	def test_listens_key(self):
+		c = tr.parse_cases("[a]\nboot = direct\nclient = tools/tcpget_server.py\n"
+		                   "listens = yes\n")[0]
+		self.assertTrue(c.client_listens)
+		self.assertFalse(tr.parse_cases("[a]\nboot = direct\n")[0].client_listens)
+		for bad, why in (("[a]\nboot = direct\nlistens = yes\n", "without a `client`"),
+		                 ("[a]\nboot = direct\nclient = tools/tcpget_server.py\n"
+		                  "listens = maybe\n", "yes or no")):
+			with self.assertRaises(tr.CaseError) as cm:
+				tr.parse_cases(bad)
+			self.assertIn(why, str(cm.exception))
+
+	def test_wait_listening(self):
+		class Alive:
+			def poll(self):
+				return None
+		with socket.socket() as srv:
+			srv.bind(("127.0.0.1", 0))
+			srv.listen(1)
+			self.assertTrue(tr.wait_listening(Alive(), srv.getsockname()[1], None, limit=5))
+		with socket.socket() as s:
+			s.bind(("127.0.0.1", 0))   # bound, not listening: refused
+			port = s.getsockname()[1]
+			t0 = time.monotonic()
+			self.assertFalse(tr.wait_listening(Alive(), port, None, limit=0.3))
+			self.assertGreaterEqual(time.monotonic() - t0, 0.3)
 
 	def test_check_script_verdict(self):
 		with tempfile.TemporaryDirectory() as d:

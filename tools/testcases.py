@@ -21,7 +21,7 @@ DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("arch", "app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
-             "check", "client", "tap")
+             "check", "client", "listens", "tap")
 # `app = default` (and no app line) is this program: the smallest one, so
 # that cases about the boot itself stay quick (`make run`'s own default,
 # apps/tour.c, has its own case).
@@ -42,6 +42,11 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # not collide (the network cases: hostfwd=udp:127.0.0.1:{port}-:7).
 # client = SCRIPT ARG...: words after the script are its first arguments
 # (the port comes after them).
+# listens = yes: the client is a server the guest connects to
+# (tools/tcpget_server.py): the boot starts only once 127.0.0.1:{port}
+# accepts a TCP connection (the probe closes it at once), at most 20 s
+# after the client started; otherwise the case fails.  Without it a guest
+# that boots faster than the script binds finds the port refused.
 # tap = N: the boot gets a tap device with N queues in a network
 # namespace of its own (tools/tapnet.py): QEMU and the client run inside
 # it, the host side is 192.168.77.1/24 on tap0, the guest is given
@@ -96,6 +101,7 @@ class Case:
 		self.launcher = False       # boot through tally_qemu.py's command line
 		self.check = None           # a script judging the console lines
 		self.client = None          # a host-side script run during the boot
+		self.client_listens = False  # the boot waits for the client's port
 		self.client_args = []       # its first arguments
 		self.tap = 0                # tap queues (0: no tap namespace)
 		self.xfail = []             # ktest names expected to fail
@@ -144,6 +150,9 @@ def parse_cases(text, fname="system.cases"):
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
 		_check_arch(c)
+		if c.client_listens and not c.client:
+			raise CaseError("%s: case [%s]: `listens` without a `client`" %
+			                (c.where, c.name))
 		if c.launcher and c.tap:
 			raise CaseError("%s: case [%s]: `launcher = yes` cannot run inside a "
 			                "tap's namespace" % (c.where, c.name))
@@ -248,6 +257,10 @@ def _set_key(c, key, val, only=None):
 		if not words or not os.path.isfile(os.path.join(ROOT, words[0])):
 			raise ValueError("no script %s" % val)
 		c.client, c.client_args = words[0], words[1:]
+	elif key == "listens":
+		if val not in ("yes", "no"):
+			raise ValueError("yes or no")
+		c.client_listens = val == "yes"
 	elif key == "tap":
 		c.tap = int(val)
 		if not 1 <= c.tap <= 16:

@@ -400,6 +400,12 @@ def run_boot(tq, case, boot, verbose):
 				[str(port)], cwd=ROOT, env=tap.env() if tap else None,
 				stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
 				text=True, errors="replace")
+			if case.client_listens and not wait_listening(client, port, tap):
+				client.kill()
+				out, _ = client.communicate()
+				last = "; ".join(out.strip().splitlines()[-3:]) or "no output"
+				return (name, None, "%s: not listening on port %d 20 s after it started (%s)" %
+				        (case.client, port, last), None)
 		if case.launcher:
 			res = launch(tq, opts, log)
 		else:
@@ -413,6 +419,29 @@ def run_boot(tq, case, boot, verbose):
 	if not reason and case.check:
 		reason = run_check(case.check, lines)
 	return name, kt, reason, _failure_tail(tq, res, lines, log) if reason else None
+
+
+def wait_listening(client, port, tap, limit=20.0):
+	"""True once 127.0.0.1:port accepts a TCP connection (closed at once);
+	False if the client exits first or limit seconds pass.  Inside a tap's
+	namespace the probe runs there too."""
+	probe = ("import socket,sys\n"
+	         "s=socket.socket(); s.settimeout(1)\n"
+	         "sys.exit(s.connect_ex(('127.0.0.1', %d)) != 0)\n" % port)
+	end = time.monotonic() + limit
+	while time.monotonic() < end and client.poll() is None:
+		if tap:
+			ok = subprocess.run(tap.prefix() + [sys.executable, "-c", probe],
+			                    env=tap.env(), stdin=subprocess.DEVNULL,
+			                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+		else:
+			with socket.socket() as s:
+				s.settimeout(1)
+				ok = s.connect_ex(("127.0.0.1", port)) == 0
+		if ok:
+			return True
+		time.sleep(0.05)
+	return False
 
 
 def launch(tq, opts, log):
