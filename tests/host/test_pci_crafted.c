@@ -207,7 +207,7 @@ static void test_msix_outside_bar(void **state)
 	bar32(y, 0, 0xfe100000, 0x1000);
 	caps_on(y, 0x70);
 	cap(y, 0x70, PCI_CAP_MSIX, 0);
-	y->cfg[0x74 / 4] = 2;              /* BAR2 is not implemented */
+	y->cfg[0x74 / 4] = 2;              /* BAR2 sizes to 0: the function has no BAR2 */
 	y->cfg[0x78 / 4] = 0x800;
 	struct fakefn *z = device(&k, 0, 2, 0, 0x1234, 0x0042, 2, 0);
 	bar32(z, 0, 0xfe200000, 0x1000);
@@ -245,7 +245,7 @@ static void test_bar_sizing(void **state)
 	/* BAR3: mask 0xfff0f000 has a hole: not a power of two */
 	x->cfg[7] = 0xfe000000;
 	x->mask[3] = 0xfff0f000;
-	/* BAR4: unimplemented; BAR5: memory type 3 (reserved) */
+	/* BAR4 absent (sizes to 0); BAR5: memory type 3 (reserved) */
 	x->cfg[9] = 0xfe100006;
 	x->mask[5] = 0xfffff006;
 	set16(x, PCI_COMMAND, PCI_CMD_MEM | PCI_CMD_IO | PCI_CMD_MASTER);

@@ -150,35 +150,31 @@ def render(res):
 	out.append("")
 	out.append("Tally (the ledger):")
 	out.append("")
-	tg = [g for g in netfmt.TALLY_GROUPS if g != "idle"]
-	out.append("| phase | client wall | guest busy | unseen (share) | %s | idle | utilisation |" %
-	           " | ".join("`%s`" % g for g in tg))
-	out.append("|---|--:|--:|--:|%s--:|--:|" % ("--:|" * len(tg)))
-	for ph, label in PHASES:
-		s = netfmt.dig(summ, ("tally", "split", ph))
-		if not s:
-			continue
-		out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-			label, num(s["wall_us"]["median"]), num(s["busy_us"]["median"]), unseen(ph, s),
-			" | ".join(num(s[g]["median"]) if g in s else "-" for g in tg),
-			num(s["idle"]["median"]), pct(s["utilisation"])))
+	split_table(out, summ, "tally", netfmt.TALLY_GROUPS)
 	out.append("")
 	out.append("Go in Linux (/proc/stat, summed over CPUs; its ticks are 10 ms, so a "
 	           "phase of a few seconds reads to about 1%):")
 	out.append("")
-	lg = [g for g in netfmt.LINUX_GROUPS if g != "idle"]
+	split_table(out, summ, "go", netfmt.LINUX_GROUPS)
+	return "\n".join(out) + "\n"
+
+
+def split_table(out, summ, system, groups):
+	"""Append one system's per-phase split (medians) to out: wall, busy,
+	what the guest cannot see, each class of groups but idle, idle, and
+	utilisation."""
+	cls = [g for g in groups if g != "idle"]
 	out.append("| phase | client wall | guest busy | unseen (share) | %s | idle | utilisation |" %
-	           " | ".join("`%s`" % g for g in lg))
-	out.append("|---|--:|--:|--:|%s--:|--:|" % ("--:|" * len(lg)))
+	           " | ".join("`%s`" % g for g in cls))
+	out.append("|---|--:|--:|--:|%s--:|--:|" % ("--:|" * len(cls)))
 	for ph, label in PHASES:
-		s = netfmt.dig(summ, ("go", "split", ph))
+		s = netfmt.dig(summ, (system, "split", ph))
 		if not s:
 			continue
 		out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
 			label, num(s["wall_us"]["median"]), num(s["busy_us"]["median"]), unseen(ph, s),
-			" | ".join(num(s[g]["median"]) if g in s else "-" for g in lg),
+			" | ".join(num(s[g]["median"]) if g in s else "-" for g in cls),
 			num(s["idle"]["median"]), pct(s["utilisation"])))
-	return "\n".join(out) + "\n"
 
 
 def splice(doc, body, begin=BEGIN, end=END):
