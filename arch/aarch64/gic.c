@@ -43,7 +43,9 @@
  * Locking: none.  Distributor set-up runs once on the boot CPU before any
  * other CPU starts; afterwards a CPU writes only its own banked or
  * redistributor registers, the v2 table's own entry, and (arch_send_ipi)
- * the write-only SGI registers.
+ * the write-only SGI registers.  v2 entries are added by one CPU at a
+ * time (CPUs start one by one), each published by a release store of the
+ * count after it is written; arch_send_ipi reads the count with acquire.
  * Context: as arch.h says for each function; no allocation.
  */
 #include <stddef.h>
@@ -222,15 +224,14 @@ static int cpu_init_v2(void)
 	}
 	for (i = 0; i < nv2cpu && v2cpu[i].hwid != me; i++)
 		;
-	if (i == nv2cpu) {
-		if (nv2cpu == 8) {
-			kprintf("gic: more than 8 CPUs on a GICv2\n");
-			return -1;
-		}
-		nv2cpu++;
+	if (i == 8) {
+		kprintf("gic: more than 8 CPUs on a GICv2\n");
+		return -1;
 	}
 	v2cpu[i].hwid = me;
-	__atomic_store_n(&v2cpu[i].mask, mask, __ATOMIC_RELEASE);
+	v2cpu[i].mask = mask;
+	if (i == nv2cpu)   /* publish the entry after writing it */
+		__atomic_store_n(&nv2cpu, i + 1, __ATOMIC_RELEASE);
 	wr32(d + GICD_ICENABLER, ~0u);
 	for (i = 0; i < 32; i++)
 		wr8(d + GICD_IPRIORITYR + i, PRIO_DEFAULT);
@@ -329,10 +330,9 @@ void arch_send_ipi(uint32_t hwid, unsigned vector)
 		__asm__ volatile("isb" ::: "memory");
 		return;
 	}
-	for (unsigned i = 0; i < nv2cpu; i++)
+	for (unsigned i = 0, n = __atomic_load_n(&nv2cpu, __ATOMIC_ACQUIRE); i < n; i++)
 		if (v2cpu[i].hwid == hwid) {
-			wr32(lay.gicd.base + GICD_SGIR,
-			     (uint32_t)__atomic_load_n(&v2cpu[i].mask, __ATOMIC_ACQUIRE) << 16 | vector);
+			wr32(lay.gicd.base + GICD_SGIR, (uint32_t)v2cpu[i].mask << 16 | vector);
 			return;
 		}
 	kprintf("gic: hwid 0x%x has no GICv2 CPU interface on record: IPI not sent\n", hwid);
