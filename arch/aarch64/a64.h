@@ -105,7 +105,7 @@ void a64_console_route(const struct console_ops *ops);
 
 /* irq_probe.c: when set, the IRQ entry calls this instead of the probe's
  * handler (virt_test.c). */
-extern void (*volatile a64_irq_hook)(void);
+extern void (*volatile a64_irq_probe_hook)(void);
 
 /* virt_test.c: the machine description's test (dtboot.c, word
  * `machine`); has(line, word) says whether the command line holds word. */

@@ -37,7 +37,7 @@
  * timer's arming above the GIC set-up (a volatile asm may move across
  * code that is not), and the interrupt fired before the wait began.
  *
- * Once a64_irq_hook is set (virt_test.c, after this probe), the handler
+ * Once a64_irq_probe_hook is set (virt_test.c, after this probe), the handler
  * passes every IRQ to it instead.
  *
  * Invariants: every register address lies in a region of the tree that
@@ -162,12 +162,12 @@ static int setup_v2(uint32_t intid)
 	return 0;
 }
 
-void (*volatile a64_irq_hook)(void);
+void (*volatile a64_irq_probe_hook)(void);
 
 void a64_irq_probe_handler(void)
 {
 	uint64_t iar, now;
-	void (*hook)(void) = a64_irq_hook;
+	void (*hook)(void) = a64_irq_probe_hook;
 
 	if (hook) {
 		hook();

@@ -41,7 +41,9 @@ A64_ASFLAGS := $(A64_TARGET) -I. -MMD -MP
 # its inline ones).
 A64_CFLAGS += -Iarch/aarch64/include -Itests/contract/include
 
-DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c) kernel/lib/kprintf.c kernel/machine.c
+DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c) kernel/lib/kprintf.c
+# machine_probe over the MACHINE() section (virt.c's description)
+DTBOOT_SRCS += kernel/machine.c
 DTBOOT_ASMS := $(wildcard arch/aarch64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 

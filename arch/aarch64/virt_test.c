@@ -346,7 +346,7 @@ _Noreturn void virt_test_main(const void *dtb, uint64_t avail, const char *cmdli
 	cpu[0].arch.hwid = arch_cpu_hwid();
 	arch_timer_init(TIMER_VEC);
 	print_machine();
-	a64_irq_hook = vt_irq;
+	a64_irq_probe_hook = vt_irq;
 	__asm__ volatile("msr daifclr, #2" ::: "memory");
 	n = machine->cpus(&list);
 	start_cpus(list, n);
