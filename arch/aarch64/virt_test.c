@@ -14,7 +14,9 @@
  *   3. init, intc_init (the GIC, the timer PPI), the CPU list (hwids) and
  *      the ECAM window, printed;
  *   4. every other enabled CPU started by arch_start_cpu (PSCI CPU_ON),
- *      on its own stack, running arch_intc_init_ap and arch_timer_init;
+ *      on its own stack, running arch_intc_init_ap and arch_timer_init
+ *      (at most 8 besides the boot CPU: the first 7 and the last one, so
+ *      with 17 or more a CPU with Aff1 = 1 is among them);
  *   5. IPIs: the boot CPU sends SGI PING to each CPU in turn with
  *      arch_send_ipi; that CPU's handler answers with SGI PONG; both are
  *      acknowledged (gic_ack) and ended (arch_eoi) by their handlers;
@@ -188,7 +190,9 @@ static void start_cpus(const struct machine_cpu *list, unsigned n)
 
 		if (!list[i].enabled || list[i].hwid == cpu[0].arch.hwid)
 			continue;
-		if (ncpu == MAX_CPUS) {
+		/* more CPUs than room: the last slot goes to the list's last CPU,
+		 * the one with the highest affinity (Aff1 > 0 beyond 16 CPUs) */
+		if (ncpu == MAX_CPUS || (ncpu == MAX_CPUS - 1 && i != n - 1)) {
 			kprintf("smp: hwid 0x%x: no room (the image runs %d CPUs)\n", list[i].hwid, MAX_CPUS);
 			continue;
 		}
