@@ -19,7 +19,10 @@ really produced and on crafted damaged ones.  This script writes both:
               planted defect each; the .expect names the error the parser
               must give.  Also small-*.dtb: crafted valid trees for cases
               QEMU does not produce (aliases, spin-table, 1-cell /cpus,
-              reservations).
+              reservations).  And damaged/*.dtb: copies of recorded
+              blobs with a compatible string overwritten (no GIC, not a
+              virt board), which the a64_virt_bad_* system
+              cases hand to QEMU with -dtb.
 
 Expect format (one fact per line, "#" comments; list keys in order):
   result ok | result error     fdt_open/fdt_scan returned 0 / -1
@@ -483,6 +486,39 @@ def crafted():
 	return out
 
 
+# ---- damaged recorded trees, for QEMU's -dtb (system cases a64_virt_bad_*)
+
+# name: (recorded source, [(bytes, replacement)...]); every occurrence of
+# each string (NUL included) is overwritten by one of the same length.
+# (No PSCI-less tree: QEMU rewrites /psci in a -dtb blob when it provides
+# PSCI itself, so test_virt.c covers that one on the host only.)
+DAMAGED = {
+	"virt-nogic": ("virt-gic3-smp1-512M", [(b"arm,gic-v3", b"arm,gic-vX")]),
+	"virt-notvirt": ("virt-gic3-smp1-512M", [(b"linux,dummy-virt", b"linux,dummy-vXrt"),
+	                                         (b"arm,gic-v3", b"arm,gic-vX")]),
+}
+
+
+def damaged(srcdir):
+	"""The DAMAGED trees from the recorded blobs in srcdir, each cut after
+	its strings block (QEMU pads its dump to 1 MiB; -dtb makes room
+	itself) with totalsize patched."""
+	out = {}
+	for name, (src, edits) in DAMAGED.items():
+		b = bytearray(open(os.path.join(srcdir, src + ".dtb"), "rb").read())
+		for old, new in edits:
+			old, new = old + b"\0", new + b"\0"
+			assert len(old) == len(new)
+			n = b.count(old)
+			if n == 0:
+				raise SystemExit("mkdtb: %s: %r not in %s" % (name, old, src))
+			b = b.replace(old, new)
+		end = field(b, 12) + field(b, 32)   # off_dt_strings + size_dt_strings
+		b = hdr_set(b[:end], 4, end)
+		out[name] = bytes(b)
+	return out
+
+
 def main():
 	args = sys.argv[1:]
 	rec = "--record" in args
@@ -497,6 +533,11 @@ def main():
 		with open(os.path.join(outdir, name + ".expect"), "w") as f:
 			f.write("# crafted by tools/mkdtb.py\n" + "\n".join(lines) + "\n")
 	print("mkdtb: wrote %d crafted fixtures to %s" % (len(crafted()), outdir))
+	dmg = os.path.join(outdir, "damaged")
+	os.makedirs(dmg, exist_ok=True)
+	for name, blob in sorted(damaged(outdir).items()):
+		open(os.path.join(dmg, name + ".dtb"), "wb").write(blob)
+	print("mkdtb: wrote %d damaged recorded trees to %s" % (len(DAMAGED), dmg))
 
 
 if __name__ == "__main__":

@@ -358,7 +358,8 @@ def run_boot(tq, case, boot, verbose):
 	name = "%s/%s" % (case.name, boot)
 	if case.build.error:
 		return name, None, "build failed", case.build.error.splitlines()
-	extra = list(case.qemu)
+	# {root}: a file of the tree (a -dtb fixture), whatever the cwd
+	extra = [e.replace("{root}", ROOT) for e in case.qemu]
 	port = None
 	if case.client or any("{port}" in e for e in extra + [case.cmdline]):
 		port = free_port()

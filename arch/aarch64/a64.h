@@ -9,9 +9,11 @@
  * an unexpected exception (trap.c), an identity map with W^X that turns
  * the MMU and caches on (mmu.c), the GIC's registers read to check the
  * tree (gic_id.c), one timer interrupt taken through it (irq_probe.c), the PL011 console (pl011.c), and leaving
- * the machine through semihosting or PSCI (power.c, firmware.S).  None of it implements
- * arch/arch.h yet: the kernel in kernel/ is not linked for aarch64, and no
- * function here pretends to be one of arch.h's.
+ * the machine through semihosting or PSCI (power.c, firmware.S).  The
+ * virt machine description and the arch.h functions of the interrupt
+ * controller, timer and CPU start (virt*.c, gic.c, timer.c, psci*.c;
+ * their own header gic.h) are exercised by virt_test.c, on the command
+ * line word `machine`; the kernel in kernel/ is not linked for aarch64.
  *
  * Data structures: struct a64_frame, the registers an exception entry
  * saves (vectors.S writes it; the offsets are checked below).
@@ -96,5 +98,18 @@ void a64_irq_probe_handler(void);
 /* pl011.c: the console on the PL011 at base (device memory). */
 void a64_pl011_init(uint64_t base);
 int a64_pl011_ready(void);
+/* From now on write the console's bytes through ops (NULL: the PL011
+ * at base again); virt_test.c routes them through the machine's op. */
+struct console_ops;
+void a64_console_route(const struct console_ops *ops);
+
+/* irq_probe.c: when set, the IRQ entry calls this instead of the probe's
+ * handler (virt_test.c). */
+extern void (*volatile a64_irq_probe_hook)(void);
+
+/* virt_test.c: the machine description's test (dtboot.c, word
+ * `machine`); has(line, word) says whether the command line holds word. */
+_Noreturn void virt_test_main(const void *dtb, uint64_t avail, const char *cmdline,
+                              int (*has)(const char *, const char *));
 
 #endif

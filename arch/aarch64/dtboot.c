@@ -27,6 +27,10 @@
  * image prints how many CPUs ran it (the boot CPU included): the tree's
  * CPU list checked against the hardware.
  *
+ * With the word `machine` on the command line it then hands over to
+ * virt_test.c: the virt machine description, the GIC, the timer and PSCI
+ * driven as the kernel will drive them.
+ *
  * Command line (/chosen bootargs, from -append), to prove the exception
  * report (status 70) and the map's protections: `fault=read` reads from
  * A64_FAULT_ADDR, which no entry maps; `fault=stack` recurses until the
@@ -276,6 +280,8 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	a64_gic_check(&info);
 	a64_irq_probe(&info);
 	start_cpus();
+	if (has_word(info.bootargs, "machine"))
+		virt_test_main((const void *)(uintptr_t)dtb, avail, info.bootargs, has_word);
 	fault(info.bootargs);
 	a64_exit(0);
 }

@@ -52,7 +52,7 @@ _start:
 	mrs	x20, CurrentEL
 	lsr	x20, x20, #2		/* x20 = entry EL, for the report */
 	adr	x21, at_el1
-	bl	drop_to_el1
+	bl	a64_drop_to_el1
 
 at_el1:
 	mov	x1, #(3 << 20)		/* CPACR_EL1.FPEN: no FP/SIMD traps */
@@ -92,7 +92,7 @@ a64_secondary_entry:
 	mrs	x20, CurrentEL
 	lsr	x20, x20, #2
 	adr	x21, 5f
-	bl	drop_to_el1
+	bl	a64_drop_to_el1
 5:	mov	x1, #(3 << 20)
 	msr	cpacr_el1, x1
 	adr	x1, a64_vectors
@@ -116,8 +116,10 @@ a64_secondary_entry:
 /* At EL2 (x20 == 2): make EL1 AArch64, give it the counters and timers
  * and (with a GICv3 CPU interface) the GIC system registers, and eret to
  * x21 at EL1h with DAIF masked.  Elsewhere: return.  Uses
- * x1 only. */
-drop_to_el1:
+ * x1 only.  Also the entry of CPUs started by arch_start_cpu
+ * (psci_entry.S). */
+	.globl	a64_drop_to_el1
+a64_drop_to_el1:
 	cmp	x20, #2
 	b.ne	6f
 	mov	x1, #(1 << 31)		/* HCR_EL2.RW: EL1 is AArch64 */

@@ -2,7 +2,9 @@
  * pl011.c - the console of the aarch64 boot test image: an Arm PrimeCell
  * PL011 UART (QEMU virt's serial port), polled, transmit only.
  *
- * Purpose: kprintf's sink (console_write).  The UART's base comes from the
+ * Purpose: kprintf's sink (console_write).  Once a64_console_route names
+ * a console_ops (virt_test.c: the machine description's), every byte
+ * goes through its putc instead.  The UART's base comes from the
  * device tree (the arm,pl011 named by /chosen stdout-path); before it is
  * known, output is dropped (dtboot.c reports a DTB it cannot use through
  * semihosting instead).
@@ -32,6 +34,12 @@
 #define PL011_SPIN 1000000
 
 static volatile uint32_t *uart;
+static const struct console_ops *route;
+
+void a64_console_route(const struct console_ops *ops)
+{
+	route = ops;
+}
 
 static inline uint32_t rd(unsigned off)
 {
@@ -69,6 +77,14 @@ void console_write(const char *s, size_t n)
 {
 	size_t i;
 
+	if (route) {
+		for (i = 0; i < n; i++) {
+			if (s[i] == '\n')
+				route->putc(route->ctx, '\r');
+			route->putc(route->ctx, s[i]);
+		}
+		return;
+	}
 	if (!uart)
 		return;
 	for (i = 0; i < n; i++) {
