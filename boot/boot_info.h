@@ -16,6 +16,8 @@
  *   mmap_count <= BOOT_MMAP_MAX; entries need not be sorted or disjoint
  *   (memmap_sanitize() makes them so); cmdline is NUL-terminated.
  *   rsdp_len is 0 (no ACPI), 20 (ACPI 1.0 RSDP) or 36 (ACPI 2.0+ RSDP).
+ *   dtb_len is 0 (no device tree) or the bytes readable at dtb_addr (the
+ *   blob's own totalsize is checked by the parser, kernel/fdt).
  *
  * Context: front ends fill it before the kernel owns the machine; the kernel
  * copies it into its own .bss at entry and never looks at the original again.
@@ -26,7 +28,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x7a11b007u
-#define BOOT_INFO_VERSION 1u
+#define BOOT_INFO_VERSION 2u
 #define BOOT_MMAP_MAX     256
 #define BOOT_CMDLINE_MAX  2048
 #define BOOT_LOADER_MAX   64
@@ -64,6 +66,8 @@ struct boot_info {
 	uint8_t rsdp[36];               /* copy of the RSDP, see rsdp_len */
 	uint32_t rsdp_len;
 	uint64_t rsdp_addr;             /* where the RSDP was found, 0 unknown */
+	uint64_t dtb_addr;              /* the flattened device tree (aarch64: x0 at entry) */
+	uint64_t dtb_len;               /* bytes readable there, 0: none */
 	struct boot_fb fb;
 	uint32_t mmap_count;
 	uint32_t pad;

@@ -3,8 +3,8 @@
  * (kernel/machine.h), driven by the device tree.
  *
  * Purpose: what kernel/ must not know about this board.  The firmware's
- * description is the device tree QEMU passes in x0 (virt_set_dtb, since
- * struct boot_info has no field for it); probe opens and scans it
+ * description is the device tree QEMU passes in x0, which reaches probe
+ * as boot_info's dtb_addr and dtb_len; probe opens and scans it
  * (kernel/fdt/) and reads it as a virt board (virt_desc.c, host-tested).
  * The console is the PL011 /chosen stdout-path names, polled, both as the
  * early console and as the console (there is no other UART to choose);
@@ -42,6 +42,7 @@
 #include "arch/aarch64/a64.h"
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/virt.h"
+#include "boot/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/machine.h"
@@ -56,8 +57,6 @@
 #define SEMIHOST_EXIT 0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
-static const void *dtb;
-static uint64_t dtb_avail;
 static struct fdt fdt;
 static struct fdt_info info;
 static struct virt_desc desc;
@@ -65,12 +64,6 @@ static char probe_err[FDT_ERR_LEN];
 static char intc_err[VIRT_WHY_LEN];
 static char uart_name[32];
 static int phys_timer;
-
-void virt_set_dtb(const void *blob, uint64_t avail)
-{
-	dtb = blob;
-	dtb_avail = avail;
-}
 
 void virt_prefer_phys_timer(int on)
 {
@@ -89,9 +82,10 @@ const struct virt_desc *virt_description(void)
 
 static int virt_probe(const struct boot_info *bi)
 {
-	(void)bi;
 	probe_err[0] = 0;
-	if (!dtb) {
+	const void *dtb = (const void *)(uintptr_t)bi->dtb_addr;
+	uint64_t dtb_avail = bi->dtb_len;
+	if (!dtb || !dtb_avail) {
 		ksnprintf(probe_err, sizeof probe_err, "virt: no device tree was handed over");
 		return 0;
 	}

@@ -49,7 +49,7 @@
 #include "arch/aarch64/a64.h"
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/virt.h"
-#include "boot/boot_info.h"   /* probe's argument; virt reads the DTB instead */
+#include "boot/boot_info.h"   /* probe's argument: the DTB */
 #include "kernel/console.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/machine.h"
@@ -331,7 +331,10 @@ _Noreturn void virt_test_main(const void *dtb, uint64_t avail, const char *cmdli
 
 	cpu[0].arch.self = &cpu[0];
 	set_me(&cpu[0]);
-	virt_set_dtb(dtb, avail);
+	bi.magic = BOOT_INFO_MAGIC;
+	bi.version = BOOT_INFO_VERSION;
+	bi.dtb_addr = (uintptr_t)dtb;
+	bi.dtb_len = avail;
 	virt_prefer_phys_timer(has(cmdline, "timer=phys"));
 	if (machine_probe(&bi) < 0) {
 		kprintf("machine: no description fits: %s\n", virt_probe_error());
