@@ -32,7 +32,7 @@ PYTHON   := python3
 
 A64_TARGET := --target=aarch64-none-elf -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
-A64_CFLAGS := $(A64_TARGET) -std=c11 -O2 -g -Wall -Wextra -Werror -I. \
+A64_CFLAGS := $(A64_TARGET) -std=c11 -O2 -g -Wall -Wextra -Werror -I. -Iarch/aarch64/include \
 	-isystem $(NEWLIB_A64_INC) -MMD -MP
 A64_ASFLAGS := $(A64_TARGET) -I. -MMD -MP
 
