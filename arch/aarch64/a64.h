@@ -9,12 +9,15 @@
  * an unexpected exception (trap.c), an identity map with W^X that turns
  * the MMU and caches on (mmu.c), the GIC's registers read to check the
  * tree (gic_id.c), one timer interrupt taken through it (irq_probe.c), the PL011 console (pl011.c), and leaving
- * the machine through semihosting or PSCI (power.c, firmware.S).  None of it implements
- * arch/arch.h yet: the kernel in kernel/ is not linked for aarch64, and no
- * function here pretends to be one of arch.h's.
+ * the machine through semihosting or PSCI (power.c, firmware.S).  The
+ * port's own arch/arch.h pieces have their own headers (include/ for the
+ * inline functions and the goroutine context, pt.h, pte.h and paging.h
+ * for the translation tables, trap.h for the trap frame); the boot test
+ * image runs their tests (tests/a64/, `test=` on its command line), but
+ * kernel/ is not linked for aarch64 yet.
  *
- * Data structures: struct a64_frame, the registers an exception entry
- * saves (vectors.S writes it; the offsets are checked below).
+ * Data structures: struct trap_frame (trap.h), the registers an
+ * exception entry saves (vectors.S writes it).
  *
  * Context: the boot CPU, and CPUs started by CPU_ON only to report their
  * MPIDR and stop; interrupts masked throughout.
@@ -27,15 +30,7 @@
 
 #define A64_SYSREG_READ(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
 
-struct a64_frame {
-	uint64_t x[31];
-	uint64_t sp;            /* the interrupted code's stack pointer */
-	uint64_t elr, spsr, esr, far;
-};
-_Static_assert(offsetof(struct a64_frame, sp) == 248, "vectors.S frame: sp");
-_Static_assert(offsetof(struct a64_frame, elr) == 256, "vectors.S frame: elr");
-_Static_assert(offsetof(struct a64_frame, far) == 280, "vectors.S frame: far");
-_Static_assert(sizeof(struct a64_frame) == 288, "vectors.S FRAME");
+#include "arch/aarch64/trap.h"   /* struct trap_frame */
 
 /* head.S */
 _Noreturn void a64_halt(void);
@@ -48,7 +43,7 @@ void a64_secondary_entry(void);
 #define A64_SLOT_RUN_GUARD 8192
 
 /* trap.c: called by vectors.S; returns only to resume (see there). */
-void a64_trap(struct a64_frame *f, uint64_t kind);
+void a64_trap(struct trap_frame *f, uint64_t kind);
 /* the exception class's name (ESR_EL1 bits 31:26), "?" if unknown */
 const char *a64_ec_name(unsigned ec);
 
