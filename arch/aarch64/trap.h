@@ -37,6 +37,29 @@ _Static_assert(sizeof(struct trap_frame) == 816, "vectors.S FRAME");
 #define A64_EC_DABT      0x25   /* data abort, same EL */
 #define A64_EC_BRK       0x3c
 
+/* The VM_ACCESS_* bits (arch/arch.h) of an abort's syndrome, what the
+ * fault path hands kernel_page_fault (ARM ARM D17.2.37, ISS of a data or
+ * instruction abort): PRESENT for a permission or access flag fault (the
+ * translation existed: a protection violation), WRITE for a data abort
+ * with WnR set that is not a cache maintenance operation (CM, which
+ * reports WnR = 1), EXEC for an instruction abort, USER for an abort
+ * taken from EL0.  0 for a read of an unmapped page at EL1, as on x86_64.
+ * Pure: needs only the VM_ACCESS_* values. */
+static inline unsigned a64_fault_access(uint64_t esr, unsigned present, unsigned write,
+                                        unsigned user, unsigned exec)
+{
+	unsigned ec = (unsigned)(esr >> 26) & 0x3f, fsc = (unsigned)esr & 0x3f, a = 0;
+	if (ec == 0x20 || ec == 0x24)
+		a |= user;
+	if (ec == 0x20 || ec == 0x21)
+		a |= exec;
+	else if (((esr >> 6) & 1) && !((esr >> 8) & 1))
+		a |= write;
+	if ((fsc & 0x3c) == 0x08 || (fsc & 0x3c) == 0x0c)
+		a |= present;
+	return a;
+}
+
 /* trap_cpu.c: an exception from running code (vector kind 0) that the
  * port can resolve or recover: a fault a64_vm_fixup resolves, else one
  * inside arch_try (resumed at its landing).  1 if handled. */

@@ -47,7 +47,7 @@ int a64_trap_recover(struct trap_frame *tf)
 	extern char arch_try_landing[];
 	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f, fsc = (unsigned)tf->esr & 0x3f;
 	int abort = ec == A64_EC_DABT || ec == A64_EC_IABT;
-	int write = ec == A64_EC_DABT && ((tf->esr >> 6) & 1) && !((tf->esr >> 8) & 1);
+	int write = a64_fault_access(tf->esr, 0, 1, 0, 0) != 0;   /* WnR, not CM */
 	if (abort && a64_vm_fixup(tf->far, fsc, write))
 		return 1;
 	struct arch_percpu *pc = arch_cpu_local();
