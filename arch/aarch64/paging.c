@@ -67,6 +67,7 @@
 static pte_t pool[POOL_PAGES][512] __attribute__((aligned(4096), section(".bss.noroots")));
 static unsigned pool_used;
 static pte_t *root;
+static uint64_t tcr_loaded;
 static int hafdbs;
 static uint64_t direct_top;
 static struct spinlock pt_lock;
@@ -190,7 +191,18 @@ void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
 		tcr |= 1ull << 39;   /* HA */
 	if (hafdbs >= 2)
 		tcr |= 1ull << 40;   /* HD */
+	tcr_loaded = tcr;
 	load_tables(tcr);
+}
+
+int a64_vm_regs(uint64_t *mair, uint64_t *tcr, uint64_t *ttbr0)
+{
+	if (!root)
+		return -1;
+	*mair = A64_MAIR;
+	*tcr = tcr_loaded;
+	*ttbr0 = (uint64_t)(uintptr_t)root;
+	return 0;
 }
 
 /* Table pages live in the direct map (the pool and pmem). */

@@ -33,6 +33,11 @@ size_t a64_guard_pages(uintptr_t *out, size_t max);
  * management (pte.h): set AF or make the page dirty, and return 1 (retry
  * the instruction); else 0 (a real fault). */
 int a64_vm_fixup(uintptr_t va, unsigned fsc, int write);
+/* any: the MAIR_EL1, TCR_EL1 and TTBR0_EL1 values a CPU loads to use the
+ * port's tables (a CPU started after arch_vm_init: load them with its
+ * MMU off, invalidate its TLB, then set SCTLR_EL1.M); -1 before
+ * arch_vm_init. */
+int a64_vm_regs(uint64_t *mair, uint64_t *tcr, uint64_t *ttbr0);
 /* any, after arch_vm_init: ID_AA64MMFR1_EL1.HAFDBS as used: 0 (software
  * AF and dirty), 1 (hardware AF), 2 (hardware AF and dirty, DBM). */
 int a64_vm_hafdbs(void);

@@ -46,6 +46,11 @@ extern const struct fdt_info *a64t_info;
  * ending in '*', or "all"); nothing without a test= word. */
 void a64t_run(const struct fdt_info *in, const char *cmdline);
 
+/* tests/a64/vm_test.c: load the port's tables (arch_vm_init) unless done;
+ * 1 when they are loaded, 0 when the machine's RAM does not suit the
+ * tests (RAM from 1 GiB, at least 128 MiB). */
+int a64t_vm_setup(void);
+
 /* tests/a64/env.c: the kernel services the port calls, for this image:
  * pages for pmem_alloc come from [lo, hi), set by the VM test. */
 void a64t_pmem_range(uint64_t lo, uint64_t hi);

@@ -97,17 +97,17 @@ static void sync_icache(uintptr_t va)
 	__asm__ volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb" :: "r"(va) : "memory");
 }
 
-/* Load the port's tables once (the first VM test to run does it). */
-static void vm_setup(void)
+/* Load the port's tables once (the first test to need them does it). */
+int a64t_vm_setup(void)
 {
 	uint64_t top = 0;
 	if (vm_ready)
-		return;
+		return 1;
 	for (uint32_t i = 0; i < a64t_info->nmem; i++)
 		if (a64t_info->mem[i].base + a64t_info->mem[i].size > top)
 			top = a64t_info->mem[i].base + a64t_info->mem[i].size;
 	if (top < 0x40000000 + 128 * MIB || top > 0x40000000 + 64 * GIB)
-		return;   /* the tests below need RAM at 1 GiB + 64 MiB and a 4 MiB pool */
+		return 0;   /* the tests below need RAM at 1 GiB + 64 MiB and a 4 MiB pool */
 	ram_end = top;
 	/* pages for new tables and test mappings: the last 4 MiB of RAM
 	 * (QEMU puts the device tree at the start of RAM, the image 2 MiB up) */
@@ -115,11 +115,12 @@ static void vm_setup(void)
 	a64t_pmem_range(pm_lo, top);
 	arch_vm_init(top, is_ram);
 	vm_ready = 1;
+	return 1;
 }
 
 A64T(a64_vm_init)
 {
-	vm_setup();
+	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);   /* else: RAM from 1 GiB, at least 128 MiB */
 	uint64_t want = (ram_end + GIB - 1) & ~(GIB - 1);
 	A64T_ASSERT(arch_direct_map_top() == (want < 4 * GIB ? 4 * GIB : want));
@@ -135,7 +136,7 @@ A64T(a64_vm_init)
 
 A64T(a64_vm_translate)
 {
-	vm_setup();
+	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);
 	uintptr_t text = (uintptr_t)dtboot_main, rodata = (uintptr_t)&ro_word;
 	A64T_ASSERT(text >= (uintptr_t)__text_start && text < (uintptr_t)__text_end);
@@ -163,7 +164,7 @@ A64T(a64_vm_translate)
 
 A64T(a64_vm_map)
 {
-	vm_setup();
+	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);
 	uint64_t pa = pmem_alloc(0), pa2 = pmem_alloc(0), got, pm;
 	unsigned prot;
@@ -217,7 +218,7 @@ A64T(a64_vm_map)
  * and address the MMU reports. */
 A64T(a64_vm_faults)
 {
-	vm_setup();
+	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);
 	uintptr_t text = (uintptr_t)dtboot_main;
 	A64T_ASSERT(arch_try(read_one, NULL) == EC_DABT);
@@ -239,7 +240,7 @@ A64T(a64_vm_faults)
 
 A64T(a64_vm_dirty)
 {
-	vm_setup();
+	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);
 	uint64_t pa = pmem_alloc(0), out[8], pa2;
 	uintptr_t va = TEST_VA + 16 * 4096;
