@@ -120,18 +120,33 @@ static pte_t *chunk_pages(uint64_t base, const struct a64_image *im, unsigned pl
 	return t;
 }
 
+/* Switch to the port's tables.  The boot map (mmu.c: 39 bits, walks from
+ * level 1) and this one (48 bits, from level 0) cannot both be half
+ * loaded: with one register written and not the other, the walk would
+ * read one map's root as the other's level.  So the MMU goes off for the
+ * few instructions that load MAIR, TCR and TTBR0 (this code runs
+ * identity-mapped, and touches no memory in between), the TLB is
+ * invalidated, and the MMU comes back on. */
 static void load_tables(uint64_t tcr)
 {
+	uint64_t sctlr, off;
+	__asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+	off = sctlr & ~1ull;   /* M */
 	__asm__ volatile(
-		"dsb ishst\n"
+		"dsb ish\n"
+		"msr sctlr_el1, %4\n"
+		"isb\n"
 		"msr mair_el1, %0\n"
-		"msr ttbr0_el1, %1\n"
 		"msr tcr_el1, %2\n"
+		"msr ttbr0_el1, %1\n"
 		"isb\n"
 		"tlbi vmalle1is\n"
 		"dsb ish\n"
 		"isb\n"
-		:: "r"(A64_MAIR), "r"((uint64_t)(uintptr_t)root), "r"(tcr) : "memory");
+		"msr sctlr_el1, %3\n"
+		"isb\n"
+		:: "r"(A64_MAIR), "r"((uint64_t)(uintptr_t)root), "r"(tcr), "r"(sctlr | 1), "r"(off)
+		: "memory");
 }
 
 void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
@@ -271,8 +286,21 @@ int arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
 {
 	pte_t *large, e;
 	uint64_t span;
-	if (!root)
-		return -1;   /* before arch_vm_init the boot map is not the port's */
+	if (!root) {
+		/* before arch_vm_init: the boot map, as the MMU walks it (AT);
+		 * it cannot say whether a page is executable: reported as if */
+		uint64_t par, parw;
+		unsigned long fl = arch_irq_save();
+		__asm__ volatile("at s1e1r, %2\n\tisb\n\tmrs %0, par_el1\n\t"
+		                 "at s1e1w, %2\n\tisb\n\tmrs %1, par_el1"
+		                 : "=&r"(par), "=&r"(parw) : "r"(va) : "memory");
+		arch_irq_restore(fl);
+		if (par & 1)
+			return -1;
+		*pa = (par & A64_PTE_ADDR) | (va & 4095);
+		*prot = VM_R | VM_X | ((parw & 1) ? 0 : VM_W) | ((par >> 56) == 0 ? VM_UC : 0);
+		return 0;
+	}
 	pte_t *p = walk(va, 0, &large);
 	if (large) {
 		e = *large;

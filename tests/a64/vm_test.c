@@ -36,7 +36,7 @@ extern char __text_start[], __text_end[], __rodata_end[], _image_end[];
 extern const uint64_t a64_guards[2];
 _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el);
 
-static int vm_ready;
+static int vm_ready, boot_map_bad = -1;
 static uint64_t ram_end, pm_lo;
 static const uint32_t ro_word = 0x12345678;
 static uint32_t data_word = 1;
@@ -113,6 +113,18 @@ int a64t_vm_setup(void)
 	 * (QEMU puts the device tree at the start of RAM, the image 2 MiB up) */
 	pm_lo = top - 4 * MIB;
 	a64t_pmem_range(pm_lo, top);
+	/* before arch_vm_init arch_translate reports the boot map (mmu.c):
+	 * text read-only, data writable, the UART device, NULL unmapped */
+	uint64_t pa;
+	unsigned prot;
+	boot_map_bad = 0;
+	boot_map_bad += arch_translate((uintptr_t)dtboot_main, &pa, &prot) != 0 ||
+	                pa != (uintptr_t)dtboot_main || (prot & (VM_W | VM_UC));
+	boot_map_bad += arch_translate((uintptr_t)&data_word, &pa, &prot) != 0 ||
+	                pa != (uintptr_t)&data_word || (prot & (VM_W | VM_UC)) != VM_W;
+	boot_map_bad += arch_translate(a64t_info->uart.base, &pa, &prot) != 0 ||
+	                !(prot & VM_UC);
+	boot_map_bad += arch_translate(0x7f00001230ull, &pa, &prot) != -1;
 	arch_vm_init(top, is_ram);
 	vm_ready = 1;
 	return 1;
@@ -122,6 +134,7 @@ A64T(a64_vm_init)
 {
 	a64t_vm_setup();
 	A64T_ASSERT(vm_ready);   /* else: RAM from 1 GiB, at least 128 MiB */
+	A64T_ASSERT(boot_map_bad == 0);
 	uint64_t want = (ram_end + GIB - 1) & ~(GIB - 1);
 	A64T_ASSERT(arch_direct_map_top() == (want < 4 * GIB ? 4 * GIB : want));
 	uint64_t tcr = A64_SYSREG_READ(tcr_el1);
