@@ -220,6 +220,7 @@ static volatile struct a64t_spin spin;
 static uintptr_t irq_elr, irq_sp, pre_fp, pre_walk[4];
 static int irqs, injected, pre_runs, other_runs;
 static struct rt_ctx ctx_pre, ctx_other;
+static struct trap_frame irq_tf;
 static volatile double sink;
 
 static void arm_timer(void)
@@ -236,6 +237,7 @@ static void irq_hook(struct trap_frame *tf)
 	if (tf->elr >= (uintptr_t)a64t_spin_loop && tf->elr < (uintptr_t)a64t_spin_loop_end && !injected) {
 		irq_elr = tf->elr;
 		irq_sp = tf->sp;
+		irq_tf = *tf;
 		injected = 1;
 		arch_inject_preempt(tf);
 	} else if (!injected) {
@@ -304,6 +306,14 @@ A64T(a64_preempt)
 	A64T_ASSERT(found > 0);
 	A64T_ASSERT(pre_walk[found - 1] > (uintptr_t)arch_preempt_stub &&
 	            pre_walk[found - 1] < (uintptr_t)arch_preempt_stub + 512);
+	/* the frame as the interrupt saw it: the loop's fp is its sp
+	 * (a64t_spin's prologue), x1 its pattern P + 1 */
+	A64T_ASSERT(arch_frame_pc(&irq_tf) == irq_elr);
+	A64T_ASSERT(arch_frame_fp(&irq_tf) == irq_sp);
+	A64T_ASSERT(irq_tf.x[1] == 0x5a5a5a5a00000001ull && irq_tf.x[28] == 0x5a5a5a5a0000001cull);
+	A64T_ASSERT((uint64_t)irq_tf.q[31] == 0x3c3c3c3c0000001full);
+	A64T_ASSERT(!(irq_tf.spsr & (1u << 7)) && (irq_tf.spsr >> 28) == 0xa);   /* I clear; N, C */
+	arch_dump_frame(&irq_tf);
 	a64t_note("timer interrupt at pc 0x%llx in a64t_spin's loop (%d taken), resumed through arch_preempt_stub "
 	          "after a switch to another context; every register kept",
 	          (unsigned long long)irq_elr, irqs);
