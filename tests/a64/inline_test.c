@@ -82,3 +82,17 @@ A64T(a64_inline)
 		A64T_ASSERT(z < d[0][0] * 1000);        /* far from 2^32 iterations */
 	}
 }
+
+/* The interrupt numbers' rules (arch_inline.h): GIC INTIDs, SGIs and PPIs
+ * reserved, the special INTIDs 1020-1023 dropped without an EOI. */
+A64T(a64_irq_numbers)
+{
+	A64T_ASSERT(ARCH_IRQ_COUNT >= 1024);
+	A64T_ASSERT(ARCH_IRQ_IPI_WAKE < 16 && ARCH_IRQ_IPI_CALL < 16);
+	A64T_ASSERT(ARCH_IRQ_IPI_WAKE != ARCH_IRQ_IPI_CALL);
+	A64T_ASSERT(ARCH_IRQ_TIMER >= 16 && ARCH_IRQ_TIMER < 32);
+	for (unsigned v = 0; v < ARCH_IRQ_COUNT; v++) {
+		A64T_ASSERT(arch_irq_reserved(v) == (v < 32 || v >= 1020));
+		A64T_ASSERT(arch_irq_unhandled(v) == (v >= 1020 ? 1 : 0));
+	}
+}

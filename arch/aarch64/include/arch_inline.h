@@ -22,7 +22,9 @@
  * per-CPU and the kernel's own (the wake-up and call IPIs are SGIs 0 and
  * 1, the tick the virtual timer's PPI, INTID 27 on every SBSA-style
  * board and on QEMU's virt); devices get SPIs from 32 (and LPIs, through
- * an ITS, later); 1020-1023 are special (1023: spurious, no EOI).  CPU
+ * an ITS, later); 1020-1023 are special (1023: spurious; none takes an
+ * EOI).  The machine's GIC driver may deliver the tick under whatever
+ * reserved number arch_timer_init was given.  CPU
  * exceptions never use these numbers: they arrive through their own
  * vector entries (vectors.S), and arch_try/arch_trap_name number them by
  * exception class (ESR_EL1.EC, 0-63).
@@ -103,7 +105,9 @@ static inline int arch_irq_reserved(unsigned v)
 
 static inline int arch_irq_unhandled(unsigned v)
 {
-	return v == ARCH_IRQ_SPURIOUS ? 1 : 0;  /* 1023 is acknowledged by nobody: no EOI */
+	/* 1020-1023 are the GIC's special INTIDs (1023: nothing pending):
+	 * never an acknowledged interrupt, so no EOI */
+	return v >= 1020 && v <= ARCH_IRQ_SPURIOUS ? 1 : 0;
 }
 
 static inline void arch_counted_loop(unsigned n)
