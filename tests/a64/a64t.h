@@ -13,9 +13,9 @@
  * judges the kernel's.
  *
  * Data structures: A64T(name) registers a test in section a64t (run in
- * link order, which is file order within a file: a64t_vm.c's first test
- * builds the port's page tables, the others need them).  A64T_ASSERT
- * fails the running test and returns from it.
+ * link order; a test that needs the port's page tables loads them first
+ * through a64t_vm_setup, so no test depends on another having run).
+ * A64T_ASSERT fails the running test and returns from it.
  * Context: the boot CPU, after the device tree scan and the probes.
  */
 #ifndef TALLY_A64T_H
