@@ -3,8 +3,10 @@
  * CPU with PSCI CPU_ON: straight onto the port's translation tables.
  *
  * Register contract: x0 = struct a64t_cpu (smp_test.c; offsets below),
- * MMU off, EL1 (the case runs without virtualization=on; at EL2 the CPU
- * halts: this entry has no drop to EL1), interrupts masked.  Loads
+ * MMU off, EL1 or EL2 (virtualization=on starts CPUs at EL2: then EL1 is
+ * made AArch64 with the counters and, with a GICv3, the GIC's system
+ * registers open to it, as head.S does, and entered by an eret),
+ * interrupts masked.  Loads
  * MAIR/TCR/TTBR0 as a64_vm_regs gave them, invalidates this CPU's TLB,
  * turns the MMU and caches on with the boot CPU's SCTLR_EL1, sets
  * VBAR_EL1, FP/SIMD, SP_EL1 (exceptions) and SP_EL0 (code) from the
@@ -20,6 +22,26 @@ a64t_cpu_entry:
 	msr	daifset, #0xf
 	mov	x19, x0
 	mrs	x1, CurrentEL
+	cmp	x1, #(2 << 2)
+	b.ne	1f
+	mov	x1, #(1 << 31)			/* HCR_EL2.RW */
+	msr	hcr_el2, x1
+	mrs	x1, cnthctl_el2
+	orr	x1, x1, #3			/* EL1PCEN, EL1PCTEN */
+	msr	cnthctl_el2, x1
+	msr	cntvoff_el2, xzr
+	mrs	x1, id_aa64pfr0_el1
+	ubfx	x1, x1, #24, #4			/* GIC system registers? */
+	cbz	x1, 2f
+	mov	x1, #9				/* ICC_SRE_EL2: SRE, Enable */
+	msr	S3_4_C12_C9_5, x1
+	isb
+2:	mov	x1, #0x3c5			/* EL1h, DAIF masked */
+	msr	spsr_el2, x1
+	adr	x1, 1f
+	msr	elr_el2, x1
+	eret
+1:	mrs	x1, CurrentEL
 	cmp	x1, #(1 << 2)
 	b.ne	a64_halt
 	mov	x1, #(3 << 20)
