@@ -1,7 +1,8 @@
 /*
  * trap_cpu.c - the arch/arch.h trap functions of the aarch64 port: the
- * per-CPU pointer, frames and frame-pointer unwinding, arch_try's
- * recovery, asynchronous preemption's frame edit, restartable sequences.
+ * vector table and exception stack of a CPU, the per-CPU pointer, frames
+ * and frame-pointer unwinding, arch_try's recovery, asynchronous
+ * preemption's frame edit, restartable sequences.
  *
  * Purpose: what the kernel asks of any port's trap path, on the frame
  * vectors.S builds (trap.h).  The exception-class numbering: arch_try
@@ -20,7 +21,10 @@
  * returns to the pc in the record through an eret of its own, which also
  * restores NZCV and the interrupt mask from the record's SPSR.
  *
- * Invariants: this CPU's arch_percpu.try_rsp != 0 exactly while
+ * Invariants: a CPU's TPIDRRO_EL0 is 0 or its exception stack's top
+ * (arch_cpu_tables_init; QEMU resets it to 0, hardware leaves it UNKNOWN:
+ * a kernel calls arch_cpu_tables_init first on every CPU); this CPU's
+ * arch_percpu.try_rsp != 0 exactly while
  * arch_try runs its function (switch.S); TPIDR_EL1 points at the CPU's
  * struct arch_percpu before any of these is called.
  * Context: exception entry (interrupts masked) for a64_trap_recover and
@@ -31,6 +35,26 @@
 #include "arch/aarch64/trap.h"
 #include "arch/aarch64/paging.h"
 #include "kernel/lib/kprintf.h"
+
+/* VBAR_EL1 and the exception stack.  One stack per CPU on aarch64 (SP_EL1:
+ * every exception from running code lands on it, interrupts included);
+ * ist_top[0] is its top, NULL the boot CPU's static one (stacks.S).  The
+ * top is also kept in TPIDRRO_EL0 (nothing runs at EL0 to read it) for
+ * vectors.S's nested-exception entry, which resets SP_EL1 to it.  Call
+ * on SP_EL0 (thread mode) with interrupts masked. */
+void arch_cpu_tables_init(unsigned cpu, const uintptr_t *ist_top)
+{
+	extern char a64_vectors[], a64_exc_stack_top[];
+	uintptr_t top = ist_top ? ist_top[0] : (uintptr_t)a64_exc_stack_top;
+	(void)cpu;
+	__asm__ volatile("msr vbar_el1, %0\n\t"
+	                 "msr tpidrro_el0, %1\n\t"
+	                 "msr spsel, #1\n\t"
+	                 "mov sp, %1\n\t"
+	                 "msr spsel, #0\n\t"
+	                 "isb"
+	                 :: "r"(a64_vectors), "r"(top) : "memory");
+}
 
 void arch_cpu_set_local(void *p)
 {

@@ -12,7 +12,10 @@
  * the "SP_EL0" group on a fresh exception stack, even when its cause was
  * an overflow of the running stack.  An exception in the "SP_ELx" group
  * happened inside the handler itself: its entry first resets SP_EL1 to the
- * top of the exception stack (the frame of the failed report is given up)
+ * top of this CPU's exception stack (TPIDRRO_EL0, which
+ * arch_cpu_tables_init sets: nothing runs at EL0 to read it; the boot
+ * CPU's a64_exc_stack_top while it is 0), giving up the frame of the
+ * failed report,
  * and a64_trap sees kind >= 4 and reports it briefly.
  *
  * Frame (struct trap_frame, trap.h; offsets checked there): x0..x30 at
@@ -32,8 +35,10 @@
 	.macro	entry kind, reset
 	.balign	0x80
 	.if	\reset
-	ldr	x16, =a64_exc_stack_top
-	mov	sp, x16
+	mrs	x16, tpidrro_el0	/* this CPU's exception stack top, */
+	cbnz	x16, 1f
+	ldr	x16, =a64_exc_stack_top	/* or the boot CPU's before it is set */
+1:	mov	sp, x16
 	.endif
 	sub	sp, sp, #FRAME
 	stp	x0, x1, [sp, #0]

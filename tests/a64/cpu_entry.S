@@ -60,6 +60,7 @@ a64t_cpu_entry:
 	msr	sctlr_el1, x4
 	isb
 	ldp	x1, x2, [x19, #32]
+	msr	tpidrro_el0, x1			/* as arch_cpu_tables_init keeps it */
 	msr	spsel, #1
 	mov	sp, x1
 	msr	spsel, #0

@@ -318,3 +318,59 @@ A64T(a64_preempt)
 	          "after a switch to another context; every register kept",
 	          (unsigned long long)irq_elr, irqs);
 }
+
+/* ---- the vector table and exception stack of a CPU ---- */
+static uint8_t exc_stack[8192] __attribute__((aligned(16)));
+static volatile uintptr_t exc_fp;
+static volatile int exc_irqs;
+
+static void stack_hook(struct trap_frame *tf)
+{
+	(void)tf;
+	exc_fp = (uintptr_t)__builtin_frame_address(0);
+	a64_irq_probe_handler();
+	exc_irqs++;
+}
+
+/* One timer interrupt, taken within 1 s; the handler's frame address. */
+static uintptr_t one_irq(void)
+{
+	uint64_t hz = A64_SYSREG_READ(cntfrq_el0), t0 = A64_SYSREG_READ(cntvct_el0);
+	int before = exc_irqs;
+	exc_fp = 0;
+	a64_irq_hook = stack_hook;
+	arm_timer();
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	while (exc_irqs == before && A64_SYSREG_READ(cntvct_el0) - t0 < hz)
+		__asm__ volatile("yield" ::: "memory");
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	__asm__ volatile("msr cntv_ctl_el0, %0" :: "r"(0ull) : "memory");
+	a64_irq_hook = NULL;
+	return exc_fp;
+}
+
+A64T(a64_exc_stack)
+{
+	extern char a64_vectors[];
+	uintptr_t lo[4], hi[4], fp;
+	size_t n = arch_image_stacks(lo, hi, 4);
+	A64T_ASSERT(n == 2);
+	fp = arch_current_fp();
+	A64T_ASSERT(fp >= lo[0] && fp < hi[0]);            /* running on the boot stack */
+	if (!a64t_info->gic_version) {
+		a64t_fail(__FILE__, __LINE__, "no GIC in the device tree");
+		return;
+	}
+	fp = one_irq();
+	A64T_ASSERT(fp >= lo[1] && fp < hi[1]);            /* handlers on the exception stack */
+	uintptr_t top = (uintptr_t)(exc_stack + sizeof exc_stack);
+	arch_cpu_tables_init(0, &top);
+	A64T_ASSERT(A64_SYSREG_READ(vbar_el1) == (uintptr_t)a64_vectors);
+	A64T_ASSERT(A64_SYSREG_READ(tpidrro_el0) == top);
+	fp = one_irq();
+	arch_cpu_tables_init(0, NULL);
+	A64T_ASSERT(fp > (uintptr_t)exc_stack && fp < top);   /* now on the new one */
+	A64T_ASSERT(A64_SYSREG_READ(tpidrro_el0) == hi[1]);
+	fp = one_irq();
+	A64T_ASSERT(fp >= lo[1] && fp < hi[1]);            /* and back */
+}
