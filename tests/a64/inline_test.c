@@ -96,3 +96,19 @@ A64T(a64_irq_numbers)
 		A64T_ASSERT(arch_irq_unhandled(v) == (v >= 1020 ? 1 : 0));
 	}
 }
+
+/* The CPU functions of cpu.c against the registers they read: the counter
+ * frequency is CNTFRQ_EL0 (the image prints it too), the model names the
+ * MIDR_EL1 part (the system cases know which -cpu QEMU was given). */
+A64T(a64_cpu)
+{
+	arch_clock_init(NULL);
+	A64T_ASSERT(arch_cycles_hz() == (A64_SYSREG_READ(cntfrq_el0) & 0xffffffffu));
+	A64T_ASSERT(arch_cycles_hz() != 0 && arch_cycles_invariant() == 1);
+	A64T_ASSERT(arch_has_nx() == 1);
+	arch_cpu_early_init();
+	A64T_ASSERT(((A64_SYSREG_READ(cpacr_el1) >> 20) & 3) == 3);
+	a64t_note("model %s (MIDR_EL1 0x%llx), counter %llu Hz from %s", arch_cpu_model(),
+	          (unsigned long long)A64_SYSREG_READ(midr_el1),
+	          (unsigned long long)arch_cycles_hz(), arch_cycles_source());
+}
