@@ -13,10 +13,14 @@
  * virt machine description and the arch.h functions of the interrupt
  * controller, timer and CPU start (virt*.c, gic.c, timer.c, psci*.c;
  * their own header gic.h) are exercised by virt_test.c, on the command
- * line word `machine`; the kernel in kernel/ is not linked for aarch64.
+ * line word `machine`.  The port's other arch/arch.h pieces have their
+ * own headers (include/ for the inline functions and the goroutine
+ * context, pt.h, pte.h and paging.h for the translation tables, trap.h
+ * for the trap frame); the boot test image runs their tests (tests/a64/,
+ * `test=` on its command line).  kernel/ is not linked for aarch64 yet.
  *
- * Data structures: struct a64_frame, the registers an exception entry
- * saves (vectors.S writes it; the offsets are checked below).
+ * Data structures: struct trap_frame (trap.h), the registers an
+ * exception entry saves (vectors.S writes it).
  *
  * Context: the boot CPU, and CPUs started by CPU_ON only to report their
  * MPIDR and stop; interrupts masked throughout.
@@ -29,15 +33,7 @@
 
 #define A64_SYSREG_READ(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
 
-struct a64_frame {
-	uint64_t x[31];
-	uint64_t sp;            /* the interrupted code's stack pointer */
-	uint64_t elr, spsr, esr, far;
-};
-_Static_assert(offsetof(struct a64_frame, sp) == 248, "vectors.S frame: sp");
-_Static_assert(offsetof(struct a64_frame, elr) == 256, "vectors.S frame: elr");
-_Static_assert(offsetof(struct a64_frame, far) == 280, "vectors.S frame: far");
-_Static_assert(sizeof(struct a64_frame) == 288, "vectors.S FRAME");
+#include "arch/aarch64/trap.h"   /* struct trap_frame */
 
 /* head.S */
 _Noreturn void a64_halt(void);
@@ -50,7 +46,7 @@ void a64_secondary_entry(void);
 #define A64_SLOT_RUN_GUARD 8192
 
 /* trap.c: called by vectors.S; returns only to resume (see there). */
-void a64_trap(struct a64_frame *f, uint64_t kind);
+void a64_trap(struct trap_frame *f, uint64_t kind);
 /* the exception class's name (ESR_EL1 bits 31:26), "?" if unknown */
 const char *a64_ec_name(unsigned ec);
 

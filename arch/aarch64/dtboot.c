@@ -35,8 +35,11 @@
  * report (status 70) and the map's protections: `fault=read` reads from
  * A64_FAULT_ADDR, which no entry maps; `fault=stack` recurses until the
  * boot stack reaches its guard page; `fault=wx` writes to the first
- * instruction of dtboot_main (W^X).  Any other word is printed and
- * ignored.
+ * instruction of dtboot_main (W^X).  `test=NAME` (a name, a prefix
+ * ending in '*', or all) runs the port's on-target tests first
+ * (tests/a64/: page tables, contexts, traps; ktest-format lines), so
+ * `test=a64_vm_init fault=wx` faults under the port's tables.  Any other
+ * word is printed and ignored.
  *
  * Statuses: 0 done; 70 an exception; 72 no usable device tree (reported
  * through semihosting, the only output there is without a UART).
@@ -48,6 +51,7 @@
 #include "arch/aarch64/a64.h"
 #include "kernel/fdt/fdt.h"
 #include "kernel/lib/kprintf.h"
+#include "tests/a64/a64t.h"
 
 /* In the 1 GiB block at 508 GiB: below the 512 GiB the map covers, and
  * never mapped (mmu.c maps block 0 and the image's and DTB's blocks). */
@@ -282,6 +286,7 @@ _Noreturn void dtboot_main(uint64_t dtb, uint64_t entry_el)
 	start_cpus();
 	if (has_word(info.bootargs, "machine"))
 		virt_test_main((const void *)(uintptr_t)dtb, avail, info.bootargs, has_word);
+	a64t_run(&info, info.bootargs);   /* test=...: the port's own tests */
 	fault(info.bootargs);
 	a64_exit(0);
 }

@@ -8,8 +8,10 @@
  * string routines and clang's code assume Normal memory.  So before any
  * C library call the image maps itself as Normal memory, and while at it
  * keeps code unwritable, data unexecutable and every stack's overflow
- * caught.  This is a first use of the 4 KiB-granule format, not yet the
- * port's arch_map_page & co (docs/boot.md "aarch64 status").
+ * caught.  The port's own tables (paging.c: arch_vm_init, arch_map_page
+ * & co, 48-bit addresses) replace this map when a test of the command
+ * line asks for them (tests/a64/vm_test.c; docs/boot.md "aarch64
+ * status").
  *
  * Data structures (4 KiB granule, TCR_EL1.T0SZ = 25: a 39-bit address
  * space whose walk starts at level 1):

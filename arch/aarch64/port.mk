@@ -5,7 +5,8 @@
 #   build/aarch64/dtboot.elf   linked at 0x40200000 (symbols, for reading)
 #   build/aarch64/dtboot.img   the same as a raw arm64 Image (what
 #                              qemu-system-aarch64 -kernel boots)
-# from arch/aarch64/*.{c,S}, kernel/fdt/, kernel/lib/kprintf.c, newlib for
+# from arch/aarch64/*.{c,S}, tests/a64/*.{c,S} (the port's on-target tests,
+# run by test=...), kernel/fdt/, kernel/lib/kprintf.c, newlib for
 # aarch64-none-elf (build/newlib-aarch64, tools/build-newlib.sh) and
 # libgcc from libgcc-12-dev-arm64-cross (newlib's long-double code needs
 # its soft-float routines).  The kernel (kernel/, rt/, the applications)
@@ -32,19 +33,16 @@ PYTHON   := python3
 
 A64_TARGET := --target=aarch64-none-elf -ffreestanding -fno-pic -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
-A64_CFLAGS := $(A64_TARGET) -std=c11 -O2 -g -Wall -Wextra -Werror -I. \
+A64_CFLAGS := $(A64_TARGET) -std=c11 -O2 -g -Wall -Wextra -Werror -I. -Iarch/aarch64/include \
 	-isystem $(NEWLIB_A64_INC) -MMD -MP
 A64_ASFLAGS := $(A64_TARGET) -I. -MMD -MP
-# arch/arch.h includes <arch_inline.h>: the port's, in arch/aarch64/include/
-# once it exists; until then the contract check's declarations-only one
-# (enough for the files that implement arch.h functions and call none of
-# its inline ones).
-A64_CFLAGS += -Iarch/aarch64/include -Itests/contract/include
 
-DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c) kernel/lib/kprintf.c
-# machine_probe over the MACHINE() section (virt.c's description)
-DTBOOT_SRCS += kernel/machine.c
-DTBOOT_ASMS := $(wildcard arch/aarch64/*.S)
+# tests/a64/: the on-target tests of the port's arch.h pieces (test=...)
+# and the few kernel services those pieces call, for this image only;
+# kernel/machine.c: machine_probe over the MACHINE() section (virt.c)
+DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c tests/a64/*.c) kernel/lib/kprintf.c \
+	kernel/machine.c
+DTBOOT_ASMS := $(wildcard arch/aarch64/*.S tests/a64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 
 .PHONY: all dtboot newlib run clean distclean bootstrap FORCE \

@@ -1,9 +1,11 @@
 /*
  * trap.c - what the aarch64 boot test image does with an exception:
- * report it and stop, except the one it expects (the semihosting probe).
+ * resolve or recover the ones the port expects, report any other and
+ * stop.
  *
- * Purpose: until the port has interrupts and page faults of its own,
- * every exception is a bug, and the report must say which: the vector
+ * Purpose: until the kernel's interrupt and page-fault paths are linked
+ * for aarch64, every exception not listed below is a bug, and the report
+ * must say which: the vector
  * (group and type), the exception class decoded from ESR_EL1 (ARM ARM
  * D17.2.37), for an abort its fault status code and whether it was a
  * write, the faulting address (FAR_EL1) when the class defines one, ELR,
@@ -11,8 +13,13 @@
  * (PL011) and the image exits with status 70, as the x86_64 kernel does
  * for a CPU exception.
  *
- * An IRQ from running code (kind 1) goes to irq_probe.c's handler and
- * resumes: only that probe ever unmasks one.  The other exception that is
+ * An IRQ from running code (kind 1) goes to a64_irq_hook when a test set
+ * one (the preemption test, tests/a64/core_test.c), else to irq_probe.c's
+ * handler, and resumes.  A synchronous exception from running code that
+ * the port resolves (an access flag fault or a write to a writable-clean
+ * page without hardware dirty-state management, paging.c's a64_vm_fixup)
+ * or recovers (inside arch_try) resumes through a64_trap_recover
+ * (trap_cpu.c).  The other exception that is
  * not a bug: a64_semihost's HLT #0xf000 when
  * QEMU was started without -semihosting is an undefined instruction
  * (class 0x00).  Seen at exactly a64_semihost_insn, it marks semihosting
@@ -26,6 +33,7 @@
  */
 #include <stdint.h>
 #include "arch/aarch64/a64.h"
+#include "arch/aarch64/trap.h"
 #include "kernel/lib/kprintf.h"
 
 volatile int a64_semihosting_absent;
@@ -82,15 +90,20 @@ static void fault_status(unsigned fsc, char *buf, size_t n)
 		ksnprintf(buf, n, "fault status 0x%x", fsc);
 }
 
-void a64_trap(struct a64_frame *f, uint64_t kind)
+void (*a64_irq_hook)(struct trap_frame *tf);
+
+void a64_trap(struct trap_frame *f, uint64_t kind)
 {
 	static volatile int depth;
 	unsigned ec = (unsigned)(f->esr >> 26) & 0x3f;
 	unsigned i;
 	char fs[48] = "";
 
-	if (kind == 1) {   /* IRQ from running code: only irq_probe.c enables one */
-		a64_irq_probe_handler();
+	if (kind == 1) {   /* IRQ from running code: the probe's, or a test's hook */
+		if (a64_irq_hook)
+			a64_irq_hook(f);
+		else
+			a64_irq_probe_handler();
 		return;
 	}
 	if (kind == 0 && ec == 0x00 && f->elr == (uint64_t)(uintptr_t)a64_semihost_insn) {
@@ -99,6 +112,8 @@ void a64_trap(struct a64_frame *f, uint64_t kind)
 		f->elr += 4;
 		return;
 	}
+	if (kind == 0 && a64_trap_recover(f))
+		return;
 	if (++depth > 1 || kind >= 4) {
 		if (depth <= 2)
 			kprintf("\ntally: FATAL: exception while reporting an exception (kind %u, ESR 0x%llx, ELR 0x%llx)\n",

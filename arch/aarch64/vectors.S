@@ -1,6 +1,7 @@
 /*
- * vectors.S - the EL1 exception vector table of the aarch64 boot test
- * image: every exception is reported, none is handled yet.
+ * vectors.S - the EL1 exception vector table of the aarch64 port: every
+ * exception enters a64_trap (trap.c) with a full register frame, and
+ * resumes from that frame as the handler left it.
  *
  * Layout (ARM ARM D1.10.2): VBAR_EL1 is 2 KiB aligned; 16 entries of 0x80
  * bytes: {current EL with SP_EL0, current EL with SP_ELx, lower EL
@@ -11,23 +12,33 @@
  * the "SP_EL0" group on a fresh exception stack, even when its cause was
  * an overflow of the running stack.  An exception in the "SP_ELx" group
  * happened inside the handler itself: its entry first resets SP_EL1 to the
- * top of the exception stack (the frame of the failed report is given up)
+ * top of this CPU's exception stack (TPIDRRO_EL0, which
+ * arch_cpu_tables_init sets: nothing runs at EL0 to read it; the boot
+ * CPU's a64_exc_stack_top while it is 0), giving up the frame of the
+ * failed report,
  * and a64_trap sees kind >= 4 and reports it briefly.
  *
- * Frame (struct a64_frame, trap.h; offsets checked there): x0..x30 at
+ * Frame (struct trap_frame, trap.h; offsets checked there): x0..x30 at
  * 8 * n, the interrupted SP at 248, ELR_EL1 256, SPSR_EL1 264, ESR_EL1
- * 272, FAR_EL1 280; 288 bytes.  kind = 4 * group + type (type 0 sync,
- * 1 IRQ, 2 FIQ, 3 SError).  a64_trap(frame, kind) returns only to resume
- * the interrupted code (the semihosting probe, trap.c): the registers are
- * reloaded from the frame, with ELR and x0 as it left them, and eret.
+ * 272, FAR_EL1 280, q0..q31 from 288, FPSR 800, FPCR 808; 816 bytes.
+ * kind = 4 * group + type (type 0 sync, 1 IRQ, 2 FIQ, 3 SError).
+ * a64_trap(frame, kind) returns only to resume the interrupted code: every
+ * register is reloaded from the frame as the handler left it (ELR, SPSR,
+ * x0..x30, q0..q31, FPSR, FPCR and, for an exception from running code,
+ * SP_EL0: arch_try's landing and arch_inject_preempt move it), then eret.
+ * x19 keeps kind across the call (callee-saved; its frame slot is
+ * reloaded last).
  */
-#define FRAME 288
+#define FRAME 816
+#define FQ    288
 
 	.macro	entry kind, reset
 	.balign	0x80
 	.if	\reset
-	ldr	x16, =a64_exc_stack_top
-	mov	sp, x16
+	mrs	x16, tpidrro_el0	/* this CPU's exception stack top, */
+	cbnz	x16, 1f
+	ldr	x16, =a64_exc_stack_top	/* or the boot CPU's before it is set */
+1:	mov	sp, x16
 	.endif
 	sub	sp, sp, #FRAME
 	stp	x0, x1, [sp, #0]
@@ -83,12 +94,57 @@ a64_vector_common:
 	stp	x2, x3, [sp, #264]
 	mrs	x2, far_el1
 	str	x2, [sp, #280]
+	stp	q0, q1, [sp, #FQ + 0]
+	stp	q2, q3, [sp, #FQ + 32]
+	stp	q4, q5, [sp, #FQ + 64]
+	stp	q6, q7, [sp, #FQ + 96]
+	stp	q8, q9, [sp, #FQ + 128]
+	stp	q10, q11, [sp, #FQ + 160]
+	stp	q12, q13, [sp, #FQ + 192]
+	stp	q14, q15, [sp, #FQ + 224]
+	stp	q16, q17, [sp, #FQ + 256]
+	stp	q18, q19, [sp, #FQ + 288]
+	stp	q20, q21, [sp, #FQ + 320]
+	stp	q22, q23, [sp, #FQ + 352]
+	stp	q24, q25, [sp, #FQ + 384]
+	stp	q26, q27, [sp, #FQ + 416]
+	stp	q28, q29, [sp, #FQ + 448]
+	stp	q30, q31, [sp, #FQ + 480]
+	mrs	x2, fpsr
+	mrs	x3, fpcr
+	str	x2, [sp, #800]
+	str	x3, [sp, #808]
+	mov	x19, x1			/* kind, kept across the call */
 	mov	x0, sp
 	mov	x29, xzr
 	bl	a64_trap		/* returns only to resume (kind < 4) */
-	ldp	x2, x3, [sp, #256]	/* ELR, SPSR (a64_trap may move ELR) */
+	cmp	x19, #4
+	b.hs	2f
+	ldr	x2, [sp, #248]		/* SP_EL0 (a handler may move it) */
+	msr	sp_el0, x2
+2:	ldp	x2, x3, [sp, #256]	/* ELR, SPSR (a64_trap may move ELR) */
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
+	ldr	x2, [sp, #800]
+	ldr	x3, [sp, #808]
+	msr	fpsr, x2
+	msr	fpcr, x3
+	ldp	q0, q1, [sp, #FQ + 0]
+	ldp	q2, q3, [sp, #FQ + 32]
+	ldp	q4, q5, [sp, #FQ + 64]
+	ldp	q6, q7, [sp, #FQ + 96]
+	ldp	q8, q9, [sp, #FQ + 128]
+	ldp	q10, q11, [sp, #FQ + 160]
+	ldp	q12, q13, [sp, #FQ + 192]
+	ldp	q14, q15, [sp, #FQ + 224]
+	ldp	q16, q17, [sp, #FQ + 256]
+	ldp	q18, q19, [sp, #FQ + 288]
+	ldp	q20, q21, [sp, #FQ + 320]
+	ldp	q22, q23, [sp, #FQ + 352]
+	ldp	q24, q25, [sp, #FQ + 384]
+	ldp	q26, q27, [sp, #FQ + 416]
+	ldp	q28, q29, [sp, #FQ + 448]
+	ldp	q30, q31, [sp, #FQ + 480]
 	ldp	x0, x1, [sp, #0]
 	ldp	x2, x3, [sp, #16]
 	ldp	x4, x5, [sp, #32]

@@ -27,7 +27,7 @@ HOST_LIBS := -lcmocka -pthread
 
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
-	test_options_dup test_pt \
+	test_options_dup test_pt test_a64_pt test_a64_trap \
 	test_pte test_pci test_pci_crafted test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
 	test_tcp test_tcp_edge test_tcp_sim test_fdt test_virt
 
@@ -52,6 +52,8 @@ OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/ke
 host_src_test_options := $(OPTION_SRCS) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 host_src_test_options_dup := $(host_src_test_options)
 host_src_test_pt := arch/x86_64/pt_walk.c
+host_src_test_a64_pt := arch/aarch64/pt_walk.c
+host_src_test_a64_trap :=
 host_src_test_pte :=
 host_src_test_pci_ext := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 host_src_test_msi := arch/x86_64/msi.c
