@@ -62,8 +62,8 @@
  * offset past the ring asks for a notification.
  *
  * Rejected: indirect descriptors (not negotiated); in-order use
- * (VIRTIO_F_IN_ORDER would let the driver skip reading ids, but QEMU's
- * virtio-net does not offer it).
+ * (VIRTIO_F_IN_ORDER would let the driver skip reading ids, but QEMU
+ * 7.2's virtio-net does not offer it).
  *
  * Context: any; no allocation, no lock (the caller's), no printing.
  */
