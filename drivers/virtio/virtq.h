@@ -161,9 +161,9 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, void *mem, uint64
 int virtq_init_packed(struct virtq *q, uint16_t index, uint16_t size, void *mem, uint64_t pa,
                       struct virtq_slot *slots, int event_idx);
 /* Add a chain: nout device-readable buffers then nin device-writable
- * ones.  Returns the head descriptor, or -1 (counted in full) when fewer
- * than nout + nin descriptors are free, -2 for an empty or zero-length
- * chain or a broken queue.  The chain is visible to the device only
+ * ones.  Returns the head descriptor (packed: the buffer id), or -1
+ * (counted in full) when fewer than nout + nin descriptors are free, -2
+ * for an empty or zero-length chain or a broken queue.  The chain is visible to the device only
  * after virtq_kick (packed: kick writes the first held chain's head
  * flags; the device stops there, so none after it is seen before). */
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned nout, unsigned nin,
@@ -176,7 +176,7 @@ int virtq_kick(struct virtq *q);
 /* Take back the next chain the device used: its token, *len the bytes
  * the device wrote (0 when the length was not believable).  NULL when
  * nothing is pending (or the queue is broken).  Invalid used entries are
- * skipped and counted. */
+ * skipped and counted (packed: counted, and the queue is broken). */
 void *virtq_get(struct virtq *q, uint32_t *len);
 /* Used entries waiting (0 when broken; packed: those found walking from
  * last_used, each checked as virtq_get would, stopping at a bad one). */

@@ -38,7 +38,8 @@ DOC = os.path.join(ROOT, "docs", "net.md")
 RUNS = os.path.join(ROOT, "tests", "bench", "runs", "net")
 # tag -> recorded results file
 RECORDED = {"p2": os.path.join(RUNS, "results-tap-packed.json"),
-            "p1": os.path.join(RUNS, "results-tap-packed-smp1.json")}
+            "p1": os.path.join(RUNS, "results-tap-packed-smp1.json"),
+            "p1-again": os.path.join(RUNS, "results-tap-packed-smp1-again.json")}
 A, B = "tally-split", "tally-packed"
 
 
