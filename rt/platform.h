@@ -228,6 +228,10 @@ void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 /* The boot option netloss=: drop *ppm frames in a million on receive and
  * on send (0: none), chosen by a generator seeded with *seed. */
 void plat_net_loss(uint32_t *ppm, uint32_t *seed);
+/* The boot option tcp_fin_timeout=: how long a TCP connection its user
+ * closed may wait in FIN_WAIT_2 for the peer's FIN, in microseconds (0:
+ * the TCP module's default, TCP_FIN_TIMEOUT_DEFAULT). */
+uint32_t plat_net_tcp_fin_timeout(void);
 
 /* Disable / restore this M's preemption-relevant interrupts around the
  * few instructions of a context switch. */

@@ -22,7 +22,11 @@ two netdevs (--net):
     constants).  No slirp: no forwarded port with a backlog of 1, no
     per-request cost of slirp's thread.
 Boots alternate in one session, Tally then Go, --rounds times (at least
-3 for the record: boot-to-boot spread is about +-30% here).
+3 for the record: boot-to-boot spread is about +-30% here).  --systems
+tally-split,tally-packed compares Tally with split and packed virtqueues
+instead: both boot a device that offers packed rings (packed=on), one
+with virtio_packed=off, one with virtio_packed=on (TALLY_VARIANTS);
+--alternate reverses the order every other round.
 
 What one round measures, from the host (docs/net.md, "Benchmarks against
 Go"; the clients are tools/bench/netclient.py):
@@ -164,12 +168,20 @@ NETDEV_TEXT = {
 	                                  tapnet.GUEST_IP)}
 
 
-def netdev(net, tport, uport):
+# Tally with split or packed virtqueues: the device offers packed rings
+# (QEMU's packed=on) to both, and the boot option takes them or not, so
+# the two run in one QEMU configuration.  system -> (boot option, NIC extra)
+TALLY_VARIANTS = {"tally": ("", ""),
+                  "tally-split": ("virtio_packed=off", ",packed=on"),
+                  "tally-packed": ("virtio_packed=on", ",packed=on")}
+
+
+def netdev(net, tport, uport, nic_extra=""):
 	"""QEMU's network arguments: the same NIC on either netdev."""
 	if net == "tap":
-		return ["-netdev", TAP_NETDEV, "-device", NIC]
+		return ["-netdev", TAP_NETDEV, "-device", NIC + nic_extra]
 	return ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80,hostfwd=udp:127.0.0.1:%d-:7"
-	        % (tport, uport), "-device", NIC]
+	        % (tport, uport), "-device", NIC + nic_extra]
 
 
 def endpoints(net):
@@ -187,13 +199,15 @@ def endpoints(net):
 def boot_opts(a, system, workload, tport, uport):
 	tap = a.net == "tap"
 	guest = "%s/%d" % (tapnet.GUEST_IP, tapnet.PREFIX) if tap else USER_GUEST
-	if system == "tally":
+	if system in TALLY_VARIANTS:
 		out = os.path.join(ROOT, "build", "x86_64", "apps",
 		                   "udpecho" if workload == "udp" else "httpd")
 		args = "-- 7 0" if workload == "udp" else "-- 80 128"
+		opt, nic_extra = TALLY_VARIANTS[system]
 		# through slirp Tally takes its address from slirp's DHCP
-		cmdline = " ".join(x for x in ("ip=" + guest if tap else "", a.tally_args, args) if x)
-		extra = netdev(a.net, tport, uport)
+		cmdline = " ".join(x for x in ("ip=" + guest if tap else "", a.tally_args, opt, args)
+		                   if x)
+		extra = netdev(a.net, tport, uport, nic_extra)
 	else:
 		out = os.path.join(a.out, "guest")
 		os.makedirs(out, exist_ok=True)
@@ -368,12 +382,14 @@ def git_facts():
 
 
 def session(a, systems, fails, boots, runs):
-	"""Every round: Tally's boots, then Go's."""
+	"""Every round: the systems in their order (reversed every other round
+	with --alternate); Tally's a udp and an http boot, Go's one."""
 	for rnd in range(1, a.rounds + 1):
-		for system in systems:
-			if system == "tally":
+		order = list(reversed(systems)) if a.alternate and rnd % 2 == 0 else systems
+		for system in order:
+			if system in TALLY_VARIANTS:
 				for w in ("udp", "http"):
-					r = one_boot(a, "tally", w, rnd, boots, fails)
+					r = one_boot(a, system, w, rnd, boots, fails)
 					if r:
 						runs.append(r)
 			else:
@@ -405,7 +421,10 @@ def parse_args(argv):
 	                     "clocksource as Tally uses it, not the emulated HPET; idle=halt, an "
 	                     "idle vCPU halts as Tally's do: under TCG Linux's default idle made "
 	                     "the Go peer 3x slower, docs/net.md)")
-	ap.add_argument("--systems", default="tally,go")
+	ap.add_argument("--systems", default="tally,go",
+	                help="tally, go, tally-split, tally-packed (TALLY_VARIANTS)")
+	ap.add_argument("--alternate", action="store_true",
+	                help="reverse the systems' order every other round")
 	ap.add_argument("--out", default=None)
 	ap.add_argument("--record", help="also write the results file here")
 	ap.add_argument("-v", "--verbose", action="store_true")
@@ -413,8 +432,8 @@ def parse_args(argv):
 	if a.rounds < 1 or a.seconds < 1 or a.udp_count < 1 or a.udp_window < 1 or a.smp < 1:
 		ap.error("--rounds, --seconds, --udp-count, --udp-window and --smp must be positive")
 	a.systems = [s for s in a.systems.split(",") if s]
-	if not a.systems or any(s not in ("tally", "go") for s in a.systems):
-		ap.error("--systems: tally and/or go")
+	if not a.systems or any(s not in TALLY_VARIANTS and s != "go" for s in a.systems):
+		ap.error("--systems: tally, go, tally-split, tally-packed")
 	if a.net == "tap" and re.search(r"(^|\s)ip=", a.tally_args):
 		ap.error("--net tap gives Tally ip=%s/%d itself; --tally-args must not set ip="
 		         % (tapnet.GUEST_IP, tapnet.PREFIX))
@@ -427,6 +446,9 @@ def session_config(a, linux):
 	        "tcg": "multi-threaded (parallel)", "P": a.smp, "nic": NIC.replace("netdev=n0,", ""),
 	        "net": a.net, "netdev": NETDEV_TEXT[a.net],
 	        "tally_args": a.tally_args, "linux_append": a.linux_append,
+	        "variants": {s: {"option": TALLY_VARIANTS[s][0], "nic_extra": TALLY_VARIANTS[s][1]}
+	                     for s in a.systems if s in TALLY_VARIANTS and s != "tally"},
+	        "alternate": a.alternate,
 	        "linux": linux, "rounds": a.rounds, "wrk_seconds": a.seconds,
 	        "udp_count": a.udp_count, "udp_window": a.udp_window,
 	        "udp_seconds": a.udp_seconds}
@@ -444,7 +466,7 @@ def inside_command(prefix, argv):
 
 def namespace_limit(a):
 	"""Seconds the namespace's holder waits at most: every boot's budget."""
-	boots = a.rounds * (2 * ("tally" in a.systems) + ("go" in a.systems))
+	boots = a.rounds * (2 * sum(s in TALLY_VARIANTS for s in a.systems) + ("go" in a.systems))
 	return int(boots * (a.timeout + 60 + 2 * (a.seconds + 2 * SETTLE) + a.udp_seconds + 120)) + 600
 
 
@@ -496,7 +518,7 @@ def main(argv=None):
 		      % (INSIDE, tapnet.IFNAME))
 		return 2
 	need = []
-	if "tally" in systems:
+	if any(s in TALLY_VARIANTS for s in systems):
 		need += [os.path.join(ROOT, "build/x86_64/apps", x, "kernel.elf") for x in ("udpecho", "httpd")]
 	if "go" in systems:
 		need += [os.path.join(ROOT, "build/bench", x) for x in ("vmlinuz", "netinit.cpio")]

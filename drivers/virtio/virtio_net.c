@@ -13,8 +13,11 @@
  * the cycle counter), NET_F_STATUS (link state), NET_F_MRG_RXBUF,
  * NET_F_CSUM (the device could complete a partial checksum; transmit
  * headers ask for no offload yet, so it never has to), NET_F_GUEST_CSUM,
- * NET_F_CTRL_VQ and NET_F_MQ together (below).  Not negotiated: the
- * GSO/TSO family, HASH_REPORT, INDIRECT_DESC, RING_PACKED.
+ * NET_F_CTRL_VQ and NET_F_MQ together (below), and VIRTIO_F_RING_PACKED
+ * with the boot option virtio_packed=on (every queue packed: virtq.h;
+ * docs/net.md, "Packed virtqueues").
+ * Nothing here depends on the layout.  Not negotiated: the GSO/TSO
+ * family, HASH_REPORT, INDIRECT_DESC.
  *
  * Receive checksums (GUEST_CSUM, 5.1.6.4): a frame's header flags say
  * NEEDS_CSUM (its L4 checksum is partial, the pseudo-header sum only; the
@@ -278,6 +281,8 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	uint64_t mq = VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ);
 	if ((v->offered & mq) == mq && cpu_count() > 1)
 		want |= mq;
+	if (virtio_options_packed())
+		want |= VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
@@ -340,7 +345,7 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 		ksnprintf(pairs, sizeof(pairs), ", %u of %u pairs (pair k on CPU k)", n->npairs,
 		          n->max_pairs);
 	kprintf("tally: virtio-net %s: mac %02x:%02x:%02x:%02x:%02x:%02x%s link %s, queues "
-	        "rx %u tx %u%s, header %u bytes, %s; features%s%s%s%s%s%s%s%s%s\n", n->where,
+	        "rx %u tx %u%s, header %u bytes, %s; features%s%s%s%s%s%s%s%s%s%s\n", n->where,
 	        n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
 	        n->mac_random ? " (random)" : "", virtio_net_link_up(n) ? "up" : "down",
 	        n->p[0].rx.size, n->p[0].tx.size, pairs, n->hdr_len, irq ? "MSI-X" : "polled",
@@ -352,7 +357,8 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	        f & VIRTIO_BIT(VIRTIO_NET_F_CSUM) ? " csum" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) ? " ctrl_vq" : "",
-	        f & VIRTIO_BIT(VIRTIO_NET_F_MQ) ? " mq" : "");
+	        f & VIRTIO_BIT(VIRTIO_NET_F_MQ) ? " mq" : "",
+	        f & VIRTIO_BIT(VIRTIO_F_RING_PACKED) ? " packed" : "");
 	if (v->mmio_fence)
 		kprintf("tally: virtio-net %s: one CPU under a hypervisor: queue fences by a "
 		        "register read (virtio_pci.c, \"Fences\")\n", n->where);

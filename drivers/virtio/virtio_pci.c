@@ -27,7 +27,8 @@
  *
  * Fences: the driver and the device each store an index and then load
  * the other's (the published avail index, then avail_event; used_event,
- * then the used index), with a full fence between (virtq.c), so that one
+ * then the used index; in a packed queue a head's flags, then the
+ * device's event area, and so on), with a full fence between (virtq.c), so that one
  * of the two always sees the other's store (Dekker).  That needs the
  * CPU's fence to order our store before our load as the device's thread
  * sees them.  Under QEMU's TCG before 8.1 with one CPU (-smp 1) it does
@@ -344,14 +345,17 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
 		return -1;
 	}
 	uint64_t ring_pa, slot_pa;
-	void *ring = virtio_dma_alloc(virtq_ring_bytes(n), &ring_pa);
+	int packed = (v->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED)) != 0;
+	void *ring = virtio_dma_alloc(packed ? virtq_packed_ring_bytes(n) : virtq_ring_bytes(n),
+	                              &ring_pa);
 	struct virtq_slot *slots = virtio_dma_alloc(sizeof(*slots) * n, &slot_pa);
 	if (!ring || !slots) {
 		virtio_pci_fail(v, "out of memory for a queue");
 		return -1;
 	}
 	int event_idx = (v->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) != 0;
-	if (virtq_init(q, index, n, ring, ring_pa, slots, event_idx) < 0) {
+	if ((packed ? virtq_init_packed : virtq_init)(q, index, n, ring, ring_pa, slots,
+	                                             event_idx) < 0) {
 		virtio_pci_fail(v, "bad queue size");
 		return -1;
 	}

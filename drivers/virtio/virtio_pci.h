@@ -119,7 +119,8 @@ int virtio_pci_negotiate(struct virtio_dev *v, uint64_t wanted, uint64_t require
  * table entry msix_entry routed to a vector on CPU `cpu` (an online
  * CPU's index) whose handler adds 1 to *irqs and sets *flag (msix_entry
  * < 0: no interrupt), then enabled.
- * The queue's event index follows the negotiated features.  0, or -1
+ * The queue's event index and layout (split, or packed with
+ * VIRTIO_F_RING_PACKED) follow the negotiated features.  0, or -1
  * with FAILED written and a line printed. */
 int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max_size,
                      int msix_entry, unsigned cpu, volatile uint64_t *irqs,
@@ -153,5 +154,8 @@ void *virtio_dma_alloc(size_t bytes, uint64_t *pa);
 void virtio_pci_close(struct virtio_dev *v);
 /* Write FAILED and print why (the device is given up). */
 void virtio_pci_fail(struct virtio_dev *v, const char *why);
+/* The boot option virtio_packed= (virtio_options.c): 1 when drivers are
+ * to negotiate VIRTIO_F_RING_PACKED if it is offered. */
+int virtio_options_packed(void);
 
 #endif

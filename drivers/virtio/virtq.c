@@ -1,6 +1,9 @@
 /*
  * virtq.c - the split virtqueue's driver side (see virtq.h for the
- * layout, the invariants and what is not trusted).
+ * layout, the invariants and what is not trusted), and the calls both
+ * layouts share: each public call hands a packed queue to its half in
+ * virtq_packed.c (one predictable branch; the rejected alternative, an
+ * ops table per queue, costs an indirect call on every frame).
  *
  * Algorithm: virtq_add pops descriptors off the private free list, fills
  * them, links them with F_NEXT and writes the head into the avail ring
@@ -108,6 +111,8 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, void *mem, uint64
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned nout, unsigned nin,
               void *token)
 {
+	if (q->packed)
+		return _virtq_packed_add(q, bufs, nout, nin, token);
 	unsigned n = nout + nin;
 	if (q->broken || n == 0)
 		return -2;
@@ -144,18 +149,26 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned nout, unsi
 	return head;
 }
 
-int virtq_kick(struct virtq *q)
+/* The full fence, then the transport's device fence (above). */
+void _virtq_fence(struct virtq *q)
 {
-	uint16_t old = q->kicked_idx, new_idx = q->avail_idx;
-	__atomic_store_n(&q->avail[AVAIL_IDX], new_idx, __ATOMIC_RELEASE);
-	q->kicked_idx = new_idx;
-	if (old == new_idx)
-		return 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (q->fence) {
 		q->fence(q->fence_arg);
 		q->st.fences++;
 	}
+}
+
+int virtq_kick(struct virtq *q)
+{
+	if (q->packed)
+		return _virtq_packed_kick(q);
+	uint16_t old = q->kicked_idx, new_idx = q->avail_idx;
+	__atomic_store_n(&q->avail[AVAIL_IDX], new_idx, __ATOMIC_RELEASE);
+	q->kicked_idx = new_idx;
+	if (old == new_idx)
+		return 0;
+	_virtq_fence(q);
 	int need;
 	if (q->event_idx)
 		need = virtq_need_event(*avail_event_p(q), new_idx, old);
@@ -168,6 +181,8 @@ int virtq_kick(struct virtq *q)
 
 unsigned virtq_pending(const struct virtq *q)
 {
+	if (q->packed)
+		return _virtq_packed_pending(q);
 	if (q->broken)
 		return 0;
 	uint16_t n = (uint16_t)(__atomic_load_n(used_idx_p(q), __ATOMIC_ACQUIRE) - q->last_used);
@@ -176,6 +191,8 @@ unsigned virtq_pending(const struct virtq *q)
 
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
+	if (q->packed)
+		return _virtq_packed_get(q, len);
 	while (!q->broken) {
 		uint16_t uidx = __atomic_load_n(used_idx_p(q), __ATOMIC_ACQUIRE);
 		uint16_t ahead = (uint16_t)(uidx - q->last_used);
@@ -228,6 +245,10 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 
 void virtq_interrupts(struct virtq *q, int on)
 {
+	if (q->packed) {
+		_virtq_packed_interrupts(q, on);
+		return;
+	}
 	if (q->event_idx) {
 		if (!on)
 			return;  /* leave used_event behind; the device stops
@@ -241,9 +262,5 @@ void virtq_interrupts(struct virtq *q, int on)
 	}
 	/* the request must be visible before the caller's re-check of the
 	 * used index (the device: used index, fence, used_event) */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (q->fence) {
-		q->fence(q->fence_arg);
-		q->st.fences++;
-	}
+	_virtq_fence(q);
 }

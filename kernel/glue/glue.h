@@ -19,5 +19,7 @@ void syscalls_init(struct vm_region *heap);
  * ip= as address, mask and gateway (0: dhcp). */
 void net_options_get(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw);
 void net_options_loss(uint32_t *ppm, uint32_t *seed);
+/* tcp_fin_timeout= in microseconds (0: not given). */
+uint32_t net_options_fin_timeout(void);
 
 #endif

@@ -5,9 +5,14 @@
  *                            hybrid
  *   ip=dhcp|A.B.C.D/N[,gw=A.B.C.D]  the interface's address (default
  *                            dhcp), parsed by rt/net/ipconf.c
+ *   netloss=P[,SEED]         loss injection (tests)
+ *   tcp_fin_timeout=60s      how long a closed connection waits in
+ *                            FIN_WAIT_2 for the peer's FIN (10ms..3600s;
+ *                            default 60 s, Linux's tcp_fin_timeout)
  * A bad value stops the boot with a message naming it (status 64).
- * Read by plat_net_config and plat_net_loss (kernel/glue/rt_net.c)
- * through net_options_get and net_options_loss.
+ * Read by plat_net_config, plat_net_loss and plat_net_tcp_fin_timeout
+ * (kernel/glue/rt_net.c) through net_options_get, net_options_loss and
+ * net_options_fin_timeout.
  * Context: boot only (and host tests): pure, no allocation.
  */
 #include <string.h>
@@ -21,6 +26,7 @@ static struct {
 	unsigned mode;
 	uint32_t ip, mask, gw;
 	uint32_t loss_ppm, loss_seed;
+	uint32_t fin_timeout_us;   /* 0: the TCP module's default */
 } net_opts;
 
 static void reset(void) { memset(&net_opts, 0, sizeof(net_opts)); }
@@ -93,6 +99,17 @@ bad:
 	return -1;
 }
 
+static int set_fin_timeout(const char *v, const char **why)
+{
+	unsigned long long ns;
+	if (bootopt_parse_duration(v, &ns) < 0 || ns < 10000000ull || ns > 3600000000000ull) {
+		*why = "expected a duration from 10ms to 3600s, like 60s or 500ms";
+		return -1;
+	}
+	net_opts.fin_timeout_us = (uint32_t)(ns / 1000);
+	return 0;
+}
+
 static const struct bootopt opts[] = {
 	{ "netpoll", "hybrid|poll|irq: how the scheduler finds received frames (default hybrid)",
 	  set_netpoll },
@@ -100,6 +117,8 @@ static const struct bootopt opts[] = {
 	  set_ip },
 	{ "netloss", "P[,SEED]: drop P percent of frames on receive and send (tests; default 0)",
 	  set_netloss },
+	{ "tcp_fin_timeout", "60s|500ms: a closed TCP connection's wait in FIN_WAIT_2 for the "
+	  "peer's FIN (default 60s)", set_fin_timeout },
 };
 BOOTOPT_SET(net, "net", opts, sizeof(opts) / sizeof(opts[0]), reset, NULL);
 
@@ -110,6 +129,8 @@ void net_options_get(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 	*mask = net_opts.mask;
 	*gw = net_opts.gw;
 }
+
+uint32_t net_options_fin_timeout(void) { return net_opts.fin_timeout_us; }
 
 void net_options_loss(uint32_t *ppm, uint32_t *seed)
 {

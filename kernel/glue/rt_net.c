@@ -109,3 +109,8 @@ void plat_net_loss(uint32_t *ppm, uint32_t *seed)
 {
 	net_options_loss(ppm, seed);
 }
+
+uint32_t plat_net_tcp_fin_timeout(void)
+{
+	return net_options_fin_timeout();
+}

@@ -81,6 +81,9 @@ int rt_test_net_inject(const void *frame, size_t len);
 size_t rt_test_net_take(void *buf, size_t cap, uint64_t timeout_ns);
 /* Receive "interrupts" the link raised (injects while the interrupt was on). */
 uint64_t rt_test_net_irqs(void);
+/* As the boot option tcp_fin_timeout= (µs; 0: the default): set before the
+ * first TCP call. */
+void rt_test_net_fin_timeout(uint32_t us);
 
 /* ---- between the hosted platform files ---- */
 /* before_exit non-NULL: plat_exit calls it, then ends with fflush +

@@ -216,6 +216,15 @@ RT_HOSTED_TEXT void plat_net_loss(uint32_t *ppm, uint32_t *seed)
 	*seed = 1;
 }
 
+static uint32_t hl_fin_timeout;   /* rt_test_net_fin_timeout: tcp_fin_timeout= */
+
+RT_HOSTED_TEXT void rt_test_net_fin_timeout(uint32_t us) { hl_fin_timeout = us; }
+
+RT_HOSTED_TEXT uint32_t plat_net_tcp_fin_timeout(void)
+{
+	return hl_fin_timeout;   /* 0 (the default) unless a test set one */
+}
+
 RT_HOSTED_TEXT void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
 	pthread_mutex_lock(&hl.lock);

@@ -53,7 +53,9 @@
  *   window never passes the free space, so out-of-order data always fits
  *   every out-of-order range lies in (rcv_nxt, rcv_adv], sorted, disjoint
  *   snd_max != snd_una implies a retransmission or persist deadline, and
- *   TIME_WAIT its own (no connection is left with nothing to wake it)
+ *   TIME_WAIT its own, as does FIN_WAIT_2 once tcp_close was called (no
+ *   connection is left with nothing to wake it: an orphan whose peer
+ *   never sends its FIN ends after fin_timeout, counted in fin_timeouts)
  *
  * Context: not thread-safe; one caller at a time per connection and per
  * listener (the socket layer's lock, or one P).  No allocation except
@@ -77,6 +79,7 @@
 #define TCP_PERSIST_MIN    200000u
 #define TCP_PERSIST_MAX  60000000u
 #define TCP_MSL_DEFAULT  30000000u   /* TIME_WAIT lasts 2 * MSL = 60 s */
+#define TCP_FIN_TIMEOUT_DEFAULT 60000000u  /* an orphan's FIN_WAIT_2: Linux's tcp_fin_timeout */
 #define TCP_SYN_RETRIES   6          /* SYN or SYN-ACK: 1+2+4+8+16+32+64 s */
 #define TCP_DATA_RETRIES  12         /* back-offs before ETIMEDOUT */
 #define TCP_MSS_DEFAULT   536        /* RFC 9293 3.7.1 when none is sent */
@@ -150,6 +153,7 @@ struct tcp_stats {
 	uint64_t ooo_segs, ooo_dropped; /* out of order: kept, no range left */
 	uint64_t dropped;               /* unacceptable segments */
 	uint64_t delayed_acks;          /* ACKs sent by the delayed ACK timer */
+	uint64_t fin_timeouts;          /* orphans ended in FIN_WAIT_2 by fin_timeout */
 };
 
 struct tcp_conf {
@@ -160,6 +164,7 @@ struct tcp_conf {
 	uint8_t no_delack;              /* 1: ACK every segment at once */
 	uint8_t no_wscale;              /* 1: do not offer window scaling */
 	uint32_t msl;                   /* 0: TCP_MSL_DEFAULT */
+	uint32_t fin_timeout;           /* 0: TCP_FIN_TIMEOUT_DEFAULT */
 	const struct tcp_ops *ops;
 	void *ctx;
 };
@@ -186,6 +191,7 @@ struct tcp_conn {
 	uint8_t fin_queued;             /* shutdown called: FIN after the ring */
 	uint8_t fin_rcvd;               /* the peer's FIN is in rcv_nxt */
 	uint8_t passive;                /* made by a listener */
+	uint8_t orphan;                 /* tcp_close called: nobody reads any more */
 	uint8_t nodelay, delack_on;
 	uint8_t ack_now;                /* an ACK is owed at once */
 	uint8_t delack_segs;            /* full segments unacknowledged */
@@ -204,10 +210,11 @@ struct tcp_conn {
 	uint8_t rtt_on;
 	uint8_t retries;                /* back-offs since progress */
 
-	/* timers: absolute deadlines, TCP_NEVER when off */
+	/* timers: absolute deadlines, TCP_NEVER when off; t_timewait is the
+	 * state's own end: TIME_WAIT's 2 MSL, or an orphan's FIN_WAIT_2 */
 	uint64_t t_rexmt, t_persist, t_delack, t_timewait;
 	uint64_t persist_iv;
-	uint32_t msl;
+	uint32_t msl, fin_timeout;
 	uint64_t chal_window;           /* start of the challenge-ACK second */
 	uint32_t chal_count;
 
@@ -250,7 +257,10 @@ long tcp_send(struct tcp_conn *c, const void *p, size_t n, uint64_t now);
 long tcp_recv(struct tcp_conn *c, void *p, size_t n, uint64_t now);
 /* No more sending: a FIN after the queued bytes. */
 enum tcp_err tcp_shutdown(struct tcp_conn *c, uint64_t now);
-/* shutdown; with unread received data, an abort instead (RFC 9293 3.10.4). */
+/* shutdown; with unread received data, an abort instead (RFC 9293 3.10.4).
+ * Nobody reads afterwards, so FIN_WAIT_2 then lasts at most fin_timeout
+ * (the peer may never send its FIN); it ends CLOSED, err TCP_ERR_TIMEOUT,
+ * without a segment (as Linux's orphans do). */
 enum tcp_err tcp_close(struct tcp_conn *c, uint64_t now);
 /* RST (if synchronized) and CLOSED with TCP_ERR_ABORTED. */
 void tcp_abort(struct tcp_conn *c, uint64_t now);

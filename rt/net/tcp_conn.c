@@ -45,6 +45,7 @@ enum tcp_err tcp_conn_init(struct tcp_conn *c, const struct tcp_conf *cf)
 	c->ws_ok = !cf->no_wscale;          /* offered; cleared if the peer does not */
 	c->rcv_wscale = c->ws_ok ? _tcp_wscale_for(cf->rxcap) : 0;
 	c->msl = cf->msl ? cf->msl : TCP_MSL_DEFAULT;
+	c->fin_timeout = cf->fin_timeout ? cf->fin_timeout : TCP_FIN_TIMEOUT_DEFAULT;
 	c->t_rexmt = c->t_persist = c->t_delack = c->t_timewait = TCP_NEVER;
 	tcp_rtt_init(&c->rtt);
 	return TCP_OK;
@@ -162,7 +163,13 @@ enum tcp_err tcp_close(struct tcp_conn *c, uint64_t now)
 		tcp_abort(c, now);
 		return TCP_OK;
 	}
-	return tcp_shutdown(c, now);
+	enum tcp_err e = tcp_shutdown(c, now);
+	if (c->state != TCP_CLOSED && !c->orphan) {
+		c->orphan = 1;
+		if (c->state == TCP_FIN_WAIT_2)
+			_tcp_fin_wait_2(c, now);   /* shut down before: the time-out starts now */
+	}
+	return e;
 }
 
 void tcp_abort(struct tcp_conn *c, uint64_t now)
@@ -214,6 +221,13 @@ void _tcp_established(struct tcp_conn *c, uint64_t now)
 		_tcp_set_state(c, TCP_FIN_WAIT_1);
 		_tcp_output(c, now);
 	}
+}
+
+void _tcp_fin_wait_2(struct tcp_conn *c, uint64_t now)
+{
+	_tcp_set_state(c, TCP_FIN_WAIT_2);
+	if (c->orphan)
+		c->t_timewait = now + c->fin_timeout;
 }
 
 void _tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)

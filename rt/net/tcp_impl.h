@@ -84,6 +84,8 @@ void _tcp_set_state(struct tcp_conn *c, enum tcp_state s);
 void _tcp_closed(struct tcp_conn *c, enum tcp_err err);
 void _tcp_event(struct tcp_conn *c, unsigned ev);
 void _tcp_established(struct tcp_conn *c, uint64_t now);
+/* FIN_WAIT_2; an orphan's time-out armed (tcp_timer.c). */
+void _tcp_fin_wait_2(struct tcp_conn *c, uint64_t now);
 void _tcp_enter_time_wait(struct tcp_conn *c, uint64_t now);
 
 /* ---- input (tcp_in.c) ---- */

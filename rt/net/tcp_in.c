@@ -285,7 +285,7 @@ static int process_ack(struct tcp_conn *c, const struct net_tcp *seg, uint64_t n
 	if (_tcp_fin_acked(c)) {
 		switch (c->state) {
 		case TCP_FIN_WAIT_1:
-			_tcp_set_state(c, TCP_FIN_WAIT_2);
+			_tcp_fin_wait_2(c, now);
 			break;
 		case TCP_CLOSING:
 			_tcp_enter_time_wait(c, now);

@@ -66,6 +66,8 @@ uint64_t ts_mem;              /* bytes of sockets allocated, not yet freed */
 /* high-water marks of ts_mem and ts_live since boot: a SYN flood's bound
  * is read from them, not from samples that could miss a peak */
 uint64_t ts_mem_peak, ts_live_peak;
+/* tcp_fin_timeout= (plat_net_tcp_fin_timeout), µs; 0: the module's default */
+static uint32_t ts_fin_timeout;
 /* counters of listeners closed (open ones are summed in at read time) */
 uint64_t ts_gone_syns, ts_gone_cookies_sent;
 
@@ -271,7 +273,7 @@ void ts_conn_reset(struct tally_tcp *s, struct tally_tcp *owner)
 {
 	uint8_t *rx = (uint8_t *)(s->c + 1);
 	struct tcp_conf cf = { .rxbuf = rx, .txbuf = rx + TS_RXCAP, .rxcap = TS_RXCAP,
-	                       .txcap = TS_TXCAP, .ops = &ts_ops };
+	                       .txcap = TS_TXCAP, .fin_timeout = ts_fin_timeout, .ops = &ts_ops };
 	tcp_conn_init(s->c, &cf);
 	s->c->user = s;
 	s->owner = owner;
@@ -428,6 +430,7 @@ void ts_init(void)
 		uint64_t r = rt_fastrand() ^ rt_nanotime();
 		memcpy(ts_secret + i, &r, 8);
 	}
+	ts_fin_timeout = plat_net_tcp_fin_timeout();
 	ts_inited = 1;
 }
 
@@ -450,11 +453,12 @@ unsigned net_tcp_stats(const char **names, uint64_t *v, unsigned max)
 	                    "tcp.fast_retransmits", "tcp.timeouts", "tcp.dropped",
 	                    "tcp.accepted", "tcp.connected", "tcp.conns", "tcp.cookies_ok",
 	                    "tcp.mem_bytes", "tcp.syns_in", "tcp.cookies_sent", "tcp.synq",
-	                    "tcp.conns_peak", "tcp.mem_peak" };
+	                    "tcp.conns_peak", "tcp.mem_peak", "tcp.fin_timeouts" };
 	uint64_t x[] = { t.segs_in, t.segs_out, t.retransmits, t.fast_retransmits, t.timeouts,
 	                 t.dropped, ts_accepted, ts_connected, ts_live, ts_cookies,
 	                 __atomic_load_n(&ts_mem, __ATOMIC_RELAXED), syns, sent, synq,
-	                 ts_live_peak, __atomic_load_n(&ts_mem_peak, __ATOMIC_RELAXED) };
+	                 ts_live_peak, __atomic_load_n(&ts_mem_peak, __ATOMIC_RELAXED),
+	                 t.fin_timeouts };
 	unsigned k = 0;
 	for (; k < sizeof(x) / sizeof(x[0]) && k < max; k++) {
 		names[k] = n[k];

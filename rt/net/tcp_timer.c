@@ -1,6 +1,6 @@
 /*
  * tcp_timer.c - a connection's four timers: retransmission, persist,
- * delayed ACK, TIME_WAIT.
+ * delayed ACK, TIME_WAIT (or an orphan's FIN_WAIT_2).
  *
  * Purpose: each timer is an absolute deadline in the connection
  * (TCP_NEVER when off); tcp_deadline is their minimum and tcp_expire runs
@@ -28,6 +28,14 @@
  * is not the second full one in a row waits up to TCP_DELACK (40 ms) for
  * a reply to carry its ACK.  TIME_WAIT: 2 * MSL, restarted by a
  * retransmitted FIN; on expiry the connection is CLOSED (err TCP_OK).
+ * FIN_WAIT_2 of an orphan (tcp_close called; the same deadline field):
+ * fin_timeout from entering FIN_WAIT_2 (or from the close, if later),
+ * not restarted by segments; on expiry CLOSED with TCP_ERR_TIMEOUT and
+ * counted in fin_timeouts, nothing sent (Linux's tcp_fin_timeout, 60 s:
+ * a peer that never sends its FIN must not hold the connection
+ * forever; one that is alive and sends later gets a RST for a closed
+ * port).  A connection only shut down stays in FIN_WAIT_2: its user may
+ * still read, as RFC 9293 allows.
  *
  * Context: as tcp.h.
  */
@@ -113,7 +121,12 @@ void tcp_expire(struct tcp_conn *c, uint64_t now)
 {
 	if (c->t_timewait <= now) {
 		c->t_timewait = TCP_NEVER;
-		_tcp_closed(c, TCP_OK);
+		if (c->state == TCP_FIN_WAIT_2) {
+			c->st.fin_timeouts++;
+			_tcp_closed(c, TCP_ERR_TIMEOUT);
+		} else {
+			_tcp_closed(c, TCP_OK);
+		}
 		return;
 	}
 	if (c->t_delack <= now) {

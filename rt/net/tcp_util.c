@@ -133,6 +133,8 @@ const char *tcp_check(const struct tcp_conn *c)
 	    !(c->fin_queued && c->snd.len == 0 && c->snd_una == c->snd_seq0 + 1))
 		return "acknowledged bytes still in the send ring";
 	/* liveness: something outstanding always has a timer to recover it */
+	if (c->state == TCP_FIN_WAIT_2 && c->orphan && c->t_timewait == TCP_NEVER)
+		return "FIN_WAIT_2 after close without its time-out";
 	if (c->state == TCP_TIME_WAIT) {
 		if (c->t_timewait == TCP_NEVER)
 			return "TIME_WAIT without its timer";

@@ -31,10 +31,10 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arc
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq eth_ip tcp dhcp tcp_state fdt
+FUZZ_HARNESSES := bootopt regex acpi pvh mb2 elf memmap pci virtq virtq_packed eth_ip tcp dhcp tcp_state fdt
 
 fuzz_src_bootopt := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
-	$(CURDIR)/arch/x86_64/*_options.c)) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
+	$(CURDIR)/drivers/*/*_options.c $(CURDIR)/arch/x86_64/*_options.c)) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 fuzz_src_acpi := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 fuzz_src_pvh := boot/pvh.c boot/boot_info.c kernel/mem/memmap.c
@@ -44,7 +44,8 @@ fuzz_src_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
 	kernel/lib/kprintf.c
 fuzz_src_memmap := kernel/mem/memmap.c
 fuzz_src_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
-fuzz_src_virtq := drivers/virtio/virtq.c
+fuzz_src_virtq := drivers/virtio/virtq.c drivers/virtio/virtq_packed.c
+fuzz_src_virtq_packed := $(fuzz_src_virtq)
 # the pure files of rt/net/ (the stack, sockets, the DHCP client and the TCP
 # socket layer need the runtime)
 fuzz_src_net := $(filter-out rt/net/stack.c rt/net/sock.c rt/net/dhcp_client.c rt/net/tcp_api.c \

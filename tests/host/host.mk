@@ -28,7 +28,7 @@ HOST_LIBS := -lcmocka -pthread
 HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt test_a64_pt test_a64_trap \
-	test_pte test_pci test_pci_crafted test_pci_ext test_msi test_virtq test_net test_net_build test_net_stack \
+	test_pte test_pci test_pci_crafted test_pci_ext test_msi test_virtq test_virtq_packed test_net test_net_build test_net_stack \
 	test_tcp test_tcp_edge test_tcp_sim test_fdt test_virt
 
 host_src_test_bootopt := kernel/bootopt.c
@@ -48,7 +48,7 @@ host_src_test_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/re
 # every registered option set (BOOTOPT_SET), so the host test sees the
 # kernel's whole table and any key registered twice
 OPTION_SRCS := kernel/options.c $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/*/*_options.c \
-	$(CURDIR)/arch/x86_64/*_options.c))
+	$(CURDIR)/drivers/*/*_options.c $(CURDIR)/arch/x86_64/*_options.c))
 host_src_test_options := $(OPTION_SRCS) rt/net/ipconf.c kernel/bootopt.c kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c
 host_src_test_options_dup := $(host_src_test_options)
 host_src_test_pt := arch/x86_64/pt_walk.c
@@ -57,7 +57,8 @@ host_src_test_a64_trap :=
 host_src_test_pte :=
 host_src_test_pci_ext := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c
 host_src_test_msi := arch/x86_64/msi.c
-host_src_test_virtq := drivers/virtio/virtq.c
+host_src_test_virtq := drivers/virtio/virtq.c drivers/virtio/virtq_packed.c
+host_src_test_virtq_packed := $(host_src_test_virtq)
 host_src_test_pci := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \
 	drivers/virtio/virtio_pci_caps.c tests/host/pci_fake.c
 host_src_test_pci_crafted := kernel/pci/pci.c kernel/pci/pci_describe.c kernel/lib/kprintf.c \

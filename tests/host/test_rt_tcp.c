@@ -19,7 +19,13 @@
  *     the server's sequence + 1 and returns; a read past its deadline
  *     fails with TALLY_ETIMEDOUT no sooner; a select on the socket's
  *     readiness channel and a 3 s timer is won by the recorded "ok\n",
- *     which is then read, and the FIN acknowledges its 3 bytes.
+ *     which is then read, and the FIN acknowledges its 3 bytes;
+ *   - with tcp_fin_timeout at 400 ms, a server that closes after the
+ *     request, a peer that ACKs our FIN and is never heard again: the
+ *     connection stays in FIN_WAIT_2 (still counted, nothing sent) and is
+ *     gone no sooner than 400 ms later, counted in tcp.fin_timeouts; a
+ *     late segment then draws a RST, and once the listener is closed too
+ *     no socket memory is left.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -278,6 +284,94 @@ static void tcp_connect_deadline_read(void **st)
 	rt_test_run(tcp_connect_main, NULL, 2);
 }
 
+/* ---- FIN_WAIT_2 time-out: the peer ACKs our FIN and vanishes ---- */
+
+static struct tally_chan *fw_closed;
+
+/* The server: accept, read the request, close at once (our FIN first). */
+static void fw_server(void *arg)
+{
+	struct tally_tcp *l = arg, *c = NULL;
+	int st = tally_tcp_accept(l, &c);
+	char buf[64];
+	if (st == 0 && tally_tcp_read(c, buf, sizeof(buf)) == 12)
+		st = tally_tcp_close(c);
+	else
+		st = -1;
+	tally_chan_send(fw_closed, &st);
+}
+
+#define FW_TIMEOUT_US 400000u   /* tcp_fin_timeout=400ms */
+
+static void tcp_fin_wait_2_main(void *arg)
+{
+	(void)arg;
+	rt_test_net_fin_timeout(FW_TIMEOUT_US);
+	start_static(mac2, IP2);
+	uint8_t f[1514];
+	rt_test_net_inject(fx_arp.frame[0], fx_arp.len[0]);
+	take(f);
+	struct tally_tcp *l;
+	RT_CHECK(tally_tcp_listen(&l, 8000, 4) == 0);
+	fw_closed = tally_chan_make(sizeof(int), 1);
+	tally_go(fw_server, l);
+	uint32_t cseq = 1574307705u;
+	rt_test_net_inject(fx_tcp.frame[0], fx_tcp.len[0]);
+	size_t n = take(f);
+	RT_CHECK(n >= 58 && f[47] == (TCP_SYN | TCP_ACK_F));
+	uint32_t iss = net_get32(f + 38);
+	inject_acked(2, iss + 1);
+	inject_acked(3, iss + 1);   /* the 12-byte request */
+	int st = 1;
+	tally_chan_recv(fw_closed, &st);
+	RT_CHECK(st == 0);
+	/* our FIN at iss + 1 (after a pure ACK of the request, perhaps) */
+	int fin = 0;
+	for (int k = 0; k < 3 && !fin; k++) {
+		n = take(f);
+		RT_CHECK(n >= 54 && tcp_csum_ok(f));
+		fin = (f[47] & TCP_FIN) != 0;
+	}
+	RT_CHECK(fin && net_get32(f + 38) == iss + 1);
+	/* the peer ACKs the FIN (the recorded ACK frame, its ack moved past
+	 * our FIN and its sequence past the request) and is never heard again */
+	uint8_t *a = nfx_copy(&fx_tcp, 2);
+	net_put32(a + 38, cseq + 13);
+	net_put32(a + 42, iss + 2);
+	nfx_fix_l4(a, fx_tcp.len[2]);
+	rt_test_net_inject(a, fx_tcp.len[2]);
+	free(a);
+	uint64_t t0 = tally_nanotime();
+	tally_sleep(100 * MS);
+	/* FIN_WAIT_2: the connection is still there, nothing sent */
+	RT_CHECK(stat("tcp.conns") == 1 && stat("tcp.fin_timeouts") == 0);
+	RT_CHECK(rt_test_net_take(f, sizeof(f), 0) == 0);
+	uint64_t mem_alive = stat("tcp.mem_bytes");
+	while (stat("tcp.fin_timeouts") == 0 && tally_nanotime() - t0 < 5 * SEC)
+		tally_sleep(10 * MS);
+	uint64_t dt = tally_nanotime() - t0;
+	RT_CHECK(stat("tcp.fin_timeouts") == 1);
+	RT_CHECK(dt >= FW_TIMEOUT_US * 1000ull);   /* not before the time-out */
+	RT_CHECK(stat("tcp.conns") == 0);
+	RT_CHECK(rt_test_net_take(f, sizeof(f), 0) == 0);   /* silently, as Linux */
+	/* a late segment from the vanished peer finds no connection: a RST */
+	inject_acked(3, iss + 2);
+	n = take(f);
+	RT_CHECK(n >= 54 && (f[47] & TCP_RST));
+	/* the socket was freed (the graveyard, drained by the next call):
+	 * with the listener and its pool gone nothing is left */
+	RT_CHECK(mem_alive > 0);
+	RT_CHECK(tally_tcp_close(l) == 0);
+	RT_CHECK(stat("tcp.mem_bytes") == 0);
+}
+
+static void tcp_fin_wait_2_timeout(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(tcp_fin_wait_2_main, NULL, 2);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -291,6 +385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcp_listen_accept_answer),
 		cmocka_unit_test(tcp_connect_deadline_read),
+		cmocka_unit_test(tcp_fin_wait_2_timeout),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -218,6 +218,67 @@ static void drive(struct tcp_conn *c, enum tcp_state s)
 	assert_int_equal(c->state, s);
 }
 
+/* FIN_WAIT_2 of a closed connection ends after fin_timeout (60 s, Linux's
+ * tcp_fin_timeout) when the peer ACKs our FIN and never sends its own;
+ * nothing is sent then.  A connection only shut down stays (its user may
+ * still read); closing it later starts the time-out at the close; a FIN
+ * before the time-out goes to TIME_WAIT as usual. */
+static void test_fin_wait_2_timeout(void **st)
+{
+	(void)st;
+	struct cap *k = calloc(1, sizeof *k);
+	struct tcp_conn *c = established(k, 0, 1460, 0);
+	assert_int_equal(tcp_close(c, 20), TCP_OK);        /* FIN_WAIT_1, an orphan */
+	in(c, from_peer(TCP_ACK_F, IRS + 1, ISS + 2, 1000, NULL), 30);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	assert_int_equal(tcp_deadline(c), 30 + 60000000u);
+	size_t n = k->n;
+	tcp_expire(c, 30 + 60000000u - 1);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	/* an ACK from the peer does not restart it */
+	in(c, from_peer(TCP_ACK_F, IRS + 1, ISS + 2, 1000, NULL), 1000000);
+	assert_int_equal(tcp_deadline(c), 30 + 60000000u);
+	tcp_expire(c, 30 + 60000000u);
+	assert_int_equal(c->state, TCP_CLOSED);
+	assert_int_equal(c->err, TCP_ERR_TIMEOUT);
+	assert_int_equal(c->st.fin_timeouts, 1);
+	assert_int_equal(k->n, n);                          /* silently, as Linux */
+	assert_true(k->events & TCP_EV_CLOSED);
+	free_conn(c);
+	free(k);
+
+	/* shut down, not closed: no time-out; closed later: from the close */
+	k = calloc(1, sizeof *k);
+	c = established(k, 0, 1460, 0);
+	drive(c, TCP_FIN_WAIT_2);
+	assert_int_equal(tcp_deadline(c), TCP_NEVER);
+	tcp_expire(c, 500000000);
+	assert_int_equal(c->state, TCP_FIN_WAIT_2);
+	assert_int_equal(tcp_close(c, 500000000), TCP_OK);
+	assert_null(tcp_check(c));
+	assert_int_equal(tcp_deadline(c), 500000000 + 60000000u);
+	/* the peer's FIN in time: TIME_WAIT (2 MSL from then), not a time-out */
+	in(c, from_peer(TCP_FIN | TCP_ACK_F, IRS + 1, ISS + 2, 1000, NULL), 510000000);
+	assert_int_equal(c->state, TCP_TIME_WAIT);
+	assert_int_equal(tcp_deadline(c), 510000000 + 60000000u);
+	tcp_expire(c, 510000000 + 60000000u);
+	assert_int_equal(c->state, TCP_CLOSED);
+	assert_int_equal(c->err, TCP_OK);
+	assert_int_equal(c->st.fin_timeouts, 0);
+	free_conn(c);
+	free(k);
+
+	/* the conf's value replaces the default */
+	k = calloc(1, sizeof *k);
+	c = established(k, 0, 1460, 0);
+	c->fin_timeout = 2000000;
+	assert_int_equal(tcp_close(c, 100), TCP_OK);
+	in(c, from_peer(TCP_ACK_F, IRS + 1, ISS + 2, 1000, NULL), 200);
+	assert_int_equal(tcp_deadline(c), 200 + 2000000);
+	free_conn(c);
+	free(k);
+}
+
 static void test_rst_each_state(void **st)
 {
 	(void)st;
@@ -516,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_syn_retransmit_karn),
 		cmocka_unit_test(test_rst_established),
 		cmocka_unit_test(test_rst_each_state),
+		cmocka_unit_test(test_fin_wait_2_timeout),
 		cmocka_unit_test(test_syn_and_acks_in_window),
 		cmocka_unit_test(test_old_and_out_of_window),
 		cmocka_unit_test(test_reassembly),

@@ -155,6 +155,25 @@ class CommandLines(unittest.TestCase):
 		self.assertTrue(cmds["tap", "go"][1].startswith("tap,"))
 		self.assertTrue(cmds["user", "go"][1].startswith("user,"))
 
+	def test_split_and_packed_share_one_configuration(self):
+		"""tally-split and tally-packed: the same QEMU command (a device
+		offering packed rings) but for the boot option that takes them."""
+		cmds = {}
+		for system in ("tally-split", "tally-packed"):
+			o, _ = self.opts("tap", system, "udp")
+			cmds[system] = (strip_image(tally_qemu.build_command(o)), o.cmdline.split())
+		self.assertEqual(cmds["tally-split"][0], cmds["tally-packed"][0])
+		self.assertIn("virtio-net-pci,netdev=n0,disable-legacy=on,packed=on",
+		              cmds["tally-split"][0])
+		self.assertIn("virtio_packed=off", cmds["tally-split"][1])
+		self.assertIn("virtio_packed=on", cmds["tally-packed"][1])
+		plain, _ = self.opts("tap", "tally", "udp")
+		self.assertEqual(option_after(plain.extra, "-device"),
+		                 "virtio-net-pci,netdev=n0,disable-legacy=on")
+		self.assertNotIn("virtio_packed", plain.cmdline)
+		self.assertEqual(args("--systems", "tally-split,tally-packed").systems,
+		                 ["tally-split", "tally-packed"])
+
 	def test_tap_endpoints_are_the_servers_ports(self):
 		host, tport, uport = netbench.endpoints("tap")
 		self.assertEqual(host, re.search(r"(?:^|\s)ip=([\d.]+)/", tap_case().cmdline).group(1))
