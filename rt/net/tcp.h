@@ -172,7 +172,7 @@ struct tcp_conf {
 struct tcp_conn {
 	enum tcp_state state;
 	enum tcp_err err;               /* why it closed (TCP_OK: orderly) */
-	uint32_t lip, rip;              /* addresses, host order */
+	uint32_t laddr, raddr;              /* addresses, host order */
 	uint16_t lport, rport;
 	const struct tcp_ops *ops;
 	void *ctx;
@@ -227,7 +227,7 @@ struct tcp_conn {
 };
 
 struct tcp_listener {
-	uint32_t lip;                   /* 0: any local address */
+	uint32_t laddr;                   /* 0: any local address */
 	uint16_t lport;
 	uint16_t backlog;               /* accepted-queue bound */
 	uint16_t synq_max;              /* half-open bound */
@@ -248,7 +248,7 @@ struct tcp_listener {
 /* Set up c as CLOSED with the conf's buffers: TCP_OK or TCP_ERR_INVAL. */
 enum tcp_err tcp_conn_init(struct tcp_conn *c, const struct tcp_conf *cf);
 /* Active open: SYN_SENT, the SYN sent.  iss: the caller's, e.g. tcp_isn. */
-enum tcp_err tcp_connect(struct tcp_conn *c, uint32_t lip, uint16_t lport, uint32_t rip,
+enum tcp_err tcp_connect(struct tcp_conn *c, uint32_t laddr, uint16_t lport, uint32_t raddr,
                          uint16_t rport, uint32_t iss, uint64_t now);
 /* Queue up to n bytes; the count taken (0: ring full), or -TCP_ERR_*. */
 long tcp_send(struct tcp_conn *c, const void *p, size_t n, uint64_t now);
@@ -283,8 +283,8 @@ uint64_t tcp_deadline(const struct tcp_conn *c);
 void tcp_expire(struct tcp_conn *c, uint64_t now);
 
 /* ---- the listener (tcp_listen.c) ---- */
-/* secret: 16 random bytes (SYN cookies, ISNs); lip 0: any address. */
-enum tcp_err tcp_listen_init(struct tcp_listener *l, uint32_t lip, uint16_t lport,
+/* secret: 16 random bytes (SYN cookies, ISNs); laddr 0: any address. */
+enum tcp_err tcp_listen_init(struct tcp_listener *l, uint32_t laddr, uint16_t lport,
                              uint16_t backlog, uint16_t synq_max, const uint8_t secret[16],
                              uint32_t rxcap, uint16_t mss, const struct tcp_ops *ops, void *ctx);
 void tcp_listen_input(struct tcp_listener *l, const struct net_tcp *seg, uint32_t src,
@@ -298,7 +298,7 @@ void tcp_listen_expire(struct tcp_listener *l, uint64_t now);
 
 /* ---- helpers ---- */
 /* RFC 6528 ISN: a keyed hash of the 4-tuple plus the clock in 4 us steps. */
-uint32_t tcp_isn(const uint8_t secret[16], uint32_t lip, uint16_t lport, uint32_t rip,
+uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                  uint16_t rport, uint64_t now);
 const char *tcp_state_name(enum tcp_state s);
 const char *tcp_err_str(enum tcp_err e);

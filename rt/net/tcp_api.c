@@ -372,7 +372,7 @@ int tally_tcp_peer(const struct tally_tcp *s, uint32_t *ip, uint16_t *port)
 	if (!s || s->kind != TS_CONN)
 		return TALLY_EINVAL;
 	if (ip)
-		*ip = s->c->rip;
+		*ip = s->c->raddr;
 	if (port)
 		*port = s->c->rport;
 	return 0;

@@ -51,14 +51,14 @@ enum tcp_err tcp_conn_init(struct tcp_conn *c, const struct tcp_conf *cf)
 	return TCP_OK;
 }
 
-enum tcp_err tcp_connect(struct tcp_conn *c, uint32_t lip, uint16_t lport, uint32_t rip,
+enum tcp_err tcp_connect(struct tcp_conn *c, uint32_t laddr, uint16_t lport, uint32_t raddr,
                          uint16_t rport, uint32_t iss, uint64_t now)
 {
 	if (c->state != TCP_CLOSED || c->snd.len || c->rcv.len)
 		return TCP_ERR_STATE;
 	if (lport == 0 || rport == 0)
 		return TCP_ERR_INVAL;
-	c->lip = lip, c->rip = rip, c->lport = lport, c->rport = rport;
+	c->laddr = laddr, c->raddr = raddr, c->lport = lport, c->rport = rport;
 	c->iss = iss;
 	c->snd_una = iss;
 	c->snd_nxt = c->snd_max = iss + 1;

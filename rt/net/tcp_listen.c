@@ -45,7 +45,7 @@
 #define COOKIE_PERIOD 64000000u
 static const uint16_t cookie_mss[4] = {536, 1220, 1440, 1460};
 
-enum tcp_err tcp_listen_init(struct tcp_listener *l, uint32_t lip, uint16_t lport,
+enum tcp_err tcp_listen_init(struct tcp_listener *l, uint32_t laddr, uint16_t lport,
                              uint16_t backlog, uint16_t synq_max, const uint8_t secret[16],
                              uint32_t rxcap, uint16_t mss, const struct tcp_ops *ops, void *ctx)
 {
@@ -54,7 +54,7 @@ enum tcp_err tcp_listen_init(struct tcp_listener *l, uint32_t lip, uint16_t lpor
 	    (mss && (mss < 64 || mss > TCP_MSS_MAX)))
 		return TCP_ERR_INVAL;
 	memset(l, 0, sizeof *l);
-	l->lip = lip;
+	l->laddr = laddr;
 	l->lport = lport;
 	l->backlog = backlog;
 	l->synq_max = synq_max;
@@ -118,12 +118,12 @@ void _tcp_listen_dead(struct tcp_listener *l, struct tcp_conn *c)
 	l->zombies = c;
 }
 
-static uint32_t cookie_hash(const struct tcp_listener *l, uint32_t lip, uint32_t rip,
+static uint32_t cookie_hash(const struct tcp_listener *l, uint32_t laddr, uint32_t raddr,
                             uint16_t lport, uint16_t rport, uint32_t peer_isn, uint32_t bits)
 {
 	uint8_t b[20];
-	net_put32(b, lip);
-	net_put32(b + 4, rip);
+	net_put32(b, laddr);
+	net_put32(b + 4, raddr);
 	net_put16(b + 8, lport);
 	net_put16(b + 10, rport);
 	net_put32(b + 12, peer_isn);
@@ -168,7 +168,7 @@ static struct tcp_conn *embryo(struct tcp_listener *l, const struct net_tcp *seg
 		l->st.conn_new_fail++;
 		return NULL;
 	}
-	c->lip = dst, c->rip = src, c->lport = seg->dport, c->rport = seg->sport;
+	c->laddr = dst, c->raddr = src, c->lport = seg->dport, c->rport = seg->sport;
 	c->passive = 1;
 	c->listener = l;
 	c->iss = iss;

@@ -117,7 +117,7 @@ void _tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags
 	}
 	if (len)
 		_tcp_ring_get(&c->snd, seq - c->snd_seq0, c->seg + TCP_HLEN + olen, len);
-	int n = net_tcp_build(c->seg, sizeof c->seg, c->lip, c->rip, &h,
+	int n = net_tcp_build(c->seg, sizeof c->seg, c->laddr, c->raddr, &h,
 	                      c->seg + TCP_HLEN + olen, len);
 	if (n < 0)
 		return;        /* cannot happen: len <= MSS <= TCP_MSS_MAX */
@@ -128,7 +128,7 @@ void _tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags
 		c->delack_segs = 0;
 		c->t_delack = TCP_NEVER;
 	}
-	c->ops->output(c->ctx, c->lip, c->rip, c->seg, (size_t)n);
+	c->ops->output(c->ctx, c->laddr, c->raddr, c->seg, (size_t)n);
 }
 
 void _tcp_send_syn(struct tcp_conn *c, uint64_t now)

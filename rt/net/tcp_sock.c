@@ -72,9 +72,9 @@ static uint32_t ts_fin_timeout;
 uint64_t ts_gone_syns, ts_gone_cookies_sent;
 
 
-static unsigned hash3(uint32_t rip, uint16_t rport, uint16_t lport)
+static unsigned hash3(uint32_t raddr, uint16_t rport, uint16_t lport)
 {
-	uint32_t h = rip * 2654435761u ^ ((uint32_t)rport << 16 | lport) * 40503u;
+	uint32_t h = raddr * 2654435761u ^ ((uint32_t)rport << 16 | lport) * 40503u;
 	return (h ^ h >> 16) % TS_HASH;
 }
 
@@ -137,7 +137,7 @@ static void unhash(struct tally_tcp *s)
 	if (!s->hashed)
 		return;
 	struct tcp_conn *c = s->c;
-	struct tally_tcp **pp = &ts_hash[hash3(c->rip, c->rport, c->lport)];
+	struct tally_tcp **pp = &ts_hash[hash3(c->raddr, c->rport, c->lport)];
 	while (*pp && *pp != s)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -152,7 +152,7 @@ static void unhash(struct tally_tcp *s)
 void ts_hash_in(struct tally_tcp *s)
 {
 	struct tcp_conn *c = s->c;
-	struct tally_tcp **h = &ts_hash[hash3(c->rip, c->rport, c->lport)];
+	struct tally_tcp **h = &ts_hash[hash3(c->raddr, c->rport, c->lport)];
 	s->hnext = *h;
 	*h = s;
 	s->hashed = 1;
@@ -160,10 +160,10 @@ void ts_hash_in(struct tally_tcp *s)
 		ts_live_peak = ts_live;
 }
 
-struct tally_tcp *ts_lookup(uint32_t rip, uint16_t rport, uint16_t lport)
+struct tally_tcp *ts_lookup(uint32_t raddr, uint16_t rport, uint16_t lport)
 {
-	for (struct tally_tcp *s = ts_hash[hash3(rip, rport, lport)]; s; s = s->hnext)
-		if (s->c->rip == rip && s->c->rport == rport && s->c->lport == lport &&
+	for (struct tally_tcp *s = ts_hash[hash3(raddr, rport, lport)]; s; s = s->hnext)
+		if (s->c->raddr == raddr && s->c->rport == rport && s->c->lport == lport &&
 		    s->c->state != TCP_CLOSED)
 			return s;
 	return NULL;

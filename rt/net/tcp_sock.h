@@ -50,7 +50,7 @@ static inline uint64_t ts_now_us(void) { return rt_nanotime() / 1000; }
 
 /* Lock held. */
 void ts_init(void);                          /* the ISN and cookie secret, once */
-struct tally_tcp *ts_lookup(uint32_t rip, uint16_t rport, uint16_t lport);
+struct tally_tcp *ts_lookup(uint32_t raddr, uint16_t rport, uint16_t lport);
 struct tally_tcp *ts_find_listener(uint16_t port);
 void ts_hash_in(struct tally_tcp *s);
 void ts_post(struct tally_tcp *s);           /* after every tcp_* call on s */

@@ -100,12 +100,12 @@ uint8_t _tcp_wscale_for(uint32_t cap)
 	return s;
 }
 
-uint32_t tcp_isn(const uint8_t secret[16], uint32_t lip, uint16_t lport, uint32_t rip,
+uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                  uint16_t rport, uint64_t now)
 {
 	uint8_t b[12];
-	net_put32(b, lip);
-	net_put32(b + 4, rip);
+	net_put32(b, laddr);
+	net_put32(b + 4, raddr);
 	net_put16(b + 8, lport);
 	net_put16(b + 10, rport);
 	/* RFC 6528: ISN = M + F(4-tuple, key), M a 4 us clock */

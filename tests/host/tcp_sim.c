@@ -216,7 +216,7 @@ static void deliver(struct sim *s, struct sim_pkt *p)
 	s->st.delivered++;
 	for (size_t i = 0; i < s->nconn; i++) {
 		struct tcp_conn *c = s->conn[i];
-		if (c->state != TCP_CLOSED && c->lip == p->dst && c->rip == p->src &&
+		if (c->state != TCP_CLOSED && c->laddr == p->dst && c->raddr == p->src &&
 		    c->lport == v.dport && c->rport == v.sport) {
 			tcp_input(c, &v, s->now);
 			check(c);
@@ -225,7 +225,7 @@ static void deliver(struct sim *s, struct sim_pkt *p)
 	}
 	for (size_t i = 0; i < s->nlis; i++) {
 		struct tcp_listener *l = s->lis[i];
-		if (l->lport == v.dport && (l->lip == 0 || l->lip == p->dst)) {
+		if (l->lport == v.dport && (l->laddr == 0 || l->laddr == p->dst)) {
 			tcp_listen_input(l, &v, p->src, p->dst, s->now);
 			return;
 		}
