@@ -592,7 +592,7 @@ static void pace(size_t n)
 
 /* ---- the API ---- */
 
-void *rt_gc_alloc_fast(size_t n, unsigned kind);
+void *rt_gc_alloc_slow(size_t n, unsigned kind);
 
 void *tally_gc_alloc(size_t n, int kind)
 {
@@ -603,13 +603,13 @@ void *tally_gc_alloc(size_t n, int kind)
 	return rt_gc_alloc(n, kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN);
 }
 
-void *rt_gc_alloc(size_t n, unsigned k)
+/* rt_gc_alloc's miss (malloc_fast.c): the window is empty, n is over
+ * 1024, or n is 0. */
+void *rt_gc_alloc_slow(size_t n, unsigned k)
 {
+	void *p;
 	if (n == 0)
 		n = 1;
-	void *p = rt_gc_alloc_fast(n, k);
-	if (p)
-		return p;
 	pace(n);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (n > RT_SMALL_MAX) {

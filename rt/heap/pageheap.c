@@ -30,7 +30,10 @@
  * oldest-freed first; the time is charged to rt.gc.scavenge.  An
  * allocation that takes pages of a scavenged span commits them again
  * (fresh zero pages); needzero says whether a span's memory may hold old
- * data (calloc and, later, the collector's allocations clear it then).
+ * data (calloc and the collector's allocations clear it then); a span
+ * whose owner zeroed it already (an emptied collected span: the sweep
+ * zeroed its dead objects) comes back with rt_pageheap_free_clean and
+ * is not zeroed again.
  * Nothing is scavenged while the collector marks (rt_gc_marking): its
  * concurrent scan may still read a span freed under it.
  *
@@ -366,11 +369,11 @@ static uint64_t scavenge_locked(uint64_t keep)
 	return released;
 }
 
-void rt_pageheap_free(struct mspan *s)
+static void pageheap_free(struct mspan *s, uint8_t needzero)
 {
 	rt_lock(&heap_lock);
 	s->freed_at = plat_nanotime();
-	s->needzero = 1;
+	s->needzero = needzero;
 	s->next = s->prev = NULL;
 	s->cls = 0;
 	free_insert(s);
@@ -383,6 +386,10 @@ void rt_pageheap_free(struct mspan *s)
 	}
 	rt_unlock(&heap_lock);
 }
+
+void rt_pageheap_free(struct mspan *s) { pageheap_free(s, 1); }
+
+void rt_pageheap_free_clean(struct mspan *s) { pageheap_free(s, 0); }
 
 uint64_t rt_pageheap_scavenge(uint64_t keep)
 {
