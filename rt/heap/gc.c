@@ -88,8 +88,12 @@
  * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
  * 7/8 of a memory limit.  Stop-the-world mode collects at the goal;
  * concurrent mode starts a background cycle at the trigger, live + 3/4 of
- * (goal - live), so marking can end before the goal.  GOGC < 0: only
- * tally_gc collects.
+ * (goal - live), so marking can end before the goal, and the allocator
+ * that starts it yields to it at once (and again at each refill past the
+ * goal until marking begins), as Go's allocator starts its cycle itself:
+ * left to wait for the next tick, the new goroutine let an allocator that
+ * never blocks take the heap to several times its goal first.  GOGC < 0:
+ * only tally_gc collects.
  *
  * Ledger: the pauses are rt.gc.stw on the collector's CPU (the stopped
  * CPUs halt, idle); concurrent marking rt.gc.mark, assists rt.gc.assist,
@@ -585,9 +589,19 @@ static void pace(size_t n)
 			rt_gc_collect();
 		return;
 	}
-	if (alloc >= __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED) &&
-	    !__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL))
+	if (alloc < __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
+		return;
+	/* Start the cycle now, not at this CPU's next tick: an allocator that
+	 * never blocks kept the new goroutine waiting for a whole quantum and
+	 * ran the heap several times past its goal before marking began.
+	 * Past the goal with a cycle started but not marking yet, yield to it
+	 * again (once marking runs, assists pace the allocator). */
+	if (!__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL)) {
 		tally_go(bg_cycle, NULL);
+		tally_yield();
+	} else if (alloc >= goal) {
+		tally_yield();
+	}
 }
 
 /* ---- the API ---- */
