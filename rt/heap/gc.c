@@ -407,7 +407,11 @@ static void cycle(int conc, struct cycle *c)
  * it ran, pre-cleaning rounds; sweeping; heap at the start pause -> at the end of marking
  * -> live (marked); goal; Ps; dirty pages re-scanned concurrently + in
  * the final pause; objects freed in all.  With gcconc=0 the start pause
- * is 0 and the final one is the whole collection ("drain": the mark). */
+ * is 0 and the final one is the whole collection ("drain": the mark).
+ * gctrace=2 adds a line with the pauses' parts in ns (pause_last), the
+ * heap in bytes (start pause -> end of marking -> live, goal) and the
+ * marking's CPU: the worker's ns + the assists' ns of the concurrent
+ * phase's ns x P (tools/gcalloc.py reads it). */
 static void trace(const struct cycle *c)
 {
 	char line[480];
@@ -438,14 +442,18 @@ static void trace(const struct cycle *c)
 	const struct tally_gc_pause *p = &st.pause_last;
 	n = snprintf(line, sizeof(line),
 	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
-	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables\n",
+	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables; "
+	             "heap %llu->%llu->%llu goal %llu bytes; marking %llu+%llu of %llu ns x %llu P\n",
 	             (unsigned long long)st.cycles, (unsigned long long)p->start_ns,
 	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
 	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
 	             (unsigned long long)p->final_walk_ns, (unsigned long long)p->final_rescan_ns,
 	             (unsigned long long)p->final_stacks_ns, (unsigned long long)p->final_roots_ns,
 	             (unsigned long long)p->final_hooks_ns, (unsigned long long)p->final_dirty_pages,
-	             (unsigned long long)p->final_tables);
+	             (unsigned long long)p->final_tables, (unsigned long long)c->before,
+	             (unsigned long long)c->end, (unsigned long long)gc_live, (unsigned long long)gc_goal,
+	             (unsigned long long)c->mark_cpu, (unsigned long long)assist_ns,
+	             (unsigned long long)c->conc, (unsigned long long)ncpu);
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 }
 
