@@ -469,7 +469,13 @@ static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
  * cycle, which gives up if a cycle ran while it waited and the heap is
  * under the trigger again.  entry_sp: where the collector was entered
  * (collect_from), its caller's registers spilled there. */
-static void collect(int conc, uintptr_t entry_sp)
+/* noinline: its frame, and those of cycle() and trace() inlined into it,
+ * must lie below collect_from's, whose `here` bounds the collector's own
+ * stack scan; inlined into collect_from, the compiler was free to place
+ * their locals (a window's base, a swept object's address) above `here`,
+ * where the scan kept what they named alive cycle after cycle
+ * (gc_final's "the object died" failed on such a layout). */
+__attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 {
 	busy_lock();
 	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
