@@ -88,12 +88,9 @@
  * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
  * 7/8 of a memory limit.  Stop-the-world mode collects at the goal;
  * concurrent mode starts a background cycle at the trigger, live + 3/4 of
- * (goal - live), so marking can end before the goal, and the allocator
- * that starts it yields to it at once (and again at each refill past the
- * goal until marking begins), as Go's allocator starts its cycle itself:
- * left to wait for the next tick, the new goroutine let an allocator that
- * never blocks take the heap to several times its goal first.  GOGC < 0:
- * only tally_gc collects.
+ * (goal - live), so marking can end before the goal; the allocator that
+ * starts it yields to it at once (and at refills past the goal until it
+ * marks), as Go's starts its cycle itself.  GOGC < 0: only tally_gc.
  *
  * Ledger: the pauses are rt.gc.stw on the collector's CPU (the stopped
  * CPUs halt, idle); concurrent marking rt.gc.mark, assists rt.gc.assist,
@@ -408,10 +405,9 @@ static void cycle(int conc, struct cycle *c)
  * -> live (marked); goal; Ps; dirty pages re-scanned concurrently + in
  * the final pause; objects freed in all.  With gcconc=0 the start pause
  * is 0 and the final one is the whole collection ("drain": the mark).
- * gctrace=2 adds a line with the pauses' parts in ns (pause_last), the
- * heap in bytes (start pause -> end of marking -> live, goal) and the
- * marking's CPU: the worker's ns + the assists' ns of the concurrent
- * phase's ns x P (tools/gcalloc.py reads it). */
+ * gctrace=2 adds the pauses' parts (ns), the heap in bytes (start pause
+ * -> end of mark -> live, goal) and marking's CPU (worker + assists of
+ * the concurrent phase x P), read by tools/gcalloc.py and gcmeasure.py. */
 static void trace(const struct cycle *c)
 {
 	char line[480];
@@ -469,12 +465,9 @@ static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
  * cycle, which gives up if a cycle ran while it waited and the heap is
  * under the trigger again.  entry_sp: where the collector was entered
  * (collect_from), its caller's registers spilled there. */
-/* noinline: its frame, and those of cycle() and trace() inlined into it,
- * must lie below collect_from's, whose `here` bounds the collector's own
- * stack scan; inlined into collect_from, the compiler was free to place
- * their locals (a window's base, a swept object's address) above `here`,
- * where the scan kept what they named alive cycle after cycle
- * (gc_final's "the object died" failed on such a layout). */
+/* noinline: its frame (and cycle's, trace's) must lie below `here` in
+ * collect_from, the bound of the own-stack scan; inlined, their locals
+ * could sit above it and keep what they named alive. */
 __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 {
 	busy_lock();
@@ -605,11 +598,8 @@ static void pace(size_t n)
 	}
 	if (alloc < __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
 		return;
-	/* Start the cycle now, not at this CPU's next tick: an allocator that
-	 * never blocks kept the new goroutine waiting for a whole quantum and
-	 * ran the heap several times past its goal before marking began.
-	 * Past the goal with a cycle started but not marking yet, yield to it
-	 * again (once marking runs, assists pace the allocator). */
+	/* start it now, not at the next tick (the heap ran to several times
+	 * its goal first); past the goal before marking began, yield again */
 	if (!__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL)) {
 		tally_go(bg_cycle, NULL);
 		tally_yield();
