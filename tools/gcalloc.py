@@ -16,9 +16,10 @@ tick=250 gctrace=2` (plus the run's own options), and prints a markdown row:
     last that many gctrace lines before the benchmark's line (the probe runs
     before it collect too);
   - over those cycles: the heap at the start pause and when marking ended,
-    its largest value over the goal (for a live heap under 2 MiB the goal is
-    the 4 MiB minimum, so live x 2 does not apply: the goal is the bound),
-    and over the live heap the cycle left;
+    its largest value over the goal the cycle ran against (a gctrace line's
+    goal is the one its cycle set for the next, so the line before's; for
+    a live heap under 2 MiB the goal is the 4 MiB minimum, so live x 2 does
+    not apply: the goal is the bound), and the live heap the cycle left;
   - marking's CPU while it ran: the worker's and assists' ns over the
     concurrent phase's ns x P, summed over the cycles, and the largest.
 
@@ -67,15 +68,21 @@ def parse(text):
 	cols = dict((k, float(v)) for v, k in CLASS.findall(m.group(3)))
 	gcn = re.search(r"([\d.]+) gc-cycles", m.group(3))
 	n = int(float(gcn.group(1))) if gcn else 0
-	cs = []
+	cs, prev = [], None
 	for c in LINE2.finditer(text[:m.start()]):
 		before, end, live, goal, mark, assist, conc, p = (int(x) for x in c.groups())
-		cs.append(dict(before=before, end=end, live=live, goal=goal, gc=mark + assist, wall=conc * p))
+		# a line's goal is the one the cycle set for the next: the goal
+		# this cycle ran against is the line before's (the first line's:
+		# the 4 MiB minimum, as nothing is live before it)
+		cs.append(dict(before=before, end=end, live=live, goal=prev or 4 << 20, gc=mark + assist, wall=conc * p))
+		prev = goal
 	if not cs:  # an older console: MB and percent resolution
 		for c in LINE1.finditer(text[:m.start()]):
 			conc, pct, p = float(c.group(1)) * 1e6, int(c.group(2)), int(c.group(3))
 			before, end, live, goal = (int(x) << 20 for x in c.groups()[3:])
-			cs.append(dict(before=before, end=end, live=live, goal=goal, gc=conc * p * pct / 100, wall=conc * p))
+			cs.append(dict(before=before, end=end, live=live, goal=prev or 4 << 20, gc=conc * p * pct / 100,
+			               wall=conc * p))
+			prev = goal
 	split = dict((k, v * per_op / 100) for k, v in cols.items() if k in ("user", "kern") or k.startswith("rt."))
 	return int(m.group(1)), per_op, split, n, cs[len(cs) - n:] if n else []
 

@@ -20,8 +20,9 @@ table row:
   - the ledger's rt.gc.* classes over the whole run (% of all CPUs' time);
   - heap: the heap when marking ended over the live heap it found (the
     marked bytes, floating garbage included), and over the app's true live
-    size; the worst cycle of each; and over the cycle's goal (2 x the live
-    heap the cycle before found, at GOGC=100), in bytes from gctrace=2's
+    size; the worst cycle of each; and over the goal the cycle ran against
+    (2 x the live heap the cycle before found, at GOGC=100; the goal of the
+    line before, as a line's goal is the next cycle's), in bytes from gctrace=2's
     second line (the boots run with gctrace=2; the ratios above use its
     bytes too where the line is there, whole MB otherwise).
 
@@ -57,7 +58,7 @@ FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "r
 
 
 def parse(text):
-	cycles, built = [], False
+	cycles, built, prev_goal = [], False, None
 	ledger = None
 	for line in text.splitlines():
 		if line.startswith("gc_live:") and "built" in line:
@@ -67,9 +68,13 @@ def parse(text):
 		if m and built:
 			cycles.append(dict(zip(FIELDS, (float(x) for x in m.groups()))))
 		m2 = LINE2.match(line)
-		if m2 and built and cycles and cycles[-1]["n"] == float(m2.group(1)):
+		if m2 and built and cycles and cycles[-1]["n"] == float(m2.group(1)) and prev_goal:
+			# the line's goal is the one its cycle set for the next: the
+			# goal this cycle ran against is the line before's
 			b = [float(x) / 2**20 for x in m2.groups()[1:]]
-			cycles[-1].update(before=b[0], end=b[1], live=b[2], goal=b[3], bytes=True)
+			cycles[-1].update(before=b[0], end=b[1], live=b[2], goal=prev_goal, bytes=True)
+		if m2:
+			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
 			ledger = line  # one CPU: no total line
 	return cycles, ledger
@@ -115,9 +120,9 @@ def row(run, mib, cs, ledger):
 	shares = ", ".join("%s %.1f%%" % (k, v) for k, v in sorted(gcl.items()))
 	ratio_found = max(c["end"] / c["live"] for c in cs if c["live"])
 	ratio_true = max(c["end"] / mib for c in cs)
-	goal = "%.3f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
+	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.2f | %.2f | %.0f+%.0f | %s |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
 	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal))
