@@ -129,8 +129,9 @@ uintptr_t plat_heap_reserve(size_t *size);
  * a stack of its own if it must). */
 int plat_heap_commit(uintptr_t addr, size_t len);
 /* The static data the collector scans as roots (data and bss of the
- * program and runtime): fills lo[i], hi[i] for up to max ranges, returns
- * how many. */
+ * program and runtime; a platform's own statics, which hold no collected
+ * object's address, may be left out): fills lo[i], hi[i] for up to max
+ * ranges, returns how many. */
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
 /* On the definition of a zero-initialised static that never holds a
  * pointer to a collected object (the allocator's caches and lists, the

@@ -24,7 +24,11 @@
  * objects that name each other (tt->c, c->timer), so the program holding
  * either keeps both, and a goroutine blocked on the channel keeps both
  * through its sudog.  The heap arrays are pointer-free collected memory,
- * so being pending does not keep a timer alive: at each collection,
+ * kept alive by heap_roots[] below (struct p, which names each P's array
+ * too, is no root: sched.c's ps[] is PLAT_GC_NOROOT, so the collector
+ * does not scan the run queues every cycle nor re-scan their pages when
+ * the scheduler dirties them), so being pending does not keep a timer
+ * alive: at each collection,
  * world stopped and marking done, rt_timers_gc_drop takes the timers no
  * one can reach off their heaps before the sweep frees them (they could
  * only send into a channel nobody can receive from).  Sleep timers are
@@ -64,6 +68,9 @@
 #include "rt/include/tally.h"
 
 static struct p *volatile timer_ps[RT_MAX_M];
+/* heap_roots[i] == ps[i].timers (under that P's timers_lock): the root
+ * that keeps each P's heap array, since ps[] is not scanned */
+static struct rt_timer **heap_roots[RT_MAX_M];
 static struct rt_timer *volatile timer_running[RT_MAX_M];
 
 /* ------------------------------------------------------------ heap */
@@ -168,6 +175,7 @@ static int timer_push(struct rt_timer *t)
 			if (pp->ntimers)
 				memcpy(h, pp->timers, pp->ntimers * sizeof(*h));
 			pp->timers = h;  /* the old array is garbage */
+			heap_roots[pp->id] = h;
 			pp->timers_cap = cap;
 		}
 	}

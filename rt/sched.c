@@ -72,7 +72,9 @@ struct m rt_ms[RT_MAX_M];  /* rt_getm (rt_impl.h) */
  * the G has been re-queued, parked or freed), so a G on its way back to a
  * queue is never invisible to checkdead. */
 static volatile int m_busy[RT_MAX_M];
-static struct p ps[RT_MAX_M];
+/* no root (PLAT_GC_NOROOT): Gs are malloc'd, and the one collected
+ * pointer of a P, its timer heap, is also in rtimer.c's heap_roots[] */
+static PLAT_GC_NOROOT struct p ps[RT_MAX_M];
 static unsigned nms;                      /* Ms started */
 volatile unsigned rt_gomaxprocs_v;
 static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */

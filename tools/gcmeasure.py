@@ -20,7 +20,11 @@ table row:
   - the ledger's rt.gc.* classes over the whole run (% of all CPUs' time);
   - heap: the heap when marking ended over the live heap it found (the
     marked bytes, floating garbage included), and over the app's true live
-    size; the worst cycle of each.
+    size; the worst cycle of each; and over the goal the cycle ran against
+    (2 x the live heap the cycle before found, at GOGC=100; the goal of the
+    line before, as a line's goal is the next cycle's), in bytes from gctrace=2's
+    second line (the boots run with gctrace=2; the ratios above use its
+    bytes too where the line is there, whole MB otherwise).
 
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
@@ -47,13 +51,14 @@ GC = re.compile(
 	r"\), " + NUM + r" ms concurrent \(clear " + NUM + r"\+" + NUM + r" sync, mark (\d+)% of (\d+) P, "
 	r"(\d+) rounds\), sweep " + NUM + r" ms, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ P, (\d+)\+(\d+) "
 	r"dirty pages")
+LINE2 = re.compile(r"^gc (\d+) pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+) bytes;")
 FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "rescan", "drain", "conc",
           "clear", "sync", "markpct", "p", "rounds", "sweep", "before", "end", "live", "goal", "dirty",
           "dirty2"]
 
 
 def parse(text):
-	cycles, built = [], False
+	cycles, built, prev_goal = [], False, None
 	ledger = None
 	for line in text.splitlines():
 		if line.startswith("gc_live:") and "built" in line:
@@ -62,6 +67,14 @@ def parse(text):
 		m = GC.match(line)
 		if m and built:
 			cycles.append(dict(zip(FIELDS, (float(x) for x in m.groups()))))
+		m2 = LINE2.match(line)
+		if m2 and built and cycles and cycles[-1]["n"] == float(m2.group(1)) and prev_goal:
+			# the line's goal is the one its cycle set for the next: the
+			# goal this cycle ran against is the line before's
+			b = [float(x) / 2**20 for x in m2.groups()[1:]]
+			cycles[-1].update(before=b[0], end=b[1], live=b[2], goal=prev_goal, bytes=True)
+		if m2:
+			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
 			ledger = line  # one CPU: no total line
 	return cycles, ledger
@@ -86,7 +99,7 @@ def boot(run, mib, cycles, timeout):
 	smp = int(re.sub(r"\D", "", mode) or "1")
 	cmd = [sys.executable, os.path.join(ROOT, "tools/tally_qemu.py"), "--boot", "direct", "--out", OUT,
 	       "--smp", str(smp), "--timeout", str(timeout),
-	       "--cmdline", "gcconc=%d gctrace=1 -- %d %d" % (conc, mib, cycles)]
+	       "--cmdline", "gcconc=%d gctrace=2 -- %d %d" % (conc, mib, cycles)]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -107,11 +120,12 @@ def row(run, mib, cs, ledger):
 	shares = ", ".join("%s %.1f%%" % (k, v) for k, v in sorted(gcl.items()))
 	ratio_found = max(c["end"] / c["live"] for c in cs if c["live"])
 	ratio_true = max(c["end"] / mib for c in cs)
+	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.2f | %.2f | %.0f+%.0f |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
-	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2")))
+	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal))
 
 
 def main(argv=None):
@@ -128,8 +142,8 @@ def main(argv=None):
 	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
-	      "(concurrent+final, mean) |")
-	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|")
+	      "(concurrent+final, mean) | heap end / goal |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
 	failed = 0
 	for run in args.runs.split(","):
 		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
@@ -138,7 +152,7 @@ def main(argv=None):
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
 		print(row(run, args.mib, cs, ledger))

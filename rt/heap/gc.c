@@ -88,8 +88,9 @@
  * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
  * 7/8 of a memory limit.  Stop-the-world mode collects at the goal;
  * concurrent mode starts a background cycle at the trigger, live + 3/4 of
- * (goal - live), so marking can end before the goal.  GOGC < 0: only
- * tally_gc collects.
+ * (goal - live), so marking can end before the goal; the allocator that
+ * starts it yields to it at once (and at refills past the goal until it
+ * marks), as Go's starts its cycle itself.  GOGC < 0: only tally_gc.
  *
  * Ledger: the pauses are rt.gc.stw on the collector's CPU (the stopped
  * CPUs halt, idle); concurrent marking rt.gc.mark, assists rt.gc.assist,
@@ -406,7 +407,10 @@ static void cycle(int conc, struct cycle *c)
  * it ran, pre-cleaning rounds; sweeping; heap at the start pause -> at the end of marking
  * -> live (marked); goal; Ps; dirty pages re-scanned concurrently + in
  * the final pause; objects freed in all.  With gcconc=0 the start pause
- * is 0 and the final one is the whole collection ("drain": the mark). */
+ * is 0 and the final one is the whole collection ("drain": the mark).
+ * gctrace=2 adds the pauses' parts (ns), the heap in bytes (start pause
+ * -> end of mark -> live, goal) and marking's CPU (worker + assists of
+ * the concurrent phase x P), read by tools/gcalloc.py and gcmeasure.py. */
 static void trace(const struct cycle *c)
 {
 	char line[480];
@@ -437,14 +441,18 @@ static void trace(const struct cycle *c)
 	const struct tally_gc_pause *p = &st.pause_last;
 	n = snprintf(line, sizeof(line),
 	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
-	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables\n",
+	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables; "
+	             "heap %llu->%llu->%llu goal %llu bytes; marking %llu+%llu of %llu ns x %llu P\n",
 	             (unsigned long long)st.cycles, (unsigned long long)p->start_ns,
 	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
 	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
 	             (unsigned long long)p->final_walk_ns, (unsigned long long)p->final_rescan_ns,
 	             (unsigned long long)p->final_stacks_ns, (unsigned long long)p->final_roots_ns,
 	             (unsigned long long)p->final_hooks_ns, (unsigned long long)p->final_dirty_pages,
-	             (unsigned long long)p->final_tables);
+	             (unsigned long long)p->final_tables, (unsigned long long)c->before,
+	             (unsigned long long)c->end, (unsigned long long)gc_live, (unsigned long long)gc_goal,
+	             (unsigned long long)c->mark_cpu, (unsigned long long)assist_ns,
+	             (unsigned long long)c->conc, (unsigned long long)ncpu);
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 }
 
@@ -460,7 +468,10 @@ static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
  * cycle, which gives up if a cycle ran while it waited and the heap is
  * under the trigger again.  entry_sp: where the collector was entered
  * (collect_from), its caller's registers spilled there. */
-static void collect(int conc, uintptr_t entry_sp)
+/* noinline: its frame (and cycle's, trace's) must lie below `here` in
+ * collect_from, the bound of the own-stack scan; inlined, their locals
+ * could sit above it and keep what they named alive. */
+__attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 {
 	busy_lock();
 	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
@@ -640,14 +651,21 @@ static void pace(size_t n)
 			rt_gc_collect();
 		return;
 	}
-	if (alloc >= __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED) &&
-	    !__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL))
+	if (alloc < __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
+		return;
+	/* start it now, not at the next tick (the heap ran to several times
+	 * its goal first); past the goal before marking began, yield again */
+	if (!__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL)) {
 		tally_go(bg_cycle, NULL);
+		tally_yield();
+	} else if (alloc >= goal) {
+		tally_yield();
+	}
 }
 
 /* ---- the API ---- */
 
-void *rt_gc_alloc_fast(size_t n, unsigned kind);
+void *rt_gc_alloc_slow(size_t n, unsigned kind);
 
 void *tally_gc_alloc(size_t n, int kind)
 {
@@ -658,13 +676,13 @@ void *tally_gc_alloc(size_t n, int kind)
 	return rt_gc_alloc(n, kind == TALLY_GC_SCAN ? KIND_GC_SCAN : KIND_GC_NOSCAN);
 }
 
-void *rt_gc_alloc(size_t n, unsigned k)
+/* rt_gc_alloc's miss (malloc_fast.c): the window is empty, n is over
+ * 1024, or n is 0. */
+void *rt_gc_alloc_slow(size_t n, unsigned k)
 {
+	void *p;
 	if (n == 0)
 		n = 1;
-	void *p = rt_gc_alloc_fast(n, k);
-	if (p)
-		return p;
 	pace(n);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (n > RT_SMALL_MAX) {

@@ -146,6 +146,8 @@ static inline struct mspan *rt_span_of(uintptr_t p)
  * RT_HP), backed; NULL when memory runs out.  Caller sets its state. */
 struct mspan *rt_pageheap_alloc(size_t npages, size_t align);
 void rt_pageheap_free(struct mspan *s);
+/* The same for a span whose pages are all zero (needzero stays clear). */
+void rt_pageheap_free_clean(struct mspan *s);
 /* Return free pages to the platform until at most keep bytes of free,
  * backed pages remain; returns bytes released. */
 uint64_t rt_pageheap_scavenge(uint64_t keep);
@@ -229,7 +231,8 @@ struct g;
 int rt_gc_stack_free_begin(struct g *gp);
 void rt_gc_stack_free_end(int held);
 /* tally_gc_alloc for a span kind (KIND_GC_*): zeroed, collects when over
- * the goal; out of memory ends the program. */
+ * the goal; out of memory ends the program.  The fast path is
+ * malloc_fast.c's (section rt_nopreempt), its miss rt_gc_alloc_slow. */
 void *rt_gc_alloc(size_t n, unsigned kind);
 
 /* ---- typed objects (gctyped.c) ---- */

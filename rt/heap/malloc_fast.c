@@ -16,18 +16,21 @@
  * rt_nopreempt, where the tick never preempts (rt_preempt_check), so the
  * goroutine cannot move to another M between reading the M number and
  * updating that M's cache; interrupt handlers never allocate.  Anything
- * else tail-calls rt_malloc_slow (malloc.c).
+ * else tail-calls rt_malloc_slow (malloc.c).  rt_gc_alloc is the same
+ * path for a collected kind (tally_gc_alloc jumps to it), its miss
+ * rt_gc_alloc_slow (gc.c).
  */
 #include "rt/heap/heap.h"
 
 void *rt_malloc_slow(size_t n);
+void *rt_gc_alloc_slow(size_t n, unsigned kind);
 
-/* Take the lowest object of k's window, or return miss(n) when it is
- * empty or n is over 1024.  Inline in both fast paths below (a call would
- * leave section rt_nopreempt); miss is a constant there, so each compiles
- * to the straight path with one tail jump. */
+/* Take the lowest object of k's window, or return miss(n, kind) when it
+ * is empty or n is 0 or over 1024.  Inline in both fast paths below (a
+ * call would leave section rt_nopreempt); miss is a constant there, so
+ * each compiles to the straight path with one tail jump. */
 static inline __attribute__((always_inline)) void *window_pop(unsigned kind, size_t n,
-                                                              void *(*miss)(size_t))
+                                                              void *(*miss)(size_t, unsigned))
 {
 	if (__builtin_expect(n - 1 < 1024, 1)) {
 		struct mcache_class *k = (struct mcache_class *)((char *)&rt_mcaches[plat_m_id()].k[kind][0] +
@@ -39,17 +42,18 @@ static inline __attribute__((always_inline)) void *window_pop(unsigned kind, siz
 			return (void *)p;
 		}
 	}
-	return miss(n);
+	return miss(n, kind);
 }
 
-RT_NOPREEMPT void *rt_malloc(size_t n) { return window_pop(KIND_MALLOC, n, rt_malloc_slow); }
-
-static void *no_object(size_t n)
+static inline __attribute__((always_inline)) void *malloc_miss(size_t n, unsigned kind)
 {
-	(void)n;
-	return 0;
+	(void)kind;
+	return rt_malloc_slow(n);
 }
 
-/* The same for a collected object of kind (KIND_GC_*); NULL sends
- * tally_gc_alloc (gc.c) to its slow path. */
-RT_NOPREEMPT void *rt_gc_alloc_fast(size_t n, unsigned kind) { return window_pop(kind, n, no_object); }
+RT_NOPREEMPT void *rt_malloc(size_t n) { return window_pop(KIND_MALLOC, n, malloc_miss); }
+
+/* The same for a collected object of kind (KIND_GC_*): the collected
+ * heap's fast path (tally_gc_alloc jumps here); a miss tail-calls
+ * rt_gc_alloc_slow (gc.c: the pacer, refills, large objects, n == 0). */
+RT_NOPREEMPT void *rt_gc_alloc(size_t n, unsigned kind) { return window_pop(kind, n, rt_gc_alloc_slow); }

@@ -140,7 +140,12 @@ static void settle(struct mcentral *c, struct mspan *s)
 			plist_remove(c, s);
 		__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);  /* no longer small: free() of it now fails */
 		rt_allspans_remove(s);
-		rt_pageheap_free(s);
+		/* an empty collected span is all zero: its objects were never
+		 * handed out, or were zeroed by the sweep that freed them */
+		if (s->kind != KIND_MALLOC)
+			rt_pageheap_free_clean(s);
+		else
+			rt_pageheap_free(s);
 	} else if (nfree > 0 && !s->onlist) {
 		plist_push(c, s);  /* partial, or empty and the class's only one */
 	}

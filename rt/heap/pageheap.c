@@ -12,8 +12,10 @@
  * themselves come from meta chunks cut from the same bump pointer (they
  * are never given back; freed ones are reused).
  *
- * Free spans: free[n] lists spans of exactly n pages (n < FREE_EXACT),
- * freelarge the rest; allocation takes the first exact fit upwards, then
+ * Free spans: free_exact[n] lists spans of exactly n pages (n < FREE_EXACT),
+ * freelarge the rest; a bitmap says which exact lists are not empty, so
+ * the first exact fit upwards is a find-first-set, not a walk of up to
+ * 127 list heads; allocation takes the first exact fit upwards, then
  * the best fit among large ones, splits off what it does not need, and
  * grows the arena when nothing fits.  A free span's first and last pages
  * point at it in the table, so a freed span merges with free neighbours
@@ -30,7 +32,10 @@
  * oldest-freed first; the time is charged to rt.gc.scavenge.  An
  * allocation that takes pages of a scavenged span commits them again
  * (fresh zero pages); needzero says whether a span's memory may hold old
- * data (calloc and, later, the collector's allocations clear it then).
+ * data (calloc and the collector's allocations clear it then); a span
+ * whose owner zeroed it already (an emptied collected span: the sweep
+ * zeroed its dead objects) comes back with rt_pageheap_free_clean and
+ * is not zeroed again.
  * Nothing is scavenged while the collector marks (rt_gc_marking): its
  * concurrent scan may still read a span freed under it.
  *
@@ -60,6 +65,7 @@ unsigned rt_class_alloc, rt_class_scavenge;
 
 static struct rt_lock heap_lock;
 static struct mspan *free_exact[FREE_EXACT];
+static uint64_t exact_bits[FREE_EXACT / 64];  /* bit n: free_exact[n] is not empty */
 static struct mspan *freelarge;
 static uintptr_t table_committed;      /* table bytes backed so far */
 static struct mspan *meta_free;        /* recycled span structures */
@@ -115,6 +121,21 @@ static void list_remove(struct mspan **head, struct mspan *s)
 static struct mspan **free_list(size_t npages)
 {
 	return npages < FREE_EXACT ? &free_exact[npages] : &freelarge;
+}
+
+/* A free span onto / off its list, exact_bits kept in step. */
+static void free_push(struct mspan *s)
+{
+	list_push(free_list(s->npages), s);
+	if (s->npages < FREE_EXACT)
+		exact_bits[s->npages / 64] |= 1ull << (s->npages % 64);
+}
+
+static void free_remove(struct mspan *s)
+{
+	list_remove(free_list(s->npages), s);
+	if (s->npages < FREE_EXACT && !free_exact[s->npages])
+		exact_bits[s->npages / 64] &= ~(1ull << (s->npages % 64));
 }
 
 static void set_table(uintptr_t base, size_t npages, struct mspan *s)
@@ -191,7 +212,7 @@ static void free_insert(struct mspan *s)
 		 * read atomically, FREE or not is all that matters */
 		if (l && l != s && __atomic_load_n(&l->state, __ATOMIC_RELAXED) == SPAN_FREE && l->base + l->npages * RT_HP == lo &&
 		    l->scavenged == s->scavenged) {
-			list_remove(free_list(l->npages), l);
+			free_remove(l);
 			if (!l->scavenged)
 				free_backed -= l->npages * RT_HP;
 			s->needzero |= l->needzero;
@@ -206,7 +227,7 @@ static void free_insert(struct mspan *s)
 		struct mspan *r = rt_spans[(hi - rt_arena_lo) >> RT_HP_SHIFT];
 		if (r && r != s && __atomic_load_n(&r->state, __ATOMIC_RELAXED) == SPAN_FREE && r->base == hi &&
 		    r->scavenged == s->scavenged) {
-			list_remove(free_list(r->npages), r);
+			free_remove(r);
 			if (!r->scavenged)
 				free_backed -= r->npages * RT_HP;
 			s->needzero |= r->needzero;
@@ -221,7 +242,7 @@ static void free_insert(struct mspan *s)
 	/* first and last page point at the free span (for merging) */
 	set_table(s->base, 1, s);
 	set_table(s->base + (s->npages - 1) * RT_HP, 1, s);
-	list_push(free_list(s->npages), s);
+	free_push(s);
 	rt_hstats.free_bytes = 0;  /* recomputed by rt_heap_read_stats */
 }
 
@@ -229,9 +250,11 @@ static void free_insert(struct mspan *s)
 static struct mspan *find(size_t npages, size_t align)
 {
 	size_t extra = align > RT_HP ? align / RT_HP - 1 : 0;
-	for (size_t n = npages + extra; n < FREE_EXACT; n++)
-		if (free_exact[n])
-			return free_exact[n];
+	for (size_t n = npages + extra; n < FREE_EXACT; n = (n | 63) + 1) {
+		uint64_t w = exact_bits[n / 64] & (~0ull << (n % 64));
+		if (w)
+			return free_exact[(n & ~(size_t)63) + (size_t)__builtin_ctzll(w)];
+	}
 	struct mspan *best = NULL;
 	for (struct mspan *s = freelarge; s; s = s->next) {
 		uintptr_t at = (s->base + align - 1) & ~(align - 1);
@@ -264,7 +287,7 @@ static struct mspan *carve(struct mspan *s, uintptr_t at, size_t npages)
 			span_dispose(t);
 		return NULL;  /* s is untouched, still on its list */
 	}
-	list_remove(free_list(s->npages), s);
+	free_remove(s);
 	if (!s->scavenged)
 		free_backed -= s->npages * RT_HP;
 	__atomic_store_n(&s->state, SPAN_META, __ATOMIC_RELEASE);  /* not free: the parts must not merge back into it */
@@ -366,11 +389,11 @@ static uint64_t scavenge_locked(uint64_t keep)
 	return released;
 }
 
-void rt_pageheap_free(struct mspan *s)
+static void pageheap_free(struct mspan *s, uint8_t needzero)
 {
 	rt_lock(&heap_lock);
 	s->freed_at = plat_nanotime();
-	s->needzero = 1;
+	s->needzero = needzero;
 	s->next = s->prev = NULL;
 	s->cls = 0;
 	free_insert(s);
@@ -383,6 +406,10 @@ void rt_pageheap_free(struct mspan *s)
 	}
 	rt_unlock(&heap_lock);
 }
+
+void rt_pageheap_free(struct mspan *s) { pageheap_free(s, 1); }
+
+void rt_pageheap_free_clean(struct mspan *s) { pageheap_free(s, 0); }
 
 uint64_t rt_pageheap_scavenge(uint64_t keep)
 {

@@ -8,6 +8,7 @@
 #include "kernel/cpu/cpu.h"
 #include "kernel/cpu/ipi.h"
 #include "kernel/cpu/timer.h"
+#include "rt/platform.h"
 
 static void noop(void *p) { (void)p; }
 
@@ -37,7 +38,7 @@ BENCH(IPIRoundTrip)
  * gap (b->cycles = median * n); the mean and the minimum are extra
  * columns. */
 #define MAX_GAPS 4096
-static uint64_t gaps[MAX_GAPS];
+static PLAT_GC_NOROOT uint64_t gaps[MAX_GAPS];  /* numbers: no root */
 
 static void sort_u64(uint64_t *a, uint64_t n)
 {

@@ -120,7 +120,7 @@ static const char *mode(int exact) { return exact ? "counts: icount" : "counts: 
 
 /* ---- ledger snapshots of every CPU ---- */
 
-static struct ledger_snapshot snaps[CPU_MAX];
+static PLAT_GC_NOROOT struct ledger_snapshot snaps[CPU_MAX];  /* numbers: no root */
 static void snap(void *p)
 {
 	(void)p;
@@ -556,7 +556,7 @@ KTEST(ledger_vs_halted_idle)
 		ktest_note("no HPET on this machine: no clock to compare idle with");
 		return;
 	}
-	static struct ledger_snapshot s0[CPU_MAX], s1[CPU_MAX];
+	static PLAT_GC_NOROOT struct ledger_snapshot s0[CPU_MAX], s1[CPU_MAX];
 	uint64_t T = exact ? 20000000ull : 100000000ull;  /* 20 ms, or 100 ms on a host clock */
 	uint64_t ha, hb, hc, hd;
 	struct cpu *c = this_cpu();
@@ -604,7 +604,7 @@ KTEST(ledger_vs_hpet_clock)
 		ktest_note("no HPET on this machine: no clock to compare with");
 		return;
 	}
-	static struct ledger_snapshot s0[CPU_MAX], s1[CPU_MAX];
+	static PLAT_GC_NOROOT struct ledger_snapshot s0[CPU_MAX], s1[CPU_MAX];
 	uint64_t ha, hb, hc, hd, ms = timer_ns_to_cycles(1000000);
 	unsigned n = cpu_count();
 	KASSERT(snap_all(s0, &ha, &hb) == 0);

@@ -15,6 +15,7 @@
 #include "kernel/mem/pmem.h"
 #include "kernel/cpu/smp.h"
 #include "kernel/cpu/timer.h"
+#include "rt/platform.h"
 
 /* Spin at least 50 ms and until this CPU has taken a tick of its own,
  * giving up after 5 s.  Waiting for the tick itself, not for a fixed
@@ -194,7 +195,7 @@ KTEST(timer_deadline_never_early)
 		KASSERT(timer_cycles_to_ns(max_late) < 1000000000ull);
 }
 
-static struct ledger_snapshot snaps[CPU_MAX];
+static PLAT_GC_NOROOT struct ledger_snapshot snaps[CPU_MAX];  /* numbers: no root */
 static void snap(void *p)
 {
 	(void)p;
