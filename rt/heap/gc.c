@@ -139,7 +139,6 @@ static PLAT_GC_NOROOT volatile uint64_t assist_ratio;
 static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
-static void assist_wake_all(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
 int gc_test_nobarrier, gc_test_nostackscan;
 
@@ -391,26 +390,13 @@ static void cycle(int conc, struct cycle *c)
 	c->hooks2 = t5 - th;
 	plat_ledger_switch(old);
 	rt_releasem(m);
-	assist_wake_all();
+	gc_wait_release();  /* the allocators parked at the goal */
 }
 
-/* One line per cycle (gctrace=1), in the spirit of Go's:
- *   gc 7 @1.141s 28%: 0.712 ms stw (start 0.061: stop 0.040 stacks 0.018;
- *   final 0.651: stop 0.468 walk 0.090 rescan 0.081 drain 0.010),
- *   63.025 ms concurrent (clear 0.143+0.322 sync, mark 19% of 2 P,
- *   2 rounds), sweep 1.298 ms, 3->2->1 MB, 4 MB goal, 2 P, 858+37 dirty
- *   pages, 545810 freed
- * cycle, time since start, GC CPU since start (pauses x P, marking,
- * assists, sweeping) over elapsed x P; the two pauses and their parts
- * (ms); concurrent marking's wall time, the record's clearing walk and
- * sync before it, the share of the P CPUs marking and assists took while
- * it ran, pre-cleaning rounds; sweeping; heap at the start pause -> at the end of marking
- * -> live (marked); goal; Ps; dirty pages re-scanned concurrently + in
- * the final pause; objects freed in all.  With gcconc=0 the start pause
- * is 0 and the final one is the whole collection ("drain": the mark).
- * gctrace=2 adds the pauses' parts (ns), the heap in bytes (start pause
- * -> end of mark -> live, goal) and marking's CPU (worker + assists of
- * the concurrent phase x P), read by tools/gcalloc.py and gcmeasure.py. */
+/* One line per cycle (gctrace=1), in the spirit of Go's; gctrace=2 adds
+ * the pauses' parts (ns), the heap in bytes and marking's CPU, read by
+ * tools/gcalloc.py and gcmeasure.py.  Every field is explained, with an
+ * example line, in docs/heap.md ("gctrace"). */
 static void trace(const struct cycle *c)
 {
 	char line[480];
@@ -549,20 +535,7 @@ static void bg_cycle(void *arg)
 	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
 }
 
-/* Allocators parked at the goal until marking ends (assist), woken by
- * cycle() once the world runs again.  A node lives on its waiter's stack
- * while it is parked.  Waiting by polling (a short sleep and a re-check)
- * instead made every waiter cycle through the timer heap and the run
- * queue while the worker, one goroutine among them, waited its turn
- * behind all of them: skynet (10^6 goroutines, each allocating a channel)
- * took 20x its stop-the-world instructions under concurrent marking. */
-struct assist_waiter {
-	struct g *g;
-	struct assist_waiter *next;
-};
-static PLAT_GC_NOROOT struct rt_lock assist_lock;
-static PLAT_GC_NOROOT struct assist_waiter *assist_waiters;
-
+/* At the goal with marking on (gc_wait.c's test, under its lock). */
 static int must_wait(void)
 {
 	return __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE) &&
@@ -570,41 +543,10 @@ static int must_wait(void)
 	               __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 }
 
-/* Park until marking ends (or at once if it ended meanwhile: cycle()
- * clears rt_gc_marking before it takes assist_lock to wake the list). */
-static void assist_wait(void)
-{
-	struct assist_waiter w = { .g = rt_getg() };
-	if (w.g == __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
-		return;  /* the collector itself: it would wait for itself */
-	rt_lock(&assist_lock);
-	if (!must_wait()) {
-		rt_unlock(&assist_lock);
-		return;
-	}
-	w.next = assist_waiters;
-	assist_waiters = &w;
-	rt_gopark(rt_park_unlock, &assist_lock, "GC assist wait");
-}
-
-/* Make every waiting allocator runnable; marking has ended. */
-static void assist_wake_all(void)
-{
-	rt_lock(&assist_lock);
-	struct assist_waiter *w = assist_waiters;
-	assist_waiters = NULL;
-	rt_unlock(&assist_lock);
-	while (w) {
-		struct assist_waiter *next = w->next;  /* w is gone once its g runs */
-		rt_goready(w->g);
-		w = next;
-	}
-}
-
 /* Help marking: it fell behind the allocation (the heap passed its goal
  * while marking is on).  Scan grey objects if there are any; if there are
  * none (the worker holds the work, or is pre-cleaning), park until marking
- * ends (assist_wait): the worker stops sleeping between slices while the
+ * ends (gc_wait.c): the worker stops sleeping between slices while the
  * heap is over its goal, so the heap stays near its goal (waiting is not
  * charged to rt.gc.assist: the goroutine is parked). */
 static void assist(uint64_t budget, int over)
@@ -621,9 +563,9 @@ static void assist(uint64_t budget, int over)
 		plat_ledger_switch(old);
 	}
 	rt_releasem(m);
-	if (did || !over)
-		return;
-	assist_wait();
+	if (did || !over || rt_getg() == __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
+		return;  /* (the collector itself would wait for itself) */
+	gc_wait_park(must_wait);
 }
 
 /* An allocation's slow path, on a goroutine, no lock held: collect, start

@@ -31,6 +31,13 @@ struct gc_mark_stats {
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
+/* gc_wait.c: allocators parked at the goal until marking ends.  Park the
+ * calling goroutine if still() holds (checked under the list's lock),
+ * until gc_wait_release; release: make every parked one runnable (after
+ * marking has ended and the world runs: still() is false by then). */
+void gc_wait_park(int (*still)(void));
+void gc_wait_release(void);
+
 void gc_work_lock(void);
 int gc_work_trylock(void);
 void gc_work_unlock(void);
