@@ -193,6 +193,9 @@ int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *d
 
 /* ---- Page tables ---- */
 #define ARCH_PAGE_SIZE 4096ull
+/* ARCH_STACK_ARENA_BASE (arch_inline.h): where the goroutine stacks' arena
+ * (64 TiB, kernel/mem/gstack.c) starts: a virtual range arch_map_page can
+ * map, above the regions' bump range (VM_REGION_BASE, kernel/mem/vm.h). */
 enum {
 	VM_R = 1, VM_W = 2, VM_X = 4,
 	VM_UC = 8,     /* uncached device memory: strong UC (x86: PAT index 3,

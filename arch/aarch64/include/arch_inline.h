@@ -89,6 +89,10 @@ static inline uint64_t arch_cycles_2x1(void)
 	return u;
 }
 
+/* the goroutine stacks' arena (arch/arch.h): 2^47, in TTBR0's 48-bit
+ * range (the upper half, TTBR1_EL1, is off: paging.c) */
+#define ARCH_STACK_ARENA_BASE 0x0000800000000000ull
+
 /* Interrupt numbers (arch/arch.h, "Interrupt numbers"): GIC INTIDs (see
  * the top of this file). */
 #define ARCH_IRQ_COUNT      1024
