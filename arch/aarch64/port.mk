@@ -23,8 +23,7 @@
 #   make ARCH=aarch64 run        boot it (SMP=, MEM=, CMDLINE=, GIC=2|3)
 #   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
 #   make ARCH=aarch64 run-kernel boot the kernel's Image (APP=, MEM=,
-#                                CMDLINE=, GIC=; one CPU: SMP start-up into
-#                                the kernel is not done)
+#                                CMDLINE=, GIC=; one CPU)
 #   make ARCH=aarch64 newlib     only newlib for aarch64-none-elf
 
 OBJ      := $(BUILD)/aarch64/obj
