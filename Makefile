@@ -59,7 +59,7 @@ ASFLAGS  := $(TARGET_FLAGS) -I. -Iarch/$(ARCH)/include -MMD -MP
 LIBGCC   := $(shell gcc -print-libgcc-file-name)
 LDFLAGS  := -T linker.ld -L arch/$(ARCH) -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
 
-KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c boot/dumpboot.c) \
+KSRCS := $(wildcard boot/boot.c boot/boot_info.c boot/pvh.c boot/mb2.c boot/dtb.c boot/dumpboot.c) \
 	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c drivers/*/*.c arch/$(ARCH)/*.c rt/*.c rt/heap/*.c rt/net/*.c tests/target/*.c \
 	tests/target/$(ARCH)/*.c)
 KASMS := $(wildcard arch/$(ARCH)/*.S)

@@ -193,6 +193,9 @@ int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *d
 
 /* ---- Page tables ---- */
 #define ARCH_PAGE_SIZE 4096ull
+/* ARCH_STACK_ARENA_BASE (arch_inline.h): where the goroutine stacks' arena
+ * (64 TiB, kernel/mem/gstack.c) starts: a virtual range arch_map_page can
+ * map, above the regions' bump range (VM_REGION_BASE, kernel/mem/vm.h). */
 enum {
 	VM_R = 1, VM_W = 2, VM_X = 4,
 	VM_UC = 8,     /* uncached device memory: strong UC (x86: PAT index 3,
@@ -274,7 +277,10 @@ static inline uintptr_t arch_current_fp(void);
  * misaligned or unmapped, so it never faults. */
 int arch_next_frame(uintptr_t *fp, uintptr_t *ret);
 /* any: run fn(arg); 0 if it returned, vector+1 if it raised a recoverable
- * CPU exception (then arch_try_fault_addr() gives the faulting address). */
+ * CPU exception (then arch_try_fault_addr() gives the faulting address).
+ * ARCH_TRAP_DATA_FAULT (arch_inline.h) is the vector of a data access to
+ * an unmapped or protected page (x86_64: #PF, 14; aarch64: the exception
+ * class of a data abort, 0x25), so such a fault gives it + 1. */
 int arch_try(void (*fn)(void *), void *arg);
 uint64_t arch_try_fault_addr(void);
 /* any: name of exception/interrupt vector v. */

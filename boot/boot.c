@@ -2,9 +2,12 @@
  * boot.c - boot_main(): turn whatever the loader handed over into the one
  * struct boot_info and call kernel_main().
  *
- * Purpose: entry.S calls boot_main(kind, ptr) in 64-bit mode on the boot
- * stack with the early identity map (first 4 GiB).  Here the CPU is made
- * able to run libc code (SSE), the loader's data is parsed or copied into
+ * Purpose: the ISA's entry code calls boot_main(kind, ptr) in 64-bit mode
+ * on the boot stack with an early identity map (arch/x86_64/entry.S: PVH,
+ * multiboot2 or UEFI, the first 4 GiB mapped; arch/aarch64/kernel/entry.S:
+ * KIND_DTB with the device tree's address, the image's and the tree's GiB
+ * mapped, early_map.c).  Here the CPU is made able to run libc code
+ * (SSE; on aarch64 the entry already untrapped FP/SIMD), the loader's data is parsed or copied into
  * the kernel's own boot_info in .bss, and the original is never touched
  * again.  kernel_main() cannot tell which path ran, except by the loader
  * name string it prints.
@@ -22,14 +25,16 @@
 #include "kernel/lib/kprintf.h"
 #include "kernel/panic.h"
 
-enum { KIND_BAD_MB2 = 0, KIND_PVH = 1, KIND_MB2 = 2, KIND_UEFI = 3 };
+enum { KIND_BAD_MB2 = 0, KIND_PVH = 1, KIND_MB2 = 2, KIND_UEFI = 3, KIND_DTB = 4 };
 
 static struct boot_info the_boot_info;
 int boot_raw_kind;
 uint64_t boot_raw_ptr;
 
-/* Before the kernel's own tables exist the first 4 GiB are identity-mapped;
- * refuse anything beyond so a bad pointer gives an error, not a fault. */
+/* Before the kernel's own tables exist the first 4 GiB are identity-mapped
+ * (x86_64; on aarch64 the device tree's GiB, which holds everything read
+ * through this); refuse anything beyond so a bad pointer gives an error,
+ * not a fault. */
 static const void *early_phys(void *ctx, uint64_t pa, uint64_t len)
 {
 	(void)ctx;
@@ -76,10 +81,14 @@ void boot_main(int kind, uint64_t ptr)
 			boot_fail("UEFI loader", "memory map count out of range");
 		break;
 	}
+	case KIND_DTB:
+		if (dtb_parse(bi, ptr, early_phys, NULL, err, sizeof(err)) < 0)
+			boot_fail("device tree", err);
+		break;
 	default:
 		boot_fail("multiboot2", "loader passed a bad magic value in EAX");
 	}
-	if (bi->rsdp_len == 0)
+	if (bi->rsdp_len == 0 && kind != KIND_DTB)  /* no BIOS areas to scan */
 		boot_info_scan_rsdp(bi, early_phys, NULL);
 	kernel_main(bi);
 }

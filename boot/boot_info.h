@@ -106,6 +106,10 @@ int pvh_parse(struct boot_info *bi, uint64_t start_info_pa, boot_phys_fn phys,
 int mb2_parse(struct boot_info *bi, uint64_t mbi_pa, boot_phys_fn phys,
               void *ctx, char *err, int errlen);
 
+/* Device tree (arm64 Image): parse the flattened device tree at dtb_pa. */
+int dtb_parse(struct boot_info *bi, uint64_t dtb_pa, boot_phys_fn phys,
+              void *ctx, char *err, int errlen);
+
 #define PVH_START_MAGIC   0x336ec578u
 #define MB2_BOOT_MAGIC    0x36d76289u
 

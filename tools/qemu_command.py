@@ -41,6 +41,8 @@ QEMU_A64 = "qemu-system-aarch64"
 X86_MACHINES = ("q35", "pc", "isapc", "microvm")
 A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
 A64_IMAGE = "dtboot.img"
+# aarch64 images: the boot test image (default) or the kernel's arm64 Image
+A64_IMAGES = ("dtboot.img", "Image")
 SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -62,7 +64,7 @@ def out_dir(opts):
 
 def image_path(opts):
 	if opts.arch == "aarch64":
-		return os.path.join(out_dir(opts), A64_IMAGE)
+		return os.path.join(out_dir(opts), getattr(opts, "image", None) or A64_IMAGE)
 	return os.path.join(out_dir(opts), IMAGE[opts.boot])
 
 

@@ -16,7 +16,8 @@ For grub, grub-efi and uefi the command line is baked into the image when it
 is built (make CMDLINE=...), so a non-empty --cmdline is refused there.
 
 --arch aarch64 boots the aarch64 port's boot test image (dtboot.img, from
-`make ARCH=aarch64`; --out defaults to build/aarch64) under
+`make ARCH=aarch64`), or with --image Image the kernel (`make ARCH=aarch64
+kernel`); --out defaults to build/aarch64) under
 qemu-system-aarch64 on a `virt` machine (--machine virt, optionally
 ,gic-version=2|3 and ,virtualization=on), direct boot only.  Its status
 comes through Arm semihosting instead of isa-debug-exit: the guest passes
@@ -78,7 +79,7 @@ import threading
 import time
 
 from qemu_command import (  # noqa: F401  (re-exported: tally_qemu's API)
-	ROOT, QEMU, ARCHES, QEMU_A64, X86_MACHINES, A64_MACHINE, A64_IMAGE,
+	ROOT, QEMU, ARCHES, QEMU_A64, X86_MACHINES, A64_MACHINE, A64_IMAGE, A64_IMAGES,
 	SEMIHOSTING, OVMF_CODE, OVMF_VARS, BOOTS, IMAGE, QEMU_VARIANTS,
 	out_dir, image_path, qemu_program, check_qemu_program, check_options,
 	build_command, power_args,
@@ -476,6 +477,9 @@ def parser():
 	p.add_argument("--out", default=None,
 	               help="directory holding kernel.elf, tally.iso, esp.img "
 	                    "(aarch64: dtboot.img); default build/<arch>")
+	p.add_argument("--image", default=None, choices=A64_IMAGES,
+	               help="aarch64: dtboot.img (the boot test image, default) or "
+	                    "Image (the kernel, `make ARCH=aarch64 kernel`)")
 	p.add_argument("--smp", type=int, default=1)
 	p.add_argument("--mem", default="512M")
 	p.add_argument("--machine", default=None,

@@ -166,6 +166,9 @@ class Commands(unittest.TestCase):
 		i = cmd.index("-kernel")
 		self.assertTrue(cmd[i + 1].endswith(os.path.join("build", "aarch64", "dtboot.img")))
 		self.assertEqual(cmd[i + 2:i + 4], ["-append", "fault=read"])
+		k = self.opts(arch="aarch64", out=None, image="Image")
+		kc = tq.build_command(k, "v")
+		self.assertTrue(kc[kc.index("-kernel") + 1].endswith(os.path.join("build", "aarch64", "Image")))
 		o.debug_exit = False
 		self.assertNotIn("-semihosting-config", tq.power_args(o, tq.build_command(o, "v"), "/t")[0])
 		self.assertIn("direct", tq.check_options(self.opts(arch="aarch64", boot="grub")))

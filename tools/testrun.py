@@ -89,7 +89,8 @@ def load_tally_qemu():
 
 class Build:
 	def __init__(self, app, cmdline, out, arch="x86_64"):
-		self.arch = arch            # aarch64: the boot test image only
+		self.arch = arch            # aarch64: the boot test image, or the
+		                            # kernel when app is not "default"
 		self.app = app              # "default" or a source path
 		self.cmdline = cmdline      # None: no image target (direct only)
 		self.out = out              # relative to ROOT
@@ -98,7 +99,10 @@ class Build:
 
 	def command(self):
 		if self.arch == "aarch64":
-			return ["make", "-s", "ARCH=aarch64", "dtboot"]
+			if self.app == "default":
+				return ["make", "-s", "ARCH=aarch64", "dtboot"]
+			return ["make", "-s", "ARCH=aarch64", "APP=" + self.app, "OUT=" + self.out,
+			        "kernel"]
 		cmd = ["make", "-s"]
 		cmd.append("APP=" + (DEFAULT_APP if self.app == "default" else self.app))
 		cmd.append("OUT=" + self.out)
@@ -127,6 +131,17 @@ def plan_builds(cases):
 	builds, order = {}, []
 	used = set()
 	for c in cases:
+		if c.arch == "aarch64" and c.app != "default":
+			k = ("aarch64", c.app)
+			if k not in builds:
+				name = "a64_" + stem(c.app)
+				while name in used:
+					name += "_"
+				used.add(name)
+				builds[k] = Build(c.app, None, os.path.join(APPS_OUT, name), "aarch64")
+				order.append(builds[k])
+			c.build = builds[k]
+			continue
 		if c.arch == "aarch64":
 			if a64 is None:
 				a64 = Build("default", None, os.path.join("build", "aarch64"), "aarch64")
@@ -370,6 +385,7 @@ def run_boot(tq, case, boot, verbose):
 		cmdline=(case.cmdline.replace("{port}", str(port)) if port else case.cmdline)
 		if boot == "direct" else "",
 		cpu=case.cpu, machine=case.machine, qemu_bin=case.emulator, arch=case.arch,
+		image="Image" if case.arch == "aarch64" and case.app != "default" else None,
 		timeout=case.timeout_for(boot), extra=extra)
 	err = tq.check_options(opts)
 	if err:

@@ -17,7 +17,9 @@
  * own headers (include/ for the inline functions and the goroutine
  * context, pt.h, pte.h and paging.h for the translation tables, trap.h
  * for the trap frame); the boot test image runs their tests (tests/a64/,
- * `test=` on its command line).  kernel/ is not linked for aarch64 yet.
+ * `test=` on its command line).  The kernel links the port without the
+ * image's own files (port.mk, A64_IMAGE_ONLY) and with kernel/: its entry,
+ * early map, image layout, trap handlers and system-call names.
  *
  * Data structures: struct trap_frame (trap.h), the registers an
  * exception entry saves (vectors.S writes it).
@@ -35,7 +37,7 @@
 
 #include "arch/aarch64/trap.h"   /* struct trap_frame */
 
-/* head.S */
+/* el.S (a64_halt) and head.S */
 _Noreturn void a64_halt(void);
 /* where PSCI CPU_ON starts a secondary CPU; x0 = its slot (< A64_MAX_SECONDARY) */
 void a64_secondary_entry(void);
@@ -70,6 +72,10 @@ int a64_semihost_write0(const char *s);
  * isa-debug-exit gives the same), else PSCI SYSTEM_OFF (the status is then
  * only on the console), else halt. */
 _Noreturn void a64_exit(int status);
+
+/* kernel/early_map.c: the kernel's first map (the image's GiB, the DTB's,
+ * device space below 1 GiB), MMU and caches on; halts if it cannot. */
+void a64_early_map(uint64_t dtb);
 
 /* mmu.c: identity-map [0, 1 GiB) as device memory, the image in 4 KiB
  * pages (W^X, stack guards unmapped) and the rest of its GiB and the

@@ -9,8 +9,8 @@
  * on (mmu.c), newlib for aarch64-none-elf linked and running, the device
  * tree parser (kernel/fdt/) on the blob QEMU hands over in x0, the PL011
  * console it names, PSCI through the conduit it names, and the exit
- * through semihosting (power.c).  It is not the kernel: kernel/ and rt/
- * are not linked for aarch64 yet.
+ * through semihosting (power.c).  It is not the kernel, which has its own
+ * entry (kernel/entry.S; `make ARCH=aarch64 kernel`).
  *
  * Output (after "tally: start"): the DTB's address, size and node count;
  * the model; every memory range and the total in MiB; the CPU count with
@@ -65,6 +65,21 @@
 static struct fdt_info info;
 /* Slot s: REPORTED | the MPIDR_EL1 the CPU started in slot s read. */
 static volatile uint64_t reported[A64_MAX_SECONDARY];
+
+/* trap.c's per-image handlers: a test's IRQ hook or the probe's; the
+ * port's fault resolution and arch_try's recovery. */
+void a64_trap_irq(struct trap_frame *tf)
+{
+	if (a64_irq_hook)
+		a64_irq_hook(tf);
+	else
+		a64_irq_probe_handler();
+}
+
+int a64_trap_sync(struct trap_frame *tf)
+{
+	return a64_trap_recover(tf);
+}
 
 static uint64_t my_mpidr(void)
 {

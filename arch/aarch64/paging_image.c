@@ -3,10 +3,9 @@
  * image's (dtboot.ld's symbols, stacks.S's guard pages and stacks, which
  * arch_image_stacks also reports).
  *
- * Purpose: keep paging.c free of one image's symbol names.  When the
- * kernel is linked for aarch64 its linker script provides the same
- * boundaries (text, rodata, the end) and its stacks their guards, and
- * only this file changes.
+ * Purpose: keep paging.c free of one image's symbol names.  The kernel
+ * has its own (kernel/image.c: linker.ld's boundaries, kernel/entry.S's
+ * stacks).
  * Invariants: every address returned is page-aligned; the guard pages are
  * those mmu.c also leaves unmapped (the boot stack's and the exception
  * stack's, and both of every secondary CPU's slot).

@@ -9,14 +9,25 @@
 # run by test=...), kernel/fdt/, kernel/lib/kprintf.c, newlib for
 # aarch64-none-elf (build/newlib-aarch64, tools/build-newlib.sh) and
 # libgcc from libgcc-12-dev-arm64-cross (newlib's long-double code needs
-# its soft-float routines).  The kernel (kernel/, rt/, the applications)
-# is not linked for aarch64 yet: its targets stop with a message.
+# its soft-float routines).  And the kernel:
+#   build/aarch64/kernel.elf   boot/, kernel/, rt/, drivers/, tests/target/
+#                              (less the x86_64-only tests), the port
+#                              (arch/aarch64 less the image's own files,
+#                              plus arch/aarch64/kernel/) and APP, through
+#                              the top-level linker.ld with
+#                              arch/aarch64/{isa,text-head,notes}.ld
+#   build/aarch64/Image        the same as a raw arm64 Image
+# Its other targets (iso, esp, test, bench, ...) stop with a message.
 #
 #   make ARCH=aarch64            dtboot.img
 #   make ARCH=aarch64 run        boot it (SMP=, MEM=, CMDLINE=, GIC=2|3)
+#   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
+#   make ARCH=aarch64 run-kernel boot the kernel's Image (APP=, MEM=,
+#                                CMDLINE=, GIC=; one CPU)
 #   make ARCH=aarch64 newlib     only newlib for aarch64-none-elf
 
 OBJ      := $(BUILD)/aarch64/obj
+KOBJ     := $(BUILD)/aarch64/kobj
 OUT      := $(BUILD)/aarch64
 NEWLIB_A64 := $(BUILD)/newlib-aarch64
 NEWLIB_A64_INC := $(NEWLIB_A64)/aarch64-none-elf/include
@@ -46,7 +57,7 @@ DTBOOT_ASMS := $(wildcard arch/aarch64/*.S tests/a64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 
 .PHONY: all dtboot newlib run clean distclean bootstrap FORCE \
-	kernel iso esp efi test bench stress soak host-tests fuzz qemu10 check-app
+	kernel run-kernel iso esp efi test bench stress soak host-tests fuzz qemu10 check-app
 all: dtboot
 dtboot: $(OUT)/dtboot.img
 
@@ -79,8 +90,8 @@ run: dtboot
 	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --boot direct --out $(OUT) --smp $(SMP) \
 		--mem $(MEM) --machine virt,gic-version=$(GIC) --cmdline "$(CMDLINE)"
 
-kernel iso esp efi test bench stress soak host-tests fuzz qemu10 check-app:
-	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds only the boot test image (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
+iso esp efi test bench stress soak host-tests fuzz qemu10:
+	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds the boot test image and the kernel (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 
 clean:
@@ -91,4 +102,82 @@ distclean:
 
 FORCE:
 
--include $(DTBOOT_OBJS:.o=.d)
+# ---- the kernel --------------------------------------------------------
+# The same sources as x86_64's kernel (Makefile), with the port's files in
+# place of arch/x86_64's: every arch/aarch64 file but the boot test image's
+# own (its entry, early map, stacks, layout and on-target checks).
+A64_IMAGE_ONLY := arch/aarch64/dtboot.c arch/aarch64/gic_id.c arch/aarch64/irq_probe.c \
+	arch/aarch64/virt_test.c arch/aarch64/mmu.c arch/aarch64/paging_image.c \
+	arch/aarch64/pl011.c arch/aarch64/head.S arch/aarch64/stacks.S
+APP      ?= apps/tour.c
+NM       := llvm-nm
+KCFLAGS_A64 := $(A64_CFLAGS) -Ikernel/glue/include -Irt/include
+APPCFLAGS_A64 := $(A64_TARGET) -std=gnu11 -O2 -g -Wall -Wextra -Irt/include -isystem $(NEWLIB_A64_INC) -MMD -MP
+# tests/target files that use x86_64 instructions, vectors or symbols
+# (int3, ud2, #PF = 14, the local APIC error vector, boot_stack_guard,
+# pages of x86 `ret` bytes executed):
+# not built for aarch64 yet
+A64_KTEST_X86 := tests/target/cpu_test.c tests/target/pci_test.c tests/target/mmu_test.c \
+	tests/target/acpi_test.c tests/target/gstack_test.c
+KSRCS := boot/boot.c boot/boot_info.c boot/dumpboot.c boot/dtb.c boot/pvh.c boot/mb2.c \
+	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c drivers/*/*.c rt/*.c rt/heap/*.c rt/net/*.c) \
+	$(filter-out $(A64_KTEST_X86),$(wildcard tests/target/*.c tests/target/aarch64/*.c)) \
+	$(filter-out $(A64_IMAGE_ONLY),$(wildcard arch/aarch64/*.c arch/aarch64/kernel/*.c))
+KASMS := $(filter-out $(A64_IMAGE_ONLY),$(wildcard arch/aarch64/*.S arch/aarch64/kernel/*.S))
+KOBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(KOBJ)/%.o,$(KASMS))
+APP_SRCS := $(if $(filter %.c,$(APP)),$(APP),$(wildcard $(APP)/*.c))
+APP_OBJS := $(patsubst %.c,$(OUT)/app/%.o,$(APP_SRCS))
+KERNEL_ELF := $(OUT)/kernel.elf
+
+$(KOBJ)/%.o: %.c | $(NEWLIB_A64)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS_A64) -c $< -o $@
+
+$(KOBJ)/%.o: %.S | $(NEWLIB_A64)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(A64_ASFLAGS) -c $< -o $@
+
+$(OUT)/app/%.o: %.c | $(NEWLIB_A64)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(APPCFLAGS_A64) -c $< -o $@
+
+$(KOBJ)/rt/heap/malloc_fast.o: KCFLAGS_A64 += -fomit-frame-pointer -momit-leaf-frame-pointer
+$(KOBJ)/kernel/glue/malloc_glue.o: KCFLAGS_A64 += -fomit-frame-pointer -momit-leaf-frame-pointer
+
+check-app:
+	@test -n "$(APP_SRCS)" || { echo "APP=$(APP): no .c files found" >&2; exit 1; }
+
+$(OUT)/.app: FORCE
+	@mkdir -p $(OUT)
+	@echo "$(APP_SRCS)" | cmp -s - $@ || echo "$(APP_SRCS)" > $@
+
+A64_LDFLAGS := -T linker.ld -L arch/aarch64 -nostdlib -static -z max-page-size=4096 --no-dynamic-linker
+A64_LINK_LIBS := --start-group $(NEWLIB_A64_LIB)/libc.a $(NEWLIB_A64_LIB)/libm.a $(LIBGCC_A64) --end-group
+
+# Two-pass link as on x86_64 (Makefile): .ksyms last, no symbol moves.
+$(KERNEL_ELF): $(KOBJS) $(APP_OBJS) $(OUT)/.app linker.ld $(wildcard arch/aarch64/*.ld) arch/aarch64/port.mk \
+		tools/gen-ksyms.py | check-app
+	@mkdir -p $(OUT)
+	$(PYTHON) tools/gen-ksyms.py - $(OUT)/ksyms0.S
+	$(CC) $(A64_ASFLAGS) -c $(OUT)/ksyms0.S -o $(OUT)/ksyms0.o
+	$(LD) $(A64_LDFLAGS) -o $(OUT)/kernel.pass1.elf $(KOBJS) $(APP_OBJS) $(OUT)/ksyms0.o $(A64_LINK_LIBS)
+	$(NM) -n --defined-only $(OUT)/kernel.pass1.elf > $(OUT)/kernel.syms
+	$(PYTHON) tools/gen-ksyms.py $(OUT)/kernel.syms $(OUT)/ksyms.S
+	$(CC) $(A64_ASFLAGS) -c $(OUT)/ksyms.S -o $(OUT)/ksyms.o
+	$(LD) $(A64_LDFLAGS) -o $@.tmp $(KOBJS) $(APP_OBJS) $(OUT)/ksyms.o $(A64_LINK_LIBS)
+	@$(NM) -n --defined-only $@.tmp | grep -v -e ksyms -e _ksyms_end -e _kernel_end > $(OUT)/kernel.syms2
+	@grep -v -e ksyms -e _ksyms_end -e _kernel_end $(OUT)/kernel.syms | cmp -s - $(OUT)/kernel.syms2 || \
+		{ echo "ksyms: symbols moved between link passes" >&2; exit 1; }
+	@mv $@.tmp $@
+
+# The arm64 Image QEMU's -kernel (or any arm64 loader) takes.
+$(OUT)/Image: $(KERNEL_ELF)
+	llvm-objcopy -O binary $< $@
+
+kernel: $(BUILD)/.bootstrap $(OUT)/Image
+
+run-kernel: kernel
+	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --image Image --boot direct --out $(OUT) \
+		--smp 1 --mem $(MEM) --machine virt,gic-version=$(GIC) --cmdline "$(CMDLINE)"
+
+-include $(DTBOOT_OBJS:.o=.d) $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)

@@ -1,10 +1,10 @@
 /*
- * trap.c - what the aarch64 boot test image does with an exception:
+ * trap.c - what aarch64 does with an exception (the boot test image's
+ * and the kernel's):
  * resolve or recover the ones the port expects, report any other and
  * stop.
  *
- * Purpose: until the kernel's interrupt and page-fault paths are linked
- * for aarch64, every exception not listed below is a bug, and the report
+ * Purpose: every exception not listed below is a bug, and the report
  * must say which: the vector
  * (group and type), the exception class decoded from ESR_EL1 (ARM ARM
  * D17.2.37), for an abort its fault status code and whether it was a
@@ -13,13 +13,17 @@
  * (PL011) and the image exits with status 70, as the x86_64 kernel does
  * for a CPU exception.
  *
- * An IRQ from running code (kind 1) goes to a64_irq_hook when a test set
- * one (the preemption test, tests/a64/core_test.c), else to irq_probe.c's
- * handler, and resumes.  A synchronous exception from running code that
- * the port resolves (an access flag fault or a write to a writable-clean
- * page without hardware dirty-state management, paging.c's a64_vm_fixup)
- * or recovers (inside arch_try) resumes through a64_trap_recover
- * (trap_cpu.c).  The other exception that is
+ * An IRQ from running code (kind 1) goes to the image's a64_trap_irq and
+ * resumes: in the boot test image (dtboot.c) a64_irq_hook when a test set
+ * one (the preemption test, tests/a64/ctx_test.c), else irq_probe.c's
+ * handler; in the kernel (kernel/trap_kernel.c) the GIC's acknowledge and
+ * kernel_interrupt.  A synchronous exception from running code goes to
+ * the image's a64_trap_sync, which resumes it when it returns 1: in both
+ * images a fault the port resolves (an access flag fault or a write to a
+ * writable-clean page without hardware dirty-state management, paging.c's
+ * a64_vm_fixup) or recovers (inside arch_try, trap_cpu.c); in the kernel
+ * also a page fault kernel_page_fault resolves (a growing stack).  The
+ * other exception that is
  * not a bug: a64_semihost's HLT #0xf000 when
  * QEMU was started without -semihosting is an undefined instruction
  * (class 0x00).  Seen at exactly a64_semihost_insn, it marks semihosting
@@ -99,11 +103,8 @@ void a64_trap(struct trap_frame *f, uint64_t kind)
 	unsigned i;
 	char fs[48] = "";
 
-	if (kind == 1) {   /* IRQ from running code: the probe's, or a test's hook */
-		if (a64_irq_hook)
-			a64_irq_hook(f);
-		else
-			a64_irq_probe_handler();
+	if (kind == 1) {   /* IRQ from running code: the image's handler */
+		a64_trap_irq(f);
 		return;
 	}
 	if (kind == 0 && ec == 0x00 && f->elr == (uint64_t)(uintptr_t)a64_semihost_insn) {
@@ -112,7 +113,7 @@ void a64_trap(struct trap_frame *f, uint64_t kind)
 		f->elr += 4;
 		return;
 	}
-	if (kind == 0 && a64_trap_recover(f))
+	if (kind == 0 && a64_trap_sync(f))
 		return;
 	if (++depth > 1 || kind >= 4) {
 		if (depth <= 2)

@@ -64,8 +64,17 @@ static inline unsigned a64_fault_access(uint64_t esr, unsigned present, unsigned
  * port can resolve or recover: a fault a64_vm_fixup resolves, else one
  * inside arch_try (resumed at its landing).  1 if handled. */
 int a64_trap_recover(struct trap_frame *tf);
+/* Its two halves: a64_vm_fixup's resolution; arch_try's recovery. */
+int a64_trap_fixup(struct trap_frame *tf);
+int a64_trap_try(struct trap_frame *tf);
 
-/* The IRQ handler trap.c calls for an interrupt from running code, if
+/* Each image's (dtboot.c; kernel/trap_kernel.c): the handler of an IRQ
+ * from running code, and of a synchronous exception from running code
+ * (1: resolved or recovered, resume; 0: fatal, trap.c reports it). */
+void a64_trap_irq(struct trap_frame *tf);
+int a64_trap_sync(struct trap_frame *tf);
+
+/* The IRQ handler the boot test image's a64_trap_irq calls for an interrupt from running code, if
  * set (the boot test image's preemption test); else the probe's. */
 extern void (*a64_irq_hook)(struct trap_frame *tf);
 

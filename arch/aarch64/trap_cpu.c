@@ -66,14 +66,11 @@ uint64_t arch_try_fault_addr(void)
 	return ((struct arch_percpu *)arch_cpu_local())->try_addr;
 }
 
-int a64_trap_recover(struct trap_frame *tf)
+int a64_trap_try(struct trap_frame *tf)
 {
 	extern char arch_try_landing[];
-	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f, fsc = (unsigned)tf->esr & 0x3f;
+	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
 	int abort = ec == A64_EC_DABT || ec == A64_EC_IABT;
-	int write = a64_fault_access(tf->esr, 0, 1, 0, 0) != 0;   /* WnR, not CM */
-	if (abort && a64_vm_fixup(tf->far, fsc, write))
-		return 1;
 	struct arch_percpu *pc = arch_cpu_local();
 	if (!pc || !pc->try_rsp)
 		return 0;
@@ -83,6 +80,19 @@ int a64_trap_recover(struct trap_frame *tf)
 	tf->x[0] = ec + 1;
 	pc->try_rsp = 0;
 	return 1;
+}
+
+int a64_trap_fixup(struct trap_frame *tf)
+{
+	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f, fsc = (unsigned)tf->esr & 0x3f;
+	int abort = ec == A64_EC_DABT || ec == A64_EC_IABT;
+	int write = a64_fault_access(tf->esr, 0, 1, 0, 0) != 0;   /* WnR, not CM */
+	return abort && a64_vm_fixup(tf->far, fsc, write);
+}
+
+int a64_trap_recover(struct trap_frame *tf)
+{
+	return a64_trap_fixup(tf) || a64_trap_try(tf);
 }
 
 const char *arch_trap_name(unsigned v)

@@ -34,9 +34,10 @@
  * (growth and new slots; a reused cached stack keeps its pages).
  * tests/target/gstack_test.c plants such pages on any boot path.
  *
- * Data structures: the arena is 64 TiB in the upper canonical half
- * (ARENA_BASE), slots of slot = guard + stackmax bytes back to back (over a
- * million at the default size); per slot a 32-bit count of mapped pages
+ * Data structures: the arena is 64 TiB at ARENA_BASE (the port's
+ * ARCH_STACK_ARENA_BASE: x86_64's upper half, 2^47 on aarch64), slots of
+ * slot = guard + stackmax bytes back to back (over a million at the
+ * default size); per slot a 32-bit count of mapped pages
  * (an array in its own region, committed as slots are first used); a LIFO
  * of free slots threaded through their (always mapped) top page; counters.
  *
@@ -80,7 +81,7 @@
 #include <tally.h>
 
 #define PAGE ARCH_PAGE_SIZE
-#define ARENA_BASE 0xffff800000000000ull
+#define ARENA_BASE ARCH_STACK_ARENA_BASE
 #define ARENA_SIZE (64ull << 40)
 
 static struct {

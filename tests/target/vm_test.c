@@ -82,14 +82,14 @@ KTEST(vm_region_fault_handler)
 	KASSERT_EQ(r->committed, 2 * PAGE);
 
 	/* the guard: the handler is asked, refuses, the fault is fatal */
-	KASSERT_EQ(arch_try(read_one, (void *)(r->base - 1)), 14 + 1);
+	KASSERT_EQ(arch_try(read_one, (void *)(r->base - 1)), ARCH_TRAP_DATA_FAULT + 1);
 	KASSERT_EQ(seen.calls, 3);
 	KASSERT_EQ(seen.guard, 1);
 	KASSERT_EQ(arch_try_fault_addr(), r->base - 1);
 
 	/* a write to a read-only mapped page: a protection fault */
 	KASSERT(vm_commit(r, r->base + PAGE, PAGE, VM_R) == 0);
-	KASSERT_EQ(arch_try(write_one, (void *)(r->base + PAGE)), 14 + 1);
+	KASSERT_EQ(arch_try(write_one, (void *)(r->base + PAGE)), ARCH_TRAP_DATA_FAULT + 1);
 	KASSERT_EQ(seen.calls, 4);
 	KASSERT_EQ(seen.access & (VM_ACCESS_WRITE | VM_ACCESS_PRESENT),
 	           VM_ACCESS_WRITE | VM_ACCESS_PRESENT);
@@ -106,7 +106,7 @@ KTEST(vm_region_no_handler_is_fatal)
 {
 	struct vm_region *r = vm_region_create("ktest plain", 2 * PAGE, PAGE);
 	KASSERT(r != NULL);
-	KASSERT_EQ(arch_try(read_one, (void *)r->base), 14 + 1);
+	KASSERT_EQ(arch_try(read_one, (void *)r->base), ARCH_TRAP_DATA_FAULT + 1);
 	KASSERT_EQ(arch_try_fault_addr(), r->base);
 }
 

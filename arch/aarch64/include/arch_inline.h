@@ -89,6 +89,14 @@ static inline uint64_t arch_cycles_2x1(void)
 	return u;
 }
 
+/* arch_try's vector for a data access fault (arch/arch.h): the exception
+ * class of a data abort taken at EL1 (arch_try gives the class + 1) */
+#define ARCH_TRAP_DATA_FAULT 0x25
+
+/* the goroutine stacks' arena (arch/arch.h): 2^47, in TTBR0's 48-bit
+ * range (the upper half, TTBR1_EL1, is off: paging.c) */
+#define ARCH_STACK_ARENA_BASE 0x0000800000000000ull
+
 /* Interrupt numbers (arch/arch.h, "Interrupt numbers"): GIC INTIDs (see
  * the top of this file). */
 #define ARCH_IRQ_COUNT      1024

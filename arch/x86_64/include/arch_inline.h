@@ -58,6 +58,12 @@ static inline uint64_t arch_cycles_2x1(void)
 	return u;
 }
 
+/* arch_try's vector for a data access fault (arch/arch.h): #PF */
+#define ARCH_TRAP_DATA_FAULT 14
+
+/* the goroutine stacks' arena (arch/arch.h): the upper half */
+#define ARCH_STACK_ARENA_BASE 0xffff800000000000ull
+
 /* Interrupt numbers (arch/arch.h, "Interrupt numbers"): x86 vectors.
  * 0-31 are CPU exceptions; the kernel's own sources sit at the top, the
  * device range (msi.c: arch_irq_vector_range) below them. */

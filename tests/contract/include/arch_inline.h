@@ -14,6 +14,14 @@
  * tables, so it is a constant (not x86's 256: a GIC has 1020 and more);
  * the others are values the compiler cannot know, so nothing may depend
  * on x86's. */
+/* arch_try's vector for a data access fault: a value the compiler cannot know */
+extern const unsigned contract_trap_data_fault;
+#define ARCH_TRAP_DATA_FAULT contract_trap_data_fault
+
+/* the goroutine stacks' arena: an address the compiler cannot know */
+extern const unsigned long long contract_stack_arena_base;
+#define ARCH_STACK_ARENA_BASE contract_stack_arena_base
+
 #define ARCH_IRQ_COUNT    1024
 extern const unsigned contract_irq_number[4];
 #define ARCH_IRQ_FIRST    contract_irq_number[0]
