@@ -144,13 +144,10 @@ int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
 
-/* Marking is complete, the world is stopped, nothing is swept yet. */
-static void mark_done_hooks(void)
-{
-	/* gcfinal.c: queue the cleanups of unmarked objects, clear their weak
-	 * handles, drop unreachable timers.  It marks nothing. */
-	rt_gc_final_after_mark();
-}
+/* Marking is complete, the world is stopped, nothing is swept yet:
+ * gcfinal.c queues the cleanups of unmarked objects, clears their weak
+ * handles, drops unreachable timers (it marks nothing). */
+static void mark_done_hooks(void) { rt_gc_final_after_mark(); }
 
 /* ---- one cycle ---- */
 
@@ -388,6 +385,14 @@ static void cycle(int conc, struct cycle *c)
 	uint64_t t5 = plat_nanotime();
 	c->stw2 = t5 - t0;
 	c->hooks2 = t5 - th;
+	if (conc) {
+		/* The final round cleared the tables' accessed bits; without a
+		 * flush, whether one is set again would depend on what the TLB
+		 * kept (QEMU sizes it by host time: icount counts that did not
+		 * repeat), not on what the program touched. */
+		plat_ledger_switch(class_mark);
+		plat_dirty_sync();
+	}
 	plat_ledger_switch(old);
 	rt_releasem(m);
 	gc_wait_release();  /* the allocators parked at the goal */
@@ -606,7 +611,6 @@ static void pace(size_t n)
 }
 
 /* ---- the API ---- */
-
 void *rt_gc_alloc_slow(size_t n, unsigned kind);
 
 void *tally_gc_alloc(size_t n, int kind)
