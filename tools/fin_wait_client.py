@@ -48,8 +48,12 @@ def main():
 			return 1
 		time.sleep(1)
 	fails = []
-	time.sleep(0.5)   # the probe's own connection ends
-	base = net(port)
+	try:
+		bmem, bconns = httpd_client.settled_baseline(port)   # the probe's connection ends
+	except ValueError as e:
+		print("fin_wait_client: FAILED: %s" % e)
+		return 1
+	base = {"tcp.mem_bytes": bmem, "tcp.conns": bconns}
 	s = socket.create_connection((httpd_client.HOST, port), timeout=20)
 	s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	st, _ = httpd_client.read_response(s)

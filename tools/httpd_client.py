@@ -104,6 +104,26 @@ def stats(port):
 	return json.loads(body)
 
 
+def settled_baseline(port, limit=20.0):
+	"""(tcp.mem_bytes, tcp.conns) once earlier connections have ended: the
+	/stats connection is the only one (tcp.conns 1) and two readings in a
+	row agree.  A connection that has just ended can still hold memory in
+	the stack's graveyard until the next socket call frees it (tcp_api.c's
+	ts_drain), so one reading is not enough.  ValueError if it never
+	settles within limit seconds."""
+	t0 = time.monotonic()
+	prev = None
+	while time.monotonic() - t0 < limit:
+		j = stats(port)["net"]
+		cur = (j["tcp.mem_bytes"], j["tcp.conns"])
+		if cur[1] == 1 and cur == prev:
+			return cur
+		prev = cur
+		time.sleep(0.25)
+	raise ValueError("no settled baseline within %.0f s: last tcp.mem_bytes %s tcp.conns %s"
+	                 % (limit, prev[0] if prev else None, prev[1] if prev else None))
+
+
 def wait_baseline(port, base, what, fails, limit=20.0):
 	"""tcp.mem_bytes and tcp.conns back to base within limit seconds."""
 	t0 = time.monotonic()
@@ -288,15 +308,7 @@ def main(loss=False, conns=CONNS):
 			if r == 0:
 				fails.append("loss: tcp.retransmits did not move")
 		else:
-			base = None
-			for _ in range(40):  # earlier connections end (LAST_ACK, FIN_WAIT)
-				j = stats(port)["net"]
-				if j["tcp.conns"] == 1:
-					base = (j["tcp.mem_bytes"], 1)
-					break
-				time.sleep(0.5)
-			if base is None:
-				raise ValueError("tcp.conns never came down to 1 for a baseline")
+			base = settled_baseline(port)  # earlier connections end (LAST_ACK, FIN_WAIT)
 			print("httpd_client: baseline tcp.mem_bytes %d" % base[0])
 			wrk_checked(port, fails)
 			wait_baseline(port, base, "after wrk", fails)
