@@ -239,6 +239,14 @@ enum { VM_AD_ACCESSED = 1, VM_AD_DIRTY = 2 };
  * never lost).  Does not flush any TLB.  Returns the pages reported, or
  * -1 for a misaligned or non-canonical range (or before arch_vm_init). */
 long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out);
+/* any: the VM_AD_* bits every page of a new arch_map_page mapping with
+ * protection prot reports until they are cleared: 0 where the MMU sets
+ * them on first use (x86_64), ACCESSED (and DIRTY when VM_W) where the
+ * port maps pages pre-set so that a first touch takes no fault (aarch64,
+ * whose ARMv8.0 CPUs would otherwise fault on it).  Over-reporting is the
+ * safe direction: a caller that tracks writes clears the bits and flushes
+ * the TLBs before it relies on them, as the collector does at mark start. */
+unsigned arch_vm_ad_fresh(unsigned prot);
 /* any (the same rules; which is VM_AD_DIRTY, clear is 1): a harvest for a
  * caller that harvests one range in rounds, flushing every CPU's TLB
  * between two rounds and harvesting each 2 MiB of it at most once a

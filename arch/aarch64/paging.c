@@ -360,6 +360,12 @@ int a64_vm_fixup(uintptr_t va, unsigned fsc, int write)
 	return 1;
 }
 
+/* a64_pte_leaf's AF = 1 and, when writable, AP[2] = 0 (pte.h). */
+unsigned arch_vm_ad_fresh(unsigned prot)
+{
+	return VM_AD_ACCESSED | ((prot & VM_W) ? VM_AD_DIRTY : 0);
+}
+
 long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out)
 {
 	struct a64_pt pt = { root, pt_virt, NULL };

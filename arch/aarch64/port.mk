@@ -137,6 +137,9 @@ $(KOBJ)/%.o: %.S | $(NEWLIB_A64)/.done
 	@mkdir -p $(dir $@)
 	$(CC) $(A64_ASFLAGS) -c $< -o $@
 
+# the kernel's exception stacks are 16 KiB (vectors.S, A64_EXC_NEST_MAX)
+$(KOBJ)/arch/aarch64/vectors.o: A64_ASFLAGS += -DA64_EXC_NEST_MAX=8192
+
 $(OUT)/app/%.o: %.c | $(NEWLIB_A64)/.done
 	@mkdir -p $(dir $@)
 	$(CC) $(APPCFLAGS_A64) -c $< -o $@

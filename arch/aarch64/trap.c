@@ -31,7 +31,9 @@
  *
  * Invariants: a second exception while reporting one (vector group
  * "current EL, SP_ELx", kind >= 4) prints one short line and halts; a
- * third halts silently, so a broken console cannot loop.
+ * third halts silently, so a broken console cannot loop.  One inside a
+ * handler that a64_vm_fixup resolves (kind 16: vectors.S kept the
+ * handler's stack) resumes the handler instead.
  *
  * Context: exception entry, interrupts masked, on the exception stack.
  */
@@ -115,6 +117,11 @@ void a64_trap(struct trap_frame *f, uint64_t kind)
 	}
 	if (kind == 0 && a64_trap_sync(f))
 		return;
+	if (kind == 16) {   /* synchronous inside a handler, its stack kept (vectors.S) */
+		if (a64_trap_fixup(f))
+			return;
+		kind = 4;
+	}
 	if (++depth > 1 || kind >= 4) {
 		if (depth <= 2)
 			kprintf("\ntally: FATAL: exception while reporting an exception (kind %u, ESR 0x%llx, ELR 0x%llx)\n",

@@ -16,7 +16,22 @@
  * arch_cpu_tables_init sets: nothing runs at EL0 to read it; the boot
  * CPU's a64_exc_stack_top while it is 0), giving up the frame of the
  * failed report,
- * and a64_trap sees kind >= 4 and reports it briefly.
+ * and a64_trap sees kind >= 4 and reports it briefly.  Except a
+ * synchronous one with room left: a handler may write a page whose dirty
+ * state was cleaned (an IPI call's function, the tick writing a
+ * goroutine's G), which on a CPU without hardware dirty state (ARMv8.0)
+ * is a permission fault that a64_vm_fixup resolves.  So the "SP_ELx"
+ * synchronous entry keeps the handler's stack when it has used at most
+ * A64_EXC_NEST_MAX bytes of this CPU's exception stack (TPIDRRO_EL0 less
+ * SP): it pushes its frame below the handler's and enters a64_trap with
+ * kind A64_KIND_NESTED (16), which resumes if the fixup resolves the fault
+ * and else reports it briefly, as kind 4.  Deeper (an overflowing
+ * handler), or before TPIDRRO_EL0 is set, it resets SP_EL1 as above.
+ * x16 is parked in TPIDR_EL0 during that check (nothing runs at EL0, and
+ * no exception can come between the park and the reload).
+ * A64_EXC_NEST_MAX: 1536 bytes by default (the boot test image's 4 KiB
+ * exception stacks keep 2.5 KiB for the nested frame and the fixup); the
+ * kernel's build sets 8192 (its exception stacks are 16 KiB).
  *
  * Frame (struct trap_frame, trap.h; offsets checked there): x0..x30 at
  * 8 * n, the interrupted SP at 248, ELR_EL1 256, SPSR_EL1 264, ESR_EL1
@@ -31,6 +46,10 @@
  */
 #define FRAME 816
 #define FQ    288
+#ifndef A64_EXC_NEST_MAX
+#define A64_EXC_NEST_MAX 1536
+#endif
+#define A64_KIND_NESTED 16
 
 	.macro	entry kind, reset
 	.balign	0x80
@@ -54,7 +73,28 @@ a64_vectors:
 	entry	1, 0
 	entry	2, 0
 	entry	3, 0
-	entry	4, 1
+	/* 4: synchronous, inside a handler (above) */
+	.balign	0x80
+	msr	tpidr_el0, x16
+	mrs	x16, tpidrro_el0
+	cbz	x16, 1f
+	sub	x16, x16, #A64_EXC_NEST_MAX
+	cmp	sp, x16
+	b.lo	1f
+	mrs	x16, tpidr_el0		/* room: keep the handler's frames */
+	sub	sp, sp, #FRAME
+	stp	x0, x1, [sp, #0]
+	mov	x1, #A64_KIND_NESTED
+	b	a64_vector_common
+1:	mrs	x16, tpidrro_el0	/* no room: as entry 5..7 */
+	cbnz	x16, 2f
+	ldr	x16, =a64_exc_stack_top
+2:	mov	sp, x16
+	sub	sp, sp, #FRAME
+	stp	x0, x1, [sp, #0]
+	mov	x1, #4
+	b	a64_vector_common
+	.org	a64_vectors + 0x280	/* (fails to assemble if entry 4 outgrew 0x80) */
 	entry	5, 1
 	entry	6, 1
 	entry	7, 1

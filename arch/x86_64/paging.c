@@ -252,6 +252,13 @@ void arch_tlb_flush(uintptr_t va, size_t len)
 
 /* ---- Accessed and dirty bits (a dirty-bit GC's operations) ---- */
 
+/* A new PTE has A and D clear; the MMU sets them on first use. */
+unsigned arch_vm_ad_fresh(unsigned prot)
+{
+	(void)prot;
+	return 0;
+}
+
 long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t *out)
 {
 	struct x86_pt pt = { pml4, pt_virt, NULL };
