@@ -100,6 +100,14 @@ static inline uint64_t arch_cycles_2x1(void);
  * its clock read, before its commit), move tf's program counter back to
  * the read and return 1; else 0.  Two compares per sequence in the image. */
 int arch_restart_fixup(struct trap_frame *tf);
+/* kernel, interrupts off (tests of the restart): arrange that the next
+ * load or store by this CPU to the 8 bytes at addr (8-aligned) is
+ * preceded, once, by a wake IPI (ARCH_IRQ_IPI_WAKE) taken right before
+ * that instruction, with interrupts then left enabled; 0.  -1 when the
+ * port has no such means (x86_64: its tests place an interrupt with the
+ * one-instruction shadow of sti instead; aarch64 has no shadow, so it
+ * uses a hardware watchpoint). */
+int arch_irq_before_access(const void *addr);
 /* any: cycle-counter frequency in Hz, 0 if not yet known. */
 uint64_t arch_cycles_hz(void);
 /* boot: determine the cycle-counter frequency (CPUID leaves, else

@@ -393,6 +393,20 @@ struct window_run {
 	uint64_t user, sched, restarts;
 };
 
+/* Make a wake IPI come in right after the switch's clock read, the
+ * switch's first instruction: before the commit's load of the pair word
+ * where the port can trap that access (arch_irq_before_access: aarch64's
+ * watchpoint; the load comes after the read), else pending with
+ * interrupts off and let in by enabling them, which on x86 (sti's
+ * shadow) happens after exactly one more instruction. */
+static void place_irq(struct cpu *c)
+{
+	if (arch_irq_before_access(&c->ledger.pair) == 0)
+		return;
+	arch_send_ipi(c->arch.hwid, ARCH_IRQ_IPI_WAKE);
+	arch_irq_enable();
+}
+
 static void window_round(int hit, struct window_run *r)
 {
 	struct cpu *c = this_cpu();
@@ -400,17 +414,13 @@ static void window_round(int hit, struct window_run *r)
 	unsigned long f = arch_irq_save();
 	uint64_t r0 = c->ledger.restarts;
 	ledger_snapshot(&c->ledger, arch_cycles(), &a);
-	if (hit == HIT_ENTER) {
-		arch_send_ipi(c->arch.hwid, ARCH_IRQ_IPI_WAKE);
-		arch_irq_enable();  /* the IPI comes in after the next instruction */
-	}
+	if (hit == HIT_ENTER)
+		place_irq(c);
 	(void)arch_ledger_pair_enter(PAIR_OFF);
 	arch_irq_disable();
 	arch_counted_loop(100);
-	if (hit == HIT_LEAVE) {
-		arch_send_ipi(c->arch.hwid, ARCH_IRQ_IPI_WAKE);
-		arch_irq_enable();
-	}
+	if (hit == HIT_LEAVE)
+		place_irq(c);
 	arch_ledger_pair_leave(PAIR_OFF);
 	arch_irq_disable();
 	arch_counted_loop(100);

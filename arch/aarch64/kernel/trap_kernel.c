@@ -10,6 +10,12 @@
  *     charges the ledger, runs the handler, ends the interrupt (arch_eoi)
  *     and may preempt (arch_inject_preempt).  SGI A64_SGI_STOP is the
  *     stand-in for the non-maskable interrupt: it goes to kernel_nmi;
+ *   - arch_irq_before_access (tests of the ledger's restart): hardware
+ *     watchpoint 0 on the 8 bytes (DBGWVR0/DBGWCR0_EL1, loads and stores
+ *     at EL1, the OS lock cleared, MDSCR_EL1.KDE and MDE, PSTATE.D
+ *     unmasked); its hit (EC 0x35, taken before the access) disarms it,
+ *     sends this CPU a wake SGI and resumes with PSTATE.I clear and D set
+ *     again, so the SGI is taken right before the accessing instruction;
  *   - a synchronous exception: an abort a64_vm_fixup resolves (accessed
  *     and dirty by fault on ARMv8.0), else kernel_page_fault with the
  *     VM_ACCESS_* bits a64_fault_access decodes (a growing goroutine
@@ -48,10 +54,49 @@ void a64_trap_irq(struct trap_frame *tf)
 	kernel_interrupt(v, tf, c);
 }
 
+#define A64_EC_WATCH 0x35   /* watchpoint, same EL */
+#define SPSR_I (1ull << 7)
+#define SPSR_D (1ull << 9)
+
+int arch_irq_before_access(const void *addr)
+{
+	uint64_t a = (uint64_t)(uintptr_t)addr, mdscr;
+	/* E, PAC = EL1, LSC = load and store, BAS = all 8 bytes */
+	const uint64_t wcr = 1 | (1u << 1) | (3u << 3) | (0xffu << 5);
+
+	if (a & 7)
+		return -1;
+	__asm__ volatile("msr oslar_el1, xzr\n\tisb\n\tmrs %0, mdscr_el1" : "=r"(mdscr) :: "memory");
+	mdscr |= (1u << 13) | (1u << 15);   /* KDE, MDE */
+	__asm__ volatile("msr mdscr_el1, %0\n\t"
+	                 "msr dbgwvr0_el1, %1\n\t"
+	                 "msr dbgwcr0_el1, %2\n\t"
+	                 "isb\n\t"
+	                 "msr daifclr, #8\n\t"
+	                 "isb"
+	                 :: "r"(mdscr), "r"(a), "r"(wcr) : "memory");
+	return 0;
+}
+
+static int watch_hit(struct trap_frame *tf)
+{
+	uint64_t wcr;
+	__asm__ volatile("mrs %0, dbgwcr0_el1" : "=r"(wcr));
+	if (!(wcr & 1))
+		return 0;
+	__asm__ volatile("msr dbgwcr0_el1, xzr\n\tisb" ::: "memory");
+	arch_send_ipi(arch_cpu_hwid(), ARCH_IRQ_IPI_WAKE);
+	tf->spsr = (tf->spsr & ~SPSR_I) | SPSR_D;
+	return 1;
+}
+
 int a64_trap_sync(struct trap_frame *tf)
 {
 	uint64_t c = arch_cycles();
 	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+
+	if (ec == A64_EC_WATCH && watch_hit(tf))
+		return 1;
 
 	if (ec == A64_EC_DABT || ec == A64_EC_IABT) {
 		if (a64_trap_fixup(tf))
