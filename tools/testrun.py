@@ -608,6 +608,8 @@ def main(argv=None):
 	ap.add_argument("--filter", metavar="REGEX",
 	                help="run only units whose name matches (host/BIN, "
 	                     "fuzz/NAME, py/Class.test, case/boot)")
+	ap.add_argument("--arch", choices=("x86_64", "aarch64"),
+	                help="run only the system cases of this ISA (the case's arch =)")
 	ap.add_argument("--list", action="store_true",
 	                help="list what would run, run nothing")
 	ap.add_argument("-j", "--jobs", type=int, default=2,
@@ -633,7 +635,7 @@ def main(argv=None):
 				return 2
 			if flt:
 				c.boots = [b for b in c.boots if flt.search("%s/%s" % (c.name, b))]
-		cases = [c for c in cases if c.boots]
+		cases = [c for c in cases if c.boots and (not args.arch or c.arch == args.arch)]
 
 	if args.list:
 		for b in args.host:

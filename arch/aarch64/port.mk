@@ -17,13 +17,19 @@
 #                              the top-level linker.ld with
 #                              arch/aarch64/{isa,text-head,notes}.ld
 #   build/aarch64/Image        the same as a raw arm64 Image
-# Its other targets (iso, esp, test, bench, ...) stop with a message.
+# Its other targets (iso, esp, bench, ...) stop with a message.
 #
 #   make ARCH=aarch64            dtboot.img
-#   make ARCH=aarch64 run        boot it (SMP=, MEM=, CMDLINE=, GIC=2|3)
 #   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
-#   make ARCH=aarch64 run-kernel boot the kernel's Image (APP=, MEM=,
-#                                CMDLINE=, GIC=; one CPU)
+#   make ARCH=aarch64 run        boot the kernel's Image with APP (SMP=,
+#                                MEM=, CMDLINE=, GIC=2|3, CPU=: QEMU's
+#                                -cpu, default cortex-a72); the exit
+#                                status is the program's, as on x86_64
+#   make ARCH=aarch64 run-kernel the same (its earlier name)
+#   make ARCH=aarch64 run-dtboot boot the test image (SMP=, MEM=,
+#                                CMDLINE=, GIC=)
+#   make ARCH=aarch64 test       every system case with arch = aarch64
+#                                (tests/system.cases), through testrun.py
 #   make ARCH=aarch64 newlib     only newlib for aarch64-none-elf
 
 OBJ      := $(BUILD)/aarch64/obj
@@ -57,7 +63,7 @@ DTBOOT_ASMS := $(wildcard arch/aarch64/*.S tests/a64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 
 .PHONY: all dtboot newlib run clean distclean bootstrap FORCE \
-	kernel run-kernel iso esp efi test bench stress soak host-tests fuzz qemu10 check-app
+	kernel run-kernel run-dtboot iso esp efi test bench stress soak host-tests fuzz qemu10 check-app
 all: dtboot
 dtboot: $(OUT)/dtboot.img
 
@@ -86,11 +92,16 @@ $(OUT)/dtboot.elf: $(DTBOOT_OBJS) arch/aarch64/dtboot.ld
 $(OUT)/dtboot.img: $(OUT)/dtboot.elf
 	llvm-objcopy -O binary $< $@
 
-run: dtboot
+run-dtboot: dtboot
 	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --boot direct --out $(OUT) --smp $(SMP) \
 		--mem $(MEM) --machine virt,gic-version=$(GIC) --cmdline "$(CMDLINE)"
 
-iso esp efi test bench stress soak host-tests fuzz qemu10:
+# The aarch64 system cases; testrun builds each case's kernel (make
+# ARCH=aarch64 kernel APP=...) and the test image itself.
+test: dtboot
+	@$(PYTHON) tools/testrun.py --no-py --arch aarch64
+
+iso esp efi bench stress soak host-tests fuzz qemu10:
 	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds the boot test image and the kernel (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 
@@ -179,8 +190,9 @@ $(OUT)/Image: $(KERNEL_ELF)
 
 kernel: $(BUILD)/.bootstrap $(OUT)/Image
 
-run-kernel: kernel
+run run-kernel: kernel
 	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --image Image --boot direct --out $(OUT) \
-		--smp 1 --mem $(MEM) --machine virt,gic-version=$(GIC) --cmdline "$(CMDLINE)"
+		--smp $(SMP) --mem $(MEM) --machine virt,gic-version=$(GIC) \
+		$(if $(CPU),--cpu $(CPU)) --cmdline "$(CMDLINE)"
 
 -include $(DTBOOT_OBJS:.o=.d) $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)
