@@ -16,6 +16,10 @@
  *     (a64_guard_pages);
  *   - page 0 unmapped (its first 2 MiB chunk in 4 KiB pages), so NULL
  *     faults;
+ *   - in the image's chunks, every page that is not the collector's
+ *     roots (the stacks, the no-roots statics, the RAM after the image)
+ *     marked A64_PTE_NOTRACK (pte.h, chunk_pages below): never
+ *     write-protected by a dirty-state clean;
  *   - later mappings (heap, stacks, devices) through arch_map_page.
  * The upper half (TTBR1_EL1) is off (TCR_EL1.EPD1): every address at or
  * above 2^48 faults, and the A/D functions refuse it (-1).
@@ -105,6 +109,31 @@ static int is_guard(uint64_t a, const uintptr_t *g, size_t ng)
 
 /* One 2 MiB chunk in 4 KiB pages: the image's (W^X, guards out) or page
  * 0's (page 0 out, the rest as the chunk would be). */
+/* Pages of the image's 2 MiB chunks that are not the collector's roots
+ * carry A64_PTE_NOTRACK (pte.h): the image's stacks (arch_image_stacks),
+ * its statics that hold no collected pointer (linker.ld's
+ * _noroots_start.._noroots_end: the page-table pool, the per-CPU state)
+ * and the RAM after the image (pmem's pages: page tables among them).
+ * The collector cleans whole 2 MiB units around its roots
+ * (arch_vm_ad_round), and on a CPU without DBM a clean page is
+ * write-protected: the exception entry's first store to its stack, or
+ * a64_vm_fixup's to a page table, would then fault forever. */
+extern char _noroots_start[] __attribute__((weak)), _noroots_end[] __attribute__((weak));
+static uintptr_t stk_lo[4], stk_hi[4];
+static size_t nstk;
+
+static int untracked(uint64_t a, int in_image)
+{
+	if (!in_image)
+		return 1;
+	if (a >= (uintptr_t)_noroots_start && a < (uintptr_t)_noroots_end)
+		return 1;
+	for (size_t i = 0; i < nstk; i++)
+		if (a >= stk_lo[i] && a < stk_hi[i])
+			return 1;
+	return 0;
+}
+
 static pte_t *chunk_pages(uint64_t base, const struct a64_image *im, unsigned plain,
                           const uintptr_t *g, size_t ng)
 {
@@ -115,7 +144,8 @@ static pte_t *chunk_pages(uint64_t base, const struct a64_image *im, unsigned pl
 		if (a == 0 || is_guard(a, g, ng))
 			t[j] = 0;
 		else
-			t[j] = a | leaf(in_image ? image_prot(a, im) : plain);
+			t[j] = a | leaf(in_image ? image_prot(a, im) : plain) |
+			       (untracked(a, in_image) ? A64_PTE_NOTRACK : 0);
 	}
 	return t;
 }
@@ -157,6 +187,7 @@ void arch_vm_init(uint64_t top, int (*is_ram)(uint64_t base, uint64_t len))
 	uint64_t mmfr0, mmfr1;
 
 	a64_image_layout(&im);
+	nstk = arch_image_stacks(stk_lo, stk_hi, 4);
 	__asm__ volatile("mrs %0, id_aa64mmfr0_el1\n\tmrs %1, id_aa64mmfr1_el1"
 	                 : "=r"(mmfr0), "=r"(mmfr1));
 	hafdbs = (int)(mmfr1 & 0xf);
@@ -348,10 +379,15 @@ int a64_vm_fixup(uintptr_t va, unsigned fsc, int write)
 			return 0;
 		if ((fsc & 0x3c) == 0x08)                           /* access flag fault */
 			n = e | A64_PTE_AF;
-		else if ((fsc & 0x3c) == 0x0c && write && (e & A64_PTE_SWW) && (e & A64_PTE_AP_RO))
+		else if ((fsc & 0x3c) == 0x0c && write && (e & A64_PTE_SWW))
 			n = (e & ~A64_PTE_AP_RO) | A64_PTE_AF;      /* write to a clean page */
 		else
 			return 0;
+		/* Already so: another CPU resolved the same page first (its
+		 * TLBI below is local), and this CPU faulted on a stale entry
+		 * of its TLB: drop it and retry. */
+		if (n == e)
+			break;
 	} while (!__atomic_compare_exchange_n(p, &e, n, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
 	/* the permission-faulting entry may be cached (an access-flag-faulting
 	 * one is not): drop it on this CPU */

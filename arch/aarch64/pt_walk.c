@@ -27,6 +27,9 @@
  * read every round.  That is the contract's "may skip", taken as never:
  * correct, and as costly as a full arch_vm_ad of the range.
  *
+ * A leaf with A64_PTE_NOTRACK (the image's exception stacks) is reported
+ * as accessed and dirty and never cleared: over-reported, never lost.
+ *
  * Invariants: tables reachable from the root are never freed, so a walk
  * without the page-table lock never reads a freed table; a leaf is
  * changed only by one aligned 8-byte store (map/unmap under the lock), an
@@ -88,7 +91,11 @@ static pte_t cleared(pte_t e, unsigned which)
 static int test_leaf(pte_t *p, unsigned which, int clear)
 {
 	pte_t e = __atomic_load_n(p, __ATOMIC_RELAXED);
-	if (!(e & A64_PTE_VALID) || !has(e, which))
+	if (!(e & A64_PTE_VALID))
+		return 0;
+	if (e & A64_PTE_NOTRACK)
+		return 1;   /* never cleaned, always reported (pte.h) */
+	if (!has(e, which))
 		return 0;
 	if (clear) {
 		while (!__atomic_compare_exchange_n(p, &e, cleared(e, which), 0, __ATOMIC_SEQ_CST,

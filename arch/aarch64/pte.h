@@ -66,6 +66,12 @@
 #define A64_PTE_PXN     (1ull << 53)
 #define A64_PTE_UXN     (1ull << 54)
 #define A64_PTE_SWW     (1ull << 55)  /* software: the page is writable (dirty tracking) */
+/* software: never cleaned by arch_vm_ad (always reported accessed and
+ * dirty): pages near the collector's roots that the fault path itself
+ * writes (the image's exception stacks, page tables: paging.c's
+ * chunk_pages), which, write-protected by a clean on a CPU without DBM,
+ * would fault forever */
+#define A64_PTE_NOTRACK (1ull << 56)
 #define A64_PTE_ADDR    0x0000fffffffff000ull
 
 #define A64_ATTR_DEVICE 0             /* MAIR index: Device-nGnRnE */

@@ -113,6 +113,29 @@ static void dirty(pte_t *p) { *p = (*p & ~B_AP_RO) | B_AF; }
 static int is_dirty(pte_t e) { return (e & B_SW0) && !(e & B_AP_RO); }
 static int bit(const uint64_t *bm, size_t i) { return (bm[i / 64] >> (i % 64)) & 1; }
 
+/* A page marked A64_PTE_NOTRACK (the image's exception stacks) is
+ * reported accessed and dirty whatever its bits, and never changed by a
+ * clear: cleaning the data around an exception stack must not
+ * write-protect it. */
+static void notrack_is_reported_never_cleared(void **state)
+{
+	(void)state;
+	uint64_t out[1];
+	pte_t *a = map4k(0x40000000), *b = map4k(0x40000000 + PG), *c = map4k(0x40000000 + 2 * PG);
+	*b |= A64_PTE_NOTRACK;   /* clean and not accessed, as mapped */
+	dirty(c);
+	pte_t bb = *b;
+	assert_int_equal(a64_pt_ad(&pt, 0x40000000, 3, A64_AD_DIRTY, 0, out), 2);
+	assert_int_equal(out[0], 6);
+	assert_int_equal(a64_pt_ad(&pt, 0x40000000, 3, A64_AD_ACCESSED | A64_AD_DIRTY, 1, out), 2);
+	assert_true(*b == bb);
+	assert_true(is_dirty(*c) == 0 && (*c & B_AP_RO));
+	assert_int_equal(a64_pt_ad(&pt, 0x40000000, 3, A64_AD_DIRTY, 1, out), 1);
+	assert_int_equal(out[0], 2);
+	assert_true(*b == bb);
+	(void)a;
+}
+
 /* ---- descriptor bits ---- */
 
 static void leaf_bits(void **state)
@@ -372,6 +395,7 @@ int main(void)
 		cmocka_unit_test_setup(walk_finds_and_builds, setup),
 		cmocka_unit_test_setup(dirty_across_table_boundaries, setup),
 		cmocka_unit_test_setup(read_only_is_never_dirty, setup),
+		cmocka_unit_test_setup(notrack_is_reported_never_cleared, setup),
 		cmocka_unit_test_setup(holes_report_nothing, setup),
 		cmocka_unit_test_setup(blocks, setup),
 		cmocka_unit_test_setup(bad_ranges, setup),
