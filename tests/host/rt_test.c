@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include "rt/rt.h"
 #include "tests/host/rt_test.h"
 
@@ -114,6 +115,30 @@ void *rt_test_shared(void)
 }
 
 const char *rt_test_output(void) { return out ? out : ""; }
+
+uint64_t rt_test_host_wait_ns(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	uint64_t sum = 0;
+	struct dirent *e;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[300];
+		unsigned long long run, wait;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;   /* a thread that just exited */
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2)
+			sum += wait;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
 
 _Noreturn void rt_test_check_failed(const char *file, int line, const char *expr)
 {

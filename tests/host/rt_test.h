@@ -102,6 +102,15 @@ int rt_test_fork(void (*fn)(void *), void *arg);
 #define RT_TEST_SHARED_SIZE (1024 * 1024)
 void *rt_test_shared(void);
 
+/* The time this process's threads have spent runnable and waiting for a
+ * host CPU, in ns: Linux's run_delay (/proc/self/task/<tid>/schedstat,
+ * second field), summed over the threads.  A clock the runtime does not
+ * compute: a real-time upper bound on the runtime's own lateness adds
+ * the growth of this sum over the interval, so that a busy host (a
+ * runtime thread preempted by other processes) does not fail it.  0 when
+ * the kernel does not report it (the bound is then the plain one). */
+uint64_t rt_test_host_wait_ns(void);
+
 /* In the child: on failure record "file:line: expr" and end the child
  * with status RT_TEST_CHECK_STATUS. */
 #define RT_TEST_CHECK_STATUS 97
