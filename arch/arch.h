@@ -22,9 +22,14 @@
  *   kernel_interrupt(v, tf, c) kernel/cpu/irq.h  from the trap path, for every
  *                              external interrupt, interrupts off; c = cycle
  *                              counter read on entry (ledger charge)
- *   kernel_fault(v, tf, a, c)  kernel/cpu/irq.h  from the trap path, for a CPU
- *                              exception before it is called fatal; returns
- *                              1 when resolved (retry the instruction)
+ *   kernel_page_fault(a, acc, tf, c)  kernel/cpu/irq.h  from the trap
+ *                              path, for a page fault before it is called
+ *                              fatal; returns 1 when resolved (retry the
+ *                              instruction)
+ *   kernel_tracking_fault(c)   kernel/cpu/irq.h  from the trap path, after
+ *                              the port resolved a fault itself to keep
+ *                              accessed/dirty state (ledger: kern.fault,
+ *                              cause gc)
  *   kernel_nmi(tf)             kernel/cpu/irq.h  from the NMI path; returns 1
  *                              for an NMI to drop, 0 for a fatal one, or
  *                              never (a stop request)

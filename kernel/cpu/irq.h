@@ -33,6 +33,13 @@ void kernel_interrupt(unsigned vector, struct trap_frame *tf, uint64_t entry_cyc
  * CPU exceptions do not enter the kernel: they are fatal (or arch_try's). */
 int kernel_page_fault(uintptr_t addr, unsigned access, struct trap_frame *tf,
                       uint64_t entry_cycles);
+/* Called by the arch layer after it resolved a fault by itself to keep a
+ * page's accessed or dirty state (aarch64 without FEAT_HAFDBS: a write to
+ * a page whose dirty state was cleaned, a64_vm_fixup): charges the
+ * exception, from entry_cycles to now, to kern.fault with the cause gc
+ * (the collector's write tracking is what cleans that state).  Exception
+ * context, interrupts off.  (kernel/glue/rt_dirty.c) */
+void kernel_tracking_fault(uint64_t entry_cycles);
 /* Called by the arch layer for a non-maskable interrupt (kernel/cpu/smp.c).
  * A stop request (smp_stop_others on another CPU) never returns: this CPU
  * halts for good.  Returns 1 for an NMI to drop (one reaching the CPU that

@@ -44,6 +44,7 @@
  */
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/irq.h"
 #include "kernel/ledger.h"
 #include "kernel/mem/tlb.h"
 #include "rt/platform.h"
@@ -60,6 +61,15 @@ void rt_dirty_init(void)
 		int c = ledger_cause("gc");
 		cause_gc = c > 0 ? (unsigned)c : LCAUSE_SHOOTDOWN;
 	}
+}
+
+void kernel_tracking_fault(uint64_t t0)
+{
+	struct ledger_cpu *l = &this_cpu()->ledger;
+	if (!ledger_on)
+		return;
+	ledger_push(l, t0 > l->last ? t0 : l->last, LC_KERN_FAULT, cause_gc);
+	ledger_pop(l, arch_cycles());
 }
 
 long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)

@@ -17,7 +17,8 @@
  *     sends this CPU a wake SGI and resumes with PSTATE.I clear and D set
  *     again, so the SGI is taken right before the accessing instruction;
  *   - a synchronous exception: an abort a64_vm_fixup resolves (accessed
- *     and dirty by fault on ARMv8.0), else kernel_page_fault with the
+ *     and dirty by fault on ARMv8.0; charged by kernel_tracking_fault to
+ *     kern.fault, cause gc), else kernel_page_fault with the
  *     VM_ACCESS_* bits a64_fault_access decodes (a growing goroutine
  *     stack), else arch_try's recovery, else 0: trap.c reports it and
  *     exits with status 70.
@@ -99,8 +100,10 @@ int a64_trap_sync(struct trap_frame *tf)
 		return 1;
 
 	if (ec == A64_EC_DABT || ec == A64_EC_IABT) {
-		if (a64_trap_fixup(tf))
+		if (a64_trap_fixup(tf)) {
+			kernel_tracking_fault(c);
 			return 1;
+		}
 		unsigned access = a64_fault_access(tf->esr, VM_ACCESS_PRESENT, VM_ACCESS_WRITE,
 		                                   VM_ACCESS_USER, VM_ACCESS_EXEC);
 		if (kernel_page_fault((uintptr_t)tf->far, access, tf, c))
