@@ -51,6 +51,9 @@ void a64_secondary_entry(void);
 void a64_trap(struct trap_frame *f, uint64_t kind);
 /* the exception class's name (ESR_EL1 bits 31:26), "?" if unknown */
 const char *a64_ec_name(unsigned ec);
+/* An abort's fault status code (ISS bits 5:0) as the ARM ARM names it
+ * ("translation fault, level 3"), into buf. */
+void a64_fault_status(unsigned fsc, char *buf, size_t n);
 
 /* firmware.S */
 uint64_t a64_semihost(uint64_t op, const void *param);

@@ -81,7 +81,7 @@ static const char *const groups[4] = {
 static const char *const types[4] = { "synchronous", "IRQ", "FIQ", "SError" };
 
 /* An abort's fault status code (ISS bits 5:0), as the ARM ARM names it. */
-static void fault_status(unsigned fsc, char *buf, size_t n)
+void a64_fault_status(unsigned fsc, char *buf, size_t n)
 {
 	static const char *const kind[4] = { "address size", "translation", "access flag",
 	                                     "permission" };
@@ -129,7 +129,7 @@ void a64_trap(struct trap_frame *f, uint64_t kind)
 		a64_halt();
 	}
 	if (ec == 0x20 || ec == 0x21 || ec == 0x24 || ec == 0x25)
-		fault_status((unsigned)f->esr & 0x3f, fs, sizeof fs);
+		a64_fault_status((unsigned)f->esr & 0x3f, fs, sizeof fs);
 	kprintf("\ntally: FATAL: %s exception (%s): EC 0x%x %s%s%s%s\n",
 	        types[kind & 3], groups[(kind >> 2) & 3], ec, a64_ec_name(ec),
 	        fs[0] ? ", " : "", fs,

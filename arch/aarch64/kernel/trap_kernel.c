@@ -20,8 +20,9 @@
  *     and dirty by fault on ARMv8.0; charged by kernel_tracking_fault to
  *     kern.fault, cause gc), else kernel_page_fault with the
  *     VM_ACCESS_* bits a64_fault_access decodes (a growing goroutine
- *     stack), else arch_try's recovery, else 0: trap.c reports it and
- *     exits with status 70.
+ *     stack), else arch_try's recovery, else the kernel's report
+ *     (panic_trap: decoded class and fault, registers, symbolized
+ *     backtrace) and status 70.
  *
  * Not done (docs/boot.md, "aarch64 status"): a true NMI (GICv3 pseudo-NMI
  * by priority): arch_send_nmi sends SGI A64_SGI_STOP, which a CPU running
@@ -37,6 +38,7 @@
 #include "arch/aarch64/trap.h"
 #include "arch/arch.h"
 #include "kernel/cpu/irq.h"
+#include "kernel/lib/kprintf.h"
 #include "kernel/panic.h"
 
 #define A64_SGI_STOP 2   /* not a vector the kernel allocates (arch_irq_reserved) */
@@ -91,6 +93,30 @@ static int watch_hit(struct trap_frame *tf)
 	return 1;
 }
 
+/* A synchronous exception nothing resolved: the kernel's report
+ * (panic_trap: the class decoded, for an abort its address and fault
+ * status, the stack region it hit, the registers, a symbolized
+ * backtrace; status 70). */
+static _Noreturn void fatal_sync(struct trap_frame *tf, unsigned ec)
+{
+	char title[96], detail[160], fs[48];
+	int abort = ec == A64_EC_DABT || ec == A64_EC_IABT || ec == 0x20 || ec == 0x24;
+
+	ksnprintf(title, sizeof(title), "%s (EC 0x%x)", a64_ec_name(ec), ec);
+	detail[0] = 0;
+	if (abort) {
+		a64_fault_status((unsigned)tf->esr & 0x3f, fs, sizeof(fs));
+		ksnprintf(detail, sizeof(detail), "fault address 0x%016llx: %s, %s",
+		          (unsigned long long)tf->far, fs,
+		          ec == A64_EC_IABT || ec == 0x20 ? "instruction fetch"
+		          : (tf->esr >> 6) & 1           ? "write"
+		                                         : "read");
+	} else {
+		ksnprintf(detail, sizeof(detail), "ESR 0x%016llx", (unsigned long long)tf->esr);
+	}
+	panic_trap(tf, title, detail, tf->far, abort);
+}
+
 int a64_trap_sync(struct trap_frame *tf)
 {
 	uint64_t c = arch_cycles();
@@ -109,7 +135,9 @@ int a64_trap_sync(struct trap_frame *tf)
 		if (kernel_page_fault((uintptr_t)tf->far, access, tf, c))
 			return 1;
 	}
-	return a64_trap_try(tf);
+	if (a64_trap_try(tf))
+		return 1;
+	fatal_sync(tf, ec);
 }
 
 void arch_send_nmi(uint32_t hwid)
