@@ -18,7 +18,10 @@
  * deltas agree within 2 and lie within a few counts of 20000 (measured:
  * 20006, 20005, 20005).  Without icount the counter follows the host TSC
  * and the deltas scatter; a tick landing inside a timed loop can fool it
- * either way, which is why the harness's word comes first.  Without
+ * either way, which is why the harness's word comes first.  A counter
+ * well under 1 GHz (aarch64's CNTVCT_EL0 at 62.5 MHz: 16 instructions a
+ * count under icount) is held to 20000 * hz / 1e9 counts instead, and
+ * the header's counter-resolution line says what one count is.  Without
  * icount= the header prints the detector's verdict alone, as before.
  *
  * Ps: a benchmark declared with BENCH_P runs at its own GOMAXPROCS; the
@@ -132,8 +135,15 @@ int bench_icount_detected(void)
 	/* the first run may include one extra count (a cold translation) */
 	uint64_t a = loop_cycles(), b = loop_cycles(), c = loop_cycles();
 	uint64_t lo = b < c ? b : c, hi = b < c ? c : b;
+	uint64_t hz = arch_cycles_hz();
 	(void)a;
-	return hi - lo <= 2 && lo >= 20000 && hi <= 20020;
+	if (hz >= 500000000)   /* about one count per instruction (x86's TSC) */
+		return hi - lo <= 2 && lo >= 20000 && hi <= 20020;
+	/* a coarser counter (aarch64's CNTVCT_EL0, 62.5 MHz): under icount
+	 * shift=0 one instruction is 1 ns, so the 20000 instructions take
+	 * 20000 * hz / 1e9 counts (1250), within a count either way */
+	uint64_t want = 20000 * hz / 1000000000;
+	return want >= 100 && hi - lo <= 1 && lo + 1 >= want && hi <= want + 2;
 }
 
 static struct ledger_snapshot before[CPU_MAX], after[CPU_MAX];
@@ -290,9 +300,15 @@ int bench_run(const char *regex, uint64_t target_ns, uint64_t fixed_n)
 	}
 	unsigned ncpu = cpu_count();
 	uint64_t hz = arch_cycles_hz();
-	kprintf("goos: tally\ngoarch: amd64\npkg: tally/kernel\ncpu: %s\n", arch_cpu_model());
+	kprintf("goos: tally\ngoarch: %s\npkg: tally/kernel\ncpu: %s\n", ARCH_GOARCH,
+	        arch_cpu_model());
 	kprintf("tsc: %lu.%lu MHz (%s, invariant=%s)\n", hz / 1000000, hz / 100000 % 10,
 	        arch_cycles_source(), arch_cycles_invariant() ? "yes" : "no");
+	/* what one count of the cycle counter is: cycles/op and the ledger's
+	 * shares are in these counts (aarch64's CNTVCT_EL0: 16 ns) */
+	if (hz)
+		kprintf("counter-resolution: %lu.%03lu ns\n", 1000000000 / hz,
+		        1000000000000 / hz % 1000);
 	int detected = bench_icount_detected();
 	kprintf("intc: %s\ntimer: %s\ntick: %u Hz\nboot: %s\n", arch_intc_name(),
 	        arch_timer_name(), timer_tick_hz(), kernel_boot_info->loader);

@@ -72,6 +72,7 @@ static inline uint64_t arch_cycles_2x1(void)
 #define ARCH_IRQ_TIMER      0xf0
 #define ARCH_IRQ_IPI_WAKE   0xf1
 #define ARCH_IRQ_IPI_CALL   0xf2
+#define ARCH_GOARCH "amd64"         /* Go's GOARCH (benchmark headers) */
 #define ARCH_IRQ_INTC_ERROR 0xfe    /* the local APIC's error interrupt */
 #define ARCH_IRQ_SPURIOUS   0xff    /* the local APIC's spurious vector */
 
