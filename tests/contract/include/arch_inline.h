@@ -28,3 +28,6 @@ extern const unsigned contract_irq_number[4];
 #define ARCH_IRQ_TIMER    contract_irq_number[1]
 #define ARCH_IRQ_IPI_WAKE contract_irq_number[2]
 #define ARCH_IRQ_IPI_CALL contract_irq_number[3]
+/* a string the compiler cannot know either */
+extern const char contract_goarch[];
+#define ARCH_GOARCH contract_goarch
