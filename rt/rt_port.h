@@ -16,6 +16,11 @@
  * register state saved).  Never for a pc in section rt_nopreempt (the
  * allocator's fast path; a platform puts plat_m_id there too). */
 int rt_preempt_check(uintptr_t pc);
+/* 1 while a running G should be preempted at its CPU's next interrupt of
+ * any kind, not only the tick: a collector is stopping the world (its
+ * wake-up IPI then preempts at once, tick or no tick).  The platform then
+ * calls rt_preempt_check as from the tick.  Any context. */
+int rt_preempt_urgent(void);
 /* Runs on the preempted G's own stack: gives up the M and resumes later. */
 void rt_async_preempt_body(void);
 /* The lowest usable address of the running goroutine's stack, or 0 when

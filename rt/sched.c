@@ -394,6 +394,8 @@ int rt_preempt_check(uintptr_t pc)
 	return 1;
 }
 
+int rt_preempt_urgent(void) { return __atomic_load_n(&rt_stw, __ATOMIC_RELAXED); }
+
 uintptr_t rt_curg_stack_lo(void)
 {
 	struct g *gp = rt_getg();

@@ -69,12 +69,18 @@
 
 static uint64_t shootdowns;
 
+static void (*wake_hook)(struct trap_frame *tf);
+
+void ipi_set_wake_hook(void (*fn)(struct trap_frame *tf)) { wake_hook = fn; }
+
 static void wake_irq(unsigned v, struct trap_frame *tf)
 {
-	(void)v, (void)tf;
+	(void)v;
 	struct cpu *c = this_cpu();
 	c->ipis_received++;
 	c->ledger.cause_events[LCAUSE_WAKEUP]++;
+	if (wake_hook)
+		wake_hook(tf);
 }
 
 /* Run the call posted to this CPU and mark it answered.  Fault

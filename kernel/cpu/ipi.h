@@ -12,9 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct trap_frame;
+
 void ipi_init(void);
 /* Wake CPU cpu from hlt (no-op for an awake CPU besides the interrupt). */
 void ipi_wake(unsigned cpu);
+/* Boot: fn runs at the end of every wake IPI's handler, with the
+ * interrupted frame (the runtime's preemption when the world is being
+ * stopped: kernel/glue/rt_platform.c). */
+void ipi_set_wake_hook(void (*fn)(struct trap_frame *tf));
 /* Run fn(arg) on CPU cpu in interrupt context and wait until it returned.
  * Calling it for the current CPU runs fn directly (interrupts off).
  * Returns 0, or -1 without calling when cpu is not online (or stopped:

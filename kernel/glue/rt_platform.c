@@ -7,7 +7,8 @@
  * (smp_run) and never returns to it.  Parking halts the CPU with the timer
  * programmed for the deadline (tickless while parked, charged to idle);
  * waking is a flag plus an IPI.  Goroutine stacks come from kernel/gstack.c.
- * Preemption: the per-core tick calls preempt_hook(); when the runtime
+ * Preemption: the per-core tick calls preempt_hook() (and so does a wake
+ * IPI while the runtime stops the world: wake_hook); when the runtime
  * says the running G is past its quantum and this CPU holds no libc lock,
  * the interrupt frame is edited (arch_inject_preempt) so that the G, on
  * its own stack and with its full register state saved, calls
@@ -24,7 +25,8 @@
  *
  * Invariants: cpu->m_wake is set before the IPI, and a park checks and
  * clears it with interrupts off before halting, so no wake is lost.
- * Context: thread context, except preempt_hook (timer interrupt).
+ * Context: thread context, except preempt_hook and wake_hook (timer and
+ * wake interrupts).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -137,12 +139,22 @@ static void preempt_hook(struct trap_frame *tf)
 	arch_inject_preempt(tf);
 }
 
+/* A wake IPI preempts only when the runtime asks for it now (a world
+ * being stopped): the collector's wake-ups then take a running goroutine
+ * off its CPU at once instead of at its next tick, or ever with tick=0. */
+static void wake_hook(struct trap_frame *tf)
+{
+	if (rt_preempt_urgent())
+		preempt_hook(tf);
+}
+
 void plat_preempt_init(uint64_t quantum_ns)
 {
 	(void)quantum_ns;  /* the runtime compares against it in rt_preempt_check */
 	class_preempt = (unsigned)plat_ledger_class("rt.sched");
 	if (timer_tick_hz())
 		timer_set_tick_hook(preempt_hook);
+	ipi_set_wake_hook(wake_hook);
 }
 
 void plat_backtrace(uintptr_t pc, uintptr_t fp)

@@ -6,8 +6,10 @@
  * Protocol: the collector bumps stw_gen, raises rt_stw and wakes every
  * other M; each M's g0 acknowledges the generation at the top of its
  * scheduling loop (rt_stw_wait: m->stw_ack = gen) and parks until rt_stw
- * drops or the generation moves; a running goroutine is preempted at its
- * CPU's next tick whatever its quantum (rt_impl.h).  The collector spins
+ * drops or the generation moves; a running goroutine is preempted
+ * whatever its quantum, at once where the platform runs the preemption
+ * check on the wake-up (rt_preempt_urgent: bare metal's wake IPI), else
+ * at its CPU's next tick (rt_impl.h).  The collector spins
  * until every other M acknowledged, waking any every 4096 spins (it may
  * have parked on a path without the check).
  *
