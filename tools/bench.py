@@ -140,7 +140,9 @@ def boot_opts(tq, a, mode, system, words=(), bench=None):
 	extra = []
 	if not system.startswith("tally"):
 		extra = ["-initrd", os.path.join(a.out, "init.cpio")]
-	return tq.default_options(boot="direct", out=out, smp=smp, mem=a.mem,
+	arch = a.arch if system.startswith("tally") else "x86_64"
+	return tq.default_options(boot="direct", out=out, smp=smp, mem=a.mem, arch=arch,
+	                          image="Image" if arch == "aarch64" else None,
 	                          machine=a.machine, cpu=a.cpu, cmdline=cmdline.strip(),
 	                          timeout=a.timeout, icount=icount, raw=True,
 	                          extra=extra)
@@ -418,7 +420,8 @@ def parser():
 		"Run Tally's benchmarks and their Go and pthreads peers in the same "
 		"QEMU configuration and compare them."))
 	ap.add_argument("--modes", default="icount,parallel")
-	ap.add_argument("--systems", default="tally,go,pthreads")
+	ap.add_argument("--systems", default=None,
+	                help="default tally,go,pthreads (aarch64: tally)")
 	ap.add_argument("--bench", default=".", help="benchmark regex (no blanks)")
 	ap.add_argument("--benchtime", default="200ms",
 	                help="minimum measured guest time per benchmark")
@@ -433,11 +436,17 @@ def parser():
 	ap.add_argument("--no-gogc-off", action="store_true",
 	                help="skip Go's second run with the collector off")
 	ap.add_argument("--mem", default="512M")
-	ap.add_argument("--machine", default="q35", choices=("q35", "pc"))
-	ap.add_argument("--cpu", default="max")
+	ap.add_argument("--arch", default="x86_64", choices=("x86_64", "aarch64"),
+	                help="Tally's ISA (aarch64: Tally alone, on QEMU's virt; the peers "
+	                     "run in an x86_64 Linux guest only)")
+	ap.add_argument("--machine", default=None,
+	                help="QEMU -machine (default q35; aarch64: virt,gic-version=3)")
+	ap.add_argument("--cpu", default=None,
+	                help="QEMU -cpu (default max; aarch64: cortex-a72)")
 	ap.add_argument("--timeout", type=float, default=900, help="seconds per boot")
-	ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "x86_64", "kernel.elf"),
-	                help="Tally image booted with -kernel")
+	ap.add_argument("--kernel", default=None,
+	                help="Tally image booted with -kernel (default build/<arch>/kernel.elf; "
+	                     "aarch64 boots the Image beside it)")
 	ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
 	ap.add_argument("--linux-append", default="",
 	                help="more Linux guest kernel parameters (e.g. tsc=reliable)")
@@ -451,6 +460,21 @@ def parser():
 
 def main(argv=None):
 	a = parser().parse_args(argv)
+	if a.systems is None:
+		a.systems = "tally" if a.arch == "aarch64" else "tally,go,pthreads"
+	if a.kernel is None:
+		a.kernel = os.path.join(ROOT, "build", a.arch, "kernel.elf")
+	if a.machine is None:
+		a.machine = "virt,gic-version=3" if a.arch == "aarch64" else "q35"
+	if a.cpu is None:
+		a.cpu = "cortex-a72" if a.arch == "aarch64" else "max"
+	if a.arch == "x86_64" and a.machine not in ("q35", "pc"):
+		print("bench: --machine: q35 or pc", file=sys.stderr)
+		return 2
+	if a.arch == "aarch64" and any(s != "tally" for s in a.systems.split(",") if s):
+		print("bench: --arch aarch64 runs Tally alone (--systems tally): the Go and "
+		      "pthreads peers run in an x86_64 Linux guest", file=sys.stderr)
+		return 2
 	if re.search(r"\s", a.bench) or re.search(r"\s", a.benchtime):
 		print("bench: --bench and --benchtime must not contain blanks", file=sys.stderr)
 		return 2
@@ -499,7 +523,7 @@ def main(argv=None):
 		        "commit": commit, "dirty": dirty, "qemu": qv, "modes": modes,
 		        "systems": systems, "dir": os.path.basename(a.out),
 		        "args": {k: getattr(a, k) for k in (
-		                 "bench", "benchtime", "runs", "repeat", "smp", "mem",
+		                 "bench", "benchtime", "runs", "repeat", "smp", "mem", "arch",
 		                 "machine", "cpu", "tally_tick", "linux_append")},
 		        "linux": {k: v for k, v in linux_config(base).items()
 		                  if k in ("CONFIG_HZ", "CONFIG_PREEMPT_DYNAMIC",

@@ -17,7 +17,7 @@
 #                              the top-level linker.ld with
 #                              arch/aarch64/{isa,text-head,notes}.ld
 #   build/aarch64/Image        the same as a raw arm64 Image
-# Its other targets (iso, esp, bench, ...) stop with a message.
+# Its other targets (iso, esp, stress, ...) stop with a message.
 #
 #   make ARCH=aarch64            dtboot.img
 #   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
@@ -30,6 +30,8 @@
 #                                CMDLINE=, GIC=)
 #   make ARCH=aarch64 test       every system case with arch = aarch64
 #                                (tests/system.cases), through testrun.py
+#   make ARCH=aarch64 bench      the on-target benchmarks, Tally alone
+#                                (BENCH=, BENCHTIME=, BENCH_ARGS=)
 #   make ARCH=aarch64 newlib     only newlib for aarch64-none-elf
 
 OBJ      := $(BUILD)/aarch64/obj
@@ -101,7 +103,18 @@ run-dtboot: dtboot
 test: dtboot
 	@$(PYTHON) tools/testrun.py --no-py --arch aarch64
 
-iso esp efi bench stress soak host-tests fuzz qemu10:
+# The on-target benchmarks on the aarch64 kernel, Tally alone (the Go and
+# pthreads peers run in an x86_64 Linux guest), under icount and in
+# parallel TCG: tools/bench.py --arch aarch64, results in build/bench-aarch64.
+BENCH      ?= .
+BENCHTIME  ?= 200ms
+BENCH_ARGS ?=
+bench:
+	@$(MAKE) --no-print-directory ARCH=aarch64 kernel
+	@$(PYTHON) tools/bench.py --arch aarch64 --bench '$(BENCH)' --benchtime $(BENCHTIME) \
+		--out $(BUILD)/bench-aarch64 $(BENCH_ARGS)
+
+iso esp efi stress soak host-tests fuzz qemu10:
 	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds the boot test image and the kernel (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 

@@ -168,16 +168,32 @@ def unit_of(mode, base):
 	return "ns/op" if base in LATENCY else PRIMARY.get(mode, "ns/op")
 
 
+def coarse_counter(so):
+	"""True when a system's runs count cycles in units coarser than an
+	instruction (the header's counter-resolution above 1.5 ns: aarch64's
+	CNTVCT_EL0, 16 ns).  Under -icount shift=0 a virtual ns is one guest
+	instruction, so its instructions per op are its ns/op, not its
+	cycles/op."""
+	for r in so.runs:
+		try:
+			if float(r.header.get("counter-resolution", "0").split()[0]) > 1.5:
+				return True
+		except (ValueError, IndexError):
+			pass
+	return False
+
+
 def table_rows(mode, data_mode):
 	"""The rows of one mode's table: [{benchmark, procs, unit, <system>:
 	median or None, <system>.min/.max/.runs, <system>.fail, tally/<peer>}],
 	plus the (benchmark, P) keys only Tally ran ("hidden" rows)."""
-	aggs, fails = {}, {}
+	aggs, fails, coarse = {}, {}, {}
 	for s in SYSTEMS:
 		so = data_mode.get(s)
 		ok = so is not None and so.available()
 		aggs[s] = so.aggregate() if ok else {}
 		fails[s] = so.failed() if ok else set()
+		coarse[s] = ok and coarse_counter(so)
 	keys = {}
 	for s in SYSTEMS:
 		for k, e in aggs[s].items():
@@ -193,7 +209,9 @@ def table_rows(mode, data_mode):
 		row = {"benchmark": base, "procs": procs, "unit": unit}
 		for s in SYSTEMS:
 			e = aggs[s].get(k)
-			m = e["metrics"].get(unit) if e else None
+			m = None
+			if e:
+				m = e["metrics"].get("ns/op" if coarse[s] and unit == "cycles/op" else unit)
 			if m is None and e and unit == "cycles/op":
 				m = e["metrics"].get("ns/op")
 			row[s] = m["median"] if m else None

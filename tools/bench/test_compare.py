@@ -94,6 +94,20 @@ class Compare(unittest.TestCase):
 		with open(os.path.join(self.out, "table.txt")) as f:
 			self.assertEqual(f.read(), "\n".join(lines) + "\n")
 
+	def test_coarse_counter_reports_ns(self):
+		# aarch64's CNTVCT_EL0 counts every 16 ns: under icount its
+		# instructions per op are its ns/op (1 ns = 1 instruction), not
+		# its cycles/op; a header at 1 ns keeps cycles/op
+		head = "goos: tally\ngoarch: %s\ncounter-resolution: %s ns\nicount: yes\n"
+		line = "BenchmarkSpawnJoin-1 2000 1228.488 ns/op 76.780 cycles/op\nbench: done: 1 benchmarks\n"
+		self.write_text("icount", "tally", 1, head % ("arm64", "16.000") + line)
+		_, lines, _ = self.compare()
+		self.assertEqual(row(lines, "SpawnJoin").split()[2], "1228")
+		shutil.rmtree(self.out)
+		self.write_text("icount", "tally", 1, head % ("amd64", "1.000") + line)
+		_, lines, _ = self.compare()
+		self.assertEqual(row(lines, "SpawnJoin").split()[2], "76.8")
+
 	def test_rows_match_on_P(self):
 		write_results(self.out, "icount", "go", ["icount.go.log"])
 		go = recorded_run("icount.go.log").by_base()
