@@ -233,7 +233,9 @@ def run_system(tq, a, mode, system, runs, words=(), bench=None, first=1, boots=N
 			flush=True)
 		if boots is not None:
 			boots.append({"mode": mode, "system": system, "n": i,
-			              "qemu": tq.build_command(opts), "log": os.path.relpath(log, a.out),
+			              "qemu": [os.path.relpath(x, ROOT) if x.startswith(ROOT + os.sep) else x
+			                       for x in tq.build_command(opts)],
+			              "log": os.path.relpath(log, a.out),
 			              "status": res.status, "elapsed": round(res.elapsed, 2),
 			              "failure": why})
 		if why:
