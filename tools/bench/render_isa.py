@@ -37,7 +37,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from render_net import splice  # noqa: E402
+from render_net import emit  # noqa: E402
 from compare import LATENCY  # noqa: E402
 
 DOC = os.path.join(ROOT, "docs", "bench.md")
@@ -111,22 +111,8 @@ def main(argv=None):
 		x86 = json.load(f)
 	with open(a.a64) as f:
 		a64 = json.load(f)
-	body = render(x86, a64)
-	if not a.write and not a.check:
-		sys.stdout.write(body)
-		return 0
-	with open(a.doc) as f:
-		doc = f.read()
-	new = splice(doc, body, BEGIN, END)
-	if a.check:
-		if new != doc:
-			print("render_isa: %s does not match its results (run render_isa.py --write)"
-			      % os.path.relpath(a.doc, ROOT))
-			return 1
-		return 0
-	with open(a.doc, "w") as f:
-		f.write(new)
-	return 0
+	return emit(a.doc, [(render(x86, a64), BEGIN, END)], a.write, a.check, "render_isa",
+	            "its results")
 
 
 if __name__ == "__main__":

@@ -186,6 +186,31 @@ def splice(doc, body, begin=BEGIN, end=END):
 	return doc[:i + len(begin)] + "\n" + body + doc[j:]
 
 
+def emit(doc_path, regions, write, check, prog, sources):
+	"""The common tail of the renderers: regions is [(body, begin, end)].
+	Neither write nor check: print the bodies.  check: 1 when the page's
+	regions differ from the bodies (naming sources), else 0.  write:
+	splice them into the page."""
+	if not write and not check:
+		for body, _, _ in regions:
+			sys.stdout.write(body)
+		return 0
+	with open(doc_path) as f:
+		doc = f.read()
+	new = doc
+	for body, begin, end in regions:
+		new = splice(new, body, begin, end)
+	if check:
+		if new != doc:
+			print("%s: %s does not match %s (run %s.py --write)" % (
+				prog, os.path.relpath(doc_path, ROOT), sources, prog))
+			return 1
+		return 0
+	with open(doc_path, "w") as f:
+		f.write(new)
+	return 0
+
+
 def main(argv=None):
 	ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 	ap.add_argument("--results", help="one results file (default: both recorded ones, "
@@ -205,25 +230,8 @@ def main(argv=None):
 			print("render_net: %s: unknown net %r" % (path, net))
 			return 2
 		bodies.append((path, render(res), REGIONS[net][1:]))
-	if not a.write and not a.check:
-		for _, body, _ in bodies:
-			sys.stdout.write(body)
-		return 0
-	with open(a.doc) as f:
-		doc = f.read()
-	new = doc
-	for _, body, (begin, end) in bodies:
-		new = splice(new, body, begin, end)
-	if a.check:
-		if new != doc:
-			print("render_net: %s does not match %s (run render_net.py --write)" % (
-				os.path.relpath(a.doc, ROOT),
-				" and ".join(os.path.relpath(p, ROOT) for p, _, _ in bodies)))
-			return 1
-		return 0
-	with open(a.doc, "w") as f:
-		f.write(new)
-	return 0
+	return emit(a.doc, [(body, b, e) for _, body, (b, e) in bodies], a.write, a.check,
+	            "render_net", " and ".join(os.path.relpath(p, ROOT) for p, _, _ in bodies))
 
 
 if __name__ == "__main__":

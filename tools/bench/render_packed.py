@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import netfmt  # noqa: E402
-from render_net import cell, num, splice, PHASES  # noqa: E402
+from render_net import cell, num, emit, PHASES  # noqa: E402
 
 DOC = os.path.join(ROOT, "docs", "net.md")
 RUNS = os.path.join(ROOT, "tests", "bench", "runs", "net")
@@ -128,24 +128,8 @@ def main(argv=None):
 		path = RECORDED[tag]
 		with open(path) as f:
 			bodies.append((path, render(json.load(f)), markers(tag, path)))
-	if not a.write and not a.check:
-		for _, body, _ in bodies:
-			sys.stdout.write(body)
-		return 0
-	with open(a.doc) as f:
-		doc = f.read()
-	new = doc
-	for _, body, (begin, end) in bodies:
-		new = splice(new, body, begin, end)
-	if a.check:
-		if new != doc:
-			print("render_packed: %s does not match its results (run render_packed.py --write)"
-			      % os.path.relpath(a.doc, ROOT))
-			return 1
-		return 0
-	with open(a.doc, "w") as f:
-		f.write(new)
-	return 0
+	return emit(a.doc, [(body, b, e) for _, body, (b, e) in bodies], a.write, a.check,
+	            "render_packed", "its results")
 
 
 if __name__ == "__main__":
