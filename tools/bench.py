@@ -442,9 +442,10 @@ def parser():
 	                help="Tally's ISA (aarch64: Tally alone, on QEMU's virt; the peers "
 	                     "run in an x86_64 Linux guest only)")
 	ap.add_argument("--machine", default=None,
-	                help="QEMU -machine (default q35; aarch64: virt,gic-version=3)")
+	                help="QEMU -machine (default: tally_qemu.py's for the ISA, q35 or "
+	                     "virt,gic-version=3)")
 	ap.add_argument("--cpu", default=None,
-	                help="QEMU -cpu (default max; aarch64: cortex-a72)")
+	                help="QEMU -cpu (default: tally_qemu.py's for the ISA, max or cortex-a72)")
 	ap.add_argument("--timeout", type=float, default=900, help="seconds per boot")
 	ap.add_argument("--kernel", default=None,
 	                help="Tally image booted with -kernel (default build/<arch>/kernel.elf; "
@@ -464,12 +465,11 @@ def main(argv=None):
 	a = parser().parse_args(argv)
 	if a.systems is None:
 		a.systems = "tally" if a.arch == "aarch64" else "tally,go,pthreads"
-	if a.kernel is None:
-		a.kernel = os.path.join(ROOT, "build", a.arch, "kernel.elf")
-	if a.machine is None:
-		a.machine = "virt,gic-version=3" if a.arch == "aarch64" else "q35"
-	if a.cpu is None:
-		a.cpu = "cortex-a72" if a.arch == "aarch64" else "max"
+	# the launcher's defaults for the ISA (its out, machine and cpu)
+	d = load_tally_qemu().default_options(arch=a.arch)
+	a.kernel = a.kernel or os.path.join(d.out, "kernel.elf")
+	a.machine = a.machine or d.machine
+	a.cpu = a.cpu or d.cpu
 	if a.arch == "x86_64" and a.machine not in ("q35", "pc"):
 		print("bench: --machine: q35 or pc", file=sys.stderr)
 		return 2

@@ -107,8 +107,6 @@ static int is_guard(uint64_t a, const uintptr_t *g, size_t ng)
 	return 0;
 }
 
-/* One 2 MiB chunk in 4 KiB pages: the image's (W^X, guards out) or page
- * 0's (page 0 out, the rest as the chunk would be). */
 /* Pages of the image's 2 MiB chunks that are not the collector's roots
  * carry A64_PTE_NOTRACK (pte.h): the image's stacks (arch_image_stacks),
  * its statics that hold no collected pointer (linker.ld's
@@ -134,6 +132,8 @@ static int untracked(uint64_t a, int in_image)
 	return 0;
 }
 
+/* One 2 MiB chunk in 4 KiB pages: the image's (W^X, guards out) or page
+ * 0's (page 0 out, the rest as the chunk would be). */
 static pte_t *chunk_pages(uint64_t base, const struct a64_image *im, unsigned plain,
                           const uintptr_t *g, size_t ng)
 {

@@ -27,7 +27,8 @@
  * read every round.  That is the contract's "may skip", taken as never:
  * correct, and as costly as a full arch_vm_ad of the range.
  *
- * A leaf with A64_PTE_NOTRACK (the image's exception stacks) is reported
+ * A leaf with A64_PTE_NOTRACK (pages the fault path writes: the image's
+ * stacks and no-roots statics, the RAM after the image) is reported
  * as accessed and dirty and never cleared: over-reported, never lost.
  *
  * Invariants: tables reachable from the root are never freed, so a walk
