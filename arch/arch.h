@@ -169,6 +169,12 @@ void arch_send_ipi(uint32_t hwid, unsigned vector);
  * enters the kernel through kernel_nmi() (kernel/cpu/irq.h). */
 void arch_send_nmi(uint32_t hwid);
 void arch_eoi(void);
+/* any, interrupts off: 1 when interrupt v reached this CPU's controller
+ * and was not yet ended (x86: its bit in the local APIC's IRR or ISR;
+ * GIC: pending or active, in the distributor for a shared interrupt, in
+ * this CPU's redistributor or banked registers for a private one), else
+ * 0.  irq_free_vector asks every CPU before it lets a vector go. */
+int arch_irq_in_flight(unsigned v);
 /* boot/AP: start the CPU with hardware id hwid at entry(arg) on stack_top;
  * returns 0 once it signals *started != 0, -1 after timeout_ns. */
 int arch_start_cpu(uint32_t hwid, void (*entry)(void *), void *arg,

@@ -64,6 +64,8 @@
 #define GICD_IGROUPR     0x0080
 #define GICD_ISENABLER   0x0100
 #define GICD_ICENABLER   0x0180
+#define GICD_ISPENDR     0x0200
+#define GICD_ISACTIVER   0x0300
 #define GICD_IPRIORITYR  0x0400
 #define GICD_ITARGETSR   0x0800
 #define GICD_SGIR        0x0f00
@@ -360,6 +362,21 @@ void arch_eoi(void)
 	} else {
 		wr32(lay.gicc.base + GICC_EOIR, v);
 	}
+}
+
+int arch_irq_in_flight(unsigned v)
+{
+	/* the kernel's timer number is not an INTID (gic.h) */
+	uint32_t intid = v == timer_vector ? timer_intid : v;
+	uint64_t b;
+
+	if (intid >= 1020 || (intid >= 32 && intid >= lines))
+		return 0;
+	b = intid < 32 ? private_base() : lay.gicd.base;
+	if (!b)
+		return 0;
+	b += 4 * (intid / 32);
+	return (int)(((rd32(b + GICD_ISPENDR) | rd32(b + GICD_ISACTIVER)) >> (intid % 32)) & 1);
 }
 
 void arch_irq_vector_range(unsigned *first, unsigned *last)

@@ -28,7 +28,7 @@ enum {
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
 	LAPIC_TIMER_INIT = 0x380, LAPIC_TIMER_CUR = 0x390, LAPIC_TIMER_DIV = 0x3e0,
-	LAPIC_TPR = 0x80,
+	LAPIC_TPR = 0x80, LAPIC_ISR = 0x100, LAPIC_IRR = 0x200,   /* 8 banks of 32, 0x10 apart */
 };
 #define LVT_MASKED (1u << 16)
 
@@ -115,6 +115,15 @@ void arch_intc_init_ap(void) { enable_this_cpu(); }
 const char *arch_intc_name(void) { return ops ? ops->name : "none"; }
 uint32_t arch_cpu_hwid(void) { return ops->id(); }
 void arch_eoi(void) { ops->write(LAPIC_EOI, 0); }
+
+int arch_irq_in_flight(unsigned v)
+{
+	if (v > 255)
+		return 0;
+	unsigned bank = 0x10 * (v / 32), bit = v % 32;
+	uint32_t irr = ops->read(LAPIC_IRR + bank), isr = ops->read(LAPIC_ISR + bank);
+	return (int)((irr | isr) >> bit & 1);
+}
 
 void arch_send_ipi(uint32_t hwid, unsigned vector)
 {

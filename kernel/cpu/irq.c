@@ -33,8 +33,8 @@ void irq_set_handler(unsigned vector, irq_fn fn, unsigned cls)
 {
 	if (vector < ARCH_IRQ_FIRST || vector >= ARCH_IRQ_COUNT)
 		panic("irq: interrupt %u cannot take a handler", vector);
-	handlers[vector].fn = fn;
 	handlers[vector].cls = cls;
+	__atomic_store_n(&handlers[vector].fn, fn, __ATOMIC_RELEASE);
 }
 
 uint64_t irq_count(unsigned vector) { return vector < ARCH_IRQ_COUNT ? counts[vector] : 0; }
@@ -43,10 +43,13 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 {
 	v %= ARCH_IRQ_COUNT;  /* the port passes v < ARCH_IRQ_COUNT */
 	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
-	int unhandled = handlers[v].fn ? 0 : arch_irq_unhandled(v);
+	/* one read: irq_free_vector may swap the entry meanwhile (another
+	 * CPU); what this interrupt calls is what it read here */
+	irq_fn fn = __atomic_load_n(&handlers[v].fn, __ATOMIC_ACQUIRE);
+	int unhandled = fn ? 0 : arch_irq_unhandled(v);
 	if (unhandled == 1)
 		return;  /* spurious: no EOI */
-	unsigned cls = handlers[v].fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
+	unsigned cls = fn ? handlers[v].cls : LC_KERN_IRQ_OTHER;
 	struct ledger_cpu *l = &this_cpu()->ledger;
 	int on = ledger_on;
 	/* the entry stub's timestamp: never before the last transition; a
@@ -55,8 +58,8 @@ void kernel_interrupt(unsigned v, struct trap_frame *tf, uint64_t t0)
 		l->restarts += (unsigned)arch_restart_fixup(tf);
 		ledger_push(l, t0 > l->last ? t0 : l->last, cls, 0);
 	}
-	if (handlers[v].fn)
-		handlers[v].fn(v, tf);
+	if (fn)
+		fn(v, tf);
 	else if (!unhandled)
 		panic("unexpected interrupt vector %u", v);
 	arch_eoi();

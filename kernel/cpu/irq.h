@@ -52,8 +52,14 @@ uint64_t irq_count(unsigned vector);
  * installs fn (charged to ledger class cls) and returns the vector, or -1
  * when none is left.  Boot or thread context, not in a handler. */
 int irq_alloc_vector(irq_fn fn, unsigned cls);
-/* Remove the handler and return the vector; panics if v was not allocated. */
+/* Remove the handler and return the vector; panics if v was not
+ * allocated.  The caller silences the source first; on return no CPU
+ * runs or will run the handler for v (an interrupt already on its way is
+ * waited for and counted by irq_late_count: irq_alloc.c).  Thread
+ * context, interrupts on. */
 void irq_free_vector(unsigned v);
+/* Interrupts that arrived on a vector while irq_free_vector drained it. */
+uint64_t irq_late_count(void);
 /* How many device vectors are still free. */
 unsigned irq_vectors_free(void);
 /* Route legacy interrupt line `line` (ISA IRQ numbering, with the
