@@ -88,7 +88,8 @@ void boot_main(int kind, uint64_t ptr)
 	default:
 		boot_fail("multiboot2", "loader passed a bad magic value in EAX");
 	}
-	if (bi->rsdp_len == 0 && kind != KIND_DTB)  /* no BIOS areas to scan */
+	/* the BIOS areas: only a PC has them (a device tree means none) */
+	if (bi->rsdp_len == 0 && bi->dtb_len == 0 && kind != KIND_DTB)
 		boot_info_scan_rsdp(bi, early_phys, NULL);
 	kernel_main(bi);
 }

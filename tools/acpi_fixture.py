@@ -124,6 +124,43 @@ def e_x2apic_nmi(flags, uid, lint):
     return struct.pack("<BBHIB3s", 10, 12, flags, uid, lint, b"\0\0\0")
 
 
+# Arm MADT entries (ACPI 6.5, 5.2.12.14-18) and tables (GTDT 5.2.25,
+# SPCR revision 2).
+def e_gicc(iface, uid, flags, mpidr, gicc_base=0, gicr_base=0):
+    b = bytearray(80)
+    struct.pack_into("<BBHIII", b, 0, 0x0B, 80, 0, iface, uid, flags)
+    struct.pack_into("<Q", b, 32, gicc_base)
+    struct.pack_into("<Q", b, 60, gicr_base)
+    struct.pack_into("<Q", b, 68, mpidr)
+    return bytes(b)
+
+
+def e_gicd(base, version):
+    return struct.pack("<BBHIQIB3s", 0x0C, 24, 0, 0, base, 0, version, bytes(3))
+
+
+def e_gicr(base, length):
+    return struct.pack("<BBHQI", 0x0E, 16, 0, base, length)
+
+
+def e_its(its_id, base):
+    return struct.pack("<BBHIQI", 0x0F, 20, 0, its_id, base, 0)
+
+
+def gtdt(phys_gsiv, virt_gsiv, length=96, **kw):
+    b = bytearray(96 - 36)
+    struct.pack_into("<IIIIIIII", b, 48 - 36, 29, 0, phys_gsiv, 0, virt_gsiv, 0, 26, 0)
+    struct.pack_into("<Q", b, 80 - 36, 0xFFFFFFFFFFFFFFFF)   # CntReadBase: none
+    return sdt(b"GTDT", 2, bytes(b[:length - 36]), **kw)
+
+
+def spcr(itype, space, addr, **kw):
+    b = bytearray(80 - 36)
+    b[0] = itype
+    b[4:16] = gas(space, 8, 0, 1, addr)
+    return sdt(b"SPCR", 2, bytes(b), **kw)
+
+
 def madt(entries, lapic=0xFEE00000, flags=1, rev=5, **kw):
     return sdt(b"APIC", rev, struct.pack("<II", lapic, flags) +
                b"".join(entries), **kw)
@@ -139,7 +176,7 @@ QEMU_FLAGS = F_WBINVD | F_PROC_C1 | F_SLP_BUTTON | F_RTC_S4 | F_PLATFORM_CLOCK
 def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
          reset=None, reset_value=0, x_pm_tmr=None, dsdt=DSDT_PA,
          x_dsdt=None, length=None, pm1b_cnt=0, x_pm1a_cnt=None,
-         x_pm1b_cnt=None, sleep_ctl=None, **kw):
+         x_pm1b_cnt=None, sleep_ctl=None, arm_boot_arch=0, **kw):
     """A FADT of the given revision, its body cut to that revision's size."""
     n = FADT_LEN[rev] if length is None else length
     b = bytearray(FADT_LEN[6] - 36)
@@ -159,6 +196,7 @@ def fadt(rev, pm_tmr_blk=0x608, flags=QEMU_FLAGS, sci=9, boot_arch=3,
     put("<I", 112, flags)
     if reset is not None:
         put("<12sB", 116, reset, reset_value)
+    put("<H", 129, arm_boot_arch)         # ARM_BOOT_ARCH (5.1+)
     put("<B", 131, 1 if rev >= 5 else 0)  # FADT minor version
     if x_dsdt is not None:
         put("<Q", 140, x_dsdt)

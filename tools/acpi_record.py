@@ -20,7 +20,9 @@ one region from the lowest to the end of the highest table reached
 (page-rounded).  The .expect is written by hand and checked against what
 QEMU's ACPI builder emits for the machine.
 
-Context: stdlib only; runs QEMU (qemu-system-x86_64 on PATH); imported by
+Context: stdlib only; runs QEMU (qemu-system-x86_64 on PATH, or
+qemu-system-aarch64 when the arguments name a `virt` machine: AAVMF, RAM
+dumped from 1 GiB where that board's starts); imported by
 tools/mkacpi.py (tools/ is on sys.path: the scripts' folder).
 """
 import os
@@ -40,22 +42,27 @@ def record(name, outdir, qemu_args, wait=3.0):
     end of the highest table reached.  The .expect is written by hand and
     checked against what QEMU builds."""
     mem = 128 << 20
+    # QEMU's aarch64 virt board (AAVMF): its RAM starts at 1 GiB
+    a64 = any(a.startswith("virt") for a in qemu_args)
+    prog = "qemu-system-aarch64" if a64 else "qemu-system-x86_64"
+    base = 0x40000000 if a64 else 0
     with tempfile.TemporaryDirectory() as tmp:
         dump = os.path.join(tmp, "ram.bin")
-        p = subprocess.Popen(["timeout", "90", "qemu-system-x86_64",
+        p = subprocess.Popen(["timeout", "90", prog,
                               "-m", "128M", "-display", "none",
                               "-monitor", "stdio", "-serial", "none"] +
                              qemu_args, stdin=subprocess.PIPE,
                              stdout=subprocess.DEVNULL)
         time.sleep(wait)   # the firmware has built its tables by then
-        p.communicate(("pmemsave 0 0x%x \"%s\"\nquit\n" %
-                       (mem, dump)).encode(), timeout=90)
+        p.communicate(("pmemsave 0x%x 0x%x \"%s\"\nquit\n" %
+                       (base, mem, dump)).encode(), timeout=90)
         ram = open(dump, "rb").read()
 
     def table(pa):
-        if pa == 0 or pa + 8 > len(ram):
+        if pa < base or pa - base + 8 > len(ram):
             return None
-        return ram[pa:pa + struct.unpack_from("<I", ram, pa + 4)[0]]
+        o = pa - base
+        return ram[o:o + struct.unpack_from("<I", ram, o + 4)[0]]
 
     def tables_from(r):
         """Address -> length of every table reachable from RSDP r."""
@@ -90,8 +97,8 @@ def record(name, outdir, qemu_args, wait=3.0):
         r = ram[at:at + (36 if ram[at + 15] >= 2 else 20)]
         if csum(r[:20]) == 0 and csum(r) == 0:
             seen = tables_from(r)
-            if any(ram[pa:pa + 4] in (b"RSDT", b"XSDT") for pa in seen):
-                found.append((len(r) != 36, at, r, seen))
+            if any(table(pa)[:4] in (b"RSDT", b"XSDT") for pa in seen):
+                found.append((len(r) != 36, at + base, r, seen))
         at = ram.find(b"RSD PTR ", at + 1)
     if not found:
         raise SystemExit("no RSDP found in guest RAM")
@@ -100,8 +107,8 @@ def record(name, outdir, qemu_args, wait=3.0):
     hi = (max(pa + n for pa, n in seen.items()) + 0xFFF) & ~0xFFF
     path = os.path.join(outdir, "acpi-%s.bin" % name)
     with open(path, "wb") as f:
-        f.write(mem_fixture(at, [(at, r), (lo, ram[lo:hi])]))
+        f.write(mem_fixture(at, [(at, r), (lo, ram[lo - base:hi - base])]))
     print("%s: RSDP at 0x%x (%d bytes), tables 0x%x-0x%x: %s" %
           (path, at, len(r), lo, hi, " ".join(
-              "%s@0x%x" % (ram[pa:pa + 4].decode(), pa)
+              "%s@0x%x" % (table(pa)[:4].decode(), pa)
               for pa in sorted(seen))))

@@ -29,7 +29,7 @@ PKGS="make gcc clang lld llvm python3 qemu-system-x86 ovmf gnu-efi \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools newlib-source \
 libcmocka-dev texinfo bison flex xz-utils golang-go gnuplot-nox libc6-dev \
 libclang-rt-14-dev socat curl wrk iproute2 iputils-ping util-linux \
-qemu-system-arm libgcc-12-dev-arm64-cross"
+qemu-system-arm libgcc-12-dev-arm64-cross qemu-efi-aarch64"
 
 missing=""
 for p in $PKGS; do

@@ -64,6 +64,7 @@ import os
 import struct
 import sys
 
+from acpi_fixture import e_gicc, e_gicd, e_gicr, e_its, gtdt, spcr  # noqa: F401
 from acpi_fixture import (  # noqa: F401  (mkacpi's names, as before the split)
     FX_MAGIC, KIND_ACPI, RSDP_PA, BASE, DSDT_PA, XSDT_PA, RSDT_PA, FADT_PA,
     MADT_PA, HPET_PA, MCFG_PA, MADT2_PA, UNREADABLE, IO, MEM, csum, fix,
@@ -349,7 +350,8 @@ def madt_cases(outdir):
          "header runs past the end (0x35), rest skipped"], tail=b"\x09")
     one("madt-quirks", "type 5 LAPIC address override (after the CPUs), "
         "a short IOAPIC entry, a duplicate APIC id, an xAPIC id 0xff, an "
-        "x2APIC id ~0, skipped NMI-source and GICC entries",
+        "x2APIC id ~0, a skipped NMI-source entry and a GICC entry too "
+        "short to read",
         [e_lapic(0, 0, 1), e_lapic(1, 1, 1),
          struct.pack("<BBBBI", 1, 8, 3, 0, 0xFEC00000),
          e_lapic(2, 1, 1), e_x2apic(1, 1, 9), e_lapic(3, 0xFF, 1),
@@ -364,7 +366,9 @@ def madt_cases(outdir):
          "acpi: MADT at 0x7fe1400: entry 3 (type 0, offset 0x44): "
          "APIC id 0x1 listed twice, entry skipped",
          "acpi: MADT at 0x7fe1400: entry 4 (type 9, offset 0x4c): "
-         "APIC id 0x1 listed twice, entry skipped"], flags=0)
+         "APIC id 0x1 listed twice, entry skipped",
+         "acpi: MADT at 0x7fe1400: entry 8 (type 11, offset 0x7c): "
+         "length 4 too short (76), entry skipped"], flags=0)
     one("madt-nmi-bad-lint", "local APIC NMI entries naming LINT2 and "
         "LINT7 (a local APIC has LINT0 and LINT1 only)",
         [e_lapic(0, 0, 1), e_lapic_nmi(0xFF, 0, 1), e_lapic_nmi(0, 5, 2),
@@ -569,6 +573,56 @@ def hpet_mcfg_cases(outdir):
     fx.save()
 
 
+def arm_cases(outdir):
+    gtdt_pa, spcr_pa = BASE + 0x1800, BASE + 0x1900
+    fx = Fx(outdir, "arm-gic", """
+An Arm server's tables, crafted: FADT rev 6 with ARM_BOOT_ARCH PSCI over SMC
+(1); MADT with a GICv3 distributor, a second one (skipped), four GICC entries
+(MPIDR 0; MPIDR 0x100 online-capable only; MPIDR 0 again, skipped; MPIDR
+0x1_0000_0002 with the MT and U bits 24 and 30 set, which are not affinity),
+two redistributor ranges and an ITS; a GTDT (physical timer PPI 30, virtual
+27) and an SPCR naming an SBSA UART at 0x9000000.""", rsdp(2, 0, XSDT_PA))
+    f = fx.add(FADT_PA, fadt(6, pm_tmr_blk=0, flags=1 << 20, sci=0, boot_arch=0,
+                             arm_boot_arch=1, x_dsdt=DSDT_PA))
+    m = fx.add(MADT_PA, madt([
+        e_gicd(0x8000000, 3), e_gicd(0x9000000, 2),
+        e_gicc(0, 0, 1, 0), e_gicc(1, 1, 8, 0x100),
+        e_gicc(2, 2, 1, 0), e_gicc(3, 3, 1, 0x141000002, gicr_base=0x80e0000),
+        e_gicr(0x80a0000, 0x40000), e_gicr(0x80e0000, 0x20000),
+        e_its(0, 0x8080000)], lapic=0, flags=0, rev=4))
+    g = fx.add(gtdt_pa, gtdt(30, 27))
+    u = fx.add(spcr_pa, spcr(0x0E, MEM, 0x9000000))
+    fx.add(DSDT_PA, dsdt())
+    x = fx.add(XSDT_PA, root(b"XSDT", [FADT_PA, MADT_PA, gtdt_pa, spcr_pa]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(f, FADT_PA, 1), tline(m, MADT_PA, 1), tline(g, gtdt_pa, 1),
+           tline(u, spcr_pa, 1),
+           "madt 0x0 0 4", "fadt 6 276 0x100000 0 0 %s" % hexs(DSDT_PA),
+           "arm_boot_arch 1", "pm_timer none", "reset none", "hw_reduced 1",
+           *NO_HPET, "gicd 0x8000000 3",
+           "gicc 0x0 0 0 1 0 0x0 0x0", "gicc 0x100 1 1 0 1 0x0 0x0",
+           "gicc 0x100000002 3 3 1 0 0x0 0x80e0000",
+           "gicr 0x80a0000 0x40000", "gicr 0x80e0000 0x20000", "its 0x8080000",
+           "gtdt 30 27", "spcr 14 0 0x9000000",
+           "warn acpi: MADT at 0x7fe1400: entry 1 (type 12, offset 0x44): "
+           "a second GIC distributor, entry skipped",
+           "warn acpi: MADT at 0x7fe1400: entry 4 (type 11, offset 0xfc): "
+           "MPIDR 0x0 listed twice, entry skipped")
+    fx.save()
+
+    fx = Fx(outdir, "arm-gtdt-short", "a GTDT cut at 60 bytes (before the "
+            "virtual timer's GSIV) and no SPCR: the GTDT is skipped",
+            rsdp(2, 0, XSDT_PA))
+    g = fx.add(gtdt_pa, gtdt(30, 27, length=60))
+    x = fx.add(XSDT_PA, root(b"XSDT", [gtdt_pa]))
+    fx.exp("result ok", "root XSDT 0x7fe1000", tline(x, XSDT_PA, 1),
+           tline(g, gtdt_pa, 0), *NO_MADT, *NO_FADT, *NO_HPET,
+           "gtdt none", "spcr none",
+           "warn acpi: GTDT at 0x7fe1800: length 0x3c too short for a GTDT "
+           "(0x50), table skipped")
+    fx.save()
+
+
 def main(argv):
     if argv and argv[0] == "--record":
         rest = argv[1:]
@@ -591,6 +645,7 @@ def main(argv):
     fadt_cases(outdir)
     hpet_mcfg_cases(outdir)
     s5_cases(outdir)
+    arm_cases(outdir)
     return 0
 
 

@@ -39,13 +39,16 @@ QEMU = "qemu-system-x86_64"
 ARCHES = ("x86_64", "aarch64")
 QEMU_A64 = "qemu-system-aarch64"
 X86_MACHINES = ("q35", "pc", "isapc", "microvm")
-A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
+A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?(,acpi=off)?$")
 A64_IMAGE = "dtboot.img"
 # aarch64 images: the boot test image (default) or the kernel's arm64 Image
 A64_IMAGES = ("dtboot.img", "Image")
 SEMIHOSTING = ["-semihosting-config", "enable=on,target=native"]
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# aarch64: AAVMF (Debian's qemu-efi-aarch64), the same EDK II for virt
+AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
+AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd"
 BOOTS = ("direct", "grub", "grub-efi", "uefi")
 IMAGE = {"direct": "kernel.elf", "grub": "tally.iso", "grub-efi": "tally.iso",
          "uefi": "esp.img"}
@@ -62,7 +65,16 @@ def out_dir(opts):
 	return opts.out or os.path.join(ROOT, "build", opts.arch)
 
 
+def firmware(opts):
+	"""The UEFI firmware's (code, vars template) for opts' ISA."""
+	if opts.arch == "aarch64":
+		return AAVMF_CODE, AAVMF_VARS
+	return OVMF_CODE, OVMF_VARS
+
+
 def image_path(opts):
+	if opts.arch == "aarch64" and opts.boot == "uefi":
+		return os.path.join(out_dir(opts), IMAGE["uefi"])
 	if opts.arch == "aarch64":
 		return os.path.join(out_dir(opts), getattr(opts, "image", None) or A64_IMAGE)
 	return os.path.join(out_dir(opts), IMAGE[opts.boot])
@@ -103,10 +115,11 @@ def check_options(opts):
 	if opts.arch not in ARCHES:
 		return "unknown --arch %r (one of %s)" % (opts.arch, ", ".join(ARCHES))
 	if opts.arch == "aarch64":
-		if opts.boot != "direct":
-			return "--arch aarch64 boots only --boot direct so far (docs/boot.md)"
+		if opts.boot not in ("direct", "uefi"):
+			return "--arch aarch64 boots only --boot direct or uefi so far (docs/boot.md)"
 		if not A64_MACHINE.match(opts.machine):
-			return "--arch aarch64 needs --machine virt[,gic-version=2|3][,virtualization=on], not %r" % opts.machine
+			return ("--arch aarch64 needs --machine "
+			        "virt[,gic-version=2|3][,virtualization=on][,acpi=off], not %r" % opts.machine)
 	elif opts.machine not in X86_MACHINES:
 		return "unknown --machine %r (one of %s)" % (opts.machine, ", ".join(X86_MACHINES))
 	if opts.boot != "direct" and opts.cmdline:
@@ -121,13 +134,15 @@ def check_options(opts):
 		return err
 	if not os.path.isfile(image_path(opts)):
 		return "no image %s (build it first: make %s)" % (
-			image_path(opts), "ARCH=aarch64" if opts.arch == "aarch64" else
+			image_path(opts), "ARCH=aarch64 esp" if opts.arch == "aarch64" and
+			opts.boot == "uefi" else "ARCH=aarch64" if opts.arch == "aarch64" else
 			"kernel" if opts.boot == "direct" else
 			"iso" if opts.boot.startswith("grub") else "esp")
 	if opts.boot in ("grub-efi", "uefi"):
-		for f in (OVMF_CODE, OVMF_VARS):
+		for f in firmware(opts):
 			if not os.path.isfile(f):
-				return "firmware %s not found (install ovmf)" % f
+				return "firmware %s not found (install %s)" % (
+					f, "qemu-efi-aarch64" if opts.arch == "aarch64" else "ovmf")
 	return None
 
 
@@ -149,7 +164,7 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 		cmd += ["-icount", "shift=0,align=off,sleep=off",
 		        "-rtc", "base=2024-01-01T00:00:00,clock=vm"]
 	if opts.boot in ("grub-efi", "uefi"):
-		cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + q(OVMF_CODE),
+		cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + q(firmware(opts)[0]),
 		        "-drive", "if=pflash,format=raw,unit=1,file=" + q(vars_path)]
 	if opts.boot == "direct":
 		cmd += ["-kernel", img]
@@ -158,6 +173,11 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 	elif opts.boot in ("grub", "grub-efi"):
 		cmd += ["-drive", "media=cdrom,readonly=on,format=raw,file=" + q(img),
 		        "-boot", "d"]
+	elif opts.arch == "aarch64":
+		# virt has no IDE: the ESP is a virtio disk on PCI, which AAVMF
+		# boots as removable media (EFI/BOOT/BOOTAA64.EFI)
+		cmd += ["-drive", "if=none,id=esp,format=raw,snapshot=on,file=" + q(img),
+		        "-device", "virtio-blk-pci,drive=esp"]
 	else:
 		# snapshot=on: the firmware's writes never reach the image, and
 		# two runs may share it.

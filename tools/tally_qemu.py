@@ -19,7 +19,10 @@ is built (make CMDLINE=...), so a non-empty --cmdline is refused there.
 `make ARCH=aarch64`), or with --image Image the kernel (`make ARCH=aarch64
 kernel`); --out defaults to build/aarch64) under
 qemu-system-aarch64 on a `virt` machine (--machine virt, optionally
-,gic-version=2|3 and ,virtualization=on), direct boot only.  Its status
+,gic-version=2|3, ,virtualization=on and ,acpi=off).  --boot uefi boots
+the kernel's esp.img (`make ARCH=aarch64 esp`) under AAVMF from a
+virtio disk: with QEMU's ACPI tables, or with ,acpi=off the device tree,
+as the firmware's description.  Its status
 comes through Arm semihosting instead of isa-debug-exit: the guest passes
 (status << 1) | 1 to SYS_EXIT, so the exit codes below read the same;
 --no-debug-exit leaves semihosting off (the guest then powers off through
@@ -80,8 +83,8 @@ import time
 
 from qemu_command import (  # noqa: F401  (re-exported: tally_qemu's API)
 	ROOT, QEMU, ARCHES, QEMU_A64, X86_MACHINES, A64_MACHINE, A64_IMAGE, A64_IMAGES,
-	SEMIHOSTING, OVMF_CODE, OVMF_VARS, BOOTS, IMAGE, QEMU_VARIANTS,
-	out_dir, image_path, qemu_program, check_qemu_program, check_options,
+	SEMIHOSTING, OVMF_CODE, OVMF_VARS, AAVMF_CODE, AAVMF_VARS, BOOTS, IMAGE, QEMU_VARIANTS,
+	firmware, out_dir, image_path, qemu_program, check_qemu_program, check_options,
 	build_command, power_args,
 )
 
@@ -343,9 +346,9 @@ def boot(opts, echo_to=None, log_path=None):
 	logf = None
 	proc = None
 	try:
-		vars_path = os.path.join(tmpdir, "OVMF_VARS_4M.fd")
+		vars_path = os.path.join(tmpdir, os.path.basename(firmware(opts)[1]))
 		if opts.boot in ("grub-efi", "uefi"):
-			shutil.copyfile(OVMF_VARS, vars_path)
+			shutil.copyfile(firmware(opts)[1], vars_path)
 		res.command = build_command(opts, vars_path)
 		res.command, qmp_path = power_args(opts, res.command, tmpdir)
 		qmp = None
@@ -549,7 +552,7 @@ def main(argv=None):
 			print("tally-qemu: " + check_options(opts), file=sys.stderr)
 			return EXIT_USAGE
 		cmd, _ = power_args(opts, build_command(
-			opts, "<fresh copy of %s>" % OVMF_VARS), "<tmpdir>")
+			opts, "<fresh copy of %s>" % firmware(opts)[1]), "<tmpdir>")
 		print(_shell_quote(cmd))
 		return 0
 	err = check_options(opts)

@@ -171,9 +171,26 @@ class Commands(unittest.TestCase):
 		self.assertTrue(kc[kc.index("-kernel") + 1].endswith(os.path.join("build", "aarch64", "Image")))
 		o.debug_exit = False
 		self.assertNotIn("-semihosting-config", tq.power_args(o, tq.build_command(o, "v"), "/t")[0])
-		self.assertIn("direct", tq.check_options(self.opts(arch="aarch64", boot="grub")))
+		self.assertIn("direct or uefi", tq.check_options(self.opts(arch="aarch64", boot="grub")))
 		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", machine="q35")))
 		self.assertIn("q35", tq.check_options(self.opts(machine="virt")))
+
+	def test_aarch64_uefi_command(self):
+		o = self.opts(arch="aarch64", boot="uefi", machine="virt,gic-version=2,acpi=off")
+		cmd = tq.build_command(o, "/t/vars.fd")
+		joined = " ".join(cmd)
+		self.assertEqual(cmd[0], "qemu-system-aarch64")
+		self.assertIn("readonly=on,file=" + tq.AAVMF_CODE, joined)
+		self.assertNotIn("OVMF", joined)
+		self.assertIn("unit=1,file=/t/vars.fd", joined)
+		self.assertIn("if=none,id=esp,format=raw,snapshot=on,file=/img/esp.img", joined)
+		self.assertEqual(cmd[cmd.index("-device", cmd.index("if=none,id=esp,format=raw,"
+		                                                   "snapshot=on,file=/img/esp.img")) + 1],
+		                 "virtio-blk-pci,drive=esp")
+		self.assertNotIn("-kernel", cmd)
+		self.assertEqual(tq.firmware(o), (tq.AAVMF_CODE, tq.AAVMF_VARS))
+		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", boot="uefi",
+		                                                 machine="virt,acpi=on")))
 
 	def test_missing_qemu_variant_says_why(self):
 		with tempfile.TemporaryDirectory() as d:

@@ -61,14 +61,13 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 
 
 # arch = aarch64: the case boots under qemu-system-aarch64, `boot = direct`
-# only, machine virt[,gic-version=2|3][,virtualization=on] (default
+# or `boot = uefi` (the kernel's ESP under AAVMF; needs an app), machine
+# virt[,gic-version=2|3][,virtualization=on][,acpi=off] (default
 # virt,gic-version=3), cpu default cortex-a72: with the default app the
 # port's boot test image (build/aarch64/dtboot.img, `make ARCH=aarch64`),
 # with `app = FILE|DIR` the kernel linked with that application
 # (`make ARCH=aarch64 kernel APP=...`, its arm64 Image).
-ARCHES = ("x86_64", "aarch64")
-X86_MACHINES = ("q35", "pc", "isapc", "microvm")
-A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?$")
+from qemu_command import ARCHES, X86_MACHINES, A64_MACHINE  # noqa: E402 (one list)
 
 # ---------------------------------------------------------------- cases
 
@@ -172,9 +171,12 @@ def _check_arch(c):
 		c.machine = c.machine or "virt,gic-version=3"
 		c.cpu = c.cpu or "cortex-a72"
 		if not A64_MACHINE.match(c.machine):
-			bad("arch = aarch64 needs machine = virt[,gic-version=2|3][,virtualization=on]")
-		if c.boots != ["direct"]:
-			bad("arch = aarch64 boots only `boot = direct` so far")
+			bad("arch = aarch64 needs machine = virt[,gic-version=2|3][,virtualization=on][,acpi=off]")
+		if any(b not in ("direct", "uefi") for b in c.boots):
+			bad("arch = aarch64 boots only `boot = direct` and `boot = uefi` so far")
+		if "uefi" in c.boots and c.app == "default":
+			bad("arch = aarch64, boot = uefi needs an `app =` (the kernel; the boot "
+			    "test image boots directly only)")
 		if c.launcher or c.client or c.xfail or c.tap:
 			bad("arch = aarch64: no launcher, client, tap or xfail yet")
 	else:

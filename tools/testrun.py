@@ -101,8 +101,10 @@ class Build:
 		if self.arch == "aarch64":
 			if self.app == "default":
 				return ["make", "-s", "ARCH=aarch64", "dtboot"]
-			return ["make", "-s", "ARCH=aarch64", "APP=" + self.app, "OUT=" + self.out,
-			        "kernel"]
+			cmd = ["make", "-s", "ARCH=aarch64", "APP=" + self.app, "OUT=" + self.out]
+			if self.cmdline is not None:
+				cmd.append("CMDLINE=" + self.cmdline)
+			return cmd + (self.targets or ["kernel"])
 		cmd = ["make", "-s"]
 		cmd.append("APP=" + (DEFAULT_APP if self.app == "default" else self.app))
 		cmd.append("OUT=" + self.out)
@@ -132,15 +134,21 @@ def plan_builds(cases):
 	used = set()
 	for c in cases:
 		if c.arch == "aarch64" and c.app != "default":
-			k = ("aarch64", c.app)
+			# an ESP bakes the command line in: one build per line
+			images = any(b != "direct" for b in c.boots)
+			k = ("aarch64", c.app, c.cmdline if images else None)
 			if k not in builds:
-				name = "a64_" + stem(c.app)
+				name = "a64_" + stem(c.app) + ("." + c.name if images else "")
 				while name in used:
 					name += "_"
 				used.add(name)
-				builds[k] = Build(c.app, None, os.path.join(APPS_OUT, name), "aarch64")
+				builds[k] = Build(c.app, k[2], os.path.join(APPS_OUT, name), "aarch64")
 				order.append(builds[k])
-			c.build = builds[k]
+			b = builds[k]
+			for boot in c.boots:
+				if TARGET[boot] not in b.targets:
+					b.targets.append(TARGET[boot])
+			c.build = b
 			continue
 		if c.arch == "aarch64":
 			if a64 is None:
@@ -164,8 +172,7 @@ def plan_builds(cases):
 				b.targets.append(TARGET[boot])
 		c.build = b
 	for b in order:
-		if b.arch == "x86_64":
-			b.targets.sort(key=["kernel", "iso", "esp"].index)
+		b.targets.sort(key=["kernel", "iso", "esp"].index)
 	return order
 
 

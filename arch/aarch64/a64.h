@@ -78,7 +78,10 @@ _Noreturn void a64_exit(int status);
 
 /* kernel/early_map.c: the kernel's first map (the image's GiB, the DTB's,
  * device space below 1 GiB), MMU and caches on; halts if it cannot. */
-void a64_early_map(uint64_t dtb);
+/* boot_main's kinds the kernel's entry passes (boot/boot.c) */
+#define A64_BOOT_UEFI 3
+#define A64_BOOT_DTB  4
+void a64_early_map(uint64_t ptr, uint64_t kind);
 
 /* mmu.c: identity-map [0, 1 GiB) as device memory, the image in 4 KiB
  * pages (W^X, stack guards unmapped) and the rest of its GiB and the

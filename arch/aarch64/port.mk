@@ -17,14 +17,19 @@
 #                              the top-level linker.ld with
 #                              arch/aarch64/{isa,text-head,notes}.ld
 #   build/aarch64/Image        the same as a raw arm64 Image
-# Its other targets (iso, esp, stress, ...) stop with a message.
+# Also tally.efi and esp.img (boot/uefi/uefi_a64.mk).  Its other targets
+# (iso, stress, ...) stop with a message.
 #
 #   make ARCH=aarch64            dtboot.img
 #   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
 #   make ARCH=aarch64 run        boot the kernel's Image with APP (SMP=,
 #                                MEM=, CMDLINE=, GIC=2|3, CPU=: QEMU's
 #                                -cpu, default cortex-a72); the exit
-#                                status is the program's, as on x86_64
+#                                status is the program's, as on x86_64;
+#                                BOOT=uefi: its ESP under AAVMF (ACPI
+#                                tables; ACPI=off: the device tree)
+#   make ARCH=aarch64 efi | esp  tally.efi (the UEFI loader with the
+#                                kernel inside) | esp.img (CMDLINE= baked in)
 #   make ARCH=aarch64 run-kernel the same (its earlier name)
 #   make ARCH=aarch64 run-dtboot boot the test image (SMP=, MEM=,
 #                                CMDLINE=, GIC=)
@@ -60,7 +65,8 @@ A64_ASFLAGS := $(A64_TARGET) -I. -MMD -MP
 # and the few kernel services those pieces call, for this image only;
 # kernel/machine.c: machine_probe over the MACHINE() section (virt.c)
 DTBOOT_SRCS := $(wildcard arch/aarch64/*.c kernel/fdt/*.c tests/a64/*.c) kernel/lib/kprintf.c \
-	kernel/machine.c
+	kernel/machine.c kernel/acpi/acpi.c kernel/acpi/acpi_madt.c kernel/acpi/acpi_hw.c \
+	kernel/acpi/acpi_arm.c
 DTBOOT_ASMS := $(wildcard arch/aarch64/*.S tests/a64/*.S)
 DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%.o,$(DTBOOT_ASMS))
 
@@ -114,7 +120,7 @@ bench:
 	@$(PYTHON) tools/bench.py --arch aarch64 --bench '$(BENCH)' --benchtime $(BENCHTIME) \
 		--out $(BUILD)/bench-aarch64 $(BENCH_ARGS)
 
-iso esp efi stress soak host-tests fuzz qemu10:
+iso stress soak host-tests fuzz qemu10:
 	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds the boot test image and the kernel (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 
@@ -203,9 +209,29 @@ $(OUT)/Image: $(KERNEL_ELF)
 
 kernel: $(BUILD)/.bootstrap $(OUT)/Image
 
-run run-kernel: kernel
-	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --image Image --boot direct --out $(OUT) \
-		--smp $(SMP) --mem $(MEM) --machine virt,gic-version=$(GIC) \
-		$(if $(CPU),--cpu $(CPU)) --cmdline "$(CMDLINE)"
+# BOOT=uefi: the ESP under AAVMF (the command line baked into it), with
+# QEMU's ACPI tables; ACPI=off: the device tree instead.
+BOOT     ?= direct
+ACPI     ?=
+A64_RUN_MACHINE = virt,gic-version=$(GIC)$(if $(filter off,$(ACPI)),$(comma)acpi=off)
+comma := ,
+run run-kernel: $(if $(filter uefi,$(BOOT)),esp,kernel)
+	@test "$(BOOT)" = direct -o "$(BOOT)" = uefi || { echo "make ARCH=aarch64 run: BOOT=$(BOOT): expected direct or uefi" >&2; exit 2; }
+	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --boot $(BOOT) --out $(OUT) \
+		$(if $(filter direct,$(BOOT)),--image Image --cmdline "$(CMDLINE)") \
+		--smp $(SMP) --mem $(MEM) --machine $(A64_RUN_MACHINE) $(if $(CPU),--cpu $(CPU))
+
+# ---- UEFI: tally.efi (the loader with the kernel inside) and esp.img ----
+# $(OUT)/.cmdline holds CMDLINE and changes only when CMDLINE does (as on
+# x86_64: the ESP bakes the command line in).
+tally_shq = '$(subst ','\'',$(1))'
+$(OUT)/.cmdline: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(call tally_shq,$(CMDLINE)) > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+include boot/uefi/uefi_a64.mk
+efi: $(BUILD)/.bootstrap $(OUT)/tally.efi
+esp: $(BUILD)/.bootstrap $(OUT)/esp.img
 
 -include $(DTBOOT_OBJS:.o=.d) $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)

@@ -3,9 +3,15 @@
  * (kernel/machine.h), driven by the device tree.
  *
  * Purpose: what kernel/ must not know about this board.  The firmware's
- * description is the device tree QEMU passes in x0, which reaches probe
- * as boot_info's dtb_addr and dtb_len; probe opens and scans it
- * (kernel/fdt/) and reads it as a virt board (virt_desc.c, host-tested).
+ * description is the device tree QEMU passes in x0 (or AAVMF hands over
+ * with acpi=off), which reaches probe as boot_info's dtb_addr and
+ * dtb_len; probe opens and scans it (kernel/fdt/) and reads it as a virt
+ * board (virt_desc.c, host-tested).  Booted through UEFI with QEMU's ACPI
+ * tables (the default), there is no tree: probe parses the tables from
+ * boot_info's RSDP (kernel/acpi/, reading only what the loader's memory
+ * map lists as RAM or firmware memory) and reads them as the same board
+ * (virt_acpi.c, host-tested): SPCR's UART, the MADT's GIC and CPUs, the
+ * GTDT's timer, the FADT's PSCI conduit, MCFG's ECAM.
  * The console is the PL011 /chosen stdout-path names, polled, both as the
  * early console and as the console (there is no other UART to choose);
  * the interrupt controller is the GICv3 or GICv2 the tree names (gic.c),
@@ -43,6 +49,7 @@
 #include "arch/aarch64/gic.h"
 #include "arch/aarch64/virt.h"
 #include "boot/boot_info.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/console.h"
 #include "kernel/lib/kprintf.h"
 #include "kernel/machine.h"
@@ -59,6 +66,8 @@
 
 static struct fdt fdt;
 static struct fdt_info info;
+static struct acpi_info acpi;
+static int from_acpi;                  /* described by ACPI, not a tree */
 static struct virt_desc desc;
 static char probe_err[FDT_ERR_LEN];
 static char intc_err[VIRT_WHY_LEN];
@@ -80,20 +89,56 @@ const struct virt_desc *virt_description(void)
 	return &desc;
 }
 
+/* ACPI tables are read in place (the kernel's first map covers the RAM
+ * the loader's memory map lists: early_map.c), and only where that map
+ * lists RAM or firmware memory: a table address is the firmware's word. */
+static const void *acpi_phys(void *ctx, uint64_t pa, uint64_t len)
+{
+	const struct boot_info *bi = ctx;
+	uint32_t n = bi->mmap_count < BOOT_MMAP_MAX ? bi->mmap_count : BOOT_MMAP_MAX;
+
+	for (uint32_t i = 0; i < n && len && pa + len > pa; i++) {
+		const struct boot_mmap_entry *m = &bi->mmap[i];
+
+		if (m->type != BOOT_MEM_USABLE && m->type != BOOT_MEM_BOOT_RECLAIM &&
+		    m->type != BOOT_MEM_ACPI_RECLAIM && m->type != BOOT_MEM_ACPI_NVS)
+			continue;
+		if (pa >= m->base && pa + len <= m->base + m->len)
+			return (const void *)(uintptr_t)pa;
+	}
+	return NULL;
+}
+
+static int probe_acpi(const struct boot_info *bi)
+{
+	if (acpi_parse(bi->rsdp, bi->rsdp_len, acpi_phys, (void *)bi, &acpi) < 0) {
+		ksnprintf(probe_err, sizeof probe_err, "virt: %s",
+		          acpi.nwarn ? acpi.warn[0] : "acpi: the RSDP was not usable");
+		return -1;
+	}
+	from_acpi = 1;
+	return virt_describe_acpi(&acpi, A64_SYSREG_READ(mpidr_el1), &desc, probe_err,
+	                          sizeof probe_err);
+}
+
 static int virt_probe(const struct boot_info *bi)
 {
 	probe_err[0] = 0;
 	const void *dtb = (const void *)(uintptr_t)bi->dtb_addr;
 	uint64_t dtb_avail = bi->dtb_len;
-	if (!dtb || !dtb_avail) {
-		ksnprintf(probe_err, sizeof probe_err, "virt: no device tree was handed over");
+	if ((!dtb || !dtb_avail) && bi->rsdp_len) {
+		if (probe_acpi(bi) < 0)
+			return 0;
+	} else if (!dtb || !dtb_avail) {
+		ksnprintf(probe_err, sizeof probe_err,
+		          "virt: neither a device tree nor ACPI tables were handed over");
+		return 0;
+	} else if (fdt_open(&fdt, dtb, dtb_avail, probe_err, sizeof probe_err) < 0 ||
+	           fdt_scan(&fdt, &info, probe_err, sizeof probe_err) < 0 ||
+	           virt_describe(&fdt, &info, A64_SYSREG_READ(mpidr_el1), &desc, probe_err,
+	                         sizeof probe_err) < 0) {
 		return 0;
 	}
-	if (fdt_open(&fdt, dtb, dtb_avail, probe_err, sizeof probe_err) < 0 ||
-	    fdt_scan(&fdt, &info, probe_err, sizeof probe_err) < 0 ||
-	    virt_describe(&fdt, &info, A64_SYSREG_READ(mpidr_el1), &desc, probe_err,
-	                  sizeof probe_err) < 0)
-		return 0;
 	if (desc.has_uart)
 		ksnprintf(uart_name, sizeof uart_name, "pl011 at 0x%llx",
 		          (unsigned long long)desc.uart.base);
@@ -149,6 +194,8 @@ static const struct console_ops *virt_console(void)
 
 /* ---- the rest of the board ---- */
 
+static const char *conduit_name(void);
+
 static void virt_init(const struct boot_info *bi)
 {
 	uint32_t i;
@@ -156,6 +203,12 @@ static void virt_init(const struct boot_info *bi)
 	(void)bi;
 	for (i = 0; i < info.nwarn; i++)
 		kprintf("%s\n", info.warn[i]);
+	for (i = 0; i < acpi.nwarn; i++)
+		kprintf("tally: %s\n", acpi.warn[i]);
+	if (from_acpi)
+		kprintf("tally: virt: described by ACPI (OEM %s, rev %u): GICv%u, %u CPUs, "
+		        "console %s, PSCI over %s\n", acpi.oem, acpi.revision, desc.gic_version,
+		        desc.ncpu, desc.has_uart ? uart_name : "none", conduit_name());
 	for (i = 0; i < desc.nnote; i++)
 		kprintf("%s\n", desc.note[i]);
 }

@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel/acpi/acpi.h"
 #include "kernel/fdt/fdt.h"
 #include "kernel/machine.h"
 
@@ -97,5 +98,11 @@ static inline uint64_t virt_mpidr(uint32_t hwid)
  * virt-like board. */
 int virt_describe(const struct fdt *f, const struct fdt_info *in, uint64_t boot_mpidr,
                   struct virt_desc *d, char *err, size_t errlen);
+
+/* The same description from ACPI tables (virt_acpi.c: UEFI boots where
+ * the firmware hands over ACPI and no device tree).  0, or -1 with err
+ * when the tables describe no GIC and no generic timer. */
+int virt_describe_acpi(const struct acpi_info *a, uint64_t boot_mpidr, struct virt_desc *d,
+                       char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * facts.c - what the UEFI firmware tells the kernel: loader name, ACPI
- * RSDP, framebuffer and command line.
+ * RSDP, device tree, framebuffer and command line.
  *
  * Purpose: fill the firmware-dependent fields of struct boot_info while
  * boot services are still up.  Every source is optional: a missing or
@@ -13,6 +13,12 @@
  *            anything else) and truncated to fit BOOT_LOADER_MAX.
  *   rsdp     the configuration table: ACPI_20_TABLE_GUID first, then
  *            ACPI_TABLE_GUID; boot_info_set_rsdp() checks the checksums.
+ *   dtb      the configuration table's device tree (aarch64 firmware
+ *            describing the machine by one: AAVMF when QEMU gives no ACPI
+ *            tables), checked (FDT magic, 40 bytes to 2 MiB) and copied
+ *            into EfiACPIReclaimMemory pages, which the kernel keeps,
+ *            below uefi_data_limit (the firmware's own copy may be
+ *            boot-services data, which the kernel reuses).
  *   fb       GOP's current mode, only for 32-bpp RGB/BGR pixel formats
  *            (PixelBitMask and BltOnly modes are not a linear 32-bpp
  *            framebuffer the console can draw into).
@@ -100,6 +106,44 @@ void uefi_find_rsdp(struct boot_info *bi)
 
 	if (rsdp_from(bi, &acpi20) != 0)
 		rsdp_from(bi, &acpi10);
+}
+
+/* The configuration table's device tree (UEFI 2.x "EFI_DTB_TABLE"). */
+#define DTB_GUID { 0xb1b621d5, 0xf19c, 0x41a5, { 0x83, 0x0b, 0xd9, 0x15, 0x2c, 0x69, 0xaa, 0xe0 } }
+#define DTB_MAX  (2u << 20)   /* QEMU's are at most 1 MiB */
+
+static UINT32 be32(const UINT8 *p)
+{
+	return (UINT32)p[0] << 24 | (UINT32)p[1] << 16 | (UINT32)p[2] << 8 | p[3];
+}
+
+void uefi_find_dtb(struct boot_info *bi, UINT64 limit)
+{
+	EFI_GUID guid = DTB_GUID;
+	const UINT8 *src = NULL;
+	EFI_PHYSICAL_ADDRESS addr = limit - 1;
+	UINT32 size;
+	UINTN i;
+
+	for (i = 0; i < ST->NumberOfTableEntries && !src; i++)
+		if (guid_eq(&ST->ConfigurationTable[i].VendorGuid, &guid))
+			src = ST->ConfigurationTable[i].VendorTable;
+	if (!src)
+		return;
+	size = be32(src + 4);
+	if (be32(src) != 0xd00dfeedu || size < 40 || size > DTB_MAX) {
+		Print(L"tally-efi: the firmware's device tree is malformed (magic %x, size %u): "
+		      L"not passed on\r\n", be32(src), size);
+		return;
+	}
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
+	                                EfiACPIReclaimMemory, EFI_SIZE_TO_PAGES(size), &addr))) {
+		Print(L"tally-efi: no memory for a copy of the device tree: not passed on\r\n");
+		return;
+	}
+	CopyMem((VOID *)(UINTN)addr, (VOID *)src, size);
+	bi->dtb_addr = addr;
+	bi->dtb_len = size;
 }
 
 void uefi_find_fb(struct boot_info *bi)

@@ -11,12 +11,18 @@
  *      the pages under every segment are claimed at their physical
  *      addresses with AllocatePages(AllocateAddress, EfiLoaderData), file
  *      bytes copied, the rest zeroed;
- *   3. a struct boot_info is allocated below 4 GiB and filled: loader
- *      name, ACPI RSDP, GOP framebuffer, command line (facts.c);
+ *   3. a struct boot_info is allocated below uefi_data_limit (4 GiB on
+ *      x86_64; on aarch64 the end of the kernel's GiB, which the kernel's
+ *      first map covers) and filled: loader name, ACPI RSDP, device tree
+ *      (a copy, below the same limit), GOP framebuffer, command line
+ *      (facts.c);
  *   4. the memory map is converted and boot services are left (mmap.c);
- *   5. interrupts off, jump to the ELF entry with RDI = &boot_info
- *      (System V ABI, while all gnu-efi code around it is MS ABI for
- *      firmware calls and SysV for its own functions).
+ *   5. uefi_enter (enter_<isa>.c) enters the kernel as its ISA's entry
+ *      code expects: on x86_64 interrupts off and a call with RDI =
+ *      &boot_info (System V ABI, while gnu-efi's firmware calls are MS
+ *      ABI); on aarch64 the image cleaned to the point of coherency, the
+ *      MMU and caches off, x0 = &boot_info, x1 = a marker
+ *      (arch/aarch64/kernel/entry.S).
  *
  * Data structures: struct elf_plan (boot/elf_load.h) for the image; a
  * small table of claimed page ranges so a failure can give them back.
@@ -101,7 +107,8 @@ static EFI_STATUS claim_pages(UINT64 lo, UINT64 hi, char *err, int errlen)
 
 /* Claim, copy and zero every segment; returns the entry's physical
  * address in *entry_pa.  On failure everything claimed is released. */
-static EFI_STATUS load_kernel(UINT64 *entry_pa, char *err, int errlen)
+static EFI_STATUS load_kernel(UINT64 *entry_pa, UINT64 *lo_out, UINT64 *hi_out, char *err,
+                              int errlen)
 {
 	const UINT8 *img = uefi_kernel_start;
 	UINT64 size = (UINT64)(uefi_kernel_end - uefi_kernel_start);
@@ -151,6 +158,8 @@ static EFI_STATUS load_kernel(UINT64 *entry_pa, char *err, int errlen)
 		       (UINTN)(s->memsz - s->filesz), 0);
 	}
 
+	*lo_out = plan.seg[order[0]].paddr & ~(PAGE - 1);
+	*hi_out = claimed_hi;
 	/* elf_plan guarantees the entry lies in an executable segment. */
 	for (i = 0; i < plan.nseg; i++) {
 		struct elf_seg *s = &plan.seg[i];
@@ -167,10 +176,10 @@ static EFI_STATUS load_kernel(UINT64 *entry_pa, char *err, int errlen)
 	return EFI_LOAD_ERROR;
 }
 
-/* One struct boot_info in LoaderData pages below 4 GiB. */
-static EFI_STATUS alloc_boot_info(struct boot_info **out)
+/* One struct boot_info in LoaderData pages below limit. */
+static EFI_STATUS alloc_boot_info(struct boot_info **out, UINT64 limit)
 {
-	EFI_PHYSICAL_ADDRESS addr = 0xffffffffull;
+	EFI_PHYSICAL_ADDRESS addr = limit - 1;
 	EFI_STATUS st;
 
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
@@ -183,19 +192,18 @@ static EFI_STATUS alloc_boot_info(struct boot_info **out)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	__attribute__((sysv_abi)) void (*entry)(struct boot_info *);
 	struct boot_info *bi;
 	char loader[BOOT_LOADER_MAX];
 	const char *why = "";
 	char err[160];
-	UINT64 entry_pa = 0;
+	UINT64 entry_pa = 0, lo = 0, hi = 0, limit;
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
 	Print(L"tally-efi: loading kernel\r\n");
 
 	bootfmt_clear(err, sizeof(err));
-	st = load_kernel(&entry_pa, err, sizeof(err));
+	st = load_kernel(&entry_pa, &lo, &hi, err, sizeof(err));
 	if (EFI_ERROR(st)) {
 		char msg[200];
 
@@ -205,14 +213,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return uefi_fail(st, msg);
 	}
 
-	st = alloc_boot_info(&bi);
+	limit = uefi_data_limit(lo);
+	st = alloc_boot_info(&bi, limit);
 	if (EFI_ERROR(st)) {
 		release_claims();
-		return uefi_fail(st, "no memory below 4 GiB for boot_info");
+		return uefi_fail(st, "no memory for boot_info where the kernel's first map reaches");
 	}
 	uefi_loader_name(loader, sizeof(loader));
 	boot_info_init(bi, loader);
 	uefi_find_rsdp(bi);
+	uefi_find_dtb(bi, limit);
 	uefi_find_fb(bi);
 	uefi_find_cmdline(image, bi);
 
@@ -227,11 +237,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 
 	/* Boot services are gone: no more firmware calls from here on. */
-	__asm__ volatile("cli" ::: "memory");
-	entry = (__attribute__((sysv_abi)) void (*)(struct boot_info *))
-	        (UINTN)entry_pa;
-	entry(bi);
-	/* The kernel never returns; if it did, nobody is left to return to. */
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	uefi_enter(entry_pa, bi, lo, hi);
 }

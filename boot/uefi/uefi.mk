@@ -31,7 +31,7 @@ UEFI_LDFLAGS := -nostdlib -znocombreloc -T $(UEFI_EFILIB)/elf_x86_64_efi.lds \
 	-shared -Bsymbolic -L$(UEFI_EFILIB)
 UEFI_SECTIONS := .text .sdata .data .dynamic .dynsym .rel .rela .reloc
 
-UEFI_CSRCS := boot/uefi/loader.c boot/uefi/facts.c boot/uefi/mmap.c \
+UEFI_CSRCS := boot/uefi/loader.c boot/uefi/facts.c boot/uefi/mmap.c boot/uefi/enter_x86_64.c \
 	boot/elf_load.c boot/boot_info.c
 UEFI_COBJS := $(patsubst %.c,$(UEFI_OBJDIR)/%.o,$(UEFI_CSRCS))
 UEFI_BLOB  := $(UEFI_OBJDIR)/kernel.elf

@@ -47,6 +47,22 @@ void uefi_find_fb(struct boot_info *bi);
  * image's LoadOptions.  Never fails; an unusable source is skipped. */
 void uefi_find_cmdline(EFI_HANDLE image, struct boot_info *bi);
 
+/* The device tree from the configuration table (aarch64 firmware that
+ * describes the machine by one), copied into EfiACPIReclaimMemory pages
+ * below `limit` (which the kernel keeps); dtb_addr/len stay 0 without
+ * one or with a malformed one (named on ConOut). */
+void uefi_find_dtb(struct boot_info *bi, UINT64 limit);
+
+/* The ISA's hand-off (enter_<isa>.c).  uefi_data_limit: the top (exclusive)
+ * of where boot_info and the device tree copy may go, given the lowest
+ * address of the loaded kernel: what the kernel's first map covers.
+ * uefi_enter: boot services gone; enter the kernel at entry_pa with bi,
+ * [lo, hi) being the loaded image (the ISA's entry state: arch/<isa>'s
+ * entry code says). */
+UINT64 uefi_data_limit(UINT64 kernel_lo);
+__attribute__((noreturn)) void uefi_enter(UINT64 entry_pa, struct boot_info *bi, UINT64 lo,
+                                          UINT64 hi);
+
 /* Get the memory map, convert it into bi->mmap and exit boot services
  * (one retry with a fresh map key).  On EFI_SUCCESS boot services are gone:
  * no allocation, no ConOut, no protocol may be used any more.  On failure

@@ -210,6 +210,8 @@ static const struct acpi_kind {
 	{ { 'F', 'A', 'C', 'P' }, "FADT", ACPI_FADT_MIN, 0, _acpi_fadt },
 	{ { 'H', 'P', 'E', 'T' }, "HPET", ACPI_HPET_MIN, 1, _acpi_hpet },
 	{ { 'M', 'C', 'F', 'G' }, "MCFG", ACPI_MCFG_MIN, 0, _acpi_mcfg },
+	{ { 'G', 'T', 'D', 'T' }, "GTDT", ACPI_GTDT_MIN, 0, _acpi_gtdt },
+	{ { 'S', 'P', 'C', 'R' }, "SPCR", ACPI_SPCR_MIN, 0, _acpi_spcr },
 };
 
 /* Visit entry i (address pa) of the root table root (named rname). */

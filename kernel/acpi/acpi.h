@@ -6,7 +6,10 @@
  * over in ACPI tables: the CPUs and their APIC ids, the I/O APICs and the
  * ISA interrupt overrides (MADT, signature "APIC"), the ACPI PM timer and
  * the reset register (FADT, "FACP"), the HPET ("HPET") and the PCI
- * Express configuration windows ("MCFG").  acpi_parse() walks
+ * Express configuration windows ("MCFG"); on Arm the GIC's CPU
+ * interfaces (with each CPU's MPIDR), distributor, redistributors and
+ * ITSes (MADT), the PSCI conduit (FADT's ARM_BOOT_ARCH), the generic
+ * timer's interrupts ("GTDT") and the serial console ("SPCR").  acpi_parse() walks
  * RSDP -> XSDT (or RSDT) -> those tables and copies the facts into one
  * pointer-free struct acpi_info.  It does not interpret AML: the DSDT and
  * SSDTs are only listed.
@@ -21,7 +24,9 @@
  * Invariants after acpi_parse():
  *   ncpu <= ACPI_MAX_CPUS, nioapic <= ACPI_MAX_IOAPICS, noverride <=
  *   ACPI_MAX_OVERRIDES, nnmi <= ACPI_MAX_NMIS, nmcfg <= ACPI_MAX_MCFG,
- *   ntables <= ACPI_MAX_TABLES, nwarn <= ACPI_MAX_WARN;
+ *   ntables <= ACPI_MAX_TABLES, nwarn <= ACPI_MAX_WARN, ngicc <=
+ *   ACPI_MAX_CPUS, ngicr <= ACPI_MAX_GICR, nits <= ACPI_MAX_ITS;
+ *   no two gicc[] share an MPIDR;
  *   no two cpu[] share an apic_id; every warn[i] is one NUL-terminated
  *   line starting with "acpi: "; every table whose fields were used had a
  *   zero checksum and lay entirely in memory the boot_phys_fn called
@@ -45,6 +50,8 @@
 #define ACPI_MAX_OVERRIDES 32
 #define ACPI_MAX_NMIS      16
 #define ACPI_MAX_MCFG      4
+#define ACPI_MAX_GICR      8
+#define ACPI_MAX_ITS       4
 #define ACPI_MAX_TABLES    32
 #define ACPI_MAX_WARN      16
 #define ACPI_WARN_LEN      128
@@ -102,6 +109,31 @@ struct acpi_nmi {                /* LINTn of processor uid is an NMI pin */
 	uint8_t x2apic;          /* from a type 10 entry */
 };
 
+struct acpi_gicc {               /* Arm: one CPU's GIC CPU interface (MADT type 0xB) */
+	uint64_t mpidr;          /* MPIDR_EL1's affinity fields */
+	uint32_t uid;            /* ACPI processor UID */
+	uint32_t iface;          /* GICv2 CPU interface number */
+	uint64_t gicc_base;      /* GICv2 CPU interface registers, 0: none */
+	uint64_t gicr_base;      /* its redistributor (when no GICR entry), 0: none */
+	uint8_t enabled;         /* flags bit 0 */
+	uint8_t online_capable;  /* flags bit 3 (ACPI 6.5) */
+};
+
+struct acpi_gicr {               /* Arm: a redistributor discovery range (type 0xE) */
+	uint64_t base;
+	uint32_t len;
+};
+
+/* FADT ARM_BOOT_ARCH (ACPI 5.1+). */
+#define ACPI_ARM_PSCI_COMPLIANT 0x01u
+#define ACPI_ARM_PSCI_USE_HVC   0x02u
+
+/* SPCR interface types (Microsoft's SPCR and DBG2 specifications). */
+#define ACPI_SPCR_16550      0x00u
+#define ACPI_SPCR_PL011      0x03u
+#define ACPI_SPCR_SBSA32     0x0du
+#define ACPI_SPCR_SBSA       0x0eu
+
 struct acpi_gas {                /* Generic Address Structure */
 	uint8_t space, bit_width, bit_offset, access_size;
 	uint64_t addr;
@@ -146,6 +178,17 @@ struct acpi_info {
 	uint32_t nnmi;
 	struct acpi_nmi nmi[ACPI_MAX_NMIS];
 
+	/* MADT, Arm: the GIC (GICC entries in MADT order) */
+	uint32_t ngicc;
+	struct acpi_gicc gicc[ACPI_MAX_CPUS];
+	int has_gicd;
+	uint64_t gicd_base;
+	uint8_t gic_version;     /* GICD's field: 0 unspecified, 1..4 */
+	uint32_t ngicr;
+	struct acpi_gicr gicr[ACPI_MAX_GICR];
+	uint32_t nits;
+	uint64_t its_base[ACPI_MAX_ITS];
+
 	/* FADT */
 	int has_fadt;
 	uint8_t fadt_revision;
@@ -153,6 +196,7 @@ struct acpi_info {
 	uint32_t fadt_flags;
 	uint16_t sci_irq;
 	uint16_t boot_arch;      /* ACPI_BOOT_* (0 when the FADT is too old) */
+	uint16_t arm_boot_arch;  /* ACPI_ARM_* (0 when the FADT is too old) */
 	uint64_t dsdt_addr;      /* X_DSDT if present and != 0, else DSDT */
 	int has_pm_timer;
 	struct acpi_gas pm_timer;
@@ -174,6 +218,16 @@ struct acpi_info {
 	uint16_t hpet_min_tick;
 	uint8_t hpet_number;
 	uint32_t hpet_block_id;  /* event timer block id register copy */
+
+	/* GTDT (Arm generic timer): the EL1 timers' interrupts (GSIVs: a PPI
+	 * is its INTID), 0 when not listed */
+	int has_gtdt;
+	uint32_t gtdt_phys_gsiv, gtdt_virt_gsiv;
+
+	/* SPCR (the firmware's serial console) */
+	int has_spcr;
+	uint8_t spcr_type;       /* ACPI_SPCR_* */
+	struct acpi_gas spcr_base;
 
 	/* MCFG */
 	uint32_t nmcfg;

@@ -84,6 +84,8 @@ void _acpi_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 	o->fadt_flags = _acpi_u32(f + 112);
 	o->sci_irq = _acpi_u16(f + 46);
 	o->boot_arch = o->fadt_revision >= 2 ? _acpi_u16(f + 109) : 0;
+	/* ARM_BOOT_ARCH at 129 (ACPI 5.1; a 6.x FADT is 276 bytes) */
+	o->arm_boot_arch = len >= 131 ? _acpi_u16(f + 129) : 0;
 	o->dsdt_addr = _acpi_u64(f + 140) != 0 ? _acpi_u64(f + 140)
 	                                       : _acpi_u32(f + 40);
 	o->hw_reduced = (o->fadt_flags & FADT_HW_REDUCED) != 0;

@@ -1,6 +1,7 @@
 /*
  * acpi_impl.h - internals shared by acpi.c (RSDP, root table, table
- * validation), acpi_madt.c (MADT) and acpi_hw.c (FADT, HPET, MCFG).
+ * validation), acpi_madt.c (MADT), acpi_hw.c (FADT, HPET, MCFG) and
+ * acpi_arm.c (GTDT, SPCR).
  *
  * Data structures: struct acpi_ctx carries the output and the memory
  * reader through one acpi_parse() call; nothing outlives the call.
@@ -80,10 +81,17 @@ void _acpi_hpet(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
 void _acpi_mcfg(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
                 uint64_t pa);
 
+void _acpi_gtdt(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
+                uint64_t pa);
+void _acpi_spcr(struct acpi_ctx *c, const uint8_t *t, uint32_t len,
+                uint64_t pa);
+
 /* Fixed-part lengths (the smallest table each parser accepts). */
 #define ACPI_MADT_MIN 44u
 #define ACPI_FADT_MIN 116u   /* ACPI 1.0 FADT, through Flags */
 #define ACPI_HPET_MIN 56u
 #define ACPI_MCFG_MIN 44u
+#define ACPI_GTDT_MIN 80u    /* through the EL2 timer's flags (ACPI 5.0) */
+#define ACPI_SPCR_MIN 52u    /* through the base address */
 
 #endif

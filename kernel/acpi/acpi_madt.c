@@ -18,8 +18,18 @@
  *   9 processor local x2APIC (16): x2APIC id u32 @4, flags u32 @8,
  *     uid u32 @12
  *  10 local x2APIC NMI (12): flags u16 @2, uid u32 @4 (~0: all), LINT# @8
+ * Arm (ACPI 6.x, 5.2.12.14-18):
+ * 0xb GIC CPU interface, GICC (76): CPU interface number u32 @4, uid u32
+ *     @8, flags u32 @12 (bit 0 Enabled, bit 3 Online Capable), physical
+ *     base address (GICv2 CPU interface) u64 @32, GICR base u64 @60,
+ *     MPIDR u64 @68 (affinity fields kept: bits 39:32 and 23:0)
+ * 0xc GIC distributor, GICD (24): physical base u64 @8, GIC version u8 @20
+ * 0xe GIC redistributor range, GICR (16): base u64 @4, length u32 @12
+ * 0xf GIC ITS (20): physical base u64 @8
  * Processor flags: bit 0 Enabled, bit 1 Online Capable (ACPI 6.3).
- * Other types (NMI source, SAPIC, GIC, ...) are skipped by their length.
+ * Other types (NMI source, SAPIC, GIC MSI frame, ...) are skipped by
+ * their length.  A second GICD, and a GICC whose MPIDR was already
+ * listed, are skipped with a warning.
  *
  * Invariants (on top of acpi_impl.h's): the walk advances by each entry's
  * own length, and only after checking 2 <= length <= bytes left; an entry
@@ -43,6 +53,7 @@ struct madt_walk {
 	uint32_t idx;       /* entry index */
 	uint32_t off;       /* entry offset */
 	int full_cpu, full_ioapic, full_override, full_nmi;  /* warned */
+	int full_gicr, full_its;
 	int lapic_override; /* a type 5 entry was seen */
 };
 
@@ -106,6 +117,38 @@ static void add_cpu(struct madt_walk *w, uint32_t apic_id, uint32_t uid,
 	cpu->x2apic = x2apic;
 }
 
+/* GICC: one CPU, by MPIDR (unique, as APIC ids are). */
+static void add_gicc(struct madt_walk *w, const uint8_t *e)
+{
+	struct acpi_info *o = w->c->out;
+	uint64_t mpidr = _acpi_u64(e + 68) & 0xff00ffffffull;
+	struct acpi_gicc *g;
+	uint32_t flags = _acpi_u32(e + 12), i;
+
+	for (i = 0; i < o->ngicc; i++) {
+		if (o->gicc[i].mpidr != mpidr)
+			continue;
+		entry_msg(w, 0xb);
+		_acpi_cat(w->c, "MPIDR ");
+		_acpi_hex(w->c, mpidr);
+		_acpi_cat(w->c, " listed twice, entry skipped");
+		_acpi_warn(w->c);
+		return;
+	}
+	if (o->ngicc == ACPI_MAX_CPUS) {
+		full(w, &w->full_cpu, "GIC CPU interfaces", ACPI_MAX_CPUS);
+		return;
+	}
+	g = &o->gicc[o->ngicc++];
+	g->mpidr = mpidr;
+	g->iface = _acpi_u32(e + 4);
+	g->uid = _acpi_u32(e + 8);
+	g->enabled = flags & 1;
+	g->online_capable = (flags >> 3) & 1;
+	g->gicc_base = _acpi_u64(e + 32);
+	g->gicr_base = _acpi_u64(e + 60);
+}
+
 static void add_nmi(struct madt_walk *w, uint32_t uid, uint16_t flags,
                     uint8_t lint, uint8_t x2apic)
 {
@@ -149,6 +192,10 @@ static uint8_t min_len(uint8_t type)
 	case 5: return 12;
 	case 9: return 16;
 	case 10: return 12;
+	case 0xb: return 76;
+	case 0xc: return 24;
+	case 0xe: return 16;
+	case 0xf: return 20;
 	default: return 0;
 	}
 }
@@ -209,6 +256,36 @@ static void entry(struct madt_walk *w, const uint8_t *e, uint8_t elen)
 	case 10:
 		if (lint_ok(w, type, e[8]))
 			add_nmi(w, _acpi_u32(e + 4), _acpi_u16(e + 2), e[8], 1);
+		break;
+	case 0xb:
+		add_gicc(w, e);
+		break;
+	case 0xc:
+		if (o->has_gicd) {
+			entry_msg(w, type);
+			_acpi_cat(w->c, "a second GIC distributor, entry skipped");
+			_acpi_warn(w->c);
+			break;
+		}
+		o->has_gicd = 1;
+		o->gicd_base = _acpi_u64(e + 8);
+		o->gic_version = e[20];
+		break;
+	case 0xe:
+		if (o->ngicr == ACPI_MAX_GICR) {
+			full(w, &w->full_gicr, "redistributor ranges", ACPI_MAX_GICR);
+			break;
+		}
+		o->gicr[o->ngicr].base = _acpi_u64(e + 4);
+		o->gicr[o->ngicr].len = _acpi_u32(e + 12);
+		o->ngicr++;
+		break;
+	case 0xf:
+		if (o->nits == ACPI_MAX_ITS) {
+			full(w, &w->full_its, "ITSes", ACPI_MAX_ITS);
+			break;
+		}
+		o->its_base[o->nits++] = _acpi_u64(e + 8);
 		break;
 	case 5:
 		if (w->lapic_override)

@@ -9,7 +9,8 @@
  * of stopping at "bad checksum".
  *
  * Promises checked (acpi.h): every count within its cap; no two CPUs share
- * an APIC id, and none is the "not present" id; NMI LINT# is 0 or 1;
+ * an APIC id, and none is the "not present" id; NMI LINT# is 0 or 1; no
+ * two GICC entries share an MPIDR, which holds affinity bits only;
  * warnings are NUL-terminated lines starting "acpi: "; the OEM id and
  * signatures are printable and terminated; every table marked used has
  * a zero checksum, a length from 36 to ACPI_MAX_TABLE_LEN and lies in
@@ -48,7 +49,7 @@ static void fix_sum(uint8_t *p, uint32_t len, uint32_t at)
 static void fix_checksums(struct fz_mem *m)
 {
 	static const char sigs[][5] = { "RSDT", "XSDT", "APIC", "FACP", "HPET", "MCFG",
-	                                "DSDT" };
+	                                "DSDT", "GTDT", "SPCR" };
 	uint32_t r;
 	uint64_t o;
 	size_t k;
@@ -104,6 +105,12 @@ static void check(const struct fz_mem *m, int rc)
 	}
 	for (i = 0; i < a.nnmi; i++)
 		FZ_CHECK(a.nmi[i].lint <= 1);
+	FZ_CHECK(a.ngicc <= ACPI_MAX_CPUS && a.ngicr <= ACPI_MAX_GICR && a.nits <= ACPI_MAX_ITS);
+	for (i = 0; i < a.ngicc; i++) {
+		FZ_CHECK((a.gicc[i].mpidr & ~0xff00ffffffull) == 0);
+		for (j = 0; j < i; j++)
+			FZ_CHECK(a.gicc[i].mpidr != a.gicc[j].mpidr);
+	}
 	for (i = 0; i < a.nwarn; i++) {
 		FZ_CHECK(memchr(a.warn[i], '\0', ACPI_WARN_LEN) != NULL);
 		FZ_CHECK(strncmp(a.warn[i], "acpi: ", 6) == 0);

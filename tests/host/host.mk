@@ -29,7 +29,7 @@ HOST_TESTS := test_bootopt test_memmap test_pmem test_elf_load test_pvh \
 	test_mb2 test_boot_info test_acpi test_acpi_s5 test_ledger test_regex test_options \
 	test_options_dup test_pt test_a64_pt test_a64_trap \
 	test_pte test_pci test_pci_crafted test_pci_ext test_msi test_virtq test_virtq_packed test_net test_net_build test_net_stack \
-	test_tcp test_tcp_edge test_tcp_sim test_fdt test_virt test_dtb
+	test_tcp test_tcp_edge test_tcp_sim test_fdt test_virt test_virt_acpi test_dtb
 
 host_src_test_bootopt := kernel/bootopt.c
 host_src_test_memmap := kernel/mem/memmap.c
@@ -43,6 +43,8 @@ host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
 host_src_test_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
 	kernel/lib/kprintf.c
 host_src_test_virt := $(host_src_test_fdt) arch/aarch64/virt_desc.c
+host_src_test_virt_acpi := kernel/lib/kprintf.c arch/aarch64/virt_acpi.c \
+	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 host_src_test_dtb := boot/dtb.c boot/boot_info.c $(host_src_test_fdt)
 host_src_test_ledger := kernel/ledger.c
 host_src_test_regex := kernel/lib/regex.c kernel/lib/regex_class.c kernel/lib/regex_vm.c

@@ -60,6 +60,9 @@ static void check_invariants(const struct acpi_info *a, int rc)
 	assert_true(a->noverride <= ACPI_MAX_OVERRIDES);
 	assert_true(a->nnmi <= ACPI_MAX_NMIS);
 	assert_true(a->nmcfg <= ACPI_MAX_MCFG);
+	assert_true(a->ngicc <= ACPI_MAX_CPUS);
+	assert_true(a->ngicr <= ACPI_MAX_GICR);
+	assert_true(a->nits <= ACPI_MAX_ITS);
 	assert_true(a->ntables <= ACPI_MAX_TABLES);
 	assert_true(a->nwarn <= ACPI_MAX_WARN);
 	assert_true(a->nwarn_dropped == 0 || a->nwarn == ACPI_MAX_WARN);
@@ -223,6 +226,25 @@ static void check_lists(const struct fx_expect *e, const struct acpi_info *a)
 
 		want_nums("mcfg", nth(e, "mcfg", i), g, 4);
 	}
+	/* Arm: "gicc MPIDR UID IFACE ENABLED ONLINE_CAPABLE GICC_BASE GICR_BASE",
+	 * "gicr BASE LEN", "its BASE" */
+	want_count(e, "gicc", a->ngicc);
+	for (i = 0; i < a->ngicc; i++) {
+		const struct acpi_gicc *c = &a->gicc[i];
+		uint64_t g[7] = { c->mpidr, c->uid, c->iface, c->enabled,
+		                  c->online_capable, c->gicc_base, c->gicr_base };
+
+		want_nums("gicc", nth(e, "gicc", i), g, 7);
+	}
+	want_count(e, "gicr", a->ngicr);
+	for (i = 0; i < a->ngicr; i++) {
+		uint64_t g[2] = { a->gicr[i].base, a->gicr[i].len };
+
+		want_nums("gicr", nth(e, "gicr", i), g, 2);
+	}
+	want_count(e, "its", a->nits);
+	for (i = 0; i < a->nits; i++)
+		want_nums("its", nth(e, "its", i), &a->its_base[i], 1);
 	want_count(e, "warn", a->nwarn);
 	for (i = 0; i < a->nwarn; i++)
 		assert_string_equal(a->warn[i], nth(e, "warn", i));
@@ -308,6 +330,20 @@ static void check_expect(const struct fx_expect *e, int rc,
 		}
 		if (a->has_pm1_cnt)
 			assert_true(a->has_fadt && !a->hw_reduced);
+	}
+	{
+		/* Arm: "gicd BASE VERSION", "gtdt PHYS_GSIV VIRT_GSIV",
+		 * "spcr TYPE SPACE ADDR", "arm_boot_arch FLAGS" ("none" or
+		 * absent lines as for the others) */
+		uint64_t gd[2] = { a->gicd_base, a->gic_version };
+		uint64_t gt[2] = { a->gtdt_phys_gsiv, a->gtdt_virt_gsiv };
+		uint64_t sp[3] = { a->spcr_type, a->spcr_base.space, a->spcr_base.addr };
+		uint64_t ab = a->arm_boot_arch;
+
+		want_opt(e, "gicd", a->has_gicd, gd, 2);
+		want_opt(e, "gtdt", a->has_gtdt, gt, 2);
+		want_opt(e, "spcr", a->has_spcr, sp, 3);
+		want_opt(e, "arm_boot_arch", a->has_fadt, &ab, 1);
 	}
 	if ((v = fx_expect_get(e, "hw_reduced")) != NULL)
 		assert_int_equal(a->hw_reduced, fx_num(v));

@@ -6,7 +6,7 @@
  * Purpose: with the MMU off every data access is Device-nGnRnE, where an
  * unaligned access faults and DC ZVA is not allowed, and newlib's string
  * routines and clang's code assume Normal memory.  So the entry calls
- * a64_early_map(dtb) before any C library call.  kernel_main replaces this
+ * a64_early_map(dtb or boot_info, kind) before any C library call.  kernel_main replaces this
  * map with the port's own (paging.c: arch_vm_init, W^X, guard pages) as
  * its first memory step; until then the kernel runs on this one.
  *
@@ -20,6 +20,10 @@
  *                larger than the boot test image's 2 MiB of 4 KiB pages,
  *                mmu.c); arch_vm_init's map has it
  *   l1[dtb]      the DTB's GiB, if another, Normal, never executable
+ *                (a UEFI boot: the GiB of the loader's boot_info, and
+ *                every GiB its memory map lists RAM or ACPI memory in,
+ *                Normal, never executable: the ACPI tables the machine
+ *                description reads may lie anywhere in RAM)
  * Everything else is unmapped.  MAIR_EL1: 0 = Device-nGnRnE, 1 = Normal
  * write-back (the same indices as paging.c).
  *
@@ -32,6 +36,7 @@
  */
 #include <stdint.h>
 #include "arch/aarch64/a64.h"
+#include "boot/boot_info.h"
 
 #define GIB        (1ull << 30)
 #define BLOCK      1ull
@@ -58,15 +63,36 @@
 static uint64_t l1[512] __attribute__((aligned(4096)));
 extern char _kernel_start[], _kernel_end[];
 
-void a64_early_map(uint64_t dtb)
+/* A UEFI boot: every GiB the loader's memory map lists RAM or firmware
+ * tables in (ACPI's tables may lie anywhere in RAM), data only. */
+static void map_ram(const struct boot_info *bi)
+{
+	uint32_t n = bi->mmap_count < BOOT_MMAP_MAX ? bi->mmap_count : BOOT_MMAP_MAX;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct boot_mmap_entry *m = &bi->mmap[i];
+		uint32_t t = m->type;
+
+		if ((t != BOOT_MEM_USABLE && t != BOOT_MEM_BOOT_RECLAIM &&
+		     t != BOOT_MEM_ACPI_RECLAIM && t != BOOT_MEM_ACPI_NVS) || !m->len)
+			continue;
+		for (uint64_t g = m->base / GIB; g <= (m->base + m->len - 1) / GIB && g < 512; g++)
+			if (g && !l1[g])
+				l1[g] = g * GIB | BLOCK | NORMAL | PXN;
+	}
+}
+
+void a64_early_map(uint64_t ptr, uint64_t kind)
 {
 	uint64_t s = (uint64_t)(uintptr_t)_kernel_start / GIB;
-	uint64_t e = ((uint64_t)(uintptr_t)_kernel_end - 1) / GIB, d = dtb / GIB;
+	uint64_t e = ((uint64_t)(uintptr_t)_kernel_end - 1) / GIB, d = ptr / GIB;
 
 	if (s == 0 || e >= 512 || d == 0 || d >= 512)
 		a64_halt();
 	l1[0] = 0 | BLOCK | ATTR(0) | AF | PXN | UXN;
 	l1[d] = d * GIB | BLOCK | NORMAL | PXN;
+	if (kind == A64_BOOT_UEFI)
+		map_ram((const struct boot_info *)(uintptr_t)ptr);
 	for (uint64_t g = s; g <= e; g++)
 		l1[g] = g * GIB | BLOCK | NORMAL;
 	uint64_t tcr = TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_EPD1 |

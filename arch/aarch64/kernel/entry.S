@@ -10,8 +10,13 @@
  * physical address in x0, MMU and D-cache off, at EL2 or EL1.  The entry
  * checks that it runs where it was linked and stops otherwise.
  *
+ * The UEFI loader (boot/uefi/enter_aarch64.c) enters the same way, in the
+ * same state, with x0 = its struct boot_info and x1 = UEFI_A64_MARKER
+ * (boot/uefi/marker.h; an Image boot has x1 = 0).
+ *
  * Register contract at boot_main(kind, ptr): x0 = 4 (KIND_DTB,
- * boot/boot.c), x1 = the DTB's physical address; running at EL1 on the
+ * boot/boot.c) and x1 = the DTB's physical address, or x0 = 3
+ * (KIND_UEFI) and x1 = the loader's boot_info; running at EL1 on the
  * boot stack through SP_EL0 (SP_EL1 is the boot CPU's exception stack;
  * both below, each above an unmapped guard page once arch_vm_init runs),
  * VBAR_EL1 = a64_vectors, FP/SIMD untrapped (CPACR_EL1.FPEN: newlib's
@@ -23,6 +28,8 @@
  *
  * Context: the boot CPU only; the others stay off until PSCI CPU_ON.
  */
+#include "boot/uefi/marker.h"
+
 	.section .text.head, "ax"
 	.globl _start
 _start:
@@ -35,8 +42,13 @@ _start:
 	.ascii	"ARM\x64"		/* magic */
 	.long	0			/* res5 (no PE header) */
 
-1:	mov	x19, x0			/* x19 = DTB, kept across the set-up */
-	msr	daifset, #0xf
+1:	mov	x19, x0			/* x19 = DTB or boot_info, kept across the set-up */
+	mov	x22, #4			/* x22 = KIND_DTB */
+	ldr	x2, =UEFI_A64_MARKER
+	cmp	x1, x2
+	b.ne	5f
+	mov	x22, #3			/* KIND_UEFI: x0 is the loader's boot_info */
+5:	msr	daifset, #0xf
 	adr	x1, _start
 	ldr	x2, =_start
 	cmp	x1, x2
@@ -71,8 +83,9 @@ _start:
 	b	3b
 
 4:	mov	x0, x19
+	mov	x1, x22
 	bl	a64_early_map		/* MMU and caches on before any C library call */
-	mov	x0, #4			/* KIND_DTB */
+	mov	x0, x22			/* KIND_DTB or KIND_UEFI */
 	mov	x1, x19
 	bl	boot_main
 	b	a64_halt		/* boot_main does not return */
