@@ -73,8 +73,8 @@ def firmware(opts):
 
 
 def image_path(opts):
-	if opts.arch == "aarch64" and opts.boot == "uefi":
-		return os.path.join(out_dir(opts), IMAGE["uefi"])
+	if opts.arch == "aarch64" and opts.boot in ("uefi", "grub-efi"):
+		return os.path.join(out_dir(opts), IMAGE[opts.boot])
 	if opts.arch == "aarch64":
 		return os.path.join(out_dir(opts), getattr(opts, "image", None) or A64_IMAGE)
 	return os.path.join(out_dir(opts), IMAGE[opts.boot])
@@ -115,8 +115,8 @@ def check_options(opts):
 	if opts.arch not in ARCHES:
 		return "unknown --arch %r (one of %s)" % (opts.arch, ", ".join(ARCHES))
 	if opts.arch == "aarch64":
-		if opts.boot not in ("direct", "uefi"):
-			return "--arch aarch64 boots only --boot direct or uefi so far (docs/boot.md)"
+		if opts.boot not in ("direct", "uefi", "grub-efi"):
+			return "--arch aarch64 boots only --boot direct, uefi or grub-efi (docs/boot.md)"
 		if not A64_MACHINE.match(opts.machine):
 			return ("--arch aarch64 needs --machine "
 			        "virt[,gic-version=2|3][,virtualization=on][,acpi=off], not %r" % opts.machine)
@@ -135,7 +135,8 @@ def check_options(opts):
 	if not os.path.isfile(image_path(opts)):
 		return "no image %s (build it first: make %s)" % (
 			image_path(opts), "ARCH=aarch64 esp" if opts.arch == "aarch64" and
-			opts.boot == "uefi" else "ARCH=aarch64" if opts.arch == "aarch64" else
+			opts.boot == "uefi" else "ARCH=aarch64 iso" if opts.arch == "aarch64" and
+			opts.boot == "grub-efi" else "ARCH=aarch64" if opts.arch == "aarch64" else
 			"kernel" if opts.boot == "direct" else
 			"iso" if opts.boot.startswith("grub") else "esp")
 	if opts.boot in ("grub-efi", "uefi"):
@@ -170,6 +171,10 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 		cmd += ["-kernel", img]
 		if opts.cmdline:
 			cmd += ["-append", opts.cmdline]
+	elif opts.arch == "aarch64" and opts.boot == "grub-efi":
+		# virt has no IDE: the ISO is a SCSI CD-ROM on virtio-scsi
+		cmd += ["-drive", "if=none,id=cd,media=cdrom,readonly=on,format=raw,file=" + q(img),
+		        "-device", "virtio-scsi-pci,id=scsi", "-device", "scsi-cd,drive=cd"]
 	elif opts.boot in ("grub", "grub-efi"):
 		cmd += ["-drive", "media=cdrom,readonly=on,format=raw,file=" + q(img),
 		        "-boot", "d"]

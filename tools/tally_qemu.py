@@ -22,7 +22,8 @@ qemu-system-aarch64 on a `virt` machine (--machine virt, optionally
 ,gic-version=2|3, ,virtualization=on and ,acpi=off).  --boot uefi boots
 the kernel's esp.img (`make ARCH=aarch64 esp`) under AAVMF from a
 virtio disk: with QEMU's ACPI tables, or with ,acpi=off the device tree,
-as the firmware's description.  Its status
+as the firmware's description; --boot grub-efi its tally.iso (GRUB
+chainloading the same loader) from a virtio-scsi CD-ROM.  Its status
 comes through Arm semihosting instead of isa-debug-exit: the guest passes
 (status << 1) | 1 to SYS_EXIT, so the exit codes below read the same;
 --no-debug-exit leaves semihosting off (the guest then powers off through

@@ -171,7 +171,12 @@ class Commands(unittest.TestCase):
 		self.assertTrue(kc[kc.index("-kernel") + 1].endswith(os.path.join("build", "aarch64", "Image")))
 		o.debug_exit = False
 		self.assertNotIn("-semihosting-config", tq.power_args(o, tq.build_command(o, "v"), "/t")[0])
-		self.assertIn("direct or uefi", tq.check_options(self.opts(arch="aarch64", boot="grub")))
+		self.assertIn("direct, uefi or grub-efi",
+		              tq.check_options(self.opts(arch="aarch64", boot="grub")))
+		g = tq.build_command(self.opts(arch="aarch64", boot="grub-efi"), "/t/v.fd")
+		self.assertIn("if=none,id=cd,media=cdrom,readonly=on,format=raw,file=/img/tally.iso", g)
+		self.assertIn("scsi-cd,drive=cd", g)
+		self.assertNotIn("-boot", g)
 		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", machine="q35")))
 		self.assertIn("q35", tq.check_options(self.opts(machine="virt")))
 

@@ -60,8 +60,9 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # a PASS line (or no line) is a failure; the summary must still agree.
 
 
-# arch = aarch64: the case boots under qemu-system-aarch64, `boot = direct`
-# or `boot = uefi` (the kernel's ESP under AAVMF; needs an app), machine
+# arch = aarch64: the case boots under qemu-system-aarch64, `boot = direct`,
+# `uefi` (the kernel's ESP under AAVMF) or `grub-efi` (its GRUB ISO under
+# AAVMF; both need an app), machine
 # virt[,gic-version=2|3][,virtualization=on][,acpi=off] (default
 # virt,gic-version=3), cpu default cortex-a72: with the default app the
 # port's boot test image (build/aarch64/dtboot.img, `make ARCH=aarch64`),
@@ -172,11 +173,11 @@ def _check_arch(c):
 		c.cpu = c.cpu or "cortex-a72"
 		if not A64_MACHINE.match(c.machine):
 			bad("arch = aarch64 needs machine = virt[,gic-version=2|3][,virtualization=on][,acpi=off]")
-		if any(b not in ("direct", "uefi") for b in c.boots):
-			bad("arch = aarch64 boots only `boot = direct` and `boot = uefi` so far")
-		if "uefi" in c.boots and c.app == "default":
-			bad("arch = aarch64, boot = uefi needs an `app =` (the kernel; the boot "
-			    "test image boots directly only)")
+		if any(b not in ("direct", "uefi", "grub-efi") for b in c.boots):
+			bad("arch = aarch64 boots only `boot = direct`, `uefi` and `grub-efi`")
+		if any(b != "direct" for b in c.boots) and c.app == "default":
+			bad("arch = aarch64, boot = uefi or grub-efi needs an `app =` (the kernel; "
+			    "the boot test image boots directly only)")
 		if c.launcher or c.client or c.xfail or c.tap:
 			bad("arch = aarch64: no launcher, client, tap or xfail yet")
 	else:

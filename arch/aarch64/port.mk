@@ -17,8 +17,8 @@
 #                              the top-level linker.ld with
 #                              arch/aarch64/{isa,text-head,notes}.ld
 #   build/aarch64/Image        the same as a raw arm64 Image
-# Also tally.efi and esp.img (boot/uefi/uefi_a64.mk).  Its other targets
-# (iso, stress, ...) stop with a message.
+# Also tally.efi, esp.img and tally.iso (boot/uefi/uefi_a64.mk).  Its
+# other targets (stress, soak, ...) stop with a message.
 #
 #   make ARCH=aarch64            dtboot.img
 #   make ARCH=aarch64 kernel     kernel.elf and Image (APP=, OUT=)
@@ -27,9 +27,12 @@
 #                                -cpu, default cortex-a72); the exit
 #                                status is the program's, as on x86_64;
 #                                BOOT=uefi: its ESP under AAVMF (ACPI
-#                                tables; ACPI=off: the device tree)
-#   make ARCH=aarch64 efi | esp  tally.efi (the UEFI loader with the
-#                                kernel inside) | esp.img (CMDLINE= baked in)
+#                                tables; ACPI=off: the device tree);
+#                                BOOT=grub-efi: its GRUB ISO under AAVMF
+#   make ARCH=aarch64 efi | esp | iso
+#                                tally.efi (the UEFI loader with the
+#                                kernel inside) | esp.img | tally.iso
+#                                (GRUB chainloading it; CMDLINE= baked in)
 #   make ARCH=aarch64 run-kernel the same (its earlier name)
 #   make ARCH=aarch64 run-dtboot boot the test image (SMP=, MEM=,
 #                                CMDLINE=, GIC=)
@@ -120,7 +123,7 @@ bench:
 	@$(PYTHON) tools/bench.py --arch aarch64 --bench '$(BENCH)' --benchtime $(BENCHTIME) \
 		--out $(BUILD)/bench-aarch64 $(BENCH_ARGS)
 
-iso stress soak host-tests fuzz qemu10:
+stress soak host-tests fuzz qemu10:
 	@echo "make ARCH=aarch64 $@: not ported yet: ARCH=aarch64 builds the boot test image and the kernel (docs/boot.md, \"aarch64 status\"); the x86_64 $@ is plain \`make $@\`" >&2
 	@exit 2
 
@@ -210,13 +213,18 @@ $(OUT)/Image: $(KERNEL_ELF)
 kernel: $(BUILD)/.bootstrap $(OUT)/Image
 
 # BOOT=uefi: the ESP under AAVMF (the command line baked into it), with
-# QEMU's ACPI tables; ACPI=off: the device tree instead.
+# QEMU's ACPI tables; ACPI=off: the device tree instead.  BOOT=grub-efi:
+# the GRUB ISO under AAVMF, GRUB chainloading the same loader.
 BOOT     ?= direct
 ACPI     ?=
 A64_RUN_MACHINE = virt,gic-version=$(GIC)$(if $(filter off,$(ACPI)),$(comma)acpi=off)
 comma := ,
-run run-kernel: $(if $(filter uefi,$(BOOT)),esp,kernel)
-	@test "$(BOOT)" = direct -o "$(BOOT)" = uefi || { echo "make ARCH=aarch64 run: BOOT=$(BOOT): expected direct or uefi" >&2; exit 2; }
+A64_RUN_TARGET_direct := kernel
+A64_RUN_TARGET_uefi := esp
+A64_RUN_TARGET_grub-efi := iso
+run run-kernel:
+	@test -n "$(A64_RUN_TARGET_$(BOOT))" || { echo "make ARCH=aarch64 run: BOOT=$(BOOT): expected direct, uefi or grub-efi" >&2; exit 2; }
+	@$(MAKE) --no-print-directory ARCH=aarch64 $(A64_RUN_TARGET_$(BOOT))
 	@$(PYTHON) tools/tally_qemu.py --arch aarch64 --boot $(BOOT) --out $(OUT) \
 		$(if $(filter direct,$(BOOT)),--image Image --cmdline "$(CMDLINE)") \
 		--smp $(SMP) --mem $(MEM) --machine $(A64_RUN_MACHINE) $(if $(CPU),--cpu $(CPU))
@@ -233,5 +241,6 @@ $(OUT)/.cmdline: FORCE
 include boot/uefi/uefi_a64.mk
 efi: $(BUILD)/.bootstrap $(OUT)/tally.efi
 esp: $(BUILD)/.bootstrap $(OUT)/esp.img
+iso: $(BUILD)/.bootstrap $(OUT)/tally.iso
 
 -include $(DTBOOT_OBJS:.o=.d) $(KOBJS:.o=.d) $(APP_OBJS:.o=.d)

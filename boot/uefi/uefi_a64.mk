@@ -1,10 +1,12 @@
-# boot/uefi/uefi_a64.mk - tally.efi and esp.img for aarch64
-# (make ARCH=aarch64 efi | esp), the counterpart of boot/uefi/uefi.mk.
+# boot/uefi/uefi_a64.mk - tally.efi, esp.img and tally.iso for aarch64
+# (make ARCH=aarch64 efi | esp | iso), the counterpart of
+# boot/uefi/uefi.mk and boot/grub.mk.
 #
 # Included by arch/aarch64/port.mk.  Inputs: OUT (build/aarch64),
 # KERNEL_ELF, CMDLINE.  Outputs: $(OUT)/tally.efi, $(OUT)/esp.img
 # (EFI/BOOT/BOOTAA64.EFI: tools/mkesp.sh names the file by the PE
-# machine); objects in $(OUT)/uefi-obj/.
+# machine), $(OUT)/tally.iso (GRUB chainloading tally.efi); objects in
+# $(OUT)/uefi-obj/.
 #
 # The same loader sources as x86_64's, with enter_aarch64.c for the
 # hand-off, built by clang for aarch64 (newlib's headers for <string.h>) against Debian's arm64
@@ -67,5 +69,11 @@ $(OUT)/tally.efi: $(UEFI_A64_OBJDIR)/tally.so
 
 $(OUT)/esp.img: $(OUT)/tally.efi $(OUT)/.cmdline tools/mkesp.sh
 	tools/mkesp.sh $(OUT)/tally.efi $@ $(call tally_shq,$(CMDLINE))
+
+# GRUB for arm64 UEFI chainloading tally.efi (tools/mkiso.sh --arm64: it
+# has no multiboot2); GRUB's arm64-efi modules come with the fetch above.
+$(OUT)/tally.iso: $(OUT)/tally.efi $(OUT)/.cmdline tools/mkiso.sh | $(EFI_A64_DIR)/.done
+	tools/mkiso.sh --arm64 $(EFI_A64_DIR)/root/usr/lib/grub/arm64-efi $(OUT)/tally.efi $@ \
+		$(call tally_shq,$(CMDLINE))
 
 -include $(UEFI_A64_COBJS:.o=.d) $(UEFI_A64_BLOBO:.o=.d)
