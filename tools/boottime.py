@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""boottime.py [--runs N] [--smp N] [--boot PATH...] - how long each boot
-path takes from QEMU's start to the application's main(), and to QEMU's exit.
+"""boottime.py [--arch A] [--runs N] [--smp N] [--boot PATH...] - how long
+each boot path takes from QEMU's start to the application's main(), and to
+QEMU's exit.
 
-For each boot path the default image (build/x86_64) is booted N times
+For each boot path the default image (build/x86_64; with --arch aarch64
+build/aarch64: `make ARCH=aarch64 kernel esp iso`, paths direct, uefi and
+grub-efi, under AAVMF for the last two) is booted N times
 (default 3) on --smp vCPUs (default: the host's core count, as `make run`)
 with the QEMU command line tools/tally_qemu.py builds; the time
 is taken when the default application's first line ("Tally - a runtime
@@ -27,13 +30,15 @@ def load_tq():
     return tally_qemu
 
 
-def one(tq, boot, smp):
-    opts = tq.default_options(boot=boot, smp=smp, out=os.path.join(ROOT, "build", "x86_64"))
+def one(tq, arch, boot, smp):
+    kw = {"image": "Image"} if arch == "aarch64" and boot == "direct" else {}
+    opts = tq.default_options(arch=arch, boot=boot, smp=smp,
+                              out=os.path.join(ROOT, "build", arch), **kw)
     tmp = tempfile.mkdtemp(prefix="boottime-")
     try:
-        vars_path = os.path.join(tmp, "OVMF_VARS_4M.fd")
+        vars_path = os.path.join(tmp, os.path.basename(tq.firmware(opts)[1]))
         if boot in ("grub-efi", "uefi"):
-            shutil.copyfile(tq.OVMF_VARS, vars_path)
+            shutil.copyfile(tq.firmware(opts)[1], vars_path)
         cmd = tq.build_command(opts, vars_path)
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -55,15 +60,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--smp", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--boot", nargs="*", default=["direct", "grub", "grub-efi", "uefi"])
+    ap.add_argument("--arch", default="x86_64", choices=("x86_64", "aarch64"))
+    ap.add_argument("--boot", nargs="*", default=None,
+                    help="default: direct grub grub-efi uefi (aarch64: direct uefi grub-efi)")
     a = ap.parse_args()
+    if a.boot is None:
+        a.boot = (["direct", "uefi", "grub-efi"] if a.arch == "aarch64" else
+                  ["direct", "grub", "grub-efi", "uefi"])
     tq = load_tq()
-    print("%d runs per path on %d vCPUs; median (min-max)" % (a.runs, a.smp))
+    print("%s, %d runs per path on %d vCPUs; median (min-max)" % (a.arch, a.runs, a.smp))
     print("%-9s %22s %22s" % ("boot", "QEMU start -> main (s)", "QEMU start -> exit (s)"))
     for boot in a.boot:
         mains, exits = [], []
         for _ in range(a.runs):
-            m, e = one(tq, boot, a.smp)
+            m, e = one(tq, a.arch, boot, a.smp)
             if m is None:
                 raise SystemExit("boottime: %s: the banner never appeared" % boot)
             mains.append(m)
@@ -71,8 +81,8 @@ def main():
         print("%-9s %8.2f (%.2f-%.2f) %12.2f (%.2f-%.2f)" % (
             boot, statistics.median(mains), min(mains), max(mains),
             statistics.median(exits), min(exits), max(exits)))
-    for f in ("kernel.elf", "tally.efi", "esp.img", "tally.iso"):
-        p = os.path.join(ROOT, "build", "x86_64", f)
+    for f in ("kernel.elf", "Image", "tally.efi", "esp.img", "tally.iso"):
+        p = os.path.join(ROOT, "build", a.arch, f)
         if os.path.exists(p):
             print("size %-10s %9d bytes" % (f, os.path.getsize(p)))
 

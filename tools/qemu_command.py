@@ -167,6 +167,10 @@ def build_command(opts, vars_path="OVMF_VARS.fd"):
 	if opts.boot in ("grub-efi", "uefi"):
 		cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + q(firmware(opts)[0]),
 		        "-drive", "if=pflash,format=raw,unit=1,file=" + q(vars_path)]
+		if opts.arch == "aarch64":
+			# AAVMF waits 5 s for a boot-menu key unless QEMU's fw_cfg
+			# says the menu's time-out is 0 (OVMF does not wait)
+			cmd += ["-boot", "menu=on,splash-time=0"]
 	if opts.boot == "direct":
 		cmd += ["-kernel", img]
 		if opts.cmdline:

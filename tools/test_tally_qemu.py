@@ -176,7 +176,7 @@ class Commands(unittest.TestCase):
 		g = tq.build_command(self.opts(arch="aarch64", boot="grub-efi"), "/t/v.fd")
 		self.assertIn("if=none,id=cd,media=cdrom,readonly=on,format=raw,file=/img/tally.iso", g)
 		self.assertIn("scsi-cd,drive=cd", g)
-		self.assertNotIn("-boot", g)
+		self.assertEqual(g[g.index("-boot") + 1], "menu=on,splash-time=0")
 		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", machine="q35")))
 		self.assertIn("q35", tq.check_options(self.opts(machine="virt")))
 
@@ -193,6 +193,7 @@ class Commands(unittest.TestCase):
 		                                                   "snapshot=on,file=/img/esp.img")) + 1],
 		                 "virtio-blk-pci,drive=esp")
 		self.assertNotIn("-kernel", cmd)
+		self.assertEqual(cmd[cmd.index("-boot") + 1], "menu=on,splash-time=0")
 		self.assertEqual(tq.firmware(o), (tq.AAVMF_CODE, tq.AAVMF_VARS))
 		self.assertIn("virt", tq.check_options(self.opts(arch="aarch64", boot="uefi",
 		                                                 machine="virt,acpi=on")))
