@@ -286,11 +286,12 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
-	int irq = d->has_msix && d->msix.size > ENTRY_TX(0);
+	int irq = d->has_msix && d->msix.size > ENTRY_TX(0) && pci_msi_possible();
 	n->polled = !irq;
 	if (!irq)
-		kprintf("tally: virtio-net %s: fewer than 3 MSI-X entries; no interrupts, "
-		        "polling only\n", n->where);
+		kprintf("tally: virtio-net %s: %s; no interrupts, polling only\n", n->where,
+		        pci_msi_possible() ? "fewer than 3 MSI-X entries"
+		                           : "this machine takes no MSI-X messages (no ITS yet)");
 	n->max_pairs = 1;
 	n->npairs = 1;
 	if ((v->features & mq) == mq) {

@@ -11,7 +11,10 @@
  * an idle machine wakes a halted CPU (the handler sets flags and wakes,
  * nothing else: HACKING.md).
  *
- * The boot options netpoll= and ip= are kernel/glue/net_options.c's.
+ * The boot options netpoll= and ip= are kernel/glue/net_options.c's; a
+ * device without interrupts (virtio_net_polled: on aarch64 until the ITS
+ * is driven, or fewer than 3 MSI-X entries) turns any netpoll= into poll,
+ * with one line saying so (plat_net_config).
  *
  * Context: thread context on an M, except rt_netpoll_irq's call from the
  * receive interrupt.
@@ -19,6 +22,7 @@
 #include <string.h>
 #include "drivers/virtio/virtio_net.h"
 #include "kernel/glue/glue.h"
+#include "kernel/lib/kprintf.h"
 #include "rt/platform.h"
 #include "rt/rt_port.h"
 
@@ -102,7 +106,19 @@ int plat_net_queue_stats(unsigned dev, unsigned q, uint64_t *rx_frames, uint64_t
 
 void plat_net_config(unsigned *mode, uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
+	static int said;
 	net_options_get(mode, ip, mask, gw);
+	/* a device without interrupts (no MSI-X on this machine, or too few
+	 * entries) would leave an idle machine halted with frames waiting:
+	 * only the poll mode, whose idle Ms wake to poll, serves it */
+	struct virtio_net *n = virtio_net_get(0);
+	if (n && virtio_net_polled(n) && *mode != RT_NETPOLL_POLL) {
+		if (!said)
+			kprintf("tally: net: netpoll=%s needs the device's interrupt, which it has "
+			        "not: netpoll=poll\n", *mode == RT_NETPOLL_IRQ ? "irq" : "hybrid");
+		said = 1;
+		*mode = RT_NETPOLL_POLL;
+	}
 }
 
 void plat_net_loss(uint32_t *ppm, uint32_t *seed)

@@ -204,6 +204,10 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
  * -1 with a message printed (no MSI-X, entry out of range, no vector
  * left, table BAR not mapped). */
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
+/* 1 when the port can address an MSI or MSI-X message to the boot CPU
+ * (arch_msi_compose); 0 on a machine with no MSI target (aarch64 until
+ * the GICv3 ITS is driven), where a driver must use INTx or poll. */
+int pci_msi_possible(void);
 /* The same, the message addressed to CPU `cpu` (an index into cpus[],
  * online) instead of the boot CPU. */
 int pci_msix_enable_cpu(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls,

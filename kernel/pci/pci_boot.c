@@ -3,8 +3,12 @@
  * the boot scan, the listing, BAR mappings and driver matching.
  *
  * Purpose: pci_init() runs once at boot.  It takes ECAM when the machine
- * (kernel/machine.h pci_ecam: a PC's ACPI MCFG) lists a window for segment 0 whose pages the direct map holds uncached
- * (the window is device space, never RAM), else the machine's legacy
+ * (kernel/machine.h pci_ecam: a PC's ACPI MCFG, a device tree's
+ * pci-host-ecam-generic node) lists a window for segment 0: in place when
+ * the direct map holds its pages uncached (the window is device space,
+ * never RAM), else in a region of its own whose buses are mapped
+ * uncached as the scan first reads them (aarch64 virt's window lies at
+ * 256 GiB); without a window, the machine's legacy
  * mechanism (the machine's pci_legacy_cfg, kernel/machine.h); it scans
  * (pci.c), checks BAR overlaps, prints the listing at loglevel >= 2 and the
  * config dump when asked, then offers each function to the registered
@@ -36,26 +40,57 @@ extern const struct pci_driver __start_pci_drivers[], __stop_pci_drivers[];
 
 /* ---- ECAM: bus << 20 | dev << 15 | fn << 12 | offset into the window ---- */
 static struct ecam {
-	uint64_t base;
+	uint64_t base;          /* address of bus bus_start's space */
+	uint64_t pa;            /* the window's physical address */
 	unsigned bus_start;
+	uint8_t lazy;           /* base is a region: a bus is mapped at first use */
+	uint8_t failed;         /* a bus could not be mapped (said once) */
+	uint8_t mapped[256];    /* lazy: bus - bus_start mapped */
 } ecam;
+
+/* A window outside the direct map (aarch64 virt's is at 256 GiB) lives in
+ * a region of its own; a bus's 1 MiB is mapped uncached the first time
+ * it is read, which is during the boot scan (the scan follows bridges, so
+ * only buses that exist are mapped; drivers later touch only those).
+ * 0, or -1 when page tables ran out (the bus then reads as empty). */
+static int map_bus(unsigned i)
+{
+	uint64_t off = (uint64_t)i << 20;
+	for (uint64_t o = 0; o < (1u << 20); o += ARCH_PAGE_SIZE)
+		if (arch_map_page((uintptr_t)(ecam.base + off + o), ecam.pa + off + o,
+		                  VM_R | VM_W | VM_UC) < 0) {
+			if (!ecam.failed)
+				kprintf("tally: pci: out of memory mapping ECAM bus %u\n",
+				        i + ecam.bus_start);
+			ecam.failed = 1;
+			return -1;
+		}
+	ecam.mapped[i] = 1;
+	return 0;
+}
 
 static volatile uint32_t *ecam_at(unsigned b, unsigned d, unsigned f, unsigned off)
 {
-	uint64_t a = ecam.base + ((uint64_t)(b - ecam.bus_start) << 20 | d << 15 | f << 12 | (off & 0xffc));
+	unsigned i = b - ecam.bus_start;
+	if (ecam.lazy && !ecam.mapped[i] && map_bus(i) < 0)
+		return NULL;
+	uint64_t a = ecam.base + ((uint64_t)i << 20 | d << 15 | f << 12 | (off & 0xffc));
 	return (volatile uint32_t *)(uintptr_t)a;
 }
 
 static uint32_t ecam_read32(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off)
 {
 	(void)ctx;
-	return *ecam_at(b, d, f, off);
+	volatile uint32_t *p = ecam_at(b, d, f, off);
+	return p ? *p : 0xffffffffu;
 }
 
 static void ecam_write32(void *ctx, unsigned b, unsigned d, unsigned f, unsigned off, uint32_t v)
 {
 	(void)ctx;
-	*ecam_at(b, d, f, off) = v;
+	volatile uint32_t *p = ecam_at(b, d, f, off);
+	if (p)
+		*p = v;
 }
 
 static struct pci_cfg_ops ecam_ops = { "ecam", ecam_read32, ecam_write32, &ecam, 0, 0,
@@ -83,12 +118,18 @@ static const struct pci_cfg_ops *choose(void)
 		if (m->segment != 0 || m->bus_end < m->bus_start)
 			continue;
 		uint64_t len = (uint64_t)(m->bus_end - m->bus_start + 1) << 20;
+		ecam.base = ecam.pa = m->base;
 		if (!window_mapped_uc(m->base, len)) {
-			kprintf("tally: pci: ECAM window 0x%lx (%lu MiB) is not in the uncached direct "
-			        "map; using the legacy mechanism\n", m->base, len >> 20);
-			break;
+			struct vm_region *r = vm_region_create("pci ecam", len, ARCH_PAGE_SIZE);
+			if (!r) {
+				kprintf("tally: pci: ECAM window 0x%lx (%lu MiB) is outside the direct map "
+				        "and no region is left for it; using the legacy mechanism\n",
+				        m->base, len >> 20);
+				break;
+			}
+			ecam.base = r->base;
+			ecam.lazy = 1;
 		}
-		ecam.base = m->base;
 		ecam.bus_start = m->bus_start;
 		ecam_ops.bus_start = m->bus_start;
 		ecam_ops.bus_end = m->bus_end;

@@ -70,6 +70,15 @@ static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, unsign
 	return v;
 }
 
+int pci_msi_possible(void)
+{
+	unsigned first, last;
+	uint64_t addr;
+	uint32_t data;
+	arch_irq_vector_range(&first, &last);
+	return arch_msi_compose(cpus[0].arch.hwid, first, &addr, &data) == 0;
+}
+
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)
 {
 	return pci_msix_enable_cpu(d, entry, fn, cls, 0);
