@@ -76,6 +76,17 @@ struct machine {
 	int (*irq_route_legacy)(unsigned irq, unsigned vector, uint32_t hwid);
 	/* any: mask legacy interrupt line irq again. */
 	void (*irq_mask_legacy)(unsigned irq);
+	/* boot: the interrupt number a PCI function's INTx pin (1..4 = INTA..
+	 * INTD) arrives as on a board that wires each pin to a fixed input
+	 * of its interrupt controller (aarch64 virt: GIC SPIs), or -1 when
+	 * the board does not route that function's pin.  NULL: the board
+	 * routes INTx through irq_route_legacy and the function's
+	 * interrupt-line register instead (a PC). */
+	int (*pci_intx_irq)(unsigned bus, unsigned dev, unsigned pin);
+	/* boot or thread context: make the fixed interrupt irq (from
+	 * pci_intx_irq) level-triggered, route it to the CPU with hardware id
+	 * hwid and enable it (on = 1), or disable it (on = 0).  0, or -1. */
+	int (*irq_fixed)(unsigned irq, int on, uint32_t hwid);
 	/* Exit path (one CPU alone, interrupts off): hand status to an
 	 * emulator's exit device, which ends the run; returns when there is
 	 * none.  NULL: the machine has none. */

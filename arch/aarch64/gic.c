@@ -66,6 +66,7 @@
 #define GICD_ICENABLER   0x0180
 #define GICD_ISPENDR     0x0200
 #define GICD_ISACTIVER   0x0300
+#define GICD_ICFGR       0x0c00
 #define GICD_IPRIORITYR  0x0400
 #define GICD_ITARGETSR   0x0800
 #define GICD_SGIR        0x0f00
@@ -362,6 +363,34 @@ void arch_eoi(void)
 	} else {
 		wr32(lay.gicc.base + GICC_EOIR, v);
 	}
+}
+
+int gic_spi(uint32_t intid, int on, uint32_t hwid)
+{
+	uint64_t d = lay.gicd.base;
+
+	if (!d || intid < 32 || intid >= lines || intid >= 1020)
+		return -1;
+	if (!on) {
+		wr32(d + GICD_ICENABLER + 4 * (intid / 32), 1u << (intid % 32));
+		return lay.version == 3 ? wait32(d + GICD_CTLR, GICD_CTLR_RWP, 0, "GICD_CTLR.RWP") : 0;
+	}
+	/* level-sensitive: Int_config bit (2 * n + 1) clear */
+	uint64_t cfg = d + GICD_ICFGR + 4 * (intid / 16);
+	wr32(cfg, rd32(cfg) & ~(2u << (2 * (intid % 16))));
+	if (lay.version == 3) {
+		wr64(d + GICD_IROUTER + 8ull * intid, (uint64_t)(hwid >> 24) << 32 | (hwid & 0xffffffu));
+	} else {
+		uint8_t mask = 0;
+		for (unsigned i = 0, n = __atomic_load_n(&nv2cpu, __ATOMIC_ACQUIRE); i < n; i++)
+			if (v2cpu[i].hwid == hwid)
+				mask = v2cpu[i].mask;
+		if (!mask)
+			return -1;
+		wr8(d + GICD_ITARGETSR + intid, mask);
+	}
+	wr32(d + GICD_ISENABLER + 4 * (intid / 32), 1u << (intid % 32));
+	return 0;
 }
 
 int arch_irq_in_flight(unsigned v)

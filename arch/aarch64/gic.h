@@ -53,6 +53,11 @@ void gic_set_layout(const struct gic_layout *l);
 unsigned gic_ack(void);
 /* This CPU: enable (1) or disable (0) private interrupt intid (16..31). */
 void gic_ppi_enable(uint32_t intid, int on);
+/* A shared peripheral interrupt (INTID 32..): level-triggered, routed to
+ * the CPU with hardware id hwid and enabled (on = 1), or disabled (on =
+ * 0, waiting for the distributor on GICv3).  0, or -1 (not an SPI this
+ * distributor has, or no GICv2 CPU interface for hwid). */
+int gic_spi(uint32_t intid, int on, uint32_t hwid);
 /* The interrupt number the timer's PPI is delivered as (timer.c). */
 void gic_set_timer_vector(uint32_t intid, unsigned vector);
 /* The distributor's interrupt lines (32 * (ITLinesNumber + 1)), 0 before

@@ -18,7 +18,9 @@
  * with the generic timer's PPI for the tick (timer.c); the CPUs are
  * /cpus's MPIDRs as hwids, started by PSCI CPU_ON (psci.c); PCI is the
  * pci-host-ecam-generic node's ECAM window; there is no legacy PCI
- * configuration mechanism and no legacy interrupt router.  The exit
+ * configuration mechanism and no legacy interrupt router: a PCI
+ * function's INTx pin arrives on the GIC SPI the board wires its slot's
+ * pin to (pci_intx_irq), level-triggered (gic_spi).  The exit
  * device is Arm semihosting's SYS_EXIT when QEMU was started with
  * -semihosting (power.c's probe of the HLT); reset and power-off are PSCI
  * SYSTEM_RESET and SYSTEM_OFF through the tree's conduit.
@@ -254,6 +256,24 @@ static unsigned virt_pci_ecam(const struct machine_ecam **list)
 	return desc.necam;
 }
 
+/* QEMU's virt wires INTA..INTD of the root bus's slot s to SPIs 3..6,
+ * rotated by the slot (hw/arm/virt.c create_pcie: SPI 3 + (pin + s) mod 4
+ * with pin 0 for INTA; the same map its device tree's interrupt-map and
+ * its ACPI _PRT give).  A function behind a bridge is not routed (there
+ * is none on this board unless one is added). */
+#define VIRT_PCIE_SPI 3u
+static int virt_pci_intx_irq(unsigned bus, unsigned dev, unsigned pin)
+{
+	if (!desc.necam || bus != desc.ecam[0].bus_start || pin < 1 || pin > 4 || dev > 31)
+		return -1;
+	return (int)(32 + VIRT_PCIE_SPI + (pin - 1 + dev) % 4);
+}
+
+static int virt_irq_fixed(unsigned irq, int on, uint32_t hwid)
+{
+	return gic_spi(irq, on, hwid);
+}
+
 static void virt_exit_device(int status)
 {
 	uint64_t block[2] = { ADP_STOPPED_APPLICATION_EXIT, ((uint64_t)(uint32_t)status << 1) | 1 };
@@ -310,6 +330,8 @@ MACHINE(virt) = {
 	.pci_legacy_cfg = NULL,
 	.irq_route_legacy = NULL,
 	.irq_mask_legacy = NULL,
+	.pci_intx_irq = virt_pci_intx_irq,
+	.irq_fixed = virt_irq_fixed,
 	.exit_device = virt_exit_device,
 	.reset = virt_reset,
 	.poweroff = virt_poweroff,

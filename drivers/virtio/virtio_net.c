@@ -286,12 +286,21 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
-	int irq = d->has_msix && d->msix.size > ENTRY_TX(0) && pci_msi_possible();
+	int msi = pci_msi_possible();
+	int irq = d->has_msix && d->msix.size > ENTRY_TX(0) && msi;
+	/* no MSI on this machine (aarch64 until the ITS is driven): the INTx
+	 * pin, one interrupt for every queue, else polling */
+	int intx = !msi && d->irq_pin && virtio_pci_use_intx(v) == 0;
+	if (intx)
+		irq = 1;
 	n->polled = !irq;
 	if (!irq)
 		kprintf("tally: virtio-net %s: %s; no interrupts, polling only\n", n->where,
-		        pci_msi_possible() ? "fewer than 3 MSI-X entries"
-		                           : "this machine takes no MSI-X messages (no ITS yet)");
+		        msi ? "fewer than 3 MSI-X entries"
+		            : "this machine takes no MSI-X messages (no ITS yet) and no INTx");
+	else if (intx)
+		kprintf("tally: virtio-net %s: this machine takes no MSI-X messages (no ITS yet): "
+		        "INTx on interrupt %d, one queue pair\n", n->where, v->intx_vector);
 	n->max_pairs = 1;
 	n->npairs = 1;
 	if ((v->features & mq) == mq) {
@@ -305,8 +314,10 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 		unsigned k = mp < cpu_count() ? mp : cpu_count();
 		if (k > VNET_QMAX)
 			k = VNET_QMAX;
-		while (k > 1 && irq && d->msix.size <= ENTRY_TX(k - 1))
+		while (k > 1 && irq && !intx && d->msix.size <= ENTRY_TX(k - 1))
 			k--;   /* every pair gets its own two entries, or is not used */
+		if (intx)
+			k = 1;   /* one shared line: more pairs would only share it */
 		n->npairs = k;
 	}
 	for (unsigned k = 0; k < n->npairs; k++) {
@@ -349,7 +360,8 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	        "rx %u tx %u%s, header %u bytes, %s; features%s%s%s%s%s%s%s%s%s%s\n", n->where,
 	        n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
 	        n->mac_random ? " (random)" : "", virtio_net_link_up(n) ? "up" : "down",
-	        n->p[0].rx.size, n->p[0].tx.size, pairs, n->hdr_len, irq ? "MSI-X" : "polled",
+	        n->p[0].rx.size, n->p[0].tx.size, pairs, n->hdr_len,
+	        intx ? "INTx" : irq ? "MSI-X" : "polled",
 	        " version_1",
 	        f & VIRTIO_BIT(VIRTIO_F_EVENT_IDX) ? " event_idx" : "",
 	        f & VIRTIO_BIT(VIRTIO_NET_F_MAC) ? " mac" : "",

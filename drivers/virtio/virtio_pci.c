@@ -22,8 +22,13 @@
  * the work runs in the driver's callers.  A source may also name a
  * notify function (virtio_pci_set_notify), called by the handler after
  * the flag: the network poller's wake-up, which only sets flags and
- * wakes a CPU.  The ISR byte is only for INTx
- * and is not read.
+ * wakes a CPU.  On a machine that takes no MSI-X messages (aarch64
+ * until the ITS is driven) a driver may take INTx instead
+ * (virtio_pci_use_intx): every source shares the pin's interrupt, the
+ * device is told NO_VECTOR, and the handler reads the ISR byte (which
+ * lowers the level-triggered line) and, when it is not 0, counts and
+ * flags every source of that device (a flag is a hint to look at a
+ * ring, so one too many costs a look).  The ISR byte is read only then.
  *
  * Fences: the driver and the device each store an index and then load
  * the other's (the published avail index, then avail_event; used_event,
@@ -122,6 +127,51 @@ static void virtio_irq(unsigned vector, struct trap_frame *tf)
 		}
 }
 
+/* INTx: the devices sharing the handler, by vector (one each: a shared
+ * line is refused by pci_intx_enable). */
+static struct virtio_dev *intx_devs[4];
+static unsigned nintx;
+
+static void virtio_intx_irq(unsigned vector, struct trap_frame *tf)
+{
+	(void)tf;
+	for (unsigned k = 0; k < nintx; k++) {
+		struct virtio_dev *v = intx_devs[k];
+		if (!v || v->intx_vector != (int)vector)
+			continue;
+		/* reading the ISR clears it and lowers the line (virtio 1.x
+		 * 4.1.4.5); 0: not this device's */
+		if (!rd8(v->isr, 0))
+			return;
+		for (unsigned i = 0; i < nirq_rows; i++)
+			if (irq_rows[i].vector == vector) {
+				__atomic_fetch_add(irq_rows[i].count, 1, __ATOMIC_RELAXED);
+				__atomic_store_n(irq_rows[i].flag, 1, __ATOMIC_RELEASE);
+				void (*fn)(void) = __atomic_load_n(&irq_rows[i].notify,
+				                                   __ATOMIC_ACQUIRE);
+				if (fn)
+					fn();
+			}
+		return;
+	}
+}
+
+int virtio_pci_use_intx(struct virtio_dev *v)
+{
+	if (nintx >= sizeof(intx_devs) / sizeof(intx_devs[0])) {
+		kprintf(LOC "no INTx table row left\n", LOCARGS(v));
+		return -1;
+	}
+	intx_devs[nintx++] = v;   /* before the vector exists: no half row */
+	int vec = pci_intx_enable(v->pci, virtio_intx_irq, LC_KERN_DRIVER);
+	if (vec < 0) {
+		intx_devs[--nintx] = NULL;
+		return -1;
+	}
+	v->intx_vector = vec;
+	return 0;
+}
+
 void virtio_pci_set_notify(volatile uint32_t *flag, void (*fn)(void))
 {
 	for (unsigned i = 0; i < nirq_rows; i++)
@@ -136,6 +186,11 @@ static int route(struct virtio_dev *v, unsigned entry, volatile uint64_t *count,
 	if (nirq_rows >= sizeof(irq_rows) / sizeof(irq_rows[0]) || v->nrouted >= VIRTIO_MAX_IRQ) {
 		kprintf(LOC "no interrupt table row left\n", LOCARGS(v));
 		return -1;
+	}
+	if (v->intx_vector >= 0) {   /* one shared line: a row, no MSI-X entry */
+		irq_rows[nirq_rows++] = (struct virtio_irq_row){ (unsigned)v->intx_vector, count,
+		                                                 flag, NULL };
+		return v->intx_vector;
 	}
 	int vec = pci_msix_enable_cpu(v->pci, entry, virtio_irq, LC_KERN_DRIVER, cpu);
 	if (vec < 0)
@@ -160,6 +215,18 @@ void virtio_pci_close(struct virtio_dev *v)
 	}
 	v->nrouted = 0;
 	v->config_vector = -1;
+	if (v->intx_vector >= 0) {
+		for (unsigned i = 0; i < nirq_rows;)
+			if (irq_rows[i].vector == (unsigned)v->intx_vector)
+				irq_rows[i] = irq_rows[--nirq_rows];
+			else
+				i++;
+		pci_intx_disable(v->pci, (unsigned)v->intx_vector);
+		for (unsigned k = 0; k < nintx; k++)
+			if (intx_devs[k] == v)
+				intx_devs[k] = intx_devs[--nintx];
+		v->intx_vector = -1;
+	}
 }
 
 /* ---- fences (above): a register read the host emulates under a lock ---- */
@@ -245,6 +312,7 @@ int virtio_pci_open(struct virtio_dev *v, struct pci_dev *d, const char *name)
 	v->pci = d;
 	v->name = name;
 	v->config_vector = -1;
+	v->intx_vector = -1;
 	v->mmio_fence = cpu_count() == 1 && arch_hypervisor();
 	if (virtio_pci_parse_caps(d, cfg_rd, &c) < 0) {
 		kprintf(LOC "%04x:%04x (%s): legacy-only virtio device (no virtio 1.0 PCI "
@@ -375,7 +443,10 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
 	wr64(v->common, C_QDESC, q->desc_pa);
 	wr64(v->common, C_QDRIVER, q->avail_pa);
 	wr64(v->common, C_QDEVICE, q->used_pa);
-	if (msix_entry >= 0) {
+	if (msix_entry >= 0 && v->intx_vector >= 0) {
+		route(v, (unsigned)msix_entry, irqs, flag, cpu);
+		wr16(v->common, C_QMSIX, NO_VECTOR);
+	} else if (msix_entry >= 0) {
 		if (route(v, (unsigned)msix_entry, irqs, flag, cpu) < 0) {
 			virtio_pci_fail(v, "no MSI-X interrupt for a queue");
 			return -1;
@@ -398,6 +469,11 @@ int virtio_pci_config_irq(struct virtio_dev *v, unsigned entry)
 	int vec = route(v, entry, &v->config_irqs, &v->config_changed, 0);
 	if (vec < 0)
 		return -1;
+	if (v->intx_vector >= 0) {
+		wr16(v->common, C_MSIX, NO_VECTOR);
+		v->config_vector = vec;
+		return 0;
+	}
 	wr16(v->common, C_MSIX, (uint16_t)entry);
 	if (rd16(v->common, C_MSIX) != entry) {
 		kprintf(LOC "config interrupt: the device refused MSI-X entry %u\n", LOCARGS(v), entry);

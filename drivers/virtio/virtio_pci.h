@@ -103,6 +103,10 @@ struct virtio_dev {
 	/* MSI-X entries routed so far, for virtio_pci_close */
 	unsigned nrouted;
 	struct { uint16_t entry, vector; } routed[VIRTIO_MAX_IRQ];
+	/* INTx instead of MSI-X (virtio_pci_use_intx): every source shares
+	 * this vector; the handler reads the ISR byte (which lowers the line)
+	 * and, when it is not 0, flags every source.  -1: MSI-X. */
+	int intx_vector;
 };
 
 /* Find and map the capabilities, reset the device, set ACKNOWLEDGE and
@@ -129,6 +133,13 @@ int virtio_pci_queue(struct virtio_dev *v, struct virtq *q, uint16_t index, uint
  * fn() after setting it (NULL: no call).  fn runs in the interrupt
  * handler: it may only set flags and wake CPUs. */
 void virtio_pci_set_notify(volatile uint32_t *flag, void (*fn)(void));
+/* Take the function's INTx pin (pci_intx_enable) for all the device's
+ * interrupt sources, for a machine that takes no MSI-X messages: from
+ * then on virtio_pci_queue and virtio_pci_config_irq route their sources
+ * to it (msix_entry only says whether a source wants an interrupt) and
+ * tell the device NO_VECTOR.  0, or -1 with a line (then the caller
+ * polls). */
+int virtio_pci_use_intx(struct virtio_dev *v);
 /* Route config-change interrupts to MSI-X entry `entry` (counted in
  * config_irqs, flagged in config_changed).  0, or -1 with a line. */
 int virtio_pci_config_irq(struct virtio_dev *v, unsigned entry);

@@ -52,6 +52,10 @@ uint64_t irq_count(unsigned vector);
  * installs fn (charged to ledger class cls) and returns the vector, or -1
  * when none is left.  Boot or thread context, not in a handler. */
 int irq_alloc_vector(irq_fn fn, unsigned cls);
+/* The same for one given vector v (a fixed interrupt a board wires a
+ * device to): v, or -1 when v is outside the port's range, reserved or
+ * taken. */
+int irq_claim_vector(unsigned v, irq_fn fn, unsigned cls);
 /* Remove the handler and return the vector; panics if v was not
  * allocated.  The caller silences the source first; on return no CPU
  * runs or will run the handler for v (an interrupt already on its way is

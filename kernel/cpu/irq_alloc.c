@@ -79,6 +79,25 @@ int irq_alloc_vector(irq_fn fn, unsigned cls)
 	return got;
 }
 
+int irq_claim_vector(unsigned v, irq_fn fn, unsigned cls)
+{
+	unsigned first, last;
+	int got = -1;
+	arch_irq_vector_range(&first, &last);
+	if (v < first || v > last || v >= ARCH_IRQ_COUNT || fixed(v))
+		return -1;
+	unsigned long fl = arch_irq_save();
+	spin_lock(&alloc_lock);
+	if (!(taken[v / 64] >> (v % 64) & 1)) {
+		taken[v / 64] |= 1ull << (v % 64);
+		irq_set_handler(v, fn, cls);
+		got = (int)v;
+	}
+	spin_unlock(&alloc_lock);
+	arch_irq_restore(fl);
+	return got;
+}
+
 static uint64_t late_count;
 
 /* The handler of a vector being freed: the device's message was sent

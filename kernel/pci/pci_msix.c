@@ -1,7 +1,9 @@
 /*
  * pci_msix.c - a function's interrupts: MSI-X entries routed to vectors,
  * MSI (one vector), and the legacy INTx pin routed through the machine's
- * router.
+ * router (a PC: the interrupt-line register's ISA line through the
+ * IOAPIC), or taken at the fixed interrupt the board wires the pin to
+ * (machine.h pci_intx_irq: aarch64 virt's GIC SPIs, level-triggered).
  *
  * Purpose: pci_msix_enable() gives a driver an interrupt from one entry of
  * its device's MSI-X table: a vector from the kernel's allocator with the
@@ -33,6 +35,7 @@
 #include "arch/arch.h"
 #include "kernel/cpu/cpu.h"
 #include "kernel/lib/kprintf.h"
+#include "kernel/machine.h"
 #include "kernel/pci/pci_impl.h"
 
 static volatile uint32_t *entry_at(struct pci_dev *d, unsigned entry)
@@ -179,10 +182,37 @@ void pci_msi_disable(struct pci_dev *d, unsigned vector)
 	irq_free_vector(vector);
 }
 
+/* A board that wires each INTx pin to a fixed interrupt (machine.h
+ * pci_intx_irq: aarch64 virt's GIC SPIs): that interrupt, claimed, made
+ * level-triggered and enabled on the boot CPU; -1 with a message. */
+static int intx_fixed(struct pci_dev *d, irq_fn fn, unsigned cls)
+{
+	int irq = machine->pci_intx_irq(d->bus, d->dev, d->irq_pin);
+	if (irq < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: the board routes no interrupt for INT%c\n",
+		        d->bus, d->dev, d->fn, 'A' + d->irq_pin - 1);
+		return -1;
+	}
+	int v = irq_claim_vector((unsigned)irq, fn, cls);
+	if (v < 0) {
+		kprintf("tally: pci: %02x:%02x.%x: INT%c's interrupt %d is in use (a shared INTx "
+		        "line is not supported)\n", d->bus, d->dev, d->fn, 'A' + d->irq_pin - 1, irq);
+		return -1;
+	}
+	if (!machine->irq_fixed || machine->irq_fixed((unsigned)v, 1, cpus[0].arch.hwid) < 0) {
+		irq_free_vector((unsigned)v);
+		kprintf("tally: pci: %02x:%02x.%x: interrupt %d cannot be enabled\n", d->bus,
+		        d->dev, d->fn, irq);
+		return -1;
+	}
+	return v;
+}
+
 int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
 {
-	/* 0: no pin; line 0xff: firmware assigned none */
-	if (!d->irq_pin || d->irq_line == 0xff) {
+	/* 0: no pin; line 0xff: firmware assigned none (a board with fixed
+	 * wiring needs no line) */
+	if (!d->irq_pin || (d->irq_line == 0xff && !machine->pci_intx_irq)) {
 		kprintf("tally: pci: %02x:%02x.%x: no INTx (pin %u, line %u)\n", d->bus, d->dev,
 		        d->fn, d->irq_pin, d->irq_line);
 		return -1;
@@ -195,8 +225,11 @@ int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
 		unsigned ctl = d->msi.cap + 2;
 		pci_write16(d, ctl, pci_read16(d, ctl) & ~1u);   /* MSI enable */
 	}
-	int v = irq_route_legacy(d->irq_line, fn, cls);
-	if (v < 0) {
+	int v;
+	if (machine->pci_intx_irq) {
+		if ((v = intx_fixed(d, fn, cls)) < 0)
+			return -1;
+	} else if ((v = irq_route_legacy(d->irq_line, fn, cls)) < 0) {
 		kprintf("tally: pci: %02x:%02x.%x: line %u cannot be routed\n", d->bus, d->dev,
 		        d->fn, d->irq_line);
 		return -1;
@@ -209,5 +242,11 @@ int pci_intx_enable(struct pci_dev *d, irq_fn fn, unsigned cls)
 void pci_intx_disable(struct pci_dev *d, unsigned vector)
 {
 	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_CMD_INTX_OFF);
+	if (machine->pci_intx_irq) {
+		if (machine->irq_fixed)
+			machine->irq_fixed(vector, 0, 0);
+		irq_free_vector(vector);
+		return;
+	}
 	irq_unroute_legacy(d->irq_line, vector);
 }
