@@ -34,6 +34,16 @@ struct machine_ecam {
 	uint8_t bus_start, bus_end;
 };
 
+/* A memory window of a PCI host bridge: where the CPU reaches PCI bus
+ * addresses [pci, pci + size). */
+struct machine_pci_window {
+	uint64_t cpu;           /* CPU physical address of its first byte */
+	uint64_t pci;           /* the same byte's PCI bus address */
+	uint64_t size;
+	uint8_t mem64;          /* 64-bit space: 64-bit BARs only */
+	uint8_t prefetch;
+};
+
 /* One CPU the firmware lists. */
 struct machine_cpu {
 	uint32_t hwid;          /* interrupt-controller id (arch_cpu_hwid) */
@@ -67,6 +77,11 @@ struct machine {
 	 * (ACPI's MCFG, a device tree's pci-host-ecam-generic node); *list
 	 * valid until exit.  0 or NULL op: none. */
 	unsigned (*pci_ecam)(const struct machine_ecam **list);
+	/* boot, after init: the host bridge's memory windows, from which the
+	 * kernel assigns the memory BARs no firmware assigned (a board booted
+	 * without firmware: aarch64 virt from -kernel); *list valid until
+	 * exit.  0 or NULL op: none (the firmware assigns them: a PC). */
+	unsigned (*pci_windows)(const struct machine_pci_window **list);
 	/* boot: the board's own PCI config mechanism, for when the firmware
 	 * lists no ECAM window; NULL (op or result): none. */
 	const struct pci_cfg_ops *(*pci_legacy_cfg)(void);

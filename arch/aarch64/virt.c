@@ -256,6 +256,12 @@ static unsigned virt_pci_ecam(const struct machine_ecam **list)
 	return desc.necam;
 }
 
+static unsigned virt_pci_windows(const struct machine_pci_window **list)
+{
+	*list = desc.pciwin;
+	return desc.npciwin;
+}
+
 /* QEMU's virt wires INTA..INTD of the root bus's slot s to SPIs 3..6,
  * rotated by the slot (hw/arm/virt.c create_pcie: SPI 3 + (pin + s) mod 4
  * with pin 0 for INTA; the same map its device tree's interrupt-map and
@@ -327,6 +333,7 @@ MACHINE(virt) = {
 	.intc_init = virt_intc_init,
 	.cpus = virt_cpus,
 	.pci_ecam = virt_pci_ecam,
+	.pci_windows = virt_pci_windows,
 	.pci_legacy_cfg = NULL,
 	.irq_route_legacy = NULL,
 	.irq_mask_legacy = NULL,

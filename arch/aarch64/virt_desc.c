@@ -119,6 +119,50 @@ static void describe_cpus(const struct fdt_info *in, uint64_t boot_mpidr, struct
 		     off, off == 1 ? "" : "s");
 }
 
+/* The PCI bus binding's `ranges`: (child address: 3 cells, phys.hi's
+ * bits 25:24 the space, 2 = 32-bit memory, 3 = 64-bit memory, bit 30
+ * prefetchable; parent address: the parent's #address-cells; size: the
+ * node's #size-cells).  Memory windows only; a malformed property is a
+ * note and no windows. */
+static void describe_windows(const struct fdt *f, int n, struct virt_desc *d)
+{
+	uint32_t len, pac = 0, psc = 0, ac = 0, sc = 0;
+	char err[FDT_ERR_LEN];
+	const uint8_t *r = fdt_prop(f, n, "ranges", &len);
+
+	if (!r)
+		return;
+	if (fdt_cells(f, fdt_parent(f, n), &pac, &psc, err, sizeof err) < 0 ||
+	    fdt_cells(f, n, &ac, &sc, err, sizeof err) < 0 || ac != 3 || pac < 1 || pac > 2 ||
+	    sc < 1 || sc > 2) {
+		note(d, "virt: %s: ranges with cells %u/%u/%u: no PCI memory windows",
+		     fdt_node_name(f, n), (unsigned)ac, (unsigned)pac, (unsigned)sc);
+		return;
+	}
+	uint32_t step = 4 * (3 + pac + sc);
+	if (len % step) {
+		note(d, "virt: %s: ranges is %u bytes, not whole entries: no PCI memory windows",
+		     fdt_node_name(f, n), (unsigned)len);
+		return;
+	}
+	for (uint32_t o = 0; o < len && d->npciwin < VIRT_MAX_PCIWIN; o += step) {
+		const uint8_t *e = r + o;
+		uint32_t hi = fdt_be32(e), space = (hi >> 24) & 3;
+		uint64_t pci = fdt_be64(e + 4);
+		uint64_t cpu = pac == 2 ? fdt_be64(e + 12) : fdt_be32(e + 12);
+		uint64_t size = sc == 2 ? fdt_be64(e + 12 + 4 * pac) : fdt_be32(e + 12 + 4 * pac);
+
+		if ((space != 2 && space != 3) || !size)
+			continue;
+		struct machine_pci_window *w = &d->pciwin[d->npciwin++];
+		w->cpu = cpu;
+		w->pci = pci;
+		w->size = size;
+		w->mem64 = space == 3;
+		w->prefetch = (hi >> 30) & 1;
+	}
+}
+
 static void describe_ecam(const struct fdt *f, struct virt_desc *d)
 {
 	int n = -1;
@@ -172,7 +216,8 @@ static void describe_ecam(const struct fdt *f, struct virt_desc *d)
 		d->ecam[d->necam].segment = (uint16_t)seg;
 		d->ecam[d->necam].bus_start = (uint8_t)b0;
 		d->ecam[d->necam].bus_end = (uint8_t)b1;
-		d->necam++;
+		if (d->necam++ == 0)
+			describe_windows(f, n, d);
 	}
 }
 

@@ -45,6 +45,7 @@
 
 #define VIRT_MAX_ECAM  4
 #define VIRT_MAX_NOTES 8
+#define VIRT_MAX_PCIWIN 4
 #define VIRT_WHY_LEN   FDT_ERR_LEN
 
 /* PSCI function ids (Arm DEN 0022, 5.1): SMC64 CPU_ON, and the two
@@ -77,6 +78,10 @@ struct virt_desc {
 	struct machine_cpu cpu[FDT_MAX_CPUS];
 	uint32_t necam;
 	struct machine_ecam ecam[VIRT_MAX_ECAM];
+	/* the first ECAM node's memory windows (its `ranges`: 32-bit and
+	 * 64-bit memory space; I/O space is not kept) */
+	uint32_t npciwin;
+	struct machine_pci_window pciwin[VIRT_MAX_PCIWIN];
 	uint32_t nnote;
 	char note[VIRT_MAX_NOTES][VIRT_WHY_LEN];
 };

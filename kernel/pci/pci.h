@@ -144,6 +144,10 @@ uint32_t pci_scan(const struct pci_cfg_ops *ops, struct pci_scan *out);
  * I/O) whose ranges intersect, in any two devices or one.  Returns the
  * number of overlapping pairs. */
 unsigned pci_check_overlaps(struct pci_scan *s);
+/* Boot, after the scan: give root-bus functions' unassigned memory BARs
+ * ranges of the machine's host-bridge windows (machine.h pci_windows;
+ * pci_assign.c).  Returns how many were assigned. */
+unsigned pci_assign_bars(struct pci_scan *s, unsigned root_bus);
 /* One-line descriptions for the listing, into buf (NUL-terminated):
  * the function; BAR i ("" when it is unimplemented); MSI and MSI-X. */
 void pci_describe(const struct pci_dev *d, char *buf, size_t n);

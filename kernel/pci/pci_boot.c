@@ -10,7 +10,8 @@
  * uncached as the scan first reads them (aarch64 virt's window lies at
  * 256 GiB); without a window, the machine's legacy
  * mechanism (the machine's pci_legacy_cfg, kernel/machine.h); it scans
- * (pci.c), checks BAR overlaps, prints the listing at loglevel >= 2 and the
+ * (pci.c), assigns the memory BARs no firmware did (pci_assign.c), checks
+ * BAR overlaps, prints the listing at loglevel >= 2 and the
  * config dump when asked, then offers each function to the registered
  * drivers (section "pci_drivers", PCI_DRIVER in pci.h) in link order; the
  * first whose id table matches and whose probe returns 0 owns it.  Before
@@ -309,6 +310,7 @@ void pci_init(int loglevel, int want_dump)
 		return;
 	}
 	pci_scan(ops, &bus);
+	pci_assign_bars(&bus, ops->bus_start);
 	pci_check_overlaps(&bus);
 	for (uint32_t i = 0; i < bus.nwarn; i++)
 		kprintf("tally: %s\n", bus.warn[i]);

@@ -170,6 +170,14 @@ static void test_recorded(void **state)
 	assert_int_equal(desc.ecam[0].segment, 0);
 	assert_int_equal(desc.ecam[0].bus_start, 0);
 	assert_int_equal(desc.ecam[0].bus_end, 255);
+	/* the host bridge's memory windows, QEMU's memory map (hw/arm/virt.c:
+	 * VIRT_PCIE_MMIO 0x10000000 + 0x2eff0000, VIRT_HIGH_PCIE_MMIO at 512
+	 * GiB, 512 GiB long, with highmem); the I/O window is not kept */
+	assert_int_equal(desc.npciwin, 2);
+	assert_true(desc.pciwin[0].cpu == 0x10000000 && desc.pciwin[0].pci == 0x10000000);
+	assert_true(desc.pciwin[0].size == 0x2eff0000 && !desc.pciwin[0].mem64);
+	assert_true(desc.pciwin[1].cpu == 0x8000000000ull && desc.pciwin[1].pci == 0x8000000000ull);
+	assert_true(desc.pciwin[1].size == 0x8000000000ull && desc.pciwin[1].mem64);
 	fx_expect_free(&e);
 	free(b);
 }
