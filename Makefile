@@ -74,7 +74,7 @@ KERNEL_ELF := $(OUT)/kernel.elf
 all: kernel efi esp iso
 
 # ---- dependencies: Debian packages, newlib -------------------------------
-$(BUILD)/.bootstrap: tools/bootstrap.sh tools/fetch-qemu10.sh
+$(BUILD)/.bootstrap: tools/bootstrap.sh tools/fetch-qemu10.sh tools/debfetch.sh
 	@mkdir -p $(BUILD)
 	@sh tools/bootstrap.sh $(BUILD)
 	@touch $@

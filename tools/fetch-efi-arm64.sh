@@ -10,9 +10,10 @@
 # aarch64 headers.  grub-efi-arm64-bin has the modules grub-mkrescue needs
 # for an arm64 ISO.  Both are plain files: nothing in them runs here.
 #
-# How: a private apt configuration in DIR/apt (its own sources list for
-# bookworm limited to arm64, its own lists and cache; the system's dpkg
-# status and keys are read, never written), `apt-get download` of the two
+# How: a private apt configuration in DIR/apt (tools/debfetch.sh: its own
+# sources list for bookworm limited to arm64, its own lists and cache; the
+# system's dpkg status and keys are read, never written), `apt-get
+# download` of the two
 # packages and `dpkg -x` into DIR/root.  The versions are bookworm's,
 # recorded in DIR/manifest.txt.  With DIR/.done present the script does
 # nothing and needs no network.  On failure it writes the reason to
@@ -23,55 +24,29 @@ set -eu
 
 dir=${1:?usage: fetch-efi-arm64.sh DIR}
 recipe="v1 bookworm arm64 gnu-efi grub-efi-arm64-bin"
-mirror=${TALLY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 pkgs="gnu-efi:arm64 grub-efi-arm64-bin:arm64"
+name=fetch-efi-arm64
+. "$(dirname "$0")/debfetch.sh"
 
 if [ -f "$dir/.done" ] && [ "$(head -n 1 "$dir/.done")" = "$recipe" ] &&
    [ -f "$dir/root/usr/lib/crt0-efi-aarch64.o" ]; then
 	exit 0
 fi
 
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-rm -f "$dir/.done" "$dir/fetch-failed.txt"
-log="$dir/fetch.log"
-: >"$log"
-
-fail() {
-	{
-		echo "fetch-efi-arm64: $*"
-		echo "(details: $log; retry: rm -rf $dir and make ARCH=aarch64 efi)"
-	} | tee "$dir/fetch-failed.txt" >&2
-	exit 1
-}
-
-[ -f "$keyring" ] || fail "$keyring missing (package debian-archive-keyring)"
-command -v apt-get >/dev/null || fail "apt-get not found: this needs a Debian 12 machine"
-
-a="$dir/apt"
-rm -rf "$a" "$dir/debs" "$dir/root.new"
-mkdir -p "$a/sources.list.d" "$a/state/lists/partial" "$a/cache/archives/partial" "$dir/debs"
-echo "deb [arch=arm64 signed-by=$keyring] $mirror bookworm main" >"$a/sources.list"
-set -- -q -o Dir::Etc::sourcelist="$a/sources.list" \
-	-o Dir::Etc::sourceparts="$a/sources.list.d" \
-	-o Dir::State="$a/state" -o Dir::Cache="$a/cache" \
-	-o Acquire::Languages=none -o APT::Sandbox::User=root \
+retry="rm -rf $dir and make ARCH=aarch64 efi"
+debfetch_begin "$dir" "deb [arch=arm64 signed-by=$keyring] $mirror bookworm main" \
 	-o APT::Architectures::=arm64
 
 t0=$(date +%s)
 echo "fetch-efi-arm64: fetching $pkgs from bookworm"
-apt-get "$@" --error-on=any update >>"$log" 2>&1 ||
-	fail "apt-get update failed (offline? $(grep -m 1 -E '^(E|W): ' "$log" || tail -n 1 "$log"))"
-(cd "$dir/debs" && apt-get "$@" download $pkgs) >>"$log" 2>&1 ||
-	fail "apt-get download failed: $(grep -m 1 -E '^(E|W): ' "$log" || tail -n 1 "$log")"
-mkdir -p "$dir/root.new"
-for deb in "$dir"/debs/*.deb; do
-	dpkg -x "$deb" "$dir/root.new" || fail "dpkg -x $deb failed"
-done
+debfetch_apt --error-on=any update >>"$log" 2>&1 ||
+	debfetch_fail "apt-get update failed (offline? $(debfetch_why))"
+(cd "$dir/debs" && debfetch_apt download $pkgs) >>"$log" 2>&1 ||
+	debfetch_fail "apt-get download failed: $(debfetch_why)"
+debfetch_unpack
 for f in usr/lib/crt0-efi-aarch64.o usr/lib/libefi.a usr/lib/libgnuefi.a \
 	usr/lib/elf_aarch64_efi.lds usr/include/efi/aarch64/efibind.h usr/lib/grub/arm64-efi/modinfo.sh; do
-	[ -f "$dir/root.new/$f" ] || fail "the packages lack $f"
+	[ -f "$dir/root.new/$f" ] || debfetch_fail "the packages lack $f"
 done
 rm -rf "$dir/root"
 mv "$dir/root.new" "$dir/root"

@@ -7,9 +7,10 @@
 # x2APIC system cases (tests/system.cases, `emulator = qemu10`) run the
 # wrapper this script leaves in DIR.
 #
-# How: a private apt configuration in DIR/apt (its own sources list with
-# bookworm and bookworm-backports, its own lists and cache; the system's
-# dpkg status, keys and apt.conf.d are read, never written) resolves what
+# How: a private apt configuration in DIR/apt (tools/debfetch.sh: its own
+# sources list with bookworm and bookworm-backports, its own lists and
+# cache; the system's dpkg status, keys and apt.conf.d are read, never
+# written) resolves what
 # `apt-get install -t bookworm-backports qemu-system-x86` would install or
 # upgrade on this machine: qemu-system-x86 itself and every package it needs
 # at a version this machine does not have (shared libraries, firmware, its
@@ -33,67 +34,36 @@ set -eu
 
 dir=${1:?usage: fetch-qemu10.sh DIR}
 recipe="v2 bookworm-backports qemu-system-x86"
-mirror=${TALLY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+name=fetch-qemu10
+. "$(dirname "$0")/debfetch.sh"
 
 if [ -f "$dir/.done" ] && [ "$(head -n 1 "$dir/.done")" = "$recipe" ] &&
    [ -x "$dir/qemu-system-x86_64" ]; then
 	exit 0
 fi
 
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-rm -f "$dir/.done" "$dir/fetch-failed.txt"
-log="$dir/fetch.log"
-: >"$log"
-
-# the first error or warning apt logged, else its last line
-why() {
-	grep -m 1 -E '^(E|W): ' "$log" || tail -n 1 "$log"
-}
-
-fail() {
-	{
-		echo "fetch-qemu10: $*"
-		echo "(details: $log; retry: make qemu10, or rm -rf $dir and make)"
-	} | tee "$dir/fetch-failed.txt" >&2
-	exit 1
-}
-
-[ -f "$keyring" ] || fail "$keyring missing (package debian-archive-keyring)"
-command -v apt-get >/dev/null || fail "apt-get not found: this needs a Debian 12 machine"
-
-a="$dir/apt"
-rm -rf "$a" "$dir/debs" "$dir/root.new"
-mkdir -p "$a/sources.list.d" "$a/state/lists/partial" "$a/cache/archives/partial" "$dir/debs"
-cat >"$a/sources.list" <<EOF
-deb [signed-by=$keyring] $mirror bookworm main
-deb [signed-by=$keyring] $mirror bookworm-backports main
-EOF
-set -- -q -o Dir::Etc::sourcelist="$a/sources.list" \
-	-o Dir::Etc::sourceparts="$a/sources.list.d" \
-	-o Dir::State="$a/state" -o Dir::Cache="$a/cache" \
-	-o Acquire::Languages=none -o APT::Sandbox::User=root
+retry="make qemu10, or rm -rf $dir and make"
+debfetch_begin "$dir" "deb [signed-by=$keyring] $mirror bookworm main
+deb [signed-by=$keyring] $mirror bookworm-backports main"
+fail() { debfetch_fail "$@"; }
+why() { debfetch_why; }
 
 t0=$(date +%s)
 echo "fetch-qemu10: resolving qemu-system-x86 in bookworm-backports"
-apt-get "$@" --error-on=any update >>"$log" 2>&1 ||
+debfetch_apt --error-on=any update >>"$log" 2>&1 ||
 	fail "apt-get update of bookworm-backports failed (offline? $(why))"
 
 # What an install from the suite would add or upgrade here, name=version.
-apt-get "$@" -s install --no-install-recommends -t bookworm-backports \
+debfetch_apt -s install --no-install-recommends -t bookworm-backports \
 	qemu-system-x86 >"$a/plan.txt" 2>>"$log" ||
 	fail "apt-get cannot resolve qemu-system-x86 from bookworm-backports: $(why)"
 pkgs=$(sed -n 's/^Inst \([^ ]*\) \(\[[^]]*\] \)\{0,1\}(\([^ ]*\) .*/\1=\3/p' "$a/plan.txt")
 echo "$pkgs" | grep -q '^qemu-system-x86=.*bpo' ||
 	fail "bookworm-backports offers no qemu-system-x86 newer than the installed one (plan: $(echo $pkgs))"
 
-(cd "$dir/debs" && apt-get "$@" download $pkgs) >>"$log" 2>&1 ||
+(cd "$dir/debs" && debfetch_apt download $pkgs) >>"$log" 2>&1 ||
 	fail "apt-get download failed: $(why)"
-mkdir -p "$dir/root.new"
-for deb in "$dir"/debs/*.deb; do
-	dpkg -x "$deb" "$dir/root.new" || fail "dpkg -x $deb failed"
-done
+debfetch_unpack
 rm -rf "$dir/root"
 mv "$dir/root.new" "$dir/root"
 

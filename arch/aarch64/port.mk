@@ -78,7 +78,7 @@ DTBOOT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(DTBOOT_SRCS)) $(patsubst %.S,$(OBJ)/%
 all: dtboot
 dtboot: $(OUT)/dtboot.img
 
-$(BUILD)/.bootstrap: tools/bootstrap.sh tools/fetch-qemu10.sh
+$(BUILD)/.bootstrap: tools/bootstrap.sh tools/fetch-qemu10.sh tools/debfetch.sh
 	@mkdir -p $(BUILD)
 	@sh tools/bootstrap.sh $(BUILD)
 	@touch $@

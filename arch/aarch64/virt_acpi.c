@@ -32,7 +32,6 @@
  * Context: any; pure (no hardware access), host-tested
  * (tests/host/test_virt_acpi.c); writes only *d and err.
  */
-#include <stdarg.h>
 #include <string.h>
 #include "arch/aarch64/virt_desc.h"
 #include "kernel/lib/kprintf.h"
@@ -42,18 +41,6 @@
 #define GICC_V2_SIZE  0x2000ull
 #define GICR_PAIR     0x20000ull   /* RD_base + SGI frames of one CPU */
 #define UART_SIZE     0x1000ull
-
-__attribute__((format(printf, 2, 3)))
-static void note(struct virt_desc *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->nnote >= VIRT_MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	kvsnprintf(d->note[d->nnote++], VIRT_WHY_LEN, fmt, ap);
-	va_end(ap);
-}
 
 static const struct acpi_gicc *boot_gicc(const struct acpi_info *a, uint64_t boot_mpidr)
 {
@@ -136,7 +123,7 @@ static void describe_cpus(const struct acpi_info *a, uint64_t boot_mpidr, struct
 	uint32_t i, off = 0, n = a->ngicc < FDT_MAX_CPUS ? a->ngicc : FDT_MAX_CPUS;
 
 	if (a->ngicc > FDT_MAX_CPUS)
-		note(d, "virt: the MADT lists %u CPUs; the first %u are used", a->ngicc,
+		virt_note(d, "virt: the MADT lists %u CPUs; the first %u are used", a->ngicc,
 		     (unsigned)FDT_MAX_CPUS);
 	for (i = 0; i < n; i++) {
 		const struct acpi_gicc *g = &a->gicc[i];
@@ -155,10 +142,10 @@ static void describe_cpus(const struct acpi_info *a, uint64_t boot_mpidr, struct
 		d->cpu[0].hwid = virt_hwid(boot_mpidr);
 		d->cpu[0].enabled = 1;
 		d->ncpu = 1;
-		note(d, "virt: the MADT lists no GICC (CPU) entries: one CPU");
+		virt_note(d, "virt: the MADT lists no GICC (CPU) entries: one CPU");
 	}
 	if (off)
-		note(d, "virt: %u CPU%s not enabled in the MADT: not started", off,
+		virt_note(d, "virt: %u CPU%s not enabled in the MADT: not started", off,
 		     off == 1 ? "" : "s");
 }
 
@@ -179,17 +166,17 @@ int virt_describe_acpi(const struct acpi_info *a, uint64_t boot_mpidr, struct vi
 		d->uart.base = a->spcr_base.addr;
 		d->uart.size = UART_SIZE;
 	} else if (a->has_spcr) {
-		note(d, "virt: the SPCR's UART (interface type %u, %s space) is not a PL011 in "
+		virt_note(d, "virt: the SPCR's UART (interface type %u, %s space) is not a PL011 in "
 		     "memory: no console", a->spcr_type, acpi_gas_space_name(a->spcr_base.space));
 	} else {
-		note(d, "virt: no SPCR table: no console");
+		virt_note(d, "virt: no SPCR table: no console");
 	}
 	if (a->arm_boot_arch & ACPI_ARM_PSCI_COMPLIANT) {
 		d->psci = a->arm_boot_arch & ACPI_ARM_PSCI_USE_HVC ? FDT_PSCI_HVC : FDT_PSCI_SMC;
 		d->psci_02 = 1;
 		d->psci_cpu_on = VIRT_PSCI_CPU_ON;
 	} else {
-		note(d, "virt: the FADT does not say PSCI_COMPLIANT%s: one CPU, no power-off or "
+		virt_note(d, "virt: the FADT does not say PSCI_COMPLIANT%s: one CPU, no power-off or "
 		     "reset", a->has_fadt ? "" : " (no FADT)");
 	}
 	describe_cpus(a, boot_mpidr, d);

@@ -28,8 +28,7 @@
 
 #define MIB (1ull << 20)
 
-__attribute__((format(printf, 2, 3)))
-static void note(struct virt_desc *d, const char *fmt, ...)
+void virt_note(struct virt_desc *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -109,13 +108,13 @@ static void describe_cpus(const struct fdt_info *in, uint64_t boot_mpidr, struct
 			off++;
 	}
 	if (nopsci)
-		note(d, "virt: %u CPU%s with enable-method psci but no PSCI CPU_ON: not started",
+		virt_note(d, "virt: %u CPU%s with enable-method psci but no PSCI CPU_ON: not started",
 		     nopsci, nopsci == 1 ? "" : "s");
 	if (other)
-		note(d, "virt: %u CPU%s with an enable-method other than psci (spin-table or none): "
+		virt_note(d, "virt: %u CPU%s with an enable-method other than psci (spin-table or none): "
 		     "not started", other, other == 1 ? "" : "s");
 	if (off)
-		note(d, "virt: %u CPU%s with status \"disabled\": online-capable, not started",
+		virt_note(d, "virt: %u CPU%s with status \"disabled\": online-capable, not started",
 		     off, off == 1 ? "" : "s");
 }
 
@@ -135,13 +134,13 @@ static void describe_windows(const struct fdt *f, int n, struct virt_desc *d)
 	if (fdt_cells(f, fdt_parent(f, n), &pac, &psc, err, sizeof err) < 0 ||
 	    fdt_cells(f, n, &ac, &sc, err, sizeof err) < 0 || ac != 3 || pac < 1 || pac > 2 ||
 	    sc < 1 || sc > 2) {
-		note(d, "virt: %s: ranges with cells %u/%u/%u: no PCI memory windows",
+		virt_note(d, "virt: %s: ranges with cells %u/%u/%u: no PCI memory windows",
 		     fdt_node_name(f, n), (unsigned)ac, (unsigned)pac, (unsigned)sc);
 		return;
 	}
 	uint32_t step = 4 * (3 + pac + sc);
 	if (len % step) {
-		note(d, "virt: %s: ranges is %u bytes, not whole entries: no PCI memory windows",
+		virt_note(d, "virt: %s: ranges is %u bytes, not whole entries: no PCI memory windows",
 		     fdt_node_name(f, n), (unsigned)len);
 		return;
 	}
@@ -178,12 +177,12 @@ static void describe_ecam(const struct fdt *f, struct virt_desc *d)
 		if (st && strcmp(st, "okay") != 0 && strcmp(st, "ok") != 0)
 			continue;
 		if (fdt_reg(f, n, 0, &base, &size, err, sizeof err) < 0) {
-			note(d, "virt: %s: %s: no ECAM window", name, err);
+			virt_note(d, "virt: %s: %s: no ECAM window", name, err);
 			continue;
 		}
 		br = fdt_prop(f, n, "bus-range", &len);
 		if (br && len != 8) {
-			note(d, "virt: %s: bus-range is %u bytes, not two cells: no ECAM window", name,
+			virt_note(d, "virt: %s: bus-range is %u bytes, not two cells: no ECAM window", name,
 			     (unsigned)len);
 			continue;
 		}
@@ -192,24 +191,24 @@ static void describe_ecam(const struct fdt *f, struct virt_desc *d)
 			b1 = fdt_be32(br + 4);
 		}
 		if (b0 > b1 || b1 > 255) {
-			note(d, "virt: %s: bus-range %u..%u is not within 0..255: no ECAM window", name,
+			virt_note(d, "virt: %s: bus-range %u..%u is not within 0..255: no ECAM window", name,
 			     (unsigned)b0, (unsigned)b1);
 			continue;
 		}
 		if (fdt_prop(f, n, "linux,pci-domain", NULL) &&
 		    (fdt_prop_u32(f, n, "linux,pci-domain", &seg) < 0 || seg > 0xffff)) {
-			note(d, "virt: %s: linux,pci-domain is not one cell below 65536: no ECAM window",
+			virt_note(d, "virt: %s: linux,pci-domain is not one cell below 65536: no ECAM window",
 			     name);
 			continue;
 		}
 		if (size / MIB < (uint64_t)(b1 - b0 + 1)) {
-			note(d, "virt: %s: reg 0x%llx+0x%llx is smaller than buses %u..%u need: "
+			virt_note(d, "virt: %s: reg 0x%llx+0x%llx is smaller than buses %u..%u need: "
 			     "no ECAM window", name, (unsigned long long)base, (unsigned long long)size,
 			     (unsigned)b0, (unsigned)b1);
 			continue;
 		}
 		if (d->necam >= VIRT_MAX_ECAM) {
-			note(d, "virt: more than %d ECAM windows: the rest dropped", VIRT_MAX_ECAM);
+			virt_note(d, "virt: more than %d ECAM windows: the rest dropped", VIRT_MAX_ECAM);
 			return;
 		}
 		d->ecam[d->necam].base = base;
@@ -237,7 +236,7 @@ int virt_describe(const struct fdt *f, const struct fdt_info *in, uint64_t boot_
 		d->has_uart = 1;
 		d->uart = in->uart;
 	} else {
-		note(d, "virt: no arm,pl011 UART in the device tree: no console");
+		virt_note(d, "virt: no arm,pl011 UART in the device tree: no console");
 	}
 	d->psci = in->psci;
 	d->psci_02 = in->psci_02;
@@ -245,9 +244,9 @@ int virt_describe(const struct fdt *f, const struct fdt_info *in, uint64_t boot_
 	if (in->psci != FDT_PSCI_NONE)
 		d->psci_cpu_on = in->psci_02 ? VIRT_PSCI_CPU_ON : in->psci_cpu_on;
 	if (in->psci == FDT_PSCI_NONE)
-		note(d, "virt: no PSCI in the device tree: one CPU, no power-off or reset");
+		virt_note(d, "virt: no PSCI in the device tree: one CPU, no power-off or reset");
 	else if (!in->psci_02)
-		note(d, "virt: PSCI 0.1 (compatible \"arm,psci\" only): no SYSTEM_OFF or "
+		virt_note(d, "virt: PSCI 0.1 (compatible \"arm,psci\" only): no SYSTEM_OFF or "
 		     "SYSTEM_RESET, so no power-off or reset%s",
 		     in->psci_cpu_on ? "" : "; no cpu_on id either");
 	describe_cpus(in, boot_mpidr, d);

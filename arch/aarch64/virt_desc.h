@@ -104,6 +104,11 @@ static inline uint64_t virt_mpidr(uint32_t hwid)
 int virt_describe(const struct fdt *f, const struct fdt_info *in, uint64_t boot_mpidr,
                   struct virt_desc *d, char *err, size_t errlen);
 
+/* Add a note ("virt: ..." line, printed by machine init) to d; dropped
+ * beyond VIRT_MAX_NOTES. */
+__attribute__((format(printf, 2, 3)))
+void virt_note(struct virt_desc *d, const char *fmt, ...);
+
 /* The same description from ACPI tables (virt_acpi.c: UEFI boots where
  * the firmware hands over ACPI and no device tree).  0, or -1 with err
  * when the tables describe no GIC and no generic timer. */

@@ -38,7 +38,7 @@ UEFI_A64_COBJS := $(patsubst %.c,$(UEFI_A64_OBJDIR)/%.o,$(UEFI_A64_CSRCS))
 UEFI_A64_BLOB  := $(UEFI_A64_OBJDIR)/kernel.elf
 UEFI_A64_BLOBO := $(UEFI_A64_OBJDIR)/kernel_blob.o
 
-$(EFI_A64_DIR)/.done: tools/fetch-efi-arm64.sh | $(BUILD)/.bootstrap
+$(EFI_A64_DIR)/.done: tools/fetch-efi-arm64.sh tools/debfetch.sh | $(BUILD)/.bootstrap
 	@sh tools/fetch-efi-arm64.sh $(EFI_A64_DIR)
 
 $(UEFI_A64_COBJS): $(UEFI_A64_OBJDIR)/%.o: %.c | $(EFI_A64_DIR)/.done $(NEWLIB_A64)/.done

@@ -43,7 +43,7 @@ host_src_test_acpi_s5 := kernel/acpi/acpi_s5.c
 host_src_test_fdt := $(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/fdt/*.c)) \
 	kernel/lib/kprintf.c
 host_src_test_virt := $(host_src_test_fdt) arch/aarch64/virt_desc.c
-host_src_test_virt_acpi := kernel/lib/kprintf.c arch/aarch64/virt_acpi.c \
+host_src_test_virt_acpi := $(host_src_test_virt) arch/aarch64/virt_acpi.c \
 	$(patsubst $(CURDIR)/%,%,$(wildcard $(CURDIR)/kernel/acpi/acpi*.c))
 host_src_test_dtb := boot/dtb.c boot/boot_info.c $(host_src_test_fdt)
 host_src_test_ledger := kernel/ledger.c
