@@ -35,6 +35,13 @@
 
 #define A64_SYSREG_READ(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
 
+/* The smallest data cache line of any cache (CTR_EL0.DminLine, log2 of
+ * words): the stride of a DC loop by address over a range. */
+static inline uint64_t a64_dcache_line(void)
+{
+	return 4ull << ((A64_SYSREG_READ(ctr_el0) >> 16) & 0xf);
+}
+
 #include "arch/aarch64/trap.h"   /* struct trap_frame */
 
 /* el.S (a64_halt) and head.S */

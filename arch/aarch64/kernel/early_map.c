@@ -29,9 +29,22 @@
  *
  * Invariants: the image and the DTB lie in [1 GiB, 512 GiB), checked; if
  * not, nothing is enabled and the CPU halts (no console exists yet to
- * say why).  QEMU models no caches, so none are cleaned before turning
- * them on; real hardware needs the image and the table cleaned to the
- * point of coherency first (docs/boot.md, "aarch64 status").
+ * say why).
+ *
+ * Caches.  The boot protocol (Linux's booting.rst; the UEFI loader does
+ * the same, boot/uefi/enter_aarch64.c) hands over the image cleaned to
+ * the point of coherency, with the data cache off.  Everything the entry
+ * wrote since then (.bss zeroed, this table, the boot stack, all inside
+ * [_bss_start, _bss_end)) went straight to memory, while the cache may
+ * still hold stale lines of those addresses from before the hand-off
+ * (the loader's own use of the RAM, speculative fills).  Once the cache
+ * is on such a line would be read instead of memory (a table entry, a
+ * zero of .bss), or written back over it later.  So before SCTLR.C is set
+ * the range is invalidated by address to the point of coherency (DC IVAC,
+ * by the smallest line CTR_EL0 gives; with the cache off, memory holds
+ * the truth and dropping lines loses nothing), and the instruction cache
+ * is invalidated (IC IALLU) before SCTLR.I.  QEMU models no caches, so
+ * only real hardware can tell whether this is missing.
  * Context: boot CPU, MMU off, before any C library call.
  */
 #include <stdint.h>
@@ -61,7 +74,18 @@
 #define SCTLR_WXN  (1ull << 19)
 
 static uint64_t l1[512] __attribute__((aligned(4096)));
-extern char _kernel_start[], _kernel_end[];
+extern char _kernel_start[], _kernel_end[], _bss_start[], _bss_end[];
+
+/* DC IVAC over [lo, hi): drop any cached copy of what the entry wrote with
+ * the data cache off (above, "Caches"). */
+static void invalidate_to_poc(uintptr_t lo, uintptr_t hi)
+{
+	uint64_t line = a64_dcache_line();
+
+	for (uintptr_t a = lo & ~(uintptr_t)(line - 1); a < hi; a += line)
+		__asm__ volatile("dc ivac, %0" :: "r"(a) : "memory");
+	__asm__ volatile("dsb sy" ::: "memory");
+}
 
 /* A UEFI boot: every GiB the loader's memory map lists RAM or firmware
  * tables in (ACPI's tables may lie anywhere in RAM), data only. */
@@ -99,7 +123,9 @@ void a64_early_map(uint64_t ptr, uint64_t kind)
 	               TCR_IPS_40;
 	uint64_t sctlr = (A64_SYSREG_READ(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I) &
 	                 ~(SCTLR_A | SCTLR_WXN);
+	invalidate_to_poc((uintptr_t)_bss_start, (uintptr_t)_bss_end);
 	__asm__ volatile(
+		"ic iallu\n"
 		"msr mair_el1, %0\n"
 		"msr tcr_el1, %1\n"
 		"msr ttbr0_el1, %2\n"
