@@ -17,8 +17,10 @@ the run ends with one line `N passed, M failed`):
              their schedules vary less from run to run, and they cost the
              most (the collector's take about 2.5 minutes a run on a loaded
              host); each run's tests are results named host/BIN#k/test;
-  2. system  the cases of tests/stress.cases (format: tests/system.cases),
-             at most -j boots at once.
+  2. system  the cases of tests/stress.cases (format: tests/system.cases)
+             whose arch is --arch (default x86_64; `make ARCH=aarch64
+             stress` gives aarch64 and no host binaries), at most -j boots
+             at once.
 
 Budget: about 15 minutes on two cores with the default runs; keep it under
 20.  Context: stdlib only; reuses tools/testrun.py's runners.
@@ -49,6 +51,8 @@ def main(argv=None):
 	ap.add_argument("--runs", type=int, default=10, help="runs of each host binary")
 	ap.add_argument("--tsan-runs", type=int, default=3, help="runs of each TSan host binary")
 	ap.add_argument("--cases", default=STRESS_CASES)
+	ap.add_argument("--arch", choices=("x86_64", "aarch64"), default="x86_64",
+	                help="run the system cases of this ISA (the case's arch =)")
 	ap.add_argument("--no-busy", action="store_true", help="do not load a host core")
 	ap.add_argument("-j", "--jobs", type=int, default=2)
 	args = ap.parse_args(argv)
@@ -66,12 +70,17 @@ def main(argv=None):
 			testrun.run_host(bins, sub, None)
 			rep.passed += sub.passed
 			rep.failed += sub.failed
-		print("stress: host layer: %d binaries x %d runs, %d TSan binaries x %d, in %.0f s" %
-		      (len(args.host) - len(tsan), args.runs, len(tsan), args.tsan_runs,
-		       time.time() - t0), flush=True)
+		if args.host:
+			print("stress: host layer: %d binaries x %d runs, %d TSan binaries x %d, in %.0f s" %
+			      (len(args.host) - len(tsan), args.runs, len(tsan), args.tsan_runs,
+			       time.time() - t0), flush=True)
+		else:
+			print("stress: host layer: no binaries given (it is ISA-neutral: `make stress`)",
+			      flush=True)
 		t0 = time.time()
 		with open(args.cases) as f:
 			cases = testrun.parse_cases(f.read(), os.path.relpath(args.cases, testrun.ROOT))
+		cases = [c for c in cases if c.arch == args.arch]
 		testrun.run_system(cases, rep, args.jobs, False, True)
 		print("stress: system layer: %d cases in %.0f s" % (len(cases), time.time() - t0),
 		      flush=True)

@@ -88,6 +88,39 @@ cmdline = test=all
 				tr.parse_cases(bad)
 			self.assertIn(why, str(cm.exception))
 
+	def test_several_isas(self):
+		x, a, only = tr.parse_cases("""
+[c]
+arch = x86_64 aarch64
+app = tests/apps/exit42.c
+boot = direct grub uefi
+expect = ^both
+expect@x86_64 = ^x86 only
+expect@aarch64 = ^a64 only
+reject@direct = ^direct only
+[d]
+boot = direct
+""")
+		self.assertEqual((x.name, x.arch, x.boots), ("c", "x86_64", ["direct", "grub", "uefi"]))
+		self.assertEqual((a.name, a.arch, a.boots), ("c.a64", "aarch64", ["direct", "uefi"]))
+		self.assertEqual([r.pattern for _, r in x.expect], ["^both", "^x86 only"])
+		self.assertEqual([r.pattern for _, r in a.expect], ["^both", "^a64 only"])
+		self.assertEqual([(o, r.pattern) for o, r in a.reject], [("direct", "^direct only")])
+		self.assertEqual((x.machine, x.cpu, a.machine, a.cpu),
+		                 ("q35", "max", "virt,gic-version=3", "cortex-a72"))
+		self.assertEqual((only.arch, only.name), ("x86_64", "d"))
+		for bad, why in (("[a]\narch = x86_64 aarch64\nboot = grub\n", "none of its boot"),
+		                 ("[a]\narch = x86_64 aarch64\nboot = direct\ncpu = max\n",
+		                  "several ISAs"),
+		                 ("[a]\narch = x86_64 x86_64\nboot = direct\n", "each once"),
+		                 ("[a]\narch = riscv\nboot = direct\n", "x86_64, aarch64"),
+		                 ("[a]\nboot = direct\nexpect@arm = x\n", "boot path or ISA"),
+		                 ("[a]\narch = x86_64 aarch64\nboot = direct\n"
+		                  "[a.a64]\nboot = direct\n", "is taken")):
+			with self.assertRaises(tr.CaseError) as cm:
+				tr.parse_cases(bad)
+			self.assertIn(why, str(cm.exception))
+
 	def test_build_plan(self):
 		cases = tr.parse_cases("""
 [banner]

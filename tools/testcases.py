@@ -10,6 +10,7 @@ described in docs/testing.md and at the head of tests/system.cases.
 Context: stdlib only; imported by tools/testrun.py and tools/stress.py.
 """
 
+import copy
 import os
 import re
 
@@ -60,6 +61,13 @@ SHUTDOWNS = ("guest-shutdown", "guest-reset", "triple-fault", "running")
 # a PASS line (or no line) is a failure; the summary must still agree.
 
 
+# arch = ISA...: the ISAs the case applies to (default x86_64).  A case of
+# several is one case per ISA: the first keeps the name, the others are
+# NAME.a64 (aarch64) or NAME.x86 (x86_64); each keeps the boot paths its
+# ISA has (aarch64: direct, uefi, grub-efi), takes its ISA's machine and
+# CPU (so `machine` and `cpu` are refused), and the checks written
+# `expect@ISA = ...` (likewise contains, once, reject) apply on that ISA
+# alone.
 # arch = aarch64: the case boots under qemu-system-aarch64, `boot = direct`,
 # `uefi` (the kernel's ESP under AAVMF) or `grub-efi` (its GRUB ISO under
 # AAVMF; both need an app), machine
@@ -81,6 +89,7 @@ class Case:
 		self.name = name
 		self.where = where          # "file:line" of the [name] header
 		self.arch = "x86_64"        # or aarch64 (the boot test image)
+		self.arches = []            # arch = ...; [] until given: x86_64
 		self.app = "default"
 		self.boots = []
 		self.cmdline = ""
@@ -137,7 +146,7 @@ def parse_cases(text, fname="system.cases"):
 			cur = Case(m.group(1), where)
 			cases.append(cur)
 			continue
-		m = re.match(r"^([a-z]+)(?:@([a-z-]+))?\s*=\s?(.*)$", line.lstrip())
+		m = re.match(r"^([a-z]+)(?:@([a-z0-9_-]+))?\s*=\s?(.*)$", line.lstrip())
 		if not m:
 			raise CaseError("%s: expected `[name]` or `key = value`, got %r"
 			                % (where, s))
@@ -151,6 +160,8 @@ def parse_cases(text, fname="system.cases"):
 	for c in cases:
 		if not c.boots:
 			raise CaseError("%s: case [%s] has no `boot =` line" % (c.where, c.name))
+	cases = [k for c in cases for k in _per_isa(c, seen)]
+	for c in cases:
 		_check_arch(c)
 		if c.client_listens and not c.client:
 			raise CaseError("%s: case [%s]: `listens` without a `client`" %
@@ -162,6 +173,39 @@ def parse_cases(text, fname="system.cases"):
 			raise CaseError("%s: case [%s]: `launcher = yes` needs a status, "
 			                "not `shutdown =`" % (c.where, c.name))
 	return cases
+
+
+ISA_SUFFIX = {"x86_64": "x86", "aarch64": "a64"}
+A64_BOOTS = ("direct", "uefi", "grub-efi")
+
+
+def _per_isa(c, seen):
+	"""The case once per ISA of its arch line (above, `arch = ISA...`)."""
+	isas = c.arches or ["x86_64"]
+	if len(isas) > 1 and (c.machine or c.cpu):
+		raise CaseError("%s: case [%s]: a case of several ISAs takes each ISA's "
+		                "machine and CPU (no `machine` or `cpu`)" % (c.where, c.name))
+	out = []
+	for i, isa in enumerate(isas):
+		k = copy.copy(c)
+		k.arch = isa
+		if i:
+			k.name = "%s.%s" % (c.name, ISA_SUFFIX[isa])
+			if k.name in seen:
+				raise CaseError("%s: case [%s]: its %s copy's name %s is taken"
+				                % (c.where, c.name, isa, k.name))
+			seen.add(k.name)
+		k.boots = [b for b in c.boots if isa != "aarch64" or b in A64_BOOTS]
+		if not k.boots:
+			raise CaseError("%s: case [%s]: none of its boot paths exists on %s"
+			                % (c.where, c.name, isa))
+		for key in ("expect", "contains", "once", "reject"):
+			setattr(k, key, [(None if only == isa else only, rx)
+			                 for only, rx in getattr(c, key)
+			                 if only not in ARCHES or only == isa])
+		k.qemu, k.xfail, k.client_args = list(c.qemu), list(c.xfail), list(c.client_args)
+		out.append(k)
+	return out
 
 
 def _check_arch(c):
@@ -178,8 +222,8 @@ def _check_arch(c):
 		if any(b != "direct" for b in c.boots) and c.app == "default":
 			bad("arch = aarch64, boot = uefi or grub-efi needs an `app =` (the kernel; "
 			    "the boot test image boots directly only)")
-		if c.launcher or c.xfail or c.tap:
-			bad("arch = aarch64: no launcher, tap or xfail yet")
+		if c.launcher or c.xfail:
+			bad("arch = aarch64: no launcher or xfail yet")
 	else:
 		c.machine = c.machine or "q35"
 		c.cpu = c.cpu or "max"
@@ -193,13 +237,15 @@ def _set_key(c, key, val, only=None):
 	if only is not None:
 		if key not in ("expect", "contains", "once", "reject"):
 			raise ValueError("only expect, contains, once and reject take @boot")
-		if only not in TARGET:
-			raise ValueError("unknown boot path %r (one of %s)"
-			                 % (only, ", ".join(TARGET)))
+		if only not in TARGET and only not in ARCHES:
+			raise ValueError("unknown boot path or ISA %r (one of %s)"
+			                 % (only, ", ".join(list(TARGET) + list(ARCHES))))
 	if key == "arch":
-		if val not in ARCHES:
-			raise ValueError("x86_64 or aarch64")
-		c.arch = val
+		isas = val.split()
+		if not isas or any(a not in ARCHES for a in isas) or len(set(isas)) < len(isas):
+			raise ValueError("one or more of x86_64, aarch64, each once")
+		c.arches = isas
+		c.arch = isas[0]
 	elif key == "app":
 		c.app = val or "default"
 	elif key == "boot":
