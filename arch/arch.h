@@ -207,10 +207,18 @@ struct acpi_info;
 /* any: the interrupt vectors a device may be given: [*first, *last].
  * The kernel's own numbers (ARCH_IRQ_TIMER, ...) lie outside it. */
 void arch_irq_vector_range(unsigned *first, unsigned *last);
-/* any: the message (address, data) that makes a device's MSI/MSI-X write
+/* thread context, interrupts enabled, one caller at a time (device set-up):
+ * the message (address, data) that makes a device's MSI/MSI-X write
  * raise vector on the CPU with hardware id hwid, edge-triggered, fixed
- * delivery.  0, or -1 if that CPU cannot be named in a message. */
-int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *data);
+ * delivery.  devid is the writer's PCI requester id (bus << 8 | device << 3
+ * | function), the name an interrupt translation service (the GICv3 ITS)
+ * knows the device by; a port that maps messages per device records the
+ * mapping here, and composing vector again for another device or CPU
+ * moves it (the vector then belongs to the last caller).  0, or -1 if
+ * that CPU cannot be named in a message or the port has no message
+ * target. */
+int arch_msi_compose(uint32_t devid, uint32_t hwid, unsigned vector, uint64_t *addr,
+                     uint32_t *data);
 
 /* ---- Page tables ---- */
 #define ARCH_PAGE_SIZE 4096ull

@@ -39,7 +39,7 @@ QEMU = "qemu-system-x86_64"
 ARCHES = ("x86_64", "aarch64")
 QEMU_A64 = "qemu-system-aarch64"
 X86_MACHINES = ("q35", "pc", "isapc", "microvm")
-A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,virtualization=on)?(,acpi=off)?$")
+A64_MACHINE = re.compile(r"^virt(,gic-version=[23])?(,its=off)?(,virtualization=on)?(,acpi=off)?$")
 A64_IMAGE = "dtboot.img"
 # aarch64 images: the boot test image (default) or the kernel's arm64 Image
 A64_IMAGES = ("dtboot.img", "Image")

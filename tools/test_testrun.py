@@ -38,6 +38,13 @@ import testlayers as tl  # noqa: E402  (the layers that do not boot)
 
 
 class CaseFile(unittest.TestCase):
+	def refused(self, pairs):
+		"""Each (case text, words) pair is refused with those words."""
+		for bad, why in pairs:
+			with self.assertRaises(tr.CaseError) as cm:
+				tr.parse_cases(bad)
+			self.assertIn(why, str(cm.exception))
+
 	TEXT = """
 # comment
 [one]
@@ -75,7 +82,7 @@ cmdline = test=all
 		self.assertEqual((a.emulator, b.emulator), ("system", "qemu10"))
 
 	def test_errors(self):
-		for bad, why in (("[a]\nboot = direct\nemulator = /usr/bin/qemu\n",
+		self.refused((("[a]\nboot = direct\nemulator = /usr/bin/qemu\n",
 		                  "one of system, qemu10"),
 		                 ("[a]\nbot = direct\n", "unknown key"),
 		                 ("[a]\nboot = floppy\n", "unknown boot path"),
@@ -83,10 +90,7 @@ cmdline = test=all
 		                 ("boot = direct\n", "outside"),
 		                 ("[a]\n", "no `boot"),
 		                 ("[a]\nboot = direct\nexpect = (\n", ":3:"),
-		                 ("[a]\nboot = direct\nstatus = x\n", "status")):
-			with self.assertRaises(tr.CaseError) as cm:
-				tr.parse_cases(bad)
-			self.assertIn(why, str(cm.exception))
+		                 ("[a]\nboot = direct\nstatus = x\n", "status")))
 
 	def test_several_isas(self):
 		x, a, only = tr.parse_cases("""
@@ -109,17 +113,14 @@ boot = direct
 		self.assertEqual((x.machine, x.cpu, a.machine, a.cpu),
 		                 ("q35", "max", "virt,gic-version=3", "cortex-a72"))
 		self.assertEqual((only.arch, only.name), ("x86_64", "d"))
-		for bad, why in (("[a]\narch = x86_64 aarch64\nboot = grub\n", "none of its boot"),
+		self.refused((("[a]\narch = x86_64 aarch64\nboot = grub\n", "none of its boot"),
 		                 ("[a]\narch = x86_64 aarch64\nboot = direct\ncpu = max\n",
 		                  "several ISAs"),
 		                 ("[a]\narch = x86_64 x86_64\nboot = direct\n", "each once"),
 		                 ("[a]\narch = riscv\nboot = direct\n", "x86_64, aarch64"),
 		                 ("[a]\nboot = direct\nexpect@arm = x\n", "boot path or ISA"),
 		                 ("[a]\narch = x86_64 aarch64\nboot = direct\n"
-		                  "[a.a64]\nboot = direct\n", "is taken")):
-			with self.assertRaises(tr.CaseError) as cm:
-				tr.parse_cases(bad)
-			self.assertIn(why, str(cm.exception))
+		                  "[a.a64]\nboot = direct\n", "is taken")))
 
 	def test_build_plan(self):
 		cases = tr.parse_cases("""
@@ -163,25 +164,19 @@ boot = grub
 		self.assertTrue(c.launcher)
 		self.assertEqual(c.check, "tools/testrun.py")
 		self.assertFalse(tr.parse_cases("[a]\nboot = direct\n")[0].launcher)
-		for bad, why in (("[a]\nboot = direct\nlauncher = maybe\n", "yes or no"),
+		self.refused((("[a]\nboot = direct\nlauncher = maybe\n", "yes or no"),
 		                 ("[a]\nboot = direct\ncheck = tools/nope.py\n", "no script"),
 		                 ("[a]\nboot = direct\nlauncher = yes\n"
-		                  "shutdown = running\n", "needs a status")):
-			with self.assertRaises(tr.CaseError) as cm:
-				tr.parse_cases(bad)
-			self.assertIn(why, str(cm.exception))
+		                  "shutdown = running\n", "needs a status")))
 
 	def test_listens_key(self):
 		c = tr.parse_cases("[a]\nboot = direct\nclient = tools/tcpget_server.py\n"
 		                   "listens = yes\n")[0]
 		self.assertTrue(c.client_listens)
 		self.assertFalse(tr.parse_cases("[a]\nboot = direct\n")[0].client_listens)
-		for bad, why in (("[a]\nboot = direct\nlistens = yes\n", "without a `client`"),
+		self.refused((("[a]\nboot = direct\nlistens = yes\n", "without a `client`"),
 		                 ("[a]\nboot = direct\nclient = tools/tcpget_server.py\n"
-		                  "listens = maybe\n", "yes or no")):
-			with self.assertRaises(tr.CaseError) as cm:
-				tr.parse_cases(bad)
-			self.assertIn(why, str(cm.exception))
+		                  "listens = maybe\n", "yes or no")))
 
 	def test_wait_listening(self):
 		class Alive:

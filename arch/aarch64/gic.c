@@ -107,6 +107,7 @@ static unsigned timer_vector = GIC_SPURIOUS;
 static int rss;                        /* v3: SGI1R's range selector works */
 static struct { uint32_t hwid; uint8_t mask; } v2cpu[8];
 static unsigned nv2cpu;
+static int (*lpi_in_flight)(unsigned vector);   /* its.c, once an LPI is mapped */
 
 static inline uint32_t rd32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
 static inline uint64_t rd64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
@@ -154,11 +155,19 @@ const char *arch_intc_name(void)
 	return lay.version == 3 ? "gicv3" : lay.version == 2 ? "gicv2" : "none";
 }
 
-/* This CPU's redistributor (RD_base), or 0. */
-static uint64_t my_redist(void)
+const struct gic_layout *gic_get_layout(void)
 {
-	uint32_t aff = arch_cpu_hwid();
+	return &lay;
+}
 
+void gic_set_lpi_probe(int (*in_flight)(unsigned vector))
+{
+	lpi_in_flight = in_flight;
+}
+
+/* The redistributor (RD_base) whose GICR_TYPER affinity is hwid, or 0. */
+uint64_t gic_redist_of(uint32_t aff)
+{
 	for (uint32_t r = 0; r < lay.nredist; r++) {
 		uint64_t a = lay.redist[r].base, end = a + lay.redist[r].size;
 
@@ -173,6 +182,11 @@ static uint64_t my_redist(void)
 		}
 	}
 	return 0;
+}
+
+static uint64_t my_redist(void)
+{
+	return gic_redist_of(arch_cpu_hwid());
 }
 
 /* Base of this CPU's SGI/PPI registers: the SGI frame (v3), the banked
@@ -347,9 +361,15 @@ unsigned gic_ack(void)
 	                              : rd32(lay.gicc.base + GICC_IAR);
 	uint32_t intid = v & (lay.version == 3 ? 0xffffffu : 0x3ffu);
 
-	if (intid >= 1020)
+	if (intid >= 1020 && intid < GIC_LPI_BASE)
 		return GIC_SPURIOUS;
 	iar[cpu_slot()] = v;
+	if (intid >= GIC_LPI_BASE) {   /* an ITS message: the vector it was composed for */
+		if (intid - GIC_LPI_BASE >= 32 && intid - GIC_LPI_BASE < 1020)
+			return intid - GIC_LPI_BASE;
+		arch_eoi();   /* never composed (its.c maps vectors 32..1019 only) */
+		return GIC_SPURIOUS;
+	}
 	return intid == timer_intid ? timer_vector : intid;
 }
 
@@ -399,6 +419,8 @@ int arch_irq_in_flight(unsigned v)
 	uint32_t intid = v == timer_vector ? timer_intid : v;
 	uint64_t b;
 
+	if (lpi_in_flight && lpi_in_flight(v))
+		return 1;
 	if (intid >= 1020 || (intid >= 32 && intid >= lines))
 		return 0;
 	b = intid < 32 ? private_base() : lay.gicd.base;

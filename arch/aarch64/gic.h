@@ -16,8 +16,9 @@
  * INTID (SGIs 0..15 are IPIs: arch_send_ipi's vector is the SGI number;
  * SPIs 32..1019 are devices': arch_irq_vector_range), except that the
  * timer's PPI, whatever INTID the tree gives it, arrives as the vector
- * arch_timer_init() was given.  gic_ack() returns GIC_SPURIOUS (1023)
- * for no interrupt, which takes no EOI.  So the port's arch_inline.h
+ * arch_timer_init() was given, and an LPI (INTID GIC_LPI_BASE + v, an
+ * MSI through the ITS: its.c) arrives as v.  gic_ack() returns
+ * GIC_SPURIOUS (1023) for no interrupt, which takes no EOI.  So the port's arch_inline.h
  * must have ARCH_IRQ_COUNT >= 1024, ARCH_IRQ_IPI_WAKE and
  * ARCH_IRQ_IPI_CALL below 16, arch_irq_unhandled(1020..1023) = 1, and
  * arch_irq_reserved(v) true for v < 32 and v >= 1020.
@@ -37,6 +38,9 @@
 #include "kernel/fdt/fdt.h"
 
 #define GIC_SPURIOUS  1023u
+/* LPIs (its.c): INTID GIC_LPI_BASE + v is the message composed for
+ * vector v (32..1019); gic_ack returns v. */
+#define GIC_LPI_BASE  8192u
 #define GIC_MAX_CPUS  FDT_MAX_CPUS
 
 struct gic_layout {
@@ -44,6 +48,7 @@ struct gic_layout {
 	struct fdt_range gicd, gicc;       /* gicc: v2 */
 	uint32_t nredist;
 	struct fdt_range redist[FDT_MAX_REDIST];
+	struct fdt_range its;              /* v3: an ITS (its.c); size 0: none */
 };
 
 /* gic.c */
@@ -60,6 +65,12 @@ void gic_ppi_enable(uint32_t intid, int on);
 int gic_spi(uint32_t intid, int on, uint32_t hwid);
 /* The interrupt number the timer's PPI is delivered as (timer.c). */
 void gic_set_timer_vector(uint32_t intid, unsigned vector);
+/* The layout gic_set_layout was given. */
+const struct gic_layout *gic_get_layout(void);
+/* The redistributor (RD_base) whose GICR_TYPER affinity is hwid, or 0. */
+uint64_t gic_redist_of(uint32_t hwid);
+/* its.c: whether an LPI-mapped vector is pending (arch_irq_in_flight). */
+void gic_set_lpi_probe(int (*in_flight)(unsigned vector));
 /* The distributor's interrupt lines (32 * (ITLinesNumber + 1)), 0 before
  * arch_intc_init_boot. */
 unsigned gic_lines(void);

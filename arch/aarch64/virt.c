@@ -230,6 +230,7 @@ static int virt_intc_init(const char **why)
 	l.nredist = desc.nredist;
 	for (i = 0; i < desc.nredist; i++)
 		l.redist[i] = desc.redist[i];
+	l.its = desc.its;
 	gic_set_layout(&l);
 	if (phys_timer && desc.phys_intid)
 		timer_set_ppi(1, desc.phys_intid);

@@ -40,6 +40,7 @@
 #define GICD_V2_SIZE  0x1000ull
 #define GICC_V2_SIZE  0x2000ull
 #define GICR_PAIR     0x20000ull   /* RD_base + SGI frames of one CPU */
+#define GITS_SIZE     0x20000ull   /* ITS control frame + translation frame */
 #define UART_SIZE     0x1000ull
 
 static const struct acpi_gicc *boot_gicc(const struct acpi_info *a, uint64_t boot_mpidr)
@@ -86,6 +87,10 @@ static void describe_gic(const struct acpi_info *a, uint64_t boot_mpidr, struct 
 			return;
 		}
 		d->gic_version = 3;
+		if (a->nits) {
+			d->its.base = a->its_base[0];
+			d->its.size = GITS_SIZE;
+		}
 	} else if (v == 2) {
 		if (!bc || !bc->gicc_base) {
 			ksnprintf(d->intc_why, VIRT_WHY_LEN, "virt: the MADT's GICv2 has no CPU "

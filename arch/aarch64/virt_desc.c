@@ -54,6 +54,7 @@ static void describe_gic(const struct fdt_info *in, struct virt_desc *d)
 		d->nredist = in->nredist;
 		for (i = 0; i < in->nredist; i++)
 			d->redist[i] = in->redist[i];
+		d->its = in->msi;   /* the GICv3 node's arm,gic-v3-its child */
 	} else if (in->gic_version == 2 && in->gicd.size && in->gicc.size) {
 		d->gic_version = 2;
 		d->gicd = in->gicd;

@@ -62,6 +62,7 @@ struct virt_desc {
 	struct fdt_range gicd, gicc;    /* gicc: v2 only */
 	uint32_t nredist;
 	struct fdt_range redist[FDT_MAX_REDIST];
+	struct fdt_range its;           /* v3: the first ITS; size 0: none */
 	char intc_why[VIRT_WHY_LEN];    /* "" or why intc_init must fail */
 	/* The generic timer's PPIs (INTID 16..31, 0: not in the tree) and
 	 * the one the tick uses: virtual when the tree gives its PPI, else

@@ -29,8 +29,10 @@ void arch_irq_vector_range(unsigned *first, unsigned *last)
 	*last = 0xef;
 }
 
-int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *data)
+int arch_msi_compose(uint32_t devid, uint32_t hwid, unsigned vector, uint64_t *addr,
+                     uint32_t *data)
 {
+	(void)devid;   /* no interrupt remapping: the message names the CPU itself */
 	if (hwid > 255 || vector < 0x20 || vector > 0xff)
 		return -1;
 	*addr = MSI_ADDR_BASE | hwid << 12;

@@ -286,9 +286,9 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	if (virtio_pci_negotiate(v, want, VIRTIO_BIT(VIRTIO_F_VERSION_1)) < 0)
 		return -3;
 	n->hdr_len = (uint16_t)virtio_net_hdr_len(v->features);
-	int msi = pci_msi_possible();
+	int msi = pci_msi_possible(d);
 	int irq = d->has_msix && d->msix.size > ENTRY_TX(0) && msi;
-	/* no MSI on this machine (aarch64 until the ITS is driven): the INTx
+	/* no MSI on this machine (aarch64 with a GICv2, or no ITS): the INTx
 	 * pin, one interrupt for every queue, else polling */
 	int intx = !msi && d->irq_pin && virtio_pci_use_intx(v) == 0;
 	if (intx)
@@ -297,9 +297,9 @@ static int probe(struct virtio_net *n, struct pci_dev *d)
 	if (!irq)
 		kprintf("tally: virtio-net %s: %s; no interrupts, polling only\n", n->where,
 		        msi ? "fewer than 3 MSI-X entries"
-		            : "this machine takes no MSI-X messages (no ITS yet) and no INTx");
+		            : "this machine takes no MSI-X messages (no ITS) and no INTx");
 	else if (intx)
-		kprintf("tally: virtio-net %s: this machine takes no MSI-X messages (no ITS yet): "
+		kprintf("tally: virtio-net %s: this machine takes no MSI-X messages (no ITS): "
 		        "INTx on interrupt %d, one queue pair\n", n->where, v->intx_vector);
 	n->max_pairs = 1;
 	n->npairs = 1;

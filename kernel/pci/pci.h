@@ -207,11 +207,18 @@ volatile void *pci_map_bar(struct pci_dev *d, unsigned i);
  * (function mask off) and unmasks only that entry.  Returns the vector, or
  * -1 with a message printed (no MSI-X, entry out of range, no vector
  * left, table BAR not mapped). */
+/* d's PCI requester id: bus << 8 | device << 3 | function (the device id
+ * an MSI write carries, arch_msi_compose's devid). */
+static inline uint32_t pci_requester_id(const struct pci_dev *d)
+{
+	return (uint32_t)d->bus << 8 | (uint32_t)d->dev << 3 | d->fn;
+}
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls);
-/* 1 when the port can address an MSI or MSI-X message to the boot CPU
- * (arch_msi_compose); 0 on a machine with no MSI target (aarch64 until
- * the GICv3 ITS is driven), where a driver must use INTx or poll. */
-int pci_msi_possible(void);
+/* 1 when the port can address an MSI or MSI-X message from d to the boot
+ * CPU (arch_msi_compose); 0 on a machine with no MSI target (aarch64
+ * without a GICv3 ITS: a GICv2, or an ITS that did not come up), where a
+ * driver must use INTx or poll. */
+int pci_msi_possible(const struct pci_dev *d);
 /* The same, the message addressed to CPU `cpu` (an index into cpus[],
  * online) instead of the boot CPU. */
 int pci_msix_enable_cpu(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls,

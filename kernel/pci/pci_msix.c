@@ -64,7 +64,8 @@ static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, unsign
 		kprintf("tally: pci: %02x:%02x.%x: no interrupt vector left\n", d->bus, d->dev, d->fn);
 		return -1;
 	}
-	if (arch_msi_compose(cpus[cpu].arch.hwid, (unsigned)v, addr, data) < 0) {
+	if (arch_msi_compose(pci_requester_id(d), cpus[cpu].arch.hwid, (unsigned)v, addr,
+	                     data) < 0) {
 		kprintf("tally: pci: %02x:%02x.%x: CPU hwid %u cannot be named in an MSI message\n",
 		        d->bus, d->dev, d->fn, cpus[cpu].arch.hwid);
 		irq_free_vector((unsigned)v);
@@ -73,13 +74,13 @@ static int vector_and_message(struct pci_dev *d, irq_fn fn, unsigned cls, unsign
 	return v;
 }
 
-int pci_msi_possible(void)
+int pci_msi_possible(const struct pci_dev *d)
 {
 	unsigned first, last;
 	uint64_t addr;
 	uint32_t data;
 	arch_irq_vector_range(&first, &last);
-	return arch_msi_compose(cpus[0].arch.hwid, first, &addr, &data) == 0;
+	return arch_msi_compose(pci_requester_id(d), cpus[0].arch.hwid, first, &addr, &data) == 0;
 }
 
 int pci_msix_enable(struct pci_dev *d, unsigned entry, irq_fn fn, unsigned cls)

@@ -20,10 +20,10 @@ static void test_message_format(void **state)
 	(void)state;
 	uint64_t addr;
 	uint32_t data;
-	assert_int_equal(arch_msi_compose(0, 0x30, &addr, &data), 0);
+	assert_int_equal(arch_msi_compose(0x0108, 0, 0x30, &addr, &data), 0);
 	assert_true(addr == 0xfee00000u);
 	assert_int_equal(data, 0x30);
-	assert_int_equal(arch_msi_compose(0xab, 0xef, &addr, &data), 0);
+	assert_int_equal(arch_msi_compose(0x0108, 0xab, 0xef, &addr, &data), 0);
 	assert_true(addr == 0xfeeab000u);
 	assert_true((addr & 0xc) == 0);            /* physical, no redirection hint */
 	assert_int_equal(data & 0xff, 0xef);
@@ -38,10 +38,10 @@ static void test_refused(void **state)
 	uint64_t addr = 1;
 	uint32_t data = 1;
 	/* an 8-bit destination cannot name APIC id 256 (no remapping) */
-	assert_int_equal(arch_msi_compose(256, 0x30, &addr, &data), -1);
+	assert_int_equal(arch_msi_compose(0x0108, 256, 0x30, &addr, &data), -1);
 	/* exception vectors cannot be message targets */
-	assert_int_equal(arch_msi_compose(0, 0x1f, &addr, &data), -1);
-	assert_int_equal(arch_msi_compose(0, 0x100, &addr, &data), -1);
+	assert_int_equal(arch_msi_compose(0x0108, 0, 0x1f, &addr, &data), -1);
+	assert_int_equal(arch_msi_compose(0x0108, 0, 0x100, &addr, &data), -1);
 }
 
 static void test_vector_range(void **state)

@@ -127,6 +127,13 @@ static void test_recorded(void **state)
 	if (desc.nnote)
 		fail_msg("unexpected note: %s", desc.note[0]);
 	assert_int_equal(desc.gic_version, fx_num(fx_expect_get(&e, "gic_version")));
+	/* the ITS of a GICv3 board (QEMU's memory map, hw/arm/virt.c
+	 * VIRT_GIC_ITS: 0x08080000, 128 KiB; the blobs were recorded with its
+	 * default on); a GICv2 board's GICv2m frame is not an ITS */
+	if (desc.gic_version == 3)
+		assert_true(desc.its.base == 0x08080000 && desc.its.size == 0x20000);
+	else
+		assert_int_equal(desc.its.size, 0);
 	for (i = 0; i < e.n; i++) {
 		const char *k = e.key[i], *val = e.val[i];
 

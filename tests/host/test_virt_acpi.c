@@ -74,6 +74,8 @@ static void test_recorded_board(void **state)
 	assert_int_equal(desc.nredist, 1);
 	assert_int_equal(desc.redist[0].base, 0x080a0000);
 	assert_int_equal(desc.redist[0].size, 0xf60000);
+	assert_int_equal(desc.its.base, 0x08080000);   /* the MADT's ITS entry */
+	assert_int_equal(desc.its.size, 0x20000);
 	assert_int_equal(desc.timer, VIRT_TIMER_VIRT);
 	assert_int_equal(desc.timer_intid, 27);
 	assert_int_equal(desc.virt_intid, 27);

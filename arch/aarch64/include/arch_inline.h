@@ -21,8 +21,9 @@
  * Interrupt numbers are the GIC's INTIDs: SGIs 0-15 and PPIs 16-31 are
  * per-CPU and the kernel's own (the wake-up and call IPIs are SGIs 0 and
  * 1, the tick the virtual timer's PPI, INTID 27 on every SBSA-style
- * board and on QEMU's virt); devices get SPIs from 32 (and LPIs, through
- * an ITS, later); 1020-1023 are special (1023: spurious; none takes an
+ * board and on QEMU's virt); devices get SPIs from 32 (or, for MSI, the
+ * LPI 8192 + vector through the ITS, which the GIC driver hands back as
+ * the vector: its.c); 1020-1023 are special (1023: spurious; none takes an
  * EOI).  The machine's GIC driver may deliver the tick under whatever
  * reserved number arch_timer_init was given.  CPU
  * exceptions never use these numbers: they arrive through their own

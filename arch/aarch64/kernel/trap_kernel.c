@@ -27,9 +27,8 @@
  * Not done (docs/boot.md, "aarch64 status"): a true NMI (GICv3 pseudo-NMI
  * by priority): arch_send_nmi sends SGI A64_SGI_STOP, which a CPU running
  * with interrupts masked does not take, so smp_stop_others may report it
- * as not stopped; MSI (the GICv3 ITS or GICv2m): arch_msi_compose says no
- * CPU can be named in a message, so a PCI device's MSI-X set-up fails
- * with kernel/pci's message.
+ * as not stopped.  (MSI is its.c's: the GICv3 ITS; a GICv2's GICv2m is
+ * not driven.)
  * Context: exception entry, interrupts masked, on the exception stack.
  */
 #include <stdint.h>
@@ -145,11 +144,3 @@ void arch_send_nmi(uint32_t hwid)
 	arch_send_ipi(hwid, A64_SGI_STOP);
 }
 
-int arch_msi_compose(uint32_t hwid, unsigned vector, uint64_t *addr, uint32_t *data)
-{
-	(void)hwid;
-	(void)vector;
-	(void)addr;
-	(void)data;
-	return -1;
-}
