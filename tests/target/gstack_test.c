@@ -14,11 +14,12 @@
  * every translation on it.
  *
  * The test makes such pages on any boot path: it fills pages from pmem
- * with `ret`, runs one at every 64th byte through an executable mapping,
+ * with `ret` (isa_code.h: the byte 0xc3 on x86_64, the word 0xd65f03c0 on
+ * aarch64), runs one at every 64th byte through an executable mapping,
  * frees them, and grows a stack (trimmed to its initial pages first) by
  * 128 pages through growth faults; some of those must be planted pages.
  * Truth, independent of gstack: every byte of every page the growth
- * mapped reads 0 (the test wrote 0xc3 there), and 8-byte stores between
+ * mapped reads 0 (the test wrote `ret` there), and 8-byte stores between
  * the planted instructions cost no more than 4x the same stores to a page
  * the test zeroed itself (cycle counter, best of 5).  Without the zeroing,
  * under QEMU 7.2's TCG, 2000 such stores took 4.65 million cycles against
@@ -32,6 +33,7 @@
 #include "kernel/mem/gstack.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
+#include "tests/target/isa_code.h"
 
 #define PAGE    ARCH_PAGE_SIZE
 #define NPLANT  32
@@ -59,7 +61,7 @@ KTEST(gstack_pages_fresh)
 	for (int i = 0; i < NPLANT; i++) {
 		planted[i] = pmem_alloc(0);
 		KASSERT(planted[i] != 0);
-		memset((void *)planted[i], 0xc3, PAGE);  /* ret */
+		isa_fill_ret((void *)planted[i], PAGE);
 		KASSERT(arch_map_page(code->base, planted[i], VM_R | VM_X) == 0);
 		for (unsigned off = 0; off < PAGE; off += 64)
 			((void (*)(void))(code->base + off))();
@@ -101,7 +103,7 @@ KTEST(gstack_pages_fresh)
 		if (was_planted) {
 			reused++;
 			if (!victim)
-				victim = (volatile uint64_t *)(va + 8);  /* between two rets */
+				victim = (volatile uint64_t *)(va + 8);  /* over translated rets */
 		}
 	}
 	/* the reference: a page the test wrote whole itself, after one
