@@ -159,13 +159,9 @@ APP      ?= apps/tour.c
 NM       := llvm-nm
 KCFLAGS_A64 := $(A64_CFLAGS) -Ikernel/glue/include -Irt/include
 APPCFLAGS_A64 := $(A64_TARGET) -std=gnu11 -O2 -g -Wall -Wextra -Irt/include -isystem $(NEWLIB_A64_INC) -MMD -MP
-# tests/target files that use x86_64 instructions, vectors or symbols
-# (int3, ud2, #PF = 14, boot_stack_guard): not built for aarch64 yet
-A64_KTEST_X86 := tests/target/cpu_test.c tests/target/mmu_test.c \
-	tests/target/acpi_test.c
 KSRCS := boot/boot.c boot/boot_info.c boot/dumpboot.c boot/dtb.c boot/pvh.c boot/mb2.c \
 	$(wildcard kernel/*.c kernel/*/*.c drivers/*.c drivers/*/*.c rt/*.c rt/heap/*.c rt/net/*.c) \
-	$(filter-out $(A64_KTEST_X86),$(wildcard tests/target/*.c tests/target/aarch64/*.c)) \
+	$(wildcard tests/target/*.c tests/target/aarch64/*.c) \
 	$(filter-out $(A64_IMAGE_ONLY),$(wildcard arch/aarch64/*.c arch/aarch64/kernel/*.c))
 KASMS := $(filter-out $(A64_IMAGE_ONLY),$(wildcard arch/aarch64/*.S arch/aarch64/kernel/*.S))
 KOBJS := $(patsubst %.c,$(KOBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(KOBJ)/%.o,$(KASMS))

@@ -11,8 +11,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
-
-extern char boot_stack_guard[];
+#include "tests/target/isa_code.h"
 
 /* A page in the first hole of the sanitized map (0xa0000 on a PC), or 0
  * if the map has no page-sized hole between 4 KiB and 4 GiB. */
@@ -32,7 +31,7 @@ static uint64_t map_hole(void)
 
 KTEST(acpi_phys_refuses_unmapped)
 {
-	uintptr_t guard = (uintptr_t)boot_stack_guard;
+	uintptr_t guard = (uintptr_t)isa_boot_stack_guard();
 	uint64_t hole = map_hole();
 	static uint8_t table[64];
 
@@ -76,14 +75,14 @@ KTEST(acpi_stray_table_pointer_skipped)
 	uint8_t rsdp[20];
 	uint64_t hole = map_hole();
 
-	KASSERT((uintptr_t)rsdt < (1ull << 32) && (uintptr_t)boot_stack_guard < (1ull << 32));
+	KASSERT((uintptr_t)rsdt < (1ull << 32) && (uintptr_t)isa_boot_stack_guard() < (1ull << 32));
 	memset(rsdt, 0, sizeof rsdt);
 	memcpy(rsdt, "RSDT", 4);
 	put32(rsdt + 4, sizeof rsdt);
 	rsdt[8] = 1;
 	memcpy(rsdt + 10, "KTEST ", 6);
-	put32(rsdt + 36, (uint32_t)(uintptr_t)boot_stack_guard);
-	put32(rsdt + 40, hole ? (uint32_t)hole : (uint32_t)(uintptr_t)boot_stack_guard + 16);
+	put32(rsdt + 36, (uint32_t)(uintptr_t)isa_boot_stack_guard());
+	put32(rsdt + 40, hole ? (uint32_t)hole : (uint32_t)(uintptr_t)isa_boot_stack_guard() + 16);
 	fix_sum(rsdt, sizeof rsdt, 9);
 	memset(rsdp, 0, sizeof rsdp);
 	memcpy(rsdp, "RSD PTR ", 8);
@@ -101,7 +100,7 @@ KTEST(acpi_stray_table_pointer_skipped)
 	KASSERT_EQ(info.has_madt, 0);
 
 	/* the RSDT itself at the guard page: the root is unusable */
-	put32(rsdp + 16, (uint32_t)(uintptr_t)boot_stack_guard);
+	put32(rsdp + 16, (uint32_t)(uintptr_t)isa_boot_stack_guard());
 	fix_sum(rsdp, sizeof rsdp, 8);
 	KASSERT_EQ(acpi_parse(rsdp, sizeof rsdp, kernel_acpi_phys, NULL, &info), -1);
 	KASSERT(info.nwarn >= 1);

@@ -14,4 +14,11 @@
  * made coherent for execution. */
 void isa_fill_ret(void *p, size_t len);
 
+/* The unmapped guard page below the boot CPU's boot stack. */
+void *isa_boot_stack_guard(void);
+
+/* arch_try's result for a jump to a page mapped without execute
+ * permission (x86_64: #PF + 1; aarch64: instruction abort, EC 0x21 + 1). */
+unsigned isa_try_exec_fault(void);
+
 #endif

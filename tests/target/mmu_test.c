@@ -8,8 +8,9 @@
 #include "kernel/ktest.h"
 #include "kernel/mem/vm.h"
 #include "kernel/mem/pmem.h"
+#include "tests/target/isa_code.h"
 
-extern char _text_start[], _rodata_start[], _data_start[], boot_stack_guard[];
+extern char _text_start[], _rodata_start[], _data_start[];
 static volatile int some_data = 42;
 static const volatile int some_rodata = 7;
 
@@ -49,29 +50,30 @@ static void touch(void *p) { (void)*(volatile uint8_t *)p; }
 KTEST(mmu_write_to_text_faults)
 {
 	uint8_t before = *(volatile uint8_t *)_text_start;
-	KASSERT_EQ(arch_try(write_text, _text_start), 14 + 1);
+	KASSERT_EQ(arch_try(write_text, _text_start), ARCH_TRAP_DATA_FAULT + 1);
 	KASSERT_EQ(arch_try_fault_addr(), (uintptr_t)_text_start);
 	KASSERT_EQ(*(volatile uint8_t *)_text_start, before);
 }
 
 KTEST(mmu_null_read_faults)
 {
-	KASSERT_EQ(arch_try(read_null, NULL), 14 + 1);
+	KASSERT_EQ(arch_try(read_null, NULL), ARCH_TRAP_DATA_FAULT + 1);
 	KASSERT_EQ(arch_try_fault_addr(), 0);
 }
 
 KTEST(mmu_exec_data_faults)
 {
-	static uint8_t code[16] = { 0xc3 };  /* ret */
+	static uint8_t code[64] __attribute__((aligned(64)));
 	if (!arch_has_nx())
 		return;  /* CPU without NX: nothing to enforce */
-	KASSERT_EQ(arch_try(call_data, code), 14 + 1);
+	isa_fill_ret(code, sizeof code);
+	KASSERT_EQ(arch_try(call_data, code), isa_try_exec_fault());
 	KASSERT_EQ(arch_try_fault_addr(), (uintptr_t)code);
 }
 
 KTEST(mmu_boot_stack_guard)
 {
-	KASSERT_EQ(arch_try(touch, boot_stack_guard), 14 + 1);
+	KASSERT_EQ(arch_try(touch, isa_boot_stack_guard()), ARCH_TRAP_DATA_FAULT + 1);
 	char buf[160];
 	(void)buf;
 }
@@ -88,7 +90,7 @@ KTEST(mmu_map_unmap)
 	KASSERT(arch_translate(va + 8, &got, &prot) == 0);
 	KASSERT_EQ(got, pa + 8);
 	KASSERT_EQ(arch_unmap_page(va), pa);
-	KASSERT_EQ(arch_try(touch, (void *)va), 14 + 1);
+	KASSERT_EQ(arch_try(touch, (void *)va), ARCH_TRAP_DATA_FAULT + 1);
 	pmem_free(pa, 0);
 }
 
@@ -102,5 +104,5 @@ KTEST(vm_region_guard_described)
 	((volatile char *)r->base)[8191] = 1;
 	KASSERT_EQ(vm_describe(r->base - 1, buf, sizeof(buf)), VM_DESCR_GUARD);
 	KASSERT_EQ(vm_describe(r->base, buf, sizeof(buf)), VM_DESCR_REGION);
-	KASSERT_EQ(arch_try(touch, (void *)(r->base - 1)), 14 + 1);
+	KASSERT_EQ(arch_try(touch, (void *)(r->base - 1)), ARCH_TRAP_DATA_FAULT + 1);
 }

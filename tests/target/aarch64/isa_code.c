@@ -6,6 +6,7 @@
  * QEMU does not model them).
  */
 #include <stdint.h>
+#include "arch/arch.h"
 #include "arch/aarch64/a64.h"
 #include "tests/target/isa_code.h"
 
@@ -24,4 +25,16 @@ void isa_fill_ret(void *p, size_t len)
 	for (uintptr_t a = lo & ~(uintptr_t)(iline - 1); a < hi; a += iline)
 		__asm__ volatile("ic ivau, %0" :: "r"(a) : "memory");
 	__asm__ volatile("dsb ish\n isb" ::: "memory");
+}
+
+extern char a64_boot_stack_guard[];
+
+void *isa_boot_stack_guard(void)
+{
+	return a64_boot_stack_guard;
+}
+
+unsigned isa_try_exec_fault(void)
+{
+	return 0x21 + 1;   /* instruction abort taken without a change in EL */
 }
