@@ -277,16 +277,21 @@ long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t
  * the TLBs before it relies on them, as the collector does at mark start. */
 unsigned arch_vm_ad_fresh(unsigned prot);
 /* any (the same rules; which is VM_AD_DIRTY, clear is 1): a harvest for a
- * caller that harvests one range in rounds, flushing every CPU's TLB
- * between two rounds and harvesting each 2 MiB of it at most once a
- * round: it may skip the 4 KiB pages of a 2 MiB unit (x86: a page table)
- * no CPU loaded a translation into since the round before last (first:
- * the first round, skips nothing).  Every page written since the last
- * flush before the previous round is reported, and every page whose D was
- * set since the previous round read it (at the latest one round late).
- * va is 2 MiB-aligned and npages a multiple of 512 (else -1); *units (may
- * be NULL) gets the 2 MiB units whose pages were read. */
-long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units);
+ * caller that harvests one range in rounds, each 2 MiB of it at most once
+ * a pass.  A round is a pass of mode NEXT (FIRST for a cycle's first
+ * round), a flush of every CPU's TLB, then a pass of mode AGAIN over the
+ * same range.  FIRST reads every unit; NEXT may skip a 2 MiB unit (x86: a
+ * page table) no CPU loaded a translation into since the last round's
+ * NEXT or FIRST pass, and reports every page written before it that the
+ * last round did not report; AGAIN reads the units that pass read again
+ * (what was written through translations older than the flush), leaves
+ * the bits set (the next round clears them) and adds the pages to out
+ * without clearing it (a port whose NEXT reads every unit anyway may
+ * report nothing there).  va is 2 MiB-aligned and npages a
+ * multiple of 512 (else -1); *units (may be NULL) gets the 2 MiB units
+ * whose pages were read. */
+enum { ARCH_AD_ROUND_NEXT = 0, ARCH_AD_ROUND_FIRST = 1, ARCH_AD_ROUND_AGAIN = 2 };
+long arch_vm_ad_round(uintptr_t va, size_t npages, int mode, uint64_t *out, size_t *units);
 
 /* ---- Traps ---- */
 /* A saved register frame; layout is the port's (see arch/<isa>/trap.h). */

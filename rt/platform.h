@@ -167,17 +167,21 @@ void plat_heap_release(uintptr_t addr, size_t len);
 long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out);
 /* A harvest by rounds (the collector's pre-cleaning rounds and final
  * pause): lo is PLAT_DIRTY_ROUND-aligned, npages a multiple of
- * PLAT_DIRTY_ROUND / PLAT_DIRTY_PAGE (else -1); the caller harvests these
- * ranges every round, each unit of PLAT_DIRTY_ROUND bytes at most once a
- * round, with plat_dirty_sync between rounds; first: the cycle's first
- * round.  It reports every page written since the sync before the
- * previous round, and every page written before it that the previous
- * round did not report; it may skip units nothing touched since the round
- * before last (bare metal: page tables whose directory entry's accessed
- * bit stayed clear).  *units (may be NULL) gets the units read.  Hosted:
- * every page, as plat_dirty_harvest. */
+ * PLAT_DIRTY_ROUND / PLAT_DIRTY_PAGE (else -1); each unit of
+ * PLAT_DIRTY_ROUND bytes at most once a pass.  A round is a pass of mode
+ * PLAT_ROUND_NEXT (PLAT_ROUND_FIRST for the cycle's first round, which
+ * reads everything), plat_dirty_sync, and a pass of mode PLAT_ROUND_AGAIN
+ * over the same ranges, which adds to out (it does not clear it) what was
+ * written through translations the sync dropped.  A NEXT pass reports
+ * every page written since the last round's AGAIN pass and every page
+ * written before it that the last round did not report; it may skip
+ * units nothing touched since the last round (bare metal: page tables
+ * whose directory entry's accessed bit stayed clear).  *units (may be
+ * NULL) gets the units read.  Hosted: NEXT and FIRST report every page,
+ * as plat_dirty_harvest; AGAIN nothing. */
 #define PLAT_DIRTY_ROUND (2u << 20)
-long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units);
+enum { PLAT_ROUND_NEXT = 0, PLAT_ROUND_FIRST = 1, PLAT_ROUND_AGAIN = 2 };
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int mode, size_t *units);
 /* Re-arm after harvests: every CPU drops its cached translations, so
  * every write after the return is recorded (bare metal: one TLB shootdown
  * round, charged on the other CPUs to kern.irq.ipi with cause gc).  Any M,

@@ -412,11 +412,19 @@ long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t
 	return a64_pt_ad(&pt, va, npages, w, clear, out);
 }
 
-long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units)
+long arch_vm_ad_round(uintptr_t va, size_t npages, int mode, uint64_t *out, size_t *units)
 {
 	struct a64_pt pt = { root, pt_virt, NULL };
-	(void)first;   /* every round reads every table (pt_walk.c) */
 	if (!root)
 		return -1;
+	if (mode == ARCH_AD_ROUND_AGAIN) {
+		/* every NEXT pass reads every table (pt_walk.c): a page written
+		 * before the flush is found by the next one, as arch.h allows */
+		if ((va & (2 * 1024 * 1024 - 1)) || (npages & 511))
+			return -1;
+		if (units)
+			*units = 0;
+		return 0;
+	}
 	return a64_pt_ad_round(&pt, va, npages, out, units);
 }

@@ -25,7 +25,9 @@
  * directory entry's accessed bit stayed clear; aarch64 table descriptors
  * have no accessed bit (FEAT_HAFT, ARMv8.9, adds one), so every table is
  * read every round.  That is the contract's "may skip", taken as never:
- * correct, and as costly as a full arch_vm_ad of the range.
+ * correct, and as costly as a full arch_vm_ad of the range; and since the
+ * next round reads every table anyway, a round's AGAIN pass has nothing
+ * to add (paging.c reports nothing there).
  *
  * A leaf with A64_PTE_NOTRACK (pages the fault path writes: the image's
  * stacks and no-roots statics, the RAM after the image) is reported

@@ -268,10 +268,13 @@ long arch_vm_ad(uintptr_t va, size_t npages, unsigned which, int clear, uint64_t
 	return x86_pt_ad(&pt, va, npages, bits, clear, out);
 }
 
-long arch_vm_ad_round(uintptr_t va, size_t npages, int first, uint64_t *out, size_t *units)
+_Static_assert(ARCH_AD_ROUND_NEXT == X86_ROUND_NEXT && ARCH_AD_ROUND_FIRST == X86_ROUND_FIRST &&
+               ARCH_AD_ROUND_AGAIN == X86_ROUND_AGAIN, "pt.h: the round modes");
+
+long arch_vm_ad_round(uintptr_t va, size_t npages, int mode, uint64_t *out, size_t *units)
 {
 	struct x86_pt pt = { pml4, pt_virt, NULL };
 	if (!pml4)
 		return -1;
-	return x86_pt_ad_round(&pt, va, npages, first, out, units);
+	return x86_pt_ad_round(&pt, va, npages, mode, out, units);
 }

@@ -66,13 +66,18 @@ static inline pte_t *x86_pt_walk(const struct x86_pt *pt, uintptr_t va, int crea
 long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bits, int clear,
                uint64_t *out);
 
-/* A harvest of D by rounds (arch.h's arch_vm_ad_round): va 2 MiB-aligned,
- * npages a multiple of 512.  A page table's leaves are read (and their D
- * cleared) only when its directory entry had A or PTE_SEEN set; the entry's
- * A is cleared and PTE_SEEN set to what A was (first: every table read,
- * PTE_SEEN set).  *tables (may be NULL) gets the tables read.  Returns the
- * pages reported, -1 for a bad range. */
-long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int first, uint64_t *out,
+/* A harvest of D by rounds (arch.h's arch_vm_ad_round; mode
+ * X86_ROUND_*, arch.h's ARCH_AD_ROUND_*): va 2 MiB-aligned, npages a multiple of 512.  NEXT: a
+ * page table's leaves are read (and their D cleared) only when its
+ * directory entry had A set; the entry's A is cleared and PTE_SEEN set to
+ * what A was.  FIRST: the same, every table read, PTE_SEEN set.  AGAIN
+ * (after the flush that follows a NEXT or FIRST pass): the tables whose
+ * entry has PTE_SEEN are read again, their D left set (a translation
+ * loaded after the flush may have cached it) and the entry untouched, and
+ * their pages added to out (not cleared first).  *tables (may be NULL) gets the tables
+ * read.  Returns the pages reported, -1 for a bad range. */
+enum { X86_ROUND_NEXT = 0, X86_ROUND_FIRST = 1, X86_ROUND_AGAIN = 2 };
+long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int mode, uint64_t *out,
                      size_t *tables);
 
 #endif

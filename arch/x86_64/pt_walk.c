@@ -20,17 +20,21 @@
  *
  * Round harvests (x86_pt_ad_round, the collector's pre-cleaning rounds
  * and final pause, arch.h's arch_vm_ad_round) skip a whole page table when
- * its directory entry shows no access since the round before last: the
- * MMU sets A in every paging-structure entry it uses to load a
- * translation (SDM 4.8; QEMU's walker does too), and a write needs a
- * translation.  The entry's A is cleared (one CAS) before its leaves are
- * read, and PTE_SEEN (a bit the MMU ignores) keeps for one round that it
- * was set: a leaf whose D a CPU sets after the leaves were read, through a
- * translation it loaded before A was cleared, is read next round because
- * of PTE_SEEN; one loaded after sets A again.  The caller flushes every
- * TLB between rounds (so no translation outlives two rounds) and harvests
- * each table at most once a round.  The proof, case by case, is in
- * docs/heap.md ("The final pause").
+ * its directory entry shows no access since the last round: the MMU sets
+ * A in every paging-structure entry it uses to load a translation (SDM
+ * 4.8; QEMU's walker does too), and a write needs a translation.  A round
+ * is a NEXT pass, the caller's flush of every TLB, and an AGAIN pass.  The
+ * NEXT pass clears the entry's A (one CAS) before its leaves are read, and
+ * PTE_SEEN (a bit the MMU ignores) keeps that it was set; the AGAIN pass,
+ * after the flush, reads those tables again: a leaf whose D a CPU set
+ * after the NEXT pass read it, through a translation loaded before A was
+ * cleared (or from a paging-structure cache), was set before the flush and
+ * is found then; a translation loaded after the clear sets A again and is
+ * found next round.  So the next round, the collector's final pause
+ * included, reads only tables with A set: the pause no longer reads again
+ * the tables the last round found accessed.  The caller harvests each
+ * table at most once a pass.  The proof, case by case, is in docs/heap.md
+ * ("The final pause").
  *
  * Invariants: tables reachable from the root are never freed (paging.c
  * never frees one), so a walk without the page-table lock never reads a
@@ -73,30 +77,33 @@ struct ad_walk {
 	int clear;
 	uint64_t *out;
 	long reported;
-	int round;            /* 0: every table; 1: a first round; 2: a later round */
+	int round;            /* 0: every table; else X86_ROUND_* + 1 */
 	size_t tables;        /* page tables whose leaves were read */
 };
 
 /* A round harvest's look at directory entry *p (present, not a large
- * page): clear its A, keep in PTE_SEEN whether A was set (first: set
- * PTE_SEEN), and say whether its table must be read: A set now or at the
- * last round.  One CAS (the MMU may set A meanwhile: then again).  Before
- * the table's leaves are read: a translation loaded after this sets A again
- * and is found next round; one loaded before it, through which a leaf's D
- * is set after the leaves were read, is found next round through
- * PTE_SEEN. */
-static int round_entry(pte_t *p, int first)
+ * page), mode ARCH_AD_ROUND_*: NEXT and FIRST clear its A, keep in
+ * PTE_SEEN whether A was set (FIRST: set PTE_SEEN), and say whether its
+ * table must be read: A set (FIRST: always).  One CAS (the MMU may set A
+ * meanwhile: then again).  Before the table's leaves are read: a
+ * translation loaded after this sets A again and is found next round; one
+ * loaded before it, through which a leaf's D is set after the leaves were
+ * read, did so before the caller's flush and is found by the AGAIN pass,
+ * which reads the tables with PTE_SEEN and changes nothing. */
+static int round_entry(pte_t *p, int mode)
 {
 	pte_t e = __atomic_load_n(p, __ATOMIC_RELAXED), n;
+	if (mode == X86_ROUND_AGAIN)
+		return (e & PTE_SEEN) != 0;
 	do {
-		if (first)
+		if (mode == X86_ROUND_FIRST)
 			n = (e & ~PTE_A) | PTE_SEEN;
 		else
 			n = (e & ~(PTE_A | PTE_SEEN)) | ((e & PTE_A) ? PTE_SEEN : 0);
 		if (n == e)
 			break;
 	} while (!__atomic_compare_exchange_n(p, &e, n, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	return first || (e & (PTE_A | PTE_SEEN));
+	return mode == X86_ROUND_FIRST || (e & PTE_A);
 }
 
 /* The 4 KiB leaves of page table t covering [a, hi] (one 2 MiB span or
@@ -161,7 +168,7 @@ static void ad_level(struct ad_walk *w, pte_t *table, int level, uintptr_t lo, u
 			} else {
 				if (level > 1) {
 					ad_level(w, w->pt->virt(e & PTE_ADDR), level - 1, a, hi);
-				} else if (!w->round || round_entry(p, w->round == 1)) {
+				} else if (!w->round || round_entry(p, w->round - 1)) {
 					w->tables++;
 					ad_leaves(w, w->pt->virt(e & PTE_ADDR), a, hi);
 				}  /* else a round: not accessed since the last but one */
@@ -195,9 +202,11 @@ long x86_pt_ad(const struct x86_pt *pt, uintptr_t va, size_t npages, uint64_t bi
 	return w.reported;
 }
 
-long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int first, uint64_t *out,
+long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int mode, uint64_t *out,
                      size_t *tables)
 {
+	if (mode != X86_ROUND_NEXT && mode != X86_ROUND_FIRST && mode != X86_ROUND_AGAIN)
+		return -1;
 	if ((va & ((2u << 20) - 1)) || (npages & 511))
 		return -1;
 	if (npages == 0 || !canonical(va) || npages > (SIZE_MAX >> 12))
@@ -205,9 +214,13 @@ long x86_pt_ad_round(const struct x86_pt *pt, uintptr_t va, size_t npages, int f
 	uintptr_t last = va + ((uintptr_t)npages << 12) - 1;
 	if (last < va || !canonical(last) || (va >> 47) != (last >> 47))
 		return -1;
-	if (out)
+	if (out && mode != X86_ROUND_AGAIN)
 		memset(out, 0, npages / 64 * sizeof(uint64_t));
-	struct ad_walk w = { pt, va, PTE_D, 1, out, 0, first ? 1 : 2, 0 };
+	/* AGAIN reads D without clearing it: a CPU may hold a translation
+	 * loaded after the flush with D cached set, whose next write would
+	 * not set D again; the next round's NEXT pass clears it before a
+	 * flush, as every round's clear must be */
+	struct ad_walk w = { pt, va, PTE_D, mode != X86_ROUND_AGAIN, out, 0, mode + 1, 0 };
 	ad_level(&w, pt->root, 3, va, last);
 	if (tables)
 		*tables = w.tables;

@@ -14,8 +14,9 @@
  * translation with D set that would let its next write go unrecorded.
  * plat_dirty_round is a harvest for rounds (arch_vm_ad_round): it skips
  * the page tables whose directory entry's accessed bit stayed clear since
- * the round before last (the MMU sets it whenever it loads a translation
- * through the entry, and a write needs one), so the collector's final
+ * the last round (the MMU sets it whenever it loads a translation through
+ * the entry, and a write needs one; each round's AGAIN pass, after the
+ * sync, collects what older translations wrote), so the collector's final
  * pause reads the leaves of the few tables touched since its last
  * pre-cleaning round, not of the whole heap.
  *
@@ -77,9 +78,12 @@ long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
 	return arch_vm_ad(lo, npages, VM_AD_DIRTY, 1, out);
 }
 
-long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units)
+_Static_assert(PLAT_ROUND_NEXT == ARCH_AD_ROUND_NEXT && PLAT_ROUND_FIRST == ARCH_AD_ROUND_FIRST &&
+               PLAT_ROUND_AGAIN == ARCH_AD_ROUND_AGAIN, "the round modes: one numbering");
+
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int mode, size_t *units)
 {
-	return arch_vm_ad_round(lo, npages, first, out, units);
+	return arch_vm_ad_round(lo, npages, mode, out, units);
 }
 
 static int do_sync(void *p)

@@ -27,7 +27,8 @@
  *      data and bss, every malloc'd object, then the mark stack; then
  *      pre-cleaning rounds (harvest the heap's and data's record by
  *      rounds, plat_dirty_round, which skips page tables untouched since
- *      the round before last; sync; re-scan the dirty pages) until one
+ *      the last round; sync; the round's AGAIN pass; re-scan the dirty
+ *      pages) until one
  *      finds fewer than PRECLEAN_ENOUGH pages, at most PRECLEAN_ROUNDS.
  *      That round is followed at once, in the same slice, by the last
  *      stretch (last_stretch: drain, more rounds while one finds

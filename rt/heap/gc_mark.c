@@ -35,11 +35,12 @@
  * with the clear is either in the page when it is read, or dirties it
  * again after the sync.  The heap's and data's harvests are by rounds
  * (plat_dirty_round, over two 2 MiB-aligned hulls, each unit once a
- * round: the cycle's clear is the first round, then every pre-cleaning
- * round and the final pause): they skip the page tables no CPU loaded a
- * translation from since the round before last, and report at the latest
- * one round late a page written through a translation loaded before
- * (docs/heap.md, "The final pause").  Stacks are harvested whole
+ * pass: the cycle's clear is the first round, then every pre-cleaning
+ * round and the final pause; a round before the final one is a NEXT pass,
+ * the sync and an AGAIN pass): they skip the page tables no CPU loaded a
+ * translation from since the last round, and a page written through a
+ * translation loaded before that round's NEXT pass is found by its AGAIN
+ * pass, after the sync (docs/heap.md, "The final pause").  Stacks are harvested whole
  * (plat_dirty_harvest): they are cleared before the start pause and
  * harvested again only in the final pause.
  *
@@ -494,9 +495,9 @@ static int rescan_hull_page(const struct hull *h, uintptr_t pg)
 	return hit;
 }
 
-/* One round over the hulls (first: the cycle's first, only clearing);
- * with rescan, the dirty pages re-scanned; returns them. */
-static uint64_t heap_and_data(int first, int rescan)
+/* One pass over the hulls (mode PLAT_ROUND_*; the cycle's first round
+ * only clears); with rescan, the dirty pages re-scanned; returns them. */
+static uint64_t heap_and_data(int mode, int rescan)
 {
 	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
 	uintptr_t hlo, hhi;
@@ -506,7 +507,9 @@ static uint64_t heap_and_data(int first, int rescan)
 		for (uintptr_t p = h[i].lo; p < h[i].hi; p += CHUNK_PAGES * PG) {
 			size_t n = (h[i].hi - p) / PG < CHUNK_PAGES ? (h[i].hi - p) / PG : CHUNK_PAGES, units = 0;
 			uint64_t t0 = plat_nanotime();
-			long k = plat_dirty_round(p, n, rescan ? bm : NULL, first, &units);
+			if (rescan && mode == PLAT_ROUND_AGAIN)
+				memset(bm, 0, n / 64 * sizeof(uint64_t));   /* AGAIN adds to it */
+			long k = plat_dirty_round(p, n, rescan ? bm : NULL, mode, &units);
 			gc_ms.walk_ns += plat_nanotime() - t0;
 			gc_ms.tables += units;
 			if (k <= 0 || !rescan)
@@ -521,12 +524,14 @@ static uint64_t heap_and_data(int first, int rescan)
 void gc_dirty_clear(void)
 {
 	uint64_t t0 = plat_nanotime();
-	heap_and_data(1, 0);
+	heap_and_data(PLAT_ROUND_FIRST, 0);
 	gc_clear_stacks();
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
-	gc_ms.sync_ns += plat_nanotime() - t1;
-	gc_ms.walk_ns += t1 - t0;
+	uint64_t t2 = plat_nanotime();
+	heap_and_data(PLAT_ROUND_AGAIN, 0);   /* what older translations wrote */
+	gc_ms.sync_ns += t2 - t1;
+	gc_ms.walk_ns += t1 - t0 + plat_nanotime() - t2;
 }
 
 /* Pre-cleaning (world running): the whole record is harvested into one
@@ -569,7 +574,7 @@ long gc_preclean(void)
 	long found = 0;
 	for (unsigned i = 0; i < nh; i++) {
 		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
-		long k = plat_dirty_round(h[i].lo, np, pbm + at, 0, &units);
+		long k = plat_dirty_round(h[i].lo, np, pbm + at, PLAT_ROUND_NEXT, &units);
 		found += k > 0 ? k : 0;
 		gc_ms.tables += units;
 		at += np / 64;
@@ -577,7 +582,17 @@ long gc_preclean(void)
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	uint64_t t2 = plat_nanotime();
-	gc_ms.walk_ns += t1 - t0;
+	/* the round's AGAIN pass: pages written before the sync through
+	 * translations older than the NEXT pass, added to the same bitmap */
+	at = 0;
+	for (unsigned i = 0; i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
+		long k = plat_dirty_round(h[i].lo, np, pbm + at, PLAT_ROUND_AGAIN, &units);
+		found += k > 0 ? k : 0;
+		gc_ms.tables += units;
+		at += np / 64;
+	}
+	gc_ms.walk_ns += t1 - t0 + plat_nanotime() - t2;
 	gc_ms.sync_ns += t2 - t1;
 	long dirty = 0;
 	at = 0;
@@ -594,7 +609,7 @@ long gc_preclean(void)
 
 uint64_t gc_rescan_dirty(void)
 {
-	uint64_t d = heap_and_data(0, 1);
+	uint64_t d = heap_and_data(PLAT_ROUND_NEXT, 1);
 	gc_ms.dirty_pages += d;
 	return d;
 }

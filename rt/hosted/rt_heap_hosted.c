@@ -79,11 +79,15 @@ long plat_dirty_harvest(uintptr_t lo, size_t npages, uint64_t *out)
 	return (long)npages;
 }
 
-long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int first, size_t *units)
+long plat_dirty_round(uintptr_t lo, size_t npages, uint64_t *out, int mode, size_t *units)
 {
-	(void)first;
 	if (lo % PLAT_DIRTY_ROUND || npages % (PLAT_DIRTY_ROUND / PLAT_DIRTY_PAGE))
 		return -1;
+	if (mode == PLAT_ROUND_AGAIN) {   /* the NEXT pass reported every page */
+		if (units)
+			*units = 0;
+		return 0;
+	}
 	if (units)
 		*units = npages / (PLAT_DIRTY_ROUND / PLAT_DIRTY_PAGE);
 	return plat_dirty_harvest(lo, npages, out);

@@ -351,15 +351,17 @@ static void random_rounds(void **state)
  * TLBs.  A miss walks the tables (the model sets A in the directory entry
  * and the leaf, and caches the leaf's D); a write through a cached entry
  * with D clear sets the leaf's D, one with D set writes no entry.  Rounds
- * as the collector makes them: each 2 MiB unit harvested once (in a
- * random order, CPUs accessing pages between units), accesses, then a
- * flush of every TLB.  A page written after the first round's flush is
- * owed a report: by a round whose flush came after the write (the re-scan
- * after that flush reads it), or by the final round, made with no CPU
- * running.  The truth is the model's own record of writes.  With
- * forget_seen the test wipes PTE_SEEN before each round (a harvest that
- * trusts A alone): then some write must go unreported, which shows the
- * model can see the case PTE_SEEN is there for. */
+ * as the collector makes them: a NEXT pass (FIRST in the first round)
+ * harvesting each 2 MiB unit once (in a random order, CPUs accessing pages
+ * between units), accesses, a flush of every TLB, then an AGAIN pass over
+ * the units (accesses between them too).  A page written after the first
+ * round's flush is owed a report: by a round whose flush came after the
+ * write (the re-scan after its AGAIN pass reads it), or by the final
+ * round, made with no CPU running (a NEXT pass alone, as the collector's
+ * final pause).  The truth is the model's own record of writes.  With
+ * no_again the rounds skip their AGAIN pass (a harvest that trusts A
+ * alone): then some write must go unreported, which shows the model can
+ * see the case the AGAIN pass is there for. */
 #define RUNITS 6
 #define RNCPU 3
 #define RTLB 16
@@ -414,7 +416,7 @@ static void model_access(struct model *m, int k, int track)
 	}
 }
 
-static size_t model_rounds(int forget_seen, uint64_t seed, size_t *tables_read, size_t *tables_all)
+static size_t model_rounds(int no_again, uint64_t seed, size_t *tables_read, size_t *tables_all)
 {
 	static struct model mm;
 	struct model *m = &mm;
@@ -442,9 +444,8 @@ static size_t model_rounds(int forget_seen, uint64_t seed, size_t *tables_read, 
 		for (int k = 0; k < RUNITS; k++) {
 			int u = order[k];
 			size_t units = 9;
-			if (forget_seen)
-				*m->pde[u] &= ~PTE_SEEN;
-			long got = x86_pt_ad_round(&pt, base + (uintptr_t)u * (2u << 20), 512, round == 0, out, &units);
+			long got = x86_pt_ad_round(&pt, base + (uintptr_t)u * (2u << 20), 512,
+			                           round == 0 ? X86_ROUND_FIRST : X86_ROUND_NEXT, out, &units);
 			assert_true(got >= 0 && units <= 1);
 			*tables_read += units;
 			*tables_all += 1;
@@ -460,8 +461,21 @@ static size_t model_rounds(int forget_seen, uint64_t seed, size_t *tables_read, 
 			break;
 		}
 		model_access(m, (int)(rnd(m) % 40), round > 0);
-		/* the flush: every TLB; the re-scan after it pays what was reported */
+		/* the flush: every TLB; then the AGAIN pass, with the mutators
+		 * running; the re-scan after it pays what the round reported */
 		memset(m->cpu, 0xff, sizeof(m->cpu));
+		for (int k = 0; !no_again && k < RUNITS; k++) {
+			int u = order[k];
+			size_t units = 9;
+			memset(out, 0, sizeof out);
+			long got = x86_pt_ad_round(&pt, base + (uintptr_t)u * (2u << 20), 512, X86_ROUND_AGAIN,
+			                           out, &units);
+			assert_true(got >= 0 && units <= 1);
+			for (int i = 0; i < 512; i++)
+				if (bit(out, (size_t)i))
+					m->reported[u * 512 + i] = 1;
+			model_access(m, (int)(rnd(m) % 10), 1);
+		}
 		for (int i = 0; i < RN; i++)
 			if (m->reported[i])
 				m->owed[i] = 0;
@@ -473,7 +487,7 @@ static size_t model_rounds(int forget_seen, uint64_t seed, size_t *tables_read, 
 static void round_harvest_model(void **state)
 {
 	(void)state;
-	size_t read, all, lost_a_only = 0;
+	size_t read, all, lost_no_again = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++) {
 		setup(NULL);
 		size_t lost = model_rounds(0, seed * 0x9e3779b97f4a7c15ull, &read, &all);
@@ -481,13 +495,14 @@ static void round_harvest_model(void **state)
 			fail_msg("seed %llu: %zu written pages not reported", (unsigned long long)seed, lost);
 		assert_true(read < all);  /* untouched units were skipped */
 		setup(NULL);
-		lost_a_only += model_rounds(1, seed * 0x9e3779b97f4a7c15ull, &read, &all);
+		lost_no_again += model_rounds(1, seed * 0x9e3779b97f4a7c15ull, &read, &all);
 	}
-	assert_true(lost_a_only > 0);  /* the control: A alone loses writes */
+	assert_true(lost_no_again > 0);  /* the control: without the AGAIN pass writes are lost */
 }
 
-/* Round harvests: a unit nobody touched since the round before last is
- * skipped; one touched is read; first reads all; bad ranges refused. */
+/* Round harvests: a unit nobody touched since the last round is skipped;
+ * one touched is read; FIRST reads all; AGAIN reads what the pass before
+ * read, adds to out and changes no entry; bad ranges and modes refused. */
 static void round_harvest_skips(void **state)
 {
 	(void)state;
@@ -497,29 +512,37 @@ static void round_harvest_skips(void **state)
 	uint64_t out[16];
 	size_t units;
 	*l1 |= PTE_D;
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 1, out, &units), 1);   /* first: both read */
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_FIRST, out, &units), 1);  /* both read */
 	assert_int_equal(units, 2);
 	assert_true(*d0 & PTE_SEEN);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 0, out, &units), 0);   /* SEEN from first */
+	*l1 |= PTE_D;   /* written again through a translation older than the clear */
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_AGAIN, out, &units), 1);
 	assert_int_equal(units, 2);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 0, out, &units), 0);   /* untouched: none */
+	assert_int_equal(out[8], 1ull << 5);   /* added: the FIRST pass's bit is still there */
+	assert_true((*d0 & PTE_SEEN) && (*d1 & PTE_SEEN));   /* AGAIN changes no entry */
+	assert_true(*l1 & PTE_D);                            /* nor D */
+	*l1 &= ~PTE_D;
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_NEXT, out, &units), 0);  /* untouched */
+	assert_int_equal(units, 0);
+	assert_false((*d0 & PTE_SEEN) || (*d1 & PTE_SEEN));
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_AGAIN, out, &units), 0);
 	assert_int_equal(units, 0);
 	*d1 |= PTE_A;   /* a walk through d1, then a write */
 	*l1 |= PTE_D;
 	*l0 |= PTE_D;   /* D without A in d0: cannot happen after a flush; not read */
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 0, out, &units), 1);
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_NEXT, out, &units), 1);
 	assert_int_equal(units, 1);
 	assert_int_equal(out[8], 1ull << 5);
 	assert_false(*d1 & PTE_A);
 	assert_true(*d1 & PTE_SEEN);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 0, out, &units), 0);   /* read again (SEEN) */
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_AGAIN, out, &units), 0);  /* d1 again */
 	assert_int_equal(units, 1);
-	assert_false(*d1 & PTE_SEEN);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 1, out, &units), 1);   /* first: d0 too */
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, X86_ROUND_FIRST, out, &units), 1);  /* d0 too */
 	assert_int_equal(out[0], 1);
-	assert_int_equal(x86_pt_ad_round(&pt, va + PG, 1024, 0, out, NULL), -1);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 100, 0, out, NULL), -1);
-	assert_int_equal(x86_pt_ad_round(&pt, va, 0, 0, out, NULL), 0);
+	assert_int_equal(x86_pt_ad_round(&pt, va + PG, 1024, X86_ROUND_NEXT, out, NULL), -1);
+	assert_int_equal(x86_pt_ad_round(&pt, va, 100, X86_ROUND_NEXT, out, NULL), -1);
+	assert_int_equal(x86_pt_ad_round(&pt, va, 0, X86_ROUND_NEXT, out, NULL), 0);
+	assert_int_equal(x86_pt_ad_round(&pt, va, 1024, 3, out, NULL), -1);
 	/* the entries still lead to their tables */
 	pte_t *large;
 	assert_ptr_equal(x86_pt_walk(&pt, va + (2u << 20) + 5 * PG, 0, &large), l1);
