@@ -106,15 +106,39 @@ static int round_entry(pte_t *p, int mode)
 	return mode == X86_ROUND_FIRST || (e & PTE_A);
 }
 
+/* Whether none of 32 entries from t (256-byte aligned) has a bit of
+ * `bits`: sixteen 16-byte loads ORed together (SSE2, the x86-64
+ * baseline), about 23 instructions where eight-at-a-time takes 80.  Each
+ * aligned 8-byte half is read in one access, as a scalar load would; a bit
+ * the MMU sets just after the read is the same race the protocol already
+ * allows for (the entry is read again, by the AGAIN pass or next round). */
+typedef uint64_t pte_x2 __attribute__((vector_size(16), aligned(16)));
+static inline int clean32(const pte_t *t, uint64_t bits)
+{
+	const pte_x2 *v = (const pte_x2 *)(const void *)t;
+	__asm__ volatile("" ::: "memory");   /* fresh loads: the MMU writes these */
+	pte_x2 a = (v[0] | v[1]) | (v[2] | v[3]) | (v[4] | v[5]) | (v[6] | v[7]) |
+	           (v[8] | v[9]) | (v[10] | v[11]) | (v[12] | v[13]) | (v[14] | v[15]);
+	return ((a[0] | a[1]) & bits) == 0;
+}
+
 /* The 4 KiB leaves of page table t covering [a, hi] (one 2 MiB span or
  * less): the hot loop of a walk over a large mapped range (the collector
- * harvests every heap page), a few instructions per entry; the same
- * answers as ad_level at level 0. */
+ * harvests every heap page, its final pause the tables touched since the
+ * last round), under one instruction per clean entry; the same answers as
+ * ad_level at level 0. */
 static void ad_leaves(struct ad_walk *w, pte_t *t, uintptr_t a, uintptr_t hi)
 {
 	unsigned i = (a >> 12) & 511, end = (hi >> 12) & 511;
 	uint64_t page = (a - w->start) >> 12, bits = w->bits;
 	for (; i <= end; i++, page++) {
+		/* 32 clean entries at once (the common case of a large heap) */
+		while (!(i & 31) && i + 31 <= end && clean32(&t[i], bits)) {
+			i += 32;
+			page += 32;
+		}
+		if (i > end)
+			break;
 		/* eight clean entries at once (a bit clear in all eight: none
 		 * has it, present or not): the common case of a large heap */
 		while (!(i & 7) && i + 7 <= end) {
