@@ -559,39 +559,40 @@ static int pbm_fit(size_t words)
 	return 0;
 }
 
+/* One pass of mode PLAT_ROUND_* over the hulls into pbm (a bit per page
+ * of each hull in turn); returns the pages it reported. */
+static long preclean_pass(const struct hull *h, unsigned nh, int mode)
+{
+	size_t at = 0;
+	long found = 0;
+	for (unsigned i = 0; i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
+		long k = plat_dirty_round(h[i].lo, np, pbm + at, mode, &units);
+		found += k > 0 ? k : 0;
+		gc_ms.tables += units;
+		at += np / 64;
+	}
+	return found;
+}
+
 long gc_preclean(void)
 {
 	uintptr_t hlo, hhi;
 	struct hull h[2];
 	unsigned nh = hulls(h, &hlo, &hhi);
-	size_t words = 0;
+	size_t words = 0, at;
 	for (unsigned i = 0; i < nh; i++)
 		words += (h[i].hi - h[i].lo) / PG / 64;
 	if (pbm_fit(words) < 0)
 		return -1;
 	uint64_t t0 = plat_nanotime();
-	size_t at = 0;
-	long found = 0;
-	for (unsigned i = 0; i < nh; i++) {
-		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
-		long k = plat_dirty_round(h[i].lo, np, pbm + at, PLAT_ROUND_NEXT, &units);
-		found += k > 0 ? k : 0;
-		gc_ms.tables += units;
-		at += np / 64;
-	}
+	long found = preclean_pass(h, nh, PLAT_ROUND_NEXT);
 	uint64_t t1 = plat_nanotime();
 	plat_dirty_sync();
 	uint64_t t2 = plat_nanotime();
 	/* the round's AGAIN pass: pages written before the sync through
 	 * translations older than the NEXT pass, added to the same bitmap */
-	at = 0;
-	for (unsigned i = 0; i < nh; i++) {
-		size_t np = (h[i].hi - h[i].lo) / PG, units = 0;
-		long k = plat_dirty_round(h[i].lo, np, pbm + at, PLAT_ROUND_AGAIN, &units);
-		found += k > 0 ? k : 0;
-		gc_ms.tables += units;
-		at += np / 64;
-	}
+	found += preclean_pass(h, nh, PLAT_ROUND_AGAIN);
 	gc_ms.walk_ns += t1 - t0 + plat_nanotime() - t2;
 	gc_ms.sync_ns += t2 - t1;
 	long dirty = 0;
