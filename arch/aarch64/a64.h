@@ -42,6 +42,18 @@ static inline uint64_t a64_dcache_line(void)
 	return 4ull << ((A64_SYSREG_READ(ctr_el0) >> 16) & 0xf);
 }
 
+/* Clean [p, p + len) to the point of coherency (DC CVAC), then DSB SY:
+ * for an observer that reads memory with its caches off or not coherent
+ * (a CPU being started, a GIC whose tables are not cacheable). */
+static inline void a64_clean_to_poc(const void *p, size_t len)
+{
+	uint64_t line = a64_dcache_line();
+
+	for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)(line - 1); a < (uintptr_t)p + len; a += line)
+		__asm__ volatile("dc cvac, %0" :: "r"(a) : "memory");
+	__asm__ volatile("dsb sy" ::: "memory");
+}
+
 #include "arch/aarch64/trap.h"   /* struct trap_frame */
 
 /* el.S (a64_halt) and head.S */

@@ -109,10 +109,10 @@ static struct { uint32_t hwid; uint8_t mask; } v2cpu[8];
 static unsigned nv2cpu;
 static int (*lpi_in_flight)(unsigned vector);   /* its.c, once an LPI is mapped */
 
-static inline uint32_t rd32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
-static inline uint64_t rd64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
-static inline void wr32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
-static inline void wr64(uint64_t a, uint64_t v) { *(volatile uint64_t *)(uintptr_t)a = v; }
+#define rd32 gic_rd32
+#define rd64 gic_rd64
+#define wr32 gic_wr32
+#define wr64 gic_wr64
 static inline void wr8(uint64_t a, uint8_t v) { *(volatile uint8_t *)(uintptr_t)a = v; }
 
 #define SYSREG_WRITE(name, v) __asm__ volatile("msr " name ", %0" :: "r"((uint64_t)(v)) : "memory")

@@ -37,6 +37,12 @@
 #include <stdint.h>
 #include "kernel/fdt/fdt.h"
 
+/* The GIC's registers (gic.c, its.c): single accesses of their width. */
+static inline uint32_t gic_rd32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline uint64_t gic_rd64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+static inline void gic_wr32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+static inline void gic_wr64(uint64_t a, uint64_t v) { *(volatile uint64_t *)(uintptr_t)a = v; }
+
 #define GIC_SPURIOUS  1023u
 /* LPIs (its.c): INTID GIC_LPI_BASE + v is the message composed for
  * vector v (32..1019); gic_ack returns v. */

@@ -101,12 +101,7 @@ int arch_start_cpu(uint32_t hwid, void (*entry)(void *), void *arg,
 	block.ttbr1 = A64_SYSREG_READ(ttbr1_el1);
 	block.sctlr = A64_SYSREG_READ(sctlr_el1);
 	block.vbar = A64_SYSREG_READ(vbar_el1);
-	uint64_t line = a64_dcache_line();
-
-	for (uintptr_t a = (uintptr_t)&block & ~(uintptr_t)(line - 1);
-	     a < (uintptr_t)(&block + 1); a += line)
-		__asm__ volatile("dc cvac, %0" :: "r"(a) : "memory");
-	__asm__ volatile("dsb sy" ::: "memory");
+	a64_clean_to_poc(&block, sizeof block);
 	r = a64_psci(cpu_on_id, virt_mpidr(hwid), (uint64_t)(uintptr_t)psci_secondary_entry,
 	             (uint64_t)(uintptr_t)&block);
 	if (r != 0) {

@@ -43,8 +43,10 @@
  * and PCI drivers take INTx (docs/boot.md).
  *
  * Data structures: per vector its device (+1; 0 none) and collection;
- * per device (up to ITS_MAX_DEV) its ITT; per collection (ICID = its
- * position in coll[]) the CPU's hwid and its RDbase as MAPC/SYNC want it.
+ * the device ids mapped (up to ITS_MAX_DEV; their ITTs stay theirs); per
+ * redistributor its pending table; per collection (ICID = its position in
+ * coll[]) the CPU's hwid, its RDbase as MAPC/SYNC want it and its
+ * redistributor's pending table.
  * Locking: none.  arch_msi_compose is called one at a time (arch.h: device
  * set-up); the IRQ path reads only vec_dev/vec_coll/pend through
  * its_in_flight, which tolerates a stale answer (irq_free_vector's drain).
@@ -119,29 +121,25 @@ static uint64_t *cmdq;
 static unsigned cmd_next;          /* next free slot, 32-byte commands */
 static uint32_t vec_dev[1024];     /* devid + 1 of the vector's translation */
 static uint8_t vec_coll[1024];
-static struct { uint32_t devid; uint64_t itt; } dev[ITS_MAX_DEV];
+static uint32_t dev[ITS_MAX_DEV];   /* device ids mapped (MAPD) */
 static unsigned ndev;
-static struct { uint32_t hwid; uint64_t rdbase, rd; } coll[ITS_MAX_COLL];
+static struct { uint32_t hwid; uint64_t rdbase; const uint8_t *pend; } coll[ITS_MAX_COLL];
 static unsigned ncoll;
 static struct { uint64_t rd; uint8_t *pend; } rds[ITS_MAX_RD];
 static unsigned nrd;
 
 static int its_in_flight(unsigned v);
 
-static inline uint32_t rd32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
-static inline uint64_t rd64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
-static inline void wr32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
-static inline void wr64(uint64_t a, uint64_t v) { *(volatile uint64_t *)(uintptr_t)a = v; }
+#define rd32 gic_rd32
+#define rd64 gic_rd64
+#define wr32 gic_wr32
+#define wr64 gic_wr64
 
 /* Lines the GIC reads, cleaned when it reads memory directly. */
 static void clean(const void *p, size_t len)
 {
-	if (!noncoherent)
-		return;
-	uint64_t line = a64_dcache_line();
-	for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)(line - 1); a < (uintptr_t)p + len; a += line)
-		__asm__ volatile("dc cvac, %0" :: "r"(a) : "memory");
-	__asm__ volatile("dsb sy" ::: "memory");
+	if (noncoherent)
+		a64_clean_to_poc(p, len);
 }
 
 /* Zeroed, physically contiguous 2^order pages reachable as va == pa. */
@@ -265,7 +263,7 @@ static int redists_init(const struct gic_layout *l)
 }
 
 /* GITS_BASER<n> of type device or collection: zeroed pages, flat. */
-static int table_init(unsigned n, uint64_t typer)
+static int table_init(unsigned n)
 {
 	uint64_t b = rd64(its + GITS_BASER(n)), entries, bytes, want, back;
 	unsigned type = BASER_TYPE(b), order;
@@ -295,7 +293,6 @@ static int table_init(unsigned n, uint64_t typer)
 	}
 	if (!(back & ATTR_SH_MASK) || !(back & ITS_CACHE_MASK))
 		noncoherent = 1;
-	(void)typer;
 	return 0;
 }
 
@@ -334,7 +331,7 @@ static int its_init(void)
 			return -1;
 		}
 	for (unsigned n = 0; n < 8; n++)
-		if (table_init(n, typer) < 0)
+		if (table_init(n) < 0)
 			return -1;
 	wr64(its + GITS_CBASER, BASER_VALID | ITS_CACHE_WB | (uint64_t)(uintptr_t)cmdq | ATTR_SH_INNER);
 	back = rd64(its + GITS_CBASER);
@@ -359,10 +356,14 @@ static int coll_for(uint32_t hwid)
 		if (coll[i].hwid == hwid)
 			return (int)i;
 	uint64_t rd = gic_redist_of(hwid);
-	if (!rd || ncoll == ITS_MAX_COLL)
+	const uint8_t *pend = NULL;
+	for (unsigned i = 0; i < nrd; i++)
+		if (rds[i].rd == rd)
+			pend = rds[i].pend;
+	if (!pend || ncoll == ITS_MAX_COLL)
 		return -1;
 	coll[ncoll].hwid = hwid;
-	coll[ncoll].rd = rd;
+	coll[ncoll].pend = pend;
 	coll[ncoll].rdbase = rdbase_field(rd);
 	if (command("MAPC", CMD_MAPC, 0, (1ull << 63) | coll[ncoll].rdbase | ncoll) < 0 ||
 	    command("SYNC", CMD_SYNC, 0, coll[ncoll].rdbase) < 0)
@@ -370,12 +371,12 @@ static int coll_for(uint32_t hwid)
 	return (int)ncoll++;
 }
 
-/* The device's slot (MAPD with a fresh ITT on first use), or -1. */
-static int dev_for(uint32_t devid)
+/* Map the device (MAPD with a fresh ITT) unless it is: 0, or -1. */
+static int dev_map(uint32_t devid)
 {
 	for (unsigned i = 0; i < ndev; i++)
-		if (dev[i].devid == devid)
-			return (int)i;
+		if (dev[i] == devid)
+			return 0;
 	if (devid >> devbits || ndev == ITS_MAX_DEV) {
 		kprintf("tally: its: device id 0x%x: %s\n", devid,
 		        devid >> devbits ? "beyond the ITS's device id bits" : "too many devices");
@@ -389,36 +390,29 @@ static int dev_for(uint32_t devid)
 	if (command("MAPD", CMD_MAPD | (uint64_t)devid << 32, EVENT_BITS - 1,
 	            (1ull << 63) | ((uint64_t)(uintptr_t)itt & 0x000fffffffffff00ull)) < 0)
 		return -1;
-	dev[ndev].devid = devid;
-	dev[ndev].itt = (uint64_t)(uintptr_t)itt;
-	return (int)ndev++;
+	dev[ndev++] = devid;
+	return 0;
 }
 
 static int its_in_flight(unsigned v)
 {
 	if (v >= 1024 || !vec_dev[v])
 		return 0;
-	uint64_t rd = coll[vec_coll[v]].rd;
-	for (unsigned i = 0; i < nrd; i++)
-		if (rds[i].rd == rd) {
-			unsigned lpi = GIC_LPI_BASE + v;
-			return (__atomic_load_n(&rds[i].pend[lpi / 8], __ATOMIC_RELAXED) >> (lpi % 8)) & 1;
-		}
-	return 0;
+	unsigned lpi = GIC_LPI_BASE + v;
+	return (__atomic_load_n(&coll[vec_coll[v]].pend[lpi / 8], __ATOMIC_RELAXED) >> (lpi % 8)) & 1;
 }
 
 int arch_msi_compose(uint32_t devid, uint32_t hwid, unsigned vector, uint64_t *addr,
                      uint32_t *data)
 {
-	int c, d;
+	int c;
 
 	if (!state)
 		state = its_init() == 0 ? 1 : -1;
 	if (state < 0 || vector < 32 || vector >= 1020)
 		return -1;
-	if ((c = coll_for(hwid)) < 0 || (d = dev_for(devid)) < 0)
+	if ((c = coll_for(hwid)) < 0 || dev_map(devid) < 0)
 		return -1;
-	(void)d;
 	if (vec_dev[vector] == devid + 1) {
 		if (vec_coll[vector] != c) {
 			if (command("MOVI", CMD_MOVI | (uint64_t)devid << 32, vector, (uint64_t)c) < 0 ||
