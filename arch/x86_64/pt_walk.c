@@ -108,7 +108,7 @@ static int round_entry(pte_t *p, int mode)
 
 /* Whether none of 32 entries from t (256-byte aligned) has a bit of
  * `bits`: sixteen 16-byte loads ORed together (SSE2, the x86-64
- * baseline), about 23 instructions where eight-at-a-time takes 80.  Each
+ * baseline), about 28 instructions where eight at a time takes 80.  Each
  * aligned 8-byte half is read in one access, as a scalar load would; a bit
  * the MMU sets just after the read is the same race the protocol already
  * allows for (the entry is read again, by the AGAIN pass or next round). */
