@@ -41,6 +41,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 # The server's address: QEMU's hostfwd on loopback; tools/tap_client.py
@@ -181,10 +182,23 @@ def wrk_checked(port, fails):
 
 
 def curl_keepalive(port, fails, loss):
+	# a folder of this call's own: boots run in parallel, and two tap
+	# boots (one per ISA) serve the same port in their own namespaces, so
+	# names made from the port alone were written by both clients at once
+	# (a /big with a hole where one truncated the other's file, a /stats
+	# with the longer JSON's tail after the shorter's end)
+	tmp = tempfile.mkdtemp(prefix="httpd_client.")
+	try:
+		curl_keepalive_in(tmp, port, fails, loss)
+	finally:
+		shutil.rmtree(tmp, ignore_errors=True)
+
+
+def curl_keepalive_in(tmp, port, fails, loss):
 	urls = ["/", "/big?bytes=%d" % BIG, "/stats", "/nope"]
 	if loss:
 		urls = ["/", "/big?bytes=%d" % BIG]
-	outs = ["/tmp/httpd_client.%d.%d" % (port, i) for i in range(len(urls))]
+	outs = [os.path.join(tmp, "out.%d" % i) for i in range(len(urls))]
 	cmd = ["curl", "-sS", "--max-time", "600"]
 	for u, o in zip(urls, outs):
 		cmd += ["http://%s:%d%s" % (HOST, port, u), "-o", o,
