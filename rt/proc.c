@@ -16,7 +16,7 @@
  * every goroutine).
  *
  * Invariants: only Gs that have started and not exited hold a stack
- * (rt_sched.nstacks counts them); every G ever made is on rt_sched.allgs;
+ * (rt_nstacks() counts them); every G ever made is on rt_sched.allgs;
  * a free G is on exactly one free list.
  * Locking: the global free list and allgs under rt_sched.lock; a P's list
  * by its owner (pinned: m->locks > 0, or g0).
@@ -65,9 +65,10 @@ static struct g *gfget(struct p *pp)
 		pp->ngfree--;
 		return gp;
 	}
-	struct gx *x = rt_calloc(1, sizeof(*x));
-	if (!x)
+	struct gx *x = NULL;
+	if (rt_posix_memalign((void **)&x, _Alignof(struct gx), sizeof(*x)) != 0)
 		rt_throw_oom("a goroutine", sizeof(*x));
+	memset(x, 0, sizeof(*x));
 	__atomic_add_fetch(&rt_sched.ngs, 1, __ATOMIC_RELAXED);
 	rt_lock(&rt_sched.lock);
 	x->allnext = (struct gx *)rt_sched.allgs;
@@ -88,6 +89,7 @@ void rt_gfput(struct g *gp)
 	/* the saved registers of a dead G would be roots to the collector
 	 * (G structures are malloc'd): clear them (sp = 0: retired) */
 	memset(&gp->ctx, 0, sizeof(gp->ctx));
+	struct p *pp = rt_getm()->p;  /* g0: not preempted */
 	if (gp->stack_lo) {
 		/* the collector may be reading this stack (gc_stack.c) */
 		int held = rt_gc_stack_free_begin(gp);
@@ -95,9 +97,8 @@ void rt_gfput(struct g *gp)
 		gp->stack_lo = 0;
 		gp->stack_size = 0;
 		rt_gc_stack_free_end(held);
-		__atomic_sub_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
+		rt_count_stack(pp, -1);
 	}
-	struct p *pp = rt_getm()->p;  /* g0: not preempted */
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
 	if (++pp->ngfree < RT_GFREE_MAX)
@@ -115,6 +116,14 @@ void rt_gfput(struct g *gp)
 }
 
 
+uint64_t rt_nstacks(void)
+{
+	int64_t n = 0;
+	for (unsigned i = 0; i < RT_MAX_M; i++)
+		n += __atomic_load_n(&rt_pget(i)->nstacks, __ATOMIC_RELAXED);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 unsigned rt_gfree_count(void)
 {
 	unsigned n = __atomic_load_n(&rt_sched.ngfree, __ATOMIC_RELAXED);
@@ -129,7 +138,7 @@ struct g *rt_newproc(void (*fn)(void *), void *arg)
 	struct g *gp = gfget(rt_getm()->p);
 	gp->fn = fn;
 	gp->arg = arg;
-	gp->goid = __atomic_add_fetch(&rt_sched.goidgen, 1, __ATOMIC_SEQ_CST);
+	gp->goid = __atomic_add_fetch(&rt_sched.goidgen, 1, __ATOMIC_RELAXED);
 	gp->preempt = 0;
 	gp->waiting = NULL;
 	gp->param = NULL;

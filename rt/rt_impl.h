@@ -101,6 +101,13 @@ struct m {
 	                             * rt_releasem); the tick reads it */
 	int spinning;               /* looking for work without a G (owner) */
 	volatile int parked;
+	/* inside execute() (from before it switches to a G until the G has
+	 * been re-queued, parked or freed), so a G on its way back to a queue
+	 * is never invisible to checkdead; written by this M twice a switch
+	 * (seq-cst), read by checkdead on any M.  In struct m, not an array of
+	 * its own: two Ms' flags on one cache line moved it between their
+	 * CPUs at every switch. */
+	volatile int busy;
 	/* what g0 must do with the G that just switched to it */
 	int after;                  /* AFTER_* */
 	int (*park_unlock)(struct g *gp, void *arg);
@@ -110,7 +117,8 @@ struct m {
 	                             * stopped for (rt/heap/gc.c); written by g0 */
 	uint64_t schedtick;         /* execute() calls: g0 writes; the ledger reads
 	                             * it as its round count (plat_ledger_rounds) */
-};
+} __attribute__((aligned(64)));  /* rt_ms[]: no cache line shared by two Ms
+                                  * (each writes its own at every switch) */
 
 enum { AFTER_NONE, AFTER_PARK, AFTER_YIELD, AFTER_EXIT, AFTER_PREEMPT };
 
@@ -135,7 +143,12 @@ struct p {
 	 * exit take no global lock until the cache is empty or full */
 	struct g *gfree;
 	unsigned ngfree;
-};
+	/* owner only, like gfree: the stacks its Gs took less those they
+	 * gave back (may go negative: a G can exit on another P; rt_nstacks
+	 * sums them) */
+	int64_t nstacks;
+} __attribute__((aligned(64)));  /* ps[]: one P's owner-written tail and the
+                                  * next P's run queue head never share a line */
 
 /* ---- scheduler (rt/sched.c) ---- */
 struct g *rt_getg(void);                 /* the running G (g0 in the scheduler) */

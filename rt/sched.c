@@ -68,10 +68,6 @@
 #include "rt/include/tally.h"
 
 struct m rt_ms[RT_MAX_M];  /* rt_getm (rt_impl.h) */
-/* m_busy[i]: M i is inside execute() (from before it switches to a G until
- * the G has been re-queued, parked or freed), so a G on its way back to a
- * queue is never invisible to checkdead. */
-static volatile int m_busy[RT_MAX_M];
 /* no root (PLAT_GC_NOROOT): Gs are malloc'd, and the one collected
  * pointer of a P, its timer heap, is also in rtimer.c's heap_roots[] */
 static PLAT_GC_NOROOT struct p ps[RT_MAX_M];
@@ -201,7 +197,7 @@ static void checkdead(void)
 		return;  /* a goroutine parked on the network waits for a frame */
 	for (unsigned i = 0; i < nms; i++)
 		if (__atomic_load_n(&rt_ms[i].curg, __ATOMIC_SEQ_CST) ||
-		    __atomic_load_n(&m_busy[i], __ATOMIC_SEQ_CST))
+		    __atomic_load_n(&rt_ms[i].busy, __ATOMIC_SEQ_CST))
 			return;
 	if (!plat_fatal_begin())
 		plat_fatal_exit(2);
@@ -427,11 +423,11 @@ static void execute(struct m *m, struct g *gp)
 				}
 			snprintf(msg, sizeof(msg),
 			         "a goroutine stack; %llu Gs made, %llu stacks held, %u cached; with stacks: idle %u runnable %u running %u waiting %u dead %u; ever preempted %u",
-			         (unsigned long long)rt_sched.ngs, (unsigned long long)rt_sched.nstacks,
+			         (unsigned long long)rt_sched.ngs, (unsigned long long)rt_nstacks(),
 			         rt_gfree_count(), st[0], st[1], st[2], st[3], st[4], pre);
 			rt_throw_oom(msg, 0);
 		}
-		__atomic_add_fetch(&rt_sched.nstacks, 1, __ATOMIC_RELAXED);
+		rt_count_stack(m->p, 1);
 	}
 	if (gp->fn && gp->status == G_RUNNABLE && rt_ctx_sp(&gp->ctx) == 0)
 		rt_ctx_init(&gp->ctx, gp->stack_lo + gp->stack_size, rt_goentry, gp);
@@ -441,7 +437,7 @@ static void execute(struct m *m, struct g *gp)
 	rt_tick_barrier();
 	__atomic_store_n(&gp->status, G_RUNNING, __ATOMIC_RELAXED);
 	/* seq-cst: a full fence between the status and the trim flag's load */
-	__atomic_store_n(&m_busy[m->id], 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->busy, 1, __ATOMIC_SEQ_CST);
 	while (__builtin_expect(__atomic_load_n(&((struct gx *)gp)->gc_trimming, __ATOMIC_SEQ_CST), 0))
 		plat_relax();  /* the collector is shrinking its stack (gc_stack.c) */
 	gp->m = m;
@@ -490,7 +486,7 @@ static void execute(struct m *m, struct g *gp)
 	default:
 		rt_throw("g switched to g0 with no action");
 	}
-	__atomic_store_n(&m_busy[m->id], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->busy, 0, __ATOMIC_SEQ_CST);
 }
 
 static void schedule(struct m *m)

@@ -20,6 +20,15 @@
 #include <stdint.h>
 #include "rt/rt_impl.h"
 
+/* Three cache lines: the lock and what it guards; the goid counter,
+ * written at every spawn; and the fields every spawn's wake reads
+ * (nmidle, nmspinning, waking, idle_mask).  The count of stacks held is
+ * per P (rt_nstacks).  With the goid counter and a stack count written at
+ * every spawn and exit on the line every wake read, two CPUs spawning
+ * moved that line between them at each (skynet at 2 vCPUs,
+ * docs/heap.md).  Goids stay one counter, in spawn order: a batch per P
+ * (Go's goidcache) would number a program's goroutines differently from
+ * run to run, and its crash reports with them. */
 struct rt_sched {
 	struct rt_lock lock;
 	struct g *runq_head, *runq_tail;
@@ -27,15 +36,21 @@ struct rt_sched {
 	struct g *gfree;                  /* exited Gs beyond the Ps' caches */
 	unsigned ngfree;
 	struct g *allgs;                  /* every G ever made (allnext) */
-	volatile uint64_t goidgen;
-	volatile unsigned nmidle;
+	volatile uint64_t ngs;            /* G structures made */
+	volatile uint64_t goidgen __attribute__((aligned(64)));
+	volatile unsigned nmidle __attribute__((aligned(64)));
 	volatile unsigned nmspinning;
 	volatile unsigned waking;         /* 1: a wake is on its way to an idle M */
 	volatile uint64_t idle_mask;      /* bit i: M i parked in findrunnable */
 	volatile uint64_t nop_mask;       /* bit i: M i parked without a P */
-	volatile uint64_t ngs;            /* G structures made */
-	volatile uint64_t nstacks;        /* stacks held by Gs (live + cached) */
 };
+/* Stacks held by Gs (live, not yet exited): the sum of the Ps' counts. */
+uint64_t rt_nstacks(void);
+/* pp's owner (g0 or pinned) took (+1) or gave back (-1) a stack */
+static inline void rt_count_stack(struct p *pp, int d)
+{
+	__atomic_store_n(&pp->nstacks, pp->nstacks + d, __ATOMIC_RELAXED);
+}
 extern struct rt_sched rt_sched;
 
 /* every G is on allgs through this field (kept outside struct g's layout
@@ -55,7 +70,9 @@ struct gx {
 	 * only a G that is not running (Dekker: one of the two sees the
 	 * other) */
 	volatile int gc_trimming;
-};
+} __attribute__((aligned(64)));  /* allocated 64-aligned (proc.c): a G stolen
+                                  * to another CPU shares no cache line with
+                                  * its neighbours, which its old CPU runs */
 
 /* GOMAXPROCS, read atomically (tally_gomaxprocs may change it any time) */
 extern volatile unsigned rt_gomaxprocs_v;

@@ -82,7 +82,9 @@ struct cpu {
 	uintptr_t stack_top;
 	uintptr_t ist_top[5];
 	uintptr_t syscall_top;     /* where page-allocating system calls run */
-};
+} __attribute__((aligned(64)));  /* cpus[]: each CPU's own lines (its ledger
+                                  * and preempt_off are written at every
+                                  * transition) shared with no other CPU */
 
 extern struct cpu cpus[CPU_MAX];
 

@@ -46,14 +46,16 @@
  * excess == sum over free slots of (pages[i] - init_pages) <= threshold
  * after every gstack_free;
  * committed == 4096 * sum(pages[i]);  peak >= committed;
- * in_use + free slots == next.
+ * in_use + free slots (shared list and the CPUs' caches) == next; a
+ * slot in a CPU's cache has pages[i] == init_pages.
  * A page goes back to pmem only after the tlb_shootdown that follows its
  * unmap returned, and tlb_shootdown returns only once every CPU flushed
  * (a CPU that does not answer is a kernel panic, never a failure return:
  * ipi.c), so no CPU reaches a freed page through a stale translation.
  *
- * Locking: `lock` (interrupts off) guards the free list, `next` and
- * `excess`; one CPU trims at a time (`trimming`, try-only: a CPU that finds
+ * Locking: a CPU's cache of free slots (pcs[]) is its own, used with
+ * interrupts off; `lock` (interrupts off) guards the shared free list,
+ * `next` and `excess`; one CPU trims at a time (`trimming`, try-only: a CPU that finds
  * a trim under way leaves its excess to it or the next one); page
  * tables are updated under the vm lock (arch_map_page callers hold none of
  * ours).  A slot's pages[] entry is written only by the CPU running its
@@ -99,6 +101,19 @@ static struct {
 	uint64_t excess;            /* pages above the initial ones, over free slots */
 	struct gstack_stats st;
 } gs;
+
+/* Per-CPU caches of free slots (a stack cache per P, as Go's): a spawn
+ * and an exit take no shared lock until the CPU's cache is empty or full,
+ * then move PCPU_SLOTS / 2 slots at once.  Only slots with no excess pages
+ * enter them (a grown stack goes to the shared list, where trimming finds
+ * it), so `excess` and trim_cache still see every page above the initial
+ * ones.  Owner only, interrupts off. */
+#define PCPU_SLOTS 32
+static struct pcpu_stacks {
+	uint32_t n;
+	int64_t in_use;             /* allocs less frees on this CPU */
+	uintptr_t top[PCPU_SLOTS];  /* free slots' top pages */
+} __attribute__((aligned(64))) pcs[CPU_MAX];
 
 /* Cached (free) stacks keep their pages until their excess passes this;
  * then all of it is trimmed under one TLB shootdown (trimming each exit
@@ -212,14 +227,27 @@ uintptr_t gstack_alloc(size_t size)
 	if (size != gs.stackmax)
 		return 0;
 	unsigned long f = arch_irq_save();
+	struct pcpu_stacks *c = &pcs[cpu_index()];
+	uint64_t i;
+	if (c->n) {
+		i = (c->top[--c->n] - gs.arena->base) / gs.slot;
+		c->in_use++;
+		arch_irq_restore(f);
+		return slot_lo(i);
+	}
 	spin_lock(&gs.lock);
 	uintptr_t top_page = gs.free;
-	uint64_t i;
 	if (top_page) {
 		gs.free = *(uintptr_t *)top_page;
 		i = (top_page - gs.arena->base) / gs.slot;
 		gs.excess -= gs.pages[i] - gs.init_pages;  /* reused with its pages */
-		gs.st.in_use++;
+		/* refill the cache with the clean slots that follow */
+		while (c->n < PCPU_SLOTS / 2 && gs.free &&
+		       gs.pages[(gs.free - gs.arena->base) / gs.slot] == gs.init_pages) {
+			c->top[c->n++] = gs.free;
+			gs.free = *(uintptr_t *)gs.free;
+		}
+		c->in_use++;
 		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
 		return slot_lo(i);
@@ -240,7 +268,7 @@ uintptr_t gstack_alloc(size_t size)
 		return 0;
 	}
 	gs.next++;
-	gs.st.in_use++;
+	c->in_use++;
 	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
 	uint64_t n = map_range(i, 0, gs.init_pages);
@@ -309,10 +337,28 @@ void gstack_free(uintptr_t lo, size_t size)
 		panic("gstack: freeing 0x%lx, not a stack", (uint64_t)lo);
 	uintptr_t top_page = slot_top(i) - PAGE;
 	unsigned long f = arch_irq_save();
+	struct pcpu_stacks *c = &pcs[cpu_index()];
+	c->in_use--;
+	if (gs.pages[i] == gs.init_pages && c->n < PCPU_SLOTS) {
+		c->top[c->n++] = top_page;
+		arch_irq_restore(f);
+		return;
+	}
 	spin_lock(&gs.lock);
+	if (gs.pages[i] == gs.init_pages) {
+		/* the cache is full: half of it goes to the shared list */
+		while (c->n > PCPU_SLOTS / 2) {
+			uintptr_t tp = c->top[--c->n];
+			*(uintptr_t *)tp = gs.free;
+			gs.free = tp;
+		}
+		c->top[c->n++] = top_page;
+		spin_unlock(&gs.lock);
+		arch_irq_restore(f);
+		return;
+	}
 	*(uintptr_t *)top_page = gs.free;
 	gs.free = top_page;
-	gs.st.in_use--;
 	gs.excess += gs.pages[i] - gs.init_pages;
 	int trim = gs.excess > TRIM_THRESHOLD_PAGES;
 	spin_unlock(&gs.lock);
@@ -401,6 +447,10 @@ uint64_t gstack_shrink(uintptr_t lo, uintptr_t sp, size_t slack)
 void gstack_stats(struct gstack_stats *s)
 {
 	*s = gs.st;
+	int64_t n = 0;
+	for (unsigned k = 0; k < CPU_MAX; k++)
+		n += __atomic_load_n(&pcs[k].in_use, __ATOMIC_RELAXED);
+	s->in_use = n > 0 ? (uint64_t)n : 0;
 	s->stackmax = gs.stackmax;
 	s->init_bytes = gs.init_pages * PAGE;
 }
