@@ -83,7 +83,7 @@ void malloc_stats(void)
 	fprintf(stderr, "heap: %lu bytes backed, %lu in spans in use, %lu free, %lu returned; "
 	        "%lu small objects allocated, %lu large allocated, %lu large freed, %lu refills\n",
 	        (unsigned long)c.committed, (unsigned long)c.span_inuse, (unsigned long)c.free_bytes,
-	        (unsigned long)c.released, (unsigned long)c.small_allocs,
+	        (unsigned long)c.released, (unsigned long)(c.small_allocs + c.recycled),
 	        (unsigned long)c.large_allocs, (unsigned long)c.large_frees, (unsigned long)c.refills);
 }
 void _malloc_stats_r(struct _reent *r) { (void)r; malloc_stats(); }

@@ -168,8 +168,9 @@ struct mcache {
 	 * the refill, cleared by rt_mcache_release_all), so giving every
 	 * window back visits only those (the collector's pauses) */
 	uint64_t inuse[(RT_NKINDS * RT_NCLASSES + 63) / 64];
+	uint64_t recycled;  /* objects free() put back into this M's windows */
 	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class) -
-	            (RT_NKINDS * RT_NCLASSES + 63) / 64 * 8];
+	            (RT_NKINDS * RT_NCLASSES + 63) / 64 * 8 - 8];
 };
 _Static_assert(sizeof(struct mcache) == 8192, "mcache: a power of two, indexed by shift");
 extern struct mcache rt_mcaches[RT_MAX_M];

@@ -12,10 +12,14 @@
  * path.  rt.alloc gets the slow paths: window refills (one per up to 64
  * objects), span and page-heap work, large objects.  The fast path's own
  * share is counts x its measured cost: rt_hstats.small_allocs objects
- * at BenchmarkMallocFast's instructions each (docs/heap.md).
+ * plus the objects free put back into windows (`recycled`, per M) at
+ * BenchmarkMallocFast's instructions each (docs/heap.md).
  *
  * free(): the span from the address (one table load), the object index
- * by multiplication (divmul), the bit cleared with one atomic AND.  A
+ * by multiplication (divmul).  An object of the freeing M's current
+ * window for its class goes back into the window (rt_free in
+ * malloc_fast.c: no atomic); any other has its bit cleared with one
+ * atomic AND (rt_free_slow).  A
  * pointer outside the heap, into a free span, into the middle of an
  * object, or to an object whose bit is already clear ends the program
  * with "fatal error: free(<addr>): <what>" and status 2 (rt_throw's).
@@ -232,7 +236,9 @@ static struct mspan *owner(const void *ptr, uint32_t *idxp)
 	                               : "not a pointer the allocator returned", ptr, NULL);
 }
 
-void rt_free(void *ptr)
+/* free()'s slow path: what rt_free (malloc_fast.c) does not put back into
+ * its M's window. */
+void rt_free_slow(void *ptr)
 {
 	if (!ptr)
 		return;

@@ -53,6 +53,43 @@ static inline __attribute__((always_inline)) void *malloc_miss(size_t n, unsigne
 
 RT_NOPREEMPT void *rt_malloc(size_t n) { return window_pop(KIND_MALLOC, n, malloc_miss); }
 
+/* free()'s fast path: an object of this M's current malloc window for its
+ * class goes back into that window, with no atomic and no frame (Alloc64's
+ * malloc-then-free, and any object freed soon after it was allocated on
+ * the same M).  The window's objects keep their allocation bits set until
+ * the window is given back (mcentral.c's release_span clears the bits the
+ * window still holds), so nothing else has to change.  k->span == s is the
+ * whole test of kind, state and class: only a small malloc span of that
+ * class is ever in that window, and only this M or a stopped world changes
+ * it (section rt_nopreempt, as rt_malloc).  A freed object already in the
+ * window is a double free.  Anything else, heapcheck=1 (which poisons) and
+ * NULL tail-call rt_free_slow (malloc.c).  needzero: the object is no
+ * longer zero, so calloc must clear the span's objects. */
+void rt_free_slow(void *p);
+RT_NOPREEMPT void rt_free(void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	struct mspan *s = rt_span_of(p);
+	if (__builtin_expect(s != NULL && !rt_heap_checks, 1)) {
+		struct mcache *c = &rt_mcaches[plat_m_id()];
+		struct mcache_class *k = &c->k[KIND_MALLOC][s->cls];
+		uintptr_t off = p - k->base;
+		if (k->span == s && off < 64 * k->size) {
+			uint32_t i = rt_span_index(s, off);
+			if (__builtin_expect((uintptr_t)i * k->size == off, 1)) {
+				uint64_t bit = 1ull << i;
+				if (k->bits & bit)
+					rt_heap_misuse("double free", ptr, s);
+				k->bits |= bit;
+				__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);
+				__atomic_store_n(&c->recycled, c->recycled + 1, __ATOMIC_RELAXED);
+				return;
+			}
+		}
+	}
+	rt_free_slow(ptr);
+}
+
 /* The same for a collected object of kind (KIND_GC_*): the collected
  * heap's fast path (tally_gc_alloc jumps here); a miss tail-calls
  * rt_gc_alloc_slow (gc.c: the pacer, refills, large objects, n == 0). */

@@ -440,4 +440,7 @@ void rt_heap_read_stats(struct rt_heap_stats *st)
 	st->large_allocs = __atomic_load_n(&rt_hstats.large_allocs, __ATOMIC_RELAXED);
 	st->large_frees = __atomic_load_n(&rt_hstats.large_frees, __ATOMIC_RELAXED);
 	st->refills = __atomic_load_n(&rt_hstats.refills, __ATOMIC_RELAXED);
+	st->recycled = 0;
+	for (unsigned i = 0; i < RT_MAX_M; i++)
+		st->recycled += __atomic_load_n(&rt_mcaches[i].recycled, __ATOMIC_RELAXED);
 }

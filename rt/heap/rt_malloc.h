@@ -34,6 +34,10 @@ struct rt_heap_stats {
 	uint64_t large_allocs, large_frees;
 	uint64_t small_allocs;       /* objects handed to caches' windows minus
 	                              * those given back unused */
+	uint64_t recycled;           /* objects free() put back into its M's
+	                              * window (handed out again from there);
+	                              * the fast path's allocations are
+	                              * small_allocs + recycled */
 	uint64_t refills;            /* window refills (the slow path) */
 	uint64_t spans_new;
 };

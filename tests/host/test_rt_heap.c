@@ -12,7 +12,9 @@
  *     as asked (usable size), keep what is written into them; realloc
  *     keeps the contents; calloc returns zeros in memory that held data;
  *     posix_memalign honours every alignment up to 64 KiB and refuses a
- *     non-power of two; freed memory is reused;
+ *     non-power of two; freed memory is reused; an object freed on the M
+ *     whose window it is in goes back into that window, and comes free
+ *     in its span when the window is given back;
  *   - the scavenger gives pages back: mincore() (the kernel's word, not
  *     the allocator's) says the released range is no longer resident;
  *   - on 4 Ms with preemption: goroutines allocate, fill, pass objects to
@@ -315,6 +317,48 @@ static void test_goroutines_4m(void **st)
 	assert_int_equal(S->objects, WORKERS * ROUNDS);
 }
 
+/* free() of an object of the caller's current window puts it back into
+ * the window (rt_free's fast path): it is counted as recycled, the next
+ * malloc of its class hands it out again, and when the window is given
+ * back (as the collector's pauses do) its bit comes clear in the span like
+ * any unused reserved object's, with the span's free count agreeing with
+ * its bitmap. */
+static unsigned span_clear_bits(const struct mspan *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->nelems; i++)
+		n += !(s->allocbits[i / 64] & (1ull << (i % 64)));
+	return n;
+}
+
+static void test_free_into_window(void **st)
+{
+	(void)st;
+	heap_ready();
+	struct rt_heap_stats a, b;
+	rt_heap_read_stats(&a);
+	char *p = rt_malloc(208);
+	rt_free(p);
+	rt_heap_read_stats(&b);
+	assert_int_equal(b.recycled, a.recycled + 1);
+	assert_ptr_equal(rt_malloc(208), p);
+	memset(p, 0x5a, 208);
+	rt_free(p);
+	struct mspan *s = rt_span_of((uintptr_t)p);
+	unsigned idx = (unsigned)(((uintptr_t)p - s->base) / s->elemsize);
+	assert_true(s->allocbits[idx / 64] & (1ull << (idx % 64)));  /* the window's */
+	rt_mcache_release_all(&rt_mcaches[plat_m_id()]);
+	assert_false(s->allocbits[idx / 64] & (1ull << (idx % 64)));
+	assert_int_equal(s->nfree, span_clear_bits(s));
+	/* it held data: calloc of its class must clear it */
+	for (int i = 0; i < 64; i++) {
+		unsigned char *z = rt_calloc(1, 208);
+		for (int k = 0; k < 208; k++)
+			if (z[k])
+				fail_msg("calloc returned a non-zero byte at %d", k);
+	}
+}
+
 /* ---- misuse ---- */
 
 static void double_free_small(void *a)
@@ -376,6 +420,9 @@ int main(void)
 		/* first: its children must inherit a heap nothing used yet
 		 * (heapcheck is set before the first allocation) */
 		cmocka_unit_test(test_misuse),
+		/* second: its class's first span must be fresh (all zero, its
+		 * needzero clear), so only free() can make calloc clear it */
+		cmocka_unit_test(test_free_into_window),
 		cmocka_unit_test(test_sizeclass_table),
 		cmocka_unit_test(test_objects_disjoint),
 		cmocka_unit_test(test_realloc_calloc),
