@@ -14,6 +14,9 @@
  *                    free: the explicit-free counterpart of Go's
  *                    new([64]byte) escaping to a global (whose collector's
  *                    cost is in its figure).
+ *   AllocPerCall     malloc(64), filled, published, freed; AllocReused:
+ *                    one reused 64-byte buffer filled and published (the
+ *                    pair's cheap idiom; both as the pthreads peer's).
  *   GCAlloc64        tally_gc_alloc(64, TALLY_GC_SCAN), one byte written,
  *                    the pointer published: the like-for-like peer of Go's
  *                    Alloc64 (the same op under the same name in the Go
@@ -53,6 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "arch/arch.h"
 #include "kernel/bench.h"
 #include "kernel/lib/kprintf.h"
@@ -162,6 +166,34 @@ BENCH_P(Alloc64, 1)
 		p[0] = (unsigned char)i;
 		sink = p;
 		free(p);
+	}
+}
+
+/* The paired exercise (docs/bench.md, "The pairs"): a 64-byte object
+ * allocated, filled, published and freed per call, against one reused
+ * buffer filled and published; the same bodies as the pthreads peer's
+ * (malloc/free), Go's with new() and its collector. */
+BENCH_P(AllocPerCall, 1)
+{
+	bench_split_class(b, "rt.alloc");
+	for (uint64_t i = 0; i < b->n; i++) {
+		unsigned char *p = malloc(64);
+		if (!p) {
+			bench_fail(b, "malloc(64) returned NULL");
+			return;
+		}
+		memset(p, (int)i, 64);
+		sink = p;
+		free(p);
+	}
+}
+
+BENCH_P(AllocReused, 1)
+{
+	static unsigned char buf[64];
+	for (uint64_t i = 0; i < b->n; i++) {
+		memset(buf, (int)i, sizeof(buf));
+		sink = buf;
 	}
 }
 
