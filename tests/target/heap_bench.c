@@ -6,10 +6,11 @@
  *
  *   MallocFast       malloc(64), timed in batches of FAST_BATCH (at most a
  *                    cache window of 64 objects, so nearly every call hits
- *                    it; one window refill per 64 calls is part of the
- *                    average); the frees between batches are not timed
- *                    (b->cycles).  Under icount it also measures the fast
- *                    path alone and fails above its budget (below).
+ *                    it; the window refills are part of the average, and
+ *                    rare: the frees between batches, not timed
+ *                    (b->cycles), put the batch back into the window).
+ *                    Under icount it also measures the fast path alone
+ *                    and fails above its budget (below).
  *   Alloc64          malloc(64), one byte written, the pointer published,
  *                    free: the explicit-free counterpart of Go's
  *                    new([64]byte) escaping to a global (whose collector's
