@@ -39,7 +39,8 @@
  * slot = guard + stackmax bytes back to back (over a million at the
  * default size); per slot a 32-bit count of mapped pages
  * (an array in its own region, committed as slots are first used); a LIFO
- * of free slots threaded through their (always mapped) top page; counters.
+ * of free slots threaded through their (always mapped) top page; per CPU
+ * a cache of up to PCPU_SLOTS free slot numbers; counters.
  *
  * Invariants: for every slot below `next`: pages[i] >= init_pages, and the
  * mapped pages of the slot are exactly its top pages[i] pages;
@@ -55,8 +56,9 @@
  *
  * Locking: a CPU's cache of free slots (pcs[]) is its own, used with
  * interrupts off; `lock` (interrupts off) guards the shared free list,
- * `next` and `excess`; one CPU trims at a time (`trimming`, try-only: a CPU that finds
- * a trim under way leaves its excess to it or the next one); page
+ * `next` and `excess`; one CPU trims at a time (`trimming`, try-only: a
+ * CPU that finds a trim under way leaves its excess to it or the next
+ * one); page
  * tables are updated under the vm lock (arch_map_page callers hold none of
  * ours).  A slot's pages[] entry is written only by the CPU running its
  * goroutine (growth, shrink) or by g0 while nobody runs it (alloc, free).
@@ -112,7 +114,7 @@ static struct {
 static struct pcpu_stacks {
 	uint32_t n;
 	int64_t in_use;             /* allocs less frees on this CPU */
-	uintptr_t top[PCPU_SLOTS];  /* free slots' top pages */
+	uint64_t slot[PCPU_SLOTS];  /* free slots' numbers */
 } __attribute__((aligned(64))) pcs[CPU_MAX];
 
 /* Cached (free) stacks keep their pages until their excess passes this;
@@ -230,7 +232,7 @@ uintptr_t gstack_alloc(size_t size)
 	struct pcpu_stacks *c = &pcs[cpu_index()];
 	uint64_t i;
 	if (c->n) {
-		i = (c->top[--c->n] - gs.arena->base) / gs.slot;
+		i = c->slot[--c->n];
 		c->in_use++;
 		arch_irq_restore(f);
 		return slot_lo(i);
@@ -242,9 +244,11 @@ uintptr_t gstack_alloc(size_t size)
 		i = (top_page - gs.arena->base) / gs.slot;
 		gs.excess -= gs.pages[i] - gs.init_pages;  /* reused with its pages */
 		/* refill the cache with the clean slots that follow */
-		while (c->n < PCPU_SLOTS / 2 && gs.free &&
-		       gs.pages[(gs.free - gs.arena->base) / gs.slot] == gs.init_pages) {
-			c->top[c->n++] = gs.free;
+		while (c->n < PCPU_SLOTS / 2 && gs.free) {
+			uint64_t k = (gs.free - gs.arena->base) / gs.slot;
+			if (gs.pages[k] != gs.init_pages)
+				break;
+			c->slot[c->n++] = k;
 			gs.free = *(uintptr_t *)gs.free;
 		}
 		c->in_use++;
@@ -340,7 +344,7 @@ void gstack_free(uintptr_t lo, size_t size)
 	struct pcpu_stacks *c = &pcs[cpu_index()];
 	c->in_use--;
 	if (gs.pages[i] == gs.init_pages && c->n < PCPU_SLOTS) {
-		c->top[c->n++] = top_page;
+		c->slot[c->n++] = i;
 		arch_irq_restore(f);
 		return;
 	}
@@ -348,11 +352,11 @@ void gstack_free(uintptr_t lo, size_t size)
 	if (gs.pages[i] == gs.init_pages) {
 		/* the cache is full: half of it goes to the shared list */
 		while (c->n > PCPU_SLOTS / 2) {
-			uintptr_t tp = c->top[--c->n];
+			uintptr_t tp = slot_top(c->slot[--c->n]) - PAGE;
 			*(uintptr_t *)tp = gs.free;
 			gs.free = tp;
 		}
-		c->top[c->n++] = top_page;
+		c->slot[c->n++] = i;
 		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
 		return;

@@ -154,8 +154,10 @@ BENCH_P(MallocFast, 1)
 	}
 }
 
-/* malloc(64), a write, publish, free */
-BENCH_P(Alloc64, 1)
+/* b->n times: malloc(64), write it (one byte, or all 64 with fill),
+ * publish, free.  Inline with a constant fill: each benchmark's loop is
+ * its own straight code. */
+static inline __attribute__((always_inline)) void malloc_write_free(struct bench_b *b, int fill)
 {
 	bench_split_class(b, "rt.alloc");
 	for (uint64_t i = 0; i < b->n; i++) {
@@ -164,30 +166,23 @@ BENCH_P(Alloc64, 1)
 			bench_fail(b, "malloc(64) returned NULL");
 			return;
 		}
-		p[0] = (unsigned char)i;
+		if (fill)
+			memset(p, (int)i, 64);
+		else
+			p[0] = (unsigned char)i;
 		sink = p;
 		free(p);
 	}
 }
 
+/* malloc(64), a write, publish, free */
+BENCH_P(Alloc64, 1) { malloc_write_free(b, 0); }
+
 /* The paired exercise (docs/bench.md, "The pairs"): a 64-byte object
  * allocated, filled, published and freed per call, against one reused
  * buffer filled and published; the same bodies as the pthreads peer's
  * (malloc/free), Go's with new() and its collector. */
-BENCH_P(AllocPerCall, 1)
-{
-	bench_split_class(b, "rt.alloc");
-	for (uint64_t i = 0; i < b->n; i++) {
-		unsigned char *p = malloc(64);
-		if (!p) {
-			bench_fail(b, "malloc(64) returned NULL");
-			return;
-		}
-		memset(p, (int)i, 64);
-		sink = p;
-		free(p);
-	}
-}
+BENCH_P(AllocPerCall, 1) { malloc_write_free(b, 1); }
 
 BENCH_P(AllocReused, 1)
 {
