@@ -67,7 +67,12 @@
 #include "rt/netpoll.h"
 #include "rt/include/tally.h"
 
-struct m rt_ms[RT_MAX_M];  /* rt_getm (rt_impl.h) */
+/* rt_getm (rt_impl.h).  No root (PLAT_GC_NOROOT): its G pointers name
+ * malloc'd Gs, and park_arg (a wait object, maybe a collected channel) is
+ * read and cleared by g0 before the M can stop for the collector, the parking
+ * goroutine's frames holding it too.  Each M writes its own at every
+ * switch: as roots, the collector's final pause re-scanned the page. */
+PLAT_GC_NOROOT struct m rt_ms[RT_MAX_M];
 /* no root (PLAT_GC_NOROOT): Gs are malloc'd, and the one collected
  * pointer of a P, its timer heap, is also in rtimer.c's heap_roots[] */
 static PLAT_GC_NOROOT struct p ps[RT_MAX_M];
@@ -77,7 +82,8 @@ static uint64_t quantum_ns = 10000000ull; /* Go's forcePreemptNS */
 static uint64_t quantum_cycles;           /* the same on plat_cycles' clock */
 unsigned rt_class_sched, rt_class_timer;
 
-struct rt_sched rt_sched;
+/* No root (PLAT_GC_NOROOT): its lists hold malloc'd Gs. */
+PLAT_GC_NOROOT struct rt_sched rt_sched;
 
 
 /* ns on the ledger's clock (plat_cycles), for the tick's comparison with

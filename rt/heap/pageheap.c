@@ -57,19 +57,23 @@
 #define SCAV_MIN ((uint64_t)16 << 20)  /* keep up to 16 MiB of free pages */
 #define ARENA_WANT ((size_t)64 << 30)
 
-uintptr_t rt_arena_lo, rt_arena_hi;
-struct mspan **rt_spans;
-volatile uintptr_t rt_arena_used;
-struct rt_heap_stats rt_hstats;
+/* No roots (PLAT_GC_NOROOT): they point at span structures and the span
+ * table, never into a collected object, and the page heap writes them
+ * while the collector's final pause re-scans the dirty pages of data and
+ * bss (gc_release_caches gives spans back in that pause). */
+PLAT_GC_NOROOT uintptr_t rt_arena_lo, rt_arena_hi;
+PLAT_GC_NOROOT struct mspan **rt_spans;
+PLAT_GC_NOROOT volatile uintptr_t rt_arena_used;
+PLAT_GC_NOROOT struct rt_heap_stats rt_hstats;
 unsigned rt_class_alloc, rt_class_scavenge;
 
-static struct rt_lock heap_lock;
-static struct mspan *free_exact[FREE_EXACT];
-static uint64_t exact_bits[FREE_EXACT / 64];  /* bit n: free_exact[n] is not empty */
-static struct mspan *freelarge;
-static uintptr_t table_committed;      /* table bytes backed so far */
-static struct mspan *meta_free;        /* recycled span structures */
-static uintptr_t meta_next, meta_end;
+static PLAT_GC_NOROOT struct rt_lock heap_lock;
+static PLAT_GC_NOROOT struct mspan *free_exact[FREE_EXACT];
+static PLAT_GC_NOROOT uint64_t exact_bits[FREE_EXACT / 64];  /* bit n: free_exact[n] is not empty */
+static PLAT_GC_NOROOT struct mspan *freelarge;
+static PLAT_GC_NOROOT uintptr_t table_committed;      /* table bytes backed so far */
+static PLAT_GC_NOROOT struct mspan *meta_free;        /* recycled span structures */
+static PLAT_GC_NOROOT uintptr_t meta_next, meta_end;
 static struct mspan meta_span = { .state = SPAN_META };
 static uint64_t free_backed;
 
