@@ -49,7 +49,8 @@
  *      the heap and data re-scanned (a round harvest), then every
  *      goroutine's stack pages that are dirty (a parked goroutine that did
  *      not run is not re-scanned: its stack is scanned once per cycle,
- *      concurrently), the collector's own stack and registers, drained,
+ *      concurrently; on one CPU the last stretch re-scanned them just
+ *      before, so the pause finds them clean), the collector's own stack and registers, drained,
  *      and marking ends.  No TLB shootdown: none is needed with the world
  *      stopped and marking ending.  Its parts, in ns, are in
  *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's

@@ -42,13 +42,15 @@
  * translation loaded before that round's NEXT pass is found by its AGAIN
  * pass, after the sync (docs/heap.md, "The final pause").  Stacks are harvested whole
  * (plat_dirty_harvest): they are cleared before the start pause and
- * harvested again only in the final pause.
+ * harvested again in the final pause (on one CPU also just before it, in
+ * gc.c's last stretch, so the pause finds them clean).
  *
  * Stacks are scanned concurrently (gc_stack.c): the start pause notes each
  * goroutine's saved sp, the worker scans from there up.
  * Statics that hold no pointer to a collected object (the marker's own
- * state here, gc.c's, the caches) are PLAT_GC_NOROOT: not roots, so the
- * pages the collector dirties on its way to the final pause cost nothing.
+ * state here, gc.c's, the caches, the page heap's, the Ms and the
+ * scheduler's) are PLAT_GC_NOROOT: not roots, so the pages the collector
+ * dirties on its way to the final pause cost nothing.
  *
  * Reading under running mutators: the scan reads words that mutators
  * write (a torn read is impossible: aligned 8-byte loads), objects they
