@@ -226,9 +226,12 @@ static void arp_queue_main(void *arg)
 		RT_CHECK(!memcmp(f + 42, "abcd", (size_t)i + 1));
 	}
 	/* a host that never answers: 3 requests a second apart, then the
-	 * frame waiting for it is dropped and counted */
-	RT_CHECK(tally_udp_sendto(s, IP1 + 7, 7000, "y", 1) == 1);
+	 * frame waiting for it is dropped and counted.  t0 before the send:
+	 * the send makes the first request and arms the retry, so a clock
+	 * read after it (late on a busy host) would put the retries less
+	 * than a second after t0. */
 	uint64_t t0 = tally_nanotime();
+	RT_CHECK(tally_udp_sendto(s, IP1 + 7, 7000, "y", 1) == 1);
 	for (int i = 0; i < 3; i++) {
 		n = take(f);
 		RT_CHECK(n == 42 && f[21] == 1 && net_get32(f + 38) == IP1 + 7);
