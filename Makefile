@@ -184,7 +184,7 @@ stress: all rt-tests
 
 # The collector's torture programs run long (tests/soak.cases, ~5 min).
 soak: all
-	@$(PYTHON) tools/testrun.py --no-py --arch x86_64 --cases tests/soak.cases
+	@$(PYTHON) tools/testrun.py --no-py --arch $(ARCH) --cases tests/soak.cases
 
 clean:
 	rm -rf $(BUILD)/$(ARCH) $(BUILD)/host $(BUILD)/fuzz
