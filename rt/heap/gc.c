@@ -1,8 +1,9 @@
 /*
  * gc.c - the collector's cycle: stop and start the world, the phases of a
- * collection, the pacer that decides when, mark assists, gctrace, and the
- * API (tally_gc_alloc, tally_gc, settings, statistics).  Marking is
- * gc_mark.c, sweeping gc_sweep.c; what they share is gc_impl.h.
+ * collection, the pacer that decides when, mark assists, and the API
+ * (tally_gc_alloc, tally_gc, settings, statistics).  Marking is
+ * gc_mark.c, sweeping gc_sweep.c, gctrace's lines gc_trace.c (from the
+ * cycle's record, struct gc_cycle); what they share is gc_impl.h.
  *
  * A conservative, non-moving mark-sweep collector for plain C.  Two modes
  * (boot option gcconc=, rt_gc_set_concurrent hosted):
@@ -153,22 +154,6 @@ static void mark_done_hooks(void) { rt_gc_final_after_mark(); }
 
 /* ---- one cycle ---- */
 
-/* One cycle's times (ns) and counts, for gctrace and the statistics. */
-struct cycle {
-	uint64_t before;                 /* heap_alloc at the start pause */
-	uint64_t end;                    /* heap_alloc when marking ended */
-	uint64_t walk1, sync1;           /* before the start pause: clearing the record */
-	uint64_t stw1, stop1, stacks1;   /* the start pause; stopping; the stack scan */
-	uint64_t conc, mark_cpu;         /* concurrent marking: wall time, the worker's CPU time */
-	uint64_t stw2, stop2, walk2, rescan2, drain2;  /* the final pause and its parts */
-	uint64_t walkh2, rescanh2;       /* of walk2 and rescan2: the heap's and data's */
-	uint64_t stacks2, hooks2;        /* of the final pause: the stacks' walk and re-scan
-	                                  * (in walk2 and rescan2 too), the hooks to the end */
-	uint64_t dirty2;                 /* pages found dirty in the final pause */
-	uint64_t tables2;                /* page tables the final walk read */
-	uint64_t sweep;                  /* sweeping by the collecting goroutine */
-	unsigned precleans;
-};
 
 static void set_goal(void)
 {
@@ -225,7 +210,7 @@ static int last_stretch(long d, struct g *self)
  * When it ends by pre-cleaning (*hot), it returns with the M held
  * (rt_acquirem), the work lock taken and the ledger in rt.gc.mark, the
  * class to go back to in *hot_old: the caller stops the world at once. */
-static uint64_t mark_concurrently(struct cycle *c, struct g *self, int *hot, unsigned *hot_old)
+static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, unsigned *hot_old)
 {
 	unsigned ncpu = (unsigned)tally_ncpu();
 	uint64_t cpu = 0;
@@ -285,7 +270,7 @@ static uint64_t mark_concurrently(struct cycle *c, struct g *self, int *hot, uns
 	return cpu;
 }
 
-static void cycle(int conc, struct cycle *c)
+static void cycle(int conc, struct gc_cycle *c)
 {
 	memset(c, 0, sizeof(*c));
 	uint64_t ts = plat_nanotime();
@@ -412,55 +397,6 @@ static void cycle(int conc, struct cycle *c)
 	gc_wait_release();  /* the allocators parked at the goal */
 }
 
-/* One line per cycle (gctrace=1), in the spirit of Go's; gctrace=2 adds
- * the pauses' parts (ns), the heap in bytes and marking's CPU, read by
- * tools/gcalloc.py and gcmeasure.py.  Every field is explained, with an
- * example line, in docs/heap.md ("gctrace"). */
-static void trace(const struct cycle *c)
-{
-	char line[480];
-	uint64_t since = plat_nanotime() - gc_start_ns, ncpu = (uint64_t)tally_ncpu();
-	unsigned pct = since ? (unsigned)(gc_cpu_ns * 100 / (since * ncpu)) : 0;
-	unsigned markpct = c->conc ? (unsigned)((c->mark_cpu + assist_ns) * 100 / (c->conc * ncpu)) : 0;
-#define MS(x) (unsigned long long)((x) / 1000000), (unsigned long long)((x) / 1000 % 1000)
-	int n = snprintf(line, sizeof(line),
-	                 "gc %llu @%llu.%03llus %u%%: %llu.%03llu ms stw (start %llu.%03llu: stop %llu.%03llu "
-	                 "stacks %llu.%03llu; final %llu.%03llu: stop %llu.%03llu walk %llu.%03llu rescan "
-	                 "%llu.%03llu drain %llu.%03llu), %llu.%03llu ms concurrent (clear %llu.%03llu+%llu.%03llu "
-	                 "sync, mark %u%% of %llu P, %u rounds), sweep %llu.%03llu ms, %llu->%llu->%llu MB, "
-	                 "%llu MB goal, %llu P, %llu+%llu dirty pages, %llu freed\n",
-	                 (unsigned long long)st.cycles, (unsigned long long)(since / 1000000000),
-	                 (unsigned long long)(since / 1000000 % 1000), pct, MS(c->stw1 + c->stw2), MS(c->stw1),
-	                 MS(c->stop1), MS(c->stacks1), MS(c->stw2), MS(c->stop2), MS(c->walk2), MS(c->rescan2),
-	                 MS(c->drain2), MS(c->conc), MS(c->walk1), MS(c->sync1), markpct,
-	                 (unsigned long long)ncpu, c->precleans, MS(c->sweep),
-	                 (unsigned long long)(c->before >> 20),
-	                 (unsigned long long)(c->end >> 20),
-	                 (unsigned long long)(gc_live >> 20), (unsigned long long)(gc_goal >> 20),
-	                 (unsigned long long)ncpu, (unsigned long long)(gc_ms.dirty_pages - gc_ms.dirty_final),
-	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st.objects_freed);
-#undef MS
-	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
-	if (rt_gctrace < 2)
-		return;
-	const struct tally_gc_pause *p = &st.pause_last;
-	n = snprintf(line, sizeof(line),
-	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
-	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables; "
-	             "heap %llu->%llu->%llu goal %llu bytes; marking %llu+%llu of %llu ns x %llu P\n",
-	             (unsigned long long)st.cycles, (unsigned long long)p->start_ns,
-	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
-	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
-	             (unsigned long long)p->final_walk_ns, (unsigned long long)p->final_rescan_ns,
-	             (unsigned long long)p->final_stacks_ns, (unsigned long long)p->final_roots_ns,
-	             (unsigned long long)p->final_hooks_ns, (unsigned long long)p->final_dirty_pages,
-	             (unsigned long long)p->final_tables, (unsigned long long)c->before,
-	             (unsigned long long)c->end, (unsigned long long)gc_live, (unsigned long long)gc_goal,
-	             (unsigned long long)c->mark_cpu, (unsigned long long)assist_ns,
-	             (unsigned long long)c->conc, (unsigned long long)ncpu);
-	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
-}
-
 static void busy_lock(void)
 {
 	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
@@ -485,7 +421,7 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 		return;
 	}
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
-	struct cycle c;
+	struct gc_cycle c;
 	own_lo = entry_sp;
 	__atomic_store_n(&collector_g, rt_getg(), __ATOMIC_RELAXED);
 	cycle(conc, &c);
@@ -521,7 +457,7 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 	st.objects_freed = __atomic_load_n(&gc_freed_objects, __ATOMIC_RELAXED);
 	gc_cpu_ns += pause * ncpu + c.mark_cpu + assist_ns + c.sweep;
 	if (rt_gctrace)
-		trace(&c);
+		gc_trace(&c, &st, plat_nanotime() - gc_start_ns, gc_cpu_ns, assist_ns, gc_live, gc_goal);
 	busy_unlock();
 	/* gcfinal.c: the world runs again: start the cleanups */
 	rt_gc_final_after_cycle();

@@ -110,6 +110,32 @@ extern int gc_test_nobarrier;
  * stack, clean at the final pause, then keeps nothing alive). */
 extern int gc_test_nostackscan;
 
+/* ---- gc_trace.c ---- */
+/* One cycle's times (ns) and counts, for gctrace and the statistics
+ * (gc.c fills it, gc_trace.c prints it). */
+struct gc_cycle {
+	uint64_t before;                 /* heap_alloc at the start pause */
+	uint64_t end;                    /* heap_alloc when marking ended */
+	uint64_t walk1, sync1;           /* before the start pause: clearing the record */
+	uint64_t stw1, stop1, stacks1;   /* the start pause; stopping; the stack scan */
+	uint64_t conc, mark_cpu;         /* concurrent marking: wall time, the worker's CPU time */
+	uint64_t stw2, stop2, walk2, rescan2, drain2;  /* the final pause and its parts */
+	uint64_t walkh2, rescanh2;       /* of walk2 and rescan2: the heap's and data's */
+	uint64_t stacks2, hooks2;        /* of the final pause: the stacks' walk and re-scan
+	                                  * (in walk2 and rescan2 too), the hooks to the end */
+	uint64_t dirty2;                 /* pages found dirty in the final pause */
+	uint64_t tables2;                /* page tables the final walk read */
+	uint64_t sweep;                  /* sweeping by the collecting goroutine */
+	unsigned precleans;
+};
+struct tally_gc_stats;
+/* gctrace's line (rt_gctrace 1) or two lines (2) for cycle c: st the
+ * statistics after it, since the ns since the collector started, cpu_ns
+ * the collector's CPU since (pauses x P, marking, assists, sweeping),
+ * assist_ns this cycle's assists, live and goal the heap's after it. */
+void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_t since, uint64_t cpu_ns,
+              uint64_t assist_ns, uint64_t live, uint64_t goal);
+
 /* ---- gc_stw.c ---- */
 /* Stop every other M (they acknowledge at the top of their scheduling
  * loop); me is the caller's M.  Start them again. */
