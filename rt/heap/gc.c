@@ -51,8 +51,8 @@
  *      goroutine's stack pages that are dirty (a parked goroutine that did
  *      not run is not re-scanned: its stack is scanned once per cycle,
  *      concurrently; on one CPU the last stretch re-scanned them just
- *      before, so the pause finds them clean), the collector's own stack and registers, drained,
- *      and marking ends.  No TLB shootdown: none is needed with the world
+ *      before, so the pause finds them clean), the collector's own stack
+ *      and registers, drained, and marking ends.  No TLB shootdown: none is needed with the world
  *      stopped and marking ending.  Its parts, in ns, are in
  *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
  *      second line.
@@ -153,7 +153,6 @@ void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC
 static void mark_done_hooks(void) { rt_gc_final_after_mark(); }
 
 /* ---- one cycle ---- */
-
 
 static void set_goal(void)
 {
