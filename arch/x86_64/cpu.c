@@ -11,7 +11,7 @@
  * TSC frequency, in order of trust: CPUID 0x15 (crystal ratio, with 0x16's
  * base frequency when the crystal is not reported), the hypervisor timing
  * leaf 0x40000010, else a 10 ms calibration against the ACPI PM timer, the
- * HPET or PIT channel 2.
+ * HPET or the PIT's channel 0, each the median of three windows.
  *
  * A calibration pairs a reference-counter read with a cycle-counter read
  * at both ends of its window.  If the CPU stops between the two reads of a
@@ -125,25 +125,6 @@ const char *arch_cycles_source(void) { return tsc_source; }
 int arch_cycles_invariant(void) { return tsc_invariant; }
 int arch_hypervisor(void) { return cpu_hypervisor; }
 
-/* PIT channel 2, gated through port 0x61, mode 0 one-shot: count down
- * `ticks` (1.193182 MHz) and read the TSC at both ends. */
-static uint64_t pit_calibrate(uint32_t ticks)
-{
-	uint8_t g = arch_inb(0x61);
-	arch_outb(0x61, (g & ~0x02) | 0x01);   /* gate high, speaker off */
-	arch_outb(0x43, 0xb0);                 /* ch2, lo/hi, mode 0, binary */
-	arch_outb(0x42, ticks & 0xff);
-	arch_outb(0x42, ticks >> 8);           /* counting starts now */
-	uint64_t t0 = arch_cycles();
-	uint64_t spins = 0;
-	while (!(arch_inb(0x61) & 0x20)) {
-		if (++spins > 100000000ull)
-			return 0;  /* no PIT: leave it unknown */
-	}
-	uint64_t t1 = arch_cycles();
-	return (t1 - t0) * 1193182ull / ticks;
-}
-
 #define REF_TRIES 8
 #define CAL_RUNS 3
 
@@ -230,6 +211,36 @@ static uint64_t hpet_calibrate(uint64_t base, uint64_t ns)
 	uint64_t need = ns * 1000000ull / period_fs;
 	return median_window(hpet_read, (uintptr_t)base, ~0ull, need,
 	                     1000000000000000ull / period_fs);
+}
+
+/* The 8254 PIT's channel 0 (1.193182 MHz), read back through a latch
+ * command: programmed in mode 2 with a reload of 65536 it counts down by
+ * one a tick and wraps every 55 ms; the reader returns ticks counted up,
+ * 16 bits wide (window()'s mask takes the wrap).  Channel 0, not channel
+ * 2: channel 2 counts only with its gate raised through port 0x61, which
+ * QEMU's microvm does not have (there an unmapped 0x61 reads 0xff, and a
+ * gated count "ended" at once: a TSC of 3.5 MHz).  IRQ0 is masked (both
+ * 8259s, lapic.c; the IOAPIC's pins start masked), and nothing else uses
+ * the PIT. */
+static uint64_t pit_read(uintptr_t unused)
+{
+	(void)unused;
+	arch_outb(0x43, 0x00);                 /* latch channel 0 */
+	uint32_t lo = arch_inb(0x40);
+	uint32_t hi = arch_inb(0x40);
+	return (0x10000u - (lo | hi << 8)) & 0xffffu;
+}
+
+static uint64_t pit_calibrate(uint32_t ticks)
+{
+	arch_outb(0x43, 0x34);                 /* channel 0, lo/hi, mode 2, binary */
+	arch_outb(0x40, 0);
+	arch_outb(0x40, 0);                    /* reload 65536 */
+	uint64_t r0 = pit_read(0), spins = 0;
+	while (pit_read(0) == r0)
+		if (++spins > 10000000ull)
+			return 0;  /* no PIT: leave it unknown */
+	return median_window(pit_read, 0, 0xffffull, ticks, 1193182ull);
 }
 
 void arch_clock_init(const struct arch_clock_ref *ref)
