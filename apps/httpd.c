@@ -10,7 +10,8 @@
  *   /stats            JSON: the per-CPU ledger (tally_ledger_read, class
  *                     by class, cycles), every network counter and the
  *                     page allocator's free bytes (mem_free)
- *   /quit             answers, then ends the program (tests use it)
+ *   /quit             answers, then ends the program once the client
+ *                     has closed (tests use it)
  * Anything else is 404; a request that does not parse (request line,
  * header syntax, a header block past 8 KiB, a method other than GET/HEAD,
  * a request body) gets 400 and the connection is closed.  HTTP/1.1
@@ -244,7 +245,15 @@ static int handle(struct conn *c, size_t end)
 	} else if (!strcmp(path, "/stats")) {
 		rc = send_stats(c->s, keep, head);
 	} else if (!strcmp(path, "/quit")) {
+		/* the program ends once the client has the answer: its FIN (it
+		 * closes after reading) comes only then, however many
+		 * retransmissions a lossy link needed; at most 10 s */
 		respond(c->s, 200, "text/plain", "bye\n", 4, 0, head);
+		tally_tcp_shutdown(c->s);
+		tally_tcp_set_deadlines(c->s, tally_nanotime() + 10000000000ull, 0);
+		char sink[256];
+		while (tally_tcp_read(c->s, sink, sizeof(sink)) > 0)
+			;
 		int one = 1;
 		tally_chan_trysend(quit, &one);
 		return 0;
@@ -345,7 +354,7 @@ int main(int argc, char **argv)
 	tally_go(accept_loop, &a);
 	int one;
 	tally_chan_recv(quit, &one);
-	tally_sleep(100000000);  /* 100 ms: the /quit response leaves */
+	tally_sleep(100000000);  /* 100 ms: the last ACKs leave */
 	struct tally_net_stats ns;
 	tally_net_stats(&ns);
 	printf("httpd: served %lld requests\n", (long long)tally_atomic_load(&served));
