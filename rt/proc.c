@@ -82,6 +82,7 @@ static struct g *gfget(struct p *pp)
  * and not exited hold one (100 000 queued goroutines hold none). */
 void rt_gfput(struct g *gp)
 {
+	int helper = rt_gc_is_helper(gp);
 	gp->status = G_DEAD;
 	gp->fn = NULL;
 	gp->arg = NULL;
@@ -99,6 +100,8 @@ void rt_gfput(struct g *gp)
 		rt_gc_stack_free_end(held);
 		rt_count_stack(pp, -1);
 	}
+	if (helper)
+		rt_gc_helper_gone();
 	gp->schedlink = pp->gfree;
 	pp->gfree = gp;
 	if (++pp->ngfree < RT_GFREE_MAX)

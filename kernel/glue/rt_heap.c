@@ -44,12 +44,13 @@ uintptr_t plat_heap_reserve(size_t *size)
 
 int plat_heap_checks(void) { return mem_opts.heapcheck; }
 
-void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent)
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers)
 {
 	*percent = mem_opts.gogc;
 	*limit = (int64_t)mem_opts.gcmemlimit;
 	*trace = mem_opts.gctrace;
 	*concurrent = mem_opts.gcconc;
+	*helpers = mem_opts.gchelpers;
 }
 
 /* linker.ld: .data (boot page tables first) and .bss.  Some of it is

@@ -11,7 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/mem/mem_options.h"
 
-#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100, .gcconc = 1 }
+#define MEM_OPTS_DEFAULT { .stackmax = 64ull << 20, .stackinit = 4096, .gogc = 100, .gcconc = 1, .gchelpers = 1 }
 static const struct mem_opts defaults = MEM_OPTS_DEFAULT;
 struct mem_opts mem_opts = MEM_OPTS_DEFAULT;
 
@@ -87,6 +87,7 @@ static int set_gctrace(const char *v, const char **why)
 	return 0;
 }
 static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
+static int set_gchelpers(const char *v, const char **why) { return parse_bit(v, &mem_opts.gchelpers, why); }
 
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
@@ -96,6 +97,7 @@ static const struct bootopt opts[] = {
 	{ "gcmemlimit", "0|256M: soft limit on the collected heap (0: none)", set_gcmemlimit },
 	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
 	{ "gcconc", "1|0: mark concurrently, the page tables' dirty bits as write barrier (0: stop the world)", set_gcconc },
+	{ "gchelpers", "1|0: with gcconc=1 and more than one CPU, a marking helper on every other CPU (0: the collector alone)", set_gchelpers },
 };
 
 static void reset(void) { mem_opts = defaults; }

@@ -14,6 +14,7 @@ struct mem_opts {
 	uint64_t gcmemlimit;    /* gcmemlimit=0: soft heap limit in bytes (0: none) */
 	int gctrace;            /* gctrace=1: a line per collection */
 	int gcconc;             /* gcconc=1: concurrent marking (dirty bits) */
+	int gchelpers;          /* gchelpers=1: marking helpers on the other CPUs */
 };
 extern struct mem_opts mem_opts;
 

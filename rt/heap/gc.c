@@ -34,7 +34,9 @@
  *      That round is followed at once, in the same slice, by the last
  *      stretch (last_stretch: drain, more rounds while one finds
  *      FINAL_FEW pages or more, at most FINAL_ROUNDS) and the final
- *      pause, the M and the work lock held throughout: on one CPU
+ *      pause, the M and the work lock held throughout (with helpers, its
+ *      drains let the lock go while a batch is out, and end with none
+ *      out, so no batch can be out when the world stops): on one CPU
  *      nothing but the collector runs between its last harvest and the
  *      pause, so the pause finds only what the collector itself wrote
  *      (statics that hold no collected pointer are PLAT_GC_NOROOT and
@@ -44,8 +46,14 @@
  *      then sleeps so its marking time is at most 25% of the CPUs:
  *      duty = min(1, P / 4) of one CPU, the sleep after a slice of t being
  *      t * (1 - duty) / duty, in naps it cuts short when the heap
- *      reaches its goal.  It is the only background worker (one per CPU
- *      is still to come).
+ *      reaches its goal.  With P > 1 the start pause also starts P - 1
+ *      helpers (gc_mark_helper), background markers that take batches of
+ *      grey objects from the mark stack and scan them outside the work
+ *      lock (gc_mark.c, "batches"), each at a quarter of a CPU, and the
+ *      collecting goroutine's own duty is then 1/4 too: P/4 in all, spread
+ *      over the CPUs.  While they run, the collector drains by batches as
+ *      well (drain_slice), so that the lock is free for them; roots and
+ *      pre-cleaning stay the collector's, under the lock.
  *   3. final pause: the windows back again, the remaining dirty pages of
  *      the heap and data re-scanned (a round harvest), then every
  *      goroutine's stack pages that are dirty (a parked goroutine that did
@@ -128,6 +136,7 @@ int rt_gc_percent_v = 100;
 int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
+static int gc_helpers = 1;   /* boot option gchelpers= */
 static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
 static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
 static PLAT_GC_NOROOT struct tally_gc_stats st;
@@ -143,6 +152,9 @@ static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
+static PLAT_GC_NOROOT volatile uint32_t helper_gen;      /* the cycle the helpers serve */
+static PLAT_GC_NOROOT volatile uint64_t helper_cpu_ns;   /* their marking, this cycle */
+static PLAT_GC_NOROOT volatile unsigned helpers_alive;   /* started, stack not yet freed */
 int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
@@ -190,7 +202,7 @@ static int last_stretch(long d, struct g *self)
 {
 	int extra = 0;
 	for (;;) {
-		gc_drain(0);
+		gc_drain_all();
 		if (d < FINAL_FEW || extra >= FINAL_ROUNDS) {
 			if (tally_ncpu() == 1) {
 				gc_rescan_dirty_stacks(self);
@@ -202,6 +214,57 @@ static int last_stretch(long d, struct g *self)
 		extra++;
 		if (d < 0)
 			return extra;
+	}
+}
+
+/* Work lock held: scan grey objects until none is left (1) or the
+ * deadline (0).  With helpers (gc_par_on), by batches with the lock let
+ * go, so that the helpers can take batches too; 1 only when no batch is
+ * out either. */
+static int drain_slice(uint64_t deadline)
+{
+	if (!__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED))
+		return gc_drain(deadline);
+	gc_work_unlock();
+	int r;
+	while ((r = gc_drain_shared(deadline)) < 0 && plat_nanotime() < deadline)
+		plat_relax();
+	gc_work_lock();
+	return gc_mark_idle();
+}
+
+/* A background marker on another CPU: the start pause of a concurrent
+ * cycle with P > 1 starts P - 1 of them (cycle()), so that marking runs
+ * on every CPU, each at a quarter of its CPU: a slice of batches
+ * (gc_drain_shared, at most MARK_SLICE_NS, m->locks held, rt.gc.mark),
+ * then three times its length asleep in naps (or one nap when there was
+ * nothing to take), no sleep while the heap is over its goal (the
+ * allocators wait for marking then).  It exits once its cycle's marking
+ * is over (gc_par_on clear, or a later cycle's generation).  It holds no
+ * root: what its frames name was read from the heap and marked, so its
+ * stack is not scanned (gc_stack.c), and stale slots of its scans there
+ * keep nothing alive. */
+int rt_gc_is_helper(const struct g *gp) { return gp->fn == gc_mark_helper; }
+void rt_gc_helper_gone(void) { __atomic_sub_fetch(&helpers_alive, 1, __ATOMIC_ACQ_REL); }
+
+void gc_mark_helper(void *arg)
+{
+	uint32_t gen = (uint32_t)(uintptr_t)arg;
+	while (__atomic_load_n(&helper_gen, __ATOMIC_ACQUIRE) == gen &&
+	       __atomic_load_n(&gc_par_on, __ATOMIC_ACQUIRE)) {
+		struct m *m = rt_acquirem();
+		unsigned old = plat_ledger_switch(class_mark);
+		uint64_t t0 = plat_nanotime();
+		gc_drain_shared(t0 + MARK_SLICE_NS);
+		uint64_t now = plat_nanotime(), t = now - t0;
+		plat_ledger_switch(old);
+		rt_releasem(m);
+		__atomic_add_fetch(&helper_cpu_ns, t, __ATOMIC_RELAXED);
+		uint64_t until = now + (3 * t > NAP_NS ? 3 * t : NAP_NS);
+		tally_yield();
+		while ((now = plat_nanotime()) < until && !over_goal() &&
+		       __atomic_load_n(&gc_par_on, __ATOMIC_ACQUIRE))
+			tally_sleep(until - now < NAP_NS ? until - now : NAP_NS);
 	}
 }
 
@@ -228,7 +291,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 				gc_mark_malloc_roots();
 				phase = 1;
 			} else if (phase == 1) {
-				if (gc_drain(deadline)) {
+				if (drain_slice(deadline)) {
 					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
 					                 ? gc_preclean() : -1;
 					rounds += d >= 0;
@@ -241,7 +304,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 					}
 				}
 			} else {
-				phase = gc_drain(deadline) ? 3 : 2;
+				phase = drain_slice(deadline) ? 3 : 2;
 			}
 		} while (phase < 3 && plat_nanotime() < deadline);
 		uint64_t t = plat_nanotime() - t0;
@@ -256,10 +319,13 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 		if (phase == 3 && gc_test_hook)
 			gc_test_hook();
 		if (phase < 3) {
-			/* duty P/4: sleep 3 slices' worth on 1 CPU; in short naps,
-			 * so that it stops sleeping once the heap reaches its goal
+			/* duty 1/4 with helpers on the other CPUs, else P/4: sleep
+			 * 3 slices' worth on 1 CPU; in short naps, so that it
+			 * stops sleeping once the heap reaches its goal
 			 * (allocators then wait for marking: pace) */
-			uint64_t now = plat_nanotime(), until = now + (ncpu >= 4 ? 0 : t * (4 - ncpu) / ncpu);
+			uint64_t now = plat_nanotime(),
+			         until = now + (__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED) ? 3 * t
+			                        : ncpu >= 4 ? 0 : t * (4 - ncpu) / ncpu);
 			tally_yield();
 			while ((now = plat_nanotime()) < until && !over_goal())
 				tally_sleep(until - now < NAP_NS ? until - now : NAP_NS);
@@ -315,12 +381,22 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_note_stacks(self);  /* scanned concurrently */
 		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&helper_cpu_ns, 0, __ATOMIC_RELAXED);
+		int par = np > 1 && gc_helpers;
+		if (par)
+			__atomic_store_n(&gc_par_on, 1, __ATOMIC_SEQ_CST);
 		gc_work_unlock();
 		gc_start_the_world(m->id);
 		uint64_t t1 = plat_nanotime();
 		c->stw1 = t1 - t0;
 		plat_ledger_switch(old);
 		rt_releasem(m);
+		if (par) {
+			uint32_t gen = __atomic_add_fetch(&helper_gen, 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&helpers_alive, np - 1, __ATOMIC_ACQ_REL);
+			for (unsigned i = 1; i < np; i++)
+				tally_go(gc_mark_helper, (void *)(uintptr_t)gen);
+		}
 		int hot;
 		c->mark_cpu = mark_concurrently(c, self, &hot, &old);
 		if (hot) {
@@ -335,6 +411,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_stop_the_world(m->id);
 		if (!hot)
 			gc_work_lock();
+		gc_par_end();  /* no batch can be out with the world stopped */
 		gc_release_caches();
 		uint64_t t3 = plat_nanotime();
 		c->stop2 = t3 - t2;
@@ -356,6 +433,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_drain(0);
 		gc_mark_overflow();
 		c->drain2 = plat_nanotime() - t4;
+		c->mark_cpu += __atomic_exchange_n(&helper_cpu_ns, 0, __ATOMIC_RELAXED);
 		t0 = t2;
 	} else {
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
@@ -424,6 +502,11 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 	own_lo = entry_sp;
 	__atomic_store_n(&collector_g, rt_getg(), __ATOMIC_RELAXED);
 	cycle(conc, &c);
+	/* the helpers notice the end of marking within a nap: a collection
+	 * returns with them gone, and their stacks (a program that reads its
+	 * stacks' bytes around tally_gc sees only its own) */
+	while (__atomic_load_n(&helpers_alive, __ATOMIC_ACQUIRE))
+		tally_sleep(NAP_NS / 4);
 	__atomic_store_n(&collector_g, NULL, __ATOMIC_RELAXED);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
 	struct tally_gc_pause parts = {
@@ -643,6 +726,6 @@ void rt_gc_init(void)
 	class_assist = (unsigned)plat_ledger_class("rt.gc.assist");
 	gc_sweep_init();
 	gc_start_ns = plat_nanotime();
-	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc);
+	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc, &gc_helpers);
 	set_goal();
 }

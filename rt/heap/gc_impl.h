@@ -6,8 +6,12 @@
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
  * under the work lock by one of: the collector (world stopped, or a
- * concurrent slice), a mark assist.  Each holds m->locks while it holds
- * the work lock, so a stop of the world waits for it to let go.
+ * concurrent slice), a mark assist; and, while gc_par_on, by batches
+ * scanned outside it (the collector's and the helpers', gc_mark.c), which
+ * take and give back their objects under it.  Each holds m->locks while
+ * it holds the work lock or a batch, so a stop of the world waits for it
+ * to let go.  A batch begins with a trylock only; the collector never
+ * waits for a batch while it holds the lock (gc_drain_all lets it go).
  */
 #ifndef TALLY_RT_GC_IMPL_H
 #define TALLY_RT_GC_IMPL_H
@@ -82,6 +86,22 @@ void gc_mark_own_stack(struct g *self, uintptr_t lo);
 /* Scan grey objects until none is left (1) or plat_nanotime() passes
  * deadline (0; deadline 0: none).  Work lock held. */
 int gc_drain(uint64_t deadline);
+/* Marking on several CPUs (gc_mark.c, "batches"): gc_par_on is set by
+ * the start pause and cleared by the final pause (world stopped); a
+ * batch of grey objects scanned outside the work lock (m->locks held,
+ * work lock not): 1 nothing grey left, 0 cut short, -1 nothing to take
+ * now.  gc_drain_all: work lock held, drain and wait until no batch is
+ * out.  gc_mark_idle: work lock held, nothing grey anywhere. */
+extern volatile int gc_par_on;
+int gc_drain_shared(uint64_t deadline);
+void gc_drain_all(void);
+int gc_mark_idle(void);
+void gc_par_end(void);
+/* bytes the helpers scanned, all cycles (under the work lock; tests) */
+extern uint64_t gc_helper_bytes;
+/* gc.c: the helpers' body (gc_stack.c knows them: their stacks hold no
+ * root) */
+void gc_mark_helper(void *arg);
 /* Scan at most budget bytes of grey objects; returns the bytes scanned. */
 uint64_t gc_drain_bytes(uint64_t budget);
 /* The mark stack could not grow: re-scan every marked object until no

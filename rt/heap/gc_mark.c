@@ -61,8 +61,10 @@
  * mark more (floating garbage, freed next cycle), never miss a pointer
  * stored after the clear: that store dirtied its page.
  *
- * Locking: the work lock (gc_impl.h) for the mark stack and gc_ms.
- * Context: a goroutine holding m->locks (the collector or an assist).
+ * Locking: the work lock (gc_impl.h) for the mark stack and gc_ms; an
+ * M's own stack (batches, below) is its own while it holds the batch.
+ * Context: a goroutine holding m->locks (the collector, a helper, or an
+ * assist).
  */
 #include <string.h>
 #include "rt/heap/gc_impl.h"
@@ -99,7 +101,7 @@ static PLAT_GC_NOROOT int overflowed;  /* an object was marked but could not be 
  * be collectable).  When it cannot grow, the object stays marked but
  * unscanned and `overflowed` says so: gc_mark_overflow() then scans every
  * marked object again until no push fails. */
-static void push(uintptr_t lo, uintptr_t hi)
+static void push_global(uintptr_t lo, uintptr_t hi)
 {
 	if (wtop == wcap) {
 		size_t ncap = wcap ? wcap * 2 : 32768;
@@ -127,6 +129,87 @@ void gc_mark_begin(void)
 	wtop = 0;
 	overflowed = 0;
 	memset(&gc_ms, 0, sizeof(gc_ms));
+}
+
+/* ---- batches: marking on several CPUs at once ----
+ *
+ * While gc_par_on is set (concurrent marking with more than one CPU: the
+ * start pause sets it, the final pause clears it, both with the world
+ * stopped), grey objects may also be scanned outside the work lock, in
+ * batches (gc_drain_shared): under the lock a batch of up to BATCH
+ * entries moves from the mark stack to the M's own stack (struct local,
+ * from the page heap, kept between cycles) and `inflight` counts it; the
+ * batch is scanned without the lock, what it marks pushed on the M's
+ * stack (push: locals[plat_m_id()] is set while the M holds a batch), its
+ * counts kept aside; under the lock again, what is left goes back to the
+ * mark stack, the counts into gc_ms, and inflight down.  A full local
+ * stack gives its older half back under the lock (spill).  Mark bits are
+ * set by atomic ORs, so two CPUs never both push one object.
+ *
+ * Holding a batch, an M holds m->locks (no preemption: a batch is never
+ * parked with grey objects in it), and the world cannot stop until the
+ * batch is back: with the world stopped, inflight is 0 and the mark stack
+ * holds every grey object.  A batch is cut short when a stop is asked
+ * for (rt_stw) or at its deadline.  The lock is taken to start a batch
+ * with a trylock only: the collector may hold it while it stops the
+ * world (the final pause after the last stretch), and then inflight is 0
+ * (gc_drain_all) and no batch may begin.  Giving a batch back takes the
+ * lock by spinning: the collector never waits for a batch holding it. */
+#define BATCH 64u          /* grey objects a batch takes */
+#define LOCAL_CAP 2048u    /* entries of an M's own stack: 32 KiB */
+
+struct local {
+	struct work *w;
+	size_t n;
+	uint64_t marked, scanned;
+};
+PLAT_GC_NOROOT volatile int gc_par_on;
+static PLAT_GC_NOROOT struct local local_st[RT_MAX_M];
+static PLAT_GC_NOROOT struct local *volatile locals[RT_MAX_M];
+static PLAT_GC_NOROOT volatile unsigned inflight;
+PLAT_GC_NOROOT uint64_t gc_helper_bytes;
+
+/* A full local stack: its older half to the mark stack (spinning for the
+ * lock: see above). */
+static void spill(struct local *l)
+{
+	size_t k = l->n / 2;
+	gc_work_lock();
+	for (size_t i = 0; i < k; i++)
+		push_global(l->w[i].lo, l->w[i].hi);
+	gc_work_unlock();
+	memmove(l->w, l->w + k, (l->n - k) * sizeof(struct work));
+	l->n -= k;
+}
+
+static void push(uintptr_t lo, uintptr_t hi)
+{
+	if (__builtin_expect(__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED), 0)) {
+		struct local *l = locals[plat_m_id()];
+		if (l) {
+			if (l->n == LOCAL_CAP)
+				spill(l);
+			l->w[l->n].lo = lo;
+			l->w[l->n].hi = hi;
+			l->n++;
+			return;
+		}
+	}
+	push_global(lo, hi);
+}
+
+/* The bytes of an object just marked: its M's batch's count, or gc_ms
+ * (work lock held). */
+static inline void count_marked(uint64_t n)
+{
+	if (__builtin_expect(__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED), 0)) {
+		struct local *l = locals[plat_m_id()];
+		if (l) {
+			l->marked += n;
+			return;
+		}
+	}
+	gc_ms.marked_bytes += n;
 }
 
 /* Set a mark bit; 1 when it was clear. */
@@ -159,7 +242,7 @@ static void mark_in_arena(uintptr_t p)
 		    !set_mark(&s->markbits[idx >> 6], bit))
 			return;
 		uint32_t size = RT_PEEK(s->elemsize);
-		gc_ms.marked_bytes += size;
+		count_marked(size);
 		uintptr_t obj = base + (uintptr_t)idx * size;
 		if (kind == KIND_GC_SCAN)
 			push(obj, obj + size);
@@ -169,7 +252,7 @@ static void mark_in_arena(uintptr_t p)
 		if (!set_mark(&s->markbits[0], 1))
 			return;
 		size_t npages = RT_PEEK(s->npages);
-		gc_ms.marked_bytes += npages * RT_HP;
+		count_marked(npages * RT_HP);
 		if (kind == KIND_GC_SCAN)
 			push(base, base + npages * RT_HP);
 		else if (kind == KIND_GC_TYPED)  /* tagged: scanned by its bitmap */
@@ -264,6 +347,101 @@ uint64_t gc_drain_bytes(uint64_t budget)
 	gc_ms.scanned_bytes += done;
 	return done;
 }
+
+/* A batch (see "batches" above): returns 1 when the mark stack was
+ * empty with no batch out, or marking in parallel is over; 0 when cut
+ * short (deadline, a stop of the world); -1 when there is nothing to take
+ * now (the lock busy, or the mark stack empty while other batches are
+ * out) or no local stack could be had.  Work lock not held; m->locks
+ * held. */
+int gc_drain_shared(uint64_t deadline)
+{
+	unsigned id = plat_m_id();
+	struct local *l = &local_st[id];
+	if (!l->w) {
+		struct mspan *sp = rt_pageheap_alloc(LOCAL_CAP * sizeof(struct work) / RT_HP, RT_HP);
+		if (!sp)
+			return -1;
+		l->w = (struct work *)sp->base;
+	}
+	for (;;) {
+		if (!gc_work_trylock())
+			return -1;
+		if (!__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED)) {
+			gc_work_unlock();
+			return 1;
+		}
+		size_t k = wtop < BATCH ? wtop : BATCH;
+		if (!k) {
+			int none = __atomic_load_n(&inflight, __ATOMIC_ACQUIRE) == 0;
+			gc_work_unlock();
+			return none ? 1 : -1;
+		}
+		wtop -= k;
+		memcpy(l->w, wstack + wtop, k * sizeof(struct work));
+		l->n = k;
+		__atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+		gc_work_unlock();
+		__atomic_store_n(&locals[id], l, __ATOMIC_RELAXED);
+		unsigned c = 0;
+		int cut = 0;
+		while (l->n) {
+			if ((++c & 31) == 0 &&
+			    (plat_nanotime() >= deadline || __atomic_load_n(&rt_stw, __ATOMIC_RELAXED))) {
+				cut = 1;
+				break;
+			}
+			struct work w = l->w[--l->n];
+			uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
+			scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
+			l->scanned += w.hi - lo;
+		}
+		__atomic_store_n(&locals[id], NULL, __ATOMIC_RELAXED);
+		gc_work_lock();
+		for (size_t i = 0; i < l->n; i++)
+			push_global(l->w[i].lo, l->w[i].hi);
+		l->n = 0;
+		gc_ms.marked_bytes += l->marked;
+		gc_ms.scanned_bytes += l->scanned;
+		if (rt_getg()->fn == gc_mark_helper)
+			gc_helper_bytes += l->scanned;
+		l->marked = l->scanned = 0;
+		__atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+		gc_work_unlock();
+		if (cut)
+			return 0;
+	}
+}
+
+/* Work lock held: drain, and wait (the lock let go meanwhile) until no
+ * batch is out, so that every grey object is on the mark stack and
+ * scanned.  Without marking in parallel, gc_drain(0). */
+void gc_drain_all(void)
+{
+	for (;;) {
+		gc_drain(0);
+		if (!__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+			return;
+		gc_work_unlock();
+		while (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+			plat_relax();
+		gc_work_lock();
+	}
+}
+
+/* World stopped, at the final pause: marking in parallel is over.  A
+ * batch out now would hold grey objects the pause cannot see: a broken
+ * invariant, not a state to mark through. */
+void gc_par_end(void)
+{
+	if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE))
+		rt_throw("gc: a batch of grey objects out with the world stopped");
+	__atomic_store_n(&gc_par_on, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Work lock held: no grey object left anywhere (the mark stack empty, no
+ * batch out). */
+int gc_mark_idle(void) { return !wtop && !__atomic_load_n(&inflight, __ATOMIC_ACQUIRE); }
 
 void gc_mark_overflow(void)
 {

@@ -31,6 +31,11 @@ int gc_stack_of(struct g *gp, struct g *self, uintptr_t *sp, uintptr_t *top)
 	int status = __atomic_load_n(&gp->status, __ATOMIC_SEQ_CST);
 	if (gp == self || !gp->stack_lo || (status != G_RUNNABLE && status != G_WAITING))
 		return 0;
+	/* a marking helper (gc.c) holds no root: its frames name only what
+	 * it read from the heap and marked; stale slots of its scans would
+	 * keep objects alive into the next cycle */
+	if (gp->fn == gc_mark_helper)
+		return 0;
 	*sp = rt_ctx_sp(&gp->ctx);
 	*top = gp->stack_lo + gp->stack_size;
 	return *sp >= gp->stack_lo && *sp <= *top;

@@ -231,6 +231,11 @@ void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
 struct g;
 int rt_gc_stack_free_begin(struct g *gp);
 void rt_gc_stack_free_end(int held);
+/* rt_gfput (g0): whether gp is one of the collector's marking helpers;
+ * rt_gc_helper_gone once its stack is freed (a collection returns only
+ * when its helpers are gone, their stacks with them: gc.c). */
+int rt_gc_is_helper(const struct g *gp);
+void rt_gc_helper_gone(void);
 /* tally_gc_alloc for a span kind (KIND_GC_*): zeroed, collects when over
  * the goal; out of memory ends the program.  The fast path is
  * malloc_fast.c's (section rt_nopreempt), its miss rt_gc_alloc_slow. */

@@ -51,9 +51,9 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 }
 
 /* hosted tests use tally_gc_percent and friends, rt_gc_set_concurrent */
-void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent)
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers)
 {
-	(void)percent, (void)limit, (void)trace, (void)concurrent;
+	(void)percent, (void)limit, (void)trace, (void)concurrent, (void)helpers;
 }
 
 /* hosted tests turn checks on with rt_heap_set_checks instead */

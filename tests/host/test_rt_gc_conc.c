@@ -22,7 +22,8 @@
  *     only pointer goes into A survives, with or without the re-scans;
  *   - the torture of test_rt_gc.c (8 goroutines on 4 Ms rewiring lists
  *     with plain stores, collections forced) with concurrent marking and
- *     background cycles started by the pacer: 0 corruptions.
+ *     background cycles started by the pacer: 0 corruptions, with the
+ *     helpers on the other Ms marking in batches (gc_helper_bytes > 0).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -44,6 +45,7 @@ struct shared {
 	volatile int64_t x_ok;
 	volatile int64_t x_zero;
 	volatile int64_t n_ok;
+	volatile int64_t helper_bytes;
 };
 RT_TEST_SCAFFOLD
 
@@ -254,6 +256,9 @@ static void torture_main(void *arg)
 	struct tally_gc_stats st;
 	tally_gc_read_stats(&st);
 	S->cycles = (int64_t)st.cycles;
+	gc_work_lock();
+	S->helper_bytes = (int64_t)gc_helper_bytes;
+	gc_work_unlock();
 	S->done = 1;
 }
 
@@ -265,6 +270,10 @@ static void test_torture_concurrent(void **st)
 	assert_int_equal(S->done, 1);
 	assert_int_equal(S->bad, 0);
 	assert_true(S->cycles >= 10);
+	print_message("  torture: %lld cycles, helpers scanned %lld bytes\n", (long long)S->cycles,
+	              (long long)S->helper_bytes);
+	/* 4 Ms: the helpers marked in batches beside the collector */
+	assert_true(S->helper_bytes > 0);
 }
 
 int main(void)
