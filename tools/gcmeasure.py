@@ -26,10 +26,18 @@ table row:
     second line (the boots run with gctrace=2; the ratios above use its
     bytes too where the line is there, whole MB otherwise).
 
+  - the concurrent phase's wall time (ms, mean), and each CPU's share of
+    its time in rt.gc.mark over the whole run (marking spread over the
+    CPUs: the collector's and, with P > 1, its helpers').
+
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
+  [--out DIR]
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
   a trailing "stw" (icount1stw) boots with gcconc=0 (stop-the-world
-  marking) for comparison; the others with gcconc=1.
+  marking) for comparison, a trailing "solo" (icount2solo) with
+  gchelpers=0 (the collecting goroutine marks alone); the others with
+  gcconc=1 and the default helpers.  --out DIR keeps each boot's console
+  as DIR/<run>.txt.
 Context: stdlib only; builds the image with make, boots with
 tools/tally_qemu.py; each boot is given --timeout seconds.
 """
@@ -60,7 +68,10 @@ FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "r
 def parse(text):
 	cycles, built, prev_goal = [], False, None
 	ledger = None
+	percpu = []
 	for line in text.splitlines():
+		if re.match(r"ledger: cpu\d+ ", line):
+			percpu.append(ledger_share(line, "rt.gc.mark").get("rt.gc.mark", 0.0))
 		if line.startswith("gc_live:") and "built" in line:
 			built = True
 			continue
@@ -77,7 +88,7 @@ def parse(text):
 			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
 			ledger = line  # one CPU: no total line
-	return cycles, ledger
+	return cycles, ledger, percpu
 
 
 def ledger_share(line, prefix):
@@ -93,20 +104,23 @@ def ledger_share(line, prefix):
 
 
 def boot(run, mib, cycles, timeout):
-	mode = run.rstrip("stw")
-	conc = 0 if run.endswith("stw") else 1
+	conc, helpers, mode = 1, 1, run
+	if run.endswith("stw"):
+		conc, mode = 0, run[:-3]
+	elif run.endswith("solo"):
+		helpers, mode = 0, run[:-4]
 	icount = mode.startswith("icount")
 	smp = int(re.sub(r"\D", "", mode) or "1")
 	cmd = [sys.executable, os.path.join(ROOT, "tools/tally_qemu.py"), "--boot", "direct", "--out", OUT,
 	       "--smp", str(smp), "--timeout", str(timeout),
-	       "--cmdline", "gcconc=%d gctrace=2 -- %d %d" % (conc, mib, cycles)]
+	       "--cmdline", "gcconc=%d gchelpers=%d gctrace=2 -- %d %d" % (conc, helpers, mib, cycles)]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 	return p.returncode, p.stdout, " ".join(cmd[1:])
 
 
-def row(run, mib, cs, ledger):
+def row(run, mib, cs, ledger, percpu):
 	def mx(k):
 		return max(c[k] for c in cs)
 
@@ -122,10 +136,11 @@ def row(run, mib, cs, ledger):
 	ratio_true = max(c["end"] / mib for c in cs)
 	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
-	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal))
+	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal,
+	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-"))
 
 
 def main(argv=None):
@@ -134,6 +149,7 @@ def main(argv=None):
 	ap.add_argument("--cycles", type=int, default=6)
 	ap.add_argument("--runs", default="icount1,icount1stw,tcg2")
 	ap.add_argument("--timeout", type=int, default=900)
+	ap.add_argument("--out", help="keep each boot's console here")
 	ap.add_argument("-v", "--verbose", action="store_true")
 	args = ap.parse_args(argv)
 	b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
@@ -142,20 +158,24 @@ def main(argv=None):
 	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
-	      "(concurrent+final, mean) | heap end / goal |")
-	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
+	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|")
 	failed = 0
 	for run in args.runs.split(","):
 		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
-		cs, ledger = parse(text)
+		if args.out:
+			os.makedirs(args.out, exist_ok=True)
+			with open(os.path.join(args.out, run + ".txt"), "w") as f:
+				f.write("# " + cmd + "\n" + text)
+		cs, ledger, percpu = parse(text)
 		ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
-		print(row(run, args.mib, cs, ledger))
+		print(row(run, args.mib, cs, ledger, percpu), flush=True)
 		sys.stderr.write("gcmeasure: %s: %s\n" % (run, cmd))
 	return 1 if failed else 0
 
