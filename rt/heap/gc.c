@@ -2,7 +2,8 @@
  * gc.c - the collector's cycle: stop and start the world, the phases of a
  * collection, the pacer that decides when, mark assists, and the API
  * (tally_gc_alloc, tally_gc, settings, statistics).  Marking is
- * gc_mark.c, sweeping gc_sweep.c, gctrace's lines gc_trace.c (from the
+ * gc_mark.c, the write barrier's re-scans gc_dirty.c, sweeping
+ * gc_sweep.c, gctrace's lines gc_trace.c (from the
  * cycle's record, struct gc_cycle); what they share is gc_impl.h.
  *
  * A conservative, non-moving mark-sweep collector for plain C.  Two modes

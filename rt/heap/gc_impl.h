@@ -1,7 +1,7 @@
 /*
  * gc_impl.h - what the collector's files share (gc.c: the cycle and the
- * pacer; gc_stw.c: stopping the world; gc_mark.c: marking, roots and
- * dirty-page re-scans; gc_stack.c: stacks as roots, their concurrent scan
+ * pacer; gc_stw.c: stopping the world; gc_mark.c: marking and roots;
+ * gc_dirty.c: the dirty record and its re-scans; gc_stack.c: stacks as roots, their concurrent scan
  * and trim; gc_sweep.c: sweeping) and nothing else includes.  The design is gc.c's essay.
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
@@ -65,6 +65,13 @@ void gc_mark_malloc_roots(void);
 void gc_drain_if_long(void);
 /* Scan [lo, hi) conservatively as a root (counted in roots_bytes). */
 void gc_scan_root(uintptr_t lo, uintptr_t hi);
+/* gc_mark.c for gc_dirty.c: the span holding address a of the arena
+ * (its state read once into *state), or NULL; scan what [lo, hi) of span
+ * s holds (allocated malloc'd objects; marked collected ones); the data
+ * and bss runs of this cycle (gc_data_refresh). */
+struct mspan *gc_span_at(uintptr_t a, uint8_t *state);
+void gc_scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t hi);
+unsigned gc_data_runs(const uintptr_t **lo, const uintptr_t **hi);
 
 /* ---- gc_stack.c ---- */
 /* gp's stack from its saved sp to its top, if gp is not self and parked

@@ -3,7 +3,7 @@
  * pause (stop-the-world marking) or concurrently from the sp the start
  * pause noted (concurrent marking), their dirty record cleared before a
  * cycle, the collector's own stack, and the trimming of parked
- * goroutines' stacks.  Split from gc_mark.c, which re-scans their dirty
+ * goroutines' stacks.  Split from gc_mark.c; gc_dirty.c re-scans their dirty
  * pages in the final pause; gc.c's essay has the cycle.
  *
  * Data structures: per goroutine (struct gx, rt/sched_impl.h) gc_scan_sp,

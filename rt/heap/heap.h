@@ -195,7 +195,7 @@ void rt_span_fresh_objects(struct mspan *s);
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
 
-/* ---- the collector (gc.c, gc_stw.c, gc_mark.c, gc_stack.c, gc_sweep.c; internals in gc_impl.h) ---- */
+/* ---- the collector (gc.c, gc_stw.c, gc_mark.c, gc_dirty.c, gc_stack.c, gc_sweep.c; internals in gc_impl.h) ---- */
 /* A probe of a span field read without its owner's lock, in a function
  * marked no_sanitize("thread"): the span may be being carved or typed, and
  * the caller validates what it reads (a plain volatile load, not an
