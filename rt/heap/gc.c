@@ -53,7 +53,7 @@
  *      lock (gc_mark.c, "batches"), each at a quarter of a CPU, and the
  *      collecting goroutine's own duty is then 1/4 too: P/4 in all, spread
  *      over the CPUs.  While they run, the collector drains by batches as
- *      well (drain_slice), so that the lock is free for them; roots and
+ *      well (gc_drain_slice, gc_par.c), so that the lock is free for them; roots and
  *      pre-cleaning stay the collector's, under the lock.
  *   3. final pause: the windows back again, the remaining dirty pages of
  *      the heap and data re-scanned (a round harvest), then every
@@ -117,9 +117,7 @@
 #include "rt/include/tally.h"
 
 #define GOAL_MIN ((uint64_t)4 << 20)
-#define MARK_SLICE_NS 500000ull           /* 0.5 ms of marking between sleeps */
 #define MARK_ASSIST_BYTES (64u << 10)
-#define NAP_NS 100000ull                  /* the worker's naps: it notices the goal within one */
 #define PRECLEAN_ROUNDS 8
 #define PRECLEAN_ENOUGH 128               /* fewer dirty pages: go to the final pause */
 #define FINAL_FEW 8                       /* fewer: stop the world now */
@@ -129,7 +127,8 @@
  * root (PLAT_GC_NOROOT), and its writes in the final pause dirty no
  * page the pause would re-scan */
 static PLAT_GC_NOROOT volatile int gc_busy, bg_running;
-static PLAT_GC_NOROOT unsigned class_stw, class_mark, class_assist;
+static PLAT_GC_NOROOT unsigned class_stw, class_assist;
+PLAT_GC_NOROOT unsigned gc_class_mark;
 PLAT_GC_NOROOT volatile int rt_gc_marking;
 PLAT_GC_NOROOT volatile uint64_t rt_gc_born_bytes;
 PLAT_GC_NOROOT volatile uint64_t rt_gc_heap_alloc;
@@ -153,9 +152,6 @@ static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
-static PLAT_GC_NOROOT volatile uint32_t helper_gen;      /* the cycle the helpers serve */
-static PLAT_GC_NOROOT volatile uint64_t helper_cpu_ns;   /* their marking, this cycle */
-static PLAT_GC_NOROOT volatile unsigned helpers_alive;   /* started, stack not yet freed */
 int gc_test_nobarrier, gc_test_nostackscan;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
@@ -181,7 +177,7 @@ static void set_goal(void)
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
 }
 
-static int over_goal(void)
+int gc_over_goal(void)
 {
 	return __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >= __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 }
@@ -218,57 +214,6 @@ static int last_stretch(long d, struct g *self)
 	}
 }
 
-/* Work lock held: scan grey objects until none is left (1) or the
- * deadline (0).  With helpers (gc_par_on), by batches with the lock let
- * go, so that the helpers can take batches too; 1 only when no batch is
- * out either. */
-static int drain_slice(uint64_t deadline)
-{
-	if (!__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED))
-		return gc_drain(deadline);
-	gc_work_unlock();
-	int r;
-	while ((r = gc_drain_shared(deadline)) < 0 && plat_nanotime() < deadline)
-		plat_relax();
-	gc_work_lock();
-	return gc_mark_idle();
-}
-
-/* A background marker on another CPU: the start pause of a concurrent
- * cycle with P > 1 starts P - 1 of them (cycle()), so that marking runs
- * on every CPU, each at a quarter of its CPU: a slice of batches
- * (gc_drain_shared, at most MARK_SLICE_NS, m->locks held, rt.gc.mark),
- * then three times its length asleep in naps (or one nap when there was
- * nothing to take), no sleep while the heap is over its goal (the
- * allocators wait for marking then).  It exits once its cycle's marking
- * is over (gc_par_on clear, or a later cycle's generation).  It holds no
- * root: what its frames name was read from the heap and marked, so its
- * stack is not scanned (gc_stack.c), and stale slots of its scans there
- * keep nothing alive. */
-int rt_gc_is_helper(const struct g *gp) { return gp->fn == gc_mark_helper; }
-void rt_gc_helper_gone(void) { __atomic_sub_fetch(&helpers_alive, 1, __ATOMIC_ACQ_REL); }
-
-void gc_mark_helper(void *arg)
-{
-	uint32_t gen = (uint32_t)(uintptr_t)arg;
-	while (__atomic_load_n(&helper_gen, __ATOMIC_ACQUIRE) == gen &&
-	       __atomic_load_n(&gc_par_on, __ATOMIC_ACQUIRE)) {
-		struct m *m = rt_acquirem();
-		unsigned old = plat_ledger_switch(class_mark);
-		uint64_t t0 = plat_nanotime();
-		gc_drain_shared(t0 + MARK_SLICE_NS);
-		uint64_t now = plat_nanotime(), t = now - t0;
-		plat_ledger_switch(old);
-		rt_releasem(m);
-		__atomic_add_fetch(&helper_cpu_ns, t, __ATOMIC_RELAXED);
-		uint64_t until = now + (3 * t > NAP_NS ? 3 * t : NAP_NS);
-		tally_yield();
-		while ((now = plat_nanotime()) < until && !over_goal() &&
-		       __atomic_load_n(&gc_par_on, __ATOMIC_ACQUIRE))
-			tally_sleep(until - now < NAP_NS ? until - now : NAP_NS);
-	}
-}
-
 /* Concurrent marking in slices (world running); returns the CPU time.
  * When it ends by pre-cleaning (*hot), it returns with the M held
  * (rt_acquirem), the work lock taken and the ledger in rt.gc.mark, the
@@ -281,7 +226,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 	*hot = 0;
 	while (phase < 3) {
 		struct m *m = rt_acquirem();
-		unsigned old = plat_ledger_switch(class_mark);
+		unsigned old = plat_ledger_switch(gc_class_mark);
 		gc_work_lock();
 		uint64_t t0 = plat_nanotime(), deadline = t0 + MARK_SLICE_NS;
 		do {
@@ -292,7 +237,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 				gc_mark_malloc_roots();
 				phase = 1;
 			} else if (phase == 1) {
-				if (drain_slice(deadline)) {
+				if (gc_drain_slice(deadline)) {
 					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
 					                 ? gc_preclean() : -1;
 					rounds += d >= 0;
@@ -305,7 +250,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 					}
 				}
 			} else {
-				phase = drain_slice(deadline) ? 3 : 2;
+				phase = gc_drain_slice(deadline) ? 3 : 2;
 			}
 		} while (phase < 3 && plat_nanotime() < deadline);
 		uint64_t t = plat_nanotime() - t0;
@@ -328,7 +273,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 			         until = now + (__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED) ? 3 * t
 			                        : ncpu >= 4 ? 0 : t * (4 - ncpu) / ncpu);
 			tally_yield();
-			while ((now = plat_nanotime()) < until && !over_goal())
+			while ((now = plat_nanotime()) < until && !gc_over_goal())
 				tally_sleep(until - now < NAP_NS ? until - now : NAP_NS);
 		}
 	}
@@ -348,7 +293,7 @@ static void cycle(int conc, struct gc_cycle *c)
 	unsigned old;
 	if (conc) {
 		/* the dirty record cleared and synced before the pause */
-		old = plat_ledger_switch(class_mark);
+		old = plat_ledger_switch(gc_class_mark);
 		gc_work_lock();
 		gc_ms.walk_ns = gc_ms.sync_ns = 0;
 		gc_dirty_clear();
@@ -382,7 +327,6 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_note_stacks(self);  /* scanned concurrently */
 		c->stacks1 = plat_nanotime() - ta;
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&helper_cpu_ns, 0, __ATOMIC_RELAXED);
 		int par = np > 1 && gc_helpers;
 		if (par)
 			__atomic_store_n(&gc_par_on, 1, __ATOMIC_SEQ_CST);
@@ -392,12 +336,8 @@ static void cycle(int conc, struct gc_cycle *c)
 		c->stw1 = t1 - t0;
 		plat_ledger_switch(old);
 		rt_releasem(m);
-		if (par) {
-			uint32_t gen = __atomic_add_fetch(&helper_gen, 1, __ATOMIC_SEQ_CST);
-			__atomic_add_fetch(&helpers_alive, np - 1, __ATOMIC_ACQ_REL);
-			for (unsigned i = 1; i < np; i++)
-				tally_go(gc_mark_helper, (void *)(uintptr_t)gen);
-		}
+		if (par)
+			gc_helpers_start(np);
 		int hot;
 		c->mark_cpu = mark_concurrently(c, self, &hot, &old);
 		if (hot) {
@@ -434,7 +374,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_drain(0);
 		gc_mark_overflow();
 		c->drain2 = plat_nanotime() - t4;
-		c->mark_cpu += __atomic_exchange_n(&helper_cpu_ns, 0, __ATOMIC_RELAXED);
+		c->mark_cpu += gc_helpers_cpu();
 		t0 = t2;
 	} else {
 		__atomic_store_n(&rt_gc_marking, 1, __ATOMIC_SEQ_CST);
@@ -467,7 +407,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		 * flush, whether one is set again would depend on what the TLB
 		 * kept (QEMU sizes it by host time: icount counts that did not
 		 * repeat), not on what the program touched. */
-		plat_ledger_switch(class_mark);
+		plat_ledger_switch(gc_class_mark);
 		plat_dirty_sync();
 	}
 	plat_ledger_switch(old);
@@ -503,11 +443,7 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 	own_lo = entry_sp;
 	__atomic_store_n(&collector_g, rt_getg(), __ATOMIC_RELAXED);
 	cycle(conc, &c);
-	/* the helpers notice the end of marking within a nap: a collection
-	 * returns with them gone, and their stacks (a program that reads its
-	 * stacks' bytes around tally_gc sees only its own) */
-	while (__atomic_load_n(&helpers_alive, __ATOMIC_ACQUIRE))
-		tally_sleep(NAP_NS / 4);
+	gc_helpers_wait();  /* a collection returns with its helpers gone */
 	__atomic_store_n(&collector_g, NULL, __ATOMIC_RELAXED);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
 	struct tally_gc_pause parts = {
@@ -723,7 +659,7 @@ void tally_gc_read_stats(struct tally_gc_stats *s)
 void rt_gc_init(void)
 {
 	class_stw = (unsigned)plat_ledger_class("rt.gc.stw");
-	class_mark = (unsigned)plat_ledger_class("rt.gc.mark");
+	gc_class_mark = (unsigned)plat_ledger_class("rt.gc.mark");
 	class_assist = (unsigned)plat_ledger_class("rt.gc.assist");
 	gc_sweep_init();
 	gc_start_ns = plat_nanotime();

@@ -106,9 +106,21 @@ int gc_mark_idle(void);
 void gc_par_end(void);
 /* bytes the helpers scanned, all cycles (under the work lock; tests) */
 extern uint64_t gc_helper_bytes;
-/* gc.c: the helpers' body (gc_stack.c knows them: their stacks hold no
- * root) */
+
+/* ---- gc_par.c: marking on several CPUs ---- */
+#define MARK_SLICE_NS 500000ull   /* 0.5 ms of marking between sleeps */
+#define NAP_NS 100000ull          /* a marker's naps: it notices the goal within one */
+/* the helpers' body (gc_stack.c knows them: their stacks hold no root) */
 void gc_mark_helper(void *arg);
+/* Work lock held: drain until none is left (1) or the deadline (0); with
+ * helpers, by batches with the lock let go (1: no batch out either). */
+int gc_drain_slice(uint64_t deadline);
+void gc_helpers_start(unsigned np);
+uint64_t gc_helpers_cpu(void);
+void gc_helpers_wait(void);
+/* gc.c for gc_par.c: rt.gc.mark's ledger class; the heap at its goal */
+extern unsigned gc_class_mark;
+int gc_over_goal(void);
 /* Scan at most budget bytes of grey objects; returns the bytes scanned. */
 uint64_t gc_drain_bytes(uint64_t budget);
 /* The mark stack could not grow: re-scan every marked object until no

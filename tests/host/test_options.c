@@ -75,6 +75,15 @@ static void defaults_and_units(void **state)
 	assert_int_equal(kopts.quantum_ns, 10000000);
 	assert_int_equal(pc_opts.serial_port, 0x3f8);
 	assert_int_equal(mem_opts.stackmax, 64ull << 20);
+	/* the collector's marking helpers: on by default, a bit */
+	assert_int_equal(mem_opts.gchelpers, 1);
+	ok("gchelpers=0 gcconc=1");
+	assert_int_equal(mem_opts.gchelpers, 0);
+	assert_int_equal(mem_opts.gcconc, 1);
+	ok("");
+	assert_int_equal(mem_opts.gchelpers, 1);
+	refused("gchelpers=2", "gchelpers=2", "expected 0 or 1");
+	refused("gchelpers=on", "gchelpers=on", "expected 0 or 1");
 }
 
 /* Values that wrap to an in-range number if any step is unchecked. */
