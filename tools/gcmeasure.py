@@ -111,7 +111,7 @@ def boot(run, mib, cycles, timeout):
 		helpers, mode = 0, run[:-4]
 	icount = mode.startswith("icount")
 	smp = int(re.sub(r"\D", "", mode) or "1")
-	cmd = [sys.executable, os.path.join(ROOT, "tools/tally_qemu.py"), "--boot", "direct", "--out", OUT,
+	cmd = [sys.executable, "tools/tally_qemu.py", "--boot", "direct", "--out", OUT,
 	       "--smp", str(smp), "--timeout", str(timeout),
 	       "--cmdline", "gcconc=%d gchelpers=%d gctrace=2 -- %d %d" % (conc, helpers, mib, cycles)]
 	if icount:
