@@ -9,8 +9,9 @@
  * bounded local run queue (a ring, lock-free for its owner, thieves steal
  * half) and a runnext slot; a global queue (checked every 61st schedule
  * for fairness) takes overflow and yielded/preempted Gs; an M without work
- * steals from the others, then parks (halts) until woken by rt_wakep() or
- * its P's next timer.  main() runs as goroutine 1; the program ends when
+ * steals from the others and runs their expired timers (other_timers),
+ * then parks (halts) until woken by rt_wakep() or the next timer of any
+ * P.  main() runs as goroutine 1; the program ends when
  * it returns.
  *
  * Data structures: rt_ms[] and ps[] (P i bound to M i for i < gomaxprocs);
@@ -219,15 +220,27 @@ static void checkdead(void)
 	plat_fatal_exit(2);
 }
 
-/* Run the expired timers of Ps that no M holds (beyond rt_procs()):
- * M 0 takes care of them.  Returns the earliest `when` left among them. */
-static uint64_t orphan_timers(uint64_t now)
+/* Run the expired timers of the other Ps, those no M holds (beyond
+ * rt_procs()) and those whose M is busy: with tick=0, or a goroutine that
+ * runs long between calls, a busy M reaches its scheduler only when its
+ * goroutine yields, and a sleeper whose timer is on its heap would wait
+ * for that (a collector sleeping in its duty naps behind a call-free
+ * spinner never woke: case gc_stw_spin_tick0_smp2).  Like Go's stealWork,
+ * an M with nothing to do runs them; what they ready goes on its own P.
+ * Returns the earliest `when` left among them, for the park deadline.
+ * Runs before this M's own ring is checked again, charged to rt.timer. */
+static uint64_t other_timers(struct p *own, uint64_t now)
 {
 	uint64_t next = 0;
-	for (unsigned i = rt_procs(); i < nms; i++) {
+	for (unsigned i = 0; i < nms; i++) {
+		if (&ps[i] == own)
+			continue;
 		uint64_t w = __atomic_load_n(&ps[i].timer0_when, __ATOMIC_ACQUIRE);
-		if (w && w <= now)
+		if (w && w <= now) {
+			unsigned old = plat_ledger_switch(rt_class_timer);
 			w = rt_timers_run(&ps[i], now);
+			plat_ledger_switch(old);
+		}
 		if (w && (!next || w < next))
 			next = w;
 	}
@@ -243,15 +256,13 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
-		uint64_t orphan = 0;
 		uint64_t when = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
 		if (when && when <= now) {
 			unsigned old = plat_ledger_switch(rt_class_timer);
 			rt_timers_run(pp, now);
 			plat_ledger_switch(old);
 		}
-		if (m->id == 0 && rt_procs() < nms)
-			orphan = orphan_timers(now);
+		uint64_t others = other_timers(pp, now);
 		struct g *gp = rt_runqget(pp);
 		if (gp)
 			return gp;
@@ -305,8 +316,8 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		rt_unlock(&rt_sched.lock);
 		if (!work) {
 			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
-			if (orphan && (!deadline || orphan < deadline))
-				deadline = orphan;
+			if (others && (!deadline || others < deadline))
+				deadline = others;
 			if (net)
 				deadline = rt_netpoll_idle_deadline(deadline);
 			m->parked = 1;
