@@ -139,6 +139,10 @@ struct p {
 	struct rt_timer **timers;
 	unsigned ntimers, timers_cap;
 	volatile uint64_t timer0_when;  /* earliest `when`, 0 if none */
+	/* the M running this heap's expired timers, plus 1 (0: none): one
+	 * at a time, so that they fire in deadline order although an idle M
+	 * runs other Ps' timers too (rt_timers_run) */
+	volatile unsigned timers_runner;
 	/* exited Gs cached by this P (proc.c), owner only: a spawn and an
 	 * exit take no global lock until the cache is empty or full */
 	struct g *gfree;
@@ -258,7 +262,9 @@ int rt_timer_del(struct rt_timer *t);     /* 1 if it was pending */
 /* Wait until no M runs t's callback (after rt_timer_del, before freeing
  * t): a goroutine yields meanwhile, g0 spins. */
 void rt_timer_wait_idle(struct rt_timer *t);
-/* Run expired timers of pp; returns the earliest remaining `when` or 0. */
+/* Run expired timers of pp; returns the earliest remaining `when` or 0.
+ * If another M is running pp's timers, returns at once (that M runs
+ * them, in order), with pp's earliest `when`. */
 uint64_t rt_timers_run(struct p *pp, uint64_t now);
 /* Earliest pending `when` over all Ps (0: none): for parking and checkdead. */
 uint64_t rt_timers_next(void);

@@ -46,8 +46,11 @@
  *     bursting), so rt_timer_del on a ticker always finds it.
  *   - rt_timer_add requires t not pending: to change `when`, delete first.
  *
- * Timer callbacks (f) run on the M that runs the heap (the scheduler's
- * findrunnable, g0) with no rt lock held; they must not block: sleep's f
+ * Timer callbacks (f) run on the M that runs the heap (g0: its P's M in
+ * schedule or findrunnable, or an idle M's findrunnable for the other Ps,
+ * sched.c's other_timers; one M a heap at a time, pp->timers_runner, so a
+ * heap's timers fire in deadline order) with no rt lock held, and what
+ * they ready goes on that M's P; they must not block: sleep's f
  * readies the G, a Timer's f does a non-blocking send of the current
  * nanotime (dropped if the channel is full, as Go's sendTime).
  *
@@ -219,7 +222,12 @@ int rt_timer_del(struct rt_timer *t)
 
 uint64_t rt_timers_run(struct p *pp, uint64_t now)
 {
-	unsigned mid = rt_getm()->id;
+	unsigned mid = rt_getm()->id, free = 0;
+	/* one runner a heap: two Ms popping in turn would run neighbours'
+	 * callbacks side by side, out of deadline order */
+	if (!__atomic_compare_exchange_n(&pp->timers_runner, &free, mid + 1, 0, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
 	rt_lock(&pp->timers_lock);
 	while (pp->ntimers && pp->timers[0]->when <= now) {
 		struct rt_timer *t = pp->timers[0];
@@ -247,6 +255,7 @@ uint64_t rt_timers_run(struct p *pp, uint64_t now)
 	update_timer0(pp);
 	uint64_t next = pp->timer0_when;
 	rt_unlock(&pp->timers_lock);
+	__atomic_store_n(&pp->timers_runner, 0, __ATOMIC_RELEASE);
 	return next;
 }
 

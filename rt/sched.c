@@ -220,6 +220,18 @@ static void checkdead(void)
 	plat_fatal_exit(2);
 }
 
+/* The earliest `when` among the other Ps' timers (0: none). */
+static uint64_t other_timers_next(struct p *own)
+{
+	uint64_t next = 0;
+	for (unsigned i = 0; i < nms; i++) {
+		uint64_t w = &ps[i] == own ? 0 : __atomic_load_n(&ps[i].timer0_when, __ATOMIC_SEQ_CST);
+		if (w && (!next || w < next))
+			next = w;
+	}
+	return next;
+}
+
 /* Run the expired timers of the other Ps, those no M holds (beyond
  * rt_procs()) and those whose M is busy: with tick=0, or a goroutine that
  * runs long between calls, a busy M reaches its scheduler only when its
@@ -227,24 +239,20 @@ static void checkdead(void)
  * for that (a collector sleeping in its duty naps behind a call-free
  * spinner never woke: case gc_stw_spin_tick0_smp2).  Like Go's stealWork,
  * an M with nothing to do runs them; what they ready goes on its own P.
- * Returns the earliest `when` left among them, for the park deadline.
- * Runs before this M's own ring is checked again, charged to rt.timer. */
-static uint64_t other_timers(struct p *own, uint64_t now)
+ * Runs before this M's own ring is checked again, charged to rt.timer.
+ * The park deadline reads the other Ps' timers again once this M counts
+ * as idle (other_timers_next): a timer added meanwhile on a busy P wakes
+ * no one (rt_wakep saw no idle M, or this one spinning). */
+static void other_timers(struct p *own, uint64_t now)
 {
-	uint64_t next = 0;
 	for (unsigned i = 0; i < nms; i++) {
-		if (&ps[i] == own)
-			continue;
 		uint64_t w = __atomic_load_n(&ps[i].timer0_when, __ATOMIC_ACQUIRE);
-		if (w && w <= now) {
+		if (&ps[i] != own && w && w <= now) {
 			unsigned old = plat_ledger_switch(rt_class_timer);
-			w = rt_timers_run(&ps[i], now);
+			rt_timers_run(&ps[i], now);
 			plat_ledger_switch(old);
 		}
-		if (w && (!next || w < next))
-			next = w;
 	}
-	return next;
 }
 
 /* Find a G to run; parks the M while there is none. g0 only. */
@@ -262,7 +270,7 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			rt_timers_run(pp, now);
 			plat_ledger_switch(old);
 		}
-		uint64_t others = other_timers(pp, now);
+		other_timers(pp, now);
 		struct g *gp = rt_runqget(pp);
 		if (gp)
 			return gp;
@@ -316,6 +324,7 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		rt_unlock(&rt_sched.lock);
 		if (!work) {
 			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
+			uint64_t others = other_timers_next(pp);
 			if (others && (!deadline || others < deadline))
 				deadline = others;
 			if (net)

@@ -21,7 +21,7 @@
 
 #define SLEEP_MS 2
 
-static volatile int stop, s_cpu, t_cpu, t_woke;
+static volatile int stop, s_cpu, t_cpu, t_woke, s_exited;
 static volatile uint64_t spins;
 
 static void sleeper(void *arg)
@@ -40,6 +40,7 @@ static void spinner(void *arg)
 	s_cpu = tally_cpu();
 	while (!stop)
 		spins++;  /* no calls: nothing but an interrupt takes the CPU */
+	s_exited++;
 }
 
 int main(int argc, char **argv)
@@ -81,7 +82,16 @@ int main(int argc, char **argv)
 			if (took > worst)
 				worst = took;
 		}
-		tally_sleep(1000000);  /* the spinner exits */
+		/* the next attempt's spinner starts once this one has gone: two
+		 * would take both CPUs, and nothing would run main's timer */
+		t0 = tally_nanotime();
+		while (s_exited < attempts) {
+			if (tally_nanotime() - t0 > bound) {
+				printf("rt_sleep_spin: attempt %d: the spinner did not stop\n", attempts);
+				return 1;
+			}
+			tally_sleep(100000);
+		}
 	}
 	if (shared < want) {
 		printf("rt_sleep_spin: the sleeper shared the spinner's CPU in only %d "
