@@ -48,7 +48,7 @@
  *
  * Timer callbacks (f) run on the M that runs the heap (g0: its P's M in
  * schedule or findrunnable, or an idle M's findrunnable for the other Ps,
- * sched.c's other_timers; one M a heap at a time, pp->timers_runner, so a
+ * sched.c's expired_timers; one M a heap at a time, pp->timers_runner, so a
  * heap's timers fire in deadline order) with no rt lock held, and what
  * they ready goes on that M's P; they must not block: sleep's f
  * readies the G, a Timer's f does a non-blocking send of the current

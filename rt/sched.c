@@ -9,7 +9,7 @@
  * bounded local run queue (a ring, lock-free for its owner, thieves steal
  * half) and a runnext slot; a global queue (checked every 61st schedule
  * for fairness) takes overflow and yielded/preempted Gs; an M without work
- * steals from the others and runs their expired timers (other_timers),
+ * steals from the others and runs their expired timers (expired_timers),
  * then parks (halts) until woken by rt_wakep() or the next timer of any
  * P.  main() runs as goroutine 1; the program ends when
  * it returns.
@@ -220,34 +220,22 @@ static void checkdead(void)
 	plat_fatal_exit(2);
 }
 
-/* The earliest `when` among the other Ps' timers (0: none). */
-static uint64_t other_timers_next(struct p *own)
-{
-	uint64_t next = 0;
-	for (unsigned i = 0; i < nms; i++) {
-		uint64_t w = &ps[i] == own ? 0 : __atomic_load_n(&ps[i].timer0_when, __ATOMIC_SEQ_CST);
-		if (w && (!next || w < next))
-			next = w;
-	}
-	return next;
-}
-
-/* Run the expired timers of the other Ps, those no M holds (beyond
- * rt_procs()) and those whose M is busy: with tick=0, or a goroutine that
+/* Run the expired timers of every P: this M's own, those no M holds
+ * (beyond rt_procs()) and those whose M is busy: with tick=0, or a goroutine that
  * runs long between calls, a busy M reaches its scheduler only when its
  * goroutine yields, and a sleeper whose timer is on its heap would wait
  * for that (a collector sleeping in its duty naps behind a call-free
  * spinner never woke: case gc_stw_spin_tick0_smp2).  Like Go's stealWork,
  * an M with nothing to do runs them; what they ready goes on its own P.
  * Runs before this M's own ring is checked again, charged to rt.timer.
- * The park deadline reads the other Ps' timers again once this M counts
- * as idle (other_timers_next): a timer added meanwhile on a busy P wakes
- * no one (rt_wakep saw no idle M, or this one spinning). */
-static void other_timers(struct p *own, uint64_t now)
+ * The park deadline reads every P's timers again once this M counts as
+ * idle (rt_timers_next): a timer added meanwhile on a busy P wakes no one
+ * (rt_wakep saw no idle M, or this one spinning). */
+static void expired_timers(uint64_t now)
 {
 	for (unsigned i = 0; i < nms; i++) {
 		uint64_t w = __atomic_load_n(&ps[i].timer0_when, __ATOMIC_ACQUIRE);
-		if (&ps[i] != own && w && w <= now) {
+		if (w && w <= now) {
 			unsigned old = plat_ledger_switch(rt_class_timer);
 			rt_timers_run(&ps[i], now);
 			plat_ledger_switch(old);
@@ -264,13 +252,7 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 		if (m->id >= rt_procs())
 			return NULL;  /* this M lost its P: schedule() parks it */
 		uint64_t now = plat_nanotime();
-		uint64_t when = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
-		if (when && when <= now) {
-			unsigned old = plat_ledger_switch(rt_class_timer);
-			rt_timers_run(pp, now);
-			plat_ledger_switch(old);
-		}
-		other_timers(pp, now);
+		expired_timers(now);
 		struct g *gp = rt_runqget(pp);
 		if (gp)
 			return gp;
@@ -323,10 +305,7 @@ static struct g *findrunnable(struct m *m, struct p *pp)
 			checkdead();
 		rt_unlock(&rt_sched.lock);
 		if (!work) {
-			uint64_t deadline = __atomic_load_n(&pp->timer0_when, __ATOMIC_ACQUIRE);
-			uint64_t others = other_timers_next(pp);
-			if (others && (!deadline || others < deadline))
-				deadline = others;
+			uint64_t deadline = rt_timers_next();  /* of every P */
 			if (net)
 				deadline = rt_netpoll_idle_deadline(deadline);
 			m->parked = 1;

@@ -4,7 +4,7 @@
  *
  * Boot with tick=0 (or a quantum longer than the waits allowed): nothing
  * then takes the spinner's CPU, so only another, idle CPU can run the
- * sleeper's timer (the scheduler's other_timers; before it, the sleeper
+ * sleeper's timer (the scheduler's expired_timers; before it, the sleeper
  * waited forever and so did a collection sleeping in its duty naps).
  *
  * One attempt: a goroutine S spawns the sleeper T (onto S's own P), and

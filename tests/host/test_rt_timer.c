@@ -365,7 +365,7 @@ static struct rt_timer rt_timers_real[32];
 /* 32 timers on one P, added in scrambled order, 200 us apart: they fire
  * in deadline order.  The premise is that all 32 are pending before the
  * first is due: an idle M runs another P's expired timers (sched.c's
- * other_timers), so one added after its deadline fires when added.  An
+ * expired_timers), so one added after its deadline fires when added.  An
  * attempt whose adding outlasted the 5 ms head start (a host thread
  * descheduled) is discarded and tried again, at most 20 times. */
 static void realtime_order_main(void *arg)
