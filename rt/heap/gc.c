@@ -412,16 +412,25 @@ static void cycle(int conc, struct gc_cycle *c)
 	}
 	plat_ledger_switch(old);
 	rt_releasem(m);
-	gc_wait_release();  /* the allocators parked at the goal */
+	gc_wait_release(GC_WAIT_GOAL);  /* the allocators parked at the goal */
 }
 
+static int busy_still(void) { return __atomic_load_n(&gc_busy, __ATOMIC_ACQUIRE) != 0; }
+
+/* Another collection runs: park until it ends (gc_wait.c; busy_unlock
+ * releases), not spin through the scheduler, which kept a CPU busy for
+ * the whole of a background cycle (tally_gc during one). */
 static void busy_lock(void)
 {
 	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
-		tally_yield();  /* another collection: it will stop us too */
+		gc_wait_park(GC_WAIT_BUSY, busy_still);
 }
 
-static void busy_unlock(void) { __atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE); }
+static void busy_unlock(void)
+{
+	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
+	gc_wait_release(GC_WAIT_BUSY);
+}
 
 /* A whole cycle on this goroutine, then its sweep.  conc 2: a background
  * cycle, which gives up if a cycle ran while it waited and the heap is
@@ -539,7 +548,7 @@ static void assist(uint64_t budget, int over)
 	rt_releasem(m);
 	if (did || !over || rt_getg() == __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
 		return;  /* (the collector itself would wait for itself) */
-	gc_wait_park(must_wait);
+	gc_wait_park(GC_WAIT_GOAL, must_wait);
 }
 
 /* An allocation's slow path, on a goroutine, no lock held: collect, start

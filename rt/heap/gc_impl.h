@@ -35,12 +35,15 @@ struct gc_mark_stats {
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
-/* gc_wait.c: allocators parked at the goal until marking ends.  Park the
- * calling goroutine if still() holds (checked under the list's lock),
- * until gc_wait_release; release: make every parked one runnable (after
- * marking has ended and the world runs: still() is false by then). */
-void gc_wait_park(int (*still)(void));
-void gc_wait_release(void);
+/* gc_wait.c: goroutines parked until the collector releases them, on
+ * one of two queues: GC_WAIT_GOAL, allocators at the goal until marking
+ * ends; GC_WAIT_BUSY, callers of the API while another collection runs.
+ * Park the calling goroutine on queue q if still() holds (checked under
+ * the lock), until gc_wait_release(q), which makes every goroutine parked
+ * on q runnable (after the state still() reads has changed). */
+enum { GC_WAIT_GOAL, GC_WAIT_BUSY, GC_WAIT_QUEUES };
+void gc_wait_park(unsigned q, int (*still)(void));
+void gc_wait_release(unsigned q);
 
 void gc_work_lock(void);
 int gc_work_trylock(void);

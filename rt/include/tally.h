@@ -259,7 +259,10 @@ void *tally_gc_alloc(size_t n, int kind);
  * running out of memory is tally_gc_alloc's. */
 #define TALLY_GC_TYPED_MAXBITS 65536
 void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
-/* Collect now; returns when the heap has been swept. */
+/* Collect now; returns when the heap has been swept.  While another
+ * collection runs (a background cycle the pacer started), this and the
+ * setters and tally_gc_read_stats below park the calling goroutine until
+ * it ends (waiting reason "GC busy wait"): they do not spin. */
 void tally_gc(void);
 /* GOGC: collect when the heap has grown by percent% over what the last
  * collection left live (default 100, boot option gogc=); < 0 turns

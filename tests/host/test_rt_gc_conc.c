@@ -20,6 +20,9 @@
  *     (a cache window's base, in bss, may name that one);
  *   - born-marked allocation: an object allocated during marking whose
  *     only pointer goes into A survives, with or without the re-scans;
+ *   - a caller of the collector's API (tally_gc_read_stats) while
+ *     another collection runs parks until it ends ("GC busy wait"),
+ *     rather than yielding in a loop;
  *   - the torture of test_rt_gc.c (8 goroutines on 4 Ms rewiring lists
  *     with plain stores, collections forced) with concurrent marking and
  *     background cycles started by the pacer: 0 corruptions, with the
@@ -46,6 +49,8 @@ struct shared {
 	volatile int64_t x_zero;
 	volatile int64_t n_ok;
 	volatile int64_t helper_bytes;
+	volatile int64_t waiter_parked;  /* the waiter seen parked "GC busy wait" */
+	volatile int64_t waiter_done;
 };
 RT_TEST_SCAFFOLD
 
@@ -276,12 +281,76 @@ static void test_torture_concurrent(void **st)
 	assert_true(S->helper_bytes > 0);
 }
 
+/* ---- a caller of the API while a collection runs parks ----
+ *
+ * The collector's hook (inside its cycle, the collection held) starts a
+ * goroutine that reads the statistics, which needs the collection to end,
+ * and waits up to 5 s to see it parked, status G_WAITING with the reason
+ * "GC busy wait".  A waiter that yields in a loop instead (as before)
+ * is never seen parked: it kept a CPU busy for the whole cycle, and under
+ * QEMU's -icount with two vCPUs starved the collector's CPU. */
+static struct g *volatile waiter_g;
+
+static void stats_waiter(void *arg)
+{
+	(void)arg;
+	waiter_g = rt_getg();
+	struct tally_gc_stats st;
+	tally_gc_read_stats(&st);
+	S->waiter_done = st.cycles >= 1;  /* read after the cycle ended */
+	tally_waitgroup_done(&wgm);
+}
+
+static void busy_hook(void)
+{
+	if (S->hooked)
+		return;
+	S->hooked = 1;
+	waiter_g = NULL;
+	tally_go(stats_waiter, NULL);
+	for (int i = 0; i < 5000 && !S->waiter_parked; i++) {
+		struct g *w = waiter_g;
+		if (w && __atomic_load_n(&w->status, __ATOMIC_ACQUIRE) == G_WAITING && w->waitreason &&
+		    strcmp(w->waitreason, "GC busy wait") == 0)
+			S->waiter_parked = 1;
+		else
+			tally_sleep(1000000);
+	}
+}
+
+static void busy_main(void *arg)
+{
+	(void)arg;
+	rt_gc_set_concurrent(1);
+	tally_gc_percent(-1);  /* only tally_gc collects */
+	tally_waitgroup_add(&wgm, 1);
+	gc_test_hook = busy_hook;
+	tally_gc();
+	gc_test_hook = NULL;
+	tally_waitgroup_wait(&wgm);
+	S->done = 1;
+}
+
+static void test_busy_caller_parks(void **st)
+{
+	(void)st;
+	for (unsigned nms = 1; nms <= 4; nms += 3) {
+		reset();
+		rt_test_run(busy_main, NULL, nms);
+		assert_int_equal(S->done, 1);
+		assert_int_equal(S->hooked, 1);
+		assert_int_equal(S->waiter_parked, 1);
+		assert_int_equal(S->waiter_done, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_barrier_store_into_black),
 		cmocka_unit_test(test_nobarrier_loses_it),
 		cmocka_unit_test(test_torture_concurrent),
+		cmocka_unit_test(test_busy_caller_parks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
