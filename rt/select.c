@@ -145,7 +145,9 @@ static void sort_lockorder(struct selstate *s, const int *pollorder)
 
 int tally_select(struct tally_select_case *cases, int n, int has_default)
 {
-	if (n < 0 || n > SELECT_MAX_CASES)
+	if (n < 0)
+		rt_throw("select: negative number of cases");
+	if (n > SELECT_MAX_CASES)
 		rt_throw("select: too many cases");
 	int stack_order[2 * SELECT_STACK_CASES];
 	struct sudog stack_sudogs[SELECT_STACK_CASES];

@@ -621,6 +621,12 @@ void *rt_gc_alloc_slow(size_t n, unsigned k)
 		if (rt_on_goroutine())
 			collect_from(0);  /* out of memory: a whole collection at once, then try again */
 	}
+	rt_gc_oom(n);
+}
+
+/* The out-of-memory report for a collected object of n bytes. */
+_Noreturn void rt_gc_oom(size_t n)
+{
 	char what[160];
 	snprintf(what, sizeof(what), "a collected object; heap %llu bytes live after the last collection, "
 	         "goal %llu, limit %lld",

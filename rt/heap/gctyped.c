@@ -63,11 +63,10 @@ void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits)
 		errno = EINVAL;
 		return NULL;
 	}
-	size_t words = (n + 7) / 8, tw = trailer_words(nbits);
-	if (words > (SIZE_MAX / 8) - tw - 1) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	/* n / 8 rounded up without n + 7, which wraps for n near SIZE_MAX */
+	size_t words = n / 8 + (n % 8 != 0), tw = trailer_words(nbits);
+	if (words > (SIZE_MAX / 8) - tw - 1)
+		rt_gc_oom(n);  /* no slot could hold it: tally_gc_alloc's report */
 	size_t want = (words + tw) * 8;
 	char *p = rt_gc_alloc(want, KIND_GC_TYPED);
 	/* the slot's end: the size class's element, or the large span */

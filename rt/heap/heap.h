@@ -240,6 +240,8 @@ void rt_gc_helper_gone(void);
  * the goal; out of memory ends the program.  The fast path is
  * malloc_fast.c's (section rt_nopreempt), its miss rt_gc_alloc_slow. */
 void *rt_gc_alloc(size_t n, unsigned kind);
+/* The out-of-memory report for a collected object of n bytes (status 71). */
+_Noreturn void rt_gc_oom(size_t n);
 
 /* ---- typed objects (gctyped.c) ---- */
 /* Scan the typed object [lo, hi) (its whole slot) by the bitmap in its

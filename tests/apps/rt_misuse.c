@@ -9,6 +9,7 @@
  *   chanoom       a channel bigger than memory: out of memory, status 71
  *   twopanics     two goroutines on two CPUs send on a closed channel at
  *                 the same moment: one report, the first
+ *   selectneg     tally_select with a negative number of cases
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
 		tally_waitgroup_done(&wg);
 	} else if (strcmp(what, "chanoom") == 0) {
 		tally_chan_make(1, (size_t)1 << 40);  /* 1 TiB of buffer */
+	} else if (strcmp(what, "selectneg") == 0) {
+		tally_select(NULL, -1, 1);
 	} else if (strcmp(what, "twopanics") == 0) {
 		tally_chan_close(c);
 		for (int i = 0; i < 2; i++)
