@@ -98,11 +98,14 @@
  * Pacer: heap_alloc (bytes of collected objects reserved in windows or
  * allocated; at the end of marking, the marked bytes) is checked on every
  * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
- * 7/8 of a memory limit.  Stop-the-world mode collects at the goal;
+ * 7/8 of a memory limit (GOGC < 0: the limit's 7/8 alone, or no goal,
+ * UINT64_MAX, without a limit).  Stop-the-world mode collects at the goal;
  * concurrent mode starts a background cycle at the trigger, live + 3/4 of
  * (goal - live), so marking can end before the goal; the allocator that
- * starts it yields to it at once (and at refills past the goal until it
- * marks), as Go's starts its cycle itself.  GOGC < 0: only tally_gc.
+ * starts it yields to it at once, as Go's starts its cycle itself, and
+ * an allocator at the goal before the cycle marks waits for it
+ * (gc_wait.c), as during marking.  GOGC < 0 and no limit: only
+ * tally_gc.
  *
  * Ledger: the pauses are rt.gc.stw on the collector's CPU (the stopped
  * CPUs halt, idle); concurrent marking rt.gc.mark, assists rt.gc.assist,
@@ -167,9 +170,15 @@ static void set_goal(void)
 {
 	int pct = __atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED);
 	int64_t limit = __atomic_load_n(&rt_gc_limit_v, __ATOMIC_RELAXED);
-	uint64_t goal = gc_live + gc_live * (uint64_t)(pct < 0 ? 0 : pct) / 100;
-	if (goal < GOAL_MIN)
-		goal = GOAL_MIN;
+	/* GOGC < 0: no goal of its own (UINT64_MAX), so only a limit, if
+	 * one is set, starts a collection: near the limit, as Go's GOGC=off
+	 * with GOMEMLIMIT does */
+	uint64_t goal = UINT64_MAX;
+	if (pct >= 0) {
+		goal = gc_live + gc_live * (uint64_t)pct / 100;
+		if (goal < GOAL_MIN)
+			goal = GOAL_MIN;
+	}
 	if (limit > 0 && goal > (uint64_t)limit / 8 * 7)
 		goal = (uint64_t)limit / 8 * 7 > gc_live ? (uint64_t)limit / 8 * 7 : gc_live + (1u << 20);
 	uint64_t trigger = gc_live < goal ? gc_live + (goal - gc_live) / 4 * 3 : goal;
@@ -516,12 +525,15 @@ static void bg_cycle(void *arg)
 	(void)arg;
 	collect_from(2);  /* a background cycle: skipped if one ran meanwhile */
 	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
+	gc_wait_release(GC_WAIT_GOAL);  /* (a skipped cycle released nobody) */
 }
 
-/* At the goal with marking on (gc_wait.c's test, under its lock). */
+/* At the goal with a cycle under way: marking, or started and not yet
+ * marking (gc_wait.c's test, under its lock). */
 static int must_wait(void)
 {
-	return __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE) &&
+	return (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE) ||
+	        __atomic_load_n(&bg_running, __ATOMIC_ACQUIRE)) &&
 	       __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) >=
 	               __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 }
@@ -579,13 +591,16 @@ static void pace(size_t n)
 	if (alloc < __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED))
 		return;
 	/* start it now, not at the next tick (the heap ran to several times
-	 * its goal first); past the goal before marking began, yield again */
+	 * its goal first); at the goal before marking began (the cycle's
+	 * clearing walk, or a CPU slow to stop), wait as at the goal while
+	 * marking: yielding let the heap run past the goal (11.4 MiB against
+	 * a 7.9 MiB goal in test_rt_gclimit's concurrent runs) */
 	if (!__atomic_exchange_n(&bg_running, 1, __ATOMIC_ACQ_REL)) {
 		tally_go(bg_cycle, NULL);
 		tally_yield();
-	} else if (alloc >= goal) {
-		tally_yield();
 	}
+	if (alloc >= goal && rt_getg() != __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
+		gc_wait_park(GC_WAIT_GOAL, must_wait);
 }
 
 /* ---- the API ---- */

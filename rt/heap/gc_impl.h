@@ -37,7 +37,7 @@ extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
 /* gc_wait.c: goroutines parked until the collector releases them, on
  * one of two queues: GC_WAIT_GOAL, allocators at the goal until marking
- * ends; GC_WAIT_BUSY, callers of the API while another collection runs.
+ * ends (or, started and not marking yet, until the cycle ends); GC_WAIT_BUSY, callers of the API while another collection runs.
  * Park the calling goroutine on queue q if still() holds (checked under
  * the lock), until gc_wait_release(q), which makes every goroutine parked
  * on q runnable (after the state still() reads has changed). */

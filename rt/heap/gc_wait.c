@@ -4,10 +4,12 @@
  * (tally_gc and its setters) while another collection holds it.
  *
  * Purpose: an allocation that finds the heap at its goal while marking is
- * on, and no grey object to scan as its assist (gc.c, assist), must wait
- * for the collector to finish; it parks on GC_WAIT_GOAL and gc.c's cycle()
- * makes every waiter runnable once marking has ended and the world runs
- * again.  Each waiter is readied once per cycle.  Waiting by polling
+ * on, and no grey object to scan as its assist (gc.c, assist), or once a
+ * background cycle has been started and before it marks (gc.c, pace),
+ * must wait for the collector to finish; it parks on GC_WAIT_GOAL and
+ * gc.c's cycle() makes every waiter runnable once marking has ended and
+ * the world runs again (a background cycle that found nothing to do,
+ * bg_cycle, on its way out).  Each waiter is readied once per cycle.  Waiting by polling
  * instead (a 100 us sleep and a re-check, as before) made every waiter go
  * through the timer heap and the run queue again and again while the
  * collector, one goroutine among them, waited its turn behind all of

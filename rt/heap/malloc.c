@@ -56,9 +56,13 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 		__atomic_store_n(&s->kind, (uint8_t)kind, __ATOMIC_RELEASE);
 		s->elemsize = 0;
 		/* born marked while the collector marks (the flag changes only
-		 * with the world stopped; m->locks is held here) */
-		s->markbits[0] = kind != KIND_MALLOC && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
-		if (s->markbits[0])
+		 * with the world stopped; m->locks is held here).  Atomic: a
+		 * concurrent marker may reach this span through a stale word
+		 * while it is being set up (mark_in_arena peeks at its state)
+		 * and set the bit itself, which is then 1 either way */
+		uint64_t born = kind != KIND_MALLOC && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&s->markbits[0], born, __ATOMIC_RELAXED);
+		if (born)
 			__atomic_fetch_add(&rt_gc_born_bytes, npages * RT_HP, __ATOMIC_RELAXED);
 		if (kind != KIND_MALLOC && s->needzero)
 			memset((void *)s->base, 0, npages * RT_HP);

@@ -266,17 +266,22 @@ void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
 void tally_gc(void);
 /* GOGC: collect when the heap has grown by percent% over what the last
  * collection left live (default 100, boot option gogc=); < 0 turns
- * automatic collection off.  Returns the previous value. */
+ * automatic collection off, except as a memory limit asks (below).
+ * Returns the previous value. */
 int tally_gc_percent(int percent);
-/* A soft limit on the heap in bytes (boot option gcmemlimit=): collect
- * earlier when the heap nears it.  < 0 leaves it; 0 means none.  Returns
+/* A soft limit on the heap in bytes (boot option gcmemlimit=): the goal
+ * is at most 7/8 of it, so collections come earlier as the heap nears
+ * it; with GOGC < 0 they come only then (Go's GOGC=off with a
+ * GOMEMLIMIT).  Soft: a live heap over it is not an error; the goal is
+ * then 1 MiB over the live heap.  < 0 leaves it; 0 means none.  Returns
  * the previous value. */
 int64_t tally_gc_memory_limit(int64_t bytes);
 struct tally_gc_stats {
 	uint64_t cycles;          /* collections so far */
 	uint64_t heap_live;       /* bytes in collected objects after the last one */
 	uint64_t heap_alloc;      /* bytes in collected objects now (live + new) */
-	uint64_t heap_goal;       /* heap_alloc that starts the next collection */
+	uint64_t heap_goal;       /* heap_alloc that starts the next collection
+	                           * (UINT64_MAX: none, GOGC < 0 and no limit) */
 	uint64_t total_alloc;     /* bytes ever allocated by tally_gc_alloc */
 	uint64_t objects_freed;   /* objects the collector freed, in all */
 	uint64_t pause_last_ns;   /* the last stop-the-world pause */
