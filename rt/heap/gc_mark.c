@@ -209,7 +209,7 @@ static void mark_in_arena(uintptr_t p)
 	__atomic_signal_fence(__ATOMIC_ACQUIRE);
 	uint8_t kind = RT_PEEK(s->kind);
 	uintptr_t base = RT_PEEK(s->base);
-	if (kind == KIND_MALLOC || p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
+	if (rt_kind_malloc(kind) || p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
 		return;
 	if (state == SPAN_SMALL) {
 		uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
@@ -498,7 +498,7 @@ void gc_scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t 
 	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
 	uintptr_t base = RT_PEEK(s->base), end = base + RT_PEEK(s->npages) * RT_HP;
 	uint8_t kind = RT_PEEK(s->kind);
-	if (kind == KIND_GC_NOSCAN)
+	if (kind == KIND_GC_NOSCAN || kind == KIND_MALLOC_NOSCAN)
 		return;
 	if (lo < base)
 		lo = base;

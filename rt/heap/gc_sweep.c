@@ -154,7 +154,7 @@ static struct mspan *collected_span_at(uintptr_t a)
 		return NULL;
 	uint8_t state = RT_PEEK(s->state);
 	__atomic_signal_fence(__ATOMIC_ACQUIRE);
-	if ((state != SPAN_SMALL && state != SPAN_LARGE) || RT_PEEK(s->kind) == KIND_MALLOC)
+	if ((state != SPAN_SMALL && state != SPAN_LARGE) || rt_kind_malloc(RT_PEEK(s->kind)))
 		return NULL;
 	return s;
 }

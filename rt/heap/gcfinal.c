@@ -144,7 +144,7 @@ static struct mspan *gc_object(uintptr_t p, uintptr_t *base, size_t *size, const
 		*why = "is in no allocated object";
 		return NULL;
 	}
-	if (s->kind == KIND_MALLOC) {
+	if (rt_kind_malloc(s->kind)) {
 		*why = "is malloc'd memory, not a collected object";
 		return NULL;
 	}

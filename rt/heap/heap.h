@@ -83,9 +83,13 @@ void rt_sizeclass_init(void);   /* fills the lookup tables; checks the table */
 /* ---- spans ---- */
 enum span_state { SPAN_FREE = 1, SPAN_SMALL, SPAN_LARGE, SPAN_META };
 /* What a span's objects are: malloc'd (freed by free(), scanned by the
- * collector as roots), or collected (scanned conservatively, never, or
- * by each object's pointer bitmap: gctyped.c). */
-enum { KIND_MALLOC = 0, KIND_GC_SCAN = 1, KIND_GC_NOSCAN = 2, KIND_GC_TYPED = 3, RT_NKINDS = 4 };
+ * collector as roots; KIND_MALLOC_NOSCAN, tally_malloc_noscan's, never
+ * scanned), or collected (scanned conservatively, never, or by each
+ * object's pointer bitmap: gctyped.c). */
+enum { KIND_MALLOC = 0, KIND_GC_SCAN = 1, KIND_GC_NOSCAN = 2, KIND_GC_TYPED = 3,
+       KIND_MALLOC_NOSCAN = 4, RT_NKINDS = 5 };
+/* A malloc'd kind: freed by free(), never by the collector. */
+static inline int rt_kind_malloc(unsigned kind) { return kind == KIND_MALLOC || kind == KIND_MALLOC_NOSCAN; }
 
 struct mspan {
 	uintptr_t base;
@@ -169,10 +173,10 @@ struct mcache {
 	 * window back visits only those (the collector's pauses) */
 	uint64_t inuse[(RT_NKINDS * RT_NCLASSES + 63) / 64];
 	uint64_t recycled;  /* objects free() put back into this M's windows */
-	uint8_t pad[8192 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class) -
+	uint8_t pad[16384 - RT_NKINDS * RT_NCLASSES * sizeof(struct mcache_class) -
 	            (RT_NKINDS * RT_NCLASSES + 63) / 64 * 8 - 8];
 };
-_Static_assert(sizeof(struct mcache) == 8192, "mcache: a power of two, indexed by shift");
+_Static_assert(sizeof(struct mcache) == 16384, "mcache: a power of two, indexed by shift");
 extern struct mcache rt_mcaches[RT_MAX_M];
 /* Refill the window of class cls, kind kind of M m's cache; m is pinned.
  * Returns 0, or -1 when memory runs out. */

@@ -37,6 +37,7 @@
 #include <string.h>
 #include "rt/heap/heap.h"
 #include "rt/heap/rt_malloc.h"
+#include "rt/include/tally.h"
 
 int rt_heap_checks;
 
@@ -60,13 +61,13 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 		 * concurrent marker may reach this span through a stale word
 		 * while it is being set up (mark_in_arena peeks at its state)
 		 * and set the bit itself, which is then 1 either way */
-		uint64_t born = kind != KIND_MALLOC && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
+		uint64_t born = !rt_kind_malloc(kind) && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&s->markbits[0], born, __ATOMIC_RELAXED);
 		if (born)
 			__atomic_fetch_add(&rt_gc_born_bytes, npages * RT_HP, __ATOMIC_RELAXED);
-		if (kind != KIND_MALLOC && s->needzero)
+		if (!rt_kind_malloc(kind) && s->needzero)
 			memset((void *)s->base, 0, npages * RT_HP);
-		s->needzero = kind == KIND_MALLOC && s->needzero;
+		s->needzero = rt_kind_malloc(kind) && s->needzero;
 		rt_allspans_add(s);
 		__atomic_store_n(&s->state, SPAN_LARGE, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&rt_hstats.large_allocs, 1, __ATOMIC_RELAXED);
@@ -127,15 +128,20 @@ uint64_t rt_heap_scavenge(uint64_t keep)
 	return rt_pageheap_scavenge(keep);
 }
 
-void *rt_malloc_slow(size_t n)
+/* The misses of rt_malloc and rt_malloc_noscan (malloc_fast.c). */
+void *rt_malloc_kind_slow(size_t n, unsigned kind)
 {
 	heap_once();
 	if (n == 0)
 		n = 1;
 	if (n > RT_SMALL_MAX)
-		return rt_large_alloc(KIND_MALLOC, n, RT_HP);
-	return rt_small_alloc(KIND_MALLOC, rt_size_class(n));
+		return rt_large_alloc(kind, n, RT_HP);
+	return rt_small_alloc(kind, rt_size_class(n));
 }
+
+void *rt_malloc_slow(size_t n) { return rt_malloc_kind_slow(n, KIND_MALLOC); }
+
+void *tally_malloc_noscan(size_t n) { return rt_malloc_noscan(n); }
 
 /* ---- misuse reports: no allocation, no stdio ---- */
 
@@ -221,7 +227,7 @@ static struct mspan *owner(const void *ptr, uint32_t *idxp)
 	if (!s || p < s->base || p >= s->base + s->npages * RT_HP)
 		rt_heap_misuse("not a pointer the allocator returned", ptr, NULL);
 	uint8_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-	if ((st == SPAN_SMALL || st == SPAN_LARGE) && s->kind != KIND_MALLOC)
+	if ((st == SPAN_SMALL || st == SPAN_LARGE) && !rt_kind_malloc(s->kind))
 		rt_heap_misuse("a collected object (tally_gc_alloc): the collector frees it", ptr, NULL);
 	if (st == SPAN_SMALL) {
 		uintptr_t off = p - s->base;
@@ -304,7 +310,8 @@ void *rt_realloc(void *ptr, size_t n)
 	/* stay in place when it fits and would not waste more than half */
 	if (n <= have && (n > have / 2 || have <= 16))
 		return ptr;
-	void *q = rt_malloc(n);
+	/* a tally_malloc_noscan block stays pointer-free */
+	void *q = rt_span_of((uintptr_t)ptr)->kind == KIND_MALLOC_NOSCAN ? rt_malloc_noscan(n) : rt_malloc(n);
 	if (!q)
 		return NULL;  /* ptr is untouched, as C requires */
 	memcpy(q, ptr, n < have ? n : have);

@@ -25,6 +25,7 @@
 #include "rt/heap/heap.h"
 
 void *rt_malloc_slow(size_t n);
+void *rt_malloc_kind_slow(size_t n, unsigned kind);
 void *rt_gc_alloc_slow(size_t n, unsigned kind);
 
 /* Take the lowest object of k's window, or return miss(n, kind) when it
@@ -54,6 +55,11 @@ static inline __attribute__((always_inline)) void *malloc_miss(size_t n, unsigne
 }
 
 RT_NOPREEMPT void *rt_malloc(size_t n) { return window_pop(KIND_MALLOC, n, malloc_miss); }
+
+/* tally_malloc_noscan's: a malloc'd block the collector never scans (its
+ * own windows; free() takes its slow path, rt_free's window being the
+ * KIND_MALLOC one). */
+RT_NOPREEMPT void *rt_malloc_noscan(size_t n) { return window_pop(KIND_MALLOC_NOSCAN, n, rt_malloc_kind_slow); }
 
 /* free()'s fast path: an object of this M's current malloc window for its
  * class goes back into that window, with no atomic and no frame (Alloc64's

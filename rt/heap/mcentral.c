@@ -142,7 +142,7 @@ static void settle(struct mcentral *c, struct mspan *s)
 		rt_allspans_remove(s);
 		/* an empty collected span is all zero: its objects were never
 		 * handed out, or were zeroed by the sweep that freed them */
-		if (s->kind != KIND_MALLOC)
+		if (!rt_kind_malloc(s->kind))
 			rt_pageheap_free_clean(s);
 		else
 			rt_pageheap_free(s);
@@ -153,7 +153,7 @@ static void settle(struct mcentral *c, struct mspan *s)
 
 void rt_span_fresh_objects(struct mspan *s)
 {
-	if (s->kind != KIND_MALLOC) {
+	if (!rt_kind_malloc(s->kind)) {
 		if (s->needzero)
 			memset((void *)s->base, 0, s->npages * RT_HP);  /* collected memory is zeroed */
 		s->needzero = 0;
@@ -211,7 +211,7 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	unsigned n = (unsigned)__builtin_popcountll(got);
 	__atomic_fetch_sub(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 	__atomic_fetch_add(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
-	if (s->kind != KIND_MALLOC) {
+	if (!rt_kind_malloc(s->kind)) {
 		__atomic_fetch_add(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE)) {
 			/* born marked: the marker never frees what is handed out
@@ -224,7 +224,7 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	k->base = s->base + (uintptr_t)w * 64u * s->elemsize;
 	k->size = s->elemsize;
 	k->span = s;
-	if (rt_heap_checks && s->kind == KIND_MALLOC)
+	if (rt_heap_checks && rt_kind_malloc(s->kind))
 		for (uint64_t b = got; b; b &= b - 1)
 			check_poison(s, k->base + (uintptr_t)__builtin_ctzll(b) * s->elemsize);
 	k->bits = got;
@@ -243,7 +243,7 @@ static void release_span(struct mcache_class *k)
 		__atomic_fetch_and(&s->allocbits[w], ~k->bits, __ATOMIC_ACQ_REL);
 		__atomic_fetch_add(&s->nfree, (int32_t)n, __ATOMIC_ACQ_REL);
 		__atomic_fetch_sub(&rt_hstats.small_allocs, n, __ATOMIC_RELAXED);
-		if (s->kind != KIND_MALLOC) {
+		if (!rt_kind_malloc(s->kind)) {
 			__atomic_fetch_sub(&rt_gc_heap_alloc, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
 			if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE))
 				__atomic_fetch_sub(&rt_gc_born_bytes, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
@@ -285,7 +285,7 @@ int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
 		s = c->partial;
 		if (s) {
 			plist_remove(c, s);
-			if (kind != KIND_MALLOC)
+			if (!rt_kind_malloc(kind))
 				rt_gc_sweep_before_use(s);  /* lazy sweep */
 			__atomic_store_n(&s->incache, 1, __ATOMIC_SEQ_CST);
 			s->scanword = 0;

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 void *rt_malloc(size_t n);
+/* malloc for a block the collector never scans (tally_malloc_noscan). */
+void *rt_malloc_noscan(size_t n);
 void rt_free(void *p);
 void *rt_calloc(size_t a, size_t b);
 void *rt_realloc(void *p, size_t n);

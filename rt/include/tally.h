@@ -233,6 +233,11 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * (tally_gc_alloc_typed) are scanned only in the words their bitmap
  * names.  Channels and timers are collected objects too.  Never free() a
  * collected object: that ends the program with a report.
+ * The rule for malloc'd memory: every allocated block is a root, scanned
+ * conservatively at every collection (its size costs marking time, and a
+ * word that happens to look like an address keeps that object alive).
+ * A block that holds no pointer to a collected object (a buffer, a
+ * string, an array of numbers) can opt out: tally_malloc_noscan below.
  * Marking is concurrent by default (boot option gcconc=1; gcconc=0:
  * marking with every goroutine stopped): goroutines run while the
  * collector marks, the page tables' dirty bits recording their stores,
@@ -245,6 +250,12 @@ enum { TALLY_GC_SCAN = 0, TALLY_GC_NOSCAN = 1 };
  * fails too the program ends with an out-of-memory report naming the
  * live heap, the goal and the limit (status 71). */
 void *tally_gc_alloc(size_t n, int kind);
+/* malloc(n) for a block the collector never scans: no root, so a pointer
+ * to a collected object stored in it does not keep that object alive
+ * (Boehm's GC_MALLOC_ATOMIC_UNCOLLECTABLE).  Not zeroed; freed with
+ * free(); realloc() keeps it pointer-free; NULL with ENOMEM when memory
+ * runs out, as malloc. */
+void *tally_malloc_noscan(size_t n);
 /* Typed objects: n zeroed bytes scanned precisely.  Word i of the object
  * (bytes 8i .. 8i+7) may hold a pointer iff bit (i % nbits) of bitmap is
  * set (bit j: bitmap[j / 64] >> (j % 64) & 1); the pattern repeats over

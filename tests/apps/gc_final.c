@@ -2,7 +2,7 @@
  * gc_final.c - cleanups, weak references, typed objects and collected
  * channels and timers on the machine (rt/heap/gcfinal.c, gctyped.c,
  * rt/chan.c, rt/rtimer.c), through tally.h only.  argv[1] picks:
- *   semantics   the cleanup, weak and typed rules; prints
+ *   semantics   the cleanup, weak, typed and tally_malloc_noscan rules; prints
  *               "gc_final: semantics ok (death in cycle <k> of <=50)"
  *   churn [N]   make and drop N channels (default 1000000), a pending
  *               one-hour timer every 10th, at GOGC=100; prints
@@ -133,6 +133,25 @@ static void make_typed(void *unused)
 	tally_waitgroup_done(&wg);
 }
 
+/* tally_malloc_noscan: a block that is no root keeps nothing alive; the
+ * same pointer in a plain malloc'd block does */
+static volatile int64_t n_ran[2];
+static void **volatile ns_block, **volatile m_block;
+
+static void make_noscan(void *unused)
+{
+	(void)unused;
+	void *a = tally_gc_alloc(64, TALLY_GC_SCAN), *b = tally_gc_alloc(64, TALLY_GC_SCAN);
+	tally_gc_add_cleanup(a, count, (void *)&n_ran[0]);
+	tally_gc_add_cleanup(b, count, (void *)&n_ran[1]);
+	void **ns = tally_malloc_noscan(256), **m = malloc(256);
+	ns[17] = a;
+	m[17] = b;
+	ns_block = ns;
+	m_block = m;
+	tally_waitgroup_done(&wg);
+}
+
 static int zeroed(uintptr_t h, size_t n)
 {
 	const volatile unsigned char *p = (const unsigned char *)(h ^ MASK);
@@ -188,6 +207,16 @@ static int semantics(void)
 	tally_sleep(20000000);
 	check(ran == 1 && t_ran[0] == 1, "no cleanup ran twice");
 	check(stop_ran == 0, "the stopped cleanup never ran");
+	run(make_noscan);
+	for (int i = 0; i < TRIES && n_ran[0] == 0; i++) {
+		tally_sleep(1000000);
+		tally_gc();
+	}
+	tally_sleep(20000000);
+	check(n_ran[0] == 1, "a pointer in a tally_malloc_noscan block kept nothing alive");
+	check(n_ran[1] == 0, "the control: the same in a malloc'd block kept its target");
+	free(ns_block);
+	free(m_block);
 	if (!fails)
 		printf("gc_final: semantics ok (death in cycle %d of <=%d)\n", k, TRIES);
 	return fails != 0;

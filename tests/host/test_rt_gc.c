@@ -15,9 +15,14 @@
  *   - torture: 8 goroutines on 4 Ms build and rewire lists with plain
  *     stores while collections are forced every 2000 allocations; every
  *     list verifies after each round (0 corruptions);
- *   - free() of a collected object ends the program with a report.
+ *   - free() of a collected object ends the program with a report;
+ *   - tally_malloc_noscan: an object named only from such a block (as
+ *     made, or grown by realloc) is collected (its cleanup runs), while
+ *     the same in a plain malloc'd block survives intact; its blocks are
+ *     freed by free, a second free is reported.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,6 +312,90 @@ static void test_pause_ring(void **st)
 		         "(first: %lld ns)", (long long)S->reused, PAUSE_CYCLES, (long long)S->first_outside);
 }
 
+/* ---- tally_malloc_noscan: malloc'd memory that is no root ---- */
+
+static void **nb_plain, **nb_noscan, **nb_grown;
+static volatile int64_t cleaned[3];
+
+static void cleaned_up(void *arg) { tally_atomic_add(&cleaned[(uintptr_t)arg], 1); }
+
+/* Exits, so that its frames and registers name the targets no more: each
+ * target is named only from one malloc'd block (and by its cleanup). */
+static void make_targets(void *arg)
+{
+	(void)arg;
+	nb_plain = rt_malloc(64);
+	nb_noscan = tally_malloc_noscan(64);
+	nb_grown = tally_malloc_noscan(16);
+	RT_CHECK(nb_plain && nb_noscan && nb_grown);
+	void **grown = rt_realloc(nb_grown, 4096);  /* moves: stays pointer-free */
+	RT_CHECK(grown && grown != nb_grown);
+	nb_grown = grown;
+	void **blocks[3] = { nb_plain, nb_noscan, nb_grown };
+	for (uintptr_t i = 0; i < 3; i++) {
+		struct node *t = tally_gc_alloc(sizeof(*t), TALLY_GC_SCAN);
+		t->val = 1000 + i;
+		t->sum = sum_of(t);
+		tally_gc_add_cleanup(t, cleaned_up, (void *)i);
+		blocks[i][i == 2 ? 500 : 3] = t;  /* a word inside each block */
+	}
+	S->done = 1;
+}
+
+static void noscan_main(void *arg)
+{
+	(void)arg;
+	tally_go(make_targets, NULL);
+	while (!S->done)
+		tally_yield();
+	for (int i = 0; i < 3; i++) {
+		tally_gc();
+		tally_sleep(2000000);  /* the cleanups' goroutine runs */
+	}
+	S->freed = cleaned[1] + 2 * cleaned[2];  /* both die: 3 */
+	S->live = cleaned[0];                    /* kept by the plain block: 0 */
+	struct node *kept = nb_plain[3];
+	S->bad += kept->val != 1000 || kept->sum != sum_of(kept);
+	/* a plain block's slow-path free, and the noscan blocks' */
+	rt_free(nb_plain);
+	rt_free(nb_noscan);
+	rt_free(nb_grown);
+	void *z = tally_malloc_noscan(0);
+	S->bad += z == NULL;
+	rt_free(z);
+	errno = 0;
+	S->bad += tally_malloc_noscan((size_t)1 << 62) != NULL || errno != ENOMEM;
+	S->cycles = 1;
+}
+
+static void test_malloc_noscan(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(noscan_main, NULL, 2);
+	assert_int_equal(S->cycles, 1);
+	assert_int_equal(S->bad, 0);
+	if (S->freed != 3)
+		fail_msg("objects named only from tally_malloc_noscan blocks: cleanups %lld of 3 "
+		         "(1: the block as made, 2: the block grown by realloc)", (long long)S->freed);
+	if (S->live != 0)
+		fail_msg("the object named from a plain malloc'd block was collected");
+}
+
+static void noscan_double_free(void *a)
+{
+	(void)a;
+	void *p = tally_malloc_noscan(48);
+	rt_free(p);
+	rt_free(p);
+}
+
+static void test_malloc_noscan_double_free(void **st)
+{
+	(void)st;
+	expect_fatal(noscan_double_free, 1, "double free");
+}
+
 /* ---- misuse ---- */
 
 static void free_collected(void *a)
@@ -329,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_torture),
 		cmocka_unit_test(test_free_collected),
+		cmocka_unit_test(test_malloc_noscan),
+		cmocka_unit_test(test_malloc_noscan_double_free),
 		cmocka_unit_test(test_pause_ring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
