@@ -44,6 +44,9 @@
 #include "rt/include/tally.h"
 
 #include "kernel/mem/gstack.h"
+#include "kernel/mem/pmem.h"
+#include "kernel/lib/kprintf.h"
+#include "rt/heap/heap.h"
 
 unsigned plat_class_user = LC_USER;
 
@@ -174,7 +177,28 @@ void plat_backtrace(uintptr_t pc, uintptr_t fp)
 }
 
 _Noreturn void plat_exit(int status) { exit(status); }
-_Noreturn void plat_fatal_exit(int status) { kernel_exit(status); }
+/* Out of memory (RT_EXIT_OOM): to the runtime's report (the live heap,
+ * the goal, the limit) the kernel adds where the memory went: the pages
+ * backing the heap and the goroutine stacks, and what is left free.  Read
+ * without locks (counters; the reporter may hold any lock). */
+static void oom_memory_report(void)
+{
+	struct gstack_stats g;
+	gstack_stats(&g);
+	kprintf("runtime: memory: heap %llu bytes backed; goroutine stacks %llu bytes backed for %llu "
+	        "stacks (stackmax= %llu bytes each); %llu of %llu usable bytes free\n",
+	        (unsigned long long)__atomic_load_n(&rt_hstats.committed, __ATOMIC_RELAXED),
+	        (unsigned long long)g.committed, (unsigned long long)g.in_use,
+	        (unsigned long long)g.stackmax, (unsigned long long)pmem_free_pages() * ARCH_PAGE_SIZE,
+	        (unsigned long long)kernel_mem_usable);
+}
+
+_Noreturn void plat_fatal_exit(int status)
+{
+	if (status == RT_EXIT_OOM)
+		oom_memory_report();
+	kernel_exit(status);
+}
 
 int plat_fatal_begin(void) { return fatal_begin() == 1; }
 
