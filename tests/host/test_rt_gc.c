@@ -339,21 +339,21 @@ static void make_targets(void *arg)
 		tally_gc_add_cleanup(t, cleaned_up, (void *)i);
 		blocks[i][i == 2 ? 500 : 3] = t;  /* a word inside each block */
 	}
-	S->done = 1;
+	tally_atomic_store(&S->done, 1);  /* publishes the blocks */
 }
 
 static void noscan_main(void *arg)
 {
 	(void)arg;
 	tally_go(make_targets, NULL);
-	while (!S->done)
+	while (!tally_atomic_load(&S->done))
 		tally_yield();
 	for (int i = 0; i < 3; i++) {
 		tally_gc();
 		tally_sleep(2000000);  /* the cleanups' goroutine runs */
 	}
-	S->freed = cleaned[1] + 2 * cleaned[2];  /* both die: 3 */
-	S->live = cleaned[0];                    /* kept by the plain block: 0 */
+	S->freed = tally_atomic_load(&cleaned[1]) + 2 * tally_atomic_load(&cleaned[2]);  /* both die: 3 */
+	S->live = tally_atomic_load(&cleaned[0]);  /* kept by the plain block: 0 */
 	struct node *kept = nb_plain[3];
 	S->bad += kept->val != 1000 || kept->sum != sum_of(kept);
 	/* a plain block's slow-path free, and the noscan blocks' */
