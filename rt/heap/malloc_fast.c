@@ -18,7 +18,8 @@
  * updating that M's cache; interrupt handlers never allocate.  Anything
  * else tail-calls rt_malloc_slow (malloc.c).  rt_gc_alloc is the same
  * path for a collected kind (tally_gc_alloc jumps to it), its miss
- * rt_gc_alloc_slow (gc.c).  free() has its fast path here too (rt_free,
+ * rt_gc_alloc_slow (gc.c); rt_malloc_noscan the same for
+ * tally_malloc_noscan's kind, its miss rt_malloc_kind_slow (malloc.c).  free() has its fast path here too (rt_free,
  * below: an object of the M's current window goes back into it), its
  * miss rt_free_slow (malloc.c).
  */
