@@ -178,6 +178,13 @@ boot = grub
 		                 ("[a]\nboot = direct\nclient = tools/tcpget_server.py\n"
 		                  "listens = maybe\n", "yes or no")))
 
+	def test_repeat_key(self):
+		c = tr.parse_cases("[a]\nboot = direct\nrepeat = 3\n")[0]
+		self.assertEqual(c.repeat, 3)
+		self.assertEqual(tr.parse_cases("[a]\nboot = direct\n")[0].repeat, 1)
+		self.refused((("[a]\nboot = direct\nrepeat = 0\n", "repeat 1..1000"),
+		              ("[a]\nboot = direct\nrepeat = 1001\n", "repeat 1..1000")))
+
 	def test_wait_listening(self):
 		class Alive:
 			def poll(self):

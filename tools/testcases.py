@@ -22,7 +22,7 @@ DEFAULT_TIMEOUT = {"direct": 30, "grub": 30, "grub-efi": 120, "uefi": 120}
 CASE_KEYS = ("arch", "app", "boot", "cmdline", "status", "expect", "contains",
              "once", "reject", "timeout", "smp", "mem", "cpu", "machine", "qemu",
              "exitline", "emulator", "debugexit", "shutdown", "xfail", "launcher",
-             "check", "client", "listens", "tap")
+             "check", "client", "listens", "tap", "repeat")
 # `app = default` (and no app line) is this program: the smallest one, so
 # that cases about the boot itself stay quick (`make run`'s own default,
 # apps/tour.c, has its own case).
@@ -116,6 +116,7 @@ class Case:
 		self.client_args = []       # its first arguments
 		self.tap = 0                # tap queues (0: no tap namespace)
 		self.xfail = []             # ktest names expected to fail
+		self.repeat = 1             # boots of each path (a stress case's race)
 		self.build = None           # Build, filled by plan_builds()
 
 	def ktest(self):
@@ -316,6 +317,10 @@ def _set_key(c, key, val, only=None):
 		c.tap = int(val)
 		if not 1 <= c.tap <= 16:
 			raise ValueError("tap queues 1..16")
+	elif key == "repeat":
+		c.repeat = int(val)
+		if not 1 <= c.repeat <= 1000:
+			raise ValueError("repeat 1..1000")
 	elif key == "xfail":
 		if not val:
 			raise ValueError("expected ktest names")

@@ -557,18 +557,20 @@ def _failure_tail(tq, res, lines, log):
 	return tail
 
 
-def run_system(cases, rep, jobs, verbose, build):
+def run_system(cases, rep, jobs, verbose, build, repeat=1):
 	tq = load_tally_qemu()
 	builds = plan_builds(cases)
 	if build:
 		for b in builds:
 			run_build(b, verbose)
-	work = [(c, b) for c in cases for b in c.boots]
+	work = [(c, b, k) for c in cases for b in c.boots for k in range(repeat * c.repeat)]
 	ex = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
 	try:
-		futs = [ex.submit(run_boot, tq, c, b, verbose) for c, b in work]
-		for f in futs:
+		futs = [(c, k, ex.submit(run_boot, tq, c, b, verbose)) for c, b, k in work]
+		for c, k, f in futs:
 			name, kt, reason, tail = f.result()
+			if repeat * c.repeat > 1:
+				name = "%s#%d" % (name, k + 1)
 			for kname, kwhy in kt or []:
 				if kwhy is None:
 					rep.ok("%s/%s" % (name, kname))
@@ -623,7 +625,12 @@ def main(argv=None):
 	                help="boots run in parallel (default 2)")
 	ap.add_argument("-v", "--verbose", action="store_true",
 	                help="show make output and every boot's console")
+	ap.add_argument("--repeat", type=int, default=1, metavar="N",
+	                help="boot every selected system case N times (units CASE/BOOT#k): "
+	                     "a flaky case's failure rate")
 	args = ap.parse_args(argv)
+	if args.repeat < 1:
+		ap.error("--repeat: at least 1")
 	load_tally_qemu().interrupt_on(signal.SIGTERM, signal.SIGHUP)
 	flt = re.compile(args.filter) if args.filter else None
 
@@ -678,7 +685,8 @@ def main(argv=None):
 		if not args.no_py:
 			layer("py", run_py, rep, flt)
 		if cases:
-			layer("system", run_system, cases, rep, args.jobs, args.verbose, not args.no_build)
+			layer("system", run_system, cases, rep, args.jobs, args.verbose, not args.no_build,
+			      args.repeat)
 		if args.bench_smoke:
 			layer("bench", run_bench_smoke, rep, flt, args.verbose)
 	except KeyboardInterrupt:
