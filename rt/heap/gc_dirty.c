@@ -37,6 +37,9 @@
 #define PG PLAT_DIRTY_PAGE
 #define CHUNK_PAGES 4096u   /* pages per harvest: a 512-byte bitmap on the stack */
 
+void (*gc_test_preclean_hook)(uintptr_t heap_hi);
+int gc_test_hull_snapshot;
+
 /* ---- the dirty record ---- */
 
 enum { AREA_HEAP, AREA_DATA, AREA_STACK };
@@ -86,7 +89,10 @@ static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
 /* The harvests by rounds (plat_dirty_round) cover whole units of
  * PLAT_DIRTY_ROUND: two hulls, data and bss's and the heap's, each unit
  * harvested once a round; a page of a hull outside its runs (text, the
- * image's stacks, the span table) is reported but not re-scanned. */
+ * image's stacks, the span table) is reported but not re-scanned.  The
+ * heap's run ends where the arena ends when the page is re-scanned
+ * (rescan_hull_page), not where it ended when the hull was taken: the
+ * arena grows during a round, into the unit the round harvests. */
 #define RU ((uintptr_t)PLAT_DIRTY_ROUND)
 struct hull {
 	uintptr_t lo, hi;            /* RU-aligned */
@@ -119,11 +125,21 @@ static unsigned hulls(struct hull h[2], uintptr_t *heap_lo, uintptr_t *heap_hi)
 static int rescan_hull_page(const struct hull *h, uintptr_t pg)
 {
 	int hit = 0;
-	for (unsigned i = 0; i < h->n; i++)
-		if (pg < h->rhi[i] && pg + PG > h->rlo[i]) {
-			rescan_page(h->area, pg, h->rlo[i], h->rhi[i]);
+	for (unsigned i = 0; i < h->n; i++) {
+		/* the heap's run ends where the arena ends now, not where it
+		 * ended when the hull was taken: the harvest covers whole
+		 * units, so a page the arena grew into meanwhile (a new span,
+		 * its objects born marked and written at once) is harvested
+		 * like any other, and only this re-scan can see what was stored
+		 * in it before its dirty bit was cleared */
+		uintptr_t hi = h->area == AREA_HEAP && !gc_test_hull_snapshot
+		                       ? __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE)
+		                       : h->rhi[i];
+		if (pg < hi && pg + PG > h->rlo[i]) {
+			rescan_page(h->area, pg, h->rlo[i], hi);
 			hit = 1;
 		}
+	}
 	gc_drain_if_long();
 	return hit;
 }
@@ -218,6 +234,8 @@ long gc_preclean(void)
 		words += (h[i].hi - h[i].lo) / PG / 64;
 	if (pbm_fit(words) < 0)
 		return -1;
+	if (gc_test_preclean_hook)
+		gc_test_preclean_hook(hhi);
 	uint64_t t0 = plat_nanotime();
 	long found = preclean_pass(h, nh, PLAT_ROUND_NEXT);
 	uint64_t t1 = plat_nanotime();

@@ -151,6 +151,13 @@ extern int gc_test_nobarrier;
  * pause noted (tests/apps/gc_stackscan.c's control: a parked goroutine's
  * stack, clean at the final pause, then keeps nothing alive). */
 extern int gc_test_nostackscan;
+/* gc_dirty.c: called by a pre-cleaning round once it has noted the
+ * arena's end (heap_hi) and before it harvests (tests/apps/gc_grow.c
+ * grows the heap there); with hull_snapshot set, the round's re-scan
+ * stops at that noted end, as it did when it lost the stores into pages
+ * the arena grew into meanwhile (gc_grow's control). */
+extern void (*gc_test_preclean_hook)(uintptr_t heap_hi);
+extern int gc_test_hull_snapshot;
 
 /* ---- gc_trace.c ---- */
 /* One cycle's times (ns) and counts, for gctrace and the statistics
