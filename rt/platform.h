@@ -149,6 +149,10 @@ void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, i
  * write after free when one is reused): bare metal's heapcheck=1.  Asked
  * once, when the arena is made. */
 int plat_heap_checks(void);
+/* 1 when the collector should check its own marking at the end of every
+ * cycle (rt/heap/gc_verify.c): bare metal's gcverify=1.  Asked once, at
+ * the collector's start. */
+int plat_gc_verify(void);
 /* Give the pages of [addr, addr + len) back; an access faults until they
  * are committed again.  Same context as plat_heap_commit. */
 void plat_heap_release(uintptr_t addr, size_t len);

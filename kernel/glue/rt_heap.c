@@ -44,6 +44,8 @@ uintptr_t plat_heap_reserve(size_t *size)
 
 int plat_heap_checks(void) { return mem_opts.heapcheck; }
 
+int plat_gc_verify(void) { return mem_opts.gcverify; }
+
 void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers)
 {
 	*percent = mem_opts.gogc;

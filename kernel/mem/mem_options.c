@@ -88,6 +88,7 @@ static int set_gctrace(const char *v, const char **why)
 }
 static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
 static int set_gchelpers(const char *v, const char **why) { return parse_bit(v, &mem_opts.gchelpers, why); }
+static int set_gcverify(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcverify, why); }
 
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
@@ -98,6 +99,7 @@ static const struct bootopt opts[] = {
 	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
 	{ "gcconc", "1|0: mark concurrently, the page tables' dirty bits as write barrier (0: stop the world)", set_gcconc },
 	{ "gchelpers", "1|0: with gcconc=1 and more than one CPU, a marking helper on every other CPU (0: the collector alone)", set_gchelpers },
+	{ "gcverify", "0|1: at the end of every collection's marking, check that no pointer from a root or a marked object names an unmarked one (a fatal error if one does; slow: for tests)", set_gcverify },
 };
 
 static void reset(void) { mem_opts = defaults; }

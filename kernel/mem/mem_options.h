@@ -15,6 +15,7 @@ struct mem_opts {
 	int gctrace;            /* gctrace=1: a line per collection */
 	int gcconc;             /* gcconc=1: concurrent marking (dirty bits) */
 	int gchelpers;          /* gchelpers=1: marking helpers on the other CPUs */
+	int gcverify;           /* gcverify=1: check every cycle's marking (tests) */
 };
 extern struct mem_opts mem_opts;
 

@@ -75,7 +75,9 @@
  * then marks without sleeping: the 25% budget is the worker's; assists
  * are the allocators' share, and keep the heap near its goal.
  *
- * HOOKS: mark_done_hooks() below runs with the world stopped after the
+ * HOOKS: with gcverify=1, gc_verify.c first checks the marking (no root
+ * or marked object names an unmarked object).  mark_done_hooks() below
+ * runs with the world stopped after the
  * last drain and before the sweep generation moves on: it calls
  * gcfinal.c's rt_gc_final_after_mark (cleanups, weak references,
  * unreachable timers: everything unmarked then is garbage, every marked
@@ -382,6 +384,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
 		gc_mark_overflow();
+		gc_verify(self, own_lo, st.cycles + 1);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t4;
 		c->mark_cpu += gc_helpers_cpu();
 		t0 = t2;
@@ -393,6 +396,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_mark_malloc_roots();
 		gc_drain(0);
 		gc_mark_overflow();
+		gc_verify(self, own_lo, st.cycles + 1);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t0 - c->stop1;
 		c->stop2 = c->stop1;
 		c->stop1 = 0;
@@ -694,5 +698,6 @@ void rt_gc_init(void)
 	gc_sweep_init();
 	gc_start_ns = plat_nanotime();
 	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc, &gc_helpers);
+	rt_gc_set_verify(plat_gc_verify());
 	set_goal();
 }

@@ -159,6 +159,13 @@ extern int gc_test_nostackscan;
 extern void (*gc_test_preclean_hook)(uintptr_t heap_hi);
 extern int gc_test_hull_snapshot;
 
+/* ---- gc_verify.c ---- */
+/* World stopped, marking complete: with the check on (gcverify=1,
+ * rt_gc_set_verify), fatal unless every word of a root or a marked object
+ * that names an allocated collected object names a marked one (cycle: the
+ * cycle's number, for the message); else nothing. */
+void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle);
+
 /* ---- gc_trace.c ---- */
 /* One cycle's times (ns) and counts, for gctrace and the statistics
  * (gc.c fills it, gc_trace.c prints it). */

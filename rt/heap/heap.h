@@ -229,6 +229,7 @@ extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
+void rt_gc_set_verify(int on);      /* check every cycle's marking (gcverify=; gc_verify.c) */
 /* rt_gfput (g0), around freeing an exited G's stack: waits while the
  * collector reads that stack concurrently and keeps it from starting to;
  * returns whether the end call must release (gc_stack.c). */

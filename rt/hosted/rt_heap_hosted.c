@@ -59,6 +59,9 @@ void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, i
 /* hosted tests turn checks on with rt_heap_set_checks instead */
 int plat_heap_checks(void) { return 0; }
 
+/* hosted tests turn the collector's self-check on with rt_gc_set_verify */
+int plat_gc_verify(void) { return 0; }
+
 int plat_heap_commit(uintptr_t addr, size_t len)
 {
 	return mprotect((void *)addr, len, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;

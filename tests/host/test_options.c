@@ -84,6 +84,13 @@ static void defaults_and_units(void **state)
 	assert_int_equal(mem_opts.gchelpers, 1);
 	refused("gchelpers=2", "gchelpers=2", "expected 0 or 1");
 	refused("gchelpers=on", "gchelpers=on", "expected 0 or 1");
+	/* the collector's self-check: off by default, a bit */
+	assert_int_equal(mem_opts.gcverify, 0);
+	ok("gcverify=1");
+	assert_int_equal(mem_opts.gcverify, 1);
+	ok("");
+	assert_int_equal(mem_opts.gcverify, 0);
+	refused("gcverify=yes", "gcverify=yes", "expected 0 or 1");
 }
 
 /* Values that wrap to an in-range number if any step is unchecked. */

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include "rt/heap/heap.h"
 #include "rt/heap/rt_malloc.h"
 #include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
@@ -239,6 +240,7 @@ static void torture_main(void *arg)
 {
 	(void)arg;
 	tally_gc_percent(10);  /* collect often */
+	rt_gc_set_verify(1);   /* and check every cycle's marking (gc_verify.c) */
 	tally_waitgroup_add(&wg, TW);
 	for (uintptr_t i = 0; i < TW; i++)
 		tally_go(tortured, (void *)i);
@@ -246,6 +248,7 @@ static void torture_main(void *arg)
 	struct tally_gc_stats st;
 	tally_gc_read_stats(&st);
 	S->cycles = (int64_t)st.cycles;
+	rt_gc_set_verify(0);
 	S->done = 1;
 }
 

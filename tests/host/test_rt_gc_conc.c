@@ -252,6 +252,7 @@ static void torture_main(void *arg)
 	(void)arg;
 	rt_gc_set_concurrent(1);
 	tally_gc_percent(10);  /* background cycles often */
+	rt_gc_set_verify(1);   /* and check every cycle's marking (gc_verify.c) */
 	tally_waitgroup_add(&wg, TW);
 	for (uintptr_t i = 0; i < TW; i++)
 		tally_go(tortured, (void *)i);
@@ -264,6 +265,7 @@ static void torture_main(void *arg)
 	gc_work_lock();
 	S->helper_bytes = (int64_t)gc_helper_bytes;
 	gc_work_unlock();
+	rt_gc_set_verify(0);
 	S->done = 1;
 }
 

@@ -1,0 +1,151 @@
+/*
+ * gc_verify.c - the collector checks its own marking (boot option
+ * gcverify=1; rt_gc_set_verify hosted): at the end of every cycle's
+ * marking, world stopped, before anything is freed, every word of a root
+ * and of every marked object that holds the address of an allocated
+ * collected object must name a marked one.  The first word that does not
+ * is a fatal error naming where it was, what it holds and the cycle:
+ * that object would be freed while reachable.  gc.c's essay has the
+ * cycle; this is the closure its marking promises, read again from
+ * scratch instead of trusted.
+ *
+ * What it reads (as marking does, conservatively): data and bss (the
+ * cycle's runs), every goroutine stack marking reads (gc_stack_of: from
+ * its saved sp to its top) and the collector's own from where it was
+ * entered, every allocated malloc'd object, and every marked collected
+ * object (a typed one by its bitmap; a pointer-free one not at all).
+ * Statics that are no roots (PLAT_GC_NOROOT) are not read, as marking
+ * does not; weak references and cleanups hold hidden addresses (~p,
+ * gcfinal.c), which name nothing.
+ *
+ * It found the lost store of docs/heap.md's "What a round re-scans" in
+ * its first boots.  Cost: one pass over the roots and the marked heap in
+ * the final pause (tens of ms at 16 MiB live under TCG), so it is for
+ * tests (the torture cases run with it), never on by default.
+ *
+ * Context: the collecting goroutine, world stopped, work lock held,
+ * marking complete (after the last drain and gc_mark_overflow).
+ */
+#include <stdio.h>
+#include "rt/heap/gc_impl.h"
+
+static PLAT_GC_NOROOT int verify_on;
+static PLAT_GC_NOROOT char msg[320];
+static PLAT_GC_NOROOT const char *cur_what;   /* where the words come from, */
+static PLAT_GC_NOROOT uintptr_t cur_base;     /* and their object or range */
+static PLAT_GC_NOROOT uint64_t cur_cycle;
+static PLAT_GC_NOROOT char what[48];
+
+void rt_gc_set_verify(int on) { __atomic_store_n(&verify_on, on != 0, __ATOMIC_RELAXED); }
+
+/* The word v, read at address at: fatal if it names an allocated,
+ * unmarked collected object. */
+static void check(uintptr_t v, uintptr_t at)
+{
+	if (v - rt_arena_lo >= rt_arena_used - rt_arena_lo)
+		return;
+	struct mspan *s = rt_spans[(v - rt_arena_lo) >> RT_HP_SHIFT];
+	if (!s || rt_kind_malloc(s->kind) || v < s->base || v >= s->base + s->npages * RT_HP)
+		return;
+	uintptr_t obj;
+	if (s->state == SPAN_SMALL) {
+		uint32_t idx = rt_span_index(s, v - s->base);
+		if (idx >= s->nelems)
+			return;
+		uint64_t bit = 1ull << (idx & 63);
+		if (!(s->allocbits[idx >> 6] & bit) || (s->markbits[idx >> 6] & bit))
+			return;
+		obj = s->base + (uintptr_t)idx * s->elemsize;
+	} else if (s->state == SPAN_LARGE) {
+		if (s->markbits[0])
+			return;
+		obj = s->base;
+	} else {
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+	         "gc: verify: cycle %llu: %s %p: the word at %p holds %p, inside the unmarked object %p "
+	         "(%u bytes): it would be freed while reachable",
+	         (unsigned long long)cur_cycle, cur_what, (void *)cur_base, (void *)at, (void *)v, (void *)obj,
+	         s->state == SPAN_SMALL ? s->elemsize : (unsigned)(s->npages * RT_HP));
+	rt_throw(msg);
+}
+
+/* Every aligned word of [lo, hi). */
+__attribute__((no_sanitize("address", "thread")))
+static void check_range(const char *what, uintptr_t base, uintptr_t lo, uintptr_t hi)
+{
+	cur_what = what;
+	cur_base = base;
+	lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+	for (uintptr_t a = lo; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t))
+		check(*(const volatile uintptr_t *)a, a);
+}
+
+/* A typed object's pointer slots (rt_gc_scan_typed gives their values,
+ * not their addresses: the object's base stands for where). */
+static void check_typed_slot(uintptr_t v) { check(v, cur_base); }
+
+/* Each object of span s to read: allocated (malloc'd), or marked
+ * (collected, not pointer-free). */
+static void check_span(struct mspan *s)
+{
+	unsigned kind = s->kind;
+	if (kind == KIND_GC_NOSCAN || kind == KIND_MALLOC_NOSCAN)
+		return;
+	int malloced = rt_kind_malloc(kind);
+	if (s->state == SPAN_LARGE) {
+		if (!malloced && !s->markbits[0])
+			return;
+		if (kind == KIND_GC_TYPED) {
+			cur_what = "typed object";
+			cur_base = s->base;
+			rt_gc_scan_typed(s->base, s->base + s->npages * RT_HP, check_typed_slot);
+		} else {
+			check_range(malloced ? "malloc'd block" : "object", s->base, s->base,
+			            s->base + s->npages * RT_HP);
+		}
+		return;
+	}
+	for (unsigned i = 0; i < s->nelems; i++) {
+		uint64_t bit = 1ull << (i & 63), have = s->allocbits[i >> 6];
+		if (!malloced)
+			have &= s->markbits[i >> 6];
+		if (!(have & bit))
+			continue;
+		uintptr_t o = s->base + (uintptr_t)i * s->elemsize;
+		if (kind == KIND_GC_TYPED) {
+			cur_what = "typed object";
+			cur_base = o;
+			rt_gc_scan_typed(o, o + s->elemsize, check_typed_slot);
+		} else {
+			check_range(malloced ? "malloc'd block" : "object", o, o, o + s->elemsize);
+		}
+	}
+}
+
+void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle)
+{
+	if (!__atomic_load_n(&verify_on, __ATOMIC_RELAXED))
+		return;
+	cur_cycle = cycle;
+	const uintptr_t *dlo, *dhi;
+	unsigned dn = gc_data_runs(&dlo, &dhi);
+	for (unsigned i = 0; i < dn; i++)
+		check_range("data", dlo[i], dlo[i], dhi[i]);
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
+		uintptr_t sp, top;
+		if (gc_stack_of(&x->g, self, &sp, &top)) {
+			snprintf(what, sizeof(what), "goroutine %llu's stack from sp", (unsigned long long)x->g.goid);
+			check_range(what, sp, sp, top);
+		}
+	}
+	check_range("the collector's stack from", own_lo, own_lo, self->stack_lo + self->stack_size);
+	uintptr_t used = rt_arena_used;
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		uint8_t state;
+		struct mspan *s = gc_span_at(a, &state);
+		if (s && s->base == a)
+			check_span(s);
+	}
+}
