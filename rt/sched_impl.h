@@ -64,6 +64,10 @@ struct gx {
 	 * under gc_stack.c's stack lock, by the collector once it has scanned
 	 * the stack or by rt_gfput before the stack is freed (seq-cst) */
 	volatile uintptr_t gc_scan_sp;
+	/* the same sp, kept for the whole cycle (gc_verify.c reads what
+	 * marking read: the stack from the larger of it and the final sp);
+	 * 0 for a G not noted, and cleared when its stack is freed */
+	volatile uintptr_t gc_noted_sp;
 	/* 1 while the collector shrinks this G's stack (gc_stack.c): execute()
 	 * stores the status G_RUNNING, then (after a full fence) waits while
 	 * it is set; the collector sets it, then reads the status and shrinks

@@ -384,7 +384,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
 		gc_mark_overflow();
-		gc_verify(self, own_lo, st.cycles + 1);  /* gcverify=1 */
+		gc_verify(self, own_lo, st.cycles + 1, 1);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t4;
 		c->mark_cpu += gc_helpers_cpu();
 		t0 = t2;
@@ -396,7 +396,7 @@ static void cycle(int conc, struct gc_cycle *c)
 		gc_mark_malloc_roots();
 		gc_drain(0);
 		gc_mark_overflow();
-		gc_verify(self, own_lo, st.cycles + 1);  /* gcverify=1 */
+		gc_verify(self, own_lo, st.cycles + 1, 0);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t0 - c->stop1;
 		c->stop2 = c->stop1;
 		c->stop1 = 0;

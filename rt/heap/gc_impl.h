@@ -163,8 +163,9 @@ extern int gc_test_hull_snapshot;
 /* World stopped, marking complete: with the check on (gcverify=1,
  * rt_gc_set_verify), fatal unless every word of a root or a marked object
  * that names an allocated collected object names a marked one (cycle: the
- * cycle's number, for the message); else nothing. */
-void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle);
+ * cycle's number, for the message; conc: marking was concurrent); else
+ * nothing. */
+void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc);
 
 /* ---- gc_trace.c ---- */
 /* One cycle's times (ns) and counts, for gctrace and the statistics

@@ -96,8 +96,10 @@ static uint64_t trim_stack(struct gx *x)
 void gc_note_stacks(struct g *self)
 {
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
-		uintptr_t sp, top;
-		__atomic_store_n(&x->gc_scan_sp, gc_stack_of(&x->g, self, &sp, &top) ? sp : 0, __ATOMIC_SEQ_CST);
+		uintptr_t sp, top, noted;
+		noted = gc_stack_of(&x->g, self, &sp, &top) ? sp : 0;
+		__atomic_store_n(&x->gc_noted_sp, noted, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->gc_scan_sp, noted, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -127,6 +129,7 @@ void gc_mark_stacks_noted(void)
 int rt_gc_stack_free_begin(struct g *gp)
 {
 	struct gx *x = (struct gx *)gp;
+	__atomic_store_n(&x->gc_noted_sp, 0, __ATOMIC_RELAXED);  /* its next stack is not the noted one */
 	if (!__atomic_load_n(&x->gc_scan_sp, __ATOMIC_SEQ_CST))
 		return 0;
 	rt_lock(&stack_lock);

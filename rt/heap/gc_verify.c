@@ -11,8 +11,9 @@
  *
  * What it reads (as marking does, conservatively): data and bss (the
  * cycle's runs), every goroutine stack marking reads (gc_stack_of: from
- * its saved sp to its top) and the collector's own from where it was
- * entered, every allocated malloc'd object, and every marked collected
+ * its saved sp to its top; with concurrent marking only from the sp the
+ * start pause noted, gc_noted_sp, up) and the collector's own from where
+ * it was entered, every allocated malloc'd object, and every marked collected
  * object (a typed one by its bitmap; a pointer-free one not at all).
  * Statics that are no roots (PLAT_GC_NOROOT) are not read, as marking
  * does not; weak references and cleanups hold hidden addresses (~p,
@@ -124,7 +125,7 @@ static void check_span(struct mspan *s)
 	}
 }
 
-void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle)
+void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc)
 {
 	if (!__atomic_load_n(&verify_on, __ATOMIC_RELAXED))
 		return;
@@ -135,10 +136,23 @@ void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle)
 		check_range("data", dlo[i], dlo[i], dhi[i]);
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		uintptr_t sp, top;
-		if (gc_stack_of(&x->g, self, &sp, &top)) {
-			snprintf(what, sizeof(what), "goroutine %llu's stack from sp", (unsigned long long)x->g.goid);
-			check_range(what, sp, sp, top);
+		if (!gc_stack_of(&x->g, self, &sp, &top))
+			continue;
+		if (conc) {
+			/* what concurrent marking read: from the sp the start
+			 * pause noted (whole), and below it only the pages
+			 * written since (the final pause's re-scan), which
+			 * cannot be told apart here from pages of stale words
+			 * the goroutine never wrote (an uninitialized frame),
+			 * so below the noted sp, and for a goroutine made
+			 * during marking, nothing is checked */
+			uintptr_t noted = __atomic_load_n(&x->gc_noted_sp, __ATOMIC_RELAXED);
+			if (!noted)
+				continue;
+			sp = noted > sp ? noted : sp;
 		}
+		snprintf(what, sizeof(what), "goroutine %llu's stack from", (unsigned long long)x->g.goid);
+		check_range(what, sp, sp, top);
 	}
 	check_range("the collector's stack from", own_lo, own_lo, self->stack_lo + self->stack_size);
 	uintptr_t used = rt_arena_used;
