@@ -21,8 +21,9 @@
  *
  * It found the lost store of docs/heap.md's "What a round re-scans" in
  * its first boots.  Cost: one pass over the roots and the marked heap in
- * the final pause (tens of ms at 16 MiB live under TCG), so it is for
- * tests (the torture cases run with it), never on by default.
+ * the final pause (tens of ms at 16 MiB live under TCG), counted in the
+ * pause's time (its drain part), so it is for tests (the torture cases
+ * run with it), never on by default.
  *
  * Context: the collecting goroutine, world stopped, work lock held,
  * marking complete (after the last drain and gc_mark_overflow).
