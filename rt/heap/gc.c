@@ -75,14 +75,11 @@
  * then marks without sleeping: the 25% budget is the worker's; assists
  * are the allocators' share, and keep the heap near its goal.
  *
- * HOOKS: with gcverify=1, gc_verify.c first checks the marking (no root
- * or marked object names an unmarked object).  mark_done_hooks() below
- * runs with the world stopped after the
- * last drain and before the sweep generation moves on: it calls
- * gcfinal.c's rt_gc_final_after_mark (cleanups, weak references,
- * unreachable timers: everything unmarked then is garbage, every marked
- * object, born ones included, survives this cycle); collect() calls
- * rt_gc_final_after_cycle once the world runs and the sweep is done.
+ * HOOKS (world stopped, before the sweep generation moves on): gc_verify.c
+ * checks the marking (gcverify=1); mark_done_hooks() calls gcfinal.c's
+ * rt_gc_final_after_mark (cleanups, weak refs, unreachable timers: all
+ * unmarked is garbage, every marked object, born ones included, survives);
+ * collect() calls rt_gc_final_after_cycle once the world runs and swept.
  * Typed objects (gctyped.c) are pushed tagged by gc_mark.c's mark_word
  * and scanned by their bitmap (scan_object), in dirty re-scans too.
  *
