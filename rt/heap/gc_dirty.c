@@ -89,14 +89,16 @@ static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
 /* The harvests by rounds (plat_dirty_round) cover whole units of
  * PLAT_DIRTY_ROUND: two hulls, data and bss's and the heap's, each unit
  * harvested once a round; a page of a hull outside its runs (text, the
- * image's stacks, the span table) is reported but not re-scanned.  The
- * heap's run ends where the arena ends when the page is re-scanned
- * (rescan_hull_page), not where it ended when the hull was taken: the
- * arena grows during a round, into the unit the round harvests. */
+ * image's stacks, the span table) is reported but not re-scanned. */
 #define RU ((uintptr_t)PLAT_DIRTY_ROUND)
 struct hull {
 	uintptr_t lo, hi;            /* RU-aligned */
-	const uintptr_t *rlo, *rhi;  /* the runs to re-scan */
+	/* the runs to re-scan; the heap's end is rt_arena_used itself, read
+	 * at each re-scan: the arena grows during a round, into the last
+	 * unit the round harvests, and a page it grew into (a new span, its
+	 * objects born marked and written at once) has its dirty bit cleared
+	 * like any other, so only the re-scan can see what was stored in it */
+	const volatile uintptr_t *rlo, *rhi;
 	unsigned n;
 	int area;
 };
@@ -116,8 +118,8 @@ static unsigned hulls(struct hull h[2], uintptr_t *heap_lo, uintptr_t *heap_hi)
 	}
 	*heap_lo = rt_arena_lo;
 	*heap_hi = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
-	h[k++] = (struct hull){ rt_arena_lo & ~(RU - 1), (*heap_hi + RU - 1) & ~(RU - 1), heap_lo, heap_hi, 1,
-		                AREA_HEAP };
+	h[k++] = (struct hull){ rt_arena_lo & ~(RU - 1), (*heap_hi + RU - 1) & ~(RU - 1), heap_lo,
+		                gc_test_hull_snapshot ? heap_hi : &rt_arena_used, 1, AREA_HEAP };
 	return k;
 }
 
@@ -126,17 +128,9 @@ static int rescan_hull_page(const struct hull *h, uintptr_t pg)
 {
 	int hit = 0;
 	for (unsigned i = 0; i < h->n; i++) {
-		/* the heap's run ends where the arena ends now, not where it
-		 * ended when the hull was taken: the harvest covers whole
-		 * units, so a page the arena grew into meanwhile (a new span,
-		 * its objects born marked and written at once) is harvested
-		 * like any other, and only this re-scan can see what was stored
-		 * in it before its dirty bit was cleared */
-		uintptr_t hi = h->area == AREA_HEAP && !gc_test_hull_snapshot
-		                       ? __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE)
-		                       : h->rhi[i];
-		if (pg < hi && pg + PG > h->rlo[i]) {
-			rescan_page(h->area, pg, h->rlo[i], hi);
+		uintptr_t lo = h->rlo[i], hi = h->rhi[i];
+		if (pg < hi && pg + PG > lo) {
+			rescan_page(h->area, pg, lo, hi);
 			hit = 1;
 		}
 	}
