@@ -66,14 +66,12 @@
  *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
  *      second line.
  * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
- * that needs a new window while marking is on first scans grey objects in
- * proportion to the window's bytes, at the assist ratio set at the start
- * pause: the scan work expected (the last cycle's scanned bytes, or the
- * live heap) over the heap's runway to the goal, less the worker's P/4
- * share (none with 4 or more CPUs), at least MARK_ASSIST_BYTES.  At the
- * goal with nothing to scan it waits for marking to end, and the worker
- * then marks without sleeping: the 25% budget is the worker's; assists
- * are the allocators' share, and keep the heap near its goal.
+ * that needs a new window while marking is on and marking is behind
+ * (gc_pace.c: less work done than the share of the runway used) first
+ * scans grey objects in proportion to the window's bytes, at least
+ * MARK_ASSIST_BYTES.  At the goal with nothing to scan it waits for
+ * marking to end, and the worker then marks without sleeping: the 25%
+ * budget is the worker's; assists keep the heap near its goal.
  *
  * HOOKS (world stopped, before the sweep generation moves on): gc_verify.c
  * checks the marking (gcverify=1); mark_done_hooks() calls gcfinal.c's
@@ -96,11 +94,13 @@
  *
  * Pacer: heap_alloc (bytes of collected objects reserved in windows or
  * allocated; at the end of marking, the marked bytes) is checked on every
- * window refill.  goal = max(4 MiB, live * (100 + GOGC) / 100), at most
- * 7/8 of a memory limit (GOGC < 0: the limit's 7/8 alone, or no goal,
- * UINT64_MAX, without a limit).  Stop-the-world mode collects at the goal;
- * concurrent mode starts a background cycle at the trigger, live + 3/4 of
- * (goal - live), so marking can end before the goal; the allocator that
+ * window refill.  The goal and the trigger are gc_pace.c's: GOGC percent
+ * over the bytes the last marking traced (born objects apart), at least
+ * 4 MiB, at most 7/8 of a memory limit (GOGC < 0: the limit's 7/8 alone,
+ * or no goal, UINT64_MAX, without a limit).  Stop-the-world mode collects
+ * at the goal; concurrent mode starts a background cycle at the trigger,
+ * the goal less the runway the last cycles' marking needed at 25% of the
+ * CPUs, so marking can end before the goal; the allocator that
  * starts it yields to it at once, as Go's starts its cycle itself, and
  * an allocator at the goal before the cycle marks waits for it
  * (gc_wait.c), as during marking.  GOGC < 0 and no limit: only
@@ -118,7 +118,6 @@
 #include "rt/heap/gc_impl.h"
 #include "rt/include/tally.h"
 
-#define GOAL_MIN ((uint64_t)4 << 20)
 #define MARK_ASSIST_BYTES (64u << 10)
 #define PRECLEAN_ROUNDS 8
 #define PRECLEAN_ENOUGH 128               /* fewer dirty pages: go to the final pause */
@@ -139,18 +138,12 @@ int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
 static int gc_helpers = 1;   /* boot option gchelpers= */
-static uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
 static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
 static PLAT_GC_NOROOT struct tally_gc_stats st;
 static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
 static PLAT_GC_NOROOT uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
 static PLAT_GC_NOROOT volatile uint64_t assist_ns;   /* this cycle's assists */
 static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stack is scanned from here */
-/* Bytes to scan per byte allocated while marking, x 16: the last cycle's
- * scan work over the heap's runway from the start pause to the goal, less
- * the worker's 25% share; 0: no assists until the goal (set each cycle). */
-static PLAT_GC_NOROOT volatile uint64_t assist_ratio;
-static PLAT_GC_NOROOT uint64_t last_scan;
 
 void (*gc_test_hook)(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
@@ -164,26 +157,6 @@ void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC
 static void mark_done_hooks(void) { rt_gc_final_after_mark(); }
 
 /* ---- one cycle ---- */
-
-static void set_goal(void)
-{
-	int pct = __atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED);
-	int64_t limit = __atomic_load_n(&rt_gc_limit_v, __ATOMIC_RELAXED);
-	/* GOGC < 0: no goal of its own (UINT64_MAX), so only a limit, if
-	 * one is set, starts a collection: near the limit, as Go's GOGC=off
-	 * with GOMEMLIMIT does */
-	uint64_t goal = UINT64_MAX;
-	if (pct >= 0) {
-		goal = gc_live + gc_live * (uint64_t)pct / 100;
-		if (goal < GOAL_MIN)
-			goal = GOAL_MIN;
-	}
-	if (limit > 0 && goal > (uint64_t)limit / 8 * 7)
-		goal = (uint64_t)limit / 8 * 7 > gc_live ? (uint64_t)limit / 8 * 7 : gc_live + (1u << 20);
-	uint64_t trigger = gc_live < goal ? gc_live + (goal - gc_live) / 4 * 3 : goal;
-	__atomic_store_n(&gc_trigger, trigger, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
-}
 
 int gc_over_goal(void)
 {
@@ -322,15 +295,8 @@ static void cycle(int conc, struct gc_cycle *c)
 	if (conc) {
 		gc_ms.walk_ns = c->walk1;
 		gc_ms.sync_ns = c->sync1;
-		/* assists: the scan work expected (the last cycle's, or the live
-		 * heap) over the runway to the goal; the worker does its P/4
-		 * share of CPU, the allocators (at most the rest) the remainder */
-		uint64_t work = last_scan > gc_live ? last_scan : gc_live;
-		uint64_t runway = gc_goal > c->before ? gc_goal - c->before : 1;
-		uint64_t ratio = work * 16 / runway;
+		gc_pace_start(c->before);  /* assists: gc_pace.c */
 		unsigned np = (unsigned)tally_ncpu();
-		ratio = np >= 4 ? 0 : ratio * (4 - np) / 4;
-		__atomic_store_n(&assist_ratio, ratio, __ATOMIC_RELAXED);
 		uint64_t ta = plat_nanotime();
 		gc_note_stacks(self);  /* scanned concurrently */
 		c->stacks1 = plat_nanotime() - ta;
@@ -400,13 +366,14 @@ static void cycle(int conc, struct gc_cycle *c)
 	}
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
 	uint64_t th = plat_nanotime();
-	last_scan = gc_ms.scanned_bytes;
 	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
 	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
 	mark_done_hooks();
 	gc_sweep_next_cycle();
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
-	set_goal();
+	/* the goal over the traced bytes, the runway (gc_pace.c) */
+	gc_pace_cycle(gc_ms.marked_bytes, gc_live, gc_ms.scanned_bytes + gc_ms.roots_bytes, c,
+	              __atomic_load_n(&assist_ns, __ATOMIC_RELAXED), (unsigned)tally_ncpu());
 	gc_work_unlock();
 	gc_start_the_world(m->id);
 	uint64_t t5 = plat_nanotime();
@@ -576,7 +543,7 @@ static void pace(size_t n)
 		/* the allocation about to be made (a window: up to 64 objects)
 		 * times the assist ratio; at the goal, wait if nothing to scan */
 		uint64_t bytes = n > RT_SMALL_MAX ? n : 64 * (uint64_t)n;
-		uint64_t budget = bytes * __atomic_load_n(&assist_ratio, __ATOMIC_RELAXED) / 16;
+		uint64_t budget = gc_pace_assist(alloc, bytes);
 		if (budget || alloc >= goal)
 			assist(budget < MARK_ASSIST_BYTES ? MARK_ASSIST_BYTES : budget, alloc >= goal);
 		return;
@@ -657,7 +624,7 @@ int tally_gc_percent(int percent)
 	busy_lock();
 	int old = rt_gc_percent_v;
 	__atomic_store_n(&rt_gc_percent_v, percent, __ATOMIC_RELAXED);
-	set_goal();
+	gc_pace_goal();
 	busy_unlock();
 	return old;
 }
@@ -668,7 +635,7 @@ int64_t tally_gc_memory_limit(int64_t bytes)
 	int64_t old = rt_gc_limit_v;
 	if (bytes >= 0) {
 		__atomic_store_n(&rt_gc_limit_v, bytes, __ATOMIC_RELAXED);
-		set_goal();
+		gc_pace_goal();
 	}
 	busy_unlock();
 	return old;
@@ -696,5 +663,5 @@ void rt_gc_init(void)
 	gc_start_ns = plat_nanotime();
 	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc, &gc_helpers);
 	rt_gc_set_verify(plat_gc_verify());
-	set_goal();
+	gc_pace_goal();
 }

@@ -124,6 +124,23 @@ void gc_helpers_wait(void);
 /* gc.c for gc_par.c: rt.gc.mark's ledger class; the heap at its goal */
 extern unsigned gc_class_mark;
 int gc_over_goal(void);
+
+/* ---- gc_pace.c: the pacer ---- */
+extern uint64_t gc_goal, gc_trigger;  /* written by gc_pace_goal (atomic stores) */
+/* Set the goal and trigger from the last cycle and the settings
+ * (collection lock held). */
+void gc_pace_goal(void);
+/* The start pause: before, heap_alloc there (world stopped). */
+void gc_pace_start(uint64_t before);
+struct gc_cycle;
+/* A cycle ended (collection lock held): the bytes its marking traced, the
+ * bytes it kept (born ones too), its scan work in bytes; c and assist_ns
+ * (NULL: a cycle not measured) update the runway; then gc_pace_goal. */
+void gc_pace_cycle(uint64_t traced, uint64_t kept, uint64_t work, const struct gc_cycle *c,
+                   uint64_t assist_ns, unsigned ncpu);
+/* While marking: the bytes an allocation of `bytes` at heap_alloc alloc
+ * must scan (0: marking is on schedule). */
+uint64_t gc_pace_assist(uint64_t alloc, uint64_t bytes);
 /* Scan at most budget bytes of grey objects; returns the bytes scanned. */
 uint64_t gc_drain_bytes(uint64_t budget);
 /* The mark stack could not grow: re-scan every marked object until no

@@ -3,7 +3,7 @@
  * on every CPU (the heap issue's "pause at 64 MiB live"; measured by
  * tools/gcmeasure.py, which reads the gctrace=1 lines).
  *
- * Usage: gc_live [MiB [cycles]] (default 64 x 6).  Builds MiB of live
+ * Usage: gc_live [MiB [cycles [goal%]]] (default 64 x 6).  Builds MiB of live
  * data: 1024 lists of 64-byte collected nodes hung from a global array.
  * Then one mutator goroutine per CPU replaces random nodes (in the first
  * eighth) of random lists with new ones (plain stores into old objects: their pages come
@@ -12,6 +12,13 @@
  * every list is checked (length and each node's checksum of its address
  * and value) and the app prints
  *   gc_live: ok <MiB> MiB live, <n> cycles, max pause <us> us, <k> corruptions
+ * With goal%, the heap's goal after each cycle from the second with
+ * mutators on (read every 2 ms) must stay within goal% of the true live
+ * size, MiB (GOGC=100: the goal is twice the live heap the collector
+ * found; one that counts the floating garbage, the objects born during
+ * marking, as live runs to about 265%); the app prints
+ *   gc_live: goal max <bytes> = <p>% of live (bound <goal%>%)
+ * and fails over it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -76,8 +83,9 @@ static void mutator(void *arg)
 int main(int argc, char **argv)
 {
 	int mib = argc > 1 ? atoi(argv[1]) : 64, cycles = argc > 2 ? atoi(argv[2]) : 6;
-	if (mib < 1 || mib > 1024 || cycles < 1) {
-		printf("usage: gc_live [MiB 1..1024 [cycles]]\n");
+	int bound = argc > 3 ? atoi(argv[3]) : 0;
+	if (mib < 1 || mib > 1024 || cycles < 1 || bound < 0) {
+		printf("usage: gc_live [MiB 1..1024 [cycles [goal%%]]]\n");
 		return 64;
 	}
 	per_list = (int)((uint64_t)mib << 20) / (int)sizeof(struct node) / NLISTS;
@@ -97,9 +105,12 @@ int main(int argc, char **argv)
 	unsigned ncpu = (unsigned)tally_ncpu();
 	for (unsigned i = 0; i < ncpu; i++)
 		tally_go(mutator, (void *)(uintptr_t)i);
+	uint64_t goal_max = 0;
 	do {
 		tally_sleep(2000000);
 		tally_gc_read_stats(&st);
+		if (st.cycles >= first + 2 && st.heap_goal > goal_max)
+			goal_max = st.heap_goal;
 	} while (st.cycles < first + (uint64_t)cycles);
 	tally_atomic_store(&stop, 1);
 	while (tally_atomic_load(&done) < (int64_t)ncpu)
@@ -112,8 +123,13 @@ int main(int argc, char **argv)
 		if (k != per_list)
 			bad++;
 	}
-	printf("gc_live: %s %d MiB live, %llu cycles, max pause %llu us, %lld corruptions\n", bad ? "FAIL" : "ok",
+	uint64_t pct = goal_max * 100 / ((uint64_t)mib << 20);
+	int over = bound && (!goal_max || pct > (uint64_t)bound);
+	if (bound)
+		printf("gc_live: goal max %llu = %llu%% of live (bound %d%%)\n", (unsigned long long)goal_max,
+		       (unsigned long long)pct, bound);
+	printf("gc_live: %s %d MiB live, %llu cycles, max pause %llu us, %lld corruptions\n", bad || over ? "FAIL" : "ok",
 	       mib, (unsigned long long)(st.cycles - first), (unsigned long long)(st.pause_max_ns / 1000),
 	       (long long)bad);
-	return bad ? 1 : 0;
+	return bad || over ? 1 : 0;
 }

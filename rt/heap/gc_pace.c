@@ -1,0 +1,130 @@
+/*
+ * gc_pace.c - the pacer: the heap's goal, the trigger that starts a
+ * concurrent cycle, and whether an allocation made while marking must
+ * assist (gc.c's essay has the cycle these numbers drive).
+ *
+ * The goal is GOGC percent over the bytes the last marking found by
+ * tracing (gc_ms.marked_bytes), not over everything that cycle kept: an
+ * object allocated while marking ran is born marked and survives the
+ * cycle whatever becomes of it (floating garbage), so counting it as
+ * live made the goal grow with it.  With a trigger at a fraction t of
+ * the way from the live heap to the goal, born objects made the marked
+ * heap M = L / t for a true live heap L and the heap reached 2 L / t
+ * (2.65 L at t = 3/4, docs/heap.md).  Over the traced bytes the goal is
+ * about 2 L whatever the trigger, so the trigger is free to give marking
+ * the runway it needs.  The goal is at least a quarter of GOGC over what
+ * the cycle kept, born objects included, so a heap that grew mostly while
+ * marking ran still has room for the next cycle's runway.
+ *
+ * The trigger (concurrent mode): the goal less the runway marking needs
+ * to finish within its 25% share of the CPUs.  After each concurrent
+ * cycle, with u its collector's share of the CPUs while marking (marking
+ * and assists over wall time x P) and B the bytes allocated while it
+ * marked, a collector at 25% would have taken u / 0.25 times as long,
+ * while the mutators, on 75% of the CPUs instead of 1 - u, allocated
+ * B * (0.75 / 0.25) * u / (1 - u), with u at most 0.4 there; the runway
+ * is the mean of that and the last runway.  It is clamped between an
+ * eighth and three quarters of the room between the heap the cycle kept
+ * and the goal (without an estimate: a quarter, the trigger at 3/4 of the
+ * way).
+ *
+ * Assists (gc.c's pace): an allocation while marking assists only when
+ * marking is behind: when the work done so far (bytes scanned, dirty
+ * pages and roots included) is less than the last cycle's work times
+ * the share of the runway the heap has used, less a sixteenth of slack.
+ * Then it scans in proportion to its bytes at the ratio of the work to
+ * the runway.  At the goal an allocator assists or, with nothing to
+ * scan, waits (gc_wait.c).
+ *
+ * Locking: gc_pace_cycle and gc_pace_goal are called with the collection
+ * lock held (gc.c's busy_lock: one caller at a time); gc_pace_assist
+ * from any allocating goroutine, lock-free (it reads the mark counters
+ * without the work lock: an estimate).
+ */
+#include "rt/heap/gc_impl.h"
+
+#define GOAL_MIN ((uint64_t)4 << 20)
+
+uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
+static PLAT_GC_NOROOT uint64_t traced;   /* the last cycle's traced bytes: the goal's base */
+static PLAT_GC_NOROOT uint64_t kept;     /* what it kept: traced and born */
+static PLAT_GC_NOROOT uint64_t runway;   /* bytes marking needs at 25%, smoothed; 0: none yet */
+static PLAT_GC_NOROOT uint64_t last_work;  /* the last cycle's scan work, bytes */
+/* this cycle's: the heap at its start pause, the runway to the goal, the
+ * work expected; read by allocators while marking */
+static PLAT_GC_NOROOT volatile uint64_t m_before, m_runway, m_work;
+
+void gc_pace_goal(void)
+{
+	int pct = __atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED);
+	int64_t limit = __atomic_load_n(&rt_gc_limit_v, __ATOMIC_RELAXED);
+	/* GOGC < 0: no goal of its own (UINT64_MAX), so only a limit, if
+	 * one is set, starts a collection: near the limit, as Go's GOGC=off
+	 * with GOMEMLIMIT does */
+	uint64_t goal = UINT64_MAX;
+	if (pct >= 0) {
+		goal = traced + traced * (uint64_t)pct / 100;
+		uint64_t floor = kept + kept * (uint64_t)pct / 400;
+		if (goal < floor)
+			goal = floor;
+		if (goal < GOAL_MIN)
+			goal = GOAL_MIN;
+	}
+	if (limit > 0 && goal > (uint64_t)limit / 8 * 7)
+		goal = (uint64_t)limit / 8 * 7 > kept ? (uint64_t)limit / 8 * 7 : kept + (1u << 20);
+	uint64_t trigger = goal;
+	if (kept < goal) {
+		uint64_t room = goal - kept, want = runway ? runway : room / 4;
+		if (want < room / 8)
+			want = room / 8;
+		if (want > room / 4 * 3)
+			want = room / 4 * 3;
+		trigger = goal - want;
+	}
+	__atomic_store_n(&gc_trigger, trigger, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
+}
+
+void gc_pace_start(uint64_t before)
+{
+	uint64_t work = last_work > kept ? last_work : kept;
+	__atomic_store_n(&m_before, before, __ATOMIC_RELAXED);
+	__atomic_store_n(&m_runway, gc_goal > before ? gc_goal - before : 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&m_work, work, __ATOMIC_RELAXED);
+}
+
+void gc_pace_cycle(uint64_t traced_bytes, uint64_t kept_bytes, uint64_t work, const struct gc_cycle *c,
+                   uint64_t assist_ns, unsigned ncpu)
+{
+	traced = traced_bytes;
+	kept = kept_bytes;
+	last_work = work;
+	if (c && c->conc && ncpu) {
+		/* u in thousandths, at most 400: the runway at most twice what
+		 * the cycle allocated (one marking far over its share, on one
+		 * CPU or with its mutators waiting at the goal, would
+		 * otherwise ask for a runway many times its own) */
+		uint64_t u = (c->mark_cpu + assist_ns) * 1000 / (c->conc * ncpu);
+		if (u > 400)
+			u = 400;
+		uint64_t b = c->end > c->before ? c->end - c->before : 0;
+		uint64_t r = b * 3 * u / (1000 - u);
+		runway = runway ? (runway + r) / 2 : r;
+	}
+	gc_pace_goal();
+}
+
+__attribute__((no_sanitize("thread")))  /* the mark counters: an estimate, see above */
+uint64_t gc_pace_assist(uint64_t alloc, uint64_t bytes)
+{
+	uint64_t before = __atomic_load_n(&m_before, __ATOMIC_RELAXED);
+	uint64_t rw = __atomic_load_n(&m_runway, __ATOMIC_RELAXED), work = __atomic_load_n(&m_work, __ATOMIC_RELAXED);
+	uint64_t used = alloc > before ? alloc - before : 0;
+	if (used > rw)
+		used = rw;
+	uint64_t want = (uint64_t)((unsigned __int128)work * used / rw);
+	uint64_t done = RT_PEEK(gc_ms.scanned_bytes) + RT_PEEK(gc_ms.roots_bytes);
+	if (done + work / 16 >= want)
+		return 0;
+	return (uint64_t)((unsigned __int128)bytes * work / rw);
+}
