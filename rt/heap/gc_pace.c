@@ -22,11 +22,11 @@
  * and assists over wall time x P) and B the bytes allocated while it
  * marked, a collector at 25% would have taken u / 0.25 times as long,
  * while the mutators, on 75% of the CPUs instead of 1 - u, allocated
- * B * (0.75 / 0.25) * u / (1 - u), with u at most 0.4 there; the runway
- * is the mean of that and the last runway.  It is clamped between an
- * eighth and three quarters of the room between the heap the cycle kept
- * and the goal (without an estimate: a quarter, the trigger at 3/4 of the
- * way).
+ * B * (0.75 / 0.25) * u / (1 - u), with u at most 0.4 there.  The runway
+ * is that, or the mean of that and the last runway where that is less
+ * (up at once, down by halves).  It is clamped between an eighth and
+ * three quarters of the room between the heap the cycle kept and the
+ * goal (without an estimate: a quarter, the trigger at 3/4 of the way).
  *
  * Assists (gc.c's pace): an allocation while marking assists only when
  * marking is behind: when the work done so far (bytes scanned, dirty
@@ -109,7 +109,9 @@ void gc_pace_cycle(uint64_t traced_bytes, uint64_t kept_bytes, uint64_t work, co
 			u = 400;
 		uint64_t b = c->end > c->before ? c->end - c->before : 0;
 		uint64_t r = b * 3 * u / (1000 - u);
-		runway = runway ? (runway + r) / 2 : r;
+		/* up at once (a runway too short makes the mutators wait at
+		 * the goal), down by halves */
+		runway = r > (runway + r) / 2 ? r : (runway + r) / 2;
 	}
 	gc_pace_goal();
 }
