@@ -79,23 +79,34 @@ static PLAT_GC_NOROOT int overflowed;  /* an object was marked but could not be 
  * be collectable).  When it cannot grow, the object stays marked but
  * unscanned and `overflowed` says so: gc_mark_overflow() then scans every
  * marked object again until no push fails. */
-static void push_global(uintptr_t lo, uintptr_t hi)
+__attribute__((noinline)) static void push_grow(uintptr_t lo, uintptr_t hi)
 {
-	if (wtop == wcap) {
-		size_t ncap = wcap ? wcap * 2 : 32768;
-		size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
-		struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
-		if (!s) {
-			overflowed = 1;
-			return;
-		}
-		if (wtop)
-			memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
-		if (wspan)
-			rt_pageheap_free(wspan);
-		wspan = s;
-		wstack = (struct work *)s->base;
-		wcap = npages * RT_HP / sizeof(struct work);
+	size_t ncap = wcap ? wcap * 2 : 32768;
+	size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
+	struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
+	if (!s) {
+		overflowed = 1;
+		return;
+	}
+	if (wtop)
+		memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
+	if (wspan)
+		rt_pageheap_free(wspan);
+	wspan = s;
+	wstack = (struct work *)s->base;
+	wcap = npages * RT_HP / sizeof(struct work);
+	wstack[wtop].lo = lo;
+	wstack[wtop].hi = hi;
+	wtop++;
+}
+
+/* Inline: every object marked passes here (a call and its frame were a
+ * fifth of marking's instructions on binary-trees' 16-byte nodes). */
+__attribute__((always_inline)) static inline void push_global(uintptr_t lo, uintptr_t hi)
+{
+	if (__builtin_expect(wtop == wcap, 0)) {
+		push_grow(lo, hi);
+		return;
 	}
 	wstack[wtop].lo = lo;
 	wstack[wtop].hi = hi;
@@ -160,7 +171,7 @@ static void spill(struct local *l)
 	l->n -= k;
 }
 
-static void push(uintptr_t lo, uintptr_t hi)
+__attribute__((always_inline)) static inline void push(uintptr_t lo, uintptr_t hi)
 {
 	if (__builtin_expect(__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED), 0)) {
 		struct local *l = locals[plat_m_id()];
