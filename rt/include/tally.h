@@ -275,10 +275,12 @@ void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
  * setters and tally_gc_read_stats below park the calling goroutine until
  * it ends (waiting reason "GC busy wait"): they do not spin. */
 void tally_gc(void);
-/* GOGC: collect when the heap has grown by percent% over what the last
- * collection left live (default 100, boot option gogc=); < 0 turns
- * automatic collection off, except as a memory limit asks (below).
- * Returns the previous value. */
+/* GOGC: the heap's goal is percent% over what the last collection found
+ * reachable by marking (default 100, boot option gogc=): objects
+ * allocated while it marked are kept to the next collection but not
+ * counted, so at 100 the heap stays about twice the live heap; the goal
+ * is at least 4 MiB.  < 0 turns automatic collection off, except as a
+ * memory limit asks (below).  Returns the previous value. */
 int tally_gc_percent(int percent);
 /* A soft limit on the heap in bytes (boot option gcmemlimit=): the goal
  * is at most 7/8 of it, so collections come earlier as the heap nears
