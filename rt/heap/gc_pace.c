@@ -124,7 +124,8 @@ __attribute__((no_sanitize("thread")))  /* the mark counters: an estimate, see a
 uint64_t gc_pace_assist(uint64_t alloc, uint64_t bytes)
 {
 	uint64_t before = __atomic_load_n(&m_before, __ATOMIC_RELAXED);
-	uint64_t rw = __atomic_load_n(&m_runway, __ATOMIC_RELAXED), work = __atomic_load_n(&m_work, __ATOMIC_RELAXED);
+	uint64_t rw = __atomic_load_n(&m_runway, __ATOMIC_RELAXED);
+	uint64_t work = __atomic_load_n(&m_work, __ATOMIC_RELAXED);
 	uint64_t used = alloc > before ? alloc - before : 0;
 	if (used > rw)
 		used = rw;

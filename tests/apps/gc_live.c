@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 	if (bound)
 		printf("gc_live: goal max %llu = %llu%% of live (bound %d%%)\n", (unsigned long long)goal_max,
 		       (unsigned long long)pct, bound);
-	printf("gc_live: %s %d MiB live, %llu cycles, max pause %llu us, %lld corruptions\n", bad || over ? "FAIL" : "ok",
-	       mib, (unsigned long long)(st.cycles - first), (unsigned long long)(st.pause_max_ns / 1000),
-	       (long long)bad);
+	printf("gc_live: %s %d MiB live, %llu cycles, max pause %llu us, %lld corruptions\n",
+	       bad || over ? "FAIL" : "ok", mib, (unsigned long long)(st.cycles - first),
+	       (unsigned long long)(st.pause_max_ns / 1000), (long long)bad);
 	return bad || over ? 1 : 0;
 }
