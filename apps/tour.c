@@ -60,34 +60,44 @@ static double pct(const struct tally_ledger *l, const char *group)
 	return l->elapsed ? 100.0 * (double)tally_ledger_cycles(l, group) / (double)l->elapsed : 0;
 }
 
-/* A step: ledger and clock before; step_end prints the split. */
+/* A step: ledger and clock before; step_end prints the split.  The wall
+ * time runs from the end of the first ledger read to the start of the
+ * second; each CPU's part of the ledger runs from its snapshot in the
+ * first read to its snapshot in the second, which may be anywhere inside
+ * the reads (another CPU's is taken by an IPI, which waits for that CPU:
+ * on a busy host a read has taken over 100 ms, its CPUs' time charged
+ * meanwhile).  So "CPU ms" is at least ncpu x the wall time, and at most
+ * ncpu x (the wall time + the reads' time), which the step prints. */
 struct step {
 	struct tally_ledger a;
-	uint64_t t0;
+	uint64_t r0, t0;   /* before the first read, after it */
+	uint64_t reads;    /* the two reads' time (step_end) */
 };
 
 static void step_begin(struct step *s)
 {
+	s->r0 = tally_nanotime();
 	read_all(&s->a);
 	s->t0 = tally_nanotime();
 }
 
 static uint64_t step_end(struct step *s, struct tally_ledger *d)
 {
-	uint64_t wall = tally_nanotime() - s->t0;
+	uint64_t t1 = tally_nanotime();
 	struct tally_ledger b;
 	read_all(&b);
+	s->reads = (s->t0 - s->r0) + (tally_nanotime() - t1);
 	if (tally_ledger_sub(d, &b, &s->a) != 0) {
 		printf("tour: tally_ledger_sub failed\n");
 		exit(1);
 	}
-	return wall;
+	return t1 - s->t0;
 }
 
-static void print_split(const struct tally_ledger *d)
+static void print_split(const struct tally_ledger *d, uint64_t reads)
 {
-	printf("  kern %5.1f%%  rt %5.1f%%  user %5.1f%%  idle %5.1f%%", pct(d, "kern"),
-	       pct(d, "rt"), pct(d, "user"), pct(d, "idle"));
+	printf("  kern %5.1f%%  rt %5.1f%%  user %5.1f%%  idle %5.1f%%  (reads %.3f ms)", pct(d, "kern"),
+	       pct(d, "rt"), pct(d, "user"), pct(d, "idle"), (double)reads / 1e6);
 }
 
 /* ------------------------------------------------- 1. counting primes */
@@ -152,8 +162,10 @@ static void sieve_worker(void *arg)
 	tally_waitgroup_done(&p->done);
 }
 
-/* Count with procs Ps and 2 * ncpu workers; returns the wall time. */
-static uint64_t count_primes(int procs, struct pool *p, uint32_t *count, struct tally_ledger *d)
+/* Count with procs Ps and 2 * ncpu workers; returns the wall time, the
+ * ledger reads' in *reads. */
+static uint64_t count_primes(int procs, struct pool *p, uint32_t *count, struct tally_ledger *d,
+                             uint64_t *reads)
 {
 	unsigned nchunks = (PRIME_LIMIT + CHUNK - 1) / CHUNK;
 	int old = tally_gomaxprocs(procs);
@@ -177,6 +189,7 @@ static uint64_t count_primes(int procs, struct pool *p, uint32_t *count, struct 
 	uint64_t wall = step_end(&s, d);
 	tally_gomaxprocs(old);
 	*count = total;
+	*reads = s.reads;
 	return wall;
 }
 
@@ -370,8 +383,9 @@ int main(void)
 	printf("  idle  nothing to run: the CPU halts until an interrupt\n");
 	printf("This program reads the ledger itself (tally_ledger_read) before and\n");
 	printf("after each step: the splits below are measurements, not estimates.\n");
-	printf("\"CPU ms\" is the time of all %d CPUs together (%d x the wall time).\n\n",
+	printf("\"CPU ms\" is the time of all %d CPUs together: %d x the wall time, and up to\n",
 	       ncpu, ncpu);
+	printf("%d x the ledger reads' own time more (each CPU is read at its own instant).\n\n", ncpu);
 
 	/* 1 */
 	static struct pool pool;
@@ -385,16 +399,17 @@ int main(void)
 	printf("   (after one untimed run, so that both runs below start warm).\n\n");
 	/* untimed first: the emulator translates the code and the C library's
 	 * heap grows on the first run, which would flatter the second */
-	count_primes(ncpu, &pool, &count, &d);
+	uint64_t reads;
+	count_primes(ncpu, &pool, &count, &d, &reads);
 	uint64_t w1 = 0;
 	int runs[2] = { 1, ncpu };
 	for (int r = 0; r < (ncpu > 1 ? 2 : 1); r++) {
-		uint64_t wall = count_primes(runs[r], &pool, &count, &d);
+		uint64_t wall = count_primes(runs[r], &pool, &count, &d, &reads);
 		if (r == 0)
 			w1 = wall;
 		printf("   on %d CPU%s: %u primes, wall %8.3f ms, CPU ms %9.3f ", runs[r],
 		       runs[r] > 1 ? "s" : " ", count, (double)wall / 1e6, ms_of(&d, d.elapsed));
-		print_split(&d);
+		print_split(&d, reads);
 		printf("\n");
 		if (count != PRIME_COUNT) {
 			printf("tour: wrong prime count %u, expected %u\n", count, PRIME_COUNT);
@@ -432,7 +447,7 @@ int main(void)
 		tally_gomaxprocs(old);
 		printf("   %-28s %6llu %9.0f %9.3f %9.3f", o->what, (unsigned long long)done,
 		       (double)wall / (double)done, (double)wall / 1e6, ms_of(&d, d.elapsed));
-		print_split(&d);
+		print_split(&d, s.reads);
 		printf("\n");
 	}
 	printf("\n   \"1 P\": the runtime may use one CPU (GOMAXPROCS=1), so the other idles.\n");
