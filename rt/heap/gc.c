@@ -527,8 +527,8 @@ static void assist(uint64_t budget, int over)
 	}
 	rt_releasem(m);
 	/* over the goal, park even after helping: an allocator that went on
-	 * once it had scanned something ran the heap 0.4% past its goal on
-	 * one CPU (gc_live, 64 MiB) */
+	 * once it had scanned something ran the heap past its goal by what
+	 * it allocated meanwhile */
 	if (!over || rt_getg() == __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
 		return;  /* (the collector itself would wait for itself) */
 	gc_wait_park(GC_WAIT_GOAL, must_wait);

@@ -28,9 +28,10 @@
  * room between the heap the cycle kept and the goal; without an
  * estimate it is a quarter (the trigger at 3/4 of the way).  An estimate
  * over twice the room is dropped: no runway the goal allows would bring
- * marking down to 25% (binary-trees on one CPU asks for twenty times its
- * 4 MiB goal), and a longer one only makes cycles come more often (181
- * cycles against 90 there, with the same goal).
+ * marking down to 25% (binary-trees on one CPU, marking at about 90% of
+ * it, asks for several times the room its 4 MiB goal leaves), and a
+ * longer one only makes cycles come more often (181 cycles against 131
+ * there, docs/heap.md).
  *
  * Assists (gc.c's pace): an allocation while marking assists only when
  * marking is behind: when the work done so far (bytes scanned, dirty
