@@ -543,8 +543,9 @@ static void pace(size_t n)
 	uint64_t alloc = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED);
 	uint64_t goal = __atomic_load_n(&gc_goal, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE)) {
-		/* the allocation about to be made (a window: up to 64 objects)
-		 * times the assist ratio; at the goal, wait if nothing to scan */
+		/* the allocation about to be made (a window: up to 64 objects):
+		 * scan for it if marking is behind (gc_pace.c); at the goal,
+		 * scan and wait */
 		uint64_t bytes = n > RT_SMALL_MAX ? n : 64 * (uint64_t)n;
 		uint64_t budget = gc_pace_assist(alloc, bytes);
 		if (budget || alloc >= goal)

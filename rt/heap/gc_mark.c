@@ -79,14 +79,15 @@ static PLAT_GC_NOROOT int overflowed;  /* an object was marked but could not be 
  * be collectable).  When it cannot grow, the object stays marked but
  * unscanned and `overflowed` says so: gc_mark_overflow() then scans every
  * marked object again until no push fails. */
-__attribute__((noinline)) static void push_grow(uintptr_t lo, uintptr_t hi)
+/* Grow the full mark stack; 0 when it cannot (overflowed set). */
+__attribute__((noinline)) static int push_grow(void)
 {
 	size_t ncap = wcap ? wcap * 2 : 32768;
 	size_t npages = (ncap * sizeof(struct work) + RT_HP - 1) / RT_HP;
 	struct mspan *s = rt_pageheap_alloc(npages, RT_HP);
 	if (!s) {
 		overflowed = 1;
-		return;
+		return 0;
 	}
 	if (wtop)
 		memcpy((void *)s->base, wstack, wtop * sizeof(struct work));
@@ -95,19 +96,15 @@ __attribute__((noinline)) static void push_grow(uintptr_t lo, uintptr_t hi)
 	wspan = s;
 	wstack = (struct work *)s->base;
 	wcap = npages * RT_HP / sizeof(struct work);
-	wstack[wtop].lo = lo;
-	wstack[wtop].hi = hi;
-	wtop++;
+	return 1;
 }
 
 /* Inline: every object marked passes here (a call and its frame were a
  * fifth of marking's instructions on binary-trees' 16-byte nodes). */
 __attribute__((always_inline)) static inline void push_global(uintptr_t lo, uintptr_t hi)
 {
-	if (__builtin_expect(wtop == wcap, 0)) {
-		push_grow(lo, hi);
+	if (__builtin_expect(wtop == wcap, 0) && !push_grow())
 		return;
-	}
 	wstack[wtop].lo = lo;
 	wstack[wtop].hi = hi;
 	wtop++;
