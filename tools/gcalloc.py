@@ -42,7 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CMDLINE = "bench=^BenchmarkGCAlloc64$ benchtime=200ms icount=yes tick=250 gctrace=2"
 RUNS = {"conc": "gcconc=1", "stw": "gcconc=0"}
 LINE2 = re.compile(r"^gc \d+ pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+) bytes; "
-                   r"marking (\d+)\+(\d+) of (\d+) ns x (\d+) P$", re.M)
+                   r"marking (\d+)\+(\d+) of (\d+) ns x (\d+) P(?:;|$)", re.M)
 BENCH = re.compile(r"^BenchmarkGCAlloc64-\d+\s+(\d+)\s+([\d.]+) ns/op(.*)$", re.M)
 CLASS = re.compile(r"([\d.]+) %(\S+)")
 # gctrace=1's line, for consoles from before gctrace=2 had the heap in

@@ -28,7 +28,10 @@ table row:
 
   - the concurrent phase's wall time (ms, mean), and each CPU's share of
     its time in rt.gc.mark over the whole run (marking spread over the
-    CPUs: the collector's and, with P > 1, its helpers').
+    CPUs: the collector's and, with P > 1, its helpers');
+  - re-scans / mark CPU: the part of marking's CPU (the collector's,
+    its helpers' and assists') spent re-scanning dirty heap and data
+    pages, all rounds (gctrace=2's "re-scans"), averaged over the cycles.
 
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   [--out DIR]
@@ -60,6 +63,9 @@ GC = re.compile(
 	r"(\d+) rounds\), sweep " + NUM + r" ms, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ P, (\d+)\+(\d+) "
 	r"dirty pages")
 LINE2 = re.compile(r"^gc (\d+) pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+) bytes;")
+# marking's CPU (the collector's and helpers' + assists') and the part of
+# it spent re-scanning dirty heap and data pages (all rounds)
+RESCAN = re.compile(r"; marking (\d+)\+(\d+) of \d+ ns x \d+ P; re-scans (\d+) ns$")
 FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "rescan", "drain", "conc",
           "clear", "sync", "markpct", "p", "rounds", "sweep", "before", "end", "live", "goal", "dirty",
           "dirty2"]
@@ -84,6 +90,9 @@ def parse(text):
 			# goal this cycle ran against is the line before's
 			b = [float(x) / 2**20 for x in m2.groups()[1:]]
 			cycles[-1].update(before=b[0], end=b[1], live=b[2], goal=prev_goal, bytes=True)
+			r = RESCAN.search(line)
+			if r and int(r.group(1)) + int(r.group(2)):
+				cycles[-1]["rescanpct"] = 100.0 * int(r.group(3)) / (int(r.group(1)) + int(r.group(2)))
 		if m2:
 			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
@@ -134,13 +143,15 @@ def row(run, mib, cs, ledger, percpu):
 	shares = ", ".join("%s %.1f%%" % (k, v) for k, v in sorted(gcl.items()))
 	ratio_found = max(c["end"] / c["live"] for c in cs if c["live"])
 	ratio_true = max(c["end"] / mib for c in cs)
+	rs = [c["rescanpct"] for c in cs if "rescanpct" in c]
+	rescan = "%.0f%%" % (sum(rs) / len(rs)) if len(rs) == len(cs) else "-"
 	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
 	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal,
-	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-"))
+	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan))
 
 
 def main(argv=None):
@@ -158,8 +169,9 @@ def main(argv=None):
 	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
-	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU |")
-	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|")
+	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
+	      "re-scans / mark CPU |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|")
 	failed = 0
 	for run in args.runs.split(","):
 		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
@@ -172,7 +184,7 @@ def main(argv=None):
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
 		print(row(run, args.mib, cs, ledger, percpu), flush=True)

@@ -130,7 +130,9 @@ static int rescan_hull_page(const struct hull *h, uintptr_t pg)
 	for (unsigned i = 0; i < h->n; i++) {
 		uintptr_t lo = h->rlo[i], hi = h->rhi[i];
 		if (pg < hi && pg + PG > lo) {
+			uint64_t t0 = plat_nanotime();
 			rescan_page(h->area, pg, lo, hi);
+			gc_ms.rescan_ns += plat_nanotime() - t0;
 			hit = 1;
 		}
 	}

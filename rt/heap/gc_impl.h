@@ -29,6 +29,7 @@ struct gc_mark_stats {
 	uint64_t dirty_final;     /* of them, in the final pause */
 	uint64_t assist_bytes;    /* bytes scanned by mark assists */
 	uint64_t walk_ns;         /* in dirty-bit walks (harvests) */
+	uint64_t rescan_ns;       /* in re-scans of dirty heap and data pages, all rounds */
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
 	uint64_t tables;          /* units (page tables) the round harvests read */
 	uint64_t stack_pages_trimmed;  /* parked goroutines' stack pages given back */

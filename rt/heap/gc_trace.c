@@ -45,7 +45,8 @@ void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_
 	n = snprintf(line, sizeof(line),
 	             "gc %llu pause ns: start %llu (stop %llu stacks %llu) final %llu (stop %llu walk %llu "
 	             "rescan %llu stacks %llu roots %llu hooks %llu) %llu dirty pages %llu tables; "
-	             "heap %llu->%llu->%llu goal %llu bytes; marking %llu+%llu of %llu ns x %llu P\n",
+	             "heap %llu->%llu->%llu goal %llu bytes; marking %llu+%llu of %llu ns x %llu P; "
+	             "re-scans %llu ns\n",
 	             (unsigned long long)st->cycles, (unsigned long long)p->start_ns,
 	             (unsigned long long)p->start_stop_ns, (unsigned long long)p->start_stacks_ns,
 	             (unsigned long long)p->final_ns, (unsigned long long)p->final_stop_ns,
@@ -55,6 +56,7 @@ void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_
 	             (unsigned long long)p->final_tables, (unsigned long long)c->before,
 	             (unsigned long long)c->end, (unsigned long long)gc_live, (unsigned long long)gc_goal,
 	             (unsigned long long)c->mark_cpu, (unsigned long long)assist_ns,
-	             (unsigned long long)c->conc, (unsigned long long)ncpu);
+	             (unsigned long long)c->conc, (unsigned long long)ncpu,
+	             (unsigned long long)gc_ms.rescan_ns);
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 }
