@@ -15,12 +15,14 @@
  * Conservative: any aligned word that holds an address inside an
  * allocated collected object marks it (interior pointers count); words in
  * malloc'd objects, data and bss, and stacks are roots.  Most words are
- * no heap address, so the word loop (scan) is what roots and re-scans
- * cost: eight words a turn, a load, a subtraction, a compare and a branch
- * each.  A span's objects to scan (allocated; for a collected span,
+ * no heap address, so the word loop (scan_words) is what roots and
+ * re-scans cost: eight words a turn, a load, a subtraction, a compare and
+ * a branch each.  A span's objects to scan (allocated; for a collected span,
  * marked) are found a bitmap word at a time and scanned as runs of
  * adjacent objects, one range each, rather than one call per object: a
- * dirty page of born objects is one scan of the page.
+ * dirty page of born objects is one scan of the page.  Grey objects are
+ * scanned by the marking loop ("the marking loop", below), which pops,
+ * scans and marks without a call in the common case.
  *
  * The write barrier (the dirty record, its harvests and re-scans) is
  * gc_dirty.c.
@@ -246,9 +248,8 @@ static void mark_in_arena(uintptr_t p)
 	}
 }
 
-/* mark_in_arena for the word rt_arena_lo + q: called with the offset, so
- * scan's loop keeps only the difference (one register move less a word) */
-__attribute__((noinline)) static void mark_off(uintptr_t q) { mark_in_arena(rt_arena_lo + q); }
+/* The marking loop's way out for what mark_fast does not handle inline. */
+__attribute__((noinline)) static void mark_other(uintptr_t p) { mark_in_arena(p); }
 
 static inline void mark_word(uintptr_t p)
 {
@@ -256,35 +257,101 @@ static inline void mark_word(uintptr_t p)
 		mark_in_arena(p);
 }
 
+/* ---- the marking loop ----
+ *
+ * Every grey object passes here (gc_drain, gc_drain_bytes, the batches):
+ * popped, its words scanned, what they reach marked and pushed, all in
+ * one loop (drain_one, scan_words and mark_fast, inlined into each), so
+ * that a grey object costs no call and no saved registers; roots and
+ * re-scans take the same word loop (scan).  The common case is a small
+ * object of a collected span that may hold pointers, reaching another,
+ * or one marked already (a re-scan); anything else (a typed object, a word into a large object, a
+ * malloc'd span or a span being set up) takes the general path,
+ * scan_object and mark_in_arena, with the same checks.  Calls and frames
+ * were a fifth to a quarter of binary-trees' instructions (docs/heap.md,
+ * "The marking loop").
+ *
+ * Mark what p = rt_arena_lo + q reaches (q less than the heap pages'
+ * length: the word loop keeps only the difference, one register move
+ * less a word) and push it on l's stack (an M's batch) or, l NULL, on the mark stack (work lock
+ * held, no batch of this M out: push's choice, made once). */
+__attribute__((always_inline, no_sanitize("thread")))
+static inline void mark_fast(uintptr_t q, struct local *l)
+{
+	/* rt_arena_lo read again (it never changes once set), so that the
+	 * compiler does not keep the loaded word alive for p */
+	uintptr_t p = RT_PEEK(rt_arena_lo) + q;
+	struct mspan *s = __atomic_load_n(&rt_spans[q >> RT_HP_SHIFT], __ATOMIC_ACQUIRE);
+	if (!s)
+		return;
+	uint8_t state = RT_PEEK(s->state);
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+	uint8_t kind = RT_PEEK(s->kind);
+	if (__builtin_expect(state != SPAN_SMALL || kind != KIND_GC_SCAN, 0)) {
+		mark_other(p);
+		return;
+	}
+	uintptr_t base = RT_PEEK(s->base);
+	if (p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
+		return;
+	uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
+	if (idx >= RT_PEEK(s->nelems) || idx >= RT_SPAN_MAXOBJ)
+		return;  /* the span's tail */
+	uint64_t bit = 1ull << (idx & 63);
+	if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
+	    !set_mark(&s->markbits[idx >> 6], bit))
+		return;
+	uint32_t size = RT_PEEK(s->elemsize);
+	uintptr_t obj = base + (uintptr_t)idx * size;
+	if (l) {
+		l->marked += size;
+		if (__builtin_expect(l->n == LOCAL_CAP, 0))
+			spill(l);
+		l->w[l->n].lo = obj;
+		l->w[l->n].hi = obj + size;
+		l->n++;
+	} else {
+		gc_ms.marked_bytes += size;
+		push_global(obj, obj + size);
+	}
+}
+
+/* Scan the words [a, end) (word-aligned), marking what they reach as
+ * mark_fast does: eight a turn, each less the arena's base as it is
+ * loaded, a load, a subtraction, a compare and a branch a word (most are
+ * no heap address).  The arena's bounds are read once: a heap that grows
+ * meanwhile grows with born-marked objects, which need no mark. */
+__attribute__((always_inline, no_sanitize("address", "thread")))
+static inline void scan_words(const volatile uintptr_t *a, const volatile uintptr_t *end, struct local *l)
+{
+	uintptr_t base = rt_arena_lo, len = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - base;
+	for (; end - a >= 8; a += 8)
+#pragma GCC unroll 8   /* whole: mark_fast's size would keep it a loop */
+		for (unsigned i = 0; i < 8; i++) {
+			uintptr_t q = a[i] - base;
+			if (__builtin_expect(q < len, 0))
+				mark_fast(q, l);
+		}
+	for (; a < end; a++) {
+		uintptr_t q = *a - base;
+		if (__builtin_expect(q < len, 0))
+			mark_fast(q, l);
+	}
+}
+
 /* Reads any memory word by word: stacks hold sanitizer redzones and other
  * goroutines' frames, and mutators write what is read (gc_mark.c's
- * essay: a racing store is re-scanned through its dirty page).  The
- * arena's bounds are read once: most words of data, stacks and objects are
- * no heap address and cost a subtraction and a compare (a heap that grows
- * meanwhile grows with born-marked objects, which need no mark). */
+ * essay: a racing store is re-scanned through its dirty page).  Roots
+ * and re-scans: the work lock held, no batch of this M out, so what it
+ * marks goes on the mark stack. */
 __attribute__((no_sanitize("address", "thread")))
 static void scan(uintptr_t lo, uintptr_t hi)
 {
-	uintptr_t base = rt_arena_lo, len = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE) - base;
 	lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
 	if (hi < lo + sizeof(uintptr_t))
 		return;
 	const volatile uintptr_t *a = (const volatile uintptr_t *)lo;
-	const volatile uintptr_t *end = a + (hi - lo) / sizeof(uintptr_t);
-	/* eight words a turn, each less the arena's base as it is loaded:
-	 * a load, a subtraction, a compare and a branch a word (most are no
-	 * heap address), the loop's own test once per eight */
-	for (; end - a >= 8; a += 8)
-		for (unsigned i = 0; i < 8; i++) {
-			uintptr_t q = a[i] - base;
-			if (__builtin_expect(q < len, 0))
-				mark_off(q);
-		}
-	for (; a < end; a++) {
-		uintptr_t p = *a;
-		if (__builtin_expect(p - base < len, 0))
-			mark_in_arena(p);
-	}
+	scan_words(a, a + (hi - lo) / sizeof(uintptr_t), NULL);
 }
 
 static void mark_one(uintptr_t p) { mark_word(p); }
@@ -298,25 +365,36 @@ static void scan_object(unsigned kind, uintptr_t lo, uintptr_t hi)
 		scan(lo, hi);
 }
 
-/* Pop one grey object and scan it; returns its bytes. */
-static uint64_t pop_scan(void)
+/* Pop one grey object from l's stack (or, l NULL, the mark stack) and
+ * scan it; returns its bytes.  Reads as scan() does (mutators write what
+ * is read); a grey object's bounds are its slot's, word-aligned. */
+__attribute__((always_inline, no_sanitize("address", "thread")))
+static inline uint64_t drain_one(struct local *l)
 {
-	wtop--;
-	struct work w = wstack[wtop];
+	struct work w = l ? l->w[--l->n] : wstack[--wtop];
 	uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
-	scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
+	if (__builtin_expect(w.lo & 1, 0)) {
+		scan_object(KIND_GC_TYPED, lo, w.hi);
+		return w.hi - lo;
+	}
+	scan_words((const volatile uintptr_t *)lo, (const volatile uintptr_t *)w.hi, l);
 	return w.hi - lo;
 }
 
 int gc_drain(uint64_t deadline)
 {
 	unsigned n = 0;
+	uint64_t done = 0;
+	int r = 1;
 	while (wtop) {
-		if (deadline && (++n & 63) == 0 && plat_nanotime() >= deadline)
-			return 0;
-		gc_ms.scanned_bytes += pop_scan();
+		if (deadline && (++n & 63) == 0 && plat_nanotime() >= deadline) {
+			r = 0;
+			break;
+		}
+		done += drain_one(NULL);
 	}
-	return 1;
+	gc_ms.scanned_bytes += done;
+	return r;
 }
 
 void gc_drain_if_long(void)
@@ -329,7 +407,7 @@ uint64_t gc_drain_bytes(uint64_t budget)
 {
 	uint64_t done = 0;
 	while (wtop && done < budget)
-		done += pop_scan();
+		done += drain_one(NULL);
 	gc_ms.scanned_bytes += done;
 	return done;
 }
@@ -377,10 +455,7 @@ int gc_drain_shared(uint64_t deadline)
 				cut = 1;
 				break;
 			}
-			struct work w = l->w[--l->n];
-			uintptr_t lo = w.lo & ~(uintptr_t)1;  /* bit 0: a typed object */
-			scan_object(w.lo & 1 ? KIND_GC_TYPED : KIND_GC_SCAN, lo, w.hi);
-			l->scanned += w.hi - lo;
+			l->scanned += drain_one(l);
 		}
 		__atomic_store_n(&locals[id], NULL, __ATOMIC_RELAXED);
 		gc_work_lock();
