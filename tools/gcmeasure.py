@@ -31,10 +31,15 @@ table row:
     CPUs: the collector's and, with P > 1, its helpers');
   - re-scans / mark CPU: the part of marking's CPU (the collector's,
     its helpers' and assists') spent re-scanning dirty heap and data
-    pages, all rounds (gctrace=2's "re-scans"), averaged over the cycles.
+    pages, all rounds (gctrace=2's "re-scans"), averaged over the cycles;
+  - mark CPU a cycle: marking's and assists' CPU time a cycle (ms, mean),
+    and the cycle period: the time from one cycle's start to the next's
+    (ms, mean): the mutators allocate a cycle's worth in it.
 
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   [--out DIR]
+       tools/gcmeasure.py [--mib 64] --from CONSOLE...   (rows from kept
+  consoles, booting nothing)
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
   a trailing "stw" (icount1stw) boots with gcconc=0 (stop-the-world
   marking) for comparison, a trailing "solo" (icount2solo) with
@@ -57,7 +62,7 @@ OUT = "build/x86_64/apps/gc_live"
 
 NUM = r"(\d+\.\d+)"
 GC = re.compile(
-	r"^gc (\d+) @\S+ \d+%: " + NUM + r" ms stw \(start " + NUM + r": stop " + NUM + r" stacks " + NUM +
+	r"^gc (\d+) @([\d.]+)s \d+%: " + NUM + r" ms stw \(start " + NUM + r": stop " + NUM + r" stacks " + NUM +
 	r"; final " + NUM + r": stop " + NUM + r" walk " + NUM + r" rescan " + NUM + r" drain " + NUM +
 	r"\), " + NUM + r" ms concurrent \(clear " + NUM + r"\+" + NUM + r" sync, mark (\d+)% of (\d+) P, "
 	r"(\d+) rounds\), sweep " + NUM + r" ms, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ P, (\d+)\+(\d+) "
@@ -66,7 +71,7 @@ LINE2 = re.compile(r"^gc (\d+) pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+)
 # marking's CPU (the collector's and helpers' + assists') and the part of
 # it spent re-scanning dirty heap and data pages (all rounds)
 RESCAN = re.compile(r"; marking (\d+)\+(\d+) of \d+ ns x \d+ P; re-scans (\d+) ns$")
-FIELDS = ["n", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "rescan", "drain", "conc",
+FIELDS = ["n", "at", "pause", "start", "stop1", "stacks", "final", "stop2", "walk", "rescan", "drain", "conc",
           "clear", "sync", "markpct", "p", "rounds", "sweep", "before", "end", "live", "goal", "dirty",
           "dirty2"]
 
@@ -93,6 +98,7 @@ def parse(text):
 			r = RESCAN.search(line)
 			if r and int(r.group(1)) + int(r.group(2)):
 				cycles[-1]["rescanpct"] = 100.0 * int(r.group(3)) / (int(r.group(1)) + int(r.group(2)))
+				cycles[-1]["markms"] = (int(r.group(1)) + int(r.group(2))) / 1e6
 		if m2:
 			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
@@ -145,13 +151,16 @@ def row(run, mib, cs, ledger, percpu):
 	ratio_true = max(c["end"] / mib for c in cs)
 	rs = [c["rescanpct"] for c in cs if "rescanpct" in c]
 	rescan = "%.0f%%" % (sum(rs) / len(rs)) if len(rs) == len(cs) else "-"
+	mk = [c["markms"] for c in cs if "markms" in c]
+	markms = "%.1f" % (sum(mk) / len(mk)) if len(mk) == len(cs) else "-"
+	period = "%.1f" % (1000 * (cs[-1]["at"] - cs[0]["at"]) / (len(cs) - 1)) if len(cs) > 1 else "-"
 	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s | %s |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s | %s | %s | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
 	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal,
-	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan))
+	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan, markms, period))
 
 
 def main(argv=None):
@@ -162,20 +171,28 @@ def main(argv=None):
 	ap.add_argument("--timeout", type=int, default=900)
 	ap.add_argument("--out", help="keep each boot's console here")
 	ap.add_argument("-v", "--verbose", action="store_true")
+	ap.add_argument("--from", dest="consoles", nargs="+", metavar="FILE",
+	                help="boot nothing: one row per console kept by --out (the run named by the file)")
 	args = ap.parse_args(argv)
-	b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
-	if b.returncode:
-		return b.returncode
+	if not args.consoles:
+		b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
+		if b.returncode:
+			return b.returncode
 	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
 	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
-	      "re-scans / mark CPU |")
-	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|")
+	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|")
 	failed = 0
-	for run in args.runs.split(","):
-		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
-		if args.out:
+	for run in args.consoles or args.runs.split(","):
+		if args.consoles:
+			with open(run) as f:
+				text = f.read()
+			rc, cmd, run = 0, "console " + run, os.path.basename(run)
+		else:
+			rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
+		if args.out and not args.consoles:
 			os.makedirs(args.out, exist_ok=True)
 			with open(os.path.join(args.out, run + ".txt"), "w") as f:
 				f.write("# " + cmd + "\n" + text)
@@ -184,7 +201,7 @@ def main(argv=None):
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
 		print(row(run, args.mib, cs, ledger, percpu), flush=True)
