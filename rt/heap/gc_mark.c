@@ -208,6 +208,22 @@ static inline int set_mark(volatile uint64_t *w, uint64_t bit)
 	return !(__atomic_fetch_or(w, bit, __ATOMIC_ACQ_REL) & bit);
 }
 
+/* Set the mark bit of the slot of small span s (at base) that holds p:
+ * its index when the slot is allocated and its bit was clear, else -1
+ * (the span's tail, a free slot, marked already). */
+__attribute__((always_inline, no_sanitize("thread")))
+static inline int64_t mark_slot(struct mspan *s, uintptr_t p, uintptr_t base)
+{
+	uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
+	if (idx >= RT_PEEK(s->nelems) || idx >= RT_SPAN_MAXOBJ)
+		return -1;  /* the span's tail */
+	uint64_t bit = 1ull << (idx & 63);
+	if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
+	    !set_mark(&s->markbits[idx >> 6], bit))
+		return -1;
+	return idx;
+}
+
 /* Mark the object holding p, an address inside the arena's heap pages. */
 __attribute__((no_sanitize("thread")))
 static void mark_in_arena(uintptr_t p)
@@ -222,12 +238,8 @@ static void mark_in_arena(uintptr_t p)
 	if (rt_kind_malloc(kind) || p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
 		return;
 	if (state == SPAN_SMALL) {
-		uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
-		if (idx >= RT_PEEK(s->nelems) || idx >= RT_SPAN_MAXOBJ)
-			return;  /* the span's tail */
-		uint64_t bit = 1ull << (idx & 63);
-		if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
-		    !set_mark(&s->markbits[idx >> 6], bit))
+		int64_t idx = mark_slot(s, p, base);
+		if (idx < 0)
 			return;
 		uint32_t size = RT_PEEK(s->elemsize);
 		count_marked(size);
@@ -273,8 +285,9 @@ static inline void mark_word(uintptr_t p)
  *
  * Mark what p = rt_arena_lo + q reaches (q less than the heap pages'
  * length: the word loop keeps only the difference, one register move
- * less a word) and push it on l's stack (an M's batch) or, l NULL, on the mark stack (work lock
- * held, no batch of this M out: push's choice, made once). */
+ * less a word) and push it on l's stack (an M's batch) or, l NULL, on
+ * the mark stack (work lock held, no batch of this M out: push's
+ * choice, made once). */
 __attribute__((always_inline, no_sanitize("thread")))
 static inline void mark_fast(uintptr_t q, struct local *l)
 {
@@ -294,12 +307,8 @@ static inline void mark_fast(uintptr_t q, struct local *l)
 	uintptr_t base = RT_PEEK(s->base);
 	if (p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
 		return;
-	uint32_t idx = (uint32_t)(((uint64_t)(p - base) * RT_PEEK(s->divmul)) >> 32);
-	if (idx >= RT_PEEK(s->nelems) || idx >= RT_SPAN_MAXOBJ)
-		return;  /* the span's tail */
-	uint64_t bit = 1ull << (idx & 63);
-	if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit) ||
-	    !set_mark(&s->markbits[idx >> 6], bit))
+	int64_t idx = mark_slot(s, p, base);
+	if (idx < 0)
 		return;
 	uint32_t size = RT_PEEK(s->elemsize);
 	uintptr_t obj = base + (uintptr_t)idx * size;
