@@ -17,8 +17,8 @@
  * malloc'd objects, data and bss, and stacks are roots.  Most words are
  * no heap address, so the word loop (scan_words) is what roots and
  * re-scans cost: eight words a turn, a load, a subtraction, a compare and
- * a branch each.  A span's objects to scan (allocated; for a collected span,
- * marked) are found a bitmap word at a time and scanned as runs of
+ * a branch each.  A span's objects to scan (allocated; for a collected
+ * span, marked) are found a bitmap word at a time and scanned as runs of
  * adjacent objects, one range each, rather than one call per object: a
  * dirty page of born objects is one scan of the page.  Grey objects are
  * scanned by the marking loop ("the marking loop", below), which pops,
@@ -277,11 +277,11 @@ static inline void mark_word(uintptr_t p)
  * that a grey object costs no call and no saved registers; roots and
  * re-scans take the same word loop (scan).  The common case is a small
  * object of a collected span that may hold pointers, reaching another,
- * or one marked already (a re-scan); anything else (a typed object, a word into a large object, a
- * malloc'd span or a span being set up) takes the general path,
- * scan_object and mark_in_arena, with the same checks.  Without the
- * calls and their frames binary-trees takes 27% fewer instructions
- * (docs/heap.md, "The marking loop").
+ * or one marked already (a re-scan); anything else (a typed object, a
+ * word into a large object, a malloc'd span or a span being set up)
+ * takes the general path, scan_object and mark_in_arena, with the same
+ * checks.  Without the calls and their frames binary-trees takes 27%
+ * fewer instructions (docs/heap.md, "The marking loop").
  *
  * Mark what p = rt_arena_lo + q reaches (q less than the heap pages'
  * length: the word loop keeps only the difference, one register move
