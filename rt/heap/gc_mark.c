@@ -170,16 +170,22 @@ static void spill(struct local *l)
 	l->n -= k;
 }
 
+/* Push on an M's own stack (its batch), its older half spilled when full. */
+__attribute__((always_inline)) static inline void push_local(struct local *l, uintptr_t lo, uintptr_t hi)
+{
+	if (__builtin_expect(l->n == LOCAL_CAP, 0))
+		spill(l);
+	l->w[l->n].lo = lo;
+	l->w[l->n].hi = hi;
+	l->n++;
+}
+
 __attribute__((always_inline)) static inline void push(uintptr_t lo, uintptr_t hi)
 {
 	if (__builtin_expect(__atomic_load_n(&gc_par_on, __ATOMIC_RELAXED), 0)) {
 		struct local *l = locals[plat_m_id()];
 		if (l) {
-			if (l->n == LOCAL_CAP)
-				spill(l);
-			l->w[l->n].lo = lo;
-			l->w[l->n].hi = hi;
-			l->n++;
+			push_local(l, lo, hi);
 			return;
 		}
 	}
@@ -314,11 +320,7 @@ static inline void mark_fast(uintptr_t q, struct local *l)
 	uintptr_t obj = base + (uintptr_t)idx * size;
 	if (l) {
 		l->marked += size;
-		if (__builtin_expect(l->n == LOCAL_CAP, 0))
-			spill(l);
-		l->w[l->n].lo = obj;
-		l->w[l->n].hi = obj + size;
-		l->n++;
+		push_local(l, obj, obj + size);
 	} else {
 		gc_ms.marked_bytes += size;
 		push_global(obj, obj + size);
