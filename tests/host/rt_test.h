@@ -102,14 +102,24 @@ int rt_test_fork(void (*fn)(void *), void *arg);
 #define RT_TEST_SHARED_SIZE (1024 * 1024)
 void *rt_test_shared(void);
 
-/* The time this process's threads have spent runnable and waiting for a
- * host CPU, in ns: Linux's run_delay (/proc/self/task/<tid>/schedstat,
- * second field), summed over the threads.  A clock the runtime does not
- * compute: a real-time upper bound on the runtime's own lateness adds
- * the growth of this sum over the interval, so that a busy host (a
- * runtime thread preempted by other processes) does not fail it.  0 when
- * the kernel does not report it (the bound is then the plain one). */
+/* The time the host has kept this process from running, in ns, as a
+ * counter (callers take differences): Linux's run_delay
+ * (/proc/self/task/<tid>/schedstat, second field: runnable and waiting
+ * for a CPU), summed over the threads, plus the machine's steal time
+ * (rt_test_host_steal_ns).  Clocks the runtime does not compute: a
+ * real-time upper bound on the runtime's own lateness adds the growth of
+ * this sum over the interval, so that a busy host (a runtime thread
+ * preempted by other processes, or the whole virtual machine by its
+ * hypervisor) does not fail it.  Parts the kernel does not report count
+ * 0 (the bound is then the plain one). */
 uint64_t rt_test_host_wait_ns(void);
+/* The machine's steal time, in ns (/proc/stat's "cpu" line, eighth
+ * field, summed over the CPUs, USER_HZ resolution): time a hypervisor ran
+ * something else while a virtual CPU had work.  A thread that runs
+ * through it counts it in neither its run time nor its run_delay, so on
+ * a virtual machine whose host is busy a 10 ms sleep can take 100 ms
+ * with no run_delay at all. */
+uint64_t rt_test_host_steal_ns(void);
 
 /* In the child: on failure record "file:line: expr" and end the child
  * with status RT_TEST_CHECK_STATUS. */
