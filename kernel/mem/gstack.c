@@ -42,20 +42,23 @@
  * of free slots threaded through their (always mapped) top page; per CPU
  * a cache of up to PCPU_SLOTS free slot numbers; counters.
  *
- * Invariants: for every slot below `next`: pages[i] >= init_pages, and the
- * mapped pages of the slot are exactly its top pages[i] pages;
+ * Invariants: for every slot below `next` but the lost ones (below):
+ * pages[i] >= init_pages, and the mapped pages of the slot are exactly
+ * its top pages[i] pages; a lost slot (memory ran out while its initial
+ * pages were mapped) has pages[i] == 0 and is never handed out;
  * excess == sum over free slots of (pages[i] - init_pages) <= threshold
  * after every gstack_free;
  * committed == 4096 * sum(pages[i]);  peak >= committed;
- * in_use + free slots (shared list and the CPUs' caches) == next; a
- * slot in a CPU's cache has pages[i] == init_pages.
+ * in_use + free slots (shared list and the CPUs' caches) + lost == next;
+ * a slot in a CPU's cache has pages[i] == init_pages.
  * A page goes back to pmem only after the tlb_shootdown that follows its
  * unmap returned, and tlb_shootdown returns only once every CPU flushed
  * (a CPU that does not answer is a kernel panic, never a failure return:
  * ipi.c), so no CPU reaches a freed page through a stale translation.
  *
  * Locking: a CPU's cache of free slots (pcs[]) is its own, used with
- * interrupts off; `lock` (interrupts off) guards the shared free list,
+ * interrupts off (another CPU out of memory asks for it by an IPI call,
+ * which runs on the owner: give_back_cache); `lock` (interrupts off) guards the shared free list,
  * `next` and `excess`; one CPU trims at a time (`trimming`, try-only: a
  * CPU that finds a trim under way leaves its excess to it or the next
  * one); page
@@ -101,6 +104,7 @@ static struct {
 	uint32_t *pages;            /* mapped pages per slot */
 	uint64_t meta_committed;    /* slots covered by committed pages[] */
 	uint64_t excess;            /* pages above the initial ones, over free slots */
+	uint64_t lost;              /* slots whose first backing failed (atomic) */
 	struct gstack_stats st;
 } gs;
 
@@ -224,10 +228,10 @@ static void unmap_range(uint64_t i, uint64_t from, uint64_t to)
 	}
 }
 
-uintptr_t gstack_alloc(size_t size)
+/* A free slot from this CPU's cache, else the shared list (refilling
+ * the cache from it); 0 when both are empty. */
+static uintptr_t alloc_cached(void)
 {
-	if (size != gs.stackmax)
-		return 0;
 	unsigned long f = arch_irq_save();
 	struct pcpu_stacks *c = &pcs[cpu_index()];
 	uint64_t i;
@@ -239,23 +243,35 @@ uintptr_t gstack_alloc(size_t size)
 	}
 	spin_lock(&gs.lock);
 	uintptr_t top_page = gs.free;
-	if (top_page) {
-		gs.free = *(uintptr_t *)top_page;
-		i = (top_page - gs.arena->base) / gs.slot;
-		gs.excess -= gs.pages[i] - gs.init_pages;  /* reused with its pages */
-		/* refill the cache with the clean slots that follow */
-		while (c->n < PCPU_SLOTS / 2 && gs.free) {
-			uint64_t k = (gs.free - gs.arena->base) / gs.slot;
-			if (gs.pages[k] != gs.init_pages)
-				break;
-			c->slot[c->n++] = k;
-			gs.free = *(uintptr_t *)gs.free;
-		}
-		c->in_use++;
+	if (!top_page) {
 		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
-		return slot_lo(i);
+		return 0;
 	}
+	gs.free = *(uintptr_t *)top_page;
+	i = (top_page - gs.arena->base) / gs.slot;
+	gs.excess -= gs.pages[i] - gs.init_pages;  /* reused with its pages */
+	/* refill the cache with the clean slots that follow */
+	while (c->n < PCPU_SLOTS / 2 && gs.free) {
+		uint64_t k = (gs.free - gs.arena->base) / gs.slot;
+		if (gs.pages[k] != gs.init_pages)
+			break;
+		c->slot[c->n++] = k;
+		gs.free = *(uintptr_t *)gs.free;
+	}
+	c->in_use++;
+	spin_unlock(&gs.lock);
+	arch_irq_restore(f);
+	return slot_lo(i);
+}
+
+/* A slot never used before, its initial pages mapped; 0 when the arena
+ * or memory ran out.  A slot whose pages could not all be mapped gives
+ * back those it got and is not used again (`lost`). */
+static uintptr_t alloc_new(void)
+{
+	unsigned long f = arch_irq_save();
+	spin_lock(&gs.lock);
 	if (gs.next >= gs.nslots) {
 		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
@@ -263,7 +279,7 @@ uintptr_t gstack_alloc(size_t size)
 	}
 	/* first use of this slot: back its pages[] entry (under the lock, so
 	 * two CPUs never both map the same metadata page) */
-	i = gs.next;
+	uint64_t i = gs.next;
 	uintptr_t meta_end = (uintptr_t)&gs.pages[i + 1];
 	if (meta_end > gs.meta->base + gs.meta->committed &&
 	    vm_commit(gs.meta, (uintptr_t)&gs.pages[i], sizeof(uint32_t), VM_R | VM_W) < 0) {
@@ -272,14 +288,62 @@ uintptr_t gstack_alloc(size_t size)
 		return 0;
 	}
 	gs.next++;
-	c->in_use++;
 	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
 	uint64_t n = map_range(i, 0, gs.init_pages);
 	gs.pages[i] = (uint32_t)n;
 	__atomic_add_fetch(&gs.st.pages_mapped, n, __ATOMIC_RELAXED);
 	note_committed((int64_t)n);
-	return n == gs.init_pages ? slot_lo(i) : 0;
+	if (n < gs.init_pages) {
+		unmap_range(i, 0, n);
+		gs.pages[i] = 0;
+		__atomic_add_fetch(&gs.lost, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	f = arch_irq_save();
+	pcs[cpu_index()].in_use++;
+	arch_irq_restore(f);
+	return slot_lo(i);
+}
+
+/* The IPI call of gstack_alloc's last resort: this CPU's cached slots go
+ * to the shared list.  Interrupts off (a handler, or a CPU serving calls
+ * while it waits), so never in the middle of this CPU's own use of its
+ * cache, which runs with interrupts off and calls no IPI. */
+static void give_back_cache(void *arg)
+{
+	(void)arg;
+	struct pcpu_stacks *c = &pcs[cpu_index()];
+	if (!c->n)
+		return;
+	spin_lock(&gs.lock);
+	while (c->n) {
+		uintptr_t tp = slot_top(c->slot[--c->n]) - PAGE;
+		*(uintptr_t *)tp = gs.free;
+		gs.free = tp;
+	}
+	spin_unlock(&gs.lock);
+}
+
+/* This CPU's cache, the shared list, a new slot; when memory (or the
+ * arena) has run out, the other CPUs' caches, which only their owners
+ * touch: they are asked to give them back (an IPI call each, charged with
+ * cause `call`), and the shared list is tried again.  Without that last
+ * step, a spawn on one CPU failed for want of memory while another CPU
+ * held free stacks (the runtime's own goroutines, started at each
+ * collection, exit and leave their stacks on whichever CPU ran them). */
+uintptr_t gstack_alloc(size_t size)
+{
+	if (size != gs.stackmax)
+		return 0;
+	uintptr_t lo = alloc_cached();
+	if (!lo)
+		lo = alloc_new();
+	if (!lo) {
+		ipi_call_others(give_back_cache, NULL, LCAUSE_CALL);
+		lo = alloc_cached();
+	}
+	return lo;
 }
 
 /* Trim every cached stack back to its initial pages: take the whole free

@@ -25,11 +25,22 @@
  * under QEMU 7.2's TCG, 2000 such stores took 4.65 million cycles against
  * 6400; under -icount both sides count the same instructions, so there
  * the zero check is the one that can fail.
+ *
+ * gstack_alloc_takes_other_cpus_cache: with memory used up and no free
+ * stack but one in another CPU's cache, a spawn on this CPU gets that
+ * stack (it used to fail: the runtime's per-collection goroutines left
+ * their stacks in the caches of the CPUs that ran them, and a program
+ * out of memory was reported as out of goroutine stacks).  Truth: the
+ * test takes every page from pmem and every free stack itself, frees one
+ * stack on the last CPU (an IPI call), and expects that very address.
  */
 #include <stdint.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "kernel/cpu/cpu.h"
+#include "kernel/cpu/ipi.h"
 #include "kernel/ktest.h"
+#include "kernel/ledger.h"
 #include "kernel/mem/gstack.h"
 #include "kernel/mem/pmem.h"
 #include "kernel/mem/vm.h"
@@ -125,4 +136,60 @@ KTEST(gstack_pages_fresh)
 	KASSERT(reused > 0);  /* else the test proves nothing */
 	KASSERT_EQ(dirty, 0);
 	KASSERT(stk <= 4 * ref);
+}
+
+static void free_there(void *arg)
+{
+	gstack_free(*(uintptr_t *)arg, gstack_size());
+}
+
+#define HELD_MAX 1024
+
+KTEST(gstack_alloc_takes_other_cpus_cache)
+{
+	static uintptr_t held[HELD_MAX];
+	size_t size = gstack_size();
+	unsigned other = cpu_count() - 1;  /* this CPU itself on a 1-CPU boot */
+	gstack_trim();  /* every free stack back to its initial pages */
+	/* every free page, chained through the pages themselves */
+	uint64_t chain = 0, npages = 0;
+	for (uint64_t pa; (pa = pmem_alloc(0)) != 0; npages++) {
+		*(uint64_t *)pa = chain;
+		chain = pa;
+	}
+	/* every free stack: this CPU's cache, the shared list, the others' */
+	unsigned nheld = 0, overflow = 0;
+	for (uintptr_t lo; (lo = gstack_alloc(size)) != 0;) {
+		if (nheld < HELD_MAX)
+			held[nheld++] = lo;
+		else
+			overflow = 1;
+		if (overflow)
+			break;
+	}
+	uintptr_t given = 0, got = 0, none = 1;
+	if (!overflow && nheld > 0) {
+		given = held[--nheld];
+		ipi_call(other, free_there, &given, LCAUSE_CALL);  /* into its cache */
+		got = gstack_alloc(size);
+		none = gstack_alloc(size) == 0;  /* and nothing else was free */
+	}
+	if (got)
+		gstack_free(got, size);  /* (else `given` is still free over there) */
+	unsigned taken = nheld + (given != 0);
+	while (nheld)
+		gstack_free(held[--nheld], size);
+	while (chain) {
+		uint64_t next = *(uint64_t *)chain;
+		pmem_free(chain, 0);
+		chain = next;
+	}
+	ktest_note("%u CPU(s): %lu pages and %u stacks taken; a stack freed on cpu %u came back "
+	           "on cpu %u: %s",
+	           cpu_count(), npages, taken, other, cpu_index(),
+	           got == 0 ? "no (none)" : got == given ? "yes" : "another one");
+	KASSERT(!overflow);
+	KASSERT(given != 0);
+	KASSERT_EQ(got, given);
+	KASSERT(none);
 }
