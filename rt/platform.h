@@ -138,8 +138,9 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
  * collector's own state, lock tables): it goes to section .bss.noroots,
  * which a platform may leave out of plat_gc_data (bare metal does: the
  * collector neither scans it nor re-scans its pages when they are dirty,
- * and the collector writes some of them in its final pause); hosted, it
- * stays in .bss and is scanned. */
+ * and the collector writes some of them in its final pause; hosted does
+ * too, through rt/hosted/noroots.ld).  A static that is a root only
+ * (written, never read) must be volatile, or the compiler may drop it. */
 #define PLAT_GC_NOROOT __attribute__((section(".bss.noroots")))
 /* The collector's settings from the boot options (gogc=, gcmemlimit=,
  * gctrace=, gcconc=, gchelpers=); a platform without them leaves the

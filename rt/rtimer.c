@@ -72,8 +72,11 @@
 
 static struct p *volatile timer_ps[RT_MAX_M];
 /* heap_roots[i] == ps[i].timers (under that P's timers_lock): the root
- * that keeps each P's heap array, since ps[] is not scanned */
-static struct rt_timer **heap_roots[RT_MAX_M];
+ * that keeps each P's heap array, since ps[] is not scanned.  Written,
+ * never read: volatile, or the compiler drops the stores and the array
+ * (gcc -O2 did in the hosted build, where the collector then freed a heap
+ * array in use). */
+static struct rt_timer **volatile heap_roots[RT_MAX_M];
 static struct rt_timer *volatile timer_running[RT_MAX_M];
 
 /* ------------------------------------------------------------ heap */

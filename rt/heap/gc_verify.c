@@ -27,6 +27,16 @@
  *
  * Context: the collecting goroutine, world stopped, work lock held,
  * marking complete (after the last drain and gc_mark_overflow).
+ *
+ * rt_gc_referrers, for tests that find an object alive that should have
+ * died: every word of what marking reads (data, every goroutine stack
+ * from its saved sp, malloc'd blocks, and collected objects that are not
+ * pointer-free, marked or not) that holds an address inside the object,
+ * reported with where it is.  The same walk, with another question.
+ * Context: a goroutine, no collection running and none started meanwhile
+ * (no lock is taken; tests call it between their collections), one
+ * caller at a time; with other goroutines running the answer is a
+ * snapshot that may be stale.
  */
 #include <stdio.h>
 #include "rt/heap/gc_impl.h"
@@ -37,6 +47,10 @@ static PLAT_GC_NOROOT const char *cur_what;   /* where the words come from, */
 static PLAT_GC_NOROOT uintptr_t cur_base;     /* and their object or range */
 static PLAT_GC_NOROOT uint64_t cur_cycle;
 static PLAT_GC_NOROOT char what[48];
+/* rt_gc_referrers' question, when set: [ref_lo, ref_hi), and its answer */
+static PLAT_GC_NOROOT uintptr_t ref_lo, ref_hi;
+static PLAT_GC_NOROOT void (*ref_fn)(const char *, uintptr_t, uintptr_t, uintptr_t, void *);
+static PLAT_GC_NOROOT void *ref_ctx;
 
 void rt_gc_set_verify(int on) { __atomic_store_n(&verify_on, on != 0, __ATOMIC_RELAXED); }
 
@@ -44,6 +58,11 @@ void rt_gc_set_verify(int on) { __atomic_store_n(&verify_on, on != 0, __ATOMIC_R
  * unmarked collected object. */
 static void check(uintptr_t v, uintptr_t at)
 {
+	if (ref_fn) {
+		if (v - ref_lo < ref_hi - ref_lo)
+			ref_fn(cur_what, cur_base, at, v, ref_ctx);
+		return;
+	}
 	if (v - rt_arena_lo >= rt_arena_used - rt_arena_lo)
 		return;
 	struct mspan *s = rt_spans[(v - rt_arena_lo) >> RT_HP_SHIFT];
@@ -97,7 +116,7 @@ static void check_span(struct mspan *s)
 		return;
 	int malloced = rt_kind_malloc(kind);
 	if (s->state == SPAN_LARGE) {
-		if (!malloced && !s->markbits[0])
+		if (!malloced && !s->markbits[0] && !ref_fn)
 			return;
 		if (kind == KIND_GC_TYPED) {
 			cur_what = "typed object";
@@ -111,7 +130,7 @@ static void check_span(struct mspan *s)
 	}
 	for (unsigned i = 0; i < s->nelems; i++) {
 		uint64_t bit = 1ull << (i & 63), have = s->allocbits[i >> 6];
-		if (!malloced)
+		if (!malloced && !ref_fn)
 			have &= s->markbits[i >> 6];
 		if (!(have & bit))
 			continue;
@@ -163,4 +182,36 @@ void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc)
 		if (s && s->base == a)
 			check_span(s);
 	}
+}
+
+void rt_gc_referrers(uintptr_t obj, size_t size,
+                     void (*fn)(const char *what, uintptr_t base, uintptr_t at, uintptr_t v, void *ctx),
+                     void *ctx)
+{
+	struct m *m = rt_acquirem();
+	ref_lo = obj;
+	ref_hi = obj + size;
+	ref_fn = fn;
+	ref_ctx = ctx;
+	uintptr_t dlo[64], dhi[64];   /* read now: no cycle may have run yet */
+	unsigned dn = plat_gc_data(dlo, dhi, 64);
+	for (unsigned i = 0; i < dn; i++)
+		check_range("data", dlo[i], dlo[i], dhi[i]);
+	struct g *self = rt_getg();
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
+		uintptr_t sp, top;
+		if (!gc_stack_of(&x->g, self, &sp, &top))
+			continue;
+		snprintf(what, sizeof(what), "goroutine %llu's stack from", (unsigned long long)x->g.goid);
+		check_range(what, sp, sp, top);
+	}
+	uintptr_t used = rt_arena_used;
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		uint8_t state;
+		struct mspan *s = gc_span_at(a, &state);
+		if (s && s->base == a)
+			check_span(s);
+	}
+	ref_fn = NULL;
+	rt_releasem(m);
 }

@@ -230,6 +230,12 @@ void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
 void rt_gc_set_verify(int on);      /* check every cycle's marking (gcverify=; gc_verify.c) */
+/* Every word marking would read that holds an address in [obj, obj +
+ * size): fn(where, its base, the word's address, its value, ctx).  The
+ * caller's own stack is not read.  For tests (gc_verify.c). */
+void rt_gc_referrers(uintptr_t obj, size_t size,
+                     void (*fn)(const char *what, uintptr_t base, uintptr_t at, uintptr_t v, void *ctx),
+                     void *ctx);
 /* rt_gfput (g0), around freeing an exited G's stack: waits while the
  * collector reads that stack concurrently and keeps it from starting to;
  * returns whether the end call must release (gc_stack.c). */

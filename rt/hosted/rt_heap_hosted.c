@@ -38,16 +38,29 @@ uintptr_t plat_heap_reserve(size_t *size)
 }
 
 /* The executable's data and bss (GNU ld's symbols): the runtime's and the
- * test's globals.  Shared libraries' data (libc, cmocka) is not scanned. */
-extern char __data_start[], _end[];
+ * test's globals, less the statics marked PLAT_GC_NOROOT, which
+ * rt/hosted/noroots.ld gathers between __rt_noroots_start and _end (as
+ * bare metal leaves them out: scanned here, stale words in them, such as
+ * an M's saved scheduler registers, kept objects alive that the machine
+ * frees).  Shared libraries' data (libc, cmocka) is not scanned. */
+extern char __data_start[], _end[], __rt_noroots_start[], __rt_noroots_end[];
 
 unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 {
-	if (max < 1)
-		return 0;
-	lo[0] = (uintptr_t)__data_start;
-	hi[0] = (uintptr_t)_end;
-	return 1;
+	uintptr_t d = (uintptr_t)__data_start, e = (uintptr_t)_end;
+	uintptr_t nlo = (uintptr_t)__rt_noroots_start, nhi = (uintptr_t)__rt_noroots_end;
+	unsigned n = 0;
+	if (nlo < d || nhi > e || nlo > nhi)
+		nlo = nhi = e;  /* not inside (another link): scan it all */
+	if (nlo > d && n < max) {
+		lo[n] = d;
+		hi[n++] = nlo;
+	}
+	if (e > nhi && n < max) {
+		lo[n] = nhi;
+		hi[n++] = e;
+	}
+	return n;
 }
 
 /* hosted tests use tally_gc_percent and friends, rt_gc_set_concurrent */

@@ -34,7 +34,7 @@ HOST_CC ?= gcc
 RT_HOST_DIR := $(CURDIR)/build/host
 RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/arch/x86_64/include -I$(CURDIR)/rt/hosted/include -I$(CURDIR)/rt/include \
 	-fno-omit-frame-pointer -pthread -MMD -MP -DTALLY_FIXTURES='"$(CURDIR)/tests/fixtures"'
-RT_HOST_LDFLAGS := -rdynamic -pthread
+RT_HOST_LDFLAGS := -rdynamic -pthread -Wl,-T,$(CURDIR)/rt/hosted/noroots.ld
 RT_HOST_LIBS := -lcmocka
 RT_WRAP := -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_init
 RT_VFLAGS_plain :=

@@ -23,17 +23,24 @@
  *   - a goroutine that holds only a timer's channel gets its tick, with
  *     collections running meanwhile (the channel keeps the timer);
  *   - a closed, dropped channel is freed with the pointer buffered in it;
- *     an unstopped, dropped ticker leaves the timer heap and is freed.
+ *     an unstopped, dropped ticker leaves the timer heap and is freed;
+ *   - rt_gc_referrers (which the failures of the two above print: what
+ *     still names a timer that should have died) finds exactly the words
+ *     the test planted in data, a malloc'd block and a collected object,
+ *     interior and last-byte addresses included, and nothing once they
+ *     point one past the end.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "rt/heap/heap.h"
+#include "rt/heap/rt_malloc.h"
 #include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
@@ -49,6 +56,7 @@ struct shared {
 	volatile int64_t got, late_ns;
 	volatile int64_t alive[4];
 	char where[128];
+	char refs[1024];   /* who names an object that should have died */
 };
 RT_TEST_SCAFFOLD
 
@@ -75,20 +83,25 @@ static int allocated_here(uintptr_t h)
 
 struct probe {
 	uintptr_t h;
+	int timer;   /* a timer: say what names it when it is alive */
 	int alive;
 	struct tally_waitgroup wg;
 };
+
+static void why_alive(struct tally_timer *t);
 
 static void probe_g(void *arg)
 {
 	struct probe *pr = arg;
 	pr->alive = allocated_here(pr->h);
+	if (pr->alive && pr->timer)
+		why_alive((struct tally_timer *)(pr->h ^ MASK));
 	tally_waitgroup_done(&pr->wg);
 }
 
-static int allocated(uintptr_t h)
+static int allocated(uintptr_t h, int timer)
 {
-	struct probe pr = { .h = h };
+	struct probe pr = { .h = h, .timer = timer };
 	tally_waitgroup_add(&pr.wg, 1);
 	tally_go(probe_g, &pr);
 	tally_waitgroup_wait(&pr.wg);
@@ -101,6 +114,44 @@ static void collect(int n)
 		tally_sleep(1000000);
 		tally_gc();
 	}
+}
+
+/* rt_gc_referrers' hits on a timer or its channel, less the pair's own
+ * words (each names the other): into S->refs, for the failure message. */
+struct refs {
+	uintptr_t self[2];
+	unsigned n;
+};
+
+static void ref_hit(const char *what, uintptr_t base, uintptr_t at, uintptr_t v, void *ctx)
+{
+	struct refs *r = ctx;
+	if (base == r->self[0] || base == r->self[1])
+		return;
+	size_t len = strlen(S->refs);
+	if (r->n++ < 6 && len + 100 < sizeof(S->refs))
+		snprintf(S->refs + len, sizeof(S->refs) - len, "%s%s %#lx: the word at %#lx holds %#lx",
+		         len ? "; " : "", what, (unsigned long)base, (unsigned long)at, (unsigned long)v);
+}
+
+static size_t obj_size(uintptr_t p)
+{
+	struct mspan *s = rt_span_of(p);
+	return s && s->state == SPAN_SMALL ? s->elemsize : 64;
+}
+
+/* What names the timer t (and its channel) that should have died. */
+static void why_alive(struct tally_timer *t)
+{
+	struct tally_chan *c = tally_timer_chan(t);
+	struct refs r = { { (uintptr_t)t, (uintptr_t)c }, 0 };
+	size_t len = strlen(S->refs);
+	snprintf(S->refs + len, sizeof(S->refs) - len, "%stimer %p, channel %p named by: ",
+	         len ? "; " : "", (void *)t, (void *)c);
+	rt_gc_referrers((uintptr_t)t, obj_size((uintptr_t)t), ref_hit, &r);
+	rt_gc_referrers((uintptr_t)c, obj_size((uintptr_t)c), ref_hit, &r);
+	if (!r.n)
+		strncat(S->refs, "nothing marking reads", sizeof(S->refs) - strlen(S->refs) - 1);
 }
 
 static unsigned pending_timers(void)
@@ -158,6 +209,11 @@ static void churn_main(void *arg)
 	tally_waitgroup_wait(&wg);
 	collect(2);
 	S->timers_left = pending_timers();
+	for (unsigned i = 0; i < RT_MAX_M && S->timers_left; i++) {
+		struct p *pp = rt_pget(i);
+		for (unsigned k = 0; k < pp->ntimers && k < 2; k++)
+			why_alive((struct tally_timer *)pp->timers[k]);
+	}
 	S->next_when = (int64_t)rt_timers_next();
 	struct tally_gc_stats st;
 	tally_gc_read_stats(&st);
@@ -179,7 +235,9 @@ static void test_churn(void **st)
 		         (long long)S->bound);
 	if (S->max_committed > (24 << 20))
 		fail_msg("the heap backed %lld bytes", (long long)S->max_committed);
-	assert_int_equal(S->timers_left, 0);
+	if (S->timers_left)
+		fail_msg("%lld dropped timers left on the timer heaps: %s", (long long)S->timers_left,
+		         S->refs);
 	assert_int_equal(S->next_when, 0);
 	/* channels + timers + their channels, less what is left live */
 	if (S->freed < (NCHAN + 2 * NTIMER) * 9 / 10)
@@ -255,10 +313,10 @@ static void live_main(void *arg)
 		tally_sleep(5000000);
 		tally_gc();
 	}
-	S->alive[0] = allocated(hc);
-	S->alive[1] = allocated(h_closed);
-	S->alive[2] = allocated(h_target);
-	S->alive[3] = allocated(h_ticker);
+	S->alive[0] = allocated(hc, 0);
+	S->alive[1] = allocated(h_closed, 0);
+	S->alive[2] = allocated(h_target, 0);
+	S->alive[3] = allocated(h_ticker, 1);
 	tally_waitgroup_add(&wg, 1);
 	tally_go(sender, NULL);
 	tally_waitgroup_wait(&wg);
@@ -277,13 +335,86 @@ static void test_liveness(void **st)
 	assert_int_equal(S->alive[0], 1);  /* the parked receiver's channel */
 	assert_int_equal(S->alive[1], 0);  /* closed and dropped */
 	assert_int_equal(S->alive[2], 0);  /* what it buffered */
-	assert_int_equal(S->alive[3], 0);  /* the dropped ticker */
+	if (S->alive[3])
+		fail_msg("the dropped ticker is still allocated: %s", S->refs);
 	assert_int_equal(S->timers_left, 0);
+}
+
+/* ---- rt_gc_referrers, which the failures above print ---- */
+
+static void *volatile planted_global;   /* data: a root */
+struct found {
+	uintptr_t at[8];
+	unsigned n;
+};
+
+static void found_hit(const char *what, uintptr_t base, uintptr_t at, uintptr_t v, void *ctx)
+{
+	(void)what, (void)base, (void)v;
+	struct found *f = ctx;
+	if (f->n < 8)
+		f->at[f->n] = at;
+	f->n++;
+}
+
+static int found_at(const struct found *f, uintptr_t at)
+{
+	for (unsigned i = 0; i < f->n && i < 8; i++)
+		if (f->at[i] == at)
+			return 1;
+	return 0;
+}
+
+static void referrers_main(void *arg)
+{
+	(void)arg;
+	char *obj = tally_gc_alloc(96, TALLY_GC_NOSCAN);
+	void **blk = rt_malloc(4 * sizeof(void *));    /* malloc'd: a root */
+	void **holder = tally_gc_alloc(4 * sizeof(void *), TALLY_GC_SCAN);
+	planted_global = obj + 40;                      /* interior */
+	blk[2] = obj;
+	holder[1] = obj + 95;                           /* last byte */
+	tally_gc_keep_alive(holder);
+	struct found f = { { 0 }, 0 };
+	rt_gc_referrers((uintptr_t)obj, 96, found_hit, &f);
+	/* exactly the three words planted (main's own stack is not read) */
+	if (f.n != 3) {
+		snprintf(S->refs, sizeof(S->refs), "%u words: %#lx %#lx %#lx %#lx; planted %p %p %p", f.n,
+		         (unsigned long)f.at[0], (unsigned long)f.at[1], (unsigned long)f.at[2],
+		         (unsigned long)f.at[3], (void *)&planted_global, (void *)&blk[2], (void *)&holder[1]);
+		fail_at(S->refs);
+	}
+	if (!found_at(&f, (uintptr_t)&planted_global) || !found_at(&f, (uintptr_t)&blk[2]) ||
+	    !found_at(&f, (uintptr_t)&holder[1]))
+		fail_at("rt_gc_referrers missed a planted word");
+	/* one past the end names the next object, not this one */
+	planted_global = obj + 96;
+	blk[2] = NULL;
+	holder[1] = NULL;
+	f.n = 0;
+	rt_gc_referrers((uintptr_t)obj, 96, found_hit, &f);
+	if (f.n != 0)
+		fail_at("rt_gc_referrers reported a word outside the object");
+	planted_global = NULL;
+	tally_gc_keep_alive(holder);
+	rt_free(blk);
+	S->done = 1;
+}
+
+static void test_referrers(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(referrers_main, NULL, 1);
+	assert_int_equal(S->done, 1);
+	if (S->bad)
+		fail_msg("%s", S->where);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_referrers),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_liveness),
 	};
