@@ -240,6 +240,19 @@ class Cmocka(unittest.TestCase):
 		self.assertEqual(p, ["a", "c"])
 		self.assertEqual(f, [("b", "0x1 != 0x2 t.c:8: error: Failure!")])
 
+	def test_runtime_child_failure_names_its_check(self):
+		# rt_test.c's report: the child's output, fail_msg's line, then
+		# cmocka's LINE message inside an ERROR one
+		out = "[ RUN      ] s\n[  FAILED  ] s\n"
+		err = ("---- runtime child output (status 97) ----\nx\n---- end ----\n"
+		       "ERROR: t.c:70: check failed: el < d + bound\n"
+		       "[  ERROR   ] --- [   LINE   ] --- rt_test.c:286: error: Failure!\n"
+		       "[  PASSED  ] 0 test(s).\n[  FAILED  ] 1 test(s), listed below:\n")
+		p, f, err = tl.parse_cmocka(out, err, 1)
+		self.assertIsNone(err)
+		self.assertEqual(f, [("s", "t.c:70: check failed: el < d + bound "
+		                           "rt_test.c:286: error: Failure!")])
+
 	def test_all_pass(self):
 		out = "[ RUN      ] a\n[       OK ] a\n"
 		p, f, err = tl.parse_cmocka(out, "[  PASSED  ] 1 test(s).\n", 0)

@@ -63,6 +63,7 @@ _CM_FAILED_ONE = re.compile(r"^\[  FAILED  \] (?!\d+ test\(s\))(.+?)\s*$")
 _CM_PASSED_N = re.compile(r"^\[  PASSED  \] (\d+) test\(s\)\.")
 _CM_FAILED_N = re.compile(r"^\[  FAILED  \] (\d+) test\(s\)")
 _CM_MSG = re.compile(r"^\[\s*(ERROR|LINE)\s*\] --- (.*)$")
+_CM_FAIL_MSG = re.compile(r"^ERROR: (.*)$")
 
 
 def parse_cmocka(out, err, code):
@@ -92,12 +93,23 @@ def parse_cmocka(out, err, code):
 			failed.append(m.group(1))
 	# Messages come in groups, one per failed test, each ending with the
 	# LINE message that names file and line.
+	# fail_msg's own line ("ERROR: why") comes first, and cmocka 1.1
+	# prints the LINE message inside an ERROR one ("[  ERROR   ] ---
+	# [   LINE   ] --- file:line: ...").
 	groups, cur = [], []
 	for line in err.splitlines():
+		m = _CM_FAIL_MSG.match(line)
+		if m:
+			cur.append(m.group(1).strip())
+			continue
 		m = _CM_MSG.match(line)
 		if m:
-			cur.append(m.group(2).strip())
-			if m.group(1) == "LINE":
+			kind, text = m.group(1), m.group(2).strip()
+			inner = _CM_MSG.match(text)
+			if inner:
+				kind, text = inner.group(1), inner.group(2).strip()
+			cur.append(text)
+			if kind == "LINE":
 				groups.append(" ".join(cur))
 				cur = []
 	if cur:
