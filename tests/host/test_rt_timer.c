@@ -61,19 +61,34 @@ static uint64_t late_bound(uint64_t w0)
 static void sleeper(void *arg)
 {
 	uint64_t d = (uint64_t)(uintptr_t)arg;
+	struct tally_ledger l0, l1;
 	uint64_t s0 = rt_test_host_steal_ns();
 	uint64_t w0 = rt_test_host_wait_ns();
+	RT_CHECK(tally_ledger_read(&l0, TALLY_LEDGER_ALL) == 0);
 	uint64_t t0 = rt_nanotime();
 	tally_sleep(d);
 	uint64_t el = rt_nanotime() - t0;
 	uint64_t bound = late_bound(w0);
 	RT_CHECK(el >= d);
-	if (el >= d + bound)
+	if (el >= d + bound) {
+		/* where the Ms' time went meanwhile, by the runtime's ledger
+		 * (ns hosted): parked (idle) past the deadline is the runtime's
+		 * fault; running nothing the ledger knows of, the host's */
+		RT_CHECK(tally_ledger_read(&l1, TALLY_LEDGER_ALL) == 0);
+		RT_CHECK(tally_ledger_sub(&l1, &l1, &l0) == 0);
+		char parts[200];
+		int n = 0;
+		for (unsigned k = 0; k < l1.nclasses && n < (int)sizeof(parts) - 40; k++)
+			if (l1.classes[k].cycles >= MS)
+				n += snprintf(parts + n, sizeof(parts) - (size_t)n, " %s %llu ms",
+				              l1.classes[k].name,
+				              (unsigned long long)(l1.classes[k].cycles / MS));
 		fprintf(stderr, "sleep(%llu ns) on %d Ms returned after %llu ns; the host kept "
 		        "the threads waiting %llu ns meanwhile (%llu ns of it the machine's "
-		        "steal time)\n", (unsigned long long)d, tally_ncpu(),
-		        (unsigned long long)el, (unsigned long long)(bound - SLACK),
-		        (unsigned long long)(rt_test_host_steal_ns() - s0));
+		        "steal time); the Ms' ledger over it:%s\n", (unsigned long long)d,
+		        tally_ncpu(), (unsigned long long)el, (unsigned long long)(bound - SLACK),
+		        (unsigned long long)(rt_test_host_steal_ns() - s0), parts);
+	}
 	RT_CHECK(el < d + bound);
 	tally_atomic_add(&S->done, 1);
 }
