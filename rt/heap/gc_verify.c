@@ -145,6 +145,18 @@ static void check_span(struct mspan *s)
 	}
 }
 
+/* Every span in use, by check_span. */
+static void check_heap(void)
+{
+	uintptr_t used = rt_arena_used;
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		uint8_t state;
+		struct mspan *s = gc_span_at(a, &state);
+		if (s && s->base == a)
+			check_span(s);
+	}
+}
+
 void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc)
 {
 	if (!__atomic_load_n(&verify_on, __ATOMIC_RELAXED))
@@ -175,13 +187,7 @@ void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc)
 		check_range(what, sp, sp, top);
 	}
 	check_range("the collector's stack from", own_lo, own_lo, self->stack_lo + self->stack_size);
-	uintptr_t used = rt_arena_used;
-	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
-		uint8_t state;
-		struct mspan *s = gc_span_at(a, &state);
-		if (s && s->base == a)
-			check_span(s);
-	}
+	check_heap();
 }
 
 void rt_gc_referrers(uintptr_t obj, size_t size,
@@ -205,13 +211,7 @@ void rt_gc_referrers(uintptr_t obj, size_t size,
 		snprintf(what, sizeof(what), "goroutine %llu's stack from", (unsigned long long)x->g.goid);
 		check_range(what, sp, sp, top);
 	}
-	uintptr_t used = rt_arena_used;
-	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
-		uint8_t state;
-		struct mspan *s = gc_span_at(a, &state);
-		if (s && s->base == a)
-			check_span(s);
-	}
+	check_heap();
 	ref_fn = NULL;
 	rt_releasem(m);
 }
