@@ -34,6 +34,15 @@ static inline void rt_ctx_retire(struct rt_ctx *c) { arch_ctx_retire(&c->arch); 
 /* Save the caller's context in *from, resume *to.  Returns (in from's
  * context) when something switches back to it. */
 void rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to);
+/* rt_ctx_switch, having first cleared the scratch (caller-saved) general
+ * and vector registers that the switch would otherwise carry from the
+ * caller into *to.  For g0 resuming a goroutine: the collector scans
+ * conservatively, and g0's leftovers (a timer's channel, the channel a
+ * park just unlocked) would reach the goroutine's stack when an interrupt
+ * or the hosted preemption stub saves its registers there, and keep
+ * those objects alive while it lives.  The ISA's essay lists what is
+ * cleared. */
+void rt_ctx_switch_clean(struct rt_ctx *from, const struct rt_ctx *to);
 /* Prepare *c so that switching to it calls entry(arg) on the stack whose
  * top is stack_top (16-byte aligned); entry must never return. */
 void rt_ctx_init(struct rt_ctx *c, uintptr_t stack_top, void (*entry)(void *), void *arg);

@@ -452,7 +452,7 @@ static void execute(struct m *m, struct g *gp)
 	/* the ledger's switch reads the run start: the tick reads it only
 	 * once the G dropped m->locks, after the switch below */
 	gp->run_start = plat_ledger_enter_user();
-	rt_ctx_switch(&m->g0.ctx, &gp->ctx);
+	rt_ctx_switch_clean(&m->g0.ctx, &gp->ctx);  /* g0's leftovers stay here */
 	/* curg is cleared before the G's raise is dropped: the tick must
 	 * never see curg naming gp with locks == 0 while g0 runs (it would
 	 * preempt g0 as if it were gp) */

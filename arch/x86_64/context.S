@@ -3,7 +3,8 @@
  * implementation of rt/rt_ctx.h.
  *
  * Purpose: rt_ctx_switch saves the caller's context and resumes another;
- * rt_ctx_init prepares a fresh context that starts in a trampoline calling
+ * rt_ctx_switch_clean does the same after clearing the scratch registers
+ * (what g0 uses to resume a goroutine); rt_ctx_init prepares a fresh context that starts in a trampoline calling
  * entry(arg).  The same file is assembled by clang for the kernel
  * (--target=x86_64-unknown-elf) and by gcc for the hosted runtime tests.
  *
@@ -30,6 +31,23 @@
  *	return address into *from; loads the same from *to and jumps to
  *	to->rip.  Clobbers RAX, RCX (caller-saved anyway).  Saving RIP and RBP
  *	of a parked context lets a backtrace start from (ctx.rip, ctx.rbp).
+ *	rt_ctx_switch_clean(RDI = from, RSI = to).  Zeroes RDX, R8-R11 and
+ *	XMM0-15, then falls into rt_ctx_switch: the resumed context gets
+ *	none of the caller's scratch values (RAX, RCX, RDI, RSI then hold
+ *	the switch's own: a return address, a stack pointer, the two
+ *	contexts).  The collector scans a goroutine's stack conservatively,
+ *	and an asynchronous preemption (the tick's, or the hosted stub's)
+ *	saves every register there; a pointer g0 left in a scratch
+ *	register (the channel a timer callback sent on, the one a park
+ *	unlocked) would otherwise be saved into the goroutine's stack, stay
+ *	in a slot no later frame overwrote and keep that object alive as
+ *	long as the goroutine lives.  21
+ *	instructions, so the scheduler uses it only where it resumes a
+ *	goroutine from g0 (rt/sched.c, execute), not on the way back.  The
+ *	upper halves of YMM0-15 and ZMM16-31 are not cleared: the kernel
+ *	enables no AVX state, and only the hosted build's C library uses them
+ *	(its AVX routines end with VZEROUPPER; its EVEX ones may leave words
+ *	in YMM16-31).
  *	rt_ctx_init(RDI = c, RSI = stack_top, RDX = entry, RCX = arg).  Writes
  *	only *c, never the new stack (bare metal maps stack pages lazily).
  *	The trampoline, entered with RSP = stack_top (16-byte aligned), moves
@@ -47,7 +65,7 @@
  *
  * Locking and context: none; a plain function call.  On bare metal the
  * caller keeps preemption off around the switch (plat_irq_save); hosted,
- * the sanitizer builds wrap rt_ctx_switch and rt_ctx_init at link time
+ * the sanitizer builds wrap the two switches and rt_ctx_init at link time
  * (ld --wrap, see rt/hosted/rt_fiber.c) to tell ASan and TSan
  * about the stack change; this file knows nothing about that.
  */
@@ -68,10 +86,40 @@
 
 	.text
 
+/* void rt_ctx_switch_clean(struct rt_ctx *from, const struct rt_ctx *to)
+ * Clears the scratch registers the switch would otherwise carry from
+ * `from` into `to`, then falls through into rt_ctx_switch. */
+	.globl rt_ctx_switch_clean
+	.type rt_ctx_switch_clean, @function
+	.p2align 4
+rt_ctx_switch_clean:
+	xorl %edx, %edx
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	xorl %r11d, %r11d
+	pxor %xmm0, %xmm0
+	pxor %xmm1, %xmm1
+	pxor %xmm2, %xmm2
+	pxor %xmm3, %xmm3
+	pxor %xmm4, %xmm4
+	pxor %xmm5, %xmm5
+	pxor %xmm6, %xmm6
+	pxor %xmm7, %xmm7
+	pxor %xmm8, %xmm8
+	pxor %xmm9, %xmm9
+	pxor %xmm10, %xmm10
+	pxor %xmm11, %xmm11
+	pxor %xmm12, %xmm12
+	pxor %xmm13, %xmm13
+	pxor %xmm14, %xmm14
+	pxor %xmm15, %xmm15
+	.size rt_ctx_switch_clean, . - rt_ctx_switch_clean
+	/* falls through: no alignment padding between the two */
+
 /* void rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to) */
 	.globl rt_ctx_switch
 	.type rt_ctx_switch, @function
-	.p2align 4
 rt_ctx_switch:
 	movq (%rsp), %rax               /* return address */
 	leaq 8(%rsp), %rcx              /* RSP after the return */

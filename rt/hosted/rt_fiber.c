@@ -9,7 +9,8 @@
  * stack); TSan keeps one shadow call stack per thread, which the switches
  * would corrupt, and would not see a goroutine's moves between threads as
  * the hand-offs they are.  The sanitizer builds therefore link with
- *     -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_init
+ *     -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_switch_clean
+ *     -Wl,--wrap=rt_ctx_init
  * so every call from rt/ and the tests lands in __wrap_* below, which
  * annotate the switch (ASan: __sanitizer_start/finish_switch_fiber; TSan:
  * one fiber per context, __tsan_switch_to_fiber) around the real one.  The
@@ -165,8 +166,10 @@ static struct fiber *fibers[NBUCKETS];
 static _Thread_local struct fiber *cur;
 
 void __real_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to);
+void __real_rt_ctx_switch_clean(struct rt_ctx *from, const struct rt_ctx *to);
 void __real_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), void *arg);
 void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to);
+void __wrap_rt_ctx_switch_clean(struct rt_ctx *from, const struct rt_ctx *to);
 void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*entry)(void *), void *arg);
 
 RT_HOSTED_TEXT static _Noreturn void fiber_die(const char *msg)
@@ -279,7 +282,13 @@ RT_HOSTED_TEXT void __wrap_rt_ctx_init(struct rt_ctx *c, uintptr_t top, void (*e
 	__real_rt_ctx_init(c, top, fiber_start, f);
 }
 
-RT_HOSTED_TEXT void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
+/* Both switches: `real` is the assembly's rt_ctx_switch or
+ * rt_ctx_switch_clean.  The clean one clears the scratch registers just
+ * before the stack changes; what runs here before it (the table's lock,
+ * the sanitizers' calls) leaves them no cleaner. */
+RT_HOSTED_TEXT static inline __attribute__((always_inline)) void
+fiber_switch(struct rt_ctx *from, const struct rt_ctx *to,
+             void (*real)(struct rt_ctx *, const struct rt_ctx *))
 {
 	pthread_mutex_lock(&table_lock);
 	struct fiber *ff = fiber_get(from, 1);
@@ -319,19 +328,29 @@ RT_HOSTED_TEXT void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ct
 	}
 #endif
 	if (ft == ff) {
-		__real_rt_ctx_switch(from, to);
+		real(from, to);
 		return;
 	}
 	cur = ft;
 #ifdef FIBER_ASAN
 	void *fake = NULL;
 	__sanitizer_start_switch_fiber(&fake, (const void *)ft->lo, ft->size);
-	__real_rt_ctx_switch(from, to);
+	real(from, to);
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #else
 	__tsan_switch_to_fiber(ft->tsan, 0);
-	__real_rt_ctx_switch(from, to);
+	real(from, to);
 #endif
+}
+
+RT_HOSTED_TEXT void __wrap_rt_ctx_switch(struct rt_ctx *from, const struct rt_ctx *to)
+{
+	fiber_switch(from, to, __real_rt_ctx_switch);
+}
+
+RT_HOSTED_TEXT void __wrap_rt_ctx_switch_clean(struct rt_ctx *from, const struct rt_ctx *to)
+{
+	fiber_switch(from, to, __real_rt_ctx_switch_clean);
 }
 
 #else /* plain build: no fibers, the registry is all */

@@ -40,7 +40,8 @@
  *      function of the hosted platform (RT_HOSTED_TEXT, rt_test.h:
  *      plat_m_wake holds a pthread mutex, rt_fiber.c's wrappers are in
  *      the middle of a stack change) and this stub, nor in the context
- *      switch assembly (rt_ctx_switch, rt_ctx_init, rt_ctx_trampoline:
+ *      switch assembly (rt_ctx_switch_clean, rt_ctx_switch, rt_ctx_init,
+ *      rt_ctx_trampoline:
  *      their extent comes from the executable's symbol table);
  *   4. the M runs a goroutine (m->curg) and the interrupted RSP lies in
  *      that goroutine's stack with RT_HOSTED_PREEMPT_ROOM bytes free below
@@ -257,10 +258,11 @@ RT_HOSTED_TEXT static void exe_text(void)
 		die("the executable has no readable .text section header");
 }
 
-/* The switch assembly's extent: its three functions are contiguous. */
+/* The switch assembly's extent: its four functions are contiguous. */
 RT_HOSTED_TEXT static void ctx_range(void)
 {
-	static const char *const names[] = { "rt_ctx_switch", "rt_ctx_init", "rt_ctx_trampoline" };
+	static const char *const names[] = { "rt_ctx_switch_clean", "rt_ctx_switch", "rt_ctx_init",
+	                                      "rt_ctx_trampoline" };
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		uintptr_t lo, hi;
 		if (!rt_hosted_symbol_range(names[i], &lo, &hi))

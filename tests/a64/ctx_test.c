@@ -1,6 +1,6 @@
 /*
  * ctx_test.c - on-target tests of the aarch64 port's contexts and trap
- * side: rt_ctx_switch/rt_ctx_init (context.S), arch_call_on_stack and
+ * side: rt_ctx_switch/rt_ctx_init/rt_ctx_switch_clean (context.S), arch_call_on_stack and
  * arch_try (switch.S), frame-pointer unwinding, the restartable ledger
  * sequences, and asynchronous preemption (arch_inject_preempt,
  * preempt.S) from a real timer interrupt.
@@ -25,6 +25,8 @@
 #define STACK 16384
 
 uint64_t a64t_switch_check(struct rt_ctx *from, struct rt_ctx *to, uint64_t salt);
+uint64_t a64t_scratch_switch(struct rt_ctx *from, const struct rt_ctx *to, uint64_t fill, int clean);
+uint64_t a64t_scratch_park(struct rt_ctx *self, const struct rt_ctx *home, uint64_t fill);
 struct a64t_spin { uint32_t flag, pad; uint64_t budget; };
 uint64_t a64t_spin(struct a64t_spin *s);
 extern char a64t_spin_loop[], a64t_spin_loop_end[];
@@ -65,6 +67,38 @@ static void a_main(void *arg)
 	}
 	rt_ctx_switch(&ctx_a, &ctx_m);
 	fresh_bad++;   /* never resumed (and no tail call: pc stays after a BL) */
+}
+
+#define FILL 0x7e57c0de5ca7c4ull
+static volatile uint64_t scratch_seen;
+static volatile unsigned scratch_runs;
+
+static void scratch_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		scratch_seen = a64t_scratch_park(&ctx_b, &ctx_m, FILL);
+		scratch_runs++;
+	}
+}
+
+/* rt_ctx_switch_clean leaves the caller's scratch registers behind: the
+ * plain switch, the control, carries x2-x8, x12-x18, v0-v7 and v16-v31
+ * (62 words; v8-v15's upper halves it clears by loading d8-d15), the
+ * clean one none of the 70 words, and leaves them zero. */
+A64T(a64_ctx_switch_clean)
+{
+	rt_ctx_init(&ctx_b, (uintptr_t)(stack_b + STACK), scratch_main, NULL);
+	rt_ctx_switch(&ctx_m, &ctx_b);   /* b parks in a64t_scratch_park */
+	a64t_scratch_switch(&ctx_m, &ctx_b, FILL, 0);
+	uint64_t plain = scratch_seen;
+	a64t_scratch_switch(&ctx_m, &ctx_b, FILL, 1);
+	uint64_t clean = scratch_seen;
+	A64T_ASSERT(scratch_runs == 2);
+	A64T_ASSERT((plain & 0xffff) == 62);
+	A64T_ASSERT(clean == 0);
+	a64t_note("clean switch: %u of 70 scratch words carried (plain switch: %u)",
+	          (unsigned)(clean & 0xffff), (unsigned)(plain & 0xffff));
 }
 
 /* The target of the BL at pc - 4, or 0 if that is not a BL. */

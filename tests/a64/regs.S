@@ -11,6 +11,18 @@
  *	the callee-saved state).  Preserves the caller's callee-saved
  *	registers (AAPCS64).
  *
+ * uint64_t a64t_scratch_switch(struct rt_ctx *from, const struct rt_ctx *to,
+ *                              uint64_t fill, int clean)
+ *	Sets x2-x8, x12-x18, v0-v7 and v16-v31 (both halves) and the upper
+ *	halves of v8-v15 to fill, then calls rt_ctx_switch_clean (clean
+ *	!= 0) or rt_ctx_switch.  Returns 0 when switched back.
+ *
+ * uint64_t a64t_scratch_park(struct rt_ctx *self, const struct rt_ctx *home,
+ *                            uint64_t fill)
+ *	Calls rt_ctx_switch(self, home); once resumed, counts the 70 words
+ *	a64t_scratch_switch filled as the switch into it left them: returns
+ *	(how many hold fill) | (how many are not zero) << 16.
+ *
  * uint64_t a64t_spin(struct a64t_spin *s)   s = {u32 flag, u32, u64 budget}
  *	Sets x1..x28 = P + n, v0..v31 = {Q + n, ~(Q + n)}, FPCR.RMode = RZ,
  *	NZCV = N|C, then loops reading s->flag (a load, a store of the
@@ -86,6 +98,58 @@ a64t_switch_check:
 	cmp	x10, x9
 	cinc	x0, x0, ne
 	.endr
+	restore_callee
+	ret
+
+	.globl	a64t_scratch_switch
+a64t_scratch_switch:
+	save_callee
+	mov	x19, x3
+	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	dup	v\n\().2d, x2
+	.endr
+	.irp	n, 8, 9, 10, 11, 12, 13, 14, 15
+	mov	v\n\().d[1], x2
+	.endr
+	.irp	n, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18
+	mov	x\n, x2
+	.endr
+	cbz	x19, 1f
+	bl	rt_ctx_switch_clean
+	b	2f
+1:	bl	rt_ctx_switch
+2:	mov	x0, #0
+	restore_callee
+	ret
+
+	.macro	count_word reg
+	cmp	\reg, x20
+	cinc	x21, x21, eq
+	cmp	\reg, #0
+	cinc	x22, x22, ne
+	.endm
+
+	.globl	a64t_scratch_park
+a64t_scratch_park:
+	save_callee
+	mov	x20, x2
+	bl	rt_ctx_switch
+	mov	x21, #0
+	mov	x22, #0
+	.irp	n, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18
+	count_word x\n
+	.endr
+	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	mov	x9, v\n\().d[0]
+	count_word x9
+	mov	x9, v\n\().d[1]
+	count_word x9
+	.endr
+	.irp	n, 8, 9, 10, 11, 12, 13, 14, 15
+	mov	x9, v\n\().d[1]
+	count_word x9
+	.endr
+	orr	x0, x21, x22, lsl #16
 	restore_callee
 	ret
 

@@ -16,7 +16,8 @@
 #                            goroutine's first run creates one: with gcc, 50
 #                            fresh goroutines queued ahead of a woken sleeper
 #                            made a 1 ms sleep last 250 ms)
-# The sanitizer variants link with --wrap=rt_ctx_switch,--wrap=rt_ctx_init
+# The sanitizer variants link with --wrap= rt_ctx_switch, rt_ctx_switch_clean
+# and rt_ctx_init
 # so that rt/hosted/rt_fiber.c announces every stack switch to ASan
 # (__sanitizer_*_switch_fiber) or TSan (one fiber per context).  Their
 # default options are compiled in (rt_fiber.c: __asan_default_options ...);
@@ -36,7 +37,7 @@ RT_HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I$(CURDIR) -I$(CURDIR)/
 	-fno-omit-frame-pointer -pthread -MMD -MP -DTALLY_FIXTURES='"$(CURDIR)/tests/fixtures"'
 RT_HOST_LDFLAGS := -rdynamic -pthread -Wl,-T,$(CURDIR)/rt/hosted/noroots.ld
 RT_HOST_LIBS := -lcmocka
-RT_WRAP := -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_init
+RT_WRAP := -Wl,--wrap=rt_ctx_switch -Wl,--wrap=rt_ctx_switch_clean -Wl,--wrap=rt_ctx_init
 RT_VFLAGS_plain :=
 RT_VFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 RT_VFLAGS_tsan := -fsanitize=thread
