@@ -53,7 +53,9 @@ _Noreturn void tally_goexit(void);
 uint64_t tally_goid(void);
 /* CPUs the runtime can use. */
 int tally_ncpu(void);
-/* Set the number of Ps (GOMAXPROCS) if n > 0; returns the previous value. */
+/* Set the number of Ps (GOMAXPROCS) if n > 0; returns the previous value.
+ * A P runs on one CPU's M, so n over tally_ncpu() sets tally_ncpu() (Go
+ * allows more Ps than CPUs; here they would have no M to run on). */
 int tally_gomaxprocs(int n);
 /* Sleep at least ns nanoseconds (parks the goroutine; costs no CPU). */
 void tally_sleep(uint64_t ns);

@@ -72,6 +72,43 @@
 	ldp	x29, x30, [sp], #176
 	.endm
 
+	/* v0-v7 and v16-v31 whole and the upper halves of v8-v15 (the
+	 * vector state AAPCS64 lets a callee change) = reg */
+	.macro	fill_vector_scratch reg
+	dup	v0.2d, \reg
+	dup	v1.2d, \reg
+	dup	v2.2d, \reg
+	dup	v3.2d, \reg
+	dup	v4.2d, \reg
+	dup	v5.2d, \reg
+	dup	v6.2d, \reg
+	dup	v7.2d, \reg
+	dup	v16.2d, \reg
+	dup	v17.2d, \reg
+	dup	v18.2d, \reg
+	dup	v19.2d, \reg
+	dup	v20.2d, \reg
+	dup	v21.2d, \reg
+	dup	v22.2d, \reg
+	dup	v23.2d, \reg
+	dup	v24.2d, \reg
+	dup	v25.2d, \reg
+	dup	v26.2d, \reg
+	dup	v27.2d, \reg
+	dup	v28.2d, \reg
+	dup	v29.2d, \reg
+	dup	v30.2d, \reg
+	dup	v31.2d, \reg
+	mov	v8.d[1], \reg
+	mov	v9.d[1], \reg
+	mov	v10.d[1], \reg
+	mov	v11.d[1], \reg
+	mov	v12.d[1], \reg
+	mov	v13.d[1], \reg
+	mov	v14.d[1], \reg
+	mov	v15.d[1], \reg
+	.endm
+
 	.text
 	.globl	a64t_switch_check
 a64t_switch_check:
@@ -105,12 +142,7 @@ a64t_switch_check:
 a64t_scratch_switch:
 	save_callee
 	mov	x19, x3
-	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	dup	v\n\().2d, x2
-	.endr
-	.irp	n, 8, 9, 10, 11, 12, 13, 14, 15
-	mov	v\n\().d[1], x2
-	.endr
+	fill_vector_scratch x2
 	.irp	n, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18
 	mov	x\n, x2
 	.endr
@@ -274,12 +306,7 @@ a64t_clobber_fault:
 	.globl	a64t_clobber_caller_saved
 a64t_clobber_caller_saved:
 	mov	x9, #0x6666
-	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	dup	v\n\().2d, x9
-	.endr
-	.irp	n, 8, 9, 10, 11, 12, 13, 14, 15
-	mov	v\n\().d[1], x9
-	.endr
+	fill_vector_scratch x9
 	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18
 	mov	x\n, x9
 	.endr
