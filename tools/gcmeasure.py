@@ -36,6 +36,19 @@ table row:
     and the cycle period: the time from one cycle's start to the next's
     (ms, mean): the mutators allocate a cycle's worth in it.
 
+The Go peer (runs go-icountN, go-tcgN): the same program in Go 1.19
+(tools/bench/go/gclive.go, `gobench -gclive MIB,CYCLES`) in the Linux
+guest of `make bench` (`make bench-guest`), booted in the same QEMU
+configuration, measured from its GODEBUG=gctrace=1 lines, the cycles
+after the build, forced ones left out.  Its rows, in a table of their
+own, give Go's two pauses (sweep termination and mark termination, wall
+clock), its marking's CPU over the concurrent phase's wall time x P (the
+assists', the background workers' and the idle-time workers' CPU;
+without the idle-time workers too, and the assists' part), the heap at
+the end of marking over the live heap it marked and over the program's
+true live size (whole MB, as Go prints them), the concurrent phase and
+the cycle period.
+
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   [--out DIR]
        tools/gcmeasure.py [--mib 64] --from CONSOLE...   (rows from kept
@@ -163,6 +176,77 @@ def row(run, mib, cs, ledger, percpu):
 	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan, markms, period))
 
 
+# Go 1.19's gctrace=1 line (runtime/mgc.go): clock = sweep termination
+# (a pause) + concurrent mark + mark termination (a pause); cpu = the
+# pauses' CPU and, between them, assists / background workers / idle-time
+# workers; heap at the start -> at mark termination -> marked live.
+GO_GC = re.compile(
+	r"^gc (\d+) @([\d.]+)s \d+%: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock, [\d.]+\+([\d.]+)/([\d.]+)/"
+	r"([\d.]+)\+[\d.]+ ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, .*?(\d+) P( \(forced\))?$")
+GO_FIELDS = ["n", "at", "stw1", "conc", "stw2", "assist", "bg", "idle", "before", "end", "live", "goal", "p"]
+GUEST = "build/bench"
+
+
+def parse_go(text):
+	"""The cycles after gc_live's build line, forced ones left out."""
+	cycles, built = [], False
+	for line in text.splitlines():
+		line = line.strip()
+		if line.startswith("gc_live:") and "built" in line:
+			built = True
+			continue
+		m = GO_GC.match(line)
+		if m and built and not m.group(14):
+			cycles.append(dict(zip(GO_FIELDS, (float(x) for x in m.groups()[:13]))))
+	return cycles
+
+
+def boot_go(run, mib, cycles, timeout):
+	mode = run[len("go-"):]
+	icount = mode.startswith("icount")
+	smp = int(re.sub(r"\D", "", mode) or "1")
+	b = subprocess.run(["make", "-s", "bench-guest"], cwd=ROOT, stdout=subprocess.PIPE,
+	                   stderr=subprocess.STDOUT, text=True)
+	if b.returncode:
+		return b.returncode, b.stdout, "make bench-guest"
+	out = os.path.join(ROOT, GUEST, "gclive-guest")
+	os.makedirs(out, exist_ok=True)
+	link = os.path.join(out, "kernel.elf")  # tally-qemu boots <out>/kernel.elf
+	if os.path.lexists(link):
+		os.unlink(link)
+	os.symlink(os.path.join("..", "vmlinuz"), link)
+	cmd = [sys.executable, "tools/tally_qemu.py", "--boot", "direct", "--out", os.path.relpath(out, ROOT),
+	       "--smp", str(smp), "--timeout", str(timeout), "--raw",
+	       "--extra=-initrd", "--extra=" + GUEST + "/init.cpio",
+	       "--cmdline", "console=ttyS0 quiet loglevel=3 panic=-1 -- icount=%s boot=bzimage gobench "
+	       "-gclive %d,%d" % ("yes" if icount else "no", mib, cycles)]
+	if icount:
+		cmd.append("--icount")
+	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+	                   errors="replace")
+	return p.returncode, p.stdout, " ".join(cmd[1:])
+
+
+def row_go(run, mib, cs):
+	def pct(c, idle=True):
+		return 100.0 * (c["assist"] + c["bg"] + (c["idle"] if idle else 0)) / (c["conc"] * c["p"])
+
+	pauses = [max(c["stw1"], c["stw2"]) for c in cs]
+	mark = [c["assist"] + c["bg"] + c["idle"] for c in cs]
+	assist = 100.0 * sum(c["assist"] for c in cs) / sum(mark) if sum(mark) else 0.0
+	period = "%.1f" % (1000 * (cs[-1]["at"] - cs[0]["at"]) / (len(cs) - 1)) if len(cs) > 1 else "-"
+	return "| %s | %d | %.3f / %.3f | %.0f%% | %.0f%% | %.0f%% | %.3f | %.3f | %.1f | %s |" % (
+		run, len(cs), max(pauses), statistics.median(pauses), sum(pct(c) for c in cs) / len(cs),
+		sum(pct(c, False) for c in cs) / len(cs), assist,
+		max(c["end"] / c["live"] for c in cs if c["live"]), max(c["end"] / mib for c in cs),
+		sum(c["conc"] for c in cs) / len(cs), period)
+
+
+GO_HEADER = ("| run | cycles | pause max / median (ms) | mark CPU | without idle-time workers | assists / mark CPU "
+             "| heap end / found live | heap end / true live | concurrent phase (ms, mean) | cycle period (ms, mean) |\n"
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+
+
 def main(argv=None):
 	ap = argparse.ArgumentParser(prog="gcmeasure.py", description=__doc__.split("\n")[0])
 	ap.add_argument("--mib", type=int, default=64)
@@ -174,18 +258,46 @@ def main(argv=None):
 	ap.add_argument("--from", dest="consoles", nargs="+", metavar="FILE",
 	                help="boot nothing: one row per console kept by --out (the run named by the file)")
 	args = ap.parse_args(argv)
-	if not args.consoles:
+	runs = args.consoles or args.runs.split(",")
+	is_go = [os.path.basename(r).startswith("go-") for r in runs]
+	if not args.consoles and not all(is_go):
 		b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
 		if b.returncode:
 			return b.returncode
+	failed = 0
+	if any(is_go):
+		print(GO_HEADER)
+	for run in [r for r, g in zip(runs, is_go) if g]:
+		if args.consoles:
+			with open(run) as f:
+				text = f.read()
+			rc, cmd, run = 0, "console " + run, os.path.splitext(os.path.basename(run))[0]
+		else:
+			rc, text, cmd = boot_go(run, args.mib, args.cycles, args.timeout)
+			if args.out:
+				os.makedirs(args.out, exist_ok=True)
+				with open(os.path.join(args.out, run + ".txt"), "w") as f:
+					f.write("# " + cmd + "\n" + text)
+		cs = parse_go(text)
+		ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
+		if args.verbose or not ok:
+			sys.stderr.write(text)
+		if not ok or not cs:
+			print("| %s | FAILED (status %d) | | | | | | | | |" % (run, rc))
+			failed += 1
+			continue
+		print(row_go(run, args.mib, cs), flush=True)
+		sys.stderr.write("gcmeasure: %s: %s\n" % (run, cmd))
+	runs = [r for r, g in zip(runs, is_go) if not g]
+	if not runs:
+		return 1 if failed else 0
 	print("| run | cycles | start pause max / median (ms) | final pause max / median (ms) | final: stop / "
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
 	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
 	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) |")
 	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|")
-	failed = 0
-	for run in args.consoles or args.runs.split(","):
+	for run in runs:
 		if args.consoles:
 			with open(run) as f:
 				text = f.read()

@@ -7,6 +7,7 @@
 // parser.  Usage:
 //
 //	gobench [-bench REGEX] [-benchtime DURATION|Nx] [-cpu LIST] [-gogc off|N] [-list]
+//	gobench -gclive MIB,CYCLES   (no benchmark: gclive.go's program)
 //
 // Output, per benchmark (one line, fields separated by tabs):
 //
@@ -254,7 +255,16 @@ func main() {
 	list := flag.Bool("list", false, "list the benchmarks and exit")
 	cpuList := flag.String("cpu", "", "comma-separated GOMAXPROCS values to run every benchmark at")
 	gogc := flag.String("gogc", "", "GC target percent, or off (default: GOGC or 100)")
+	gclive := flag.String("gclive", "", "MIB,CYCLES: run gclive.go's program instead of benchmarks")
 	flag.Parse()
+	if *gclive != "" {
+		var mib, cycles int
+		if n, _ := fmt.Sscanf(*gclive, "%d,%d", &mib, &cycles); n != 2 || mib < 1 || mib > 1024 || cycles < 1 {
+			fmt.Fprintf(os.Stderr, "gobench: bad -gclive value %q (MIB 1..1024,CYCLES >= 1)\n", *gclive)
+			os.Exit(2)
+		}
+		os.Exit(runGCLive(mib, cycles))
+	}
 	re, err := regexp.Compile(*pattern)
 	goal, fixed := time.Duration(0), 0
 	if strings.HasSuffix(*benchtime, "x") {

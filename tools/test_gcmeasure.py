@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""test_gcmeasure.py - unit tests of tools/gcmeasure.py's reading of Go's
+gctrace=1 lines (the Go peer's rows), against values worked out by hand
+from a recorded console (go-icount1, 64 MiB live).
+
+Context: stdlib only; run by `make test`'s py layer (tools/testlayers.py).
+"""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gcmeasure  # noqa: E402
+
+CONSOLE = """\
+gc 4 @0.478s 33%: 0.012+385+0.002 ms clock, 0.012+60/105/0+0.002 ms cpu, 36->51->51 MB, 43 MB goal, 0 MB stacks, 0 MB globals, 1 P
+gc 5 @0.966s 28%: 0.013+288+0.002 ms clock, 0.013+0/71/217+0.002 ms cpu, 64->64->64 MB, 104 MB goal, 0 MB stacks, 0 MB globals, 1 P (forced)
+gc_live: 64 MiB live built, 5 cycles so far
+gc 6 @1.426s 35%: 0.013+398+0.002 ms clock, 0.013+183/105/0+0.002 ms cpu, 109->128->82 MB, 128 MB goal, 0 MB stacks, 0 MB globals, 1 P
+gc 7 @2.099s 37%: 0.015+430+0.040 ms clock, 0.015+173/114/20+0.002 ms cpu, 141->165->88 MB, 165 MB goal, 0 MB stacks, 0 MB globals, 1 P
+gc 8 @2.700s 38%: 0.011+300+0.002 ms clock, 0.011+10/50/0+0.002 ms cpu, 100->120->90 MB, 179 MB goal, 0 MB stacks, 0 MB globals, 1 P (forced)
+gc 9 @2.775s 37%: 0.016+454+0.002 ms clock, 0.016+171/117/0+0.002 ms cpu, 150->176->89 MB, 177 MB goal, 0 MB stacks, 0 MB globals, 1 P
+gc_live: ok 64 MiB live, 4 cycles, 0 corruptions
+"""
+
+
+class GoRows(unittest.TestCase):
+	def test_cycles_after_the_build_and_not_forced(self):
+		cs = gcmeasure.parse_go(CONSOLE)
+		self.assertEqual([c["n"] for c in cs], [6, 7, 9])
+		self.assertEqual(cs[1]["assist"], 173)
+		self.assertEqual(cs[1]["bg"], 114)
+		self.assertEqual(cs[1]["idle"], 20)
+		self.assertEqual(cs[1]["stw2"], 0.040)
+		self.assertEqual((cs[2]["end"], cs[2]["live"], cs[2]["p"]), (176, 89, 1))
+
+	def test_row(self):
+		row = gcmeasure.row_go("go-icount1", 64, gcmeasure.parse_go(CONSOLE))
+		f = [x.strip() for x in row.strip("|").split("|")]
+		self.assertEqual(f[0], "go-icount1")
+		self.assertEqual(f[1], "3")
+		# pauses: each cycle's longer one, 0.013, 0.040, 0.016
+		self.assertEqual(f[2], "0.040 / 0.016")
+		# (183+105)/398 = 72.4%, (173+114+20)/430 = 71.4%, (171+117)/454 = 63.4%
+		self.assertEqual(f[3], "69%")
+		# without the idle-time workers: 72.4%, 66.7%, 63.4%
+		self.assertEqual(f[4], "68%")
+		# assists: (183+173+171) of (288+307+288)
+		self.assertEqual(f[5], "60%")
+		# heap end / found live: 128/82, 165/88, 176/89 = 1.978
+		self.assertEqual(f[6], "1.978")
+		self.assertEqual(f[7], "2.750")     # 176 / 64
+		self.assertEqual(f[8], "427.3")     # (398+430+454)/3
+		self.assertEqual(f[9], "674.5")     # (2.775-1.426)/2 s
+
+
+if __name__ == "__main__":
+	unittest.main()
