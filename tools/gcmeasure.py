@@ -34,7 +34,9 @@ table row:
     pages, all rounds (gctrace=2's "re-scans"), averaged over the cycles;
   - mark CPU a cycle: marking's and assists' CPU time a cycle (ms, mean),
     and the cycle period: the time from one cycle's start to the next's
-    (ms, mean): the mutators allocate a cycle's worth in it.
+    (ms, mean): the mutators allocate a cycle's worth in it;
+  - assists / mark CPU: the assists' part of marking's and assists' CPU,
+    over all the cycles (gctrace=2's "marking M+A").
 
 The Go peer (runs go-icountN, go-tcgN): the same program in Go 1.19
 (tools/bench/go/gclive.go, `gobench -gclive MIB,CYCLES`) in the Linux
@@ -112,6 +114,7 @@ def parse(text):
 			if r and int(r.group(1)) + int(r.group(2)):
 				cycles[-1]["rescanpct"] = 100.0 * int(r.group(3)) / (int(r.group(1)) + int(r.group(2)))
 				cycles[-1]["markms"] = (int(r.group(1)) + int(r.group(2))) / 1e6
+				cycles[-1]["assistms"] = int(r.group(2)) / 1e6
 		if m2:
 			prev_goal = float(m2.group(5)) / 2**20
 		if line.startswith("ledger: total") or (line.startswith("ledger: cpu0 ") and ledger is None):
@@ -166,14 +169,16 @@ def row(run, mib, cs, ledger, percpu):
 	rescan = "%.0f%%" % (sum(rs) / len(rs)) if len(rs) == len(cs) else "-"
 	mk = [c["markms"] for c in cs if "markms" in c]
 	markms = "%.1f" % (sum(mk) / len(mk)) if len(mk) == len(cs) else "-"
+	assist = "%.1f%%" % (100.0 * sum(c["assistms"] for c in cs) / sum(mk)) \
+		if len(mk) == len(cs) and sum(mk) else "-"
 	period = "%.1f" % (1000 * (cs[-1]["at"] - cs[0]["at"]) / (len(cs) - 1)) if len(cs) > 1 else "-"
 	goal = "%.4f" % max(c["end"] / c["goal"] for c in cs) if all(c.get("bytes") for c in cs) else "-"
 	return ("| %s | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f / %.3f / %.3f | %.3f | %.3f + %.3f | "
-	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s | %s | %s | %s |" % (
+	        "%.0f%% | %s | %.3f | %.3f | %.0f+%.0f | %s | %.3f | %s | %s | %s | %s | %s |" % (
 	            run, len(cs), mx("start"), med("start"), mx("final"), med("final"), avg("stop2"),
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
 	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal,
-	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan, markms, period))
+	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan, markms, period, assist))
 
 
 # Go 1.19's gctrace=1 line (runtime/mgc.go): clock = sweep termination
@@ -295,8 +300,8 @@ def main(argv=None):
 	      "walk / rescan / drain (ms, mean) | start: stacks (ms) | clear walk + sync (ms) | mark CPU | "
 	      "ledger rt.gc.* (all CPUs) | heap end / found live | heap end / true live | dirty pages "
 	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
-	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) |")
-	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|")
+	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) | assists / mark CPU |")
+	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
 	for run in runs:
 		if args.consoles:
 			with open(run) as f:
@@ -313,7 +318,7 @@ def main(argv=None):
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
 		print(row(run, args.mib, cs, ledger, percpu), flush=True)
