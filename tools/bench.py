@@ -369,8 +369,41 @@ class Report:
 		print("FAIL %s: %s" % (name, why), flush=True)
 
 
+def smoke_gclive(tq, a, rep):
+	"""The Go peer of gc_live (tools/bench/go/gclive.go) at 8 MiB for two
+	cycles, read by tools/gcmeasure.py's parser of Go's gctrace lines: the
+	peer still runs, checks its lists and prints what the parser reads."""
+	import gcmeasure
+	out = os.path.join(a.out, "guest")
+	os.makedirs(out, exist_ok=True)
+	link = os.path.join(out, "kernel.elf")
+	if os.path.lexists(link):
+		os.unlink(link)
+	os.symlink(os.path.abspath(os.path.join(a.out, "vmlinuz")), link)
+	cmdline = "%s -- icount=no boot=bzimage gobench -gclive 8,2" % LINUX_APPEND
+	opts = tq.default_options(boot="direct", out=out, smp=1, mem=a.mem, arch="x86_64",
+	                          machine=a.machine, cpu=a.cpu, cmdline=cmdline,
+	                          timeout=a.timeout, raw=True,
+	                          extra=["-initrd", os.path.join(a.out, "init.cpio")])
+	log = os.path.join(a.out, "logs", "smoke.go-gclive.log")
+	os.makedirs(os.path.dirname(log), exist_ok=True)
+	res = tq.boot(opts, None, log)
+	text = res.raw.decode("utf-8", "replace")
+	cycles = gcmeasure.parse_go(text)
+	if res.status != 0:
+		rep.fail("smoke/go-gclive", "status %s (log: %s)" % (res.status, os.path.relpath(log, ROOT)))
+	elif not re.search(r"^gc_live: ok 8 MiB live, \d+ cycles, 0 corruptions", text, re.M):
+		rep.fail("smoke/go-gclive", "no gc_live: ok line (log: %s)" % os.path.relpath(log, ROOT))
+	elif len(cycles) < 1 or not all(c["p"] == 1 and c["conc"] > 0 for c in cycles):
+		rep.fail("smoke/go-gclive", "%d gctrace cycles read after the build (log: %s)" % (
+			len(cycles), os.path.relpath(log, ROOT)))
+	else:
+		rep.ok("smoke/go-gclive")
+
+
 def smoke(tq, a):
-	"""Two short boots (Go, pthreads), a comparison, the unit tests."""
+	"""Two short boots (Go, pthreads), a comparison, the unit tests, and
+	one boot of the Go peer of gc_live."""
 	rep = Report()
 	if not a.no_unit:
 		run_unit_tests(rep)
@@ -398,6 +431,7 @@ def smoke(tq, a):
 			rep.fail("smoke/%s" % system, "no clocksource header")
 		else:
 			rep.ok("smoke/%s" % system)
+	smoke_gclive(tq, a, rep)
 	data, lines, warnings = compare.compare(a.out, echo=lambda l: print("    " + l))
 	js = {}
 	if os.path.isfile(os.path.join(a.out, "results.json")):

@@ -34,8 +34,8 @@ Layers, in the order they run:
              yields one result per `ktest: PASS|FAIL` line (for a test
              the case names in `xfail`, a FAIL line is the passing result).
   6. bench   with --bench-smoke: `tools/bench.py --smoke` (its unit tests,
-             the Go and pthreads peers booted in a Linux guest, the
-             comparison table); each of its `PASS x` / `FAIL x: why` lines
+             the Go and pthreads peers booted in a Linux guest, the Go
+             peer of gc_live, the comparison table); each of its `PASS x` / `FAIL x: why` lines
              is one result, prefixed bench/.
 
 Files: this one runs the layers and owns the system layer (builds, boots,
