@@ -353,7 +353,15 @@ static void arp_input(const struct net_rx *rx)
 		net_st.arp_req_in++;
 	else
 		net_st.arp_rep_in++;
-	if (net_st.ip && a->spa == net_st.ip) {
+	if (!net_st.ip) {
+		/* No address yet (DHCP not bound): nothing is for us.  A host
+		 * may well ask for the address we are about to take (slirp does,
+		 * for a datagram forwarded to its guest before the guest's DHCP
+		 * ended) and asks again later; we sent no request to answer. */
+		net_st.drop[NET_SDROP_NO_ADDR]++;
+		return;
+	}
+	if (a->spa == net_st.ip) {
 		net_st.drop[NET_SDROP_ARP_CONFLICT]++;
 		return;
 	}

@@ -59,7 +59,8 @@ enum net_sdrop {
 	NET_SDROP_TCP_NO_LISTENER,  /* a TCP segment no endpoint took (RST sent unless it was one) */
 	NET_SDROP_ARP_CONFLICT,     /* ARP from another host claiming our address */
 	NET_SDROP_ARP_OTHER,        /* ARP neither for us nor refreshing an entry */
-	NET_SDROP_NO_ADDR,          /* tx: no address yet, or no route (no gateway) */
+	NET_SDROP_NO_ADDR,          /* no address yet (tx, and ARP received before
+	                             * one), or tx with no route (no gateway) */
 	NET_SDROP_NREASONS
 };
 const char *net_sdrop_name(unsigned r);

@@ -17,6 +17,10 @@
  *     (tcpdump's reading) + 1, RFC 9293 3.10.7.1;
  *   - the DHCP client binds the address slirp's recorded OFFER and ACK
  *     give (the test's peer rewrites only their transaction id);
+ *   - an ARP request for that address before DHCP bound it (slirp's, for
+ *     a datagram forwarded early) is drop.no_addr and gets no reply;
+ *     once bound it gets one, and a request between two other hosts is
+ *     drop.arp_other;
  *   - garbage (crafted defects of recorded frames) moves exactly the
  *     drop counter the defect implies and nothing else;
  *   - a goroutine parked in recvfrom is readied by a frame put on the
@@ -621,6 +625,82 @@ static void dhcp_binds_slirp_lease(void **st)
 	rt_test_run(dhcp_main, NULL, 2);
 }
 
+/* ---- ARP before an address: slirp asks for the lease before DHCP ends ---- */
+
+/* Linux's recorded request, from mac2 at spa asking for tpa. */
+static uint8_t *arp_request(uint32_t spa, uint32_t tpa)
+{
+	uint8_t *r = nfx_copy(&fx_arp, 0);
+	memcpy(r + 6, mac2, 6);   /* Ethernet source */
+	memcpy(r + 22, mac2, 6);  /* sender hardware address */
+	net_put32(r + 28, spa);
+	net_put32(r + 38, tpa);
+	return r;
+}
+
+/* Inject f; wait until a drop counter or arp.replies_out moves. */
+static void inject_and_settle(const uint8_t *f, size_t len)
+{
+	uint64_t all = stat_sum("drop."), out = stat("arp.replies_out"), t0 = tally_nanotime();
+	RT_CHECK(rt_test_net_inject(f, len) == 0);
+	while (stat_sum("drop.") == all && stat("arp.replies_out") == out && tally_nanotime() - t0 < TAKE_NS)
+		tally_sleep(MS);
+}
+
+/* Frames sent so far that are ARP replies (the rest, DHCP's, dropped). */
+static unsigned arp_replies_sent(uint32_t to)
+{
+	uint8_t f[1514];
+	unsigned n = 0;
+	size_t len;
+	while ((len = take_within(f, 50 * MS)) != 0)
+		if (len >= 42 && net_get16(f + 12) == 0x0806 && net_get16(f + 20) == 2 && net_get32(f + 38) == to)
+			n++;
+	return n;
+}
+
+static void arp_before_address_main(void *arg)
+{
+	(void)arg;
+	uint32_t lease = nfx_ip(nfx_get(&fx_dhcp, 3, "dhcp.yiaddr"));
+	uint32_t server = nfx_ip(nfx_get(&fx_dhcp, 3, "dhcp.server"));
+	rt_test_net_enable(mac1, S->mode, 0, 0, 0);  /* DHCP, no server answering yet */
+	RT_CHECK(tally_net_up(0) != 0);
+	uint8_t *ask = arp_request(server, lease);
+	uint8_t *other = arp_request(lease + 2, lease + 1);  /* a host not in the cache */
+	size_t len = fx_arp.len[0];
+	inject_and_settle(ask, len);
+	RT_CHECK(stat("drop.no_addr") == 1);
+	RT_CHECK(stat("drop.arp_other") == 0 && stat_sum("drop.") == 1);
+	RT_CHECK(stat("arp.requests_in") == 1 && stat("arp.replies_out") == 0);
+	RT_CHECK(arp_replies_sent(server) == 0);
+	/* bound: the same question is answered; one between two other hosts
+	 * is arp_other (the server's entry, learnt above, would be refreshed) */
+	peer_stop = 0;
+	pthread_t th;
+	RT_CHECK(pthread_create(&th, NULL, dhcp_peer, NULL) == 0);
+	RT_CHECK(tally_net_up(10 * SEC) == 0);
+	__atomic_store_n(&peer_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	arp_replies_sent(server);  /* what DHCP left in the queue */
+	inject_and_settle(ask, len);
+	RT_CHECK(stat("arp.replies_out") == 1);
+	RT_CHECK(arp_replies_sent(server) == 1);
+	inject_and_settle(other, len);
+	RT_CHECK(stat("drop.arp_other") == 1);
+	RT_CHECK(stat("drop.no_addr") == 1 && stat_sum("drop.") == 2);
+	RT_CHECK(stat("arp.requests_in") == 3 && stat("arp.replies_out") == 1);
+	free(ask);
+	free(other);
+}
+
+static void arp_before_address_is_no_addr(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(arp_before_address_main, NULL, 2);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -643,6 +723,7 @@ int main(void)
 		cmocka_unit_test(recv_parks_and_wakes),
 		cmocka_unit_test(select_on_socket_readiness),
 		cmocka_unit_test(dhcp_binds_slirp_lease),
+		cmocka_unit_test(arp_before_address_is_no_addr),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
