@@ -48,11 +48,11 @@ clock), its marking's CPU over the concurrent phase's wall time x P (the
 assists', the background workers' and the idle-time workers' CPU;
 without the idle-time workers too, and the assists' part), the heap at
 the end of marking over the live heap it marked and over the program's
-true live size (whole MB, as Go prints them), the concurrent phase and
-the cycle period.
+true live size (whole MB, as Go prints them), the concurrent phase, the
+cycle period and the marking's CPU a cycle (as Tally's rows have them).
 
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
-  [--out DIR]
+  [--gogc N] [--out DIR]
        tools/gcmeasure.py [--mib 64] --from CONSOLE...   (rows from kept
   consoles, booting nothing)
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
@@ -134,7 +134,7 @@ def ledger_share(line, prefix):
 	return out
 
 
-def boot(run, mib, cycles, timeout):
+def boot(run, mib, cycles, timeout, gogc=None):
 	conc, helpers, mode = 1, 1, run
 	if run.endswith("stw"):
 		conc, mode = 0, run[:-3]
@@ -144,7 +144,8 @@ def boot(run, mib, cycles, timeout):
 	smp = int(re.sub(r"\D", "", mode) or "1")
 	cmd = [sys.executable, "tools/tally_qemu.py", "--boot", "direct", "--out", OUT,
 	       "--smp", str(smp), "--timeout", str(timeout),
-	       "--cmdline", "gcconc=%d gchelpers=%d gctrace=2 -- %d %d" % (conc, helpers, mib, cycles)]
+	       "--cmdline", "gcconc=%d gchelpers=%d gctrace=2%s -- %d %d" % (
+	           conc, helpers, " gogc=%d" % gogc if gogc is not None else "", mib, cycles)]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -206,7 +207,7 @@ def parse_go(text):
 	return cycles
 
 
-def boot_go(run, mib, cycles, timeout):
+def boot_go(run, mib, cycles, timeout, gogc=None):
 	mode = run[len("go-"):]
 	icount = mode.startswith("icount")
 	smp = int(re.sub(r"\D", "", mode) or "1")
@@ -223,8 +224,9 @@ def boot_go(run, mib, cycles, timeout):
 	cmd = [sys.executable, "tools/tally_qemu.py", "--boot", "direct", "--out", os.path.relpath(out, ROOT),
 	       "--smp", str(smp), "--timeout", str(timeout), "--raw",
 	       "--extra=-initrd", "--extra=" + GUEST + "/init.cpio",
-	       "--cmdline", "console=ttyS0 quiet loglevel=3 panic=-1 -- icount=%s boot=bzimage gobench "
-	       "-gclive %d,%d" % ("yes" if icount else "no", mib, cycles)]
+	       "--cmdline", "console=ttyS0 quiet loglevel=3 panic=-1 -- icount=%s boot=bzimage gobench%s "
+	       "-gclive %d,%d" % ("yes" if icount else "no", " -gogc %d" % gogc if gogc is not None else "",
+	                          mib, cycles)]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -240,16 +242,17 @@ def row_go(run, mib, cs):
 	mark = [c["assist"] + c["bg"] + c["idle"] for c in cs]
 	assist = 100.0 * sum(c["assist"] for c in cs) / sum(mark) if sum(mark) else 0.0
 	period = "%.1f" % (1000 * (cs[-1]["at"] - cs[0]["at"]) / (len(cs) - 1)) if len(cs) > 1 else "-"
-	return "| %s | %d | %.3f / %.3f | %.0f%% | %.0f%% | %.0f%% | %.3f | %.3f | %.1f | %s |" % (
+	return "| %s | %d | %.3f / %.3f | %.0f%% | %.0f%% | %.0f%% | %.3f | %.3f | %.1f | %s | %.1f |" % (
 		run, len(cs), max(pauses), statistics.median(pauses), sum(pct(c) for c in cs) / len(cs),
 		sum(pct(c, False) for c in cs) / len(cs), assist,
 		max(c["end"] / c["live"] for c in cs if c["live"]), max(c["end"] / mib for c in cs),
-		sum(c["conc"] for c in cs) / len(cs), period)
+		sum(c["conc"] for c in cs) / len(cs), period, sum(mark) / len(mark))
 
 
 GO_HEADER = ("| run | cycles | pause max / median (ms) | mark CPU | without idle-time workers | assists / mark CPU "
-             "| heap end / found live | heap end / true live | concurrent phase (ms, mean) | cycle period (ms, mean) |\n"
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+             "| heap end / found live | heap end / true live | concurrent phase (ms, mean) | cycle period (ms, mean) "
+             "| mark CPU a cycle (ms, mean) |\n"
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 
 
 def main(argv=None):
@@ -258,6 +261,7 @@ def main(argv=None):
 	ap.add_argument("--cycles", type=int, default=6)
 	ap.add_argument("--runs", default="icount1,icount1stw,tcg2")
 	ap.add_argument("--timeout", type=int, default=900)
+	ap.add_argument("--gogc", type=int, help="GOGC for every run (Tally: gogc=, Go: -gogc; default 100)")
 	ap.add_argument("--out", help="keep each boot's console here")
 	ap.add_argument("-v", "--verbose", action="store_true")
 	ap.add_argument("--from", dest="consoles", nargs="+", metavar="FILE",
@@ -278,7 +282,7 @@ def main(argv=None):
 				text = f.read()
 			rc, cmd, run = 0, "console " + run, os.path.splitext(os.path.basename(run))[0]
 		else:
-			rc, text, cmd = boot_go(run, args.mib, args.cycles, args.timeout)
+			rc, text, cmd = boot_go(run, args.mib, args.cycles, args.timeout, args.gogc)
 			if args.out:
 				os.makedirs(args.out, exist_ok=True)
 				with open(os.path.join(args.out, run + ".txt"), "w") as f:
@@ -288,7 +292,7 @@ def main(argv=None):
 		if args.verbose or not ok:
 			sys.stderr.write(text)
 		if not ok or not cs:
-			print("| %s | FAILED (status %d) | | | | | | | | |" % (run, rc))
+			print("| %s | FAILED (status %d) | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
 		print(row_go(run, args.mib, cs), flush=True)
@@ -308,7 +312,7 @@ def main(argv=None):
 				text = f.read()
 			rc, cmd, run = 0, "console " + run, os.path.basename(run)
 		else:
-			rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout)
+			rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout, args.gogc)
 		if args.out and not args.consoles:
 			os.makedirs(args.out, exist_ok=True)
 			with open(os.path.join(args.out, run + ".txt"), "w") as f:

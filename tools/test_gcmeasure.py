@@ -52,6 +52,7 @@ class GoRows(unittest.TestCase):
 		self.assertEqual(f[7], "2.750")     # 176 / 64
 		self.assertEqual(f[8], "427.3")     # (398+430+454)/3
 		self.assertEqual(f[9], "674.5")     # (2.775-1.426)/2 s
+		self.assertEqual(f[10], "294.3")    # (288+307+288)/3
 
 
 if __name__ == "__main__":

@@ -14,19 +14,22 @@
 // checked (its length and each node's sum of its address and value: Go's
 // collector does not move heap objects) and it prints, as gc_live does,
 //
+//	gogc: <percent>
 //	gc_live: <n> MiB live built, <k> cycles so far
 //	gc_live: ok|FAIL <n> MiB live, <c> cycles, <b> corruptions
 //
 // with the runtime's GODEBUG=gctrace=1 lines (on stderr) in between: the
 // measurement.  gobench -gclive re-executes itself with gctrace=1 added
 // to GODEBUG when it is not set (the guest's /init passes no environment
-// of its own).  Exit status 1 when a list is broken.
+// of its own).  -gogc applies as for the benchmarks; a `gogc: N` line
+// (-1: off) records it.  Exit status 1 when a list is broken.
 package main
 
 import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	"sync"
@@ -114,6 +117,9 @@ func runGCLive(mib, cycles int) int {
 		fmt.Fprintln(os.Stderr, "gobench: -gclive: cannot turn on gctrace:", err)
 		return 71
 	}
+	cur := debug.SetGCPercent(100) // read it back (-gogc set it)
+	debug.SetGCPercent(cur)
+	fmt.Printf("gogc: %d\n", cur)
 	gcPerList = (mib << 20) / int(unsafe.Sizeof(gcNode{})) / gcLists
 	for l := 0; l < gcLists; l++ {
 		for i := 0; i < gcPerList; i++ {

@@ -257,14 +257,6 @@ func main() {
 	gogc := flag.String("gogc", "", "GC target percent, or off (default: GOGC or 100)")
 	gclive := flag.String("gclive", "", "MIB,CYCLES: run gclive.go's program instead of benchmarks")
 	flag.Parse()
-	if *gclive != "" {
-		var mib, cycles int
-		if n, _ := fmt.Sscanf(*gclive, "%d,%d", &mib, &cycles); n != 2 || mib < 1 || mib > 1024 || cycles < 1 {
-			fmt.Fprintf(os.Stderr, "gobench: bad -gclive value %q (MIB 1..1024,CYCLES >= 1)\n", *gclive)
-			os.Exit(2)
-		}
-		os.Exit(runGCLive(mib, cycles))
-	}
 	re, err := regexp.Compile(*pattern)
 	goal, fixed := time.Duration(0), 0
 	if strings.HasSuffix(*benchtime, "x") {
@@ -310,6 +302,14 @@ func main() {
 	}
 	if gcPercent != -2 {
 		debug.SetGCPercent(gcPercent)
+	}
+	if *gclive != "" {
+		var mib, cycles int
+		if n, _ := fmt.Sscanf(*gclive, "%d,%d", &mib, &cycles); n != 2 || mib < 1 || mib > 1024 || cycles < 1 {
+			fmt.Fprintf(os.Stderr, "gobench: bad -gclive value %q (MIB 1..1024,CYCLES >= 1)\n", *gclive)
+			os.Exit(2)
+		}
+		os.Exit(runGCLive(mib, cycles))
 	}
 	// SetGCPercent returns the previous value: read it back and restore.
 	cur := debug.SetGCPercent(100)
