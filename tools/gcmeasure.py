@@ -255,6 +255,28 @@ GO_HEADER = ("| run | cycles | pause max / median (ms) | mark CPU | without idle
              "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 
 
+def console(args, run, booter):
+	"""(status, console text, command, run name) of one run: the kept
+	console with --from, else a boot by booter (kept with --out)."""
+	if args.consoles:
+		with open(run) as f:
+			return 0, f.read(), "console " + run, os.path.splitext(os.path.basename(run))[0]
+	rc, text, cmd = booter(run, args.mib, args.cycles, args.timeout, args.gogc)
+	if args.out:
+		os.makedirs(args.out, exist_ok=True)
+		with open(os.path.join(args.out, run + ".txt"), "w") as f:
+			f.write("# " + cmd + "\n" + text)
+	return rc, text, cmd, run
+
+
+def ok_console(args, rc, text):
+	"""gc_live ended well; the console goes to stderr when not (or -v)."""
+	ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
+	if args.verbose or not ok:
+		sys.stderr.write(text)
+	return ok
+
+
 def main(argv=None):
 	ap = argparse.ArgumentParser(prog="gcmeasure.py", description=__doc__.split("\n")[0])
 	ap.add_argument("--mib", type=int, default=64)
@@ -277,21 +299,9 @@ def main(argv=None):
 	if any(is_go):
 		print(GO_HEADER)
 	for run in [r for r, g in zip(runs, is_go) if g]:
-		if args.consoles:
-			with open(run) as f:
-				text = f.read()
-			rc, cmd, run = 0, "console " + run, os.path.splitext(os.path.basename(run))[0]
-		else:
-			rc, text, cmd = boot_go(run, args.mib, args.cycles, args.timeout, args.gogc)
-			if args.out:
-				os.makedirs(args.out, exist_ok=True)
-				with open(os.path.join(args.out, run + ".txt"), "w") as f:
-					f.write("# " + cmd + "\n" + text)
+		rc, text, cmd, run = console(args, run, boot_go)
 		cs = parse_go(text)
-		ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
-		if args.verbose or not ok:
-			sys.stderr.write(text)
-		if not ok or not cs:
+		if not ok_console(args, rc, text) or not cs:
 			print("| %s | FAILED (status %d) | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
@@ -307,21 +317,9 @@ def main(argv=None):
 	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) | assists / mark CPU |")
 	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
 	for run in runs:
-		if args.consoles:
-			with open(run) as f:
-				text = f.read()
-			rc, cmd, run = 0, "console " + run, os.path.basename(run)
-		else:
-			rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout, args.gogc)
-		if args.out and not args.consoles:
-			os.makedirs(args.out, exist_ok=True)
-			with open(os.path.join(args.out, run + ".txt"), "w") as f:
-				f.write("# " + cmd + "\n" + text)
+		rc, text, cmd, run = console(args, run, boot)
 		cs, ledger, percpu = parse(text)
-		ok = rc == 0 and re.search(r"^gc_live: ok ", text, re.M)
-		if args.verbose or not ok:
-			sys.stderr.write(text)
-		if not ok or not cs:
+		if not ok_console(args, rc, text) or not cs:
 			print("| %s | FAILED (status %d) | | | | | | | | | | | | | | | | | |" % (run, rc))
 			failed += 1
 			continue
