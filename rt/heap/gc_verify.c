@@ -46,7 +46,7 @@ static PLAT_GC_NOROOT char msg[320];
 static PLAT_GC_NOROOT const char *cur_what;   /* where the words come from, */
 static PLAT_GC_NOROOT uintptr_t cur_base;     /* and their object or range */
 static PLAT_GC_NOROOT uint64_t cur_cycle;
-static PLAT_GC_NOROOT char what[48];
+static PLAT_GC_NOROOT char what[160];
 /* rt_gc_referrers' question, when set: [ref_lo, ref_hi), and its answer */
 static PLAT_GC_NOROOT uintptr_t ref_lo, ref_hi;
 static PLAT_GC_NOROOT void (*ref_fn)(const char *, uintptr_t, uintptr_t, uintptr_t, void *);
@@ -208,7 +208,11 @@ void rt_gc_referrers(uintptr_t obj, size_t size,
 		uintptr_t sp, top;
 		if (!gc_stack_of(&x->g, self, &sp, &top))
 			continue;
-		snprintf(what, sizeof(what), "goroutine %llu's stack from", (unsigned long long)x->g.goid);
+		/* who it is, for a reader who must find the frame: its entry
+		 * and why it waits */
+		snprintf(what, sizeof(what), "goroutine %llu's stack (fn %p, status %d%s%s, top %#lx) from",
+		         (unsigned long long)x->g.goid, (void *)(uintptr_t)x->g.fn, x->g.status,
+		         x->g.waitreason ? ", " : "", x->g.waitreason ? x->g.waitreason : "", (unsigned long)top);
 		check_range(what, sp, sp, top);
 	}
 	check_heap();

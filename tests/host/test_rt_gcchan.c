@@ -56,7 +56,7 @@ struct shared {
 	volatile int64_t got, late_ns;
 	volatile int64_t alive[4];
 	char where[128];
-	char refs[1024];   /* who names an object that should have died */
+	char refs[2048];   /* who names an object that should have died */
 };
 RT_TEST_SCAFFOLD
 
@@ -89,6 +89,8 @@ struct probe {
 };
 
 static void why_alive(struct tally_timer *t);
+static void churn(void *arg), receiver(void *arg), sender(void *arg), ticked(void *arg),
+	make_dropped(void *arg);  /* named in why_alive's message */
 
 static void probe_g(void *arg)
 {
@@ -152,6 +154,11 @@ static void why_alive(struct tally_timer *t)
 	rt_gc_referrers((uintptr_t)c, obj_size((uintptr_t)c), ref_hit, &r);
 	if (!r.n)
 		strncat(S->refs, "nothing marking reads", sizeof(S->refs) - strlen(S->refs) - 1);
+	len = strlen(S->refs);
+	snprintf(S->refs + len, sizeof(S->refs) - len,
+	         " (receiver %p, sender %p, ticked %p, make_dropped %p, probe_g %p, churn %p)",
+	         (void *)(uintptr_t)receiver, (void *)(uintptr_t)sender, (void *)(uintptr_t)ticked,
+	         (void *)(uintptr_t)make_dropped, (void *)(uintptr_t)probe_g, (void *)(uintptr_t)churn);
 }
 
 static unsigned pending_timers(void)
