@@ -143,9 +143,9 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max);
  * (written, never read) must be volatile, or the compiler may drop it. */
 #define PLAT_GC_NOROOT __attribute__((section(".bss.noroots")))
 /* The collector's settings from the boot options (gogc=, gcmemlimit=,
- * gctrace=, gcconc=, gchelpers=); a platform without them leaves the
+ * gctrace=, gcconc=, gchelpers=, gcgen=); a platform without them leaves the
  * defaults it is given. */
-void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers);
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers, int *generational);
 /* 1 when the heap should check itself (poison freed objects, report a
  * write after free when one is reused): bare metal's heapcheck=1.  Asked
  * once, when the arena is made. */

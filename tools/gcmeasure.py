@@ -58,7 +58,8 @@ Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
   a trailing "stw" (icount1stw) boots with gcconc=0 (stop-the-world
   marking) for comparison, a trailing "solo" (icount2solo) with
-  gchelpers=0 (the collecting goroutine marks alone); the others with
+  gchelpers=0 (the collecting goroutine marks alone), a trailing "gen"
+  (tcg2gen) with gcgen=1 (generational minor cycles); the others with
   gcconc=1 and the default helpers.  --out DIR keeps each boot's console
   as DIR/<run>.txt.
 Context: stdlib only; builds the image with make, boots with
@@ -135,17 +136,20 @@ def ledger_share(line, prefix):
 
 
 def boot(run, mib, cycles, timeout, gogc=None):
-	conc, helpers, mode = 1, 1, run
+	conc, helpers, gen, mode = 1, 1, 0, run
 	if run.endswith("stw"):
 		conc, mode = 0, run[:-3]
 	elif run.endswith("solo"):
 		helpers, mode = 0, run[:-4]
+	elif run.endswith("gen"):
+		gen, mode = 1, run[:-3]
 	icount = mode.startswith("icount")
 	smp = int(re.sub(r"\D", "", mode) or "1")
 	cmd = [sys.executable, "tools/tally_qemu.py", "--boot", "direct", "--out", OUT,
 	       "--smp", str(smp), "--timeout", str(timeout),
-	       "--cmdline", "gcconc=%d gchelpers=%d gctrace=2%s -- %d %d" % (
-	           conc, helpers, " gogc=%d" % gogc if gogc is not None else "", mib, cycles)]
+	       "--cmdline", "gcconc=%d gchelpers=%d%s gctrace=2%s -- %d %d" % (
+	           conc, helpers, " gcgen=1" if gen else "", " gogc=%d" % gogc if gogc is not None else "", mib,
+	           cycles)]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -46,8 +46,9 @@ int plat_heap_checks(void) { return mem_opts.heapcheck; }
 
 int plat_gc_verify(void) { return mem_opts.gcverify; }
 
-void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers)
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers, int *generational)
 {
+	*generational = mem_opts.gcgen;
 	*percent = mem_opts.gogc;
 	*limit = (int64_t)mem_opts.gcmemlimit;
 	*trace = mem_opts.gctrace;

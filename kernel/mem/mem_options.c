@@ -89,6 +89,7 @@ static int set_gctrace(const char *v, const char **why)
 static int set_gcconc(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcconc, why); }
 static int set_gchelpers(const char *v, const char **why) { return parse_bit(v, &mem_opts.gchelpers, why); }
 static int set_gcverify(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcverify, why); }
+static int set_gcgen(const char *v, const char **why) { return parse_bit(v, &mem_opts.gcgen, why); }
 
 static const struct bootopt opts[] = {
 	{ "stackmax", "64M: goroutine stack limit (reserved address space per goroutine)", set_stackmax },
@@ -99,6 +100,7 @@ static const struct bootopt opts[] = {
 	{ "gctrace", "0|1|2: print a line for every collection (2: and its pauses' parts in ns)", set_gctrace },
 	{ "gcconc", "1|0: mark concurrently, the page tables' dirty bits as write barrier (0: stop the world)", set_gcconc },
 	{ "gchelpers", "1|0: with gcconc=1 and more than one CPU, a marking helper on every other CPU (0: the collector alone)", set_gchelpers },
+	{ "gcgen", "0|1: with gcconc=1, minor cycles that trace only from the roots and the pages written since the last cycle, a full cycle when they promoted a quarter of the last full cycle's live heap", set_gcgen },
 	{ "gcverify", "0|1: at the end of every collection's marking, check that no pointer from a root or a marked object names an unmarked one (a fatal error if one does; slow: for tests)", set_gcverify },
 };
 
@@ -110,6 +112,10 @@ static int check(struct bootopt_result *res)
 		return bootopt_conflict(res, bootopt_word(res, "stackinit", "stackinit (default 4K)"),
 		                        bootopt_word(res, "stackmax", "stackmax (default 64M)"),
 		                        "stackinit must not exceed stackmax");
+	if (mem_opts.gcgen && !mem_opts.gcconc)
+		return bootopt_conflict(res, bootopt_word(res, "gcgen", "gcgen"),
+		                        bootopt_word(res, "gcconc", "gcconc (default 1)"),
+		                        "gcgen=1 needs concurrent marking (gcconc=1): its remembered set is the dirty record");
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct mem_opts {
 	int gcconc;             /* gcconc=1: concurrent marking (dirty bits) */
 	int gchelpers;          /* gchelpers=1: marking helpers on the other CPUs */
 	int gcverify;           /* gcverify=1: check every cycle's marking (tests) */
+	int gcgen;              /* gcgen=1: generational minor cycles (with gcconc=1) */
 };
 extern struct mem_opts mem_opts;
 

@@ -65,6 +65,41 @@
  *      stopped and marking ending.  Its parts, in ns, are in
  *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
  *      second line.
+ * Minor cycles (gcgen=1, concurrent mode only; default off): marking
+ * traces the whole live heap every cycle, and on an allocation-heavy
+ * program that is most of the collector's CPU.  The dirty record that
+ * serves as the write barrier is also a remembered set, as in Boehm's
+ * generational mode: a sweep keeps the mark bits of the objects the
+ * marking traced (gc_sweep.c), so they are old in the next cycle; a
+ * minor cycle marks from the roots and from the old objects on the heap
+ * pages written since the last cycle's start pause (gc_dirty.c's
+ * remembered set, rs_cur), never traces through an old object otherwise
+ * and frees only young garbage; old garbage waits for a full cycle.
+ * Objects born marked while a cycle marks are young again after it
+ * (their born bits, mcentral.c and malloc.c), else the floating garbage
+ * of every minor cycle would pile up as old garbage; that is why the
+ * remembered set runs from the last cycle's start pause, not its final
+ * pause: an old object written while that cycle marked may hold the only
+ * pointer to one of them.  A full cycle clears every mark first
+ * (gc_marks_clear, world running, choose_kind).  Which kind: tally_gc,
+ * an out-of-memory collection and gcconc=0 are always full; a background
+ * cycle is minor unless minor cycles have promoted (traced) a quarter of
+ * what the last full cycle traced, or the last one kept 1.5 times that
+ * (GEN_PROMOTE_DIV; the pacer, gc_pace.c, keeps a minor cycle's goal at
+ * the last full cycle's).  Invariant (gcverify=1 checks it every cycle):
+ * at the end of a minor cycle's marking, every word of a marked object
+ * that names an allocated object names a marked one; an old object on a
+ * page nobody wrote names only old objects, since a young object did not
+ * exist when it was last scanned.  What minor cycles change for the
+ * program: an old object's cleanup, weak handles and an unreachable
+ * timer wait for the next full cycle (gcfinal.c reads the marks as in any
+ * cycle).  Rules for a newcomer: nothing but the sweep and
+ * gc_marks_clear may clear a mark bit between cycles, and every harvest
+ * of the heap's record must pass its pages to the remembered set
+ * (gc_dirty.c's remset_note) while gc_remset_on: a harvest that cleared a
+ * page's dirty bit without noting it would lose the store that made an
+ * old object name a young one.
+ *
  * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
  * that needs a new window while marking is on and marking is behind
  * (gc_pace.c: less work done than the share of the runway used) first
@@ -138,6 +173,15 @@ int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
 static int gc_helpers = 1;   /* boot option gchelpers= */
+/* Generational mode (gcgen=; "Minor cycles" above): */
+PLAT_GC_NOROOT volatile int rt_gc_generational;
+static PLAT_GC_NOROOT int marks_sticky;       /* the last sweep kept the traced marks */
+static PLAT_GC_NOROOT int gen_ready;          /* the last cycle noted the remembered set */
+static PLAT_GC_NOROOT int gen_next_full;      /* the next background cycle must be full */
+static PLAT_GC_NOROOT uint64_t gen_old;       /* bytes marked now: the old objects */
+static PLAT_GC_NOROOT uint64_t gen_full;      /* bytes the last full cycle traced */
+static PLAT_GC_NOROOT uint64_t gen_promoted;  /* bytes minor cycles traced since */
+#define GEN_PROMOTE_DIV 4   /* a full cycle once minor ones promoted a quarter of gen_full */
 static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
 static PLAT_GC_NOROOT struct tally_gc_stats st;
 static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
@@ -147,9 +191,10 @@ static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stac
 
 void (*gc_test_hook)(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
-int gc_test_nobarrier, gc_test_nostackscan;
+int gc_test_nobarrier, gc_test_nostackscan, gc_test_noremset;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
+void rt_gc_set_generational(int on) { __atomic_store_n(&rt_gc_generational, on != 0, __ATOMIC_RELAXED); }
 
 /* Marking is complete, the world is stopped, nothing is swept yet:
  * gcfinal.c queues the cleanups of unmarked objects, clears their weak
@@ -205,7 +250,9 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 	uint64_t cpu = 0;
 	int phase = 0, rounds = 0;
 	*hot = 0;
-	while (phase < 3) {
+	/* phases: 0 roots, 4 remembered pages (minor), 1 drain and
+	 * pre-clean, 2 drain (no pre-cleaning), 3 done */
+	while (phase != 3) {
 		struct m *m = rt_acquirem();
 		unsigned old = plat_ledger_switch(gc_class_mark);
 		gc_work_lock();
@@ -216,7 +263,12 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 					gc_mark_stacks_noted();
 				gc_mark_data_roots();
 				gc_mark_malloc_roots();
-				phase = 1;
+				phase = c->minor ? 4 : 1;
+			} else if (phase == 4) {
+				/* a minor cycle: the old objects on the remembered
+				 * pages are roots too */
+				if (gc_test_noremset || gc_mark_remembered(deadline))
+					phase = 1;
 			} else if (phase == 1) {
 				if (gc_drain_slice(deadline)) {
 					long d = plat_dirty_precise() && !gc_test_nobarrier && rounds < PRECLEAN_ROUNDS
@@ -230,10 +282,10 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 						phase = 2;
 					}
 				}
-			} else {
+			} else if (phase == 2) {
 				phase = gc_drain_slice(deadline) ? 3 : 2;
 			}
-		} while (phase < 3 && plat_nanotime() < deadline);
+		} while (phase != 3 && plat_nanotime() < deadline);
 		uint64_t t = plat_nanotime() - t0;
 		cpu += t;
 		if (*hot) {
@@ -245,7 +297,7 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 		rt_releasem(m);
 		if (phase == 3 && gc_test_hook)
 			gc_test_hook();
-		if (phase < 3) {
+		if (phase != 3) {
 			/* duty 1/4 with helpers on the other CPUs, else P/4: sleep
 			 * 3 slices' worth on 1 CPU; in short naps, so that it
 			 * stops sleeping once the heap reaches its goal
@@ -262,12 +314,36 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 	return cpu;
 }
 
-static void cycle(int conc, struct gc_cycle *c)
+/* Generational mode, world running, every sweep done: choose the kind of
+ * cycle (minor_ok: the caller allows a minor one) and, for a full one
+ * after a sweep that kept marks, clear them (rt.gc.mark). */
+static int choose_kind(int conc, int minor_ok, struct gc_cycle *c)
+{
+	int gen = conc && __atomic_load_n(&rt_gc_generational, __ATOMIC_RELAXED) && gc_remset_ready();
+	int minor = gen && minor_ok && gen_ready && !gen_next_full;
+	__atomic_store_n(&gc_remset_on, gen, __ATOMIC_RELAXED);
+	if (!minor && marks_sticky) {
+		struct m *m = rt_acquirem();
+		unsigned old = plat_ledger_switch(gc_class_mark);
+		uint64_t t0 = plat_nanotime();
+		gc_marks_clear();
+		c->unmark = plat_nanotime() - t0;
+		plat_ledger_switch(old);
+		rt_releasem(m);
+		marks_sticky = 0;
+	}
+	c->gen = gen;
+	c->minor = minor;
+	return minor;
+}
+
+static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 {
 	memset(c, 0, sizeof(*c));
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();  /* the last cycle's sweep must be done */
 	c->sweep = plat_nanotime() - ts;
+	int minor = choose_kind(conc, minor_ok, c);
 	gc_data_refresh();
 	struct m *m = rt_acquirem();
 	struct g *self = m->curg;
@@ -295,7 +371,7 @@ static void cycle(int conc, struct gc_cycle *c)
 	if (conc) {
 		gc_ms.walk_ns = c->walk1;
 		gc_ms.sync_ns = c->sync1;
-		gc_pace_start(c->before);  /* assists: gc_pace.c */
+		gc_pace_start(c->before, minor);  /* assists: gc_pace.c */
 		unsigned np = (unsigned)tally_ncpu();
 		uint64_t ta = plat_nanotime();
 		gc_note_stacks(self);  /* scanned concurrently */
@@ -367,13 +443,35 @@ static void cycle(int conc, struct gc_cycle *c)
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
 	uint64_t th = plat_nanotime();
 	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
-	gc_live = gc_ms.marked_bytes + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
+	/* a minor cycle's marked heap: the old objects and what it traced */
+	uint64_t marked = gc_ms.marked_bytes + (minor ? gen_old : 0);
+	gc_live = marked + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
 	mark_done_hooks();
-	gc_sweep_next_cycle();
+	gc_sweep_next_cycle(c->gen);
+	marks_sticky = c->gen;
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
+	uint64_t base = gc_ms.marked_bytes;
+	if (c->gen) {
+		gen_old = marked;
+		if (minor) {
+			gen_promoted += gc_ms.marked_bytes;
+			base = gen_full;  /* the goal stays the last full cycle's */
+		} else {
+			gen_full = gc_ms.marked_bytes;
+			gen_promoted = 0;
+		}
+		gen_ready = 1;
+		/* full once minor cycles promoted a quarter of the last full
+		 * cycle's live heap, or the heap kept leaves under half of
+		 * GOGC's room (old garbage and born objects take it) */
+		gen_next_full = gen_promoted * GEN_PROMOTE_DIV >= gen_full || gc_live * 2 >= gen_full * 3;
+	} else {
+		gen_ready = 0;
+	}
 	/* the goal over the traced bytes, the runway (gc_pace.c) */
-	gc_pace_cycle(gc_ms.marked_bytes, gc_live, gc_ms.scanned_bytes + gc_ms.roots_bytes, c,
-	              __atomic_load_n(&assist_ns, __ATOMIC_RELAXED), (unsigned)tally_ncpu());
+	gc_pace_cycle(base, gc_live, gc_ms.scanned_bytes + gc_ms.roots_bytes, c,
+	              __atomic_load_n(&assist_ns, __ATOMIC_RELAXED), (unsigned)tally_ncpu(), minor,
+	              c->gen && !gen_next_full);
 	gc_work_unlock();
 	gc_start_the_world(m->id);
 	uint64_t t5 = plat_nanotime();
@@ -416,19 +514,19 @@ static void busy_unlock(void)
 /* noinline: its frame (and cycle's, trace's) must lie below `here` in
  * collect_from, the bound of the own-stack scan; inlined, their locals
  * could sit above it and keep what they named alive. */
-__attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
+__attribute__((noinline)) static int collect(int conc, int minor_ok, uintptr_t entry_sp)
 {
 	busy_lock();
 	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
 	                     __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED)) {
 		busy_unlock();
-		return;
+		return 0;
 	}
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
 	struct gc_cycle c;
 	own_lo = entry_sp;
 	__atomic_store_n(&collector_g, rt_getg(), __ATOMIC_RELAXED);
-	cycle(conc, &c);
+	cycle(conc, minor_ok, &c);
 	gc_helpers_wait();  /* a collection returns with its helpers gone */
 	__atomic_store_n(&collector_g, NULL, __ATOMIC_RELAXED);
 	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
@@ -444,6 +542,7 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 		st.pause_worst = parts;
 	st.pause_ns[st.cycles % 256] = pause;
 	st.cycles++;
+	st.minor_cycles += (uint64_t)c.minor;
 	st.heap_live = gc_live;
 	st.pause_last_ns = pause;
 	st.pause_total_ns += pause;
@@ -466,6 +565,7 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
 	busy_unlock();
 	/* gcfinal.c: the world runs again: start the cleanups */
 	rt_gc_final_after_cycle();
+	return c.minor;
 }
 
 /* The entry to a collection: spill the caller's callee-saved registers
@@ -474,24 +574,31 @@ __attribute__((noinline)) static void collect(int conc, uintptr_t entry_sp)
  * frames hold object addresses of its own making (a mark's or sweep's
  * locals, a window's base), stale in slots not yet rewritten, which kept
  * such objects alive cycle after cycle. */
-__attribute__((noinline)) static void collect_from(int conc)
+__attribute__((noinline)) static int collect_from(int conc, int minor_ok)
 {
 	__builtin_unwind_init();
 	volatile uintptr_t here = (uintptr_t)&here;
-	collect(conc, here);
+	return collect(conc, minor_ok, here);
 }
 
 void rt_gc_collect(void)
 {
 	if (!rt_on_goroutine())
 		return;  /* g0 or the boot thread: cannot stop the world */
-	collect_from(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED));
+	collect_from(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED), 0);  /* always a full cycle */
+}
+
+int rt_gc_collect_minor(void)
+{
+	if (!rt_on_goroutine())
+		return 0;
+	return collect_from(__atomic_load_n(&gc_conc, __ATOMIC_RELAXED), 1);
 }
 
 static void bg_cycle(void *arg)
 {
 	(void)arg;
-	collect_from(2);  /* a background cycle: skipped if one ran meanwhile */
+	collect_from(2, 1);  /* a background cycle: skipped if one ran meanwhile; minor if it may be */
 	__atomic_store_n(&bg_running, 0, __ATOMIC_RELEASE);
 	gc_wait_release(GC_WAIT_GOAL);  /* (a skipped cycle released nobody) */
 }
@@ -606,7 +713,7 @@ void *rt_gc_alloc_slow(size_t n, unsigned k)
 		if (p)
 			return p;
 		if (rt_on_goroutine())
-			collect_from(0);  /* out of memory: a whole collection at once, then try again */
+			collect_from(0, 0);  /* out of memory: a whole collection at once, then try again */
 	}
 	rt_gc_oom(n);
 }
@@ -665,7 +772,9 @@ void rt_gc_init(void)
 	class_assist = (unsigned)plat_ledger_class("rt.gc.assist");
 	gc_sweep_init();
 	gc_start_ns = plat_nanotime();
-	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc, &gc_helpers);
+	int gen = 0;
+	plat_gc_config(&rt_gc_percent_v, &rt_gc_limit_v, &rt_gctrace, &gc_conc, &gc_helpers, &gen);
+	rt_gc_set_generational(gen);
 	rt_gc_set_verify(plat_gc_verify());
 	gc_pace_goal();
 }

@@ -28,6 +28,22 @@
  * harvested again in the final pause (on one CPU also just before it, in
  * gc.c's last stretch, so the pause finds them clean).
  *
+ * The remembered set (generational mode, gc.c's "Minor cycles"): while
+ * gc_remset_on, every harvest of the heap's record (the clear before the
+ * start pause, each pre-cleaning round, the final pause) also ORs its
+ * dirty pages into rs_acc.  The cycle's clear ends by making rs_acc the
+ * cycle's remembered set (rs_cur) and starting rs_acc afresh; a minor
+ * cycle scans the old (marked) objects on rs_cur's pages as roots
+ * (gc_mark_remembered).  rs_cur thus holds every heap page written from
+ * the last cycle's start pause to this one's clear: every store that can
+ * have put the address of a young object into an old one (a young
+ * object was allocated after the last marking ended, or born marked
+ * during it; stores made earlier than that could not name it), and every
+ * page a store through a stale translation could have reached unseen
+ * (such a translation was loaded before a harvest that found its page
+ * dirty).  Stores after the clear are the write barrier's as in any
+ * cycle.
+ *
  * Locking: the work lock (gc_impl.h), held by every caller.
  * Context: the collector (a concurrent slice, or the world stopped).
  */
@@ -43,6 +59,79 @@ int gc_test_hull_snapshot;
 /* ---- the dirty record ---- */
 
 enum { AREA_HEAP, AREA_DATA, AREA_STACK };
+
+/* ---- the remembered set ---- */
+
+PLAT_GC_NOROOT volatile int gc_remset_on;
+/* two bitmaps of rs_words words, a bit per page from rs_lo (the heap
+ * hull's start) to the arena's end; from the page heap, once */
+static PLAT_GC_NOROOT uint64_t *rs_acc, *rs_cur;
+static PLAT_GC_NOROOT size_t rs_words, rs_at;   /* rs_at: gc_mark_remembered's next word */
+static PLAT_GC_NOROOT uintptr_t rs_lo;
+
+int gc_remset_ready(void)
+{
+	if (rs_acc)
+		return 1;
+	uintptr_t lo = rt_arena_lo & ~((uintptr_t)PLAT_DIRTY_ROUND - 1);
+	uintptr_t hi = (rt_arena_hi + PLAT_DIRTY_ROUND - 1) & ~((uintptr_t)PLAT_DIRTY_ROUND - 1);
+	size_t words = (hi - lo) / PG / 64;
+	struct mspan *sp = rt_pageheap_alloc((2 * words * 8 + RT_HP - 1) / RT_HP, RT_HP);
+	if (!sp)
+		return 0;
+	memset((void *)sp->base, 0, 2 * words * 8);
+	rs_lo = lo;
+	rs_words = words;
+	rs_cur = (uint64_t *)sp->base;
+	rs_acc = rs_cur + words;
+	return 1;
+}
+
+/* OR n pages' bits (n a multiple of 64) from page p of the heap into rs_acc. */
+static void remset_note(uintptr_t p, const uint64_t *bm, size_t n)
+{
+	if (!__atomic_load_n(&gc_remset_on, __ATOMIC_RELAXED) || !rs_acc || p < rs_lo)
+		return;
+	size_t at = (p - rs_lo) / PG / 64;
+	for (size_t w = 0; w < n / 64 && at + w < rs_words; w++)
+		rs_acc[at + w] |= bm[w];
+}
+
+static void remset_begin(void)
+{
+	if (!__atomic_load_n(&gc_remset_on, __ATOMIC_RELAXED) || !rs_acc)
+		return;
+	uint64_t *t = rs_cur;
+	rs_cur = rs_acc;
+	rs_acc = t;
+	memset(rs_acc, 0, rs_words * 8);
+	rs_at = 0;
+}
+
+__attribute__((no_sanitize("thread")))  /* span fields peeked, as gc_span_at */
+int gc_mark_remembered(uint64_t deadline)
+{
+	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	for (; rs_at < rs_words; rs_at++) {
+		if (deadline && rs_at % 8 == 0 && plat_nanotime() >= deadline)
+			return 0;
+		for (uint64_t b = rs_cur[rs_at]; b; b &= b - 1) {
+			uintptr_t pg = rs_lo + (rs_at * 64 + (unsigned)__builtin_ctzll(b)) * PG;
+			if (pg < rt_arena_lo || pg >= used)
+				continue;
+			uint8_t state;
+			struct mspan *sp = gc_span_at(pg & ~(uintptr_t)(RT_HP - 1), &state);
+			if (!sp || rt_kind_malloc(RT_PEEK(sp->kind)))
+				continue;  /* malloc'd objects are roots in every cycle */
+			uint64_t t0 = plat_nanotime();
+			gc_scan_span_range(sp, state, pg, pg + PG);
+			gc_ms.rescan_ns += plat_nanotime() - t0;
+			gc_ms.remembered_pages++;
+			gc_drain_if_long();
+		}
+	}
+	return 1;
+}
 
 /* Re-scan dirty page pg of an area, clipped to [lo, hi). */
 static void rescan_page(int area, uintptr_t pg, uintptr_t lo, uintptr_t hi)
@@ -152,11 +241,15 @@ static uint64_t heap_and_data(int mode, int rescan)
 		for (uintptr_t p = h[i].lo; p < h[i].hi; p += CHUNK_PAGES * PG) {
 			size_t n = (h[i].hi - p) / PG < CHUNK_PAGES ? (h[i].hi - p) / PG : CHUNK_PAGES, units = 0;
 			uint64_t t0 = plat_nanotime();
-			if (rescan && mode == PLAT_ROUND_AGAIN)
+			/* the heap's pages go to the remembered set too */
+			int note = h[i].area == AREA_HEAP && __atomic_load_n(&gc_remset_on, __ATOMIC_RELAXED);
+			if ((rescan || note) && (mode == PLAT_ROUND_AGAIN || note))
 				memset(bm, 0, n / 64 * sizeof(uint64_t));   /* AGAIN adds to it */
-			long k = plat_dirty_round(p, n, rescan ? bm : NULL, mode, &units);
+			long k = plat_dirty_round(p, n, rescan || note ? bm : NULL, mode, &units);
 			gc_ms.walk_ns += plat_nanotime() - t0;
 			gc_ms.tables += units;
+			if (k > 0 && note)
+				remset_note(p, bm, n);
 			if (k <= 0 || !rescan)
 				continue;
 			for (size_t w = 0; w < n / 64; w++)
@@ -177,6 +270,7 @@ void gc_dirty_clear(void)
 	heap_and_data(PLAT_ROUND_AGAIN, 0);   /* what older translations wrote */
 	gc_ms.sync_ns += t2 - t1;
 	gc_ms.walk_ns += t1 - t0 + plat_nanotime() - t2;
+	remset_begin();  /* what was written up to now: this cycle's remembered set */
 }
 
 /* Pre-cleaning (world running): the whole record is harvested into one
@@ -242,6 +336,13 @@ long gc_preclean(void)
 	found += preclean_pass(h, nh, PLAT_ROUND_AGAIN);
 	gc_ms.walk_ns += t1 - t0 + plat_nanotime() - t2;
 	gc_ms.sync_ns += t2 - t1;
+	at = 0;
+	for (unsigned i = 0; found && i < nh; i++) {
+		size_t np = (h[i].hi - h[i].lo) / PG;
+		if (h[i].area == AREA_HEAP)
+			remset_note(h[i].lo, pbm + at, np);
+		at += np / 64;
+	}
 	long dirty = 0;
 	at = 0;
 	for (unsigned i = 0; found && i < nh; i++) {

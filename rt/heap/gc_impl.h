@@ -33,6 +33,7 @@ struct gc_mark_stats {
 	uint64_t sync_ns;         /* in plat_dirty_sync (shootdowns) */
 	uint64_t tables;          /* units (page tables) the round harvests read */
 	uint64_t stack_pages_trimmed;  /* parked goroutines' stack pages given back */
+	uint64_t remembered_pages;  /* minor cycles: remembered heap pages scanned */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
@@ -131,14 +132,18 @@ extern uint64_t gc_goal, gc_trigger;  /* written by gc_pace_goal (atomic stores)
 /* Set the goal and trigger from the last cycle and the settings
  * (collection lock held). */
 void gc_pace_goal(void);
-/* The start pause: before, heap_alloc there (world stopped). */
-void gc_pace_start(uint64_t before);
+/* The start pause: before, heap_alloc there (world stopped); minor: a
+ * minor cycle (its work is estimated from the last minor one). */
+void gc_pace_start(uint64_t before, int minor);
 struct gc_cycle;
-/* A cycle ended (collection lock held): the bytes its marking traced, the
- * bytes it kept (born ones too), its scan work in bytes; c and assist_ns
- * (NULL: a cycle not measured) update the runway; then gc_pace_goal. */
+/* A cycle ended (collection lock held): the bytes its marking traced (a
+ * minor cycle: the last full cycle's), the bytes it kept (born ones too),
+ * its scan work in bytes; c and assist_ns (NULL: a cycle not measured)
+ * update the runway of its kind (minor: a minor cycle); next_minor: the
+ * next background cycle will be minor (its runway sets the trigger); then
+ * gc_pace_goal. */
 void gc_pace_cycle(uint64_t traced, uint64_t kept, uint64_t work, const struct gc_cycle *c,
-                   uint64_t assist_ns, unsigned ncpu);
+                   uint64_t assist_ns, unsigned ncpu, int minor, int next_minor);
 /* While marking: the bytes an allocation of `bytes` at heap_alloc alloc
  * must scan (0: marking is on schedule). */
 uint64_t gc_pace_assist(uint64_t alloc, uint64_t bytes);
@@ -157,6 +162,15 @@ uint64_t gc_rescan_dirty(void);
 long gc_preclean(void);
 /* World stopped: the same for every goroutine's stack, from its sp. */
 uint64_t gc_rescan_dirty_stacks(struct g *self);
+/* The remembered set (generational mode; gc_dirty.c): while gc_remset_on
+ * (set by gc.c between cycles), heap harvests note their dirty pages;
+ * gc_remset_ready: its bitmaps exist (allocated on first use; 0: memory
+ * ran out, no minor cycle); gc_mark_remembered: a minor cycle's scan of
+ * the old objects on the remembered pages, in slices (1 done, 0 the
+ * deadline passed; deadline 0: none).  Work lock held. */
+extern volatile int gc_remset_on;
+int gc_remset_ready(void);
+int gc_mark_remembered(uint64_t deadline);
 
 /* Test hooks (hosted tests): called by the collecting goroutine once
  * concurrent marking has drained (every object reached so far is black),
@@ -169,6 +183,10 @@ extern int gc_test_nobarrier;
  * pause noted (tests/apps/gc_stackscan.c's control: a parked goroutine's
  * stack, clean at the final pause, then keeps nothing alive). */
 extern int gc_test_nostackscan;
+/* With noremset set, a minor cycle skips its remembered pages
+ * (tests/apps/gc_gen.c's control: a young object named only by an old
+ * one is then lost). */
+extern int gc_test_noremset;
 /* gc_dirty.c: called by a pre-cleaning round once it has noted the
  * arena's end (heap_hi) and before it harvests (tests/apps/gc_grow.c
  * grows the heap there); with hull_snapshot set, the round's re-scan
@@ -201,7 +219,9 @@ struct gc_cycle {
 	uint64_t dirty2;                 /* pages found dirty in the final pause */
 	uint64_t tables2;                /* page tables the final walk read */
 	uint64_t sweep;                  /* sweeping by the collecting goroutine */
+	uint64_t unmark;                 /* generational, before a full cycle: clearing the marks */
 	unsigned precleans;
+	int gen, minor;                  /* generational mode; a minor cycle */
 };
 struct tally_gc_stats;
 /* gctrace's line (rt_gctrace 1) or two lines (2) for cycle c: st the
@@ -229,7 +249,12 @@ extern volatile uint64_t gc_freed_objects;
 /* 1 while some span is left to sweep this cycle. */
 int gc_sweep_pending(void);
 /* World stopped, at the end of marking: every collected span now needs a
- * sweep. */
-void gc_sweep_next_cycle(void);
+ * sweep; keep_marks (generational mode): the sweep leaves the traced
+ * survivors marked (old), the born ones clear (young). */
+void gc_sweep_next_cycle(int keep_marks);
+/* Generational mode, before a full cycle (world running, every sweep
+ * done or waited for): clear every collected span's mark bits; returns
+ * the spans. */
+uint64_t gc_marks_clear(void);
 
 #endif

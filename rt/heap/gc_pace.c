@@ -41,6 +41,19 @@
  * the runway.  At the goal an allocator assists or, with nothing to
  * scan, waits (gc_wait.c).
  *
+ * Generational mode (gcgen=1, gc.c's "Minor cycles"): a minor cycle's
+ * goal is the last full cycle's (its traced bytes are the base), so old
+ * objects that died since, which a minor cycle keeps, take room from the
+ * runway instead of raising the goal: the heap stays within GOGC of the
+ * live heap the last full cycle found, and gc.c makes the next cycle full
+ * once minor cycles promoted a quarter of it, or once the heap a minor
+ * cycle kept is 1.5 times it (the room to the goal under half of
+ * GOGC's); the goal's floor over what the cycle kept is a sixteenth of
+ * GOGC after a minor cycle, not a quarter.  Minor and full cycles
+ * trace very different amounts, so each kind keeps its own runway and
+ * work estimate: the trigger uses the runway of the kind the next cycle
+ * will be.
+ *
  * Locking: gc_pace_cycle and gc_pace_goal are called with the collection
  * lock held (gc.c's busy_lock: one caller at a time); gc_pace_assist
  * from any allocating goroutine, lock-free (it reads the mark counters
@@ -53,8 +66,11 @@
 uint64_t gc_goal = 4u << 20, gc_trigger = 3u << 20;
 static PLAT_GC_NOROOT uint64_t traced;   /* the last cycle's traced bytes: the goal's base */
 static PLAT_GC_NOROOT uint64_t kept;     /* what it kept: traced and born */
-static PLAT_GC_NOROOT uint64_t runway;   /* bytes marking needs at 25%, smoothed; 0: none yet */
-static PLAT_GC_NOROOT uint64_t last_work;  /* the last cycle's scan work, bytes */
+/* by kind, [0] full and [1] minor cycles: */
+static PLAT_GC_NOROOT uint64_t runway[2];     /* bytes marking needs at 25%, smoothed; 0: none yet */
+static PLAT_GC_NOROOT uint64_t last_work[2];  /* the last cycle's scan work, bytes */
+static PLAT_GC_NOROOT int next_minor;         /* the next background cycle's kind */
+static PLAT_GC_NOROOT int last_minor;         /* the last cycle was minor */
 /* this cycle's: the heap at its start pause, the runway to the goal, the
  * work expected; read by allocators while marking */
 static PLAT_GC_NOROOT volatile uint64_t m_before, m_runway, m_work;
@@ -69,7 +85,11 @@ void gc_pace_goal(void)
 	uint64_t goal = UINT64_MAX;
 	if (pct >= 0) {
 		goal = traced + traced * (uint64_t)pct / 100;
-		uint64_t floor = kept + kept * (uint64_t)pct / 400;
+		/* after a minor cycle kept counts old garbage too: a quarter of
+		 * GOGC over it would raise the goal over what the last full
+		 * cycle found live (gc.c makes the next cycle full before the
+		 * room gets that short), so the floor is a sixteenth there */
+		uint64_t floor = kept + kept * (uint64_t)pct / (last_minor ? 1600 : 400);
 		if (goal < floor)
 			goal = floor;
 		if (goal < GOAL_MIN)
@@ -80,9 +100,9 @@ void gc_pace_goal(void)
 	uint64_t trigger = goal;
 	if (kept < goal) {
 		uint64_t room = goal - kept;
-		if (runway > 2 * room)
-			runway = 0;  /* out of reach: see above */
-		uint64_t want = runway ? runway : room / 4;
+		if (runway[next_minor] > 2 * room)
+			runway[next_minor] = 0;  /* out of reach: see above */
+		uint64_t want = runway[next_minor] ? runway[next_minor] : room / 4;
 		if (want < room / 8)
 			want = room / 8;
 		if (want > room / 4 * 3)
@@ -93,20 +113,26 @@ void gc_pace_goal(void)
 	__atomic_store_n(&gc_goal, goal, __ATOMIC_SEQ_CST);
 }
 
-void gc_pace_start(uint64_t before)
+void gc_pace_start(uint64_t before, int minor)
 {
-	uint64_t work = last_work > kept ? last_work : kept;
+	/* a minor cycle's work is its own kind's (the full one's before the
+	 * first): the live heap is no lower bound of it */
+	uint64_t work = minor ? (last_work[1] ? last_work[1] : last_work[0])
+	                      : last_work[0] > kept ? last_work[0] : kept;
 	__atomic_store_n(&m_before, before, __ATOMIC_RELAXED);
 	__atomic_store_n(&m_runway, gc_goal > before ? gc_goal - before : 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&m_work, work, __ATOMIC_RELAXED);
 }
 
 void gc_pace_cycle(uint64_t traced_bytes, uint64_t kept_bytes, uint64_t work, const struct gc_cycle *c,
-                   uint64_t assist_ns, unsigned ncpu)
+                   uint64_t assist_ns, unsigned ncpu, int minor, int next_is_minor)
 {
 	traced = traced_bytes;
 	kept = kept_bytes;
-	last_work = work;
+	minor = minor != 0;
+	last_minor = minor;
+	last_work[minor] = work;
+	next_minor = next_is_minor != 0;
 	if (c && c->conc && ncpu) {
 		/* u in thousandths, at most 900 */
 		uint64_t u = (c->mark_cpu + assist_ns) * 1000 / (c->conc * ncpu);
@@ -116,7 +142,7 @@ void gc_pace_cycle(uint64_t traced_bytes, uint64_t kept_bytes, uint64_t work, co
 		uint64_t r = b * 3 * u / (1000 - u);
 		/* up at once (a runway too short makes the mutators wait at
 		 * the goal), down by halves */
-		runway = r > (runway + r) / 2 ? r : (runway + r) / 2;
+		runway[minor] = r > (runway[minor] + r) / 2 ? r : (runway[minor] + r) / 2;
 	}
 	gc_pace_goal();
 }

@@ -34,6 +34,15 @@
  * malloc span gets its sweepgen before its kind (rt_span_born, then a
  * fence), so a claim never lands on a span that is new.
  *
+ * Generational mode (gcgen=1, gc.c's essay "Minor cycles"): a sweep
+ * keeps the mark bits of the survivors the marking traced (markbits :=
+ * alloc & mark & ~born): they are the old objects of the next cycle,
+ * which a minor cycle neither traces nor frees; the objects born marked
+ * this cycle (bornbits) become young again.  Before a full cycle
+ * gc_marks_clear clears every collected span's mark bits, with the world
+ * running, once every sweep is done.  Whether a generation's sweep keeps
+ * marks is fixed when it begins (gc_sweep_next_cycle, world stopped).
+ *
  * Context: a goroutine (the sweeper: holds m->locks for each span) or a
  * cache's refill (m->locks, the central's lock).
  */
@@ -43,14 +52,16 @@
 volatile uint32_t rt_sweepgen = 4;
 volatile uint64_t gc_freed_objects;
 static volatile int pending;   /* a cycle's sweep is not finished */
+static volatile int sticky;    /* this generation's sweep keeps the traced marks */
 static unsigned class_sweep;
 
 void gc_sweep_init(void) { class_sweep = (unsigned)plat_ledger_class("rt.gc.sweep"); }
 
 int gc_sweep_pending(void) { return __atomic_load_n(&pending, __ATOMIC_ACQUIRE); }
 
-void gc_sweep_next_cycle(void)
+void gc_sweep_next_cycle(int keep_marks)
 {
+	__atomic_store_n(&sticky, keep_marks, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&rt_sweepgen, 2, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pending, 1, __ATOMIC_RELEASE);
 }
@@ -91,9 +102,11 @@ static void zero_runs(const struct mspan *s, unsigned w, uint64_t dead)
  * when a cache is about to take it).  Returns the objects freed. */
 static uint64_t sweep_span(struct mspan *s, uint32_t sg, int settle)
 {
+	int keep_marks = __atomic_load_n(&sticky, __ATOMIC_ACQUIRE);
 	if (s->state == SPAN_LARGE) {
 		if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
-			s->markbits[0] = 0;
+			s->markbits[0] = keep_marks && !__atomic_load_n(&s->bornbits[0], __ATOMIC_RELAXED);
+			__atomic_store_n(&s->bornbits[0], 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
 			return 0;
 		}
@@ -108,13 +121,18 @@ static uint64_t sweep_span(struct mspan *s, uint32_t sg, int settle)
 		uint64_t alloc = __atomic_load_n(&s->allocbits[w], __ATOMIC_ACQUIRE);
 		uint64_t keep = alloc & s->markbits[w];
 		uint64_t dead = alloc & ~keep;
+		uint64_t born = __atomic_load_n(&s->bornbits[w], __ATOMIC_RELAXED);
+		if (born)  /* nothing sets them while the span is swept */
+			__atomic_store_n(&s->bornbits[w], 0, __ATOMIC_RELAXED);
+		if (keep_marks)  /* the traced survivors stay marked: old next cycle */
+			__atomic_store_n(&s->markbits[w], keep & ~born, __ATOMIC_RELAXED);
 		if (!dead)
 			continue;
 		nfreed += (unsigned)__builtin_popcountll(dead);
 		zero_runs(s, w, dead);
 		__atomic_store_n(&s->allocbits[w], keep, __ATOMIC_RELEASE);
 	}
-	for (unsigned w = 0; w < RT_SPAN_WORDS; w++)
+	for (unsigned w = 0; !keep_marks && w < RT_SPAN_WORDS; w++)
 		__atomic_store_n(&s->markbits[w], 0, __ATOMIC_RELAXED);
 	if (nfreed)
 		__atomic_add_fetch(&s->nfree, (int32_t)nfreed, __ATOMIC_SEQ_CST);
@@ -189,4 +207,27 @@ uint64_t gc_sweep_all(void)
 	if (__atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE) == sg)
 		__atomic_store_n(&pending, 0, __ATOMIC_RELEASE);
 	return freed;
+}
+
+/* Before a full cycle in generational mode (world running, collection
+ * lock held, after gc_sweep_all): clear every collected span's mark bits,
+ * so that the full cycle traces everything again.  A span another M is
+ * still sweeping (claimed before gc_sweep_all, sweepgen - 1) is waited
+ * for: its sweep writes the marks it keeps.  Returns the spans cleared. */
+uint64_t gc_marks_clear(void)
+{
+	uint64_t n = 0;
+	uint32_t sg = __atomic_load_n(&rt_sweepgen, __ATOMIC_ACQUIRE);
+	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	for (uintptr_t a = rt_arena_lo; a < used; a += RT_HP) {
+		struct mspan *s = collected_span_at(a);
+		if (!s)
+			continue;
+		while (__atomic_load_n(&s->sweepgen, __ATOMIC_ACQUIRE) == sg - 1)
+			plat_relax();  /* its sweeper finishes without a lock */
+		for (unsigned w = 0; w < RT_SPAN_WORDS; w++)
+			__atomic_store_n(&s->markbits[w], 0, __ATOMIC_RELAXED);
+		n++;
+	}
+	return n;
 }

@@ -16,7 +16,7 @@
 void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_t since, uint64_t cpu_ns,
               uint64_t assist_ns, uint64_t gc_live, uint64_t gc_goal)
 {
-	char line[480];
+	char line[560];
 	uint64_t ncpu = (uint64_t)tally_ncpu();
 	unsigned pct = since ? (unsigned)(cpu_ns * 100 / (since * ncpu)) : 0;
 	unsigned markpct = c->conc ? (unsigned)((c->mark_cpu + assist_ns) * 100 / (c->conc * ncpu)) : 0;
@@ -37,6 +37,15 @@ void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_
 	                 (unsigned long long)(gc_live >> 20), (unsigned long long)(gc_goal >> 20),
 	                 (unsigned long long)ncpu, (unsigned long long)(gc_ms.dirty_pages - gc_ms.dirty_final),
 	                 (unsigned long long)gc_ms.dirty_final, (unsigned long long)st->objects_freed);
+	if (c->gen && n > 0 && (size_t)n < sizeof(line)) {
+		/* generational mode: the cycle's kind, before the newline */
+		n--;
+		int k = c->minor ? snprintf(line + n, sizeof(line) - (size_t)n, ", minor: %llu remembered pages\n",
+		                            (unsigned long long)gc_ms.remembered_pages)
+		                 : snprintf(line + n, sizeof(line) - (size_t)n, ", full: marks cleared in %llu.%03llu ms\n",
+		                            MS(c->unmark));
+		n = k > 0 ? n + k : -1;
+	}
 #undef MS
 	plat_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : strlen(line));
 	if (rt_gctrace < 2)

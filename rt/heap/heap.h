@@ -120,7 +120,13 @@ struct mspan {
 	volatile uint64_t allocbits[RT_SPAN_WORDS];
 	volatile uint64_t markbits[RT_SPAN_WORDS];  /* the collector's: set with
 	                              * atomic ORs (marker, born-marked windows),
-	                              * cleared by the span's sweep */
+	                              * cleared by the span's sweep (gcgen=1: kept
+	                              * for the traced survivors, the old objects
+	                              * of the next minor cycle, gc_sweep.c) */
+	volatile uint64_t bornbits[RT_SPAN_WORDS];  /* gcgen=1: the objects born
+	                              * marked this cycle (young again after the
+	                              * sweep); set with markbits, cleared by the
+	                              * sweep */
 };
 
 /* Index of the object at byte offset off of small span s (divmul: no
@@ -229,6 +235,15 @@ extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
+/* Generational minor cycles (gcgen=; hosted tests), with concurrent
+ * marking only: rt_gc_generational is read by the allocator's born-marked
+ * paths (1: they note born bits).  Changed only between collections. */
+void rt_gc_set_generational(int on);
+extern volatile int rt_gc_generational;
+/* Tests: the next background-style cycle this goroutine runs, a minor
+ * one if generational mode allows it (old objects exist): a whole cycle
+ * and its sweep, like rt_gc_collect; returns 1 if it was minor. */
+int rt_gc_collect_minor(void);
 void rt_gc_set_verify(int on);      /* check every cycle's marking (gcverify=; gc_verify.c) */
 /* Every word marking would read that holds an address in [obj, obj +
  * size): fn(where, its base, the word's address, its value, ctx).  The

@@ -63,6 +63,8 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align)
 		 * and set the bit itself, which is then 1 either way */
 		uint64_t born = !rt_kind_malloc(kind) && __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&s->markbits[0], born, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->bornbits[0], born && __atomic_load_n(&rt_gc_generational, __ATOMIC_RELAXED),
+		                 __ATOMIC_RELAXED);  /* gcgen=1: young next cycle */
 		if (born)
 			__atomic_fetch_add(&rt_gc_born_bytes, npages * RT_HP, __ATOMIC_RELAXED);
 		if (!rt_kind_malloc(kind) && s->needzero)

@@ -29,7 +29,8 @@
  *
  * The collector (gc.c): while it marks, a window reserved in a collected
  * span is born marked (its bits ORed into markbits, its bytes counted in
- * rt_gc_born_bytes; a window given back unused takes them back), and a
+ * rt_gc_born_bytes; a window given back unused takes them back; with
+ * gcgen=1 its bits are ORed into bornbits too), and a
  * collected span taken from a central list is swept first if this cycle
  * has not swept it yet (rt_gc_sweep_before_use, under the central's lock;
  * gc_sweep.c).  A new span gets the current sweep generation before its
@@ -182,6 +183,7 @@ static struct mspan *span_new_small(unsigned kind, unsigned cls)
 	for (unsigned w = 0; w < RT_SPAN_WORDS; w++) {  /* the marker may probe a stale span */
 		__atomic_store_n(&s->allocbits[w], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->markbits[w], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->bornbits[w], 0, __ATOMIC_RELAXED);
 	}
 	rt_span_fresh_objects(s);
 	rt_allspans_add(s);
@@ -218,6 +220,8 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 			 * while it marks (the flag changes only with the world
 			 * stopped, and a refill holds m->locks) */
 			__atomic_fetch_or(&s->markbits[w], got, __ATOMIC_ACQ_REL);
+			if (__atomic_load_n(&rt_gc_generational, __ATOMIC_RELAXED))
+				__atomic_fetch_or(&s->bornbits[w], got, __ATOMIC_RELAXED);  /* young next cycle */
 			__atomic_fetch_add(&rt_gc_born_bytes, (uint64_t)n * s->elemsize, __ATOMIC_RELAXED);
 		}
 	}

@@ -63,10 +63,11 @@ unsigned plat_gc_data(uintptr_t *lo, uintptr_t *hi, unsigned max)
 	return n;
 }
 
-/* hosted tests use tally_gc_percent and friends, rt_gc_set_concurrent */
-void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers)
+/* hosted tests use tally_gc_percent and friends, rt_gc_set_concurrent,
+ * rt_gc_set_generational */
+void plat_gc_config(int *percent, int64_t *limit, int *trace, int *concurrent, int *helpers, int *generational)
 {
-	(void)percent, (void)limit, (void)trace, (void)concurrent, (void)helpers;
+	(void)percent, (void)limit, (void)trace, (void)concurrent, (void)helpers, (void)generational;
 }
 
 /* hosted tests turn checks on with rt_heap_set_checks instead */

@@ -272,7 +272,8 @@ void *tally_malloc_noscan(size_t n);
  * running out of memory is tally_gc_alloc's. */
 #define TALLY_GC_TYPED_MAXBITS 65536
 void *tally_gc_alloc_typed(size_t n, const uint64_t *bitmap, size_t nbits);
-/* Collect now; returns when the heap has been swept.  While another
+/* Collect now (a full cycle, also with gcgen=1, whose background cycles
+ * may be minor ones); returns when the heap has been swept.  While another
  * collection runs (a background cycle the pacer started), this and the
  * setters and tally_gc_read_stats below park the calling goroutine until
  * it ends (waiting reason "GC busy wait"): they do not spin. */
@@ -310,6 +311,9 @@ struct tally_gc_stats {
 	/* bytes of parked goroutines' stacks below their sp that the collector
 	 * gave back to the kernel, in all (concurrent marking, bare metal) */
 	uint64_t stack_bytes_trimmed;
+	/* of cycles, the minor ones (boot option gcgen=1: old objects neither
+	 * traced nor freed, docs/heap.md "Minor cycles") */
+	uint64_t minor_cycles;
 	/* The pauses of the last cycle, and of the cycle whose pauses added
 	 * up to the most (pause_ns's largest), split into their parts. */
 	struct tally_gc_pause {

@@ -91,6 +91,13 @@ static void defaults_and_units(void **state)
 	ok("");
 	assert_int_equal(mem_opts.gcverify, 0);
 	refused("gcverify=yes", "gcverify=yes", "expected 0 or 1");
+	/* generational minor cycles: off by default, a bit */
+	assert_int_equal(mem_opts.gcgen, 0);
+	ok("gcgen=1");
+	assert_int_equal(mem_opts.gcgen, 1);
+	ok("");
+	assert_int_equal(mem_opts.gcgen, 0);
+	refused("gcgen=2", "gcgen=2", "expected 0 or 1");
 }
 
 /* Values that wrap to an in-range number if any step is unchecked. */
@@ -173,6 +180,9 @@ static void combinations(void **state)
 	refused("tick=0 quantum=1ms", "quantum=1ms", "tick=0");
 	assert_non_null(strstr(res.err, "\"tick=0\""));
 	ok("tick=0");        /* the default quantum is simply unused */
+	refused("gcgen=1 gcconc=0", "gcgen=1", "needs concurrent marking");
+	assert_non_null(strstr(res.err, "\"gcconc=0\""));
+	ok("gcconc=0 gcgen=0");
 	ok("tick=100 quantum=100us");
 	refused("test=all bench=.", "test=all", "\"bench=.\"");
 	assert_non_null(strstr(res.err, "give one"));
