@@ -59,7 +59,8 @@ Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   a trailing "stw" (icount1stw) boots with gcconc=0 (stop-the-world
   marking) for comparison, a trailing "solo" (icount2solo) with
   gchelpers=0 (the collecting goroutine marks alone), a trailing "gen"
-  (tcg2gen) with gcgen=1 (generational minor cycles); the others with
+  (tcg2gen) with gcgen=1 (generational minor cycles: a second table
+  splits their cycles by kind); the others with
   gcconc=1 and the default helpers.  --out DIR keeps each boot's console
   as DIR/<run>.txt.
 Context: stdlib only; builds the image with make, boots with
@@ -84,6 +85,8 @@ GC = re.compile(
 	r"(\d+) rounds\), sweep " + NUM + r" ms, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, \d+ P, (\d+)\+(\d+) "
 	r"dirty pages")
 LINE2 = re.compile(r"^gc (\d+) pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+) bytes;")
+# gcgen=1: the cycle's kind at the end of its first line
+KIND = re.compile(r", (?:minor: (\d+) remembered pages|full: marks cleared in [\d.]+ ms)$")
 # marking's CPU (the collector's and helpers' + assists') and the part of
 # it spent re-scanning dirty heap and data pages (all rounds)
 RESCAN = re.compile(r"; marking (\d+)\+(\d+) of \d+ ns x \d+ P; re-scans (\d+) ns$")
@@ -105,6 +108,10 @@ def parse(text):
 		m = GC.match(line)
 		if m and built:
 			cycles.append(dict(zip(FIELDS, (float(x) for x in m.groups()))))
+			k = KIND.search(line)
+			if k:
+				cycles[-1]["kind"] = "minor" if k.group(1) is not None else "full"
+				cycles[-1]["remembered"] = int(k.group(1) or 0)
 		m2 = LINE2.match(line)
 		if m2 and built and cycles and cycles[-1]["n"] == float(m2.group(1)) and prev_goal:
 			# the line's goal is the one its cycle set for the next: the
@@ -184,6 +191,26 @@ def row(run, mib, cs, ledger, percpu):
 	            avg("walk"), avg("rescan"), avg("drain"), avg("stacks"), avg("clear"), avg("sync"),
 	            avg("markpct"), shares or "-", ratio_found, ratio_true, avg("dirty"), avg("dirty2"), goal,
 	            avg("conc"), " / ".join("%.1f%%" % v for v in percpu) or "-", rescan, markms, period, assist))
+
+
+GEN_HEADER = ("| run (gcgen=1) | minor / full cycles | mark CPU, minor / full | mark CPU a cycle (ms), "
+              "minor / full | remembered pages (minor, mean) |\n|---|--:|--:|--:|--:|")
+
+
+def row_gen(run, cs):
+	"""The measured cycles by kind (gcgen=1 consoles), or None."""
+	if not any("kind" in c for c in cs):
+		return None
+	by = {k: [c for c in cs if c.get("kind") == k] for k in ("minor", "full")}
+
+	def mean(k, key, fmt):
+		v = [c[key] for c in by[k] if key in c]
+		return fmt % (sum(v) / len(v)) if v and len(v) == len(by[k]) else "-"
+
+	return "| %s | %d / %d | %s / %s | %s / %s | %s |" % (
+		run, len(by["minor"]), len(by["full"]), mean("minor", "markpct", "%.0f%%"),
+		mean("full", "markpct", "%.0f%%"), mean("minor", "markms", "%.1f"), mean("full", "markms", "%.1f"),
+		mean("minor", "remembered", "%.0f"))
 
 
 # Go 1.19's gctrace=1 line (runtime/mgc.go): clock = sweep termination
@@ -320,6 +347,7 @@ def main(argv=None):
 	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
 	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) | assists / mark CPU |")
 	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
+	gen = []
 	for run in runs:
 		rc, text, cmd, run = console(args, run, boot)
 		cs, ledger, percpu = parse(text)
@@ -329,6 +357,11 @@ def main(argv=None):
 			continue
 		print(row(run, args.mib, cs, ledger, percpu), flush=True)
 		sys.stderr.write("gcmeasure: %s: %s\n" % (run, cmd))
+		g = row_gen(run, cs)
+		if g:
+			gen.append(g)
+	if gen:
+		print("\n" + GEN_HEADER + "\n" + "\n".join(gen))
 	return 1 if failed else 0
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_gcmeasure.py - unit tests of tools/gcmeasure.py's reading of Go's
 gctrace=1 lines (the Go peer's rows), against values worked out by hand
-from a recorded console (go-icount1, 64 MiB live).
+from a recorded console (go-icount1, 64 MiB live), and of its split of a
+gcgen=1 console's cycles by kind (lines from an icount1gen boot).
 
 Context: stdlib only; run by `make test`'s py layer (tools/testlayers.py).
 """
@@ -53,6 +54,38 @@ class GoRows(unittest.TestCase):
 		self.assertEqual(f[8], "427.3")     # (398+430+454)/3
 		self.assertEqual(f[9], "674.5")     # (2.775-1.426)/2 s
 		self.assertEqual(f[10], "294.3")    # (288+307+288)/3
+
+
+GEN_CONSOLE = """\
+gc 7 pause ns: start 3000 (stop 0 stacks 0) final 51000 (stop 0 walk 30000 rescan 11000 stacks 0 roots 0 hooks 0) 22 dirty pages 9 tables; heap 67108864->67108864->67108864 goal 134217728 bytes; marking 1000+0 of 2000 ns x 1 P; re-scans 0 ns
+gc_live: 64 MiB live built, 7 cycles so far
+gc 8 @1.632s 74%: 0.054 ms stw (start 0.003: stop 0.000 stacks 0.000; final 0.051: stop 0.000 walk 0.030 rescan 0.011 drain 0.000), 117.617 ms concurrent (clear 2.409+0.000 sync, mark 78% of 1 P, 9 rounds), sweep 6.125 ms, 111->127->85 MB, 128 MB goal, 1 P, 9806+22 dirty pages, 1000 freed, minor: 4990 remembered pages
+gc 8 pause ns: start 3000 (stop 0 stacks 0) final 51000 (stop 0 walk 30000 rescan 11000 stacks 0 roots 0 hooks 0) 22 dirty pages 9 tables; heap 116391936->133169152->89128960 goal 134217728 bytes; marking 80000000+11740000 of 117617000 ns x 1 P; re-scans 50000000 ns
+gc 9 @1.798s 74%: 0.054 ms stw (start 0.003: stop 0.000 stacks 0.000; final 0.051: stop 0.000 walk 0.030 rescan 0.011 drain 0.000), 114.000 ms concurrent (clear 2.409+0.000 sync, mark 88% of 1 P, 9 rounds), sweep 6.125 ms, 117->127->85 MB, 128 MB goal, 1 P, 9806+22 dirty pages, 2000 freed, minor: 12135 remembered pages
+gc 9 pause ns: start 3000 (stop 0 stacks 0) final 51000 (stop 0 walk 30000 rescan 11000 stacks 0 roots 0 hooks 0) 22 dirty pages 9 tables; heap 122683392->133169152->89128960 goal 134217728 bytes; marking 90000000+10000000 of 114000000 ns x 1 P; re-scans 60000000 ns
+gc 10 @2.000s 74%: 0.054 ms stw (start 0.003: stop 0.000 stacks 0.000; final 0.051: stop 0.000 walk 0.030 rescan 0.011 drain 0.000), 190.000 ms concurrent (clear 2.409+0.000 sync, mark 97% of 1 P, 9 rounds), sweep 6.125 ms, 123->127->67 MB, 127 MB goal, 1 P, 9806+22 dirty pages, 3000 freed, full: marks cleared in 0.748 ms
+gc 10 pause ns: start 3000 (stop 0 stacks 0) final 51000 (stop 0 walk 30000 rescan 11000 stacks 0 roots 0 hooks 0) 22 dirty pages 9 tables; heap 128974848->133169152->70254592 goal 133169152 bytes; marking 170000000+14300000 of 190000000 ns x 1 P; re-scans 30000000 ns
+"""
+
+
+class GenRows(unittest.TestCase):
+	def test_kinds(self):
+		cs, _, _ = gcmeasure.parse(GEN_CONSOLE)
+		self.assertEqual([c.get("kind") for c in cs], ["minor", "minor", "full"])
+		self.assertEqual([c["remembered"] for c in cs], [4990, 12135, 0])
+		f = [x.strip() for x in gcmeasure.row_gen("icount1gen", cs).strip("|").split("|")]
+		self.assertEqual(f[1], "2 / 1")
+		self.assertEqual(f[2], "83% / 97%")        # (78+88)/2, 97
+		# marking + assists a cycle: (91.74+100)/2 = 95.87; 184.3
+		self.assertEqual(f[3], "95.9 / 184.3")
+		self.assertEqual(f[4], "8562")             # (4990+12135)/2, rounded half to even
+
+	def test_no_kinds_without_gcgen(self):
+		cs, _, _ = gcmeasure.parse(GEN_CONSOLE.replace(", minor: 4990 remembered pages", "")
+		                           .replace(", minor: 12135 remembered pages", "")
+		                           .replace(", full: marks cleared in 0.748 ms", ""))
+		self.assertEqual(len(cs), 3)
+		self.assertIsNone(gcmeasure.row_gen("icount1", cs))
 
 
 if __name__ == "__main__":

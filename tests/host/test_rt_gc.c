@@ -35,6 +35,7 @@
 #include "rt/heap/rt_malloc.h"
 #include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
+#include "tests/host/gc_lists.h"
 
 struct shared {
 	volatile int64_t done;
@@ -46,39 +47,6 @@ struct shared {
 	volatile int64_t first_outside;   /* test_pause_ring */
 };
 RT_TEST_SCAFFOLD
-
-struct node {
-	struct node *next;
-	uint64_t sum;   /* a function of the node's address and value */
-	uint64_t val;
-	char pad[40];
-};
-
-static uint64_t sum_of(const struct node *n) { return ((uintptr_t)n * 0x9e3779b97f4a7c15ull) ^ n->val; }
-
-static struct node *list_make(int n, uint64_t seed)
-{
-	struct node *head = NULL;
-	for (int i = 0; i < n; i++) {
-		struct node *x = tally_gc_alloc(sizeof(*x), TALLY_GC_SCAN);
-		RT_CHECK(x != NULL);
-		RT_CHECK(x->next == NULL && x->val == 0);  /* zeroed */
-		x->val = seed + (uint64_t)i;
-		x->sum = sum_of(x);
-		x->next = head;
-		head = x;
-	}
-	return head;
-}
-
-static int list_ok(const struct node *h, int n)
-{
-	int k = 0;
-	for (; h; h = h->next, k++)
-		if (h->sum != sum_of(h))
-			return 0;
-	return k == n;
-}
 
 static struct node *global_list;
 static void *volatile sink;

@@ -39,6 +39,7 @@
 #include "rt/heap/gc_impl.h"
 #include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
+#include "tests/host/gc_lists.h"
 
 struct shared {
 	volatile int64_t done;
@@ -188,38 +189,6 @@ static void test_nobarrier_loses_it(void **st)
 }
 
 /* ---- torture with concurrent marking ---- */
-
-struct node {
-	struct node *next;
-	uint64_t sum, val;
-	char pad[40];
-};
-
-static uint64_t sum_of(const struct node *n) { return ((uintptr_t)n * 0x9e3779b97f4a7c15ull) ^ n->val; }
-
-static struct node *list_make(int n, uint64_t seed)
-{
-	struct node *head = NULL;
-	for (int i = 0; i < n; i++) {
-		struct node *x = tally_gc_alloc(sizeof(*x), TALLY_GC_SCAN);
-		RT_CHECK(x != NULL);
-		RT_CHECK(x->next == NULL && x->val == 0);  /* zeroed */
-		x->val = seed + (uint64_t)i;
-		x->sum = sum_of(x);
-		x->next = head;
-		head = x;
-	}
-	return head;
-}
-
-static int list_ok(const struct node *h, int n)
-{
-	int k = 0;
-	for (; h; h = h->next, k++)
-		if (h->sum != sum_of(h))
-			return 0;
-	return k == n;
-}
 
 #define TW 8
 static struct tally_waitgroup wg;
