@@ -112,6 +112,8 @@ __attribute__((no_sanitize("thread")))  /* span fields peeked, as gc_span_at */
 int gc_mark_remembered(uint64_t deadline)
 {
 	uintptr_t used = __atomic_load_n(&rt_arena_used, __ATOMIC_ACQUIRE);
+	if (!rs_at)
+		gc_typed_done = NULL;  /* a new pass (resumed slices go on with it) */
 	for (; rs_at < rs_words; rs_at++) {
 		if (deadline && rs_at % 8 == 0 && plat_nanotime() >= deadline)
 			return 0;
@@ -154,6 +156,7 @@ static void rescan_page(int area, uintptr_t pg, uintptr_t lo, uintptr_t hi)
 static uint64_t harvest(int area, uintptr_t lo, uintptr_t hi, int rescan)
 {
 	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
+	gc_typed_done = NULL;  /* a new pass */
 	uintptr_t p = lo & ~(uintptr_t)(PG - 1);
 	while (p < hi) {
 		size_t n = (hi - p + PG - 1) / PG;
@@ -234,6 +237,7 @@ static int rescan_hull_page(const struct hull *h, uintptr_t pg)
 static uint64_t heap_and_data(int mode, int rescan)
 {
 	uint64_t bm[CHUNK_PAGES / 64], dirty = 0;
+	gc_typed_done = NULL;  /* a new pass */
 	uintptr_t hlo, hhi;
 	struct hull h[2];
 	unsigned nh = hulls(h, &hlo, &hhi);
@@ -345,6 +349,7 @@ long gc_preclean(void)
 	}
 	long dirty = 0;
 	at = 0;
+	gc_typed_done = NULL;  /* a new pass */
 	for (unsigned i = 0; found && i < nh; i++) {
 		size_t np = (h[i].hi - h[i].lo) / PG;
 		for (size_t w = 0; w < np / 64; w++)

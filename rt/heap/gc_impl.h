@@ -34,6 +34,7 @@ struct gc_mark_stats {
 	uint64_t tables;          /* units (page tables) the round harvests read */
 	uint64_t stack_pages_trimmed;  /* parked goroutines' stack pages given back */
 	uint64_t remembered_pages;  /* minor cycles: remembered heap pages scanned */
+	uint64_t typed_large_bytes; /* large typed objects scanned whole by page re-scans */
 };
 extern struct gc_mark_stats gc_ms;   /* under the work lock */
 
@@ -76,6 +77,10 @@ void gc_scan_root(uintptr_t lo, uintptr_t hi);
  * and bss runs of this cycle (gc_data_refresh). */
 struct mspan *gc_span_at(uintptr_t a, uint8_t *state);
 void gc_scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t hi);
+/* The large typed object gc_scan_span_range scanned whole last: a pass
+ * over dirty or remembered pages (gc_dirty.c) sets it to NULL when it
+ * starts, so each such object is scanned once a pass. */
+extern struct mspan *gc_typed_done;
 unsigned gc_data_runs(const uintptr_t **lo, const uintptr_t **hi);
 
 /* ---- gc_stack.c ---- */

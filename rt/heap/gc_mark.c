@@ -55,6 +55,7 @@
 /* the marker's state (counters, the mark stack's pages from the page
  * heap, the bitmap, data's runs) holds no pointer to a collected object */
 PLAT_GC_NOROOT struct gc_mark_stats gc_ms;
+PLAT_GC_NOROOT struct mspan *gc_typed_done;
 static PLAT_GC_NOROOT volatile int work_locked;
 
 void gc_work_lock(void)
@@ -604,9 +605,16 @@ void gc_scan_span_range(struct mspan *s, uint8_t state, uintptr_t lo, uintptr_t 
 		return;
 	if (state == SPAN_LARGE) {
 		if (kind == KIND_GC_TYPED) {
-			/* by its bitmap, whole (its trailer is at the slot's end) */
-			if (__atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE))
+			/* by its bitmap, whole (its trailer is at the slot's end),
+			 * once a pass: a pass visits pages in address order, so
+			 * its next dirty pages are this same object's (without
+			 * this, a 1 MiB object with every page dirty was scanned
+			 * 256 times a pass) */
+			if (s != gc_typed_done && __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
+				gc_typed_done = s;
+				gc_ms.typed_large_bytes += end - base;
 				rt_gc_scan_typed(base, end, mark_one);
+			}
 		} else if (kind == KIND_MALLOC || __atomic_load_n(&s->markbits[0], __ATOMIC_ACQUIRE)) {
 			gc_scan_root(lo, hi);
 		}

@@ -22,7 +22,12 @@
  *     3000 integer targets;
  *   - a 100-bit bitmap (the long trailer form): words 70 and 99 keep
  *     their targets, word 5 does not;
- *   - bad arguments: NULL with EINVAL.
+ *   - bad arguments: NULL with EINVAL;
+ *   - a large typed object is scanned whole once a pass over dirty pages,
+ *     not once for each of its dirty pages: with concurrent marking (the
+ *     hosted record reports every page dirty, so the final pause's pass
+ *     re-scans all 256 pages of a 1 MiB object) the whole-object scans of
+ *     a cycle add up to its size (256 times that before).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "rt/heap/heap.h"
+#include "rt/heap/gc_impl.h"
 #include "rt/include/tally.h"
 #include "tests/host/rt_test.h"
 
@@ -47,6 +52,7 @@ struct shared {
 	volatile int64_t arr_ptr_alive, arr_int_alive;
 	volatile int64_t long_alive[3];
 	volatile int64_t einval;
+	volatile int64_t typed_bytes, big_bytes;
 	char where[128];
 };
 RT_TEST_SCAFFOLD
@@ -286,11 +292,43 @@ static void test_array_and_long_bitmap(void **st)
 	assert_int_equal(S->einval, 3);
 }
 
+/* ---- a large typed object in a pass over dirty pages ---- */
+
+static void *volatile big;
+
+static void big_main(void *arg)
+{
+	(void)arg;
+	rt_gc_set_concurrent(1);
+	tally_gc_percent(-1);  /* only tally_gc collects */
+	uint64_t bm = 0x1;     /* {pointer, integer} pairs */
+	big = tally_gc_alloc_typed(1u << 20, &bm, 2);
+	RT_CHECK(big != NULL);
+	tally_gc();
+	gc_work_lock();
+	S->typed_bytes = (int64_t)gc_ms.typed_large_bytes;
+	gc_work_unlock();
+	S->big_bytes = (int64_t)rt_span_of((uintptr_t)big)->npages * (int64_t)RT_HP;
+	S->done = 1;
+}
+
+static void test_large_typed_once_a_pass(void **st)
+{
+	(void)st;
+	run_1_and_4(big_main);
+	assert_int_equal(S->done, 1);
+	print_message("  whole-object scans: %lld bytes of a %lld-byte object\n", (long long)S->typed_bytes,
+	              (long long)S->big_bytes);
+	assert_true(S->typed_bytes >= S->big_bytes);      /* the final pause's pass scanned it */
+	assert_true(S->typed_bytes <= 2 * S->big_bytes);  /* once, not once a page */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node),
 		cmocka_unit_test(test_array_and_long_bitmap),
+		cmocka_unit_test(test_large_typed_once_a_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
