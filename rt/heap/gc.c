@@ -65,40 +65,9 @@
  *      stopped and marking ending.  Its parts, in ns, are in
  *      tally_gc_stats.pause_last and pause_worst and on gctrace=2's
  *      second line.
- * Minor cycles (gcgen=1, concurrent mode only; default off): marking
- * traces the whole live heap every cycle, and on an allocation-heavy
- * program that is most of the collector's CPU.  The dirty record that
- * serves as the write barrier is also a remembered set, as in Boehm's
- * generational mode: a sweep keeps the mark bits of the objects the
- * marking traced (gc_sweep.c), so they are old in the next cycle; a
- * minor cycle marks from the roots and from the old objects on the heap
- * pages written since the last cycle's start pause (gc_dirty.c's
- * remembered set, rs_cur), never traces through an old object otherwise
- * and frees only young garbage; old garbage waits for a full cycle.
- * Objects born marked while a cycle marks are young again after it
- * (their born bits, mcentral.c and malloc.c), else the floating garbage
- * of every minor cycle would pile up as old garbage; that is why the
- * remembered set runs from the last cycle's start pause, not its final
- * pause: an old object written while that cycle marked may hold the only
- * pointer to one of them.  A full cycle clears every mark first
- * (gc_marks_clear, world running, choose_kind).  Which kind: tally_gc,
- * an out-of-memory collection and gcconc=0 are always full; a background
- * cycle is minor unless minor cycles have promoted (traced) a quarter of
- * what the last full cycle traced, or the last one kept 1.5 times that
- * (GEN_PROMOTE_DIV; the pacer, gc_pace.c, keeps a minor cycle's goal at
- * the last full cycle's).  Invariant (gcverify=1 checks it every cycle):
- * at the end of a minor cycle's marking, every word of a marked object
- * that names an allocated object names a marked one; an old object on a
- * page nobody wrote names only old objects, since a young object did not
- * exist when it was last scanned.  What minor cycles change for the
- * program: an old object's cleanup, weak handles and an unreachable
- * timer wait for the next full cycle (gcfinal.c reads the marks as in any
- * cycle).  Rules for a newcomer: nothing but the sweep and
- * gc_marks_clear may clear a mark bit between cycles, and every harvest
- * of the heap's record must pass its pages to the remembered set
- * (gc_dirty.c's remset_note) while gc_remset_on: a harvest that cleared a
- * page's dirty bit without noting it would lose the store that made an
- * old object name a young one.
+ * Minor cycles (gcgen=1, concurrent mode only; default off): gc_gen.c
+ * (its essay has the rules), which chooses each cycle's kind
+ * (gc_gen_choose) and keeps the old generation's counts (gc_gen_done).
  *
  * Mark assists (rt.gc.assist, on the allocating goroutine): an allocation
  * that needs a new window while marking is on and marking is behind
@@ -173,15 +142,6 @@ int64_t rt_gc_limit_v;
 int rt_gctrace;
 static int gc_conc;
 static int gc_helpers = 1;   /* boot option gchelpers= */
-/* Generational mode (gcgen=; "Minor cycles" above): */
-PLAT_GC_NOROOT volatile int rt_gc_generational;
-static PLAT_GC_NOROOT int marks_sticky;       /* the last sweep kept the traced marks */
-static PLAT_GC_NOROOT int gen_ready;          /* the last cycle noted the remembered set */
-static PLAT_GC_NOROOT int gen_next_full;      /* the next background cycle must be full */
-static PLAT_GC_NOROOT uint64_t gen_old;       /* bytes marked now: the old objects */
-static PLAT_GC_NOROOT uint64_t gen_full;      /* bytes the last full cycle traced */
-static PLAT_GC_NOROOT uint64_t gen_promoted;  /* bytes minor cycles traced since */
-#define GEN_PROMOTE_DIV 4   /* a full cycle once minor ones promoted a quarter of gen_full */
 static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
 static PLAT_GC_NOROOT struct tally_gc_stats st;
 static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
@@ -194,7 +154,6 @@ static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in colle
 int gc_test_nobarrier, gc_test_nostackscan, gc_test_noremset;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
-void rt_gc_set_generational(int on) { __atomic_store_n(&rt_gc_generational, on != 0, __ATOMIC_RELAXED); }
 
 /* Marking is complete, the world is stopped, nothing is swept yet:
  * gcfinal.c queues the cleanups of unmarked objects, clears their weak
@@ -314,36 +273,13 @@ static uint64_t mark_concurrently(struct gc_cycle *c, struct g *self, int *hot, 
 	return cpu;
 }
 
-/* Generational mode, world running, every sweep done: choose the kind of
- * cycle (minor_ok: the caller allows a minor one) and, for a full one
- * after a sweep that kept marks, clear them (rt.gc.mark). */
-static int choose_kind(int conc, int minor_ok, struct gc_cycle *c)
-{
-	int gen = conc && __atomic_load_n(&rt_gc_generational, __ATOMIC_RELAXED) && gc_remset_ready();
-	int minor = gen && minor_ok && gen_ready && !gen_next_full;
-	__atomic_store_n(&gc_remset_on, gen, __ATOMIC_RELAXED);
-	if (!minor && marks_sticky) {
-		struct m *m = rt_acquirem();
-		unsigned old = plat_ledger_switch(gc_class_mark);
-		uint64_t t0 = plat_nanotime();
-		gc_marks_clear();
-		c->unmark = plat_nanotime() - t0;
-		plat_ledger_switch(old);
-		rt_releasem(m);
-		marks_sticky = 0;
-	}
-	c->gen = gen;
-	c->minor = minor;
-	return minor;
-}
-
 static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 {
 	memset(c, 0, sizeof(*c));
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();  /* the last cycle's sweep must be done */
 	c->sweep = plat_nanotime() - ts;
-	int minor = choose_kind(conc, minor_ok, c);
+	int minor = gc_gen_choose(conc, minor_ok, c);
 	gc_data_refresh();
 	struct m *m = rt_acquirem();
 	struct g *self = m->curg;
@@ -443,35 +379,16 @@ static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 	__atomic_store_n(&rt_gc_marking, 0, __ATOMIC_SEQ_CST);
 	uint64_t th = plat_nanotime();
 	c->end = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_SEQ_CST);
-	/* a minor cycle's marked heap: the old objects and what it traced */
-	uint64_t marked = gc_ms.marked_bytes + (minor ? gen_old : 0);
-	gc_live = marked + __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
+	uint64_t base;
+	uint64_t born = __atomic_load_n(&rt_gc_born_bytes, __ATOMIC_SEQ_CST);
+	gc_live = gc_gen_done(c, born, &base) + born;
 	mark_done_hooks();
 	gc_sweep_next_cycle(c->gen);
-	marks_sticky = c->gen;
 	__atomic_store_n(&rt_gc_heap_alloc, gc_live, __ATOMIC_SEQ_CST);
-	uint64_t base = gc_ms.marked_bytes;
-	if (c->gen) {
-		gen_old = marked;
-		if (minor) {
-			gen_promoted += gc_ms.marked_bytes;
-			base = gen_full;  /* the goal stays the last full cycle's */
-		} else {
-			gen_full = gc_ms.marked_bytes;
-			gen_promoted = 0;
-		}
-		gen_ready = 1;
-		/* full once minor cycles promoted a quarter of the last full
-		 * cycle's live heap, or the heap kept leaves under half of
-		 * GOGC's room (old garbage and born objects take it) */
-		gen_next_full = gen_promoted * GEN_PROMOTE_DIV >= gen_full || gc_live * 2 >= gen_full * 3;
-	} else {
-		gen_ready = 0;
-	}
 	/* the goal over the traced bytes, the runway (gc_pace.c) */
 	gc_pace_cycle(base, gc_live, gc_ms.scanned_bytes + gc_ms.roots_bytes, c,
 	              __atomic_load_n(&assist_ns, __ATOMIC_RELAXED), (unsigned)tally_ncpu(), minor,
-	              c->gen && !gen_next_full);
+	              gc_gen_next_minor(c));
 	gc_work_unlock();
 	gc_start_the_world(m->id);
 	uint64_t t5 = plat_nanotime();

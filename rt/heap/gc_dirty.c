@@ -28,7 +28,7 @@
  * harvested again in the final pause (on one CPU also just before it, in
  * gc.c's last stretch, so the pause finds them clean).
  *
- * The remembered set (generational mode, gc.c's "Minor cycles"): while
+ * The remembered set (generational mode, gc_gen.c's essay): while
  * gc_remset_on, every harvest of the heap's record (the clear before the
  * start pause, each pre-cleaning round, the final pause) also ORs its
  * dirty pages into rs_acc.  The cycle's clear ends by making rs_acc the

@@ -1,7 +1,7 @@
 /*
  * gc_impl.h - what the collector's files share (gc.c: the cycle and the
  * pacer; gc_stw.c: stopping the world; gc_mark.c: marking and roots;
- * gc_dirty.c: the dirty record and its re-scans; gc_stack.c: stacks as roots, their concurrent scan
+ * gc_dirty.c: the dirty record and its re-scans; gc_gen.c: minor cycles; gc_stack.c: stacks as roots, their concurrent scan
  * and trim; gc_sweep.c: sweeping) and nothing else includes.  The design is gc.c's essay.
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
@@ -207,6 +207,20 @@ extern int gc_test_hull_snapshot;
  * cycle's number, for the message; conc: marking was concurrent); else
  * nothing. */
 void gc_verify(struct g *self, uintptr_t own_lo, uint64_t cycle, int conc);
+
+/* ---- gc_gen.c: generational minor cycles ---- */
+struct gc_cycle;
+/* Before a cycle, world running, every sweep done: its kind (1 minor;
+ * minor_ok: the caller allows one), noted in c->gen and c->minor; before
+ * a full one after a sweep that kept marks, the marks cleared
+ * (rt.gc.mark, c->unmark). */
+int gc_gen_choose(int conc, int minor_ok, struct gc_cycle *c);
+/* Marking of cycle c ended (world stopped), born: the bytes born marked:
+ * the marked heap (a minor cycle: the old objects too); *base: the bytes
+ * the pacer's goal is over.  gc_gen_next_minor: after it, whether the
+ * next background cycle will be minor. */
+uint64_t gc_gen_done(const struct gc_cycle *c, uint64_t born, uint64_t *base);
+int gc_gen_next_minor(const struct gc_cycle *c);
 
 /* ---- gc_trace.c ---- */
 /* One cycle's times (ns) and counts, for gctrace and the statistics

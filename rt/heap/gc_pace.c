@@ -41,7 +41,7 @@
  * the runway.  At the goal an allocator assists or, with nothing to
  * scan, waits (gc_wait.c).
  *
- * Generational mode (gcgen=1, gc.c's "Minor cycles"): a minor cycle's
+ * Generational mode (gcgen=1, gc_gen.c's essay): a minor cycle's
  * goal is the last full cycle's (its traced bytes are the base), so old
  * objects that died since, which a minor cycle keeps, take room from the
  * runway instead of raising the goal: the heap stays within GOGC of the

@@ -34,7 +34,7 @@
  * malloc span gets its sweepgen before its kind (rt_span_born, then a
  * fence), so a claim never lands on a span that is new.
  *
- * Generational mode (gcgen=1, gc.c's essay "Minor cycles"): a sweep
+ * Generational mode (gcgen=1, gc_gen.c's essay): a sweep
  * keeps the mark bits of the survivors the marking traced (markbits :=
  * alloc & mark & ~born): they are the old objects of the next cycle,
  * which a minor cycle neither traces nor frees; the objects born marked
