@@ -79,14 +79,73 @@ KTEST(pci_irq_vector_alloc)
 	KASSERT_EQ(irq_vectors_free(), before);
 }
 
-static volatile uint64_t msix_hits;
-static volatile unsigned msix_vector_seen;
+/*
+ * Counting interrupts against causes.  A test raises one cause at a time
+ * and checks that exactly one interrupt found it.  The handler itself
+ * reads and clears the device's causes (ICR), so every interrupt is
+ * classified by what was pending when it ran: `found` counts those that
+ * found a cause, `empty` those that found none.
+ *
+ * Empty interrupts are the model's, and are allowed (at most one per
+ * cause): QEMU 7.2's e1000e throttles each MSI-X vector (EITR) and MSI
+ * (ITR) with a timer of at least 128 us that the guest cannot turn off.
+ * Once a notification found a vector's timer still running (QEMU's main
+ * loop ran the timer late, which a busy host does), the model latches
+ * "interrupt pending" for that vector and never clears it, and every later
+ * expiry of the timer, 128 us after each interrupt, sends the vector's
+ * message again with nothing pending.  Seen with `-trace
+ * e1000e_irq_postponed_by_xitr -trace e1000e_irq_msix_notify_postponed_vec`
+ * in a failing boot of the earlier test that counted every interrupt.  A
+ * real 82574 sends nothing without a cause, and a driver must take an
+ * empty interrupt quietly anyway (the ack at its start may have taken the
+ * cause an interrupt still in flight was sent for).
+ */
+struct cause_count {
+	struct e1000e *dev;
+	uint32_t mask;                  /* the causes the test routes */
+	volatile uint64_t found, empty;
+	volatile uint32_t last;         /* the causes the last `found` one saw */
+	volatile unsigned vector;
+};
+
+static void cause_count_hit(struct cause_count *c, unsigned vector)
+{
+	uint32_t icr = e1000e_ack(c->dev, c->mask);
+	c->vector = vector;
+	if (icr & c->mask) {
+		c->last = icr & c->mask;
+		c->found++;
+	} else {
+		c->empty++;
+	}
+}
+
+/* Raise `cause`, wait for the interrupt that finds it, then 5 ms more to
+ * see that no second one does. */
+static int wait_count(volatile uint64_t *hits, uint64_t want, uint64_t ns);
+
+static void cause_round(struct cause_count *c, uint32_t cause, unsigned i, int line)
+{
+	uint64_t before = c->found;
+	e1000e_raise(c->dev, cause);
+	if (wait_count(&c->found, before + 1, 2000000000ull) < 0)
+		ktest_fail(__FILE__, line, "interrupt arrived",
+		           " (round %u: none found cause 0x%x after 2 s; %lu found none)", i, cause,
+		           (uint64_t)c->empty);
+	if (c->last != cause)
+		ktest_fail(__FILE__, line, "the interrupt found the cause raised",
+		           " (round %u: raised 0x%x, found 0x%x)", i, cause, c->last);
+	if (wait_count(&c->found, before + 2, 5000000ull) == 0)
+		ktest_fail(__FILE__, line, "one interrupt a cause",
+		           " (round %u: a second interrupt found cause 0x%x)", i, c->last);
+}
+
+static struct cause_count msix_cc;
 
 static void msix_handler(unsigned vector, struct trap_frame *tf)
 {
 	(void)tf;
-	msix_vector_seen = vector;
-	msix_hits++;
+	cause_count_hit(&msix_cc, vector);
 }
 
 /* Spin (interrupts on) until *hits reaches want or ns pass; 0, or -1. */
@@ -112,36 +171,31 @@ KTEST(pci_msix_e1000e)
 	struct pci_dev *d = e->pci;
 	const unsigned entry = 2, rounds = 6;
 	KASSERT(d->has_msix);
+	msix_cc = (struct cause_count){ .dev = e, .mask = E1000E_CAUSE_RXQ0 | E1000E_CAUSE_TXQ0 };
 	int v = pci_msix_enable(d, entry, msix_handler, LC_KERN_DRIVER);
 	KASSERT(v >= 0);
 	uint64_t count0 = irq_count((unsigned)v);
-	msix_hits = 0;
 	KASSERT(e1000e_route(e, E1000E_CAUSE_RXQ0 | E1000E_CAUSE_TXQ0, entry) == 0);
 	/* no cause set yet: nothing may arrive */
-	KASSERT(wait_count(&msix_hits, 1, 20000000ull) < 0);
-	for (unsigned i = 0; i < rounds; i++) {
-		/* alternate the two causes: the model sends a cause again only
-		 * once it saw it cleared while another one was pending */
-		uint32_t cause = (i & 1) ? E1000E_CAUSE_TXQ0 : E1000E_CAUSE_RXQ0;
-		e1000e_raise(e, cause);
-		if (wait_count(&msix_hits, i + 1, 2000000000ull) < 0)
-			ktest_fail(__FILE__, __LINE__, "interrupt arrived",
-			           " (round %u: %lu interrupts after 2 s)", i, (uint64_t)msix_hits);
-		KASSERT((e1000e_ack(e, cause) & cause) == cause);
-		/* exactly one interrupt per cause set */
-		KASSERT(wait_count(&msix_hits, i + 2, 5000000ull) < 0);
-		KASSERT_EQ(msix_hits, i + 1);
-	}
-	KASSERT_EQ(msix_vector_seen, (unsigned)v);
-	KASSERT_EQ(irq_count((unsigned)v) - count0, rounds);
+	KASSERT(wait_count(&msix_cc.empty, 1, 20000000ull) < 0);
+	KASSERT_EQ(msix_cc.found, 0);
+	/* alternate the two causes: both IVAR fields name the entry */
+	for (unsigned i = 0; i < rounds; i++)
+		cause_round(&msix_cc, (i & 1) ? E1000E_CAUSE_TXQ0 : E1000E_CAUSE_RXQ0, i, __LINE__);
+	KASSERT_EQ(msix_cc.found, rounds);
+	KASSERT(msix_cc.empty <= rounds);
+	KASSERT_EQ(msix_cc.vector, (unsigned)v);
+	/* the kernel dispatched each interrupt once, to this handler */
+	KASSERT_EQ(irq_count((unsigned)v) - count0, msix_cc.found + msix_cc.empty);
 	/* the entries not routed stay masked */
 	volatile uint32_t *t = (volatile uint32_t *)((volatile uint8_t *)d->bar[d->msix.table_bir].va +
 	                                             d->msix.table_off);
 	for (unsigned k = 0; k < d->msix.size; k++)
 		if (k != entry)
 			KASSERT(t[4 * k + 3] & 1);
-	ktest_note("e1000e %02x:%02x.%x MSI-X entry %u -> vector 0x%x: %u of %u interrupts",
-	           d->bus, d->dev, d->fn, entry, v, (unsigned)msix_hits, rounds);
+	ktest_note("e1000e %02x:%02x.%x MSI-X entry %u -> vector 0x%x: %u of %u causes, "
+	           "%u empty", d->bus, d->dev, d->fn, entry, v, (unsigned)msix_cc.found, rounds,
+	           (unsigned)msix_cc.empty);
 	e1000e_quiet(e);
 	pci_msix_disable(d, entry, (unsigned)v);
 }
@@ -266,18 +320,13 @@ KTEST(pci_intx_e1000e)
  * mask), one vector, with MSI-X turned off: the device's own message
  * write, from a cause set in its ICS register, must reach the vector
  * pci_msi_enable allocated, once per cause set. */
-static struct e1000e *msi_dev;
-static volatile uint64_t msi_hits;
-static volatile unsigned msi_vector_seen;
+static struct cause_count msi_cc;
 
 static void msi_handler(unsigned vector, struct trap_frame *tf)
 {
 	(void)tf;
-	msi_vector_seen = vector;
-	msi_hits++;
-	e1000e_ack(msi_dev, 0xffffffffu);
+	cause_count_hit(&msi_cc, vector);
 }
-
 
 KTEST(pci_msi_e1000e)
 {
@@ -289,8 +338,7 @@ KTEST(pci_msi_e1000e)
 	const unsigned rounds = 4;
 	struct pci_dev *d = e->pci;
 	KASSERT(d->has_msi);
-	msi_dev = e;
-	msi_hits = 0;
+	msi_cc = (struct cause_count){ .dev = e, .mask = E1000E_CAUSE_RXQ0 };
 	int v = pci_msi_enable(d, msi_handler, LC_KERN_DRIVER);
 	KASSERT(v >= 0);
 	/* what the device will use: MSI on, MSI-X off, one vector */
@@ -301,20 +349,17 @@ KTEST(pci_msi_e1000e)
 		KASSERT(!(pci_read16(d, d->msix.cap + 2) & 0x8000));
 	uint64_t count0 = irq_count((unsigned)v);
 	KASSERT(e1000e_route(e, E1000E_CAUSE_RXQ0, 0) == 0);
-	KASSERT(wait_count(&msi_hits, 1, 20000000ull) < 0);
-	for (unsigned i = 0; i < rounds; i++) {
-		e1000e_raise(e, E1000E_CAUSE_RXQ0);
-		if (wait_count(&msi_hits, i + 1, 2000000000ull) < 0)
-			ktest_fail(__FILE__, __LINE__, "interrupt arrived",
-			           " (round %u: %lu interrupts after 2 s)", i, (uint64_t)msi_hits);
-		KASSERT(wait_count(&msi_hits, i + 2, 5000000ull) < 0);
-		KASSERT_EQ(msi_hits, i + 1);
-	}
-	KASSERT_EQ(msi_vector_seen, (unsigned)v);
-	KASSERT_EQ(irq_count((unsigned)v) - count0, rounds);
-	ktest_note("e1000e %02x:%02x.%x MSI (%s address) -> vector 0x%x: %u of %u interrupts",
+	KASSERT(wait_count(&msi_cc.empty, 1, 20000000ull) < 0);
+	KASSERT_EQ(msi_cc.found, 0);
+	for (unsigned i = 0; i < rounds; i++)
+		cause_round(&msi_cc, E1000E_CAUSE_RXQ0, i, __LINE__);
+	KASSERT_EQ(msi_cc.found, rounds);
+	KASSERT(msi_cc.empty <= rounds);
+	KASSERT_EQ(msi_cc.vector, (unsigned)v);
+	KASSERT_EQ(irq_count((unsigned)v) - count0, msi_cc.found + msi_cc.empty);
+	ktest_note("e1000e %02x:%02x.%x MSI (%s address) -> vector 0x%x: %u of %u causes, %u empty",
 	           d->bus, d->dev, d->fn, d->msi.is64 ? "64-bit" : "32-bit", v,
-	           (unsigned)msi_hits, rounds);
+	           (unsigned)msi_cc.found, rounds, (unsigned)msi_cc.empty);
 	e1000e_quiet(e);
 	pci_msi_disable(d, (unsigned)v);
 	KASSERT(!(pci_read16(d, d->msi.cap + 2) & 1));
