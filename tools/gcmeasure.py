@@ -86,7 +86,9 @@ GC = re.compile(
 	r"dirty pages")
 LINE2 = re.compile(r"^gc (\d+) pause ns: .*; heap (\d+)->(\d+)->(\d+) goal (\d+) bytes;")
 # gcgen=1: the cycle's kind at the end of its first line
-KIND = re.compile(r", (?:minor: (\d+) remembered pages|full: marks cleared in [\d.]+ ms)$")
+# (since spans dense with old objects are set aside: ", N spans aside (M MB free)" after it)
+KIND = re.compile(r", (?:minor: (\d+) remembered pages|full: marks cleared in [\d.]+ ms)"
+                  r"(?:, (\d+) spans aside \((\d+) MB free\))?$")
 # marking's CPU (the collector's and helpers' + assists') and the part of
 # it spent re-scanning dirty heap and data pages (all rounds)
 RESCAN = re.compile(r"; marking (\d+)\+(\d+) of \d+ ns x \d+ P; re-scans (\d+) ns$")
@@ -112,6 +114,9 @@ def parse(text):
 			if k:
 				cycles[-1]["kind"] = "minor" if k.group(1) is not None else "full"
 				cycles[-1]["remembered"] = int(k.group(1) or 0)
+				if k.group(2) is not None:
+					cycles[-1]["aside"] = int(k.group(2))
+					cycles[-1]["asidemb"] = int(k.group(3))
 		m2 = LINE2.match(line)
 		if m2 and built and cycles and cycles[-1]["n"] == float(m2.group(1)) and prev_goal:
 			# the line's goal is the one its cycle set for the next: the
@@ -194,7 +199,8 @@ def row(run, mib, cs, ledger, percpu):
 
 
 GEN_HEADER = ("| run (gcgen=1) | minor / full cycles | mark CPU, minor / full | mark CPU a cycle (ms), "
-              "minor / full | remembered pages (minor, mean) |\n|---|--:|--:|--:|--:|")
+              "minor / full | remembered pages (minor, mean) | spans set aside, MB free in them (mean) |"
+              "\n|---|--:|--:|--:|--:|--:|")
 
 
 def row_gen(run, cs):
@@ -207,10 +213,13 @@ def row_gen(run, cs):
 		v = [c[key] for c in by[k] if key in c]
 		return fmt % (sum(v) / len(v)) if v and len(v) == len(by[k]) else "-"
 
-	return "| %s | %d / %d | %s / %s | %s / %s | %s |" % (
+	aside = [c for c in cs if "aside" in c]
+	aside = "%.0f, %.0f" % (sum(c["aside"] for c in aside) / len(aside),
+	                        sum(c["asidemb"] for c in aside) / len(aside)) if aside else "-"
+	return "| %s | %d / %d | %s / %s | %s / %s | %s | %s |" % (
 		run, len(by["minor"]), len(by["full"]), mean("minor", "markpct", "%.0f%%"),
 		mean("full", "markpct", "%.0f%%"), mean("minor", "markms", "%.1f"), mean("full", "markms", "%.1f"),
-		mean("minor", "remembered", "%.0f"))
+		mean("minor", "remembered", "%.0f"), aside)
 
 
 # Go 1.19's gctrace=1 line (runtime/mgc.go): clock = sweep termination

@@ -79,6 +79,17 @@ class GenRows(unittest.TestCase):
 		# marking + assists a cycle: (91.74+100)/2 = 95.87; 184.3
 		self.assertEqual(f[3], "95.9 / 184.3")
 		self.assertEqual(f[4], "8562")             # (4990+12135)/2, rounded half to even
+		self.assertEqual(f[5], "-")                # consoles from before spans were set aside
+
+	def test_aside(self):
+		text = GEN_CONSOLE.replace("4990 remembered pages", "4990 remembered pages, 300 spans aside (5 MB free)")
+		text = text.replace("0.748 ms\n", "0.748 ms, 100 spans aside (2 MB free)\n")
+		cs, _, _ = gcmeasure.parse(text)
+		self.assertEqual([c.get("kind") for c in cs], ["minor", "minor", "full"])
+		self.assertEqual([c.get("aside") for c in cs], [300, None, 100])
+		f = [x.strip() for x in gcmeasure.row_gen("icount1gen", cs).strip("|").split("|")]
+		self.assertEqual(f[4], "8562")
+		self.assertEqual(f[5], "200, 4")           # (300+100)/2 spans, (5+2)/2 MB rounded half to even
 
 	def test_no_kinds_without_gcgen(self):
 		cs, _, _ = gcmeasure.parse(GEN_CONSOLE.replace(", minor: 4990 remembered pages", "")
