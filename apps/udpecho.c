@@ -99,6 +99,17 @@ static void serve(struct server *sv)
 
 static void serve_g(void *arg) { serve(arg); }
 
+static void print_stats(void)
+{
+	struct tally_net_stats ns;
+	tally_net_stats(&ns);
+	printf("udpecho: stats");
+	for (unsigned i = 0; i < ns.n; i++)
+		if (ns.c[i].value)
+			printf(" %s=%llu", ns.c[i].name, (unsigned long long)ns.c[i].value);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned port = argc > 1 ? (unsigned)atoi(argv[1]) : 7;
@@ -110,6 +121,7 @@ int main(int argc, char **argv)
 	int r = tally_net_up(20000000000ull);
 	if (r < 0) {
 		printf("udpecho: no address: %s\n", tally_strerror(r));
+		print_stats();  /* what the stack and the device did meanwhile */
 		return 1;
 	}
 	struct tally_net_info ni;
@@ -124,8 +136,6 @@ int main(int argc, char **argv)
 	tally_go(serve_g, &a);
 	int st = 0;
 	tally_chan_recv(done, &st);
-	struct tally_net_stats ns;
-	tally_net_stats(&ns);
 	printf("udpecho: echoed %llu datagrams (%llu bytes) on port %u, %llu on port %u\n",
 	       (unsigned long long)a.echoed, (unsigned long long)a.bytes, port,
 	       (unsigned long long)b.echoed, port + 1);
@@ -145,10 +155,6 @@ int main(int argc, char **argv)
 		       (unsigned long long)(tally_ledger_cycles(&d, "rt.sched") / n),
 		       (unsigned long long)(tally_ledger_cycles(&d, "user") / n));
 	}
-	printf("udpecho: stats");
-	for (unsigned i = 0; i < ns.n; i++)
-		if (ns.c[i].value)
-			printf(" %s=%llu", ns.c[i].name, (unsigned long long)ns.c[i].value);
-	printf("\n");
+	print_stats();
 	return st;
 }

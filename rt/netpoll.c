@@ -18,7 +18,13 @@
  *                     idle M halts at most NP_IDLE_NS before it polls
  *                     again (latency for idle power);
  *   irq               the interrupt stays on; the ring is read only after
- *                     an interrupt said frames came (np_pending).
+ *                     an interrupt said frames came (np_pending), when
+ *                     the poller starts (a frame that came before the
+ *                     interrupt was armed interrupted no one), and again
+ *                     after a poll that emptied it re-armed the
+ *                     interrupt (a device that interrupts only past the
+ *                     point last read, virtio's EVENT_IDX, may have
+ *                     looked before that point was published).
  * A goroutine that computes without a scheduling point delays polling
  * on its M until its quantum ends (the tick preempts it, 10 ms), as
  * Go's sysmon polls every 10 ms; the other Ms poll meanwhile.
@@ -57,7 +63,7 @@ static uint64_t np_last;
 static volatile int np_busy;
 static int np_irq_on;
 static uint64_t st_polls, st_frames, st_empty, st_budget, st_irqs, st_wakes, st_arm,
-	st_disarm;
+	st_disarm, st_start_pending;
 #define COUNT(c, n) __atomic_add_fetch(&(c), (n), __ATOMIC_RELAXED)
 
 void rt_netpoll_start(unsigned mode)
@@ -67,6 +73,14 @@ void rt_netpoll_start(unsigned mode)
 		plat_net_rx_irq(0, 1);
 		__atomic_store_n(&np_irq_on, 1, __ATOMIC_RELAXED);
 		COUNT(st_arm, 1);
+	}
+	/* A frame that came before the interrupt was armed (a peer's ARP
+	 * request as the machine boots) interrupted no one, and a device
+	 * that interrupts again only once its ring was read (virtio's
+	 * EVENT_IDX) never will: look at the ring once. */
+	if (plat_net_rx_pending(0)) {
+		COUNT(st_start_pending, 1);
+		__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&rt_netpoll_on, 1, __ATOMIC_SEQ_CST);
 }
@@ -123,6 +137,15 @@ static unsigned poll_once(void)
 		set_irq(n == 0);
 		if (n == 0 && plat_net_rx_pending(0))
 			__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);  /* came as we armed */
+	} else if (np_mode == RT_NETPOLL_IRQ && n < NP_BUDGET) {
+		/* Re-arm and look again: a device that interrupts only when its
+		 * ring passes the point the driver last read (EVENT_IDX) may
+		 * have checked that point before the last read's was visible;
+		 * arming publishes it with a fence, so a frame that came in
+		 * between is either seen here or interrupts. */
+		plat_net_rx_irq(0, 1);
+		if (plat_net_rx_pending(0))
+			__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);
 	}
 	plat_ledger_switch(old);
 	__atomic_store_n(&np_busy, 0, __ATOMIC_RELEASE);
@@ -176,9 +199,10 @@ unsigned rt_netpoll_stats(const char **names, uint64_t *v, unsigned max)
 	static const char *const n[] = {
 		"netpoll.polls", "netpoll.frames", "netpoll.empty", "netpoll.budget_full",
 		"netpoll.irqs", "netpoll.irq_wakes", "netpoll.irq_on", "netpoll.irq_off",
+		"netpoll.start_pending",
 	};
 	uint64_t *c[] = { &st_polls, &st_frames, &st_empty, &st_budget, &st_irqs, &st_wakes,
-	                  &st_arm, &st_disarm };
+	                  &st_arm, &st_disarm, &st_start_pending };
 	unsigned k = 0;
 	for (; k < sizeof(n) / sizeof(n[0]) && k < max; k++) {
 		names[k] = n[k];
