@@ -559,6 +559,18 @@ static void park_until(uint64_t deadline_ns)
 		plat_m_park(deadline_ns);
 }
 
+/* Without icount the HPET's window holds, besides the halt, the code
+ * before and after it (reading the clocks, entering and leaving the
+ * park: microseconds), and a host that deschedules the vCPU there
+ * stretches that code's class, not idle (seen: 12.9 ms of a 100 ms park
+ * charged to kern.boot, the ktest's class, with two host cores busy).
+ * A window whose idle falls short of the halt while this CPU's other
+ * classes took over HALT_STRETCHED_NS of it is measured again, up to
+ * HALT_TRIES times; the checks judge the last one, so a park charged to
+ * the wrong class, which no retry changes, still fails them. */
+#define HALT_TRIES 5
+#define HALT_STRETCHED_NS 2000000ull
+
 KTEST(ledger_vs_halted_idle)
 {
 	int exact = counts_exact();
@@ -568,33 +580,61 @@ KTEST(ledger_vs_halted_idle)
 	}
 	static PLAT_GC_NOROOT struct ledger_snapshot s0[CPU_MAX], s1[CPU_MAX];
 	uint64_t T = exact ? 20000000ull : 100000000ull;  /* 20 ms, or 100 ms on a host clock */
-	uint64_t ha, hb, hc, hd;
+	uint64_t ha, hb, hc, hd, slept = 0, idle = 0, others = 0;
 	struct cpu *c = this_cpu();
-	KASSERT(snap_all(s0, &ha, &hb) == 0);
-	/* this CPU: halted through the runtime's park until T from now */
-	unsigned long f = arch_irq_save();
-	uint64_t i0 = c->ledger.cycles[LC_IDLE];
-	uint64_t h0 = refclock_ns();
-	arch_irq_restore(f);
-	park_until(plat_nanotime() + T);
-	f = arch_irq_save();
-	uint64_t h1 = refclock_ns();
-	uint64_t idle = timer_cycles_to_ns(c->ledger.cycles[LC_IDLE] - i0);
-	arch_irq_restore(f);
-	KASSERT(snap_all(s1, &hc, &hd) == 0);
-	uint64_t slept = h1 - h0, tol = tol_ns(exact, slept);
+	unsigned me = (unsigned)(c - cpus), tries = 0, top = LC_IDLE;
+	uint64_t most = 0;
+	while (tries < HALT_TRIES) {
+		tries++;
+		KASSERT(snap_all(s0, &ha, &hb) == 0);
+		/* this CPU: halted through the runtime's park until T from now */
+		unsigned long f = arch_irq_save();
+		uint64_t i0 = c->ledger.cycles[LC_IDLE];
+		uint64_t h0 = refclock_ns();
+		arch_irq_restore(f);
+		park_until(plat_nanotime() + T);
+		f = arch_irq_save();
+		uint64_t h1 = refclock_ns();
+		idle = timer_cycles_to_ns(c->ledger.cycles[LC_IDLE] - i0);
+		arch_irq_restore(f);
+		KASSERT(snap_all(s1, &hc, &hd) == 0);
+		slept = h1 - h0;
+		/* this CPU's other classes over the snapshots' window (which
+		 * holds the HPET's), and the one that took the most */
+		others = most = 0;
+		top = LC_IDLE;
+		for (unsigned k = 0; k < ledger_nclasses(); k++) {
+			uint64_t d = timer_cycles_to_ns(s1[me].cycles[k] - s0[me].cycles[k]);
+			if (k == LC_IDLE)
+				continue;
+			others += d;
+			if (d > most)
+				most = d, top = k;
+		}
+		if (exact || idle + tol_ns(exact, slept) >= slept || others <= HALT_STRETCHED_NS)
+			break;  /* judged as it is: passes, or fails unexplained */
+	}
+	uint64_t tol = tol_ns(exact, slept);
 	ktest_note("%s: parked for %lu ns, the HPET saw %lu ns pass, the ledger charged %lu ns to "
 	           "idle", mode(exact), T, slept, idle);
+	if (tries > 1)
+		ktest_note("windows measured: %u (idle fell short of the halt while other classes "
+		           "took over %lu ns: a host descheduling the vCPU outside the halt)", tries,
+		           (uint64_t)HALT_STRETCHED_NS);
 	CHECK(slept + tol >= T, "the park lasted T by the HPET", " (%lu < %lu)", slept + tol, T);
 	CHECK(idle <= slept + tol, "idle <= the halt by the HPET", " (%lu > %lu)", idle, slept + tol);
-	CHECK(idle + tol >= slept, "idle >= the halt by the HPET", " (%lu < %lu)", idle + tol, slept);
+	if (idle + tol < slept)
+		ktest_fail(__FILE__, __LINE__, "idle >= the halt by the HPET",
+		           " (%lu < %lu; this CPU's largest other class over the window: %s %lu ns; "
+		           "%u windows)", idle + tol, slept, top == LC_IDLE ? "none" : ledger_class_name(top),
+		           most, tries);
 	/* the other CPUs: idle (tickless) over the whole window, but for the
 	 * IPIs that took the snapshots */
 	for (unsigned i = 1; i < cpu_count(); i++) {
 		uint64_t d = timer_cycles_to_ns(s1[i].cycles[LC_IDLE] - s0[i].cycles[LC_IDLE]);
-		uint64_t most = hd - ha, least = hc - hb;
-		CHECK(d <= most + tol_ns(exact, most), "another CPU's idle <= the window",
-		      " (%lu > %lu)", d, most + tol_ns(exact, most));
+		uint64_t most_w = hd - ha, least = hc - hb;
+		CHECK(d <= most_w + tol_ns(exact, most_w), "another CPU's idle <= the window",
+		      " (%lu > %lu)", d, most_w + tol_ns(exact, most_w));
 		CHECK(d + tol_ns(exact, least) >= least, "another CPU's idle >= the window",
 		      " (%lu < %lu)", d + tol_ns(exact, least), least);
 	}
