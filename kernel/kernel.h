@@ -42,7 +42,9 @@ unsigned kopts_table(const struct bootopt **opts);
 
 /* Boot facts for the application API (kernel/sysinfo.c). */
 extern struct boot_info *kernel_boot_info;
-extern uint64_t kernel_boot_cycles;   /* cycle counter at kernel_main */
+extern uint64_t kernel_boot_cycles;   /* cycle counter when boot_main set up the
+                                        * boot CPU (cpu_early_init): the clock's
+                                        * origin and the boot CPU's ledger start */
 extern uint64_t kernel_mem_usable;    /* bytes of usable RAM in the map */
 
 /* The boot_phys_fn the kernel reads firmware tables with (after the

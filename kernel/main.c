@@ -195,7 +195,6 @@ static int run_main(void *arg)
 
 _Noreturn void kernel_main(struct boot_info *bi)
 {
-	kernel_boot_cycles = arch_cycles();
 	kernel_boot_info = bi;
 	if (machine_probe(bi) < 0)
 		arch_halt_forever();  /* no description of this machine: no console either */

@@ -28,7 +28,8 @@ TOOLS = os.path.join(ROOT, "tools")
 PYUNIT = os.path.join(TOOLS, "test_tally_qemu.py")
 # the harness's unit tests: PYUNIT and its siblings, run in this order
 PYUNITS = [PYUNIT, os.path.join(TOOLS, "test_testrun.py"),
-           os.path.join(TOOLS, "test_tapnet.py"), os.path.join(TOOLS, "test_gcmeasure.py")]
+           os.path.join(TOOLS, "test_tapnet.py"), os.path.join(TOOLS, "test_gcmeasure.py"),
+           os.path.join(TOOLS, "test_check_tour.py")]
 TAIL = 30
 
 

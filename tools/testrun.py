@@ -23,9 +23,9 @@ Layers, in the order they run:
              against the contract headers alone (tools/contract_check.py);
              one result per file, contract/aarch64/<file>.
   4. py      the harness's own unit tests, tools/test_tally_qemu.py,
-             tools/test_testrun.py, tools/test_tapnet.py and
-             tools/test_gcmeasure.py, run in this process; each test method
-             is one result.
+             tools/test_testrun.py, tools/test_tapnet.py,
+             tools/test_gcmeasure.py and tools/test_check_tour.py, run in
+             this process; each test method is one result.
   5. system  cases from tests/system.cases (format: docs/testing.md and the
              head of that file); a case with `tap = N` boots with QEMU
              and its client inside a network namespace of its own
@@ -609,7 +609,8 @@ def main(argv=None):
 	                help="compile kernel/ and rt/ for aarch64 against the contract headers")
 	ap.add_argument("--no-py", action="store_true",
 	                help="skip the py layer (tools/test_tally_qemu.py, "
-	                     "test_testrun.py, test_tapnet.py, test_gcmeasure.py)")
+	                     "test_testrun.py, test_tapnet.py, test_gcmeasure.py, "
+	                     "test_check_tour.py)")
 	ap.add_argument("--bench-smoke", action="store_true",
 	                help="also run tools/bench.py --smoke (Linux-guest peers)")
 	ap.add_argument("--no-build", action="store_true",

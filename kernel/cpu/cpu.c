@@ -2,6 +2,7 @@
  * cpu.c - the per-CPU array and the boot CPU's early set-up (cpu.h).
  */
 #include "kernel/cpu/cpu.h"
+#include "kernel/kernel.h"
 #include "kernel/mem/vm.h"
 #include "kernel/panic.h"
 
@@ -18,7 +19,10 @@ void cpu_early_init(void)
 	c->arch.self = c;
 	c->arch.index = 0;
 	arch_cpu_set_local(c);
-	ledger_start(&c->ledger, arch_cycles(), LC_KERN_BOOT);
+	/* one instant: the clock's origin (tally_nanotime) is where the boot
+	 * CPU's ledger starts, so its elapsed time is the time since boot */
+	kernel_boot_cycles = arch_cycles();
+	ledger_start(&c->ledger, kernel_boot_cycles, LC_KERN_BOOT);
 	c->online = 1;
 }
 

@@ -33,7 +33,8 @@ struct tally_sysinfo {
 
 /* Fill *si; the strings stay valid for the program's life. */
 void tally_sysinfo(struct tally_sysinfo *si);
-/* Monotonic nanoseconds since the kernel started. */
+/* Monotonic nanoseconds since the kernel started: since the boot CPU's
+ * ledger started, so that CPU's ledger elapsed time is this time. */
 uint64_t tally_nanotime(void);
 
 /* ======================= goroutines (Go semantics) =====================
