@@ -110,6 +110,23 @@ static void set_irq(int on)
 		COUNT(st_disarm, 1);
 }
 
+/* After a poll that emptied the ring: arm the interrupt and look again.
+ * A frame that came as we armed is then either seen here or interrupts.
+ * In irq mode the interrupt is armed again though it is on: a device that
+ * interrupts only when its ring passes the point the driver last read
+ * (EVENT_IDX) may have checked that point before the last read's was
+ * visible, and arming publishes it with a fence (rt/platform.h).  Hybrid
+ * mode arms only when it was off: with it on, nothing was read. */
+static void arm_and_look(void)
+{
+	if (np_mode == RT_NETPOLL_IRQ)
+		plat_net_rx_irq(0, 1);
+	else
+		set_irq(1);
+	if (plat_net_rx_pending(0))
+		__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Take up to NP_BUDGET frames through the stack.  g0. */
 static unsigned poll_once(void)
 {
@@ -133,20 +150,10 @@ static unsigned poll_once(void)
 		COUNT(st_budget, 1);
 		__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);  /* more may wait */
 	}
-	if (np_mode == RT_NETPOLL_HYBRID) {
-		set_irq(n == 0);
-		if (n == 0 && plat_net_rx_pending(0))
-			__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);  /* came as we armed */
-	} else if (np_mode == RT_NETPOLL_IRQ && n < NP_BUDGET) {
-		/* Re-arm and look again: a device that interrupts only when its
-		 * ring passes the point the driver last read (EVENT_IDX) may
-		 * have checked that point before the last read's was visible;
-		 * arming publishes it with a fence, so a frame that came in
-		 * between is either seen here or interrupts. */
-		plat_net_rx_irq(0, 1);
-		if (plat_net_rx_pending(0))
-			__atomic_store_n(&np_pending, 1, __ATOMIC_SEQ_CST);
-	}
+	if (np_mode == RT_NETPOLL_HYBRID && n > 0)
+		set_irq(0);  /* traffic: poll, without interrupts */
+	else if (np_mode == RT_NETPOLL_HYBRID || (np_mode == RT_NETPOLL_IRQ && n < NP_BUDGET))
+		arm_and_look();
 	plat_ledger_switch(old);
 	__atomic_store_n(&np_busy, 0, __ATOMIC_RELEASE);
 	return n;

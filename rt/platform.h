@@ -225,8 +225,11 @@ void plat_net_recv_done(unsigned dev, const struct plat_net_frame *f);
 unsigned plat_net_rx_pending(unsigned dev);
 /* Receive interrupt on (1) or off (0).  While on, a frame's arrival calls
  * rt_netpoll_irq() (rt/rt_port.h) from the interrupt handler (hosted: from
- * the thread that put the frame on the link).  Turning it on again while
- * on is allowed and re-arms it: after it returns, a frame not yet seen by
+ * the thread that put the frame on the link), but a device may interrupt
+ * only once per arming (virtio's EVENT_IDX): a frame that comes while
+ * others wait unread, or after frames were read since it was last turned
+ * on, need not interrupt.  Turning it on again while on is allowed and
+ * re-arms it: after it returns, a frame not yet seen by
  * plat_net_rx_pending either is seen there or interrupts.  A frame that
  * came while it was off need not interrupt when it is turned on. */
 void plat_net_rx_irq(unsigned dev, int on);

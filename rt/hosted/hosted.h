@@ -73,6 +73,10 @@ int rt_test_park_state(unsigned id, uint64_t *deadline, int *wake_pending,
  * (RT_NETPOLL_*) and address (ip 0: DHCP), as the boot options would. */
 void rt_test_net_enable(const uint8_t mac[6], unsigned mode, uint32_t ip, uint32_t mask,
                         uint32_t gw);
+/* 1: the receive interrupt fires only as virtio's EVENT_IDX lets it, at
+ * its weakest (rt_net_hosted.c's head); 0 (the default): for every frame
+ * while it is on.  Before rt_test_net_enable. */
+void rt_test_net_event_idx(int on);
 /* Put a frame on the link towards the stack (any thread): 0, or -1 when
  * 256 frames wait already or it is longer than 1514 bytes. */
 int rt_test_net_inject(const void *frame, size_t len);
