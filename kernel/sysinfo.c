@@ -6,17 +6,13 @@
 #include "arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpu/cpu.h"
+#include "kernel/cpu/timer.h"
 #include "kernel/kernel.h"
 #include "kernel/mem/pmem.h"
 
-uint64_t tally_nanotime(void)
-{
-	uint64_t hz = arch_cycles_hz();
-	uint64_t c = arch_cycles() - kernel_boot_cycles;
-	if (!hz)
-		return 0;
-	return c / hz * 1000000000ull + c % hz * 1000000000ull / hz;
-}
+/* The time since boot, as plat_nanotime (the runtime's) and the C
+ * library's gettimeofday and times have it. */
+uint64_t tally_nanotime(void) { return timer_cycles_to_ns(arch_cycles() - kernel_boot_cycles); }
 
 void tally_sysinfo(struct tally_sysinfo *si)
 {

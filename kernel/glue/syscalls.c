@@ -34,6 +34,7 @@
 #include "kernel/kernel.h"
 #include "kernel/panic.h"
 #include "kernel/mem/vm.h"
+#include "rt/include/tally.h"
 
 #undef errno
 extern int errno;
@@ -210,18 +211,11 @@ int wait(int *st)
 	return -1;
 }
 
-static uint64_t ns_since_boot(void)
-{
-	uint64_t hz = arch_cycles_hz();
-	uint64_t c = arch_cycles() - kernel_boot_cycles;
-	return hz ? c / hz * 1000000000ull + c % hz * 1000000000ull / hz : 0;
-}
-
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	(void)tz;
 	struct cpu *c = cpu_ledger_enter(LC_KERN_SYSCALL);
-	uint64_t ns = ns_since_boot();
+	uint64_t ns = tally_nanotime();
 	tv->tv_sec = (time_t)(ns / 1000000000ull);
 	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000);
 	cpu_ledger_leave(c);
@@ -231,7 +225,7 @@ int gettimeofday(struct timeval *tv, void *tz)
 clock_t times(struct tms *t)
 {
 	struct cpu *cpu = cpu_ledger_enter(LC_KERN_SYSCALL);
-	clock_t c = (clock_t)(ns_since_boot() / (1000000000ull / 100));  /* CLK_TCK 100 */
+	clock_t c = (clock_t)(tally_nanotime() / (1000000000ull / 100));  /* CLK_TCK 100 */
 	if (t) {
 		t->tms_utime = c;
 		t->tms_stime = 0;
