@@ -120,6 +120,17 @@ static void start_static(const uint8_t *mac, uint32_t ip)
 	RT_CHECK(tally_net_up(0) == 0);
 }
 
+/* Run fn once in each netpoll mode (hybrid, poll, irq): poll mode on 4
+ * Ms, the others on 1. */
+static void in_each_mode(void (*fn)(void *))
+{
+	for (unsigned mode = 0; mode < 3; mode++) {
+		reset();
+		S->mode = mode;
+		rt_test_run(fn, NULL, mode == RT_NETPOLL_POLL ? 4 : 1);
+	}
+}
+
 /* ---- ARP and ICMP answered as Linux answers ---- */
 
 static void arp_echo_main(void *arg)
@@ -144,11 +155,7 @@ static void arp_echo_main(void *arg)
 static void arp_and_echo_as_linux(void **st)
 {
 	(void)st;
-	for (unsigned mode = 0; mode < 3; mode++) {
-		reset();
-		S->mode = mode;
-		rt_test_run(arp_echo_main, NULL, mode == 1 ? 4 : 1);
-	}
+	in_each_mode(arp_echo_main);
 }
 
 /* ---- a frame that came before the poller started ----
@@ -176,11 +183,7 @@ static void early_main(void *arg)
 static void frame_before_poller_starts(void **st)
 {
 	(void)st;
-	for (unsigned mode = 0; mode < 3; mode++) {
-		reset();
-		S->mode = mode;
-		rt_test_run(early_main, NULL, mode == 1 ? 4 : 1);
-	}
+	in_each_mode(early_main);
 }
 
 /* ---- one interrupt per arming ----
@@ -213,11 +216,7 @@ static void one_irq_main(void *arg)
 static void irq_rearmed_after_each_poll(void **st)
 {
 	(void)st;
-	for (unsigned mode = 0; mode < 3; mode++) {
-		reset();
-		S->mode = mode;
-		rt_test_run(one_irq_main, NULL, mode == 1 ? 4 : 1);
-	}
+	in_each_mode(one_irq_main);
 }
 
 /* ---- UDP ---- */
