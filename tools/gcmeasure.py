@@ -37,6 +37,10 @@ table row:
     (ms, mean): the mutators allocate a cycle's worth in it;
   - assists / mark CPU: the assists' part of marking's and assists' CPU,
     over all the cycles (gctrace=2's "marking M+A").
+A second table, for consoles that have gc_live's allocation line: the
+mutators' phase, what they allocated in it, and the rate (bytes a us of
+virtual time: under icount 1000 instructions of a vCPU), beside the mark
+CPU (--work lowers the rate).
 
 The Go peer (runs go-icountN, go-tcgN): the same program in Go 1.19
 (tools/bench/go/gclive.go, `gobench -gclive MIB,CYCLES`) in the Linux
@@ -52,7 +56,7 @@ true live size (whole MB, as Go prints them), the concurrent phase, the
 cycle period and the marking's CPU a cycle (as Tally's rows have them).
 
 Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
-  [--gogc N] [--out DIR]
+  [--gogc N] [--work N] [--out DIR]
        tools/gcmeasure.py [--mib 64] --from CONSOLE...   (rows from kept
   consoles, booting nothing)
   icountN: -icount shift=0 with N vCPUs; tcgN: parallel TCG with N vCPUs;
@@ -61,8 +65,10 @@ Usage: tools/gcmeasure.py [--mib 64] [--cycles 6] [--runs icount1,tcg2,...]
   gchelpers=0 (the collecting goroutine marks alone), a trailing "gen"
   (tcg2gen) with gcgen=1 (generational minor cycles: a second table
   splits their cycles by kind); the others with
-  gcconc=1 and the default helpers.  --out DIR keeps each boot's console
-  as DIR/<run>.txt.
+  gcconc=1 and the default helpers.  --work N has gc_live's mutators read
+  N nodes after each replacement (gc_live's fourth argument): the same
+  program allocating less per instruction.  --out DIR keeps each boot's
+  console as DIR/<run>.txt.
 Context: stdlib only; builds the image with make, boots with
 tools/tally_qemu.py; each boot is given --timeout seconds.
 """
@@ -147,7 +153,7 @@ def ledger_share(line, prefix):
 	return out
 
 
-def boot(run, mib, cycles, timeout, gogc=None):
+def boot(run, mib, cycles, timeout, gogc=None, work=0):
 	conc, helpers, gen, mode = 1, 1, 0, run
 	if run.endswith("stw"):
 		conc, mode = 0, run[:-3]
@@ -161,7 +167,7 @@ def boot(run, mib, cycles, timeout, gogc=None):
 	       "--smp", str(smp), "--timeout", str(timeout),
 	       "--cmdline", "gcconc=%d gchelpers=%d%s gctrace=2%s -- %d %d" % (
 	           conc, helpers, " gcgen=1" if gen else "", " gogc=%d" % gogc if gogc is not None else "", mib,
-	           cycles)]
+	           cycles) + (" 0 %d" % work if work else "")]
 	if icount:
 		cmd.append("--icount")
 	p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -233,6 +239,23 @@ GO_FIELDS = ["n", "at", "stw1", "conc", "stw2", "assist", "bg", "idle", "before"
 GUEST = "build/bench"
 
 
+ALLOC_HEADER = ("| run | mutators' phase (ms) | allocated (MB) | bytes a us | mark CPU |\n"
+                "|---|--:|--:|--:|--:|")
+
+
+def row_alloc(run, text):
+	"""gc_live's allocation rate over its mutators' phase (its line
+	`the mutators allocated ...`; under icount shift=0 a us is 1000
+	instructions of each vCPU), beside the mark CPU of the main table;
+	None for a console without the line."""
+	m = re.search(r"^gc_live: the mutators allocated (\d+) MB in (\d+) ms, (\d+) bytes a us$", text, re.M)
+	cs = parse(text)[0]
+	if not m or not cs:
+		return None
+	return "| %s | %s | %s | %s | %.0f%% |" % (run, m.group(2), m.group(1), m.group(3),
+	                                         sum(c["markpct"] for c in cs) / len(cs))
+
+
 def parse_go(text):
 	"""The cycles after gc_live's build line, forced ones left out."""
 	cycles, built = [], False
@@ -301,7 +324,10 @@ def console(args, run, booter):
 	if args.consoles:
 		with open(run) as f:
 			return 0, f.read(), "console " + run, os.path.splitext(os.path.basename(run))[0]
-	rc, text, cmd = booter(run, args.mib, args.cycles, args.timeout, args.gogc)
+	if booter is boot:
+		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout, args.gogc, args.work)
+	else:
+		rc, text, cmd = booter(run, args.mib, args.cycles, args.timeout, args.gogc)
 	if args.out:
 		os.makedirs(args.out, exist_ok=True)
 		with open(os.path.join(args.out, run + ".txt"), "w") as f:
@@ -324,6 +350,9 @@ def main(argv=None):
 	ap.add_argument("--runs", default="icount1,icount1stw,tcg2")
 	ap.add_argument("--timeout", type=int, default=900)
 	ap.add_argument("--gogc", type=int, help="GOGC for every run (Tally: gogc=, Go: -gogc; default 100)")
+	ap.add_argument("--work", type=int, default=0,
+	                help="gc_live's mutators read N nodes after each replacement (Tally only): "
+	                     "less allocation per instruction")
 	ap.add_argument("--out", help="keep each boot's console here")
 	ap.add_argument("-v", "--verbose", action="store_true")
 	ap.add_argument("--from", dest="consoles", nargs="+", metavar="FILE",
@@ -331,6 +360,8 @@ def main(argv=None):
 	args = ap.parse_args(argv)
 	runs = args.consoles or args.runs.split(",")
 	is_go = [os.path.basename(r).startswith("go-") for r in runs]
+	if args.work and any(is_go) and not args.consoles:
+		ap.error("--work: the Go peer has no such argument")
 	if not args.consoles and not all(is_go):
 		b = subprocess.run(["make", "-s", "APP=tests/apps/gc_live.c", "OUT=" + OUT], cwd=ROOT)
 		if b.returncode:
@@ -356,7 +387,7 @@ def main(argv=None):
 	      "(concurrent+final, mean) | heap end / goal | concurrent phase (ms, mean) | rt.gc.mark by CPU | "
 	      "re-scans / mark CPU | mark CPU a cycle (ms, mean) | cycle period (ms, mean) | assists / mark CPU |")
 	print("|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|")
-	gen = []
+	gen, alloc = [], []
 	for run in runs:
 		rc, text, cmd, run = console(args, run, boot)
 		cs, ledger, percpu = parse(text)
@@ -369,8 +400,13 @@ def main(argv=None):
 		g = row_gen(run, cs)
 		if g:
 			gen.append(g)
+		a = row_alloc(run, text)
+		if a:
+			alloc.append(a)
 	if gen:
 		print("\n" + GEN_HEADER + "\n" + "\n".join(gen))
+	if alloc:
+		print("\n" + ALLOC_HEADER + "\n" + "\n".join(alloc))
 	return 1 if failed else 0
 
 

@@ -2,7 +2,8 @@
 """test_gcmeasure.py - unit tests of tools/gcmeasure.py's reading of Go's
 gctrace=1 lines (the Go peer's rows), against values worked out by hand
 from a recorded console (go-icount1, 64 MiB live), and of its split of a
-gcgen=1 console's cycles by kind (lines from an icount1gen boot).
+gcgen=1 console's cycles by kind (lines from an icount1gen boot), and of
+its allocation-rate row.
 
 Context: stdlib only; run by `make test`'s py layer (tools/testlayers.py).
 """
@@ -97,6 +98,17 @@ class GenRows(unittest.TestCase):
 		                           .replace(", full: marks cleared in 0.748 ms", ""))
 		self.assertEqual(len(cs), 3)
 		self.assertIsNone(gcmeasure.row_gen("icount1", cs))
+
+
+class AllocRows(unittest.TestCase):
+	def test_rate_beside_mark_cpu(self):
+		text = GEN_CONSOLE + "gc_live: the mutators allocated 1234 MB in 5678 ms, 227 bytes a us\n"
+		f = [x.strip() for x in gcmeasure.row_alloc("icount1", text).strip("|").split("|")]
+		# the mark CPU of the three cycles: (78+88+97)/3 = 87.7
+		self.assertEqual(f, ["icount1", "5678", "1234", "227", "88%"])
+
+	def test_none_without_the_line(self):
+		self.assertIsNone(gcmeasure.row_alloc("icount1", GEN_CONSOLE))
 
 
 if __name__ == "__main__":

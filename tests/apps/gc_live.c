@@ -3,7 +3,8 @@
  * on every CPU (the heap issue's "pause at 64 MiB live"; measured by
  * tools/gcmeasure.py, which reads the gctrace=1 lines).
  *
- * Usage: gc_live [MiB [cycles [goal%]]] (default 64 x 6).  Builds MiB of live
+ * Usage: gc_live [MiB [cycles [goal% [work]]]] (default 64 x 6, no goal
+ * bound, work 0).  Builds MiB of live
  * data: 1024 lists of 64-byte collected nodes hung from a global array.
  * Then one mutator goroutine per CPU replaces random nodes (in the first
  * eighth) of random lists with new ones (plain stores into old objects: their pages come
@@ -11,6 +12,7 @@
  * has run `cycles` more times; the live size stays constant.  At the end
  * every list is checked (length and each node's checksum of its address
  * and value) and the app prints
+ *   gc_live: the mutators allocated <MB> MB in <ms> ms, <b> bytes a us
  *   gc_live: ok <MiB> MiB live, <n> cycles, max pause <us> us, <k> corruptions
  * With goal%, the heap's goal after each cycle from the second with
  * mutators on (read every 2 ms) must stay within goal% of the true live
@@ -18,7 +20,12 @@
  * found; one that counts the floating garbage, the objects born during
  * marking, as live runs to about 265%); the app prints
  *   gc_live: goal max <bytes> = <p>% of live (bound <goal%>%)
- * and fails over it.
+ * and fails over it (goal% 0: no bound).
+ * With work, a mutator also reads `work` nodes of the list after each
+ * replacement, checking their checksums (loads only: no page written, no
+ * allocation), so that it allocates less per instruction: the collector's
+ * share of the CPU while it marks against the program's allocation rate
+ * (tools/gcmeasure.py --work).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +41,7 @@ struct node {
 };
 
 static struct node *lists[NLISTS];
-static int per_list;
+static int per_list, work;
 static volatile int64_t stop, done, bad;
 
 static uint64_t sum_of(const struct node *n) { return ((uintptr_t)n * 0x9e3779b97f4a7c15ull) ^ n->val; }
@@ -73,6 +80,11 @@ static void mutator(void *arg)
 			n->next = p->next->next;
 			p->next = n;
 			drop = tally_gc_alloc(16 + (size_t)(rnd % 31) * 16, TALLY_GC_SCAN);
+			for (int w = 0; w < work; w++) {
+				p = p->next ? p->next : lists[l];
+				if (p->sum != sum_of(p))
+					tally_atomic_add(&bad, 1);
+			}
 		}
 		tally_yield();
 	}
@@ -84,8 +96,9 @@ int main(int argc, char **argv)
 {
 	int mib = argc > 1 ? atoi(argv[1]) : 64, cycles = argc > 2 ? atoi(argv[2]) : 6;
 	int bound = argc > 3 ? atoi(argv[3]) : 0;
-	if (mib < 1 || mib > 1024 || cycles < 1 || bound < 0) {
-		printf("usage: gc_live [MiB 1..1024 [cycles [goal%%]]]\n");
+	work = argc > 4 ? atoi(argv[4]) : 0;
+	if (mib < 1 || mib > 1024 || cycles < 1 || bound < 0 || work < 0) {
+		printf("usage: gc_live [MiB 1..1024 [cycles [goal%% [work]]]]\n");
 		return 64;
 	}
 	per_list = (int)((uint64_t)mib << 20) / (int)sizeof(struct node) / NLISTS;
@@ -103,6 +116,7 @@ int main(int argc, char **argv)
 	uint64_t first = st.cycles;
 	printf("gc_live: %d MiB live built, %llu cycles so far\n", mib, (unsigned long long)first);
 	unsigned ncpu = (unsigned)tally_ncpu();
+	uint64_t alloc0 = st.total_alloc, t0 = tally_nanotime();
 	for (unsigned i = 0; i < ncpu; i++)
 		tally_go(mutator, (void *)(uintptr_t)i);
 	uint64_t goal_max = 0;
@@ -115,6 +129,11 @@ int main(int argc, char **argv)
 	tally_atomic_store(&stop, 1);
 	while (tally_atomic_load(&done) < (int64_t)ncpu)
 		tally_sleep(1000000);
+	tally_gc_read_stats(&st);
+	uint64_t us = (tally_nanotime() - t0) / 1000, bytes = st.total_alloc - alloc0;
+	printf("gc_live: the mutators allocated %llu MB in %llu ms, %llu bytes a us\n",
+	       (unsigned long long)(bytes >> 20), (unsigned long long)(us / 1000),
+	       (unsigned long long)(us ? bytes / us : 0));
 	for (int l = 0; l < NLISTS; l++) {
 		int k = 0;
 		for (const struct node *n = lists[l]; n; n = n->next, k++)
