@@ -23,6 +23,8 @@
  *   - a caller of the collector's API (tally_gc_read_stats) while
  *     another collection runs parks until it ends ("GC busy wait"),
  *     rather than yielding in a loop;
+ *   - total_alloc counts the bytes allocated while a cycle marks (an
+ *     allocating goroutine's NB objects, against the statistics);
  *   - the torture of test_rt_gc.c (8 goroutines on 4 Ms rewiring lists
  *     with plain stores, collections forced) with concurrent marking and
  *     background cycles started by the pacer: 0 corruptions, with the
@@ -52,6 +54,8 @@ struct shared {
 	volatile int64_t helper_bytes;
 	volatile int64_t waiter_parked;  /* the waiter seen parked "GC busy wait" */
 	volatile int64_t waiter_done;
+	volatile int64_t alloc_delta;    /* total_alloc across the cycle */
+	volatile int64_t alloc_marking;  /* the hook's goroutine allocated while marking */
 };
 RT_TEST_SCAFFOLD
 
@@ -315,6 +319,69 @@ static void test_busy_caller_parks(void **st)
 	}
 }
 
+/* ---- total_alloc counts what is allocated while marking ----
+ *
+ * The statistics' total_alloc is every byte tally_gc_alloc handed out.
+ * Objects allocated while a cycle marks are born marked and counted in
+ * that cycle's live heap; a total built from the heap at each cycle's
+ * start, less the live heap before, never counted them.  Inside the
+ * cycle (the hook) a goroutine allocates NB objects of 64 bytes (a size
+ * class of its own: no rounding) and exits; nothing else allocates
+ * collected memory meanwhile, so across the cycle total_alloc must grow
+ * by NB x 64, plus at most what the runtime's own windows hold. */
+#define NB 2000
+
+static void allocator(void *arg)
+{
+	(void)arg;
+	void *volatile keep;
+	for (int i = 0; i < NB; i++)
+		keep = tally_gc_alloc(64, TALLY_GC_NOSCAN);
+	(void)keep;
+	S->alloc_marking = __atomic_load_n(&rt_gc_marking, __ATOMIC_ACQUIRE);
+	tally_waitgroup_done(&wgm);
+}
+
+static void alloc_hook(void)
+{
+	if (S->hooked)
+		return;
+	S->hooked = 1;
+	tally_waitgroup_add(&wgm, 1);
+	tally_go(allocator, NULL);
+	tally_waitgroup_wait(&wgm);
+}
+
+static void total_main(void *arg)
+{
+	(void)arg;
+	rt_gc_set_concurrent(1);
+	tally_gc_percent(-1);  /* only tally_gc collects */
+	struct tally_gc_stats s0, s1;
+	tally_gc();
+	tally_gc_read_stats(&s0);
+	gc_test_hook = alloc_hook;
+	tally_gc();
+	gc_test_hook = NULL;
+	tally_gc_read_stats(&s1);
+	S->alloc_delta = (int64_t)(s1.total_alloc - s0.total_alloc);
+	S->done = 1;
+}
+
+static void test_total_alloc_counts_marking(void **st)
+{
+	(void)st;
+	reset();
+	rt_test_run(total_main, NULL, 2);
+	assert_int_equal(S->done, 1);
+	assert_int_equal(S->hooked, 1);
+	assert_int_equal(S->alloc_marking, 1);
+	print_message("  total_alloc grew by %lld for %d bytes allocated while marking\n",
+	              (long long)S->alloc_delta, NB * 64);
+	assert_true(S->alloc_delta >= NB * 64);
+	assert_true(S->alloc_delta <= NB * 64 + 64 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_nobarrier_loses_it),
 		cmocka_unit_test(test_torture_concurrent),
 		cmocka_unit_test(test_busy_caller_parks),
+		cmocka_unit_test(test_total_alloc_counts_marking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
