@@ -77,6 +77,10 @@ void rt_test_net_enable(const uint8_t mac[6], unsigned mode, uint32_t ip, uint32
  * its weakest (rt_net_hosted.c's head); 0 (the default): for every frame
  * while it is on.  Before rt_test_net_enable. */
 void rt_test_net_event_idx(int on);
+/* Stop the poller inside its poll once `frames` more frames were read:
+ * its next read waits until rt_test_net_release (or 5 s). */
+void rt_test_net_hold(uint64_t frames);
+void rt_test_net_release(void);
 /* Put a frame on the link towards the stack (any thread): 0, or -1 when
  * 256 frames wait already or it is longer than 1514 bytes. */
 int rt_test_net_inject(const void *frame, size_t len);

@@ -22,6 +22,11 @@
  * frames were read since the last arming, raises nothing: the poller must
  * re-arm after it empties the ring (rt/platform.h, plat_net_rx_irq).
  *
+ * rt_test_net_hold(n) stops the poller inside its poll: once n more
+ * frames were read, the next plat_net_recv waits (outside the lock) until
+ * rt_test_net_release or 5 s, so that a test can look at the stack while
+ * a poll that delivered frames has not returned.
+ *
  * Data structures: two rings of HL_FRAMES frames of up to 1514 bytes, one
  * lock and one condition (tx) for both; the frame handed out by
  * plat_net_recv is copied into `held` until recv_done (one at a time:
@@ -53,6 +58,8 @@ static struct {
 	pthread_cond_t cond;
 	int enabled, irq, held;
 	int event_idx;                 /* rt_test_net_event_idx */
+	uint64_t hold_after;           /* rt_test_net_hold: 0, or frames read before the hold */
+	volatile int released;
 	uint64_t consumed, published;  /* rx frames read; consumed at the last arming */
 	uint8_t mac[6];
 	unsigned mode;
@@ -94,6 +101,16 @@ RT_HOSTED_TEXT void rt_test_net_enable(const uint8_t mac[6], unsigned mode, uint
 	hl.gw = gw;
 	pthread_mutex_unlock(&hl.lock);
 }
+
+RT_HOSTED_TEXT void rt_test_net_hold(uint64_t frames)
+{
+	pthread_mutex_lock(&hl.lock);
+	hl.hold_after = hl.consumed + frames;
+	__atomic_store_n(&hl.released, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&hl.lock);
+}
+
+RT_HOSTED_TEXT void rt_test_net_release(void) { __atomic_store_n(&hl.released, 1, __ATOMIC_RELEASE); }
 
 RT_HOSTED_TEXT void rt_test_net_event_idx(int on)
 {
@@ -179,6 +196,15 @@ RT_HOSTED_TEXT int plat_net_recv(unsigned dev, struct plat_net_frame *f)
 	if (dev != 0)
 		return 0;
 	pthread_mutex_lock(&hl.lock);
+	if (hl.hold_after && hl.consumed >= hl.hold_after && !__atomic_load_n(&hl.released, __ATOMIC_ACQUIRE)) {
+		/* rt_test_net_hold: the poller stops here, inside its poll, until
+		 * released (at most 5 s) */
+		pthread_mutex_unlock(&hl.lock);
+		for (int i = 0; i < 5000 && !__atomic_load_n(&hl.released, __ATOMIC_ACQUIRE); i++)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+		pthread_mutex_lock(&hl.lock);
+		__atomic_store_n(&hl.released, 1, __ATOMIC_RELEASE);
+	}
 	int got = 0;
 	if (hl.rx.n) {
 		if (hl.held) {

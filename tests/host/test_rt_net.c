@@ -25,6 +25,8 @@
  *     drop counter the defect implies and nothing else;
  *   - with a link that interrupts once per arming (virtio's EVENT_IDX),
  *     echo requests sent one at a time are all answered in every mode;
+ *   - the poller's counters already count a poll and its frame when a
+ *     goroutine that frame readied reads them, the poll still running;
  *   - a goroutine parked in recvfrom is readied by a frame put on the
  *     link by another thread, in each netpoll mode, even when every
  *     goroutine is parked (no false deadlock); deadlines and close end a
@@ -217,6 +219,39 @@ static void irq_rearmed_after_each_poll(void **st)
 {
 	(void)st;
 	in_each_mode(one_irq_main);
+}
+
+/* ---- the poller's counters, read while a poll runs ----
+ * A frame the poller hands to the stack can ready a goroutine on another
+ * M, which reads the statistics while that poll still runs: the link
+ * holds the poller inside its poll after the datagram, and the reader
+ * must already see the poll and the frame counted. */
+
+static void counted_main(void *arg)
+{
+	(void)arg;
+	start_static(mac2, IP2);
+	struct tally_udp *s;
+	uint8_t buf[2048];
+	RT_CHECK(tally_udp_open(&s, 7000) == 0);
+	rt_test_net_hold(1);
+	RT_CHECK(rt_test_net_inject(fx_udp.frame[0], fx_udp.len[0]) == 0);
+	RT_CHECK(tally_udp_recvfrom(s, buf, sizeof(buf), NULL, NULL) == 30);
+	uint64_t polls = stat("netpoll.polls"), frames = stat("netpoll.frames");
+	rt_test_net_release();
+	RT_CHECK(polls >= 1);
+	RT_CHECK(frames >= 1);
+	RT_CHECK(tally_udp_close(s) == 0);
+}
+
+static void counted_while_polling(void **st)
+{
+	(void)st;
+	for (unsigned mode = 0; mode < 3; mode++) {
+		reset();
+		S->mode = mode;
+		rt_test_run(counted_main, NULL, 2);  /* the reader on the other M */
+	}
 }
 
 /* ---- UDP ---- */
@@ -787,6 +822,7 @@ int main(void)
 		cmocka_unit_test(arp_and_echo_as_linux),
 		cmocka_unit_test(frame_before_poller_starts),
 		cmocka_unit_test(irq_rearmed_after_each_poll),
+		cmocka_unit_test(counted_while_polling),
 		cmocka_unit_test(udp_demux_and_echo),
 		cmocka_unit_test(arp_request_queue_retry),
 		cmocka_unit_test(ping_through_a_peer),
