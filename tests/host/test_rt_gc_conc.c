@@ -130,15 +130,23 @@ static void mover(void *arg)
 	tally_waitgroup_done(&wgm);
 }
 
-static void hook(void)
+/* From the collector's hook, the first time only: run fn in a goroutine
+ * of its own and wait until it is done; 1 if it ran. */
+static int hook_once(void (*fn)(void *))
 {
 	if (S->hooked)
-		return;
+		return 0;
 	S->hooked = 1;
 	tally_waitgroup_add(&wgm, 1);
-	tally_go(mover, NULL);
+	tally_go(fn, NULL);
 	tally_waitgroup_wait(&wgm);
-	tally_sleep(2000000);  /* until it has exited */
+	return 1;
+}
+
+static void hook(void)
+{
+	if (hook_once(mover))
+		tally_sleep(2000000);  /* until it has exited */
 }
 
 static void barrier_main(void *arg)
@@ -342,15 +350,7 @@ static void allocator(void *arg)
 	tally_waitgroup_done(&wgm);
 }
 
-static void alloc_hook(void)
-{
-	if (S->hooked)
-		return;
-	S->hooked = 1;
-	tally_waitgroup_add(&wgm, 1);
-	tally_go(allocator, NULL);
-	tally_waitgroup_wait(&wgm);
-}
+static void alloc_hook(void) { hook_once(allocator); }
 
 static void total_main(void *arg)
 {
