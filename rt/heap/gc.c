@@ -470,11 +470,8 @@ __attribute__((noinline)) static int collect(int conc, int minor_ok, uintptr_t e
 	st.roots_bytes = gc_ms.roots_bytes;
 	st.stack_bytes_trimmed += gc_ms.stack_pages_trimmed * PLAT_DIRTY_PAGE;
 	st.marked_bytes = gc_ms.scanned_bytes;
-	/* everything allocated since the last cycle's final pause, where the
-	 * heap was set to its live bytes: what came before this cycle and
-	 * what was born while it marked (c.end, the heap at this final
-	 * pause; c.before would leave the born bytes out, counted in gc_live
-	 * and so in no cycle's difference) */
+	/* allocated since the last final pause, born bytes included (c.end:
+	 * with c.before they were in gc_live and no cycle counted them) */
 	total_alloc_base += c.end > prev_live ? c.end - prev_live : 0;
 	prev_live = gc_live;
 	uint64_t ts = plat_nanotime();
