@@ -1,10 +1,11 @@
 /*
  * gc.c - the collector's cycle: stop and start the world, the phases of a
  * collection, the pacer that decides when, mark assists, and the API
- * (tally_gc_alloc, tally_gc, settings, statistics).  Marking is
+ * (tally_gc_alloc, tally_gc, settings).  Marking is
  * gc_mark.c, the write barrier's re-scans gc_dirty.c, sweeping
- * gc_sweep.c, gctrace's lines gc_trace.c (from the
- * cycle's record, struct gc_cycle); what they share is gc_impl.h.
+ * gc_sweep.c, the statistics gc_stats.c and gctrace's lines gc_trace.c
+ * (both from the cycle's record, struct gc_cycle); what they share is
+ * gc_impl.h.
  *
  * A conservative, non-moving mark-sweep collector for plain C.  Two modes
  * (boot option gcconc=, rt_gc_set_concurrent hosted):
@@ -143,8 +144,6 @@ int rt_gctrace;
 static int gc_conc;
 static int gc_helpers = 1;   /* boot option gchelpers= */
 static PLAT_GC_NOROOT uint64_t gc_live, gc_start_ns;
-static PLAT_GC_NOROOT struct tally_gc_stats st;
-static PLAT_GC_NOROOT uint64_t total_alloc_base, prev_live;
 static PLAT_GC_NOROOT uint64_t gc_cpu_ns;            /* pauses x P + marking + assists + sweeping */
 static PLAT_GC_NOROOT volatile uint64_t assist_ns;   /* this cycle's assists */
 static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stack is scanned from here */
@@ -359,7 +358,7 @@ static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 		gc_mark_own_stack(self, own_lo);
 		gc_drain(0);
 		gc_mark_overflow();
-		gc_verify(self, own_lo, st.cycles + 1, 1);  /* gcverify=1 */
+		gc_verify(self, own_lo, gc_stats_cycles() + 1, 1);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t4;
 		c->mark_cpu += gc_helpers_cpu();
 		t0 = t2;
@@ -371,7 +370,7 @@ static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 		gc_mark_malloc_roots();
 		gc_drain(0);
 		gc_mark_overflow();
-		gc_verify(self, own_lo, st.cycles + 1, 0);  /* gcverify=1 */
+		gc_verify(self, own_lo, gc_stats_cycles() + 1, 0);  /* gcverify=1 */
 		c->drain2 = plat_nanotime() - t0 - c->stop1;
 		c->stop2 = c->stop1;
 		c->stop1 = 0;
@@ -409,16 +408,16 @@ static void cycle(int conc, int minor_ok, struct gc_cycle *c)
 
 static int busy_still(void) { return __atomic_load_n(&gc_busy, __ATOMIC_ACQUIRE) != 0; }
 
-/* Another collection runs: park until it ends (gc_wait.c; busy_unlock
+/* Another collection runs: park until it ends (gc_wait.c; gc_busy_unlock
  * releases), not spin through the scheduler, which kept a CPU busy for
  * the whole of a background cycle (tally_gc during one). */
-static void busy_lock(void)
+void gc_busy_lock(void)
 {
 	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
 		gc_wait_park(GC_WAIT_BUSY, busy_still);
 }
 
-static void busy_unlock(void)
+void gc_busy_unlock(void)
 {
 	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
 	gc_wait_release(GC_WAIT_BUSY);
@@ -433,10 +432,10 @@ static void busy_unlock(void)
  * could sit above it and keep what they named alive. */
 __attribute__((noinline)) static int collect(int conc, int minor_ok, uintptr_t entry_sp)
 {
-	busy_lock();
+	gc_busy_lock();
 	if (conc == 2 && __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) <
 	                     __atomic_load_n(&gc_trigger, __ATOMIC_RELAXED)) {
-		busy_unlock();
+		gc_busy_unlock();
 		return 0;
 	}
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
@@ -446,42 +445,15 @@ __attribute__((noinline)) static int collect(int conc, int minor_ok, uintptr_t e
 	cycle(conc, minor_ok, &c);
 	gc_helpers_wait();  /* a collection returns with its helpers gone */
 	__atomic_store_n(&collector_g, NULL, __ATOMIC_RELAXED);
-	uint64_t pause = c.stw1 + c.stw2, ncpu = (uint64_t)tally_ncpu();
-	struct tally_gc_pause parts = {
-		.start_ns = c.stw1, .start_stop_ns = c.stop1, .start_stacks_ns = c.stacks1,
-		.final_ns = c.stw2, .final_stop_ns = c.stop2, .final_walk_ns = c.walkh2,
-		.final_rescan_ns = c.rescanh2, .final_stacks_ns = c.stacks2,
-		.final_roots_ns = c.drain2, .final_hooks_ns = c.hooks2,
-		.final_dirty_pages = c.dirty2, .final_tables = c.tables2,
-	};
-	st.pause_last = parts;
-	if (!st.cycles || pause > st.pause_worst.start_ns + st.pause_worst.final_ns)
-		st.pause_worst = parts;
-	st.pause_ns[st.cycles % 256] = pause;
-	st.cycles++;
-	st.minor_cycles += (uint64_t)c.minor;
-	st.heap_live = gc_live;
-	st.pause_last_ns = pause;
-	st.pause_total_ns += pause;
-	if (c.stw1 > st.pause_max_ns)
-		st.pause_max_ns = c.stw1;
-	if (c.stw2 > st.pause_max_ns)
-		st.pause_max_ns = c.stw2;
-	st.roots_bytes = gc_ms.roots_bytes;
-	st.stack_bytes_trimmed += gc_ms.stack_pages_trimmed * PLAT_DIRTY_PAGE;
-	st.marked_bytes = gc_ms.scanned_bytes;
-	/* allocated since the last final pause, born bytes included (c.end:
-	 * with c.before they were in gc_live and no cycle counted them) */
-	total_alloc_base += c.end > prev_live ? c.end - prev_live : 0;
-	prev_live = gc_live;
+	gc_stats_cycle(&c, gc_live);
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();
 	c.sweep += plat_nanotime() - ts;
-	st.objects_freed = __atomic_load_n(&gc_freed_objects, __ATOMIC_RELAXED);
-	gc_cpu_ns += pause * ncpu + c.mark_cpu + assist_ns + c.sweep;
+	const struct tally_gc_stats *st = gc_stats_swept();
+	gc_cpu_ns += (c.stw1 + c.stw2) * (uint64_t)tally_ncpu() + c.mark_cpu + assist_ns + c.sweep;
 	if (rt_gctrace)
-		gc_trace(&c, &st, plat_nanotime() - gc_start_ns, gc_cpu_ns, assist_ns, gc_live, gc_goal);
-	busy_unlock();
+		gc_trace(&c, st, plat_nanotime() - gc_start_ns, gc_cpu_ns, assist_ns, gc_live, gc_goal);
+	gc_busy_unlock();
 	/* gcfinal.c: the world runs again: start the cleanups */
 	rt_gc_final_after_cycle();
 	return c.minor;
@@ -651,37 +623,24 @@ void tally_gc(void) { rt_gc_collect(); }
 
 int tally_gc_percent(int percent)
 {
-	busy_lock();
+	gc_busy_lock();
 	int old = rt_gc_percent_v;
 	__atomic_store_n(&rt_gc_percent_v, percent, __ATOMIC_RELAXED);
 	gc_pace_goal();
-	busy_unlock();
+	gc_busy_unlock();
 	return old;
 }
 
 int64_t tally_gc_memory_limit(int64_t bytes)
 {
-	busy_lock();
+	gc_busy_lock();
 	int64_t old = rt_gc_limit_v;
 	if (bytes >= 0) {
 		__atomic_store_n(&rt_gc_limit_v, bytes, __ATOMIC_RELAXED);
 		gc_pace_goal();
 	}
-	busy_unlock();
+	gc_busy_unlock();
 	return old;
-}
-
-void tally_gc_read_stats(struct tally_gc_stats *s)
-{
-	busy_lock();
-	*s = st;
-	s->heap_alloc = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED);
-	s->heap_goal = gc_goal;
-	/* heap_alloc counts objects reserved by caches' windows too: between
-	 * collections this is at most a window per class and M ahead */
-	s->total_alloc = total_alloc_base + (s->heap_alloc > prev_live ? s->heap_alloc - prev_live : 0);
-	rt_gc_final_stats(&s->cleanups_queued, &s->cleanups_run, &s->weak_cleared);  /* gcfinal.c */
-	busy_unlock();
 }
 
 void rt_gc_init(void)

@@ -2,7 +2,8 @@
  * gc_impl.h - what the collector's files share (gc.c: the cycle and the
  * pacer; gc_stw.c: stopping the world; gc_mark.c: marking and roots;
  * gc_dirty.c: the dirty record and its re-scans; gc_gen.c: minor cycles; gc_stack.c: stacks as roots, their concurrent scan
- * and trim; gc_sweep.c: sweeping) and nothing else includes.  The design is gc.c's essay.
+ * and trim; gc_sweep.c: sweeping; gc_stats.c: the statistics) and nothing
+ * else includes.  The design is gc.c's essay.
  *
  * Locking: mark work (the mark stack, the marker's counters) is done
  * under the work lock by one of: the collector (world stopped, or a
@@ -249,6 +250,20 @@ struct tally_gc_stats;
  * assist_ns this cycle's assists, live and goal the heap's after it. */
 void gc_trace(const struct gc_cycle *c, const struct tally_gc_stats *st, uint64_t since, uint64_t cpu_ns,
               uint64_t assist_ns, uint64_t live, uint64_t goal);
+
+/* ---- gc.c: the busy lock ---- */
+/* One collection at a time, and no setting or statistics read in the
+ * middle of one: park while another holds it (gc_wait.c). */
+void gc_busy_lock(void);
+void gc_busy_unlock(void);
+
+/* ---- gc_stats.c: tally_gc_read_stats's numbers (busy lock held) ---- */
+/* Cycle c's final pause is over, live the bytes it kept: its pauses and
+ * counts into the statistics.  gc_stats_swept: its sweep is done; the
+ * statistics after it (for gctrace).  gc_stats_cycles: cycles so far. */
+void gc_stats_cycle(const struct gc_cycle *c, uint64_t live);
+const struct tally_gc_stats *gc_stats_swept(void);
+uint64_t gc_stats_cycles(void);
 
 /* ---- gc_stw.c ---- */
 /* Stop every other M (they acknowledge at the top of their scheduling
