@@ -270,7 +270,10 @@ def parse_go(text):
 	return cycles
 
 
-def boot_go(run, mib, cycles, timeout, gogc=None):
+def boot_go(run, mib, cycles, timeout, gogc=None, work=0):
+	"""The Go peer's boot; it has no --work (main refuses the pair up front)."""
+	if work:
+		raise ValueError("--work: the Go peer has no such argument")
 	mode = run[len("go-"):]
 	icount = mode.startswith("icount")
 	smp = int(re.sub(r"\D", "", mode) or "1")
@@ -324,10 +327,7 @@ def console(args, run, booter):
 	if args.consoles:
 		with open(run) as f:
 			return 0, f.read(), "console " + run, os.path.splitext(os.path.basename(run))[0]
-	if booter is boot:
-		rc, text, cmd = boot(run, args.mib, args.cycles, args.timeout, args.gogc, args.work)
-	else:
-		rc, text, cmd = booter(run, args.mib, args.cycles, args.timeout, args.gogc)
+	rc, text, cmd = booter(run, args.mib, args.cycles, args.timeout, args.gogc, args.work)
 	if args.out:
 		os.makedirs(args.out, exist_ok=True)
 		with open(os.path.join(args.out, run + ".txt"), "w") as f:
