@@ -312,7 +312,7 @@ static inline void mark_fast(uintptr_t q, struct local *l)
 		return;
 	}
 	uintptr_t base = RT_PEEK(s->base);
-	if (p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
+	if (p - base >= RT_PEEK(s->npages) * RT_HP)  /* below base too: unsigned */
 		return;
 	int64_t idx = mark_slot(s, p, base);
 	if (idx < 0)
