@@ -102,6 +102,8 @@ struct mspan {
 	uint8_t needzero;            /* some object was freed: memory is not all zero */
 	uint8_t scavenged;           /* free span: some of its pages are not backed */
 	uint8_t kind;                /* KIND_*: set when it is typed, fixed until freed */
+	uint8_t cachem;              /* while incache: the M whose cache has it
+	                              * (free's check of that M's window) */
 	uint16_t nelems;
 	uint32_t elemsize;
 	uint32_t divmul;
@@ -170,6 +172,8 @@ struct mcache_class {
 	uintptr_t base;              /* address of the window's object 0 */
 	uint64_t size;               /* bytes per object (= class size) */
 	struct mspan *span;          /* the span the window is in, or NULL */
+	volatile uint64_t *allocw;   /* the window's word of span->allocbits
+	                              * (free's check that the bit is set) */
 };
 struct mcache {
 	struct mcache_class k[RT_NKINDS][RT_NCLASSES];  /* k[KIND_MALLOC] first: the
@@ -204,6 +208,10 @@ void rt_span_fresh_objects(struct mspan *s);
  * its bit and move the span between lists if it must; 0, or -1 when the
  * bit was already clear (a double free). */
 int rt_span_free_object(struct mspan *s, unsigned idx);
+/* Any M, no lock: 1 when the slot at p of small span s is free in the
+ * cache window of the M that holds s (allocation bit set, not handed
+ * out; mcentral.c has the rules of the racy read). */
+int rt_span_free_in_window(const struct mspan *s, uintptr_t p);
 
 /* ---- the collector (gc.c, gc_stw.c, gc_mark.c, gc_dirty.c, gc_stack.c, gc_sweep.c; internals in gc_impl.h) ---- */
 /* A probe of a span field read without its owner's lock, in a function

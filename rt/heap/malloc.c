@@ -183,7 +183,8 @@ static char *put_dec(char *o, char *end, uint64_t v)
 
 _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s)
 {
-	static char msg[192];
+	char msg[192];  /* on the stack: two Ms may report at once (the first
+	                 * report wins, rt_throw; a shared buffer mixed them) */
 	char *o = msg, *end = msg + sizeof(msg) - 1;
 	int write_after_free = strcmp(what, "write after free") == 0;
 	o = put_str(o, end, write_after_free ? "malloc: " : "free(");
@@ -257,6 +258,8 @@ void rt_free_slow(void *ptr)
 	uint32_t idx = 0;
 	struct mspan *s = owner(ptr, &idx);
 	if (s->state == SPAN_SMALL) {
+		if (rt_span_free_in_window(s, (uintptr_t)ptr))
+			rt_heap_misuse("double free", ptr, s);
 		if (rt_heap_checks) {
 			uint64_t bit = 1ull << (idx & 63);
 			if (!(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) & bit))

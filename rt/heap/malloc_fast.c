@@ -71,7 +71,9 @@ RT_NOPREEMPT void *rt_malloc_noscan(size_t n) { return window_pop(KIND_MALLOC_NO
  * whole test of kind, state and class: only a small malloc span of that
  * class is ever in that window, and only this M or a stopped world changes
  * it (section rt_nopreempt, as rt_malloc).  A freed object already in the
- * window is a double free.  Anything else, heapcheck=1 (which poisons) and
+ * window is a double free, and so is one whose allocation bit is clear:
+ * another M's free (the slow path) gave it back first, and putting it in
+ * the window would hand it out twice.  Anything else, heapcheck=1 (which poisons) and
  * NULL tail-call rt_free_slow (malloc.c).  needzero: the object is no
  * longer zero, so calloc must clear the span's objects. */
 void rt_free_slow(void *p);
@@ -87,7 +89,7 @@ RT_NOPREEMPT void rt_free(void *ptr)
 			uint32_t i = rt_span_index(s, off);
 			if (__builtin_expect((uintptr_t)i * k->size == off, 1)) {
 				uint64_t bit = 1ull << i;
-				if (k->bits & bit)
+				if ((k->bits & bit) || !(__atomic_load_n(k->allocw, __ATOMIC_RELAXED) & bit))
 					rt_heap_misuse("double free", ptr, s);
 				k->bits |= bit;
 				__atomic_store_n(&s->needzero, 1, __ATOMIC_RELAXED);

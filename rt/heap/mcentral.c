@@ -227,11 +227,14 @@ static int reserve(struct mcache_class *k, struct mspan *s, unsigned w)
 	}
 	k->base = s->base + (uintptr_t)w * 64u * s->elemsize;
 	k->size = s->elemsize;
+	k->allocw = &s->allocbits[w];
 	k->span = s;
 	if (rt_heap_checks && rt_kind_malloc(s->kind))
 		for (uint64_t b = got; b; b &= b - 1)
 			check_poison(s, k->base + (uintptr_t)__builtin_ctzll(b) * s->elemsize);
-	k->bits = got;
+	/* release: the window's base and size before its bits, for another
+	 * M's look at this window (rt_span_free_in_window, below) */
+	__atomic_store_n(&k->bits, got, __ATOMIC_RELEASE);
 	return 1;
 }
 
@@ -297,6 +300,7 @@ int rt_mcache_refill(struct mcache *mc, unsigned kind, unsigned cls)
 		rt_unlock(&c->lock);
 		if (!s && !(s = span_new_small(kind, cls)))
 			return -1;
+		s->cachem = (uint8_t)(mc - rt_mcaches);
 		k->span = s;
 		k->bits = 0;
 		unsigned b = kind * RT_NCLASSES + cls;
@@ -313,6 +317,40 @@ void rt_mcache_release_all(struct mcache *mc)
 		}
 		mc->inuse[w] = 0;
 	}
+}
+
+/* Whether the slot at p of small span s is free in the window of the M
+ * whose cache holds s (its allocation bit is set, as for an object handed
+ * out): free() of it is a double free (its first free put it back into
+ * that window on its M, malloc_fast.c) or of a pointer never handed out,
+ * and clearing the bit would let the span hand it out while the window
+ * does too; a cleanup or weak reference on it names no object.
+ * The window is another M's, read without its lock: the owner changes
+ * its bits with plain stores, and moves it to another word or span only
+ * once its bits are 0, storing the bits last (reserve, above).  An
+ * object freed correctly is not in the window's bits whenever they are
+ * read, so a racy read can miss a double free but not report one that is
+ * not: the bit must be seen set twice, with the same window. */
+__attribute__((no_sanitize("thread"))) int rt_span_free_in_window(const struct mspan *s, uintptr_t p)
+{
+	if (!__atomic_load_n(&s->incache, __ATOMIC_ACQUIRE))
+		return 0;
+	unsigned m = RT_PEEK(s->cachem), kind = RT_PEEK(s->kind), cls = RT_PEEK(s->cls);
+	if (m >= RT_MAX_M || kind >= RT_NKINDS || cls >= RT_NCLASSES)
+		return 0;
+	const struct mcache_class *k = &rt_mcaches[m].k[kind][cls];
+	uintptr_t seen = 0;
+	for (int n = 0; n < 2; n++) {
+		uint64_t bits = RT_PEEK(k->bits);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		uintptr_t base = RT_PEEK(k->base), size = RT_PEEK(k->size);
+		if (RT_PEEK(k->span) != s || !size || p - base >= 64 * size || (p - base) % size ||
+		    !((bits >> ((p - base) / size)) & 1) || (n && base != seen))
+			return 0;
+		seen = base;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	}
+	return 1;
 }
 
 int rt_span_free_object(struct mspan *s, unsigned idx)

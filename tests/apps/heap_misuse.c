@@ -4,6 +4,11 @@
  *   doublefree   free the same 48-byte block twice: status 2,
  *                "fatal error: free(<addr>): double free (48-byte object ..."
  *   doublelarge  the same with a 1 MiB block
+ *   xcpu         (2 CPUs or more) the same, the first free on the CPU that
+ *                allocated the block (back into its cache's window), the
+ *                second on another; the line "frees on two CPUs" first
+ *   xcpu2        the same, the first free on another CPU, the second on
+ *                the allocating one
  *   interior     free a pointer 8 bytes into a block
  *   foreign      free the address of a local variable
  *   uaf          (with heapcheck=1) write to a freed block, then allocate
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tally.h>
 
 static int fails;
 
@@ -78,6 +84,46 @@ static int api(void)
 	return fails ? 1 : 0;
 }
 
+/* xcpu, xcpu2: main allocates and spins on its CPU, so that a goroutine
+ * it starts runs on another; one free is main's, the other the
+ * goroutine's, in the order `first` says (0: main's first). */
+static void *xblock;
+static volatile int xcpu_main = -1, xcpu_other = -1, xstep;
+
+static void xfree_other(void *arg)
+{
+	int first = (int)(intptr_t)arg;
+	uint64_t give_up = tally_nanotime() + 10000000000ull;
+	while (tally_cpu() == xcpu_main && tally_nanotime() < give_up)
+		tally_yield();
+	if (first == 0)
+		while (xstep < 1)
+			tally_yield();
+	xcpu_other = tally_cpu();
+	printf(xcpu_other != xcpu_main ? "frees on two CPUs\n" : "frees on one CPU\n");
+	free(xblock);
+	xstep = 2;
+}
+
+static void xcpu(int first)
+{
+	if (tally_ncpu() < 2) {
+		printf("xcpu: needs 2 CPUs\n");
+		exit(64);
+	}
+	xblock = malloc(48);
+	xcpu_main = tally_cpu();
+	tally_go(xfree_other, (void *)(intptr_t)first);
+	if (first == 0) {
+		free(xblock);
+		xstep = 1;
+	}
+	while (xstep < 2)  /* spin: the goroutine must run elsewhere */
+		__asm__ volatile("" ::: "memory");
+	if (first == 1)
+		free(xblock);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -89,6 +135,8 @@ int main(int argc, char **argv)
 		void *p = malloc(1 << 20);
 		free(p);
 		free(p);
+	} else if (!strcmp(m, "xcpu") || !strcmp(m, "xcpu2")) {
+		xcpu(!strcmp(m, "xcpu2"));
 	} else if (!strcmp(m, "interior")) {
 		char *p = malloc(64);
 		free(p + 8);
@@ -124,7 +172,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "api")) {
 		return api();
 	} else {
-		printf("usage: heap_misuse doublefree|doublelarge|interior|foreign|uaf|huge|api\n");
+		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|interior|foreign|uaf|huge|api\n");
 		return 64;
 	}
 	printf("survived\n");
