@@ -154,8 +154,10 @@ static struct mspan *gc_object(uintptr_t p, uintptr_t *base, size_t *size, const
 		return s;
 	}
 	uint32_t idx = rt_span_index(s, p - s->base);
+	/* a slot free in a cache's window has its bit set too */
 	if (idx >= s->nelems || !(__atomic_load_n(&s->allocbits[idx >> 6], __ATOMIC_ACQUIRE) &
-	                          (1ull << (idx & 63)))) {
+	                          (1ull << (idx & 63))) ||
+	    rt_span_free_in_window(s, rt_span_obj(s, idx / 64, idx % 64))) {
 		*why = "is in no allocated object";
 		return NULL;
 	}

@@ -10,6 +10,8 @@
  *               max <A> <= bound <B>, page allocator drop <D> <= <L>"
  *   m_malloc, m_nullfn, m_argobj, m_weak   misuse: status 2 and the
  *               report tally.h promises ("survived" if it goes on)
+ *   m_slot, m_weakslot   the same for the slot after a new object: free,
+ *               though its cache's window has reserved it
  *
  * Determinism: every object that must die is made, and its last
  * reference dropped, by a goroutine that then exits (its stack is no root
@@ -305,6 +307,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(what, "m_argobj") == 0) {
 		void *o = tally_gc_alloc(64, TALLY_GC_SCAN);
 		tally_gc_add_cleanup(o, nop, o);
+	} else if (strcmp(what, "m_slot") == 0 || strcmp(what, "m_weakslot") == 0) {
+		/* the window hands out its lowest free slot first: the one after
+		 * p is reserved, not handed out (or, p the window's last, in no
+		 * window and free) */
+		char *p = tally_gc_alloc(64, TALLY_GC_NOSCAN);
+		if (what[2] == 's')
+			tally_gc_add_cleanup(p + 64, nop, NULL);
+		else
+			tally_weak_make(p + 64);
+		tally_gc_keep_alive(p);
 	} else if (strcmp(what, "m_weak") == 0) {
 		int local;
 		tally_weak_make(&local);
