@@ -68,8 +68,10 @@ static int set_gogc(const char *v, const char **why)
 static int set_gcmemlimit(const char *v, const char **why)
 {
 	unsigned long long n;
-	if (bootopt_parse_u64(v, &n) < 0 || (n && n < (1u << 20))) {
-		*why = "expected a size of at least 1M, like 256M (0: no limit)";
+	/* at most 2^63 - 1: tally_gc_memory_limit reads it back as an
+	 * int64_t, where below 0 means "leave it" */
+	if (bootopt_parse_u64(v, &n) < 0 || (n && n < (1u << 20)) || n > (unsigned long long)INT64_MAX) {
+		*why = "expected a size from 1M to 2^63-1 bytes, like 256M (0: no limit)";
 		return -1;
 	}
 	mem_opts.gcmemlimit = n;

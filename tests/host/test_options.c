@@ -98,6 +98,11 @@ static void defaults_and_units(void **state)
 	ok("");
 	assert_int_equal(mem_opts.gcgen, 0);
 	refused("gcgen=2", "gcgen=2", "expected 0 or 1");
+	/* over INT64_MAX: tally_gc_memory_limit would read it back negative */
+	refused("gcmemlimit=9223372036854775808", "gcmemlimit=9223372036854775808", "expected a size from 1M");
+	refused("gcmemlimit=8388608T", "gcmemlimit=8388608T", "expected a size from 1M");
+	refused("gcmemlimit=512K", "gcmemlimit=512K", "expected a size from 1M");
+	ok("gcmemlimit=9223372036854775807");
 }
 
 /* Values that wrap to an in-range number if any step is unchecked. */
