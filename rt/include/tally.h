@@ -491,8 +491,10 @@ struct tally_chan *tally_tcp_ready(struct tally_tcp *s);
 /* Cleanups (Go 1.24's runtime.AddCleanup).  Once the collected object
  * holding obj (obj may point inside it) is unreachable, the collector
  * frees it and, in the same cycle, queues fn(arg); queued cleanups run
- * one at a time, in order, on one runtime goroutine (it blocks the ones
- * behind it if it blocks).  No resurrection: the object is gone before fn
+ * one at a time, in the order the collector queued them, on one runtime
+ * goroutine (it blocks the ones behind it if it blocks).  That order is
+ * not the order they were added, even for cleanups of one object or of
+ * objects that died in one cycle (as in Go, which promises none).  No resurrection: the object is gone before fn
  * runs, and the cleanup's record does not keep it alive.  arg does stay
  * alive until fn has run, so arg must not lead back to obj: arg pointing
  * into obj's own object is reported; a longer path leaks the object, as
