@@ -291,6 +291,8 @@ void *rt_large_alloc(unsigned kind, size_t n, size_t align);
 extern int rt_heap_checks;       /* heapcheck=1: poison freed memory */
 #define RT_POISON 0xdbu
 _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s);
+/* The same, for a misuse in fn (realloc, malloc_usable_size): "fn(p): what". */
+_Noreturn void rt_heap_misuse_in(const char *fn, const char *what, const void *p, const struct mspan *s);
 
 /* ---- cleanups and weak references (gcfinal.c) ---- */
 /* 1 if the collected object holding address p is marked as marking left

@@ -181,13 +181,15 @@ static char *put_dec(char *o, char *end, uint64_t v)
 	return o;
 }
 
-_Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s)
+_Noreturn void rt_heap_misuse_in(const char *fn, const char *what, const void *p, const struct mspan *s)
 {
 	char msg[192];  /* on the stack: two Ms may report at once (the first
 	                 * report wins, rt_throw; a shared buffer mixed them) */
 	char *o = msg, *end = msg + sizeof(msg) - 1;
 	int write_after_free = strcmp(what, "write after free") == 0;
-	o = put_str(o, end, write_after_free ? "malloc: " : "free(");
+	o = put_str(o, end, write_after_free ? "malloc: " : fn);
+	if (!write_after_free)
+		o = put_str(o, end, "(");
 	if (!write_after_free) {
 		o = put_hex(o, end, (uintptr_t)p);
 		o = put_str(o, end, "): ");
@@ -220,33 +222,52 @@ _Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspa
 	rt_throw(msg);
 }
 
+_Noreturn void rt_heap_misuse(const char *what, const void *p, const struct mspan *s)
+{
+	rt_heap_misuse_in("free", what, p, s);
+}
+
 /* ---- free and friends ---- */
 
-/* The span of a pointer the allocator returned, or a misuse report. */
-static struct mspan *owner(const void *ptr, uint32_t *idxp)
+/* The span of a pointer the allocator returned, or a misuse report
+ * naming fn, the caller (free, realloc, malloc_usable_size). */
+static struct mspan *owner(const char *fn, const void *ptr, uint32_t *idxp)
 {
 	uintptr_t p = (uintptr_t)ptr;
 	struct mspan *s = rt_span_of(p);
 	if (!s || p < s->base || p >= s->base + s->npages * RT_HP)
-		rt_heap_misuse("not a pointer the allocator returned", ptr, NULL);
+		rt_heap_misuse_in(fn, "not a pointer the allocator returned", ptr, NULL);
 	uint8_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if ((st == SPAN_SMALL || st == SPAN_LARGE) && !rt_kind_malloc(s->kind))
-		rt_heap_misuse("a collected object (tally_gc_alloc): the collector frees it", ptr, NULL);
+		rt_heap_misuse_in(fn, "a collected object (tally_gc_alloc): the collector frees it", ptr, NULL);
 	if (st == SPAN_SMALL) {
 		uintptr_t off = p - s->base;
 		uint32_t idx = rt_span_index(s, off);
 		if ((uintptr_t)idx * s->elemsize != off)
-			rt_heap_misuse("pointer into the middle of an object", ptr, s);
+			rt_heap_misuse_in(fn, "pointer into the middle of an object", ptr, s);
 		*idxp = idx;
 		return s;
 	}
 	if (st == SPAN_LARGE) {
 		if (p != s->base)
-			rt_heap_misuse("pointer into the middle of an object", ptr, s);
+			rt_heap_misuse_in(fn, "pointer into the middle of an object", ptr, s);
 		return s;
 	}
-	rt_heap_misuse(st == SPAN_FREE ? "double free (the memory is already free)"
+	rt_heap_misuse_in(fn, st == SPAN_FREE ? "double free (the memory is already free)"
 	                               : "not a pointer the allocator returned", ptr, NULL);
+}
+
+/* The same for a block that must be live (realloc, malloc_usable_size):
+ * a small block's allocation bit set and the block not free in a cache's
+ * window; a large one's span says so already. */
+static struct mspan *owner_live(const char *fn, const void *ptr, uint32_t *idxp)
+{
+	struct mspan *s = owner(fn, ptr, idxp);
+	if (s->state == SPAN_SMALL &&
+	    (!(__atomic_load_n(&s->allocbits[*idxp >> 6], __ATOMIC_ACQUIRE) & (1ull << (*idxp & 63))) ||
+	     rt_span_free_in_window(s, (uintptr_t)ptr)))
+		rt_heap_misuse_in(fn, "the block is free (freed already, or never returned)", ptr, s);
+	return s;
 }
 
 /* free()'s slow path: what rt_free (malloc_fast.c) does not put back into
@@ -256,7 +277,7 @@ void rt_free_slow(void *ptr)
 	if (!ptr)
 		return;
 	uint32_t idx = 0;
-	struct mspan *s = owner(ptr, &idx);
+	struct mspan *s = owner("free", ptr, &idx);
 	if (s->state == SPAN_SMALL) {
 		if (rt_span_free_in_window(s, (uintptr_t)ptr))
 			rt_heap_misuse("double free", ptr, s);
@@ -280,14 +301,14 @@ void rt_free_slow(void *ptr)
 	rt_releasem(m);
 }
 
-size_t rt_malloc_usable_size(void *ptr)
+static size_t usable_size(const char *fn, void *ptr)
 {
-	if (!ptr)
-		return 0;
 	uint32_t idx;
-	struct mspan *s = owner(ptr, &idx);
+	struct mspan *s = owner_live(fn, ptr, &idx);
 	return s->state == SPAN_SMALL ? s->elemsize : s->npages * RT_HP;
 }
+
+size_t rt_malloc_usable_size(void *ptr) { return ptr ? usable_size("malloc_usable_size", ptr) : 0; }
 
 void *rt_calloc(size_t a, size_t b)
 {
@@ -309,7 +330,7 @@ void *rt_realloc(void *ptr, size_t n)
 {
 	if (!ptr)
 		return rt_malloc(n);
-	size_t have = rt_malloc_usable_size(ptr);
+	size_t have = usable_size("realloc", ptr);
 	if (n == 0)
 		n = 1;
 	/* stay in place when it fits and would not waste more than half */

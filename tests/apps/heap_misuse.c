@@ -9,6 +9,10 @@
  *                second on another; the line "frees on two CPUs" first
  *   xcpu2        the same, the first free on another CPU, the second on
  *                the allocating one
+ *   refreed      realloc a freed 48-byte block: "fatal error: realloc(<addr>):
+ *                the block is free (freed already, or never returned) ..."
+ *   regc         realloc a collected object: "realloc(<addr>): a collected
+ *                object ..."
  *   interior     free a pointer 8 bytes into a block
  *   foreign      free the address of a local variable
  *   uaf          (with heapcheck=1) write to a freed block, then allocate
@@ -137,6 +141,14 @@ int main(int argc, char **argv)
 		free(p);
 	} else if (!strcmp(m, "xcpu") || !strcmp(m, "xcpu2")) {
 		xcpu(!strcmp(m, "xcpu2"));
+	} else if (!strcmp(m, "refreed")) {
+		void *p = malloc(48);
+		free(p);
+		p = realloc(p, 4000);
+		printf("realloc gave %p\n", p);
+	} else if (!strcmp(m, "regc")) {
+		void *p = realloc(tally_gc_alloc(48, TALLY_GC_SCAN), 4000);
+		printf("realloc gave %p\n", p);
 	} else if (!strcmp(m, "interior")) {
 		char *p = malloc(64);
 		free(p + 8);
@@ -172,7 +184,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "api")) {
 		return api();
 	} else {
-		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|interior|foreign|uaf|huge|api\n");
+		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|refreed|regc|interior|foreign|uaf|huge|api\n");
 		return 64;
 	}
 	printf("survived\n");
