@@ -28,7 +28,9 @@
  * free cannot be caught this way).
  *
  * realloc(p, 0) and malloc(0) return a unique pointer to a minimal
- * object (freeing p), so a NULL result always means out of memory.
+ * object (freeing p), so a NULL result always means out of memory, and
+ * only after one collection (collect_for: the collected heap's garbage
+ * may hold the pages) where the caller may run one.
  *
  * Context: thread context on an M or the boot thread; never from an
  * interrupt handler (they do not allocate).
@@ -131,14 +133,39 @@ uint64_t rt_heap_scavenge(uint64_t keep)
 }
 
 /* The misses of rt_malloc and rt_malloc_noscan (malloc_fast.c). */
+/* Out of memory for n bytes: the collected heap may hold the pages as
+ * garbage (gogc=off, or its goal not reached yet), as tally_gc_alloc
+ * knows (gc.c: it collects and tries again).  Collect once, so the
+ * caller can try again, when that can help and is allowed: a collected
+ * heap exists, n fits the arena at all, and the caller is a goroutine
+ * holding no runtime lock (the collector stops the world; a lock's
+ * holder has m->locks, and so does a refill). */
+static int collect_for(size_t n)
+{
+	if (!rt_on_goroutine() || rt_getm()->locks || !__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) ||
+	    n > rt_arena_hi - rt_arena_lo)
+		return 0;
+	rt_gc_collect();
+	return 1;
+}
+
+static void *alloc_kind(size_t n, unsigned kind)
+{
+	if (n > RT_SMALL_MAX)
+		return rt_large_alloc(kind, n, RT_HP);
+	return rt_small_alloc(kind, rt_size_class(n));
+}
+
 void *rt_malloc_kind_slow(size_t n, unsigned kind)
 {
 	heap_once();
 	if (n == 0)
 		n = 1;
-	if (n > RT_SMALL_MAX)
-		return rt_large_alloc(kind, n, RT_HP);
-	return rt_small_alloc(kind, rt_size_class(n));
+	int e = errno;
+	void *p = alloc_kind(n, kind);
+	if (!p && collect_for(n) && (p = alloc_kind(n, kind)) != NULL)
+		errno = e;  /* (else ENOMEM again) */
+	return p;
 }
 
 void *rt_malloc_slow(size_t n) { return rt_malloc_kind_slow(n, KIND_MALLOC); }
@@ -345,13 +372,8 @@ void *rt_realloc(void *ptr, size_t n)
 	return q;
 }
 
-int rt_posix_memalign(void **out, size_t align, size_t n)
+static void *aligned(size_t align, size_t n)
 {
-	if (align < sizeof(void *) || (align & (align - 1)))
-		return EINVAL;
-	heap_once();
-	if (n == 0)
-		n = 1;
 	void *p;
 	if (align <= 16) {
 		p = rt_malloc(n < align ? align : n);  /* class 1 (8 bytes) is 8-aligned */
@@ -365,6 +387,21 @@ int rt_posix_memalign(void **out, size_t align, size_t n)
 	} else {
 		p = rt_large_alloc(KIND_MALLOC, n, align);
 	}
+	return p;
+}
+
+int rt_posix_memalign(void **out, size_t align, size_t n)
+{
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	heap_once();
+	if (n == 0)
+		n = 1;
+	int e = errno;  /* POSIX: posix_memalign reports by its result alone */
+	void *p = aligned(align, n);
+	if (!p && collect_for(n))
+		p = aligned(align, n);
+	errno = e;
 	if (!p)
 		return ENOMEM;
 	*out = p;

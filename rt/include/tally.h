@@ -241,6 +241,10 @@ uint64_t tally_ledger_cycles(const struct tally_ledger *l, const char *group);
  * word that happens to look like an address keeps that object alive).
  * A block that holds no pointer to a collected object (a buffer, a
  * string, an array of numbers) can opt out: tally_malloc_noscan below.
+ * malloc, calloc, realloc, posix_memalign and tally_malloc_noscan that
+ * find memory full collect once (on a goroutine: the collected heap's
+ * garbage may hold the pages, even with gogc=off) before they return
+ * NULL with ENOMEM.
  * Marking is concurrent by default (boot option gcconc=1; gcconc=0:
  * marking with every goroutine stopped): goroutines run while the
  * collector marks, the page tables' dirty bits recording their stores,

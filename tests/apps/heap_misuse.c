@@ -13,6 +13,10 @@
  *                the block is free (freed already, or never returned) ..."
  *   regc         realloc a collected object: "realloc(<addr>): a collected
  *                object ..."
+ *   gcfull       (gogc=off, 128 MiB of memory) fill the memory with
+ *                collected garbage, then malloc, posix_memalign and
+ *                tally_malloc_noscan 16 MiB each: each must collect and
+ *                succeed ("gcfull: ok")
  *   interior     free a pointer 8 bytes into a block
  *   foreign      free the address of a local variable
  *   uaf          (with heapcheck=1) write to a freed block, then allocate
@@ -128,6 +132,67 @@ static void xcpu(int first)
 		free(xblock);
 }
 
+/* Collected garbage until the collected heap holds mib MiB (gogc=off: no
+ * collection on the way; one means the garbage did not fit). */
+static void garbage(uint64_t mib)
+{
+	struct tally_gc_stats st;
+	tally_gc_read_stats(&st);
+	uint64_t cycles = st.cycles;
+	for (uint64_t n = 1;; n++) {
+		char *p = tally_gc_alloc(60000, TALLY_GC_NOSCAN);
+		if (!p) {
+			printf("gcfull: tally_gc_alloc failed\n");
+			exit(1);
+		}
+		p[0] = 1;
+		if (n % 16 == 0) {
+			tally_gc_read_stats(&st);
+			if (st.cycles != cycles) {
+				printf("gcfull: %llu MiB of garbage did not fit\n", (unsigned long long)mib);
+				exit(1);
+			}
+			if (st.heap_alloc >= mib << 20)
+				return;
+		}
+	}
+}
+
+/* 16 MiB by way, after 112 MiB of garbage in 128 MiB of memory. */
+static int gcfull_one(int way)
+{
+	static const char *const name[] = { "malloc", "posix_memalign", "tally_malloc_noscan" };
+	size_t big = 16u << 20;
+	struct tally_gc_stats st;
+	garbage(112);
+	tally_gc_read_stats(&st);
+	uint64_t cycles = st.cycles;
+	void *p = NULL;
+	if (way == 0)
+		p = malloc(big);
+	else if (way == 1 && posix_memalign(&p, 4096, big))
+		p = NULL;
+	else if (way == 2)
+		p = tally_malloc_noscan(big);
+	tally_gc_read_stats(&st);
+	printf("gcfull: %s %s, %llu collection(s)\n", name[way], p ? "ok" : "NULL",
+	       (unsigned long long)(st.cycles - cycles));
+	if (!p)
+		return 1;
+	memset(p, 1, big);
+	free(p);
+	return 0;
+}
+
+static int gcfull(void)
+{
+	int bad = 0;
+	for (int way = 0; way < 3; way++)
+		bad += gcfull_one(way);
+	printf(bad ? "gcfull: FAIL\n" : "gcfull: ok\n");
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -141,6 +206,8 @@ int main(int argc, char **argv)
 		free(p);
 	} else if (!strcmp(m, "xcpu") || !strcmp(m, "xcpu2")) {
 		xcpu(!strcmp(m, "xcpu2"));
+	} else if (!strcmp(m, "gcfull")) {
+		return gcfull();
 	} else if (!strcmp(m, "refreed")) {
 		void *p = malloc(48);
 		free(p);
@@ -184,7 +251,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "api")) {
 		return api();
 	} else {
-		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|refreed|regc|interior|foreign|uaf|huge|api\n");
+		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|gcfull|refreed|regc|interior|foreign|uaf|huge|api\n");
 		return 64;
 	}
 	printf("survived\n");
