@@ -75,6 +75,17 @@ static PLAT_GC_NOROOT int last_minor;         /* the last cycle was minor */
  * work expected; read by allocators while marking */
 static PLAT_GC_NOROOT volatile uint64_t m_before, m_runway, m_work;
 
+/* x + x * pct / div, saturating: tally_gc_percent takes any int, and
+ * 2^31 percent of a heap over 8 GiB overflows 64 bits (a goal that wrapped
+ * would be small: a collection at every refill). */
+static uint64_t grown(uint64_t x, int pct, unsigned div)
+{
+	uint64_t m, g;
+	if (__builtin_mul_overflow(x, (uint64_t)pct, &m) || __builtin_add_overflow(x, m / div, &g))
+		return UINT64_MAX;
+	return g;
+}
+
 void gc_pace_goal(void)
 {
 	int pct = __atomic_load_n(&rt_gc_percent_v, __ATOMIC_RELAXED);
@@ -84,12 +95,12 @@ void gc_pace_goal(void)
 	 * with GOMEMLIMIT does */
 	uint64_t goal = UINT64_MAX;
 	if (pct >= 0) {
-		goal = traced + traced * (uint64_t)pct / 100;
+		goal = grown(traced, pct, 100);
 		/* after a minor cycle kept counts old garbage too: a quarter of
 		 * GOGC over it would raise the goal over what the last full
 		 * cycle found live (gc.c makes the next cycle full before the
 		 * room gets that short), so the floor is a sixteenth there */
-		uint64_t floor = kept + kept * (uint64_t)pct / (last_minor ? 1600 : 400);
+		uint64_t floor = grown(kept, pct, last_minor ? 1600 : 400);
 		if (goal < floor)
 			goal = floor;
 		if (goal < GOAL_MIN)

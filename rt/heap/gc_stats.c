@@ -63,6 +63,8 @@ const struct tally_gc_stats *gc_stats_swept(void)
 
 void tally_gc_read_stats(struct tally_gc_stats *s)
 {
+	if (!s)
+		rt_panic("tally_gc_read_stats: s is NULL");
 	gc_busy_lock();
 	*s = st;
 	s->heap_alloc = __atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED);

@@ -345,6 +345,8 @@ struct tally_gc_stats {
 	 * so the last min(cycles, 256) cycles are there. */
 	uint64_t pause_ns[256];
 };
+/* Fill *s; s NULL ends the program (panic: tally_gc_read_stats: s is
+ * NULL, status 2). */
 void tally_gc_read_stats(struct tally_gc_stats *s);
 
 /* ============================== the network ==========================

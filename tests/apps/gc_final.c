@@ -12,6 +12,7 @@
  *               report tally.h promises ("survived" if it goes on)
  *   m_slot, m_weakslot   the same for the slot after a new object: free,
  *               though its cache's window has reserved it
+ *   m_stats     tally_gc_read_stats(NULL)
  *
  * Determinism: every object that must die is made, and its last
  * reference dropped, by a goroutine that then exits (its stack is no root
@@ -317,6 +318,8 @@ int main(int argc, char **argv)
 		else
 			tally_weak_make(p + 64);
 		tally_gc_keep_alive(p);
+	} else if (strcmp(what, "m_stats") == 0) {
+		tally_gc_read_stats(NULL);
 	} else if (strcmp(what, "m_weak") == 0) {
 		int local;
 		tally_weak_make(&local);
