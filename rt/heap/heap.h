@@ -104,6 +104,9 @@ struct mspan {
 	uint8_t kind;                /* KIND_*: set when it is typed, fixed until freed */
 	uint8_t cachem;              /* while incache: the M whose cache has it
 	                              * (free's check of that M's window) */
+	uint8_t poisoned;            /* free span, heapcheck=1: every byte has
+	                              * held RT_POISON since a large block's
+	                              * free (checked when handed out again) */
 	uint16_t nelems;
 	uint32_t elemsize;
 	uint32_t divmul;

@@ -238,6 +238,10 @@ _Noreturn void rt_heap_misuse_in(const char *fn, const char *what, const void *p
 		o = put_str(o, end, ", size class ");
 		o = put_dec(o, end, s->cls);
 		o = put_str(o, end, write_after_free ? "; poison was 0xdb" : ")");
+	} else if (write_after_free) {
+		o = put_str(o, end, " at ");
+		o = put_hex(o, end, (uintptr_t)p);
+		o = put_str(o, end, " (pages of a freed large block); poison was 0xdb");
 	} else if (s && s->state == SPAN_LARGE) {
 		o = put_str(o, end, " (large object of ");
 		o = put_dec(o, end, s->npages * RT_HP);
@@ -317,6 +321,10 @@ void rt_free_slow(void *ptr)
 		if (rt_span_free_object(s, idx) < 0)
 			rt_heap_misuse("double free", ptr, s);
 		return;
+	}
+	if (rt_heap_checks) {  /* checked when the page heap hands them out */
+		memset(ptr, RT_POISON, s->npages * RT_HP);
+		s->poisoned = 1;
 	}
 	struct m *m = rt_acquirem();
 	unsigned old = plat_ledger_switch(rt_class_alloc);

@@ -39,6 +39,8 @@
  * Checks (heapcheck=1): a free object holds RT_POISON in every byte (new
  * spans are filled, free() refills); a refill verifies each object it
  * reserves and reports a write after free naming the object and offset.
+ * A large block's pages are the page heap's to check (pageheap.c:
+ * poisoned spans).
  *
  * Locking: a central's lock guards its list and the incache/onlist flags
  * of its spans; it is taken before the page heap's lock.  A cache is used

@@ -39,6 +39,14 @@
  * Nothing is scavenged while the collector marks (rt_gc_marking): its
  * concurrent scan may still read a span freed under it.
  *
+ * Checks (heapcheck=1): free() of a large block fills its pages with
+ * RT_POISON and marks its span poisoned.  A free span merged with a
+ * poisoned one is poisoned too (poison_join: most large blocks come free
+ * next to free pages, which would end the check), a carved part keeps
+ * the mark, a scavenged span loses it (its pages come back zero), and
+ * rt_pageheap_alloc checks a poisoned span's pages before it hands them
+ * out: a byte that changed is a write after free.
+ *
  * Invariants: [rt_arena_lo, rt_arena_used) are heap pages each covered by
  * exactly one span (in use, free, or meta); no two free spans touch unless
  * one is scavenged and the other not; free_backed = bytes of free spans not scavenged.
@@ -204,6 +212,22 @@ static void span_dispose(struct mspan *s)
 	meta_free = s;
 }
 
+/* heapcheck=1: free span s takes in its neighbour o; when one of the two
+ * is poisoned (a large block's pages, poisoned by its free), the other is
+ * poisoned too, so that the merged span is checked whole when handed out
+ * (a clean neighbour would otherwise end the check: most large blocks
+ * come free next to free pages).  Both are backed (merging needs equal
+ * scavenged flags, and a scavenged span is never poisoned). */
+static void poison_join(struct mspan *s, struct mspan *o)
+{
+	if (s->poisoned == o->poisoned)
+		return;
+	struct mspan *clean = s->poisoned ? o : s;
+	memset((void *)clean->base, RT_POISON, clean->npages * RT_HP);
+	s->poisoned = 1;
+	s->needzero = 1;
+}
+
 /* Put free span s on its list, merged with free neighbours (lock held). */
 static void free_insert(struct mspan *s)
 {
@@ -220,6 +244,7 @@ static void free_insert(struct mspan *s)
 			if (!l->scavenged)
 				free_backed -= l->npages * RT_HP;
 			s->needzero |= l->needzero;
+			poison_join(s, l);
 			s->base = l->base;
 			s->npages += l->npages;
 			if (l->freed_at < s->freed_at)
@@ -235,6 +260,7 @@ static void free_insert(struct mspan *s)
 			if (!r->scavenged)
 				free_backed -= r->npages * RT_HP;
 			s->needzero |= r->needzero;
+			poison_join(s, r);
 			s->npages += r->npages;
 			if (r->freed_at < s->freed_at)
 				s->freed_at = r->freed_at;
@@ -304,12 +330,28 @@ static struct mspan *carve(struct mspan *s, uintptr_t at, size_t npages)
 		parts[i]->npages = (to[i] - from[i]) / RT_HP;
 		parts[i]->needzero = s->needzero;
 		parts[i]->scavenged = s->scavenged;
+		parts[i]->poisoned = s->poisoned;
 		parts[i]->freed_at = s->freed_at;
 		free_insert(parts[i]);
 	}
 	s->base = at;
 	s->npages = npages;
 	return s;
+}
+
+/* heapcheck=1: pages a large block's free filled with RT_POISON are
+ * handed out again; a byte that changed was written after that free. */
+static void check_poisoned(uintptr_t base, size_t len)
+{
+	const uint64_t poison = 0x0101010101010101ull * RT_POISON;
+	for (size_t off = 0; off < len; off += 8)
+		if (*(const uint64_t *)(base + off) != poison) {
+			const uint8_t *b = (const uint8_t *)(base + off);
+			unsigned i = 0;
+			while (b[i] == RT_POISON)
+				i++;
+			rt_heap_misuse("write after free", b + i, NULL);
+		}
 }
 
 struct mspan *rt_pageheap_alloc(size_t npages, size_t align)
@@ -354,9 +396,13 @@ struct mspan *rt_pageheap_alloc(size_t npages, size_t align)
 	if (scavenged)
 		rt_hstats.committed += npages * RT_HP;
 	s->scavenged = 0;
+	int poisoned = s->poisoned;
+	s->poisoned = 0;
 	/* state SPAN_META (carve): not free, not yet typed; the caller sets it */
 	set_table(s->base, npages, s);
 	rt_unlock(&heap_lock);
+	if (poisoned)
+		check_poisoned(s->base, npages * RT_HP);
 	return s;
 }
 
@@ -383,6 +429,7 @@ static uint64_t scavenge_locked(uint64_t keep)
 		plat_heap_release(old->base, old->npages * RT_HP);
 		old->scavenged = 1;
 		old->needzero = 0;
+		old->poisoned = 0;  /* zero when committed again */
 		free_backed -= old->npages * RT_HP;
 		released += old->npages * RT_HP;
 		rt_hstats.committed -= old->npages * RT_HP;

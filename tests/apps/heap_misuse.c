@@ -21,6 +21,8 @@
  *   foreign      free the address of a local variable
  *   uaf          (with heapcheck=1) write to a freed block, then allocate
  *                until it is reused: "malloc: write after free at ..."
+ *   uaflarge     the same with a 200 000-byte block (whole pages): "malloc:
+ *                write after free at ... (pages of a freed large block)"
  *   huge         malloc and calloc beyond the arena or beyond memory
  *                return NULL with ENOMEM, and the program goes on: 256 MiB
  *                fit after a 1 GiB request failed ("huge: ok")
@@ -228,6 +230,12 @@ int main(int argc, char **argv)
 		p[100] = 1;
 		for (int i = 0; i < 64; i++)
 			malloc(3000);
+	} else if (!strcmp(m, "uaflarge")) {
+		char *p = malloc(200000);
+		free(p);
+		p[100000] = 1;
+		for (int i = 0; i < 64; i++)
+			malloc(200000);
 	} else if (!strcmp(m, "huge")) {
 		errno = 0;
 		void *p = malloc((size_t)1 << 40);
@@ -251,7 +259,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "api")) {
 		return api();
 	} else {
-		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|gcfull|refreed|regc|interior|foreign|uaf|huge|api\n");
+		printf("usage: heap_misuse doublefree|doublelarge|xcpu|xcpu2|gcfull|refreed|regc|uaflarge|interior|foreign|uaf|huge|api\n");
 		return 64;
 	}
 	printf("survived\n");

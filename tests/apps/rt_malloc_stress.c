@@ -2,7 +2,8 @@
  * rt_malloc_stress.c - the C library under preemption and migration.
  *
  * G goroutines (argv[1], default 64) each do R rounds (argv[2], default
- * 3000) of: malloc a block of a random size (1..4096 bytes), fill it with
+ * 3000) of: malloc a block of a random size (16 bytes to argv[3], default
+ * 4096; over 32 KiB a block is a large one, whole pages), fill it with
  * a pattern that names the goroutine and the round, snprintf into it,
  * check both, keep up to 8 blocks live and free the oldest; every 64th
  * round a printf.  With a short preemption quantum the goroutines are
@@ -24,7 +25,7 @@
 
 #define LIVE 8
 
-static int64_t rounds = 3000;
+static int64_t rounds = 3000, maxsize = 4096;
 static volatile int64_t done, bad, prints;
 static struct tally_waitgroup wg;
 
@@ -61,7 +62,7 @@ static void worker(void *arg)
 			free(b->p);
 			b->p = NULL;
 		}
-		b->n = 16 + seed % 4081;
+		b->n = 16 + seed % (uint64_t)(maxsize - 15);
 		b->pat = (unsigned char)(id * 31 + (uint64_t)r);
 		b->p = malloc(b->n);
 		if (!b->p) {
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 {
 	int64_t g = argc > 1 ? strtoll(argv[1], NULL, 10) : 64;
 	rounds = argc > 2 ? strtoll(argv[2], NULL, 10) : 3000;
+	maxsize = argc > 3 ? strtoll(argv[3], NULL, 10) : 4096;
+	if (maxsize < 16)
+		maxsize = 16;
 	if (g < 1 || rounds < 1) {
 		fprintf(stderr, "usage: rt_malloc_stress [goroutines] [rounds]\n");
 		return 2;
