@@ -150,6 +150,7 @@ static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stac
 
 void (*gc_test_hook)(void);
 static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
+static PLAT_GC_NOROOT struct g *volatile busy_g;       /* the holder of the busy lock, if any */
 int gc_test_nobarrier, gc_test_nostackscan, gc_test_noremset;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
@@ -415,10 +416,12 @@ void gc_busy_lock(void)
 {
 	while (__atomic_exchange_n(&gc_busy, 1, __ATOMIC_ACQUIRE))
 		gc_wait_park(GC_WAIT_BUSY, busy_still);
+	__atomic_store_n(&busy_g, rt_getg(), __ATOMIC_RELAXED);
 }
 
 void gc_busy_unlock(void)
 {
+	__atomic_store_n(&busy_g, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc_busy, 0, __ATOMIC_RELEASE);
 	gc_wait_release(GC_WAIT_BUSY);
 }
@@ -471,6 +474,8 @@ __attribute__((noinline)) static int collect_from(int conc, int minor_ok)
 	volatile uintptr_t here = (uintptr_t)&here;
 	return collect(conc, minor_ok, here);
 }
+
+int rt_gc_collecting(void) { return rt_getg() == __atomic_load_n(&busy_g, __ATOMIC_RELAXED); }
 
 void rt_gc_collect(void)
 {

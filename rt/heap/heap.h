@@ -245,6 +245,10 @@ extern int rt_gc_percent_v, rt_gctrace;
 extern int64_t rt_gc_limit_v;
 void rt_gc_init(void);       /* with the arena: classes, boot options */
 void rt_gc_collect(void);    /* a whole cycle, then its sweep (a goroutine) */
+int rt_gc_collecting(void);  /* 1 on the goroutine holding the collector's
+                              * busy lock (a collection, a setter, a read of
+                              * the statistics): it must not start a
+                              * collection, which would wait for itself */
 void rt_gc_set_concurrent(int on);  /* marking mode (gcconc=; hosted tests) */
 /* Generational minor cycles (gcgen=; hosted tests), with concurrent
  * marking only: rt_gc_generational is read by the allocator's born-marked

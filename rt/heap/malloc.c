@@ -139,11 +139,12 @@ uint64_t rt_heap_scavenge(uint64_t keep)
  * caller can try again, when that can help and is allowed: a collected
  * heap exists, n fits the arena at all, and the caller is a goroutine
  * holding no runtime lock (the collector stops the world; a lock's
- * holder has m->locks, and so does a refill). */
+ * holder has m->locks, and so does a refill) that is not itself running
+ * a collection. */
 static int collect_for(size_t n)
 {
-	if (!rt_on_goroutine() || rt_getm()->locks || !__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) ||
-	    n > rt_arena_hi - rt_arena_lo)
+	if (!rt_on_goroutine() || rt_getm()->locks || rt_gc_collecting() ||
+	    !__atomic_load_n(&rt_gc_heap_alloc, __ATOMIC_RELAXED) || n > rt_arena_hi - rt_arena_lo)
 		return 0;
 	rt_gc_collect();
 	return 1;
