@@ -224,18 +224,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "foreign")) {
 		int x = 0;
 		free(&x);
-	} else if (!strcmp(m, "uaf")) {
-		char *p = malloc(3000);
+	} else if (!strcmp(m, "uaf") || !strcmp(m, "uaflarge")) {
+		/* write byte n/30 of a freed block of n bytes, then allocate
+		 * blocks of its size until one reuses it */
+		size_t n = m[3] ? 200000 : 3000;
+		char *p = malloc(n);
 		free(p);
-		p[100] = 1;
+		p[n / 30] = 1;
 		for (int i = 0; i < 64; i++)
-			malloc(3000);
-	} else if (!strcmp(m, "uaflarge")) {
-		char *p = malloc(200000);
-		free(p);
-		p[100000] = 1;
-		for (int i = 0; i < 64; i++)
-			malloc(200000);
+			malloc(n);
 	} else if (!strcmp(m, "huge")) {
 		errno = 0;
 		void *p = malloc((size_t)1 << 40);
