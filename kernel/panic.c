@@ -123,6 +123,7 @@ int fatal_begin(void)
 
 _Noreturn void kernel_exit(int status)
 {
+	status &= 0xff;  /* exit(-1) is 255, exit(256) 0: as POSIX's wait() sees it */
 	unsigned long f = arch_irq_save();
 	int crash = __atomic_load_n(&owner, __ATOMIC_ACQUIRE) == cpu_index() + 1 && nesting > 0;
 	arch_irq_restore(f);  /* a crash had them off already */

@@ -30,8 +30,10 @@ comes through Arm semihosting instead of isa-debug-exit: the guest passes
 PSCI: QEMU exits 0).
 
 Exit status of this tool:
-    0..127  the guest's status: QEMU's code was odd, status = (code - 1) / 2
-            (isa-debug-exit at port 0xf4 exits with (value << 1) | 1)
+    0..255  the guest's status: QEMU's code was odd, status = (code - 1) / 2
+            (isa-debug-exit at port 0xf4 exits with (value << 1) | 1, so it
+            carries 7 bits), or the console's `tally: exit N` when N is
+            0..255 and its low 7 bits are that: a program's 128..255
     124     timeout; QEMU (and only QEMU, with its process group) was killed
     125     QEMU exited 0: triple fault, reset or power-off without a status
     126     any other QEMU outcome (even code, killed by a signal, QEMU error)
@@ -436,7 +438,10 @@ def boot(opts, echo_to=None, log_path=None):
 				and res.qemu_code & 1:
 			res.status = res.exit_code
 			said = [m.group(1) for m in map(_EXIT_LINE.match, res.lines()) if m]
-			if said and int(said[-1]) != res.status:
+			if said and 0 <= int(said[-1]) <= 255 and int(said[-1]) & 0x7f == res.status:
+				# the device carries 7 bits; the console's line the rest
+				res.status = res.exit_code = int(said[-1])
+			elif said and int(said[-1]) != res.status:
 				res.message = ("warning: guest printed 'tally: exit %s' but "
 				               "QEMU carried status %d" % (said[-1], res.status))
 		res.noise = echo.noise

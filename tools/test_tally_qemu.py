@@ -346,6 +346,18 @@ class BootWithStandIn(unittest.TestCase):
 		self.assertEqual(log, b"bios\ntally: start\ntally: exit 42\n")
 		self.assertIsNone(res.message)
 
+	def test_status_over_127_from_the_exit_line(self):
+		# isa-debug-exit carries 7 bits: 128 leaves QEMU as 1 (status 0),
+		# 200 as 145 (status 72); the console's line has the rest
+		for status in (128, 200, 255):
+			res, _ = self.run_fake("tally: start\\ntally: exit %d\\n" % status, ((status << 1) | 1) & 0xff)
+			self.assertEqual((res.exit_code, res.status), (status, status))
+			self.assertIsNone(res.message)
+		# a line whose low 7 bits disagree is no status of its own
+		res, _ = self.run_fake("tally: start\\ntally: exit 129\\n", 85)
+		self.assertEqual(res.status, 42)
+		self.assertIn("warning", res.message)
+
 	def test_exit_line_disagreeing_is_flagged(self):
 		res, _ = self.run_fake("tally: start\\ntally: exit 3\\n", 85)
 		self.assertEqual(res.status, 42)

@@ -503,8 +503,8 @@ def launch(tq, opts, log):
 		pass
 	res.started = any(l for l in res.lines())
 	last = p.stderr.strip().splitlines()[-1:] or ["(nothing on stderr)"]
-	if 0 <= p.returncode < tq.EXIT_TIMEOUT:
-		res.status = p.returncode
+	if 0 <= p.returncode < tq.EXIT_TIMEOUT or tq.EXIT_QEMU_OTHER < p.returncode <= 255:
+		res.status = p.returncode  # (124..126 are the launcher's own)
 	else:
 		res.message = "launcher exited %d: %s" % (p.returncode, last[0])
 	return res

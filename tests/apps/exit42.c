@@ -4,14 +4,16 @@
  *
  * Purpose: proves the status path from main() through the kernel's exit
  * to QEMU's isa-debug-exit device and the harness: the case expects the
- * line `tally: exit 42` and status 42.
+ * line `tally: exit 42` and status 42.  With an argument N it returns N
+ * instead (statuses over 127, which the device's 7 bits do not carry,
+ * and -1, which is 255).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	printf("exit42: returning 42\n");
-	return 42;
+	int status = argc > 1 ? atoi(argv[1]) : 42;
+	printf("exit42: returning %d\n", status);
+	return status;
 }
