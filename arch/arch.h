@@ -145,8 +145,9 @@ static inline void arch_counted_loop(unsigned n);
  *   ARCH_IRQ_TIMER     the per-core timer's;
  *   ARCH_IRQ_IPI_WAKE  the wake-up IPI's (arch_send_ipi);
  *   ARCH_IRQ_IPI_CALL  the function-call IPI's.
- * And, as a string constant, ARCH_GOARCH: the ISA's name as Go's GOARCH
- * spells it ("amd64", "arm64"), for benchmark headers. */
+ * And, as string constants, ARCH_GOARCH: the ISA's name as Go's GOARCH
+ * spells it ("amd64", "arm64"), for benchmark headers; ARCH_NAME as the
+ * toolchains and tally_sysinfo spell it ("x86_64", "aarch64"). */
 /* any: 1 when no device may be given interrupt number v (an exception,
  * or one of the numbers above). */
 static inline int arch_irq_reserved(unsigned v);

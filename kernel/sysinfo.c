@@ -17,7 +17,7 @@ uint64_t tally_nanotime(void) { return timer_cycles_to_ns(arch_cycles() - kernel
 void tally_sysinfo(struct tally_sysinfo *si)
 {
 	const struct boot_info *bi = kernel_boot_info;
-	si->arch = "x86_64";
+	si->arch = ARCH_NAME;
 	si->boot_loader = bi->loader;
 	si->cpu_model = arch_cpu_model();
 	si->cpus_online = cpu_count();

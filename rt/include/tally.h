@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 struct tally_sysinfo {
-	const char *arch;          /* "x86_64" */
+	const char *arch;          /* "x86_64" or "aarch64" */
 	const char *boot_loader;   /* how the kernel was loaded, for display */
 	const char *cpu_model;     /* CPUID brand string */
 	unsigned cpus_online;      /* CPUs running Tally */

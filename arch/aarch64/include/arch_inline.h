@@ -108,6 +108,7 @@ static inline uint64_t arch_cycles_2x1(void)
 #define ARCH_IRQ_IPI_WAKE   0       /* SGI 0 */
 #define ARCH_IRQ_IPI_CALL   1       /* SGI 1 */
 #define ARCH_GOARCH "arm64"         /* Go's GOARCH (benchmark headers) */
+#define ARCH_NAME "aarch64"         /* tally_sysinfo's arch */
 #define ARCH_IRQ_SPURIOUS   1023    /* the GIC's "no pending interrupt" */
 
 static inline int arch_irq_reserved(unsigned v)

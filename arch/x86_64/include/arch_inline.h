@@ -73,6 +73,7 @@ static inline uint64_t arch_cycles_2x1(void)
 #define ARCH_IRQ_IPI_WAKE   0xf1
 #define ARCH_IRQ_IPI_CALL   0xf2
 #define ARCH_GOARCH "amd64"         /* Go's GOARCH (benchmark headers) */
+#define ARCH_NAME "x86_64"          /* tally_sysinfo's arch */
 #define ARCH_IRQ_INTC_ERROR 0xfe    /* the local APIC's error interrupt */
 #define ARCH_IRQ_SPURIOUS   0xff    /* the local APIC's spurious vector */
 

@@ -31,3 +31,5 @@ extern const unsigned contract_irq_number[4];
 /* a string the compiler cannot know either */
 extern const char contract_goarch[];
 #define ARCH_GOARCH contract_goarch
+extern const char contract_archname[];
+#define ARCH_NAME contract_archname
