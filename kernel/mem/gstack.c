@@ -60,8 +60,8 @@
  * interrupts off (another CPU out of memory asks for it by an IPI call,
  * which runs on the owner: give_back_cache); `lock` (interrupts off) guards the shared free list,
  * `next` and `excess`; one CPU trims at a time (`trimming`, try-only: a
- * CPU that finds a trim under way leaves its excess to it or the next
- * one); page
+ * CPU that finds a trim under way leaves its excess to it, which looks
+ * again when done: trim_cache); page
  * tables are updated under the vm lock (arch_map_page callers hold none of
  * ours).  A slot's pages[] entry is written only by the CPU running its
  * goroutine (growth, shrink) or by g0 while nobody runs it (alloc, free).
@@ -346,15 +346,14 @@ uintptr_t gstack_alloc(size_t size)
 	return lo;
 }
 
+static volatile int trimming;
+
 /* Trim every cached stack back to its initial pages: take the whole free
  * list, unmap the excess, one shootdown per batch of 512 pages, free the
- * pages, put the slots back. */
-static void trim_cache(void)
+ * pages, put the slots back.  The caller holds `trimming`. */
+static void trim_once(void)
 {
 	static uint64_t pas[512];      /* owned by the one trimmer */
-	static volatile int trimming;
-	if (__atomic_exchange_n(&trimming, 1, __ATOMIC_ACQUIRE))
-		return;  /* another CPU is at it; it will take our excess too */
 	unsigned long f = arch_irq_save();
 	spin_lock(&gs.lock);
 	uintptr_t list = gs.free;
@@ -394,7 +393,30 @@ static void trim_cache(void)
 		spin_unlock(&gs.lock);
 		arch_irq_restore(f);
 	}
-	__atomic_store_n(&trimming, 0, __ATOMIC_RELEASE);
+}
+
+/* Trim as one CPU at a time: a CPU that finds a trim under way leaves
+ * its excess behind it, so the trimmer looks again once it is done (the
+ * list it took held none of that excess: stacks freed meanwhile stayed
+ * committed until some later exit, 62 MiB of them with two CPUs).  The
+ * release and the look are sequentially consistent with the other CPU's
+ * count and try (it counts under gs.lock, then tries). */
+static void trim_cache(int force)
+{
+	for (;;) {
+		if (__atomic_exchange_n(&trimming, 1, __ATOMIC_SEQ_CST))
+			return;  /* another CPU is at it: it looks again when done */
+		trim_once();
+		__atomic_store_n(&trimming, 0, __ATOMIC_SEQ_CST);
+		unsigned long f = arch_irq_save();
+		spin_lock(&gs.lock);
+		uint64_t left = gs.excess;
+		spin_unlock(&gs.lock);
+		arch_irq_restore(f);
+		if (left <= (force ? 0 : TRIM_THRESHOLD_PAGES))
+			return;
+		force = 0;
+	}
 }
 
 void gstack_free(uintptr_t lo, size_t size)
@@ -432,12 +454,12 @@ void gstack_free(uintptr_t lo, size_t size)
 	spin_unlock(&gs.lock);
 	arch_irq_restore(f);
 	if (trim)
-		trim_cache();
+		trim_cache(0);
 }
 
 void gstack_trim(void)
 {
-	trim_cache();
+	trim_cache(1);
 }
 
 /* A goroutine ran off its stack (Go's report, status 2), or its stack

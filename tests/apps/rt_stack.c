@@ -7,6 +7,10 @@
  *   shrink    a live goroutine releases its unused stack with
  *             tally_stack_shrink
  *   overflow  a goroutine recurses past the limit: Go's report, status 2
+ *   exits     one goroutine per CPU grows to 16 MiB, waits there, and all
+ *             exit at once: their stacks' excess must be trimmed (within
+ *             the 1 MiB the cache may keep) though the frees race on
+ *             several CPUs
  * Every mode checks that the counters agree with each other:
  *   committed == (pages_mapped - pages_released) * 4096 and peak >= committed.
  */
@@ -108,6 +112,55 @@ static int mode_many(void)
 	return consistent("many") && cached <= after.peak / 4 + (1u << 20);
 }
 
+/* Grow to 16 MiB, then park at the bottom until `stop` closes. */
+static uint64_t deep_then_wait(uint64_t depth, uint64_t seed)
+{
+	volatile char pad[1000];
+	pad[seed % sizeof(pad)] = (char)depth;
+	if (depth == 0) {
+		int v;
+		tally_atomic_add(&done_count, 1);
+		tally_chan_recv(stop, &v);
+		return pad[seed % sizeof(pad)];
+	}
+	return deep_then_wait(depth - 1, seed * 6364136223846793005ull + 1) + pad[seed % sizeof(pad)];
+}
+
+static void deep_waiter(void *arg)
+{
+	(void)arg;
+	deep_then_wait(levels_for(16u << 20), 5);
+	tally_waitgroup_done(&wg);
+}
+
+static int mode_exits(void)
+{
+	struct tally_stack_stats base, deep, after;
+	int n = tally_ncpu();
+	tally_stack_stats(&base);
+	stop = tally_chan_make(sizeof(int), 0);
+	tally_waitgroup_add(&wg, n);
+	for (int i = 0; i < n; i++)
+		tally_go(deep_waiter, NULL);
+	while (tally_atomic_load(&done_count) < n)
+		tally_sleep(1000000);
+	tally_stack_stats(&deep);
+	tally_chan_close(stop);
+	tally_waitgroup_wait(&wg);
+	/* the trims run on the exiting goroutines' CPUs after they are done:
+	 * wait for them (a trim left undone never ends: 10 s) */
+	uint64_t give_up = tally_nanotime() + 10000000000ull;
+	do {
+		tally_sleep(10000000);
+		tally_stack_stats(&after);
+	} while (after.committed > base.committed + (2u << 20) && tally_nanotime() < give_up);
+	printf("stack: exits: %d goroutines at 16 MiB exited, committed %llu KiB -> %llu KiB (baseline %llu KiB)\n", n,
+	       (unsigned long long)(deep.committed >> 10), (unsigned long long)(after.committed >> 10),
+	       (unsigned long long)(base.committed >> 10));
+	return consistent("exits") && deep.committed >= base.committed + (uint64_t)n * (16u << 20) &&
+	       after.committed <= base.committed + (2u << 20);
+}
+
 static int mode_allcores(void)
 {
 	int n = tally_ncpu() * 4;
@@ -153,6 +206,8 @@ int main(int argc, char **argv)
 		ok = mode_allcores();
 	else if (!strcmp(m, "shrink"))
 		ok = mode_shrink();
+	else if (!strcmp(m, "exits"))
+		ok = mode_exits();
 	else if (!strcmp(m, "overflow")) {
 		tally_waitgroup_add(&wg, 1);
 		tally_go(overflow_g, NULL);
