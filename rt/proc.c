@@ -176,6 +176,12 @@ _Noreturn void tally_goexit(void)
 		;
 }
 
+uintptr_t rt_current_stack_lo(void)
+{
+	struct g *gp = rt_getg();
+	return gp->goid ? gp->stack_lo : 0;
+}
+
 uint64_t tally_goid(void)
 {
 	struct g *gp = rt_getg();

@@ -17,4 +17,10 @@ _Noreturn void rt_main(int (*mainfn)(int, char **), int argc, char **argv, unsig
  * before rt_main. */
 void rt_set_quantum(uint64_t ns);
 
+/* The running goroutine's stack (the lowest usable address, as
+ * plat_stack_alloc gave it), or 0 on g0 or before its first run: the
+ * platform's stack-fault handler grows only that stack.  Any context on
+ * an M, interrupts and faults included. */
+uintptr_t rt_current_stack_lo(void);
+
 #endif

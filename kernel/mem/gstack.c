@@ -86,6 +86,7 @@
 #include "kernel/console.h"
 #include "kernel/ledger.h"
 #include <tally.h>
+#include "rt/rt.h"
 
 #define PAGE ARCH_PAGE_SIZE
 #define ARENA_BASE ARCH_STACK_ARENA_BASE
@@ -492,6 +493,24 @@ static int stack_fault(struct vm_region *r, const struct vm_fault *f, void *arg)
 	uintptr_t lo = slot_lo(i), top = slot_top(i);
 	if (addr < lo || i >= gs.next) {
 		ksnprintf(why, sizeof(why), "stack exceeds %lu-byte limit", (uint64_t)gs.stackmax);
+		stack_overflow(f->tf, why, 0);
+	}
+	/* only the running goroutine's own stack grows: a frame larger than
+	 * what was left of its stack and the guard page below it lands in
+	 * the next goroutine's slot (where this would have mapped pages
+	 * under that goroutine's feet).  x86_64 code is built with stack
+	 * probes (-fstack-clash-protection: every page of a big frame is
+	 * touched in order, so the guard page is hit first); aarch64's
+	 * compiler has none, and there a big frame reaches a neighbour's
+	 * mapped pages unseen.  Writes only: the collector reads other
+	 * goroutines' stacks from the sp it noted, and a page that goroutine
+	 * released since (tally_stack_shrink) faults in its slot, not the
+	 * collector's; mapping it again is harmless there. */
+	uintptr_t own = rt_current_stack_lo();
+	if ((f->access & VM_ACCESS_WRITE) && own >= gs.arena->base + PAGE &&
+	    (own - PAGE - gs.arena->base) / gs.slot < gs.next && (own - PAGE - gs.arena->base) / gs.slot != i) {
+		ksnprintf(why, sizeof(why), "stack exceeds %lu-byte limit (a frame skipped its guard page)",
+		          (uint64_t)gs.stackmax);
 		stack_overflow(f->tf, why, 0);
 	}
 	if (f->access & VM_ACCESS_PRESENT)

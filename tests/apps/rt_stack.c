@@ -7,6 +7,11 @@
  *   shrink    a live goroutine releases its unused stack with
  *             tally_stack_shrink
  *   overflow  a goroutine recurses past the limit: Go's report, status 2
+ *   clash     (stackmax=64K) a goroutine fills a 48 KiB frame and waits;
+ *             another takes a 92 KiB frame, more than its whole stack, and
+ *             writes the lowest 8 KiB of it, which lie in the first one's
+ *             stack: Go's stack-overflow report, status 2, not a frame
+ *             changed under the first ("clash: victim changed")
  *   exits     one goroutine per CPU grows to 16 MiB, waits there, and all
  *             exit at once: their stacks' excess must be trimmed (within
  *             the 1 MiB the cache may keep) though the frees race on
@@ -161,6 +166,55 @@ static int mode_exits(void)
 	       after.committed <= base.committed + (2u << 20);
 }
 
+static void (*volatile fill)(volatile char *, size_t, int);
+static void fill_bytes(volatile char *b, size_t n, int v) { memset((char *)b, v, n); }
+static volatile int victim_ready, clash_done;
+
+__attribute__((noinline)) static void victim_frame(size_t n)
+{
+	volatile char buf[n];
+	fill(buf, n, 0x5a);
+	victim_ready = 1;
+	while (!clash_done)
+		tally_sleep(1000000);
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += buf[i] != 0x5a;
+	printf("stack: clash: victim changed: %zu of %zu bytes\n", bad, n);
+}
+
+static void victim(void *arg)
+{
+	victim_frame((size_t)(uintptr_t)arg);
+	tally_waitgroup_done(&wg);
+}
+
+__attribute__((noinline)) static void big_frame(size_t n)
+{
+	volatile char big[n];
+	fill(big, 8u << 10, 0xee);  /* the lowest 8 KiB: past the guard page */
+	printf("stack: clash: a %zu KiB frame was written: survived\n", n >> 10);
+}
+
+static void clasher(void *arg)
+{
+	big_frame((size_t)(uintptr_t)arg);
+	clash_done = 1;
+	tally_waitgroup_done(&wg);
+}
+
+static int mode_clash(void)
+{
+	fill = fill_bytes;
+	tally_waitgroup_add(&wg, 2);
+	tally_go(victim, (void *)(uintptr_t)(48u << 10));
+	while (!victim_ready)
+		tally_yield();
+	tally_go(clasher, (void *)(uintptr_t)(92u << 10));
+	tally_waitgroup_wait(&wg);
+	return 0;
+}
+
 static int mode_allcores(void)
 {
 	int n = tally_ncpu() * 4;
@@ -208,6 +262,8 @@ int main(int argc, char **argv)
 		ok = mode_shrink();
 	else if (!strcmp(m, "exits"))
 		ok = mode_exits();
+	else if (!strcmp(m, "clash"))
+		ok = mode_clash();
 	else if (!strcmp(m, "overflow")) {
 		tally_waitgroup_add(&wg, 1);
 		tally_go(overflow_g, NULL);
