@@ -230,6 +230,10 @@ uint64_t rt_nanotime(void);
 _Noreturn void rt_throw(const char *msg);
 /* A Go panic that is fatal here (no recover): "panic: <msg>", status 2. */
 _Noreturn void rt_panic(const char *msg);
+/* A public call's pointer argument p: NULL ends the program with a panic
+ * naming the call (what: "tally_mutex_lock: m is NULL"), status 2, not a
+ * page fault's crash report (status 70). */
+#define RT_NONNULL(p, what) do { if (__builtin_expect((p) == NULL, 0)) rt_panic(what); } while (0)
 /* Out of memory: "fatal error: runtime: out of memory: cannot allocate
  * <bytes> bytes (<what>)" (bytes 0: "... cannot allocate <what>"), status
  * RT_EXIT_OOM (the kernel's own OOM status, so a user tells an

@@ -410,11 +410,13 @@ struct tally_timer *tally_ticker_new(uint64_t period)
 
 struct tally_chan *tally_timer_chan(struct tally_timer *tt)
 {
+	RT_NONNULL(tt, "tally_timer_chan: tt is NULL");
 	return tt->c;
 }
 
 int tally_timer_stop(struct tally_timer *tt)
 {
+	RT_NONNULL(tt, "tally_timer_stop: tt is NULL");
 	rt_lock(&tt->lock);
 	int was = rt_timer_del(&tt->t);
 	rt_unlock(&tt->lock);
@@ -423,6 +425,7 @@ int tally_timer_stop(struct tally_timer *tt)
 
 int tally_timer_reset(struct tally_timer *tt, uint64_t ns)
 {
+	RT_NONNULL(tt, "tally_timer_reset: tt is NULL");
 	if (tt->t.period && ns == 0)
 		rt_panic("non-positive interval for Ticker.Reset");
 	rt_lock(&tt->lock);

@@ -149,6 +149,8 @@ int tally_select(struct tally_select_case *cases, int n, int has_default)
 		rt_throw("select: negative number of cases");
 	if (n > SELECT_MAX_CASES)
 		rt_throw("select: too many cases");
+	if (n > 0)
+		RT_NONNULL(cases, "tally_select: cases is NULL");
 	int stack_order[2 * SELECT_STACK_CASES];
 	struct sudog stack_sudogs[SELECT_STACK_CASES];
 	void *heap = NULL;

@@ -147,6 +147,7 @@ static void mutex_lock_slow(struct tally_mutex *m)
 
 void tally_mutex_lock(struct tally_mutex *m)
 {
+	RT_NONNULL(m, "tally_mutex_lock: m is NULL");
 	if (mcas(&m->state, 0, MUTEX_LOCKED))
 		return;
 	mutex_lock_slow(m);
@@ -154,6 +155,7 @@ void tally_mutex_lock(struct tally_mutex *m)
 
 int tally_mutex_trylock(struct tally_mutex *m)
 {
+	RT_NONNULL(m, "tally_mutex_trylock: m is NULL");
 	int32_t old = mload(m);
 	if (old & (MUTEX_LOCKED | MUTEX_STARVING))
 		return 0;
@@ -186,6 +188,7 @@ static void mutex_unlock_slow(struct tally_mutex *m, int32_t new)
 
 void tally_mutex_unlock(struct tally_mutex *m)
 {
+	RT_NONNULL(m, "tally_mutex_unlock: m is NULL");
 	int32_t new = __atomic_add_fetch(&m->state, -MUTEX_LOCKED, __ATOMIC_SEQ_CST);
 	if (new != 0)
 		mutex_unlock_slow(m, new);
@@ -202,12 +205,14 @@ static inline int32_t add32(volatile int32_t *p, int32_t d)
 
 void tally_rwmutex_rlock(struct tally_rwmutex *rw)
 {
+	RT_NONNULL(rw, "tally_rwmutex_rlock: rw is NULL");
 	if (add32(&rw->reader_count, 1) < 0)
 		rt_semacquire(&rw->reader_sem);   /* a writer is pending */
 }
 
 void tally_rwmutex_runlock(struct tally_rwmutex *rw)
 {
+	RT_NONNULL(rw, "tally_rwmutex_runlock: rw is NULL");
 	int32_t r = add32(&rw->reader_count, -1);
 	if (r >= 0)
 		return;
@@ -220,6 +225,7 @@ void tally_rwmutex_runlock(struct tally_rwmutex *rw)
 
 void tally_rwmutex_lock(struct tally_rwmutex *rw)
 {
+	RT_NONNULL(rw, "tally_rwmutex_lock: rw is NULL");
 	tally_mutex_lock(&rw->w);
 	/* announce the writer, then wait for the active readers */
 	int32_t r = add32(&rw->reader_count, -RWMUTEX_MAX_READERS) + RWMUTEX_MAX_READERS;
@@ -229,6 +235,7 @@ void tally_rwmutex_lock(struct tally_rwmutex *rw)
 
 void tally_rwmutex_unlock(struct tally_rwmutex *rw)
 {
+	RT_NONNULL(rw, "tally_rwmutex_unlock: rw is NULL");
 	int32_t r = add32(&rw->reader_count, RWMUTEX_MAX_READERS);
 	if (r >= RWMUTEX_MAX_READERS)
 		rt_throw("sync: Unlock of unlocked RWMutex");
@@ -241,6 +248,7 @@ void tally_rwmutex_unlock(struct tally_rwmutex *rw)
 
 void tally_waitgroup_add(struct tally_waitgroup *wg, int delta)
 {
+	RT_NONNULL(wg, "tally_waitgroup_add: wg is NULL");
 	uint64_t state = __atomic_add_fetch(&wg->state, (uint64_t)(int64_t)delta << 32,
 	                                    __ATOMIC_SEQ_CST);
 	int32_t v = (int32_t)(state >> 32);
@@ -261,11 +269,13 @@ void tally_waitgroup_add(struct tally_waitgroup *wg, int delta)
 
 void tally_waitgroup_done(struct tally_waitgroup *wg)
 {
+	RT_NONNULL(wg, "tally_waitgroup_done: wg is NULL");
 	tally_waitgroup_add(wg, -1);
 }
 
 void tally_waitgroup_wait(struct tally_waitgroup *wg)
 {
+	RT_NONNULL(wg, "tally_waitgroup_wait: wg is NULL");
 	for (;;) {
 		uint64_t state = __atomic_load_n(&wg->state, __ATOMIC_SEQ_CST);
 		if ((int32_t)(state >> 32) == 0)
@@ -284,6 +294,8 @@ void tally_waitgroup_wait(struct tally_waitgroup *wg)
 
 void tally_once_do(struct tally_once *o, void (*fn)(void *), void *arg)
 {
+	RT_NONNULL(o, "tally_once_do: o is NULL");
+	RT_NONNULL(fn, "tally_once_do: fn is NULL");
 	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
 		return;
 	tally_mutex_lock(&o->m);
@@ -298,6 +310,7 @@ void tally_once_do(struct tally_once *o, void (*fn)(void *), void *arg)
 
 void tally_cond_wait(struct tally_cond *c)
 {
+	RT_NONNULL(c, "tally_cond_wait: c is NULL");
 	if (!c->l)
 		rt_panic("sync.Cond: no lock (set c->l)");
 	uint32_t t = rt_notify_add(&c->wait);
@@ -308,11 +321,13 @@ void tally_cond_wait(struct tally_cond *c)
 
 void tally_cond_signal(struct tally_cond *c)
 {
+	RT_NONNULL(c, "tally_cond_signal: c is NULL");
 	rt_notify_one(&c->wait, &c->notify, &c->waiters);
 }
 
 void tally_cond_broadcast(struct tally_cond *c)
 {
+	RT_NONNULL(c, "tally_cond_broadcast: c is NULL");
 	rt_notify_all(&c->wait, &c->notify, &c->waiters);
 }
 
@@ -327,6 +342,7 @@ static inline struct rt_lock *sema_lock(struct tally_sema *s)
 
 void tally_sema_init(struct tally_sema *s, int64_t n)
 {
+	RT_NONNULL(s, "tally_sema_init: s is NULL");
 	if (n < 0)
 		rt_panic("sync: negative semaphore count");
 	s->count = n;
@@ -336,6 +352,7 @@ void tally_sema_init(struct tally_sema *s, int64_t n)
 
 void tally_sema_acquire(struct tally_sema *s)
 {
+	RT_NONNULL(s, "tally_sema_acquire: s is NULL");
 	struct rt_lock *l = sema_lock(s);
 	rt_lock(l);
 	if (s->count > 0 && !s->waiters) {
@@ -360,6 +377,7 @@ void tally_sema_acquire(struct tally_sema *s)
 
 int tally_sema_tryacquire(struct tally_sema *s)
 {
+	RT_NONNULL(s, "tally_sema_tryacquire: s is NULL");
 	struct rt_lock *l = sema_lock(s);
 	rt_lock(l);
 	int ok = s->count > 0 && !s->waiters;
@@ -371,6 +389,7 @@ int tally_sema_tryacquire(struct tally_sema *s)
 
 void tally_sema_release(struct tally_sema *s)
 {
+	RT_NONNULL(s, "tally_sema_release: s is NULL");
 	struct rt_lock *l = sema_lock(s);
 	rt_lock(l);
 	struct sudog *tail = s->waiters;

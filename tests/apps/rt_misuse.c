@@ -10,6 +10,9 @@
  *   twopanics     two goroutines on two CPUs send on a closed channel at
  *                 the same moment: one report, the first
  *   selectneg     tally_select with a negative number of cases
+ *   nullmutex, nullonce, nulltimer, nullselect   a NULL where the call
+ *                 needs an object: a panic naming the call, not a page
+ *                 fault's crash (status 70)
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +66,15 @@ int main(int argc, char **argv)
 		tally_chan_make(1, (size_t)1 << 40);  /* 1 TiB of buffer */
 	} else if (strcmp(what, "selectneg") == 0) {
 		tally_select(NULL, -1, 1);
+	} else if (strcmp(what, "nullmutex") == 0) {
+		tally_mutex_lock(NULL);
+	} else if (strcmp(what, "nullonce") == 0) {
+		static struct tally_once once;
+		tally_once_do(&once, NULL, NULL);
+	} else if (strcmp(what, "nulltimer") == 0) {
+		tally_timer_stop(NULL);
+	} else if (strcmp(what, "nullselect") == 0) {
+		tally_select(NULL, 3, 0);
 	} else if (strcmp(what, "twopanics") == 0) {
 		tally_chan_close(c);
 		for (int i = 0; i < 2; i++)
