@@ -214,7 +214,7 @@ struct g *_chan_recv_direct(struct tally_chan *c, struct sudog *sg, void *ep)
 struct tally_chan *tally_chan_make(size_t elemsize, size_t cap)
 {
 	if (elemsize >= CHAN_MAX_ELEM)
-		rt_throw("makechan: invalid channel element type");
+		rt_throw("makechan: invalid channel element type (elemsize 65536 or more: Go's limit)");
 	if (elemsize && cap > (SIZE_MAX / 2 - sizeof(struct tally_chan)) / elemsize)
 		rt_panic("makechan: size out of range");
 	size_t bytes = sizeof(struct tally_chan) + elemsize * cap;

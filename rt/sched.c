@@ -208,7 +208,13 @@ static void checkdead(void)
 			return;
 	if (!plat_fatal_begin())
 		plat_fatal_exit(2);
-	rt_print("fatal error: all goroutines are asleep - deadlock!\n\n");
+	/* none waiting at all: main ended by tally_goexit and every other
+	 * goroutine has exited (Go's wording for that case) */
+	int waiting = 0;
+	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext)
+		waiting |= __atomic_load_n(&x->g.status, __ATOMIC_SEQ_CST) == G_WAITING;
+	rt_print(waiting ? "fatal error: all goroutines are asleep - deadlock!\n\n"
+	                 : "fatal error: no goroutines (main called tally_goexit) - deadlock!\n\n");
 	for (struct gx *x = (struct gx *)rt_sched.allgs; x; x = x->allnext) {
 		struct g *gp = &x->g;
 		if (__atomic_load_n(&gp->status, __ATOMIC_SEQ_CST) != G_WAITING)

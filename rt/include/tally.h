@@ -82,7 +82,9 @@ void tally_stack_stats(struct tally_stack_stats *s);
 
 /* ============================== channels ============================ */
 struct tally_chan;
-/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed).  A channel is
+/* make(chan T, cap) with sizeof(T) == elemsize (0 allowed, less than 65536
+ * as Go requires: "fatal error: makechan: invalid channel element type ...",
+ * status 2; a buffer bigger than memory: out of memory, status 71).  A channel is
  * a collected object (see "the collected heap" below): there is no free;
  * the collector frees it once no variable, scanned object or blocked
  * goroutine names it.  Its buffer is scanned conservatively, so a pointer
@@ -392,7 +394,7 @@ struct tally_net_info {
 	const char *dhcp_state;     /* "selecting", "bound", ... (NULL: static) */
 	const char *netpoll;        /* "hybrid", "poll" or "irq" */
 };
-/* 0 or TALLY_ENONET. */
+/* 0, TALLY_ENONET, or TALLY_EINVAL for ni NULL. */
 int tally_net_info(struct tally_net_info *ni);
 /* Every counter of the stack and its poller by a stable name: frames in
  * and out, each drop reason ("drop.bad_csum", "drop.no_socket", ...),

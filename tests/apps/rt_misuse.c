@@ -10,6 +10,8 @@
  *   twopanics     two goroutines on two CPUs send on a closed channel at
  *                 the same moment: one report, the first
  *   selectneg     tally_select with a negative number of cases
+ *   goexit        main ends by tally_goexit and its one goroutine exits:
+ *                 "no goroutines (main called tally_goexit) - deadlock!"
  *   nullmutex, nullonce, nulltimer, nullselect   a NULL where the call
  *                 needs an object: a panic naming the call, not a page
  *                 fault's crash (status 70)
@@ -66,6 +68,10 @@ int main(int argc, char **argv)
 		tally_chan_make(1, (size_t)1 << 40);  /* 1 TiB of buffer */
 	} else if (strcmp(what, "selectneg") == 0) {
 		tally_select(NULL, -1, 1);
+	} else if (strcmp(what, "goexit") == 0) {
+		tally_go(helper_sleeps, c);  /* c is closed at once: it returns */
+		tally_chan_close(c);
+		tally_goexit();
 	} else if (strcmp(what, "nullmutex") == 0) {
 		tally_mutex_lock(NULL);
 	} else if (strcmp(what, "nullonce") == 0) {
