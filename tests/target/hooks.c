@@ -89,8 +89,13 @@ int testhook_panic_unless_on(int cpu, const char *why)
 /* ---- the ledger in the runtime (tests/apps/ledger_rt.c) ---- */
 
 /* Sums over every CPU of what the ledger charged, as of now (each CPU's
- * pending cycles go to its current class, read racily but monotonically:
- * the caller reads while the others are idle). */
+ * pending cycles go to its current class).  Each CPU snapshots its own
+ * ledger, in an IPI call (the caller's own directly), as
+ * tally_ledger_read does: a CPU read from another can be caught half way
+ * through a transition (an idle CPU still takes its timer's and other
+ * interrupts), its open interval then counted twice; a read racing the
+ * other CPU's wake-up saw the idle sum fall by about the time since
+ * boot between two reads (ledger_truth_rt_tcg_smp2, a host core busy). */
 struct testhook_ledger {
 	uint64_t idle, user, fault, sched;  /* cycles (sched: rt.sched) */
 	uint64_t all;                     /* cycles of every class */
@@ -99,14 +104,21 @@ struct testhook_ledger {
 	uint64_t hz;                      /* cycle counter frequency */
 };
 
+static void snap_self(void *p)
+{
+	ledger_snapshot(&this_cpu()->ledger, arch_cycles(), p);
+}
+
 void testhook_ledger_read(struct testhook_ledger *out)
 {
 	struct ledger_snapshot s;
 	int cause = ledger_cause("rt.stack"), sched = ledger_class("rt.sched");
 	memset(out, 0, sizeof(*out));
-	unsigned long f = arch_irq_save();
+	struct cpu *c = cpu_pin();  /* the reply comes to this CPU's frame */
 	for (unsigned i = 0; i < cpu_count(); i++) {
-		ledger_snapshot(&cpus[i].ledger, arch_cycles(), &s);
+		memset(&s, 0, sizeof(s));
+		if (ipi_call(i, snap_self, &s, LCAUSE_CALL) < 0)
+			continue;
 		out->idle += s.cycles[LC_IDLE];
 		out->user += s.cycles[LC_USER];
 		out->fault += s.cycles[LC_KERN_FAULT];
@@ -117,7 +129,7 @@ void testhook_ledger_read(struct testhook_ledger *out)
 		out->stack_events += cpus[i].ledger.cause_events[cause];
 		out->stack_cycles += s.cause_cycles[cause];
 	}
-	arch_irq_restore(f);
+	cpu_unpin(c);
 	out->hz = arch_cycles_hz();
 }
 
