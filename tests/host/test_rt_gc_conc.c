@@ -272,12 +272,12 @@ static void test_torture_concurrent(void **st)
  * "GC busy wait".  A waiter that yields in a loop instead (as before)
  * is never seen parked: it kept a CPU busy for the whole cycle, and under
  * QEMU's -icount with two vCPUs starved the collector's CPU. */
-static struct g *volatile waiter_g;
+static struct g *waiter_g;  /* atomic: the waiter's M writes it, the hook's reads it */
 
 static void stats_waiter(void *arg)
 {
 	(void)arg;
-	waiter_g = rt_getg();
+	__atomic_store_n(&waiter_g, rt_getg(), __ATOMIC_RELEASE);
 	struct tally_gc_stats st;
 	tally_gc_read_stats(&st);
 	S->waiter_done = st.cycles >= 1;  /* read after the cycle ended */
@@ -289,10 +289,10 @@ static void busy_hook(void)
 	if (S->hooked)
 		return;
 	S->hooked = 1;
-	waiter_g = NULL;
+	__atomic_store_n(&waiter_g, NULL, __ATOMIC_RELEASE);
 	tally_go(stats_waiter, NULL);
 	for (int i = 0; i < 5000 && !S->waiter_parked; i++) {
-		struct g *w = waiter_g;
+		struct g *w = __atomic_load_n(&waiter_g, __ATOMIC_ACQUIRE);
 		if (w && __atomic_load_n(&w->status, __ATOMIC_ACQUIRE) == G_WAITING && w->waitreason &&
 		    strcmp(w->waitreason, "GC busy wait") == 0)
 			S->waiter_parked = 1;
