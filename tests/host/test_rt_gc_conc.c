@@ -284,6 +284,16 @@ static void stats_waiter(void *arg)
 	tally_waitgroup_done(&wgm);
 }
 
+/* Whether goroutine w is parked as the busy lock parks it.  Its status
+ * and waitreason are its M's, written without atomics (rt/sched.c:
+ * execute): peeked, as the runtime's own racy reads are, and the poll
+ * reads again until it sees the park. */
+__attribute__((no_sanitize("thread"))) static int parked_busy(struct g *w)
+{
+	const char *why = RT_PEEK(w->waitreason);
+	return RT_PEEK(w->status) == G_WAITING && why && strcmp(why, "GC busy wait") == 0;
+}
+
 static void busy_hook(void)
 {
 	if (S->hooked)
@@ -293,8 +303,7 @@ static void busy_hook(void)
 	tally_go(stats_waiter, NULL);
 	for (int i = 0; i < 5000 && !S->waiter_parked; i++) {
 		struct g *w = __atomic_load_n(&waiter_g, __ATOMIC_ACQUIRE);
-		if (w && __atomic_load_n(&w->status, __ATOMIC_ACQUIRE) == G_WAITING && w->waitreason &&
-		    strcmp(w->waitreason, "GC busy wait") == 0)
+		if (w && parked_busy(w))
 			S->waiter_parked = 1;
 		else
 			tally_sleep(1000000);
