@@ -149,8 +149,9 @@ static PLAT_GC_NOROOT volatile uint64_t assist_ns;   /* this cycle's assists */
 static PLAT_GC_NOROOT uintptr_t own_lo;              /* the collector's own stack is scanned from here */
 
 void (*gc_test_hook)(void);
-static PLAT_GC_NOROOT struct g *volatile collector_g;  /* the goroutine in collect(), if any */
-static PLAT_GC_NOROOT struct g *volatile busy_g;       /* the holder of the busy lock, if any */
+/* the holder of the busy lock, if any: the goroutine in collect() (or in
+ * a setter or a statistics read), which must never wait for a collection */
+static PLAT_GC_NOROOT struct g *volatile busy_g;
 int gc_test_nobarrier, gc_test_nostackscan, gc_test_noremset;
 
 void rt_gc_set_concurrent(int on) { __atomic_store_n(&gc_conc, on != 0, __ATOMIC_RELAXED); }
@@ -444,10 +445,8 @@ __attribute__((noinline)) static int collect(int conc, int minor_ok, uintptr_t e
 	__atomic_store_n(&assist_ns, 0, __ATOMIC_RELAXED);
 	struct gc_cycle c;
 	own_lo = entry_sp;
-	__atomic_store_n(&collector_g, rt_getg(), __ATOMIC_RELAXED);
 	cycle(conc, minor_ok, &c);
 	gc_helpers_wait();  /* a collection returns with its helpers gone */
-	__atomic_store_n(&collector_g, NULL, __ATOMIC_RELAXED);
 	gc_stats_cycle(&c, gc_live);
 	uint64_t ts = plat_nanotime();
 	gc_sweep_all();
@@ -532,7 +531,7 @@ static void assist(uint64_t budget, int over)
 	/* over the goal, park even after helping: an allocator that went on
 	 * once it had scanned something ran the heap past its goal by what
 	 * it allocated meanwhile */
-	if (!over || rt_getg() == __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
+	if (!over || rt_gc_collecting())
 		return;  /* (the collector itself would wait for itself) */
 	gc_wait_park(GC_WAIT_GOAL, must_wait);
 }
@@ -574,7 +573,7 @@ static void pace(size_t n)
 		tally_go(bg_cycle, NULL);
 		tally_yield();
 	}
-	if (alloc >= goal && rt_getg() != __atomic_load_n(&collector_g, __ATOMIC_RELAXED))
+	if (alloc >= goal && !rt_gc_collecting())
 		gc_wait_park(GC_WAIT_GOAL, must_wait);
 }
 
