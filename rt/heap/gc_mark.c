@@ -242,7 +242,7 @@ static void mark_in_arena(uintptr_t p)
 	__atomic_signal_fence(__ATOMIC_ACQUIRE);
 	uint8_t kind = RT_PEEK(s->kind);
 	uintptr_t base = RT_PEEK(s->base);
-	if (rt_kind_malloc(kind) || p < base || p >= base + RT_PEEK(s->npages) * RT_HP)
+	if (rt_kind_malloc(kind) || p - base >= RT_PEEK(s->npages) * RT_HP)  /* below base too */
 		return;
 	if (state == SPAN_SMALL) {
 		int64_t idx = mark_slot(s, p, base);
